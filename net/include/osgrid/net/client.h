@@ -1,0 +1,67 @@
+// The blocking client: used by the CLI, the scenario runner, the tests, and by
+// tracker/peer on their worker threads (never on an io thread).
+//
+// Connect() performs the HELLO handshake. Call() sends one request and waits
+// for the reply carrying the same id; an ERROR reply comes back as its Status,
+// so callers see one error path for network, protocol and remote failures.
+// A Client is not thread-safe; use one per thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "osgrid/net/json.h"
+#include "osgrid/net/params.h"
+#include "osgrid/net/status.h"
+
+namespace osgrid::net {
+
+struct ClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds io_timeout{static_cast<int>(params::kSocketTimeoutS * 1000)};
+  std::size_t max_frame_bytes = params::kMaxFrameBytes;
+  std::string role = "client";  // sent in HELLO
+  std::string node;             // our name, if we have one
+};
+
+class Client {
+ public:
+  /// Connects and shakes hands. Errors: UNAVAILABLE (cannot connect: the
+  /// message names host:port and the OS reason), TIMEOUT, VERSION.
+  static Result<std::unique_ptr<Client>> Connect(const std::string& host, std::uint16_t port,
+                                                 ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// Sends `request` (an "id" is assigned if absent) and returns the reply with
+  /// that id. Errors: the remote ERROR as a Status; TIMEOUT after `timeout`;
+  /// UNAVAILABLE if the connection drops. After a TIMEOUT the client is closed.
+  Result<Json> Call(Json request, std::chrono::milliseconds timeout);
+  Result<Json> Call(Json request);  // with options().io_timeout
+
+  /// Low-level frame access for streaming (file transfer) and for tests.
+  Status SendJson(const Json& message);
+  Status SendChunk(std::string_view data);
+  Status SendRaw(std::string_view bytes);  // anything, unframed (tests of bad input)
+  Result<Json> ReadJson(std::chrono::milliseconds timeout);
+  Result<std::string> ReadChunk(std::chrono::milliseconds timeout);
+
+  /// The server's HELLO reply: {"type":"HELLO","version":1,"role":...,"node":...}.
+  const Json& server_hello() const;
+  const ClientOptions& options() const;
+  bool is_open() const;
+  void Close();
+
+ private:
+  Client();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// "host:port" -> (host, port). Errors: BAD_REQUEST naming the bad part.
+Result<std::pair<std::string, std::uint16_t>> ParseHostPort(std::string_view text);
+
+}  // namespace osgrid::net

@@ -1,0 +1,191 @@
+// The catalogue of docs/protocol.md. Adding a message type = adding one entry
+// here, one handler in the server that serves it, and one test.
+#include "osgrid/net/messages.h"
+
+#include <algorithm>
+
+namespace osgrid::net {
+namespace {
+
+using F = FieldType;
+
+std::vector<MessageSpec> BuildCatalogue() {
+  return {
+      // ---- Every server -------------------------------------------------
+      {"HELLO", Served::kAny, "HELLO",
+       "First frame on every connection, both ways: protocol version and who is speaking.",
+       {{"version", F::kInteger, true, "protocol version; the server refuses any other"},
+        {"role", F::kString, true, "client | peer | tracker | runner"},
+        {"node", F::kString, false, "the sender's node name, if it has one"}}},
+      {"PING", Served::kAny, "PONG", "Liveness check.", {}},
+      {"STATUS", Served::kAny, "STATUS_REPLY",
+       "Node status: a peer reports load, queues, memory and disk; the tracker the cluster.",
+       {}},
+
+      // ---- Tracker ------------------------------------------------------
+      {"REGISTER", Served::kTracker, "REGISTERED",
+       "A peer joins (or rejoins) the cluster.",
+       {{"peer_id", F::kString, true, "unique peer name, e.g. peer-9000"},
+        {"port", F::kInteger, true, "the port the peer serves on"},
+        {"cores", F::kInteger, true, "task slots the peer runs at once"},
+        {"host", F::kString, false, "address to reach the peer; default: the address it connected from"}}},
+      {"HEARTBEAT", Served::kTracker, "OK",
+       "A peer's periodic report of liveness and load; NOT_FOUND tells it to register again.",
+       {{"peer_id", F::kString, true, "as registered"},
+        {"queue_length", F::kInteger, true, "tasks in the ready queue"},
+        {"running", F::kInteger, true, "tasks running now"},
+        {"load", F::kNumber, false, "(running + queue_length) / cores"},
+        {"tasks_done", F::kInteger, false, "tasks finished since start"},
+        {"mem_entries", F::kInteger, false, "keys in the memory store"},
+        {"mem_bytes", F::kInteger, false, "bytes in the memory store"},
+        {"disk_bytes", F::kInteger, false, "bytes in the file store"}}},
+      {"UNREGISTER", Served::kTracker, "OK", "A peer leaves the cluster cleanly.",
+       {{"peer_id", F::kString, true, "as registered"}}},
+      {"PEER_LIST", Served::kTracker, "PEERS", "Every live peer with its last reported load.", {}},
+      {"PICK_PEER", Served::kTracker, "PICKED",
+       "Least-loaded placement: names the peers for `count` new tasks (water-filling by load).",
+       {{"count", F::kInteger, false, "tasks to place; default 1"},
+        {"exclude", F::kArray, false, "peer ids not to choose"}}},
+
+      // ---- Peer: CPU ----------------------------------------------------
+      {"CPU_TASK", Served::kPeer, "CPU_RESULT",
+       "Run function(*args) of a Python program; forwarded to the least-loaded peer unless confidential.",
+       {{"program", F::kString, true, "Python 3 source"},
+        {"function", F::kString, true, "name of the function to call"},
+        {"args", F::kArray, false, "JSON arguments; default []"},
+        {"confidential", F::kBool, false, "run on this peer only, never forwarded"},
+        {"timeout_ms", F::kInteger, false, "wall-clock limit, ms; default TASK_TIMEOUT"},
+        {"forwarded", F::kBool, false, "set by a forwarding peer: run here, do not forward again"},
+        {"origin", F::kString, false, "set by a forwarding peer: where the task was submitted"},
+        {"task_id", F::kString, false, "caller's id for the task; assigned if absent"}}},
+      {"CPU_BATCH", Served::kPeer, "BATCH_RESULT",
+       "Run many tasks in one request, spread across the cluster by load.",
+       {{"tasks", F::kArray, true, "objects with the CPU_TASK fields program, function, args, timeout_ms"},
+        {"confidential", F::kBool, false, "run every task on this peer"}}},
+
+      // ---- Peer: memory -------------------------------------------------
+      {"SET_MEM", Served::kPeer, "OK", "Store a value (string or any JSON) under a key.",
+       {{"key", F::kString, true, "1..256 bytes, no control characters"},
+        {"value", F::kAny, true, "string or JSON value"}}},
+      {"GET_MEM", Served::kPeer, "MEM_VALUE", "Read a key.",
+       {{"key", F::kString, true, "as stored"}}},
+      {"DEL_MEM", Served::kPeer, "OK", "Delete a key.", {{"key", F::kString, true, "as stored"}}},
+      {"LIST_MEM", Served::kPeer, "MEM_LIST", "Every key with its size in bytes.", {}},
+
+      // ---- Peer: disk ---------------------------------------------------
+      {"PUT_FILE", Served::kPeer, "FILE_STORED",
+       "Store a file: the peer answers PUT_READY, then `size` bytes follow as binary chunk frames.",
+       {{"name", F::kString, true, "file name: no '/', no '..', no control characters"},
+        {"size", F::kInteger, true, "bytes that will follow"},
+        {"sha256", F::kString, true, "hex SHA-256 of the contents, checked before the file is kept"}}},
+      {"GET_FILE", Served::kPeer, "FILE_DATA",
+       "Fetch a file: a FILE_DATA header with size and sha256, then binary chunk frames.",
+       {{"name", F::kString, true, "as stored"}}},
+      {"LIST_FILES", Served::kPeer, "FILE_LIST", "Every stored file with size and SHA-256.", {}},
+      {"DEL_FILE", Served::kPeer, "OK", "Delete a file.", {{"name", F::kString, true, "as stored"}}},
+  };
+}
+
+bool HasType(const Json& value, FieldType type) {
+  switch (type) {
+    case F::kString: return value.is_string();
+    case F::kInteger: return value.is_number_integer();
+    case F::kNumber: return value.is_number();
+    case F::kBool: return value.is_boolean();
+    case F::kArray: return value.is_array();
+    case F::kObject: return value.is_object();
+    case F::kAny: return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view FieldTypeName(FieldType type) {
+  switch (type) {
+    case F::kString: return "string";
+    case F::kInteger: return "integer";
+    case F::kNumber: return "number";
+    case F::kBool: return "boolean";
+    case F::kArray: return "array";
+    case F::kObject: return "object";
+    case F::kAny: return "any";
+  }
+  return "any";
+}
+
+const std::vector<MessageSpec>& Catalogue() {
+  static const std::vector<MessageSpec> catalogue = BuildCatalogue();
+  return catalogue;
+}
+
+const MessageSpec* FindSpec(std::string_view type) {
+  const auto& catalogue = Catalogue();
+  auto it = std::find_if(catalogue.begin(), catalogue.end(),
+                         [&](const MessageSpec& spec) { return spec.type == type; });
+  return it == catalogue.end() ? nullptr : &*it;
+}
+
+std::string Sanitize(std::string_view text, std::size_t max_chars) {
+  std::string clean;
+  for (char c : text.substr(0, max_chars)) {
+    clean += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  }
+  if (text.size() > max_chars) clean += "...";
+  return clean;
+}
+
+Status ValidateRequest(const Json& msg) {
+  if (!msg.is_object()) return Status::BadRequest("a message must be a JSON object");
+  auto type = msg.find("type");
+  if (type == msg.end() || !type->is_string()) {
+    return Status::BadRequest("missing field 'type' (string)");
+  }
+  const MessageSpec* spec = FindSpec(type->get_ref<const std::string&>());
+  if (spec == nullptr) {
+    return Status(Code::kUnknownType,
+                  "unknown message type '" + Sanitize(type->get_ref<const std::string&>()) + "'");
+  }
+  auto id = msg.find("id");
+  if (id == msg.end() || !id->is_number_integer()) {
+    return Status::BadRequest(std::string(spec->type) + ": missing field 'id' (integer)");
+  }
+  for (const FieldSpec& field : spec->fields) {
+    auto value = msg.find(std::string(field.name));
+    if (value == msg.end() || value->is_null()) {
+      if (!field.required) continue;
+      return Status::BadRequest(std::string(spec->type) + ": missing field '" +
+                                std::string(field.name) + "' (" +
+                                std::string(FieldTypeName(field.type)) + ")");
+    }
+    if (!HasType(*value, field.type)) {
+      return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) +
+                                "' must be " + std::string(FieldTypeName(field.type)) +
+                                ", got " + value->type_name());
+    }
+  }
+  return Status::Ok();
+}
+
+Json MakeError(const Json& id, const Status& status) {
+  Json error = {{"type", "ERROR"},
+                {"code", std::string(CodeName(status.code()))},
+                {"message", status.message()}};
+  error["id"] = id.is_number_integer() ? id : Json(nullptr);
+  if (!status.detail().empty()) error["detail"] = status.detail();
+  return error;
+}
+
+Status StatusFromReply(const Json& reply) {
+  // Tolerant of a malformed ERROR: a wrong field type must not throw here.
+  auto text = [&](const char* field, const char* fallback) {
+    auto it = reply.find(field);
+    return (it != reply.end() && it->is_string()) ? it->get<std::string>() : std::string(fallback);
+  };
+  if (!reply.is_object() || text("type", "") != "ERROR") return Status::Ok();
+  Code code = CodeFromName(text("code", "")).value_or(Code::kInternal);
+  if (code == Code::kOk) code = Code::kInternal;
+  return Status(code, text("message", "(no message)"), text("detail", ""));
+}
+
+}  // namespace osgrid::net
