@@ -1,1 +1,59 @@
-// stub: being written
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "osgrid/net/messages.h"
+
+using namespace osgrid;
+using namespace osgrid::net;
+
+TEST_CASE("every catalogue entry is unique and documented", "[messages]") {
+  std::set<std::string_view> seen;
+  for (const auto& spec : Catalogue()) {
+    CHECK(seen.insert(spec.type).second);
+    CHECK_FALSE(spec.summary.empty());
+    CHECK_FALSE(spec.reply.empty());
+    for (const auto& field : spec.fields) CHECK_FALSE(field.meaning.empty());
+  }
+  CHECK(FindSpec("CPU_TASK") != nullptr);
+  CHECK(FindSpec("NOPE") == nullptr);
+}
+
+TEST_CASE("ValidateRequest names what is wrong", "[messages]") {
+  auto check = [](const Json& msg) { return ValidateRequest(msg); };
+
+  CHECK(check(Json::array()).message() == "a message must be a JSON object");
+  CHECK(check({{"id", 1}}).message() == "missing field 'type' (string)");
+
+  Status unknown = check({{"type", "FORMAT_DISK\n"}, {"id", 1}});
+  CHECK(unknown.code() == Code::kUnknownType);
+  CHECK(unknown.message() == "unknown message type 'FORMAT_DISK?'");
+
+  CHECK(check({{"type", "GET_MEM"}, {"key", "a"}}).message() == "GET_MEM: missing field 'id' (integer)");
+  CHECK(check({{"type", "GET_MEM"}, {"id", 1}}).message() == "GET_MEM: missing field 'key' (string)");
+  CHECK(check({{"type", "GET_MEM"}, {"id", 1}, {"key", 5}}).message() ==
+        "GET_MEM: field 'key' must be string, got number");
+  CHECK(check({{"type", "CPU_TASK"}, {"id", 1}, {"program", "x"}, {"function", "f"}, {"args", "[1]"}})
+            .message() == "CPU_TASK: field 'args' must be array, got string");
+  CHECK(check({{"type", "GET_MEM"}, {"id", 1}, {"key", "a"}}).ok());
+  CHECK(check({{"type", "SET_MEM"}, {"id", 2}, {"key", "a"}, {"value", {{"nested", true}}}}).ok());
+}
+
+TEST_CASE("errors survive the trip through an ERROR frame", "[messages]") {
+  Status original(Code::kTaskFailed, "ZeroDivisionError: division by zero", "Traceback ...");
+  Json frame = MakeError(7, original);
+  CHECK(frame["type"] == "ERROR");
+  CHECK(frame["code"] == "TASK_FAILED");
+  CHECK(frame["id"] == 7);
+  Status back = StatusFromReply(frame);
+  CHECK(back.code() == Code::kTaskFailed);
+  CHECK(back.message() == original.message());
+  CHECK(back.detail() == "Traceback ...");
+  CHECK(StatusFromReply({{"type", "OK"}}).ok());
+  CHECK(StatusFromReply({{"type", "ERROR"}, {"code", 5}}).code() == Code::kInternal);
+}
+
+TEST_CASE("Sanitize removes control characters and cuts long text", "[messages]") {
+  CHECK(Sanitize("a\x01" "b") == "a?b");
+  CHECK(Sanitize(std::string(100, 'x'), 10) == std::string(10, 'x') + "...");
+}
