@@ -1,1 +1,82 @@
-// stub: being written
+#include "osgrid/tracker/registry.h"
+
+#include <algorithm>
+#include <queue>
+
+namespace osgrid::tracker {
+
+double PeerInfo::Load() const {
+  return static_cast<double>(report.running + report.queue_length + placed_since_report) /
+         std::max(1, cores);
+}
+
+Status Registry::Register(PeerInfo peer, Clock::time_point now) {
+  if (peer.id.empty()) return Status::BadRequest("REGISTER: peer_id must not be empty");
+  if (peer.port == 0) return Status::BadRequest("REGISTER: port must be 1..65535");
+  if (peer.cores < 1) return Status::BadRequest("REGISTER: cores must be at least 1");
+  peer.registered_at = now;
+  peer.last_heartbeat = now;
+  peers_[peer.id] = std::move(peer);
+  return Status::Ok();
+}
+
+Status Registry::Heartbeat(const std::string& id, const LoadReport& report, Clock::time_point now) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return Status::NotFound("unknown peer '" + id + "'; register again");
+  it->second.report = report;
+  it->second.placed_since_report = 0;  // the report now counts what was placed
+  it->second.last_heartbeat = now;
+  return Status::Ok();
+}
+
+Status Registry::Unregister(const std::string& id) {
+  if (peers_.erase(id) == 0) return Status::NotFound("unknown peer '" + id + "'");
+  return Status::Ok();
+}
+
+std::vector<std::string> Registry::ReapDead(Clock::time_point now, Clock::duration timeout) {
+  std::vector<std::string> dead;
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (now - it->second.last_heartbeat > timeout) {
+      dead.push_back(it->first);
+      it = peers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return dead;
+}
+
+std::vector<PeerInfo> Registry::Pick(int count, const std::vector<std::string>& exclude) {
+  // Min-heap of (load, id): the top is the least-loaded peer, lowest id first.
+  using Slot = std::pair<double, std::string>;
+  std::priority_queue<Slot, std::vector<Slot>, std::greater<>> heap;
+  for (const auto& [id, peer] : peers_) {
+    if (std::find(exclude.begin(), exclude.end(), id) == exclude.end()) heap.emplace(peer.Load(), id);
+  }
+  std::vector<PeerInfo> placed;
+  if (heap.empty()) return placed;
+  placed.reserve(static_cast<std::size_t>(std::max(count, 0)));
+  for (int task = 0; task < count; ++task) {
+    PeerInfo& peer = peers_.at(heap.top().second);
+    heap.pop();
+    peer.placed_since_report += 1;
+    placed.push_back(peer);
+    heap.emplace(peer.Load(), peer.id);
+  }
+  return placed;
+}
+
+std::vector<PeerInfo> Registry::List() const {
+  std::vector<PeerInfo> all;
+  all.reserve(peers_.size());
+  for (const auto& [id, peer] : peers_) all.push_back(peer);
+  return all;
+}
+
+const PeerInfo* Registry::Find(const std::string& id) const {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
+}  // namespace osgrid::tracker

@@ -1,1 +1,88 @@
-int main() { return 0; }
+// osgrid-tracker: the registry of live peers. Parses flags (and the
+// environment variables TRACKER_HOST, TRACKER_PORT, HEARTBEAT_INTERVAL,
+// PEER_TIMEOUT, SOCKET_TIMEOUT), builds the server and runs it until
+// SIGINT/SIGTERM.
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include "osgrid/net/params.h"
+#include "osgrid/tracker/tracker_server.h"
+
+namespace params = osgrid::params;
+using std::chrono::milliseconds;
+
+static milliseconds Millis(double seconds) { return milliseconds(static_cast<long>(seconds * 1000)); }
+
+int main(int argc, char** argv) {
+  // 1. Flags, with the environment as defaults.
+  std::string host = params::EnvString("TRACKER_HOST", params::kDefaultTrackerHost);
+  std::uint16_t port = params::EnvPort("TRACKER_PORT", params::kDefaultTrackerPort);
+  double heartbeat_s = params::EnvSeconds("HEARTBEAT_INTERVAL", params::kHeartbeatIntervalS);
+  double timeout_s = params::EnvSeconds("PEER_TIMEOUT", params::kPeerTimeoutS);
+  double socket_timeout_s = params::EnvSeconds("SOCKET_TIMEOUT", params::kSocketTimeoutS);
+  std::size_t max_frame = params::kMaxFrameBytes;
+  int max_connections = params::kMaxConnections;
+  std::string name = "tracker";
+  std::string log_level = "info";
+  bool exit_with_parent = false;
+
+  CLI::App app{"osgrid-tracker: keeps the registry of live peers, their load and heartbeats,\n"
+               "and names the least-loaded peer for each task."};
+  app.add_option("--host", host, "Address to listen on [env TRACKER_HOST]")->capture_default_str();
+  app.add_option("--port", port, "Port to listen on [env TRACKER_PORT]")->capture_default_str();
+  app.add_option("--heartbeat-interval", heartbeat_s, "Seconds between peer heartbeats [env HEARTBEAT_INTERVAL]")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--peer-timeout", timeout_s, "Seconds without a heartbeat before a peer is declared dead [env PEER_TIMEOUT]")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--socket-timeout", socket_timeout_s, "Seconds a started frame may take to arrive [env SOCKET_TIMEOUT]")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-frame", max_frame, "Largest frame accepted, bytes")->capture_default_str();
+  app.add_option("--max-connections", max_connections, "Most client connections at once")->capture_default_str();
+  app.add_option("--name", name, "Node name shown to clients")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (exit_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1) return 1;  // the parent is already gone
+  }
+  spdlog::set_pattern("[%H:%M:%S.%e] [" + name + "] %^%l%$: %v");
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  // 2. Build and start.
+  boost::asio::io_context io;
+  osgrid::tracker::TrackerOptions options;
+  options.host = host;
+  options.port = port;
+  options.name = name;
+  options.heartbeat_interval = Millis(heartbeat_s);
+  options.peer_timeout = Millis(timeout_s);
+  options.server.max_frame_bytes = max_frame;
+  options.server.socket_timeout = Millis(socket_timeout_s);
+  options.server.max_connections = max_connections;
+  osgrid::tracker::TrackerServer tracker(io, options);
+  if (auto status = tracker.Start(); !status.ok()) {
+    spdlog::error("{}", status.ToString());
+    return 1;
+  }
+  spdlog::info("listening on {}:{} (heartbeat every {} s, peers dead after {} s of silence)", host,
+               tracker.port(), heartbeat_s, timeout_s);
+
+  // 3. Run until SIGINT/SIGTERM, then stop cleanly.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: shutting down", signal);
+    tracker.Stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}

@@ -1,1 +1,226 @@
-// stub: being written
+// Tracker request handlers, one per message type, and the cron.
+#include "osgrid/tracker/tracker_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include "osgrid/net/messages.h"
+#include "osgrid/tracker/registry.h"
+
+namespace osgrid::tracker {
+
+namespace asio = boost::asio;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::int64_t MillisSince(Clock::time_point then, Clock::time_point now) {
+  return duration_cast<milliseconds>(now - then).count();
+}
+
+Json PeerJson(const PeerInfo& peer, Clock::time_point now) {
+  return {{"id", peer.id},
+          {"host", peer.host},
+          {"port", peer.port},
+          {"cores", peer.cores},
+          {"load", peer.Load()},
+          {"queue_length", peer.report.queue_length},
+          {"running", peer.report.running},
+          {"tasks_done", peer.report.tasks_done},
+          {"mem_entries", peer.report.mem_entries},
+          {"mem_bytes", peer.report.mem_bytes},
+          {"disk_bytes", peer.report.disk_bytes},
+          {"last_heartbeat_ms", MillisSince(peer.last_heartbeat, now)},
+          {"registered_ms", MillisSince(peer.registered_at, now)}};
+}
+
+}  // namespace
+
+struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
+  using Handler = void (Impl::*)(const net::SessionPtr&, const Json&);
+
+  asio::io_context& io;
+  TrackerOptions options;
+  net::Server server;
+  asio::steady_timer cron_timer;
+  Registry registry;
+  Clock::time_point started = Clock::now();
+  std::int64_t peers_died = 0;
+  std::deque<Json> recent_events;  // last kRecentEvents joins/deaths, oldest first
+  static constexpr std::size_t kRecentEvents = 64;
+  const std::unordered_map<std::string, Handler> handlers = {
+      {"REGISTER", &Impl::OnRegister},   {"HEARTBEAT", &Impl::OnHeartbeat},
+      {"UNREGISTER", &Impl::OnUnregister}, {"PEER_LIST", &Impl::OnPeerList},
+      {"PICK_PEER", &Impl::OnPickPeer},  {"STATUS", &Impl::OnStatus},
+  };
+
+  Impl(asio::io_context& context, TrackerOptions opts)
+      : io(context),
+        options(std::move(opts)),
+        server(context, ServerOptionsFor(options), [this](const net::SessionPtr& s, Json r) { Dispatch(s, r); }),
+        cron_timer(context) {}
+
+  static net::ServerOptions ServerOptionsFor(const TrackerOptions& options) {
+    net::ServerOptions server = options.server;
+    server.role = "tracker";
+    server.node = options.name;
+    return server;
+  }
+
+  void Dispatch(const net::SessionPtr& session, const Json& request) {
+    auto it = handlers.find(request["type"].get<std::string>());
+    if (it == handlers.end()) {
+      return session->ReplyError(request, Status(Code::kUnknownType, request["type"].get<std::string>() +
+                                                                         " is served by peers, not by the tracker"));
+    }
+    (this->*(it->second))(session, request);
+  }
+
+  void Event(const std::string& kind, const std::string& peer, Json extra = Json::object()) {
+    extra["t_ms"] = MillisSince(started, Clock::now());
+    extra["kind"] = kind;
+    extra["peer"] = peer;
+    recent_events.push_back(std::move(extra));
+    if (recent_events.size() > kRecentEvents) recent_events.pop_front();
+  }
+
+  // ---- Handlers ------------------------------------------------------------
+
+  void OnRegister(const net::SessionPtr& session, const Json& request) {
+    PeerInfo peer;
+    peer.id = request["peer_id"];
+    peer.port = static_cast<std::uint16_t>(std::clamp<std::int64_t>(request["port"], 0, 65535));
+    peer.cores = static_cast<int>(std::clamp<std::int64_t>(request["cores"], 0, 1 << 16));
+    peer.host = request.value("host", session->remote_ip());
+    bool rejoin = registry.Find(peer.id) != nullptr;
+    if (Status s = registry.Register(peer, Clock::now()); !s.ok()) return session->ReplyError(request, s);
+    spdlog::info("peer {} {} at {}:{} with {} cores", peer.id, rejoin ? "re-registered" : "joined",
+                 peer.host, peer.port, peer.cores);
+    Event("peer_joined", peer.id, {{"host", peer.host}, {"port", peer.port}, {"cores", peer.cores}});
+    session->Reply(request, {{"type", "REGISTERED"},
+                             {"peer_id", peer.id},
+                             {"host", peer.host},
+                             {"heartbeat_interval_ms", options.heartbeat_interval.count()},
+                             {"peer_timeout_ms", options.peer_timeout.count()}});
+  }
+
+  void OnHeartbeat(const net::SessionPtr& session, const Json& request) {
+    LoadReport report;
+    report.queue_length = request["queue_length"];
+    report.running = request["running"];
+    report.tasks_done = request.value("tasks_done", std::int64_t{0});
+    report.mem_entries = request.value("mem_entries", std::int64_t{0});
+    report.mem_bytes = request.value("mem_bytes", std::int64_t{0});
+    report.disk_bytes = request.value("disk_bytes", std::int64_t{0});
+    Status s = registry.Heartbeat(request["peer_id"], report, Clock::now());
+    if (!s.ok()) return session->ReplyError(request, s);
+    session->Reply(request, {{"type", "OK"}});
+  }
+
+  void OnUnregister(const net::SessionPtr& session, const Json& request) {
+    const std::string id = request["peer_id"];
+    if (Status s = registry.Unregister(id); !s.ok()) return session->ReplyError(request, s);
+    spdlog::info("peer {} left", id);
+    Event("peer_left", id);
+    session->Reply(request, {{"type", "OK"}});
+  }
+
+  void OnPeerList(const net::SessionPtr& session, const Json& request) {
+    auto now = Clock::now();
+    Json peers = Json::array();
+    for (const auto& peer : registry.List()) peers.push_back(PeerJson(peer, now));
+    session->Reply(request, {{"type", "PEERS"}, {"peers", std::move(peers)}});
+  }
+
+  void OnPickPeer(const net::SessionPtr& session, const Json& request) {
+    std::int64_t count = request.value("count", std::int64_t{1});
+    if (count < 1 || count > static_cast<std::int64_t>(params::kBatchMax)) {
+      return session->ReplyError(request, Status::BadRequest("PICK_PEER: count must be 1.." +
+                                                             std::to_string(params::kBatchMax)));
+    }
+    std::vector<std::string> exclude;
+    for (const auto& id : request.value("exclude", Json::array())) {
+      if (id.is_string()) exclude.push_back(id);
+    }
+    auto picked = registry.Pick(static_cast<int>(count), exclude);
+    if (picked.empty()) return session->ReplyError(request, Status::Unavailable("no live peer to run the task"));
+    Json peers = Json::array();
+    for (const auto& peer : picked) peers.push_back({{"id", peer.id}, {"host", peer.host}, {"port", peer.port}});
+    session->Reply(request, {{"type", "PICKED"}, {"peers", std::move(peers)}});
+  }
+
+  void OnStatus(const net::SessionPtr& session, const Json& request) {
+    auto now = Clock::now();
+    int cores = 0, running = 0, queued = 0;
+    for (const auto& peer : registry.List()) {
+      cores += peer.cores;
+      running += peer.report.running;
+      queued += peer.report.queue_length;
+    }
+    session->Reply(request,
+                   {{"type", "STATUS_REPLY"},
+                    {"role", "tracker"},
+                    {"node", options.name},
+                    {"uptime_s", MillisSince(started, now) / 1000.0},
+                    {"peers", registry.size()},
+                    {"peers_died", peers_died},
+                    {"heartbeat_interval_ms", options.heartbeat_interval.count()},
+                    {"peer_timeout_ms", options.peer_timeout.count()},
+                    {"connections", server.connection_count()},
+                    {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
+                    {"recent_events", Json(recent_events)}});
+  }
+
+  // ---- Cron ------------------------------------------------------------------
+  // Runs every peer_timeout/10 (50 ms .. 1 s), so a dead peer is removed at
+  // most that long after its timeout expires. Today it only reaps dead peers.
+
+  milliseconds CronPeriod() const {
+    return std::clamp(options.peer_timeout / 10, milliseconds(50), milliseconds(1000));
+  }
+
+  void ScheduleCron() {
+    cron_timer.expires_after(CronPeriod());
+    cron_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;
+      self->Cron();
+      self->ScheduleCron();
+    });
+  }
+
+  void Cron() {
+    auto now = Clock::now();
+    for (const auto& id : registry.ReapDead(now, options.peer_timeout)) {
+      ++peers_died;
+      spdlog::warn("peer {} is dead: no heartbeat for over {} ms; removed", id, options.peer_timeout.count());
+      Event("peer_died", id, {{"timeout_ms", options.peer_timeout.count()}});
+    }
+  }
+};
+
+TrackerServer::TrackerServer(asio::io_context& io, TrackerOptions options)
+    : impl_(std::make_shared<Impl>(io, std::move(options))) {}
+
+TrackerServer::~TrackerServer() { Stop(); }
+
+Status TrackerServer::Start() {
+  if (Status s = impl_->server.Listen(impl_->options.host, impl_->options.port); !s.ok()) return s;
+  impl_->ScheduleCron();
+  return Status::Ok();
+}
+
+void TrackerServer::Stop() {
+  impl_->cron_timer.cancel();
+  impl_->server.Stop();
+}
+
+std::uint16_t TrackerServer::port() const { return impl_->server.port(); }
+
+}  // namespace osgrid::tracker

@@ -1,0 +1,38 @@
+// The tracker process: a net::Server whose handlers read and update the
+// Registry, plus one periodic "cron" that reaps dead peers (Redis serverCron).
+// Runs on one io_context thread; handlers never block.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "osgrid/net/server.h"
+#include "osgrid/net/status.h"
+
+namespace osgrid::tracker {
+
+struct TrackerOptions {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8888;
+  std::string name = "tracker";
+  std::chrono::milliseconds heartbeat_interval{10000};  // told to peers in REGISTERED
+  std::chrono::milliseconds peer_timeout{30000};        // silence after which a peer is dead
+  net::ServerOptions server;                            // frame limit, socket timeout, connections
+};
+
+class TrackerServer {
+ public:
+  TrackerServer(boost::asio::io_context& io, TrackerOptions options);
+  ~TrackerServer();
+  /// Listens and starts the cron. Errors: UNAVAILABLE (port in use), BAD_REQUEST.
+  Status Start();
+  void Stop();
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace osgrid::tracker
