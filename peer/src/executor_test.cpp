@@ -1,1 +1,390 @@
-// stub: being written
+// Tests of the task executor, run against the real osgrid-task program. Each
+// test runs an io_context on the test thread until its tasks are done.
+#include <catch2/catch.hpp>
+
+#include "osgrid/peer/executor.h"
+
+#include <utility>  // before Boost.Asio: GCC 12 + C++20 (docs/toolchain.md)
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+using namespace osgrid;
+using namespace osgrid::peer;
+using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Executor::Options TestOptions() {
+  Executor::Options options;
+  options.task_binary = OSGRID_TASK_BINARY;
+  return options;
+}
+
+TaskSpec MakeSpec(std::string program, Json args = Json::array(),
+                  std::chrono::milliseconds timeout = 20s) {
+  TaskSpec spec;
+  spec.task_id = "t-test";
+  spec.program = std::move(program);
+  spec.function = "main";
+  spec.args = std::move(args);
+  spec.timeout = timeout;
+  return spec;
+}
+
+/// Runs one task to completion on a fresh io_context and returns its outcome.
+TaskOutcome RunTask(TaskSpec spec, Executor::Options options = TestOptions()) {
+  boost::asio::io_context io;
+  Executor executor(io, options);
+  std::optional<TaskOutcome> outcome;
+  Status started = executor.Start(std::move(spec), [&](TaskOutcome done) {
+    CHECK_FALSE(outcome.has_value());  // done is called exactly once
+    outcome = std::move(done);
+  });
+  REQUIRE(started.ok());
+  CHECK(executor.running() == 1);
+  io.run();
+  REQUIRE(outcome.has_value());
+  CHECK(executor.running() == 0);
+  return std::move(*outcome);
+}
+
+TaskOutcome RunTask(std::string program, Json args = Json::array()) {
+  return RunTask(MakeSpec(std::move(program), std::move(args)));
+}
+
+/// True if no process has id `pid` (kill(-pgid, 0) for a process group).
+bool NoSuchProcess(int pid) { return kill(pid, 0) == -1 && errno == ESRCH; }
+
+/// Waits up to 5 s for the process group `pgid` to disappear. Orphaned
+/// grandchildren are reaped by init, which may take a moment.
+bool GroupDisappears(int pgid) {
+  auto give_up = Clock::now() + 5s;
+  while (!NoSuchProcess(-pgid)) {
+    if (Clock::now() > give_up) return false;
+    usleep(20'000);
+  }
+  return true;
+}
+
+/// The state letter of process `pid` from /proc ('R', 'S', 'Z', ...), or '-'
+/// if there is no such process.
+char ProcessState(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return '-';
+  auto name_end = line.rfind(')');  // "pid (name) S ..."
+  return name_end + 2 < line.size() ? line[name_end + 2] : '-';
+}
+
+/// Waits up to 5 s for process `pid` to be dead: a zombie, or gone. (A killed
+/// process closes its pipes a moment before it becomes a zombie.)
+bool ProcessDies(int pid) {
+  auto give_up = Clock::now() + 5s;
+  while (ProcessState(pid) != 'Z' && ProcessState(pid) != '-') {
+    if (Clock::now() > give_up) return false;
+    usleep(5'000);
+  }
+  return true;
+}
+
+// The program of the last two tests: forks a grandchild that sleeps for a
+// minute and reports its pid on stderr, unbuffered.
+constexpr const char* kForkingProgram = R"py(
+import os, time
+
+def fork_sleeper():
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    os.write(2, f"{child}\n".encode())
+
+def main(wait_forever):
+    fork_sleeper()
+    while wait_forever:
+        time.sleep(0.01)
+    return 7
+)py";
+
+}  // namespace
+
+TEST_CASE("square: main(5) returns 25", "[executor]") {
+  TaskOutcome outcome = RunTask("def main(x):\n    return x * x\n", Json::array({5}));
+  REQUIRE(outcome.status.ok());
+  CHECK(outcome.result == 25);
+  CHECK(outcome.stdout_text.empty());
+  CHECK(outcome.stderr_text.empty());
+  CHECK_FALSE(outcome.output_truncated);
+  CHECK(outcome.pid > 0);
+  CHECK(NoSuchProcess(outcome.pid));  // reaped: not even a zombie is left
+}
+
+TEST_CASE("results come back as JSON: dict, list, str, None", "[executor]") {
+  const char* program = R"py(
+def main(kind):
+    return {"dict": {"a": [1, 2.5], "b": True},
+            "list": [1, "two", None],
+            "str": "h\u00e9llo",
+            "none": None}[kind]
+)py";
+  CHECK(RunTask(program, {"dict"}).result == Json::parse(R"({"a": [1, 2.5], "b": true})"));
+  CHECK(RunTask(program, {"list"}).result == Json::parse(R"([1, "two", null])"));
+  CHECK(RunTask(program, {"str"}).result == "h\u00e9llo");
+  TaskOutcome none = RunTask(program, {"none"});
+  REQUIRE(none.status.ok());
+  CHECK(none.result.is_null());
+}
+
+TEST_CASE("stdout and stderr are captured", "[executor]") {
+  TaskOutcome outcome = RunTask(R"py(
+import sys
+def main():
+    print("hi")
+    print("careful", file=sys.stderr)
+    return 1
+)py");
+  REQUIRE(outcome.status.ok());
+  CHECK(outcome.stdout_text == "hi\n");
+  CHECK(outcome.stderr_text == "careful\n");
+  CHECK_FALSE(outcome.output_truncated);
+}
+
+TEST_CASE("an exception gives TASK_FAILED with the traceback in the detail", "[executor]") {
+  TaskOutcome outcome = RunTask("def main():\n    return 1 / 0\n");
+  CHECK(outcome.status.code() == Code::kTaskFailed);
+  CHECK(outcome.status.message() == "ZeroDivisionError: division by zero");
+  const std::string& traceback = outcome.status.detail();
+  CHECK_THAT(traceback, StartsWith("Traceback (most recent call last):"));
+  CHECK_THAT(traceback, Contains("File \"<task>\", line 2, in main"));
+  CHECK_THAT(traceback, Contains("return 1 / 0"));  // the source line is quoted
+  CHECK_THAT(traceback, !Contains("osgrid-bootstrap"));
+  CHECK(outcome.result.is_null());
+}
+
+TEST_CASE("a syntax error gives TASK_FAILED naming the line", "[executor]") {
+  TaskOutcome outcome = RunTask("def main(:\n    return 1\n");
+  CHECK(outcome.status.code() == Code::kTaskFailed);
+  CHECK(outcome.status.message() == "SyntaxError: invalid syntax (<task>, line 1)");
+  CHECK_THAT(outcome.status.detail(), Contains("def main(:"));
+}
+
+TEST_CASE("a missing or uncallable function gives TASK_FAILED", "[executor]") {
+  TaskOutcome missing = RunTask("def other():\n    return 1\n");
+  CHECK(missing.status.code() == Code::kTaskFailed);
+  CHECK(missing.status.message() == "program defines no function 'main'");
+
+  TaskOutcome uncallable = RunTask("main = 3\n");
+  CHECK(uncallable.status.code() == Code::kTaskFailed);
+  CHECK(uncallable.status.message() == "program defines 'main', but it is not callable (type int)");
+}
+
+TEST_CASE("the task gets fds 0-3 and nothing else of ours", "[executor]") {
+  int inheritable = dup(STDOUT_FILENO);  // no close-on-exec: it must not leak anyway
+  REQUIRE(inheritable >= 0);
+  TaskOutcome outcome = RunTask(R"py(
+import os
+def main():
+    open_fds = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            os.readlink("/proc/self/fd/" + name)  # fails for listdir's own, now closed, fd
+            open_fds.append(int(name))
+        except OSError:
+            pass
+    return sorted(open_fds)
+)py");
+  close(inheritable);
+  REQUIRE(outcome.status.ok());
+  CHECK(outcome.result == Json::array({0, 1, 2, 3}));
+}
+
+TEST_CASE("a result that is not JSON gives TASK_FAILED", "[executor]") {
+  TaskOutcome outcome = RunTask("def main():\n    return {1, 2}\n");
+  CHECK(outcome.status.code() == Code::kTaskFailed);
+  CHECK(outcome.status.message() ==
+        "result of main() is not JSON-serialisable: Object of type set is not JSON serializable");
+}
+
+TEST_CASE("a task past its timeout is killed and reaped", "[executor]") {
+  auto before = Clock::now();
+  TaskOutcome outcome = RunTask(MakeSpec("def main():\n    while True:\n        pass\n",
+                                         Json::array(), 300ms));
+  auto elapsed = Clock::now() - before;
+  CHECK(outcome.status.code() == Code::kTimeout);
+  CHECK(outcome.status.message() == "task t-test ran past its timeout of 300 ms and was killed");
+  CHECK(outcome.run_time >= 300ms);
+  CHECK(elapsed < 2s);  // killed at the deadline, not left to run (generous for a busy CI)
+  CHECK(NoSuchProcess(outcome.pid));
+}
+
+TEST_CASE("a process that dies without a result gives TASK_FAILED", "[executor]") {
+  TaskOutcome exited = RunTask("import os\ndef main():\n    os._exit(3)\n");
+  CHECK(exited.status.code() == Code::kTaskFailed);
+  CHECK(exited.status.message() == "task process died: exited with status 3 without a result");
+
+  TaskOutcome killed = RunTask("import os\ndef main():\n    os.kill(os.getpid(), 9)\n");
+  CHECK(killed.status.code() == Code::kTaskFailed);
+  CHECK(killed.status.message() == "task process died: killed by signal 9 (Killed)");
+
+  TaskOutcome aborted = RunTask("import os\ndef main():\n    os.abort()\n");
+  CHECK(aborted.status.code() == Code::kTaskFailed);
+  CHECK(aborted.status.message() == "task process died: killed by signal 6 (Aborted)");
+}
+
+TEST_CASE("output past the cap is read and dropped", "[executor]") {
+  TaskOutcome outcome = RunTask("def main():\n    print('x' * 5_000_000)\n    return 'done'\n");
+  REQUIRE(outcome.status.ok());
+  CHECK(outcome.result == "done");
+  CHECK(outcome.output_truncated);
+  REQUIRE(outcome.stdout_text.size() == params::kTaskOutputBytes);
+  CHECK(std::all_of(outcome.stdout_text.begin(), outcome.stdout_text.end(),
+                    [](char c) { return c == 'x'; }));
+}
+
+TEST_CASE("a program of megabytes reaches the task whole", "[executor]") {
+  std::string program = "DATA = '" + std::string(4'000'000, 'a') + "'\n" +
+                        "def main():\n    return len(DATA)\n";
+  TaskOutcome outcome = RunTask(program);
+  REQUIRE(outcome.status.ok());
+  CHECK(outcome.result == 4'000'000);
+}
+
+TEST_CASE("eight tasks run at once, each with its own result", "[executor]") {
+  boost::asio::io_context io;
+  Executor executor(io, TestOptions());
+  std::vector<std::optional<TaskOutcome>> outcomes(8);
+  for (int i = 0; i < 8; ++i) {
+    auto spec = MakeSpec("import time\ndef main(x):\n    time.sleep(0.1)\n    return x * x\n",
+                         Json::array({i}));
+    spec.task_id = "t-" + std::to_string(i);
+    Status started = executor.Start(std::move(spec), [&outcomes, i](TaskOutcome outcome) {
+      outcomes[i] = std::move(outcome);
+    });
+    REQUIRE(started.ok());
+  }
+  CHECK(executor.running() == 8);
+  io.run();
+  CHECK(executor.running() == 0);
+  std::set<int> pids;
+  for (int i = 0; i < 8; ++i) {
+    REQUIRE(outcomes[i].has_value());
+    REQUIRE(outcomes[i]->status.ok());
+    CHECK(outcomes[i]->result == i * i);
+    pids.insert(outcomes[i]->pid);
+  }
+  CHECK(pids.size() == 8);
+}
+
+TEST_CASE("a timeout kills the task's whole process group", "[executor]") {
+  // 2 s rather than 300 ms: the program must get as far as its fork, even on a busy machine.
+  TaskOutcome outcome = RunTask(MakeSpec(kForkingProgram, Json::array({true}), 2s));
+  CHECK(outcome.status.code() == Code::kTimeout);
+  int grandchild = std::atoi(outcome.stderr_text.c_str());
+  REQUIRE(grandchild > 0);
+  // Killed, not left asleep for its minute; then gone once init has reaped it.
+  CHECK(ProcessDies(grandchild));
+  CHECK(GroupDisappears(outcome.pid));
+}
+
+TEST_CASE("a task that returns does not leave its children running", "[executor]") {
+  TaskOutcome outcome = RunTask(MakeSpec(kForkingProgram, Json::array({false})));
+  REQUIRE(outcome.status.ok());
+  CHECK(outcome.result == 7);
+  int grandchild = std::atoi(outcome.stderr_text.c_str());
+  REQUIRE(grandchild > 0);
+  CHECK(ProcessDies(grandchild));
+  CHECK(GroupDisappears(outcome.pid));
+}
+
+TEST_CASE("a result over result_cap gives LIMIT", "[executor]") {
+  Executor::Options options = TestOptions();
+  options.result_cap = 1000;
+  TaskOutcome outcome = RunTask(MakeSpec("def main():\n    return 'x' * 5000\n"), options);
+  CHECK(outcome.status.code() == Code::kLimit);
+  // The message on fd 3 is {"ok":true,"result":"xxx...x"}: 20 + 5002 + 1 bytes.
+  CHECK(outcome.status.message() == "result of task t-test is 5023 bytes, over the limit of 1000 bytes");
+}
+
+TEST_CASE("Start reports what it cannot start", "[executor]") {
+  boost::asio::io_context io;
+  Executor::Options options = TestOptions();
+  options.task_binary = "/nonexistent/osgrid-task";
+  Executor executor(io, options);
+  auto never = [](TaskOutcome) { FAIL("done must not be called"); };
+
+  Status missing = executor.Start(MakeSpec("def main():\n    return 1\n"), never);
+  CHECK(missing.code() == Code::kInternal);
+  CHECK(missing.message() ==
+        "cannot start task t-test: posix_spawn /nonexistent/osgrid-task: No such file or directory");
+
+  Status bad_args = executor.Start(MakeSpec("def main(x):\n    return x\n", Json{{"x", 1}}), never);
+  CHECK(bad_args.code() == Code::kBadRequest);
+  CHECK(bad_args.message() == "args of task t-test must be a JSON array");
+  CHECK(executor.running() == 0);
+  io.run();
+}
+
+TEST_CASE("destroying the Executor kills its running tasks", "[executor]") {
+  char pid_path[] = "/tmp/osgrid-executor-test-XXXXXX";
+  int fd = mkstemp(pid_path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::string program = "import os, time\ndef main():\n"
+                        "    with open('" + std::string(pid_path) + "', 'w') as f:\n"
+                        "        f.write(str(os.getpid()))\n"
+                        "    time.sleep(60)\n";
+  int pid = 0;
+  {
+    boost::asio::io_context io;
+    Executor executor(io, TestOptions());
+    REQUIRE(executor.Start(MakeSpec(program), [](TaskOutcome) { FAIL("done after destruction"); })
+                .ok());
+    auto give_up = Clock::now() + 10s;
+    while (pid == 0 && Clock::now() < give_up) {
+      io.run_for(20ms);
+      std::ifstream(pid_path) >> pid;
+    }
+    REQUIRE(pid > 0);
+    CHECK_FALSE(NoSuchProcess(pid));  // running, about to sleep for a minute
+  }
+  std::remove(pid_path);
+  CHECK(NoSuchProcess(pid));  // killed and reaped by ~Executor
+}
+
+// Not a test: measures spawn-to-result time of the square task.
+// Run with: osgrid_peer_tests "[.executor-bench]"
+TEST_CASE("median time of a trivial task", "[.executor-bench]") {
+  constexpr int kRuns = 50;
+  std::vector<double> wall_ms;
+  std::vector<double> run_ms;
+  for (int i = 0; i < kRuns; ++i) {
+    auto before = Clock::now();
+    TaskOutcome outcome = RunTask("def main(x):\n    return x * x\n", Json::array({5}));
+    std::chrono::duration<double, std::milli> wall = Clock::now() - before;
+    REQUIRE(outcome.result == 25);
+    wall_ms.push_back(wall.count());
+    run_ms.push_back(static_cast<double>(outcome.run_time.count()));
+  }
+  std::sort(wall_ms.begin(), wall_ms.end());
+  std::sort(run_ms.begin(), run_ms.end());
+  std::printf("square task, %d runs: median Start-to-done %.1f ms (min %.1f, max %.1f); "
+              "median run_time %.0f ms\n",
+              kRuns, wall_ms[kRuns / 2], wall_ms.front(), wall_ms.back(), run_ms[kRuns / 2]);
+}

@@ -1,1 +1,112 @@
-int main() { return 0; }
+// osgrid-peer: shares this machine's CPU, memory and disk with the cluster.
+// Parses flags (and PEER_PORT, TRACKER_HOST, TRACKER_PORT, TASK_TIMEOUT,
+// SOCKET_TIMEOUT, HEARTBEAT_INTERVAL from the environment), starts the peer
+// server and runs it until SIGINT/SIGTERM.
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include "osgrid/net/client.h"
+#include "osgrid/net/params.h"
+#include "osgrid/peer/peer_server.h"
+
+namespace params = osgrid::params;
+using std::chrono::milliseconds;
+
+static milliseconds Millis(double seconds) { return milliseconds(static_cast<long>(seconds * 1000)); }
+
+int main(int argc, char** argv) {
+  // 1. Flags, with the environment as defaults.
+  osgrid::peer::PeerOptions options;
+  options.port = params::EnvPort("PEER_PORT", params::kDefaultPeerPort);
+  options.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string tracker = params::EnvString("TRACKER_HOST", "127.0.0.1") + ":" +
+                        std::to_string(params::EnvPort("TRACKER_PORT", params::kDefaultTrackerPort));
+  double task_timeout_s = params::EnvSeconds("TASK_TIMEOUT", params::kTaskTimeoutS);
+  double socket_timeout_s = params::EnvSeconds("SOCKET_TIMEOUT", params::kSocketTimeoutS);
+  double heartbeat_s = params::EnvSeconds("HEARTBEAT_INTERVAL", 0);
+  bool standalone = false;
+  std::string log_level = "info";
+  bool exit_with_parent = false;
+
+  CLI::App app{"osgrid-peer: shares this machine's CPU (Python tasks), memory (key-value) and\n"
+               "disk (files) with an osgrid cluster. Registers with the tracker and sends heartbeats."};
+  app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "Port to listen on [env PEER_PORT]")->capture_default_str();
+  app.add_option("--tracker", tracker, "Tracker HOST:PORT [env TRACKER_HOST, TRACKER_PORT]")->capture_default_str();
+  app.add_flag("--standalone", standalone, "Run without a tracker: every task runs here");
+  app.add_option("--name", options.name, "Peer id in the cluster (default: peer-<port>)");
+  app.add_option("--advertise", options.advertise_host,
+                 "Address other nodes use to reach this peer (default: as the tracker sees it)");
+  app.add_option("--cores", options.cores, "Tasks run at once (default: this machine's cores)")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--storage", options.storage_dir, "File store directory (default: ./osgrid-storage/<name>)");
+  app.add_option("--disk-limit", options.disk_limit_bytes, "File store limit, bytes")->capture_default_str();
+  app.add_option("--mem-limit", options.mem_limit_bytes, "Memory store limit, bytes")->capture_default_str();
+  app.add_option("--task-timeout", task_timeout_s, "Default task timeout, seconds [env TASK_TIMEOUT]")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--heartbeat-interval", heartbeat_s,
+                 "Seconds between heartbeats (default: what the tracker says) [env HEARTBEAT_INTERVAL]")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--socket-timeout", socket_timeout_s, "Seconds a started frame may take [env SOCKET_TIMEOUT]")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-frame", options.server.max_frame_bytes, "Largest frame accepted, bytes")->capture_default_str();
+  app.add_option("--max-connections", options.server.max_connections, "Most connections at once")->capture_default_str();
+  app.add_option("--ready-queue-max", options.ready_queue_max, "Most tasks waiting in the ready queue")->capture_default_str();
+  app.add_option("--task-binary", options.task_binary, "Path of osgrid-task (default: next to osgrid-peer)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (exit_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1) return 1;
+  }
+  if (standalone) {
+    options.tracker_host.clear();
+  } else {
+    auto endpoint = osgrid::net::ParseHostPort(tracker);
+    if (!endpoint.ok()) {
+      std::fprintf(stderr, "osgrid-peer: --tracker: %s\n", endpoint.status().message().c_str());
+      return 2;
+    }
+    std::tie(options.tracker_host, options.tracker_port) = *endpoint;
+  }
+  options.task_timeout = Millis(task_timeout_s);
+  options.server.socket_timeout = Millis(socket_timeout_s);
+  if (heartbeat_s > 0) options.heartbeat_interval = Millis(heartbeat_s);
+  std::string label = options.name.empty() ? "peer-" + std::to_string(options.port) : options.name;
+  spdlog::set_pattern("[%H:%M:%S.%e] [" + label + "] %^%l%$: %v");
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  // 2. Build and start.
+  boost::asio::io_context io;
+  osgrid::peer::PeerServer peer(io, options);
+  if (auto status = peer.Start(); !status.ok()) {
+    spdlog::error("{}", status.ToString());
+    return 1;
+  }
+  spdlog::info("listening on {}:{} with {} cores; storage {}; tracker {}", options.host, peer.port(),
+               peer.options().cores, peer.options().storage_dir, standalone ? "none (standalone)" : tracker);
+
+  // 3. Run until SIGINT/SIGTERM. Then leave at once: unregister, stop serving,
+  // and exit without waiting for forwarded calls in flight (task processes
+  // die with us: they are started with PR_SET_PDEATHSIG).
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: shutting down", signal);
+    peer.Stop();
+    io.stop();
+  });
+  io.run();
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+  _exit(0);
+}

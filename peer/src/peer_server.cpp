@@ -1,1 +1,228 @@
-// stub: being written
+// PeerServer: request dispatch and the memory, disk and status handlers.
+// CPU requests go to CpuService (cpu_service.cpp).
+#include "osgrid/peer/peer_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include "cpu_service.h"
+#include "osgrid/net/messages.h"
+#include "osgrid/peer/executor.h"
+#include "osgrid/peer/file_store.h"
+#include "osgrid/peer/memory_store.h"
+#include "tracker_link.h"
+
+namespace osgrid::peer {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+struct PeerServer::Impl {
+  using Handler = void (Impl::*)(const net::SessionPtr&, const Json&);
+
+  asio::io_context& io;
+  PeerOptions options;
+  PeerStats stats;
+  net::Server server;
+  MemoryStore memory;
+  std::unique_ptr<FileStore> files;
+  std::unique_ptr<CpuService> cpu;
+  std::unique_ptr<TrackerLink> tracker_link;
+  Clock::time_point started = Clock::now();
+
+  const std::unordered_map<std::string, Handler> handlers = {
+      {"CPU_TASK", &Impl::OnCpuTask},   {"CPU_BATCH", &Impl::OnCpuBatch},
+      {"SET_MEM", &Impl::OnSetMem},     {"GET_MEM", &Impl::OnGetMem},
+      {"DEL_MEM", &Impl::OnDelMem},     {"LIST_MEM", &Impl::OnListMem},
+      {"PUT_FILE", &Impl::OnPutFile},   {"GET_FILE", &Impl::OnGetFile},
+      {"LIST_FILES", &Impl::OnListFiles}, {"DEL_FILE", &Impl::OnDelFile},
+      {"STATUS", &Impl::OnStatus},
+  };
+
+  Impl(asio::io_context& context, PeerOptions opts)
+      : io(context),
+        options(WithDefaults(std::move(opts))),
+        server(context, ServerOptionsFor(options), [this](const net::SessionPtr& s, Json r) { Dispatch(s, r); }),
+        memory(options.mem_limit_bytes) {}
+
+  static PeerOptions WithDefaults(PeerOptions options) {
+    if (options.name.empty()) options.name = "peer-" + std::to_string(options.port);
+    if (options.storage_dir.empty()) options.storage_dir = "osgrid-storage/" + options.name;
+    if (options.task_binary.empty()) options.task_binary = Executor::DefaultTaskBinary();
+    options.cores = std::max(1, options.cores);
+    return options;
+  }
+
+  static net::ServerOptions ServerOptionsFor(const PeerOptions& options) {
+    net::ServerOptions server = options.server;
+    server.role = "peer";
+    server.node = options.name;
+    return server;
+  }
+
+  void Dispatch(const net::SessionPtr& session, const Json& request) {
+    auto it = handlers.find(request["type"].get<std::string>());
+    if (it == handlers.end()) {
+      return session->ReplyError(request, Status(Code::kUnknownType, request["type"].get<std::string>() +
+                                                                         " is served by the tracker, not by peers"));
+    }
+    (this->*(it->second))(session, request);
+  }
+
+  // ---- CPU ----------------------------------------------------------------
+  void OnCpuTask(const net::SessionPtr& session, const Json& request) { cpu->HandleTask(session, request); }
+  void OnCpuBatch(const net::SessionPtr& session, const Json& request) { cpu->HandleBatch(session, request); }
+
+  // ---- Memory -------------------------------------------------------------
+  void PublishMemoryStats() {
+    stats.mem_entries = static_cast<std::int64_t>(memory.entries());
+    stats.mem_bytes = static_cast<std::int64_t>(memory.bytes());
+  }
+
+  void OnSetMem(const net::SessionPtr& session, const Json& request) {
+    const std::string key = request["key"];
+    if (Status s = memory.Set(key, request["value"]); !s.ok()) return session->ReplyError(request, s);
+    PublishMemoryStats();
+    session->Reply(request, {{"type", "OK"}, {"key", key}, {"bytes", memory.bytes()}});
+  }
+
+  void OnGetMem(const net::SessionPtr& session, const Json& request) {
+    auto value = memory.Get(request["key"]);
+    if (!value.ok()) return session->ReplyError(request, value.status());
+    session->Reply(request, {{"type", "MEM_VALUE"}, {"key", request["key"]}, {"value", *value}});
+  }
+
+  void OnDelMem(const net::SessionPtr& session, const Json& request) {
+    if (Status s = memory.Delete(request["key"]); !s.ok()) return session->ReplyError(request, s);
+    PublishMemoryStats();
+    session->Reply(request, {{"type", "OK"}, {"key", request["key"]}});
+  }
+
+  void OnListMem(const net::SessionPtr& session, const Json& request) {
+    Json keys = Json::array();
+    for (const auto& entry : memory.List()) keys.push_back({{"key", entry.key}, {"bytes", entry.bytes}});
+    session->Reply(request, {{"type", "MEM_LIST"}, {"keys", std::move(keys)}, {"entries", memory.entries()},
+                             {"bytes", memory.bytes()}, {"limit_bytes", memory.limit_bytes()}});
+  }
+
+  // ---- Disk ---------------------------------------------------------------
+  static Json FileJson(const FileInfo& info) {
+    return {{"name", info.name}, {"size", info.size}, {"sha256", info.sha256}, {"mtime_ms", info.mtime_ms}};
+  }
+
+  void PublishDiskStats() { stats.disk_bytes = static_cast<std::int64_t>(files->used_bytes()); }
+
+  /// PUT_FILE: reserve space, answer PUT_READY, then take the chunks; the
+  /// file becomes visible only after its SHA-256 matched and it was synced.
+  void OnPutFile(const net::SessionPtr& session, const Json& request) {
+    if (request["size"] < 0) return session->ReplyError(request, Status::BadRequest("PUT_FILE: size must be >= 0"));
+    auto upload = files->BeginUpload(request["name"], request["size"].get<std::uint64_t>(), request["sha256"]);
+    if (!upload.ok()) return session->ReplyError(request, upload.status());
+    std::shared_ptr<FileStore::Upload> writer = std::move(upload).value();
+    session->Reply(request, {{"type", "PUT_READY"}});
+    session->ReceiveChunks(
+        request["size"].get<std::uint64_t>(),
+        [writer](std::string_view chunk) { return writer->Write(chunk); },
+        [this, session, request, writer](Status status) {
+          if (!status.ok()) {
+            spdlog::warn("upload of '{}' failed: {}", net::Sanitize(request["name"].get<std::string>()), status.ToString());
+            return session->ReplyError(request, status);
+          }
+          auto info = writer->Commit();
+          if (!info.ok()) return session->ReplyError(request, info.status());
+          PublishDiskStats();
+          Json reply = FileJson(*info);
+          reply["type"] = "FILE_STORED";
+          session->Reply(request, std::move(reply));
+        });
+  }
+
+  void OnGetFile(const net::SessionPtr& session, const Json& request) {
+    auto download = files->OpenDownload(request["name"]);
+    if (!download.ok()) return session->ReplyError(request, download.status());
+    std::shared_ptr<FileStore::Download> reader = std::move(download).value();
+    Json header = FileJson(reader->info());
+    header["type"] = "FILE_DATA";
+    header["id"] = request["id"];
+    session->SendStream(std::move(header), [reader] { return reader->NextChunk(params::kChunkBytes); });
+  }
+
+  void OnListFiles(const net::SessionPtr& session, const Json& request) {
+    Json list = Json::array();
+    for (const auto& info : files->List()) list.push_back(FileJson(info));
+    session->Reply(request, {{"type", "FILE_LIST"}, {"files", std::move(list)},
+                             {"used_bytes", files->used_bytes()}, {"limit_bytes", files->limit_bytes()}});
+  }
+
+  void OnDelFile(const net::SessionPtr& session, const Json& request) {
+    if (Status s = files->Delete(request["name"]); !s.ok()) return session->ReplyError(request, s);
+    PublishDiskStats();
+    session->Reply(request, {{"type", "OK"}, {"name", request["name"]}});
+  }
+
+  // ---- Status -------------------------------------------------------------
+  void OnStatus(const net::SessionPtr& session, const Json& request) {
+    double uptime = std::chrono::duration<double>(Clock::now() - started).count();
+    int queued = stats.queue_length, running = stats.running;
+    session->Reply(request, {
+        {"type", "STATUS_REPLY"}, {"role", "peer"}, {"node", options.name},
+        {"cores", options.cores}, {"running", running}, {"queue_length", queued},
+        {"load", (queued + running) / static_cast<double>(options.cores)},
+        {"scheduler", std::string(cpu->scheduler_name())},
+        {"tasks_done", stats.tasks_done.load()}, {"tasks_failed", stats.tasks_failed.load()},
+        {"tasks_forwarded", stats.tasks_forwarded.load()},
+        {"mem_entries", memory.entries()}, {"mem_bytes", memory.bytes()}, {"mem_limit_bytes", memory.limit_bytes()},
+        {"files", files->count()}, {"disk_bytes", files->used_bytes()}, {"disk_limit_bytes", files->limit_bytes()},
+        {"storage_dir", files->dir()}, {"uptime_s", uptime},
+        {"tracker", options.tracker_host.empty() ? "" : options.tracker_host + ":" + std::to_string(options.tracker_port)},
+        {"registered", stats.registered.load()}, {"connections", server.connection_count()}});
+  }
+};
+
+PeerServer::PeerServer(asio::io_context& io, PeerOptions options)
+    : impl_(std::make_unique<Impl>(io, std::move(options))) {}
+
+PeerServer::~PeerServer() { Stop(); }
+
+Status PeerServer::Start() {
+  Impl& impl = *impl_;
+  auto files = FileStore::Open(impl.options.storage_dir, impl.options.disk_limit_bytes);
+  if (!files.ok()) return files.status();
+  impl.files = std::move(files).value();
+  impl.PublishDiskStats();
+  if (Status s = impl.server.Listen(impl.options.host, impl.options.port); !s.ok()) return s;
+  if (impl.options.port == 0) impl.options.port = impl.server.port();
+
+  CpuOptions cpu;
+  cpu.node = impl.options.name;
+  cpu.cores = impl.options.cores;
+  cpu.default_timeout = impl.options.task_timeout;
+  cpu.ready_queue_max = impl.options.ready_queue_max;
+  cpu.task_binary = impl.options.task_binary;
+  cpu.tracker_host = impl.options.tracker_host;
+  cpu.tracker_port = impl.options.tracker_port;
+  impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.stats);
+
+  if (!impl.options.tracker_host.empty()) {
+    TrackerLinkOptions link{impl.options.tracker_host, impl.options.tracker_port, impl.options.name,
+                            impl.server.port(), impl.options.cores, impl.options.advertise_host,
+                            impl.options.heartbeat_interval};
+    impl.tracker_link = std::make_unique<TrackerLink>(link, impl.stats);
+    impl.tracker_link->Start();
+  }
+  return Status::Ok();
+}
+
+void PeerServer::Stop() {
+  if (impl_->tracker_link) impl_->tracker_link->Stop();
+  impl_->server.Stop();
+}
+
+std::uint16_t PeerServer::port() const { return impl_->server.port(); }
+const PeerOptions& PeerServer::options() const { return impl_->options; }
+
+}  // namespace osgrid::peer

@@ -1,0 +1,316 @@
+// CpuService: see cpu_service.h. Sections:
+//   [SECTION] Parsing a task
+//   [SECTION] Single tasks: place, forward or run here
+//   [SECTION] Batches: one placement for all, one forward per peer
+//   [SECTION] The ready queue and the executor
+#include "cpu_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include "osgrid/net/messages.h"
+#include "outbound.h"
+
+namespace osgrid::peer {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::int64_t kMaxTimeoutMs = 24LL * 3600 * 1000;
+constexpr milliseconds kForwardSlack{30000};  // network time on top of the task's own timeout
+
+std::int64_t MillisSince(Clock::time_point then) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - then).count();
+}
+
+/// A failure entry for a task that never ran.
+Json ErrorEntry(const Status& status, const std::string& peer) {
+  Json entry = net::MakeError(nullptr, status);
+  entry.erase("id");
+  entry["peer"] = peer;
+  return entry;
+}
+
+bool IsOk(const Json& entry) { return entry.value("type", "") != "ERROR"; }
+
+}  // namespace
+
+CpuService::CpuService(asio::io_context& io, CpuOptions options, PeerStats& stats)
+    : io_(io),
+      options_(std::move(options)),
+      stats_(stats),
+      executor_(io, Executor::Options{options_.task_binary}),
+      ready_queue_(std::make_unique<os::FcfsQueue>()) {}
+
+CpuService::~CpuService() { outbound_.join(); }
+
+// [SECTION] Parsing a task ------------------------------------------------------
+
+Result<CpuService::Task> CpuService::ParseTask(const Json& fields, const std::string& origin) {
+  Task task;
+  auto text = [&](const char* name) -> const Json* {
+    auto it = fields.find(name);
+    return (it != fields.end() && it->is_string()) ? &*it : nullptr;
+  };
+  if (!fields.is_object()) return Status::BadRequest("a task must be an object");
+  if (!text("program")) return Status::BadRequest("task: missing field 'program' (string)");
+  if (!text("function") || text("function")->get_ref<const std::string&>().empty()) {
+    return Status::BadRequest("task: missing field 'function' (non-empty string)");
+  }
+  task.spec.program = fields["program"];
+  task.spec.function = fields["function"];
+  task.spec.args = fields.value("args", Json::array());
+  if (!task.spec.args.is_array()) return Status::BadRequest("task: field 'args' must be an array");
+  std::int64_t timeout_ms = options_.default_timeout.count();
+  if (auto it = fields.find("timeout_ms"); it != fields.end() && !it->is_null()) {
+    if (!it->is_number_integer() || *it < 1 || *it > kMaxTimeoutMs) {
+      return Status::BadRequest("task: timeout_ms must be an integer from 1 to " + std::to_string(kMaxTimeoutMs));
+    }
+    timeout_ms = *it;
+  }
+  task.spec.timeout = milliseconds(timeout_ms);
+  task.spec.task_id = fields.value("task_id", Json()).is_string()
+                          ? fields["task_id"].get<std::string>()
+                          : options_.node + "/" + std::to_string(++submitted_);
+  task.origin = origin;
+  return task;
+}
+
+// [SECTION] Single tasks ------------------------------------------------------------
+
+void CpuService::HandleTask(const net::SessionPtr& session, const Json& request) {
+  auto start = Clock::now();
+  bool forwarded = request.value("forwarded", false);
+  auto task = ParseTask(request, request.value("origin", options_.node));
+  if (!task.ok()) return session->ReplyError(request, task.status());
+
+  auto reply = [session, request, start, node = options_.node](Json entry) {
+    entry["id"] = request["id"];
+    entry["submitted_to"] = request.value("origin", node);
+    entry["forwarded"] = entry.value("peer", node) != entry["submitted_to"];
+    entry["total_ms"] = MillisSince(start);
+    session->Send(std::move(entry));
+  };
+  if (forwarded || request.value("confidential", false) || !HasTracker()) {
+    return RunHere(std::move(task).value(), reply);
+  }
+  Place(std::move(task).value(), reply);
+}
+
+/// Asks the tracker where to run; forwards there or runs here. Runs the
+/// blocking calls on the outbound pool and comes back to the io thread.
+void CpuService::Place(Task task, EntryDone done) {
+  asio::post(outbound_, [this, task = std::move(task), done = std::move(done)]() mutable {
+    auto picked = CallNode(options_.node, options_.tracker_host, options_.tracker_port,
+                           {{"type", "PICK_PEER"}, {"count", 1}}, milliseconds(5000));
+    Json target = (picked.ok() && IsOk(*picked)) ? (*picked)["peers"][0] : Json();
+    if (target.is_null() || target["id"] == options_.node) {
+      if (target.is_null()) spdlog::warn("tracker gave no placement for {}; running it here", task.spec.task_id);
+      return asio::post(io_, [this, task = std::move(task), done = std::move(done)]() mutable {
+        RunHere(std::move(task), std::move(done));
+      });
+    }
+    Json forward = {{"type", "CPU_TASK"}, {"program", task.spec.program}, {"function", task.spec.function},
+                    {"args", task.spec.args}, {"timeout_ms", task.spec.timeout.count()},
+                    {"task_id", task.spec.task_id}, {"forwarded", true}, {"origin", options_.node}};
+    auto reply = CallNode(options_.node, target["host"], target["port"], forward, task.spec.timeout + kForwardSlack);
+    if (!reply.ok()) {
+      spdlog::warn("forwarding {} to {} failed ({}); running it here", task.spec.task_id,
+                   target["id"].get<std::string>(), reply.status().ToString());
+      return asio::post(io_, [this, task = std::move(task), done = std::move(done)]() mutable {
+        RunHere(std::move(task), std::move(done));
+      });
+    }
+    stats_.tasks_forwarded++;
+    reply->erase("id");
+    asio::post(io_, [done = std::move(done), entry = std::move(reply).value()]() mutable { done(std::move(entry)); });
+  });
+}
+
+// [SECTION] Batches -------------------------------------------------------------------
+
+struct BatchState {
+  net::SessionPtr session;
+  Json request;
+  Clock::time_point start;
+  Json results;              // one entry per task, by index
+  std::size_t remaining = 0;
+
+  void Fill(std::size_t index, Json entry) {
+    entry["index"] = index;
+    entry["ok"] = IsOk(entry);
+    entry["total_ms"] = MillisSince(start);  // batch submitted -> this task done
+    if (entry["ok"]) entry.erase("type");
+    results[index] = std::move(entry);
+    if (--remaining == 0) Finish();
+  }
+  void Finish() {
+    Json per_peer = Json::object();
+    for (const auto& entry : results) {
+      std::string peer = entry.value("peer", "?");
+      per_peer[peer] = per_peer.value(peer, 0) + 1;
+    }
+    session->Reply(request, {{"type", "BATCH_RESULT"}, {"results", std::move(results)},
+                             {"peers", std::move(per_peer)}, {"total_ms", MillisSince(start)}});
+  }
+};
+
+void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request) {
+  const Json& tasks = request["tasks"];
+  if (tasks.empty() || tasks.size() > params::kBatchMax) {
+    return session->ReplyError(request, Status::BadRequest("CPU_BATCH: tasks must hold 1.." +
+                                                           std::to_string(params::kBatchMax) + " tasks"));
+  }
+  const std::string origin = request.value("origin", options_.node);
+  std::vector<Task> parsed;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {  // all or nothing: one bad task rejects the batch
+    auto task = ParseTask(tasks[i], origin);
+    if (!task.ok()) {
+      return session->ReplyError(request, Status::BadRequest("CPU_BATCH: task " + std::to_string(i) + ": " +
+                                                             task.status().message()));
+    }
+    parsed.push_back(std::move(task).value());
+  }
+  auto batch = std::make_shared<BatchState>(
+      BatchState{session, request, Clock::now(), Json::array(), parsed.size()});
+  batch->results = Json(std::vector<Json>(parsed.size()));
+
+  if (request.value("forwarded", false) || request.value("confidential", false) || !HasTracker()) {
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      RunHere(std::move(parsed[i]), [batch, i](Json entry) { batch->Fill(i, std::move(entry)); });
+    }
+    return;
+  }
+  asio::post(outbound_, [this, parsed = std::move(parsed), batch]() mutable {
+    auto picked = CallNode(options_.node, options_.tracker_host, options_.tracker_port,
+                           {{"type", "PICK_PEER"}, {"count", parsed.size()}}, milliseconds(5000));
+    // Group by peer: each remote peer gets one forwarded batch.
+    std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
+    std::map<std::string, Json> where;
+    bool placed = picked.ok() && IsOk(*picked) && (*picked)["peers"].size() == parsed.size();
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      Json target = placed ? (*picked)["peers"][i] : Json{{"id", options_.node}};
+      std::string id = target["id"];
+      where[id] = target;
+      groups[id].emplace_back(i, std::move(parsed[i]));
+    }
+    for (auto& [peer_id, group] : groups) {
+      if (peer_id == options_.node) {
+        asio::post(io_, [this, group = std::move(group), batch]() mutable {
+          for (auto& [index, task] : group) {
+            RunHere(std::move(task), [batch, index = index](Json entry) { batch->Fill(index, std::move(entry)); });
+          }
+        });
+      } else {
+        ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch);
+      }
+    }
+  });
+}
+
+/// On the outbound pool: sends `group` as one batch to another peer; posts its
+/// entries back. If the peer cannot be reached, the group runs here instead.
+void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id,
+                              std::string host, std::uint16_t port, std::shared_ptr<BatchState> batch) {
+  asio::post(outbound_, [this, group = std::move(group), peer_id, host, port, batch]() mutable {
+    Json tasks = Json::array();
+    milliseconds longest{0};
+    for (const auto& [index, task] : group) {
+      tasks.push_back({{"program", task.spec.program}, {"function", task.spec.function}, {"args", task.spec.args},
+                       {"timeout_ms", task.spec.timeout.count()}, {"task_id", task.spec.task_id}});
+      longest = std::max(longest, task.spec.timeout);
+    }
+    auto budget = longest * static_cast<int>(group.size()) + kForwardSlack;  // worst case: one at a time
+    auto reply = CallNode(options_.node, host, port,
+                          {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"forwarded", true}, {"origin", options_.node}},
+                          budget);
+    bool usable = reply.ok() && IsOk(*reply) && (*reply)["results"].size() == group.size();
+    asio::post(io_, [this, group = std::move(group), peer_id, batch, usable,
+                     reply = std::move(reply)]() mutable {
+      if (!usable) {
+        spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
+                     reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
+      } else {
+        stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
+      }
+      for (std::size_t k = 0; k < group.size(); ++k) {
+        std::size_t index = group[k].first;
+        if (usable) {
+          Json entry = (*reply)["results"][k];
+          if (entry.value("ok", false)) entry["type"] = "CPU_RESULT";
+          entry.erase("ok");
+          batch->Fill(index, std::move(entry));
+        } else {
+          RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
+        }
+      }
+    });
+  });
+}
+
+// [SECTION] The ready queue and the executor ---------------------------------------------
+
+void CpuService::RunHere(Task task, EntryDone done) {
+  if (waiting_.size() >= options_.ready_queue_max) {
+    return done(ErrorEntry(Status::Limit("ready queue of " + options_.node + " is full (" +
+                                         std::to_string(options_.ready_queue_max) + " tasks)"),
+                           options_.node));
+  }
+  std::uint64_t id = next_task_++;
+  auto now = Clock::now();
+  ready_queue_->Admit(os::ReadyTask{id, std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count(),
+                                    static_cast<int>(task.priority), 0});
+  waiting_.emplace(id, Waiting{std::move(task), std::move(done), now});
+  stats_.queue_length = static_cast<int>(waiting_.size());
+  Dispatch();
+}
+
+void CpuService::Dispatch() {
+  while (static_cast<int>(executor_.running()) < options_.cores) {
+    auto next = ready_queue_->PickNext();
+    if (!next) break;
+    auto node = waiting_.extract(next->id);
+    Waiting waiting = std::move(node.mapped());
+    stats_.queue_length = static_cast<int>(waiting_.size());
+    TaskSpec spec = waiting.task.spec;
+    auto started = std::make_shared<Waiting>(std::move(waiting));
+    Status status = executor_.Start(std::move(spec), [this, id = next->id, started](TaskOutcome outcome) {
+      OnFinished(id, std::move(*started), outcome);
+    });
+    if (!status.ok()) {
+      TaskOutcome failed;
+      failed.status = status;
+      OnFinished(next->id, std::move(*started), failed);
+    }
+  }
+  stats_.running = static_cast<int>(executor_.running());
+}
+
+void CpuService::OnFinished(std::uint64_t, Waiting waiting, const TaskOutcome& outcome) {
+  Json entry;
+  if (outcome.status.ok()) {
+    entry = {{"type", "CPU_RESULT"}, {"result", outcome.result}};
+  } else {
+    entry = net::MakeError(nullptr, outcome.status);
+    entry.erase("id");
+    stats_.tasks_failed++;
+  }
+  entry["task_id"] = waiting.task.spec.task_id;
+  entry["peer"] = options_.node;
+  entry["stdout"] = outcome.stdout_text;
+  entry["stderr"] = outcome.stderr_text;
+  entry["output_truncated"] = outcome.output_truncated;
+  entry["run_ms"] = outcome.run_time.count();
+  entry["queued_ms"] = std::max<std::int64_t>(0, MillisSince(waiting.admitted) - outcome.run_time.count());
+  stats_.tasks_done++;
+  waiting.done(std::move(entry));
+  Dispatch();
+}
+
+}  // namespace osgrid::peer
