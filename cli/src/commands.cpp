@@ -1,1 +1,247 @@
-// stub: being written
+// The CPU and node commands of `osgrid` -- cpu, batch, status, peers, version --
+// and what every client command shares: connecting, printing, failing.
+#include "commands.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "format.h"
+#include "osgrid/net/messages.h"
+#include "reply_view.h"
+
+#ifndef OSGRID_VERSION
+#define OSGRID_VERSION "unknown"
+#endif
+
+namespace osgrid::cli {
+namespace {
+
+using std::chrono::milliseconds;
+
+milliseconds Ms(double seconds) { return milliseconds(static_cast<long long>(seconds * 1000)); }
+
+Result<std::string> ReadTextFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Io("cannot read " + what + " '" + path + "': " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The program from --program or --file (CLI11 refuses both at once).
+Result<std::string> LoadProgram(const std::string& program, const std::string& file) {
+  if (!file.empty()) return ReadTextFile(file, "program file");
+  if (program.empty()) return Status::BadRequest("give the Python program with --program SOURCE or --file PATH");
+  return program;
+}
+
+Result<Json> ParseArgs(const std::string& text) {
+  Json args = Json::parse(text, nullptr, false);
+  if (args.is_discarded()) {
+    return Status::BadRequest("--args must be a JSON array such as '[5]' or '[\"text\", 2.5]'; '" +
+                              net::Sanitize(text) + "' is not JSON (quote it for the shell)");
+  }
+  if (!args.is_array()) {
+    return Status::BadRequest("--args must be a JSON array of arguments; for one argument write '[" +
+                              net::Sanitize(args.dump()) + "]'");
+  }
+  return args;
+}
+
+/// --each: a JSON array with one argument array per task.
+Result<Json> ParseEach(const std::string& text) {
+  Json each = Json::parse(text, nullptr, false);
+  bool lists = !each.is_discarded() && each.is_array() && !each.empty();
+  for (const Json& args : lists ? each : Json::array()) lists = lists && args.is_array();
+  if (!lists) {
+    return Status::BadRequest("--each must be a non-empty JSON array with one argument array per task, "
+                              "e.g. '[[1],[2],[3]]'; got '" + net::Sanitize(text) + "'");
+  }
+  return each;
+}
+
+/// One task of a --tasks file: {program?, function?, args?}; the missing parts
+/// come from --program/--file and --function.
+Result<Json> TaskFromFile(const Json& item, std::size_t index, const BatchOptions& o) {
+  std::string where = "--tasks file, task " + std::to_string(index) + ": ";
+  if (!item.is_object()) return Status::BadRequest(where + "each task must be an object {program, function, args}");
+  for (auto it = item.begin(); it != item.end(); ++it) {
+    if (it.key() != "program" && it.key() != "function" && it.key() != "args") {
+      return Status::BadRequest(where + "unknown field '" + net::Sanitize(it.key()) + "' (fields: program, function, args)");
+    }
+  }
+  Json task = {{"function", item.value("function", Json(o.function))}, {"args", item.value("args", Json::array())}};
+  if (item.contains("program")) {
+    task["program"] = item["program"];
+  } else {
+    auto program = LoadProgram(o.program, o.file);
+    if (!program.ok()) return Status::BadRequest(where + "no 'program', and no --program or --file to use instead");
+    task["program"] = *program;
+  }
+  if (!task["program"].is_string() || !task["function"].is_string() || !task["args"].is_array()) {
+    return Status::BadRequest(where + "program and function must be strings, args an array");
+  }
+  return task;
+}
+
+Result<Json> BatchTasks(const BatchOptions& o) {
+  Json tasks = Json::array();
+  if (!o.tasks_file.empty()) {
+    auto text = ReadTextFile(o.tasks_file, "tasks file");
+    if (!text.ok()) return text.status();
+    Json items = Json::parse(*text, nullptr, false);
+    if (items.is_discarded() || !items.is_array() || items.empty()) {
+      return Status::BadRequest("--tasks file '" + o.tasks_file + "' must hold a non-empty JSON array of tasks");
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      auto task = TaskFromFile(items[i], i, o);
+      if (!task.ok()) return task.status();
+      tasks.push_back(std::move(*task));
+    }
+  } else {
+    if (o.each.empty()) return Status::BadRequest("give the tasks with --each '[[1],[2]]' or --tasks FILE");
+    auto program = LoadProgram(o.program, o.file);
+    if (!program.ok()) return program.status();
+    auto each = ParseEach(o.each);
+    if (!each.ok()) return each.status();
+    for (const Json& args : *each) tasks.push_back({{"program", *program}, {"function", o.function}, {"args", args}});
+  }
+  if (o.task_timeout_s > 0) {
+    for (Json& task : tasks) task["timeout_ms"] = Ms(o.task_timeout_s).count();
+  }
+  return tasks;
+}
+
+void PrintBatch(const Json& reply) {
+  PrintBatchTable(reply, std::cout, "");
+  auto counts = BatchPeerCounts(reply);
+  std::cout << reply.value("results", Json::array()).size() << " tasks in " << HumanMs(Number(reply, "total_ms"))
+            << " on " << counts.size() << (counts.size() == 1 ? " peer: " : " peers: ") << FormatCounts(counts) << "\n";
+  int shown = 0;
+  for (const Json& task : reply.value("results", Json::array())) {
+    if (!task.is_object() || task.value("ok", true) || task.value("detail", "").empty() || shown++ == 3) continue;
+    std::cout << "task " << Field(task, "index") << " on " << Field(task, "peer") << ":\n"
+              << Indent(task.value("detail", ""), "  ") << "\n";
+  }
+}
+
+int CountFailed(const Json& reply) {
+  int failed = 0;
+  for (const Json& task : reply.value("results", Json::array())) failed += task.value("ok", false) ? 0 : 1;
+  return failed;
+}
+
+}  // namespace
+
+// ---- Shared by every client command ------------------------------------------
+
+int Fail(const Status& status, int exit_status, bool json) {
+  if (json) std::cout << net::MakeError(nullptr, status).dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+  std::cout.flush();
+  std::cerr << "osgrid: " << CodeName(status.code()) << ": " << status.message() << "\n";
+  if (!status.detail().empty()) std::cerr << Indent(status.detail(), "  ") << "\n";
+  return exit_status;
+}
+
+Result<std::unique_ptr<net::Client>> Open(const Connection& conn, milliseconds io_timeout) {
+  net::ClientOptions options;
+  options.connect_timeout = std::min(Ms(conn.timeout_s), milliseconds(5000));
+  options.io_timeout = io_timeout;
+  options.role = "client";
+  return net::Client::Connect(conn.host, static_cast<std::uint16_t>(conn.port), options);
+}
+
+std::string NodeName(const net::Client& client) {
+  return client.server_hello().value("node", client.server_hello().value("role", "?"));
+}
+
+int PrintReply(const Connection& conn, const Json& reply, const std::function<void()>& text) {
+  if (conn.json) {
+    std::cout << reply.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+  } else {
+    text();
+  }
+  return kExitOk;
+}
+
+// ---- cpu, batch ----------------------------------------------------------------
+
+int CpuCommand(const CpuOptions& o) {
+  auto program = LoadProgram(o.program, o.file);
+  if (!program.ok()) return Fail(program.status(), kExitUsage, o.conn.json);
+  auto args = ParseArgs(o.args);
+  if (!args.ok()) return Fail(args.status(), kExitUsage, o.conn.json);
+  Json request = {{"type", "CPU_TASK"}, {"program", *program}, {"function", o.function}, {"args", *args}};
+  if (o.confidential) request["confidential"] = true;
+  if (o.task_timeout_s > 0) request["timeout_ms"] = Ms(o.task_timeout_s).count();
+
+  double task_s = o.task_timeout_s > 0 ? o.task_timeout_s : params::kTaskTimeoutS;
+  auto client = Open(o.conn, Ms(task_s + o.conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
+  auto reply = (*client)->Call(std::move(request));
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    std::string result = reply->value("result", Json()).dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::cout << result << (result.size() > 60 ? "\n" : "   ") << CpuWhere(*reply) << "\n"
+              << CapturedOutput(*reply, "");
+  });
+}
+
+int BatchCommand(const BatchOptions& o) {
+  auto tasks = BatchTasks(o);
+  if (!tasks.ok()) return Fail(tasks.status(), kExitUsage, o.conn.json);
+  std::size_t count = tasks->size();
+  Json request = {{"type", "CPU_BATCH"}, {"tasks", std::move(*tasks)}};
+  if (o.confidential) request["confidential"] = true;
+
+  // Worst case the tasks run one after another.
+  double task_s = o.task_timeout_s > 0 ? o.task_timeout_s : params::kTaskTimeoutS;
+  auto client = Open(o.conn, Ms(task_s * static_cast<double>(count) + o.conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
+  auto reply = (*client)->Call(std::move(request));
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  PrintReply(o.conn, *reply, [&] { PrintBatch(*reply); });
+  int failed = CountFailed(*reply);
+  if (failed == 0) return kExitOk;
+  return Fail(Status(Code::kTaskFailed, std::to_string(failed) + " of " + std::to_string(count) + " tasks failed"),
+              kExitRemote, /*json=*/false);
+}
+
+// ---- status, peers, version -------------------------------------------------------
+
+int StatusCommand(const Connection& conn) {
+  auto client = Open(conn, Ms(conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, conn.json);
+  auto reply = (*client)->Call({{"type", "STATUS"}});
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, conn.json);
+  return PrintReply(conn, *reply, [&] { PrintStatus(*reply, std::cout, ""); });
+}
+
+int PeersCommand(const Connection& conn) {
+  auto client = Open(conn, Ms(conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, conn.json);
+  auto reply = (*client)->Call({{"type", "PEER_LIST"}});
+  if (!reply.ok()) {
+    Status status = reply.status();
+    if ((*client)->server_hello().value("role", "") == "peer") {
+      status = Status(status.code(), status.message() + " (" + conn.host + ":" + std::to_string(conn.port) +
+                                         " is a peer; point --port at the tracker, 8888 by default)");
+    }
+    return Fail(status, kExitRemote, conn.json);
+  }
+  return PrintReply(conn, *reply, [&] {
+    PrintPeerTable(*reply, std::cout, "");
+    std::size_t count = reply->value("peers", Json::array()).size();
+    std::cout << count << (count == 1 ? " live peer" : " live peers") << " known to " << NodeName(**client) << "\n";
+  });
+}
+
+int VersionCommand() {
+  std::cout << "osgrid " << OSGRID_VERSION << " (protocol " << params::kProtocolVersion << ")\n";
+  return kExitOk;
+}
+
+}  // namespace osgrid::cli

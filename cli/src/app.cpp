@@ -1,0 +1,318 @@
+// The `osgrid` command line: a table of subcommands built with CLI11, each
+// bound to its options struct and to the function that runs it
+// (commands.cpp, store_commands.cpp, or RunScenario for `run`).
+//
+// [SECTION] Shared options (--host, --port, --json, --timeout)
+// [SECTION] cpu, batch
+// [SECTION] mem, file
+// [SECTION] status, peers, version
+// [SECTION] run
+// [SECTION] RunCommandLine: parse, dispatch, report usage errors
+#include "osgrid/cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <csignal>
+#include <cstring>
+#include <functional>
+#include <iostream>
+
+#include "commands.h"
+#include "interrupt.h"
+#include "osgrid/cli/cluster.h"
+#include "osgrid/cli/runner.h"
+#include "osgrid/cli/scenario.h"
+
+#ifndef OSGRID_VERSION
+#define OSGRID_VERSION "unknown"
+#endif
+
+namespace osgrid::cli {
+namespace {
+
+/// Every subcommand's options. Only one subcommand runs, but each has its
+/// own struct so that defaults (such as the port of `peers`) stay separate.
+struct AllOptions {
+  CpuOptions cpu;
+  BatchOptions batch;
+  MemOptions mem_set, mem_get, mem_del, mem_ls;
+  FileOptions file_put, file_get, file_ls, file_rm;
+  Connection status, peers;
+  std::string scenario;
+  RunOptions run;
+};
+
+// Validators without CLI11's annotations (":POSITIVE", ":FILE") in --help.
+const CLI::Validator kPositive = CLI::PositiveNumber.description("");
+const CLI::Validator kExistingFile = CLI::ExistingFile.description("");
+
+/// A leaf of the command tree and what running it means.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+// ---- [SECTION] Shared options ------------------------------------------------
+
+/// --host, --port, --json and (unless the command has its own) --timeout.
+void AddConnection(CLI::App* sub, Connection& conn, bool network_timeout = true) {
+  sub->add_option("--host", conn.host, "Address of the node to talk to")->capture_default_str()->type_name("HOST")->group("Connection");
+  sub->add_option("--port", conn.port, conn.port == params::kDefaultTrackerPort ? "Port of the tracker"
+                                                                                 : "Port of the peer (or tracker)")
+      ->capture_default_str()->check(CLI::Range(1, 65535).description(""))->type_name("PORT")->group("Connection");
+  sub->add_flag("--json", conn.json, "Print the raw reply as one JSON object per line, for programs")->group("Connection");
+  if (network_timeout) {
+    sub->add_option("--timeout", conn.timeout_s, "Network timeout, seconds")
+        ->capture_default_str()->check(kPositive)->type_name("S")->group("Connection");
+  }
+}
+
+/// --program / --file / --function, shared by cpu and batch.
+void AddProgram(CLI::App* sub, std::string& program, std::string& file, std::string& function) {
+  auto* inline_source = sub->add_option("--program", program, "Python 3 source, e.g. \"def main(x): return x*x\"")
+                            ->type_name("SOURCE");
+  sub->add_option("--file", file, "Read the Python source from this file instead")
+      ->check(kExistingFile)->type_name("PATH")->excludes(inline_source);
+  sub->add_option("--function", function, "Name of the function to call")->capture_default_str()->type_name("NAME");
+}
+
+// ---- [SECTION] cpu, batch ------------------------------------------------------
+
+Command AddCpu(CLI::App& app, CpuOptions& o) {
+  auto* cpu = app.add_subcommand("cpu", "Run one Python function on the cluster; a busy peer forwards it to a less loaded one");
+  AddProgram(cpu, o.program, o.file, o.function);
+  cpu->add_option("--args", o.args, "Arguments as a JSON array, e.g. '[5]' or '[\"text\", 2.5]'")
+      ->capture_default_str()->type_name("JSON");
+  cpu->add_flag("--confidential", o.confidential, "Run on this peer only; never forward the program or its data");
+  cpu->add_option("--timeout", o.task_timeout_s,
+                  "Task time limit, seconds (default: the peer's, 60); the network wait grows to match")
+      ->check(kPositive)->type_name("S");
+  AddConnection(cpu, o.conn, /*network_timeout=*/false);
+  cpu->footer("Examples:\n"
+              "  osgrid cpu --program \"def main(x): return x*x\" --args \"[5]\"\n"
+              "  osgrid cpu --file prime.py --function is_prime --args \"[1000003]\" --port 9001\n"
+              "Prints the result, the peer that ran it and how long it took, then anything it printed.");
+  return {cpu, [&o] { return CpuCommand(o); }};
+}
+
+Command AddBatch(CLI::App& app, BatchOptions& o) {
+  auto* batch = app.add_subcommand("batch", "Run many calls of a Python function at once, spread across the cluster by load");
+  AddProgram(batch, o.program, o.file, o.function);
+  auto* each = batch->add_option("--each", o.each, "One JSON argument array per task, e.g. '[[1],[2],[3]]'")
+                   ->type_name("JSON");
+  batch->add_option("--tasks", o.tasks_file, "A JSON file: [{\"program\": ..., \"function\": ..., \"args\": [...]}, ...]")
+      ->check(kExistingFile)->type_name("PATH")->excludes(each);
+  batch->add_flag("--confidential", o.confidential, "Run every task on this peer only");
+  batch->add_option("--timeout", o.task_timeout_s, "Time limit per task, seconds (default: the peer's, 60)")
+      ->check(kPositive)->type_name("S");
+  AddConnection(batch, o.conn, /*network_timeout=*/false);
+  batch->footer("Examples:\n"
+                "  osgrid batch --program \"def main(x): return x*x\" --each \"[[1],[2],[3],[4]]\"\n"
+                "  osgrid batch --tasks tasks.json\n"
+                "Prints one row per task (the peer that ran it, how long it waited in a ready queue and\n"
+                "ran, its result or error) and how many tasks each peer ran. Exits with 1 if any task failed.");
+  return {batch, [&o] { return BatchCommand(o); }};
+}
+
+// ---- [SECTION] mem, file ----------------------------------------------------------
+
+std::vector<Command> AddMem(CLI::App& app, AllOptions& all) {
+  auto* mem = app.add_subcommand("mem", "A peer's key-value memory: set, get, del, ls");
+  mem->require_subcommand(1);
+  mem->footer("Examples:\n  osgrid mem set greeting hello\n  osgrid mem set scores '[90, 85]'\n"
+              "  osgrid mem get greeting\n  osgrid mem ls --port 9001");
+  auto* set = mem->add_subcommand("set", "Store VALUE under KEY (VALUE is JSON if it parses as JSON, else text)");
+  set->add_option("KEY", all.mem_set.key, "The key (1 to 256 bytes)")->required();
+  set->add_option("VALUE", all.mem_set.value, "The value: 42, true, [1,2] and {\"a\":1} are JSON; anything else is text")
+      ->required();
+  set->add_flag("--string", all.mem_set.force_string, "Store VALUE as text even if it looks like JSON");
+  AddConnection(set, all.mem_set.conn);
+  auto* get = mem->add_subcommand("get", "Print the value stored under KEY");
+  get->add_option("KEY", all.mem_get.key, "The key")->required();
+  AddConnection(get, all.mem_get.conn);
+  auto* del = mem->add_subcommand("del", "Delete KEY")->alias("rm");
+  del->add_option("KEY", all.mem_del.key, "The key")->required();
+  AddConnection(del, all.mem_del.conn);
+  auto* ls = mem->add_subcommand("ls", "List every key with its size")->alias("list");
+  AddConnection(ls, all.mem_ls.conn);
+  return {{set, [&all] { return MemSetCommand(all.mem_set); }},
+          {get, [&all] { return MemGetCommand(all.mem_get); }},
+          {del, [&all] { return MemDelCommand(all.mem_del); }},
+          {ls, [&all] { return MemListCommand(all.mem_ls); }}};
+}
+
+std::vector<Command> AddFile(CLI::App& app, AllOptions& all) {
+  auto* file = app.add_subcommand("file", "Files on a peer's disk: put, get, ls, rm");
+  file->require_subcommand(1);
+  file->footer("Examples:\n  osgrid file put notes.pdf\n  osgrid file get notes.pdf -o copy.pdf\n"
+               "  osgrid file ls\n  osgrid file rm notes.pdf");
+  auto* put = file->add_subcommand("put", "Upload LOCAL (shows its size, SHA-256 and the transfer rate)");
+  put->add_option("LOCAL", all.file_put.local, "The file to upload")->required()->check(kExistingFile);
+  put->add_option("--name", all.file_put.name, "Name on the peer (default: LOCAL's file name)")->type_name("NAME");
+  AddConnection(put, all.file_put.conn);
+  auto* get = file->add_subcommand("get", "Download NAME; the SHA-256 is checked before the file is kept");
+  get->add_option("NAME", all.file_get.name, "Name on the peer")->required();
+  get->add_option("-o,--output", all.file_get.output, "Where to write it (a file or a folder; default: ./NAME)")
+      ->type_name("PATH");
+  AddConnection(get, all.file_get.conn);
+  auto* ls = file->add_subcommand("ls", "List the peer's files with size, SHA-256 and time")->alias("list");
+  AddConnection(ls, all.file_ls.conn);
+  auto* rm = file->add_subcommand("rm", "Delete NAME from the peer")->alias("del");
+  rm->add_option("NAME", all.file_rm.name, "Name on the peer")->required();
+  AddConnection(rm, all.file_rm.conn);
+  return {{put, [&all] { return FilePutCommand(all.file_put); }},
+          {get, [&all] { return FileGetCommand(all.file_get); }},
+          {ls, [&all] { return FileListCommand(all.file_ls); }},
+          {rm, [&all] { return FileRmCommand(all.file_rm); }}};
+}
+
+// ---- [SECTION] status, peers, version -----------------------------------------------
+
+std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
+  auto* status = app.add_subcommand("status", "Show a node's status: a peer's load, memory and disk, or the "
+                                              "tracker's view of the cluster");
+  AddConnection(status, all.status);
+  status->footer("Point --port at a peer (9000 by default) or at the tracker (8888): the reply says which it is.");
+  all.peers.port = params::kDefaultTrackerPort;
+  auto* peers = app.add_subcommand("peers", "List the live peers the tracker knows, with their load and last heartbeat");
+  AddConnection(peers, all.peers);
+  peers->footer("The tracker's view lags the peers by up to one heartbeat interval.");
+  return {{status, [&all] { return StatusCommand(all.status); }},
+          {peers, [&all] { return PeersCommand(all.peers); }}};
+}
+
+Command AddVersion(CLI::App& app) {
+  auto* version = app.add_subcommand("version", "Print the version of osgrid and of its protocol");
+  version->footer("");
+  return {version, [] { return VersionCommand(); }};
+}
+
+// ---- [SECTION] run -----------------------------------------------------------------------
+
+/// Prints every problem of a scenario file ("file:line:column: ..."), then the summary line.
+int ScenarioProblems(const std::string& path, const Status& status) {
+  if (status.code() != Code::kBadRequest) return Fail(status, kExitUsage, false);
+  std::cerr << status.detail();
+  std::size_t count = std::count(status.detail().begin(), status.detail().end(), '\n');
+  std::cerr << "osgrid: BAD_REQUEST: " << path << " has " << count << (count == 1 ? " problem" : " problems")
+            << "; nothing was started\n";
+  return kExitUsage;
+}
+
+int RunCommand(const std::string& path, const RunOptions& options) {
+  auto scenario = LoadScenario(path);
+  if (!scenario.ok()) return ScenarioProblems(path, scenario.status());
+  // Ctrl-C (or SIGTERM, SIGHUP) stops the cluster before the process exits.
+  InterruptGuard guard([](int signal_number) {
+    std::cout.flush();
+    const char* name = signal_number == SIGINT ? "Ctrl-C" : signal_number == SIGTERM ? "SIGTERM" : "SIGHUP";
+    std::cerr << "\nosgrid: interrupted by " << name << "; stopping the cluster...\n";
+    std::vector<std::string> kept = LocalCluster::StopAll();
+    std::cerr << "osgrid: cluster stopped" << (kept.empty() ? "" : "; logs kept in " + kept.front()) << "\n";
+  });
+  auto summary = RunScenario(*scenario, options, std::cout);
+  if (!summary.ok()) return Fail(summary.status(), kExitRemote, false);
+  return summary->ok() ? kExitOk : kExitRemote;
+}
+
+Command AddRun(CLI::App& app, AllOptions& all) {
+  auto* run = app.add_subcommand("run", "Start a local tracker and peers, run a scenario file's steps and check "
+                                        "its expectations");
+  run->add_option("FILE", all.scenario, "The scenario file (YAML; format in docs/scenarios.md)")->required();
+  run->add_flag("--keep-logs", all.run.keep_logs, "Keep the run folder (daemon logs, peer storage) even if all passed");
+  run->add_flag("-v,--verbose", all.run.verbose, "Also print every request and reply, and every task of a batch");
+  run->footer("Example:\n  osgrid run scenarios/quickstart.yaml\n"
+              "The file is checked completely before anything starts. The processes are stopped at the\n"
+              "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
+              "2 for a bad scenario file, 130 after Ctrl-C.");
+  return {run, [&all] { return RunCommand(all.scenario, all.run); }};
+}
+
+// ---- [SECTION] RunCommandLine -------------------------------------------------------------
+
+/// "osgrid mem set": the deepest subcommand the parser reached.
+std::string CommandPath(const CLI::App& app) {
+  std::string path = app.get_name();
+  const CLI::App* current = &app;
+  while (!current->get_subcommands().empty()) {
+    current = current->get_subcommands().front();
+    path += " " + current->get_name();
+  }
+  return path;
+}
+
+/// For "osgrid", "osgrid mem" or "osgrid bogus": what is missing or unknown,
+/// and the commands there are at that level.
+std::string SubcommandProblem(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  std::string path = "osgrid", unknown;
+  for (int i = 1; i < argc && unknown.empty(); ++i) {
+    std::string word = argv[i];
+    if (word.rfind('-', 0) == 0) continue;
+    auto subs = level->get_subcommands([&](const CLI::App* sub) { return sub->check_name(word); });
+    if (subs.empty()) {
+      unknown = word;
+    } else {
+      level = subs.front();
+      path += " " + word;
+    }
+  }
+  std::string names;
+  for (const CLI::App* sub : level->get_subcommands([](const CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  if (unknown.empty()) return path + " needs a command: " + names;
+  return "unknown command '" + unknown + "' for " + path + "; the commands are: " + names;
+}
+
+int UsageError(const CLI::App& app, std::string message) {
+  // CLI11 starts messages with a capital ("Could not convert..."); we continue a sentence.
+  if (message.size() > 1 && std::isupper(static_cast<unsigned char>(message[0])) &&
+      std::islower(static_cast<unsigned char>(message[1]))) {
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  }
+  std::cerr << "osgrid: BAD_REQUEST: " << message << " (see '" << CommandPath(app) << " --help')\n";
+  return kExitUsage;
+}
+
+void Describe(CLI::App& app) {
+  app.get_formatter()->column_width(34);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("osgrid ") + OSGRID_VERSION);
+  app.footer("Every client command talks to one node: --host and --port choose it (a peer on 9000 by default;\n"
+             "the tracker on 8888). Add --json for machine-readable replies.\n"
+             "Exit status: 0 success, 1 error from the cluster or network, 2 bad usage or input.\n"
+             "Run 'osgrid COMMAND --help' for a command's options; the manual is docs/cli.md.");
+}
+
+}  // namespace
+
+int RunCommandLine(int argc, char** argv) {
+  CLI::App app("osgrid: share CPU, memory and disk across a cluster of peer processes\n"
+               "(the client and scenario runner of the osgrid operating-systems lab)", "osgrid");
+  Describe(app);
+  AllOptions all;
+  std::vector<Command> commands = {AddCpu(app, all.cpu), AddBatch(app, all.batch)};
+  for (auto* group : {&AddMem, &AddFile, &AddNodes}) {
+    for (Command& command : group(app, all)) commands.push_back(std::move(command));
+  }
+  commands.push_back(AddRun(app, all));
+  commands.push_back(AddVersion(app));
+  if (argc <= 1) {
+    std::cout << app.help();
+    return kExitUsage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
+    bool no_command = std::string(error.what()).find("subcommand is required") != std::string::npos;
+    return UsageError(app, no_command ? SubcommandProblem(app, argc, argv) : error.what());
+  }
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return UsageError(app, "no command given");
+}
+
+}  // namespace osgrid::cli

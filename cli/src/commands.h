@@ -1,0 +1,106 @@
+// Private to cli/: the client subcommands of `osgrid` (docs/cli.md).
+//
+// Each command takes its parsed options, prepares the request locally
+// (problems there exit with 2 before anything is sent), talks to one node, and
+// prints for people -- or, with --json, the raw reply object on one line.
+// Errors print one line "osgrid: CODE: message" on stderr (plus the traceback
+// of a TASK_FAILED) and exit with 1.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "osgrid/net/client.h"
+#include "osgrid/net/json.h"
+#include "osgrid/net/params.h"
+#include "osgrid/net/status.h"
+
+namespace osgrid::cli {
+
+/// Process exit statuses of `osgrid`.
+enum ExitStatus : int {
+  kExitOk = 0,
+  kExitRemote = 1,  // the cluster or the network reported an error
+  kExitUsage = 2,   // bad usage or input, found before anything was sent
+};
+
+/// Where a command connects, and how it prints. Every client command has these.
+struct Connection {
+  std::string host = "127.0.0.1";
+  int port = params::kDefaultPeerPort;
+  bool json = false;                         // print raw reply objects, one per line
+  double timeout_s = params::kSocketTimeoutS;  // network timeout, seconds
+};
+
+/// Prints `status` the one way every error is printed (see the file comment),
+/// and with --json also the ERROR object on stdout. Returns `exit_status`.
+int Fail(const Status& status, int exit_status, bool json);
+
+/// Connects to conn.host:conn.port (HELLO as a "client"), waiting up to
+/// `io_timeout` for each reply. Errors: UNAVAILABLE, TIMEOUT, VERSION.
+Result<std::unique_ptr<net::Client>> Open(const Connection& conn, std::chrono::milliseconds io_timeout);
+/// The node name the server gave in its HELLO, e.g. "peer-9000".
+std::string NodeName(const net::Client& client);
+/// Prints a successful reply: the JSON line with --json, else runs `text`.
+/// Returns kExitOk.
+int PrintReply(const Connection& conn, const Json& reply, const std::function<void()>& text);
+
+// ---- CPU --------------------------------------------------------------------
+
+struct CpuOptions {
+  Connection conn;
+  std::string program;          // Python source, or
+  std::string file;             // a .py file to read it from
+  std::string function = "main";
+  std::string args = "[]";      // JSON array
+  bool confidential = false;
+  double task_timeout_s = 0;    // 0 = the peer's default (TASK_TIMEOUT)
+};
+int CpuCommand(const CpuOptions& options);
+
+struct BatchOptions {
+  Connection conn;
+  std::string program;
+  std::string file;
+  std::string function = "main";
+  std::string each;             // JSON array of argument arrays, or
+  std::string tasks_file;       // a JSON file: [{program?, function?, args?}, ...]
+  bool confidential = false;
+  double task_timeout_s = 0;    // per task; 0 = the peer's default
+};
+int BatchCommand(const BatchOptions& options);
+
+// ---- Nodes --------------------------------------------------------------------
+
+int StatusCommand(const Connection& conn);
+int PeersCommand(const Connection& conn);
+int VersionCommand();
+
+// ---- Memory and files (store_commands.cpp) -------------------------------------
+
+struct MemOptions {
+  Connection conn;
+  std::string key;
+  std::string value;            // mem set: JSON if it parses, else text
+  bool force_string = false;    // mem set --string
+};
+int MemSetCommand(const MemOptions& options);
+int MemGetCommand(const MemOptions& options);
+int MemDelCommand(const MemOptions& options);
+int MemListCommand(const MemOptions& options);
+
+struct FileOptions {
+  Connection conn;
+  std::string local;            // file put: the file to send
+  std::string name;             // the name on the peer
+  std::string output;           // file get -o; "" = ./NAME
+};
+int FilePutCommand(const FileOptions& options);
+int FileGetCommand(const FileOptions& options);
+int FileListCommand(const FileOptions& options);
+int FileRmCommand(const FileOptions& options);
+
+}  // namespace osgrid::cli

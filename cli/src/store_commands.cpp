@@ -1,0 +1,157 @@
+// The memory and file commands of `osgrid`: mem set|get|del|ls, file put|get|ls|rm.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+#include "commands.h"
+#include "format.h"
+#include "osgrid/net/file_transfer.h"
+
+namespace osgrid::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds Ms(double seconds) { return milliseconds(static_cast<long long>(seconds * 1000)); }
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+/// Connects, sends one request and returns the reply; `node` (if given)
+/// receives the name of the node that answered.
+Result<Json> CallOnce(const Connection& conn, Json request, std::string* node = nullptr) {
+  auto client = Open(conn, Ms(conn.timeout_s));
+  if (!client.ok()) return client.status();
+  if (node != nullptr) *node = NodeName(**client);
+  return (*client)->Call(std::move(request));
+}
+
+std::string Pretty(const Json& value) {
+  std::string line = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return line.size() > 80 && value.is_structured() ? value.dump(2, ' ', false, Json::error_handler_t::replace) : line;
+}
+
+std::string LocalTime(double epoch_ms) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+void PrintTransfer(const Json& reply, double ms, bool verified) {
+  auto size = static_cast<std::uint64_t>(Number(reply, "size"));
+  std::cout << "  size    " << HumanBytes(size) << " (" << GroupDigits(size) << " bytes)\n"
+            << "  sha256  " << Field(reply, "sha256") << (verified ? "  (verified)" : "") << "\n"
+            << "  time    " << HumanMs(ms) << " (" << Rate(size, ms) << ")\n";
+}
+
+}  // namespace
+
+// ---- mem ------------------------------------------------------------------------
+
+int MemSetCommand(const MemOptions& o) {
+  Json value = o.force_string ? Json(o.value) : Json::parse(o.value, nullptr, false);
+  if (value.is_discarded()) value = o.value;  // not JSON: keep it as text
+  std::string node;
+  auto reply = CallOnce(o.conn, {{"type", "SET_MEM"}, {"key", o.key}, {"value", value}}, &node);
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    std::cout << o.key << " = " << ShortJson(value) << "   (stored on " << node << ", whose memory now holds "
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << ")\n";
+  });
+}
+
+int MemGetCommand(const MemOptions& o) {
+  auto reply = CallOnce(o.conn, {{"type", "GET_MEM"}, {"key", o.key}});
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] { std::cout << Pretty(reply->value("value", Json())) << "\n"; });
+}
+
+int MemDelCommand(const MemOptions& o) {
+  std::string node;
+  auto reply = CallOnce(o.conn, {{"type", "DEL_MEM"}, {"key", o.key}}, &node);
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] { std::cout << "deleted " << o.key << " on " << node << "\n"; });
+}
+
+int MemListCommand(const MemOptions& o) {
+  std::string node;
+  auto reply = CallOnce(o.conn, {{"type", "LIST_MEM"}}, &node);
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    Table table({"key", "bytes"});
+    for (const Json& entry : reply->value("keys", Json::array())) table.AddRow({Field(entry, "key"), Field(entry, "bytes")});
+    if (table.size() > 0) table.Print(std::cout);
+    std::cout << table.size() << (table.size() == 1 ? " key, " : " keys, ")
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << " of "
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "limit_bytes"))) << " on " << node << "\n";
+  });
+}
+
+// ---- file -----------------------------------------------------------------------
+
+int FilePutCommand(const FileOptions& o) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(o.local, error)) {
+    return Fail(Status::Io("'" + o.local + "' is not a readable file"), kExitUsage, o.conn.json);
+  }
+  std::string name = o.name.empty() ? std::filesystem::path(o.local).filename().string() : o.name;
+  auto client = Open(o.conn, Ms(o.conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
+  auto start = Clock::now();
+  auto reply = net::PutFile(**client, name, o.local);
+  double ms = MsSince(start);
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    std::cout << "stored " << name << " on " << NodeName(**client) << "\n";
+    PrintTransfer(*reply, ms, false);
+  });
+}
+
+int FileGetCommand(const FileOptions& o) {
+  std::filesystem::path local = o.output.empty() ? std::filesystem::path(o.name) : std::filesystem::path(o.output);
+  std::error_code error;
+  if (std::filesystem::is_directory(local, error)) local /= o.name;
+  auto client = Open(o.conn, Ms(o.conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
+  auto start = Clock::now();
+  auto reply = net::GetFile(**client, o.name, local.string());
+  double ms = MsSince(start);
+  if (!reply.ok()) return Fail(reply.status(), reply.status().code() == Code::kIo ? kExitUsage : kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    std::cout << "fetched " << o.name << " from " << NodeName(**client) << " into " << local.string() << "\n";
+    PrintTransfer(*reply, ms, true);
+  });
+}
+
+int FileListCommand(const FileOptions& o) {
+  std::string node;
+  auto reply = CallOnce(o.conn, {{"type", "LIST_FILES"}}, &node);
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    Table table({"name", "size", "sha256", "modified"});
+    for (const Json& file : reply->value("files", Json::array())) {
+      table.AddRow({Field(file, "name"), HumanBytes(static_cast<std::uint64_t>(Number(file, "size"))),
+                    Field(file, "sha256").substr(0, 16) + "...", LocalTime(Number(file, "mtime_ms"))});
+    }
+    if (table.size() > 0) table.Print(std::cout);
+    std::cout << table.size() << (table.size() == 1 ? " file, " : " files, ")
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "used_bytes"))) << " of "
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "limit_bytes"))) << " on " << node << "\n";
+  });
+}
+
+int FileRmCommand(const FileOptions& o) {
+  std::string node;
+  auto reply = CallOnce(o.conn, {{"type", "DEL_FILE"}, {"name", o.name}}, &node);
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] { std::cout << "removed " << o.name << " from " << node << "\n"; });
+}
+
+}  // namespace osgrid::cli

@@ -1,0 +1,274 @@
+// Typed, diagnosing reads of a yaml-cpp tree (see yaml_reader.h).
+#include "yaml_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <regex>
+#include <set>
+
+namespace osgrid::cli {
+namespace {
+
+bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+bool IsNullText(const std::string& text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+std::optional<bool> BoolText(const std::string& text) {
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  return std::nullopt;
+}
+
+std::optional<long long> IntegerText(const std::string& text) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  long long value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> NumberText(const std::string& text) {
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (!std::regex_match(text, kFloat)) return std::nullopt;
+  return std::stod(text);
+}
+
+// Levenshtein distance, for "did you mean" hints on short keys.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::string JoinNames(const std::vector<std::string_view>& names) {
+  std::string joined;
+  for (std::string_view name : names) {
+    if (!joined.empty()) joined += ", ";
+    joined += name;
+  }
+  return joined;
+}
+
+}  // namespace
+
+// ---- Problems ---------------------------------------------------------------
+
+void YamlReader::Error(SourceLocation where, const std::string& message) {
+  problems_.push_back({where, message});
+}
+
+void YamlReader::Error(const YAML::Node& at, const std::string& message, SourceLocation fallback) {
+  SourceLocation where = Where(at);
+  Error(where.line > 0 ? where : fallback, message);
+}
+
+std::vector<std::string> YamlReader::Errors() const {
+  std::vector<Problem> sorted = problems_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Problem& a, const Problem& b) {
+    return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+  });
+  std::vector<std::string> lines;
+  for (const Problem& problem : sorted) {
+    lines.push_back(file_ + ":" + std::to_string(problem.where.line) + ":" +
+                    std::to_string(problem.where.column) + ": " + problem.message);
+  }
+  return lines;
+}
+
+SourceLocation YamlReader::Where(const YAML::Node& node) {
+  if (!node.IsDefined()) return {};
+  YAML::Mark mark = node.Mark();
+  if (mark.is_null() || mark.line < 0) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+// ---- Mappings ---------------------------------------------------------------
+
+bool YamlReader::CheckMap(const YAML::Node& node, const std::vector<std::string_view>& allowed,
+                          std::string_view what, SourceLocation fallback) {
+  if (!node.IsMap()) {
+    Error(node, std::string(what) + " must be a mapping (key: value lines), got " + DescribeYaml(node),
+          fallback);
+    return false;
+  }
+  bool clean = true;
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
+    std::string name = key.IsScalar() ? key.Scalar() : "?";
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string hint = DidYouMean(name, allowed);
+      Error(key, "unknown key " + Quoted(name) + " in " + std::string(what) +
+                     (hint.empty() ? "" : " (did you mean " + Quoted(hint) + "?)") +
+                     "; allowed: " + JoinNames(allowed));
+      clean = false;
+    } else if (!seen.insert(name).second) {
+      Error(key, "duplicate key " + Quoted(name) + " in " + std::string(what));
+      clean = false;
+    }
+  }
+  return clean;
+}
+
+std::optional<YamlEntry> YamlReader::Find(const YAML::Node& map, std::string_view key,
+                                          std::string_view what, bool required) {
+  if (map.IsMap()) {
+    for (const auto& entry : map) {
+      if (entry.first.IsScalar() && entry.first.Scalar() == key) return YamlEntry{entry.first, entry.second};
+    }
+  }
+  if (required) Error(map, std::string(what) + " is missing " + Quoted(key));
+  return std::nullopt;
+}
+
+// ---- Typed reads --------------------------------------------------------------
+
+std::optional<std::string> YamlReader::AsString(const YamlEntry& entry, std::string_view what) {
+  const YAML::Node& value = entry.value;
+  if (value.IsScalar() && (!IsPlain(value) || ScalarToJson(value).is_string())) return value.Scalar();
+  Error(value, std::string(what) + " must be text, got " + DescribeYaml(value) +
+                   (value.IsScalar() ? " (put it in quotes to make it text)" : ""),
+        Where(entry.key));
+  return std::nullopt;
+}
+
+std::optional<double> YamlReader::AsNumber(const YamlEntry& entry, std::string_view what) {
+  Json json = entry.value.IsScalar() ? ScalarToJson(entry.value) : Json();
+  if (json.is_number()) return json.get<double>();
+  Error(entry.value, std::string(what) + " must be a number, got " + DescribeYaml(entry.value),
+        Where(entry.key));
+  return std::nullopt;
+}
+
+std::optional<long long> YamlReader::AsInteger(const YamlEntry& entry, std::string_view what) {
+  Json json = entry.value.IsScalar() ? ScalarToJson(entry.value) : Json();
+  if (json.is_number_integer()) return json.get<long long>();
+  Error(entry.value, std::string(what) + " must be a whole number, got " + DescribeYaml(entry.value),
+        Where(entry.key));
+  return std::nullopt;
+}
+
+std::optional<bool> YamlReader::AsBool(const YamlEntry& entry, std::string_view what) {
+  Json json = entry.value.IsScalar() ? ScalarToJson(entry.value) : Json();
+  if (json.is_boolean()) return json.get<bool>();
+  Error(entry.value, std::string(what) + " must be true or false, got " + DescribeYaml(entry.value),
+        Where(entry.key));
+  return std::nullopt;
+}
+
+std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fallback) {
+  if (node.IsNull() || !node.IsDefined()) return Json(nullptr);
+  if (node.IsScalar()) return ScalarToJson(node);
+  if (node.IsSequence()) {
+    Json array = Json::array();
+    for (const YAML::Node& item : node) {
+      auto converted = AsJson(item, Where(node));
+      if (!converted) return std::nullopt;
+      array.push_back(std::move(*converted));
+    }
+    return array;
+  }
+  Json object = Json::object();
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) {
+      Error(entry.first, "a mapping key must be text, got " + DescribeYaml(entry.first), fallback);
+      return std::nullopt;
+    }
+    if (object.contains(entry.first.Scalar())) {
+      Error(entry.first, "duplicate key " + Quoted(entry.first.Scalar()), fallback);
+      return std::nullopt;
+    }
+    auto converted = AsJson(entry.second, Where(entry.first));
+    if (!converted) return std::nullopt;
+    object[entry.first.Scalar()] = std::move(*converted);
+  }
+  return object;
+}
+
+// map[key] read through one of the As* checks above; `what: key` names it.
+std::optional<std::string> YamlReader::String(const YAML::Node& map, std::string_view key,
+                                              std::string_view what, bool required) {
+  auto entry = Find(map, key, what, required);
+  return entry ? AsString(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
+}
+
+std::optional<double> YamlReader::Number(const YAML::Node& map, std::string_view key,
+                                         std::string_view what, bool required) {
+  auto entry = Find(map, key, what, required);
+  return entry ? AsNumber(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
+}
+
+std::optional<long long> YamlReader::Integer(const YAML::Node& map, std::string_view key,
+                                             std::string_view what, bool required) {
+  auto entry = Find(map, key, what, required);
+  return entry ? AsInteger(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
+}
+
+std::optional<bool> YamlReader::Bool(const YAML::Node& map, std::string_view key,
+                                     std::string_view what, bool required) {
+  auto entry = Find(map, key, what, required);
+  return entry ? AsBool(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
+}
+
+std::optional<Json> YamlReader::AnyValue(const YAML::Node& map, std::string_view key,
+                                         std::string_view what, bool required) {
+  auto entry = Find(map, key, what, required);
+  if (!entry) return std::nullopt;
+  return AsJson(entry->value, Where(entry->key));
+}
+
+// ---- Free helpers -------------------------------------------------------------
+
+Json ScalarToJson(const YAML::Node& scalar) {
+  const std::string& text = scalar.Scalar();
+  if (!IsPlain(scalar)) return text;  // quoted, block (|, >) or explicitly tagged: text
+  if (IsNullText(text)) return nullptr;
+  if (auto flag = BoolText(text)) return *flag;
+  if (auto whole = IntegerText(text)) return *whole;
+  if (auto number = NumberText(text)) return *number;
+  return text;
+}
+
+std::string DescribeYaml(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  Json json = ScalarToJson(node);
+  if (json.is_null()) return "nothing";
+  if (json.is_boolean()) return "the boolean " + json.dump();
+  if (json.is_number()) return "the number " + node.Scalar();
+  std::string text = node.Scalar();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return "the text " + Quoted(text);
+}
+
+std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (std::string_view candidate : candidates) {
+    std::size_t distance = EditDistance(word, candidate);
+    bool prefix = word.size() >= 3 && candidate.substr(0, word.size()) == word;
+    if (prefix) distance = std::min<std::size_t>(distance, 1);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::string(candidate);
+    }
+  }
+  return best;
+}
+
+}  // namespace osgrid::cli
