@@ -15,7 +15,7 @@ std::vector<MessageSpec> BuildCatalogue() {
       {"HELLO", Served::kAny, "HELLO",
        "First frame on every connection, both ways: protocol version and who is speaking.",
        {{"version", F::kInteger, true, "protocol version; the server refuses any other"},
-        {"role", F::kString, true, "client | peer | tracker | runner"},
+        {"role", F::kString, true, "who is speaking: client, peer, tracker or runner"},
         {"node", F::kString, false, "the sender's node name, if it has one"}}},
       {"PING", Served::kAny, "PONG", "Liveness check.", {}},
       {"STATUS", Served::kAny, "STATUS_REPLY",
@@ -61,7 +61,9 @@ std::vector<MessageSpec> BuildCatalogue() {
       {"CPU_BATCH", Served::kPeer, "BATCH_RESULT",
        "Run many tasks in one request, spread across the cluster by load.",
        {{"tasks", F::kArray, true, "objects with the CPU_TASK fields program, function, args, timeout_ms"},
-        {"confidential", F::kBool, false, "run every task on this peer"}}},
+        {"confidential", F::kBool, false, "run every task on this peer"},
+        {"forwarded", F::kBool, false, "set by a forwarding peer: run all here, do not forward again"},
+        {"origin", F::kString, false, "set by a forwarding peer: where the batch was submitted"}}},
 
       // ---- Peer: memory -------------------------------------------------
       {"SET_MEM", Served::kPeer, "OK", "Store a value (string or any JSON) under a key.",
