@@ -1,0 +1,107 @@
+// osgrid-bench: end-to-end figures of a live cluster on loopback.
+//
+//   1. Round trip of a trivial CPU task (def main(): return 1) from a client,
+//      submitted to peer-1 and placed by the tracker (so it may be forwarded),
+//      and the same task marked confidential (always local). Median and p90.
+//   2. Throughput of one CPU_BATCH of --batch trivial tasks over the cluster:
+//      tasks per second, median of --batch-runs.
+//
+// Usage: build/bin/osgrid-bench [--runs 200] [--batch 1000] [--peers 3] [--cores 2]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "osgrid/cli/cluster.h"
+#include "osgrid/net/client.h"
+
+using namespace osgrid;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Percentile(std::vector<double> samples, double p) {
+  std::sort(samples.begin(), samples.end());
+  return samples[static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1))];
+}
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+Json TrivialTask(bool confidential) {
+  return {{"type", "CPU_TASK"}, {"program", "def main(): return 1"}, {"function", "main"},
+          {"confidential", confidential}};
+}
+
+/// Round trips of `runs` sequential tasks, ms. Exits on the first failure.
+std::vector<double> RoundTrips(net::Client& client, int runs, bool confidential, int* forwarded) {
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    auto reply = client.Call(TrivialTask(confidential));
+    if (!reply.ok()) {
+      std::fprintf(stderr, "osgrid-bench: task failed: %s\n", reply.status().ToString().c_str());
+      std::exit(1);
+    }
+    samples.push_back(MillisSince(start));
+    if (forwarded && reply->value("forwarded", false)) ++*forwarded;
+  }
+  return samples;
+}
+
+/// Seconds for one batch of `size` trivial tasks.
+double BatchSeconds(net::Client& client, int size) {
+  Json tasks = Json::array();
+  for (int i = 0; i < size; ++i) tasks.push_back({{"program", "def main(i): return i"}, {"function", "main"}, {"args", {i}}});
+  auto start = Clock::now();
+  auto reply = client.Call({{"type", "CPU_BATCH"}, {"tasks", tasks}}, std::chrono::minutes(10));
+  if (!reply.ok()) {
+    std::fprintf(stderr, "osgrid-bench: batch failed: %s\n", reply.status().ToString().c_str());
+    std::exit(1);
+  }
+  double seconds = MillisSince(start) / 1000;
+  std::printf("    batch of %d in %.2f s:", size, seconds);
+  for (auto& [peer, count] : (*reply)["peers"].items()) std::printf(" %s=%d", peer.c_str(), count.get<int>());
+  std::printf("\n");
+  return seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 200, batch = 1000, batch_runs = 3;
+  cli::ClusterOptions options;
+  CLI::App app{"osgrid-bench: round trip and batch throughput of a live local cluster"};
+  app.add_option("--runs", runs, "Sequential tasks per round-trip measurement")->capture_default_str();
+  app.add_option("--batch", batch, "Tasks in one batch")->capture_default_str();
+  app.add_option("--batch-runs", batch_runs, "Batches to time")->capture_default_str();
+  app.add_option("--peers", options.peers, "Peers in the cluster")->capture_default_str();
+  app.add_option("--cores", options.cores, "Cores per peer")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto cluster = cli::LocalCluster::Start(options);
+  if (!cluster.ok()) {
+    std::fprintf(stderr, "osgrid-bench: %s\n%s\n", cluster.status().ToString().c_str(), cluster.status().detail().c_str());
+    return 1;
+  }
+  auto client = net::Client::Connect("127.0.0.1", (*cluster)->Peer("peer-1")->port);
+  if (!client.ok()) return 1;
+
+  std::printf("osgrid-bench: %d peers x %d cores on loopback\n", options.peers, options.cores);
+  RoundTrips(**client, 10, false, nullptr);  // warm up page cache and connections
+  int forwarded = 0;
+  auto placed = RoundTrips(**client, runs, false, &forwarded);
+  auto local = RoundTrips(**client, runs, true, nullptr);
+  std::printf("  trivial task round trip, placed by tracker: median %.2f ms, p90 %.2f ms (%d of %d forwarded)\n",
+              Percentile(placed, 0.5), Percentile(placed, 0.9), forwarded, runs);
+  std::printf("  trivial task round trip, confidential:      median %.2f ms, p90 %.2f ms\n",
+              Percentile(local, 0.5), Percentile(local, 0.9));
+
+  std::vector<double> rates;
+  for (int i = 0; i < batch_runs; ++i) rates.push_back(batch / BatchSeconds(**client, batch));
+  std::printf("  batch throughput: median %.0f tasks/s over %d batches of %d\n", Percentile(rates, 0.5), batch_runs, batch);
+  return 0;
+}

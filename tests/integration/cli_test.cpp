@@ -1,0 +1,149 @@
+// Every `osgrid` command, run as a user would: a real process against a real
+// cluster, checked by its output and exit status.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "osgrid/net/sha256.h"
+#include "support.h"
+
+using namespace osgrid;
+using namespace osgrid::test;
+
+namespace {
+
+/// Runs `osgrid <args> --port <port>`.
+CommandResult At(std::uint16_t port, std::vector<std::string> args) {
+  args.push_back("--port");
+  args.push_back(std::to_string(port));
+  return RunOsgrid(args);
+}
+
+Json JsonOut(const CommandResult& result) {
+  INFO("stdout: " << result.out << "\nstderr: " << result.err);
+  REQUIRE(result.exit_code == 0);
+  Json parsed = Json::parse(result.out, nullptr, false);
+  REQUIRE_FALSE(parsed.is_discarded());
+  return parsed;
+}
+
+}  // namespace
+
+TEST_CASE("osgrid cpu and batch", "[integration][cli]") {
+  auto cluster = StartCluster(3);
+  std::uint16_t port = PortOf(*cluster, "peer-1");
+
+  auto text = At(port, {"cpu", "--program", "def main(x): return x*x", "--function", "main", "--args", "[5]"});
+  INFO(text.err);
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("25") != std::string::npos);
+  CHECK(text.out.find("peer-") != std::string::npos);
+
+  Json reply = JsonOut(At(port, {"cpu", "--program", "def main(x): return x*x", "--args", "[7]", "--confidential", "--json"}));
+  CHECK(reply["result"] == 49);
+  CHECK(reply["peer"] == "peer-1");
+
+  TempDir dir;
+  std::ofstream(dir.path + "/prog.py") << "def main(a, b):\n    return a + b\n";
+  Json from_file = JsonOut(At(port, {"cpu", "--file", dir.path + "/prog.py", "--args", "[2, 3]", "--json"}));
+  CHECK(from_file["result"] == 5);
+
+  Json batch = JsonOut(At(port, {"batch", "--program", "def main(n): return n + 1", "--each",
+                                 "[[1],[2],[3],[4],[5],[6],[7],[8],[9]]", "--json"}));
+  REQUIRE(batch["results"].size() == 9);
+  CHECK(batch["results"][8]["result"] == 10);
+  CHECK(batch["peers"].size() >= 2);
+
+  auto failing = At(port, {"cpu", "--program", "def main(): raise ValueError('bad input')"});
+  CHECK(failing.exit_code == 1);
+  CHECK(failing.err.find("TASK_FAILED") != std::string::npos);
+  CHECK(failing.err.find("ValueError: bad input") != std::string::npos);
+  CHECK(failing.err.find("Traceback") != std::string::npos);
+
+  auto timeout = At(port, {"cpu", "--program", "def main():\n  while True: pass", "--timeout", "0.5"});
+  CHECK(timeout.exit_code == 1);
+  CHECK(timeout.err.find("TIMEOUT") != std::string::npos);
+
+  auto bad_args = At(port, {"cpu", "--program", "def main(x): return x", "--args", "5"});
+  CHECK(bad_args.exit_code == 2);
+  CHECK(bad_args.err.find("--args") != std::string::npos);
+}
+
+TEST_CASE("osgrid mem", "[integration][cli]") {
+  auto cluster = StartCluster(1);
+  std::uint16_t port = PortOf(*cluster, "peer-1");
+  CHECK(At(port, {"mem", "set", "greeting", "hello"}).exit_code == 0);
+  CHECK(At(port, {"mem", "set", "config", R"({"rounds": 3})"}).exit_code == 0);
+  auto get = At(port, {"mem", "get", "greeting"});
+  CHECK(get.exit_code == 0);
+  CHECK(get.out.find("hello") != std::string::npos);
+  CHECK(JsonOut(At(port, {"mem", "get", "config", "--json"}))["value"]["rounds"] == 3);
+  Json list = JsonOut(At(port, {"mem", "ls", "--json"}));
+  CHECK(list["entries"] == 2);
+  CHECK(At(port, {"mem", "del", "greeting"}).exit_code == 0);
+  auto missing = At(port, {"mem", "get", "greeting"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("NOT_FOUND") != std::string::npos);
+}
+
+TEST_CASE("osgrid file", "[integration][cli]") {
+  auto cluster = StartCluster(1);
+  std::uint16_t port = PortOf(*cluster, "peer-1");
+  TempDir dir;
+  const std::string original = dir.path + "/notes.txt", copy = dir.path + "/copy.txt";
+  std::ofstream(original) << std::string(3'000'000, 'n') << "end\n";
+
+  auto put = At(port, {"file", "put", original});
+  INFO(put.err);
+  CHECK(put.exit_code == 0);
+  Json list = JsonOut(At(port, {"file", "ls", "--json"}));
+  REQUIRE(list["files"].size() == 1);
+  CHECK(list["files"][0]["name"] == "notes.txt");
+  CHECK(At(port, {"file", "get", "notes.txt", "-o", copy}).exit_code == 0);
+  CHECK(net::Sha256File(copy).value() == net::Sha256File(original).value());
+  CHECK(At(port, {"file", "rm", "notes.txt"}).exit_code == 0);
+  auto gone = At(port, {"file", "get", "notes.txt", "-o", copy + "2"});
+  CHECK(gone.exit_code == 1);
+  CHECK(gone.err.find("NOT_FOUND") != std::string::npos);
+  auto bad_name = At(port, {"file", "put", original, "--name", "../../etc/passwd"});
+  CHECK(bad_name.exit_code != 0);
+  CHECK(bad_name.err.find("BAD_REQUEST") != std::string::npos);
+}
+
+TEST_CASE("osgrid status and peers", "[integration][cli]") {
+  auto cluster = StartCluster(2);
+  Json status = JsonOut(At(PortOf(*cluster, "peer-2"), {"status", "--json"}));
+  CHECK(status["role"] == "peer");
+  CHECK(status["node"] == "peer-2");
+  CHECK(status["cores"] == 2);
+  auto text = At(PortOf(*cluster, "peer-2"), {"status"});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("peer-2") != std::string::npos);
+
+  Json peers = JsonOut(At(cluster->tracker_port(), {"peers", "--json"}));
+  CHECK(peers["peers"].size() == 2);
+  auto table = At(cluster->tracker_port(), {"peers"});
+  CHECK(table.out.find("peer-1") != std::string::npos);
+  CHECK(table.out.find("peer-2") != std::string::npos);
+}
+
+TEST_CASE("osgrid reports an unreachable node in one line and exits non-zero", "[integration][cli]") {
+  auto result = RunOsgrid({"status", "--port", "1"});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("UNAVAILABLE") != std::string::npos);
+  CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+}
+
+TEST_CASE("osgrid run reports a scenario error with file and line, exit 2", "[integration][cli]") {
+  TempDir dir;
+  const std::string path = dir.path + "/broken.yaml";
+  std::ofstream(path) << "name: broken\n"
+                         "cluster: {peers: 2}\n"
+                         "steps:\n"
+                         "  - cpu: {on: peer-1, program: 'def main(): return 1', function: main}\n"
+                         "  - teleport: {on: peer-1}\n";
+  auto result = RunOsgrid({"run", path});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find(path + ":5") != std::string::npos);
+  CHECK(result.err.find("teleport") != std::string::npos);
+}

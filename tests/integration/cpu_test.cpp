@@ -1,0 +1,184 @@
+// CPU sharing on a live cluster: placement on the least-loaded peer,
+// confidential tasks, batches, task failures and timeouts, dead peers.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "support.h"
+
+using namespace osgrid;
+using namespace osgrid::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+Json Task(const std::string& program, Json args, bool confidential = false) {
+  return {{"type", "CPU_TASK"}, {"program", program}, {"function", "main"}, {"args", args},
+          {"confidential", confidential}};
+}
+
+/// Fills both cores of `peer` with confidential sleeps, without waiting for
+/// them; the returned clients hold the connections open.
+std::vector<std::unique_ptr<net::Client>> Occupy(const cli::LocalCluster& cluster, const std::string& peer,
+                                                 double seconds) {
+  std::vector<std::unique_ptr<net::Client>> clients;
+  for (int core = 0; core < 2; ++core) {
+    clients.push_back(Connect(PortOf(cluster, peer)));
+    Json task = Task(SleepProgram(), {seconds}, true);
+    task["id"] = 1;
+    REQUIRE(clients.back()->SendJson(task).ok());
+  }
+  return clients;
+}
+
+/// Waits until the tracker has seen `peer` report `running` tasks.
+void AwaitReportedRunning(const cli::LocalCluster& cluster, const std::string& peer, int running) {
+  auto tracker = Connect(cluster.tracker_port());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
+    for (const auto& entry : list["peers"]) {
+      if (entry["id"] == peer && entry["running"] == running) return;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("the tracker never saw " << peer << " running " << running << " tasks");
+}
+
+}  // namespace
+
+TEST_CASE("a task runs and its result, stdout and timings come back", "[integration][cpu]") {
+  auto cluster = StartCluster(1);
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+  Json reply = MustCall(*client, Task("def main(x):\n    print('squaring', x)\n    return x * x\n", {12}));
+  CHECK(reply["type"] == "CPU_RESULT");
+  CHECK(reply["result"] == 144);
+  CHECK(reply["stdout"] == "squaring 12\n");
+  CHECK(reply["peer"] == "peer-1");
+  CHECK(reply["forwarded"] == false);
+  CHECK(reply["run_ms"].get<int>() >= 0);
+  CHECK(reply["total_ms"].get<int>() >= reply["run_ms"].get<int>());
+}
+
+TEST_CASE("a task is forwarded to the least-loaded peer", "[integration][cpu]") {
+  auto cluster = StartCluster(3);
+  auto busy1 = Occupy(*cluster, "peer-1", 6);
+  auto busy2 = Occupy(*cluster, "peer-2", 6);
+  AwaitReportedRunning(*cluster, "peer-1", 2);
+  AwaitReportedRunning(*cluster, "peer-2", 2);
+
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+  Json reply = MustCall(*client, Task("def main(): return 'hello'", Json::array()));
+  CHECK(reply["result"] == "hello");
+  CHECK(reply["peer"] == "peer-3");          // the only idle peer
+  CHECK(reply["submitted_to"] == "peer-1");
+  CHECK(reply["forwarded"] == true);
+}
+
+TEST_CASE("a confidential task runs where it was submitted, even when that peer is busiest", "[integration][cpu]") {
+  auto cluster = StartCluster(3);
+  auto busy = Occupy(*cluster, "peer-2", 3);
+  AwaitReportedRunning(*cluster, "peer-2", 2);
+  auto client = Connect(PortOf(*cluster, "peer-2"));
+  Json reply = MustCall(*client, Task("def main(s): return s[::-1]", {"secret"}, true));
+  CHECK(reply["result"] == "terces");
+  CHECK(reply["peer"] == "peer-2");
+  CHECK(reply["forwarded"] == false);
+  CHECK(reply["queued_ms"].get<int>() > 500);  // it waited for a core on peer-2 rather than leave
+}
+
+TEST_CASE("a batch is spread across the peers and returned in order", "[integration][cpu]") {
+  auto cluster = StartCluster(3);
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+  Json tasks = Json::array();
+  for (int i = 0; i < 30; ++i) tasks.push_back({{"program", "def main(n): return n * 10"}, {"function", "main"}, {"args", {i}}});
+  Json reply = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}});
+  REQUIRE(reply["results"].size() == 30);
+  std::set<std::string> peers;
+  for (int i = 0; i < 30; ++i) {
+    CHECK(reply["results"][i]["index"] == i);
+    CHECK(reply["results"][i]["ok"] == true);
+    CHECK(reply["results"][i]["result"] == i * 10);
+    peers.insert(reply["results"][i]["peer"]);
+  }
+  CHECK(peers == std::set<std::string>{"peer-1", "peer-2", "peer-3"});
+  CHECK(reply["peers"]["peer-1"].get<int>() + reply["peers"]["peer-2"].get<int>() +
+            reply["peers"]["peer-3"].get<int>() == 30);
+}
+
+TEST_CASE("task failures come back as typed errors with the traceback", "[integration][cpu]") {
+  auto cluster = StartCluster(1);
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+
+  auto exception = client->Call(Task("def main(x):\n    return x / 0\n", {1}));
+  CHECK(exception.status().code() == Code::kTaskFailed);
+  CHECK(exception.status().message() == "ZeroDivisionError: division by zero");
+  CHECK(exception.status().detail().find("line 2, in main") != std::string::npos);
+
+  auto syntax = client->Call(Task("def main(:\n", Json::array()));
+  CHECK(syntax.status().code() == Code::kTaskFailed);
+  CHECK(syntax.status().message().find("SyntaxError") != std::string::npos);
+
+  auto missing = client->Call(Task("def other(): pass", Json::array()));
+  CHECK(missing.status().code() == Code::kTaskFailed);
+  CHECK(missing.status().message().find("main") != std::string::npos);
+
+  auto crash = client->Call(Task("import os\ndef main(): os._exit(3)", Json::array()));
+  CHECK(crash.status().code() == Code::kTaskFailed);
+
+  CHECK(MustCall(*client, Task("def main(): return 'still here'", Json::array()))["result"] == "still here");
+}
+
+TEST_CASE("a task past its timeout is killed and the peer carries on", "[integration][cpu]") {
+  auto cluster = StartCluster(1);
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+  Json task = Task("def main():\n    while True:\n        pass\n", Json::array());
+  task["timeout_ms"] = 500;
+  auto start = std::chrono::steady_clock::now();
+  auto reply = client->Call(task);
+  CHECK(reply.status().code() == Code::kTimeout);
+  CHECK(reply.status().message().find("500 ms") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  Json status = MustCall(*client, {{"type", "STATUS"}});
+  CHECK(status["running"] == 0);
+  CHECK(status["tasks_failed"] == 1);
+  CHECK(MustCall(*client, Task("def main(): return 1", Json::array()))["result"] == 1);
+}
+
+TEST_CASE("the tracker detects a killed peer within the configured timeout", "[integration][cpu]") {
+  const double timeout_s = 1.5;
+  auto cluster = StartCluster(3, timeout_s);
+  auto tracker = Connect(cluster->tracker_port());
+  REQUIRE(MustCall(*tracker, {{"type", "PEER_LIST"}})["peers"].size() == 3);
+
+  REQUIRE(cluster->KillPeer("peer-3").ok());
+  auto killed = std::chrono::steady_clock::now();
+  double detected_after_s = -1;
+  while (std::chrono::steady_clock::now() - killed < 10s) {
+    std::set<std::string> live;
+    Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
+    for (const auto& peer : list["peers"]) live.insert(peer["id"]);
+    if (!live.count("peer-3")) {
+      detected_after_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+      CHECK(live == std::set<std::string>{"peer-1", "peer-2"});
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  INFO("detected after " << detected_after_s << " s");
+  REQUIRE(detected_after_s > 0);
+  // Not before the timeout minus one heartbeat interval (0.3 s): the last
+  // heartbeat may precede the kill by up to that. Not after the timeout plus
+  // one cron period (timeout / 10) and polling slack.
+  CHECK(detected_after_s >= timeout_s - 0.3 - 0.05);
+  CHECK(detected_after_s <= timeout_s + timeout_s / 10 + 0.2);
+  Json status = MustCall(*tracker, {{"type", "STATUS"}});
+  CHECK(status["peers_died"] == 1);
+
+  // Work submitted afterwards only goes to live peers.
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+  Json tasks = Json::array();
+  for (int i = 0; i < 12; ++i) tasks.push_back({{"program", "def main(): return 1"}, {"function", "main"}});
+  Json batch = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}});
+  CHECK_FALSE(batch["peers"].contains("peer-3"));
+}

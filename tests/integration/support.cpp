@@ -1,0 +1,103 @@
+#include "support.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace osgrid::test {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<cli::LocalCluster> StartCluster(int peers, double peer_timeout_s) {
+  cli::ClusterOptions options;
+  options.peers = peers;
+  options.cores = 2;
+  options.heartbeat_interval_s = 0.3;
+  options.peer_timeout_s = peer_timeout_s;
+  auto cluster = cli::LocalCluster::Start(options);
+  INFO(cluster.status().ToString() << "\n" << cluster.status().detail());
+  REQUIRE(cluster.ok());
+  return std::move(cluster).value();
+}
+
+std::unique_ptr<net::Client> Connect(std::uint16_t port) {
+  auto client = net::Client::Connect("127.0.0.1", port);
+  INFO(client.status().ToString());
+  REQUIRE(client.ok());
+  return std::move(client).value();
+}
+
+std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer) {
+  auto node = cluster.Peer(peer);
+  REQUIRE(node.has_value());
+  return node->port;
+}
+
+Json MustCall(net::Client& client, Json request) {
+  auto reply = client.Call(std::move(request));
+  INFO(reply.status().ToString() << "\n" << reply.status().detail());
+  REQUIRE(reply.ok());
+  return std::move(reply).value();
+}
+
+static std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+CommandResult RunOsgrid(const std::vector<std::string>& args) {
+  TempDir dir;
+  std::string out_path = dir.path + "/out", err_path = dir.path + "/err";
+  std::string binary = fs::read_symlink("/proc/self/exe").parent_path() / "osgrid";
+  std::vector<char*> argv{binary.data()};
+  std::vector<std::string> copies(args);
+  for (auto& arg : copies) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(rc == 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = Slurp(out_path);
+  result.err = Slurp(err_path);
+  return result;
+}
+
+std::string SleepProgram() {
+  return "import time\n"
+         "def main(seconds):\n"
+         "    time.sleep(seconds)\n"
+         "    return seconds\n";
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "osgrid-test-XXXXXX").string();
+  REQUIRE(mkdtemp(pattern.data()) != nullptr);
+  path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+}  // namespace osgrid::test

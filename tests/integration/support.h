@@ -1,0 +1,46 @@
+// Helpers for the integration tests: a fresh cluster per test case, clients,
+// and running the `osgrid` command as a user would.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "osgrid/cli/cluster.h"
+#include "osgrid/net/client.h"
+#include "osgrid/net/json.h"
+
+namespace osgrid::test {
+
+/// Starts a tracker and `peers` peers (2 cores each, heartbeat 0.3 s, peer
+/// timeout 1.5 s); fails the test if it cannot.
+std::unique_ptr<cli::LocalCluster> StartCluster(int peers = 3, double peer_timeout_s = 1.5);
+
+/// A connected client to 127.0.0.1:port; fails the test if it cannot connect.
+std::unique_ptr<net::Client> Connect(std::uint16_t port);
+
+/// The port of "peer-K".
+std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer);
+
+/// Calls and requires success.
+Json MustCall(net::Client& client, Json request);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+/// Runs build/bin/osgrid with `args` (no shell), stdin closed.
+CommandResult RunOsgrid(const std::vector<std::string>& args);
+
+/// A Python program that sleeps `seconds` and returns its argument.
+std::string SleepProgram();
+
+/// A unique temporary directory, removed by the destructor.
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  std::string path;
+};
+
+}  // namespace osgrid::test
