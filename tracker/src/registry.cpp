@@ -1,7 +1,6 @@
 #include "osgrid/tracker/registry.h"
 
 #include <algorithm>
-#include <queue>
 
 namespace osgrid::tracker {
 
@@ -47,22 +46,40 @@ std::vector<std::string> Registry::ReapDead(Clock::time_point now, Clock::durati
   return dead;
 }
 
+namespace {
+
+/// Placement order: lower load first, then lower id (stable, documented ties).
+bool PlacesBefore(const PeerInfo* a, const PeerInfo* b) {
+  double load_a = a->Load(), load_b = b->Load();
+  return load_a != load_b ? load_a < load_b : a->id < b->id;
+}
+
+}  // namespace
+
 std::vector<PeerInfo> Registry::Pick(int count, const std::vector<std::string>& exclude) {
-  // Min-heap of (load, id): the top is the least-loaded peer, lowest id first.
-  using Slot = std::pair<double, std::string>;
-  std::priority_queue<Slot, std::vector<Slot>, std::greater<>> heap;
-  for (const auto& [id, peer] : peers_) {
-    if (std::find(exclude.begin(), exclude.end(), id) == exclude.end()) heap.emplace(peer.Load(), id);
+  std::vector<PeerInfo*> candidates;
+  candidates.reserve(peers_.size());
+  for (auto& [id, peer] : peers_) {
+    if (std::find(exclude.begin(), exclude.end(), id) == exclude.end()) candidates.push_back(&peer);
   }
   std::vector<PeerInfo> placed;
-  if (heap.empty()) return placed;
-  placed.reserve(static_cast<std::size_t>(std::max(count, 0)));
+  if (candidates.empty() || count < 1) return placed;
+  placed.reserve(static_cast<std::size_t>(count));
+  if (count == 1) {  // the common case (one CPU_TASK): a scan, no heap
+    PeerInfo* best = *std::min_element(candidates.begin(), candidates.end(), PlacesBefore);
+    best->placed_since_report += 1;
+    placed.push_back(*best);
+    return placed;
+  }
+  // Min-heap on placement order: the top is the least-loaded peer.
+  auto after = [](const PeerInfo* a, const PeerInfo* b) { return PlacesBefore(b, a); };
+  std::make_heap(candidates.begin(), candidates.end(), after);
   for (int task = 0; task < count; ++task) {
-    PeerInfo& peer = peers_.at(heap.top().second);
-    heap.pop();
-    peer.placed_since_report += 1;
-    placed.push_back(peer);
-    heap.emplace(peer.Load(), peer.id);
+    std::pop_heap(candidates.begin(), candidates.end(), after);
+    PeerInfo* peer = candidates.back();
+    peer->placed_since_report += 1;
+    placed.push_back(*peer);
+    std::push_heap(candidates.begin(), candidates.end(), after);
   }
   return placed;
 }
