@@ -2,10 +2,20 @@
 // cluster, checked by its output and exit status.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "osgrid/net/sha256.h"
 #include "support.h"
+
+extern char** environ;
 
 using namespace osgrid;
 using namespace osgrid::test;
@@ -146,4 +156,64 @@ TEST_CASE("osgrid run reports a scenario error with file and line, exit 2", "[in
   CHECK(result.exit_code == 2);
   CHECK(result.err.find(path + ":5") != std::string::npos);
   CHECK(result.err.find("teleport") != std::string::npos);
+}
+
+namespace {
+
+/// Pids whose parent is `parent`, from /proc.
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');  // "pid (comm) state ppid ..."
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) children.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return children;
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C during osgrid run stops every node it started", "[integration][cli]") {
+  std::string binary = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "osgrid";
+  std::string scenario = std::string(OSGRID_SOURCE_DIR) + "/scenarios/quickstart.yaml";
+  std::vector<char*> argv{binary.data(), const_cast<char*>("run"), scenario.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t runner = 0;
+  REQUIRE(posix_spawn(&runner, binary.c_str(), &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  std::vector<pid_t> nodes;  // wait until the tracker and 3 peers are up
+  for (int attempt = 0; attempt < 200 && nodes.size() < 4; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    nodes = ChildrenOf(runner);
+  }
+  REQUIRE(nodes.size() == 4);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // into the steps
+  kill(runner, SIGINT);
+  int status = 0;
+  waitpid(runner, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  for (pid_t node : nodes) {
+    INFO("pid " << node);
+    CHECK((kill(node, 0) == -1 && errno == ESRCH));  // gone, and reaped by the runner
+  }
+}
+
+TEST_CASE("osgrid version names the protocol", "[integration][cli]") {
+  auto result = RunOsgrid({"version"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("protocol 1") != std::string::npos);
 }
