@@ -196,12 +196,23 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
       return SendNow(MakeError(message["id"], Status::BadRequest("HELLO was already received")));
     }
     if (type == "PING") return SendNow({{"type", "PONG"}, {"id", message["id"]}});
+    if (Status served = CheckServedHere(*FindSpec(type)); !served.ok()) {
+      return SendNow(MakeError(message["id"], served));
+    }
     Json id = message["id"];
     try {  // a node never dies from what a client sends
       server_->handler(shared_from_this(), std::move(message));
     } catch (const std::exception& error) {
       SendNow(MakeError(id, Status::Internal(std::string("handler failed: ") + error.what())));
     }
+  }
+
+  Status CheckServedHere(const MessageSpec& spec) const {
+    Served serves = server_->options.serves;
+    if (spec.served_by == Served::kAny || serves == Served::kAny || spec.served_by == serves) return Status::Ok();
+    return Status(Code::kUnknownType, std::string(spec.type) +
+                                          (spec.served_by == Served::kPeer ? " is served by peers, not by the tracker"
+                                                                           : " is served by the tracker, not by peers"));
   }
 
   void OnUploadFrame(FrameKind kind) {

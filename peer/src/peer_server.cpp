@@ -60,17 +60,15 @@ struct PeerServer::Impl {
   static net::ServerOptions ServerOptionsFor(const PeerOptions& options) {
     net::ServerOptions server = options.server;
     server.role = "peer";
+    server.serves = net::Served::kPeer;
     server.node = options.name;
     return server;
   }
 
+  /// The session already checked the request against the catalogue,
+  /// including that peers serve it.
   void Dispatch(const net::SessionPtr& session, const Json& request) {
-    auto it = handlers.find(request["type"].get<std::string>());
-    if (it == handlers.end()) {
-      return session->ReplyError(request, Status(Code::kUnknownType, request["type"].get<std::string>() +
-                                                                         " is served by the tracker, not by peers"));
-    }
-    (this->*(it->second))(session, request);
+    (this->*handlers.at(request["type"].get<std::string>()))(session, request);
   }
 
   // ---- CPU ----------------------------------------------------------------

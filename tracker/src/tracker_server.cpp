@@ -69,17 +69,15 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   static net::ServerOptions ServerOptionsFor(const TrackerOptions& options) {
     net::ServerOptions server = options.server;
     server.role = "tracker";
+    server.serves = net::Served::kTracker;
     server.node = options.name;
     return server;
   }
 
+  /// The session already checked the request against the catalogue,
+  /// including that the tracker serves it.
   void Dispatch(const net::SessionPtr& session, const Json& request) {
-    auto it = handlers.find(request["type"].get<std::string>());
-    if (it == handlers.end()) {
-      return session->ReplyError(request, Status(Code::kUnknownType, request["type"].get<std::string>() +
-                                                                         " is served by peers, not by the tracker"));
-    }
-    (this->*(it->second))(session, request);
+    (this->*handlers.at(request["type"].get<std::string>()))(session, request);
   }
 
   void Event(const std::string& kind, const std::string& peer, Json extra = Json::object()) {

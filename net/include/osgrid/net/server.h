@@ -19,6 +19,7 @@
 #include <string>
 
 #include "osgrid/net/json.h"
+#include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/status.h"
 
@@ -75,6 +76,10 @@ using RequestHandler = std::function<void(const SessionPtr& session, Json reques
 struct ServerOptions {
   std::string role = "server";  // sent in our HELLO reply: "tracker" or "peer"
   std::string node;             // our node name, sent in HELLO
+  /// Which catalogue entries this server answers: a request for the other
+  /// kind of node (e.g. CPU_TASK sent to the tracker) gets UNKNOWN_TYPE
+  /// before any handler sees it.
+  Served serves = Served::kAny;
   std::size_t max_frame_bytes = params::kMaxFrameBytes;
   std::chrono::milliseconds socket_timeout{static_cast<int>(params::kSocketTimeoutS * 1000)};
   int max_connections = params::kMaxConnections;
