@@ -7,6 +7,7 @@
 // [SECTION] mem, file
 // [SECTION] status, peers, version
 // [SECTION] run
+// (`sim` is built in sim/sim.cpp)
 // [SECTION] RunCommandLine: parse, dispatch, report usage errors
 #include "osgrid/cli/app.h"
 
@@ -22,6 +23,7 @@
 #include "osgrid/cli/cluster.h"
 #include "osgrid/cli/runner.h"
 #include "osgrid/cli/scenario.h"
+#include "sim/sim.h"
 
 #ifndef OSGRID_VERSION
 #define OSGRID_VERSION "unknown"
@@ -297,6 +299,8 @@ int RunCommandLine(int argc, char** argv) {
     for (Command& command : group(app, all)) commands.push_back(std::move(command));
   }
   commands.push_back(AddRun(app, all));
+  auto [sim, run_sim] = sim::AddSimCommand(app);
+  commands.push_back({sim, std::move(run_sim)});
   commands.push_back(AddVersion(app));
   if (argc <= 1) {
     std::cout << app.help();

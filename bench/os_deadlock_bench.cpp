@@ -1,0 +1,1 @@
+// Benchmarks of os/ deadlock at scale; see bench/README.md.

@@ -1,0 +1,1 @@
+// Benchmarks of os/ mem at scale; see bench/README.md.

@@ -1,0 +1,1 @@
+// Benchmarks of os/ sched at scale; see bench/README.md.

@@ -1,0 +1,179 @@
+// `osgrid sim`: the shared part of every topic; see sim.h.
+#include "sim.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace osgrid::cli::sim {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+
+void AddCommonOptions(CLI::App& command, CommonOptions& common) {
+  command.add_flag("-c,--solve", common.solve, "Print the answers too (without it: the problem only, to practise)")
+      ->group("Common");
+  command.add_option("-s,--seed", common.seed, "Generate a random problem from this seed (same seed, same problem)")
+      ->type_name("N")->group("Common");
+  command.add_flag("--json", common.json, "Print one JSON object per run, with the answers (docs/sim-json.md)")
+      ->group("Common");
+  command.add_option("--svg", common.svg_path, "Also write the picture (chart, memory map, graph) to this SVG file")
+      ->type_name("FILE")->group("Common");
+}
+
+/// One topic's subcommand, its options and its runner.
+struct Registered {
+  CLI::App* command = nullptr;
+  std::shared_ptr<CommonOptions> common;
+  Runner run;
+};
+
+std::vector<Registered> AddTopics(CLI::App& parent) {
+  std::vector<Registered> registered;
+  for (const Topic& topic : AllTopics()) {
+    Registered r;
+    r.command = parent.add_subcommand(topic.name, topic.summary);
+    r.common = std::make_shared<CommonOptions>();
+    AddCommonOptions(*r.command, *r.common);
+    r.run = topic.add(*r.command);
+    registered.push_back(std::move(r));
+  }
+  return registered;
+}
+
+/// Runs the topic that was parsed, if any.
+const Registered* Parsed(const std::vector<Registered>& registered) {
+  for (const Registered& r : registered) {
+    if (r.command->parsed()) return &r;
+  }
+  return nullptr;
+}
+
+Status WriteSvg(const std::string& path, const std::string& svg, const std::string& topic) {
+  if (svg.empty()) return BadInput("--svg: 'osgrid sim " + topic + "' has no picture for this run");
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!(file << svg) || !file.flush()) return BadInput("--svg: cannot write '" + path + "'");
+  return Status::Ok();
+}
+
+int Report(const Status& status, const std::string& command) {
+  std::cerr << "osgrid: " << CodeName(status.code()) << ": " << status.message() << " (see 'osgrid sim " << command
+            << " --help')\n";
+  return kExitUsage;
+}
+
+std::string Trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    items.push_back(Trim(text.substr(start, comma - start)));
+    if (comma == std::string::npos) return items;
+    start = comma + 1;
+  }
+}
+
+}  // namespace
+
+std::vector<Topic> AllTopics() {
+  return {SchedTopic(), MlfqTopic(), MemTopic(), PageTopic(), DiskTopic(), DeadlockTopic(), SyncTopic(), ProcTopic()};
+}
+
+const Topic* FindTopic(const std::string& name) {
+  static const std::vector<Topic> topics = AllTopics();
+  for (const Topic& topic : topics) {
+    if (topic.name == name) return &topic;
+  }
+  return nullptr;
+}
+
+std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app) {
+  CLI::App* sim = app.add_subcommand("sim", "Simulate the textbook algorithms (scheduling, memory, paging, deadlock, "
+                                            "disk, sync, processes); no cluster needed");
+  sim->require_subcommand(1);
+  sim->footer("Each command prints a problem; add -c (--solve) for the answers, --json for programs,\n"
+              "--svg FILE for a picture. OSTEP's homework flags work unchanged, e.g.\n"
+              "  osgrid sim sched -p SJF -l 5,10,15 -c\n"
+              "  osgrid sim page -a 1,2,3,4,1,2,5,1,2,3,4,5 -p FIFO -C 3 -c\n"
+              "The manual is docs/sim.md; the JSON shapes are in docs/sim-json.md.");
+  auto registered = std::make_shared<std::vector<Registered>>(AddTopics(*sim));
+  return {sim, [registered] {
+            const Registered* r = Parsed(*registered);
+            if (r == nullptr) return kExitUsage;
+            const std::string name = r->command->get_name();
+            Outcome outcome = r->run(*r->common);
+            if (!outcome.ok()) return Report(outcome.status(), name);
+            if (!r->common->svg_path.empty()) {
+              Status written = WriteSvg(r->common->svg_path, outcome->svg, name);
+              if (!written.ok()) return Report(written, name);
+            }
+            if (r->common->json) {
+              std::cout << outcome->json.dump() << "\n";
+            } else {
+              std::cout << outcome->text;
+              if (!r->common->svg_path.empty()) std::cout << "Picture written to " << r->common->svg_path << "\n";
+            }
+            return kExitOk;
+          }};
+}
+
+Outcome RunSim(const std::vector<std::string>& args) {
+  CLI::App app("osgrid sim", "osgrid sim");
+  app.require_subcommand(1);
+  std::vector<Registered> registered = AddTopics(app);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the arguments last first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    return BadInput(error.what());
+  }
+  const Registered* r = Parsed(registered);
+  if (r == nullptr) return BadInput("no simulation named");
+  return r->run(*r->common);
+}
+
+Result<std::vector<std::int64_t>> ParseIntList(const std::string& text, const std::string& what) {
+  std::vector<std::int64_t> values;
+  if (Trim(text).empty()) return values;
+  for (const std::string& item : SplitCommas(text)) {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size()) {
+      return BadInput(what + ": '" + text + "' is not a comma-separated list of integers ('" + item + "')");
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+Result<std::vector<std::string>> ParseWordList(const std::string& text, const std::string& what) {
+  std::vector<std::string> words;
+  if (Trim(text).empty()) return words;
+  for (const std::string& item : SplitCommas(text)) {
+    if (item.empty()) return BadInput(what + ": '" + text + "' has an empty item");
+    words.push_back(item);
+  }
+  return words;
+}
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+}  // namespace osgrid::cli::sim

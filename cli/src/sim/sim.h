@@ -1,0 +1,110 @@
+// Private to cli/: `osgrid sim`, the textbook algorithms of os/ on the
+// command line, without a cluster.
+//
+// Each topic (sched, mlfq, mem, page, disk, deadlock, sync, proc) lives in its
+// own folder under cli/src/sim/ and provides one Topic: it adds its options to
+// a CLI11 subcommand and returns the function that runs it. This file and
+// sim.cpp do what every topic shares: the common options (OSTEP's -c and -s,
+// --json, --svg), printing, writing the picture, and exit statuses, and
+// RunSim() for the scenario runner's `sim:` steps.
+//
+// A topic never prints and never exits: it returns an Output, or a
+// BAD_REQUEST Status whose message says what is wrong with the input
+// (exit status 2).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "osgrid/net/json.h"
+#include "osgrid/net/status.h"
+
+namespace osgrid::cli::sim {
+
+/// The options every topic has, with the letters of OSTEP's homework
+/// simulators (scheduler.py, mlfq.py, malloc.py, paging-policy.py).
+struct CommonOptions {
+  bool solve = false;                 // -c, --solve: print the answers, not only the problem
+  std::optional<std::uint64_t> seed;  // -s, --seed N: generate a random problem from seed N
+  bool json = false;                  // --json: one JSON object per run (docs/sim-json.md)
+  std::string svg_path;               // --svg FILE: write the chart/map/graph as an SVG picture
+};
+
+/// What one run produced.
+struct Output {
+  Json json = Json::object();  // the --json object; always holds the answers
+  std::string text;            // the terminal output: the problem, and the answers when solving
+  std::string svg;             // a whole SVG document, or empty when the topic has no picture
+};
+
+using Outcome = Result<Output>;
+
+/// The function that runs a parsed command.
+using Runner = std::function<Outcome(const CommonOptions&)>;
+
+/// One `osgrid sim <name>` command.
+struct Topic {
+  std::string name;     // "sched"
+  std::string summary;  // one line for `osgrid sim --help`
+  /// Adds the topic's own options (and footer with examples) to `command`,
+  /// which already has the common ones; returns the function that runs it.
+  /// The options' storage must be owned by the returned function (capture a
+  /// shared_ptr), since `command` keeps pointers to it.
+  std::function<Runner(CLI::App& command)> add;
+  /// The flag that selects the policy ("-p"), for scenario steps that run one
+  /// input under several policies; empty when the topic has no policies.
+  std::string policy_flag;
+  /// Key figures of one run's JSON for a side-by-side table, as (column,
+  /// value) pairs in display order, e.g. {{"avg turnaround", "15.00"}, ...}.
+  std::function<std::vector<std::pair<std::string, std::string>>(const Json& run)> summarize;
+  /// A compact picture of one run's JSON for a side-by-side listing (a
+  /// one-line Gantt chart, a memory map); may be empty.
+  std::function<std::string(const Json& run)> brief;
+};
+
+/// Every topic, in the order `osgrid sim --help` lists them.
+/// Defined by each topic's folder: sched/, mem/, page/, disk/, deadlock/, sync/, proc/.
+Topic SchedTopic();
+Topic MlfqTopic();
+Topic MemTopic();
+Topic PageTopic();
+Topic DiskTopic();
+Topic DeadlockTopic();
+Topic SyncTopic();
+Topic ProcTopic();
+std::vector<Topic> AllTopics();
+
+/// Adds `sim` and one subcommand per topic to `app`. Returns the `sim`
+/// subcommand and the function that runs whichever topic was parsed, prints
+/// it and returns the exit status (0, or 2 for bad input or an unwritable
+/// --svg file).
+std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app);
+
+/// Runs `osgrid sim <args...>` without printing, e.g. {"sched", "-l", "5,10",
+/// "-p", "SJF", "-c"}: what scenario `sim:` steps use. Errors: BAD_REQUEST
+/// (unknown topic or option, bad input), with the message the command would print.
+Outcome RunSim(const std::vector<std::string>& args);
+
+/// The topic called `name`, or nullptr.
+const Topic* FindTopic(const std::string& name);
+
+// ---- Helpers for topics: parsing OSTEP-style lists -----------------------------
+
+/// BAD_REQUEST with `message`: what every topic returns for bad input.
+inline Status BadInput(std::string message) { return Status::BadRequest(std::move(message)); }
+
+/// "5,10,15" -> {5, 10, 15}. `what` names the list in errors
+/// ("-l (job lengths): '5,x' is not a list of integers"). Spaces are allowed
+/// around items; an empty string gives an empty list.
+Result<std::vector<std::int64_t>> ParseIntList(const std::string& text, const std::string& what);
+/// "a,b,c" -> {"a", "b", "c"}, items trimmed; empty items are an error.
+Result<std::vector<std::string>> ParseWordList(const std::string& text, const std::string& what);
+/// Upper-cases ASCII: policy names are case-insensitive ("sjf" == "SJF").
+std::string Upper(std::string text);
+
+}  // namespace osgrid::cli::sim
