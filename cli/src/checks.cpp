@@ -6,6 +6,7 @@
 #include <set>
 
 #include "format.h"
+#include "sim_step.h"
 #include "steps.h"
 
 namespace osgrid::cli {
@@ -138,6 +139,11 @@ std::vector<Check> CheckExpectation(const Expectation& expect, const Action& act
     CpuChecks(expect, reply, checks);
   }
   if (expect.value) checks.push_back(Compare("value", *expect.value, reply.value("value", Json())));
+  if (expect.answers) {
+    for (Check& check : SimAnswerChecks(*expect.answers, std::get<SimStep>(action), reply)) {
+      checks.push_back(std::move(check));
+    }
+  }
   if (expect.count) {
     Json count = reply.value("peers", Json::array()).size();
     checks.push_back(Compare("live peers", *expect.count, count));

@@ -35,6 +35,11 @@ ClusterOptions ClusterOptionsFor(const Scenario& scenario, const RunOptions& opt
 void PrintHeader(const Scenario& scenario, std::ostream& out) {
   out << scenario.name << "   (" << scenario.file << ")\n";
   if (!scenario.description.empty()) out << Indent(scenario.description, "  ") << "\n";
+  if (!scenario.NeedsCluster()) {
+    out << "\nno cluster needed: every step is a simulation or narration\n";
+    out.flush();
+    return;
+  }
   const ClusterSpec& c = scenario.cluster;
   out << "\nstarting a tracker and " << c.peers << (c.peers == 1 ? " peer" : " peers") << " with " << c.cores
       << (c.cores == 1 ? " core" : " cores") << " each (heartbeat every " << Seconds(c.heartbeat_interval_s)
@@ -94,7 +99,8 @@ class StepLoop {
     if (!unexpected) return;
     ++summary_.failed_steps;
     out << StepContext::kIndent << Mark(false) << " the step failed (no error was expected)\n";
-    for (const std::string& line : context_.cluster.CheckChildren()) {
+    if (context_.cluster == nullptr) return;
+    for (const std::string& line : context_.cluster->CheckChildren()) {
       out << StepContext::kIndent << "  note: " << line << "\n";
     }
   }
@@ -123,17 +129,26 @@ void Finish(LocalCluster& cluster, const RunSummary& summary, const RunOptions& 
   if (keep) out << "logs and peer storage kept in " << cluster.run_dir() << "\n";
 }
 
+/// A scenario of simulations and narration only: no processes, no run folder.
+RunSummary RunWithoutCluster(const Scenario& scenario, const RunOptions& options, std::ostream& out) {
+  StepContext context{nullptr, out, options.verbose, "", {}, {}};
+  RunSummary summary = StepLoop(scenario, context).Run();
+  PrintSummary(summary, out);
+  return summary;
+}
+
 }  // namespace
 
 Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& options, std::ostream& out) {
   PrintHeader(scenario, out);
+  if (!scenario.NeedsCluster()) return RunWithoutCluster(scenario, options, out);
   auto start = Clock::now();
   auto cluster = LocalCluster::Start(ClusterOptionsFor(scenario, options));
   if (!cluster.ok()) return cluster.status();
   double start_s = std::chrono::duration<double>(Clock::now() - start).count();
   PrintCluster(**cluster, start_s, options.verbose, out);
 
-  StepContext context{**cluster, out, options.verbose, (*cluster)->run_dir() + "/files", {}, {}};
+  StepContext context{cluster->get(), out, options.verbose, (*cluster)->run_dir() + "/files", {}, {}};
   std::error_code ignored;
   std::filesystem::create_directories(context.files_dir, ignored);
   RunSummary summary = StepLoop(scenario, context).Run();

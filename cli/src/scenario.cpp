@@ -4,6 +4,7 @@
 // peer references) is in scenario_parser.cpp.
 #include "osgrid/cli/scenario.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "scenario_parser.h"
+#include "sim_step.h"
 
 namespace osgrid::cli {
 namespace {
@@ -157,6 +159,7 @@ const std::vector<StepKind>& StepKinds() {
       {"wait_dead", {"peer", "within"}, {}, "", ParseWaitDead},
       {"status", {}, {"error", "error_contains"}, "", ParseStatus},
       {"list_peers", {}, {"count", "error", "error_contains"}, "count", ParseListPeers},
+      {"sim", {}, {"answers"}, "", ParseSimStep, {"args", "policies"}},
   };
   return kinds;
 }
@@ -225,7 +228,14 @@ int Expectation::CheckCount() const {
          static_cast<int>(results.has_value()) + static_cast<int>(!ran_on.empty()) +
          static_cast<int>(forwarded.has_value()) + static_cast<int>(stdout_contains.has_value()) +
          static_cast<int>(spread.has_value()) + static_cast<int>(all_ok.has_value()) +
-         static_cast<int>(count.has_value());
+         static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value());
+}
+
+bool Scenario::NeedsCluster() const {
+  return std::any_of(steps.begin(), steps.end(), [](const Step& step) {
+    return !std::holds_alternative<SayStep>(step.action) && !std::holds_alternative<SleepStep>(step.action) &&
+           !std::holds_alternative<SimStep>(step.action);
+  });
 }
 
 Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file,

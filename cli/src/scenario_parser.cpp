@@ -65,17 +65,29 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
       unknown.push_back(entry);
     }
   }
+  const StepKind* action_kind = action ? FindKind(kinds, action->key.Scalar()) : nullptr;
+  if (action_kind) {  // keys the kind allows beside its action are not unknown
+    std::erase_if(unknown, [&](const YamlEntry& entry) {
+      const std::string key = entry.key.IsScalar() ? entry.key.Scalar() : "?";
+      return std::find(action_kind->step_keys.begin(), action_kind->step_keys.end(), key) !=
+             action_kind->step_keys.end();
+    });
+  }
   for (const YamlEntry& entry : unknown) {
     std::string key = entry.key.IsScalar() ? entry.key.Scalar() : "?";
-    const StepKind* kind = action ? FindKind(kinds, action->key.Scalar()) : nullptr;
+    const StepKind* kind = action_kind;
     if (kind && std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end()) {
       reader_.Error(entry.key, Quoted(key) + " belongs to the " + std::string(kind->name) +
                                    " step: indent it under '" + std::string(kind->name) + ":'");
     } else if (action) {
-      std::string hint = DidYouMean(key, {"expect"});
+      std::vector<std::string_view> allowed = {"expect"};
+      if (kind) allowed.insert(allowed.begin(), kind->step_keys.begin(), kind->step_keys.end());
+      std::string hint = DidYouMean(key, allowed);
+      std::string shape = kind && !kind->step_keys.empty()
+                              ? "; a " + std::string(kind->name) + " step takes " + Join(allowed)
+                              : "; a step is one action plus an optional 'expect'";
       reader_.Error(entry.key, "unknown key " + Quoted(key) + " in a step" +
-                                   (hint.empty() ? "" : " (did you mean 'expect'?)") +
-                                   "; a step is one action plus an optional 'expect'");
+                                   (hint.empty() ? "" : " (did you mean " + Quoted(hint) + "?)") + shape);
     } else {
       std::string hint = DidYouMean(key, KindNames(kinds));
       reader_.Error(entry.key, "unknown step type " + Quoted(key) +
@@ -96,6 +108,7 @@ std::optional<Step> StepParser::ParseStep(const YAML::Node& node, const std::vec
   }
   std::optional<YamlEntry> action, expect;
   if (!SplitStep(node, kinds, action, expect)) return std::nullopt;
+  step_ = node;
   const StepKind& kind = *FindKind(kinds, action->key.Scalar());
   std::string what = std::string(kind.name) + " step";
   // With an unknown key, say only that: a typo ("progam") would also make
@@ -179,6 +192,15 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
       return false;
     }
     return assign(expect.results, results);
+  }
+  if (key == "answers") {
+    auto answers = json();
+    if (answers && !answers->is_object()) {
+      reader_.Error(entry.value, "expect of a sim step: answers must be a mapping such as {average.waiting: 5} "
+                                 "(with policies: {SJF: {average.waiting: 5}})", YamlReader::Where(entry.key));
+      return false;
+    }
+    return assign(expect.answers, answers);
   }
   if (key == "count") {
     auto count = reader_.AsInteger(entry, what);

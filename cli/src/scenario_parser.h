@@ -23,6 +23,9 @@ struct StepKind {
   std::vector<std::string_view> expect_keys;  // expectations it accepts; empty: no `expect:`
   std::string_view shorthand;                 // what `expect: <not a mapping>` means, e.g. "result"
   std::optional<Action> (*parse)(StepParser& parser, const YamlEntry& action);
+  /// Keys allowed beside the action in the step itself (`- sim: sched` then
+  /// `args:` on the next line); parse() reads them through StepParser::step().
+  std::vector<std::string_view> step_keys = {};
 };
 
 class StepParser {
@@ -33,6 +36,10 @@ class StepParser {
       : reader_(reader), cluster_(cluster), base_dir_(std::move(base_dir)) {}
 
   YamlReader& reader() { return reader_; }
+  /// The scenario file's folder: relative paths in steps are resolved against it.
+  const std::string& base_dir() const { return base_dir_; }
+  /// The step being parsed (its whole mapping), for kinds with step_keys.
+  const YAML::Node& step() const { return step_; }
 
   /// One item of `steps:`; nullopt (with problems recorded) if it is wrong.
   std::optional<Step> ParseStep(const YAML::Node& node, const std::vector<StepKind>& kinds);
@@ -65,6 +72,7 @@ class StepParser {
   std::optional<std::string> ErrorCode(const YamlEntry& entry, std::string_view what);
 
   YamlReader& reader_;
+  YAML::Node step_;
   const ClusterSpec& cluster_;
   std::string base_dir_;
 };

@@ -10,6 +10,7 @@
 // [SECTION] kill_peer, wait_dead
 // [SECTION] status, list_peers
 // [SECTION] Execute()
+#include "sim_step.h"
 #include "steps.h"
 
 #include <cmath>
@@ -66,9 +67,11 @@ StepResult Succeeded(Json reply) { return StepResult{Status::Ok(), std::move(rep
 
 Result<std::unique_ptr<net::Client>> StepContext::Connect(const std::string& node, milliseconds timeout) {
   std::uint16_t port = 0;
-  if (node == "tracker") {
-    port = cluster.tracker_port();
-  } else if (auto peer = cluster.Peer(node)) {
+  if (cluster == nullptr) {
+    return Status::Unavailable("this scenario started no cluster");
+  } else if (node == "tracker") {
+    port = cluster->tracker_port();
+  } else if (auto peer = cluster->Peer(node)) {
     port = peer->port;
   } else {
     return Status::NotFound("no node named '" + node + "' in this cluster");
@@ -77,7 +80,7 @@ Result<std::unique_ptr<net::Client>> StepContext::Connect(const std::string& nod
   options.role = "runner";
   options.connect_timeout = milliseconds(3000);
   options.io_timeout = timeout;
-  return net::Client::Connect(cluster.host(), port, options);
+  return net::Client::Connect(cluster->host(), port, options);
 }
 
 Result<Json> StepContext::Call(const std::string& node, Json request, milliseconds timeout) {
@@ -118,6 +121,7 @@ struct Describer {
   }
   std::string operator()(const StatusStep& s) const { return "status of " + s.on; }
   std::string operator()(const ListPeersStep&) const { return "list_peers (the tracker's PEER_LIST)"; }
+  std::string operator()(const SimStep& s) const { return DescribeSimStep(s); }
 };
 
 // ---- [SECTION] say, sleep ------------------------------------------------------------
@@ -288,8 +292,9 @@ StepResult Run(const FileRmStep& step, StepContext& context) {
 // ---- [SECTION] kill_peer, wait_dead --------------------------------------------------------
 
 StepResult Run(const KillPeerStep& step, StepContext& context) {
-  auto peer = context.cluster.Peer(step.peer);
-  Status killed = context.cluster.KillPeer(step.peer);
+  if (context.cluster == nullptr) return Failed(Status::Unavailable("this scenario started no cluster"));
+  auto peer = context.cluster->Peer(step.peer);
+  Status killed = context.cluster->KillPeer(step.peer);
   if (!killed.ok()) return Failed(killed);
   context.killed_at[step.peer] = Clock::now();
   context.out << StepContext::kIndent << "→ killed pid " << (peer ? peer->pid : 0)
@@ -346,6 +351,10 @@ StepResult Run(const ListPeersStep&, StepContext& context) {
   PrintPeerTable(*reply, context.out, StepContext::kIndent);
   return Succeeded(std::move(*reply));
 }
+
+// ---- [SECTION] sim (sim_step.cpp) ------------------------------------------------------------
+
+StepResult Run(const SimStep& step, StepContext& context) { return RunSimStep(step, context); }
 
 }  // namespace
 

@@ -38,7 +38,7 @@ struct StepResult {
 struct StepContext {
   using Clock = std::chrono::steady_clock;
 
-  LocalCluster& cluster;
+  LocalCluster* cluster;  // nullptr when the scenario needs none (only say, sleep, sim)
   std::ostream& out;
   bool verbose = false;
   std::string files_dir;                                // where file_put/file_get keep local copies

@@ -49,7 +49,7 @@ std::string GanttText(const std::vector<GanttSegment>& input, int width) {
   const double origin = segments.front().start;
   double scale = 1;
   for (const GanttSegment& s : segments) {
-    const double label = static_cast<double>(std::max<std::size_t>(s.label.size(), 1)) + 1;
+    const double label = static_cast<double>(std::max<std::size_t>(s.label.size(), 1)) + 2;
     scale = std::max(scale, label / (s.end - s.start));
   }
   scale = std::min(scale, 8.0);
@@ -58,7 +58,7 @@ std::string GanttText(const std::vector<GanttSegment>& input, int width) {
   for (const GanttSegment& s : segments) {
     const int end_column = static_cast<int>(std::lround((s.end - origin) * scale)) + 1;
     const int room = std::max(end_column - static_cast<int>(bars.size()),
-                              static_cast<int>(std::max<std::size_t>(s.label.size(), 1)) + 1);
+                              static_cast<int>(std::max<std::size_t>(s.label.size(), 1)) + 2);
     if (static_cast<int>(bars.size()) + room > width) {
       cut = true;
       break;

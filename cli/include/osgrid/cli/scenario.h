@@ -100,10 +100,16 @@ struct StatusStep {       // status: peer-1 | tracker
   std::string on;
 };
 struct ListPeersStep {};  // list_peers: {}  -- the tracker's PEER_LIST as a table
+struct SimStep {          // sim: sched, with args: "-l 5,10,15" and policies: [FCFS, SJF]
+  std::string topic;                  // as in `osgrid sim <topic>`
+  std::vector<std::string> args;      // its flags, already split into words
+  std::vector<std::string> policies;  // one run per policy, side by side; empty = one run
+  std::string policy_flag;            // how the topic takes a policy ("-p")
+};
 
 using Action = std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep,
                             MemDelStep, FilePutStep, FileGetStep, FileRmStep, KillPeerStep,
-                            WaitDeadStep, StatusStep, ListPeersStep>;
+                            WaitDeadStep, StatusStep, ListPeersStep, SimStep>;
 
 /// What a step's `expect:` asks for. Only the fields that are set are checked;
 /// which ones a step accepts is listed in docs/scenarios.md.
@@ -119,6 +125,9 @@ struct Expectation {
   std::optional<bool> spread;                 // batch: true = tasks ran on more than one peer
   std::optional<bool> all_ok;                 // batch: true = no task failed
   std::optional<int> count;                   // list_peers: live peers in the tracker's list
+  /// sim: {dotted.path: value} in the run's --json object, or with policies
+  /// {policy: {dotted.path: value}}; numbers match within 0.01.
+  std::optional<Json> answers;
 
   /// How many separate checks this expectation makes.
   int CheckCount() const;
@@ -137,6 +146,9 @@ struct Scenario {
   std::string description;  // optional, printed under the name
   ClusterSpec cluster;
   std::vector<Step> steps;  // at least one
+
+  /// False when every step is say, sleep or sim: then no cluster is started.
+  bool NeedsCluster() const;
 };
 
 /// Reads and validates a scenario file. Errors: IO (cannot read the file),
