@@ -1,0 +1,107 @@
+// HeapSession: a program's view of a heap -- numbered pointers ptr[0],
+// ptr[1], ... returned by Alloc, freed by number -- as in OSTEP's homework
+// simulator vm-freespace/malloc.py (its -A lists "+10,-0,+20" and its
+// random operations).
+//
+// Source: OSTEP ch. 17 "Free-Space Management" and its homework.
+//
+// Rules (malloc.py's, with its one quirk fixed as noted):
+//   - "+N" allocates N bytes; it is ptr[c] where c counts the Alloc ops so far,
+//     successful or not. A failed Alloc returns -1.
+//   - "-K" frees ptr[K]: Free(address ptr[K] was given), returning 0 or -1.
+//     Freeing it twice returns -1, unless the address has been handed out
+//     again, in which case the newer block is freed -- C's use-after-free,
+//     shown rather than hidden (malloc.py does the same).
+//   - If ptr[K] was never returned (K not issued yet, or its Alloc failed),
+//     the op is skipped ("Invalid Free: Skipping"). malloc.py compares K with
+//     the number of successful allocations instead, so after a failed Alloc
+//     it can skip a valid free or crash; we do not reproduce that.
+//   - "C" (ours) compacts the heap; live pointers follow their blocks.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "osgrid/os/expected.h"
+#include "osgrid/os/mem/allocator.h"
+#include "osgrid/os/random.h"
+
+namespace osgrid::os {
+
+/// One operation of a heap program.
+struct HeapOp {
+  enum class Kind { kAlloc, kFree, kCompact };
+  Kind kind = Kind::kAlloc;
+  std::int64_t value = 0;  // kAlloc: bytes requested; kFree: pointer number K; kCompact: unused
+
+  static HeapOp Alloc(std::int64_t size) { return {Kind::kAlloc, size}; }
+  static HeapOp Free(std::int64_t ptr) { return {Kind::kFree, ptr}; }
+  static HeapOp Compact() { return {Kind::kCompact, 0}; }
+};
+
+/// Parses malloc.py's -A syntax plus our "C": "+10,-0,C,+20". Items are
+/// comma-separated, spaces allowed. Errors name the item: sizes must be > 0,
+/// pointer numbers >= 0 ("op 3 'x': expected +SIZE, -PTR or C").
+Expected<std::vector<HeapOp>> ParseHeapOps(std::string_view text);
+/// The ops back in -A syntax: "+10,-0,C".
+std::string FormatHeapOps(const std::vector<HeapOp>& ops);
+
+/// What one op did.
+struct HeapStep {
+  HeapOp op;
+  std::int64_t ptr = -1;        // the pointer allocated or freed (-1 for compaction)
+  std::int64_t addr = -1;       // alloc: address returned or -1; free: address given back or -1 (failed/skipped)
+  std::int64_t returned = 0;    // free: 0 or -1, as malloc.py prints
+  bool skipped = false;         // free of a pointer never returned
+  AllocResult alloc;            // alloc: the allocator's answer
+  std::int64_t freed_size = 0;  // free: bytes given back
+  Compaction compaction;        // compact: what moved
+  // After the op (only while HeapSession::record_maps() is on):
+  std::vector<FreeChunk> free_list;  // the free list, in list order
+  std::vector<Block> blocks;         // the address space map
+  std::vector<std::int64_t> owners;  // per block: the pointer that owns it, or -1 when free
+};
+
+class HeapSession {
+ public:
+  explicit HeapSession(std::unique_ptr<HeapAllocator> heap);
+
+  /// Applies one op. Errors: compaction on a heap that cannot compact.
+  Expected<HeapStep> Apply(const HeapOp& op);
+  /// Applies `ops` in order; stops at the first error.
+  Expected<std::vector<HeapStep>> Run(const std::vector<HeapOp>& ops);
+  /// malloc.py's random program: until `num_ops` ops are done, with
+  /// probability percent_alloc/100 allocate Uniform(1, range) bytes, else free
+  /// a random live pointer (no op when none is live). Preconditions:
+  /// range >= 1, 1 <= percent_alloc. The ops made are in each step's `op`.
+  std::vector<HeapStep> RunRandom(Rng& rng, std::int64_t num_ops, std::int64_t range, std::int64_t percent_alloc);
+
+  /// Whether each step records the free list and the map (default on).
+  /// Turn off for long programs: recording costs O(heap blocks) per op.
+  void set_record_maps(bool on) { record_maps_ = on; }
+  bool record_maps() const { return record_maps_; }
+
+  const HeapAllocator& heap() const { return *heap_; }
+  /// The pointer whose live block starts at `addr`, if any.
+  std::optional<std::int64_t> OwnerOf(std::int64_t addr) const;
+  std::int64_t pointers_issued() const { return next_ptr_; }
+
+ private:
+  HeapStep DoAlloc(std::int64_t size);
+  HeapStep DoFree(std::int64_t ptr);
+  Expected<HeapStep> DoCompact();
+  void Record(HeapStep& step) const;
+
+  std::unique_ptr<HeapAllocator> heap_;
+  std::int64_t next_ptr_ = 0;
+  std::map<std::int64_t, std::int64_t> address_of_;  // ptr -> address it was given (kept after Free)
+  std::map<std::int64_t, std::int64_t> owner_;       // address of a live block -> its ptr
+  std::vector<std::int64_t> live_;                   // RunRandom: live pointers in allocation order
+  bool record_maps_ = true;
+};
+
+}  // namespace osgrid::os

@@ -1,0 +1,200 @@
+// The free list: first, best, worst and next fit over one linear list.
+// Source: OSTEP ch. 17.2-17.3; Silberschatz 10e 9.2.2-9.2.3; answers as
+// OSTEP's vm-freespace/malloc.py (see free_list.h for the rules).
+#include "osgrid/os/mem/free_list.h"
+
+#include <algorithm>
+
+#include "osgrid/os/mem/indexed_heap.h"
+
+namespace osgrid::os {
+namespace {
+
+/// Requests above this are never rounded (no block can be that big anyway).
+constexpr std::int64_t kLargestRoundedRequest = std::int64_t{1} << 40;
+
+}  // namespace
+
+Expected<FreeListHeap> FreeListHeap::Create(const HeapConfig& config) {
+  Expected<HeapConfig> valid = ValidateHeapConfig(config);
+  if (!valid) return valid.error();
+  return FreeListHeap(config);
+}
+
+FreeListHeap::FreeListHeap(const HeapConfig& config) : config_(config), rover_(config.base) {
+  free_list_.push_back({config.base, config.size});
+}
+
+AllocResult FreeListHeap::Alloc(std::int64_t size) {
+  AllocResult result;
+  if (size <= 0) {
+    result.failure = AllocFailure::kBadSize;
+    return result;
+  }
+  const std::int64_t need = size > kLargestRoundedRequest ? size : BlockSizeFor(config_, size);
+  result.block_size = need;
+  const int index = FindFit(need, &result.searched);
+  counters_.searched += result.searched;
+  if (index < 0) {
+    const std::int64_t free_bytes = config_.size - counters_.allocated_bytes;
+    result.failure = free_bytes >= need ? AllocFailure::kFragmentation : AllocFailure::kNoSpace;
+    ++counters_.failed_requests;
+    if (result.failure == AllocFailure::kFragmentation) ++counters_.failed_fragmentation;
+    return result;
+  }
+  // Split: the front of the chunk is allocated, the rest keeps its list position.
+  FreeChunk& chunk = free_list_[static_cast<std::size_t>(index)];
+  result.addr = chunk.addr;
+  if (chunk.size > need) {
+    chunk = {chunk.addr + need, chunk.size - need};
+  } else {
+    free_list_.erase(free_list_.begin() + index);
+  }
+  allocated_[result.addr] = {need, size};
+  rover_ = result.addr + need;
+  ++counters_.allocations;
+  counters_.allocated_bytes += need;
+  counters_.header_bytes += config_.header_size;
+  counters_.alignment_padding += need - config_.header_size - size;
+  return result;
+}
+
+int FreeListHeap::FindFit(std::int64_t need, std::int64_t* searched) const {
+  switch (config_.policy) {
+    case FitPolicy::kFirst: return FindFirstFrom(0, need, searched);
+    case FitPolicy::kNext: return FindFirstFrom(NextFitStart(), need, searched);
+    case FitPolicy::kBest:
+    case FitPolicy::kWorst: break;
+  }
+  // Best and worst fit examine every element; a later element wins only if
+  // strictly better, so ties go to the first in list order.
+  int chosen = -1;
+  for (std::size_t i = 0; i < free_list_.size(); ++i) {
+    ++*searched;
+    const std::int64_t size = free_list_[i].size;
+    if (size < need) continue;
+    const bool better = chosen < 0 || (config_.policy == FitPolicy::kBest
+                                           ? size < free_list_[static_cast<std::size_t>(chosen)].size
+                                           : size > free_list_[static_cast<std::size_t>(chosen)].size);
+    if (better) chosen = static_cast<int>(i);
+  }
+  return chosen;
+}
+
+int FreeListHeap::FindFirstFrom(std::size_t start, std::int64_t need, std::int64_t* searched) const {
+  const std::size_t n = free_list_.size();
+  for (std::size_t step = 0; step < n; ++step) {
+    const std::size_t i = (start + step) % n;
+    ++*searched;
+    if (free_list_[i].size >= need) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::size_t FreeListHeap::NextFitStart() const {
+  for (std::size_t i = 0; i < free_list_.size(); ++i) {
+    if (free_list_[i].addr + free_list_[i].size > rover_) return i;
+  }
+  return 0;  // nothing at or above the rover: wrap to the head of the list
+}
+
+bool FreeListHeap::Free(std::int64_t addr) {
+  auto it = allocated_.find(addr);
+  if (it == allocated_.end()) return false;
+  const Allocation block = it->second;
+  allocated_.erase(it);
+  InsertFree({addr, block.size});
+  if (config_.coalesce) CoalesceListNeighbours();
+  ++counters_.frees;
+  counters_.allocated_bytes -= block.size;
+  counters_.header_bytes -= config_.header_size;
+  counters_.alignment_padding -= block.size - config_.header_size - block.requested;
+  return true;
+}
+
+void FreeListHeap::InsertFree(FreeChunk chunk) {
+  switch (config_.list_order) {
+    case ListOrder::kInsertFront: free_list_.insert(free_list_.begin(), chunk); return;
+    case ListOrder::kInsertBack: free_list_.push_back(chunk); return;
+    case ListOrder::kAddrSort:
+      free_list_.push_back(chunk);
+      std::stable_sort(free_list_.begin(), free_list_.end(),
+                       [](const FreeChunk& a, const FreeChunk& b) { return a.addr < b.addr; });
+      return;
+    case ListOrder::kSizeSortUp:
+      free_list_.push_back(chunk);
+      std::stable_sort(free_list_.begin(), free_list_.end(),
+                       [](const FreeChunk& a, const FreeChunk& b) { return a.size < b.size; });
+      return;
+    case ListOrder::kSizeSortDown:
+      free_list_.push_back(chunk);
+      std::stable_sort(free_list_.begin(), free_list_.end(),
+                       [](const FreeChunk& a, const FreeChunk& b) { return a.size > b.size; });
+      return;
+  }
+}
+
+void FreeListHeap::CoalesceListNeighbours() {
+  std::vector<FreeChunk> merged;
+  merged.reserve(free_list_.size());
+  for (const FreeChunk& chunk : free_list_) {
+    if (!merged.empty() && merged.back().addr + merged.back().size == chunk.addr) {
+      merged.back().size += chunk.size;
+    } else {
+      merged.push_back(chunk);
+    }
+  }
+  free_list_ = std::move(merged);
+}
+
+Expected<Compaction> FreeListHeap::Compact() {
+  Compaction compaction;
+  std::map<std::int64_t, Allocation> moved;
+  std::int64_t next = config_.base;
+  for (const auto& [addr, block] : allocated_) {  // address order
+    if (addr != next) {
+      compaction.moves.push_back({addr, next, block.size});
+      compaction.moved_bytes += block.size;
+    }
+    moved[next] = block;
+    next += block.size;
+  }
+  allocated_ = std::move(moved);
+  free_list_.clear();
+  if (next < config_.base + config_.size) free_list_.push_back({next, config_.base + config_.size - next});
+  rover_ = config_.base;
+  return compaction;
+}
+
+std::vector<Block> FreeListHeap::Blocks() const {
+  std::vector<Block> blocks;
+  blocks.reserve(allocated_.size() + free_list_.size());
+  for (const auto& [addr, block] : allocated_) blocks.push_back({addr, block.size, false, block.requested});
+  for (const FreeChunk& chunk : free_list_) blocks.push_back({chunk.addr, chunk.size, true, 0});
+  std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.addr < b.addr; });
+  return blocks;
+}
+
+HeapMetrics FreeListHeap::Metrics() const {
+  HeapMetrics metrics = counters_;
+  metrics.heap_size = config_.size;
+  metrics.free_bytes = config_.size - metrics.allocated_bytes;
+  metrics.free_blocks = static_cast<std::int64_t>(free_list_.size());
+  for (const FreeChunk& chunk : free_list_) metrics.largest_free_block = std::max(metrics.largest_free_block, chunk.size);
+  metrics.external_fragmentation = ExternalFragmentation(metrics.largest_free_block, metrics.free_bytes);
+  metrics.internal_fragmentation = metrics.alignment_padding + metrics.header_bytes;
+  return metrics;
+}
+
+Expected<std::unique_ptr<HeapAllocator>> MakeHeap(const HeapConfig& config, bool indexed) {
+  if (indexed) {
+    Expected<IndexedHeap> heap = IndexedHeap::Create(config);
+    if (!heap) return heap.error();
+    return std::unique_ptr<HeapAllocator>(std::make_unique<IndexedHeap>(std::move(heap).value()));
+  }
+  Expected<FreeListHeap> heap = FreeListHeap::Create(config);
+  if (!heap) return heap.error();
+  return std::unique_ptr<HeapAllocator>(std::make_unique<FreeListHeap>(std::move(heap).value()));
+}
+
+}  // namespace osgrid::os

@@ -1,0 +1,179 @@
+// HeapSession: numbered pointers over a heap, as OSTEP's malloc.py.
+// Source: OSTEP ch. 17 homework (vm-freespace); see heap_session.h.
+#include "osgrid/os/mem/heap_session.h"
+
+#include <algorithm>
+#include <string>
+
+namespace osgrid::os {
+namespace {
+
+std::string Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return "";
+  return std::string(text.substr(first, text.find_last_not_of(" \t") - first + 1));
+}
+
+/// The digits after the sign of "+12" / "-3", or -1 if they are not a number.
+std::int64_t ParseCount(const std::string& digits) {
+  if (digits.empty() || digits.size() > 15) return -1;
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return -1;
+  return std::stoll(digits);
+}
+
+}  // namespace
+
+Expected<std::vector<HeapOp>> ParseHeapOps(std::string_view text) {
+  std::vector<HeapOp> ops;
+  std::size_t start = 0;
+  for (int number = 0;; ++number) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = Trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    const std::string where = "op " + std::to_string(number) + " '" + item + "'";
+    if (item == "C" || item == "c") {
+      ops.push_back(HeapOp::Compact());
+    } else if (!item.empty() && (item[0] == '+' || item[0] == '-')) {
+      const std::int64_t value = ParseCount(item.substr(1));
+      if (value < 0) return Fail(where + ": expected +SIZE, -PTR or C with a whole number");
+      if (item[0] == '+' && value == 0) return Fail(where + ": an allocation must ask for at least 1 byte");
+      ops.push_back(item[0] == '+' ? HeapOp::Alloc(value) : HeapOp::Free(value));
+    } else {
+      return Fail(where + ": expected +SIZE (allocate), -PTR (free ptr[PTR]) or C (compact)");
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return ops;
+}
+
+std::string FormatHeapOps(const std::vector<HeapOp>& ops) {
+  std::string text;
+  for (const HeapOp& op : ops) {
+    if (!text.empty()) text += ",";
+    switch (op.kind) {
+      case HeapOp::Kind::kAlloc: text += "+" + std::to_string(op.value); break;
+      case HeapOp::Kind::kFree: text += "-" + std::to_string(op.value); break;
+      case HeapOp::Kind::kCompact: text += "C"; break;
+    }
+  }
+  return text;
+}
+
+HeapSession::HeapSession(std::unique_ptr<HeapAllocator> heap) : heap_(std::move(heap)) {}
+
+Expected<HeapStep> HeapSession::Apply(const HeapOp& op) {
+  switch (op.kind) {
+    case HeapOp::Kind::kAlloc: return DoAlloc(op.value);
+    case HeapOp::Kind::kFree: return DoFree(op.value);
+    case HeapOp::Kind::kCompact: return DoCompact();
+  }
+  return Fail("unknown heap op");
+}
+
+Expected<std::vector<HeapStep>> HeapSession::Run(const std::vector<HeapOp>& ops) {
+  std::vector<HeapStep> steps;
+  steps.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    Expected<HeapStep> step = Apply(ops[i]);
+    if (!step) return Fail("op " + std::to_string(i) + ": " + step.error().message);
+    steps.push_back(std::move(step).value());
+  }
+  return steps;
+}
+
+HeapStep HeapSession::DoAlloc(std::int64_t size) {
+  HeapStep step;
+  step.op = HeapOp::Alloc(size);
+  step.ptr = next_ptr_++;
+  step.alloc = heap_->Alloc(size);
+  step.addr = step.alloc.addr;
+  if (step.alloc.ok()) {
+    address_of_[step.ptr] = step.addr;
+    owner_[step.addr] = step.ptr;
+    live_.push_back(step.ptr);
+  }
+  Record(step);
+  return step;
+}
+
+HeapStep HeapSession::DoFree(std::int64_t ptr) {
+  HeapStep step;
+  step.op = HeapOp::Free(ptr);
+  step.ptr = ptr;
+  auto given = address_of_.find(ptr);
+  if (given == address_of_.end()) {  // never returned: malloc.py's "Invalid Free: Skipping"
+    step.skipped = true;
+    step.returned = -1;
+    Record(step);
+    return step;
+  }
+  const std::int64_t addr = given->second;
+  const std::int64_t allocated_before = heap_->Metrics().allocated_bytes;
+  if (heap_->Free(addr)) {
+    step.addr = addr;
+    step.freed_size = allocated_before - heap_->Metrics().allocated_bytes;
+    auto owner = owner_.find(addr);
+    if (owner != owner_.end()) {
+      live_.erase(std::remove(live_.begin(), live_.end(), owner->second), live_.end());
+      owner_.erase(owner);
+    }
+  } else {
+    step.returned = -1;
+  }
+  Record(step);
+  return step;
+}
+
+Expected<HeapStep> HeapSession::DoCompact() {
+  HeapStep step;
+  step.op = HeapOp::Compact();
+  Expected<Compaction> compaction = heap_->Compact();
+  if (!compaction) return compaction.error();
+  step.compaction = std::move(compaction).value();
+  // Live pointers follow their blocks; stale ones keep their old value.
+  std::map<std::int64_t, std::int64_t> moved_owner = owner_;
+  for (const Move& move : step.compaction.moves) moved_owner.erase(move.from);
+  for (const Move& move : step.compaction.moves) {
+    auto owner = owner_.find(move.from);
+    if (owner == owner_.end()) continue;
+    moved_owner[move.to] = owner->second;
+    address_of_[owner->second] = move.to;
+  }
+  owner_ = std::move(moved_owner);
+  Record(step);
+  return step;
+}
+
+std::vector<HeapStep> HeapSession::RunRandom(Rng& rng, std::int64_t num_ops, std::int64_t range,
+                                             std::int64_t percent_alloc) {
+  std::vector<HeapStep> steps;
+  const double chance = static_cast<double>(percent_alloc) / 100.0;
+  while (static_cast<std::int64_t>(steps.size()) < num_ops) {
+    if (chance <= 0 && live_.empty()) break;  // nothing could ever happen
+    if (rng.Real() < chance) {
+      steps.push_back(DoAlloc(rng.Uniform(1, range)));
+    } else if (!live_.empty()) {
+      const auto pick = static_cast<std::size_t>(rng.Uniform(0, static_cast<std::int64_t>(live_.size()) - 1));
+      steps.push_back(DoFree(live_[pick]));
+    }
+  }
+  return steps;
+}
+
+void HeapSession::Record(HeapStep& step) const {
+  if (!record_maps_) return;
+  step.free_list = heap_->FreeList();
+  step.blocks = heap_->Blocks();
+  for (const Block& block : step.blocks) {
+    const std::optional<std::int64_t> owner = block.free ? std::nullopt : OwnerOf(block.addr);
+    step.owners.push_back(owner.value_or(-1));
+  }
+}
+
+std::optional<std::int64_t> HeapSession::OwnerOf(std::int64_t addr) const {
+  auto it = owner_.find(addr);
+  if (it == owner_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace osgrid::os
