@@ -12,6 +12,7 @@ namespace osgrid::cli {
 namespace {
 
 constexpr double kAnswerTolerance = 0.01;  // answers are usually given to two decimals
+constexpr long kMaxLinesShown = 40;         // longer outputs are summarised (all of it with --verbose)
 
 std::string TopicNames() {
   std::string names;
@@ -133,6 +134,31 @@ void CheckPaths(const Json& expected, const Json& run, const std::string& prefix
   }
 }
 
+/// One run: its whole solved output when that fits on a screen (or with
+/// --verbose); else its key figures and compact picture, and how to see all.
+void PrintSingleRun(const SimStep& step, const sim::Topic& topic, const sim::Output& output, bool verbose,
+                    std::ostream& out) {
+  const std::string indent = StepContext::kIndent;
+  const auto lines = std::count(output.text.begin(), output.text.end(), '\n');
+  if (verbose || lines <= kMaxLinesShown || !topic.summarize) {
+    out << Indent(output.text, indent) << "\n";
+    return;
+  }
+  std::vector<std::string> header, row;
+  for (const auto& [column, value] : topic.summarize(output.json)) {
+    header.push_back(column);
+    row.push_back(value);
+  }
+  Table table(header);
+  table.AddRow(row);
+  table.Print(out, indent);
+  if (topic.brief) out << Indent(topic.brief(output.json), indent) << "\n";
+  std::string command = "osgrid sim " + step.topic;
+  for (const std::string& arg : step.args) command += " " + arg;
+  out << indent << Dim("(" + std::to_string(lines) + " lines of detail: " + command + " -c, or osgrid run --verbose)")
+      << "\n";
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> SplitWords(const std::string& text) {
@@ -210,7 +236,7 @@ StepResult RunSimStep(const SimStep& step, StepContext& context) {
   if (step.policies.empty()) {
     sim::Outcome outcome = sim::RunSim(RunArgs(step, ""));
     if (!outcome.ok()) return {outcome.status(), Json(), {}};
-    out << Indent(outcome->text, indent) << "\n";
+    PrintSingleRun(step, *topic, *outcome, context.verbose, out);
     return {Status::Ok(), outcome->json, {}};
   }
   Json reply = Json::object();
