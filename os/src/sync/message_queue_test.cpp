@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include "osgrid/os/sync/message_queue.h"
+
+using osgrid::os::MessageQueue;
+
+// Silberschatz 10e, 3.7.4.3: bounded capacity n.
+TEST_CASE("send blocks when the queue is full; receive frees room and wakes the sender", "[sync][queue]") {
+  MessageQueue q(2);
+  CHECK_FALSE(q.Send(0, "a").blocked);
+  CHECK_FALSE(q.Send(0, "b").blocked);
+  const auto full = q.Send(0, "c");
+  CHECK(full.blocked);
+  CHECK(q.messages().size() == 2);
+  const auto got = q.Receive(1);
+  CHECK(got.message == "a");
+  CHECK(got.woken == 0u);  // the blocked sender's "c" is queued now
+  CHECK(q.messages().size() == 2);
+  CHECK(q.Receive(1).message == "b");
+  CHECK(q.Receive(1).message == "c");  // FIFO, blocked message included
+}
+
+TEST_CASE("receive blocks when the queue is empty; send hands the message over", "[sync][queue]") {
+  MessageQueue q(3);
+  const auto empty = q.Receive(5);
+  CHECK_FALSE(empty.message.has_value());
+  CHECK(q.blocked_receivers().size() == 1);
+  const auto sent = q.Send(2, "42");
+  CHECK_FALSE(sent.blocked);
+  CHECK(sent.woken == 5u);
+  CHECK(q.messages().empty());  // delivered directly, not queued
+}
+
+// Silberschatz 10e, 3.7.4.3: zero capacity, the sender blocks until the
+// recipient receives the message (a rendezvous).
+TEST_CASE("a zero-capacity queue is a rendezvous", "[sync][queue]") {
+  MessageQueue q(0);
+  CHECK(q.Send(0, "x").blocked);
+  const auto got = q.Receive(1);
+  CHECK(got.message == "x");
+  CHECK(got.woken == 0u);
+  CHECK(q.messages().empty());
+  CHECK_FALSE(q.Receive(1).message.has_value());
+  CHECK(q.Send(0, "y").woken == 1u);
+}
