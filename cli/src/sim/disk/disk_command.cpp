@@ -1,15 +1,311 @@
-// `osgrid sim disk` (placeholder until its topic lands).
+// `osgrid sim disk`: HDD scheduling (Silberschatz 10e 11.2; OSTEP ch. 37.5).
+// The algorithms are os/disk; this file parses the flags, prints the problem,
+// the service order with the head movement, and a head-position chart.
+// Manual: docs/sim/disk.md.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+#include "../render.h"
 #include "../sim.h"
+#include "format.h"
+#include "osgrid/os/disk/disk_scheduling.h"
+#include "osgrid/os/random.h"
 
 namespace osgrid::cli::sim {
+namespace {
+
+using os::DiskProblem;
+using os::DiskSchedule;
+using os::HeadDirection;
+
+constexpr std::int64_t kMaxRandomRequests = 1000;
+constexpr int kChartColumns = 60;
+
+struct DiskOptions {
+  std::string policy = "FCFS";
+  std::string requests;                   // -r "98,183,37"; empty = textbook example or random
+  std::optional<std::int64_t> head;       // -H; default 53 (random with -s/-j)
+  std::int64_t cylinders = 200;           // -n
+  std::string direction = "up";           // -d up|down
+  bool count_return = true;               // --count-return / --no-count-return
+  std::optional<std::int64_t> random_count;  // -j N
+};
+
+// Silberschatz 10e 11.2: the worked example, the default problem.
+const std::vector<std::int64_t> kTextbookQueue = {98, 183, 37, 122, 14, 124, 65, 67};
+constexpr std::int64_t kTextbookHead = 53;
+
+std::string Fixed2(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f", value);
+  return buffer;
+}
+
+std::string JoinCylinders(const std::vector<std::int64_t>& cylinders, const char* separator = ", ") {
+  std::string text;
+  for (std::size_t i = 0; i < cylinders.size(); ++i) text += (i ? separator : "") + std::to_string(cylinders[i]);
+  return text;
+}
+
+std::string DirectionName(HeadDirection d) { return d == HeadDirection::kUp ? "up" : "down"; }
+
+// ---- Input ---------------------------------------------------------------------
+
+Result<DiskProblem> Problem(const DiskOptions& o, const CommonOptions& common) {
+  DiskProblem problem;
+  problem.cylinders = o.cylinders;
+  problem.count_return = o.count_return;
+  const std::string direction = Upper(o.direction);
+  if (direction == "UP") {
+    problem.direction = HeadDirection::kUp;
+  } else if (direction == "DOWN") {
+    problem.direction = HeadDirection::kDown;
+  } else {
+    return BadInput("-d (direction) must be up (toward higher cylinders) or down (toward 0), got '" + o.direction +
+                    "'");
+  }
+  if (o.cylinders < 1) return BadInput("-n (cylinders) must be >= 1, got " + std::to_string(o.cylinders));
+  if (!o.requests.empty()) {
+    Result<std::vector<std::int64_t>> parsed = ParseIntList(o.requests, "-r (requests)");
+    if (!parsed.ok()) return parsed.status();
+    problem.requests = *parsed;
+    problem.head = o.head.value_or(kTextbookHead);
+  } else if (common.seed || o.random_count) {
+    const std::int64_t count = o.random_count.value_or(8);
+    if (count < 0 || count > kMaxRandomRequests) {
+      return BadInput("-j (random requests) must be 0.." + std::to_string(kMaxRandomRequests) + ", got " +
+                      std::to_string(count));
+    }
+    os::Rng rng(common.seed.value_or(0));
+    for (std::int64_t i = 0; i < count; ++i) problem.requests.push_back(rng.Uniform(0, o.cylinders - 1));
+    problem.head = o.head ? *o.head : rng.Uniform(0, o.cylinders - 1);
+  } else {
+    problem.requests = kTextbookQueue;
+    problem.head = o.head.value_or(kTextbookHead);
+  }
+  return problem;
+}
+
+// ---- Text ----------------------------------------------------------------------
+
+std::string ProblemText(const std::string& policy, const DiskProblem& p) {
+  std::ostringstream out;
+  out << "Disk with cylinders 0.." << p.cylinders - 1 << "; the head is at cylinder " << p.head << ", moving "
+      << DirectionName(p.direction) << " (toward " << (p.direction == HeadDirection::kUp ? p.cylinders - 1 : 0)
+      << ").\n"
+      << "Request queue (cylinders, in arrival order): " << JoinCylinders(p.requests) << "\n"
+      << "Policy: " << policy;
+  if (policy == "C-SCAN" || policy == "C-LOOK") {
+    out << " (the return jump " << (p.count_return ? "counts" : "does not count") << " in the head movement)";
+  }
+  out << "\n\nCompute the order in which the requests are served and the total head movement,\n"
+      << "in cylinders.\n";
+  return out.str();
+}
+
+std::string StepNote(const os::HeadMove& move) {
+  if (move.request) return "request " + std::to_string(*move.request + 1);
+  if (move.return_jump) return "return jump";
+  return "end of disk";
+}
+
+std::string OrderTable(const DiskSchedule& s, const DiskProblem& p) {
+  std::ostringstream out;
+  Table table({"step", "from", "to", "movement", "note"});
+  int step = 0;
+  for (const os::HeadMove& move : s.steps) {
+    std::string note = StepNote(move);
+    if (move.request && move.return_jump) note += " (after the return jump)";
+    if (move.return_jump && !p.count_return) note += ", not counted";
+    table.AddRow({move.request ? std::to_string(++step) : "-", std::to_string(move.from), std::to_string(move.to),
+                  std::to_string(move.movement), note});
+  }
+  table.Print(out, "  ");
+  return out.str();
+}
+
+int Column(std::int64_t cylinder, std::int64_t cylinders) {
+  if (cylinders <= 1) return 0;
+  return static_cast<int>(std::lround(static_cast<double>(cylinder) * (kChartColumns - 1) /
+                                      static_cast<double>(cylinders - 1)));
+}
+
+/// Head position over time: one line per stop, the head plotted as '*' on a
+/// 60-column axis, the path from the previous stop drawn with '-' ('.' for a
+/// return jump).
+std::string ChartText(const DiskSchedule& s, const DiskProblem& p) {
+  std::ostringstream out;
+  const std::string last = std::to_string(p.cylinders - 1);
+  std::string axis(kChartColumns, ' ');
+  axis[0] = '0';
+  if (last.size() <= static_cast<std::size_t>(kChartColumns) - 2) {
+    axis.replace(kChartColumns - last.size(), last.size(), last);
+  }
+  out << "Head position (cylinders 0.." << last << "):\n";
+  char label[32];
+  std::snprintf(label, sizeof label, "%-6s %6s  ", "", "");
+  out << label << axis << "\n";
+  auto line = [&](const std::string& what, std::int64_t from, std::int64_t to, bool jump) {
+    std::string row(kChartColumns, ' ');
+    const int a = Column(from, p.cylinders), b = Column(to, p.cylinders);
+    for (int c = std::min(a, b); c <= std::max(a, b); ++c) row[static_cast<std::size_t>(c)] = jump ? '.' : '-';
+    row[static_cast<std::size_t>(b)] = '*';
+    while (!row.empty() && row.back() == ' ') row.pop_back();
+    std::snprintf(label, sizeof label, "%-6s %6lld  ", what.c_str(), static_cast<long long>(to));
+    out << label << row << "\n";
+  };
+  line("start", p.head, p.head, false);
+  int step = 0;
+  for (const os::HeadMove& move : s.steps) {
+    line(move.request ? std::to_string(++step) : (move.return_jump ? "jump" : "end"), move.from, move.to,
+         move.return_jump);
+  }
+  return out.str();
+}
+
+std::string SolutionText(const DiskSchedule& s, const DiskProblem& p) {
+  std::ostringstream out;
+  out << "\nService order (" << s.policy << "): " << JoinCylinders(s.order) << "\n\n"
+      << OrderTable(s, p) << "\nTotal head movement: " << s.total_movement << " cylinders (average seek "
+      << Fixed2(s.average_seek()) << " cylinders per request)\n\n"
+      << ChartText(s, p);
+  return out.str();
+}
+
+// ---- JSON and pictures ----------------------------------------------------------
+
+Json ToJson(const DiskSchedule& s, const DiskProblem& p) {
+  Json steps = Json::array();
+  for (const os::HeadMove& move : s.steps) {
+    steps.push_back({{"from", move.from},
+                     {"to", move.to},
+                     {"movement", move.movement},
+                     {"request", move.request ? Json(*move.request) : Json(nullptr)},
+                     {"return_jump", move.return_jump}});
+  }
+  return {{"policy", s.policy},
+          {"requests", p.requests},
+          {"head", p.head},
+          {"cylinders", p.cylinders},
+          {"direction", DirectionName(p.direction)},
+          {"count_return", p.count_return},
+          {"order", s.order},
+          {"order_index", s.order_index},
+          {"steps", steps},
+          {"total_movement", s.total_movement},
+          {"average_seek", s.average_seek()}};
+}
+
+/// The classic chart: cylinder across, one row per stop going down, the head's
+/// path as a polyline.
+std::string ChartSvg(const DiskSchedule& s, const DiskProblem& p) {
+  const double left = 40, right = 40, top = 70, row = 32, width = 720;
+  const double plot = width - left - right;
+  const double height = top + row * static_cast<double>(s.steps.size() + 1) + 30;
+  auto x_of = [&](std::int64_t c) {
+    return left + (p.cylinders <= 1 ? 0 : plot * static_cast<double>(c) / static_cast<double>(p.cylinders - 1));
+  };
+  Svg svg(width, height);
+  svg.Text(left, 24, s.policy + ": head at " + std::to_string(p.head) + ", total head movement " +
+                         std::to_string(s.total_movement) + " cylinders", 16);
+  svg.Line(left, top - 12, left + plot, top - 12, "#333", 1);
+  std::vector<std::int64_t> ticks = {0, p.cylinders - 1, p.head};
+  ticks.insert(ticks.end(), p.requests.begin(), p.requests.end());
+  std::sort(ticks.begin(), ticks.end());
+  ticks.erase(std::unique(ticks.begin(), ticks.end()), ticks.end());
+  double last_label = -100;
+  for (std::int64_t t : ticks) {
+    svg.Line(x_of(t), top - 16, x_of(t), top - 8, "#333", 1);
+    if (x_of(t) - last_label >= 22) {
+      svg.Text(x_of(t), top - 22, std::to_string(t), 10, "middle");
+      last_label = x_of(t);
+    }
+  }
+  double x = x_of(p.head), y = top;
+  svg.Circle(x, y, 5, "#1f77b4");
+  for (const os::HeadMove& move : s.steps) {
+    const double nx = x_of(move.to), ny = y + row;
+    svg.Line(x, y, nx, ny, move.return_jump ? "#999" : "#1f77b4", move.return_jump ? 1 : 2);
+    svg.Circle(nx, ny, move.request ? 4 : 3, move.request ? "#1f77b4" : "#ffffff");
+    svg.Text(nx + 8, ny + 4, std::to_string(move.to), 11);
+    x = nx;
+    y = ny;
+  }
+  return svg.Finish();
+}
+
+// ---- summarize and brief ----------------------------------------------------------
+
+std::vector<std::pair<std::string, std::string>> Summarize(const Json& run) {
+  return {{"total movement", std::to_string(run.value("total_movement", std::int64_t{0}))},
+          {"average seek", Fixed2(run.value("average_seek", 0.0))}};
+}
+
+/// The head's path on one line, ends of the disk in brackets.
+std::string Brief(const Json& run) {
+  if (!run.contains("steps") || !run["steps"].is_array()) return "";
+  std::string line = std::to_string(run.value("head", std::int64_t{0}));
+  for (const Json& step : run["steps"]) {
+    const std::string to = std::to_string(step.value("to", std::int64_t{0}));
+    line += step.value("return_jump", false) ? " => " : " -> ";
+    line += step.contains("request") && !step["request"].is_null() ? to : "[" + to + "]";
+  }
+  return line + "  (" + std::to_string(run.value("total_movement", std::int64_t{0})) + " cylinders)\n";
+}
+
+// ---- The command -------------------------------------------------------------------
+
+Outcome Run(const DiskOptions& o, const CommonOptions& common) {
+  const std::string policy = Upper(o.policy);
+  Result<DiskProblem> problem = Problem(o, common);
+  if (!problem.ok()) return problem.status();
+  auto schedule = os::ScheduleDisk(policy, *problem);
+  if (!schedule.ok()) return BadInput(schedule.error().message);
+  Output output;
+  output.json = ToJson(*schedule, *problem);
+  output.text = ProblemText(policy, *problem);
+  if (common.solve) output.text += SolutionText(*schedule, *problem);
+  output.svg = ChartSvg(*schedule, *problem);
+  return output;
+}
+
+}  // namespace
 
 Topic DiskTopic() {
   Topic topic;
   topic.name = "disk";
-  topic.summary = "(not built yet)";
-  topic.add = [](CLI::App&) -> Runner {
-    return [](const CommonOptions&) -> Outcome { return BadInput("'osgrid sim disk' is not built yet"); };
+  topic.summary = "Disk scheduling: FCFS, SSTF, SCAN, C-SCAN, LOOK, C-LOOK (Silberschatz 11.2)";
+  topic.policy_flag = "-p";
+  topic.add = [](CLI::App& command) -> Runner {
+    auto o = std::make_shared<DiskOptions>();
+    command.add_option("-p,--policy", o->policy, "FCFS, SSTF, SCAN, C-SCAN, LOOK or C-LOOK")
+        ->type_name("POLICY")->capture_default_str();
+    command.add_option("-r,--requests", o->requests,
+                       "Request queue: cylinders, comma-separated (default: Silberschatz's 98,183,37,122,14,124,65,67)")
+        ->type_name("LIST");
+    command.add_option("-H,--head", o->head, "The head's starting cylinder (default 53; random with -s/-j)")
+        ->type_name("CYL");
+    command.add_option("-n,--cylinders", o->cylinders, "Number of cylinders: the disk has 0 .. N-1")
+        ->type_name("N")->capture_default_str();
+    command.add_option("-d,--direction", o->direction, "The head's direction at the start: up (toward N-1) or down")
+        ->type_name("up|down")->capture_default_str();
+    command.add_flag("--count-return,!--no-count-return", o->count_return,
+                     "C-SCAN/C-LOOK: count the return jump in the head movement (default: counted)");
+    command.add_option("-j,--random-requests", o->random_count, "Generate N random requests (seeded by -s)")
+        ->type_name("N");
+    command.footer(
+        "Examples:\n"
+        "  osgrid sim disk -p SSTF -c                 (Silberschatz's queue, head at 53)\n"
+        "  osgrid sim disk -p SCAN -d down -r 98,183,37,122,14,124,65,67 -H 53 -c\n"
+        "  osgrid sim disk -p C-SCAN -s 3 -j 10 -n 100 --no-count-return -c --svg head.svg\n"
+        "Manual: docs/sim/disk.md");
+    return [o](const CommonOptions& common) { return Run(*o, common); };
   };
+  topic.summarize = Summarize;
+  topic.brief = Brief;
   return topic;
 }
 

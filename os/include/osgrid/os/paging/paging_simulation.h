@@ -1,0 +1,59 @@
+// Page-replacement simulation: a reference string run through one policy,
+// with the per-reference trace, the totals and the frame table.
+//
+// Sources: OSTEP ch. 22 (the homework's paging-policy.py prints the same
+//          trace); Silberschatz 10e 10.4 (figures 10.12, 10.14 and 10.15 draw
+//          the frame table: one column per reference, one row per frame).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "osgrid/os/expected.h"
+#include "osgrid/os/paging/replacement_policy.h"
+
+namespace osgrid::os {
+
+/// One reference of the string and what it did.
+struct PageAccess {
+  Page page = 0;
+  bool hit = false;
+  std::optional<Page> evicted;              // the victim, or none
+  std::vector<Page> cache;                  // resident pages after it, in Contents() order
+  std::vector<std::optional<Page>> frames;  // frame i holds frames[i] after it (none = free)
+};
+
+/// A whole run.
+struct PagingResult {
+  std::string policy;
+  std::size_t cache_size = 0;       // frames
+  std::vector<PageAccess> accesses; // one per reference, in order
+  std::size_t hits = 0;
+  std::size_t misses = 0;           // = page faults, including the cold (compulsory) ones
+  /// hits / references, in [0, 1]; 0 for an empty string.
+  double hit_rate() const;
+};
+
+/// Runs `references` through the policy `policy` (see MakeReplacementPolicy)
+/// with `frames` frames. OPT and UNOPT are given `references` as their future.
+/// Frame assignment: a fault with a free frame loads the page into the
+/// lowest-numbered free frame; a replacement loads it into the victim's frame.
+/// Errors: unknown policy, frames == 0, a negative page ("reference 3: page
+/// must be >= 0, got -2"), clock_bits < 1.
+Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vector<Page>& references,
+                                      std::size_t frames, const PolicyOptions& options = {});
+
+/// Faults for each cache size in [min_frames, max_frames] (the same misses
+/// SimulatePaging counts, without the trace): Belady's anomaly shows as a
+/// count that goes up. Errors as SimulatePaging, and min > max.
+struct FaultsAtSize {
+  std::size_t cache_size = 0;
+  std::size_t misses = 0;
+};
+Expected<std::vector<FaultsAtSize>> FaultsByCacheSize(const std::string& policy, const std::vector<Page>& references,
+                                                      std::size_t min_frames, std::size_t max_frames,
+                                                      const PolicyOptions& options = {});
+
+}  // namespace osgrid::os
