@@ -47,7 +47,8 @@ std::string GanttText(const std::vector<GanttSegment>& input, int width) {
   // Columns per time unit: the smallest scale that gives every segment room
   // for its label, capped so that short charts are not stretched.
   const double origin = segments.front().start;
-  double scale = 1;
+  // Long timelines shrink below one column per unit so that they fit.
+  double scale = std::min(1.0, (width - 1) / std::max(segments.back().end - origin, 1.0));
   for (const GanttSegment& s : segments) {
     const double label = static_cast<double>(std::max<std::size_t>(s.label.size(), 1)) + 2;
     scale = std::max(scale, label / (s.end - s.start));

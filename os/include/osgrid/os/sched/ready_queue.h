@@ -1,12 +1,28 @@
 // The ready queue as a pluggable scheduling policy.
 //
 // Source: OSTEP ch. 7 "Scheduling: Introduction" (7.3 FIFO);
-//         Silberschatz, Operating System Concepts 10e, 5.1.2 (the ready queue)
-//         and 5.3.1 (first-come, first-served).
+//         Silberschatz, Operating System Concepts 10e, 5.1.2 (the ready queue),
+//         5.1.3 (preemptive and nonpreemptive scheduling) and 5.3.1
+//         (first-come, first-served).
 //
-// The live peer admits each task it must run here and asks PickNext() whenever
-// a core is free; the simulator (issue 4) drives the same objects with
-// simulated time. Preemptive policies will extend this interface.
+// A policy answers two questions about the ready set at time t: which task
+// runs next (PickNext), and whether the running task must give the CPU up
+// now (ShouldPreempt: a shorter job or a more urgent one arrived) or after a
+// time slice (quantum). The live peer admits each task it must run here and
+// asks PickNext() whenever a core is free, on the wall clock; the simulator
+// (sched/simulator.h) drives the same objects with simulated time. Same
+// object, two clocks: every time below is in the caller's unit (ms for the
+// peer, time units for the simulator).
+//
+// The policies, one per file: FcfsQueue (here), SjfQueue (sjf_queue.h),
+// SrtfQueue (srtf_queue.h), PriorityQueue (priority_queue.h),
+// RoundRobinQueue (round_robin_queue.h), LotteryQueue (lottery_queue.h),
+// StrideQueue (stride_queue.h); MakeSchedPolicy (sched_policies.h) builds
+// one by name.
+//
+// Tie-breaking, for every policy that orders by a key (burst, priority,
+// pass): equal keys -> earlier arrival_ms -> lower id. FCFS and RR order by
+// admission, so the caller decides ties by the order in which it admits.
 #pragma once
 
 #include <cstdint>
@@ -17,12 +33,17 @@
 
 namespace osgrid::os {
 
-/// A task waiting for a CPU, as a scheduler sees it.
+/// A task waiting for a CPU, as a scheduler sees it: the scheduling part of
+/// its process control block. The caller keeps it while the task runs or
+/// waits for I/O and admits it again with the fields brought up to date.
 struct ReadyTask {
-  std::uint64_t id = 0;               // unique per peer; also the tie-breaker (lower first)
-  std::int64_t arrival_ms = 0;        // when it became ready, ms on the caller's clock
+  std::uint64_t id = 0;               // unique per caller; the last tie-breaker (lower first)
+  std::int64_t arrival_ms = 0;        // when the task entered the system; tie-breaker after the key
   int priority = 0;                   // lower number = more urgent (Silberschatz convention)
-  std::int64_t expected_burst_ms = 0; // estimate for SJF-like policies; 0 = unknown
+  std::int64_t expected_burst_ms = 0; // SJF: length of its next CPU burst; SRTF: what is left of it; 0 = unknown
+  std::int64_t tickets = 100;         // its share for LOTTERY and STRIDE (OSTEP ch. 9); >= 1
+  std::int64_t ready_since_ms = 0;    // when it last joined the ready queue (aging counts from here)
+  std::int64_t pass = 0;              // STRIDE's pass value (OSTEP 9.6), kept with the task between runs
 };
 
 class ReadyQueuePolicy {
@@ -37,6 +58,28 @@ class ReadyQueuePolicy {
   /// Removes a waiting task (cancellation). Returns false if it is not queued.
   virtual bool Remove(std::uint64_t id) = 0;
   virtual std::size_t size() const = 0;
+
+  // ---- Preemption and time (defaults: a non-preemptive policy without time slices) ----
+
+  /// Whether the policy may take the CPU from a running task before its burst
+  /// ends because of what is in the ready queue (SRTF, preemptive priority).
+  virtual bool preemptive() const { return false; }
+  /// The time slice: a running task is stopped and admitted again after this
+  /// long (RR, LOTTERY, STRIDE). 0 = no slice, it runs until its burst ends.
+  virtual std::int64_t quantum() const { return 0; }
+  /// Whether `running` (expected_burst_ms = what is left of its burst) should
+  /// give the CPU to a task in the ready queue now. Only asked when preemptive().
+  virtual bool ShouldPreempt(const ReadyTask& running) const {
+    (void)running;
+    return false;
+  }
+  /// The caller's clock now reads `now`: policies whose choice depends on
+  /// time (priority aging) use it in the next PickNext and ShouldPreempt.
+  virtual void AdvanceTo(std::int64_t now) { (void)now; }
+  /// The first time after the last AdvanceTo at which the policy's choice can
+  /// change although nothing is admitted (a waiting task ages one step), or
+  /// nullopt if none. A preemptive caller must check ShouldPreempt then.
+  virtual std::optional<std::int64_t> NextWakeup() const { return std::nullopt; }
 };
 
 /// First-come, first-served: tasks run in the order they were admitted.

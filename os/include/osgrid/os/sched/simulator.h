@@ -1,0 +1,122 @@
+// The CPU-scheduling simulator: a discrete-event simulation that drives any
+// ReadyQueuePolicy with simulated time and records what ran when.
+//
+// Source: OSTEP ch. 7 (the metrics: turnaround, response) and 7.8
+//         (incorporating I/O); Silberschatz 10e, 5.1.1 (the CPU-I/O burst
+//         cycle), 5.2 (scheduling criteria) and 5.8 (evaluation by simulation).
+//
+// Time is an integer number of time units and starts at 0.
+//
+// A process alternates CPU bursts and I/O bursts: CPU, I/O, CPU, ..., CPU.
+// While it does I/O it is not ready; devices are unlimited, so I/O bursts
+// of different processes overlap. Only the CPU is scheduled (one CPU).
+//
+// At each instant t the simulator does, in this order:
+//   1. The running task's piece ends if its CPU burst ends (it finishes, or
+//      starts its next I/O burst) or its quantum expires.
+//   2. Tasks that become ready at t (arrivals and I/O completions) join the
+//      ready queue, ordered by arrival time, then input index.
+//   3. A task whose quantum expired at t joins the ready queue after them
+//      (Silberschatz 5.3.3, OSTEP's scheduler.py).
+//   4. A context switch that ends at t hands the CPU to its task.
+//   5. A preemptive policy may preempt the running task (ShouldPreempt); the
+//      preempted task joins the ready queue after the tasks of step 2.
+//   6. If the CPU is free, the policy picks the next task (PickNext).
+// A preemptive policy is asked (step 5) when tasks have joined the ready
+// queue in step 2 since it was last asked, and at the instants it names with
+// NextWakeup (priority aging) while a task runs. The task whose quantum
+// expired or that was preempted does not count as joining.
+//
+// Context switch: a dispatch of a task other than the last one dispatched.
+// The first dispatch is not one; a task that is picked again after its own
+// quantum (nobody else ready) or after idle time with nobody else having run
+// is not one; a dispatch after idle time to a different task than the last
+// one is one. Each costs `context_switch_cost` time units of CPU time that
+// is neither busy nor idle, drawn as a "switch" segment before the task runs;
+// once begun a switch is not interrupted. Tasks that join the queue during
+// a switch are weighed at its end (the task switched to may then be
+// preempted before it runs: it still counts as a switch); aging steps that
+// fall inside a switch are noticed at the next aging step. These rules make
+// every run finish: a task is only ever preempted with no progress because
+// of a new arrival or I/O completion, and there are finitely many.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "osgrid/os/expected.h"
+#include "osgrid/os/sched/ready_queue.h"
+
+namespace osgrid::os {
+
+/// One process of the input ("job" in OSTEP).
+struct SchedProcess {
+  std::string name;                  // "P1", "A", "0": for messages and output
+  std::int64_t arrival = 0;          // time units, >= 0
+  std::vector<std::int64_t> bursts;  // CPU, I/O, CPU, ...: odd count, each > 0; one entry = CPU only
+  int priority = 0;                  // lower = more urgent (PRIORITY, PRIORITY-P)
+  std::int64_t tickets = 100;        // share for LOTTERY and STRIDE, >= 1
+
+  /// Total of the CPU bursts (even positions) and of the I/O bursts (odd positions).
+  std::int64_t cpu_time() const;
+  std::int64_t io_time() const;
+};
+
+struct SchedOptions {
+  std::int64_t context_switch_cost = 0;  // time units per context switch, >= 0
+  bool record_timeline = true;           // false: only the statistics (saves memory for huge runs)
+};
+
+/// One bar of the Gantt chart.
+struct SchedSegment {
+  enum class Kind : std::uint8_t { kRun, kIdle, kSwitch };
+  std::int64_t start = 0;     // time units, start < end
+  std::int64_t end = 0;
+  std::uint32_t process = 0;  // input index: who runs (kRun) or who is switched to (kSwitch); 0 for kIdle
+  Kind kind = Kind::kRun;
+};
+
+/// What happened to one process. All times in time units.
+struct SchedProcessResult {
+  std::int64_t first_run = 0;   // when it first got the CPU
+  std::int64_t completion = 0;  // when its last CPU burst ended
+  std::int64_t response = 0;    // first_run - arrival (OSTEP 7.6)
+  std::int64_t turnaround = 0;  // completion - arrival
+  std::int64_t waiting = 0;     // turnaround - cpu - io: time spent in the ready queue (and in switches)
+  std::int64_t cpu = 0;         // total CPU bursts
+  std::int64_t io = 0;          // total I/O bursts
+};
+
+struct SchedResult {
+  std::string policy;                         // the policy's name()
+  std::vector<SchedSegment> timeline;         // time-ordered, gap-free from 0 to makespan; adjacent equal bars merged
+  std::vector<SchedProcessResult> processes;  // in input order
+  double average_response = 0;
+  double average_turnaround = 0;
+  double average_waiting = 0;
+  std::int64_t context_switches = 0;
+  std::int64_t busy = 0;       // time the CPU ran processes
+  std::int64_t switching = 0;  // time spent in context switches
+  std::int64_t makespan = 0;   // the last completion (the clock starts at 0)
+  double utilization = 0;      // busy / makespan, in [0, 1]
+  double throughput = 0;       // processes per time unit: n / makespan
+};
+
+/// Checks the input: at least one process (at most 2^32 - 1); arrival >= 0; an odd number of
+/// bursts, each > 0; tickets >= 1; times at most 10^12. The message names
+/// the process: "job 2: burst must be > 0, got -3".
+Expected<bool> ValidateSchedProcesses(const std::vector<SchedProcess>& processes);
+
+/// Runs `processes` under `policy` (which must be fresh: empty, never used)
+/// until every process has finished. The ids the policy sees are arrival
+/// ranks: 0 for the first process by (arrival, input index), 1 for the next,
+/// so "lower id" in a tie means "arrived first, or listed first". Errors: those of ValidateSchedProcesses; a policy that is not
+/// empty; a negative context-switch cost.
+/// Cost: O(log n) per event with the heap/deque/Fenwick policies.
+Expected<SchedResult> SimulateScheduling(ReadyQueuePolicy& policy, const std::vector<SchedProcess>& processes,
+                                         const SchedOptions& options = {});
+
+}  // namespace osgrid::os
