@@ -31,7 +31,7 @@ enum class WaitKind { kNone, kSemaphore, kMutex, kSend, kReceive };
 struct Process {
   std::vector<Frame> stack;
   std::int64_t ticks_done = 0;  // of the `compute` it is in
-  ProcessState state = ProcessState::kReady;
+  SyncProcessState state = SyncProcessState::kReady;
   WaitKind wait_kind = WaitKind::kNone;
   std::size_t wait_index = 0;   // the semaphore, mutex or queue it is blocked on
   std::string wait_op;          // the operation it is blocked in, e.g. "P full"
@@ -115,11 +115,11 @@ class Machine {
       }
       const std::size_t pid = *running;
       Step(pid, t);
-      const ProcessState state = processes_[pid].state;
-      if (state == ProcessState::kBlocked || state == ProcessState::kDone) {
+      const SyncProcessState state = processes_[pid].state;
+      if (state == SyncProcessState::kBlocked || state == SyncProcessState::kDone) {
         running.reset();
       } else if (++used >= options_.quantum) {  // quantum over: back of the ready queue
-        processes_[pid].state = ProcessState::kReady;
+        processes_[pid].state = SyncProcessState::kReady;
         ready_queue_.push_back(pid);
         running.reset();
       }
@@ -131,7 +131,7 @@ class Machine {
 
   bool AllDone() const {
     return std::all_of(processes_.begin(), processes_.end(),
-                       [](const Process& p) { return p.state == ProcessState::kDone; });
+                       [](const Process& p) { return p.state == SyncProcessState::kDone; });
   }
 
   /// Round robin: the front of the ready queue. Random: any ready process.
@@ -142,7 +142,7 @@ class Machine {
     }
     const std::size_t pid = ready_queue_[at];
     ready_queue_.erase(ready_queue_.begin() + static_cast<std::ptrdiff_t>(at));
-    processes_[pid].state = ProcessState::kRunning;
+    processes_[pid].state = SyncProcessState::kRunning;
     return pid;
   }
 
@@ -286,7 +286,7 @@ class Machine {
 
   void Block(std::size_t pid, WaitKind kind, std::size_t index, const Op& op, SyncStep& step) {
     Process& process = processes_[pid];
-    process.state = ProcessState::kBlocked;
+    process.state = SyncProcessState::kBlocked;
     process.wait_kind = kind;
     process.wait_index = index;
     process.wait_op = Describe(op);
@@ -303,10 +303,10 @@ class Machine {
     step.woken.push_back(pid);
     step.outcome = step.outcome == "ok" ? "woke " + Name(pid) : step.outcome + ", woke " + Name(pid);
     if (CurrentOp(process) == nullptr) {
-      process.state = ProcessState::kDone;
+      process.state = SyncProcessState::kDone;
       return;
     }
-    process.state = ProcessState::kReady;
+    process.state = SyncProcessState::kReady;
     ready_queue_.push_back(pid);
   }
 
@@ -314,8 +314,8 @@ class Machine {
   void Advance(std::size_t pid) {
     Process& process = processes_[pid];
     ++process.stack.back().next;
-    if (process.state != ProcessState::kBlocked && CurrentOp(process) == nullptr) {
-      process.state = ProcessState::kDone;
+    if (process.state != SyncProcessState::kBlocked && CurrentOp(process) == nullptr) {
+      process.state = SyncProcessState::kDone;
     }
   }
 
@@ -327,7 +327,7 @@ class Machine {
     run_.message = std::move(message);
     for (const Process& p : processes_) {
       run_.final_states.push_back(p.state);
-      run_.waiting_for.push_back(p.state == ProcessState::kBlocked ? p.wait_op : "");
+      run_.waiting_for.push_back(p.state == SyncProcessState::kBlocked ? p.wait_op : "");
     }
     for (const Semaphore& s : semaphores_) run_.semaphores.push_back(s.value());
     run_.counters = counters_;
@@ -338,14 +338,14 @@ class Machine {
   std::string StepLimitMessage(std::int64_t t) const {
     std::string names;
     for (std::size_t p = 0; p < processes_.size(); ++p) {
-      if (processes_[p].state == ProcessState::kDone) continue;
+      if (processes_[p].state == SyncProcessState::kDone) continue;
       names += (names.empty() ? "" : ", ") + Name(p);
     }
     return "stopped at the step limit, t=" + std::to_string(t) + ": " + names +
            " had not finished (an infinite loop or a livelock?)";
   }
 
-  bool Unfinished(std::size_t pid) const { return processes_[pid].state != ProcessState::kDone; }
+  bool Unfinished(std::size_t pid) const { return processes_[pid].state != SyncProcessState::kDone; }
 
   /// The wait-for edges of one blocked process (see simulator.h).
   std::vector<WaitForEdge> EdgesOf(std::size_t pid) const {
@@ -398,7 +398,7 @@ class Machine {
   std::string DeadlockMessage(std::int64_t t) {
     Digraph graph(processes_.size());
     for (std::size_t p = 0; p < processes_.size(); ++p) {
-      if (processes_[p].state != ProcessState::kBlocked) continue;
+      if (processes_[p].state != SyncProcessState::kBlocked) continue;
       for (WaitForEdge& edge : EdgesOf(p)) {
         graph.AddEdge(static_cast<std::uint32_t>(edge.from), static_cast<std::uint32_t>(edge.to));
         run_.wait_for.push_back(std::move(edge));
@@ -423,7 +423,7 @@ class Machine {
   std::string StuckReasons() const {
     std::string reasons;
     for (std::size_t p = 0; p < processes_.size(); ++p) {
-      if (processes_[p].state != ProcessState::kBlocked) continue;
+      if (processes_[p].state != SyncProcessState::kBlocked) continue;
       std::vector<WaitForEdge> edges = EdgesOf(p);
       std::string reason = Name(p) + " waits in '" + processes_[p].wait_op + "'";
       const auto owner = processes_[p].wait_kind == WaitKind::kMutex ? mutexes_[processes_[p].wait_index].owner()
@@ -454,12 +454,12 @@ class Machine {
 
 }  // namespace
 
-std::string_view StateName(ProcessState state) {
+std::string_view SyncStateName(SyncProcessState state) {
   switch (state) {
-    case ProcessState::kReady: return "ready";
-    case ProcessState::kRunning: return "running";
-    case ProcessState::kBlocked: return "blocked";
-    case ProcessState::kDone: return "done";
+    case SyncProcessState::kReady: return "ready";
+    case SyncProcessState::kRunning: return "running";
+    case SyncProcessState::kBlocked: return "blocked";
+    case SyncProcessState::kDone: return "done";
   }
   return "?";
 }

@@ -57,8 +57,8 @@ TEST_CASE("round robin with quantum 1: a mutex blocks and the unlock wakes the w
   CHECK(run.trace[4].outcome == "woke B");
   CHECK(run.trace[4].woken == std::vector<std::size_t>{1});
   CHECK(run.trace[5].outcome == "ok");
-  CHECK(run.trace[2].states == std::vector<ProcessState>{ProcessState::kRunning, ProcessState::kBlocked});
-  CHECK(run.final_states == std::vector<ProcessState>{ProcessState::kDone, ProcessState::kDone});
+  CHECK(run.trace[2].states == std::vector<SyncProcessState>{SyncProcessState::kRunning, SyncProcessState::kBlocked});
+  CHECK(run.final_states == std::vector<SyncProcessState>{SyncProcessState::kDone, SyncProcessState::kDone});
 }
 
 TEST_CASE("the quantum counts operations", "[sync][sim]") {

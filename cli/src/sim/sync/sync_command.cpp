@@ -182,7 +182,7 @@ std::string FinalState(const os::SyncRun& run) {
   out << "Final state at t=" << run.steps << ":\n";
   Table table({"process", "state", "blocked in"});
   for (std::size_t p = 0; p < run.final_states.size(); ++p) {
-    table.AddRow({Name(run, p), std::string(os::StateName(run.final_states[p])),
+    table.AddRow({Name(run, p), std::string(os::SyncStateName(run.final_states[p])),
                   run.waiting_for[p].empty() ? "-" : run.waiting_for[p]});
   }
   table.Print(out, "  ");
@@ -239,10 +239,10 @@ std::string StateChart(const os::SyncRun& run) {
       std::string row;
       for (std::size_t t = from; t < to; ++t) {
         switch (run.trace[t].states[p]) {
-          case os::ProcessState::kRunning: row += '#'; break;
-          case os::ProcessState::kReady: row += '.'; break;
-          case os::ProcessState::kBlocked: row += 'b'; break;
-          case os::ProcessState::kDone: row += ' '; break;
+          case os::SyncProcessState::kRunning: row += '#'; break;
+          case os::SyncProcessState::kReady: row += '.'; break;
+          case os::SyncProcessState::kBlocked: row += 'b'; break;
+          case os::SyncProcessState::kDone: row += ' '; break;
         }
       }
       while (!row.empty() && row.back() == ' ') row.pop_back();
@@ -302,9 +302,9 @@ Json ToJson(const os::SyncRun& run, const os::SyncOptions& options, const std::s
   Json blocked = Json::object(), states = Json::object();
   for (std::size_t p = 0; p < run.final_states.size(); ++p) {
     processes.push_back(Name(run, p));
-    states[Name(run, p)] = os::StateName(run.final_states[p]);
-    if (run.final_states[p] == os::ProcessState::kDone) finished.push_back(Name(run, p));
-    if (run.final_states[p] == os::ProcessState::kBlocked) blocked[Name(run, p)] = run.waiting_for[p];
+    states[Name(run, p)] = os::SyncStateName(run.final_states[p]);
+    if (run.final_states[p] == os::SyncProcessState::kDone) finished.push_back(Name(run, p));
+    if (run.final_states[p] == os::SyncProcessState::kBlocked) blocked[Name(run, p)] = run.waiting_for[p];
   }
   for (std::size_t p : run.cycle) cycle.push_back(Name(run, p));
   json["processes"] = processes;
@@ -359,14 +359,14 @@ std::string Timeline(const os::SyncRun& run, const std::string& title) {
     // Merge runs of one state into one bar.
     std::size_t start = 0;
     for (std::size_t i = 1; i <= shown; ++i) {
-      const os::ProcessState state = run.trace[start].states[p];
+      const os::SyncProcessState state = run.trace[start].states[p];
       if (i < shown && run.trace[i].states[p] == state) continue;
       const double x = left + static_cast<double>(start) * cell, w = static_cast<double>(i - start) * cell;
-      const std::string tip = Name(run, p) + " " + std::string(os::StateName(state)) + ", t=" + std::to_string(start) +
+      const std::string tip = Name(run, p) + " " + std::string(os::SyncStateName(state)) + ", t=" + std::to_string(start) +
                               ".." + std::to_string(i);
-      if (state == os::ProcessState::kRunning) svg.Rect(x, y + 3, w, row_height - 6, Colour(p), "#333", tip);
-      if (state == os::ProcessState::kReady) svg.Rect(x, y + 9, w, row_height - 18, "#d9d9d9", "none", tip);
-      if (state == os::ProcessState::kBlocked) svg.Rect(x, y + 9, w, row_height - 18, "#c0392b", "none", tip);
+      if (state == os::SyncProcessState::kRunning) svg.Rect(x, y + 3, w, row_height - 6, Colour(p), "#333", tip);
+      if (state == os::SyncProcessState::kReady) svg.Rect(x, y + 9, w, row_height - 18, "#d9d9d9", "none", tip);
+      if (state == os::SyncProcessState::kBlocked) svg.Rect(x, y + 9, w, row_height - 18, "#c0392b", "none", tip);
       start = i;
     }
   }

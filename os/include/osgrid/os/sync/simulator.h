@@ -74,9 +74,9 @@ inline constexpr std::int64_t kMaxSyncSteps = 100000;
 /// The most processes a script may have.
 inline constexpr std::size_t kMaxSyncProcesses = 64;
 
-enum class ProcessState : std::uint8_t { kReady, kRunning, kBlocked, kDone };
+enum class SyncProcessState : std::uint8_t { kReady, kRunning, kBlocked, kDone };
 /// "ready", "running", "blocked", "done".
-std::string_view StateName(ProcessState state);
+std::string_view SyncStateName(SyncProcessState state);
 
 /// One step of the run.
 struct SyncStep {
@@ -90,7 +90,7 @@ struct SyncStep {
   bool blocked = false;                   // the process blocked in this step
   bool error = false;                     // the op was an error (unlock by a non-owner)
   std::vector<std::size_t> woken;         // processes this step made ready
-  std::vector<ProcessState> states;       // every process during this step (this one: running)
+  std::vector<SyncProcessState> states;       // every process during this step (this one: running)
   std::vector<std::int64_t> semaphores;   // every semaphore's value after the step
   std::vector<std::int64_t> counters;     // every counter's value after the step
 };
@@ -113,7 +113,7 @@ struct SyncRun {
   SyncEnd end = SyncEnd::kFinished;
   std::int64_t steps = 0;             // steps run; the run ended at t = steps
   std::vector<SyncStep> trace;
-  std::vector<ProcessState> final_states;
+  std::vector<SyncProcessState> final_states;
   std::vector<std::string> waiting_for;  // per process: "P full", "lock m", ... or "" when not blocked
   std::vector<std::int64_t> semaphores;  // final values, in script order
   std::vector<std::int64_t> counters;    // final values, in script order
