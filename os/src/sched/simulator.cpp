@@ -308,22 +308,22 @@ Expected<bool> ValidateSchedProcesses(const std::vector<SchedProcess>& processes
   if (processes.size() >= UINT32_MAX) return Fail("too many jobs (at most 2^32 - 2)");
   for (std::size_t i = 0; i < processes.size(); ++i) {
     const SchedProcess& process = processes[i];
-    const std::string job = JobLabel(process, i);
-    if (process.arrival < 0) return Fail(job + ": arrival must be >= 0, got " + std::to_string(process.arrival));
-    if (process.arrival > kMaxTime) return Fail(job + ": arrival must be at most 10^12");
-    if (process.bursts.empty()) return Fail(job + ": has no CPU burst");
-    if (process.bursts.size() > 1'000'001) return Fail(job + ": more than a million bursts");
+    const auto job = [&] { return JobLabel(process, i); };  // built only for a message
+    if (process.arrival < 0) return Fail(job() + ": arrival must be >= 0, got " + std::to_string(process.arrival));
+    if (process.arrival > kMaxTime) return Fail(job() + ": arrival must be at most 10^12");
+    if (process.bursts.empty()) return Fail(job() + ": has no CPU burst");
+    if (process.bursts.size() > 1'000'001) return Fail(job() + ": more than a million bursts");
     if (process.bursts.size() % 2 == 0) {
-      return Fail(job + ": bursts alternate CPU, I/O, ..., CPU, so their number must be odd, got " +
+      return Fail(job() + ": bursts alternate CPU, I/O, ..., CPU, so their number must be odd, got " +
                   std::to_string(process.bursts.size()));
     }
     for (std::size_t b = 0; b < process.bursts.size(); ++b) {
       const char* what = b % 2 == 0 ? "burst" : "I/O burst";
       const std::int64_t burst = process.bursts[b];
-      if (burst <= 0) return Fail(job + ": " + what + " must be > 0, got " + std::to_string(burst));
-      if (burst > kMaxTime) return Fail(job + ": " + what + " must be at most 10^12");
+      if (burst <= 0) return Fail(job() + ": " + what + " must be > 0, got " + std::to_string(burst));
+      if (burst > kMaxTime) return Fail(job() + ": " + what + " must be at most 10^12");
     }
-    if (process.tickets < 1) return Fail(job + ": tickets must be >= 1, got " + std::to_string(process.tickets));
+    if (process.tickets < 1) return Fail(job() + ": tickets must be >= 1, got " + std::to_string(process.tickets));
   }
   return true;
 }
