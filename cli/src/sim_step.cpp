@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "format.h"
@@ -120,6 +121,17 @@ bool Close(const Json& expected, const Json& got) {
   return expected == got;
 }
 
+/// A value for a check line; fractions to at most 4 decimals (56.6667, not 56.666666666666664).
+std::string Show(const Json& value) {
+  if (!value.is_number_float()) return ShortJson(value);
+  char text[64];
+  std::snprintf(text, sizeof text, "%.4f", value.get<double>());
+  std::string shown = text;
+  shown.erase(shown.find_last_not_of('0') + 1);
+  if (shown.back() == '.') shown.pop_back();
+  return shown;
+}
+
 void CheckPaths(const Json& expected, const Json& run, const std::string& prefix, std::vector<Check>& checks) {
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     const std::string what = prefix + it.key();
@@ -127,9 +139,9 @@ void CheckPaths(const Json& expected, const Json& run, const std::string& prefix
     if (got == nullptr) {
       checks.push_back({false, what + ": no such answer in the run's JSON (see docs/sim-json.md)"});
     } else if (Close(*it, *got)) {
-      checks.push_back({true, what + ": " + ShortJson(*got)});
+      checks.push_back({true, what + ": " + Show(*got)});
     } else {
-      checks.push_back({false, what + ": expected " + ShortJson(*it) + ", got " + ShortJson(*got)});
+      checks.push_back({false, what + ": expected " + Show(*it) + ", got " + Show(*got)});
     }
   }
 }
