@@ -383,7 +383,7 @@ std::string DrawGraph(std::vector<Vertex> vertices, const std::vector<DrawnEdge>
   std::set<std::pair<std::string, std::string>> red;
   for (std::size_t k = 0; k < cycle.size(); ++k) red.insert({cycle[k], cycle[(k + 1) % cycle.size()]});
 
-  Svg svg(size, size + 40);
+  Svg svg(size, size + 56);
   svg.Text(centre, 24, title, 15, "middle");
   for (const DrawnEdge& edge : edges) {
     const Vertex& a = vertices[edge.from];
@@ -408,9 +408,9 @@ std::string DrawGraph(std::vector<Vertex> vertices, const std::vector<DrawnEdge>
       if (v.instances > 9) svg.Text(v.x, v.y + kRadius + 14, "x" + std::to_string(v.instances), 11, "middle");
     }
   }
-  svg.Text(10, size + 30,
-           cycle.empty() ? "No cycle." : "Red: the cycle. Circles: processes; squares: resources, one dot per instance.",
-           11);
+  // Two short lines: the picture can be as narrow as 360 px.
+  svg.Text(10, size + 26, cycle.empty() ? "No cycle." : "Red: the cycle.", 11);
+  svg.Text(10, size + 42, "Circles: processes; squares: resources, one dot per instance.", 11);
   return svg.Finish();
 }
 
