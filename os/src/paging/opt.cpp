@@ -12,47 +12,25 @@
 namespace osgrid::os {
 namespace {
 
-class Opt final : public ReplacementPolicy {
+class Opt final : public ClairvoyantPolicy {
  public:
-  Opt(std::size_t frames, const std::vector<Page>& future) : frames_(frames), next_use_(future) {}
+  using ClairvoyantPolicy::ClairvoyantPolicy;
   std::string_view name() const override { return "OPT"; }
-  std::size_t capacity() const override { return frames_; }
-  bool Contains(Page page) const override {
-    return std::find(memory_.begin(), memory_.end(), page) != memory_.end();
-  }
-  std::vector<Page> Contents() const override { return memory_; }
-
-  Reference Access(Page page) override {
-    Reference result{Contains(page), std::nullopt};
-    if (!result.hit) {
-      if (memory_.size() == frames_) result.evicted = EvictFarthest();
-      memory_.push_back(page);
-    }
-    ++now_;
-    return result;
-  }
 
  private:
-  /// Removes and returns the page whose next use is farthest from now.
-  Page EvictFarthest() {
+  /// The resident page whose next use is farthest from now.
+  std::size_t VictimIndex() const override {
     std::size_t victim = 0;
     std::size_t farthest = 0;
-    for (std::size_t i = 0; i < memory_.size(); ++i) {
-      const std::size_t next = next_use_.After(memory_[i], now_);
+    for (std::size_t i = 0; i < resident(); ++i) {
+      const std::size_t next = NextUseOf(i);
       if (next >= farthest) {  // >=: a later-loaded page wins a tie
         farthest = next;
         victim = i;
       }
     }
-    const Page page = memory_[victim];
-    memory_.erase(memory_.begin() + static_cast<std::ptrdiff_t>(victim));
-    return page;
+    return victim;
   }
-
-  std::size_t frames_;
-  NextUse next_use_;
-  std::size_t now_ = 0;       // position of the reference being made
-  std::vector<Page> memory_;  // resident pages, oldest loaded first
 };
 
 }  // namespace

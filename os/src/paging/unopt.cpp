@@ -8,47 +8,25 @@
 namespace osgrid::os {
 namespace {
 
-class Unopt final : public ReplacementPolicy {
+class Unopt final : public ClairvoyantPolicy {
  public:
-  Unopt(std::size_t frames, const std::vector<Page>& future) : frames_(frames), next_use_(future) {}
+  using ClairvoyantPolicy::ClairvoyantPolicy;
   std::string_view name() const override { return "UNOPT"; }
-  std::size_t capacity() const override { return frames_; }
-  bool Contains(Page page) const override {
-    return std::find(memory_.begin(), memory_.end(), page) != memory_.end();
-  }
-  std::vector<Page> Contents() const override { return memory_; }
-
-  Reference Access(Page page) override {
-    Reference result{Contains(page), std::nullopt};
-    if (!result.hit) {
-      if (memory_.size() == frames_) result.evicted = EvictNearest();
-      memory_.push_back(page);
-    }
-    ++now_;
-    return result;
-  }
 
  private:
-  /// Removes and returns the page whose next use is nearest to now.
-  Page EvictNearest() {
+  /// The resident page whose next use is nearest to now.
+  std::size_t VictimIndex() const override {
     std::size_t victim = 0;
-    std::size_t nearest = next_use_.After(memory_[0], now_);
-    for (std::size_t i = 1; i < memory_.size(); ++i) {
-      const std::size_t next = next_use_.After(memory_[i], now_);
+    std::size_t nearest = NextUseOf(0);
+    for (std::size_t i = 1; i < resident(); ++i) {
+      const std::size_t next = NextUseOf(i);
       if (next < nearest) {  // <: an earlier-loaded page wins a tie
         nearest = next;
         victim = i;
       }
     }
-    const Page page = memory_[victim];
-    memory_.erase(memory_.begin() + static_cast<std::ptrdiff_t>(victim));
-    return page;
+    return victim;
   }
-
-  std::size_t frames_;
-  NextUse next_use_;
-  std::size_t now_ = 0;       // position of the reference being made
-  std::vector<Page> memory_;  // resident pages, oldest loaded first
 };
 
 }  // namespace
