@@ -1,30 +1,18 @@
 // `osgrid sim disk` end to end: the answers in --json, the text, bad input.
 #include <catch2/catch.hpp>
 
-#include "sim/sim.h"
+#include "sim/sim_test_support.h"
 
 using osgrid::Json;
 using osgrid::cli::sim::RunSim;
 
 namespace {
 
-osgrid::cli::sim::Output Disk(const std::vector<std::string>& args) {
-  std::vector<std::string> all = {"disk"};
-  all.insert(all.end(), args.begin(), args.end());
-  auto outcome = RunSim(all);
-  INFO((outcome.ok() ? std::string() : outcome.status().message()));
-  REQUIRE(outcome.ok());
-  return *outcome;
-}
+using osgrid::cli::sim::testing::SimError;
+using osgrid::cli::sim::testing::SimOk;
 
-std::string Error(const std::vector<std::string>& args) {
-  std::vector<std::string> all = {"disk"};
-  all.insert(all.end(), args.begin(), args.end());
-  auto outcome = RunSim(all);
-  REQUIRE_FALSE(outcome.ok());
-  CHECK(outcome.status().code() == osgrid::Code::kBadRequest);
-  return outcome.status().message();
-}
+osgrid::cli::sim::Output Disk(const std::vector<std::string>& args) { return SimOk("disk", args); }
+std::string Error(const std::vector<std::string>& args) { return SimError("disk", args); }
 
 }  // namespace
 

@@ -1,28 +1,17 @@
 // `osgrid sim mem`: answers through RunSim, as the scenario runner calls it.
 #include <catch2/catch.hpp>
 
-#include "sim/sim.h"
+#include "sim/sim_test_support.h"
 
 using osgrid::cli::sim::RunSim;
 
 namespace {
 
 osgrid::Json Solve(std::vector<std::string> args) {
-  args.insert(args.begin(), "mem");
   args.push_back("-c");
-  auto outcome = RunSim(args);
-  INFO((outcome.ok() ? std::string() : outcome.status().message()));
-  REQUIRE(outcome.ok());
-  return outcome->json;
+  return osgrid::cli::sim::testing::SimOk("mem", args).json;
 }
-
-std::string BadRequest(std::vector<std::string> args) {
-  args.insert(args.begin(), "mem");
-  auto outcome = RunSim(args);
-  REQUIRE_FALSE(outcome.ok());
-  CHECK(outcome.status().code() == osgrid::Code::kBadRequest);
-  return outcome.status().message();
-}
+std::string BadRequest(const std::vector<std::string>& args) { return osgrid::cli::sim::testing::SimError("mem", args); }
 
 }  // namespace
 

@@ -1,25 +1,16 @@
 // `osgrid sim proc`: fork.py compatibility (OSTEP ch. 5 homework) and the --ops language.
 #include <catch2/catch.hpp>
 
-#include "sim/sim.h"
+#include "sim/sim_test_support.h"
 
 using osgrid::cli::sim::RunSim;
 
 namespace {
 osgrid::Json Solve(std::vector<std::string> args) {
-  args.insert(args.begin(), "proc");
   args.push_back("-c");
-  auto outcome = RunSim(args);
-  INFO((outcome.ok() ? std::string() : outcome.status().message()));
-  REQUIRE(outcome.ok());
-  return outcome->json;
+  return osgrid::cli::sim::testing::SimOk("proc", args).json;
 }
-std::string Error(std::vector<std::string> args) {
-  args.insert(args.begin(), "proc");
-  auto outcome = RunSim(args);
-  REQUIRE_FALSE(outcome.ok());
-  return outcome.status().message();
-}
+std::string Error(const std::vector<std::string>& args) { return osgrid::cli::sim::testing::SimError("proc", args); }
 }  // namespace
 
 // The README of OSTEP's cpu-api homework: ./fork.py -A a+b,b+c,c-,a+d -c
