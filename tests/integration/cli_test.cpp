@@ -217,3 +217,39 @@ TEST_CASE("osgrid version names the protocol", "[integration][cli]") {
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("protocol 1") != std::string::npos);
 }
+
+// `osgrid sim` as a student runs it: an OSTEP homework line, --json, --svg,
+// and bad input (one line on stderr, exit 2, nothing on stdout).
+TEST_CASE("osgrid sim: answers, JSON, a picture, and exit 2 for bad input", "[integration][cli][sim]") {
+  auto solved = RunOsgrid({"sim", "sched", "-p", "SJF", "-l", "5,10,15", "-c"});
+  CHECK(solved.exit_code == 0);
+  CHECK(solved.out.find("Turnaround 16.67") != std::string::npos);  // (5 + 15 + 30) / 3, OSTEP ch. 7 homework
+
+  auto json = RunOsgrid({"sim", "page", "-a", "1,2,3,4,1,2,5,1,2,3,4,5", "-p", "FIFO", "-C", "4", "--json"});
+  REQUIRE(json.exit_code == 0);
+  const Json run = Json::parse(json.out);
+  CHECK(run["misses"] == 10);  // Belady's anomaly: 9 misses with 3 frames, 10 with 4
+
+  TempDir dir;
+  const std::string svg = dir.path + "/gantt.svg";
+  auto picture = RunOsgrid({"sim", "sched", "-p", "RR", "-q", "2", "-l", "3,4", "-c", "--svg", svg});
+  CHECK(picture.exit_code == 0);
+  std::ifstream file(svg);
+  std::stringstream text;
+  text << file.rdbuf();
+  CHECK(text.str().rfind("<svg", 0) == 0);
+
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"sim", "sched", "-p", "SJT", "-l", "5"},
+           {"sim", "sched", "-p", "RR", "-q", "0", "-l", "5"},
+           {"sim", "sched", "-l", "5,-3"},
+           {"sim", "mem", "-A", "+10,x"},
+           {"sim", "bogus"}}) {
+    auto result = RunOsgrid(bad);
+    INFO(bad[1] << " " << (bad.size() > 2 ? bad[2] : ""));
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    CHECK(result.err.rfind("osgrid: BAD_REQUEST: ", 0) == 0);
+    CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+  }
+}
