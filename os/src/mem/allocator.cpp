@@ -88,4 +88,16 @@ double ExternalFragmentation(std::int64_t largest_free_block, std::int64_t free_
   return 1.0 - static_cast<double>(largest_free_block) / static_cast<double>(free_bytes);
 }
 
+HeapMetrics DeriveMetrics(HeapMetrics counters, std::int64_t heap_size, std::int64_t free_blocks,
+                          std::int64_t largest_free_block) {
+  HeapMetrics metrics = counters;
+  metrics.heap_size = heap_size;
+  metrics.free_bytes = heap_size - metrics.allocated_bytes;
+  metrics.free_blocks = free_blocks;
+  metrics.largest_free_block = largest_free_block;
+  metrics.external_fragmentation = ExternalFragmentation(largest_free_block, metrics.free_bytes);
+  metrics.internal_fragmentation = metrics.alignment_padding + metrics.header_bytes;
+  return metrics;
+}
+
 }  // namespace osgrid::os

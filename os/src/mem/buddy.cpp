@@ -131,22 +131,19 @@ std::vector<Block> BuddyAllocator::Blocks() const {
 }
 
 HeapMetrics BuddyAllocator::Metrics() const {
-  HeapMetrics metrics = counters_;
-  metrics.heap_size = config_.size;
-  metrics.allocated_bytes = allocated_bytes_;
-  metrics.free_bytes = config_.size - allocated_bytes_;
+  HeapMetrics counters = counters_;
+  counters.allocated_bytes = allocated_bytes_;
+  for (const auto& [offset, block] : allocated_) {  // internal: headers plus power-of-two rounding
+    counters.header_bytes += config_.header_size;
+    counters.alignment_padding += BlockSize(block.order) - config_.header_size - block.requested;
+  }
+  std::int64_t free_blocks = 0, largest = 0;
   for (int order = 0; order <= top_order_; ++order) {
     const auto& list = free_[static_cast<std::size_t>(order)];
-    metrics.free_blocks += static_cast<std::int64_t>(list.size());
-    if (!list.empty()) metrics.largest_free_block = BlockSize(order);
+    free_blocks += static_cast<std::int64_t>(list.size());
+    if (!list.empty()) largest = BlockSize(order);
   }
-  metrics.external_fragmentation = ExternalFragmentation(metrics.largest_free_block, metrics.free_bytes);
-  for (const auto& [offset, block] : allocated_) {
-    metrics.header_bytes += config_.header_size;
-    metrics.alignment_padding += BlockSize(block.order) - config_.header_size - block.requested;
-  }
-  metrics.internal_fragmentation = metrics.alignment_padding + metrics.header_bytes;
-  return metrics;
+  return DeriveMetrics(counters, config_.size, free_blocks, largest);
 }
 
 }  // namespace osgrid::os

@@ -176,14 +176,9 @@ std::vector<Block> FreeListHeap::Blocks() const {
 }
 
 HeapMetrics FreeListHeap::Metrics() const {
-  HeapMetrics metrics = counters_;
-  metrics.heap_size = config_.size;
-  metrics.free_bytes = config_.size - metrics.allocated_bytes;
-  metrics.free_blocks = static_cast<std::int64_t>(free_list_.size());
-  for (const FreeChunk& chunk : free_list_) metrics.largest_free_block = std::max(metrics.largest_free_block, chunk.size);
-  metrics.external_fragmentation = ExternalFragmentation(metrics.largest_free_block, metrics.free_bytes);
-  metrics.internal_fragmentation = metrics.alignment_padding + metrics.header_bytes;
-  return metrics;
+  std::int64_t largest = 0;
+  for (const FreeChunk& chunk : free_list_) largest = std::max(largest, chunk.size);
+  return DeriveMetrics(counters_, config_.size, static_cast<std::int64_t>(free_list_.size()), largest);
 }
 
 Expected<std::unique_ptr<HeapAllocator>> MakeHeap(const HeapConfig& config, bool indexed) {

@@ -169,14 +169,7 @@ std::vector<Block> IndexedHeap::Blocks() const {
 }
 
 HeapMetrics IndexedHeap::Metrics() const {
-  HeapMetrics metrics = counters_;
-  metrics.heap_size = config_.size;
-  metrics.free_bytes = config_.size - metrics.allocated_bytes;
-  metrics.free_blocks = static_cast<std::int64_t>(by_addr_.size());
-  metrics.largest_free_block = by_addr_.LargestSize();
-  metrics.external_fragmentation = ExternalFragmentation(metrics.largest_free_block, metrics.free_bytes);
-  metrics.internal_fragmentation = metrics.alignment_padding + metrics.header_bytes;
-  return metrics;
+  return DeriveMetrics(counters_, config_.size, static_cast<std::int64_t>(by_addr_.size()), by_addr_.LargestSize());
 }
 
 }  // namespace osgrid::os

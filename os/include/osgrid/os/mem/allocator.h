@@ -150,6 +150,13 @@ struct HeapMetrics {
 /// 1 - largest / total, or 0 when total is 0.
 double ExternalFragmentation(std::int64_t largest_free_block, std::int64_t free_bytes);
 
+/// `counters` (allocated_bytes, alignment_padding, header_bytes and the call
+/// counts already kept by a heap) completed with what every heap derives the
+/// same way: heap size, free bytes, free blocks, largest free block, and
+/// external and internal fragmentation. Sizes in bytes.
+HeapMetrics DeriveMetrics(HeapMetrics counters, std::int64_t heap_size, std::int64_t free_blocks,
+                          std::int64_t largest_free_block);
+
 /// The allocator policy: what the simulator and, later, the peer's key-value
 /// store use. Implementations: FreeListHeap (the textbook linear free list),
 /// IndexedHeap (the same answers in O(log n)), BuddyAllocator.
