@@ -5,8 +5,11 @@
 //      and the same task marked confidential (always local). Median and p90.
 //   2. Throughput of one CPU_BATCH of --batch trivial tasks over the cluster:
 //      tasks per second, median of --batch-runs.
+//   3. Connect + handshake (TCP, TLS when on, HELLO, AUTH when a secret is
+//      set) and a PING round trip: medians.
 //
 // Usage: build/bin/osgrid-bench [--runs 200] [--batch 1000] [--peers 3] [--cores 2]
+//        [--secret-file PATH (or env OSGRID_SECRET)] [--tls-cert CERT --tls-key KEY]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,7 +18,9 @@
 #include <CLI/CLI.hpp>
 
 #include "osgrid/cli/cluster.h"
+#include "osgrid/net/auth.h"
 #include "osgrid/net/client.h"
+#include "osgrid/net/messages.h"
 
 using namespace osgrid;
 using Clock = std::chrono::steady_clock;
@@ -32,8 +37,10 @@ double MillisSince(Clock::time_point start) {
 }
 
 Json TrivialTask(bool confidential) {
-  return {{"type", "CPU_TASK"}, {"program", "def main(): return 1"}, {"function", "main"},
-          {"confidential", confidential}};
+  Json task = net::TaskFields("def main(): return 1", "main");
+  task["type"] = "CPU_TASK";
+  task["confidential"] = confidential;
+  return task;
 }
 
 /// Round trips of `runs` sequential tasks, ms. Exits on the first failure.
@@ -55,7 +62,7 @@ std::vector<double> RoundTrips(net::Client& client, int runs, bool confidential,
 /// Seconds for one batch of `size` trivial tasks.
 double BatchSeconds(net::Client& client, int size) {
   Json tasks = Json::array();
-  for (int i = 0; i < size; ++i) tasks.push_back({{"program", "def main(i): return i"}, {"function", "main"}, {"args", {i}}});
+  for (int i = 0; i < size; ++i) tasks.push_back(net::TaskFields("def main(i): return i", "main", {i}));
   auto start = Clock::now();
   auto reply = client.Call({{"type", "CPU_BATCH"}, {"tasks", tasks}}, std::chrono::minutes(10));
   if (!reply.ok()) {
@@ -69,6 +76,25 @@ double BatchSeconds(net::Client& client, int size) {
   return seconds;
 }
 
+/// Median connect+handshake and PING round trip to `port`, ms.
+void HandshakeFigures(std::uint16_t port, int runs) {
+  std::vector<double> connects, pings;
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    auto client = net::Client::Connect("127.0.0.1", port);
+    if (!client.ok()) {
+      std::fprintf(stderr, "osgrid-bench: connect failed: %s\n", client.status().ToString().c_str());
+      std::exit(1);
+    }
+    connects.push_back(MillisSince(start));
+    start = Clock::now();
+    if (!(*client)->Call({{"type", "PING"}}).ok()) std::exit(1);
+    pings.push_back(MillisSince(start));
+  }
+  std::printf("  connect + handshake: median %.3f ms; PING round trip: median %.3f ms (%d connections)\n",
+              Percentile(connects, 0.5), Percentile(pings, 0.5), runs);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,7 +106,20 @@ int main(int argc, char** argv) {
   app.add_option("--batch-runs", batch_runs, "Batches to time")->capture_default_str();
   app.add_option("--peers", options.peers, "Peers in the cluster")->capture_default_str();
   app.add_option("--cores", options.cores, "Cores per peer")->capture_default_str();
+  std::string secret_file;
+  app.add_option("--secret-file", secret_file, "Cluster secret file (wins over env OSGRID_SECRET); none: open");
+  auto* cert = app.add_option("--tls-cert", options.tls_cert, "Run the cluster TLS-only with this PEM certificate");
+  auto* key = app.add_option("--tls-key", options.tls_key, "Private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
   CLI11_PARSE(app, argc, argv);
+  auto secret = net::LoadSecret(secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "osgrid-bench: %s\n", secret.status().message().c_str());
+    return 2;
+  }
+  options.secret = secret->secret;
+  net::SetDefaultClientSecurity({options.secret, options.tls_cert});
 
   auto cluster = cli::LocalCluster::Start(options);
   if (!cluster.ok()) {
@@ -90,7 +129,9 @@ int main(int argc, char** argv) {
   auto client = net::Client::Connect("127.0.0.1", (*cluster)->Peer("peer-1")->port);
   if (!client.ok()) return 1;
 
-  std::printf("osgrid-bench: %d peers x %d cores on loopback\n", options.peers, options.cores);
+  std::printf("osgrid-bench: %d peers x %d cores on loopback (auth: %s, tls: %s)\n", options.peers, options.cores,
+              options.secret.empty() ? "open" : "hmac-sha256", options.tls_cert.empty() ? "off" : "on");
+  HandshakeFigures((*cluster)->Peer("peer-1")->port, runs);
   RoundTrips(**client, 10, false, nullptr);  // warm up page cache and connections
   int forwarded = 0;
   auto placed = RoundTrips(**client, runs, false, &forwarded);

@@ -54,7 +54,9 @@ BENCHMARK(BM_Heartbeat)->Arg(500);
 
 /// Parse + validate of a typical CPU_TASK frame, as every server does.
 void BM_ParseAndValidateCpuTask(benchmark::State& state) {
-  std::string body = R"({"type":"CPU_TASK","id":7,"program":"def main(x): return x*x","function":"main","args":[5]})";
+  std::string body = R"({"type":"CPU_TASK","id":7,"program":"def main(x): return x*x",)"
+                     R"("program_sha256":"0d3c4b0a2ad0f4e1a5c7c8d5d9b1d4b2f0a4e6c8b1d3f5a7c9e1b3d5f7a9c1e3",)"
+                     R"("function":"main","args":[5]})";
   for (auto _ : state) {
     Json message = Json::parse(body);
     benchmark::DoNotOptimize(net::ValidateRequest(message));

@@ -2,7 +2,7 @@
 // bound to its options struct and to the function that runs it
 // (commands.cpp, store_commands.cpp, or RunScenario for `run`).
 //
-// [SECTION] Shared options (--host, --port, --json, --timeout)
+// [SECTION] Shared options (--host, --port, --json, --timeout, --secret-file, --tls-ca)
 // [SECTION] cpu, batch
 // [SECTION] mem, file
 // [SECTION] status, peers, version
@@ -42,6 +42,7 @@ struct AllOptions {
   Connection status, peers;
   std::string scenario;
   RunOptions run;
+  SecurityFlags security;  // whichever command runs binds these
 };
 
 // Validators without CLI11's annotations (":POSITIVE", ":FILE") in --help.
@@ -56,8 +57,20 @@ struct Command {
 
 // ---- [SECTION] Shared options ------------------------------------------------
 
-/// --host, --port, --json and (unless the command has its own) --timeout.
-void AddConnection(CLI::App* sub, Connection& conn, bool network_timeout = true) {
+/// --secret-file and --tls-ca: how to authenticate to the cluster.
+void AddSecurity(CLI::App* sub, SecurityFlags& security, bool tls = true) {
+  sub->add_option("--secret-file", security.secret_file,
+                  "Cluster secret file (wins over env OSGRID_SECRET; see docs/auth.md)")
+      ->type_name("PATH")->group("Security");
+  if (tls) {
+    sub->add_option("--tls-ca", security.tls_ca, "Use TLS, verifying the node's certificate against this CA (PEM)")
+        ->type_name("PATH")->group("Security");
+  }
+}
+
+/// --host, --port, --json, the security flags and (unless the command has its own) --timeout.
+void AddConnection(CLI::App* sub, Connection& conn, SecurityFlags& security, bool network_timeout = true) {
+  AddSecurity(sub, security);
   sub->add_option("--host", conn.host, "Address of the node to talk to")->capture_default_str()->type_name("HOST")->group("Connection");
   sub->add_option("--port", conn.port, conn.port == params::kDefaultTrackerPort ? "Port of the tracker"
                                                                                  : "Port of the peer (or tracker)")
@@ -80,7 +93,7 @@ void AddProgram(CLI::App* sub, std::string& program, std::string& file, std::str
 
 // ---- [SECTION] cpu, batch ------------------------------------------------------
 
-Command AddCpu(CLI::App& app, CpuOptions& o) {
+Command AddCpu(CLI::App& app, CpuOptions& o, SecurityFlags& security) {
   auto* cpu = app.add_subcommand("cpu", "Run one Python function on the cluster; a busy peer forwards it to a less loaded one");
   AddProgram(cpu, o.program, o.file, o.function);
   cpu->add_option("--args", o.args, "Arguments as a JSON array, e.g. '[5]' or '[\"text\", 2.5]'")
@@ -89,7 +102,7 @@ Command AddCpu(CLI::App& app, CpuOptions& o) {
   cpu->add_option("--timeout", o.task_timeout_s,
                   "Task time limit, seconds (default: the peer's, 60); the network wait grows to match")
       ->check(kPositive)->type_name("S");
-  AddConnection(cpu, o.conn, /*network_timeout=*/false);
+  AddConnection(cpu, o.conn, security, /*network_timeout=*/false);
   cpu->footer("Examples:\n"
               "  osgrid cpu --program \"def main(x): return x*x\" --args \"[5]\"\n"
               "  osgrid cpu --file prime.py --function is_prime --args \"[1000003]\" --port 9001\n"
@@ -97,7 +110,7 @@ Command AddCpu(CLI::App& app, CpuOptions& o) {
   return {cpu, [&o] { return CpuCommand(o); }};
 }
 
-Command AddBatch(CLI::App& app, BatchOptions& o) {
+Command AddBatch(CLI::App& app, BatchOptions& o, SecurityFlags& security) {
   auto* batch = app.add_subcommand("batch", "Run many calls of a Python function at once, spread across the cluster by load");
   AddProgram(batch, o.program, o.file, o.function);
   auto* each = batch->add_option("--each", o.each, "One JSON argument array per task, e.g. '[[1],[2],[3]]'")
@@ -107,7 +120,7 @@ Command AddBatch(CLI::App& app, BatchOptions& o) {
   batch->add_flag("--confidential", o.confidential, "Run every task on this peer only");
   batch->add_option("--timeout", o.task_timeout_s, "Time limit per task, seconds (default: the peer's, 60)")
       ->check(kPositive)->type_name("S");
-  AddConnection(batch, o.conn, /*network_timeout=*/false);
+  AddConnection(batch, o.conn, security, /*network_timeout=*/false);
   batch->footer("Examples:\n"
                 "  osgrid batch --program \"def main(x): return x*x\" --each \"[[1],[2],[3],[4]]\"\n"
                 "  osgrid batch --tasks tasks.json\n"
@@ -128,15 +141,15 @@ std::vector<Command> AddMem(CLI::App& app, AllOptions& all) {
   set->add_option("VALUE", all.mem_set.value, "The value: 42, true, [1,2] and {\"a\":1} are JSON; anything else is text")
       ->required();
   set->add_flag("--string", all.mem_set.force_string, "Store VALUE as text even if it looks like JSON");
-  AddConnection(set, all.mem_set.conn);
+  AddConnection(set, all.mem_set.conn, all.security);
   auto* get = mem->add_subcommand("get", "Print the value stored under KEY");
   get->add_option("KEY", all.mem_get.key, "The key")->required();
-  AddConnection(get, all.mem_get.conn);
+  AddConnection(get, all.mem_get.conn, all.security);
   auto* del = mem->add_subcommand("del", "Delete KEY")->alias("rm");
   del->add_option("KEY", all.mem_del.key, "The key")->required();
-  AddConnection(del, all.mem_del.conn);
+  AddConnection(del, all.mem_del.conn, all.security);
   auto* ls = mem->add_subcommand("ls", "List every key with its size")->alias("list");
-  AddConnection(ls, all.mem_ls.conn);
+  AddConnection(ls, all.mem_ls.conn, all.security);
   return {{set, [&all] { return MemSetCommand(all.mem_set); }},
           {get, [&all] { return MemGetCommand(all.mem_get); }},
           {del, [&all] { return MemDelCommand(all.mem_del); }},
@@ -151,17 +164,17 @@ std::vector<Command> AddFile(CLI::App& app, AllOptions& all) {
   auto* put = file->add_subcommand("put", "Upload LOCAL (shows its size, SHA-256 and the transfer rate)");
   put->add_option("LOCAL", all.file_put.local, "The file to upload")->required()->check(kExistingFile);
   put->add_option("--name", all.file_put.name, "Name on the peer (default: LOCAL's file name)")->type_name("NAME");
-  AddConnection(put, all.file_put.conn);
+  AddConnection(put, all.file_put.conn, all.security);
   auto* get = file->add_subcommand("get", "Download NAME; the SHA-256 is checked before the file is kept");
   get->add_option("NAME", all.file_get.name, "Name on the peer")->required();
   get->add_option("-o,--output", all.file_get.output, "Where to write it (a file or a folder; default: ./NAME)")
       ->type_name("PATH");
-  AddConnection(get, all.file_get.conn);
+  AddConnection(get, all.file_get.conn, all.security);
   auto* ls = file->add_subcommand("ls", "List the peer's files with size, SHA-256 and time")->alias("list");
-  AddConnection(ls, all.file_ls.conn);
+  AddConnection(ls, all.file_ls.conn, all.security);
   auto* rm = file->add_subcommand("rm", "Delete NAME from the peer")->alias("del");
   rm->add_option("NAME", all.file_rm.name, "Name on the peer")->required();
-  AddConnection(rm, all.file_rm.conn);
+  AddConnection(rm, all.file_rm.conn, all.security);
   return {{put, [&all] { return FilePutCommand(all.file_put); }},
           {get, [&all] { return FileGetCommand(all.file_get); }},
           {ls, [&all] { return FileListCommand(all.file_ls); }},
@@ -173,11 +186,11 @@ std::vector<Command> AddFile(CLI::App& app, AllOptions& all) {
 std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
   auto* status = app.add_subcommand("status", "Show a node's status: a peer's load, memory and disk, or the "
                                               "tracker's view of the cluster");
-  AddConnection(status, all.status);
+  AddConnection(status, all.status, all.security);
   status->footer("Point --port at a peer (9000 by default) or at the tracker (8888): the reply says which it is.");
   all.peers.port = params::kDefaultTrackerPort;
   auto* peers = app.add_subcommand("peers", "List the live peers the tracker knows, with their load and last heartbeat");
-  AddConnection(peers, all.peers);
+  AddConnection(peers, all.peers, all.security);
   peers->footer("The tracker's view lags the peers by up to one heartbeat interval.");
   return {{status, [&all] { return StatusCommand(all.status); }},
           {peers, [&all] { return PeersCommand(all.peers); }}};
@@ -223,10 +236,12 @@ Command AddRun(CLI::App& app, AllOptions& all) {
   run->add_option("FILE", all.scenario, "The scenario file (YAML; format in docs/scenarios.md)")->required();
   run->add_flag("--keep-logs", all.run.keep_logs, "Keep the run folder (daemon logs, peer storage) even if all passed");
   run->add_flag("-v,--verbose", all.run.verbose, "Also print every request and reply, and every task of a batch");
+  AddSecurity(run, all.security, /*tls=*/false);
   run->footer("Example:\n  osgrid run scenarios/quickstart.yaml\n"
               "The file is checked completely before anything starts. The processes are stopped at the\n"
               "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
-              "2 for a bad scenario file, 130 after Ctrl-C.");
+              "2 for a bad scenario file, 130 after Ctrl-C. With a cluster secret (OSGRID_SECRET or\n"
+              "--secret-file) the cluster it starts authenticates every connection with it.");
   return {run, [&all] { return RunCommand(all.scenario, all.run); }};
 }
 
@@ -294,7 +309,7 @@ int RunCommandLine(int argc, char** argv) {
                "(the client and scenario runner of the osgrid operating-systems lab)", "osgrid");
   Describe(app);
   AllOptions all;
-  std::vector<Command> commands = {AddCpu(app, all.cpu), AddBatch(app, all.batch)};
+  std::vector<Command> commands = {AddCpu(app, all.cpu, all.security), AddBatch(app, all.batch, all.security)};
   for (auto* group : {&AddMem, &AddFile, &AddNodes}) {
     for (Command& command : group(app, all)) commands.push_back(std::move(command));
   }
@@ -314,7 +329,14 @@ int RunCommandLine(int argc, char** argv) {
     return UsageError(app, no_command ? SubcommandProblem(app, argc, argv) : error.what());
   }
   for (const Command& command : commands) {
-    if (command.app->parsed()) return command.run();
+    if (!command.app->parsed()) continue;
+    if (command.app != sim && command.app->get_name() != "version") {
+      auto security = LoadClientSecurity(all.security);  // before anything is sent
+      if (!security.ok()) return Fail(security.status(), kExitUsage, false);
+      all.run.secret = security->secret;
+      net::SetDefaultClientSecurity(security.value());
+    }
+    return command.run();
   }
   return UsageError(app, "no command given");
 }

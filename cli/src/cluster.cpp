@@ -18,6 +18,7 @@
 #include <set>
 #include <spawn.h>
 #include <sstream>
+#include <string_view>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -112,6 +113,22 @@ std::string LogTail(const std::string& path, int lines) {
   return text.empty() ? "  (the log is empty)\n" : text;
 }
 
+/// This process's environment for a child: without any OSGRID_SECRET, plus
+/// OSGRID_SECRET=`secret` when it is not empty. The strings back the pointers.
+struct ChildEnvironment {
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+  explicit ChildEnvironment(const std::string& secret) {
+    const std::string prefix = std::string(net::kSecretEnv) + "=";
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      if (std::string_view(*entry).rfind(prefix, 0) != 0) strings.emplace_back(*entry);
+    }
+    if (!secret.empty()) strings.push_back(prefix + secret);
+    for (std::string& text : strings) pointers.push_back(text.data());
+    pointers.push_back(nullptr);
+  }
+};
+
 /// RAII for posix_spawn's two attribute objects.
 struct SpawnSetup {
   posix_spawn_file_actions_t actions;
@@ -194,9 +211,11 @@ Status LocalCluster::Launch() {
 Status LocalCluster::StartTracker(std::uint16_t port) {
   std::lock_guard<std::mutex> lock(mutex_);
   tracker_ = NodeProcess{"tracker", port, 0, run_dir_ + "/tracker.log", false, ""};
-  return Spawn(tracker_, {bin_dir_ + "/osgrid-tracker", "--host", host(), "--port", std::to_string(port),
-                          "--heartbeat-interval", Seconds(options_.heartbeat_interval_s),
-                          "--peer-timeout", Seconds(options_.peer_timeout_s), "--exit-with-parent"});
+  std::vector<std::string> argv = {bin_dir_ + "/osgrid-tracker", "--host", host(), "--port", std::to_string(port),
+                                   "--heartbeat-interval", Seconds(options_.heartbeat_interval_s),
+                                   "--peer-timeout", Seconds(options_.peer_timeout_s), "--exit-with-parent"};
+  AddTlsFlags(argv);
+  return Spawn(tracker_, argv);
 }
 
 Status LocalCluster::StartPeers(const std::vector<std::uint16_t>& ports) {
@@ -208,19 +227,28 @@ Status LocalCluster::StartPeers(const std::vector<std::uint16_t>& ports) {
     std::error_code ignored;
     std::filesystem::create_directories(storage, ignored);
     peers_.push_back(NodeProcess{name, ports[i], 0, run_dir_ + "/" + name + ".log", false, ""});
-    Status status = Spawn(peers_.back(), {
+    std::vector<std::string> argv = {
         bin_dir_ + "/osgrid-peer", "--host", host(), "--port", std::to_string(ports[i]),
         "--tracker", host() + ":" + std::to_string(tracker_.port), "--name", name,
         "--cores", std::to_string(options_.cores), "--storage", storage,
-        "--heartbeat-interval", Seconds(options_.heartbeat_interval_s), "--exit-with-parent"});
+        "--heartbeat-interval", Seconds(options_.heartbeat_interval_s), "--exit-with-parent"};
+    AddTlsFlags(argv);
+    Status status = Spawn(peers_.back(), argv);
     if (!status.ok()) return status;
   }
   return Status::Ok();
 }
 
+void LocalCluster::AddTlsFlags(std::vector<std::string>& argv) const {
+  if (options_.tls_cert.empty()) return;
+  argv.insert(argv.end(), {"--tls-cert", options_.tls_cert, "--tls-key", options_.tls_key});
+}
+
+net::ClientSecurity LocalCluster::security() const { return {options_.secret, options_.tls_cert}; }
+
 // REQUIRES: mutex_ held. Starts argv with stdin from /dev/null and stdout and
 // stderr appended to node.log_path; the child gets default signal handling,
-// an empty signal mask and its own process group.
+// an empty signal mask, its own process group and the cluster's secret.
 Status LocalCluster::Spawn(NodeProcess& node, const std::vector<std::string>& argv) {
   SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -242,7 +270,9 @@ Status LocalCluster::Spawn(NodeProcess& node, const std::vector<std::string>& ar
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  int error = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(), environ);
+  ChildEnvironment environment(options_.secret);
+  int error = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(),
+                            environment.pointers.data());
   if (error != 0) {
     return Status::Unavailable("cannot start " + node.name + " (" + argv[0] + "): " + std::strerror(error));
   }
@@ -261,6 +291,7 @@ Status LocalCluster::WaitForTracker() {
   net::ClientOptions quick;
   quick.connect_timeout = milliseconds(500);
   quick.role = "runner";
+  quick.security = security();
   for (;;) {
     NodeProcess tracker = Snapshot().front();
     if (!tracker.running) {
@@ -303,6 +334,7 @@ std::set<std::string> LocalCluster::RegisteredPeers(std::unique_ptr<net::Client>
     net::ClientOptions runner;
     runner.role = "runner";
     runner.connect_timeout = milliseconds(500);
+    runner.security = security();
     auto connected = net::Client::Connect(host(), tracker_port(), runner);
     if (!connected.ok()) return ids;
     client = std::move(*connected);

@@ -84,7 +84,7 @@ Result<Json> TaskFromFile(const Json& item, std::size_t index, const BatchOption
   if (!task["program"].is_string() || !task["function"].is_string() || !task["args"].is_array()) {
     return Status::BadRequest(where + "program and function must be strings, args an array");
   }
-  return task;
+  return net::TaskFields(task["program"], task["function"], task["args"]);
 }
 
 Result<Json> BatchTasks(const BatchOptions& o) {
@@ -107,7 +107,7 @@ Result<Json> BatchTasks(const BatchOptions& o) {
     if (!program.ok()) return program.status();
     auto each = ParseEach(o.each);
     if (!each.ok()) return each.status();
-    for (const Json& args : *each) tasks.push_back({{"program", *program}, {"function", o.function}, {"args", args}});
+    for (const Json& args : *each) tasks.push_back(net::TaskFields(*program, o.function, args));
   }
   if (o.task_timeout_s > 0) {
     for (Json& task : tasks) task["timeout_ms"] = Ms(o.task_timeout_s).count();
@@ -137,6 +137,13 @@ int CountFailed(const Json& reply) {
 }  // namespace
 
 // ---- Shared by every client command ------------------------------------------
+
+Result<net::ClientSecurity> LoadClientSecurity(const SecurityFlags& flags) {
+  auto secret = net::LoadSecret(flags.secret_file);
+  if (!secret.ok()) return secret.status();
+  if (!secret->warning.empty()) std::cerr << "osgrid: warning: " << secret->warning << "\n";
+  return net::ClientSecurity{secret->secret, flags.tls_ca};
+}
 
 int Fail(const Status& status, int exit_status, bool json) {
   if (json) std::cout << net::MakeError(nullptr, status).dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
@@ -174,7 +181,8 @@ int CpuCommand(const CpuOptions& o) {
   if (!program.ok()) return Fail(program.status(), kExitUsage, o.conn.json);
   auto args = ParseArgs(o.args);
   if (!args.ok()) return Fail(args.status(), kExitUsage, o.conn.json);
-  Json request = {{"type", "CPU_TASK"}, {"program", *program}, {"function", o.function}, {"args", *args}};
+  Json request = net::TaskFields(*program, o.function, *args);
+  request["type"] = "CPU_TASK";
   if (o.confidential) request["confidential"] = true;
   if (o.task_timeout_s > 0) request["timeout_ms"] = Ms(o.task_timeout_s).count();
 
@@ -212,12 +220,32 @@ int BatchCommand(const BatchOptions& o) {
 
 // ---- status, peers, version -------------------------------------------------------
 
+/// "  sandbox  strict: pid-ns, net-ns, ...", and with layers missing (auto)
+/// a second line saying why.
+void PrintSandbox(const Json& sandbox, std::ostream& out) {
+  std::string layers;
+  for (const Json& layer : sandbox.value("layers", Json::array())) {
+    layers += (layers.empty() ? "" : ", ") + layer.get<std::string>();
+  }
+  std::string mode = sandbox.value("mode", "?");
+  out << "  sandbox  " << mode << ": " << (layers.empty() ? "no isolation" : layers) << "\n";
+  std::string missing = sandbox.value("missing", "");
+  if (!missing.empty()) out << "           missing: " << missing << "\n";
+}
+
 int StatusCommand(const Connection& conn) {
   auto client = Open(conn, Ms(conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, conn.json);
   auto reply = (*client)->Call({{"type", "STATUS"}});
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, conn.json);
-  return PrintReply(conn, *reply, [&] { PrintStatus(*reply, std::cout, ""); });
+  return PrintReply(conn, *reply, [&] {
+    PrintStatus(*reply, std::cout, "");
+    if (reply->contains("auth")) {  // the tracker says how the cluster is secured
+      std::cout << "  security   auth: " << (reply->value("auth", "") == "none" ? "open (loopback only)" : Field(*reply, "auth"))
+                << ", tls: " << (reply->value("tls", false) ? "on" : "off") << "\n";
+    }
+    if (reply->contains("sandbox")) PrintSandbox((*reply)["sandbox"], std::cout);
+  });
 }
 
 int PeersCommand(const Connection& conn) {

@@ -35,6 +35,17 @@ struct Connection {
   double timeout_s = params::kSocketTimeoutS;  // network timeout, seconds
 };
 
+/// The security flags of every command that talks to a cluster (docs/auth.md).
+struct SecurityFlags {
+  std::string secret_file;  // --secret-file; "" = env OSGRID_SECRET, or none
+  std::string tls_ca;       // --tls-ca: verify nodes' TLS certificates against this CA; "" = plain TCP
+};
+
+/// Loads the secret (a warning about the file's mode goes to stderr) and
+/// returns what this process's clients should use.
+/// Errors: BAD_REQUEST (secret too short), IO (secret file unreadable).
+Result<net::ClientSecurity> LoadClientSecurity(const SecurityFlags& flags);
+
 /// Prints `status` the one way every error is printed (see the file comment),
 /// and with --json also the ERROR object on stdout. Returns `exit_status`.
 int Fail(const Status& status, int exit_status, bool json);

@@ -29,6 +29,7 @@ ClusterOptions ClusterOptionsFor(const Scenario& scenario, const RunOptions& opt
   cluster.peer_timeout_s = scenario.cluster.peer_timeout_s;
   cluster.start_timeout = std::chrono::milliseconds(static_cast<long long>(scenario.cluster.start_timeout_s * 1000));
   cluster.bin_dir = options.bin_dir;
+  cluster.secret = options.secret;
   return cluster;
 }
 

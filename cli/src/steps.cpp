@@ -24,6 +24,7 @@
 #include "format.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/file_transfer.h"
+#include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/sha256.h"
 #include "reply_view.h"
@@ -142,8 +143,8 @@ StepResult Run(const SleepStep& step, StepContext&) {
 // ---- [SECTION] cpu, batch ---------------------------------------------------------------
 
 StepResult Run(const CpuStep& step, StepContext& context) {
-  Json request = {{"type", "CPU_TASK"}, {"program", step.task.program}, {"function", step.task.function},
-                  {"args", step.task.args}};
+  Json request = net::TaskFields(step.task.program, step.task.function, step.task.args);
+  request["type"] = "CPU_TASK";
   if (step.confidential) request["confidential"] = true;
   if (step.timeout_s) request["timeout_ms"] = Ms(*step.timeout_s).count();
   double task_s = step.timeout_s.value_or(params::kTaskTimeoutS);
@@ -172,7 +173,7 @@ void PrintBatchSummary(const Json& reply, std::ostream& out) {
 StepResult Run(const BatchStep& step, StepContext& context) {
   Json tasks = Json::array();
   for (const Json& args : step.each) {
-    Json task = {{"program", step.program}, {"function", step.function}, {"args", args}};
+    Json task = net::TaskFields(step.program, step.function, args);
     if (step.timeout_s) task["timeout_ms"] = Ms(*step.timeout_s).count();
     tasks.push_back(std::move(task));
   }

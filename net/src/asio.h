@@ -5,9 +5,29 @@
 
 #include <utility>
 
+#include <openssl/err.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
 namespace osgrid::net {
 namespace asio = boost::asio;
 using tcp = boost::asio::ip::tcp;
+namespace ssl = boost::asio::ssl;
+
+/// Why loading a PEM file into an SSL context failed: the OS reason when the
+/// file cannot be read, else OpenSSL's text (Boost's message() may be only
+/// "asio.ssl error").
+inline std::string PemLoadError(const std::string& path, const boost::system::error_code& ec) {
+  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  if (ec.category() != asio::error::get_ssl_category()) return ec.message();
+  char text[256];
+  ERR_error_string_n(static_cast<unsigned long>(ec.value()), text, sizeof(text));
+  return text;
+}
 }  // namespace osgrid::net

@@ -1,11 +1,22 @@
 // The blocking client. Each operation is started asynchronously and the
 // private io_context is run until it completes or the deadline passes (the
 // Boost.Asio "blocking_tcp_client" pattern): a timeout closes the socket.
+//
+// With ClientSecurity::tls_ca the connected socket is moved into an
+// ssl::stream that verifies the server's certificate against that CA (TLS
+// 1.2+; the CA file is loaded once per process); every read and write then
+// goes through whichever stream is in use. The handshake itself is
+// ClientHandshake (handshake.h).
 #include "osgrid/net/client.h"
 
+#include <openssl/ssl.h>
+
 #include <charconv>
+#include <map>
+#include <mutex>
 
 #include "asio.h"
+#include "handshake.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
 
@@ -14,13 +25,50 @@ namespace osgrid::net {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+namespace {
+
+/// The client TLS context for a CA file, made once per process and shared
+/// (an SSL_CTX may serve many connections on many threads).
+/// Errors: BAD_REQUEST naming the file and OpenSSL's reason.
+Result<std::shared_ptr<ssl::context>> ClientTlsContext(const std::string& ca_file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<ssl::context>> contexts;  // guarded by mutex
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = contexts.find(ca_file); it != contexts.end()) return it->second;
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  context->load_verify_file(ca_file, ec);
+  if (ec) return Status::BadRequest("cannot load the TLS CA file '" + ca_file + "': " + PemLoadError(ca_file, ec));
+  context->set_verify_mode(ssl::verify_peer, ec);
+  contexts[ca_file] = context;
+  return context;
+}
+
+}  // namespace
+
 struct Client::Impl {
   asio::io_context io;
-  tcp::socket socket{io};
+  tcp::socket socket{io};                   // plain TCP; moved into `tls` when TLS is on
+  std::shared_ptr<ssl::context> tls_context;
+  std::unique_ptr<ssl::stream<tcp::socket>> tls;
   ClientOptions options;
   Json hello;
   std::int64_t next_id = 1;
   std::string where;  // "host:port", for messages
+
+  /// The TCP socket, wherever it lives now.
+  tcp::socket& Socket() { return tls ? tls->next_layer() : socket; }
+
+  /// Starts `operation(stream)` on the stream in use (TLS or plain).
+  template <class Operation>
+  void OnStream(Operation&& operation) {
+    if (tls) {
+      operation(*tls);
+    } else {
+      operation(socket);
+    }
+  }
 
   /// Runs the pending operation; on timeout closes the socket. Returns false on timeout.
   bool Run(milliseconds timeout) {
@@ -28,46 +76,68 @@ struct Client::Impl {
     io.run_for(timeout);
     if (io.stopped()) return true;
     boost::system::error_code ignored;
-    socket.close(ignored);
+    Socket().close(ignored);
     io.run();  // let the aborted operation finish
     return false;
   }
 
   Status Lost(const boost::system::error_code& ec) {
     boost::system::error_code ignored;
-    socket.close(ignored);
-    if (ec == asio::error::eof) return Status::Unavailable("connection to " + where + " closed by the other side");
+    Socket().close(ignored);
+    if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+      return Status::Unavailable("connection to " + where + " closed by the other side");
+    }
     return Status::Unavailable("connection to " + where + " failed: " + ec.message());
   }
 
-  Status Write(const std::string& bytes, milliseconds timeout) {
-    if (!socket.is_open()) return Status::Unavailable("not connected to " + where);
+  /// Moves the connected socket into a TLS stream and shakes hands, verifying
+  /// the server's certificate against `ca_file`. Errors: BAD_REQUEST (CA
+  /// file), AUTH (handshake or verification failed), TIMEOUT.
+  Status StartTls(const std::string& ca_file) {
+    auto context = ClientTlsContext(ca_file);
+    if (!context.ok()) return context.status();
+    tls_context = *context;
+    tls = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket), *tls_context);
     boost::system::error_code result = asio::error::would_block;
-    asio::async_write(socket, asio::buffer(bytes),
-                      [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    tls->async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) { result = ec; });
+    if (!Run(options.connect_timeout)) return Status::Timeout("TLS handshake with " + where + " timed out");
+    if (!result) return Status::Ok();
+    Socket().close(result);
+    return Status(Code::kAuth, "TLS handshake with " + where + " failed: " + result.message() +
+                                   " (does it run with --tls-cert, signed by the CA in " + ca_file + "?)");
+  }
+
+  Status Write(const std::string& bytes, milliseconds timeout) {
+    if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
+    boost::system::error_code result = asio::error::would_block;
+    OnStream([&](auto& stream) {
+      asio::async_write(stream, asio::buffer(bytes), [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    });
     if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
   /// Reads one whole frame of the expected kind.
   Result<std::string> ReadFrame(FrameKind expected, milliseconds timeout) {
-    if (!socket.is_open()) return Status::Unavailable("not connected to " + where);
+    if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
     auto deadline = Clock::now() + timeout;
     std::array<char, kFrameHeaderBytes> header_bytes{};
     boost::system::error_code result = asio::error::would_block;
-    asio::async_read(socket, asio::buffer(header_bytes),
-                     [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    OnStream([&](auto& stream) {
+      asio::async_read(stream, asio::buffer(header_bytes), [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    });
     if (!Run(timeout)) return Status::Timeout("no reply from " + where + " within " + std::to_string(timeout.count()) + " ms");
     if (result) return Lost(result);
     auto header = DecodeHeader(header_bytes.data(), options.max_frame_bytes);
     if (!header.ok()) {
-      socket.close(result);
+      Socket().close(result);
       return header.status();
     }
     std::string body(header->length, '\0');
     result = asio::error::would_block;
-    asio::async_read(socket, asio::buffer(body),
-                     [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    OnStream([&](auto& stream) {
+      asio::async_read(stream, asio::buffer(body), [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    });
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (!Run(std::max(left, milliseconds(1)))) return Status::Timeout("reply from " + where + " timed out mid-frame");
     if (result) return Lost(result);
@@ -117,19 +187,35 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::ui
                                " (is an osgrid node running there?)");
   }
   impl.socket.set_option(tcp::no_delay(true), result);
+  if (!impl.options.security.tls_ca.empty()) {
+    if (Status s = impl.StartTls(impl.options.security.tls_ca); !s.ok()) return s;
+  }
+  if (Status s = client->Handshake(); !s.ok()) {
+    client->Close();
+    return s;
+  }
+  return client;
+}
 
-  Json hello = {{"type", "HELLO"}, {"id", 0}, {"version", params::kProtocolVersion},
-                {"role", impl.options.role}, {"node", impl.options.node}};
-  if (Status s = client->SendJson(hello); !s.ok()) return s;
-  auto reply = client->ReadJson(impl.options.connect_timeout);
+// HELLO, and AUTH when the server asks for it (handshake.h).
+Status Client::Handshake() {
+  Impl& impl = *impl_;
+  ClientHandshake handshake(impl.options.security.secret, impl.options.role, impl.options.node, impl.where);
+  auto hello = handshake.Hello();
+  if (!hello.ok()) return hello.status();
+  if (Status s = SendJson(*hello); !s.ok()) return s;
+  auto reply = ReadJson(impl.options.connect_timeout);
   if (!reply.ok()) return reply.status();
-  if (Status s = StatusFromReply(*reply); !s.ok()) return s;
-  if (reply->value("type", Json()) != "HELLO" || reply->value("version", Json()) != params::kProtocolVersion) {
-    return Status(Code::kVersion, impl.where + " did not answer with a HELLO of protocol version " +
-                                      std::to_string(params::kProtocolVersion));
+  auto auth = handshake.OnHello(*reply);
+  if (!auth.ok()) return auth.status();
+  if (!auth->is_null()) {
+    if (Status s = SendJson(*auth); !s.ok()) return s;
+    auto auth_reply = ReadJson(impl.options.connect_timeout);
+    if (!auth_reply.ok()) return auth_reply.status();
+    if (Status s = handshake.OnAuthReply(*auth_reply); !s.ok()) return s;
   }
   impl.hello = std::move(*reply);
-  return client;
+  return Status::Ok();
 }
 
 Result<Json> Client::Call(Json request) { return Call(std::move(request), impl_->options.io_timeout); }
@@ -181,10 +267,10 @@ Result<std::string> Client::ReadChunk(milliseconds timeout) {
 
 const Json& Client::server_hello() const { return impl_->hello; }
 const ClientOptions& Client::options() const { return impl_->options; }
-bool Client::is_open() const { return impl_->socket.is_open(); }
+bool Client::is_open() const { return impl_->Socket().is_open(); }
 void Client::Close() {
   boost::system::error_code ignored;
-  impl_->socket.close(ignored);
+  impl_->Socket().close(ignored);
 }
 
 Result<std::pair<std::string, std::uint16_t>> ParseHostPort(std::string_view text) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "osgrid/net/sha256.h"
+
 namespace osgrid::net {
 namespace {
 
@@ -16,7 +18,11 @@ std::vector<MessageSpec> BuildCatalogue() {
        "First frame on every connection, both ways: protocol version and who is speaking.",
        {{"version", F::kInteger, true, "protocol version; the server refuses any other"},
         {"role", F::kString, true, "who is speaking: client, peer, tracker or runner"},
-        {"node", F::kString, false, "the sender's node name, if it has one"}}},
+        {"node", F::kString, false, "the sender's node name, if it has one"},
+        {"nonce", F::kString, false, "client with a secret: 32 random bytes as 64 hex characters (see AUTH)"}}},
+      {"AUTH", Served::kAny, "AUTH_OK",
+       "Second frame when the server's HELLO says auth \"hmac-sha256\": the client's proof of the cluster secret.",
+       {{"proof", F::kString, true, "hex HMAC-SHA256(secret, \"osgrid-client|\" challenge \"|\" nonce)"}}},
       {"PING", Served::kAny, "PONG", "Liveness check.", {}},
       {"STATUS", Served::kAny, "STATUS_REPLY",
        "Node status: a peer reports load, queues, memory and disk; the tracker the cluster.",
@@ -51,6 +57,7 @@ std::vector<MessageSpec> BuildCatalogue() {
       {"CPU_TASK", Served::kPeer, "CPU_RESULT",
        "Run function(*args) of a Python program; forwarded to the least-loaded peer unless confidential.",
        {{"program", F::kString, true, "Python 3 source"},
+        {"program_sha256", F::kString, true, "hex SHA-256 of program (64 lowercase digits); a mismatch is refused with INTEGRITY"},
         {"function", F::kString, true, "name of the function to call"},
         {"args", F::kArray, false, "JSON arguments; default []"},
         {"confidential", F::kBool, false, "run on this peer only, never forwarded"},
@@ -60,7 +67,7 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"task_id", F::kString, false, "caller's id for the task; assigned if absent"}}},
       {"CPU_BATCH", Served::kPeer, "BATCH_RESULT",
        "Run many tasks in one request, spread across the cluster by load.",
-       {{"tasks", F::kArray, true, "objects with the CPU_TASK fields program, function, args, timeout_ms"},
+       {{"tasks", F::kArray, true, "objects with the CPU_TASK fields program, program_sha256, function, args, timeout_ms"},
         {"confidential", F::kBool, false, "run every task on this peer"},
         {"forwarded", F::kBool, false, "set by a forwarding peer: run all here, do not forward again"},
         {"origin", F::kString, false, "set by a forwarding peer: where the batch was submitted"}}},
@@ -188,6 +195,11 @@ Status StatusFromReply(const Json& reply) {
   Code code = CodeFromName(text("code", "")).value_or(Code::kInternal);
   if (code == Code::kOk) code = Code::kInternal;
   return Status(code, text("message", "(no message)"), text("detail", ""));
+}
+
+Json TaskFields(const std::string& program, const std::string& function, Json args) {
+  return {{"program", program}, {"program_sha256", Sha256Hex(program)}, {"function", function},
+          {"args", std::move(args)}};
 }
 
 }  // namespace osgrid::net

@@ -33,7 +33,7 @@ TEST_CASE("ValidateRequest names what is wrong", "[messages]") {
   CHECK(check({{"type", "GET_MEM"}, {"id", 1}}).message() == "GET_MEM: missing field 'key' (string)");
   CHECK(check({{"type", "GET_MEM"}, {"id", 1}, {"key", 5}}).message() ==
         "GET_MEM: field 'key' must be string, got number");
-  CHECK(check({{"type", "CPU_TASK"}, {"id", 1}, {"program", "x"}, {"function", "f"}, {"args", "[1]"}})
+  CHECK(check({{"type", "CPU_TASK"}, {"id", 1}, {"program", "x"}, {"program_sha256", "0"}, {"function", "f"}, {"args", "[1]"}})
             .message() == "CPU_TASK: field 'args' must be array, got string");
   CHECK(check({{"type", "GET_MEM"}, {"id", 1}, {"key", "a"}}).ok());
   CHECK(check({{"type", "SET_MEM"}, {"id", 2}, {"key", "a"}, {"value", {{"nested", true}}}}).ok());

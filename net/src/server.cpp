@@ -1,13 +1,21 @@
 // Server and Session: see server.h for the model. Sections:
-//   [SECTION] Session: read loop (header -> body -> frame -> header ...)
+//   [SECTION] Session: start (TLS handshake when on), then the read loop
+//             (header -> body -> frame -> header ...), the connection
+//             handshake (handshake.h) before any request
+//   [SECTION] Session: read loop
 //   [SECTION] Session: write queue (one write in flight; streams pull chunks)
 //   [SECTION] Server: acceptor and the set of live sessions
 #include "osgrid/net/server.h"
 
+#include <openssl/ssl.h>
+
 #include <deque>
 #include <set>
+#include <type_traits>
 
 #include "asio.h"
+#include "handshake.h"
+#include "osgrid/net/auth.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
 
@@ -29,7 +37,14 @@ static std::string DumpJson(const Json& message) {
   return message.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-class SessionImpl;
+/// What the server tracks of each session, whatever its stream.
+class ServerSession : public Session {
+ public:
+  virtual void Start() = 0;
+  /// Used when the server is full: answer once (plain TCP), then hang up.
+  virtual void Refuse(const Status& status) = 0;
+  virtual void CloseNow() = 0;
+};
 
 /// What sessions share with their server; outlives the Server object if a
 /// session is still winding down.
@@ -37,46 +52,71 @@ struct ServerState {
   asio::io_context& io;
   ServerOptions options;
   RequestHandler handler;
-  std::set<SessionImpl*> sessions;  // open sessions (io thread only)
+  std::set<ServerSession*> sessions;  // open sessions (io thread only)
+  std::unique_ptr<ssl::context> tls;  // set by Listen() when TLS is on
 };
 
-// [SECTION] Session: read loop ----------------------------------------------
+using TlsStream = ssl::stream<tcp::socket>;
+constexpr unsigned char kTlsHandshakeRecord = 0x16;  // first byte of a TLS ClientHello
 
-class SessionImpl final : public Session, public std::enable_shared_from_this<SessionImpl> {
+// [SECTION] Session: start ---------------------------------------------------
+
+/// `Stream` is tcp::socket (plain) or TlsStream.
+template <class Stream>
+class SessionImpl final : public ServerSession, public std::enable_shared_from_this<SessionImpl<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  SessionImpl(tcp::socket socket, std::shared_ptr<ServerState> server)
-      : socket_(std::move(socket)), deadline_(server->io), server_(std::move(server)) {
+  template <class... StreamArgs>
+  SessionImpl(std::shared_ptr<ServerState> server, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        deadline_(server->io),
+        handshake_deadline_(server->io),
+        server_(std::move(server)),
+        handshake_(server_->options.secret, server_->options.role, server_->options.node) {
     boost::system::error_code ec;
-    auto endpoint = socket_.remote_endpoint(ec);
+    auto endpoint = Socket().remote_endpoint(ec);
     if (!ec) {
       remote_ip_ = endpoint.address().to_string();
       remote_address_ = remote_ip_ + ":" + std::to_string(endpoint.port());
     }
-    socket_.set_option(tcp::no_delay(true), ec);
+    Socket().set_option(tcp::no_delay(true), ec);
   }
 
   ~SessionImpl() override { server_->sessions.erase(this); }
 
-  void Start() {
+  /// The whole handshake, TLS included, must finish within socket_timeout.
+  void Start() override {
     server_->sessions.insert(this);
-    DoReadHeader();
+    handshake_deadline_.expires_after(server_->options.socket_timeout);
+    handshake_deadline_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->CloseNow();
+    });
+    if constexpr (kTls) {
+      PeekForTls();
+    } else {
+      DoReadHeader();
+    }
   }
 
-  /// Used when the server is full: answer once, then hang up.
-  void Refuse(const Status& status) {
+  void Refuse(const Status& status) override {
     server_->sessions.insert(this);
-    SendNow(MakeError(nullptr, status));
-    close_after_write_ = true;
+    if constexpr (kTls) {
+      CloseNow();  // no TLS session to answer in
+    } else {
+      SendNow(MakeError(nullptr, status));
+      close_after_write_ = true;
+    }
   }
 
   void Send(Json message) override {
-    asio::dispatch(server_->io, [self = shared_from_this(), message = std::move(message)] {
+    asio::dispatch(server_->io, [self = this->shared_from_this(), message = std::move(message)] {
       self->SendNow(message);
     });
   }
 
   void SendStream(Json header, ChunkSource source) override {
-    asio::dispatch(server_->io, [self = shared_from_this(), header = std::move(header),
+    asio::dispatch(server_->io, [self = this->shared_from_this(), header = std::move(header),
                                  source = std::move(source)]() mutable {
       self->Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(header)), std::move(source)});
     });
@@ -90,21 +130,22 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   }
 
   void Close() override {
-    asio::dispatch(server_->io, [self = shared_from_this()] { self->CloseNow(); });
+    asio::dispatch(server_->io, [self = this->shared_from_this()] { self->CloseNow(); });
   }
   bool closed() const override { return closed_; }
   std::string remote_address() const override { return remote_address_; }
   std::string remote_ip() const override { return remote_ip_; }
-  const std::string& remote_role() const override { return remote_role_; }
+  const std::string& remote_role() const override { return handshake_.remote_role(); }
 
-  void CloseNow() {
+  void CloseNow() override {
     if (closed_) return;
     closed_ = true;
     server_->sessions.erase(this);
     boost::system::error_code ec;
     deadline_.cancel();
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    handshake_deadline_.cancel();
+    Socket().shutdown(tcp::socket::shutdown_both, ec);
+    Socket().close(ec);
     if (upload_done_) FinishUpload(Status::Unavailable("connection lost during the upload"));
   }
 
@@ -114,17 +155,60 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
     ChunkSource source;        // set for a download: pulled after `frame` is written
   };
 
+  auto& Socket() { return stream_.lowest_layer(); }
+
+  /// A TLS server first looks at the first byte without consuming it: a
+  /// plain-TCP client (whose frame header starts with 0x00) is told in
+  /// plaintext what is wrong instead of failing the TLS handshake silently.
+  void PeekForTls() {
+    stream_.next_layer().async_receive(
+        asio::buffer(peek_), tcp::socket::message_peek,
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec) return self->CloseNow();
+          if (static_cast<unsigned char>(self->peek_[0]) != kTlsHandshakeRecord) return self->RefusePlain();
+          self->DoTlsHandshake();
+        });
+  }
+
+  void RefusePlain() {
+    auto frame = std::make_shared<std::string>(EncodeFrame(FrameKind::kJson, DumpJson(MakeError(
+        nullptr, Status(Code::kAuth, "this " + server_->options.role +
+                                         " accepts TLS connections only: connect with --tls-ca CA_FILE")))));
+    asio::async_write(stream_.next_layer(), asio::buffer(*frame),
+                      [self = this->shared_from_this(), frame](boost::system::error_code, std::size_t) {
+                        self->CloseNow();
+                      });
+  }
+
+  void DoTlsHandshake() {
+    if constexpr (kTls) {
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::system::error_code ec) {
+                                if (ec) return self->CloseNow();
+                                self->DoReadHeader();
+                              });
+    }
+  }
+
+  // [SECTION] Session: read loop ----------------------------------------------
+
   void DoReadHeader() {
     if (closed_ || close_after_write_) return;
-    asio::async_read(socket_, asio::buffer(header_),
-                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    asio::async_read(stream_, asio::buffer(header_),
+                     [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) return self->CloseNow();
                        self->OnHeader();
                      });
   }
 
+  /// Before the handshake is done a stranger may only send small frames.
+  std::size_t FrameLimit() const {
+    return handshake_.done() ? server_->options.max_frame_bytes
+                             : std::min(server_->options.max_frame_bytes, kPreAuthFrameBytes);
+  }
+
   void OnHeader() {
-    auto header = DecodeHeader(header_.data(), server_->options.max_frame_bytes);
+    auto header = DecodeHeader(header_.data(), FrameLimit());
     if (!header.ok()) {  // the stream cannot be trusted past this point
       SendNow(MakeError(nullptr, header.status()));
       close_after_write_ = true;
@@ -137,11 +221,11 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void DoReadBody(FrameHeader header) {
     body_.resize(header.length);
     deadline_.expires_after(server_->options.socket_timeout);
-    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    deadline_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
       if (auto self = weak.lock(); self && !ec) self->CloseNow();
     });
-    asio::async_read(socket_, asio::buffer(body_),
-                     [self = shared_from_this(), header](boost::system::error_code ec, std::size_t) {
+    asio::async_read(stream_, asio::buffer(body_),
+                     [self = this->shared_from_this(), header](boost::system::error_code ec, std::size_t) {
                        self->deadline_.cancel();
                        if (ec) return self->CloseNow();
                        self->OnFrame(header.kind);
@@ -151,6 +235,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
 
   void OnFrame(FrameKind kind) {
     if (upload_done_) return OnUploadFrame(kind);
+    if (!handshake_.done()) return OnHandshakeFrame(kind);
     if (kind == FrameKind::kBinary) {
       SendNow(MakeError(nullptr, Status::BadRequest("unexpected binary chunk frame outside a file upload")));
       return;
@@ -162,38 +247,29 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
       SendNow(MakeError(nullptr, Status::BadRequest(std::string("malformed JSON: ") + error.what())));
       return;
     }
-    if (!hello_done_) return OnHello(message);
     OnRequest(std::move(message));
   }
 
-  void OnHello(const Json& message) {
-    Status status = ValidateRequest(message);
-    if (status.ok() && message["type"] != "HELLO") {
-      status = Status(Code::kVersion, "the first message must be HELLO (protocol version " +
-                                          std::to_string(params::kProtocolVersion) + ")");
-    } else if (status.ok() && message["version"] != params::kProtocolVersion) {
-      status = Status(Code::kVersion, "protocol version " + message["version"].dump() +
-                                          " is not supported; this " + server_->options.role +
-                                          " speaks version " +
-                                          std::to_string(params::kProtocolVersion));
+  /// HELLO, then AUTH when we have a secret; one ERROR and a close for anything else.
+  void OnHandshakeFrame(FrameKind kind) {
+    HandshakeStep step;
+    if (kind == FrameKind::kBinary) {
+      step = handshake_.OnBadFrame("a binary chunk frame");
+    } else {
+      Json message = Json::parse(body_, nullptr, false);
+      step = message.is_discarded() ? handshake_.OnBadFrame("malformed JSON") : handshake_.OnMessage(message);
     }
-    if (!status.ok()) {
-      SendNow(MakeError(message.is_object() && message.contains("id") ? message["id"] : Json(nullptr), status));
-      close_after_write_ = true;
-      return;
-    }
-    hello_done_ = true;
-    remote_role_ = message["role"].get<std::string>();
-    SendNow({{"type", "HELLO"}, {"id", message["id"]}, {"version", params::kProtocolVersion},
-             {"role", server_->options.role}, {"node", server_->options.node}});
+    SendNow(step.reply);
+    if (step.close) close_after_write_ = true;
+    if (handshake_.done()) handshake_deadline_.cancel();
   }
 
   void OnRequest(Json message) {
     Status status = ValidateRequest(message);
     if (!status.ok()) return SendNow(MakeError(message.is_object() ? message.value("id", Json()) : Json(), status));
     const std::string& type = message["type"].get_ref<const std::string&>();
-    if (type == "HELLO") {
-      return SendNow(MakeError(message["id"], Status::BadRequest("HELLO was already received")));
+    if (type == "HELLO" || type == "AUTH") {
+      return SendNow(MakeError(message["id"], Status::BadRequest(type + " was already received")));
     }
     if (type == "PING") return SendNow({{"type", "PONG"}, {"id", message["id"]}});
     if (Status served = CheckServedHere(*FindSpec(type)); !served.ok()) {
@@ -201,7 +277,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
     }
     Json id = message["id"];
     try {  // a node never dies from what a client sends
-      server_->handler(shared_from_this(), std::move(message));
+      server_->handler(this->shared_from_this(), std::move(message));
     } catch (const std::exception& error) {
       SendNow(MakeError(id, Status::Internal(std::string("handler failed: ") + error.what())));
     }
@@ -255,8 +331,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   }
 
   void DoWrite() {
-    asio::async_write(socket_, asio::buffer(write_queue_.front().frame),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    asio::async_write(stream_, asio::buffer(write_queue_.front().frame),
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                         if (ec) return self->CloseNow();
                         self->OnWritten();
                       });
@@ -277,13 +353,14 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
     if (close_after_write_) CloseNow();
   }
 
-  tcp::socket socket_;
-  asio::steady_timer deadline_;
+  Stream stream_;
+  asio::steady_timer deadline_;            // the frame being read must complete
+  asio::steady_timer handshake_deadline_;  // the handshake must complete
   std::shared_ptr<ServerState> server_;
+  ServerHandshake handshake_;
   std::string remote_address_ = "?";
   std::string remote_ip_;
-  std::string remote_role_;
-  bool hello_done_ = false;
+  std::array<char, 1> peek_{};
   bool closed_ = false;
   bool close_after_write_ = false;
 
@@ -314,7 +391,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
-        auto session = std::make_shared<SessionImpl>(std::move(socket), state);
+        std::shared_ptr<ServerSession> session;
+        if (state->tls) {
+          session = std::make_shared<SessionImpl<TlsStream>>(state, std::move(socket), *state->tls);
+        } else {
+          session = std::make_shared<SessionImpl<tcp::socket>>(state, std::move(socket));
+        }
         if (static_cast<int>(state->sessions.size()) >= state->options.max_connections) {
           session->Refuse(Status::Limit("connection limit of " +
                                         std::to_string(state->options.max_connections) +
@@ -330,7 +412,26 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
 Server::Server(asio::io_context& io, ServerOptions options, RequestHandler handler)
     : impl_(std::make_shared<Impl>(std::make_shared<ServerState>(
-          ServerState{io, std::move(options), std::move(handler), {}}))) {}
+          ServerState{io, std::move(options), std::move(handler), {}, nullptr}))) {}
+
+namespace {
+
+/// A TLS-only server context: TLS 1.2 or newer, our certificate chain and key.
+Result<std::unique_ptr<ssl::context>> MakeServerTls(const ServerOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Status::BadRequest("TLS needs both --tls-cert and --tls-key");
+  }
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  context->use_certificate_chain_file(options.tls_cert, ec);
+  if (ec) return Status::BadRequest("cannot load the TLS certificate '" + options.tls_cert + "': " + PemLoadError(options.tls_cert, ec));
+  context->use_private_key_file(options.tls_key, ssl::context::pem, ec);
+  if (ec) return Status::BadRequest("cannot load the TLS key '" + options.tls_key + "': " + PemLoadError(options.tls_key, ec));
+  return context;
+}
+
+}  // namespace
 
 Server::~Server() { Stop(); }
 
@@ -338,6 +439,17 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return Status::BadRequest("cannot listen on '" + host + "': not an IP address");
+  const ServerOptions& options = impl_->state->options;
+  if (options.secret.empty() && !address.is_loopback()) {
+    return Status::BadRequest("refusing to listen on " + host + " without a cluster secret: an open cluster runs on "
+                              "loopback only. Set OSGRID_SECRET or use --secret-file (make one with "
+                              "osgrid-tracker --init), or listen on 127.0.0.1");
+  }
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    auto tls = MakeServerTls(options);
+    if (!tls.ok()) return tls.status();
+    impl_->state->tls = std::move(tls).value();
+  }
   tcp::endpoint endpoint(address, port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
@@ -357,7 +469,7 @@ void Server::Stop() {
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
   auto sessions = impl_->state->sessions;  // CloseNow() erases from the set
-  for (SessionImpl* session : sessions) session->CloseNow();
+  for (ServerSession* session : sessions) session->CloseNow();
 }
 
 std::uint16_t Server::port() const {

@@ -135,7 +135,7 @@ TEST_CASE("the first message must be a HELLO of our version", "[server]") {
   auto raw = Client::Connect("127.0.0.1", server.port(), options);
   REQUIRE(raw.ok());
   // A second HELLO on a live connection is refused but harmless.
-  auto again = (*raw)->Call({{"type", "HELLO"}, {"version", 1}, {"role", "client"}});
+  auto again = (*raw)->Call({{"type", "HELLO"}, {"version", params::kProtocolVersion}, {"role", "client"}});
   CHECK(again.status().message() == "HELLO was already received");
 
   // A raw socket that skips HELLO is told why and closed.
@@ -152,7 +152,8 @@ TEST_CASE("the first message must be a HELLO of our version", "[server]") {
   asio::read(socket, asio::buffer(body));
   Json reply = Json::parse(body);
   CHECK(reply["code"] == "VERSION");
-  CHECK(reply["message"] == "the first message must be HELLO (protocol version 1)");
+  CHECK(reply["message"] == "the first message must be HELLO (protocol version " +
+                                std::to_string(params::kProtocolVersion) + ")");
 }
 
 TEST_CASE("uploads and downloads travel as binary chunk frames", "[server]") {

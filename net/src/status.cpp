@@ -10,7 +10,7 @@ struct CodeEntry {
   std::string_view name;
 };
 
-constexpr std::array<CodeEntry, 13> kCodes = {{
+constexpr std::array<CodeEntry, 14> kCodes = {{
     {Code::kOk, "OK"},
     {Code::kBadRequest, "BAD_REQUEST"},
     {Code::kUnknownType, "UNKNOWN_TYPE"},
@@ -23,6 +23,7 @@ constexpr std::array<CodeEntry, 13> kCodes = {{
     {Code::kVersion, "VERSION"},
     {Code::kIo, "IO"},
     {Code::kIntegrity, "INTEGRITY"},
+    {Code::kAuth, "AUTH"},
     {Code::kInternal, "INTERNAL"},
 }};
 

@@ -1,6 +1,7 @@
 #include "support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <thread>
 
 extern char** environ;
 
@@ -55,10 +58,27 @@ static std::string Slurp(const std::string& path) {
   return text.str();
 }
 
-CommandResult RunOsgrid(const std::vector<std::string>& args) {
+CommandResult RunOsgrid(const std::vector<std::string>& args) { return RunProgram(BinPath("osgrid"), args); }
+
+std::string BinPath(const std::string& name) { return fs::read_symlink("/proc/self/exe").parent_path() / name; }
+
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env, const std::vector<std::string>& unset_env,
+                         double timeout_s) {
   TempDir dir;
   std::string out_path = dir.path + "/out", err_path = dir.path + "/err";
-  std::string binary = fs::read_symlink("/proc/self/exe").parent_path() / "osgrid";
+  std::string binary = program;
+  std::vector<std::string> env_strings;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    bool drop = false;
+    for (const std::string& name : unset_env) drop = drop || text.rfind(name + "=", 0) == 0;
+    if (!drop) env_strings.emplace_back(text);
+  }
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (std::string& text : env_strings) envp.push_back(text.data());
+  envp.push_back(nullptr);
   std::vector<char*> argv{binary.data()};
   std::vector<std::string> copies(args);
   for (auto& arg : copies) argv.push_back(arg.data());
@@ -70,11 +90,20 @@ CommandResult RunOsgrid(const std::vector<std::string>& args) {
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   REQUIRE(rc == 0);
   int status = 0;
-  waitpid(pid, &status, 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL_CHECK(program << " was still running after " << timeout_s << " s; killed");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = Slurp(out_path);

@@ -33,6 +33,17 @@ struct CommandResult {
 /// Runs build/bin/osgrid with `args` (no shell), stdin closed.
 CommandResult RunOsgrid(const std::vector<std::string>& args);
 
+/// The path of a program built next to the tests, e.g. BinPath("osgrid-tracker").
+std::string BinPath(const std::string& name);
+
+/// Runs `program` (a path) with `args` (no shell), stdin closed, with
+/// `extra_env` ("NAME=value") added to this process's environment and
+/// `unset_env` names removed. A program still running after `timeout_s` is
+/// killed (exit_code 128 + 9) and the test fails.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env = {},
+                         const std::vector<std::string>& unset_env = {}, double timeout_s = 60);
+
 /// A Python program that sleeps `seconds` and returns its argument.
 std::string SleepProgram();
 

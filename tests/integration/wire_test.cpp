@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 
 #include "osgrid/net/frame.h"
+#include "osgrid/net/messages.h"
 #include "support.h"
 
 using namespace osgrid;
@@ -52,11 +53,16 @@ TEST_CASE("malformed JSON, unknown types and bad fields are answered, not fatal"
   CHECK(missing.status().message() == "SET_MEM: missing field 'value' (any)");
   auto mistyped = peer->Call({{"type", "CPU_TASK"}, {"program", 42}, {"function", "main"}});
   CHECK(mistyped.status().message() == "CPU_TASK: field 'program' must be string, got number");
-  auto bad_timeout = peer->Call({{"type", "CPU_TASK"}, {"program", "x"}, {"function", "main"}, {"timeout_ms", -5}});
-  CHECK(bad_timeout.status().code() == Code::kBadRequest);
+  Json bad_timeout = net::TaskFields("x", "main");
+  bad_timeout.update({{"type", "CPU_TASK"}, {"timeout_ms", -5}});
+  auto timeout_reply = peer->Call(bad_timeout);
+  CHECK(timeout_reply.status().code() == Code::kBadRequest);
+  CHECK(timeout_reply.status().message() == "task: timeout_ms must be an integer from 1 to 86400000");
 
   auto tracker = Connect(cluster->tracker_port());
-  auto wrong_node = tracker->Call({{"type", "CPU_TASK"}, {"program", "x"}, {"function", "main"}});
+  Json for_a_peer = net::TaskFields("x", "main");
+  for_a_peer["type"] = "CPU_TASK";
+  auto wrong_node = tracker->Call(for_a_peer);
   CHECK(wrong_node.status().code() == Code::kUnknownType);
   CHECK(wrong_node.status().message() == "CPU_TASK is served by peers, not by the tracker");
 }
@@ -106,5 +112,5 @@ TEST_CASE("the handshake refuses another protocol version", "[integration][wire]
   boost::asio::read(socket, boost::asio::buffer(body));
   Json reply = Json::parse(body);
   CHECK(reply["code"] == "VERSION");
-  CHECK(reply["message"] == "protocol version 99 is not supported; this tracker speaks version 1");
+  CHECK(reply["message"] == "protocol version 99 is not supported; this tracker speaks version 2");
 }

@@ -1,17 +1,24 @@
 // osgrid-tracker: the registry of live peers. Parses flags (and the
 // environment variables TRACKER_HOST, TRACKER_PORT, HEARTBEAT_INTERVAL,
-// PEER_TIMEOUT, SOCKET_TIMEOUT), builds the server and runs it until
-// SIGINT/SIGTERM.
+// PEER_TIMEOUT, SOCKET_TIMEOUT, OSGRID_SECRET), builds the server and runs it
+// until SIGINT/SIGTERM. `--init [PATH]` only writes a new cluster secret.
+//
+// Security (docs/auth.md): with a cluster secret every connection is
+// authenticated; without one the cluster is open and the tracker listens on
+// loopback only (127.0.0.1 by default, any other --host is refused).
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "osgrid/net/auth.h"
 #include "osgrid/net/params.h"
 #include "osgrid/tracker/tracker_server.h"
 
@@ -19,6 +26,23 @@ namespace params = osgrid::params;
 using std::chrono::milliseconds;
 
 static milliseconds Millis(double seconds) { return milliseconds(static_cast<long>(seconds * 1000)); }
+
+/// --init: writes a new secret and says how to use it. Exit status 0, or 2.
+static int InitSecret(std::string path) {
+  if (path.empty()) path = osgrid::net::kDefaultSecretFile;
+  if (auto status = osgrid::net::WriteNewSecretFile(path); !status.ok()) {
+    std::fprintf(stderr, "osgrid-tracker: --init: %s\n", status.message().c_str());
+    return 2;
+  }
+  std::printf("osgrid-tracker: wrote a new cluster secret to %s (mode 0600).\n"
+              "Give it to every node and client of the cluster, e.g.:\n"
+              "  osgrid-tracker --secret-file %s --host 0.0.0.0\n"
+              "  osgrid-peer --secret-file %s --tracker TRACKER_IP:8888\n"
+              "  osgrid status --secret-file %s          (or: export OSGRID_SECRET=\"$(cat %s)\")\n"
+              "Copy it to other machines over a safe channel (e.g. scp) and keep it mode 0600.\n",
+              path.c_str(), path.c_str(), path.c_str(), path.c_str(), path.c_str());
+  return 0;
+}
 
 int main(int argc, char** argv) {
   // 1. Flags, with the environment as defaults.
@@ -32,6 +56,8 @@ int main(int argc, char** argv) {
   std::string name = "tracker";
   std::string log_level = "info";
   bool exit_with_parent = false;
+  std::string secret_file, init_path;
+  osgrid::net::ServerOptions security;
 
   CLI::App app{"osgrid-tracker: keeps the registry of live peers, their load and heartbeats,\n"
                "and names the least-loaded peer for each task."};
@@ -48,7 +74,25 @@ int main(int argc, char** argv) {
   app.add_option("--name", name, "Node name shown to clients")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
+  app.add_option("--secret-file", secret_file, "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
+      ->group("Security");
+  auto* init = app.add_option("--init", init_path, "Write a new cluster secret to PATH (default ./osgrid.secret) and exit")
+                   ->expected(0, 1)->type_name("[PATH]")->group("Security");
+  auto* cert = app.add_option("--tls-cert", security.tls_cert, "PEM certificate (chain): serve TLS only")->group("Security");
+  auto* key = app.add_option("--tls-key", security.tls_key, "PEM private key of --tls-cert")->group("Security");
+  cert->needs(key);
+  key->needs(cert);
   CLI11_PARSE(app, argc, argv);
+  if (init->count() > 0) return InitSecret(init_path);
+  auto secret = osgrid::net::LoadSecret(secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "osgrid-tracker: %s\n", secret.status().message().c_str());
+    return 2;
+  }
+  // An open cluster defaults to loopback; an explicit other address is refused by Listen().
+  if (secret->secret.empty() && app.count("--host") == 0 && std::getenv("TRACKER_HOST") == nullptr) {
+    host = "127.0.0.1";
+  }
 
   if (exit_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -68,13 +112,23 @@ int main(int argc, char** argv) {
   options.server.max_frame_bytes = max_frame;
   options.server.socket_timeout = Millis(socket_timeout_s);
   options.server.max_connections = max_connections;
+  options.server.secret = secret->secret;
+  options.server.tls_cert = security.tls_cert;
+  options.server.tls_key = security.tls_key;
+  if (!secret->warning.empty()) spdlog::warn("{}", secret->warning);
   osgrid::tracker::TrackerServer tracker(io, options);
   if (auto status = tracker.Start(); !status.ok()) {
     spdlog::error("{}", status.ToString());
-    return 1;
+    return status.code() == osgrid::Code::kBadRequest ? 2 : 1;
   }
   spdlog::info("listening on {}:{} (heartbeat every {} s, peers dead after {} s of silence)", host,
                tracker.port(), heartbeat_s, timeout_s);
+  if (secret->secret.empty()) {
+    spdlog::info("no cluster secret: open cluster, loopback only");
+  } else {
+    spdlog::info("cluster secret: HMAC-SHA256 authentication on every connection (secret from {})", secret->source);
+  }
+  spdlog::info("tls: {}", security.tls_cert.empty() ? "off" : "on (TLS only), certificate " + security.tls_cert);
 
   // 3. Run until SIGINT/SIGTERM, then stop cleanly.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -171,6 +171,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                     {"heartbeat_interval_ms", options.heartbeat_interval.count()},
                     {"peer_timeout_ms", options.peer_timeout.count()},
                     {"connections", server.connection_count()},
+                    {"auth", server.options().secret.empty() ? "none" : "hmac-sha256"},
+                    {"tls", !server.options().tls_cert.empty()},
                     {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
                     {"recent_events", Json(recent_events)}});
   }

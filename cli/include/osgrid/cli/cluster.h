@@ -18,6 +18,12 @@
 // signal when the *thread* that started the child ends, so call Start() from
 // a thread that outlives the cluster (normally the main thread).
 //
+// Security. With options.secret every node gets the secret in its environment
+// (OSGRID_SECRET; never on a command line, where `ps` would show it) and the
+// cluster's own clients use it; without one the children run as an open
+// cluster (an OSGRID_SECRET of this process is not passed on). With tls_cert
+// and tls_key every node serves TLS only, and that certificate is everyone's CA.
+//
 // Files. Everything a run writes goes into one run folder (default: a fresh
 // /tmp/osgrid-run-XXXXXX): tracker.log, peer-K.log (each child's stdout and
 // stderr) and peer-K/ (that peer's file storage). Stop() deletes the folder
@@ -37,6 +43,7 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "osgrid/net/auth.h"
 #include "osgrid/net/status.h"
 
 namespace osgrid::net {
@@ -57,6 +64,9 @@ struct ClusterOptions {
   std::string bin_dir;                // "" = the folder of /proc/self/exe
   std::string run_dir;                // "" = a new /tmp/osgrid-run-XXXXXX, removed by Stop;
                                       // a folder given here is created if needed, never removed
+  std::string secret;                 // cluster secret for every node; "" = an open cluster
+  std::string tls_cert;               // PEM certificate: with tls_key, every node is TLS-only
+  std::string tls_key;                // ... and clients verify against tls_cert as their CA
 };
 
 /// One child process, as last seen by the cluster.
@@ -86,6 +96,8 @@ class LocalCluster {
   LocalCluster& operator=(const LocalCluster&) = delete;
 
   std::string host() const { return "127.0.0.1"; }
+  /// What a client needs to talk to this cluster's nodes (secret, TLS CA).
+  net::ClientSecurity security() const;
   std::uint16_t tracker_port() const;
   /// The run folder (see above); "" before Start created it.
   std::string run_dir() const;
@@ -125,6 +137,8 @@ class LocalCluster {
   Status StartTracker(std::uint16_t port);
   Status StartPeers(const std::vector<std::uint16_t>& ports);
   Status Spawn(NodeProcess& node, const std::vector<std::string>& argv);
+  /// Appends --tls-cert/--tls-key when the cluster uses TLS.
+  void AddTlsFlags(std::vector<std::string>& argv) const;
   Status WaitForTracker();
   Status WaitForPeers();
   std::set<std::string> RegisteredPeers(std::unique_ptr<net::Client>& client);

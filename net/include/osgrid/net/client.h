@@ -1,7 +1,8 @@
 // The blocking client: used by the CLI, the scenario runner, the tests, and by
 // tracker/peer on their worker threads (never on an io thread).
 //
-// Connect() performs the HELLO handshake. Call() sends one request and waits
+// Connect() connects (with TLS when security.tls_ca is set) and performs the
+// handshake: HELLO, then AUTH when the cluster has a secret (auth.h). Call() sends one request and waits
 // for the reply carrying the same id; an ERROR reply comes back as its Status,
 // so callers see one error path for network, protocol and remote failures.
 // A Client is not thread-safe; use one per thread.
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "osgrid/net/auth.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/status.h"
@@ -24,12 +26,16 @@ struct ClientOptions {
   std::size_t max_frame_bytes = params::kMaxFrameBytes;
   std::string role = "client";  // sent in HELLO
   std::string node;             // our name, if we have one
+  /// Secret and TLS CA; starts as the process default (SetDefaultClientSecurity).
+  ClientSecurity security = DefaultClientSecurity();
 };
 
 class Client {
  public:
   /// Connects and shakes hands. Errors: UNAVAILABLE (cannot connect: the
-  /// message names host:port and the OS reason), TIMEOUT, VERSION.
+  /// message names host:port and the OS reason), TIMEOUT, VERSION, AUTH (the
+  /// server refused our secret or lack of one, could not prove it knows ours,
+  /// is open although we have a secret, or TLS failed), BAD_REQUEST (CA file).
   static Result<std::unique_ptr<Client>> Connect(const std::string& host, std::uint16_t port,
                                                  ClientOptions options = {});
   ~Client();
@@ -49,7 +55,7 @@ class Client {
   Result<Json> ReadJson(std::chrono::milliseconds timeout);
   Result<std::string> ReadChunk(std::chrono::milliseconds timeout);
 
-  /// The server's HELLO reply: {"type":"HELLO","version":1,"role":...,"node":...}.
+  /// The server's HELLO reply: {"type":"HELLO","version":2,"role":...,"node":...,"auth":...}.
   const Json& server_hello() const;
   const ClientOptions& options() const;
   bool is_open() const;
@@ -57,6 +63,7 @@ class Client {
 
  private:
   Client();
+  Status Handshake();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -55,6 +55,11 @@ Status ValidateRequest(const Json& msg);
 /// Builds {"type":"ERROR","id":id,"code":...,"message":...[,"detail":...]}.
 Json MakeError(const Json& id, const Status& status);
 
+/// One task as CPU_TASK and CPU_BATCH entries carry it:
+/// {"program", "program_sha256" (hex SHA-256 of program), "function", "args"}.
+/// For a CPU_TASK request, add "type" and any options.
+Json TaskFields(const std::string& program, const std::string& function, Json args = Json::array());
+
 /// Turns an ERROR reply back into a Status; OK for any other reply.
 Status StatusFromReply(const Json& reply);
 

@@ -9,7 +9,7 @@
 
 namespace osgrid::params {
 
-inline constexpr int kProtocolVersion = 1;             // bumped on any incompatible wire change
+inline constexpr int kProtocolVersion = 2;             // bumped on any incompatible wire change
 
 inline constexpr const char* kDefaultTrackerHost = "0.0.0.0";  // TRACKER_HOST
 inline constexpr uint16_t kDefaultTrackerPort = 8888;  // TRACKER_PORT

@@ -6,10 +6,20 @@
 // write in flight, and a lifetime held by its pending operations.
 //
 // The session does the generic work once, before any handler sees a request:
-// the HELLO handshake and version check, the frame-size limit, JSON parsing and
-// ValidateRequest(). Every failure there is answered with an ERROR frame; only
-// a broken frame (over the limit, or a stall mid-frame) also closes the
-// connection, because the stream can no longer be trusted.
+// the handshake (HELLO, version check and, with a cluster secret, the
+// HMAC-SHA256 challenge-response of auth.h), the frame-size limit, JSON
+// parsing and ValidateRequest(). Every failure there is answered with an
+// ERROR frame. Before the handshake is done, frames are limited to
+// kPreAuthFrameBytes, the whole handshake to socket_timeout, and any failure
+// closes the connection after its one ERROR; afterwards only a broken frame
+// (over the limit, or a stall mid-frame) closes it, because the stream can no
+// longer be trusted.
+//
+// TLS. With tls_cert and tls_key the server speaks TLS only (TLS 1.2+): the
+// session is a template over its stream (plain tcp::socket or
+// ssl::stream<tcp::socket>), so the plain path pays nothing for TLS. A
+// plain-TCP client that connects to a TLS server gets one plaintext ERROR
+// (AUTH) saying so, then the connection is closed.
 #pragma once
 
 #include <chrono>
@@ -64,7 +74,8 @@ class Session {
   virtual std::string remote_address() const = 0;
   /// The remote IP alone, as seen by this server.
   virtual std::string remote_ip() const = 0;
-  /// The role the client named in HELLO ("client", "peer", ...).
+  /// The role the client named in HELLO ("client", "peer", ...); it is only
+  /// a claim: a secret proves membership of the cluster, not the role.
   virtual const std::string& remote_role() const = 0;
 };
 using SessionPtr = std::shared_ptr<Session>;
@@ -83,6 +94,12 @@ struct ServerOptions {
   std::size_t max_frame_bytes = params::kMaxFrameBytes;
   std::chrono::milliseconds socket_timeout{static_cast<int>(params::kSocketTimeoutS * 1000)};
   int max_connections = params::kMaxConnections;
+  /// The cluster secret (auth.h); empty: an open server, which Listen()
+  /// allows on loopback addresses only.
+  std::string secret;
+  /// PEM files: both set = TLS only; both empty = plain TCP.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class Server {
@@ -93,7 +110,10 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   /// Binds and starts accepting. `port` 0 picks a free port (see port()).
-  /// Errors: UNAVAILABLE with the OS reason (e.g. address in use).
+  /// Errors: UNAVAILABLE with the OS reason (e.g. address in use);
+  /// BAD_REQUEST for a non-loopback `host` without a secret (the message names
+  /// the fix), for only one of tls_cert/tls_key, or for TLS files that cannot
+  /// be loaded (names the file and OpenSSL's reason).
   Status Listen(const std::string& host, std::uint16_t port);
   /// Stops accepting and closes every session.
   void Stop();

@@ -28,6 +28,7 @@ enum class Code {
   kVersion,        // VERSION: protocol version mismatch or missing HELLO
   kIo,             // IO: local file-system error
   kIntegrity,      // INTEGRITY: checksum mismatch
+  kAuth,           // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
   kInternal,       // INTERNAL: a bug; please report
 };
 
