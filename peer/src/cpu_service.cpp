@@ -7,11 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio.hpp>
 
 #include "osgrid/net/messages.h"
+#include "osgrid/net/sha256.h"
 #include "outbound.h"
 
 namespace osgrid::peer {
@@ -27,6 +29,15 @@ constexpr milliseconds kForwardSlack{30000};  // network time on top of the task
 
 std::int64_t MillisSince(Clock::time_point then) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - then).count();
+}
+
+Executor::Options ExecutorOptions(const CpuOptions& cpu) {
+  Executor::Options options;
+  options.task_binary = cpu.task_binary;
+  options.sandbox = cpu.sandbox;
+  options.limits = cpu.task_limits;
+  options.warm_target = std::min(cpu.cores, 4) + 1;
+  return options;
 }
 
 /// A failure entry for a task that never ran.
@@ -45,12 +56,60 @@ CpuService::CpuService(asio::io_context& io, CpuOptions options, PeerStats& stat
     : io_(io),
       options_(std::move(options)),
       stats_(stats),
-      executor_(io, Executor::Options{options_.task_binary}),
+      executor_(io, ExecutorOptions(options_)),
       ready_queue_(std::make_unique<os::FcfsQueue>()) {}
 
 CpuService::~CpuService() { outbound_.join(); }
 
+Status CpuService::Open() {
+  if (Status opened = executor_.Open(); !opened.ok()) return opened;
+  std::string layers;
+  for (const std::string& name : LayerNames(executor_.sandbox_layers())) {
+    layers += (layers.empty() ? "" : ", ") + name;
+  }
+  if (executor_.sandbox_mode() == SandboxMode::kOff) {
+    spdlog::warn("--sandbox off: tasks run WITHOUT isolation; every task will log a warning");
+  } else if (executor_.sandbox_problems().empty()) {
+    spdlog::info("sandbox {}: every layer in force ({})", SandboxModeName(executor_.sandbox_mode()), layers);
+  } else {
+    spdlog::warn("sandbox auto: in force: {}; missing: {}", layers.empty() ? "none" : layers,
+                 executor_.sandbox_problems());
+  }
+  return Status::Ok();
+}
+
+Json CpuService::SandboxReport() const {
+  return {{"mode", std::string(SandboxModeName(executor_.sandbox_mode()))},
+          {"layers", LayerNames(executor_.sandbox_layers())},
+          {"missing", executor_.sandbox_problems()}};
+}
+
 // [SECTION] Parsing a task ------------------------------------------------------
+
+/// Integrity: every task carries the SHA-256 of its program, computed where it
+/// was submitted; a program changed on the way (or a stale hash) is refused.
+/// Errors: BAD_REQUEST (missing or not 64 hex digits), INTEGRITY (mismatch).
+static Status CheckProgramDigest(const std::string& program, const Json& fields) {
+  auto it = fields.find("program_sha256");
+  if (it == fields.end() || !it->is_string()) {
+    return Status::BadRequest("task: missing field 'program_sha256' (hex SHA-256 of 'program')");
+  }
+  const std::string& claimed = it->get_ref<const std::string&>();
+  bool well_formed = claimed.size() == 64 &&
+                     std::all_of(claimed.begin(), claimed.end(), [](char c) {
+                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+  if (!well_formed) {
+    return Status::BadRequest("task: program_sha256 must be 64 lowercase hex digits");
+  }
+  std::string actual = net::Sha256Hex(program);
+  if (actual != claimed) {
+    return Status(Code::kIntegrity, "program does not match its program_sha256 (expected " +
+                                        claimed.substr(0, 16) + "..., the program hashes to " +
+                                        actual.substr(0, 16) + "...): refusing to run it");
+  }
+  return Status::Ok();
+}
 
 Result<CpuService::Task> CpuService::ParseTask(const Json& fields, const std::string& origin) {
   Task task;
@@ -65,6 +124,8 @@ Result<CpuService::Task> CpuService::ParseTask(const Json& fields, const std::st
   }
   task.spec.program = fields["program"];
   task.spec.function = fields["function"];
+  if (Status checked = CheckProgramDigest(task.spec.program, fields); !checked.ok()) return checked;
+  task.program_sha256 = fields["program_sha256"];
   task.spec.args = fields.value("args", Json::array());
   if (!task.spec.args.is_array()) return Status::BadRequest("task: field 'args' must be an array");
   std::int64_t timeout_ms = options_.default_timeout.count();
@@ -116,7 +177,8 @@ void CpuService::Place(Task task, EntryDone done) {
         RunHere(std::move(task), std::move(done));
       });
     }
-    Json forward = {{"type", "CPU_TASK"}, {"program", task.spec.program}, {"function", task.spec.function},
+    Json forward = {{"type", "CPU_TASK"}, {"program", task.spec.program},
+                    {"program_sha256", task.program_sha256}, {"function", task.spec.function},
                     {"args", task.spec.args}, {"timeout_ms", task.spec.timeout.count()},
                     {"task_id", task.spec.task_id}, {"forwarded", true}, {"origin", options_.node}};
     auto reply = CallNode(options_.node, target["host"], target["port"], forward, task.spec.timeout + kForwardSlack);
@@ -172,8 +234,9 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
   for (std::size_t i = 0; i < tasks.size(); ++i) {  // all or nothing: one bad task rejects the batch
     auto task = ParseTask(tasks[i], origin);
     if (!task.ok()) {
-      return session->ReplyError(request, Status::BadRequest("CPU_BATCH: task " + std::to_string(i) + ": " +
-                                                             task.status().message()));
+      return session->ReplyError(request, Status(task.status().code(), "CPU_BATCH: task " +
+                                                                 std::to_string(i) + ": " +
+                                                                 task.status().message()));
     }
     parsed.push_back(std::move(task).value());
   }
@@ -222,7 +285,8 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
     Json tasks = Json::array();
     milliseconds longest{0};
     for (const auto& [index, task] : group) {
-      tasks.push_back({{"program", task.spec.program}, {"function", task.spec.function}, {"args", task.spec.args},
+      tasks.push_back({{"program", task.spec.program}, {"program_sha256", task.program_sha256},
+                       {"function", task.spec.function}, {"args", task.spec.args},
                        {"timeout_ms", task.spec.timeout.count()}, {"task_id", task.spec.task_id}});
       longest = std::max(longest, task.spec.timeout);
     }

@@ -35,12 +35,20 @@ struct CpuOptions {
   std::string task_binary;                   // osgrid-task
   std::string tracker_host;                  // empty: standalone, everything runs here
   std::uint16_t tracker_port = 0;
+  SandboxMode sandbox = SandboxMode::kStrict;
+  TaskLimits task_limits;
 };
 
 class CpuService {
  public:
   CpuService(boost::asio::io_context& io, CpuOptions options, PeerStats& stats);
   ~CpuService();
+
+  /// Starts the executor's zygote (see Executor::Open); logs the sandbox in
+  /// force. Errors: INTERNAL, e.g. --sandbox strict on a machine that cannot.
+  Status Open();
+  /// {"mode": "strict", "layers": ["pid-ns", ...], "missing": "<why>"}
+  Json SandboxReport() const;
 
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK
   void HandleBatch(const net::SessionPtr& session, const Json& request);  // CPU_BATCH
@@ -51,6 +59,7 @@ class CpuService {
     TaskSpec spec;
     std::int64_t priority = 0;
     std::string origin;    // peer the task was submitted to
+    std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
   /// message, detail, stdout, stderr, output_truncated, queued_ms, run_ms}.

@@ -1,8 +1,8 @@
-// The task executor: spawns, watches and judges task processes. The process
+// The task executor: starts, watches and judges task processes. The process
 // model and the lifecycle of a task are described at the top of executor.h.
 //
 // [SECTION] File descriptors and pipes
-// [SECTION] SpawnTaskProcess: the one place a task process is created
+// [SECTION] HandOff: the one place a task process gets its task
 // [SECTION] Judging how a task ended
 // [SECTION] Executor::Task: one running task
 // [SECTION] Executor
@@ -12,7 +12,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,6 +28,10 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "unique_fd.h"
+#include "warm_pool.h"
 
 namespace osgrid::peer {
 namespace {
@@ -37,38 +40,8 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 
-constexpr int kResultFd = 3;  // the task writes its one result message here
-
-// Tasks get this small fixed environment, not the peer's own (which may hold
-// tokens or paths that are none of a task's business).
-constexpr const char* kTaskEnvironment[] = {"PATH=/usr/local/bin:/usr/bin:/bin",
-                                            "LANG=C.UTF-8", nullptr};
-
 // ---------------------------------------------------------------------------
 // [SECTION] File descriptors and pipes
-
-/// A file descriptor, closed when destroyed unless released.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    reset(other.release());
-    return *this;
-  }
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 /// INTERNAL "<what>: <strerror(error)>", e.g. "pipe2: Too many open files".
 Status SystemError(const std::string& what, int error) {
@@ -87,13 +60,6 @@ Result<Pipe> MakePipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-/// A pidfd for our child `pid`: readable once the child has exited.
-Result<UniqueFd> OpenPidfd(int pid) {
-  long fd = syscall(SYS_pidfd_open, pid, 0);  // close-on-exec is always set
-  if (fd < 0) return SystemError("pidfd_open", errno);
-  return UniqueFd(static_cast<int>(fd));
-}
-
 /// Kills the process group `pgid` and reaps its leader. Blocks, but only until
 /// the SIGKILL lands; for error paths and the Executor's destructor.
 void KillAndReap(int pgid) {
@@ -103,93 +69,48 @@ void KillAndReap(int pgid) {
 }
 
 // ---------------------------------------------------------------------------
-// [SECTION] SpawnTaskProcess: the one place a task process is created
+// [SECTION] HandOff: the one place a task process gets its task
 
-/// A started task process, as the peer holds it.
+/// A task process that has its task, as the peer holds it.
 struct TaskProcess {
   int pid = 0;                    // also the id of its process group
-  Clock::time_point start_time;   // just before the spawn
+  Clock::time_point start_time;   // just before the hand-off
   UniqueFd pidfd;                 // readable once the process has exited
+  UniqueFd socket;                // our end of its socket, held until it ends
   UniqueFd stdin_pipe;            // write end of the child's fd 0
   UniqueFd stdout_pipe;           // read end of the child's fd 1
   UniqueFd stderr_pipe;           // read end of the child's fd 2
   UniqueFd result_pipe;           // read end of the child's fd 3
 };
 
-/// posix_spawn's two settings objects, initialised and destroyed together.
-struct SpawnSettings {
-  SpawnSettings() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-  }
-  ~SpawnSettings() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-  }
-  SpawnSettings(const SpawnSettings&) = delete;
-  SpawnSettings& operator=(const SpawnSettings&) = delete;
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-};
-
-/// Fills `settings` so that the child gets child_fds[i] as its fd i (i = 0..3)
-/// and no other descriptor, a process group of its own (pgid = its pid), every
-/// signal at its default action and none blocked. Returns 0 or an errno value.
-int PrepareSpawn(SpawnSettings& settings, const std::array<int, 4>& child_fds) {
-  int error = 0;
-  for (int target = 0; target <= kResultFd && error == 0; ++target) {
-    error = posix_spawn_file_actions_adddup2(&settings.actions, child_fds[target], target);
-  }
-  if (error == 0) {
-    error = posix_spawn_file_actions_addclosefrom_np(&settings.actions, kResultFd + 1);
-  }
-  sigset_t all_signals;
-  sigset_t no_signals;
-  sigfillset(&all_signals);
-  sigemptyset(&no_signals);
-  if (error == 0) error = posix_spawnattr_setpgroup(&settings.attributes, 0);
-  if (error == 0) error = posix_spawnattr_setsigdefault(&settings.attributes, &all_signals);
-  if (error == 0) error = posix_spawnattr_setsigmask(&settings.attributes, &no_signals);
-  short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-  if (error == 0) error = posix_spawnattr_setflags(&settings.attributes, flags);
-  return error;
-}
-
-/// Starts `binary` (osgrid-task) as described at the top of executor.h, with
-/// argv {binary, task_id, our pid}. Errors: INTERNAL naming the failed call,
-/// e.g. "posix_spawn /x/osgrid-task: No such file or directory".
-/// Issue 5 replaces this function with a request to a pre-forked zygote.
-Result<TaskProcess> SpawnTaskProcess(const std::string& binary, const std::string& task_id) {
-  // The child's fds 0..3, made in that order: each new pipe takes the lowest
-  // free numbers, so no child end can sit on a number 0..3 that an earlier
-  // dup2 in PrepareSpawn has already replaced.
+/// Gives a warm task process (warm_pool.h) the four pipes of its task and its
+/// limits. Errors: INTERNAL naming the failed call, e.g. "pipe2: Too many open
+/// files"; the child is then killed and reaped.
+Result<TaskProcess> HandOff(WarmChild child, const std::string& task_id, const TaskLimits& limits) {
   std::array<Pipe, 4> pipes;
+  Status status = Status::Ok();
   for (Pipe& pipe : pipes) {
     Result<Pipe> made = MakePipe();
-    if (!made.ok()) return made.status();
+    if (!made.ok()) {
+      status = made.status();
+      break;
+    }
     pipe = std::move(made).value();
   }
-  std::array<int, 4> child_fds = {pipes[0].read_end.get(), pipes[1].write_end.get(),
-                                  pipes[2].write_end.get(), pipes[3].write_end.get()};
-  SpawnSettings settings;
-  int error = PrepareSpawn(settings, child_fds);
-  if (error != 0) return SystemError("posix_spawn settings", error);
-
-  std::string parent_pid = std::to_string(getpid());
-  const char* argv[] = {binary.c_str(), task_id.c_str(), parent_pid.c_str(), nullptr};
   TaskProcess process;
   process.start_time = Clock::now();
-  error = posix_spawn(&process.pid, binary.c_str(), &settings.actions, &settings.attributes,
-                      const_cast<char* const*>(argv), const_cast<char* const*>(kTaskEnvironment));
-  if (error != 0) return SystemError("posix_spawn " + binary, error);
-
-  Result<UniqueFd> pidfd = OpenPidfd(process.pid);
-  if (!pidfd.ok()) {
-    KillAndReap(process.pid);
-    return pidfd.status();
+  if (status.ok()) {
+    const int child_fds[4] = {pipes[0].read_end.get(), pipes[1].write_end.get(),
+                              pipes[2].write_end.get(), pipes[3].write_end.get()};
+    status = WarmPool::Handoff(child, child_fds, limits, task_id);
   }
-  process.pidfd = std::move(pidfd).value();
+  if (!status.ok()) {
+    KillAndReap(child.pid);
+    return status;
+  }
+  process.pid = child.pid;
+  process.pidfd = std::move(child.pidfd);
+  process.socket = std::move(child.socket);
   process.stdin_pipe = std::move(pipes[0].write_end);
   process.stdout_pipe = std::move(pipes[1].read_end);
   process.stderr_pipe = std::move(pipes[2].read_end);
@@ -284,17 +205,20 @@ Status AssignFd(asio::posix::stream_descriptor& descriptor, UniqueFd& fd) {
 
 class Executor::Task : public std::enable_shared_from_this<Task> {
  public:
-  Task(Executor& executor, TaskSpec spec, std::function<void(TaskOutcome)> done);
+  Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::function<void(TaskOutcome)> done);
 
-  /// Takes over the process and its pipes. On error, call Abandon().
-  Status Adopt(TaskProcess process);
-  /// Starts the asynchronous steps: write stdin, read fds 1-3, wait for the exit.
-  void Begin();
+  /// Called by the warm pool with this task's process (or why there is none):
+  /// hands the task over and starts watching it, or finishes with the error.
+  void Launch(Result<WarmChild> child, const TaskLimits& limits);
   /// For ~Executor: kills and reaps the process; `done` is never called.
   void Abandon();
-  int pid() const { return pid_; }
+  std::uint64_t id() const { return id_; }
+  bool finished() const { return finished_; }
 
  private:
+  Status Adopt(TaskProcess process);
+  void Begin();
+  void FailToStart(const Status& status);
   void WriteInput();
   void Read(TaskPipe& pipe);
   void WaitForExit();
@@ -308,13 +232,15 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   Status Judge(Json& result) const;
 
   Executor* executor_;                      // null once finished or abandoned
+  std::uint64_t id_;                        // the executor's key for this task
   std::string task_id_;
   std::chrono::milliseconds timeout_;
   std::function<void(TaskOutcome)> done_;
   std::string input_;                       // the task JSON, until written to stdin
 
-  int pid_ = 0;                             // also the process-group id
-  Clock::time_point start_time_;            // just before the spawn
+  int pid_ = 0;                             // also the process-group id; 0 until launched
+  UniqueFd socket_;                         // our end of the task's socket (zygote_protocol.h)
+  Clock::time_point start_time_;            // just before the hand-off
   Clock::time_point exit_time_;             // when reaped
   asio::posix::stream_descriptor stdin_pipe_;
   asio::posix::stream_descriptor exit_watch_;  // the pidfd
@@ -325,13 +251,16 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   asio::steady_timer drain_deadline_;       // kDrainTime after the exit
 
   bool timed_out_ = false;                  // we killed it at the deadline
+  bool printed_too_much_ = false;           // we killed it for output past output_limit
   bool exited_ = false;                     // reaped
   std::optional<int> wait_status_;          // from waitpid; nullopt if lost
   bool finished_ = false;                   // done called, or abandoned
 };
 
-Executor::Task::Task(Executor& executor, TaskSpec spec, std::function<void(TaskOutcome)> done)
+Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec,
+                     std::function<void(TaskOutcome)> done)
     : executor_(&executor),
+      id_(id),
       task_id_(std::move(spec.task_id)),
       timeout_(spec.timeout),
       done_(std::move(done)),
@@ -349,9 +278,34 @@ Executor::Task::Task(Executor& executor, TaskSpec spec, std::function<void(TaskO
   input_ = input.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+void Executor::Task::Launch(Result<WarmChild> child, const TaskLimits& limits) {
+  if (!child.ok()) return FailToStart(child.status());
+  Result<TaskProcess> process = HandOff(std::move(child).value(), task_id_, limits);
+  if (!process.ok()) return FailToStart(process.status());
+  if (Status adopted = Adopt(std::move(process).value()); !adopted.ok()) {
+    KillAndReap(pid_);
+    exited_ = true;
+    return FailToStart(adopted);
+  }
+  Begin();
+}
+
+// The task never ran: `done` gets INTERNAL "cannot start task <id>: <why>".
+void Executor::Task::FailToStart(const Status& status) {
+  finished_ = true;
+  CloseAll();
+  TaskOutcome outcome;
+  outcome.status = Status::Internal("cannot start task " + task_id_ + ": " + status.message());
+  executor_->running_.erase(id_);
+  executor_ = nullptr;
+  auto done = std::move(done_);
+  done(std::move(outcome));
+}
+
 Status Executor::Task::Adopt(TaskProcess process) {
   pid_ = process.pid;
   start_time_ = process.start_time;
+  socket_ = std::move(process.socket);
   Status status = AssignFd(stdin_pipe_, process.stdin_pipe);
   if (status.ok()) status = AssignFd(exit_watch_, process.pidfd);
   if (status.ok()) status = AssignFd(stdout_.descriptor, process.stdout_pipe);
@@ -373,7 +327,7 @@ void Executor::Task::Abandon() {
   finished_ = true;
   executor_ = nullptr;
   done_ = nullptr;
-  if (!exited_) KillAndReap(pid_);
+  if (!exited_ && pid_ > 0) KillAndReap(pid_);
   CloseAll();
 }
 
@@ -396,6 +350,11 @@ void Executor::Task::Read(TaskPipe& pipe) {
       [self = shared_from_this(), &pipe](const ErrorCode& error, std::size_t size) {
         if (self->finished_) return;
         pipe.capture.Append(pipe.buffer.data(), size);
+        if (&pipe != &self->result_ && !self->printed_too_much_ &&
+            pipe.capture.total_bytes > self->executor_->options_.output_limit) {
+          self->printed_too_much_ = true;  // it may print forever: stop it
+          kill(-self->pid_, SIGKILL);
+        }
         if (error) {  // end of file: every writer has closed the pipe
           pipe.open = false;
           self->MaybeFinish();
@@ -453,23 +412,38 @@ void Executor::Task::ArmDrainDeadline() {
   });
 }
 
+// Done when every pipe is at end of file and either the process has exited or
+// its result message is whole: a task process closes its pipes before it
+// exits, and tearing down a process takes milliseconds on these machines, so
+// waiting for the exit would put that teardown on every task's path. A process
+// not yet exited is reaped in the background (Executor::ReapLater).
 void Executor::Task::MaybeFinish() {
-  if (exited_ && !stdout_.open && !stderr_.open && !result_.open) Finish();
+  if (stdout_.open || stderr_.open || result_.open) return;
+  Json ignored;
+  bool result_is_whole = !result_.capture.truncated() &&
+                         DecodeResultMessage(result_.capture.text, ignored).has_value();
+  if (exited_ || result_is_whole) Finish();
 }
 
 // Runs inside one of our own handlers, which holds a reference to this Task, so
 // dropping the Executor's reference below does not destroy it.
 void Executor::Task::Finish() {
   finished_ = true;
+  if (!exited_) {  // its result is whole; the kernel is still tearing it down
+    exit_time_ = Clock::now();
+    deadline_.cancel();
+    executor_->ReapLater(pid_, UniqueFd(exit_watch_.release()));
+  }
   CloseAll();
   TaskOutcome outcome = MakeOutcome();
-  executor_->running_.erase(pid_);
+  executor_->running_.erase(id_);
   executor_ = nullptr;
   auto done = std::move(done_);
   done(std::move(outcome));
 }
 
 void Executor::Task::CloseAll() {
+  socket_.reset();
   deadline_.cancel();
   drain_deadline_.cancel();
   ErrorCode ignored;
@@ -497,6 +471,11 @@ Status Executor::Task::Judge(Json& result) const {
   if (timed_out_) {
     return Status::Timeout("task " + task_id_ + " ran past its timeout of " +
                            std::to_string(timeout_.count()) + " ms and was killed");
+  }
+  if (printed_too_much_) {
+    return Status::Limit("task " + task_id_ + " printed more than " +
+                         std::to_string(executor_->options_.output_limit) +
+                         " bytes and was killed");
   }
   const Capture& message = result_.capture;
   if (message.truncated()) {
@@ -529,27 +508,72 @@ Executor::Executor(asio::io_context& io, Options options) : io_(io), options_(st
 }
 
 Executor::~Executor() {
-  for (auto& [pid, task] : running_) task->Abandon();
+  for (auto& [id, task] : running_) task->Abandon();
+  for (auto& [pid, watch] : exiting_) KillAndReap(pid);
+}
+
+struct Executor::ExitWatch {
+  explicit ExitWatch(asio::io_context& io) : pidfd(io) {}
+  asio::posix::stream_descriptor pidfd;
+};
+
+void Executor::ReapLater(int pid, UniqueFd pidfd) {
+  auto watch = std::make_shared<ExitWatch>(io_);
+  ErrorCode error;
+  watch->pidfd.assign(pidfd.get(), error);
+  if (error) {  // cannot watch it: wait for it now (it is exiting anyway)
+    KillAndReap(pid);
+    return;
+  }
+  pidfd.release();
+  exiting_.emplace(pid, watch);
+  watch->pidfd.async_wait(asio::posix::descriptor_base::wait_read, [this, pid, watch](const ErrorCode& error) {
+    if (error) return;  // cancelled: ~Executor reaps it
+    waitpid(pid, nullptr, WNOHANG);
+    exiting_.erase(pid);
+  });
+}
+
+Status Executor::Open() {
+  WarmPool::Options pool_options;
+  pool_options.task_binary = options_.task_binary;
+  pool_options.mode = options_.sandbox;
+  pool_options.tmp_bytes = options_.limits.file_bytes;
+  pool_options.warm_target = options_.warm_target;
+  auto pool = std::make_unique<WarmPool>(io_, pool_options);
+  if (Status opened = pool->Open(); !opened.ok()) return opened;
+  pool_ = std::move(pool);
+  return Status::Ok();
 }
 
 Status Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done) {
   if (!spec.args.is_array()) {
     return Status::BadRequest("args of task " + spec.task_id + " must be a JSON array");
   }
-  Result<TaskProcess> process = SpawnTaskProcess(options_.task_binary, spec.task_id);
-  if (!process.ok()) {
-    return Status::Internal("cannot start task " + spec.task_id + ": " + process.status().message());
+  if (!pool_) return Status::Internal("the executor is not open: call Executor::Open() first");
+  if (options_.sandbox == SandboxMode::kOff) {
+    spdlog::warn("task {} runs WITHOUT a sandbox (--sandbox off): it can do anything this peer's user can",
+                 spec.task_id);
   }
-  auto task = std::make_shared<Task>(*this, std::move(spec), std::move(done));
-  Status adopted = task->Adopt(std::move(process).value());
-  if (!adopted.ok()) {
-    task->Abandon();
-    return adopted;
-  }
-  running_.emplace(task->pid(), task);
-  task->Begin();
+  TaskLimits limits = options_.limits;
+  // The CPU limit backs up the wall-clock timeout: a second more than it, rounded up.
+  limits.cpu_seconds = static_cast<std::uint64_t>((spec.timeout.count() + 999) / 1000) + 1;
+  auto task = std::make_shared<Task>(*this, next_task_id_++, std::move(spec), std::move(done));
+  running_.emplace(task->id(), task);
+  pool_->Acquire([weak = std::weak_ptr<Task>(task), limits](Result<WarmChild> child) {
+    std::shared_ptr<Task> task = weak.lock();
+    if (!task || task->finished()) {  // the executor went away meanwhile
+      if (child.ok()) KillAndReap(child->pid);
+      return;
+    }
+    task->Launch(std::move(child), limits);
+  });
   return Status::Ok();
 }
+
+std::uint32_t Executor::sandbox_layers() const { return pool_ ? pool_->layers() : 0; }
+
+std::string Executor::sandbox_problems() const { return pool_ ? pool_->problems() : "not open"; }
 
 std::size_t Executor::running() const { return running_.size(); }
 

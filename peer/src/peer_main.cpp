@@ -1,7 +1,14 @@
 // osgrid-peer: shares this machine's CPU, memory and disk with the cluster.
 // Parses flags (and PEER_PORT, TRACKER_HOST, TRACKER_PORT, TASK_TIMEOUT,
-// SOCKET_TIMEOUT, HEARTBEAT_INTERVAL from the environment), starts the peer
-// server and runs it until SIGINT/SIGTERM.
+// SOCKET_TIMEOUT, HEARTBEAT_INTERVAL, OSGRID_SECRET from the environment),
+// starts the peer server and runs it until SIGINT/SIGTERM.
+//
+// Security (docs/auth.md): the cluster secret authenticates every connection,
+// in (our server) and out (tracker link, forwarding: the process-wide
+// net::DefaultClientSecurity). Without one the peer listens on loopback only.
+// --tls-cert/--tls-key make our server TLS-only; --tls-ca (default: the
+// --tls-cert file, for a cluster sharing one self-signed certificate) turns
+// TLS on for our outgoing connections.
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -13,6 +20,7 @@
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "osgrid/net/auth.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/params.h"
 #include "osgrid/peer/peer_server.h"
@@ -61,9 +69,38 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", options.server.max_connections, "Most connections at once")->capture_default_str();
   app.add_option("--ready-queue-max", options.ready_queue_max, "Most tasks waiting in the ready queue")->capture_default_str();
   app.add_option("--task-binary", options.task_binary, "Path of osgrid-task (default: next to osgrid-peer)");
+  std::string sandbox = "strict";
+  app.add_option("--sandbox", sandbox,
+                 "Task isolation: strict (refuse to start without every layer), auto (what this "
+                 "machine allows; see `osgrid status`), off (none; debugging only)")
+      ->capture_default_str()->check(CLI::IsMember({"strict", "auto", "off"}));
+  app.add_option("--task-memory", options.task_limits.memory_bytes,
+                 "Address-space limit of each task, bytes")->capture_default_str();
+  app.add_option("--task-file-size", options.task_limits.file_bytes,
+                 "Largest file a task may write, and the size of its private /tmp, bytes")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
+  std::string secret_file, tls_ca;
+  app.add_option("--secret-file", secret_file, "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
+      ->group("Security");
+  auto* tls_cert = app.add_option("--tls-cert", options.server.tls_cert, "PEM certificate (chain): serve TLS only")
+                       ->group("Security");
+  auto* tls_key = app.add_option("--tls-key", options.server.tls_key, "PEM private key of --tls-cert")->group("Security");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  app.add_option("--tls-ca", tls_ca, "PEM CA that signed the other nodes' certificates: connect to them with TLS "
+                                     "(default: --tls-cert)")->group("Security");
   CLI11_PARSE(app, argc, argv);
+  auto secret = osgrid::net::LoadSecret(secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "osgrid-peer: %s\n", secret.status().message().c_str());
+    return 2;
+  }
+  options.server.secret = secret->secret;
+  if (tls_ca.empty()) tls_ca = options.server.tls_cert;
+  osgrid::net::SetDefaultClientSecurity({secret->secret, tls_ca});
+  if (secret->secret.empty() && app.count("--host") == 0) options.host = "127.0.0.1";  // open: loopback only
 
   if (exit_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -79,20 +116,29 @@ int main(int argc, char** argv) {
     }
     std::tie(options.tracker_host, options.tracker_port) = *endpoint;
   }
+  options.sandbox = *osgrid::peer::ParseSandboxMode(sandbox);  // checked by IsMember above
   options.task_timeout = Millis(task_timeout_s);
   options.server.socket_timeout = Millis(socket_timeout_s);
   if (heartbeat_s > 0) options.heartbeat_interval = Millis(heartbeat_s);
   std::string label = options.name.empty() ? "peer-" + std::to_string(options.port) : options.name;
   spdlog::set_pattern("[%H:%M:%S.%e] [" + label + "] %^%l%$: %v");
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (!secret->warning.empty()) spdlog::warn("{}", secret->warning);
 
   // 2. Build and start.
   boost::asio::io_context io;
   osgrid::peer::PeerServer peer(io, options);
   if (auto status = peer.Start(); !status.ok()) {
     spdlog::error("{}", status.ToString());
-    return 1;
+    return status.code() == osgrid::Code::kBadRequest ? 2 : 1;
   }
+  if (secret->secret.empty()) {
+    spdlog::info("no cluster secret: open cluster, loopback only");
+  } else {
+    spdlog::info("cluster secret: HMAC-SHA256 authentication on every connection (secret from {})", secret->source);
+  }
+  spdlog::info("tls: {}{}", options.server.tls_cert.empty() ? "off" : "on (TLS only), certificate " + options.server.tls_cert,
+               tls_ca.empty() ? "" : "; outgoing connections verified against " + tls_ca);
   spdlog::info("listening on {}:{} with {} cores; storage {}; tracker {}", options.host, peer.port(),
                peer.options().cores, peer.options().storage_dir, standalone ? "none (standalone)" : tracker);
 

@@ -2,8 +2,11 @@
 // CPU requests go to CpuService (cpu_service.cpp).
 #include "osgrid/peer/peer_server.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <unordered_map>
 #include <utility>
 
@@ -175,9 +178,10 @@ struct PeerServer::Impl {
         {"tasks_forwarded", stats.tasks_forwarded.load()},
         {"mem_entries", memory.entries()}, {"mem_bytes", memory.bytes()}, {"mem_limit_bytes", memory.limit_bytes()},
         {"files", files->count()}, {"disk_bytes", files->used_bytes()}, {"disk_limit_bytes", files->limit_bytes()},
-        {"storage_dir", files->dir()}, {"uptime_s", uptime},
+        {"storage_dir", std::filesystem::absolute(files->dir()).string()}, {"uptime_s", uptime},
         {"tracker", options.tracker_host.empty() ? "" : options.tracker_host + ":" + std::to_string(options.tracker_port)},
-        {"registered", stats.registered.load()}, {"connections", server.connection_count()}});
+        {"registered", stats.registered.load()}, {"connections", server.connection_count()},
+        {"sandbox", cpu->SandboxReport()}, {"pid", static_cast<int>(getpid())}});
   }
 };
 
@@ -192,9 +196,8 @@ Status PeerServer::Start() {
   if (!files.ok()) return files.status();
   impl.files = std::move(files).value();
   impl.PublishDiskStats();
-  if (Status s = impl.server.Listen(impl.options.host, impl.options.port); !s.ok()) return s;
-  if (impl.options.port == 0) impl.options.port = impl.server.port();
 
+  // The sandbox first: a peer that cannot isolate tasks as asked must not serve.
   CpuOptions cpu;
   cpu.node = impl.options.name;
   cpu.cores = impl.options.cores;
@@ -203,7 +206,13 @@ Status PeerServer::Start() {
   cpu.task_binary = impl.options.task_binary;
   cpu.tracker_host = impl.options.tracker_host;
   cpu.tracker_port = impl.options.tracker_port;
+  cpu.sandbox = impl.options.sandbox;
+  cpu.task_limits = impl.options.task_limits;
   impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.stats);
+  if (Status s = impl.cpu->Open(); !s.ok()) return s;
+
+  if (Status s = impl.server.Listen(impl.options.host, impl.options.port); !s.ok()) return s;
+  if (impl.options.port == 0) impl.options.port = impl.server.port();
 
   if (!impl.options.tracker_host.empty()) {
     TrackerLinkOptions link{impl.options.tracker_host, impl.options.tracker_port, impl.options.name,

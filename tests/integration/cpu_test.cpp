@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "osgrid/net/messages.h"
 #include "support.h"
 
 using namespace osgrid;
@@ -14,8 +15,10 @@ using namespace std::chrono_literals;
 namespace {
 
 Json Task(const std::string& program, Json args, bool confidential = false) {
-  return {{"type", "CPU_TASK"}, {"program", program}, {"function", "main"}, {"args", args},
-          {"confidential", confidential}};
+  Json task = net::TaskFields(program, "main", args);
+  task["type"] = "CPU_TASK";
+  task["confidential"] = confidential;
+  return task;
 }
 
 /// Fills both cores of `peer` with confidential sleeps, without waiting for
@@ -91,7 +94,7 @@ TEST_CASE("a batch is spread across the peers and returned in order", "[integrat
   auto cluster = StartCluster(3);
   auto client = Connect(PortOf(*cluster, "peer-1"));
   Json tasks = Json::array();
-  for (int i = 0; i < 30; ++i) tasks.push_back({{"program", "def main(n): return n * 10"}, {"function", "main"}, {"args", {i}}});
+  for (int i = 0; i < 30; ++i) tasks.push_back(net::TaskFields("def main(n): return n * 10", "main", {i}));
   Json reply = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}});
   REQUIRE(reply["results"].size() == 30);
   std::set<std::string> peers;
@@ -178,7 +181,7 @@ TEST_CASE("the tracker detects a killed peer within the configured timeout", "[i
   // Work submitted afterwards only goes to live peers.
   auto client = Connect(PortOf(*cluster, "peer-1"));
   Json tasks = Json::array();
-  for (int i = 0; i < 12; ++i) tasks.push_back({{"program", "def main(): return 1"}, {"function", "main"}});
+  for (int i = 0; i < 12; ++i) tasks.push_back(net::TaskFields("def main(): return 1", "main"));
   Json batch = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}});
   CHECK_FALSE(batch["peers"].contains("peer-3"));
 }

@@ -1,11 +1,14 @@
 // The task executor: runs each task's Python program in its own process.
 //
-// Process model. One task = one child process running `osgrid-task`
-// (peer/src/task_main.cpp), which embeds CPython 3.11; Python never runs inside
-// the peer. The executor spawns it with posix_spawn (safe in a multi-threaded
-// process), in a new process group whose id is the task's pid, so one
-// kill(-pgid, SIGKILL) also reaches any children the program forked. The child
-// gets four pipes and no other file descriptor:
+// Process model. One task = one child process of the peer, with a known pid.
+// It is a fork of the zygote (`osgrid-task --zygote`, peer/src/zygote.cpp),
+// which started CPython 3.11 once; Python never runs inside the peer. The
+// warm pool (peer/src/warm_pool.h) keeps a few such processes ready, already
+// sandboxed (docs/security.md) and warmed up, so starting a task is a hand-off
+// of its pipes over a socket: no fork and no interpreter start on the task's
+// path. Each task process leads its own session and process group (pgid = its
+// pid), so one kill(-pgid, SIGKILL) ends it. It gets four pipes and no other
+// file descriptor:
 //   fd 0  the task as JSON {"program","function","args"}, written asynchronously
 //   fd 1  stdout, fd 2 stderr: kept up to Options::output_cap bytes each
 //   fd 3  the result: one JSON object, {"ok":true,"result":...} or
@@ -14,17 +17,15 @@
 // exit is seen through a pidfd (pidfd_open(2)) that becomes readable when the
 // child exits, and the child is then reaped with waitpid(WNOHANG), so no zombie
 // is left behind. Output past the cap is read and thrown away, so a task that
-// prints a gigabyte neither blocks nor grows the peer's memory.
+// prints a lot neither blocks nor grows the peer's memory; past output_limit
+// bytes in all, the task is killed (LIMIT).
 //
 // Lifecycle of one task:
-//   Start: spawn -> write stdin, read fds 1-3, wait on the pidfd, arm the timeout
+//   Start: wait for a warm process -> hand off -> write stdin, read fds 1-3,
+//          wait on the pidfd, arm the timeout
 //   exit:  kill the rest of the group -> reap -> wait (at most kDrainTime) for
 //          the pipes to reach end of file -> decide the outcome -> done(outcome)
 //   timeout: kill(-pgid, SIGKILL), then as on exit; the outcome is TIMEOUT.
-//
-// Issue 5 will replace spawn-per-task with a pre-forked, sandboxed zygote.
-// Everything that creates the process is in SpawnTaskProcess() in executor.cpp,
-// so that function is the one to swap.
 #pragma once
 
 #include <chrono>
@@ -37,12 +38,16 @@
 #include "osgrid/net/json.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/status.h"
+#include "osgrid/peer/sandbox.h"
 
 namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
 namespace osgrid::peer {
+
+class WarmPool;  // peer/src/warm_pool.h
+class UniqueFd;  // peer/src/unique_fd.h
 
 /// One task to run: call `function(*args)` after running `program`.
 struct TaskSpec {
@@ -62,15 +67,18 @@ struct TaskSpec {
 ///                result ("task process died: killed by signal 6 (Aborted)",
 ///                "task process died: exited with status 3 without a result")
 ///   TIMEOUT      the task ran past spec.timeout and was killed
-///   LIMIT        the result message was over Options::result_cap bytes
-///   INTERNAL     the executor itself failed (e.g. lost the exit status)
+///   LIMIT        the result message was over Options::result_cap bytes, or
+///                the task printed more than Options::output_limit and was killed
+///   INTERNAL     the executor itself failed: no task process could be
+///                prepared ("cannot start task t-1: ..."), or the exit status
+///                was lost
 struct TaskOutcome {
   Status status;
   Json result;                    // the function's return value (when ok)
   std::string stdout_text;        // captured stdout, at most output_cap bytes
   std::string stderr_text;        // captured stderr, at most output_cap bytes
   bool output_truncated = false;  // stdout or stderr was longer than output_cap
-  std::chrono::milliseconds run_time{0};  // from spawn to exit, wall clock
+  std::chrono::milliseconds run_time{0};  // from hand-off to exit, wall clock
   int pid = 0;                    // the task process (also its process-group id)
 };
 // Note: stdout_text and stderr_text are raw bytes, cut at the cap; they need not
@@ -78,9 +86,9 @@ struct TaskOutcome {
 
 /// Runs tasks in child processes. Not thread-safe: construct it, call every
 /// method and destroy it on the thread that runs the io_context (one io thread
-/// per process). That thread must outlive every task:
-/// PR_SET_PDEATHSIG, which kills a task whose peer died, follows the thread
-/// that spawned it.
+/// per process; make it the process's main thread). That thread must outlive
+/// every task: PR_SET_PDEATHSIG, which kills a task or zygote whose peer died,
+/// follows the thread that is its parent.
 ///
 /// The constructor sets SIGPIPE to ignored for the whole process if it had the
 /// default action: writing a program to a task that already died must fail with
@@ -90,7 +98,11 @@ class Executor {
   struct Options {
     std::string task_binary;  // path of osgrid-task; empty: DefaultTaskBinary()
     std::size_t output_cap = params::kTaskOutputBytes;  // bytes kept per stream
+    std::size_t output_limit = 64u << 20;  // bytes printed in all before the task is killed
     std::size_t result_cap = params::kResultBytes;      // bytes of the fd-3 message
+    SandboxMode sandbox = SandboxMode::kStrict;
+    TaskLimits limits;        // per task; cpu_seconds is set from each task's timeout
+    int warm_target = 2;      // task processes kept warm
   };
 
   /// How long, after the task process exits, to wait for its pipes to reach
@@ -101,19 +113,32 @@ class Executor {
   Executor(boost::asio::io_context& io, Options options);
   /// Kills and reaps every running task. Their `done` callbacks are not called.
   ~Executor();
+
+  /// Starts the zygote and the first warm task processes (blocking, about
+  /// 50 ms). Call once, before Start. Errors: INTERNAL when osgrid-task cannot
+  /// start, or when Options::sandbox is strict and a layer is missing (the
+  /// message lists why).
+  Status Open();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  /// Starts `spec` in a new child process now (the caller's ready queue
+  /// Starts `spec` in the next warm task process (the caller's ready queue
   /// decides when). On ok, `done` (not empty) is called exactly once, on the
-  /// io_context's thread, unless the Executor is destroyed first. Errors are
-  /// returned directly, and then `done` is never called:
+  /// io_context's thread and never from within Start, unless the Executor is
+  /// destroyed first. Errors are returned directly, and then `done` is never
+  /// called:
   ///   BAD_REQUEST  spec.args is not a JSON array
-  ///   INTERNAL     the process could not be spawned (e.g. no osgrid-task)
+  ///   INTERNAL     Open() was not called or failed
   Status Start(TaskSpec spec, std::function<void(TaskOutcome)> done);
 
   /// Tasks started whose `done` has not been called yet.
   std::size_t running() const;
+
+  /// The sandbox in force: mode, SandboxLayer bits every task gets, and why
+  /// the missing ones are missing ("" when none is).
+  SandboxMode sandbox_mode() const { return options_.sandbox; }
+  std::uint32_t sandbox_layers() const;
+  std::string sandbox_problems() const;
 
   /// Default path: "osgrid-task" next to /proc/self/exe (the build and install
   /// put every osgrid program in one folder).
@@ -124,7 +149,15 @@ class Executor {
 
   boost::asio::io_context& io_;
   Options options_;
-  std::unordered_map<int, std::shared_ptr<Task>> running_;  // by pid
+  /// Reaps `pid`, a task already reported, once its pidfd says it exited.
+  void ReapLater(int pid, UniqueFd pidfd);
+
+  std::unique_ptr<WarmPool> pool_;  // after Open()
+  /// Task processes reported but not yet exited, with their pidfd watches.
+  struct ExitWatch;  // a pidfd being watched; see executor.cpp
+  std::unordered_map<int, std::shared_ptr<ExitWatch>> exiting_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Task>> running_;  // started, not done
+  std::uint64_t next_task_id_ = 1;
 };
 
 }  // namespace osgrid::peer

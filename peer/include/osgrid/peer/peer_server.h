@@ -13,6 +13,7 @@
 #include <string>
 
 #include "osgrid/net/server.h"
+#include "osgrid/peer/sandbox.h"
 #include "osgrid/net/status.h"
 
 namespace osgrid::peer {
@@ -31,6 +32,8 @@ struct PeerOptions {
   std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};
   std::optional<std::chrono::milliseconds> heartbeat_interval;  // unset: the tracker's
   std::string task_binary;               // osgrid-task; default: next to this program
+  SandboxMode sandbox = SandboxMode::kStrict;  // how task processes are isolated
+  TaskLimits task_limits;                // per task: memory, file size, open files, threads
   std::size_t ready_queue_max = params::kReadyQueueMax;
   net::ServerOptions server;             // frame limit, socket timeout, connections
 };

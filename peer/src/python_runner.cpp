@@ -1,0 +1,216 @@
+// The Python half of a task process; see python_runner.h.
+#include <Python.h>  // first, as the CPython docs ask
+
+#include "python_runner.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace osgrid::peer {
+namespace {
+
+using Json = nlohmann::json;
+
+// Debian's python3.11: the stdlib lives in /usr/lib/python3.11. The build pins
+// the same Python (-DPython3_ROOT_DIR=/usr, see docs/toolchain.md).
+constexpr const wchar_t* kPythonHome = L"/usr";
+
+// The file name the bootstrap runs under; the bootstrap hides its own frames
+// from task tracebacks by this name, so keep the two in step.
+constexpr const char* kBootstrapFile = "<osgrid-bootstrap>";
+
+// The bootstrap: the Python half of osgrid-task, run once in __main__.
+constexpr const char* kBootstrap = R"py(
+# Defines osgrid_run_task(program, function, args_json) -> the text of the one
+# result message for fd 3. Run once when CPython starts (in the zygote, before
+# any fork), so every task process inherits these functions and modules.
+import gc
+import json
+import linecache
+import os
+import sys
+import traceback
+
+# Modules tasks often use, imported once here rather than in every task.
+import collections, functools, itertools, math, random, re, string, time  # noqa: E401
+
+TASK_FILE = "<task>"                      # the program's name in tracebacks
+BOOTSTRAP_FILE = "<osgrid-bootstrap>"     # our own name (kBootstrapFile)
+
+
+def exception_line(error):
+    """The last line of a traceback: 'ZeroDivisionError: division by zero'."""
+    text = str(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def task_frames(frames):
+    """Drops the bootstrap's own frames, so a traceback starts in <task>."""
+    while frames is not None and frames.tb_frame.f_code.co_filename == BOOTSTRAP_FILE:
+        frames = frames.tb_next
+    return frames
+
+
+def failure(error, traceback_text=""):
+    """The message for a failed task."""
+    return json.dumps({"ok": False, "error": error, "traceback": traceback_text})
+
+
+def failure_from(error):
+    """The message for an exception raised by (or compiling) the program."""
+    lines = traceback.format_exception(type(error), error, task_frames(error.__traceback__))
+    return failure(exception_line(error), "".join(lines))
+
+
+def load_program(program):
+    """Compiles and runs the program in a fresh namespace; returns the namespace."""
+    # Register the source so that tracebacks can quote the lines of <task>.
+    linecache.cache[TASK_FILE] = (len(program), None, program.splitlines(True), TASK_FILE)
+    code = compile(program, TASK_FILE, "exec")
+    namespace = {"__name__": "__task__"}
+    exec(code, namespace)
+    return namespace
+
+
+def run_task(program, function_name, args_json):
+    """Runs the task; returns the text of the one message for fd 3."""
+    try:
+        namespace = load_program(program)
+    except BaseException as error:        # SystemExit too: the task failed
+        return failure_from(error)
+    if function_name not in namespace:
+        return failure(f"program defines no function {function_name!r}")
+    function = namespace[function_name]
+    if not callable(function):
+        kind = type(function).__name__
+        return failure(f"program defines {function_name!r}, but it is not callable (type {kind})")
+    try:
+        result = function(*json.loads(args_json))
+    except BaseException as error:
+        return failure_from(error)
+    try:
+        # allow_nan=False: NaN and Infinity are not JSON, and the peer's parser refuses them.
+        text = json.dumps(result, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as error:
+        return failure(f"result of {function_name}() is not JSON-serialisable: {error}")
+    return '{"ok":true,"result":' + text + "}"
+
+
+def flush_output():
+    """Flushes what the program printed; it may have closed or replaced the streams."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def osgrid_run_task(program, function_name, args_json):
+    """The entry point: runs one task, flushes its output, returns the message."""
+    message = run_task(program, function_name, args_json)
+    flush_output()
+    return message
+
+
+# What exists now is shared by every task process forked from here: keep the
+# cyclic garbage collector off these objects, so that it does not write to
+# (and so copy) the pages they live on in each child.
+gc.freeze()
+)py";
+
+/// __main__.osgrid_run_task, borrowed; set by StartPython().
+PyObject* run_task_function = nullptr;
+
+/// A new Python str from `text`; nullptr with a Python error set on failure.
+PyObject* NewString(const std::string& text) {
+  return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+}  // namespace
+
+std::optional<TaskInput> ParseTaskInput(const std::string& text) {
+  Json task = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  bool well_formed = task.is_object() && task.contains("program") &&
+                     task["program"].is_string() && task.contains("function") &&
+                     task["function"].is_string() && task.contains("args") &&
+                     task["args"].is_array();
+  if (!well_formed) {
+    std::fprintf(stderr, "osgrid-task: stdin is not a task object "
+                         "{\"program\": str, \"function\": str, \"args\": array}\n");
+    return std::nullopt;
+  }
+  return TaskInput{task["program"].get<std::string>(), task["function"].get<std::string>(),
+                   task["args"].dump()};
+}
+
+bool StartPython() {
+  PyPreConfig preconfig;
+  PyPreConfig_InitIsolatedConfig(&preconfig);
+  preconfig.utf8_mode = 1;  // str <-> bytes as UTF-8 whatever the locale
+  PyStatus status = Py_PreInitialize(&preconfig);
+  if (!PyStatus_Exception(status)) {
+    PyConfig config;
+    PyConfig_InitIsolatedConfig(&config);
+    config.write_bytecode = 0;  // never write __pycache__ files
+    status = PyConfig_SetString(&config, &config.home, kPythonHome);
+    if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+  }
+  if (PyStatus_Exception(status)) {
+    std::fprintf(stderr, "osgrid-task: cannot start Python: %s\n",
+                 status.err_msg != nullptr ? status.err_msg : "unknown error");
+    return false;
+  }
+  PyObject* globals = PyModule_GetDict(PyImport_AddModule("__main__"));  // borrowed
+  PyObject* code = Py_CompileString(kBootstrap, kBootstrapFile, Py_file_input);
+  PyObject* outcome = code != nullptr ? PyEval_EvalCode(code, globals, globals) : nullptr;
+  Py_XDECREF(code);
+  Py_XDECREF(outcome);
+  run_task_function = outcome != nullptr ? PyDict_GetItemString(globals, "osgrid_run_task") : nullptr;
+  if (run_task_function == nullptr) {
+    if (PyErr_Occurred() != nullptr) PyErr_Print();
+    std::fprintf(stderr, "osgrid-task: the bootstrap did not start\n");
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> RunPythonTask(const TaskInput& task) {
+  PyObject* program = NewString(task.program);
+  PyObject* function = program != nullptr ? NewString(task.function) : nullptr;
+  PyObject* args = function != nullptr ? NewString(task.args_json) : nullptr;
+  PyObject* message = args != nullptr ? PyObject_CallFunctionObjArgs(run_task_function, program,
+                                                                     function, args, nullptr)
+                                      : nullptr;
+  Py_XDECREF(program);
+  Py_XDECREF(function);
+  Py_XDECREF(args);
+  std::optional<std::string> text;
+  Py_ssize_t size = 0;
+  const char* utf8 = message != nullptr ? PyUnicode_AsUTF8AndSize(message, &size) : nullptr;
+  if (utf8 != nullptr) text.emplace(utf8, static_cast<std::size_t>(size));
+  Py_XDECREF(message);
+  if (!text) PyErr_Print();
+  return text;
+}
+
+void WarmUpPython() {
+  // Touches what every task touches: compile, exec, a call, json both ways,
+  // an exception with its traceback.
+  static const TaskInput kSample{
+      "import math\n"
+      "def main(n, table):\n"
+      "    rows = [{'n': i, 'root': math.sqrt(i), 'name': str(i)} for i in range(n)]\n"
+      "    try:\n"
+      "        1 / 0\n"
+      "    except ZeroDivisionError as error:\n"
+      "        rows.append(repr(error))\n"
+      "    return [rows, table]\n",
+      "main", R"([50, {"a": [1, 2.5, "x", null, true]}])"};
+  RunPythonTask(kSample);
+  RunPythonTask(TaskInput{"def main():\n    raise ValueError('warm-up')\n", "main", "[]"});
+}
+
+}  // namespace osgrid::peer

@@ -1,0 +1,38 @@
+// The Python half of a task process: embedded CPython 3.11 and the bootstrap
+// that runs one task. Used by osgrid-task, both when it runs one task by hand
+// and in the zygote, which starts CPython once and forks task processes.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace osgrid::peer {
+
+/// One task as the peer sends it on the task process's stdin.
+struct TaskInput {
+  std::string program;    // Python 3 source
+  std::string function;   // the function to call
+  std::string args_json;  // JSON text of an array of positional arguments
+};
+
+/// Parses and checks the task JSON {"program": str, "function": str, "args":
+/// array}; nullopt (after a message on stderr) if it is not that.
+std::optional<TaskInput> ParseTaskInput(const std::string& text);
+
+/// Starts CPython isolated from the environment (no PYTHON* variables, no user
+/// site-packages), in UTF-8 mode, with Debian's stdlib, and defines the
+/// bootstrap's functions. False (after a message on stderr) on failure.
+bool StartPython();
+
+/// Runs `task` and returns the text of its one result message (see
+/// executor.h): {"ok":true,"result":...} or {"ok":false,"error","traceback"}.
+/// A failing task is still a message; nullopt only if the bootstrap itself
+/// failed (the Python error is printed on stderr).
+std::optional<std::string> RunPythonTask(const TaskInput& task);
+
+/// Runs a small sample task and throws its result away. A process forked from
+/// the zygote shares its memory copy-on-write; the first task it runs copies
+/// several hundred pages, which this does ahead of time, off the critical path.
+void WarmUpPython();
+
+}  // namespace osgrid::peer

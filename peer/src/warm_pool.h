@@ -1,0 +1,112 @@
+// The peer's side of the zygote: starts `osgrid-task --zygote`, keeps a few
+// sandboxed task processes warm, and hands each one its task. The zygote's
+// side, and why it is arranged this way, is in zygote.cpp.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "osgrid/net/status.h"
+#include "osgrid/peer/sandbox.h"
+#include "unique_fd.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace osgrid::peer {
+
+/// A sandboxed, warmed-up task process waiting for its task. It is a child of
+/// the peer: wait for it on `pidfd`, reap it with waitpid(pid).
+struct WarmChild {
+  pid_t pid = 0;      // also its process-group id (it called setsid)
+  UniqueFd pidfd;     // readable once the process has exited
+  UniqueFd socket;    // the peer's end of its socket; keep it open while the
+                      // task runs (the child checks it for a dead peer)
+};
+
+/// Keeps `warm_target` warm children ready. Not thread-safe: every call on the
+/// io_context's thread, which must also be the thread that constructs it (the
+/// zygote dies with that thread: PR_SET_PDEATHSIG).
+class WarmPool {
+ public:
+  struct Options {
+    std::string task_binary;                // osgrid-task
+    SandboxMode mode = SandboxMode::kStrict;
+    std::uint64_t tmp_bytes = 64ull << 20;  // each task's private /tmp
+    int warm_target = 2;                    // warm children kept ready
+  };
+  using Ready = std::function<void(Result<WarmChild>)>;
+
+  /// How long Open() waits for the zygote's hello.
+  static constexpr int kHelloTimeoutMs = 10000;
+  /// After this many children in a row failed to get ready, waiting Acquire
+  /// calls fail (INTERNAL, with the last reason) instead of waiting forever.
+  static constexpr int kMaxFailuresInARow = 5;
+
+  WarmPool(boost::asio::io_context& io, Options options);
+  /// Kills the zygote and every warm child; pending Acquire callbacks are dropped.
+  ~WarmPool();
+  WarmPool(const WarmPool&) = delete;
+  WarmPool& operator=(const WarmPool&) = delete;
+
+  /// Makes this process a child subreaper, starts the zygote and waits for its
+  /// hello (blocking, at most kHelloTimeoutMs). Errors, as INTERNAL:
+  ///   - the zygote cannot be started or died first ("osgrid-task --zygote
+  ///     exited with status 3 before it was ready: see the log above");
+  ///   - mode strict and a layer is missing: "--sandbox strict: this machine
+  ///     cannot isolate tasks: <reasons>; use --sandbox auto to run with
+  ///     what it allows"
+  Status Open();
+
+  /// Calls `ready` on the io thread with a warm child as soon as one is ready
+  /// (callers are served first come, first served), or with INTERNAL if
+  /// children keep failing to get ready. Starts a replacement in the background.
+  void Acquire(Ready ready);
+
+  /// Gives `child` its task: the descriptors that become its fds 0-3, and its
+  /// limits. `child` keeps its socket (hold it until the task ends). Errors:
+  /// INTERNAL if the child is gone (it then exits or has exited).
+  static Status Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits,
+                        const std::string& task_id);
+
+  /// SandboxLayer bits every task gets, and why the others are missing.
+  std::uint32_t layers() const { return layers_; }
+  const std::string& problems() const { return problems_; }
+  SandboxMode mode() const { return options_.mode; }
+
+ private:
+  struct Child;  // a child created by the zygote; see warm_pool.cpp
+
+  Status StartZygote();
+  void StopZygote();
+  void WatchZygote();
+  void OnZygoteMessage();
+  void OnChildCreated(pid_t pid, UniqueFd socket);
+  void WatchChild(const std::shared_ptr<Child>& child);
+  void OnChildMessage(const std::shared_ptr<Child>& child);
+  void DropChild(const std::shared_ptr<Child>& child, const std::string& why);
+  void Refill();
+  void Serve();
+
+  boost::asio::io_context& io_;
+  Options options_;
+  struct Zygote;  // the zygote process and its socket
+  std::unique_ptr<Zygote> zygote_;
+  std::uint32_t layers_ = 0;
+  std::string problems_;
+
+  std::deque<std::shared_ptr<Child>> starting_;  // created, not yet warm
+  std::deque<std::shared_ptr<Child>> warm_;      // ready for a task
+  int requested_ = 0;                            // asked of the zygote, not yet created
+  std::deque<Ready> waiters_;                    // Acquire calls waiting for a child
+  int failures_in_a_row_ = 0;
+  std::string last_failure_;
+};
+
+}  // namespace osgrid::peer
