@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 
+#include "fd_io.h"
 #include "python_runner.h"
 #include "zygote.h"
 
@@ -68,22 +69,9 @@ std::optional<ZygoteConfig> ParseZygoteFlags(int argc, char** argv) {
   return config;
 }
 
-/// Reads `fd` to end of file. Returns nullopt on a read error.
-std::optional<std::string> ReadAll(int fd) {
-  std::string text;
-  char buffer[64 * 1024];
-  for (;;) {
-    ssize_t count = read(fd, buffer, sizeof buffer);
-    if (count == 0) return text;
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) return std::nullopt;
-    text.append(buffer, static_cast<std::size_t>(count));
-  }
-}
-
 /// One task by hand: stdin -> CPython -> fd 3.
 int RunOneTask() {
-  std::optional<std::string> input = ReadAll(STDIN_FILENO);
+  std::optional<std::string> input = osgrid::peer::ReadAll(STDIN_FILENO);
   if (!input) {
     std::perror("osgrid-task: reading stdin");
     return 2;
@@ -94,12 +82,10 @@ int RunOneTask() {
   if (!osgrid::peer::StartPython()) return 3;
   std::optional<std::string> message = osgrid::peer::RunPythonTask(*task);
   if (!message) return 4;
-  std::FILE* result = fdopen(3, "wb");
-  if (result == nullptr || std::fwrite(message->data(), 1, message->size(), result) != message->size()) {
+  if (!osgrid::peer::WriteAll(3, *message)) {
     std::perror("osgrid-task: writing the result to fd 3");
     return 4;
   }
-  std::fclose(result);
   return 0;
 }
 

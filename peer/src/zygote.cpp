@@ -51,6 +51,7 @@
 #include <optional>
 #include <string>
 
+#include "fd_io.h"
 #include "python_runner.h"
 #include "sandbox_impl.h"
 #include "seqpacket.h"
@@ -70,31 +71,6 @@ void CopyField(char (&field)[N], const std::string& text) {
   std::size_t length = std::min(text.size(), N - 1);
   std::memcpy(field, text.data(), length);
   field[length] = '\0';
-}
-
-/// Reads fd to end of file; nullopt on a read error.
-std::optional<std::string> ReadAll(int fd) {
-  std::string text;
-  char buffer[64 * 1024];
-  for (;;) {
-    ssize_t count = read(fd, buffer, sizeof buffer);
-    if (count == 0) return text;
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) return std::nullopt;
-    text.append(buffer, static_cast<std::size_t>(count));
-  }
-}
-
-/// Writes all of `text` to `fd`; false on error.
-bool WriteAll(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t count = write(fd, text.data() + done, text.size() - done);
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) return false;
-    done += static_cast<std::size_t>(count);
-  }
-  return true;
 }
 
 [[noreturn]] void FailChild(int socket, const std::string& reason) {
