@@ -143,8 +143,8 @@ struct Client::Impl {
     if (result) return Lost(result);
     if (header->kind != expected) {
       if (header->kind == FrameKind::kJson) {  // most likely an ERROR in place of data
-        Json reply = Json::parse(body, nullptr, false);
-        Status status = StatusFromReply(reply);
+        Result<Json> reply = ParseMessage(body);
+        Status status = reply.ok() ? StatusFromReply(*reply) : Status::Ok();
         if (!status.ok()) return status;
       }
       return Status(Code::kBadRequest, std::string("protocol error: expected a ") +
@@ -254,8 +254,8 @@ Status Client::SendRaw(std::string_view bytes) {
 Result<Json> Client::ReadJson(milliseconds timeout) {
   auto body = impl_->ReadFrame(FrameKind::kJson, timeout);
   if (!body.ok()) return body.status();
-  Json message = Json::parse(*body, nullptr, false);
-  if (message.is_discarded() || !message.is_object()) {
+  Result<Json> message = ParseMessage(*body);
+  if (!message.ok() || !message->is_object()) {
     return Status::BadRequest("protocol error: " + impl_->where + " sent a frame that is not a JSON object");
   }
   return message;

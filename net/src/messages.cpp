@@ -202,4 +202,44 @@ Json TaskFields(const std::string& program, const std::string& function, Json ar
           {"args", std::move(args)}};
 }
 
+namespace {
+
+/// The nesting depth of JSON text, counting '[' and '{' outside strings, in
+/// one pass; stops once past `limit` (then returns limit + 1).
+int JsonDepth(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return limit + 1;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return depth;
+}
+
+}  // namespace
+
+Result<Json> ParseMessage(std::string_view payload) {
+  if (JsonDepth(payload, kMaxJsonDepth) > kMaxJsonDepth) {
+    return Status::BadRequest("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
+                              " levels");
+  }
+  try {
+    return Json::parse(payload);
+  } catch (const Json::exception& error) {  // parse_error, and out_of_range for 1e999
+    return Status::BadRequest(std::string("malformed JSON: ") + error.what());
+  }
+}
+
 }  // namespace osgrid::net

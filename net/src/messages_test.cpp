@@ -57,3 +57,21 @@ TEST_CASE("Sanitize removes control characters and cuts long text", "[messages]"
   CHECK(Sanitize("a\x01" "b") == "a?b");
   CHECK(Sanitize(std::string(100, 'x'), 10) == std::string(10, 'x') + "...");
 }
+
+// Found by fuzz_message/fuzz_frame (tests/fuzz/): both used to kill a node.
+TEST_CASE("ParseMessage refuses out-of-range numbers and deep nesting without throwing", "[messages]") {
+  auto huge = ParseMessage(R"({"type":"PING","id":2,"x":1e999})");
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.status().code() == Code::kBadRequest);
+  CHECK(huge.status().message().rfind("malformed JSON: ", 0) == 0);
+
+  std::string deep = std::string(120000, '[') + std::string(120000, ']');
+  auto nested = ParseMessage(deep);
+  REQUIRE_FALSE(nested.ok());
+  CHECK(nested.status().message() == "malformed JSON: nested deeper than 128 levels");
+
+  std::string allowed = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  CHECK(ParseMessage(allowed).ok());
+  CHECK(ParseMessage(R"({"s":"[[[[ brackets in a string do not count"})").ok());
+  CHECK_FALSE(ParseMessage("{").ok());
+}

@@ -240,14 +240,9 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
       SendNow(MakeError(nullptr, Status::BadRequest("unexpected binary chunk frame outside a file upload")));
       return;
     }
-    Json message;
-    try {
-      message = Json::parse(body_);
-    } catch (const Json::parse_error& error) {
-      SendNow(MakeError(nullptr, Status::BadRequest(std::string("malformed JSON: ") + error.what())));
-      return;
-    }
-    OnRequest(std::move(message));
+    Result<Json> message = ParseMessage(body_);
+    if (!message.ok()) return SendNow(MakeError(nullptr, message.status()));
+    OnRequest(std::move(message).value());
   }
 
   /// HELLO, then AUTH when we have a secret; one ERROR and a close for anything else.
@@ -256,8 +251,8 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     if (kind == FrameKind::kBinary) {
       step = handshake_.OnBadFrame("a binary chunk frame");
     } else {
-      Json message = Json::parse(body_, nullptr, false);
-      step = message.is_discarded() ? handshake_.OnBadFrame("malformed JSON") : handshake_.OnMessage(message);
+      Result<Json> message = ParseMessage(body_);
+      step = message.ok() ? handshake_.OnMessage(*message) : handshake_.OnBadFrame("malformed JSON");
     }
     SendNow(step.reply);
     if (step.close) close_after_write_ = true;

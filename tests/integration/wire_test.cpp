@@ -47,6 +47,16 @@ TEST_CASE("malformed JSON, unknown types and bad fields are answered, not fatal"
     CHECK(ReadError(*client)["message"] == "a message must be a JSON object");
 
     CHECK(MustCall(*client, {{"type", "PING"}})["type"] == "PONG");  // same connection still served
+
+    // Found by fuzzing: a number out of range and a frame nested 120,000 deep
+    // used to kill the node. Now each is one BAD_REQUEST, and the node serves on.
+    REQUIRE(client->SendRaw(net::EncodeFrame(net::FrameKind::kJson, R"({"type":"PING","id":2,"x":1e999})")).ok());
+    CHECK(ReadError(*client)["code"] == "BAD_REQUEST");
+    std::string deep = R"({"type":"SET_MEM","id":3,"key":"k","value":)" + std::string(120000, '[') +
+                       std::string(120000, ']') + "}";
+    REQUIRE(client->SendRaw(net::EncodeFrame(net::FrameKind::kJson, deep)).ok());
+    CHECK(ReadError(*client)["message"] == "malformed JSON: nested deeper than 128 levels");
+    CHECK(MustCall(*client, {{"type", "PING"}})["type"] == "PONG");
   }
   auto peer = Connect(PortOf(*cluster, "peer-1"));
   auto missing = peer->Call({{"type", "SET_MEM"}, {"key", "k"}});

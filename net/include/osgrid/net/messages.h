@@ -45,6 +45,15 @@ const std::vector<MessageSpec>& Catalogue();
 /// The spec of a request type, or nullptr.
 const MessageSpec* FindSpec(std::string_view type);
 
+/// Deepest nesting of arrays and objects a message may have.
+inline constexpr int kMaxJsonDepth = 128;
+
+/// A JSON frame's payload -> a JSON value. Never throws. Errors: BAD_REQUEST
+/// "malformed JSON: ..." for anything the parser refuses (including numbers
+/// out of range, such as 1e999) and for nesting deeper than kMaxJsonDepth,
+/// checked before parsing so a hostile frame cannot exhaust the stack.
+Result<Json> ParseMessage(std::string_view payload);
+
 /// Checks a decoded request: an object with a string "type" that is in the
 /// catalogue, an integer "id", and every required field present with the
 /// right JSON type (optional fields, when present, too).
