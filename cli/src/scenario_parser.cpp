@@ -15,6 +15,7 @@ namespace osgrid::cli {
 namespace {
 
 constexpr double kMaxSeconds = 3600;
+constexpr std::uintmax_t kMaxProgramBytes = 8u << 20;  // a `file:` program, bytes (a task travels in one frame)
 
 std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
@@ -287,6 +288,17 @@ std::optional<std::string> StepParser::Program(const YAML::Node& map, std::strin
   auto path = reader_.AsString(*file, std::string(what) + ": file");
   if (!path) return std::nullopt;
   std::filesystem::path full = std::filesystem::path(*path).is_absolute() ? *path : base_dir_ + "/" + *path;
+  std::error_code ec;
+  if (std::filesystem::exists(full, ec) && !std::filesystem::is_regular_file(full, ec)) {
+    // /dev/zero or a FIFO would never end; a folder is a typo.
+    reader_.Error(file->value, std::string(what) + ": " + Quoted(full.string()) + " is not a regular file");
+    return std::nullopt;
+  }
+  if (auto bytes = std::filesystem::file_size(full, ec); !ec && bytes > kMaxProgramBytes) {
+    reader_.Error(file->value, std::string(what) + ": " + Quoted(full.string()) + " is " + std::to_string(bytes) +
+                                   " bytes; a program file may have at most " + std::to_string(kMaxProgramBytes));
+    return std::nullopt;
+  }
   std::ifstream in(full, std::ios::binary);
   if (!in) {
     reader_.Error(file->value, std::string(what) + ": cannot read " + Quoted(full.string()) + ": " +

@@ -50,7 +50,8 @@ class StepParser {
   /// A value that names a peer, or "tracker" when `allow_tracker`.
   std::optional<std::string> PeerValue(const YamlEntry& entry, std::string_view what, bool allow_tracker);
   /// Python source from `program:` (inline) or `file:` (read now, relative to
-  /// the scenario's folder): exactly one of the two.
+  /// the scenario's folder): exactly one of the two. A `file:` must be a
+  /// regular file of at most 8 MiB (not a device, FIFO or folder).
   std::optional<std::string> Program(const YAML::Node& map, std::string_view what);
   /// map[key] as a JSON array of arguments; [] when absent.
   std::optional<Json> ArgList(const YAML::Node& map, std::string_view key, std::string_view what);

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <regex>
 #include <set>
 
 namespace osgrid::cli {
@@ -30,10 +29,48 @@ std::optional<long long> IntegerText(const std::string& text) {
   return value;
 }
 
+/// True for the core schema's float syntax, [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?,
+/// matched by hand in one pass (std::regex recurses per character, so a long
+/// scalar would overflow the stack).
+bool IsFloatText(std::string_view text) {
+  std::size_t i = 0;
+  auto sign = [&] {
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  };
+  auto digits = [&] {
+    const std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    return i - start;
+  };
+  sign();
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  } else {
+    if (digits() == 0) return false;
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      digits();
+    }
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    sign();
+    if (digits() == 0) return false;
+  }
+  return i == text.size();
+}
+
+/// A float by the core schema; nullopt for other text and for a value
+/// beyond double's range (1e999, 1e-999), which JSON cannot hold: it stays text.
 std::optional<double> NumberText(const std::string& text) {
-  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (!std::regex_match(text, kFloat)) return std::nullopt;
-  return std::stod(text);
+  if (!IsFloatText(text)) return std::nullopt;
+  std::string_view digits = text;
+  if (digits.front() == '+') digits.remove_prefix(1);  // from_chars takes '-' only
+  double value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
 }
 
 // Levenshtein distance, for "did you mean" hints on short keys.
@@ -171,12 +208,28 @@ std::optional<bool> YamlReader::AsBool(const YamlEntry& entry, std::string_view 
 }
 
 std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fallback) {
+  std::size_t items = 0;
+  return ToJson(node, fallback, 0, items);
+}
+
+std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fallback, int depth,
+                                       std::size_t& items) {
+  if (++items > kMaxJsonItems) {
+    Error(node, "this value has more than " + std::to_string(kMaxJsonItems) +
+                    " items (counting every use of an alias such as *a); write a smaller one", fallback);
+    return std::nullopt;
+  }
   if (node.IsNull() || !node.IsDefined()) return Json(nullptr);
   if (node.IsScalar()) return ScalarToJson(node);
+  if (depth >= kMaxJsonDepth) {
+    Error(node, "this value nests lists and mappings more than " + std::to_string(kMaxJsonDepth) + " deep",
+          fallback);
+    return std::nullopt;
+  }
   if (node.IsSequence()) {
     Json array = Json::array();
     for (const YAML::Node& item : node) {
-      auto converted = AsJson(item, Where(node));
+      auto converted = ToJson(item, Where(node), depth + 1, items);
       if (!converted) return std::nullopt;
       array.push_back(std::move(*converted));
     }
@@ -192,7 +245,7 @@ std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fa
       Error(entry.first, "duplicate key " + Quoted(entry.first.Scalar()), fallback);
       return std::nullopt;
     }
-    auto converted = AsJson(entry.second, Where(entry.first));
+    auto converted = ToJson(entry.second, Where(entry.first), depth + 1, items);
     if (!converted) return std::nullopt;
     object[entry.first.Scalar()] = std::move(*converted);
   }

@@ -5,9 +5,11 @@
 // Scalars are typed by the YAML 1.2 core schema (what JSON users expect):
 // plain `42` is an integer, `2.5` a number, `true`/`false` booleans, `~` or
 // `null` null; anything quoted ("42") or written as a block (|) is a string;
-// and `yes`/`no`/`on`/`off` are just text, not booleans.
+// and `yes`/`no`/`on`/`off` are just text, not booleans. A number beyond a
+// double's range (`1e999`) is text too: JSON has no infinity.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,14 +71,23 @@ class YamlReader {
   std::optional<double> AsNumber(const YamlEntry& entry, std::string_view what);
   std::optional<long long> AsInteger(const YamlEntry& entry, std::string_view what);
   std::optional<bool> AsBool(const YamlEntry& entry, std::string_view what);
-  /// Converts any value to JSON; non-text mapping keys and duplicates are problems.
+  /// Converts any value to JSON; non-text mapping keys and duplicates are problems,
+  /// and so is a value of more than kMaxJsonItems items (counted after aliases
+  /// are expanded: ten aliases of ten aliases of ... would be a "billion
+  /// laughs") or nested deeper than kMaxJsonDepth.
   std::optional<Json> AsJson(const YAML::Node& node, SourceLocation fallback);
+
+  static constexpr std::size_t kMaxJsonItems = 100000;  // scalars, lists and mappings in one value
+  static constexpr int kMaxJsonDepth = 128;             // lists and mappings inside one another
 
  private:
   struct Problem {
     SourceLocation where;
     std::string message;
   };
+  /// AsJson's walk: `depth` levels in, `items` counted so far across the value.
+  std::optional<Json> ToJson(const YAML::Node& node, SourceLocation fallback, int depth, std::size_t& items);
+
   std::string file_;
   std::vector<Problem> problems_;
 };
