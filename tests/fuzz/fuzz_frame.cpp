@@ -11,7 +11,7 @@
 //   handshake    -> ServerHandshake::OnBadFrame (binary, malformed JSON) or
 //                   OnMessage (HELLO, then AUTH with a secret); close on ERROR
 //   binary frame -> a chunk of the upload in progress, or BAD_REQUEST
-//   JSON frame   -> parse (fuzz::ParseMessage), ValidateRequest, "HELLO/AUTH
+//   JSON frame   -> parse (net::ParseMessage), ValidateRequest, "HELLO/AUTH
 //                   again", PING, and for PUT_FILE an upload of `size` bytes
 //                   of binary frames, as the peer's handler starts one
 //

@@ -1,7 +1,7 @@
 // fuzz_message: one JSON frame payload through the message layer and the
 // field reads of the handlers that serve it.
 //
-//   payload -> fuzz::ParseMessage (the server's parse, see fuzz_support.h)
+//   payload -> net::ParseMessage (the server's parse, see fuzz_support.h)
 //           -> net::ValidateRequest (the catalogue)
 //           -> the handler's reads of its fields, into the real pure parts:
 //                REGISTER / HEARTBEAT / UNREGISTER / PICK_PEER -> tracker::Registry
@@ -158,7 +158,7 @@ void OnInvalid(const Json& message, const Status& status) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace osgrid;
-  auto message = fuzz::ParseMessage(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto message = net::ParseMessage(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!message.ok()) {
     fuzz::CheckReplyFrame(net::MakeError(nullptr, message.status()), message.status());
     return 0;

@@ -27,52 +27,9 @@ namespace osgrid::fuzz {
     }                                                                                   \
   } while (0)
 
-/// Deepest array/object nesting a message may have. Deeper JSON is refused
-/// before it is parsed: nlohmann's copy, dump and compare recurse once per
-/// level, so a 400 KB frame of '[' overflows a node's stack when a handler
-/// copies the value (tests/fuzz/crashes/fuzz_message/deep-nesting-set-mem).
-inline constexpr int kMaxJsonDepth = 128;
-
-/// The nesting depth of JSON text, counting '[' and '{' outside strings. O(n);
-/// stops counting once past `limit` (returns limit + 1).
-inline int JsonDepth(std::string_view text, int limit = kMaxJsonDepth) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > deepest && (deepest = depth) > limit) return limit + 1;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-/// A JSON frame's payload -> a message, as Session::OnFrame (net/src/server.cpp)
-/// must do it: BAD_REQUEST "malformed JSON: ..." for anything nlohmann refuses.
-///
-/// Two differences from server.cpp as shipped, both crashes found here and
-/// reported (tests/fuzz/crashes/): the server catches only Json::parse_error,
-/// but `1e999` throws Json::out_of_range (406), which escapes the io thread and
-/// terminates the node; and it has no depth limit (see kMaxJsonDepth). This
-/// function is the proposed net::ParseMessage; once net/ has it, call that.
-inline Result<Json> ParseMessage(std::string_view payload) {
-  if (JsonDepth(payload) > kMaxJsonDepth) {
-    return Status::BadRequest("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
-                              " levels");
-  }
-  try {
-    return Json::parse(payload);
-  } catch (const Json::exception& error) {
-    return Status::BadRequest(std::string("malformed JSON: ") + error.what());
-  }
-}
+// The server's parse of a JSON frame: net::ParseMessage (never throws; depth
+// limit net::kMaxJsonDepth). Both crashes fuzzing found there are fixed.
+using net::ParseMessage;
 
 /// How the server serialises what it sends (DumpJson in server.cpp): invalid
 /// UTF-8 is replaced, never thrown on.
