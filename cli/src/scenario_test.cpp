@@ -209,6 +209,25 @@ TEST_CASE("every problem of a file is reported at once, in file order", "[scenar
   CHECK(scenario.status().message() == all.substr(0, all.find('\n')));
 }
 
+TEST_CASE("a file full of mistakes gets one screenful of problems", "[scenario]") {
+  // A step repeated through an alias is reported once, at the anchor.
+  auto aliased = Parse(kHead + "  - &bad {jump: 1}\n  - *bad\n  - *bad\n");
+  REQUIRE_FALSE(aliased.ok());
+  const std::string& once = aliased.status().detail();
+  CHECK(once.rfind("t.yaml:4:11: unknown step type 'jump'", 0) == 0);
+  CHECK(std::count(once.begin(), once.end(), '\n') == 1);
+
+  std::string many = kHead;
+  for (int i = 0; i < 80; ++i) many += "  - jump: " + std::to_string(i) + "\n";
+  auto scenario = Parse(many);
+  REQUIRE_FALSE(scenario.ok());
+  const std::string& all = scenario.status().detail();
+  CHECK(std::count(all.begin(), all.end(), '\n') == 51);
+  CHECK(Contains(all, "t.yaml:53:5: unknown step type 'jump'"));  // the 50th
+  CHECK_FALSE(Contains(all, "t.yaml:54:5:"));
+  CHECK(Contains(all, "\nt.yaml: 30 more problems not shown; fix the ones above first\n"));
+}
+
 TEST_CASE("duplicate keys are refused", "[scenario]") {
   CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, on: peer-2, program: p}\n"),
                  "t.yaml:4:23: duplicate key 'on' in cpu step"));
@@ -220,4 +239,67 @@ TEST_CASE("a missing scenario file is an IO error", "[scenario]") {
   REQUIRE_FALSE(scenario.ok());
   CHECK(scenario.status().code() == Code::kIo);
   CHECK(Contains(scenario.status().message(), "/nonexistent/x.yaml"));
+}
+
+TEST_CASE("a number too large for a double stays text", "[scenario]") {
+  auto scenario = Parse(kHead + "  - mem_set: {on: peer-1, key: a, value: 1e999}\n");
+  INFO(scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(std::get<MemSetStep>(scenario->steps[0].action).value == Json("1e999"));
+}
+
+TEST_CASE("alias bombs and deep nesting are refused before they are expanded", "[scenario]") {
+  // Each level is ten aliases of the one before: 5 * 10^5 items once expanded.
+  std::string items = FirstError("name: laughs\nsteps:\n"
+                                 "  - mem_set: {on: peer-1, key: a, value: &l0 [lol, lol, lol, lol, lol]}\n"
+                                 "  - mem_set: {on: peer-1, key: b, value: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]}\n"
+                                 "  - mem_set: {on: peer-1, key: c, value: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]}\n"
+                                 "  - mem_set: {on: peer-1, key: d, value: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]}\n"
+                                 "  - mem_set: {on: peer-1, key: e, value: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]}\n"
+                                 "  - mem_set: {on: peer-1, key: f, value: [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]}\n");
+  CHECK(Contains(items, "t.yaml:8:"));  // the value, not the anchor it repeats
+  CHECK(Contains(items, "this value takes the file's values past 100000 items (every use of an alias"));
+
+  // No one value is too large, but the file's values add up: the budget is the file's.
+  std::string shared = "name: shared\nsteps:\n  - mem_set: {on: peer-1, key: k0, value: &big [";
+  for (int i = 0; i < 30000; ++i) shared += i ? ",0" : "0";
+  shared += "]}\n";
+  for (int i = 1; i <= 4; ++i) shared += "  - mem_set: {on: peer-1, key: k" + std::to_string(i) + ", value: *big}\n";
+  auto summed = Parse(shared);
+  REQUIRE_FALSE(summed.ok());
+  INFO(summed.status().detail());
+  CHECK(summed.status().message().rfind("t.yaml:6:", 0) == 0);  // the 4th use passes 100,000
+  CHECK(Contains(summed.status().detail(), "past 100000 items"));
+  CHECK(std::count(summed.status().detail().begin(), summed.status().detail().end(), '\n') == 1);
+
+  // Few items, but each alias repeats 64 KiB of text: 2 MiB once expanded.
+  std::string text = "name: text\nsteps:\n  - mem_set: {on: peer-1, key: a, value: &big '" + std::string(65536, 'x') +
+                     "'}\n  - mem_set: {on: peer-1, key: b, value: [";
+  for (int i = 0; i < 32; ++i) text += (i ? ", " : "") + std::string("*big");
+  text += "]}\n";
+  std::string bytes = FirstError(text);
+  CHECK(Contains(bytes, "t.yaml:4:"));
+  CHECK(Contains(bytes, "past 1048576 bytes of text"));
+
+  std::string deep = kHead + "  - mem_set: {on: peer-1, key: a, value: " + std::string(200, '[') +
+                     std::string(200, ']') + "}\n";
+  CHECK(Contains(FirstError(deep), "nests lists and mappings more than 128 deep"));
+}
+
+TEST_CASE("a program file must be a regular file of at most 8 MiB", "[scenario]") {
+  auto dir = std::filesystem::temp_directory_path() / "osgrid-scenario-limits";
+  std::filesystem::create_directories(dir / "folder.py");
+  std::ofstream(dir / "huge.py").close();
+  std::filesystem::resize_file(dir / "huge.py", 9u << 20);  // sparse: no 9 MiB written
+  std::string base = dir.string();
+  auto folder = ParseScenario(kHead + "  - cpu: {on: peer-1, file: folder.py}\n", "t.yaml", base);
+  REQUIRE_FALSE(folder.ok());
+  CHECK(Contains(folder.status().message(), "folder.py' is not a regular file"));
+  auto huge = ParseScenario(kHead + "  - cpu: {on: peer-1, file: huge.py}\n", "t.yaml", base);
+  REQUIRE_FALSE(huge.ok());
+  CHECK(Contains(huge.status().message(), "huge.py' is 9437184 bytes; a program file may have at most 8388608"));
+  auto device = ParseScenario(kHead + "  - cpu: {on: peer-1, file: /dev/zero}\n", "t.yaml", base);
+  REQUIRE_FALSE(device.ok());
+  CHECK(Contains(device.status().message(), "'/dev/zero' is not a regular file"));
+  std::filesystem::remove_all(dir);
 }

@@ -100,11 +100,29 @@ std::string JoinNames(const std::vector<std::string_view>& names) {
   return joined;
 }
 
+// Counts `text` against the budget; false once the value has too much.
+bool SpendText(const std::string& text, std::size_t limit, std::size_t& spent, std::string& overflow) {
+  spent += text.size();
+  if (spent <= limit) return true;
+  overflow = "this value takes the file's values past " + std::to_string(limit) +
+             " bytes of text (every use of an alias such as *a counts); write smaller ones";
+  return false;
+}
+
 }  // namespace
 
 // ---- Problems ---------------------------------------------------------------
 
 void YamlReader::Error(SourceLocation where, const std::string& message) {
+  for (const Problem& problem : problems_) {
+    if (problem.where.line == where.line && problem.where.column == where.column && problem.message == message) {
+      return;
+    }
+  }
+  if (problems_.size() >= kMaxProblems) {
+    ++not_shown_;
+    return;
+  }
   problems_.push_back({where, message});
 }
 
@@ -122,6 +140,10 @@ std::vector<std::string> YamlReader::Errors() const {
   for (const Problem& problem : sorted) {
     lines.push_back(file_ + ":" + std::to_string(problem.where.line) + ":" +
                     std::to_string(problem.where.column) + ": " + problem.message);
+  }
+  if (not_shown_ > 0) {
+    lines.push_back(file_ + ": " + std::to_string(not_shown_) + " more problem" + (not_shown_ == 1 ? "" : "s") +
+                    " not shown; fix the ones above first");
   }
   return lines;
 }
@@ -208,19 +230,31 @@ std::optional<bool> YamlReader::AsBool(const YamlEntry& entry, std::string_view 
 }
 
 std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fallback) {
-  std::size_t items = 0;
-  return ToJson(node, fallback, 0, items);
+  if (!json_used_.overflow.empty()) return std::nullopt;  // reported once, where it ran out
+  std::optional<Json> json = ToJson(node, fallback, 0, json_used_);
+  if (!json_used_.overflow.empty()) {
+    // At the key when there is one: an alias's own position is its anchor's.
+    if (fallback.line > 0) {
+      Error(fallback, json_used_.overflow);
+    } else {
+      Error(node, json_used_.overflow);
+    }
+  }
+  return json;
 }
 
 std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fallback, int depth,
-                                       std::size_t& items) {
-  if (++items > kMaxJsonItems) {
-    Error(node, "this value has more than " + std::to_string(kMaxJsonItems) +
-                    " items (counting every use of an alias such as *a); write a smaller one", fallback);
+                                       JsonBudget& used) {
+  if (++used.items > kMaxJsonItems) {
+    used.overflow = "this value takes the file's values past " + std::to_string(kMaxJsonItems) +
+                    " items (every use of an alias such as *a counts); write smaller ones";
     return std::nullopt;
   }
   if (node.IsNull() || !node.IsDefined()) return Json(nullptr);
-  if (node.IsScalar()) return ScalarToJson(node);
+  if (node.IsScalar()) {
+    if (!SpendText(node.Scalar(), kMaxJsonTextBytes, used.text_bytes, used.overflow)) return std::nullopt;
+    return ScalarToJson(node);
+  }
   if (depth >= kMaxJsonDepth) {
     Error(node, "this value nests lists and mappings more than " + std::to_string(kMaxJsonDepth) + " deep",
           fallback);
@@ -229,7 +263,7 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
   if (node.IsSequence()) {
     Json array = Json::array();
     for (const YAML::Node& item : node) {
-      auto converted = ToJson(item, Where(node), depth + 1, items);
+      auto converted = ToJson(item, Where(node), depth + 1, used);
       if (!converted) return std::nullopt;
       array.push_back(std::move(*converted));
     }
@@ -245,7 +279,8 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
       Error(entry.first, "duplicate key " + Quoted(entry.first.Scalar()), fallback);
       return std::nullopt;
     }
-    auto converted = ToJson(entry.second, Where(entry.first), depth + 1, items);
+    if (!SpendText(entry.first.Scalar(), kMaxJsonTextBytes, used.text_bytes, used.overflow)) return std::nullopt;
+    auto converted = ToJson(entry.second, Where(entry.first), depth + 1, used);
     if (!converted) return std::nullopt;
     object[entry.first.Scalar()] = std::move(*converted);
   }
@@ -313,9 +348,13 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string_view
   std::string best;
   std::size_t best_distance = 3;
   for (std::string_view candidate : candidates) {
-    std::size_t distance = EditDistance(word, candidate);
     bool prefix = word.size() >= 3 && candidate.substr(0, word.size()) == word;
-    if (prefix) distance = std::min<std::size_t>(distance, 1);
+    // The distance is at least the difference in length: skip the quadratic
+    // computation for words that cannot be close (a 5 KB key, say).
+    std::size_t length_gap = word.size() > candidate.size() ? word.size() - candidate.size()
+                                                            : candidate.size() - word.size();
+    if (!prefix && length_gap >= best_distance) continue;
+    std::size_t distance = prefix ? 1 : EditDistance(word, candidate);
     if (distance < best_distance) {
       best_distance = distance;
       best = std::string(candidate);

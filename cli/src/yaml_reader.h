@@ -32,14 +32,19 @@ class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
-  /// Records a problem at `where`.
+  /// Records a problem at `where`. The same message at the same place (a step
+  /// repeated through an alias) is recorded once, and past kMaxProblems the
+  /// rest are only counted, as a compiler stops after its first screenful.
   void Error(SourceLocation where, const std::string& message);
   /// Records a problem at a node (or, for a node without a position, at `fallback`).
   void Error(const YAML::Node& at, const std::string& message, SourceLocation fallback = {});
 
-  /// Every problem so far, as "file:line:column: message", in file order.
+  /// Every problem recorded, as "file:line:column: message", in file order;
+  /// then, if some were only counted, "file: N more problems not shown".
   std::vector<std::string> Errors() const;
   bool ok() const { return problems_.empty(); }
+
+  static constexpr std::size_t kMaxProblems = 50;
 
   /// 1-based position of a node; {0,0} when yaml-cpp has none (e.g. an empty value).
   static SourceLocation Where(const YAML::Node& node);
@@ -72,24 +77,37 @@ class YamlReader {
   std::optional<long long> AsInteger(const YamlEntry& entry, std::string_view what);
   std::optional<bool> AsBool(const YamlEntry& entry, std::string_view what);
   /// Converts any value to JSON; non-text mapping keys and duplicates are problems,
-  /// and so is a value of more than kMaxJsonItems items (counted after aliases
-  /// are expanded: ten aliases of ten aliases of ... would be a "billion
-  /// laughs") or nested deeper than kMaxJsonDepth.
+  /// and so is a value nested deeper than kMaxJsonDepth, or one that takes the
+  /// file's values past kMaxJsonItems items or kMaxJsonTextBytes of text (both
+  /// counted after aliases are expanded: ten aliases of ten aliases of ...
+  /// would be a "billion laughs"). The budget is the file's, not each value's,
+  /// so that many steps repeating one alias cannot multiply it.
   std::optional<Json> AsJson(const YAML::Node& node, SourceLocation fallback);
 
-  static constexpr std::size_t kMaxJsonItems = 100000;  // scalars, lists and mappings in one value
-  static constexpr int kMaxJsonDepth = 128;             // lists and mappings inside one another
+  static constexpr std::size_t kMaxJsonItems = 100000;         // scalars, lists and mappings, whole file
+  static constexpr std::size_t kMaxJsonTextBytes = 1u << 20;  // text in scalars and keys, bytes, whole file
+  static constexpr int kMaxJsonDepth = 128;                    // lists and mappings inside one another
 
  private:
   struct Problem {
     SourceLocation where;
     std::string message;
   };
-  /// AsJson's walk: `depth` levels in, `items` counted so far across the value.
-  std::optional<Json> ToJson(const YAML::Node& node, SourceLocation fallback, int depth, std::size_t& items);
+  /// What the file's AsJson values have used so far, aliases expanded.
+  /// `overflow` says which limit ran out; AsJson reports it once, at the value
+  /// that ran it out, not deep in an anchor that the value happens to repeat.
+  struct JsonBudget {
+    std::size_t items = 0;
+    std::size_t text_bytes = 0;
+    std::string overflow;
+  };
+  /// AsJson's walk: `depth` levels in, `used` counted so far across the value.
+  std::optional<Json> ToJson(const YAML::Node& node, SourceLocation fallback, int depth, JsonBudget& used);
 
   std::string file_;
   std::vector<Problem> problems_;
+  std::size_t not_shown_ = 0;  // problems past kMaxProblems
+  JsonBudget json_used_;
 };
 
 /// The JSON value of a scalar by the core schema (see the file comment).
