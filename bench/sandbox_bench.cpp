@@ -5,8 +5,10 @@
 // measuring each round trip at the client: request out -> CPU_RESULT in. A
 // pause between tasks (--pause-ms, default 20) measures the latency a task sees
 // on an idle peer, whose warm pool has refilled; --pause-ms 0 measures tasks
-// back to back, where the pool's refill rate shows. Prints min, median and p90
-// per mode, and the difference of the medians.
+// back to back, where the pool's refill rate shows. A PING after the same
+// pause alternates with the tasks, as the floor: what the machine adds after
+// an idle pause without any task. Prints min, median and p90 per mode, the
+// PING median, and the difference of the medians.
 //
 //   osgrid-sandbox-bench [--runs 200] [--pause-ms 20] [--modes strict,off]
 #include <fcntl.h>
@@ -54,6 +56,7 @@ pid_t StartPeer(const std::string& mode, int port, const std::string& storage) {
                         nullptr};
   posix_spawn_file_actions_t actions;  // its log (a warning per task when off) is not ours
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
   int error = posix_spawn(&pid, binary.c_str(), &actions, nullptr, const_cast<char* const*>(argv), environ);
@@ -72,27 +75,37 @@ std::unique_ptr<osgrid::net::Client> ConnectWhenUp(int port) {
   return nullptr;
 }
 
-/// Round trips of `runs` trivial tasks in `mode`, ms; empty on failure.
-std::vector<double> Measure(const std::string& mode, int runs, int pause_ms, int port) {
+/// Round trips after the same pause, ms: `tasks` of the trivial task and
+/// `pings` of a PING, which shows what the machine itself adds after an idle
+/// pause (waking a vCPU and the peer's thread) before any task is involved.
+struct Samples {
+  std::vector<double> tasks;
+  std::vector<double> pings;
+};
+
+/// `runs` tasks and `runs` PINGs in `mode`, alternating; empty on failure.
+Samples Measure(const std::string& mode, int runs, int pause_ms, int port) {
   std::string storage = std::filesystem::temp_directory_path() / ("osgrid-sandbox-bench-" + mode);
   pid_t peer = StartPeer(mode, port, storage);
-  std::vector<double> samples;
+  Samples samples;
   auto client = peer > 0 ? ConnectWhenUp(port) : nullptr;
   if (client) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the warm pool fills
     Json task = osgrid::net::TaskFields("def main(x):\n    return x * x\n", "main", {7});
     task["type"] = "CPU_TASK";
-    for (int i = 0; i < runs; ++i) {
+    const Json ping = {{"type", "PING"}};
+    for (int i = 0; i < 2 * runs; ++i) {
+      bool is_task = i % 2 == 0;
       auto start = Clock::now();
-      auto reply = client->Call(task);
+      auto reply = client->Call(is_task ? task : ping);
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-      if (!reply.ok() || (*reply)["result"] != 49) {
-        std::fprintf(stderr, "osgrid-sandbox-bench: %s: task failed: %s\n", mode.c_str(),
+      if (!reply.ok() || (is_task && (*reply)["result"] != 49)) {
+        std::fprintf(stderr, "osgrid-sandbox-bench: %s: %s failed: %s\n", mode.c_str(), is_task ? "task" : "PING",
                      reply.ok() ? reply->dump().c_str() : reply.status().ToString().c_str());
-        samples.clear();
+        samples = {};
         break;
       }
-      samples.push_back(ms);
+      (is_task ? samples.tasks : samples.pings).push_back(ms);
       if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
     }
   } else {
@@ -127,12 +140,13 @@ int main(int argc, char** argv) {
               runs, pause_ms);
   std::vector<std::pair<std::string, Figures>> results;
   for (const std::string& mode : modes) {
-    std::vector<double> samples = Measure(mode, runs, pause_ms, port);
-    if (samples.empty()) return 1;
-    Figures figures = Summarise(samples);
+    Samples samples = Measure(mode, runs, pause_ms, port);
+    if (samples.tasks.empty()) return 1;
+    Figures figures = Summarise(samples.tasks);
+    Figures ping = Summarise(samples.pings);
     results.emplace_back(mode, figures);
-    std::printf("  --sandbox %-6s  median %6.2f ms   min %6.2f ms   p90 %6.2f ms\n", mode.c_str(),
-                figures.median_ms, figures.min_ms, figures.p90_ms);
+    std::printf("  --sandbox %-6s  median %6.2f ms   min %6.2f ms   p90 %6.2f ms   (PING after the same pause: median %.2f ms)\n",
+                mode.c_str(), figures.median_ms, figures.min_ms, figures.p90_ms, ping.median_ms);
   }
   if (results.size() == 2) {
     std::printf("  difference of the medians (%s - %s): %+.2f ms\n", results[0].first.c_str(),

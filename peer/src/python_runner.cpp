@@ -197,20 +197,11 @@ std::optional<std::string> RunPythonTask(const TaskInput& task) {
 }
 
 void WarmUpPython() {
-  // Touches what every task touches: compile, exec, a call, json both ways,
-  // an exception with its traceback.
-  static const TaskInput kSample{
-      "import math\n"
-      "def main(n, table):\n"
-      "    rows = [{'n': i, 'root': math.sqrt(i), 'name': str(i)} for i in range(n)]\n"
-      "    try:\n"
-      "        1 / 0\n"
-      "    except ZeroDivisionError as error:\n"
-      "        rows.append(repr(error))\n"
-      "    return [rows, table]\n",
-      "main", R"([50, {"a": [1, 2.5, "x", null, true]}])"};
-  RunPythonTask(kSample);
-  RunPythonTask(TaskInput{"def main():\n    raise ValueError('warm-up')\n", "main", "[]"});
+  // The task's stdin as the peer writes it, so that reading it is warm too.
+  std::optional<TaskInput> sample = ParseTaskInput(
+      R"({"args":[7,{"a":[1,2.5,"x",null,true]}],"function":"main",)"
+      R"("program":"def main(x, table):\n    return [x * x, table]\n"})");
+  if (sample) RunPythonTask(*sample);
 }
 
 }  // namespace osgrid::peer

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -68,6 +69,13 @@ std::string KillAndReap(pid_t pid) {
 UniqueFd OpenPidfd(pid_t pid) {
   long fd = syscall(SYS_pidfd_open, pid, 0);
   return UniqueFd(fd < 0 ? -1 : static_cast<int>(fd));
+}
+
+/// Sets the scheduling policy of process `pid`: SCHED_IDLE or SCHED_OTHER
+/// (nice unchanged). Returns 0 or the errno.
+int SetIdle(pid_t pid, bool idle) {
+  sched_param none{};
+  return sched_setscheduler(pid, idle ? SCHED_IDLE : SCHED_OTHER, &none) == 0 ? 0 : errno;
 }
 
 }  // namespace
@@ -190,6 +198,9 @@ Status WarmPool::StartZygote() {
     return Status::Internal("cannot watch the zygote's socket: " + assign_error.message());
   }
   WatchZygote();
+  // Only root can raise a process out of SCHED_IDLE again (Handoff must).
+  idle_warmup_ = geteuid() == 0 && SetIdle(pid, true) == 0;
+  boosted_ = false;
   return Status::Ok();
 }
 
@@ -339,7 +350,18 @@ void WarmPool::Acquire(Ready ready) {
     }
   }
   Serve();
+  if (!waiters_.empty()) SetBoost(true);  // no child was warm: this caller waits
   Refill();
+}
+
+void WarmPool::SetBoost(bool boost) {
+  if (!idle_warmup_ || !zygote_ || boost == boosted_) return;
+  boosted_ = boost;
+  if (int error = SetIdle(zygote_->pid, !boost); error != 0) {
+    spdlog::warn("cannot set the zygote's priority: {}", ErrnoText(error));
+  }
+  if (!boost) return;  // children already boosted finish their warm-up as they are
+  for (const auto& child : starting_) SetIdle(child->pid, false);
 }
 
 // Callbacks are posted, never called from here: a callback may call Acquire.
@@ -352,6 +374,7 @@ void WarmPool::Serve() {
     handed.pid = child->pid;
     handed.pidfd = std::move(child->pidfd);
     handed.socket = UniqueFd(child->socket.release());
+    handed.idle_priority = idle_warmup_;
     Ready ready = std::move(waiters_.front());
     waiters_.pop_front();
     asio::post(io_, [ready = std::move(ready), handed = std::make_shared<WarmChild>(std::move(handed))]() {
@@ -365,6 +388,7 @@ void WarmPool::Serve() {
     Status failed = Status::Internal("cannot prepare a sandboxed task process: " + last_failure_);
     asio::post(io_, [ready = std::move(ready), failed]() { ready(failed); });
   }
+  if (waiters_.empty()) SetBoost(false);  // nobody waits: back to idle time only
 }
 
 void WarmPool::Refill() {
@@ -381,6 +405,13 @@ void WarmPool::Refill() {
 
 Status WarmPool::Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits,
                          const std::string& task_id) {
+  // Warmed up on idle time; its task runs as any other process. (A child the
+  // zygote made while boosted is SCHED_OTHER already: then this is a no-op.)
+  if (child.idle_priority) {
+    if (int error = SetIdle(child.pid, false); error != 0) {
+      return Status::Internal("cannot raise the task process out of SCHED_IDLE: " + ErrnoText(error));
+    }
+  }
   zygote::Handoff handoff;
   handoff.limits = limits;
   std::size_t length = std::min(task_id.size(), sizeof handoff.task_id - 1);

@@ -28,11 +28,24 @@ struct WarmChild {
   UniqueFd pidfd;     // readable once the process has exited
   UniqueFd socket;    // the peer's end of its socket; keep it open while the
                       // task runs (the child checks it for a dead peer)
+  bool idle_priority = false;  // may still be SCHED_IDLE: Handoff raises it
 };
 
 /// Keeps `warm_target` warm children ready. Not thread-safe: every call on the
 /// io_context's thread, which must also be the thread that constructs it (the
 /// zygote dies with that thread: PR_SET_PDEATHSIG).
+///
+/// Making a warm child costs tens of milliseconds of CPU on these VMs (fork,
+/// then copy-on-write faults), and a refill starts as a task arrives, so it
+/// would compete with that very task. On a root peer the zygote therefore
+/// runs, and makes its children, under SCHED_IDLE (Silberschatz 10e 5.7.1,
+/// "Linux scheduling"; sched(7)): the work uses only a CPU nothing else wants.
+/// Handoff puts each child back to SCHED_OTHER before its task runs. A caller
+/// that has to wait for a child would otherwise wait behind every runnable
+/// process, so while anyone waits, the zygote and the children it is making
+/// run at normal priority: priority inheritance, as in the textbook cure for
+/// priority inversion (Silberschatz 10e 6.8.2). Unprivileged peers cannot raise a
+/// process out of SCHED_IDLE, so there everything runs at normal priority.
 class WarmPool {
  public:
   struct Options {
@@ -93,6 +106,9 @@ class WarmPool {
   void DropChild(const std::shared_ptr<Child>& child, const std::string& why);
   void Refill();
   void Serve();
+  /// Zygote and starting children to SCHED_OTHER (`boost`) or the zygote back
+  /// to SCHED_IDLE; a no-op unless idle_warmup_.
+  void SetBoost(bool boost);
 
   boost::asio::io_context& io_;
   Options options_;
@@ -107,6 +123,8 @@ class WarmPool {
   std::deque<Ready> waiters_;                    // Acquire calls waiting for a child
   int failures_in_a_row_ = 0;
   std::string last_failure_;
+  bool idle_warmup_ = false;  // the zygote runs SCHED_IDLE (root peers)
+  bool boosted_ = false;      // ... but now SCHED_OTHER: someone waits
 };
 
 }  // namespace osgrid::peer
