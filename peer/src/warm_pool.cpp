@@ -83,6 +83,7 @@ int SetIdle(pid_t pid, bool idle) {
 struct WarmPool::Zygote {
   explicit Zygote(asio::io_context& io) : control(io) {}
   pid_t pid = 0;
+  bool reaped = false;                     // waited for: `pid` may belong to someone else now
   asio::posix::stream_descriptor control;  // our end of its fd 3
 };
 
@@ -101,13 +102,13 @@ WarmPool::WarmPool(asio::io_context& io, Options options)
     : io_(io), options_(std::move(options)) {}
 
 WarmPool::~WarmPool() {
+  StopZygote();  // first: it may be making a child we do not know of yet
   for (auto* list : {&starting_, &warm_}) {
     for (auto& child : *list) {
       child->gone = true;
-      KillAndReap(child->pid);
+      KillChild(child->pid);
     }
   }
-  StopZygote();
 }
 
 // ---------------------------------------------------------------------------
@@ -204,11 +205,36 @@ Status WarmPool::StartZygote() {
   return Status::Ok();
 }
 
+// Children the zygote has made but not yet told us about would outlive it
+// (they are the peer's children, not the zygote's), so it is stopped in an
+// order that leaves none unknown: end of file on its requests lets it finish
+// the child it is making and exit; its ChildCreated messages are still in the
+// socket, and each child they name is killed.
 void WarmPool::StopZygote() {
   if (!zygote_) return;
+  int control = zygote_->control.native_handle();
+  if (!zygote_->reaped) {
+    if (idle_warmup_) SetIdle(zygote_->pid, false);  // finish now, not on idle time
+    shutdown(control, SHUT_WR);
+    UniqueFd pidfd = OpenPidfd(zygote_->pid);
+    pollfd exited{pidfd.get(), POLLIN, 0};
+    if (pidfd.get() >= 0) poll(&exited, 1, kStopTimeoutMs);
+    KillAndReap(zygote_->pid);  // exited by now, or stuck: either way, gone
+    zygote_->reaped = true;
+  }
+  for (;;) {
+    zygote::ChildCreated created;
+    int fds[kMaxPassedFds];
+    int fd_count = 0;
+    ssize_t size = ReceivePacket(control, &created, sizeof created, fds, &fd_count, MSG_DONTWAIT);
+    for (int i = 0; i < fd_count; ++i) close(fds[i]);
+    if (size <= 0) break;
+    if (size == static_cast<ssize_t>(sizeof created) && created.op == zygote::Op::kChildCreated && created.pid > 0) {
+      KillChild(created.pid);
+    }
+  }
   ErrorCode ignored;
-  zygote_->control.close(ignored);  // end of file: the zygote exits by itself
-  KillAndReap(zygote_->pid);
+  zygote_->control.close(ignored);
   zygote_.reset();
   requested_ = 0;
 }
@@ -234,6 +260,7 @@ void WarmPool::OnZygoteMessage() {
     if (size == -EAGAIN) break;
     if (size <= 0) {  // the zygote died: start another, or fail the waiters
       std::string how = KillAndReap(zygote_->pid);
+      zygote_->reaped = true;
       spdlog::error("the zygote {}; starting a new one", how);
       StopZygote();
       if (Status restarted = StartZygote(); !restarted.ok()) {
@@ -326,7 +353,7 @@ void WarmPool::DropChild(const std::shared_ptr<Child>& child, const std::string&
   warm_.erase(std::remove(warm_.begin(), warm_.end(), child), warm_.end());
   ErrorCode ignored;
   child->socket.close(ignored);
-  std::string how = child->pid > 0 ? " (" + KillAndReap(child->pid) + ")" : "";
+  std::string how = child->pid > 0 ? " (" + KillChild(child->pid) + ")" : "";
   if (was_starting) {
     failures_in_a_row_++;
     last_failure_ = why;
@@ -352,6 +379,13 @@ void WarmPool::Acquire(Ready ready) {
   Serve();
   if (!waiters_.empty()) SetBoost(true);  // no child was warm: this caller waits
   Refill();
+}
+
+// A SCHED_IDLE process dies only once it gets a CPU: raise it first, so that
+// waiting for it does not wait for the machine to go idle.
+std::string WarmPool::KillChild(pid_t pid) {
+  if (idle_warmup_) SetIdle(pid, false);
+  return KillAndReap(pid);
 }
 
 void WarmPool::SetBoost(bool boost) {

@@ -58,6 +58,9 @@ class WarmPool {
 
   /// How long Open() waits for the zygote's hello.
   static constexpr int kHelloTimeoutMs = 10000;
+  /// How long stopping the zygote waits for it to finish the child it is
+  /// making, before it is killed.
+  static constexpr int kStopTimeoutMs = 2000;
   /// After this many children in a row failed to get ready, waiting Acquire
   /// calls fail (INTERNAL, with the last reason) instead of waiting forever.
   static constexpr int kMaxFailuresInARow = 5;
@@ -109,6 +112,9 @@ class WarmPool {
   /// Zygote and starting children to SCHED_OTHER (`boost`) or the zygote back
   /// to SCHED_IDLE; a no-op unless idle_warmup_.
   void SetBoost(bool boost);
+  /// Kills our child `pid` (a task process not yet handed out) and reaps it;
+  /// returns how it ended.
+  std::string KillChild(pid_t pid);
 
   boost::asio::io_context& io_;
   Options options_;
