@@ -2,6 +2,7 @@
 #include "sim_step.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -93,11 +94,13 @@ const Json* Lookup(const Json& json, const std::string& path) {
   while (start <= path.size()) {
     const std::size_t dot = std::min(path.find('.', start), path.size());
     const std::string key = path.substr(start, dot - start);
+    std::size_t index = 0;
+    auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), index);
+    bool is_index = !key.empty() && error == std::errc() && end == key.data() + key.size();
     if (node->is_object() && node->contains(key)) {
       node = &(*node)[key];
-    } else if (node->is_array() && !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit) &&
-               std::stoul(key) < node->size()) {
-      node = &(*node)[std::stoul(key)];
+    } else if (node->is_array() && is_index && index < node->size()) {  // "jobs.0"; a huge index is absent
+      node = &(*node)[index];
     } else {
       return nullptr;
     }

@@ -161,11 +161,16 @@ Status ValidateRequest(const Json& msg) {
   }
   for (const FieldSpec& field : spec->fields) {
     auto value = msg.find(std::string(field.name));
-    if (value == msg.end() || value->is_null()) {
+    if (value == msg.end() || (field.required && value->is_null())) {
       if (!field.required) continue;
       return Status::BadRequest(std::string(spec->type) + ": missing field '" +
                                 std::string(field.name) + "' (" +
                                 std::string(FieldTypeName(field.type)) + ")");
+    }
+    if (value->is_null()) {  // handlers read optional fields with defaults; null is neither
+      return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) +
+                                "' must be " + std::string(FieldTypeName(field.type)) +
+                                ", got null (leave it out to get its default)");
     }
     if (!HasType(*value, field.type)) {
       return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) +

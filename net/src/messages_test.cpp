@@ -35,6 +35,10 @@ TEST_CASE("ValidateRequest names what is wrong", "[messages]") {
         "GET_MEM: field 'key' must be string, got number");
   CHECK(check({{"type", "CPU_TASK"}, {"id", 1}, {"program", "x"}, {"program_sha256", "0"}, {"function", "f"}, {"args", "[1]"}})
             .message() == "CPU_TASK: field 'args' must be array, got string");
+  // An optional field is left out or has its type: handlers read it with a default.
+  CHECK(check({{"type", "PICK_PEER"}, {"id", 1}, {"count", nullptr}}).message() ==
+        "PICK_PEER: field 'count' must be integer, got null (leave it out to get its default)");
+  CHECK(check({{"type", "PICK_PEER"}, {"id", 1}}).ok());
   CHECK(check({{"type", "GET_MEM"}, {"id", 1}, {"key", "a"}}).ok());
   CHECK(check({{"type", "SET_MEM"}, {"id", 2}, {"key", "a"}, {"value", {{"nested", true}}}}).ok());
 }
