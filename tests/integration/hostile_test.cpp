@@ -6,10 +6,21 @@
 // with the right answers. The sandbox itself is described in docs/security.md.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "osgrid/net/file_transfer.h"
@@ -84,6 +95,46 @@ constexpr const char* kHonestProgram =
     "        data = f.read()\n"
     "    return [sum(range(n)), len(data), hashlib.sha256(b'x').hexdigest()[:8]]\n";
 
+/// Runs every attack in one batch on the peer behind `client`, an honest task
+/// after each, and checks each attack's error and each honest answer.
+void RunAttacks(net::Client& client, const std::vector<Attack>& attacks) {
+  Json tasks = Json::array();
+  for (std::size_t i = 0; i < attacks.size(); ++i) {
+    Json attack = net::TaskFields(attacks[i].program, "main");
+    attack["timeout_ms"] = attacks[i].timeout_ms;
+    tasks.push_back(attack);
+    tasks.push_back(net::TaskFields(kHonestProgram, "main", {static_cast<int>(i) + 10}));
+  }
+  Json reply = MustCall(client, {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"confidential", true}});
+  REQUIRE(reply["results"].size() == tasks.size());
+
+  for (std::size_t i = 0; i < attacks.size(); ++i) {
+    const Json& attack = reply["results"][2 * i];
+    INFO("attack: " << attacks[i].name << "\nentry: " << attack.dump().substr(0, 600));
+    CHECK(attack["type"] == "ERROR");
+    CHECK(attack.value("code", "") == attacks[i].code);
+    CHECK(attack.value("message", "").find(attacks[i].message) != std::string::npos);
+
+    const Json& honest = reply["results"][2 * i + 1];
+    int n = static_cast<int>(i) + 10;
+    INFO("honest task " << i << ": " << honest.dump().substr(0, 300));
+    CHECK(honest.value("result", Json()) == Json::array({n * (n - 1) / 2, std::to_string(n).size() * 1000, "2d711642"}));
+  }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+std::uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 }  // namespace
 
 TEST_CASE("hostile tasks are contained while honest tasks on the same peer finish", "[integration][sandbox]") {
@@ -104,29 +155,7 @@ TEST_CASE("hostile tasks are contained while honest tasks on the same peer finis
   REQUIRE(std::filesystem::exists(storage_dir + "/files/secret.txt"));
 
   // One batch, run here: after every attack, an honest task.
-  std::vector<Attack> attacks = Attacks(peer_pid, storage_dir, cluster->tracker_port());
-  Json tasks = Json::array();
-  for (std::size_t i = 0; i < attacks.size(); ++i) {
-    Json attack = net::TaskFields(attacks[i].program, "main");
-    attack["timeout_ms"] = attacks[i].timeout_ms;
-    tasks.push_back(attack);
-    tasks.push_back(net::TaskFields(kHonestProgram, "main", {static_cast<int>(i) + 10}));
-  }
-  Json reply = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"confidential", true}});
-  REQUIRE(reply["results"].size() == tasks.size());
-
-  for (std::size_t i = 0; i < attacks.size(); ++i) {
-    const Json& attack = reply["results"][2 * i];
-    INFO("attack: " << attacks[i].name << "\nentry: " << attack.dump().substr(0, 600));
-    CHECK(attack["type"] == "ERROR");
-    CHECK(attack.value("code", "") == attacks[i].code);
-    CHECK(attack.value("message", "").find(attacks[i].message) != std::string::npos);
-
-    const Json& honest = reply["results"][2 * i + 1];
-    int n = static_cast<int>(i) + 10;
-    INFO("honest task " << i << ": " << honest.dump().substr(0, 300));
-    CHECK(honest.value("result", Json()) == Json::array({n * (n - 1) / 2, std::to_string(n).size() * 1000, "2d711642"}));
-  }
+  RunAttacks(*client, Attacks(peer_pid, storage_dir, cluster->tracker_port()));
 
   // The peer is alive, the same process, and its storage untouched.
   Json after = MustCall(*client, {{"type", "STATUS"}});
@@ -165,4 +194,85 @@ TEST_CASE("a task whose program does not match its hash is refused", "[integrati
 
   Json status = MustCall(*client, {{"type", "STATUS"}});
   CHECK(status["tasks_done"] == 1);  // only the honest task ran
+}
+
+// The same attacks against a peer that is not root, as on a student's laptop:
+// there the jail is built in a user namespace and tasks keep the peer's uid.
+// Needs root, to become `nobody` (setpriv), and a build folder `nobody` can
+// reach; without either it says why and checks nothing.
+TEST_CASE("an unprivileged peer contains the same attacks", "[integration][sandbox]") {
+  if (geteuid() != 0) {
+    WARN("skipped: run as root, so that the test can start a peer as nobody");
+    return;
+  }
+  std::string peer_binary = BinPath("osgrid-peer");
+  const std::vector<std::string> as_nobody = {"--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+  auto run_as_nobody = [&](std::vector<std::string> command) {
+    std::vector<std::string> args = as_nobody;
+    args.insert(args.end(), command.begin(), command.end());
+    return RunProgram("/usr/bin/setpriv", args);
+  };
+  if (!std::filesystem::exists("/usr/bin/setpriv") || run_as_nobody({"/usr/bin/test", "-x", peer_binary}).exit_code != 0) {
+    WARN("skipped: nobody cannot run " << peer_binary << " (setpriv missing, or a folder on the way is private)");
+    return;
+  }
+  TempDir temp;
+  std::string storage = temp.path + "/storage";
+  std::filesystem::create_directory(storage);
+  REQUIRE(chown(temp.path.c_str(), 65534, 65534) == 0);
+  REQUIRE(chown(storage.c_str(), 65534, 65534) == 0);
+
+  std::uint16_t port = FreePort();
+  std::string port_text = std::to_string(port);
+  std::string log_path = temp.path + "/peer.log";
+  std::vector<std::string> argv = {"/usr/bin/setpriv"};
+  argv.insert(argv.end(), as_nobody.begin(), as_nobody.end());
+  argv.insert(argv.end(), {peer_binary, "--standalone", "--host", "127.0.0.1", "--port", port_text,
+                           "--cores", "2", "--storage", storage});
+  std::vector<char*> raw;
+  for (std::string& arg : argv) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t peer = 0;
+  int spawned = posix_spawn(&peer, raw[0], &actions, nullptr, raw.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(spawned == 0);
+  struct Stop {  // the peer goes when the test does, pass or fail
+    pid_t pid;
+    ~Stop() {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  } stop{peer};
+
+  std::unique_ptr<net::Client> client;
+  for (int attempt = 0; attempt < 200 && !client; ++attempt) {
+    auto connected = net::Client::Connect("127.0.0.1", port);
+    if (connected.ok()) client = std::move(connected).value();
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO("peer log:\n" << [&] { std::ifstream in(log_path); std::stringstream text; text << in.rdbuf(); return text.str(); }());
+  REQUIRE(client);
+  Json status = MustCall(*client, {{"type", "STATUS"}});
+  REQUIRE(status["sandbox"]["mode"] == "strict");
+  REQUIRE(status["sandbox"]["missing"] == "");
+  int peer_pid = status["pid"];
+  std::string storage_dir = status["storage_dir"];
+  std::ifstream proc_status("/proc/" + std::to_string(peer_pid) + "/status");
+  std::string line;
+  while (std::getline(proc_status, line) && line.rfind("Uid:", 0) != 0) {
+  }
+  CHECK(line.rfind("Uid:\t65534\t65534", 0) == 0);  // really not root
+
+  TempDir upload;
+  { std::ofstream(upload.path + "/secret.txt") << "the exam answers"; }
+  REQUIRE(net::PutFile(*client, "secret.txt", upload.path + "/secret.txt").ok());
+
+  RunAttacks(*client, Attacks(peer_pid, storage_dir, port));
+  Json after = MustCall(*client, {{"type", "STATUS"}});
+  CHECK(after["pid"] == peer_pid);
+  CHECK(after["running"] == 0);
 }
