@@ -116,11 +116,15 @@ void PrintStatus(const Json& status, std::ostream& out, std::string_view indent)
 }
 
 void PrintPeerTable(const Json& reply, std::ostream& out, std::string_view indent) {
-  Table table({"id", "address", "cores", "load", "queue", "running", "done", "memory", "disk", "heartbeat"});
+  Table table({"id", "address", "cores", "sandbox", "load", "queue", "running", "done", "memory", "disk",
+               "heartbeat"});
   const Json peers = reply.value("peers", Json::array());
   for (const Json& peer : peers) {
     if (!peer.is_object()) continue;
-    table.AddRow({Field(peer, "id"), Field(peer, "host") + ":" + Field(peer, "port"), Field(peer, "cores"),
+    std::string sandbox = peer.value("sandbox", "");
+    if (sandbox.empty()) sandbox = "?";  // a peer that does not say (an older one)
+    if (!peer.value("sandbox_missing", "").empty() && sandbox != "off") sandbox += " (partial)";
+    table.AddRow({Field(peer, "id"), Field(peer, "host") + ":" + Field(peer, "port"), Field(peer, "cores"), sandbox,
                   Field(peer, "load"), Field(peer, "queue_length"), Field(peer, "running"),
                   Field(peer, "tasks_done"), HumanBytes(Bytes(peer, "mem_bytes")),
                   HumanBytes(Bytes(peer, "disk_bytes")),

@@ -218,6 +218,9 @@ Status PeerServer::Start() {
     TrackerLinkOptions link{impl.options.tracker_host, impl.options.tracker_port, impl.options.name,
                             impl.server.port(), impl.options.cores, impl.options.advertise_host,
                             impl.options.heartbeat_interval};
+    Json sandbox = impl.cpu->SandboxReport();
+    link.sandbox = sandbox["mode"];
+    link.sandbox_missing = sandbox["missing"];
     impl.tracker_link = std::make_unique<TrackerLink>(link, impl.stats);
     impl.tracker_link->Start();
   }

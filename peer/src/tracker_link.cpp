@@ -47,6 +47,10 @@ bool TrackerLink::Register() {
   Json request = {{"type", "REGISTER"}, {"peer_id", options_.peer_id}, {"port", options_.port},
                   {"cores", options_.cores}};
   if (!options_.advertise_host.empty()) request["host"] = options_.advertise_host;
+  if (!options_.sandbox.empty()) {
+    request["sandbox"] = options_.sandbox;
+    request["sandbox_missing"] = options_.sandbox_missing;
+  }
   auto reply = CallNode(options_.peer_id, options_.tracker_host, options_.tracker_port, request, milliseconds(5000));
   Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
   if (!status.ok()) {

@@ -24,6 +24,8 @@ struct TrackerLinkOptions {
   std::string advertise_host;      // empty: the tracker uses the address we connect from
   /// Unset: use the interval the tracker announces in REGISTERED.
   std::optional<std::chrono::milliseconds> heartbeat_interval;
+  std::string sandbox;             // --sandbox mode, for the tracker's peer list
+  std::string sandbox_missing;     // layers this peer lacks, and why; "" for none
 };
 
 class TrackerLink {

@@ -132,9 +132,15 @@ TEST_CASE("osgrid status and peers", "[integration][cli]") {
 
   Json peers = JsonOut(At(cluster->tracker_port(), {"peers", "--json"}));
   CHECK(peers["peers"].size() == 2);
+  for (const Json& peer : peers["peers"]) {  // each peer tells the tracker how it isolates tasks
+    CHECK(peer["sandbox"] == "strict");
+    CHECK(peer["sandbox_missing"] == "");
+  }
   auto table = At(cluster->tracker_port(), {"peers"});
   CHECK(table.out.find("peer-1") != std::string::npos);
   CHECK(table.out.find("peer-2") != std::string::npos);
+  CHECK(table.out.find("sandbox") != std::string::npos);
+  CHECK(table.out.find("strict") != std::string::npos);
 }
 
 TEST_CASE("osgrid reports an unreachable node in one line and exits non-zero", "[integration][cli]") {

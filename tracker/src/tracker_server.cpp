@@ -29,6 +29,8 @@ Json PeerJson(const PeerInfo& peer, Clock::time_point now) {
           {"host", peer.host},
           {"port", peer.port},
           {"cores", peer.cores},
+          {"sandbox", peer.sandbox},
+          {"sandbox_missing", peer.sandbox_missing},
           {"load", peer.Load()},
           {"queue_length", peer.report.queue_length},
           {"running", peer.report.running},
@@ -96,10 +98,18 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     peer.port = static_cast<std::uint16_t>(std::clamp<std::int64_t>(request["port"], 0, 65535));
     peer.cores = static_cast<int>(std::clamp<std::int64_t>(request["cores"], 0, 1 << 16));
     peer.host = request.value("host", session->remote_ip());
+    peer.sandbox = net::Sanitize(request.value("sandbox", ""), 16);
+    peer.sandbox_missing = net::Sanitize(request.value("sandbox_missing", ""), 512);
     bool rejoin = registry.Find(peer.id) != nullptr;
     if (Status s = registry.Register(peer, Clock::now()); !s.ok()) return session->ReplyError(request, s);
     spdlog::info("peer {} {} at {}:{} with {} cores", peer.id, rejoin ? "re-registered" : "joined",
                  peer.host, peer.port, peer.cores);
+    if (peer.sandbox == "off") {
+      spdlog::warn("peer {} runs tasks WITHOUT a sandbox (--sandbox off)", peer.id);
+    } else if (!peer.sandbox_missing.empty()) {
+      spdlog::warn("peer {} isolates tasks only partly (--sandbox {}): {}", peer.id, peer.sandbox,
+                   peer.sandbox_missing);
+    }
     Event("peer_joined", peer.id, {{"host", peer.host}, {"port", peer.port}, {"cores", peer.cores}});
     session->Reply(request, {{"type", "REGISTERED"},
                              {"peer_id", peer.id},

@@ -30,6 +30,8 @@ struct PeerInfo {
   std::string host;             // address other nodes use to reach it
   std::uint16_t port = 0;
   int cores = 1;                // task slots
+  std::string sandbox;          // its --sandbox mode ("strict", "auto", "off"); "" if not said
+  std::string sandbox_missing;  // isolation layers it lacks, and why; "" for none
   LoadReport report;            // as of the last heartbeat
   int placed_since_report = 0;  // tasks this tracker placed there since that heartbeat
   Clock::time_point registered_at;
