@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cctype>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <functional>
@@ -207,8 +208,18 @@ Command AddVersion(CLI::App& app) {
 /// Prints every problem of a scenario file ("file:line:column: ..."), then the summary line.
 int ScenarioProblems(const std::string& path, const Status& status) {
   if (status.code() != Code::kBadRequest) return Fail(status, kExitUsage, false);
-  std::cerr << status.detail();
-  std::size_t count = std::count(status.detail().begin(), status.detail().end(), '\n');
+  const std::string& detail = status.detail();
+  std::cerr << detail;
+  std::size_t count = std::count(detail.begin(), detail.end(), '\n');
+  // Past 50 the reader only counts: its last line is "FILE: N more problems not shown; ...".
+  std::size_t last = detail.rfind('\n', detail.size() >= 2 ? detail.size() - 2 : 0);
+  std::string_view tail = std::string_view(detail).substr(last == std::string::npos ? 0 : last + 1);
+  const std::string prefix = path + ": ";
+  if (tail.rfind(prefix, 0) == 0 && tail.find(" more problem") != std::string_view::npos) {
+    std::size_t hidden = 0;
+    const char* digits = tail.data() + prefix.size();
+    if (std::from_chars(digits, tail.data() + tail.size(), hidden).ec == std::errc()) count += hidden - 1;
+  }
   std::cerr << "osgrid: BAD_REQUEST: " << path << " has " << count << (count == 1 ? " problem" : " problems")
             << "; nothing was started\n";
   return kExitUsage;

@@ -162,6 +162,18 @@ TEST_CASE("osgrid run reports a scenario error with file and line, exit 2", "[in
   CHECK(result.exit_code == 2);
   CHECK(result.err.find(path + ":5") != std::string::npos);
   CHECK(result.err.find("teleport") != std::string::npos);
+  CHECK(result.err.find("broken.yaml has 1 problem; nothing was started") != std::string::npos);
+
+  // A file of many mistakes: the first 50 shown, all of them counted.
+  std::ofstream many(path);
+  many << "name: broken\nsteps:\n";
+  for (int i = 0; i < 80; ++i) many << "  - teleport: " << i << "\n";
+  many.close();
+  auto flood = RunOsgrid({"run", path});
+  CHECK(flood.exit_code == 2);
+  CHECK(std::count(flood.err.begin(), flood.err.end(), '\n') == 52);
+  CHECK(flood.err.find("broken.yaml: 30 more problems not shown; fix the ones above first\n") != std::string::npos);
+  CHECK(flood.err.find("broken.yaml has 80 problems; nothing was started") != std::string::npos);
 }
 
 namespace {
