@@ -14,9 +14,9 @@
 //        │                                 private tmpfs /tmp; forks the task process, exits
 //        │ <── reparented (the peer is a child subreaper) ──┐
 //        │                                            warm child (pid 1 of its namespace)
-//        │                                              5. setsid, uid, capabilities,
+//        │                                              5. uid, capabilities,
 //        │                                                 seccomp (sandbox.cpp)
-//        │ <─────────────────── ChildWarm ───────────── 6. warm-up run, then waits
+//        │ <─────────────────── ChildWarm ───────────── 6. warm-up run, setsid, waits
 //        │ ─── Handoff + fds 0-3 (the task's pipes) ──> 7. rlimits, read the task from
 //        │                                                 stdin, run it, result on fd 3,
 //        │                                                 _exit
@@ -132,13 +132,17 @@ bool InstallTaskFds(int (&fds)[4]) {
 
 /// Steps 5 and 6: the warm child sandboxes itself, warms up and waits.
 [[noreturn]] void RunWarmChild(int socket, std::uint32_t layers, uid_t task_uid) {
-  setsid();  // a session and process group of its own: pgid = pid
   PyOS_AfterFork_Child();
   if ((layers & kMountJail) && chdir("/tmp") != 0) FailChild(socket, "chdir /tmp failed");
   if (std::string error = sandbox::LockDown(layers, task_uid); !error.empty()) {
     FailChild(socket, error);
   }
   WarmUpPython();
+  // A session and process group of its own (pgid = pid), only now: a new
+  // session is also a new scheduling autogroup (sched(7)), which competes
+  // with the peer's as an equal, so the warm-up above stays in the zygote's
+  // group, where a root peer's SCHED_IDLE ranks it below everything else.
+  setsid();
   zygote::ChildWarm warm;
   if (SendPacket(socket, &warm, sizeof warm, nullptr, 0) != 0) _exit(1);
 
