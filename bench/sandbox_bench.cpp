@@ -145,7 +145,8 @@ int main(int argc, char** argv) {
     Figures figures = Summarise(samples.tasks);
     Figures ping = Summarise(samples.pings);
     results.emplace_back(mode, figures);
-    std::printf("  --sandbox %-6s  median %6.2f ms   min %6.2f ms   p90 %6.2f ms   (PING after the same pause: median %.2f ms)\n",
+    std::printf("  --sandbox %-6s  median %6.2f ms   min %6.2f ms   p90 %6.2f ms"
+                "   (PING after the same pause: median %.2f ms)\n",
                 mode.c_str(), figures.median_ms, figures.min_ms, figures.p90_ms, ping.median_ms);
   }
   if (results.size() == 2) {

@@ -229,9 +229,9 @@ void WarmPool::StopZygote() {
     ssize_t size = ReceivePacket(control, &created, sizeof created, fds, &fd_count, MSG_DONTWAIT);
     for (int i = 0; i < fd_count; ++i) close(fds[i]);
     if (size <= 0) break;
-    if (size == static_cast<ssize_t>(sizeof created) && created.op == zygote::Op::kChildCreated && created.pid > 0) {
-      KillChild(created.pid);
-    }
+    bool names_a_child = size == static_cast<ssize_t>(sizeof created) &&
+                         created.op == zygote::Op::kChildCreated && created.pid > 0;
+    if (names_a_child) KillChild(created.pid);
   }
   ErrorCode ignored;
   zygote_->control.close(ignored);

@@ -212,7 +212,9 @@ TEST_CASE("an unprivileged peer contains the same attacks", "[integration][sandb
     args.insert(args.end(), command.begin(), command.end());
     return RunProgram("/usr/bin/setpriv", args);
   };
-  if (!std::filesystem::exists("/usr/bin/setpriv") || run_as_nobody({"/usr/bin/test", "-x", peer_binary}).exit_code != 0) {
+  bool reachable = std::filesystem::exists("/usr/bin/setpriv") &&
+                   run_as_nobody({"/usr/bin/test", "-x", peer_binary}).exit_code == 0;
+  if (!reachable) {
     WARN("skipped: nobody cannot run " << peer_binary << " (setpriv missing, or a folder on the way is private)");
     return;
   }
