@@ -60,14 +60,7 @@ Status TrackerHandler(const std::string& type, const Json& request) {
     return s;
   }
   if (type == "HEARTBEAT") {  // OnHeartbeat
-    tracker::LoadReport report;
-    report.queue_length = request["queue_length"];
-    report.running = request["running"];
-    report.tasks_done = request.value("tasks_done", std::int64_t{0});
-    report.mem_entries = request.value("mem_entries", std::int64_t{0});
-    report.mem_bytes = request.value("mem_bytes", std::int64_t{0});
-    report.disk_bytes = request.value("disk_bytes", std::int64_t{0});
-    Status s = registry.Heartbeat(request["peer_id"], report, now);
+    Status s = registry.Heartbeat(request["peer_id"], tracker::LoadReport::FromHeartbeat(request), now);
     if (s.ok()) {
       for (const auto& peer : registry.Pick(3)) FUZZ_CHECK(!peer.id.empty(), "Pick names a peer");
     }

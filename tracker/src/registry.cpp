@@ -19,6 +19,17 @@ Status Registry::Register(PeerInfo peer, Clock::time_point now) {
   return Status::Ok();
 }
 
+LoadReport LoadReport::FromHeartbeat(const Json& request) {
+  LoadReport report;
+  report.queue_length = request["queue_length"];
+  report.running = request["running"];
+  report.tasks_done = request.value("tasks_done", std::int64_t{0});
+  report.mem_entries = request.value("mem_entries", std::int64_t{0});
+  report.mem_bytes = request.value("mem_bytes", std::int64_t{0});
+  report.disk_bytes = request.value("disk_bytes", std::int64_t{0});
+  return report;
+}
+
 Status Registry::Heartbeat(const std::string& id, const LoadReport& report, Clock::time_point now) {
   auto it = peers_.find(id);
   if (it == peers_.end()) return Status::NotFound("unknown peer '" + id + "'; register again");

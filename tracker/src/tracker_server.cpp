@@ -119,14 +119,7 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   }
 
   void OnHeartbeat(const net::SessionPtr& session, const Json& request) {
-    LoadReport report;
-    report.queue_length = request["queue_length"];
-    report.running = request["running"];
-    report.tasks_done = request.value("tasks_done", std::int64_t{0});
-    report.mem_entries = request.value("mem_entries", std::int64_t{0});
-    report.mem_bytes = request.value("mem_bytes", std::int64_t{0});
-    report.disk_bytes = request.value("disk_bytes", std::int64_t{0});
-    Status s = registry.Heartbeat(request["peer_id"], report, Clock::now());
+    Status s = registry.Heartbeat(request["peer_id"], LoadReport::FromHeartbeat(request), Clock::now());
     if (!s.ok()) return session->ReplyError(request, s);
     session->Reply(request, {{"type", "OK"}});
   }

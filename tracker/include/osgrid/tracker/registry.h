@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/net/json.h"
 #include "osgrid/net/status.h"
 
 namespace osgrid::tracker {
@@ -23,6 +24,10 @@ struct LoadReport {
   std::int64_t mem_entries = 0;
   std::int64_t mem_bytes = 0;
   std::int64_t disk_bytes = 0;
+
+  /// The report in a HEARTBEAT request that passed net::ValidateRequest
+  /// (queue_length and running present; the counters default to 0).
+  static LoadReport FromHeartbeat(const Json& request);
 };
 
 struct PeerInfo {
