@@ -18,9 +18,11 @@
 #include "osgrid/net/client.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/server.h"
+#include "osgrid/net/testing/raw_connection.h"
 
 using namespace osgrid;
 using namespace osgrid::net;
+using osgrid::net::testing::RawConnection;
 using namespace std::chrono_literals;
 
 namespace {
@@ -94,29 +96,6 @@ ClientOptions WithSecret(const std::string& secret) {
   options.security.tls_ca.clear();
   return options;
 }
-
-/// A raw socket that speaks frames, to play a hostile or broken client.
-struct RawConnection {
-  asio::io_context io;
-  tcp::socket socket{io};
-  explicit RawConnection(std::uint16_t port) { socket.connect({asio::ip::make_address("127.0.0.1"), port}); }
-  void Send(const Json& message) {
-    std::string frame = EncodeFrame(FrameKind::kJson, message.dump());
-    asio::write(socket, asio::buffer(frame));
-  }
-  /// The next frame as JSON; null when the connection is closed.
-  Json Read() {
-    std::array<char, 4> header{};
-    boost::system::error_code ec;
-    asio::read(socket, asio::buffer(header), ec);
-    if (ec) return nullptr;
-    auto decoded = DecodeHeader(header.data(), 1 << 20);
-    REQUIRE(decoded.ok());
-    std::string body(decoded->length, '\0');
-    asio::read(socket, asio::buffer(body), ec);
-    return ec ? Json(nullptr) : Json::parse(body);
-  }
-};
 
 }  // namespace
 
@@ -304,7 +283,7 @@ TEST_CASE("before AUTH_OK frames are limited to 4 KiB", "[auth][server]") {
   AuthServer server(kSecret);
   RawConnection raw(server.port());
   auto header = EncodeHeader(FrameKind::kJson, kPreAuthFrameBytes + 1);
-  asio::write(raw.socket, asio::buffer(header));
+  raw.SendBytes({header.data(), header.size()});
   CHECK(raw.Read()["code"] == "FRAME_TOO_LARGE");
   CHECK(raw.Read().is_null());
 }

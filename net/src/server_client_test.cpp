@@ -8,6 +8,7 @@
 #include "osgrid/net/client.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/server.h"
+#include "osgrid/net/testing/raw_connection.h"
 
 using namespace osgrid;
 using namespace osgrid::net;
@@ -139,18 +140,9 @@ TEST_CASE("the first message must be a HELLO of our version", "[server]") {
   CHECK(again.status().message() == "HELLO was already received");
 
   // A raw socket that skips HELLO is told why and closed.
-  asio::io_context io;
-  tcp::socket socket(io);
-  socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
-  std::string frame = EncodeFrame(FrameKind::kJson, R"({"type":"PING","id":1})");
-  asio::write(socket, asio::buffer(frame));
-  std::array<char, 4> header{};
-  asio::read(socket, asio::buffer(header));
-  auto decoded = DecodeHeader(header.data(), 1 << 20);
-  REQUIRE(decoded.ok());
-  std::string body(decoded->length, '\0');
-  asio::read(socket, asio::buffer(body));
-  Json reply = Json::parse(body);
+  testing::RawConnection stranger(server.port());
+  stranger.Send({{"type", "PING"}, {"id", 1}});
+  Json reply = stranger.Read();
   CHECK(reply["code"] == "VERSION");
   CHECK(reply["message"] == "the first message must be HELLO (protocol version " +
                                 std::to_string(params::kProtocolVersion) + ")");

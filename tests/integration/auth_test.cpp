@@ -14,16 +14,12 @@
 #include "osgrid/net/auth.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
+#include "osgrid/net/testing/raw_connection.h"
 #include "support.h"
-
-// Private to net/, for a raw socket; the tests link Boost headers through osgrid::net.
-#include <utility>
-#include <boost/asio.hpp>
 
 using namespace osgrid;
 using namespace osgrid::test;
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
 
 namespace {
 
@@ -57,36 +53,14 @@ std::unique_ptr<cli::LocalCluster> StartSecured(int peers, const std::string& tl
   return std::move(cluster).value();
 }
 
-/// A plain socket that speaks frames: a stranger without our client library.
-struct Stranger {
-  asio::io_context io;
-  asio::ip::tcp::socket socket{io};
-  explicit Stranger(std::uint16_t port) { socket.connect({asio::ip::make_address("127.0.0.1"), port}); }
-  void Send(const Json& message) {
-    std::string frame = net::EncodeFrame(net::FrameKind::kJson, message.dump());
-    asio::write(socket, asio::buffer(frame));
-  }
-  /// The next frame; null once the server has closed the connection.
-  Json Read() {
-    std::array<char, 4> header{};
-    boost::system::error_code ec;
-    asio::read(socket, asio::buffer(header), ec);
-    if (ec) return nullptr;
-    auto decoded = net::DecodeHeader(header.data(), 1 << 20);
-    REQUIRE(decoded.ok());
-    std::string body(decoded->length, '\0');
-    asio::read(socket, asio::buffer(body), ec);
-    return ec ? Json(nullptr) : Json::parse(body);
-  }
-  /// Exactly one ERROR with code AUTH, then the close.
-  void ExpectOneAuthErrorThenClose() {
-    Json error = Read();
-    INFO(error.dump());
-    CHECK(error["type"] == "ERROR");
-    CHECK(error["code"] == "AUTH");
-    CHECK(Read().is_null());
-  }
-};
+/// Exactly one ERROR with code AUTH from `stranger`, then the close.
+void ExpectOneAuthErrorThenClose(net::testing::RawConnection& stranger) {
+  Json error = stranger.Read();
+  INFO(error.dump());
+  CHECK(error["type"] == "ERROR");
+  CHECK(error["code"] == "AUTH");
+  CHECK(stranger.Read().is_null());
+}
 
 Json Hello(bool with_nonce) {
   Json hello = {{"type", "HELLO"}, {"id", 0}, {"version", params::kProtocolVersion}, {"role", "client"}};
@@ -115,30 +89,30 @@ TEST_CASE("tracker and peer with a secret refuse every connection that cannot pr
                             std::pair{"peer-1", PortOf(*cluster, "peer-1")}}) {
     INFO(name);
     {  // (a) a normal request, no HELLO
-      Stranger stranger(port);
+      net::testing::RawConnection stranger(port);
       stranger.Send({{"type", "STATUS"}, {"id", 1}});
-      stranger.ExpectOneAuthErrorThenClose();
+      ExpectOneAuthErrorThenClose(stranger);
     }
     {  // (b) HELLO, then a normal request without AUTH
-      Stranger stranger(port);
+      net::testing::RawConnection stranger(port);
       stranger.Send(Hello(true));
       Json hello = stranger.Read();
       CHECK(hello["auth"] == "hmac-sha256");
       CHECK(hello["challenge"].get<std::string>().size() == 64);
       stranger.Send({{"type", "STATUS"}, {"id", 1}});
-      stranger.ExpectOneAuthErrorThenClose();
+      ExpectOneAuthErrorThenClose(stranger);
     }
     {  // (c) AUTH with a wrong proof
-      Stranger stranger(port);
+      net::testing::RawConnection stranger(port);
       stranger.Send(Hello(true));
       stranger.Read();
       stranger.Send({{"type", "AUTH"}, {"id", 0}, {"proof", std::string(64, '0')}});
-      stranger.ExpectOneAuthErrorThenClose();
+      ExpectOneAuthErrorThenClose(stranger);
     }
     {  // HELLO without a nonce: the client has no secret
-      Stranger stranger(port);
+      net::testing::RawConnection stranger(port);
       stranger.Send(Hello(false));
-      stranger.ExpectOneAuthErrorThenClose();
+      ExpectOneAuthErrorThenClose(stranger);
     }
     // (d) a Client with a wrong secret: it sees the server cannot prove ours and sends nothing.
     auto wrong = net::Client::Connect("127.0.0.1", port, With("a-wrong-secret-of-enough-length"));
