@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
+#include <vector>
 
 #include "scenario_parser.h"
 #include "sim_step.h"
@@ -208,8 +210,18 @@ void ParseSteps(YamlReader& reader, StepParser& parser, const YAML::Node& root,
                                    DescribeYaml(entry->value), YamlReader::Where(entry->key));
     return;
   }
+  // A step repeated through an alias (`- *a`) is the same node: if it was
+  // refused once, its problems are already recorded at its anchor's lines.
+  // (An alias's Mark is its anchor's, so refused steps are found by position.)
+  std::unordered_map<int, std::vector<YAML::Node>> refused;
   for (const YAML::Node& node : entry->value) {
-    if (auto step = parser.ParseStep(node, StepKinds())) scenario.steps.push_back(std::move(*step));
+    std::vector<YAML::Node>& here = refused[node.Mark().pos];
+    if (std::any_of(here.begin(), here.end(), [&](const YAML::Node& r) { return r.is(node); })) continue;
+    if (auto step = parser.ParseStep(node, StepKinds())) {
+      scenario.steps.push_back(std::move(*step));
+    } else {
+      here.push_back(node);
+    }
   }
 }
 

@@ -74,6 +74,13 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
              action_kind->step_keys.end();
     });
   }
+  // Built once for the step, not once per unknown key: a fuzzed step can have hundreds.
+  const std::vector<std::string_view> kind_names = KindNames(kinds);
+  std::string kind_list;
+  auto steps_are = [&]() -> const std::string& {
+    if (kind_list.empty()) kind_list = Join(kind_names);
+    return kind_list;
+  };
   for (const YamlEntry& entry : unknown) {
     std::string key = entry.key.IsScalar() ? entry.key.Scalar() : "?";
     const StepKind* kind = action_kind;
@@ -90,14 +97,14 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
       reader_.Error(entry.key, "unknown key " + Quoted(key) + " in a step" +
                                    (hint.empty() ? "" : " (did you mean " + Quoted(hint) + "?)") + shape);
     } else {
-      std::string hint = DidYouMean(key, KindNames(kinds));
+      std::string hint = DidYouMean(key, kind_names);
       reader_.Error(entry.key, "unknown step type " + Quoted(key) +
                                    (hint.empty() ? "" : " (did you mean " + Quoted(hint) + "?)") +
-                                   "; steps are: " + Join(KindNames(kinds)));
+                                   "; steps are: " + steps_are());
     }
   }
   if (!action && unknown.empty()) {
-    reader_.Error(node, "this step has no action; start it with one of: " + Join(KindNames(kinds)));
+    reader_.Error(node, "this step has no action; start it with one of: " + steps_are());
   }
   return action && unknown.empty();
 }

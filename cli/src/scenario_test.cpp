@@ -286,6 +286,27 @@ TEST_CASE("alias bombs and deep nesting are refused before they are expanded", "
   CHECK(Contains(FirstError(deep), "nests lists and mappings more than 128 deep"));
 }
 
+TEST_CASE("an alias bomb of 10^40 items, past what a size_t counts, is refused", "[scenario]") {
+  // Forty levels of ten aliases each: 10^40 items, more than a size_t counts.
+  std::string yaml = "name: laughs\nsteps:\n  - mem_set: {on: peer-1, key: a, value: {l0: &l0 [lol, lol]";
+  for (int level = 1; level <= 40; ++level) {
+    std::string previous = "*l" + std::to_string(level - 1);
+    yaml += ", l" + std::to_string(level) + ": &l" + std::to_string(level) + " [" + previous;
+    for (int i = 1; i < 10; ++i) yaml += ", " + previous;
+    yaml += "]";
+  }
+  yaml += "}}\n";
+  std::string error = FirstError(yaml);
+  CHECK(Contains(error, "t.yaml:3:"));
+  CHECK(Contains(error, "past 100000 items"));
+}
+
+TEST_CASE("an anchor that contains its own alias is refused as too deep", "[scenario]") {
+  // yaml-cpp registers the anchor before its contents, so *a here is the list itself.
+  std::string error = FirstError(kHead + "  - mem_set: {on: peer-1, key: a, value: &a [*a, *a, *a, *a, *a, *a]}\n");
+  CHECK(Contains(error, "nests lists and mappings more than 128 deep"));
+}
+
 TEST_CASE("a program file must be a regular file of at most 8 MiB", "[scenario]") {
   auto dir = std::filesystem::temp_directory_path() / "osgrid-scenario-limits";
   std::filesystem::create_directories(dir / "folder.py");

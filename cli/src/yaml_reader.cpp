@@ -100,14 +100,31 @@ std::string JoinNames(const std::vector<std::string_view>& names) {
   return joined;
 }
 
+std::string TooDeep() {
+  return "this value nests lists and mappings more than " + std::to_string(YamlReader::kMaxJsonDepth) +
+         " deep (or an anchor contains its own alias)";
+}
+
+std::string ItemsOverflow(std::size_t limit) {
+  return "this value takes the file's values past " + std::to_string(limit) +
+         " items (every use of an alias such as *a counts); write smaller ones";
+}
+
+std::string TextOverflow(std::size_t limit) {
+  return "this value takes the file's values past " + std::to_string(limit) +
+         " bytes of text (every use of an alias such as *a counts); write smaller ones";
+}
+
 // Counts `text` against the budget; false once the value has too much.
 bool SpendText(const std::string& text, std::size_t limit, std::size_t& spent, std::string& overflow) {
   spent += text.size();
   if (spent <= limit) return true;
-  overflow = "this value takes the file's values past " + std::to_string(limit) +
-             " bytes of text (every use of an alias such as *a counts); write smaller ones";
+  overflow = TextOverflow(limit);
   return false;
 }
+
+// a + b, but no more than cap (an expanded size can pass 2^64).
+std::size_t CappedSum(std::size_t a, std::size_t b, std::size_t cap) { return std::min(cap, a + std::min(b, cap)); }
 
 }  // namespace
 
@@ -231,7 +248,21 @@ std::optional<bool> YamlReader::AsBool(const YamlEntry& entry, std::string_view 
 
 std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fallback) {
   if (!json_used_.overflow.empty()) return std::nullopt;  // reported once, where it ran out
-  std::optional<Json> json = ToJson(node, fallback, 0, json_used_);
+  // Measured first, so that a value too large or too deep is refused before
+  // any of it is built. ToJson checks both again as it goes.
+  YAML::Node too_deep;
+  std::optional<ExpandedSize> size = Measure(node, 0, too_deep);
+  if (!size) {
+    Error(too_deep, TooDeep(), fallback);
+    return std::nullopt;
+  }
+  if (json_used_.items + size->items > kMaxJsonItems) {
+    json_used_.overflow = ItemsOverflow(kMaxJsonItems);
+  } else if (json_used_.text_bytes + size->text_bytes > kMaxJsonTextBytes) {
+    json_used_.overflow = TextOverflow(kMaxJsonTextBytes);
+  }
+  std::optional<Json> json;
+  if (json_used_.overflow.empty()) json = ToJson(node, fallback, 0, json_used_);
   if (!json_used_.overflow.empty()) {
     // At the key when there is one: an alias's own position is its anchor's.
     if (fallback.line > 0) {
@@ -246,8 +277,7 @@ std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fa
 std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fallback, int depth,
                                        JsonBudget& used) {
   if (++used.items > kMaxJsonItems) {
-    used.overflow = "this value takes the file's values past " + std::to_string(kMaxJsonItems) +
-                    " items (every use of an alias such as *a counts); write smaller ones";
+    used.overflow = ItemsOverflow(kMaxJsonItems);
     return std::nullopt;
   }
   if (node.IsNull() || !node.IsDefined()) return Json(nullptr);
@@ -256,8 +286,7 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
     return ScalarToJson(node);
   }
   if (depth >= kMaxJsonDepth) {
-    Error(node, "this value nests lists and mappings more than " + std::to_string(kMaxJsonDepth) + " deep",
-          fallback);
+    Error(node, TooDeep(), fallback);
     return std::nullopt;
   }
   if (node.IsSequence()) {
@@ -285,6 +314,38 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
     object[entry.first.Scalar()] = std::move(*converted);
   }
   return object;
+}
+
+std::optional<YamlReader::ExpandedSize> YamlReader::Measure(const YAML::Node& node, int depth,
+                                                            YAML::Node& too_deep) {
+  constexpr std::size_t kItemsCap = kMaxJsonItems + 1;
+  constexpr std::size_t kTextCap = kMaxJsonTextBytes + 1;
+  if (node.IsNull() || !node.IsDefined()) return ExpandedSize{1, 0};
+  if (node.IsScalar()) return ExpandedSize{1, std::min(node.Scalar().size(), kTextCap)};
+  if (depth >= kMaxJsonDepth) {
+    too_deep.reset(node);  // rebinds; operator= would write into the tree
+    return std::nullopt;
+  }
+
+  std::vector<std::pair<YAML::Node, ExpandedSize>>& seen = memo_[node.Mark().pos];
+  for (const auto& [measured, known] : seen) {
+    if (measured.is(node)) return known;
+  }
+  ExpandedSize size{1, 0};
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    // A sequence's items are `*it`; a mapping's keys and values are it->first and it->second.
+    const YAML::Node value = node.IsSequence() ? YAML::Node(*it) : it->second;
+    if (node.IsMap() && it->first.IsScalar()) {
+      size.text_bytes = CappedSum(size.text_bytes, it->first.Scalar().size(), kTextCap);
+    }
+    std::optional<ExpandedSize> child = Measure(value, depth + 1, too_deep);
+    if (!child) return std::nullopt;
+    size.items = CappedSum(size.items, child->items, kItemsCap);
+    size.text_bytes = CappedSum(size.text_bytes, child->text_bytes, kTextCap);
+  }
+  // `seen` may have moved while the children were measured.
+  memo_[node.Mark().pos].emplace_back(node, size);
+  return size;
 }
 
 // map[key] read through one of the As* checks above; `what: key` names it.

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -103,6 +105,23 @@ class YamlReader {
   };
   /// AsJson's walk: `depth` levels in, `used` counted so far across the value.
   std::optional<Json> ToJson(const YAML::Node& node, SourceLocation fallback, int depth, JsonBudget& used);
+
+  /// What a value would spend of the budget: its items and text once its
+  /// aliases are expanded, each count capped just past its limit.
+  struct ExpandedSize {
+    std::size_t items = 0;
+    std::size_t text_bytes = 0;
+  };
+  /// ExpandedSize of `node` without expanding it. An alias is the very node
+  /// its anchor names, so each distinct node is measured once (memo_) and a
+  /// billion laughs costs as many steps as it has lines. nullopt, with the
+  /// list or mapping in `too_deep`, past kMaxJsonDepth levels (which is also
+  /// where an anchor that contains its own alias ends).
+  std::optional<ExpandedSize> Measure(const YAML::Node& node, int depth, YAML::Node& too_deep);
+
+  /// Measured nodes, by the byte offset where each starts (a mapping and its
+  /// first key can share one, so each entry is checked with Node::is).
+  std::unordered_map<int, std::vector<std::pair<YAML::Node, ExpandedSize>>> memo_;
 
   std::string file_;
   std::vector<Problem> problems_;
