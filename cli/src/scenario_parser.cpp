@@ -55,9 +55,9 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
     YamlEntry entry{item.first, item.second};
     std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
     if (key == "expect" && !expect) {
-      expect = entry;
+      expect.emplace(entry);
     } else if (FindKind(kinds, key) != nullptr && !action) {
-      action = entry;
+      action.emplace(entry);
     } else if (key == "expect" || FindKind(kinds, key) != nullptr) {
       reader_.Error(item.first, "a step has one action and one expect; " + Quoted(key) +
                                     " appears again (start a new step with '- ')");
@@ -68,11 +68,15 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
   }
   const StepKind* action_kind = action ? FindKind(kinds, action->key.Scalar()) : nullptr;
   if (action_kind) {  // keys the kind allows beside its action are not unknown
-    std::erase_if(unknown, [&](const YamlEntry& entry) {
+    std::vector<YamlEntry> still_unknown;  // copied: YamlEntry cannot be assigned (erase_if would)
+    for (const YamlEntry& entry : unknown) {
       const std::string key = entry.key.IsScalar() ? entry.key.Scalar() : "?";
-      return std::find(action_kind->step_keys.begin(), action_kind->step_keys.end(), key) !=
-             action_kind->step_keys.end();
-    });
+      if (std::find(action_kind->step_keys.begin(), action_kind->step_keys.end(), key) ==
+          action_kind->step_keys.end()) {
+        still_unknown.push_back(entry);
+      }
+    }
+    unknown.swap(still_unknown);
   }
   // Built once for the step, not once per unknown key: a fuzzed step can have hundreds.
   const std::vector<std::string_view> kind_names = KindNames(kinds);
@@ -116,7 +120,7 @@ std::optional<Step> StepParser::ParseStep(const YAML::Node& node, const std::vec
   }
   std::optional<YamlEntry> action, expect;
   if (!SplitStep(node, kinds, action, expect)) return std::nullopt;
-  step_ = node;
+  step_.reset(node);  // rebinds; YAML::Node::operator= would write the new step into the old one
   const StepKind& kind = *FindKind(kinds, action->key.Scalar());
   std::string what = std::string(kind.name) + " step";
   // With an unknown key, say only that: a typo ("progam") would also make

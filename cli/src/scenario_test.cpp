@@ -216,6 +216,15 @@ TEST_CASE("a file full of mistakes gets one screenful of problems", "[scenario]"
   const std::string& once = aliased.status().detail();
   CHECK(once.rfind("t.yaml:4:11: unknown step type 'jump'", 0) == 0);
   CHECK(std::count(once.begin(), once.end(), '\n') == 1);
+  // A good step repeated through an alias is that step each time, even after
+  // another step (which once was written into the anchor: YAML::Node's operator=).
+  auto repeated = Parse(kHead + "  - &hi {say: hi}\n  - *hi\n  - say: bye\n  - *hi\n");
+  INFO(repeated.status().detail());
+  REQUIRE(repeated.ok());
+  REQUIRE(repeated->steps.size() == 4);
+  CHECK(repeated->steps[3].where.line == 4);  // an alias's position is its anchor's
+  CHECK(std::get<SayStep>(repeated->steps[3].action).text == "hi");
+  CHECK(std::get<SayStep>(repeated->steps[2].action).text == "bye");
 
   std::string many = kHead;
   for (int i = 0; i < 80; ++i) many += "  - jump: " + std::to_string(i) + "\n";

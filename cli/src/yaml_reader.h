@@ -25,9 +25,16 @@
 namespace osgrid::cli {
 
 /// A key and its value in a mapping, each with its own position.
+///
+/// Copy it, never assign it: YAML::Node::operator= on a node that refers
+/// into a tree writes the right-hand node into that tree (so the anchor of an
+/// alias would change under every later use). Assignment is deleted so the
+/// compiler says so; to rebind a YAML::Node, use reset().
 struct YamlEntry {
   YAML::Node key;
   YAML::Node value;
+
+  YamlEntry& operator=(const YamlEntry&) = delete;
 };
 
 class YamlReader {
