@@ -31,10 +31,12 @@ namespace osgrid::cli {
 /// alias would change under every later use). Assignment is deleted so the
 /// compiler says so; to rebind a YAML::Node, use reset().
 struct YamlEntry {
+  YamlEntry(const YAML::Node& key_node, const YAML::Node& value_node) : key(key_node), value(value_node) {}
+  YamlEntry(const YamlEntry&) = default;
+  YamlEntry& operator=(const YamlEntry&) = delete;
+
   YAML::Node key;
   YAML::Node value;
-
-  YamlEntry& operator=(const YamlEntry&) = delete;
 };
 
 class YamlReader {
