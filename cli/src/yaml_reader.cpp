@@ -115,14 +115,6 @@ std::string TextOverflow(std::size_t limit) {
          " bytes of text (every use of an alias such as *a counts); write smaller ones";
 }
 
-// Counts `text` against the budget; false once the value has too much.
-bool SpendText(const std::string& text, std::size_t limit, std::size_t& spent, std::string& overflow) {
-  spent += text.size();
-  if (spent <= limit) return true;
-  overflow = TextOverflow(limit);
-  return false;
-}
-
 // a + b, but no more than cap (an expanded size can pass 2^64).
 std::size_t CappedSum(std::size_t a, std::size_t b, std::size_t cap) { return std::min(cap, a + std::min(b, cap)); }
 
@@ -249,7 +241,7 @@ std::optional<bool> YamlReader::AsBool(const YamlEntry& entry, std::string_view 
 std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fallback) {
   if (!json_used_.overflow.empty()) return std::nullopt;  // reported once, where it ran out
   // Measured first, so that a value too large or too deep is refused before
-  // any of it is built. ToJson checks both again as it goes.
+  // any of it is built; ToJson then only converts.
   YAML::Node too_deep;
   std::optional<ExpandedSize> size = Measure(node, 0, too_deep);
   if (!size) {
@@ -262,7 +254,11 @@ std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fa
     json_used_.overflow = TextOverflow(kMaxJsonTextBytes);
   }
   std::optional<Json> json;
-  if (json_used_.overflow.empty()) json = ToJson(node, fallback, 0, json_used_);
+  if (json_used_.overflow.empty()) {
+    json_used_.items += size->items;
+    json_used_.text_bytes += size->text_bytes;
+    json = ToJson(node, fallback, 0);
+  }
   if (!json_used_.overflow.empty()) {
     // At the key when there is one: an alias's own position is its anchor's.
     if (fallback.line > 0) {
@@ -274,15 +270,9 @@ std::optional<Json> YamlReader::AsJson(const YAML::Node& node, SourceLocation fa
   return json;
 }
 
-std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fallback, int depth,
-                                       JsonBudget& used) {
-  if (++used.items > kMaxJsonItems) {
-    used.overflow = ItemsOverflow(kMaxJsonItems);
-    return std::nullopt;
-  }
+std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fallback, int depth) {
   if (node.IsNull() || !node.IsDefined()) return Json(nullptr);
   if (node.IsScalar()) {
-    if (!SpendText(node.Scalar(), kMaxJsonTextBytes, used.text_bytes, used.overflow)) return std::nullopt;
     return ScalarToJson(node);
   }
   if (depth >= kMaxJsonDepth) {
@@ -292,7 +282,7 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
   if (node.IsSequence()) {
     Json array = Json::array();
     for (const YAML::Node& item : node) {
-      auto converted = ToJson(item, Where(node), depth + 1, used);
+      auto converted = ToJson(item, Where(node), depth + 1);
       if (!converted) return std::nullopt;
       array.push_back(std::move(*converted));
     }
@@ -308,8 +298,7 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
       Error(entry.first, "duplicate key " + Quoted(entry.first.Scalar()), fallback);
       return std::nullopt;
     }
-    if (!SpendText(entry.first.Scalar(), kMaxJsonTextBytes, used.text_bytes, used.overflow)) return std::nullopt;
-    auto converted = ToJson(entry.second, Where(entry.first), depth + 1, used);
+    auto converted = ToJson(entry.second, Where(entry.first), depth + 1);
     if (!converted) return std::nullopt;
     object[entry.first.Scalar()] = std::move(*converted);
   }

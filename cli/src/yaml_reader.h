@@ -112,8 +112,8 @@ class YamlReader {
     std::size_t text_bytes = 0;
     std::string overflow;
   };
-  /// AsJson's walk: `depth` levels in, `used` counted so far across the value.
-  std::optional<Json> ToJson(const YAML::Node& node, SourceLocation fallback, int depth, JsonBudget& used);
+  /// AsJson's walk, `depth` levels in, over a value Measure found within the budget.
+  std::optional<Json> ToJson(const YAML::Node& node, SourceLocation fallback, int depth);
 
   /// What a value would spend of the budget: its items and text once its
   /// aliases are expanded, each count capped just past its limit.
