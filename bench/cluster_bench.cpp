@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
 
   auto cluster = cli::LocalCluster::Start(options);
   if (!cluster.ok()) {
-    std::fprintf(stderr, "osgrid-bench: %s\n%s\n", cluster.status().ToString().c_str(), cluster.status().detail().c_str());
+    std::fprintf(stderr, "osgrid-bench: %s\n%s\n", cluster.status().ToString().c_str(),
+                 cluster.status().detail().c_str());
     return 1;
   }
   auto client = net::Client::Connect("127.0.0.1", (*cluster)->Peer("peer-1")->port);
@@ -138,11 +139,12 @@ int main(int argc, char** argv) {
   auto local = RoundTrips(**client, runs, true, nullptr);
   std::printf("  trivial task round trip, placed by tracker: median %.2f ms, p90 %.2f ms (%d of %d forwarded)\n",
               Percentile(placed, 0.5), Percentile(placed, 0.9), forwarded, runs);
-  std::printf("  trivial task round trip, confidential:      median %.2f ms, p90 %.2f ms\n",
-              Percentile(local, 0.5), Percentile(local, 0.9));
+  std::printf("  trivial task round trip, confidential:      median %.2f ms, p90 %.2f ms\n", Percentile(local, 0.5),
+              Percentile(local, 0.9));
 
   std::vector<double> rates;
   for (int i = 0; i < batch_runs; ++i) rates.push_back(batch / BatchSeconds(**client, batch));
-  std::printf("  batch throughput: median %.0f tasks/s over %d batches of %d\n", Percentile(rates, 0.5), batch_runs, batch);
+  std::printf("  batch throughput: median %.0f tasks/s over %d batches of %d\n", Percentile(rates, 0.5), batch_runs,
+              batch);
   return 0;
 }

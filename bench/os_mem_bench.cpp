@@ -28,8 +28,8 @@ constexpr std::int64_t kMaxSize = 512;
 
 struct Op {
   bool alloc = true;
-  std::int64_t size = 0;     // alloc
-  std::uint64_t pick = 0;    // free: which live block (mod live count)
+  std::int64_t size = 0;   // alloc
+  std::uint64_t pick = 0;  // free: which live block (mod live count)
 };
 
 std::vector<Op> MakeOps(std::size_t count, std::uint64_t seed) {

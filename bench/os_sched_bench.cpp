@@ -60,8 +60,8 @@ void Schedule(benchmark::State& state, const std::string& policy, bool timeline)
   state.SetItemsProcessed(state.iterations() * kProcesses);
 }
 
-#define OSGRID_SCHED_BENCH(name, policy)                                                          \
-  void BM_Sched_##name(benchmark::State& state) { Schedule(state, policy, true); }                \
+#define OSGRID_SCHED_BENCH(name, policy)                                           \
+  void BM_Sched_##name(benchmark::State& state) { Schedule(state, policy, true); } \
   BENCHMARK(BM_Sched_##name)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 OSGRID_SCHED_BENCH(FCFS, "FCFS")

@@ -51,9 +51,9 @@ std::string BinDir() { return std::filesystem::read_symlink("/proc/self/exe").pa
 pid_t StartPeer(const std::string& mode, int port, const std::string& storage) {
   std::string binary = BinDir() + "/osgrid-peer";
   std::string port_text = std::to_string(port);
-  const char* argv[] = {binary.c_str(), "--standalone", "--host", "127.0.0.1", "--port", port_text.c_str(),
-                        "--cores", "2", "--sandbox", mode.c_str(), "--storage", storage.c_str(),
-                        nullptr};
+  const char* argv[] = {binary.c_str(),    "--standalone",  "--host", "127.0.0.1", "--port",
+                        port_text.c_str(), "--cores",       "2",      "--sandbox", mode.c_str(),
+                        "--storage",       storage.c_str(), nullptr};
   posix_spawn_file_actions_t actions;  // its log (a warning per task when off) is not ours
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
@@ -130,14 +130,17 @@ int main(int argc, char** argv) {
   CLI::App app{"osgrid-sandbox-bench: round trip of a trivial task under --sandbox strict and off"};
   app.add_option("--runs", runs, "Tasks per mode")->capture_default_str()->check(CLI::Range(3, 100000));
   app.add_option("--pause-ms", pause_ms, "Pause between tasks, ms (0: back to back)")
-      ->capture_default_str()->check(CLI::Range(0, 10000));
-  app.add_option("--modes", modes, "Sandbox modes to compare")->delimiter(',')->capture_default_str()
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--modes", modes, "Sandbox modes to compare")
+      ->delimiter(',')
+      ->capture_default_str()
       ->check(CLI::IsMember({"strict", "auto", "off"}));
   app.add_option("--port", port, "Port for the peer under test")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  std::printf("trivial task round trip, %d runs per mode, %d ms between tasks (client -> peer -> result)\n",
-              runs, pause_ms);
+  std::printf("trivial task round trip, %d runs per mode, %d ms between tasks (client -> peer -> result)\n", runs,
+              pause_ms);
   std::vector<std::pair<std::string, Figures>> results;
   for (const std::string& mode : modes) {
     Samples samples = Measure(mode, runs, pause_ms, port);
@@ -145,13 +148,14 @@ int main(int argc, char** argv) {
     Figures figures = Summarise(samples.tasks);
     Figures ping = Summarise(samples.pings);
     results.emplace_back(mode, figures);
-    std::printf("  --sandbox %-6s  median %6.2f ms   min %6.2f ms   p90 %6.2f ms"
-                "   (PING after the same pause: median %.2f ms)\n",
-                mode.c_str(), figures.median_ms, figures.min_ms, figures.p90_ms, ping.median_ms);
+    std::printf(
+        "  --sandbox %-6s  median %6.2f ms   min %6.2f ms   p90 %6.2f ms"
+        "   (PING after the same pause: median %.2f ms)\n",
+        mode.c_str(), figures.median_ms, figures.min_ms, figures.p90_ms, ping.median_ms);
   }
   if (results.size() == 2) {
-    std::printf("  difference of the medians (%s - %s): %+.2f ms\n", results[0].first.c_str(),
-                results[1].first.c_str(), results[0].second.median_ms - results[1].second.median_ms);
+    std::printf("  difference of the medians (%s - %s): %+.2f ms\n", results[0].first.c_str(), results[1].first.c_str(),
+                results[0].second.median_ms - results[1].second.median_ms);
   }
   return 0;
 }

@@ -62,71 +62,96 @@ struct Command {
 void AddSecurity(CLI::App* sub, SecurityFlags& security, bool tls = true) {
   sub->add_option("--secret-file", security.secret_file,
                   "Cluster secret file (wins over env OSGRID_SECRET; see docs/auth.md)")
-      ->type_name("PATH")->group("Security");
+      ->type_name("PATH")
+      ->group("Security");
   if (tls) {
     sub->add_option("--tls-ca", security.tls_ca, "Use TLS, verifying the node's certificate against this CA (PEM)")
-        ->type_name("PATH")->group("Security");
+        ->type_name("PATH")
+        ->group("Security");
   }
 }
 
 /// --host, --port, --json, the security flags and (unless the command has its own) --timeout.
 void AddConnection(CLI::App* sub, Connection& conn, SecurityFlags& security, bool network_timeout = true) {
   AddSecurity(sub, security);
-  sub->add_option("--host", conn.host, "Address of the node to talk to")->capture_default_str()->type_name("HOST")->group("Connection");
-  sub->add_option("--port", conn.port, conn.port == params::kDefaultTrackerPort ? "Port of the tracker"
-                                                                                 : "Port of the peer (or tracker)")
-      ->capture_default_str()->check(CLI::Range(1, 65535).description(""))->type_name("PORT")->group("Connection");
-  sub->add_flag("--json", conn.json, "Print the raw reply as one JSON object per line, for programs")->group("Connection");
+  sub->add_option("--host", conn.host, "Address of the node to talk to")
+      ->capture_default_str()
+      ->type_name("HOST")
+      ->group("Connection");
+  sub->add_option("--port", conn.port,
+                  conn.port == params::kDefaultTrackerPort ? "Port of the tracker" : "Port of the peer (or tracker)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535).description(""))
+      ->type_name("PORT")
+      ->group("Connection");
+  sub->add_flag("--json", conn.json, "Print the raw reply as one JSON object per line, for programs")
+      ->group("Connection");
   if (network_timeout) {
     sub->add_option("--timeout", conn.timeout_s, "Network timeout, seconds")
-        ->capture_default_str()->check(kPositive)->type_name("S")->group("Connection");
+        ->capture_default_str()
+        ->check(kPositive)
+        ->type_name("S")
+        ->group("Connection");
   }
 }
 
 /// --program / --file / --function, shared by cpu and batch.
 void AddProgram(CLI::App* sub, std::string& program, std::string& file, std::string& function) {
-  auto* inline_source = sub->add_option("--program", program, "Python 3 source, e.g. \"def main(x): return x*x\"")
-                            ->type_name("SOURCE");
+  auto* inline_source =
+      sub->add_option("--program", program, "Python 3 source, e.g. \"def main(x): return x*x\"")->type_name("SOURCE");
   sub->add_option("--file", file, "Read the Python source from this file instead")
-      ->check(kExistingFile)->type_name("PATH")->excludes(inline_source);
+      ->check(kExistingFile)
+      ->type_name("PATH")
+      ->excludes(inline_source);
   sub->add_option("--function", function, "Name of the function to call")->capture_default_str()->type_name("NAME");
 }
 
 // ---- [SECTION] cpu, batch ------------------------------------------------------
 
 Command AddCpu(CLI::App& app, CpuOptions& o, SecurityFlags& security) {
-  auto* cpu = app.add_subcommand("cpu", "Run one Python function on the cluster; a busy peer forwards it to a less loaded one");
+  auto* cpu =
+      app.add_subcommand("cpu", "Run one Python function on the cluster; a busy peer forwards it to a less loaded one");
   AddProgram(cpu, o.program, o.file, o.function);
   cpu->add_option("--args", o.args, "Arguments as a JSON array, e.g. '[5]' or '[\"text\", 2.5]'")
-      ->capture_default_str()->type_name("JSON");
+      ->capture_default_str()
+      ->type_name("JSON");
   cpu->add_flag("--confidential", o.confidential, "Run on this peer only; never forward the program or its data");
   cpu->add_option("--timeout", o.task_timeout_s,
                   "Task time limit, seconds (default: the peer's, 60); the network wait grows to match")
-      ->check(kPositive)->type_name("S");
+      ->check(kPositive)
+      ->type_name("S");
   AddConnection(cpu, o.conn, security, /*network_timeout=*/false);
-  cpu->footer("Examples:\n"
-              "  osgrid cpu --program \"def main(x): return x*x\" --args \"[5]\"\n"
-              "  osgrid cpu --file prime.py --function is_prime --args \"[1000003]\" --port 9001\n"
-              "Prints the result, the peer that ran it and how long it took, then anything it printed.");
+  cpu->footer(
+      "Examples:\n"
+      "  osgrid cpu --program \"def main(x): return x*x\" --args \"[5]\"\n"
+      "  osgrid cpu --file prime.py --function is_prime --args \"[1000003]\" --port 9001\n"
+      "Prints the result, the peer that ran it and how long it took, then anything it printed.");
   return {cpu, [&o] { return CpuCommand(o); }};
 }
 
 Command AddBatch(CLI::App& app, BatchOptions& o, SecurityFlags& security) {
-  auto* batch = app.add_subcommand("batch", "Run many calls of a Python function at once, spread across the cluster by load");
+  auto* batch =
+      app.add_subcommand("batch", "Run many calls of a Python function at once, spread across the cluster by load");
   AddProgram(batch, o.program, o.file, o.function);
-  auto* each = batch->add_option("--each", o.each, "One JSON argument array per task, e.g. '[[1],[2],[3]]'")
-                   ->type_name("JSON");
-  batch->add_option("--tasks", o.tasks_file, "A JSON file: [{\"program\": ..., \"function\": ..., \"args\": [...]}, ...]")
-      ->check(kExistingFile)->type_name("PATH")->excludes(each);
+  auto* each =
+      batch->add_option("--each", o.each, "One JSON argument array per task, e.g. '[[1],[2],[3]]'")->type_name("JSON");
+  batch
+      ->add_option("--tasks", o.tasks_file,
+                   "A JSON file: [{\"program\": ..., \"function\": ..., \"args\": [...]}, ...]")
+      ->check(kExistingFile)
+      ->type_name("PATH")
+      ->excludes(each);
   batch->add_flag("--confidential", o.confidential, "Run every task on this peer only");
   batch->add_option("--timeout", o.task_timeout_s, "Time limit per task, seconds (default: the peer's, 60)")
-      ->check(kPositive)->type_name("S");
+      ->check(kPositive)
+      ->type_name("S");
   AddConnection(batch, o.conn, security, /*network_timeout=*/false);
-  batch->footer("Examples:\n"
-                "  osgrid batch --program \"def main(x): return x*x\" --each \"[[1],[2],[3],[4]]\"\n"
-                "  osgrid batch --tasks tasks.json\n"
-                "Prints one row per task (the peer that ran it, how long it waited in a ready queue and\n"
-                "ran, its result or error) and how many tasks each peer ran. Exits with 1 if any task failed.");
+  batch->footer(
+      "Examples:\n"
+      "  osgrid batch --program \"def main(x): return x*x\" --each \"[[1],[2],[3],[4]]\"\n"
+      "  osgrid batch --tasks tasks.json\n"
+      "Prints one row per task (the peer that ran it, how long it waited in a ready queue and\n"
+      "ran, its result or error) and how many tasks each peer ran. Exits with 1 if any task failed.");
   return {batch, [&o] { return BatchCommand(o); }};
 }
 
@@ -135,11 +160,13 @@ Command AddBatch(CLI::App& app, BatchOptions& o, SecurityFlags& security) {
 std::vector<Command> AddMem(CLI::App& app, AllOptions& all) {
   auto* mem = app.add_subcommand("mem", "A peer's key-value memory: set, get, del, ls");
   mem->require_subcommand(1);
-  mem->footer("Examples:\n  osgrid mem set greeting hello\n  osgrid mem set scores '[90, 85]'\n"
-              "  osgrid mem get greeting\n  osgrid mem ls --port 9001");
+  mem->footer(
+      "Examples:\n  osgrid mem set greeting hello\n  osgrid mem set scores '[90, 85]'\n"
+      "  osgrid mem get greeting\n  osgrid mem ls --port 9001");
   auto* set = mem->add_subcommand("set", "Store VALUE under KEY (VALUE is JSON if it parses as JSON, else text)");
   set->add_option("KEY", all.mem_set.key, "The key (1 to 256 bytes)")->required();
-  set->add_option("VALUE", all.mem_set.value, "The value: 42, true, [1,2] and {\"a\":1} are JSON; anything else is text")
+  set->add_option("VALUE", all.mem_set.value,
+                  "The value: 42, true, [1,2] and {\"a\":1} are JSON; anything else is text")
       ->required();
   set->add_flag("--string", all.mem_set.force_string, "Store VALUE as text even if it looks like JSON");
   AddConnection(set, all.mem_set.conn, all.security);
@@ -160,8 +187,9 @@ std::vector<Command> AddMem(CLI::App& app, AllOptions& all) {
 std::vector<Command> AddFile(CLI::App& app, AllOptions& all) {
   auto* file = app.add_subcommand("file", "Files on a peer's disk: put, get, ls, rm");
   file->require_subcommand(1);
-  file->footer("Examples:\n  osgrid file put notes.pdf\n  osgrid file get notes.pdf -o copy.pdf\n"
-               "  osgrid file ls\n  osgrid file rm notes.pdf");
+  file->footer(
+      "Examples:\n  osgrid file put notes.pdf\n  osgrid file get notes.pdf -o copy.pdf\n"
+      "  osgrid file ls\n  osgrid file rm notes.pdf");
   auto* put = file->add_subcommand("put", "Upload LOCAL (shows its size, SHA-256 and the transfer rate)");
   put->add_option("LOCAL", all.file_put.local, "The file to upload")->required()->check(kExistingFile);
   put->add_option("--name", all.file_put.name, "Name on the peer (default: LOCAL's file name)")->type_name("NAME");
@@ -185,16 +213,17 @@ std::vector<Command> AddFile(CLI::App& app, AllOptions& all) {
 // ---- [SECTION] status, peers, version -----------------------------------------------
 
 std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
-  auto* status = app.add_subcommand("status", "Show a node's status: a peer's load, memory and disk, or the "
-                                              "tracker's view of the cluster");
+  auto* status = app.add_subcommand("status",
+                                    "Show a node's status: a peer's load, memory and disk, or the "
+                                    "tracker's view of the cluster");
   AddConnection(status, all.status, all.security);
   status->footer("Point --port at a peer (9000 by default) or at the tracker (8888): the reply says which it is.");
   all.peers.port = params::kDefaultTrackerPort;
-  auto* peers = app.add_subcommand("peers", "List the live peers the tracker knows, with their load and last heartbeat");
+  auto* peers =
+      app.add_subcommand("peers", "List the live peers the tracker knows, with their load and last heartbeat");
   AddConnection(peers, all.peers, all.security);
   peers->footer("The tracker's view lags the peers by up to one heartbeat interval.");
-  return {{status, [&all] { return StatusCommand(all.status); }},
-          {peers, [&all] { return PeersCommand(all.peers); }}};
+  return {{status, [&all] { return StatusCommand(all.status); }}, {peers, [&all] { return PeersCommand(all.peers); }}};
 }
 
 Command AddVersion(CLI::App& app) {
@@ -242,17 +271,19 @@ int RunCommand(const std::string& path, const RunOptions& options) {
 }
 
 Command AddRun(CLI::App& app, AllOptions& all) {
-  auto* run = app.add_subcommand("run", "Start a local tracker and peers, run a scenario file's steps and check "
-                                        "its expectations");
+  auto* run = app.add_subcommand("run",
+                                 "Start a local tracker and peers, run a scenario file's steps and check "
+                                 "its expectations");
   run->add_option("FILE", all.scenario, "The scenario file (YAML; format in docs/scenarios.md)")->required();
   run->add_flag("--keep-logs", all.run.keep_logs, "Keep the run folder (daemon logs, peer storage) even if all passed");
   run->add_flag("-v,--verbose", all.run.verbose, "Also print every request and reply, and every task of a batch");
   AddSecurity(run, all.security, /*tls=*/false);
-  run->footer("Example:\n  osgrid run scenarios/quickstart.yaml\n"
-              "The file is checked completely before anything starts. The processes are stopped at the\n"
-              "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
-              "2 for a bad scenario file, 130 after Ctrl-C. With a cluster secret (OSGRID_SECRET or\n"
-              "--secret-file) the cluster it starts authenticates every connection with it.");
+  run->footer(
+      "Example:\n  osgrid run scenarios/quickstart.yaml\n"
+      "The file is checked completely before anything starts. The processes are stopped at the\n"
+      "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
+      "2 for a bad scenario file, 130 after Ctrl-C. With a cluster secret (OSGRID_SECRET or\n"
+      "--secret-file) the cluster it starts authenticates every connection with it.");
   return {run, [&all] { return RunCommand(all.scenario, all.run); }};
 }
 
@@ -307,17 +338,20 @@ void Describe(CLI::App& app) {
   app.get_formatter()->column_width(34);
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("osgrid ") + OSGRID_VERSION);
-  app.footer("Every client command talks to one node: --host and --port choose it (a peer on 9000 by default;\n"
-             "the tracker on 8888). Add --json for machine-readable replies.\n"
-             "Exit status: 0 success, 1 error from the cluster or network, 2 bad usage or input.\n"
-             "Run 'osgrid COMMAND --help' for a command's options; the manual is docs/cli.md.");
+  app.footer(
+      "Every client command talks to one node: --host and --port choose it (a peer on 9000 by default;\n"
+      "the tracker on 8888). Add --json for machine-readable replies.\n"
+      "Exit status: 0 success, 1 error from the cluster or network, 2 bad usage or input.\n"
+      "Run 'osgrid COMMAND --help' for a command's options; the manual is docs/cli.md.");
 }
 
 }  // namespace
 
 int RunCommandLine(int argc, char** argv) {
-  CLI::App app("osgrid: share CPU, memory and disk across a cluster of peer processes\n"
-               "(the client and scenario runner of the osgrid operating-systems lab)", "osgrid");
+  CLI::App app(
+      "osgrid: share CPU, memory and disk across a cluster of peer processes\n"
+      "(the client and scenario runner of the osgrid operating-systems lab)",
+      "osgrid");
   Describe(app);
   AllOptions all;
   std::vector<Command> commands = {AddCpu(app, all.cpu, all.security), AddBatch(app, all.batch, all.security)};

@@ -78,8 +78,9 @@ void CpuChecks(const Expectation& expect, const Json& reply, std::vector<Check>&
     bool forwarded = reply.value("forwarded", false);
     checks.push_back({forwarded == *expect.forwarded,
                       std::string(forwarded ? "forwarded" : "not forwarded") +
-                          (forwarded == *expect.forwarded ? "" : std::string(" (expected ") +
-                                                                     (*expect.forwarded ? "forwarded)" : "not forwarded)"))});
+                          (forwarded == *expect.forwarded
+                               ? ""
+                               : std::string(" (expected ") + (*expect.forwarded ? "forwarded)" : "not forwarded)"))});
   }
   if (expect.stdout_contains) {
     bool found = reply.value("stdout", "").find(*expect.stdout_contains) != std::string::npos;
@@ -109,16 +110,16 @@ void BatchChecks(const Expectation& expect, const Json& reply, std::vector<Check
   }
   if (expect.spread) {
     bool spread = peers.size() > 1;
-    checks.push_back({spread == *expect.spread, "tasks ran on " + std::to_string(peers.size()) +
-                                                    (peers.size() == 1 ? " peer" : " peers") +
-                                                    (*expect.spread ? " (expected more than one)" : " (expected one)")});
+    checks.push_back({spread == *expect.spread,
+                      "tasks ran on " + std::to_string(peers.size()) + (peers.size() == 1 ? " peer" : " peers") +
+                          (*expect.spread ? " (expected more than one)" : " (expected one)")});
   }
   if (expect.all_ok) {
     bool all_ok = failed == 0;
-    checks.push_back({all_ok == *expect.all_ok, all_ok ? "every task succeeded"
-                                                       : std::to_string(failed) + " of " + std::to_string(results.size()) +
-                                                             " tasks failed" +
-                                                             (*expect.all_ok ? " (expected every task to succeed)" : "")});
+    checks.push_back({all_ok == *expect.all_ok,
+                      all_ok ? "every task succeeded"
+                             : std::to_string(failed) + " of " + std::to_string(results.size()) + " tasks failed" +
+                                   (*expect.all_ok ? " (expected every task to succeed)" : "")});
   }
 }
 

@@ -7,22 +7,22 @@
 // [SECTION] Stop
 #include "osgrid/cli/cluster.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <netinet/in.h>
 #include <set>
-#include <spawn.h>
 #include <sstream>
 #include <string_view>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "osgrid/net/client.h"
 
@@ -34,9 +34,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr auto kStopGrace = milliseconds(2000);    // SIGTERM -> SIGKILL
-constexpr auto kPollInterval = milliseconds(50);   // while waiting for nodes to come up
-constexpr int kLogTailLines = 12;                  // shown when a node fails to start
+constexpr auto kStopGrace = milliseconds(2000);   // SIGTERM -> SIGKILL
+constexpr auto kPollInterval = milliseconds(50);  // while waiting for nodes to come up
+constexpr int kLogTailLines = 12;                 // shown when a node fails to start
 
 // ---- [SECTION] Helpers --------------------------------------------------------
 
@@ -171,8 +171,7 @@ LocalCluster::~LocalCluster() {
 }
 
 Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions options) {
-  if (options.peers < 1 || options.cores < 1 || options.heartbeat_interval_s <= 0 ||
-      options.peer_timeout_s <= 0) {
+  if (options.peers < 1 || options.cores < 1 || options.heartbeat_interval_s <= 0 || options.peer_timeout_s <= 0) {
     return Status::BadRequest("a local cluster needs at least 1 peer, 1 core and positive intervals");
   }
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options)));
@@ -189,8 +188,8 @@ Status LocalCluster::Launch() {
   bin_dir_ = options_.bin_dir.empty() ? ProgramDir() : options_.bin_dir;
   for (const char* program : {"osgrid-tracker", "osgrid-peer"}) {
     if (::access((bin_dir_ + "/" + program).c_str(), X_OK) != 0) {
-      return Status::NotFound(std::string("cannot find ") + program + " in " + bin_dir_ +
-                              " (build it: ninja " + program + ")");
+      return Status::NotFound(std::string("cannot find ") + program + " in " + bin_dir_ + " (build it: ninja " +
+                              program + ")");
     }
   }
   auto run_dir = MakeRunDir(options_.run_dir);
@@ -211,9 +210,16 @@ Status LocalCluster::Launch() {
 Status LocalCluster::StartTracker(std::uint16_t port) {
   std::lock_guard<std::mutex> lock(mutex_);
   tracker_ = NodeProcess{"tracker", port, 0, run_dir_ + "/tracker.log", false, ""};
-  std::vector<std::string> argv = {bin_dir_ + "/osgrid-tracker", "--host", host(), "--port", std::to_string(port),
-                                   "--heartbeat-interval", Seconds(options_.heartbeat_interval_s),
-                                   "--peer-timeout", Seconds(options_.peer_timeout_s), "--exit-with-parent"};
+  std::vector<std::string> argv = {bin_dir_ + "/osgrid-tracker",
+                                   "--host",
+                                   host(),
+                                   "--port",
+                                   std::to_string(port),
+                                   "--heartbeat-interval",
+                                   Seconds(options_.heartbeat_interval_s),
+                                   "--peer-timeout",
+                                   Seconds(options_.peer_timeout_s),
+                                   "--exit-with-parent"};
   AddTlsFlags(argv);
   return Spawn(tracker_, argv);
 }
@@ -227,11 +233,22 @@ Status LocalCluster::StartPeers(const std::vector<std::uint16_t>& ports) {
     std::error_code ignored;
     std::filesystem::create_directories(storage, ignored);
     peers_.push_back(NodeProcess{name, ports[i], 0, run_dir_ + "/" + name + ".log", false, ""});
-    std::vector<std::string> argv = {
-        bin_dir_ + "/osgrid-peer", "--host", host(), "--port", std::to_string(ports[i]),
-        "--tracker", host() + ":" + std::to_string(tracker_.port), "--name", name,
-        "--cores", std::to_string(options_.cores), "--storage", storage,
-        "--heartbeat-interval", Seconds(options_.heartbeat_interval_s), "--exit-with-parent"};
+    std::vector<std::string> argv = {bin_dir_ + "/osgrid-peer",
+                                     "--host",
+                                     host(),
+                                     "--port",
+                                     std::to_string(ports[i]),
+                                     "--tracker",
+                                     host() + ":" + std::to_string(tracker_.port),
+                                     "--name",
+                                     name,
+                                     "--cores",
+                                     std::to_string(options_.cores),
+                                     "--storage",
+                                     storage,
+                                     "--heartbeat-interval",
+                                     Seconds(options_.heartbeat_interval_s),
+                                     "--exit-with-parent"};
     AddTlsFlags(argv);
     Status status = Spawn(peers_.back(), argv);
     if (!status.ok()) return status;
@@ -252,8 +269,8 @@ net::ClientSecurity LocalCluster::security() const { return {options_.secret, op
 Status LocalCluster::Spawn(NodeProcess& node, const std::vector<std::string>& argv) {
   SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, node.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, node.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO);
   sigset_t empty, defaults;
   sigemptyset(&empty);
@@ -264,15 +281,13 @@ Status LocalCluster::Spawn(NodeProcess& node, const std::vector<std::string>& ar
   posix_spawnattr_setsigmask(&setup.attributes, &empty);
   posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
   posix_spawnattr_setpgroup(&setup.attributes, 0);
-  posix_spawnattr_setflags(&setup.attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   ChildEnvironment environment(options_.secret);
-  int error = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(),
-                            environment.pointers.data());
+  int error = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(), environment.pointers.data());
   if (error != 0) {
     return Status::Unavailable("cannot start " + node.name + " (" + argv[0] + "): " + std::strerror(error));
   }
@@ -299,8 +314,9 @@ Status LocalCluster::WaitForTracker() {
     }
     if (net::Client::Connect(host(), tracker.port, quick).ok()) return Status::Ok();
     if (Clock::now() > deadline) {
-      return StartFailure(tracker, Code::kTimeout, "the tracker did not accept connections on port " +
-                                                       std::to_string(tracker.port) + " in time");
+      return StartFailure(
+          tracker, Code::kTimeout,
+          "the tracker did not accept connections on port " + std::to_string(tracker.port) + " in time");
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -319,8 +335,9 @@ Status LocalCluster::WaitForPeers() {
     }
     if (missing == nullptr) return Status::Ok();
     if (Clock::now() > deadline) {
-      return StartFailure(*missing, Code::kTimeout, missing->name + " did not register with the tracker within " +
-                                                        Seconds(options_.start_timeout.count() / 1000.0) + " s");
+      return StartFailure(*missing, Code::kTimeout,
+                          missing->name + " did not register with the tracker within " +
+                              Seconds(options_.start_timeout.count() / 1000.0) + " s");
     }
     std::this_thread::sleep_for(kPollInterval);
   }

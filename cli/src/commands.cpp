@@ -57,8 +57,10 @@ Result<Json> ParseEach(const std::string& text) {
   bool lists = !each.is_discarded() && each.is_array() && !each.empty();
   for (const Json& args : lists ? each : Json::array()) lists = lists && args.is_array();
   if (!lists) {
-    return Status::BadRequest("--each must be a non-empty JSON array with one argument array per task, "
-                              "e.g. '[[1],[2],[3]]'; got '" + net::Sanitize(text) + "'");
+    return Status::BadRequest(
+        "--each must be a non-empty JSON array with one argument array per task, "
+        "e.g. '[[1],[2],[3]]'; got '" +
+        net::Sanitize(text) + "'");
   }
   return each;
 }
@@ -70,7 +72,8 @@ Result<Json> TaskFromFile(const Json& item, std::size_t index, const BatchOption
   if (!item.is_object()) return Status::BadRequest(where + "each task must be an object {program, function, args}");
   for (auto it = item.begin(); it != item.end(); ++it) {
     if (it.key() != "program" && it.key() != "function" && it.key() != "args") {
-      return Status::BadRequest(where + "unknown field '" + net::Sanitize(it.key()) + "' (fields: program, function, args)");
+      return Status::BadRequest(where + "unknown field '" + net::Sanitize(it.key()) +
+                                "' (fields: program, function, args)");
     }
   }
   Json task = {{"function", item.value("function", Json(o.function))}, {"args", item.value("args", Json::array())}};
@@ -241,7 +244,8 @@ int StatusCommand(const Connection& conn) {
   return PrintReply(conn, *reply, [&] {
     PrintStatus(*reply, std::cout, "");
     if (reply->contains("auth")) {  // the tracker says how the cluster is secured
-      std::cout << "  security   auth: " << (reply->value("auth", "") == "none" ? "open (loopback only)" : Field(*reply, "auth"))
+      std::cout << "  security   auth: "
+                << (reply->value("auth", "") == "none" ? "open (loopback only)" : Field(*reply, "auth"))
                 << ", tls: " << (reply->value("tls", false) ? "on" : "off") << "\n";
     }
     if (reply->contains("sandbox")) PrintSandbox((*reply)["sandbox"], std::cout);

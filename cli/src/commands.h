@@ -31,7 +31,7 @@ enum ExitStatus : int {
 struct Connection {
   std::string host = "127.0.0.1";
   int port = params::kDefaultPeerPort;
-  bool json = false;                         // print raw reply objects, one per line
+  bool json = false;                           // print raw reply objects, one per line
   double timeout_s = params::kSocketTimeoutS;  // network timeout, seconds
 };
 
@@ -63,12 +63,12 @@ int PrintReply(const Connection& conn, const Json& reply, const std::function<vo
 
 struct CpuOptions {
   Connection conn;
-  std::string program;          // Python source, or
-  std::string file;             // a .py file to read it from
+  std::string program;  // Python source, or
+  std::string file;     // a .py file to read it from
   std::string function = "main";
-  std::string args = "[]";      // JSON array
+  std::string args = "[]";  // JSON array
   bool confidential = false;
-  double task_timeout_s = 0;    // 0 = the peer's default (TASK_TIMEOUT)
+  double task_timeout_s = 0;  // 0 = the peer's default (TASK_TIMEOUT)
 };
 int CpuCommand(const CpuOptions& options);
 
@@ -77,10 +77,10 @@ struct BatchOptions {
   std::string program;
   std::string file;
   std::string function = "main";
-  std::string each;             // JSON array of argument arrays, or
-  std::string tasks_file;       // a JSON file: [{program?, function?, args?}, ...]
+  std::string each;        // JSON array of argument arrays, or
+  std::string tasks_file;  // a JSON file: [{program?, function?, args?}, ...]
   bool confidential = false;
-  double task_timeout_s = 0;    // per task; 0 = the peer's default
+  double task_timeout_s = 0;  // per task; 0 = the peer's default
 };
 int BatchCommand(const BatchOptions& options);
 
@@ -95,8 +95,8 @@ int VersionCommand();
 struct MemOptions {
   Connection conn;
   std::string key;
-  std::string value;            // mem set: JSON if it parses, else text
-  bool force_string = false;    // mem set --string
+  std::string value;          // mem set: JSON if it parses, else text
+  bool force_string = false;  // mem set --string
 };
 int MemSetCommand(const MemOptions& options);
 int MemGetCommand(const MemOptions& options);
@@ -105,9 +105,9 @@ int MemListCommand(const MemOptions& options);
 
 struct FileOptions {
   Connection conn;
-  std::string local;            // file put: the file to send
-  std::string name;             // the name on the peer
-  std::string output;           // file get -o; "" = ./NAME
+  std::string local;   // file put: the file to send
+  std::string name;    // the name on the peer
+  std::string output;  // file get -o; "" = ./NAME
 };
 int FilePutCommand(const FileOptions& options);
 int FileGetCommand(const FileOptions& options);

@@ -1,11 +1,11 @@
 // Text for people (see format.h).
 #include "format.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace osgrid::cli {
 namespace {

@@ -1,11 +1,11 @@
 // InterruptGuard: signals taken by a watcher thread (see interrupt.h).
 #include "interrupt.h"
 
+#include <pthread.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
-#include <pthread.h>
-#include <unistd.h>
 
 namespace osgrid::cli {
 

@@ -26,16 +26,16 @@ std::vector<std::string> BatchRow(const Json& task) {
 }
 
 void PrintPeerStatusLines(const Json& s, std::ostream& out, std::string_view indent) {
-  out << indent << Field(s, "node") << " (peer)   up " << HumanSeconds(Number(s, "uptime_s"))
-      << ", scheduler " << Field(s, "scheduler") << "\n";
+  out << indent << Field(s, "node") << " (peer)   up " << HumanSeconds(Number(s, "uptime_s")) << ", scheduler "
+      << Field(s, "scheduler") << "\n";
   out << indent << "  cpu      " << Field(s, "cores") << " cores, " << Field(s, "running") << " running, "
       << Field(s, "queue_length") << " queued, load " << Field(s, "load") << "\n";
-  out << indent << "  tasks    " << Field(s, "tasks_done") << " done, " << Field(s, "tasks_failed")
-      << " failed, " << Field(s, "tasks_forwarded") << " forwarded to other peers\n";
-  out << indent << "  memory   " << Field(s, "mem_entries") << " keys, " << HumanBytes(Bytes(s, "mem_bytes"))
-      << " of " << HumanBytes(Bytes(s, "mem_limit_bytes")) << "\n";
-  out << indent << "  disk     " << Field(s, "files") << " files, " << HumanBytes(Bytes(s, "disk_bytes"))
-      << " of " << HumanBytes(Bytes(s, "disk_limit_bytes")) << "\n";
+  out << indent << "  tasks    " << Field(s, "tasks_done") << " done, " << Field(s, "tasks_failed") << " failed, "
+      << Field(s, "tasks_forwarded") << " forwarded to other peers\n";
+  out << indent << "  memory   " << Field(s, "mem_entries") << " keys, " << HumanBytes(Bytes(s, "mem_bytes")) << " of "
+      << HumanBytes(Bytes(s, "mem_limit_bytes")) << "\n";
+  out << indent << "  disk     " << Field(s, "files") << " files, " << HumanBytes(Bytes(s, "disk_bytes")) << " of "
+      << HumanBytes(Bytes(s, "disk_limit_bytes")) << "\n";
   out << indent << "  tracker  " << Field(s, "tracker")
       << (s.value("registered", false) ? " (registered)" : " (NOT registered)") << "\n";
 }
@@ -43,11 +43,12 @@ void PrintPeerStatusLines(const Json& s, std::ostream& out, std::string_view ind
 void PrintTrackerStatusLines(const Json& s, std::ostream& out, std::string_view indent) {
   Json totals = s.value("totals", Json::object());
   std::string node = Field(s, "node");
-  out << indent << (node == "tracker" ? node : node + " (tracker)") << "   up " << HumanSeconds(Number(s, "uptime_s")) << "\n";
+  out << indent << (node == "tracker" ? node : node + " (tracker)") << "   up " << HumanSeconds(Number(s, "uptime_s"))
+      << "\n";
   out << indent << "  peers      " << Field(s, "peers") << " live, " << Field(s, "peers_died")
       << " declared dead since start\n";
-  out << indent << "  cluster    " << Field(totals, "cores") << " cores, " << Field(totals, "running")
-      << " running, " << Field(totals, "queue_length") << " queued\n";
+  out << indent << "  cluster    " << Field(totals, "cores") << " cores, " << Field(totals, "running") << " running, "
+      << Field(totals, "queue_length") << " queued\n";
   out << indent << "  heartbeat  every " << HumanSeconds(Number(s, "heartbeat_interval_ms") / 1000)
       << "; a peer silent for " << HumanSeconds(Number(s, "peer_timeout_ms") / 1000) << " is dropped\n";
 }
@@ -116,8 +117,7 @@ void PrintStatus(const Json& status, std::ostream& out, std::string_view indent)
 }
 
 void PrintPeerTable(const Json& reply, std::ostream& out, std::string_view indent) {
-  Table table({"id", "address", "cores", "sandbox", "load", "queue", "running", "done", "memory", "disk",
-               "heartbeat"});
+  Table table({"id", "address", "cores", "sandbox", "load", "queue", "running", "done", "memory", "disk", "heartbeat"});
   const Json peers = reply.value("peers", Json::array());
   for (const Json& peer : peers) {
     if (!peer.is_object()) continue;
@@ -125,9 +125,8 @@ void PrintPeerTable(const Json& reply, std::ostream& out, std::string_view inden
     if (sandbox.empty()) sandbox = "?";  // a peer that does not say (an older one)
     if (!peer.value("sandbox_missing", "").empty() && sandbox != "off") sandbox += " (partial)";
     table.AddRow({Field(peer, "id"), Field(peer, "host") + ":" + Field(peer, "port"), Field(peer, "cores"), sandbox,
-                  Field(peer, "load"), Field(peer, "queue_length"), Field(peer, "running"),
-                  Field(peer, "tasks_done"), HumanBytes(Bytes(peer, "mem_bytes")),
-                  HumanBytes(Bytes(peer, "disk_bytes")),
+                  Field(peer, "load"), Field(peer, "queue_length"), Field(peer, "running"), Field(peer, "tasks_done"),
+                  HumanBytes(Bytes(peer, "mem_bytes")), HumanBytes(Bytes(peer, "disk_bytes")),
                   HumanSeconds(Number(peer, "last_heartbeat_ms") / 1000) + " ago"});
   }
   if (table.size() == 0) {

@@ -54,7 +54,8 @@ void PrintCluster(const LocalCluster& cluster, double start_s, bool verbose, std
   std::vector<NodeProcess> nodes = cluster.Peers();
   nodes.insert(nodes.begin(), cluster.Tracker());
   for (const NodeProcess& node : nodes) {
-    std::vector<std::string> row = {node.name, cluster.host() + ":" + std::to_string(node.port), std::to_string(node.pid)};
+    std::vector<std::string> row = {node.name, cluster.host() + ":" + std::to_string(node.port),
+                                    std::to_string(node.pid)};
     if (verbose) row.push_back(node.log_path);
     table.AddRow(row);
   }
@@ -112,9 +113,11 @@ class StepLoop {
 };
 
 void PrintSummary(const RunSummary& s, std::ostream& out) {
-  out << "\n" << s.steps << " steps, " << s.expectations << " expectations: " << s.passed << " passed, " << s.failed
+  out << "\n"
+      << s.steps << " steps, " << s.expectations << " expectations: " << s.passed << " passed, " << s.failed
       << " failed";
-  if (s.failed_steps > 0) out << "; " << s.failed_steps << (s.failed_steps == 1 ? " step" : " steps") << " failed unexpectedly";
+  if (s.failed_steps > 0)
+    out << "; " << s.failed_steps << (s.failed_steps == 1 ? " step" : " steps") << " failed unexpectedly";
   out << "   " << Mark(s.ok()) << "\n";
 }
 

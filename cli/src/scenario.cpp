@@ -147,10 +147,16 @@ const std::vector<StepKind>& StepKinds() {
   static const std::vector<StepKind> kinds = {
       {"say", {}, {}, "", ParseSay},
       {"sleep", {}, {}, "", ParseSleep},
-      {"cpu", {"on", "program", "file", "function", "args", "confidential", "timeout"},
-       {"result", "error", "error_contains", "ran_on", "forwarded", "stdout_contains"}, "result", ParseCpu},
-      {"batch", {"on", "program", "file", "function", "each", "confidential", "timeout"},
-       {"results", "error", "error_contains", "ran_on", "spread", "all_ok"}, "results", ParseBatch},
+      {"cpu",
+       {"on", "program", "file", "function", "args", "confidential", "timeout"},
+       {"result", "error", "error_contains", "ran_on", "forwarded", "stdout_contains"},
+       "result",
+       ParseCpu},
+      {"batch",
+       {"on", "program", "file", "function", "each", "confidential", "timeout"},
+       {"results", "error", "error_contains", "ran_on", "spread", "all_ok"},
+       "results",
+       ParseBatch},
       {"mem_set", {"on", "key", "value"}, {"error", "error_contains"}, "", ParseMemSet},
       {"mem_get", {"on", "key"}, {"value", "error", "error_contains"}, "value", ParseMemGet},
       {"mem_del", {"on", "key"}, {"error", "error_contains"}, "", ParseMemDel},
@@ -168,46 +174,44 @@ const std::vector<StepKind>& StepKinds() {
 
 // ---- Top level ----------------------------------------------------------------
 
-void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root,
-                  ClusterSpec& cluster) {
+void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root, ClusterSpec& cluster) {
   auto entry = reader.Find(root, "cluster", "scenario", false);
   if (!entry) return;
   const YAML::Node& map = entry->value;
-  if (!reader.CheckMap(map, {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout"},
-                       "cluster", YamlReader::Where(entry->key))) {
+  if (!reader.CheckMap(map, {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout"}, "cluster",
+                       YamlReader::Where(entry->key))) {
     return;
   }
   auto in_range = [&](const char* key, long long low, long long high, int& out) {
     auto value = reader.Integer(map, key, "cluster", false);
     if (!value) return;
     if (*value < low || *value > high) {
-      reader.Error(reader.Find(map, key, "", false)->value, std::string("cluster: ") + key +
-                       " must be from " + std::to_string(low) + " to " + std::to_string(high));
+      reader.Error(reader.Find(map, key, "", false)->value, std::string("cluster: ") + key + " must be from " +
+                                                                std::to_string(low) + " to " + std::to_string(high));
       return;
     }
     out = static_cast<int>(*value);
   };
   in_range("peers", 1, kMaxPeers, cluster.peers);
   in_range("cores", 1, kMaxCores, cluster.cores);
-  auto seconds = [&](const char* key, double& out) {
-    out = parser.OptionalSeconds(map, key, "cluster").value_or(out);
-  };
+  auto seconds = [&](const char* key, double& out) { out = parser.OptionalSeconds(map, key, "cluster").value_or(out); };
   seconds("heartbeat_interval", cluster.heartbeat_interval_s);
   seconds("peer_timeout", cluster.peer_timeout_s);
   seconds("start_timeout", cluster.start_timeout_s);
   if (cluster.peer_timeout_s <= cluster.heartbeat_interval_s) {
-    reader.Error(map, "cluster: peer_timeout must be longer than heartbeat_interval, "
-                      "or the tracker drops live peers between two heartbeats");
+    reader.Error(map,
+                 "cluster: peer_timeout must be longer than heartbeat_interval, "
+                 "or the tracker drops live peers between two heartbeats");
   }
 }
 
-void ParseSteps(YamlReader& reader, StepParser& parser, const YAML::Node& root,
-                Scenario& scenario) {
+void ParseSteps(YamlReader& reader, StepParser& parser, const YAML::Node& root, Scenario& scenario) {
   auto entry = reader.Find(root, "steps", "scenario", true);
   if (!entry) return;
   if (!entry->value.IsSequence() || entry->value.size() == 0) {
-    reader.Error(entry->value, "steps must be a list of steps (lines starting with '- '), got " +
-                                   DescribeYaml(entry->value), YamlReader::Where(entry->key));
+    reader.Error(entry->value,
+                 "steps must be a list of steps (lines starting with '- '), got " + DescribeYaml(entry->value),
+                 YamlReader::Where(entry->key));
     return;
   }
   // A step repeated through an alias (`- *a`) is the same node: if it was
@@ -250,21 +254,18 @@ bool Scenario::NeedsCluster() const {
   });
 }
 
-Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file,
-                               const std::string& base_dir) {
+Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file, const std::string& base_dir) {
   YamlReader reader(file);
   YAML::Node root;
   try {  // yaml-cpp reports syntax errors by exception; this is the only place we catch it
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& error) {
-    reader.Error(SourceLocation{error.mark.line + 1, error.mark.column + 1},
-                 "not valid YAML: " + error.msg);
+    reader.Error(SourceLocation{error.mark.line + 1, error.mark.column + 1}, "not valid YAML: " + error.msg);
     return Failed(reader);
   }
   Scenario scenario;
   scenario.file = file;
-  if (!reader.CheckMap(root, {"name", "description", "cluster", "steps"}, "a scenario file",
-                       SourceLocation{1, 1})) {
+  if (!reader.CheckMap(root, {"name", "description", "cluster", "steps"}, "a scenario file", SourceLocation{1, 1})) {
     return Failed(reader);
   }
   scenario.name = reader.String(root, "name", "scenario", true).value_or("");

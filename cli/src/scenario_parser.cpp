@@ -48,8 +48,8 @@ const StepKind* StepParser::FindKind(const std::vector<StepKind>& kinds, std::st
   return it == kinds.end() ? nullptr : &*it;
 }
 
-bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& kinds,
-                           std::optional<YamlEntry>& action, std::optional<YamlEntry>& expect) {
+bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& kinds, std::optional<YamlEntry>& action,
+                           std::optional<YamlEntry>& expect) {
   std::vector<YamlEntry> unknown;
   for (const auto& item : node) {
     YamlEntry entry{item.first, item.second};
@@ -67,7 +67,7 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
     }
   }
   const StepKind* action_kind = action ? FindKind(kinds, action->key.Scalar()) : nullptr;
-  if (action_kind) {  // keys the kind allows beside its action are not unknown
+  if (action_kind) {                       // keys the kind allows beside its action are not unknown
     std::vector<YamlEntry> still_unknown;  // copied: YamlEntry cannot be assigned (erase_if would)
     for (const YamlEntry& entry : unknown) {
       const std::string key = entry.key.IsScalar() ? entry.key.Scalar() : "?";
@@ -89,8 +89,8 @@ bool StepParser::SplitStep(const YAML::Node& node, const std::vector<StepKind>& 
     std::string key = entry.key.IsScalar() ? entry.key.Scalar() : "?";
     const StepKind* kind = action_kind;
     if (kind && std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end()) {
-      reader_.Error(entry.key, Quoted(key) + " belongs to the " + std::string(kind->name) +
-                                   " step: indent it under '" + std::string(kind->name) + ":'");
+      reader_.Error(entry.key, Quoted(key) + " belongs to the " + std::string(kind->name) + " step: indent it under '" +
+                                   std::string(kind->name) + ":'");
     } else if (action) {
       std::vector<std::string_view> allowed = {"expect"};
       if (kind) allowed.insert(allowed.begin(), kind->step_keys.begin(), kind->step_keys.end());
@@ -151,8 +151,8 @@ std::optional<Expectation> StepParser::ParseExpect(const YamlEntry& entry, const
   const YAML::Node& node = entry.value;
   if (!node.IsMap()) {
     if (kind.shorthand.empty()) {
-      reader_.Error(node, what + " must be a mapping such as {error: NOT_FOUND}; allowed: " +
-                              Join(kind.expect_keys), YamlReader::Where(entry.key));
+      reader_.Error(node, what + " must be a mapping such as {error: NOT_FOUND}; allowed: " + Join(kind.expect_keys),
+                    YamlReader::Where(entry.key));
       return std::nullopt;
     }
     if (!SetExpectation(expect, kind.shorthand, entry, kind)) return std::nullopt;
@@ -164,8 +164,8 @@ std::optional<Expectation> StepParser::ParseExpect(const YamlEntry& entry, const
     if (std::find(kind.expect_keys.begin(), kind.expect_keys.end(), key) == kind.expect_keys.end()) {
       std::string hint = DidYouMean(key, kind.expect_keys);
       bool value_like = kind.shorthand == "result" || kind.shorthand == "value";
-      reader_.Error(item.first, "unknown expectation " + Quoted(key) + " for a " + std::string(kind.name) +
-                                    " step" + (hint.empty() ? "" : " (did you mean " + Quoted(hint) + "?)") +
+      reader_.Error(item.first, "unknown expectation " + Quoted(key) + " for a " + std::string(kind.name) + " step" +
+                                    (hint.empty() ? "" : " (did you mean " + Quoted(hint) + "?)") +
                                     "; allowed: " + Join(kind.expect_keys) +
                                     (value_like ? ". To expect a mapping as the " + std::string(kind.shorthand) +
                                                       ", write expect: {" + std::string(kind.shorthand) + ": {...}}"
@@ -208,8 +208,10 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
   if (key == "answers") {
     auto answers = json();
     if (answers && !answers->is_object()) {
-      reader_.Error(entry.value, "expect of a sim step: answers must be a mapping such as {average.waiting: 5} "
-                                 "(with policies: {SJF: {average.waiting: 5}})", YamlReader::Where(entry.key));
+      reader_.Error(entry.value,
+                    "expect of a sim step: answers must be a mapping such as {average.waiting: 5} "
+                    "(with policies: {SJF: {average.waiting: 5}})",
+                    YamlReader::Where(entry.key));
       return false;
     }
     return assign(expect.answers, answers);
@@ -223,8 +225,7 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
     if (count) expect.count = static_cast<int>(*count);
     return count.has_value();
   }
-  reader_.Error(entry.key, "internal: expectation " + Quoted(key) + " of " + std::string(kind.name) +
-                               " has no reader");
+  reader_.Error(entry.key, "internal: expectation " + Quoted(key) + " of " + std::string(kind.name) + " has no reader");
   return false;
 }
 
@@ -244,15 +245,13 @@ std::optional<std::string> StepParser::ErrorCode(const YamlEntry& entry, std::st
 
 // ---- Peers ---------------------------------------------------------------------
 
-std::optional<std::string> StepParser::PeerField(const YAML::Node& map, std::string_view key,
-                                                 std::string_view what) {
+std::optional<std::string> StepParser::PeerField(const YAML::Node& map, std::string_view key, std::string_view what) {
   auto entry = reader_.Find(map, key, what, /*required=*/true);
   if (!entry) return std::nullopt;
   return PeerValue(*entry, std::string(what) + ": " + std::string(key), /*allow_tracker=*/false);
 }
 
-std::optional<std::string> StepParser::PeerValue(const YamlEntry& entry, std::string_view what,
-                                                 bool allow_tracker) {
+std::optional<std::string> StepParser::PeerValue(const YamlEntry& entry, std::string_view what, bool allow_tracker) {
   auto name = reader_.AsString(entry, what);
   if (!name) return std::nullopt;
   if (allow_tracker && *name == "tracker") return name;
@@ -260,9 +259,8 @@ std::optional<std::string> StepParser::PeerValue(const YamlEntry& entry, std::st
     if (*name == PeerName(index)) return name;
   }
   std::string known = cluster_.peers == 1 ? "peer-1" : "peer-1 .. " + PeerName(cluster_.peers);
-  reader_.Error(entry.value, std::string(what) + ": unknown " + (allow_tracker ? "node " : "peer ") +
-                                 Quoted(*name) + "; this cluster has " + known +
-                                 (allow_tracker ? " and the tracker" : ""));
+  reader_.Error(entry.value, std::string(what) + ": unknown " + (allow_tracker ? "node " : "peer ") + Quoted(*name) +
+                                 "; this cluster has " + known + (allow_tracker ? " and the tracker" : ""));
   return std::nullopt;
 }
 
@@ -312,8 +310,8 @@ std::optional<std::string> StepParser::Program(const YAML::Node& map, std::strin
   }
   std::ifstream in(full, std::ios::binary);
   if (!in) {
-    reader_.Error(file->value, std::string(what) + ": cannot read " + Quoted(full.string()) + ": " +
-                                   std::strerror(errno));
+    reader_.Error(file->value,
+                  std::string(what) + ": cannot read " + Quoted(full.string()) + ": " + std::strerror(errno));
     return std::nullopt;
   }
   std::ostringstream source;
@@ -326,8 +324,9 @@ std::optional<Json> StepParser::ArgList(const YAML::Node& map, std::string_view 
   if (!entry) return Json::array();
   auto args = reader_.AsJson(entry->value, YamlReader::Where(entry->key));
   if (args && !args->is_array()) {
-    reader_.Error(entry->value, std::string(what) + ": " + std::string(key) +
-                                    " must be a list of arguments such as [12], got " + DescribeYaml(entry->value),
+    reader_.Error(entry->value,
+                  std::string(what) + ": " + std::string(key) + " must be a list of arguments such as [12], got " +
+                      DescribeYaml(entry->value),
                   YamlReader::Where(entry->key));
     return std::nullopt;
   }
@@ -342,8 +341,10 @@ std::optional<std::vector<Json>> StepParser::EachList(const YAML::Node& map) {
   bool lists = each->is_array() && !each->empty() &&
                std::all_of(each->begin(), each->end(), [](const Json& args) { return args.is_array(); });
   if (!lists) {
-    reader_.Error(entry->value, "batch step: each must be a non-empty list with one argument list per "
-                                "task, e.g. [[1], [2], [3]]; got " + DescribeYaml(entry->value),
+    reader_.Error(entry->value,
+                  "batch step: each must be a non-empty list with one argument list per "
+                  "task, e.g. [[1], [2], [3]]; got " +
+                      DescribeYaml(entry->value),
                   YamlReader::Where(entry->key));
     return std::nullopt;
   }
@@ -364,8 +365,7 @@ std::optional<double> StepParser::Seconds(const YamlEntry& entry, std::string_vi
   return seconds;
 }
 
-std::optional<double> StepParser::OptionalSeconds(const YAML::Node& map, std::string_view key,
-                                                  std::string_view what) {
+std::optional<double> StepParser::OptionalSeconds(const YAML::Node& map, std::string_view key, std::string_view what) {
   auto entry = reader_.Find(map, key, what, false);
   if (!entry) return std::nullopt;
   return Seconds(*entry, std::string(what) + ": " + std::string(key), /*allow_zero=*/false);

@@ -64,11 +64,10 @@ class StepParser {
 
  private:
   const StepKind* FindKind(const std::vector<StepKind>& kinds, std::string_view name) const;
-  bool SplitStep(const YAML::Node& node, const std::vector<StepKind>& kinds,
-                 std::optional<YamlEntry>& action, std::optional<YamlEntry>& expect);
+  bool SplitStep(const YAML::Node& node, const std::vector<StepKind>& kinds, std::optional<YamlEntry>& action,
+                 std::optional<YamlEntry>& expect);
   std::optional<Expectation> ParseExpect(const YamlEntry& entry, const StepKind& kind);
-  bool SetExpectation(Expectation& expect, std::string_view key, const YamlEntry& entry,
-                      const StepKind& kind);
+  bool SetExpectation(Expectation& expect, std::string_view key, const YamlEntry& entry, const StepKind& kind);
   std::optional<std::vector<std::string>> PeerList(const YamlEntry& entry, std::string_view what);
   std::optional<std::string> ErrorCode(const YamlEntry& entry, std::string_view what);
 

@@ -64,19 +64,20 @@ TEST_CASE("the shipped quickstart scenario parses", "[scenario]") {
 }
 
 TEST_CASE("defaults, shorthands and YAML typing", "[scenario]") {
-  auto scenario = Parse("name: defaults\n"
-                        "steps:\n"
-                        "  - mem_set: {on: peer-1, key: a, value: \"42\"}\n"
-                        "  - mem_set: {on: peer-1, key: b, value: 42}\n"
-                        "  - mem_set: {on: peer-1, key: c, value: yes}\n"
-                        "  - mem_set: {on: peer-1, key: d, value: {x: [1, 2.5, true, ~]}}\n"
-                        "  - mem_get: {on: peer-1, key: a}\n"
-                        "    expect: \"42\"\n"
-                        "  - cpu: {on: peer-2, program: 'def main(): return {\"a\": 1}'}\n"
-                        "    expect: {result: {a: 1}, forwarded: false, ran_on: [peer-1, peer-2]}\n");
+  auto scenario = Parse(
+      "name: defaults\n"
+      "steps:\n"
+      "  - mem_set: {on: peer-1, key: a, value: \"42\"}\n"
+      "  - mem_set: {on: peer-1, key: b, value: 42}\n"
+      "  - mem_set: {on: peer-1, key: c, value: yes}\n"
+      "  - mem_set: {on: peer-1, key: d, value: {x: [1, 2.5, true, ~]}}\n"
+      "  - mem_get: {on: peer-1, key: a}\n"
+      "    expect: \"42\"\n"
+      "  - cpu: {on: peer-2, program: 'def main(): return {\"a\": 1}'}\n"
+      "    expect: {result: {a: 1}, forwarded: false, ran_on: [peer-1, peer-2]}\n");
   INFO(scenario.status().detail());
   REQUIRE(scenario.ok());
-  CHECK(scenario->cluster.peers == 3);  // the default cluster
+  CHECK(scenario->cluster.peers == 3);                                         // the default cluster
   CHECK(std::get<MemSetStep>(scenario->steps[0].action).value == Json("42"));  // quoted: text
   CHECK(std::get<MemSetStep>(scenario->steps[1].action).value == Json(42));
   CHECK(std::get<MemSetStep>(scenario->steps[2].action).value == Json("yes"));  // YAML 1.2: not a boolean
@@ -144,8 +145,7 @@ TEST_CASE("a value of the wrong type is reported with what was found", "[scenari
                  "t.yaml:4:41: cpu step: args must be a list of arguments such as [12], got the number 12"));
   CHECK(Contains(FirstError(kHead + "  - batch: {on: peer-1, program: p, each: [1, 2, 3]}\n"),
                  "batch step: each must be a non-empty list with one argument list per task"));
-  CHECK(Contains(FirstError("name: x\nsteps: {say: hi}\n"),
-                 "t.yaml:2:8: steps must be a list of steps"));
+  CHECK(Contains(FirstError("name: x\nsteps: {say: hi}\n"), "t.yaml:2:8: steps must be a list of steps"));
   CHECK(Contains(FirstError(kHead + "  - wait_dead: {peer: peer-1, within: -1}\n"),
                  "t.yaml:4:39: wait_dead step: within must be a number of seconds above 0"));
   CHECK(Contains(FirstError(kHead + "  - say: hi\n    expect: 1\n"), "t.yaml:5:5: a say step takes no 'expect'"));
@@ -174,8 +174,9 @@ TEST_CASE("a reference to a peer the cluster lacks is refused", "[scenario]") {
                  "t.yaml:4:15: cpu step: on: unknown peer 'peer-7'; this cluster has peer-1 .. peer-3"));
   CHECK(Contains(FirstError(kHead + "  - kill_peer: tracker\n"), "t.yaml:4:16: kill_peer: unknown peer 'tracker'"));
   CHECK(Contains(FirstError(kHead + "  - wait_dead: {peer: peer-0, within: 5}\n"), "unknown peer 'peer-0'"));
-  CHECK(Contains(FirstError(kHead + "  - status: peer-4\n"), "unknown node 'peer-4'; this cluster has peer-1 .. "
-                                                             "peer-3 and the tracker"));
+  CHECK(Contains(FirstError(kHead + "  - status: peer-4\n"),
+                 "unknown node 'peer-4'; this cluster has peer-1 .. "
+                 "peer-3 and the tracker"));
   CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p}\n    expect: {ran_on: [peer-1, peer-9]}\n"),
                  "t.yaml:5:31: expect: ran_on: unknown peer 'peer-9'"));
   CHECK(Parse(kHead + "  - status: tracker\n").ok());
@@ -188,16 +189,18 @@ TEST_CASE("expectations are checked as strictly as steps", "[scenario]") {
                  "To expect a mapping as the result, write expect: {result: {...}}"));
   CHECK(Contains(FirstError(kHead + "  - mem_set: {on: peer-1, key: k, value: v}\n    expect: 1\n"),
                  "t.yaml:5:13: expect of a mem_set step must be a mapping such as {error: NOT_FOUND}"));
-  CHECK(Contains(FirstError(kHead + "  - list_peers: {}\n    expect: {count: -1}\n"), "expect: count must be 0 or more"));
+  CHECK(
+      Contains(FirstError(kHead + "  - list_peers: {}\n    expect: {count: -1}\n"), "expect: count must be 0 or more"));
 }
 
 TEST_CASE("every problem of a file is reported at once, in file order", "[scenario]") {
-  auto scenario = Parse("name: x\n"
-                        "cluster: {peers: 2, cores: 0}\n"
-                        "steps:\n"
-                        "  - cpu: {on: peer-3, program: p}\n"
-                        "  - jump: 1\n"
-                        "  - mem_get: {on: peer-1, key: k, extra: 1}\n");
+  auto scenario = Parse(
+      "name: x\n"
+      "cluster: {peers: 2, cores: 0}\n"
+      "steps:\n"
+      "  - cpu: {on: peer-3, program: p}\n"
+      "  - jump: 1\n"
+      "  - mem_get: {on: peer-1, key: k, extra: 1}\n");
   REQUIRE_FALSE(scenario.ok());
   const std::string& all = scenario.status().detail();
   CHECK(Contains(all, "t.yaml:2:28: cluster: cores must be from 1 to 64\n"));
@@ -259,13 +262,14 @@ TEST_CASE("a number too large for a double stays text", "[scenario]") {
 
 TEST_CASE("alias bombs and deep nesting are refused before they are expanded", "[scenario]") {
   // Each level is ten aliases of the one before: 5 * 10^5 items once expanded.
-  std::string items = FirstError("name: laughs\nsteps:\n"
-                                 "  - mem_set: {on: peer-1, key: a, value: &l0 [lol, lol, lol, lol, lol]}\n"
-                                 "  - mem_set: {on: peer-1, key: b, value: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]}\n"
-                                 "  - mem_set: {on: peer-1, key: c, value: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]}\n"
-                                 "  - mem_set: {on: peer-1, key: d, value: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]}\n"
-                                 "  - mem_set: {on: peer-1, key: e, value: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]}\n"
-                                 "  - mem_set: {on: peer-1, key: f, value: [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]}\n");
+  std::string items = FirstError(
+      "name: laughs\nsteps:\n"
+      "  - mem_set: {on: peer-1, key: a, value: &l0 [lol, lol, lol, lol, lol]}\n"
+      "  - mem_set: {on: peer-1, key: b, value: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]}\n"
+      "  - mem_set: {on: peer-1, key: c, value: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]}\n"
+      "  - mem_set: {on: peer-1, key: d, value: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]}\n"
+      "  - mem_set: {on: peer-1, key: e, value: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]}\n"
+      "  - mem_set: {on: peer-1, key: f, value: [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]}\n");
   CHECK(Contains(items, "t.yaml:8:"));  // the value, not the anchor it repeats
   CHECK(Contains(items, "this value takes the file's values past 100000 items (every use of an alias"));
 
@@ -290,8 +294,8 @@ TEST_CASE("alias bombs and deep nesting are refused before they are expanded", "
   CHECK(Contains(bytes, "t.yaml:4:"));
   CHECK(Contains(bytes, "past 1048576 bytes of text"));
 
-  std::string deep = kHead + "  - mem_set: {on: peer-1, key: a, value: " + std::string(200, '[') +
-                     std::string(200, ']') + "}\n";
+  std::string deep =
+      kHead + "  - mem_set: {on: peer-1, key: a, value: " + std::string(200, '[') + std::string(200, ']') + "}\n";
   CHECK(Contains(FirstError(deep), "nests lists and mappings more than 128 deep"));
 }
 

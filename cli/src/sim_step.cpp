@@ -14,7 +14,7 @@ namespace osgrid::cli {
 namespace {
 
 constexpr double kAnswerTolerance = 0.01;  // answers are usually given to two decimals
-constexpr long kMaxLinesShown = 40;         // longer outputs are summarised (all of it with --verbose)
+constexpr long kMaxLinesShown = 40;        // longer outputs are summarised (all of it with --verbose)
 
 std::string TopicNames() {
   std::string names;
@@ -74,8 +74,9 @@ std::optional<std::vector<std::string>> ReadPolicies(StepParser& parser, const Y
     return std::nullopt;
   }
   if (!entry.value.IsSequence() || entry.value.size() == 0) {
-    parser.reader().Error(entry.value, "sim step: policies must be a list such as [FCFS, SJF, RR], got " +
-                                           DescribeYaml(entry.value), YamlReader::Where(entry.key));
+    parser.reader().Error(entry.value,
+                          "sim step: policies must be a list such as [FCFS, SJF, RR], got " + DescribeYaml(entry.value),
+                          YamlReader::Where(entry.key));
     return std::nullopt;
   }
   std::vector<std::string> policies;
@@ -184,12 +185,18 @@ Result<std::vector<std::string>> SplitWords(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (quote == '\'') {
-      if (c == '\'') quote = 0; else word += c;
+      if (c == '\'')
+        quote = 0;
+      else
+        word += c;
     } else if (c == '\\' && i + 1 < text.size()) {
       word += text[++i];
       in_word = true;
     } else if (quote == '"') {
-      if (c == '"') quote = 0; else word += c;
+      if (c == '"')
+        quote = 0;
+      else
+        word += c;
     } else if (c == '\'' || c == '"') {
       quote = c;
       in_word = true;

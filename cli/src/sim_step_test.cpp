@@ -53,8 +53,7 @@ TEST_CASE("SplitWords splits like a shell", "[scenario][sim]") {
     return words.value();
   };
   CHECK(Words("-l 5,10,15  -q 2") == std::vector<std::string>{"-l", "5,10,15", "-q", "2"});
-  CHECK(Words("--ops \"fork A B; exit B\" 'x y'") ==
-        std::vector<std::string>{"--ops", "fork A B; exit B", "x y"});
+  CHECK(Words("--ops \"fork A B; exit B\" 'x y'") == std::vector<std::string>{"--ops", "fork A B; exit B", "x y"});
   CHECK(Words("a\\ b \"\"") == std::vector<std::string>{"a b", ""});
   CHECK(Words("").empty());
   auto open = SplitWords("-A '+10,-0");
@@ -104,11 +103,12 @@ TEST_CASE("sim steps run side by side and check answers by JSON path", "[scenari
   CHECK(Contains(report, "FCFS total_movement: 640"));
   CHECK(Contains(report, "SSTF total_movement: 236"));
 
-  RunSummary failed = RunText(kHead + kDisk +
-                                  "    expect:\n      answers:\n"
-                                  "        SSTF: {total_movement: 640, nonexistent.path: 1, order.99999999999999999999999: 1}\n"
-                                  "        SCAN: {total_movement: 1}\n",
-                              report);
+  RunSummary failed =
+      RunText(kHead + kDisk +
+                  "    expect:\n      answers:\n"
+                  "        SSTF: {total_movement: 640, nonexistent.path: 1, order.99999999999999999999999: 1}\n"
+                  "        SCAN: {total_movement: 1}\n",
+              report);
   CHECK_FALSE(failed.ok());
   CHECK(failed.failed == 4);  // an index past any integer is no such answer, not a crash
   CHECK(Contains(report, "SSTF total_movement: expected 640, got 236"));

@@ -10,8 +10,8 @@
 // [SECTION] kill_peer, wait_dead
 // [SECTION] status, list_peers
 // [SECTION] Execute()
-#include "sim_step.h"
 #include "steps.h"
+#include "sim_step.h"
 
 #include <cmath>
 #include <cstring>
@@ -101,13 +101,16 @@ struct Describer {
   std::string operator()(const SayStep& s) const { return "» " + s.text.substr(0, s.text.find('\n')); }
   std::string operator()(const SleepStep& s) const { return "sleep " + Seconds(s.seconds); }
   std::string operator()(const CpuStep& s) const {
-    return "cpu on " + s.on + ": " + CallText(s.task.function, s.task.args) + (s.confidential ? "  [confidential]" : "");
+    return "cpu on " + s.on + ": " + CallText(s.task.function, s.task.args) +
+           (s.confidential ? "  [confidential]" : "");
   }
   std::string operator()(const BatchStep& s) const {
     return "batch on " + s.on + ": " + s.function + "() × " + std::to_string(s.each.size()) + " tasks" +
            (s.confidential ? "  [confidential]" : "");
   }
-  std::string operator()(const MemSetStep& s) const { return "mem_set on " + s.on + ": " + s.key + " = " + ShortJson(s.value); }
+  std::string operator()(const MemSetStep& s) const {
+    return "mem_set on " + s.on + ": " + s.key + " = " + ShortJson(s.value);
+  }
   std::string operator()(const MemGetStep& s) const { return "mem_get on " + s.on + ": " + s.key; }
   std::string operator()(const MemDelStep& s) const { return "mem_del on " + s.on + ": " + s.key; }
   std::string operator()(const FilePutStep& s) const {
@@ -180,8 +183,8 @@ StepResult Run(const BatchStep& step, StepContext& context) {
   Json request = {{"type", "CPU_BATCH"}, {"tasks", std::move(tasks)}};
   if (step.confidential) request["confidential"] = true;
   double task_s = step.timeout_s.value_or(params::kTaskTimeoutS);
-  auto reply = context.Call(step.on, std::move(request),
-                            Ms(task_s * static_cast<double>(step.each.size())) + kCallTimeout);
+  auto reply =
+      context.Call(step.on, std::move(request), Ms(task_s * static_cast<double>(step.each.size())) + kCallTimeout);
   if (!reply.ok()) return Failed(reply.status());
   PrintBatchTable(*reply, context.out, StepContext::kIndent, context.verbose ? SIZE_MAX : kBatchRowsShown);
   PrintBatchSummary(*reply, context.out);
@@ -195,7 +198,8 @@ StepResult Run(const MemSetStep& step, StepContext& context) {
   auto reply = context.Call(step.on, {{"type", "SET_MEM"}, {"key", step.key}, {"value", step.value}}, kCallTimeout);
   if (!reply.ok()) return Failed(reply.status());
   context.out << StepContext::kIndent << "→ stored; " << step.on << "'s memory now holds "
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << "   (" << HumanMs(MsSince(start)) << ")\n";
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << "   (" << HumanMs(MsSince(start))
+              << ")\n";
   return Succeeded(std::move(*reply));
 }
 
@@ -332,7 +336,8 @@ StepResult Run(const WaitDeadStep& step, StepContext& context) {
   } else {
     context.out << StepContext::kIndent << "→ the tracker dropped " << step.peer << " " << Seconds(since_kill)
                 << (context.killed_at.count(step.peer) ? " after the kill" : " after this step began") << "\n";
-    result.checks.push_back({true, "declared dead within " + Seconds(step.within_s) + " (took " + Seconds(since_kill) + ")"});
+    result.checks.push_back(
+        {true, "declared dead within " + Seconds(step.within_s) + " (took " + Seconds(since_kill) + ")"});
   }
   return result;
 }

@@ -41,11 +41,11 @@ struct StepContext {
   LocalCluster* cluster;  // nullptr when the scenario needs none (only say, sleep, sim)
   std::ostream& out;
   bool verbose = false;
-  std::string files_dir;                                // where file_put/file_get keep local copies
-  std::map<std::string, std::string> put_sha256;        // "peer-3/lecture.bin" -> hex, from file_put
-  std::map<std::string, Clock::time_point> killed_at;   // peer -> when kill_peer killed it
+  std::string files_dir;                               // where file_put/file_get keep local copies
+  std::map<std::string, std::string> put_sha256;       // "peer-3/lecture.bin" -> hex, from file_put
+  std::map<std::string, Clock::time_point> killed_at;  // peer -> when kill_peer killed it
 
-  static constexpr const char* kIndent = "       ";      // detail lines sit under the step's header
+  static constexpr const char* kIndent = "       ";  // detail lines sit under the step's header
 
   /// Sends one request to `node` ("tracker" or a peer name) on a new
   /// connection and returns the reply; with `verbose` prints both.

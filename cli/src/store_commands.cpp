@@ -1,9 +1,9 @@
 // The memory and file commands of `osgrid`: mem set|get|del|ls, file put|get|ls|rm.
+#include <unistd.h>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <unistd.h>
 
 #include "commands.h"
 #include "format.h"
@@ -86,7 +86,8 @@ int MemListCommand(const MemOptions& o) {
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
   return PrintReply(o.conn, *reply, [&] {
     Table table({"key", "bytes"});
-    for (const Json& entry : reply->value("keys", Json::array())) table.AddRow({Field(entry, "key"), Field(entry, "bytes")});
+    for (const Json& entry : reply->value("keys", Json::array()))
+      table.AddRow({Field(entry, "key"), Field(entry, "bytes")});
     if (table.size() > 0) table.Print(std::cout);
     std::cout << table.size() << (table.size() == 1 ? " key, " : " keys, ")
               << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << " of "
@@ -123,7 +124,8 @@ int FileGetCommand(const FileOptions& o) {
   auto start = Clock::now();
   auto reply = net::GetFile(**client, o.name, local.string());
   double ms = MsSince(start);
-  if (!reply.ok()) return Fail(reply.status(), reply.status().code() == Code::kIo ? kExitUsage : kExitRemote, o.conn.json);
+  if (!reply.ok())
+    return Fail(reply.status(), reply.status().code() == Code::kIo ? kExitUsage : kExitRemote, o.conn.json);
   return PrintReply(o.conn, *reply, [&] {
     std::cout << "fetched " << o.name << " from " << NodeName(**client) << " into " << local.string() << "\n";
     PrintTransfer(*reply, ms, true);

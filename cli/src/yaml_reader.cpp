@@ -147,8 +147,8 @@ std::vector<std::string> YamlReader::Errors() const {
   });
   std::vector<std::string> lines;
   for (const Problem& problem : sorted) {
-    lines.push_back(file_ + ":" + std::to_string(problem.where.line) + ":" +
-                    std::to_string(problem.where.column) + ": " + problem.message);
+    lines.push_back(file_ + ":" + std::to_string(problem.where.line) + ":" + std::to_string(problem.where.column) +
+                    ": " + problem.message);
   }
   if (not_shown_ > 0) {
     lines.push_back(file_ + ": " + std::to_string(not_shown_) + " more problem" + (not_shown_ == 1 ? "" : "s") +
@@ -166,11 +166,10 @@ SourceLocation YamlReader::Where(const YAML::Node& node) {
 
 // ---- Mappings ---------------------------------------------------------------
 
-bool YamlReader::CheckMap(const YAML::Node& node, const std::vector<std::string_view>& allowed,
-                          std::string_view what, SourceLocation fallback) {
+bool YamlReader::CheckMap(const YAML::Node& node, const std::vector<std::string_view>& allowed, std::string_view what,
+                          SourceLocation fallback) {
   if (!node.IsMap()) {
-    Error(node, std::string(what) + " must be a mapping (key: value lines), got " + DescribeYaml(node),
-          fallback);
+    Error(node, std::string(what) + " must be a mapping (key: value lines), got " + DescribeYaml(node), fallback);
     return false;
   }
   bool clean = true;
@@ -192,8 +191,8 @@ bool YamlReader::CheckMap(const YAML::Node& node, const std::vector<std::string_
   return clean;
 }
 
-std::optional<YamlEntry> YamlReader::Find(const YAML::Node& map, std::string_view key,
-                                          std::string_view what, bool required) {
+std::optional<YamlEntry> YamlReader::Find(const YAML::Node& map, std::string_view key, std::string_view what,
+                                          bool required) {
   if (map.IsMap()) {
     for (const auto& entry : map) {
       if (entry.first.IsScalar() && entry.first.Scalar() == key) return YamlEntry{entry.first, entry.second};
@@ -208,8 +207,9 @@ std::optional<YamlEntry> YamlReader::Find(const YAML::Node& map, std::string_vie
 std::optional<std::string> YamlReader::AsString(const YamlEntry& entry, std::string_view what) {
   const YAML::Node& value = entry.value;
   if (value.IsScalar() && (!IsPlain(value) || ScalarToJson(value).is_string())) return value.Scalar();
-  Error(value, std::string(what) + " must be text, got " + DescribeYaml(value) +
-                   (value.IsScalar() ? " (put it in quotes to make it text)" : ""),
+  Error(value,
+        std::string(what) + " must be text, got " + DescribeYaml(value) +
+            (value.IsScalar() ? " (put it in quotes to make it text)" : ""),
         Where(entry.key));
   return std::nullopt;
 }
@@ -217,24 +217,21 @@ std::optional<std::string> YamlReader::AsString(const YamlEntry& entry, std::str
 std::optional<double> YamlReader::AsNumber(const YamlEntry& entry, std::string_view what) {
   Json json = entry.value.IsScalar() ? ScalarToJson(entry.value) : Json();
   if (json.is_number()) return json.get<double>();
-  Error(entry.value, std::string(what) + " must be a number, got " + DescribeYaml(entry.value),
-        Where(entry.key));
+  Error(entry.value, std::string(what) + " must be a number, got " + DescribeYaml(entry.value), Where(entry.key));
   return std::nullopt;
 }
 
 std::optional<long long> YamlReader::AsInteger(const YamlEntry& entry, std::string_view what) {
   Json json = entry.value.IsScalar() ? ScalarToJson(entry.value) : Json();
   if (json.is_number_integer()) return json.get<long long>();
-  Error(entry.value, std::string(what) + " must be a whole number, got " + DescribeYaml(entry.value),
-        Where(entry.key));
+  Error(entry.value, std::string(what) + " must be a whole number, got " + DescribeYaml(entry.value), Where(entry.key));
   return std::nullopt;
 }
 
 std::optional<bool> YamlReader::AsBool(const YamlEntry& entry, std::string_view what) {
   Json json = entry.value.IsScalar() ? ScalarToJson(entry.value) : Json();
   if (json.is_boolean()) return json.get<bool>();
-  Error(entry.value, std::string(what) + " must be true or false, got " + DescribeYaml(entry.value),
-        Where(entry.key));
+  Error(entry.value, std::string(what) + " must be true or false, got " + DescribeYaml(entry.value), Where(entry.key));
   return std::nullopt;
 }
 
@@ -305,8 +302,7 @@ std::optional<Json> YamlReader::ToJson(const YAML::Node& node, SourceLocation fa
   return object;
 }
 
-std::optional<YamlReader::ExpandedSize> YamlReader::Measure(const YAML::Node& node, int depth,
-                                                            YAML::Node& too_deep) {
+std::optional<YamlReader::ExpandedSize> YamlReader::Measure(const YAML::Node& node, int depth, YAML::Node& too_deep) {
   constexpr std::size_t kItemsCap = kMaxJsonItems + 1;
   constexpr std::size_t kTextCap = kMaxJsonTextBytes + 1;
   if (node.IsNull() || !node.IsDefined()) return ExpandedSize{1, 0};
@@ -338,32 +334,32 @@ std::optional<YamlReader::ExpandedSize> YamlReader::Measure(const YAML::Node& no
 }
 
 // map[key] read through one of the As* checks above; `what: key` names it.
-std::optional<std::string> YamlReader::String(const YAML::Node& map, std::string_view key,
-                                              std::string_view what, bool required) {
+std::optional<std::string> YamlReader::String(const YAML::Node& map, std::string_view key, std::string_view what,
+                                              bool required) {
   auto entry = Find(map, key, what, required);
   return entry ? AsString(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
 }
 
-std::optional<double> YamlReader::Number(const YAML::Node& map, std::string_view key,
-                                         std::string_view what, bool required) {
+std::optional<double> YamlReader::Number(const YAML::Node& map, std::string_view key, std::string_view what,
+                                         bool required) {
   auto entry = Find(map, key, what, required);
   return entry ? AsNumber(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
 }
 
-std::optional<long long> YamlReader::Integer(const YAML::Node& map, std::string_view key,
-                                             std::string_view what, bool required) {
+std::optional<long long> YamlReader::Integer(const YAML::Node& map, std::string_view key, std::string_view what,
+                                             bool required) {
   auto entry = Find(map, key, what, required);
   return entry ? AsInteger(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
 }
 
-std::optional<bool> YamlReader::Bool(const YAML::Node& map, std::string_view key,
-                                     std::string_view what, bool required) {
+std::optional<bool> YamlReader::Bool(const YAML::Node& map, std::string_view key, std::string_view what,
+                                     bool required) {
   auto entry = Find(map, key, what, required);
   return entry ? AsBool(*entry, std::string(what) + ": " + std::string(key)) : std::nullopt;
 }
 
-std::optional<Json> YamlReader::AnyValue(const YAML::Node& map, std::string_view key,
-                                         std::string_view what, bool required) {
+std::optional<Json> YamlReader::AnyValue(const YAML::Node& map, std::string_view key, std::string_view what,
+                                         bool required) {
   auto entry = Find(map, key, what, required);
   if (!entry) return std::nullopt;
   return AsJson(entry->value, Where(entry->key));
@@ -401,8 +397,8 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string_view
     bool prefix = word.size() >= 3 && candidate.substr(0, word.size()) == word;
     // The distance is at least the difference in length: skip the quadratic
     // computation for words that cannot be close (a 5 KB key, say).
-    std::size_t length_gap = word.size() > candidate.size() ? word.size() - candidate.size()
-                                                            : candidate.size() - word.size();
+    std::size_t length_gap =
+        word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
     if (!prefix && length_gap >= best_distance) continue;
     std::size_t distance = prefix ? 1 : EditDistance(word, candidate);
     if (distance < best_distance) {

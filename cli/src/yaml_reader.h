@@ -62,25 +62,19 @@ class YamlReader {
 
   /// Checks that `node` is a mapping (`what` names it in the message) whose keys
   /// are all in `allowed`, each once. Unknown keys get a "did you mean" hint.
-  bool CheckMap(const YAML::Node& node, const std::vector<std::string_view>& allowed,
-                std::string_view what, SourceLocation fallback = {});
+  bool CheckMap(const YAML::Node& node, const std::vector<std::string_view>& allowed, std::string_view what,
+                SourceLocation fallback = {});
 
   /// The entry for `key` in `map`, or nullopt (recording "missing" if `required`).
-  std::optional<YamlEntry> Find(const YAML::Node& map, std::string_view key, std::string_view what,
-                                bool required);
+  std::optional<YamlEntry> Find(const YAML::Node& map, std::string_view key, std::string_view what, bool required);
 
   // Typed reads of map[key]: nullopt when absent or of the wrong type (the
   // latter, and an absent required key, are recorded as problems).
-  std::optional<std::string> String(const YAML::Node& map, std::string_view key,
-                                    std::string_view what, bool required);
-  std::optional<double> Number(const YAML::Node& map, std::string_view key, std::string_view what,
-                               bool required);
-  std::optional<long long> Integer(const YAML::Node& map, std::string_view key,
-                                   std::string_view what, bool required);
-  std::optional<bool> Bool(const YAML::Node& map, std::string_view key, std::string_view what,
-                           bool required);
-  std::optional<Json> AnyValue(const YAML::Node& map, std::string_view key, std::string_view what,
-                               bool required);
+  std::optional<std::string> String(const YAML::Node& map, std::string_view key, std::string_view what, bool required);
+  std::optional<double> Number(const YAML::Node& map, std::string_view key, std::string_view what, bool required);
+  std::optional<long long> Integer(const YAML::Node& map, std::string_view key, std::string_view what, bool required);
+  std::optional<bool> Bool(const YAML::Node& map, std::string_view key, std::string_view what, bool required);
+  std::optional<Json> AnyValue(const YAML::Node& map, std::string_view key, std::string_view what, bool required);
 
   // The same checks on a value already in hand (`entry.key` positions empty values).
   std::optional<std::string> AsString(const YamlEntry& entry, std::string_view what);
@@ -95,9 +89,9 @@ class YamlReader {
   /// so that many steps repeating one alias cannot multiply it.
   std::optional<Json> AsJson(const YAML::Node& node, SourceLocation fallback);
 
-  static constexpr std::size_t kMaxJsonItems = 100000;         // scalars, lists and mappings, whole file
+  static constexpr std::size_t kMaxJsonItems = 100000;        // scalars, lists and mappings, whole file
   static constexpr std::size_t kMaxJsonTextBytes = 1u << 20;  // text in scalars and keys, bytes, whole file
-  static constexpr int kMaxJsonDepth = 128;                    // lists and mappings inside one another
+  static constexpr int kMaxJsonDepth = 128;                   // lists and mappings inside one another
 
  private:
   struct Problem {

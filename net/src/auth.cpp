@@ -75,7 +75,8 @@ Status WriteNewSecretFile(const std::string& path) {
   if (!secret.ok()) return secret.status();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
-    return Status::BadRequest("'" + path + "' already exists; not overwriting it (remove it first, or choose another path)");
+    return Status::BadRequest("'" + path +
+                              "' already exists; not overwriting it (remove it first, or choose another path)");
   }
   if (fd < 0) return Status::Io("cannot create '" + path + "': " + std::strerror(errno));
   std::string text = *secret + "\n";
@@ -101,8 +102,8 @@ Result<std::string> RandomHex(std::size_t bytes) {
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), digest, &length);
   return ToHex(digest, length);
 }
 

@@ -72,7 +72,10 @@ class AuthServer {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~AuthServer() {
-    asio::post(io_, [this] { server_.Stop(); io_.stop(); });
+    asio::post(io_, [this] {
+      server_.Stop();
+      io_.stop();
+    });
     thread_.join();
   }
   std::uint16_t port() const { return server_.port(); }

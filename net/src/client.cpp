@@ -49,7 +49,7 @@ Result<std::shared_ptr<ssl::context>> ClientTlsContext(const std::string& ca_fil
 
 struct Client::Impl {
   asio::io_context io;
-  tcp::socket socket{io};                   // plain TCP; moved into `tls` when TLS is on
+  tcp::socket socket{io};  // plain TCP; moved into `tls` when TLS is on
   std::shared_ptr<ssl::context> tls_context;
   std::unique_ptr<ssl::stream<tcp::socket>> tls;
   ClientOptions options;
@@ -124,9 +124,11 @@ struct Client::Impl {
     std::array<char, kFrameHeaderBytes> header_bytes{};
     boost::system::error_code result = asio::error::would_block;
     OnStream([&](auto& stream) {
-      asio::async_read(stream, asio::buffer(header_bytes), [&](boost::system::error_code ec, std::size_t) { result = ec; });
+      asio::async_read(stream, asio::buffer(header_bytes),
+                       [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
-    if (!Run(timeout)) return Status::Timeout("no reply from " + where + " within " + std::to_string(timeout.count()) + " ms");
+    if (!Run(timeout))
+      return Status::Timeout("no reply from " + where + " within " + std::to_string(timeout.count()) + " ms");
     if (result) return Lost(result);
     auto header = DecodeHeader(header_bytes.data(), options.max_frame_bytes);
     if (!header.ok()) {
@@ -148,8 +150,8 @@ struct Client::Impl {
         if (!status.ok()) return status;
       }
       return Status(Code::kBadRequest, std::string("protocol error: expected a ") +
-                                           (expected == FrameKind::kJson ? "JSON" : "binary chunk") +
-                                           " frame from " + where);
+                                           (expected == FrameKind::kJson ? "JSON" : "binary chunk") + " frame from " +
+                                           where);
     }
     return body;
   }
@@ -158,8 +160,7 @@ struct Client::Impl {
 Client::Client() : impl_(std::make_unique<Impl>()) {}
 Client::~Client() = default;
 
-Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::uint16_t port,
-                                                ClientOptions options) {
+Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::uint16_t port, ClientOptions options) {
   std::unique_ptr<Client> client(new Client());
   Impl& impl = *client->impl_;
   impl.options = std::move(options);
@@ -177,8 +178,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::ui
   if (result) return Status::Unavailable("cannot resolve '" + host + "': " + result.message());
 
   result = asio::error::would_block;
-  asio::async_connect(impl.socket, endpoints,
-                      [&](boost::system::error_code ec, const tcp::endpoint&) { result = ec; });
+  asio::async_connect(impl.socket, endpoints, [&](boost::system::error_code ec, const tcp::endpoint&) { result = ec; });
   if (!impl.Run(impl.options.connect_timeout)) {
     return Status::Timeout("connecting to " + impl.where + " timed out");
   }
@@ -238,8 +238,7 @@ Result<Json> Client::Call(Json request, milliseconds timeout) {
 }
 
 Status Client::SendJson(const Json& message) {
-  return impl_->Write(EncodeFrame(FrameKind::kJson,
-                                  message.dump(-1, ' ', false, Json::error_handler_t::replace)),
+  return impl_->Write(EncodeFrame(FrameKind::kJson, message.dump(-1, ' ', false, Json::error_handler_t::replace)),
                       impl_->options.io_timeout);
 }
 
@@ -247,9 +246,7 @@ Status Client::SendChunk(std::string_view data) {
   return impl_->Write(EncodeFrame(FrameKind::kBinary, data), impl_->options.io_timeout);
 }
 
-Status Client::SendRaw(std::string_view bytes) {
-  return impl_->Write(std::string(bytes), impl_->options.io_timeout);
-}
+Status Client::SendRaw(std::string_view bytes) { return impl_->Write(std::string(bytes), impl_->options.io_timeout); }
 
 Result<Json> Client::ReadJson(milliseconds timeout) {
   auto body = impl_->ReadFrame(FrameKind::kJson, timeout);
@@ -261,9 +258,7 @@ Result<Json> Client::ReadJson(milliseconds timeout) {
   return message;
 }
 
-Result<std::string> Client::ReadChunk(milliseconds timeout) {
-  return impl_->ReadFrame(FrameKind::kBinary, timeout);
-}
+Result<std::string> Client::ReadChunk(milliseconds timeout) { return impl_->ReadFrame(FrameKind::kBinary, timeout); }
 
 const Json& Client::server_hello() const { return impl_->hello; }
 const ClientOptions& Client::options() const { return impl_->options; }

@@ -10,9 +10,7 @@ namespace {
 
 const char kNeedSecret[] = "the cluster requires a secret: set OSGRID_SECRET or use --secret-file";
 
-Json IdOf(const Json& message) {
-  return message.is_object() && message.contains("id") ? message["id"] : Json(nullptr);
-}
+Json IdOf(const Json& message) { return message.is_object() && message.contains("id") ? message["id"] : Json(nullptr); }
 
 std::string TypeOf(const Json& message) {
   auto type = message.is_object() ? message.find("type") : message.end();
@@ -44,20 +42,19 @@ HandshakeStep ServerHandshake::OnHello(const Json& message) {
   Json id = IdOf(message);
   Status status = ValidateRequest(message);
   if (TypeOf(message) != "HELLO" && (status.ok() || status.code() == Code::kUnknownType)) {
-    std::string expected = "the first message must be HELLO (protocol version " +
-                           std::to_string(params::kProtocolVersion) + ")";
-    return Refuse(id, Status(RefusalCode(), secret_.empty() ? expected : "authentication required: " + expected +
-                                                                              ", then AUTH"));
+    std::string expected =
+        "the first message must be HELLO (protocol version " + std::to_string(params::kProtocolVersion) + ")";
+    return Refuse(
+        id, Status(RefusalCode(), secret_.empty() ? expected : "authentication required: " + expected + ", then AUTH"));
   }
   if (!status.ok()) return Refuse(id, Status(RefusalCode(), status.message()));
   if (message["version"] != params::kProtocolVersion) {
-    return Refuse(id, Status(Code::kVersion, "protocol version " + message["version"].dump() +
-                                                 " is not supported; this " + role_ + " speaks version " +
-                                                 std::to_string(params::kProtocolVersion)));
+    return Refuse(id,
+                  Status(Code::kVersion, "protocol version " + message["version"].dump() + " is not supported; this " +
+                                             role_ + " speaks version " + std::to_string(params::kProtocolVersion)));
   }
   remote_role_ = message["role"].get<std::string>();
-  Json hello = {{"type", "HELLO"}, {"id", id}, {"version", params::kProtocolVersion},
-                {"role", role_}, {"node", node_}};
+  Json hello = {{"type", "HELLO"}, {"id", id}, {"version", params::kProtocolVersion}, {"role", role_}, {"node", node_}};
   if (secret_.empty()) {
     hello["auth"] = kAuthNone;
     state_ = State::kDone;
@@ -66,8 +63,8 @@ HandshakeStep ServerHandshake::OnHello(const Json& message) {
   auto nonce = message.find("nonce");
   if (nonce == message.end() || nonce->is_null()) return Refuse(id, Status(Code::kAuth, kNeedSecret));
   if (!IsNonce(nonce->get<std::string>())) {
-    return Refuse(id, Status(Code::kAuth, "HELLO: nonce must be " + std::to_string(2 * kNonceBytes) +
-                                              " hex characters"));
+    return Refuse(id,
+                  Status(Code::kAuth, "HELLO: nonce must be " + std::to_string(2 * kNonceBytes) + " hex characters"));
   }
   auto server_nonce = RandomHex(kNonceBytes);
   if (!server_nonce.ok()) return Refuse(id, server_nonce.status());
@@ -103,8 +100,7 @@ ClientHandshake::ClientHandshake(std::string secret, std::string role, std::stri
     : secret_(std::move(secret)), role_(std::move(role)), node_(std::move(node)), where_(std::move(where)) {}
 
 Result<Json> ClientHandshake::Hello() {
-  Json hello = {{"type", "HELLO"}, {"id", 0}, {"version", params::kProtocolVersion},
-                {"role", role_}, {"node", node_}};
+  Json hello = {{"type", "HELLO"}, {"id", 0}, {"version", params::kProtocolVersion}, {"role", role_}, {"node", node_}};
   if (!secret_.empty()) {
     auto nonce = RandomHex(kNonceBytes);
     if (!nonce.ok()) return nonce.status();
@@ -123,9 +119,10 @@ Result<Json> ClientHandshake::OnHello(const Json& reply) {
   Json auth = reply.value("auth", Json());
   if (auth == kAuthNone || auth.is_null()) {
     if (secret_.empty()) return Json(nullptr);
-    return Status(Code::kAuth, where_ + " runs an open cluster (no secret), but we have one: refusing to talk "
-                                        "to it, as it may be an impostor (unset OSGRID_SECRET / --secret-file "
-                                        "to use an open cluster)");
+    return Status(Code::kAuth, where_ +
+                                   " runs an open cluster (no secret), but we have one: refusing to talk "
+                                   "to it, as it may be an impostor (unset OSGRID_SECRET / --secret-file "
+                                   "to use an open cluster)");
   }
   if (auth != kAuthHmac) {
     return Status(Code::kAuth, where_ + " asks for an unknown authentication method " + Sanitize(auth.dump()));
@@ -137,8 +134,9 @@ Result<Json> ClientHandshake::OnHello(const Json& reply) {
   }
   const std::string& server_nonce = challenge.get_ref<const std::string&>();
   if (!ConstantTimeEquals(proof.get<std::string>(), ServerProof(secret_, client_nonce_, server_nonce))) {
-    return Status(Code::kAuth, where_ + " does not know our cluster secret: the secrets differ (check "
-                                        "OSGRID_SECRET or --secret-file on both sides), or it is not our cluster");
+    return Status(Code::kAuth, where_ +
+                                   " does not know our cluster secret: the secrets differ (check "
+                                   "OSGRID_SECRET or --secret-file on both sides), or it is not our cluster");
   }
   return Json{{"type", "AUTH"}, {"id", 0}, {"proof", ClientProof(secret_, server_nonce, client_nonce_)}};
 }

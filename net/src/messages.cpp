@@ -14,22 +14,30 @@ using F = FieldType;
 std::vector<MessageSpec> BuildCatalogue() {
   return {
       // ---- Every server -------------------------------------------------
-      {"HELLO", Served::kAny, "HELLO",
+      {"HELLO",
+       Served::kAny,
+       "HELLO",
        "First frame on every connection, both ways: protocol version and who is speaking.",
        {{"version", F::kInteger, true, "protocol version; the server refuses any other"},
         {"role", F::kString, true, "who is speaking: client, peer, tracker or runner"},
         {"node", F::kString, false, "the sender's node name, if it has one"},
         {"nonce", F::kString, false, "client with a secret: 32 random bytes as 64 hex characters (see AUTH)"}}},
-      {"AUTH", Served::kAny, "AUTH_OK",
+      {"AUTH",
+       Served::kAny,
+       "AUTH_OK",
        "Second frame when the server's HELLO says auth \"hmac-sha256\": the client's proof of the cluster secret.",
        {{"proof", F::kString, true, "hex HMAC-SHA256(secret, \"osgrid-client|\" challenge \"|\" nonce)"}}},
       {"PING", Served::kAny, "PONG", "Liveness check.", {}},
-      {"STATUS", Served::kAny, "STATUS_REPLY",
+      {"STATUS",
+       Served::kAny,
+       "STATUS_REPLY",
        "Node status: a peer reports load, queues, memory and disk; the tracker the cluster.",
        {}},
 
       // ---- Tracker ------------------------------------------------------
-      {"REGISTER", Served::kTracker, "REGISTERED",
+      {"REGISTER",
+       Served::kTracker,
+       "REGISTERED",
        "A peer joins (or rejoins) the cluster.",
        {{"peer_id", F::kString, true, "unique peer name, e.g. peer-9000"},
         {"port", F::kInteger, true, "the port the peer serves on"},
@@ -37,7 +45,9 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"host", F::kString, false, "address to reach the peer; default: the address it connected from"},
         {"sandbox", F::kString, false, "its --sandbox mode: strict, auto or off"},
         {"sandbox_missing", F::kString, false, "isolation layers it lacks, and why; empty when none"}}},
-      {"HEARTBEAT", Served::kTracker, "OK",
+      {"HEARTBEAT",
+       Served::kTracker,
+       "OK",
        "A peer's periodic report of liveness and load; NOT_FOUND tells it to register again.",
        {{"peer_id", F::kString, true, "as registered"},
         {"queue_length", F::kInteger, true, "tasks in the ready queue"},
@@ -47,19 +57,27 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"mem_entries", F::kInteger, false, "keys in the memory store"},
         {"mem_bytes", F::kInteger, false, "bytes in the memory store"},
         {"disk_bytes", F::kInteger, false, "bytes in the file store"}}},
-      {"UNREGISTER", Served::kTracker, "OK", "A peer leaves the cluster cleanly.",
+      {"UNREGISTER",
+       Served::kTracker,
+       "OK",
+       "A peer leaves the cluster cleanly.",
        {{"peer_id", F::kString, true, "as registered"}}},
       {"PEER_LIST", Served::kTracker, "PEERS", "Every live peer with its last reported load.", {}},
-      {"PICK_PEER", Served::kTracker, "PICKED",
+      {"PICK_PEER",
+       Served::kTracker,
+       "PICKED",
        "Least-loaded placement: names the peers for `count` new tasks (water-filling by load).",
        {{"count", F::kInteger, false, "tasks to place; default 1"},
         {"exclude", F::kArray, false, "peer ids not to choose"}}},
 
       // ---- Peer: CPU ----------------------------------------------------
-      {"CPU_TASK", Served::kPeer, "CPU_RESULT",
+      {"CPU_TASK",
+       Served::kPeer,
+       "CPU_RESULT",
        "Run function(*args) of a Python program; forwarded to the least-loaded peer unless confidential.",
        {{"program", F::kString, true, "Python 3 source"},
-        {"program_sha256", F::kString, true, "hex SHA-256 of program (64 lowercase digits); a mismatch is refused with INTEGRITY"},
+        {"program_sha256", F::kString, true,
+         "hex SHA-256 of program (64 lowercase digits); a mismatch is refused with INTEGRITY"},
         {"function", F::kString, true, "name of the function to call"},
         {"args", F::kArray, false, "JSON arguments; default []"},
         {"confidential", F::kBool, false, "run on this peer only, never forwarded"},
@@ -67,29 +85,38 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"forwarded", F::kBool, false, "set by a forwarding peer: run here, do not forward again"},
         {"origin", F::kString, false, "set by a forwarding peer: where the task was submitted"},
         {"task_id", F::kString, false, "caller's id for the task; assigned if absent"}}},
-      {"CPU_BATCH", Served::kPeer, "BATCH_RESULT",
+      {"CPU_BATCH",
+       Served::kPeer,
+       "BATCH_RESULT",
        "Run many tasks in one request, spread across the cluster by load.",
-       {{"tasks", F::kArray, true, "objects with the CPU_TASK fields program, program_sha256, function, args, timeout_ms"},
+       {{"tasks", F::kArray, true,
+         "objects with the CPU_TASK fields program, program_sha256, function, args, timeout_ms"},
         {"confidential", F::kBool, false, "run every task on this peer"},
         {"forwarded", F::kBool, false, "set by a forwarding peer: run all here, do not forward again"},
         {"origin", F::kString, false, "set by a forwarding peer: where the batch was submitted"}}},
 
       // ---- Peer: memory -------------------------------------------------
-      {"SET_MEM", Served::kPeer, "OK", "Store a value (string or any JSON) under a key.",
+      {"SET_MEM",
+       Served::kPeer,
+       "OK",
+       "Store a value (string or any JSON) under a key.",
        {{"key", F::kString, true, "1..256 bytes, no control characters"},
         {"value", F::kAny, true, "string or JSON value"}}},
-      {"GET_MEM", Served::kPeer, "MEM_VALUE", "Read a key.",
-       {{"key", F::kString, true, "as stored"}}},
+      {"GET_MEM", Served::kPeer, "MEM_VALUE", "Read a key.", {{"key", F::kString, true, "as stored"}}},
       {"DEL_MEM", Served::kPeer, "OK", "Delete a key.", {{"key", F::kString, true, "as stored"}}},
       {"LIST_MEM", Served::kPeer, "MEM_LIST", "Every key with its size in bytes.", {}},
 
       // ---- Peer: disk ---------------------------------------------------
-      {"PUT_FILE", Served::kPeer, "FILE_STORED",
+      {"PUT_FILE",
+       Served::kPeer,
+       "FILE_STORED",
        "Store a file: the peer answers PUT_READY, then `size` bytes follow as binary chunk frames.",
        {{"name", F::kString, true, "file name: no '/', no '..', no control characters"},
         {"size", F::kInteger, true, "bytes that will follow"},
         {"sha256", F::kString, true, "hex SHA-256 of the contents, checked before the file is kept"}}},
-      {"GET_FILE", Served::kPeer, "FILE_DATA",
+      {"GET_FILE",
+       Served::kPeer,
+       "FILE_DATA",
        "Fetch a file: a FILE_DATA header with size and sha256, then binary chunk frames.",
        {{"name", F::kString, true, "as stored"}}},
       {"LIST_FILES", Served::kPeer, "FILE_LIST", "Every stored file with size and SHA-256.", {}},
@@ -99,13 +126,20 @@ std::vector<MessageSpec> BuildCatalogue() {
 
 bool HasType(const Json& value, FieldType type) {
   switch (type) {
-    case F::kString: return value.is_string();
-    case F::kInteger: return value.is_number_integer();
-    case F::kNumber: return value.is_number();
-    case F::kBool: return value.is_boolean();
-    case F::kArray: return value.is_array();
-    case F::kObject: return value.is_object();
-    case F::kAny: return true;
+    case F::kString:
+      return value.is_string();
+    case F::kInteger:
+      return value.is_number_integer();
+    case F::kNumber:
+      return value.is_number();
+    case F::kBool:
+      return value.is_boolean();
+    case F::kArray:
+      return value.is_array();
+    case F::kObject:
+      return value.is_object();
+    case F::kAny:
+      return true;
   }
   return false;
 }
@@ -114,13 +148,20 @@ bool HasType(const Json& value, FieldType type) {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case F::kString: return "string";
-    case F::kInteger: return "integer";
-    case F::kNumber: return "number";
-    case F::kBool: return "boolean";
-    case F::kArray: return "array";
-    case F::kObject: return "object";
-    case F::kAny: return "any";
+    case F::kString:
+      return "string";
+    case F::kInteger:
+      return "integer";
+    case F::kNumber:
+      return "number";
+    case F::kBool:
+      return "boolean";
+    case F::kArray:
+      return "array";
+    case F::kObject:
+      return "object";
+    case F::kAny:
+      return "any";
   }
   return "any";
 }
@@ -132,8 +173,8 @@ const std::vector<MessageSpec>& Catalogue() {
 
 const MessageSpec* FindSpec(std::string_view type) {
   const auto& catalogue = Catalogue();
-  auto it = std::find_if(catalogue.begin(), catalogue.end(),
-                         [&](const MessageSpec& spec) { return spec.type == type; });
+  auto it =
+      std::find_if(catalogue.begin(), catalogue.end(), [&](const MessageSpec& spec) { return spec.type == type; });
   return it == catalogue.end() ? nullptr : &*it;
 }
 
@@ -154,8 +195,7 @@ Status ValidateRequest(const Json& msg) {
   }
   const MessageSpec* spec = FindSpec(type->get_ref<const std::string&>());
   if (spec == nullptr) {
-    return Status(Code::kUnknownType,
-                  "unknown message type '" + Sanitize(type->get_ref<const std::string&>()) + "'");
+    return Status(Code::kUnknownType, "unknown message type '" + Sanitize(type->get_ref<const std::string&>()) + "'");
   }
   auto id = msg.find("id");
   if (id == msg.end() || !id->is_number_integer()) {
@@ -165,28 +205,24 @@ Status ValidateRequest(const Json& msg) {
     auto value = msg.find(std::string(field.name));
     if (value == msg.end() || (field.required && value->is_null())) {
       if (!field.required) continue;
-      return Status::BadRequest(std::string(spec->type) + ": missing field '" +
-                                std::string(field.name) + "' (" +
+      return Status::BadRequest(std::string(spec->type) + ": missing field '" + std::string(field.name) + "' (" +
                                 std::string(FieldTypeName(field.type)) + ")");
     }
     if (value->is_null()) {  // handlers read optional fields with defaults; null is neither
-      return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) +
-                                "' must be " + std::string(FieldTypeName(field.type)) +
+      return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) + "' must be " +
+                                std::string(FieldTypeName(field.type)) +
                                 ", got null (leave it out to get its default)");
     }
     if (!HasType(*value, field.type)) {
-      return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) +
-                                "' must be " + std::string(FieldTypeName(field.type)) +
-                                ", got " + value->type_name());
+      return Status::BadRequest(std::string(spec->type) + ": field '" + std::string(field.name) + "' must be " +
+                                std::string(FieldTypeName(field.type)) + ", got " + value->type_name());
     }
   }
   return Status::Ok();
 }
 
 Json MakeError(const Json& id, const Status& status) {
-  Json error = {{"type", "ERROR"},
-                {"code", std::string(CodeName(status.code()))},
-                {"message", status.message()}};
+  Json error = {{"type", "ERROR"}, {"code", std::string(CodeName(status.code()))}, {"message", status.message()}};
   error["id"] = id.is_number_integer() ? id : Json(nullptr);
   if (!status.detail().empty()) error["detail"] = status.detail();
   return error;
@@ -205,8 +241,8 @@ Status StatusFromReply(const Json& reply) {
 }
 
 Json TaskFields(const std::string& program, const std::string& function, Json args) {
-  return {{"program", program}, {"program_sha256", Sha256Hex(program)}, {"function", function},
-          {"args", std::move(args)}};
+  return {
+      {"program", program}, {"program_sha256", Sha256Hex(program)}, {"function", function}, {"args", std::move(args)}};
 }
 
 namespace {
@@ -239,8 +275,7 @@ int JsonDepth(std::string_view text, int limit) {
 
 Result<Json> ParseMessage(std::string_view payload) {
   if (JsonDepth(payload, kMaxJsonDepth) > kMaxJsonDepth) {
-    return Status::BadRequest("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
-                              " levels");
+    return Status::BadRequest("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   try {
     return Json::parse(payload);

@@ -33,7 +33,12 @@ TEST_CASE("ValidateRequest names what is wrong", "[messages]") {
   CHECK(check({{"type", "GET_MEM"}, {"id", 1}}).message() == "GET_MEM: missing field 'key' (string)");
   CHECK(check({{"type", "GET_MEM"}, {"id", 1}, {"key", 5}}).message() ==
         "GET_MEM: field 'key' must be string, got number");
-  CHECK(check({{"type", "CPU_TASK"}, {"id", 1}, {"program", "x"}, {"program_sha256", "0"}, {"function", "f"}, {"args", "[1]"}})
+  CHECK(check({{"type", "CPU_TASK"},
+               {"id", 1},
+               {"program", "x"},
+               {"program_sha256", "0"},
+               {"function", "f"},
+               {"args", "[1]"}})
             .message() == "CPU_TASK: field 'args' must be array, got string");
   // An optional field is left out or has its type: handlers read it with a default.
   CHECK(check({{"type", "PICK_PEER"}, {"id", 1}, {"count", nullptr}}).message() ==
@@ -58,7 +63,8 @@ TEST_CASE("errors survive the trip through an ERROR frame", "[messages]") {
 }
 
 TEST_CASE("Sanitize removes control characters and cuts long text", "[messages]") {
-  CHECK(Sanitize("a\x01" "b") == "a?b");
+  CHECK(Sanitize("a\x01"
+                 "b") == "a?b");
   CHECK(Sanitize(std::string(100, 'x'), 10) == std::string(10, 'x') + "...");
 }
 

@@ -27,8 +27,7 @@ void Session::Reply(const Json& request, Json reply) {
 }
 
 void Session::ReplyError(const Json& request, const Status& status) {
-  Send(MakeError(request.is_object() && request.contains("id") ? request["id"] : Json(nullptr),
-                 status));
+  Send(MakeError(request.is_object() && request.contains("id") ? request["id"] : Json(nullptr), status));
 }
 
 /// Serialises a message; invalid UTF-8 (e.g. from a task's output) is replaced,
@@ -110,16 +109,15 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   }
 
   void Send(Json message) override {
-    asio::dispatch(server_->io, [self = this->shared_from_this(), message = std::move(message)] {
-      self->SendNow(message);
-    });
+    asio::dispatch(server_->io,
+                   [self = this->shared_from_this(), message = std::move(message)] { self->SendNow(message); });
   }
 
   void SendStream(Json header, ChunkSource source) override {
-    asio::dispatch(server_->io, [self = this->shared_from_this(), header = std::move(header),
-                                 source = std::move(source)]() mutable {
-      self->Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(header)), std::move(source)});
-    });
+    asio::dispatch(server_->io,
+                   [self = this->shared_from_this(), header = std::move(header), source = std::move(source)]() mutable {
+                     self->Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(header)), std::move(source)});
+                   });
   }
 
   void ReceiveChunks(std::uint64_t total_bytes, ChunkSink sink, StreamDone done) override {
@@ -151,8 +149,8 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
 
  private:
   struct WriteItem {
-    std::string frame;         // the next bytes to write
-    ChunkSource source;        // set for a download: pulled after `frame` is written
+    std::string frame;   // the next bytes to write
+    ChunkSource source;  // set for a download: pulled after `frame` is written
   };
 
   auto& Socket() { return stream_.lowest_layer(); }
@@ -161,23 +159,24 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   /// plain-TCP client (whose frame header starts with 0x00) is told in
   /// plaintext what is wrong instead of failing the TLS handshake silently.
   void PeekForTls() {
-    stream_.next_layer().async_receive(
-        asio::buffer(peek_), tcp::socket::message_peek,
-        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-          if (ec) return self->CloseNow();
-          if (static_cast<unsigned char>(self->peek_[0]) != kTlsHandshakeRecord) return self->RefusePlain();
-          self->DoTlsHandshake();
-        });
+    stream_.next_layer().async_receive(asio::buffer(peek_), tcp::socket::message_peek,
+                                       [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                                         if (ec) return self->CloseNow();
+                                         if (static_cast<unsigned char>(self->peek_[0]) != kTlsHandshakeRecord)
+                                           return self->RefusePlain();
+                                         self->DoTlsHandshake();
+                                       });
   }
 
   void RefusePlain() {
-    auto frame = std::make_shared<std::string>(EncodeFrame(FrameKind::kJson, DumpJson(MakeError(
-        nullptr, Status(Code::kAuth, "this " + server_->options.role +
-                                         " accepts TLS connections only: connect with --tls-ca CA_FILE")))));
-    asio::async_write(stream_.next_layer(), asio::buffer(*frame),
-                      [self = this->shared_from_this(), frame](boost::system::error_code, std::size_t) {
-                        self->CloseNow();
-                      });
+    auto frame = std::make_shared<std::string>(EncodeFrame(
+        FrameKind::kJson,
+        DumpJson(MakeError(nullptr,
+                           Status(Code::kAuth, "this " + server_->options.role +
+                                                   " accepts TLS connections only: connect with --tls-ca CA_FILE")))));
+    asio::async_write(
+        stream_.next_layer(), asio::buffer(*frame),
+        [self = this->shared_from_this(), frame](boost::system::error_code, std::size_t) { self->CloseNow(); });
   }
 
   void DoTlsHandshake() {
@@ -281,9 +280,9 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   Status CheckServedHere(const MessageSpec& spec) const {
     Served serves = server_->options.serves;
     if (spec.served_by == Served::kAny || serves == Served::kAny || spec.served_by == serves) return Status::Ok();
-    return Status(Code::kUnknownType, std::string(spec.type) +
-                                          (spec.served_by == Served::kPeer ? " is served by peers, not by the tracker"
-                                                                           : " is served by the tracker, not by peers"));
+    return Status(Code::kUnknownType, std::string(spec.type) + (spec.served_by == Served::kPeer
+                                                                    ? " is served by peers, not by the tracker"
+                                                                    : " is served by the tracker, not by peers"));
   }
 
   void OnUploadFrame(FrameKind kind) {
@@ -314,9 +313,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
 
   // [SECTION] Session: write queue --------------------------------------------
 
-  void SendNow(const Json& message) {
-    Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(message)), nullptr});
-  }
+  void SendNow(const Json& message) { Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(message)), nullptr}); }
 
   void Enqueue(WriteItem item) {
     if (closed_) return;
@@ -365,7 +362,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
 
   std::uint64_t upload_remaining_ = 0;  // bytes of the upload still to come
   ChunkSink upload_sink_;
-  StreamDone upload_done_;              // set while an upload is in progress
+  StreamDone upload_done_;  // set while an upload is in progress
 };
 
 // [SECTION] Server -------------------------------------------------------------
@@ -376,8 +373,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   explicit Impl(std::shared_ptr<ServerState> s) : state(std::move(s)), acceptor(state->io) {}
 
   void DoAccept() {
-    acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                      tcp::socket socket) {
+    acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
       self->OnAccept(ec, std::move(socket));
     });
   }
@@ -393,8 +389,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           session = std::make_shared<SessionImpl<tcp::socket>>(state, std::move(socket));
         }
         if (static_cast<int>(state->sessions.size()) >= state->options.max_connections) {
-          session->Refuse(Status::Limit("connection limit of " +
-                                        std::to_string(state->options.max_connections) +
+          session->Refuse(Status::Limit("connection limit of " + std::to_string(state->options.max_connections) +
                                         " reached; try again later"));
         } else {
           session->Start();
@@ -406,8 +401,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 Server::Server(asio::io_context& io, ServerOptions options, RequestHandler handler)
-    : impl_(std::make_shared<Impl>(std::make_shared<ServerState>(
-          ServerState{io, std::move(options), std::move(handler), {}, nullptr}))) {}
+    : impl_(std::make_shared<Impl>(
+          std::make_shared<ServerState>(ServerState{io, std::move(options), std::move(handler), {}, nullptr}))) {}
 
 namespace {
 
@@ -420,9 +415,13 @@ Result<std::unique_ptr<ssl::context>> MakeServerTls(const ServerOptions& options
   SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
   boost::system::error_code ec;
   context->use_certificate_chain_file(options.tls_cert, ec);
-  if (ec) return Status::BadRequest("cannot load the TLS certificate '" + options.tls_cert + "': " + PemLoadError(options.tls_cert, ec));
+  if (ec)
+    return Status::BadRequest("cannot load the TLS certificate '" + options.tls_cert +
+                              "': " + PemLoadError(options.tls_cert, ec));
   context->use_private_key_file(options.tls_key, ssl::context::pem, ec);
-  if (ec) return Status::BadRequest("cannot load the TLS key '" + options.tls_key + "': " + PemLoadError(options.tls_key, ec));
+  if (ec)
+    return Status::BadRequest("cannot load the TLS key '" + options.tls_key +
+                              "': " + PemLoadError(options.tls_key, ec));
   return context;
 }
 
@@ -436,7 +435,8 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
   if (ec) return Status::BadRequest("cannot listen on '" + host + "': not an IP address");
   const ServerOptions& options = impl_->state->options;
   if (options.secret.empty() && !address.is_loopback()) {
-    return Status::BadRequest("refusing to listen on " + host + " without a cluster secret: an open cluster runs on "
+    return Status::BadRequest("refusing to listen on " + host +
+                              " without a cluster secret: an open cluster runs on "
                               "loopback only. Set OSGRID_SECRET or use --secret-file (make one with "
                               "osgrid-tracker --init), or listen on 127.0.0.1");
   }
@@ -453,8 +453,7 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     acceptor.close();
-    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " +
-                               ec.message());
+    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
   impl_->DoAccept();
   return Status::Ok();

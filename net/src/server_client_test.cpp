@@ -25,7 +25,10 @@ class TestServer {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~TestServer() {
-    asio::post(io_, [this] { server_.Stop(); io_.stop(); });
+    asio::post(io_, [this] {
+      server_.Stop();
+      io_.stop();
+    });
     thread_.join();
   }
   std::uint16_t port() const { return server_.port(); }
@@ -126,7 +129,7 @@ TEST_CASE("a frame over the limit is answered and the connection closed", "[serv
   auto reply = client->ReadJson(2s);
   REQUIRE(reply.ok());
   CHECK(reply->at("code") == "FRAME_TOO_LARGE");
-  CHECK_FALSE(client->ReadJson(2s).ok());  // closed
+  CHECK_FALSE(client->ReadJson(2s).ok());                   // closed
   CHECK(ConnectTo(server)->Call({{"type", "PING"}}).ok());  // others still served
 }
 
@@ -144,8 +147,8 @@ TEST_CASE("the first message must be a HELLO of our version", "[server]") {
   stranger.Send({{"type", "PING"}, {"id", 1}});
   Json reply = stranger.Read();
   CHECK(reply["code"] == "VERSION");
-  CHECK(reply["message"] == "the first message must be HELLO (protocol version " +
-                                std::to_string(params::kProtocolVersion) + ")");
+  CHECK(reply["message"] ==
+        "the first message must be HELLO (protocol version " + std::to_string(params::kProtocolVersion) + ")");
 }
 
 TEST_CASE("uploads and downloads travel as binary chunk frames", "[server]") {

@@ -14,16 +14,12 @@ struct Sha256::Impl {
   ~Impl() { EVP_MD_CTX_free(context); }
 };
 
-Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
-  EVP_DigestInit_ex(impl_->context, EVP_sha256(), nullptr);
-}
+Sha256::Sha256() : impl_(std::make_unique<Impl>()) { EVP_DigestInit_ex(impl_->context, EVP_sha256(), nullptr); }
 Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-void Sha256::Update(std::string_view data) {
-  EVP_DigestUpdate(impl_->context, data.data(), data.size());
-}
+void Sha256::Update(std::string_view data) { EVP_DigestUpdate(impl_->context, data.data(), data.size()); }
 
 std::string Sha256::HexDigest() {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -10,9 +10,12 @@ using namespace osgrid::net;
 
 static const char* ServedBy(Served served) {
   switch (served) {
-    case Served::kTracker: return "tracker";
-    case Served::kPeer: return "peer";
-    case Served::kAny: return "tracker and peer";
+    case Served::kTracker:
+      return "tracker";
+    case Served::kPeer:
+      return "peer";
+    case Served::kAny:
+      return "tracker and peer";
   }
   return "?";
 }

@@ -95,8 +95,7 @@ static Status CheckProgramDigest(const std::string& program, const Json& fields)
     return Status::BadRequest("task: missing field 'program_sha256' (hex SHA-256 of 'program')");
   }
   const std::string& claimed = it->get_ref<const std::string&>();
-  bool well_formed = claimed.size() == 64 &&
-                     std::all_of(claimed.begin(), claimed.end(), [](char c) {
+  bool well_formed = claimed.size() == 64 && std::all_of(claimed.begin(), claimed.end(), [](char c) {
                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                      });
   if (!well_formed) {
@@ -104,9 +103,9 @@ static Status CheckProgramDigest(const std::string& program, const Json& fields)
   }
   std::string actual = net::Sha256Hex(program);
   if (actual != claimed) {
-    return Status(Code::kIntegrity, "program does not match its program_sha256 (expected " +
-                                        claimed.substr(0, 16) + "..., the program hashes to " +
-                                        actual.substr(0, 16) + "...): refusing to run it");
+    return Status(Code::kIntegrity, "program does not match its program_sha256 (expected " + claimed.substr(0, 16) +
+                                        "..., the program hashes to " + actual.substr(0, 16) +
+                                        "...): refusing to run it");
   }
   return Status::Ok();
 }
@@ -136,9 +135,8 @@ Result<CpuService::Task> CpuService::ParseTask(const Json& fields, const std::st
     timeout_ms = *it;
   }
   task.spec.timeout = milliseconds(timeout_ms);
-  task.spec.task_id = fields.value("task_id", Json()).is_string()
-                          ? fields["task_id"].get<std::string>()
-                          : options_.node + "/" + std::to_string(++submitted_);
+  task.spec.task_id = fields.value("task_id", Json()).is_string() ? fields["task_id"].get<std::string>()
+                                                                  : options_.node + "/" + std::to_string(++submitted_);
   task.origin = origin;
   return task;
 }
@@ -177,10 +175,15 @@ void CpuService::Place(Task task, EntryDone done) {
         RunHere(std::move(task), std::move(done));
       });
     }
-    Json forward = {{"type", "CPU_TASK"}, {"program", task.spec.program},
-                    {"program_sha256", task.program_sha256}, {"function", task.spec.function},
-                    {"args", task.spec.args}, {"timeout_ms", task.spec.timeout.count()},
-                    {"task_id", task.spec.task_id}, {"forwarded", true}, {"origin", options_.node}};
+    Json forward = {{"type", "CPU_TASK"},
+                    {"program", task.spec.program},
+                    {"program_sha256", task.program_sha256},
+                    {"function", task.spec.function},
+                    {"args", task.spec.args},
+                    {"timeout_ms", task.spec.timeout.count()},
+                    {"task_id", task.spec.task_id},
+                    {"forwarded", true},
+                    {"origin", options_.node}};
     auto reply = CallNode(options_.node, target["host"], target["port"], forward, task.spec.timeout + kForwardSlack);
     if (!reply.ok()) {
       spdlog::warn("forwarding {} to {} failed ({}); running it here", task.spec.task_id,
@@ -201,7 +204,7 @@ struct BatchState {
   net::SessionPtr session;
   Json request;
   Clock::time_point start;
-  Json results;              // one entry per task, by index
+  Json results;  // one entry per task, by index
   std::size_t remaining = 0;
 
   void Fill(std::size_t index, Json entry) {
@@ -218,30 +221,30 @@ struct BatchState {
       std::string peer = entry.value("peer", "?");
       per_peer[peer] = per_peer.value(peer, 0) + 1;
     }
-    session->Reply(request, {{"type", "BATCH_RESULT"}, {"results", std::move(results)},
-                             {"peers", std::move(per_peer)}, {"total_ms", MillisSince(start)}});
+    session->Reply(request, {{"type", "BATCH_RESULT"},
+                             {"results", std::move(results)},
+                             {"peers", std::move(per_peer)},
+                             {"total_ms", MillisSince(start)}});
   }
 };
 
 void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request) {
   const Json& tasks = request["tasks"];
   if (tasks.empty() || tasks.size() > params::kBatchMax) {
-    return session->ReplyError(request, Status::BadRequest("CPU_BATCH: tasks must hold 1.." +
-                                                           std::to_string(params::kBatchMax) + " tasks"));
+    return session->ReplyError(
+        request, Status::BadRequest("CPU_BATCH: tasks must hold 1.." + std::to_string(params::kBatchMax) + " tasks"));
   }
   const std::string origin = request.value("origin", options_.node);
   std::vector<Task> parsed;
   for (std::size_t i = 0; i < tasks.size(); ++i) {  // all or nothing: one bad task rejects the batch
     auto task = ParseTask(tasks[i], origin);
     if (!task.ok()) {
-      return session->ReplyError(request, Status(task.status().code(), "CPU_BATCH: task " +
-                                                                 std::to_string(i) + ": " +
-                                                                 task.status().message()));
+      return session->ReplyError(request, Status(task.status().code(), "CPU_BATCH: task " + std::to_string(i) + ": " +
+                                                                           task.status().message()));
     }
     parsed.push_back(std::move(task).value());
   }
-  auto batch = std::make_shared<BatchState>(
-      BatchState{session, request, Clock::now(), Json::array(), parsed.size()});
+  auto batch = std::make_shared<BatchState>(BatchState{session, request, Clock::now(), Json::array(), parsed.size()});
   batch->results = Json(std::vector<Json>(parsed.size()));
 
   if (request.value("forwarded", false) || request.value("confidential", false) || !HasTracker()) {
@@ -279,24 +282,26 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
 
 /// On the outbound pool: sends `group` as one batch to another peer; posts its
 /// entries back. If the peer cannot be reached, the group runs here instead.
-void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id,
-                              std::string host, std::uint16_t port, std::shared_ptr<BatchState> batch) {
+void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
+                              std::uint16_t port, std::shared_ptr<BatchState> batch) {
   asio::post(outbound_, [this, group = std::move(group), peer_id, host, port, batch]() mutable {
     Json tasks = Json::array();
     milliseconds longest{0};
     for (const auto& [index, task] : group) {
-      tasks.push_back({{"program", task.spec.program}, {"program_sha256", task.program_sha256},
-                       {"function", task.spec.function}, {"args", task.spec.args},
-                       {"timeout_ms", task.spec.timeout.count()}, {"task_id", task.spec.task_id}});
+      tasks.push_back({{"program", task.spec.program},
+                       {"program_sha256", task.program_sha256},
+                       {"function", task.spec.function},
+                       {"args", task.spec.args},
+                       {"timeout_ms", task.spec.timeout.count()},
+                       {"task_id", task.spec.task_id}});
       longest = std::max(longest, task.spec.timeout);
     }
     auto budget = longest * static_cast<int>(group.size()) + kForwardSlack;  // worst case: one at a time
-    auto reply = CallNode(options_.node, host, port,
-                          {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"forwarded", true}, {"origin", options_.node}},
-                          budget);
+    auto reply =
+        CallNode(options_.node, host, port,
+                 {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"forwarded", true}, {"origin", options_.node}}, budget);
     bool usable = reply.ok() && IsOk(*reply) && (*reply)["results"].size() == group.size();
-    asio::post(io_, [this, group = std::move(group), peer_id, batch, usable,
-                     reply = std::move(reply)]() mutable {
+    asio::post(io_, [this, group = std::move(group), peer_id, batch, usable, reply = std::move(reply)]() mutable {
       if (!usable) {
         spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
                      reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());

@@ -28,12 +28,12 @@
 namespace osgrid::peer {
 
 struct CpuOptions {
-  std::string node;                          // our peer id
+  std::string node;  // our peer id
   int cores = 1;
   std::chrono::milliseconds default_timeout{60000};
   std::size_t ready_queue_max = params::kReadyQueueMax;
-  std::string task_binary;                   // osgrid-task
-  std::string tracker_host;                  // empty: standalone, everything runs here
+  std::string task_binary;   // osgrid-task
+  std::string tracker_host;  // empty: standalone, everything runs here
   std::uint16_t tracker_port = 0;
   SandboxMode sandbox = SandboxMode::kStrict;
   TaskLimits task_limits;
@@ -58,7 +58,7 @@ class CpuService {
   struct Task {
     TaskSpec spec;
     std::int64_t priority = 0;
-    std::string origin;    // peer the task was submitted to
+    std::string origin;          // peer the task was submitted to
     std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
@@ -76,8 +76,8 @@ class CpuService {
   void RunHere(Task task, EntryDone done);
   void Dispatch();  // start ready tasks while a core is free
   void OnFinished(std::uint64_t id, Waiting waiting, const TaskOutcome& outcome);
-  void ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id,
-                    std::string host, std::uint16_t port, std::shared_ptr<struct BatchState> batch);
+  void ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
+                    std::uint16_t port, std::shared_ptr<struct BatchState> batch);
   bool HasTracker() const { return !options_.tracker_host.empty(); }
 
   boost::asio::io_context& io_;
@@ -86,8 +86,8 @@ class CpuService {
   Executor executor_;
   std::unique_ptr<os::ReadyQueuePolicy> ready_queue_;
   std::map<std::uint64_t, Waiting> waiting_;  // admitted, not yet started, by ready-queue id
-  std::uint64_t next_task_ = 1;              // next ready-queue id
-  std::uint64_t submitted_ = 0;              // tasks submitted here, for task ids
+  std::uint64_t next_task_ = 1;               // next ready-queue id
+  std::uint64_t submitted_ = 0;               // tasks submitted here, for task ids
   boost::asio::thread_pool outbound_{16};     // blocking calls to tracker and peers
 };
 

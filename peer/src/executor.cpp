@@ -24,11 +24,11 @@
 #include <optional>
 #include <system_error>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "unique_fd.h"
 #include "warm_pool.h"
@@ -73,14 +73,14 @@ void KillAndReap(int pgid) {
 
 /// A task process that has its task, as the peer holds it.
 struct TaskProcess {
-  int pid = 0;                    // also the id of its process group
-  Clock::time_point start_time;   // just before the hand-off
-  UniqueFd pidfd;                 // readable once the process has exited
-  UniqueFd socket;                // our end of its socket, held until it ends
-  UniqueFd stdin_pipe;            // write end of the child's fd 0
-  UniqueFd stdout_pipe;           // read end of the child's fd 1
-  UniqueFd stderr_pipe;           // read end of the child's fd 2
-  UniqueFd result_pipe;           // read end of the child's fd 3
+  int pid = 0;                   // also the id of its process group
+  Clock::time_point start_time;  // just before the hand-off
+  UniqueFd pidfd;                // readable once the process has exited
+  UniqueFd socket;               // our end of its socket, held until it ends
+  UniqueFd stdin_pipe;           // write end of the child's fd 0
+  UniqueFd stdout_pipe;          // read end of the child's fd 1
+  UniqueFd stderr_pipe;          // read end of the child's fd 2
+  UniqueFd result_pipe;          // read end of the child's fd 3
 };
 
 /// Gives a warm task process (warm_pool.h) the four pipes of its task and its
@@ -100,8 +100,8 @@ Result<TaskProcess> HandOff(WarmChild child, const std::string& task_id, const T
   TaskProcess process;
   process.start_time = Clock::now();
   if (status.ok()) {
-    const int child_fds[4] = {pipes[0].read_end.get(), pipes[1].write_end.get(),
-                              pipes[2].write_end.get(), pipes[3].write_end.get()};
+    const int child_fds[4] = {pipes[0].read_end.get(), pipes[1].write_end.get(), pipes[2].write_end.get(),
+                              pipes[3].write_end.get()};
     status = WarmPool::Handoff(child, child_fds, limits, task_id);
   }
   if (!status.ok()) {
@@ -141,8 +141,7 @@ std::optional<Status> DecodeResultMessage(const std::string& text, Json& result)
     result = std::move(*value);
     return Status::Ok();
   }
-  return Status(Code::kTaskFailed, StringField(message, "error"),
-                StringField(message, "traceback"));
+  return Status(Code::kTaskFailed, StringField(message, "error"), StringField(message, "traceback"));
 }
 
 /// Why a process that left no result ended, from its waitpid status:
@@ -153,13 +152,11 @@ Status ProcessDied(std::optional<int> wait_status) {
   if (WIFSIGNALED(*wait_status)) {
     int signal_number = WTERMSIG(*wait_status);
     const char* name = sigdescr_np(signal_number);
-    return Status(Code::kTaskFailed, "task process died: killed by signal " +
-                                         std::to_string(signal_number) + " (" +
+    return Status(Code::kTaskFailed, "task process died: killed by signal " + std::to_string(signal_number) + " (" +
                                          (name != nullptr ? name : "unknown signal") + ")");
   }
   return Status(Code::kTaskFailed, "task process died: exited with status " +
-                                       std::to_string(WEXITSTATUS(*wait_status)) +
-                                       " without a result");
+                                       std::to_string(WEXITSTATUS(*wait_status)) + " without a result");
 }
 
 /// One stream from the task, kept up to a cap; the rest is counted and dropped.
@@ -231,34 +228,33 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   TaskOutcome MakeOutcome();
   Status Judge(Json& result) const;
 
-  Executor* executor_;                      // null once finished or abandoned
-  std::uint64_t id_;                        // the executor's key for this task
+  Executor* executor_;  // null once finished or abandoned
+  std::uint64_t id_;    // the executor's key for this task
   std::string task_id_;
   std::chrono::milliseconds timeout_;
   std::function<void(TaskOutcome)> done_;
-  std::string input_;                       // the task JSON, until written to stdin
+  std::string input_;  // the task JSON, until written to stdin
 
-  int pid_ = 0;                             // also the process-group id; 0 until launched
-  UniqueFd socket_;                         // our end of the task's socket (zygote_protocol.h)
-  Clock::time_point start_time_;            // just before the hand-off
-  Clock::time_point exit_time_;             // when reaped
+  int pid_ = 0;                   // also the process-group id; 0 until launched
+  UniqueFd socket_;               // our end of the task's socket (zygote_protocol.h)
+  Clock::time_point start_time_;  // just before the hand-off
+  Clock::time_point exit_time_;   // when reaped
   asio::posix::stream_descriptor stdin_pipe_;
   asio::posix::stream_descriptor exit_watch_;  // the pidfd
   TaskPipe stdout_;
   TaskPipe stderr_;
   TaskPipe result_;
-  asio::steady_timer deadline_;             // timeout_ after Begin()
-  asio::steady_timer drain_deadline_;       // kDrainTime after the exit
+  asio::steady_timer deadline_;        // timeout_ after Begin()
+  asio::steady_timer drain_deadline_;  // kDrainTime after the exit
 
-  bool timed_out_ = false;                  // we killed it at the deadline
-  bool printed_too_much_ = false;           // we killed it for output past output_limit
-  bool exited_ = false;                     // reaped
-  std::optional<int> wait_status_;          // from waitpid; nullopt if lost
-  bool finished_ = false;                   // done called, or abandoned
+  bool timed_out_ = false;          // we killed it at the deadline
+  bool printed_too_much_ = false;   // we killed it for output past output_limit
+  bool exited_ = false;             // reaped
+  std::optional<int> wait_status_;  // from waitpid; nullopt if lost
+  bool finished_ = false;           // done called, or abandoned
 };
 
-Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec,
-                     std::function<void(TaskOutcome)> done)
+Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::function<void(TaskOutcome)> done)
     : executor_(&executor),
       id_(id),
       task_id_(std::move(spec.task_id)),
@@ -335,41 +331,38 @@ void Executor::Task::Abandon() {
 // the child it has the whole task. An error means the child died early (EPIPE,
 // hence SIGPIPE ignored); its exit status tells why.
 void Executor::Task::WriteInput() {
-  asio::async_write(stdin_pipe_, asio::buffer(input_),
-                    [self = shared_from_this()](const ErrorCode&, std::size_t) {
-                      ErrorCode ignored;
-                      self->stdin_pipe_.close(ignored);
-                      self->input_ = std::string();  // free the program's copy
-                    });
+  asio::async_write(stdin_pipe_, asio::buffer(input_), [self = shared_from_this()](const ErrorCode&, std::size_t) {
+    ErrorCode ignored;
+    self->stdin_pipe_.close(ignored);
+    self->input_ = std::string();  // free the program's copy
+  });
 }
 
 // Reads `pipe` to end of file, keeping what fits under its cap.
 void Executor::Task::Read(TaskPipe& pipe) {
-  pipe.descriptor.async_read_some(
-      asio::buffer(pipe.buffer),
-      [self = shared_from_this(), &pipe](const ErrorCode& error, std::size_t size) {
-        if (self->finished_) return;
-        pipe.capture.Append(pipe.buffer.data(), size);
-        if (&pipe != &self->result_ && !self->printed_too_much_ &&
-            pipe.capture.total_bytes > self->executor_->options_.output_limit) {
-          self->printed_too_much_ = true;  // it may print forever: stop it
-          kill(-self->pid_, SIGKILL);
-        }
-        if (error) {  // end of file: every writer has closed the pipe
-          pipe.open = false;
-          self->MaybeFinish();
-          return;
-        }
-        self->Read(pipe);
-      });
+  pipe.descriptor.async_read_some(asio::buffer(pipe.buffer),
+                                  [self = shared_from_this(), &pipe](const ErrorCode& error, std::size_t size) {
+                                    if (self->finished_) return;
+                                    pipe.capture.Append(pipe.buffer.data(), size);
+                                    if (&pipe != &self->result_ && !self->printed_too_much_ &&
+                                        pipe.capture.total_bytes > self->executor_->options_.output_limit) {
+                                      self->printed_too_much_ = true;  // it may print forever: stop it
+                                      kill(-self->pid_, SIGKILL);
+                                    }
+                                    if (error) {  // end of file: every writer has closed the pipe
+                                      pipe.open = false;
+                                      self->MaybeFinish();
+                                      return;
+                                    }
+                                    self->Read(pipe);
+                                  });
 }
 
 void Executor::Task::WaitForExit() {
-  exit_watch_.async_wait(asio::posix::descriptor_base::wait_read,
-                         [self = shared_from_this()](const ErrorCode& error) {
-                           if (self->finished_ || error) return;
-                           self->OnExit();
-                         });
+  exit_watch_.async_wait(asio::posix::descriptor_base::wait_read, [self = shared_from_this()](const ErrorCode& error) {
+    if (self->finished_ || error) return;
+    self->OnExit();
+  });
 }
 
 // On expiry, kills the whole process group. The leader is not reaped yet (only
@@ -420,8 +413,7 @@ void Executor::Task::ArmDrainDeadline() {
 void Executor::Task::MaybeFinish() {
   if (stdout_.open || stderr_.open || result_.open) return;
   Json ignored;
-  bool result_is_whole = !result_.capture.truncated() &&
-                         DecodeResultMessage(result_.capture.text, ignored).has_value();
+  bool result_is_whole = !result_.capture.truncated() && DecodeResultMessage(result_.capture.text, ignored).has_value();
   if (exited_ || result_is_whole) Finish();
 }
 
@@ -469,19 +461,17 @@ TaskOutcome Executor::Task::MakeOutcome() {
 // message, then the message itself, and only without one, how the process died.
 Status Executor::Task::Judge(Json& result) const {
   if (timed_out_) {
-    return Status::Timeout("task " + task_id_ + " ran past its timeout of " +
-                           std::to_string(timeout_.count()) + " ms and was killed");
+    return Status::Timeout("task " + task_id_ + " ran past its timeout of " + std::to_string(timeout_.count()) +
+                           " ms and was killed");
   }
   if (printed_too_much_) {
-    return Status::Limit("task " + task_id_ + " printed more than " +
-                         std::to_string(executor_->options_.output_limit) +
+    return Status::Limit("task " + task_id_ + " printed more than " + std::to_string(executor_->options_.output_limit) +
                          " bytes and was killed");
   }
   const Capture& message = result_.capture;
   if (message.truncated()) {
-    return Status::Limit("result of task " + task_id_ + " is " +
-                         std::to_string(message.total_bytes) + " bytes, over the limit of " +
-                         std::to_string(message.cap) + " bytes");
+    return Status::Limit("result of task " + task_id_ + " is " + std::to_string(message.total_bytes) +
+                         " bytes, over the limit of " + std::to_string(message.cap) + " bytes");
   }
   if (std::optional<Status> decoded = DecodeResultMessage(message.text, result)) return *decoded;
   return ProcessDied(wait_status_);

@@ -38,8 +38,7 @@ Executor::Options TestOptions() {
   return options;
 }
 
-TaskSpec MakeSpec(std::string program, Json args = Json::array(),
-                  std::chrono::milliseconds timeout = 20s) {
+TaskSpec MakeSpec(std::string program, Json args = Json::array(), std::chrono::milliseconds timeout = 20s) {
   TaskSpec spec;
   spec.task_id = "t-test";
   spec.program = std::move(program);
@@ -175,8 +174,7 @@ TEST_CASE("a result that is not JSON gives TASK_FAILED", "[executor]") {
 
 TEST_CASE("a task past its timeout is killed and reaped", "[executor]") {
   auto before = Clock::now();
-  TaskOutcome outcome = RunTask(MakeSpec("def main():\n    while True:\n        pass\n",
-                                         Json::array(), 300ms));
+  TaskOutcome outcome = RunTask(MakeSpec("def main():\n    while True:\n        pass\n", Json::array(), 300ms));
   auto elapsed = Clock::now() - before;
   CHECK(outcome.status.code() == Code::kTimeout);
   CHECK(outcome.status.message() == "task t-test ran past its timeout of 300 ms and was killed");
@@ -201,13 +199,11 @@ TEST_CASE("output past the cap is read and dropped", "[executor]") {
   CHECK(outcome.result == "done");
   CHECK(outcome.output_truncated);
   REQUIRE(outcome.stdout_text.size() == params::kTaskOutputBytes);
-  CHECK(std::all_of(outcome.stdout_text.begin(), outcome.stdout_text.end(),
-                    [](char c) { return c == 'x'; }));
+  CHECK(std::all_of(outcome.stdout_text.begin(), outcome.stdout_text.end(), [](char c) { return c == 'x'; }));
 }
 
 TEST_CASE("a program of megabytes reaches the task whole", "[executor]") {
-  std::string program = "DATA = '" + std::string(4'000'000, 'a') + "'\n" +
-                        "def main():\n    return len(DATA)\n";
+  std::string program = "DATA = '" + std::string(4'000'000, 'a') + "'\n" + "def main():\n    return len(DATA)\n";
   TaskOutcome outcome = RunTask(program);
   REQUIRE(outcome.status.ok());
   CHECK(outcome.result == 4'000'000);
@@ -219,12 +215,10 @@ TEST_CASE("eight tasks run at once, each with its own result", "[executor]") {
   REQUIRE(executor.Open().ok());
   std::vector<std::optional<TaskOutcome>> outcomes(8);
   for (int i = 0; i < 8; ++i) {
-    auto spec = MakeSpec("import time\ndef main(x):\n    time.sleep(0.1)\n    return x * x\n",
-                         Json::array({i}));
+    auto spec = MakeSpec("import time\ndef main(x):\n    time.sleep(0.1)\n    return x * x\n", Json::array({i}));
     spec.task_id = "t-" + std::to_string(i);
-    Status started = executor.Start(std::move(spec), [&outcomes, i](TaskOutcome outcome) {
-      outcomes[i] = std::move(outcome);
-    });
+    Status started =
+        executor.Start(std::move(spec), [&outcomes, i](TaskOutcome outcome) { outcomes[i] = std::move(outcome); });
     REQUIRE(started.ok());
   }
   CHECK(executor.running() == 8);
@@ -300,8 +294,7 @@ TEST_CASE("Open and Start report what they cannot do", "[executor]") {
     Executor executor(io, options);
     Status opened = executor.Open();
     CHECK(opened.code() == Code::kInternal);
-    CHECK(opened.message() ==
-          "cannot start the zygote /nonexistent/osgrid-task: No such file or directory");
+    CHECK(opened.message() == "cannot start the zygote /nonexistent/osgrid-task: No such file or directory");
     Status not_open = executor.Start(MakeSpec("def main():\n    return 1\n"), never);
     CHECK(not_open.code() == Code::kInternal);
     CHECK(not_open.message() == "the executor is not open: call Executor::Open() first");
@@ -349,7 +342,7 @@ TEST_CASE("destroying the Executor kills its running tasks", "[executor]") {
     }
     REQUIRE(running.size() == 1);  // running, about to sleep for a minute
   }
-  CHECK(NoSuchProcess(running[0]));  // killed and reaped by ~Executor
+  CHECK(NoSuchProcess(running[0]));             // killed and reaped by ~Executor
   CHECK(ChildrenNamed("osgrid-task").empty());  // the zygote and warm processes too
 }
 
@@ -368,8 +361,9 @@ TEST_CASE("median time of a trivial task", "[.executor-bench]") {
     for (int i = 0; i < kRuns; ++i) {
       std::optional<TaskOutcome> outcome;
       auto before = Clock::now();
-      REQUIRE(executor.Start(MakeSpec("def main(x):\n    return x * x\n", Json::array({5})),
-                             [&](TaskOutcome done) { outcome = std::move(done); })
+      REQUIRE(executor
+                  .Start(MakeSpec("def main(x):\n    return x * x\n", Json::array({5})),
+                         [&](TaskOutcome done) { outcome = std::move(done); })
                   .ok());
       while (!outcome) io.run_one();
       std::chrono::duration<double, std::milli> wall = Clock::now() - before;
@@ -380,9 +374,10 @@ TEST_CASE("median time of a trivial task", "[.executor-bench]") {
     }
     std::sort(wall_ms.begin(), wall_ms.end());
     std::sort(run_ms.begin(), run_ms.end());
-    std::printf("square task, %d runs, pause %d ms: median Start-to-done %.2f ms (min %.2f, p90 %.2f); "
-                "median run_time %.0f ms\n",
-                kRuns, static_cast<int>(pause.count()), wall_ms[kRuns / 2], wall_ms.front(),
-                wall_ms[kRuns * 9 / 10], run_ms[kRuns / 2]);
+    std::printf(
+        "square task, %d runs, pause %d ms: median Start-to-done %.2f ms (min %.2f, p90 %.2f); "
+        "median run_time %.0f ms\n",
+        kRuns, static_cast<int>(pause.count()), wall_ms[kRuns / 2], wall_ms.front(), wall_ms[kRuns * 9 / 10],
+        run_ms[kRuns / 2]);
   }
 }

@@ -176,8 +176,7 @@ bool IsControl(char c) {
 /// Checks a declared SHA-256 and returns it in lowercase.
 Result<std::string> NormalizeSha256(const std::string& sha256) {
   if (sha256.size() != 64) {
-    return Status::BadRequest("sha256 must be 64 hex characters, got " +
-                              std::to_string(sha256.size()));
+    return Status::BadRequest("sha256 must be 64 hex characters, got " + std::to_string(sha256.size()));
   }
   std::string lower = sha256;
   for (char& c : lower) {
@@ -200,10 +199,7 @@ std::string MetaFileName(const std::string& name) {
 }
 
 std::string MetaText(const FileInfo& info) {
-  const Json meta = {{"name", info.name},
-                     {"size", info.size},
-                     {"sha256", info.sha256},
-                     {"mtime_ms", info.mtime_ms}};
+  const Json meta = {{"name", info.name}, {"size", info.size}, {"sha256", info.sha256}, {"mtime_ms", info.mtime_ms}};
   return meta.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -234,17 +230,14 @@ std::optional<std::string> ShaFromMeta(const std::string& meta_text, const FileI
   return normal.value();
 }
 
-Status NoFile(const std::string& name) {
-  return Status::NotFound("no file '" + net::Sanitize(name) + "'");
-}
+Status NoFile(const std::string& name) { return Status::NotFound("no file '" + net::Sanitize(name) + "'"); }
 
 }  // namespace
 
 Status ValidateFileName(std::string_view name) {
   if (name.empty()) return Status::BadRequest("file name is empty");
   if (name.size() > params::kMaxFileNameBytes) {
-    return Status::BadRequest("file name is " + std::to_string(name.size()) +
-                              " bytes, over the limit of " +
+    return Status::BadRequest("file name is " + std::to_string(name.size()) + " bytes, over the limit of " +
                               std::to_string(params::kMaxFileNameBytes));
   }
   const std::string shown = "file name '" + net::Sanitize(name) + "'";
@@ -265,8 +258,7 @@ Status ValidateFileName(std::string_view name) {
 // ---------------------------------------------------------------------------
 
 struct FileStore::State {
-  State(std::string dir_text, std::uint64_t limit)
-      : dir(std::move(dir_text)), root(dir), limit_bytes(limit) {}
+  State(std::string dir_text, std::uint64_t limit) : dir(std::move(dir_text)), root(dir), limit_bytes(limit) {}
 
   fs::path FilesDir() const { return root / "files"; }
   fs::path MetaDir() const { return root / "meta"; }
@@ -313,11 +305,9 @@ struct TempFile {
 
 Result<TempFile> CreateTempFile(State& state, const std::string& suffix) {
   while (true) {
-    const std::string leaf =
-        std::to_string(::getpid()) + "-" + std::to_string(++state.temp_counter) + suffix;
+    const std::string leaf = std::to_string(::getpid()) + "-" + std::to_string(++state.temp_counter) + suffix;
     TempFile temp{FileDescriptor(), state.TmpDir() / leaf};
-    temp.fd =
-        FileDescriptor(::open(temp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    temp.fd = FileDescriptor(::open(temp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (temp.fd.get() >= 0) return temp;
     if (errno != EEXIST) return IoError("create", temp.path, errno);
   }
@@ -479,14 +469,13 @@ class FileUpload final : public FileStore::Upload {
   Result<FileInfo> Commit() override {
     if (finished_) return FinishedStatus();
     if (received_bytes_ != declared_.size) {
-      return Fail(Status::BadRequest("upload of '" + net::Sanitize(declared_.name) +
-                                     "' ended after " + std::to_string(received_bytes_) + " of " +
-                                     std::to_string(declared_.size) + " bytes"));
+      return Fail(Status::BadRequest("upload of '" + net::Sanitize(declared_.name) + "' ended after " +
+                                     std::to_string(received_bytes_) + " of " + std::to_string(declared_.size) +
+                                     " bytes"));
     }
     const std::string actual = hash_.HexDigest();
     if (actual != declared_.sha256) {
-      return Fail(Status(Code::kIntegrity,
-                         "sha256 mismatch: expected " + declared_.sha256 + ", got " + actual));
+      return Fail(Status(Code::kIntegrity, "sha256 mismatch: expected " + declared_.sha256 + ", got " + actual));
     }
     Result<FileInfo> installed = InstallUpload(*state_, temp_, declared_);
     if (!installed.ok()) return Fail(installed.status());
@@ -514,8 +503,7 @@ class FileUpload final : public FileStore::Upload {
 
   Status FinishedStatus() const {
     if (!failure_.ok()) return failure_;
-    return Status::Internal("upload of '" + net::Sanitize(declared_.name) +
-                            "' is already committed");
+    return Status::Internal("upload of '" + net::Sanitize(declared_.name) + "' is already committed");
   }
 
   std::shared_ptr<State> state_;  // the store's index and accounting
@@ -546,8 +534,7 @@ class FileDownload final : public FileStore::Download {
     const std::uint64_t remaining = info_.size - read_bytes_;
     if (remaining == 0) return Finish();
 
-    std::string chunk(static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes, remaining)),
-                      '\0');
+    std::string chunk(static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes, remaining)), '\0');
     Result<std::size_t> got = ReadSome(fd_.get(), chunk.data(), chunk.size(), path_);
     if (!got.ok()) return Fail(got.status());
     if (got.value() == 0) {
@@ -579,8 +566,7 @@ class FileDownload final : public FileStore::Download {
   }
 
   Status Changed(const std::string& how) const {
-    return Status(Code::kIntegrity,
-                  "file '" + net::Sanitize(info_.name) + "' changed on disk: " + how);
+    return Status(Code::kIntegrity, "file '" + net::Sanitize(info_.name) + "' changed on disk: " + how);
   }
 
   Status Fail(Status status) {
@@ -607,8 +593,7 @@ class FileDownload final : public FileStore::Download {
 FileStore::FileStore(std::shared_ptr<State> state) : state_(std::move(state)) {}
 FileStore::~FileStore() = default;
 
-Result<std::unique_ptr<FileStore>> FileStore::Open(const std::string& dir,
-                                                   std::uint64_t limit_bytes) {
+Result<std::unique_ptr<FileStore>> FileStore::Open(const std::string& dir, std::uint64_t limit_bytes) {
   auto state = std::make_shared<State>(dir, limit_bytes);
   if (Status status = CreateDirectories(*state); !status.ok()) return status;
   if (Status status = ClearTmp(*state); !status.ok()) return status;
@@ -617,8 +602,7 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::string& dir,
   return std::unique_ptr<FileStore>(new FileStore(std::move(state)));
 }
 
-Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::string& name,
-                                                                  std::uint64_t size,
+Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::string& name, std::uint64_t size,
                                                                   const std::string& sha256) {
   if (Status status = ValidateFileName(name); !status.ok()) return status;
   Result<std::string> digest = NormalizeSha256(sha256);
@@ -630,11 +614,9 @@ Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::str
   const std::uint64_t used = state.stored_bytes + state.reserved_bytes - freeable;
   if (size > state.limit_bytes || used > state.limit_bytes - size) {
     std::string message = "disk limit of " + std::to_string(state.limit_bytes) +
-                          " bytes reached: " + std::to_string(used) + " used, " +
-                          std::to_string(size) + " requested";
+                          " bytes reached: " + std::to_string(used) + " used, " + std::to_string(size) + " requested";
     if (state.reserved_bytes > 0) {
-      message += " (used includes " + std::to_string(state.reserved_bytes) +
-                 " reserved by uploads in progress)";
+      message += " (used includes " + std::to_string(state.reserved_bytes) + " reserved by uploads in progress)";
     }
     return Status::Limit(message);
   }
@@ -643,8 +625,7 @@ Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::str
   if (!temp.ok()) return temp.status();
   state.reserved_bytes += size;
   FileInfo declared{name, size, digest.value(), 0};
-  return std::unique_ptr<Upload>(
-      new FileUpload(state_, std::move(temp.value()), std::move(declared)));
+  return std::unique_ptr<Upload>(new FileUpload(state_, std::move(temp.value()), std::move(declared)));
 }
 
 Result<std::unique_ptr<FileStore::Download>> FileStore::OpenDownload(const std::string& name) {

@@ -26,8 +26,8 @@ class TempDir {
  public:
   TempDir() {
     static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("osgrid-file-store-test-" + std::to_string(::getpid()) +
-                                         "-" + std::to_string(++counter));
+    path_ = fs::temp_directory_path() /
+            ("osgrid-file-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -42,8 +42,7 @@ class TempDir {
   fs::path path_;
 };
 
-std::unique_ptr<FileStore> OpenStore(const TempDir& dir,
-                                     std::uint64_t limit = params::kDiskLimitBytes) {
+std::unique_ptr<FileStore> OpenStore(const TempDir& dir, std::uint64_t limit = params::kDiskLimitBytes) {
   auto store = FileStore::Open(dir.str(), limit);
   REQUIRE(store.ok());
   return std::move(store).value();
@@ -76,8 +75,7 @@ Result<std::string> Get(FileStore& store, const std::string& name, std::size_t c
 }
 
 std::size_t CountEntries(const fs::path& dir) {
-  return static_cast<std::size_t>(
-      std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
 std::string Pattern(std::size_t size, char seed) {
@@ -165,8 +163,7 @@ TEST_CASE("a SHA-256 mismatch is INTEGRITY and keeps nothing", "[files]") {
   Result<FileInfo> committed = upload.value()->Commit();
   REQUIRE_FALSE(committed.ok());
   CHECK(committed.status().code() == Code::kIntegrity);
-  CHECK(committed.status().message() ==
-        "sha256 mismatch: expected " + declared + ", got " + net::Sha256Hex("hello"));
+  CHECK(committed.status().message() == "sha256 mismatch: expected " + declared + ", got " + net::Sha256Hex("hello"));
   CHECK(store->List().empty());
   CHECK(store->reserved_bytes() == 0);
   CHECK(store->used_bytes() == 0);
@@ -215,8 +212,7 @@ TEST_CASE("more bytes than declared is BAD_REQUEST; fewer fails the commit", "[f
 TEST_CASE("BeginUpload rejects bad names and bad digests", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
-  CHECK(store->BeginUpload("../escape", 1, net::Sha256Hex("x")).status().code() ==
-        Code::kBadRequest);
+  CHECK(store->BeginUpload("../escape", 1, net::Sha256Hex("x")).status().code() == Code::kBadRequest);
   CHECK(store->BeginUpload("ok", 1, "abc").status().code() == Code::kBadRequest);
   CHECK(store->BeginUpload("ok", 1, std::string(64, 'g')).status().code() == Code::kBadRequest);
 
@@ -242,8 +238,7 @@ TEST_CASE("the limit counts reservations of uploads in progress", "[files]") {
   auto second = store->BeginUpload("second", 50, net::Sha256Hex(fifty));
   REQUIRE_FALSE(second.ok());
   CHECK(second.status().code() == Code::kLimit);
-  CHECK_THAT(second.status().message(),
-             Catch::StartsWith("disk limit of 100 bytes reached: 60 used, 50 requested"));
+  CHECK_THAT(second.status().message(), Catch::StartsWith("disk limit of 100 bytes reached: 60 used, 50 requested"));
 
   first.value().reset();  // abort: the reservation is freed
   CHECK(store->reserved_bytes() == 0);
@@ -339,8 +334,7 @@ TEST_CASE("a download notices a file changed on disk behind the store's back", "
   auto download = store->OpenDownload("f");
   REQUIRE(download.ok());
   {
-    std::fstream same_inode(dir.path() / "files" / "f",
-                            std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream same_inode(dir.path() / "files" / "f", std::ios::in | std::ios::out | std::ios::binary);
     same_inode.seekp(5);
     same_inode << "X";
   }
@@ -349,8 +343,7 @@ TEST_CASE("a download notices a file changed on disk behind the store's back", "
   chunk = download.value()->NextChunk(100);
   REQUIRE_FALSE(chunk.ok());
   CHECK(chunk.status().code() == Code::kIntegrity);
-  CHECK_THAT(chunk.status().message(),
-             Catch::StartsWith("file 'f' changed on disk: sha256 mismatch"));
+  CHECK_THAT(chunk.status().message(), Catch::StartsWith("file 'f' changed on disk: sha256 mismatch"));
 }
 
 TEST_CASE("a reopened store sees the same files", "[files]") {

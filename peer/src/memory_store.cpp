@@ -12,22 +12,20 @@ bool IsControl(char c) {
   return byte < 0x20 || byte == 0x7f;
 }
 
-Status NoKey(const std::string& key) {
-  return Status::NotFound("no key '" + net::Sanitize(key) + "'");
-}
+Status NoKey(const std::string& key) { return Status::NotFound("no key '" + net::Sanitize(key) + "'"); }
 
 }  // namespace
 
 Status ValidateKey(const std::string& key) {
   if (key.empty()) return Status::BadRequest("key is empty");
   if (key.size() > params::kMaxKeyBytes) {
-    return Status::BadRequest("key is " + std::to_string(key.size()) +
-                              " bytes, over the limit of " + std::to_string(params::kMaxKeyBytes));
+    return Status::BadRequest("key is " + std::to_string(key.size()) + " bytes, over the limit of " +
+                              std::to_string(params::kMaxKeyBytes));
   }
   for (std::size_t offset = 0; offset < key.size(); ++offset) {
     if (IsControl(key[offset])) {
-      return Status::BadRequest("key '" + net::Sanitize(key) +
-                                "' has a control character at byte " + std::to_string(offset));
+      return Status::BadRequest("key '" + net::Sanitize(key) + "' has a control character at byte " +
+                                std::to_string(offset));
     }
   }
   return Status::Ok();
@@ -49,8 +47,8 @@ Status MemoryStore::Set(const std::string& key, Json value) {
   const std::size_t freed_bytes = (old == values_.end()) ? 0 : old->second.bytes;
   const std::size_t used_bytes = bytes_ - freed_bytes;  // as if the old value were gone
   if (new_bytes > limit_bytes_ - used_bytes) {
-    return Status::Limit("memory limit of " + std::to_string(limit_bytes_) + " bytes reached: " +
-                         std::to_string(used_bytes) + " used, " + std::to_string(new_bytes) +
+    return Status::Limit("memory limit of " + std::to_string(limit_bytes_) +
+                         " bytes reached: " + std::to_string(used_bytes) + " used, " + std::to_string(new_bytes) +
                          " requested for key '" + net::Sanitize(key) + "'");
   }
 

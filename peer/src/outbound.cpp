@@ -24,8 +24,8 @@ Result<Json> RoundTrip(net::Client& client, const Json& request, std::chrono::mi
 
 }  // namespace
 
-Result<Json> CallNode(const std::string& node_name, const std::string& host, std::uint16_t port,
-                      Json request, std::chrono::milliseconds timeout) {
+Result<Json> CallNode(const std::string& node_name, const std::string& host, std::uint16_t port, Json request,
+                      std::chrono::milliseconds timeout) {
   thread_local std::map<std::string, std::unique_ptr<net::Client>> connections;
   thread_local std::int64_t next_id = 1;
   request["id"] = next_id++;

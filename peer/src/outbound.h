@@ -14,7 +14,7 @@ namespace osgrid::peer {
 /// Sends `request` to host:port and returns the raw reply, ERROR replies
 /// included (callers relay them whole, with their extra fields). A transport
 /// failure is a Status: UNAVAILABLE or TIMEOUT. Call only off the io thread.
-Result<Json> CallNode(const std::string& node_name, const std::string& host, std::uint16_t port,
-                      Json request, std::chrono::milliseconds timeout);
+Result<Json> CallNode(const std::string& node_name, const std::string& host, std::uint16_t port, Json request,
+                      std::chrono::milliseconds timeout);
 
 }  // namespace osgrid::peer

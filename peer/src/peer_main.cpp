@@ -16,9 +16,9 @@
 #include <thread>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
-#include <spdlog/spdlog.h>
 
 #include "osgrid/net/auth.h"
 #include "osgrid/net/client.h"
@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   bool exit_with_parent = false;
 
-  CLI::App app{"osgrid-peer: shares this machine's CPU (Python tasks), memory (key-value) and\n"
-               "disk (files) with an osgrid cluster. Registers with the tracker and sends heartbeats."};
+  CLI::App app{
+      "osgrid-peer: shares this machine's CPU (Python tasks), memory (key-value) and\n"
+      "disk (files) with an osgrid cluster. Registers with the tracker and sends heartbeats."};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port to listen on [env PEER_PORT]")->capture_default_str();
   app.add_option("--tracker", tracker, "Tracker HOST:PORT [env TRACKER_HOST, TRACKER_PORT]")->capture_default_str();
@@ -54,43 +55,53 @@ int main(int argc, char** argv) {
   app.add_option("--advertise", options.advertise_host,
                  "Address other nodes use to reach this peer (default: as the tracker sees it)");
   app.add_option("--cores", options.cores, "Tasks run at once (default: this machine's cores)")
-      ->capture_default_str()->check(CLI::Range(1, 1024));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   app.add_option("--storage", options.storage_dir, "File store directory (default: ./osgrid-storage/<name>)");
   app.add_option("--disk-limit", options.disk_limit_bytes, "File store limit, bytes")->capture_default_str();
   app.add_option("--mem-limit", options.mem_limit_bytes, "Memory store limit, bytes")->capture_default_str();
   app.add_option("--task-timeout", task_timeout_s, "Default task timeout, seconds [env TASK_TIMEOUT]")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--heartbeat-interval", heartbeat_s,
                  "Seconds between heartbeats (default: what the tracker says) [env HEARTBEAT_INTERVAL]")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--socket-timeout", socket_timeout_s, "Seconds a started frame may take [env SOCKET_TIMEOUT]")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--max-frame", options.server.max_frame_bytes, "Largest frame accepted, bytes")->capture_default_str();
-  app.add_option("--max-connections", options.server.max_connections, "Most connections at once")->capture_default_str();
-  app.add_option("--ready-queue-max", options.ready_queue_max, "Most tasks waiting in the ready queue")->capture_default_str();
+  app.add_option("--max-connections", options.server.max_connections, "Most connections at once")
+      ->capture_default_str();
+  app.add_option("--ready-queue-max", options.ready_queue_max, "Most tasks waiting in the ready queue")
+      ->capture_default_str();
   app.add_option("--task-binary", options.task_binary, "Path of osgrid-task (default: next to osgrid-peer)");
   std::string sandbox = "strict";
   app.add_option("--sandbox", sandbox,
                  "Task isolation: strict (refuse to start without every layer), auto (what this "
                  "machine allows; see `osgrid status`), off (none; debugging only)")
-      ->capture_default_str()->check(CLI::IsMember({"strict", "auto", "off"}));
-  app.add_option("--task-memory", options.task_limits.memory_bytes,
-                 "Address-space limit of each task, bytes")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::IsMember({"strict", "auto", "off"}));
+  app.add_option("--task-memory", options.task_limits.memory_bytes, "Address-space limit of each task, bytes")
+      ->capture_default_str();
   app.add_option("--task-file-size", options.task_limits.file_bytes,
                  "Largest file a task may write, and the size of its private /tmp, bytes")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
   std::string secret_file, tls_ca;
-  app.add_option("--secret-file", secret_file, "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
+  app.add_option("--secret-file", secret_file,
+                 "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
       ->group("Security");
   auto* tls_cert = app.add_option("--tls-cert", options.server.tls_cert, "PEM certificate (chain): serve TLS only")
                        ->group("Security");
-  auto* tls_key = app.add_option("--tls-key", options.server.tls_key, "PEM private key of --tls-cert")->group("Security");
+  auto* tls_key =
+      app.add_option("--tls-key", options.server.tls_key, "PEM private key of --tls-cert")->group("Security");
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
-  app.add_option("--tls-ca", tls_ca, "PEM CA that signed the other nodes' certificates: connect to them with TLS "
-                                     "(default: --tls-cert)")->group("Security");
+  app.add_option("--tls-ca", tls_ca,
+                 "PEM CA that signed the other nodes' certificates: connect to them with TLS "
+                 "(default: --tls-cert)")
+      ->group("Security");
   CLI11_PARSE(app, argc, argv);
   auto secret = osgrid::net::LoadSecret(secret_file);
   if (!secret.ok()) {
@@ -137,7 +148,8 @@ int main(int argc, char** argv) {
   } else {
     spdlog::info("cluster secret: HMAC-SHA256 authentication on every connection (secret from {})", secret->source);
   }
-  spdlog::info("tls: {}{}", options.server.tls_cert.empty() ? "off" : "on (TLS only), certificate " + options.server.tls_cert,
+  spdlog::info("tls: {}{}",
+               options.server.tls_cert.empty() ? "off" : "on (TLS only), certificate " + options.server.tls_cert,
                tls_ca.empty() ? "" : "; outgoing connections verified against " + tls_ca);
   spdlog::info("listening on {}:{} with {} cores; storage {}; tracker {}", options.host, peer.port(),
                peer.options().cores, peer.options().storage_dir, standalone ? "none (standalone)" : tracker);

@@ -38,12 +38,10 @@ struct PeerServer::Impl {
   Clock::time_point started = Clock::now();
 
   const std::unordered_map<std::string, Handler> handlers = {
-      {"CPU_TASK", &Impl::OnCpuTask},   {"CPU_BATCH", &Impl::OnCpuBatch},
-      {"SET_MEM", &Impl::OnSetMem},     {"GET_MEM", &Impl::OnGetMem},
-      {"DEL_MEM", &Impl::OnDelMem},     {"LIST_MEM", &Impl::OnListMem},
-      {"PUT_FILE", &Impl::OnPutFile},   {"GET_FILE", &Impl::OnGetFile},
-      {"LIST_FILES", &Impl::OnListFiles}, {"DEL_FILE", &Impl::OnDelFile},
-      {"STATUS", &Impl::OnStatus},
+      {"CPU_TASK", &Impl::OnCpuTask}, {"CPU_BATCH", &Impl::OnCpuBatch}, {"SET_MEM", &Impl::OnSetMem},
+      {"GET_MEM", &Impl::OnGetMem},   {"DEL_MEM", &Impl::OnDelMem},     {"LIST_MEM", &Impl::OnListMem},
+      {"PUT_FILE", &Impl::OnPutFile}, {"GET_FILE", &Impl::OnGetFile},   {"LIST_FILES", &Impl::OnListFiles},
+      {"DEL_FILE", &Impl::OnDelFile}, {"STATUS", &Impl::OnStatus},
   };
 
   Impl(asio::io_context& context, PeerOptions opts)
@@ -106,8 +104,11 @@ struct PeerServer::Impl {
   void OnListMem(const net::SessionPtr& session, const Json& request) {
     Json keys = Json::array();
     for (const auto& entry : memory.List()) keys.push_back({{"key", entry.key}, {"bytes", entry.bytes}});
-    session->Reply(request, {{"type", "MEM_LIST"}, {"keys", std::move(keys)}, {"entries", memory.entries()},
-                             {"bytes", memory.bytes()}, {"limit_bytes", memory.limit_bytes()}});
+    session->Reply(request, {{"type", "MEM_LIST"},
+                             {"keys", std::move(keys)},
+                             {"entries", memory.entries()},
+                             {"bytes", memory.bytes()},
+                             {"limit_bytes", memory.limit_bytes()}});
   }
 
   // ---- Disk ---------------------------------------------------------------
@@ -126,11 +127,11 @@ struct PeerServer::Impl {
     std::shared_ptr<FileStore::Upload> writer = std::move(upload).value();
     session->Reply(request, {{"type", "PUT_READY"}});
     session->ReceiveChunks(
-        request["size"].get<std::uint64_t>(),
-        [writer](std::string_view chunk) { return writer->Write(chunk); },
+        request["size"].get<std::uint64_t>(), [writer](std::string_view chunk) { return writer->Write(chunk); },
         [this, session, request, writer](Status status) {
           if (!status.ok()) {
-            spdlog::warn("upload of '{}' failed: {}", net::Sanitize(request["name"].get<std::string>()), status.ToString());
+            spdlog::warn("upload of '{}' failed: {}", net::Sanitize(request["name"].get<std::string>()),
+                         status.ToString());
             return session->ReplyError(request, status);
           }
           auto info = writer->Commit();
@@ -155,8 +156,10 @@ struct PeerServer::Impl {
   void OnListFiles(const net::SessionPtr& session, const Json& request) {
     Json list = Json::array();
     for (const auto& info : files->List()) list.push_back(FileJson(info));
-    session->Reply(request, {{"type", "FILE_LIST"}, {"files", std::move(list)},
-                             {"used_bytes", files->used_bytes()}, {"limit_bytes", files->limit_bytes()}});
+    session->Reply(request, {{"type", "FILE_LIST"},
+                             {"files", std::move(list)},
+                             {"used_bytes", files->used_bytes()},
+                             {"limit_bytes", files->limit_bytes()}});
   }
 
   void OnDelFile(const net::SessionPtr& session, const Json& request) {
@@ -169,19 +172,32 @@ struct PeerServer::Impl {
   void OnStatus(const net::SessionPtr& session, const Json& request) {
     double uptime = std::chrono::duration<double>(Clock::now() - started).count();
     int queued = stats.queue_length, running = stats.running;
-    session->Reply(request, {
-        {"type", "STATUS_REPLY"}, {"role", "peer"}, {"node", options.name},
-        {"cores", options.cores}, {"running", running}, {"queue_length", queued},
-        {"load", (queued + running) / static_cast<double>(options.cores)},
-        {"scheduler", std::string(cpu->scheduler_name())},
-        {"tasks_done", stats.tasks_done.load()}, {"tasks_failed", stats.tasks_failed.load()},
-        {"tasks_forwarded", stats.tasks_forwarded.load()},
-        {"mem_entries", memory.entries()}, {"mem_bytes", memory.bytes()}, {"mem_limit_bytes", memory.limit_bytes()},
-        {"files", files->count()}, {"disk_bytes", files->used_bytes()}, {"disk_limit_bytes", files->limit_bytes()},
-        {"storage_dir", std::filesystem::absolute(files->dir()).string()}, {"uptime_s", uptime},
-        {"tracker", options.tracker_host.empty() ? "" : options.tracker_host + ":" + std::to_string(options.tracker_port)},
-        {"registered", stats.registered.load()}, {"connections", server.connection_count()},
-        {"sandbox", cpu->SandboxReport()}, {"pid", static_cast<int>(getpid())}});
+    session->Reply(request, {{"type", "STATUS_REPLY"},
+                             {"role", "peer"},
+                             {"node", options.name},
+                             {"cores", options.cores},
+                             {"running", running},
+                             {"queue_length", queued},
+                             {"load", (queued + running) / static_cast<double>(options.cores)},
+                             {"scheduler", std::string(cpu->scheduler_name())},
+                             {"tasks_done", stats.tasks_done.load()},
+                             {"tasks_failed", stats.tasks_failed.load()},
+                             {"tasks_forwarded", stats.tasks_forwarded.load()},
+                             {"mem_entries", memory.entries()},
+                             {"mem_bytes", memory.bytes()},
+                             {"mem_limit_bytes", memory.limit_bytes()},
+                             {"files", files->count()},
+                             {"disk_bytes", files->used_bytes()},
+                             {"disk_limit_bytes", files->limit_bytes()},
+                             {"storage_dir", std::filesystem::absolute(files->dir()).string()},
+                             {"uptime_s", uptime},
+                             {"tracker", options.tracker_host.empty()
+                                             ? ""
+                                             : options.tracker_host + ":" + std::to_string(options.tracker_port)},
+                             {"registered", stats.registered.load()},
+                             {"connections", server.connection_count()},
+                             {"sandbox", cpu->SandboxReport()},
+                             {"pid", static_cast<int>(getpid())}});
   }
 };
 
@@ -215,8 +231,12 @@ Status PeerServer::Start() {
   if (impl.options.port == 0) impl.options.port = impl.server.port();
 
   if (!impl.options.tracker_host.empty()) {
-    TrackerLinkOptions link{impl.options.tracker_host, impl.options.tracker_port, impl.options.name,
-                            impl.server.port(), impl.options.cores, impl.options.advertise_host,
+    TrackerLinkOptions link{impl.options.tracker_host,
+                            impl.options.tracker_port,
+                            impl.options.name,
+                            impl.server.port(),
+                            impl.options.cores,
+                            impl.options.advertise_host,
                             impl.options.heartbeat_interval};
     Json sandbox = impl.cpu->SandboxReport();
     link.sandbox = sandbox["mode"];

@@ -132,17 +132,16 @@ PyObject* NewString(const std::string& text) {
 
 std::optional<TaskInput> ParseTaskInput(const std::string& text) {
   Json task = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  bool well_formed = task.is_object() && task.contains("program") &&
-                     task["program"].is_string() && task.contains("function") &&
-                     task["function"].is_string() && task.contains("args") &&
+  bool well_formed = task.is_object() && task.contains("program") && task["program"].is_string() &&
+                     task.contains("function") && task["function"].is_string() && task.contains("args") &&
                      task["args"].is_array();
   if (!well_formed) {
-    std::fprintf(stderr, "osgrid-task: stdin is not a task object "
-                         "{\"program\": str, \"function\": str, \"args\": array}\n");
+    std::fprintf(stderr,
+                 "osgrid-task: stdin is not a task object "
+                 "{\"program\": str, \"function\": str, \"args\": array}\n");
     return std::nullopt;
   }
-  return TaskInput{task["program"].get<std::string>(), task["function"].get<std::string>(),
-                   task["args"].dump()};
+  return TaskInput{task["program"].get<std::string>(), task["function"].get<std::string>(), task["args"].dump()};
 }
 
 bool StartPython() {
@@ -181,9 +180,8 @@ std::optional<std::string> RunPythonTask(const TaskInput& task) {
   PyObject* program = NewString(task.program);
   PyObject* function = program != nullptr ? NewString(task.function) : nullptr;
   PyObject* args = function != nullptr ? NewString(task.args_json) : nullptr;
-  PyObject* message = args != nullptr ? PyObject_CallFunctionObjArgs(run_task_function, program,
-                                                                     function, args, nullptr)
-                                      : nullptr;
+  PyObject* message =
+      args != nullptr ? PyObject_CallFunctionObjArgs(run_task_function, program, function, args, nullptr) : nullptr;
   Py_XDECREF(program);
   Py_XDECREF(function);
   Py_XDECREF(args);
@@ -198,9 +196,8 @@ std::optional<std::string> RunPythonTask(const TaskInput& task) {
 
 void WarmUpPython() {
   // The task's stdin as the peer writes it, so that reading it is warm too.
-  std::optional<TaskInput> sample = ParseTaskInput(
-      R"({"args":[7,{"a":[1,2.5,"x",null,true]}],"function":"main",)"
-      R"("program":"def main(x, table):\n    return [x * x, table]\n"})");
+  std::optional<TaskInput> sample = ParseTaskInput(R"({"args":[7,{"a":[1,2.5,"x",null,true]}],"function":"main",)"
+                                                   R"("program":"def main(x, table):\n    return [x * x, table]\n"})");
   if (sample) RunPythonTask(*sample);
 }
 

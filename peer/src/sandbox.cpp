@@ -88,8 +88,7 @@ constexpr const char* kTopLevelLinks[] = {"bin", "sbin", "lib", "lib32", "lib64"
 
 /// Host files bound read-only into /etc. ld.so.cache lets extension modules
 /// find their shared libraries; localtime gives time.localtime() its zone.
-constexpr const char* kEtcFiles[] = {"passwd", "group", "hosts", "nsswitch.conf",
-                                     "ld.so.cache", "localtime"};
+constexpr const char* kEtcFiles[] = {"passwd", "group", "hosts", "nsswitch.conf", "ld.so.cache", "localtime"};
 
 constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom"};
 
@@ -222,29 +221,66 @@ std::string DropCapabilities() {
 /// raises PermissionError: [Errno 1] Operation not permitted.
 constexpr int kDeniedSyscalls[] = {
     // inspecting or controlling other processes
-    SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
-    SCMP_SYS(kcmp), SCMP_SYS(pidfd_getfd), SCMP_SYS(pidfd_send_signal),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(kcmp),
+    SCMP_SYS(pidfd_getfd),
+    SCMP_SYS(pidfd_send_signal),
     // new processes (threads are allowed: see the clone rule)
-    SCMP_SYS(fork), SCMP_SYS(vfork),
+    SCMP_SYS(fork),
+    SCMP_SYS(vfork),
     // leaving the jail: mounts and namespaces
-    SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
-    SCMP_SYS(move_mount), SCMP_SYS(open_tree), SCMP_SYS(fsopen), SCMP_SYS(fsconfig),
-    SCMP_SYS(fsmount), SCMP_SYS(fspick), SCMP_SYS(mount_setattr),
-    SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(move_mount),
+    SCMP_SYS(open_tree),
+    SCMP_SYS(fsopen),
+    SCMP_SYS(fsconfig),
+    SCMP_SYS(fsmount),
+    SCMP_SYS(fspick),
+    SCMP_SYS(mount_setattr),
+    SCMP_SYS(unshare),
+    SCMP_SYS(setns),
+    SCMP_SYS(open_by_handle_at),
     SCMP_SYS(name_to_handle_at),
     // the kernel itself
-    SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(init_module),
-    SCMP_SYS(finit_module), SCMP_SYS(delete_module), SCMP_SYS(reboot), SCMP_SYS(swapon),
-    SCMP_SYS(swapoff), SCMP_SYS(acct), SCMP_SYS(syslog), SCMP_SYS(iopl), SCMP_SYS(ioperm),
-    SCMP_SYS(quotactl), SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd),
-    SCMP_SYS(lookup_dcookie), SCMP_SYS(fanotify_init), SCMP_SYS(vhangup),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(reboot),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(acct),
+    SCMP_SYS(syslog),
+    SCMP_SYS(iopl),
+    SCMP_SYS(ioperm),
+    SCMP_SYS(quotactl),
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(lookup_dcookie),
+    SCMP_SYS(fanotify_init),
+    SCMP_SYS(vhangup),
     // the machine's clock and name
-    SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(clock_adjtime),
-    SCMP_SYS(adjtimex), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
+    SCMP_SYS(settimeofday),
+    SCMP_SYS(clock_settime),
+    SCMP_SYS(clock_adjtime),
+    SCMP_SYS(adjtimex),
+    SCMP_SYS(sethostname),
+    SCMP_SYS(setdomainname),
     // the kernel keyring
-    SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
     // io_uring does its work outside the reach of this filter
-    SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(io_uring_enter),
+    SCMP_SYS(io_uring_register),
 };
 
 /// The filter compiled to BPF once in the zygote (CompileSeccompFilter), so a
@@ -274,8 +310,7 @@ std::string BuildSeccompFilter(bool load) {
   if (error == 0) error = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   for (int syscall_number : {SCMP_SYS(socket), SCMP_SYS(socketpair)}) {
     if (error == 0) {
-      error = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), syscall_number, 1,
-                               SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+      error = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), syscall_number, 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
     }
   }
   if (error == 0 && load) error = seccomp_load(filter);
@@ -344,8 +379,8 @@ std::string EnterTaskNamespaces(std::uint32_t layers, uid_t owner, std::uint64_t
   if (flags != 0 && unshare(flags) != 0) return Failed("unshare");
   if (layers & kNetNamespace) sethostname("osgrid-task", 11);
   if (layers & kMountJail) {
-    std::string options = "size=" + std::to_string(tmp_bytes) + ",mode=0700,uid=" +
-                          std::to_string(owner) + ",gid=" + std::to_string(owner);
+    std::string options = "size=" + std::to_string(tmp_bytes) + ",mode=0700,uid=" + std::to_string(owner) +
+                          ",gid=" + std::to_string(owner);
     if (mount("osgrid-scratch", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
       return Failed("mount the task's /tmp");
     }
@@ -366,8 +401,7 @@ std::string LockDown(std::uint32_t layers, uid_t task_uid) {
   }
   if (layers & kSeccomp) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Failed("PR_SET_NO_NEW_PRIVS");
-    std::string error = compiled_filter.empty() ? BuildSeccompFilter(/*load=*/true)
-                                                : InstallCompiledFilter();
+    std::string error = compiled_filter.empty() ? BuildSeccompFilter(/*load=*/true) : InstallCompiledFilter();
     if (!error.empty()) return error;
   }
   return "";
@@ -383,12 +417,9 @@ std::string ApplyLimits(std::uint32_t layers, const TaskLimits& limits) {
     std::uint64_t value;
   };
   const Limit table[] = {
-      {RLIMIT_AS, "RLIMIT_AS", limits.memory_bytes},
-      {RLIMIT_CPU, "RLIMIT_CPU", limits.cpu_seconds},
-      {RLIMIT_FSIZE, "RLIMIT_FSIZE", limits.file_bytes},
-      {RLIMIT_NOFILE, "RLIMIT_NOFILE", limits.open_files},
-      {RLIMIT_NPROC, "RLIMIT_NPROC", limits.threads},
-      {RLIMIT_CORE, "RLIMIT_CORE", 0},
+      {RLIMIT_AS, "RLIMIT_AS", limits.memory_bytes},     {RLIMIT_CPU, "RLIMIT_CPU", limits.cpu_seconds},
+      {RLIMIT_FSIZE, "RLIMIT_FSIZE", limits.file_bytes}, {RLIMIT_NOFILE, "RLIMIT_NOFILE", limits.open_files},
+      {RLIMIT_NPROC, "RLIMIT_NPROC", limits.threads},    {RLIMIT_CORE, "RLIMIT_CORE", 0},
   };
   for (const Limit& limit : table) {
     rlimit value{limit.value, limit.value};  // soft = hard: the hard CPU limit is SIGKILL
@@ -408,28 +439,26 @@ void ProbeChildLayers(Report& report) {
     std::uint32_t layer;
     const char* name;
   };
-  const Probe probes[] = {{kPidNamespace, "pid namespace"},
-                          {kNetNamespace, "network namespace"},
-                          {kIpcNamespace, "ipc namespace"}};
+  const Probe probes[] = {
+      {kPidNamespace, "pid namespace"}, {kNetNamespace, "network namespace"}, {kIpcNamespace, "ipc namespace"}};
   for (const Probe& probe : probes) {
     if (!(report.layers & probe.layer)) continue;
     pid_t child = fork();
-    if (child == 0) _exit(unshare(probe.layer == kPidNamespace   ? CLONE_NEWPID
-                                  : probe.layer == kNetNamespace ? CLONE_NEWNET
-                                                                 : CLONE_NEWIPC | CLONE_NEWUTS) == 0
-                              ? 0
-                              : 1);
+    if (child == 0)
+      _exit(unshare(probe.layer == kPidNamespace   ? CLONE_NEWPID
+                    : probe.layer == kNetNamespace ? CLONE_NEWNET
+                                                   : CLONE_NEWIPC | CLONE_NEWUTS) == 0
+                ? 0
+                : 1);
     int status = 0;
-    bool works = child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
-                 WEXITSTATUS(status) == 0;
+    bool works = child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (!works) report.Missing(probe.layer, std::string(probe.name) + ": not permitted here");
   }
   // seccomp: load the real filter in a throwaway child.
   pid_t child = fork();
   if (child == 0) _exit(BuildSeccompFilter(/*load=*/true).empty() ? 0 : 1);
   int status = 0;
-  bool works = child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
-               WEXITSTATUS(status) == 0;
+  bool works = child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!works) report.Missing(kSeccomp, "seccomp filter: cannot be loaded here");
 }
 

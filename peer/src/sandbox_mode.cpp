@@ -11,9 +11,12 @@ std::optional<SandboxMode> ParseSandboxMode(std::string_view text) {
 
 std::string_view SandboxModeName(SandboxMode mode) {
   switch (mode) {
-    case SandboxMode::kStrict: return "strict";
-    case SandboxMode::kAuto: return "auto";
-    case SandboxMode::kOff: return "off";
+    case SandboxMode::kStrict:
+      return "strict";
+    case SandboxMode::kAuto:
+      return "auto";
+    case SandboxMode::kOff:
+      return "off";
   }
   return "?";
 }

@@ -29,8 +29,7 @@ int SendPacket(int socket, const void* data, std::size_t size, const int* fds, i
   }
 }
 
-ssize_t ReceivePacket(int socket, void* buffer, std::size_t capacity, int* fds, int* fd_count,
-                      int flags) {
+ssize_t ReceivePacket(int socket, void* buffer, std::size_t capacity, int* fds, int* fd_count, int flags) {
   *fd_count = 0;
   iovec data_part{buffer, capacity};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPassedFds)] = {};
@@ -44,8 +43,7 @@ ssize_t ReceivePacket(int socket, void* buffer, std::size_t capacity, int* fds, 
     received = recvmsg(socket, &message, flags | MSG_CMSG_CLOEXEC);
   } while (received < 0 && errno == EINTR);
   if (received < 0) return -errno;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
-       header = CMSG_NXTHDR(&message, header)) {
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
     if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
     int count = static_cast<int>((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
     for (int i = 0; i < count; ++i) {

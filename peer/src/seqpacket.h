@@ -20,7 +20,6 @@ int SendPacket(int socket, const void* data, std::size_t size, const int* fds, i
 /// Receives one message into `buffer` and its descriptors into `fds` (at most
 /// kMaxPassedFds; they arrive close-on-exec). Returns the bytes received, 0 if
 /// the other end closed, or -errno. `*fd_count` is set to the number of fds.
-ssize_t ReceivePacket(int socket, void* buffer, std::size_t capacity, int* fds, int* fd_count,
-                      int flags);
+ssize_t ReceivePacket(int socket, void* buffer, std::size_t capacity, int* fds, int* fd_count, int flags);
 
 }  // namespace osgrid::peer

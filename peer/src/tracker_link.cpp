@@ -9,14 +9,15 @@ namespace osgrid::peer {
 
 using std::chrono::milliseconds;
 
-TrackerLink::TrackerLink(TrackerLinkOptions options, PeerStats& stats)
-    : options_(std::move(options)), stats_(stats) {
+TrackerLink::TrackerLink(TrackerLinkOptions options, PeerStats& stats) : options_(std::move(options)), stats_(stats) {
   if (options_.heartbeat_interval) interval_ = *options_.heartbeat_interval;
 }
 
 TrackerLink::~TrackerLink() { Stop(); }
 
-void TrackerLink::Start() { thread_ = std::thread([this] { Run(); }); }
+void TrackerLink::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void TrackerLink::Stop() {
   {
@@ -44,8 +45,8 @@ void TrackerLink::Run() {
 }
 
 bool TrackerLink::Register() {
-  Json request = {{"type", "REGISTER"}, {"peer_id", options_.peer_id}, {"port", options_.port},
-                  {"cores", options_.cores}};
+  Json request = {
+      {"type", "REGISTER"}, {"peer_id", options_.peer_id}, {"port", options_.port}, {"cores", options_.cores}};
   if (!options_.advertise_host.empty()) request["host"] = options_.advertise_host;
   if (!options_.sandbox.empty()) {
     request["sandbox"] = options_.sandbox;
@@ -54,8 +55,9 @@ bool TrackerLink::Register() {
   auto reply = CallNode(options_.peer_id, options_.tracker_host, options_.tracker_port, request, milliseconds(5000));
   Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
   if (!status.ok()) {
-    if (!warned_) spdlog::warn("cannot register with tracker {}:{}: {} (retrying)", options_.tracker_host,
-                               options_.tracker_port, status.ToString());
+    if (!warned_)
+      spdlog::warn("cannot register with tracker {}:{}: {} (retrying)", options_.tracker_host, options_.tracker_port,
+                   status.ToString());
     warned_ = true;
     return false;
   }

@@ -19,13 +19,13 @@ struct TrackerLinkOptions {
   std::string tracker_host;
   std::uint16_t tracker_port = 0;
   std::string peer_id;
-  std::uint16_t port = 0;          // where this peer serves
+  std::uint16_t port = 0;  // where this peer serves
   int cores = 1;
-  std::string advertise_host;      // empty: the tracker uses the address we connect from
+  std::string advertise_host;  // empty: the tracker uses the address we connect from
   /// Unset: use the interval the tracker announces in REGISTERED.
   std::optional<std::chrono::milliseconds> heartbeat_interval;
-  std::string sandbox;             // --sandbox mode, for the tracker's peer list
-  std::string sandbox_missing;     // layers this peer lacks, and why; "" for none
+  std::string sandbox;          // --sandbox mode, for the tracker's peer list
+  std::string sandbox_missing;  // layers this peer lacks, and why; "" for none
 };
 
 class TrackerLink {

@@ -24,10 +24,10 @@
 #include <cstring>
 #include <system_error>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include "seqpacket.h"
 #include "zygote_protocol.h"
@@ -40,8 +40,8 @@ using ErrorCode = boost::system::error_code;
 
 // The zygote and its task processes get this small fixed environment, not the
 // peer's own (which may hold the cluster secret, tokens or paths).
-constexpr const char* kTaskEnvironment[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
-                                            "HOME=/tmp", "TMPDIR=/tmp", nullptr};
+constexpr const char* kTaskEnvironment[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/tmp",
+                                            "TMPDIR=/tmp", nullptr};
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
 
@@ -49,8 +49,8 @@ std::string ErrnoText(int error) { return std::generic_category().message(error)
 std::string DescribeExit(int wait_status) {
   if (WIFSIGNALED(wait_status)) {
     const char* name = sigdescr_np(WTERMSIG(wait_status));
-    return "killed by signal " + std::to_string(WTERMSIG(wait_status)) + " (" +
-           (name != nullptr ? name : "unknown") + ")";
+    return "killed by signal " + std::to_string(WTERMSIG(wait_status)) + " (" + (name != nullptr ? name : "unknown") +
+           ")";
   }
   return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
 }
@@ -98,8 +98,7 @@ struct WarmPool::Child {
   bool gone = false;                      // handed out or dropped: ignore late events
 };
 
-WarmPool::WarmPool(asio::io_context& io, Options options)
-    : io_(io), options_(std::move(options)) {}
+WarmPool::WarmPool(asio::io_context& io, Options options) : io_(io), options_(std::move(options)) {}
 
 WarmPool::~WarmPool() {
   StopZygote();  // first: it may be making a child we do not know of yet
@@ -153,17 +152,23 @@ Status WarmPool::StartZygote() {
   posix_spawnattr_setpgroup(&attributes, 0);  // Ctrl-C reaches the peer, not the zygote
   posix_spawnattr_setsigdefault(&attributes, &all_signals);
   posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   std::string peer_pid = std::to_string(getpid());
   std::string mode(SandboxModeName(options_.mode));
   std::string tmp_bytes = std::to_string(options_.tmp_bytes);
-  const char* argv[] = {options_.task_binary.c_str(), "--zygote", "--peer-pid", peer_pid.c_str(),
-                        "--sandbox", mode.c_str(), "--tmp-bytes", tmp_bytes.c_str(), nullptr};
+  const char* argv[] = {options_.task_binary.c_str(),
+                        "--zygote",
+                        "--peer-pid",
+                        peer_pid.c_str(),
+                        "--sandbox",
+                        mode.c_str(),
+                        "--tmp-bytes",
+                        tmp_bytes.c_str(),
+                        nullptr};
   pid_t pid = 0;
-  int error = posix_spawn(&pid, options_.task_binary.c_str(), &actions, &attributes,
-                          const_cast<char* const*>(argv), const_cast<char* const*>(kTaskEnvironment));
+  int error = posix_spawn(&pid, options_.task_binary.c_str(), &actions, &attributes, const_cast<char* const*>(argv),
+                          const_cast<char* const*>(kTaskEnvironment));
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {
@@ -180,9 +185,9 @@ Status WarmPool::StartZygote() {
   ssize_t size = polled > 0 ? ReceivePacket(ours.get(), &hello, sizeof hello, fds, &fd_count, 0) : -1;
   for (int i = 0; i < fd_count; ++i) close(fds[i]);
   if (size != static_cast<ssize_t>(sizeof hello) || hello.op != zygote::Op::kZygoteHello) {
-    std::string how = polled == 0 ? "did not answer within " + std::to_string(kHelloTimeoutMs) + " ms (" +
-                                        KillAndReap(pid) + ")"
-                                  : KillAndReap(pid);
+    std::string how =
+        polled == 0 ? "did not answer within " + std::to_string(kHelloTimeoutMs) + " ms (" + KillAndReap(pid) + ")"
+                    : KillAndReap(pid);
     return Status::Internal("the zygote (" + options_.task_binary + " --zygote) " + how +
                             " before it was ready; see the messages above");
   }
@@ -229,8 +234,8 @@ void WarmPool::StopZygote() {
     ssize_t size = ReceivePacket(control, &created, sizeof created, fds, &fd_count, MSG_DONTWAIT);
     for (int i = 0; i < fd_count; ++i) close(fds[i]);
     if (size <= 0) break;
-    bool names_a_child = size == static_cast<ssize_t>(sizeof created) &&
-                         created.op == zygote::Op::kChildCreated && created.pid > 0;
+    bool names_a_child =
+        size == static_cast<ssize_t>(sizeof created) && created.op == zygote::Op::kChildCreated && created.pid > 0;
     if (names_a_child) KillChild(created.pid);
   }
   ErrorCode ignored;
@@ -255,8 +260,7 @@ void WarmPool::OnZygoteMessage() {
     alignas(8) char buffer[zygote::kMaxMessageBytes];
     int fds[kMaxPassedFds];
     int fd_count = 0;
-    ssize_t size = ReceivePacket(zygote_->control.native_handle(), buffer, sizeof buffer, fds,
-                                 &fd_count, MSG_DONTWAIT);
+    ssize_t size = ReceivePacket(zygote_->control.native_handle(), buffer, sizeof buffer, fds, &fd_count, MSG_DONTWAIT);
     if (size == -EAGAIN) break;
     if (size <= 0) {  // the zygote died: start another, or fail the waiters
       std::string how = KillAndReap(zygote_->pid);
@@ -295,8 +299,7 @@ void WarmPool::OnChildCreated(pid_t pid, UniqueFd socket) {
     zygote::ChildFailed failed;
     int fds[kMaxPassedFds];
     int fd_count = 0;
-    ssize_t size = ReceivePacket(child->socket.native_handle(), &failed, sizeof failed, fds,
-                                 &fd_count, MSG_DONTWAIT);
+    ssize_t size = ReceivePacket(child->socket.native_handle(), &failed, sizeof failed, fds, &fd_count, MSG_DONTWAIT);
     for (int i = 0; i < fd_count; ++i) close(fds[i]);
     failed.reason[sizeof failed.reason - 1] = '\0';
     bool has_reason = size == static_cast<ssize_t>(sizeof failed) && failed.op == zygote::Op::kChildFailed;
@@ -309,19 +312,17 @@ void WarmPool::OnChildCreated(pid_t pid, UniqueFd socket) {
 }
 
 void WarmPool::WatchChild(const std::shared_ptr<Child>& child) {
-  child->socket.async_wait(asio::posix::stream_descriptor::wait_read,
-                           [this, child](const ErrorCode& error) {
-                             if (error || child->gone) return;
-                             OnChildMessage(child);
-                           });
+  child->socket.async_wait(asio::posix::stream_descriptor::wait_read, [this, child](const ErrorCode& error) {
+    if (error || child->gone) return;
+    OnChildMessage(child);
+  });
 }
 
 void WarmPool::OnChildMessage(const std::shared_ptr<Child>& child) {
   alignas(8) char buffer[zygote::kMaxMessageBytes];
   int fds[kMaxPassedFds];
   int fd_count = 0;
-  ssize_t size = ReceivePacket(child->socket.native_handle(), buffer, sizeof buffer, fds,
-                               &fd_count, MSG_DONTWAIT);
+  ssize_t size = ReceivePacket(child->socket.native_handle(), buffer, sizeof buffer, fds, &fd_count, MSG_DONTWAIT);
   for (int i = 0; i < fd_count; ++i) close(fds[i]);
   if (size == -EAGAIN) return WatchChild(child);
   zygote::Op op{};
@@ -346,8 +347,7 @@ void WarmPool::OnChildMessage(const std::shared_ptr<Child>& child) {
 }
 
 void WarmPool::DropChild(const std::shared_ptr<Child>& child, const std::string& why) {
-  bool was_starting = std::find(starting_.begin(), starting_.end(), child) != starting_.end() ||
-                      child->pid == 0;
+  bool was_starting = std::find(starting_.begin(), starting_.end(), child) != starting_.end() || child->pid == 0;
   child->gone = true;
   starting_.erase(std::remove(starting_.begin(), starting_.end(), child), starting_.end());
   warm_.erase(std::remove(warm_.begin(), warm_.end(), child), warm_.end());
@@ -437,8 +437,7 @@ void WarmPool::Refill() {
   }
 }
 
-Status WarmPool::Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits,
-                         const std::string& task_id) {
+Status WarmPool::Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits, const std::string& task_id) {
   // Warmed up on idle time; its task runs as any other process. (A child the
   // zygote made while boosted is SCHED_OTHER already: then this is a no-op.)
   if (child.idle_priority) {

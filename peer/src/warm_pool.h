@@ -24,10 +24,10 @@ namespace osgrid::peer {
 /// A sandboxed, warmed-up task process waiting for its task. It is a child of
 /// the peer: wait for it on `pidfd`, reap it with waitpid(pid).
 struct WarmChild {
-  pid_t pid = 0;      // also its process-group id (it called setsid)
-  UniqueFd pidfd;     // readable once the process has exited
-  UniqueFd socket;    // the peer's end of its socket; keep it open while the
-                      // task runs (the child checks it for a dead peer)
+  pid_t pid = 0;               // also its process-group id (it called setsid)
+  UniqueFd pidfd;              // readable once the process has exited
+  UniqueFd socket;             // the peer's end of its socket; keep it open while the
+                               // task runs (the child checks it for a dead peer)
   bool idle_priority = false;  // may still be SCHED_IDLE: Handoff raises it
 };
 
@@ -49,7 +49,7 @@ struct WarmChild {
 class WarmPool {
  public:
   struct Options {
-    std::string task_binary;                // osgrid-task
+    std::string task_binary;  // osgrid-task
     SandboxMode mode = SandboxMode::kStrict;
     std::uint64_t tmp_bytes = 64ull << 20;  // each task's private /tmp
     int warm_target = 2;                    // warm children kept ready
@@ -88,8 +88,7 @@ class WarmPool {
   /// Gives `child` its task: the descriptors that become its fds 0-3, and its
   /// limits. `child` keeps its socket (hold it until the task ends). Errors:
   /// INTERNAL if the child is gone (it then exits or has exited).
-  static Status Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits,
-                        const std::string& task_id);
+  static Status Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits, const std::string& task_id);
 
   /// SandboxLayer bits every task gets, and why the others are missing.
   std::uint32_t layers() const { return layers_; }

@@ -100,8 +100,7 @@ bool InstallTaskFds(int (&fds)[4]) {
 }
 
 /// Step 7: the peer's Handoff arrived; run the task and exit.
-[[noreturn]] void RunHandedOffTask(int socket, const zygote::Handoff& handoff, int (&fds)[4],
-                                   std::uint32_t layers) {
+[[noreturn]] void RunHandedOffTask(int socket, const zygote::Handoff& handoff, int (&fds)[4], std::uint32_t layers) {
   // Die with the peer from now on. The peer holds its end of `socket` until
   // the task ends, so a hang-up here means it died before the prctl.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -150,8 +149,8 @@ bool InstallTaskFds(int (&fds)[4]) {
   int fds[kMaxPassedFds];
   int fd_count = 0;
   ssize_t size = ReceivePacket(socket, &handoff, sizeof handoff, fds, &fd_count, 0);
-  bool well_formed = size == static_cast<ssize_t>(sizeof handoff) &&
-                     handoff.op == zygote::Op::kHandoff && fd_count == 4;
+  bool well_formed =
+      size == static_cast<ssize_t>(sizeof handoff) && handoff.op == zygote::Op::kHandoff && fd_count == 4;
   if (!well_formed) _exit(0);  // the peer closed: it is shutting down
   handoff.task_id[sizeof handoff.task_id - 1] = '\0';
   RunHandedOffTask(socket, handoff, fds, layers);
@@ -211,8 +210,7 @@ bool Zygote::SendHello() {
 // a socket carrying the reason (a ChildFailed), so the peer has one path.
 void Zygote::MakeWarmChild() {
   std::uint64_t number = children_made_++;
-  uid_t task_uid = geteuid() == 0 ? kTaskUidBase + static_cast<uid_t>(number % kTaskUidCount)
-                                  : geteuid();
+  uid_t task_uid = geteuid() == 0 ? kTaskUidBase + static_cast<uid_t>(number % kTaskUidCount) : geteuid();
   int sockets[2];  // [0] goes to the peer, [1] stays with the child
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) return;
   int pid_pipe[2];

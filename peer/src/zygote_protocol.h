@@ -50,7 +50,7 @@ struct ZygoteHello {
 
 struct ChildCreated {
   Op op = Op::kChildCreated;
-  std::int32_t pid = 0;      // in the peer's pid namespace
+  std::int32_t pid = 0;  // in the peer's pid namespace
 };
 
 struct ChildWarm {
@@ -59,13 +59,13 @@ struct ChildWarm {
 
 struct ChildFailed {
   Op op = Op::kChildFailed;
-  char reason[256] = {};     // "unshare(CLONE_NEWPID): Operation not permitted"
+  char reason[256] = {};  // "unshare(CLONE_NEWPID): Operation not permitted"
 };
 
 struct Handoff {
   Op op = Op::kHandoff;
   TaskLimits limits;
-  char task_id[128] = {};    // for the process title in `ps`; may be cut
+  char task_id[128] = {};  // for the process title in `ps`; may be cut
 };
 
 /// The largest message above: the receive buffer size.

@@ -87,8 +87,7 @@ class SessionModel {
     }
     FUZZ_CHECK(header->length == length && header->length <= limit, "header length");
     auto again = net::EncodeHeader(header->kind, header->length);
-    FUZZ_CHECK(std::memcmp(again.data(), bytes.data(), again.size()) == 0,
-               "EncodeHeader(DecodeHeader(x)) == x");
+    FUZZ_CHECK(std::memcmp(again.data(), bytes.data(), again.size()) == 0, "EncodeHeader(DecodeHeader(x)) == x");
   }
 
   void OnFrame(FrameKind kind, std::string_view body) {
@@ -188,10 +187,14 @@ class SessionModel {
 
 std::size_t MaxFrameBytes(unsigned char layout) {
   switch (layout & 3) {
-    case 0: return params::kMaxFrameBytes;
-    case 1: return 4096;
-    case 2: return 64;
-    default: return 0;
+    case 0:
+      return params::kMaxFrameBytes;
+    case 1:
+      return 4096;
+    case 2:
+      return 64;
+    default:
+      return 0;
   }
 }
 

@@ -89,7 +89,7 @@ Status TrackerHandler(const std::string& type, const Json& request) {
 /// The peer's memory and file handlers (peer_server.cpp), reads and pure checks only.
 Status PeerHandler(const std::string& type, const Json& request) {
   peer::MemoryStore memory(4096);  // small, so LIMIT is reachable
-  if (type == "SET_MEM") {  // OnSetMem
+  if (type == "SET_MEM") {         // OnSetMem
     const std::string key = request["key"];
     Status s = memory.Set(key, request["value"]);
     FUZZ_CHECK(memory.bytes() <= memory.limit_bytes(), "the store stays within its limit");
@@ -105,8 +105,8 @@ Status PeerHandler(const std::string& type, const Json& request) {
     return s;
   }
   if (type == "GET_MEM") return memory.Get(request["key"]).status();  // OnGetMem
-  if (type == "DEL_MEM") return memory.Delete(request["key"]);         // OnDelMem
-  if (type == "PUT_FILE") {                                             // OnPutFile, before BeginUpload
+  if (type == "DEL_MEM") return memory.Delete(request["key"]);        // OnDelMem
+  if (type == "PUT_FILE") {                                           // OnPutFile, before BeginUpload
     if (request["size"] < 0) return Status::BadRequest("PUT_FILE: size must be >= 0");
     (void)request["size"].get<std::uint64_t>();
     return peer::ValidateFileName(request["name"].get<std::string>());

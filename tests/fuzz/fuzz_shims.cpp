@@ -39,8 +39,9 @@ Topic Named(std::string name, std::string policy_flag) {
 }  // namespace
 
 std::vector<Topic> AllTopics() {
-  return {Named("sched", "-p"), Named("mlfq", ""),     Named("mem", "-p"),  Named("page", "-p"),
-          Named("disk", "-p"),  Named("deadlock", ""), Named("sync", "--interleave"), Named("proc", "")};
+  return {Named("sched", "-p"),          Named("mlfq", ""),   Named("mem", "-p"),
+          Named("page", "-p"),           Named("disk", "-p"), Named("deadlock", ""),
+          Named("sync", "--interleave"), Named("proc", "")};
 }
 
 const Topic* FindTopic(const std::string& name) {

@@ -19,12 +19,12 @@
 namespace osgrid::fuzz {
 
 /// Aborts with "invariant failed: <what>" when `cond` is false.
-#define FUZZ_CHECK(cond, what)                                                          \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
+#define FUZZ_CHECK(cond, what)                                                           \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
       std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, what); \
-      std::abort();                                                                     \
-    }                                                                                   \
+      std::abort();                                                                      \
+    }                                                                                    \
   } while (0)
 
 // The server's parse of a JSON frame: net::ParseMessage (never throws; depth

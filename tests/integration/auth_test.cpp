@@ -85,8 +85,8 @@ std::string WriteSecretFile(const TempDir& dir, const std::string& secret) {
 
 TEST_CASE("tracker and peer with a secret refuse every connection that cannot prove it", "[integration][auth]") {
   auto cluster = StartSecured(1);
-  for (auto [name, port] : {std::pair{"tracker", cluster->tracker_port()},
-                            std::pair{"peer-1", PortOf(*cluster, "peer-1")}}) {
+  for (auto [name, port] :
+       {std::pair{"tracker", cluster->tracker_port()}, std::pair{"peer-1", PortOf(*cluster, "peer-1")}}) {
     INFO(name);
     {  // (a) a normal request, no HELLO
       net::testing::RawConnection stranger(port);
@@ -141,8 +141,10 @@ TEST_CASE("with the right secret the cluster works end to end", "[integration][a
   std::vector<std::unique_ptr<net::Client>> busy;
   for (int core = 0; core < 2; ++core) {
     busy.push_back(Connect(PortOf(*cluster, "peer-1")));
-    REQUIRE(busy.back()->SendJson(Merged(net::TaskFields(SleepProgram(), "main", {4}),
-                                          {{"type", "CPU_TASK"}, {"id", 1}, {"confidential", true}})).ok());
+    REQUIRE(busy.back()
+                ->SendJson(Merged(net::TaskFields(SleepProgram(), "main", {4}),
+                                  {{"type", "CPU_TASK"}, {"id", 1}, {"confidential", true}}))
+                .ok());
   }
   auto tracker = Connect(cluster->tracker_port());
   bool reported = false;
@@ -155,8 +157,8 @@ TEST_CASE("with the right secret the cluster works end to end", "[integration][a
   }
   REQUIRE(reported);
 
-  auto cpu = RunOsgrid({"cpu", "--port", peer1, "--secret-file", secret_file, "--json",
-                        "--program", "def main(x): return x * 2", "--args", "[21]"});
+  auto cpu = RunOsgrid({"cpu", "--port", peer1, "--secret-file", secret_file, "--json", "--program",
+                        "def main(x): return x * 2", "--args", "[21]"});
   INFO(cpu.err);
   REQUIRE(cpu.exit_code == 0);
   Json reply = Json::parse(cpu.out);
@@ -220,9 +222,9 @@ TEST_CASE("osgrid-tracker --init writes a 0600 secret and never overwrites", "[i
 TEST_CASE("a TLS cluster runs tasks and refuses plain TCP", "[integration][auth][tls]") {
   TempDir dir;
   std::string cert = dir.path + "/cert.pem", key = dir.path + "/key.pem";
-  auto made = RunProgram("/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                              "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-                                              "-subj", "/CN=osgrid-test"});
+  auto made = RunProgram("/usr/bin/openssl",
+                         {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                          "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=osgrid-test"});
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
   auto cluster = StartSecured(2, cert, key);  // peers register over TLS
@@ -233,11 +235,12 @@ TEST_CASE("a TLS cluster runs tasks and refuses plain TCP", "[integration][auth]
   auto client = net::Client::Connect("127.0.0.1", peer1, tls);
   INFO(client.status().ToString());
   REQUIRE(client.ok());
-  Json reply = MustCall(**client, {{"type", "CPU_BATCH"}, {"tasks", Json::array({
-      net::TaskFields("def main(x): return x + 1", "main", {1}),
-      net::TaskFields("def main(x): return x + 1", "main", {2}),
-      net::TaskFields("def main(x): return x + 1", "main", {3}),
-      net::TaskFields("def main(x): return x + 1", "main", {4})})}});
+  Json reply =
+      MustCall(**client, {{"type", "CPU_BATCH"},
+                          {"tasks", Json::array({net::TaskFields("def main(x): return x + 1", "main", {1}),
+                                                 net::TaskFields("def main(x): return x + 1", "main", {2}),
+                                                 net::TaskFields("def main(x): return x + 1", "main", {3}),
+                                                 net::TaskFields("def main(x): return x + 1", "main", {4})})}});
   CHECK(reply["results"][3]["result"] == 5);
 
   auto plain = net::Client::Connect("127.0.0.1", peer1, With(kSecret));
@@ -246,8 +249,8 @@ TEST_CASE("a TLS cluster runs tasks and refuses plain TCP", "[integration][auth]
 
   TempDir other;
   std::string secret_file = WriteSecretFile(other, kSecret);
-  auto status = RunOsgrid({"status", "--port", std::to_string(cluster->tracker_port()), "--secret-file", secret_file,
-                           "--tls-ca", cert});
+  auto status = RunOsgrid(
+      {"status", "--port", std::to_string(cluster->tracker_port()), "--secret-file", secret_file, "--tls-ca", cert});
   INFO(status.err);
   CHECK(status.exit_code == 0);
   CHECK(status.out.find("auth: hmac-sha256, tls: on") != std::string::npos);

@@ -49,7 +49,8 @@ TEST_CASE("osgrid cpu and batch", "[integration][cli]") {
   CHECK(text.out.find("25") != std::string::npos);
   CHECK(text.out.find("peer-") != std::string::npos);
 
-  Json reply = JsonOut(At(port, {"cpu", "--program", "def main(x): return x*x", "--args", "[7]", "--confidential", "--json"}));
+  Json reply =
+      JsonOut(At(port, {"cpu", "--program", "def main(x): return x*x", "--args", "[7]", "--confidential", "--json"}));
   CHECK(reply["result"] == 49);
   CHECK(reply["peer"] == "peer-1");
 
@@ -257,12 +258,12 @@ TEST_CASE("osgrid sim: answers, JSON, a picture, and exit 2 for bad input", "[in
   text << file.rdbuf();
   CHECK(text.str().rfind("<svg", 0) == 0);
 
-  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
-           {"sim", "sched", "-p", "SJT", "-l", "5"},
-           {"sim", "sched", "-p", "RR", "-q", "0", "-l", "5"},
-           {"sim", "sched", "-l", "5,-3"},
-           {"sim", "mem", "-A", "+10,x"},
-           {"sim", "bogus"}}) {
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{{"sim", "sched", "-p", "SJT", "-l", "5"},
+                                             {"sim", "sched", "-p", "RR", "-q", "0", "-l", "5"},
+                                             {"sim", "sched", "-l", "5,-3"},
+                                             {"sim", "mem", "-A", "+10,x"},
+                                             {"sim", "bogus"}}) {
     auto result = RunOsgrid(bad);
     INFO(bad[1] << " " << (bad.size() > 2 ? bad[2] : ""));
     CHECK(result.exit_code == 2);

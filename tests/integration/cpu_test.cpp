@@ -73,7 +73,7 @@ TEST_CASE("a task is forwarded to the least-loaded peer", "[integration][cpu]") 
   auto client = Connect(PortOf(*cluster, "peer-1"));
   Json reply = MustCall(*client, Task("def main(): return 'hello'", Json::array()));
   CHECK(reply["result"] == "hello");
-  CHECK(reply["peer"] == "peer-3");          // the only idle peer
+  CHECK(reply["peer"] == "peer-3");  // the only idle peer
   CHECK(reply["submitted_to"] == "peer-1");
   CHECK(reply["forwarded"] == true);
 }
@@ -106,7 +106,8 @@ TEST_CASE("a batch is spread across the peers and returned in order", "[integrat
   }
   CHECK(peers == std::set<std::string>{"peer-1", "peer-2", "peer-3"});
   CHECK(reply["peers"]["peer-1"].get<int>() + reply["peers"]["peer-2"].get<int>() +
-            reply["peers"]["peer-3"].get<int>() == 30);
+            reply["peers"]["peer-3"].get<int>() ==
+        30);
 }
 
 TEST_CASE("task failures come back as typed errors with the traceback", "[integration][cpu]") {

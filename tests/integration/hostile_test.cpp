@@ -44,28 +44,25 @@ struct Attack {
 std::vector<Attack> Attacks(int peer_pid, const std::string& storage_dir, int listening_port) {
   return {
       {"TCP connection to a listening port on this machine",
-       "import socket\ndef main():\n    socket.create_connection(('127.0.0.1', " +
-           std::to_string(listening_port) + "), timeout=2)\n    return 'connected'\n",
+       "import socket\ndef main():\n    socket.create_connection(('127.0.0.1', " + std::to_string(listening_port) +
+           "), timeout=2)\n    return 'connected'\n",
        "TASK_FAILED", "PermissionError: [Errno 1] Operation not permitted"},
       {"read a file in the peer's storage",
        "def main():\n    return open('" + storage_dir + "/files/secret.txt').read()\n", "TASK_FAILED",
        "FileNotFoundError: [Errno 2] No such file or directory"},
-      {"list the peer's storage",
-       "import os\ndef main():\n    return os.listdir('" + storage_dir + "')\n", "TASK_FAILED",
-       "FileNotFoundError"},
+      {"list the peer's storage", "import os\ndef main():\n    return os.listdir('" + storage_dir + "')\n",
+       "TASK_FAILED", "FileNotFoundError"},
       {"read /etc/shadow", "def main():\n    return open('/etc/shadow').read()\n", "TASK_FAILED",
        "FileNotFoundError: [Errno 2] No such file or directory: '/etc/shadow'"},
-      {"write outside the scratch directory",
-       "def main():\n    open('/usr/lib/osgrid-was-here', 'w').write('x')\n", "TASK_FAILED",
-       "OSError: [Errno 30] Read-only file system"},
-      {"append to /etc/passwd", "def main():\n    open('/etc/passwd', 'a').write('x')\n",
-       "TASK_FAILED", "PermissionError: [Errno 13] Permission denied: '/etc/passwd'"},
+      {"write outside the scratch directory", "def main():\n    open('/usr/lib/osgrid-was-here', 'w').write('x')\n",
+       "TASK_FAILED", "OSError: [Errno 30] Read-only file system"},
+      {"append to /etc/passwd", "def main():\n    open('/etc/passwd', 'a').write('x')\n", "TASK_FAILED",
+       "PermissionError: [Errno 13] Permission denied: '/etc/passwd'"},
       {"fork bomb", "import os\ndef main():\n    while True:\n        os.fork()\n", "TASK_FAILED",
        "PermissionError: [Errno 1] Operation not permitted"},
-      {"allocate 10 GiB", "def main():\n    return len(bytearray(10 * 2**30))\n", "TASK_FAILED",
-       "MemoryError"},
-      {"infinite loop", "def main():\n    while True:\n        pass\n", "TIMEOUT",
-       "ran past its timeout of 1500 ms", 1500},
+      {"allocate 10 GiB", "def main():\n    return len(bytearray(10 * 2**30))\n", "TASK_FAILED", "MemoryError"},
+      {"infinite loop", "def main():\n    while True:\n        pass\n", "TIMEOUT", "ran past its timeout of 1500 ms",
+       1500},
       {"os.kill of the peer's pid",
        "import os, signal\ndef main():\n    os.kill(" + std::to_string(peer_pid) +
            ", signal.SIGKILL)\n    return 'killed the peer'\n",
@@ -118,7 +115,8 @@ void RunAttacks(net::Client& client, const std::vector<Attack>& attacks) {
     const Json& honest = reply["results"][2 * i + 1];
     int n = static_cast<int>(i) + 10;
     INFO("honest task " << i << ": " << honest.dump().substr(0, 300));
-    CHECK(honest.value("result", Json()) == Json::array({n * (n - 1) / 2, std::to_string(n).size() * 1000, "2d711642"}));
+    CHECK(honest.value("result", Json()) ==
+          Json::array({n * (n - 1) / 2, std::to_string(n).size() * 1000, "2d711642"}));
   }
 }
 
@@ -187,7 +185,8 @@ TEST_CASE("a task whose program does not match its hash is refused", "[integrati
   CHECK(missing.status().code() == Code::kBadRequest);
   CHECK(missing.status().message().find("program_sha256") != std::string::npos);
 
-  Json batch = {{"type", "CPU_BATCH"}, {"tasks", Json::array({net::TaskFields("def main(): return 1", "main"), tampered})}};
+  Json batch = {{"type", "CPU_BATCH"},
+                {"tasks", Json::array({net::TaskFields("def main(): return 1", "main"), tampered})}};
   batch["tasks"][1].erase("type");  // a batch entry has no type of its own
   auto refused_batch = client->Call(batch);
   CHECK(refused_batch.status().code() == Code::kIntegrity);
@@ -212,8 +211,8 @@ TEST_CASE("an unprivileged peer contains the same attacks", "[integration][sandb
     args.insert(args.end(), command.begin(), command.end());
     return RunProgram("/usr/bin/setpriv", args);
   };
-  bool reachable = std::filesystem::exists("/usr/bin/setpriv") &&
-                   run_as_nobody({"/usr/bin/test", "-x", peer_binary}).exit_code == 0;
+  bool reachable =
+      std::filesystem::exists("/usr/bin/setpriv") && run_as_nobody({"/usr/bin/test", "-x", peer_binary}).exit_code == 0;
   if (!reachable) {
     WARN("skipped: nobody cannot run " << peer_binary << " (setpriv missing, or a folder on the way is private)");
     return;
@@ -229,8 +228,8 @@ TEST_CASE("an unprivileged peer contains the same attacks", "[integration][sandb
   std::string log_path = temp.path + "/peer.log";
   std::vector<std::string> argv = {"/usr/bin/setpriv"};
   argv.insert(argv.end(), as_nobody.begin(), as_nobody.end());
-  argv.insert(argv.end(), {peer_binary, "--standalone", "--host", "127.0.0.1", "--port", port_text,
-                           "--cores", "2", "--storage", storage});
+  argv.insert(argv.end(), {peer_binary, "--standalone", "--host", "127.0.0.1", "--port", port_text, "--cores", "2",
+                           "--storage", storage});
   std::vector<char*> raw;
   for (std::string& arg : argv) raw.push_back(arg.data());
   raw.push_back(nullptr);
@@ -253,10 +252,18 @@ TEST_CASE("an unprivileged peer contains the same attacks", "[integration][sandb
   std::unique_ptr<net::Client> client;
   for (int attempt = 0; attempt < 200 && !client; ++attempt) {
     auto connected = net::Client::Connect("127.0.0.1", port);
-    if (connected.ok()) client = std::move(connected).value();
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (connected.ok())
+      client = std::move(connected).value();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  INFO("peer log:\n" << [&] { std::ifstream in(log_path); std::stringstream text; text << in.rdbuf(); return text.str(); }());
+  INFO("peer log:\n"
+       << [&] {
+            std::ifstream in(log_path);
+            std::stringstream text;
+            text << in.rdbuf();
+            return text.str();
+          }());
   REQUIRE(client);
   Json status = MustCall(*client, {{"type", "STATUS"}});
   REQUIRE(status["sandbox"]["mode"] == "strict");

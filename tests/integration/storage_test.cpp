@@ -93,7 +93,8 @@ TEST_CASE("files: bad names, unknown files and a wrong checksum are refused", "[
   CHECK(client->Call({{"type", "DEL_FILE"}, {"name", "nope.txt"}}).status().code() == Code::kNotFound);
 
   // Declared SHA-256 does not match what arrives: nothing is kept.
-  REQUIRE(MustCall(*client, {{"type", "PUT_FILE"}, {"name", "x.txt"}, {"size", 5}, {"sha256", zeros}})["type"] == "PUT_READY");
+  REQUIRE(MustCall(*client, {{"type", "PUT_FILE"}, {"name", "x.txt"}, {"size", 5}, {"sha256", zeros}})["type"] ==
+          "PUT_READY");
   REQUIRE(client->SendChunk("hello").ok());
   auto reply = client->ReadJson(5s);
   REQUIRE(reply.ok());
@@ -107,7 +108,9 @@ TEST_CASE("files: an upload cut off midway leaves nothing behind", "[integration
   {
     auto client = Connect(port);
     std::string sha = net::Sha256Hex(std::string(3 << 20, 'x'));
-    REQUIRE(MustCall(*client, {{"type", "PUT_FILE"}, {"name", "half.bin"}, {"size", 3 << 20}, {"sha256", sha}})["type"] == "PUT_READY");
+    REQUIRE(
+        MustCall(*client, {{"type", "PUT_FILE"}, {"name", "half.bin"}, {"size", 3 << 20}, {"sha256", sha}})["type"] ==
+        "PUT_READY");
     REQUIRE(client->SendChunk(std::string(1 << 20, 'x')).ok());
   }  // connection dropped with 2 MiB still to come
   auto client = Connect(port);

@@ -41,8 +41,8 @@ std::string BinPath(const std::string& name);
 /// `unset_env` names removed. A program still running after `timeout_s` is
 /// killed (exit_code 128 + 9) and the test fails.
 CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
-                         const std::vector<std::string>& extra_env = {},
-                         const std::vector<std::string>& unset_env = {}, double timeout_s = 60);
+                         const std::vector<std::string>& extra_env = {}, const std::vector<std::string>& unset_env = {},
+                         double timeout_s = 60);
 
 /// A Python program that sleeps `seconds` and returns its argument.
 std::string SleepProgram();

@@ -52,8 +52,8 @@ TEST_CASE("malformed JSON, unknown types and bad fields are answered, not fatal"
     // used to kill the node. Now each is one BAD_REQUEST, and the node serves on.
     REQUIRE(client->SendRaw(net::EncodeFrame(net::FrameKind::kJson, R"({"type":"PING","id":2,"x":1e999})")).ok());
     CHECK(ReadError(*client)["code"] == "BAD_REQUEST");
-    std::string deep = R"({"type":"SET_MEM","id":3,"key":"k","value":)" + std::string(120000, '[') +
-                       std::string(120000, ']') + "}";
+    std::string deep =
+        R"({"type":"SET_MEM","id":3,"key":"k","value":)" + std::string(120000, '[') + std::string(120000, ']') + "}";
     REQUIRE(client->SendRaw(net::EncodeFrame(net::FrameKind::kJson, deep)).ok());
     CHECK(ReadError(*client)["message"] == "malformed JSON: nested deeper than 128 levels");
     CHECK(MustCall(*client, {{"type", "PING"}})["type"] == "PONG");

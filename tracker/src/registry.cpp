@@ -5,8 +5,7 @@
 namespace osgrid::tracker {
 
 double PeerInfo::Load() const {
-  return static_cast<double>(report.running + report.queue_length + placed_since_report) /
-         std::max(1, cores);
+  return static_cast<double>(report.running + report.queue_length + placed_since_report) / std::max(1, cores);
 }
 
 Status Registry::Register(PeerInfo peer, Clock::time_point now) {

@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
-#include <spdlog/spdlog.h>
 
 #include "osgrid/net/auth.h"
 #include "osgrid/net/params.h"
@@ -34,13 +34,14 @@ static int InitSecret(std::string path) {
     std::fprintf(stderr, "osgrid-tracker: --init: %s\n", status.message().c_str());
     return 2;
   }
-  std::printf("osgrid-tracker: wrote a new cluster secret to %s (mode 0600).\n"
-              "Give it to every node and client of the cluster, e.g.:\n"
-              "  osgrid-tracker --secret-file %s --host 0.0.0.0\n"
-              "  osgrid-peer --secret-file %s --tracker TRACKER_IP:8888\n"
-              "  osgrid status --secret-file %s          (or: export OSGRID_SECRET=\"$(cat %s)\")\n"
-              "Copy it to other machines over a safe channel (e.g. scp) and keep it mode 0600.\n",
-              path.c_str(), path.c_str(), path.c_str(), path.c_str(), path.c_str());
+  std::printf(
+      "osgrid-tracker: wrote a new cluster secret to %s (mode 0600).\n"
+      "Give it to every node and client of the cluster, e.g.:\n"
+      "  osgrid-tracker --secret-file %s --host 0.0.0.0\n"
+      "  osgrid-peer --secret-file %s --tracker TRACKER_IP:8888\n"
+      "  osgrid status --secret-file %s          (or: export OSGRID_SECRET=\"$(cat %s)\")\n"
+      "Copy it to other machines over a safe channel (e.g. scp) and keep it mode 0600.\n",
+      path.c_str(), path.c_str(), path.c_str(), path.c_str(), path.c_str());
   return 0;
 }
 
@@ -59,26 +60,37 @@ int main(int argc, char** argv) {
   std::string secret_file, init_path;
   osgrid::net::ServerOptions security;
 
-  CLI::App app{"osgrid-tracker: keeps the registry of live peers, their load and heartbeats,\n"
-               "and names the least-loaded peer for each task."};
+  CLI::App app{
+      "osgrid-tracker: keeps the registry of live peers, their load and heartbeats,\n"
+      "and names the least-loaded peer for each task."};
   app.add_option("--host", host, "Address to listen on [env TRACKER_HOST]")->capture_default_str();
   app.add_option("--port", port, "Port to listen on [env TRACKER_PORT]")->capture_default_str();
   app.add_option("--heartbeat-interval", heartbeat_s, "Seconds between peer heartbeats [env HEARTBEAT_INTERVAL]")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--peer-timeout", timeout_s, "Seconds without a heartbeat before a peer is declared dead [env PEER_TIMEOUT]")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--socket-timeout", socket_timeout_s, "Seconds a started frame may take to arrive [env SOCKET_TIMEOUT]")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--peer-timeout", timeout_s,
+                 "Seconds without a heartbeat before a peer is declared dead [env PEER_TIMEOUT]")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--socket-timeout", socket_timeout_s,
+                 "Seconds a started frame may take to arrive [env SOCKET_TIMEOUT]")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--max-frame", max_frame, "Largest frame accepted, bytes")->capture_default_str();
   app.add_option("--max-connections", max_connections, "Most client connections at once")->capture_default_str();
   app.add_option("--name", name, "Node name shown to clients")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
-  app.add_option("--secret-file", secret_file, "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
+  app.add_option("--secret-file", secret_file,
+                 "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
       ->group("Security");
-  auto* init = app.add_option("--init", init_path, "Write a new cluster secret to PATH (default ./osgrid.secret) and exit")
-                   ->expected(0, 1)->type_name("[PATH]")->group("Security");
-  auto* cert = app.add_option("--tls-cert", security.tls_cert, "PEM certificate (chain): serve TLS only")->group("Security");
+  auto* init =
+      app.add_option("--init", init_path, "Write a new cluster secret to PATH (default ./osgrid.secret) and exit")
+          ->expected(0, 1)
+          ->type_name("[PATH]")
+          ->group("Security");
+  auto* cert =
+      app.add_option("--tls-cert", security.tls_cert, "PEM certificate (chain): serve TLS only")->group("Security");
   auto* key = app.add_option("--tls-key", security.tls_key, "PEM private key of --tls-cert")->group("Security");
   cert->needs(key);
   key->needs(cert);
@@ -121,8 +133,8 @@ int main(int argc, char** argv) {
     spdlog::error("{}", status.ToString());
     return status.code() == osgrid::Code::kBadRequest ? 2 : 1;
   }
-  spdlog::info("listening on {}:{} (heartbeat every {} s, peers dead after {} s of silence)", host,
-               tracker.port(), heartbeat_s, timeout_s);
+  spdlog::info("listening on {}:{} (heartbeat every {} s, peers dead after {} s of silence)", host, tracker.port(),
+               heartbeat_s, timeout_s);
   if (secret->secret.empty()) {
     spdlog::info("no cluster secret: open cluster, loopback only");
   } else {

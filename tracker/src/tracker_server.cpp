@@ -57,9 +57,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   std::deque<Json> recent_events;  // last kRecentEvents joins/deaths, oldest first
   static constexpr std::size_t kRecentEvents = 64;
   const std::unordered_map<std::string, Handler> handlers = {
-      {"REGISTER", &Impl::OnRegister},   {"HEARTBEAT", &Impl::OnHeartbeat},
-      {"UNREGISTER", &Impl::OnUnregister}, {"PEER_LIST", &Impl::OnPeerList},
-      {"PICK_PEER", &Impl::OnPickPeer},  {"STATUS", &Impl::OnStatus},
+      {"REGISTER", &Impl::OnRegister},  {"HEARTBEAT", &Impl::OnHeartbeat}, {"UNREGISTER", &Impl::OnUnregister},
+      {"PEER_LIST", &Impl::OnPeerList}, {"PICK_PEER", &Impl::OnPickPeer},  {"STATUS", &Impl::OnStatus},
   };
 
   Impl(asio::io_context& context, TrackerOptions opts)
@@ -102,8 +101,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     peer.sandbox_missing = net::Sanitize(request.value("sandbox_missing", ""), 512);
     bool rejoin = registry.Find(peer.id) != nullptr;
     if (Status s = registry.Register(peer, Clock::now()); !s.ok()) return session->ReplyError(request, s);
-    spdlog::info("peer {} {} at {}:{} with {} cores", peer.id, rejoin ? "re-registered" : "joined",
-                 peer.host, peer.port, peer.cores);
+    spdlog::info("peer {} {} at {}:{} with {} cores", peer.id, rejoin ? "re-registered" : "joined", peer.host,
+                 peer.port, peer.cores);
     if (peer.sandbox == "off") {
       spdlog::warn("peer {} runs tasks WITHOUT a sandbox (--sandbox off)", peer.id);
     } else if (!peer.sandbox_missing.empty()) {
@@ -142,8 +141,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   void OnPickPeer(const net::SessionPtr& session, const Json& request) {
     std::int64_t count = request.value("count", std::int64_t{1});
     if (count < 1 || count > static_cast<std::int64_t>(params::kBatchMax)) {
-      return session->ReplyError(request, Status::BadRequest("PICK_PEER: count must be 1.." +
-                                                             std::to_string(params::kBatchMax)));
+      return session->ReplyError(
+          request, Status::BadRequest("PICK_PEER: count must be 1.." + std::to_string(params::kBatchMax)));
     }
     std::vector<std::string> exclude;
     for (const auto& id : request.value("exclude", Json::array())) {
@@ -164,20 +163,19 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       running += peer.report.running;
       queued += peer.report.queue_length;
     }
-    session->Reply(request,
-                   {{"type", "STATUS_REPLY"},
-                    {"role", "tracker"},
-                    {"node", options.name},
-                    {"uptime_s", MillisSince(started, now) / 1000.0},
-                    {"peers", registry.size()},
-                    {"peers_died", peers_died},
-                    {"heartbeat_interval_ms", options.heartbeat_interval.count()},
-                    {"peer_timeout_ms", options.peer_timeout.count()},
-                    {"connections", server.connection_count()},
-                    {"auth", server.options().secret.empty() ? "none" : "hmac-sha256"},
-                    {"tls", !server.options().tls_cert.empty()},
-                    {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
-                    {"recent_events", Json(recent_events)}});
+    session->Reply(request, {{"type", "STATUS_REPLY"},
+                             {"role", "tracker"},
+                             {"node", options.name},
+                             {"uptime_s", MillisSince(started, now) / 1000.0},
+                             {"peers", registry.size()},
+                             {"peers_died", peers_died},
+                             {"heartbeat_interval_ms", options.heartbeat_interval.count()},
+                             {"peer_timeout_ms", options.peer_timeout.count()},
+                             {"connections", server.connection_count()},
+                             {"auth", server.options().secret.empty() ? "none" : "hmac-sha256"},
+                             {"tls", !server.options().tls_cert.empty()},
+                             {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
+                             {"recent_events", Json(recent_events)}});
   }
 
   // ---- Cron ------------------------------------------------------------------

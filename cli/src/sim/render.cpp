@@ -69,8 +69,10 @@ std::string GanttText(const std::vector<GanttSegment>& input, int width) {
     bars += cell + "|";
     const std::string time = FormatTime(s.end);
     const std::size_t column = bars.size() - 1;
-    if (axis.size() + 1 <= column) axis.resize(column, ' ');
-    else axis += ' ';
+    if (axis.size() + 1 <= column)
+      axis.resize(column, ' ');
+    else
+      axis += ' ';
     axis += time;
   }
   if (cut) bars += " ... (cut at t=" + FormatTime(segments.back().end) + "; see --svg or --json)";
@@ -133,11 +135,20 @@ std::string XmlEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -156,8 +167,7 @@ void Svg::Rect(double x, double y, double w, double h, std::string_view fill, st
   }
 }
 
-void Svg::Text(double x, double y, std::string_view text, double size, std::string_view anchor,
-               std::string_view fill) {
+void Svg::Text(double x, double y, std::string_view text, double size, std::string_view anchor, std::string_view fill) {
   body_ += "<text x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" font-size=\"" + Num(size) + "\" text-anchor=\"" +
            std::string(anchor) + "\" fill=\"" + std::string(fill) + "\">" + XmlEscape(text) + "</text>\n";
 }
@@ -174,18 +184,19 @@ void Svg::Arrow(double x1, double y1, double x2, double y2, std::string_view str
 }
 
 void Svg::Circle(double cx, double cy, double r, std::string_view fill, std::string_view stroke) {
-  body_ += "<circle cx=\"" + Num(cx) + "\" cy=\"" + Num(cy) + "\" r=\"" + Num(r) + "\" fill=\"" +
-           std::string(fill) + "\" stroke=\"" + std::string(stroke) + "\"/>\n";
+  body_ += "<circle cx=\"" + Num(cx) + "\" cy=\"" + Num(cy) + "\" r=\"" + Num(r) + "\" fill=\"" + std::string(fill) +
+           "\" stroke=\"" + std::string(stroke) + "\"/>\n";
 }
 
 std::string Svg::Finish() const {
-  std::string doc = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Num(width_) + "\" height=\"" +
-                    Num(height_) + "\" viewBox=\"0 0 " + Num(width_) + " " + Num(height_) +
+  std::string doc = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Num(width_) + "\" height=\"" + Num(height_) +
+                    "\" viewBox=\"0 0 " + Num(width_) + " " + Num(height_) +
                     "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   if (uses_arrows_) {
-    doc += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
-           "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/>"
-           "</marker></defs>\n";
+    doc +=
+        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
+        "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/>"
+        "</marker></defs>\n";
   }
   return doc + body_ + "</svg>\n";
 }

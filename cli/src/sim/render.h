@@ -39,11 +39,11 @@ std::string_view Colour(std::size_t n);
 class Svg {
  public:
   Svg(double width, double height);
-  void Rect(double x, double y, double w, double h, std::string_view fill,
-            std::string_view stroke = "#333", std::string_view tooltip = {});
+  void Rect(double x, double y, double w, double h, std::string_view fill, std::string_view stroke = "#333",
+            std::string_view tooltip = {});
   /// anchor: "start", "middle" or "end".
-  void Text(double x, double y, std::string_view text, double size = 12,
-            std::string_view anchor = "start", std::string_view fill = "#111");
+  void Text(double x, double y, std::string_view text, double size = 12, std::string_view anchor = "start",
+            std::string_view fill = "#111");
   void Line(double x1, double y1, double x2, double y2, std::string_view stroke = "#333", double width = 1);
   /// A line ending in an arrowhead at (x2, y2): graph edges.
   void Arrow(double x1, double y1, double x2, double y2, std::string_view stroke = "#333");

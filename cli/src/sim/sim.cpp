@@ -17,11 +17,13 @@ void AddCommonOptions(CLI::App& command, CommonOptions& common) {
   command.add_flag("-c,--solve", common.solve, "Print the answers too (without it: the problem only, to practise)")
       ->group("Common");
   command.add_option("-s,--seed", common.seed, "Generate a random problem from this seed (same seed, same problem)")
-      ->type_name("N")->group("Common");
+      ->type_name("N")
+      ->group("Common");
   command.add_flag("--json", common.json, "Print one JSON object per run, with the answers (docs/sim-json.md)")
       ->group("Common");
   command.add_option("--svg", common.svg_path, "Also write the picture (chart, memory map, graph) to this SVG file")
-      ->type_name("FILE")->group("Common");
+      ->type_name("FILE")
+      ->group("Common");
 }
 
 /// One topic's subcommand, its options and its runner.
@@ -97,14 +99,16 @@ const Topic* FindTopic(const std::string& name) {
 }
 
 std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app) {
-  CLI::App* sim = app.add_subcommand("sim", "Simulate the textbook algorithms (scheduling, memory, paging, deadlock, "
-                                            "disk, sync, processes); no cluster needed");
+  CLI::App* sim = app.add_subcommand("sim",
+                                     "Simulate the textbook algorithms (scheduling, memory, paging, deadlock, "
+                                     "disk, sync, processes); no cluster needed");
   sim->require_subcommand(1);
-  sim->footer("Each command prints a problem; add -c (--solve) for the answers, --json for programs,\n"
-              "--svg FILE for a picture. OSTEP's homework flags work unchanged, e.g.\n"
-              "  osgrid sim sched -p SJF -l 5,10,15 -c\n"
-              "  osgrid sim page -a 1,2,3,4,1,2,5,1,2,3,4,5 -p FIFO -C 3 -c\n"
-              "The manual is docs/sim.md; the JSON shapes are in docs/sim-json.md.");
+  sim->footer(
+      "Each command prints a problem; add -c (--solve) for the answers, --json for programs,\n"
+      "--svg FILE for a picture. OSTEP's homework flags work unchanged, e.g.\n"
+      "  osgrid sim sched -p SJF -l 5,10,15 -c\n"
+      "  osgrid sim page -a 1,2,3,4,1,2,5,1,2,3,4,5 -p FIFO -C 3 -c\n"
+      "The manual is docs/sim.md; the JSON shapes are in docs/sim-json.md.");
   auto registered = std::make_shared<std::vector<Registered>>(AddTopics(*sim));
   return {sim, [registered] {
             const Registered* r = Parsed(*registered);

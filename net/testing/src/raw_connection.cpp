@@ -37,7 +37,8 @@ Json RawConnection::Read() {
   asio::read(socket_->socket, asio::buffer(body), ec);
   if (ec) return nullptr;
   Json message = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (message.is_discarded()) throw std::runtime_error("the server sent a frame that is not JSON: " + body.substr(0, 200));
+  if (message.is_discarded())
+    throw std::runtime_error("the server sent a frame that is not JSON: " + body.substr(0, 200));
   return message;
 }
 

@@ -27,8 +27,8 @@ std::optional<InputError> ValidateBankerState(const BankerState& state) {
   for (std::size_t i = 0; i < state.max.size(); ++i) {
     for (std::size_t j = 0; j < total.size(); ++j) {
       if (state.allocation[i][j] > state.max[i][j]) {
-        return Fail(ProcessName(i) + " holds " + std::to_string(state.allocation[i][j]) + " of " +
-                    Describe(state, j) + " but its maximum is " + std::to_string(state.max[i][j]));
+        return Fail(ProcessName(i) + " holds " + std::to_string(state.allocation[i][j]) + " of " + Describe(state, j) +
+                    " but its maximum is " + std::to_string(state.max[i][j]));
       }
       if (state.max[i][j] > total[j]) {
         return Fail(ProcessName(i) + " declares a maximum of " + std::to_string(state.max[i][j]) + " of " +
@@ -99,8 +99,7 @@ bool IsSafeSequence(const BankerState& state, const std::vector<std::size_t>& or
   return true;
 }
 
-Expected<RequestResult> RequestResources(const BankerState& state, std::size_t process,
-                                         const ResourceVector& request) {
+Expected<RequestResult> RequestResources(const BankerState& state, std::size_t process, const ResourceVector& request) {
   if (auto error = ValidateBankerState(state)) return *error;
   const std::size_t n = state.max.size();
   if (process >= n) {

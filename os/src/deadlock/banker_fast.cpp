@@ -30,8 +30,8 @@ Expected<SafetyResult> RunSafetyAlgorithmFast(const BankerState& state) {
     std::stable_sort(by_need[j].begin(), by_need[j].end(),
                      [&](std::size_t a, std::size_t b) { return need[a][j] < need[b][j]; });
   }
-  std::vector<std::size_t> next(m, 0);      // by_need[j][next[j]..] still have Need > Work[j]
-  std::vector<std::size_t> covered(n, 0);   // resource types with Need[i][j] <= Work[j]
+  std::vector<std::size_t> next(m, 0);     // by_need[j][next[j]..] still have Need > Work[j]
+  std::vector<std::size_t> covered(n, 0);  // resource types with Need[i][j] <= Work[j]
   std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
 
   SafetyResult result;

@@ -111,7 +111,7 @@ TEST_CASE("Banker: the book's three requests", "[deadlock][banker]") {
   CHECK(third->decision == RequestDecision::kDenied);
   CHECK(third->reason == "unsafe: no safe sequence after granting");
   CHECK_FALSE(third->safety.safe);
-  CHECK(third->safety.sequence.empty());  // Work = (2, 1, 0) covers nobody's Need
+  CHECK(third->safety.sequence.empty());                      // Work = (2, 1, 0) covers nobody's Need
   CHECK(third->state.allocation == first->state.allocation);  // restored
 }
 
@@ -208,7 +208,7 @@ TEST_CASE("Banker: safe sequences are safe and 'safe' agrees with brute force", 
     CHECK(fast->sequence == result->sequence);
     CHECK(fast->unfinished == result->unfinished);
   }
-  CHECK(safe_count > 50);   // the generator makes both kinds
+  CHECK(safe_count > 50);  // the generator makes both kinds
   CHECK(safe_count < 390);
 }
 
@@ -226,7 +226,8 @@ TEST_CASE("Banker: fast safety equals the book's loop on large states", "[deadlo
   }
 }
 
-TEST_CASE("Banker: a granted request leaves a safe state; a denied one changes nothing", "[deadlock][banker][property]") {
+TEST_CASE("Banker: a granted request leaves a safe state; a denied one changes nothing",
+          "[deadlock][banker][property]") {
   Rng rng(99);
   int granted = 0, denied = 0, waits = 0;
   for (int trial = 0; trial < 300; ++trial) {

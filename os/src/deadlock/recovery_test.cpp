@@ -59,7 +59,8 @@ TEST_CASE("Recovery: victims are chosen by fewest instances held, then highest p
   CHECK_FALSE(RecoverByAbort(state).ok());
 }
 
-TEST_CASE("Recovery: always ends without deadlock, aborting only deadlocked processes", "[deadlock][recovery][property]") {
+TEST_CASE("Recovery: always ends without deadlock, aborting only deadlocked processes",
+          "[deadlock][recovery][property]") {
   Rng rng(88);
   for (int trial = 0; trial < 300; ++trial) {
     const auto n = static_cast<std::size_t>(rng.Uniform(1, 7));

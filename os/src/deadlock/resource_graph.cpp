@@ -31,7 +31,8 @@ std::optional<InputError> CheckEdges(const ResourceGraph& graph, const std::vect
                                      const char* kind) {
   for (std::size_t e = 0; e < edges.size(); ++e) {
     if (edges[e].process >= graph.processes.size() || edges[e].resource >= graph.resources.size()) {
-      return Fail(std::string(kind) + " edge " + std::to_string(e) + " names a process or resource that does not exist");
+      return Fail(std::string(kind) + " edge " + std::to_string(e) +
+                  " names a process or resource that does not exist");
     }
   }
   return std::nullopt;

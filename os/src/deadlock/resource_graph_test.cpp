@@ -71,8 +71,8 @@ TEST_CASE("RAG: Figure 8.6 has a cycle but no deadlock", "[deadlock][graph]") {
   graph.processes = {"P1", "P2", "P3", "P4"};
   graph.resources = {"R1", "R2"};
   graph.instances = {2, 2};
-  graph.requests = {{0, 0}, {2, 1}};                       // P1 -> R1, P3 -> R2
-  graph.assignments = {{1, 0}, {2, 0}, {0, 1}, {3, 1}};    // R1 -> P2, R1 -> P3, R2 -> P1, R2 -> P4
+  graph.requests = {{0, 0}, {2, 1}};                     // P1 -> R1, P3 -> R2
+  graph.assignments = {{1, 0}, {2, 0}, {0, 1}, {3, 1}};  // R1 -> P2, R1 -> P3, R2 -> P1, R2 -> P4
   auto verdict = AnalyzeResourceGraph(graph);
   REQUIRE(verdict.ok());
   CHECK(verdict->cycle == std::vector<std::string>{"P1", "R1", "P3", "R2"});
@@ -140,7 +140,8 @@ TEST_CASE("RAG: invalid graphs name the offending item", "[deadlock][graph]") {
   graph.requests.push_back({1, 0});  // P2 holds the only R1 and asks for it again
   auto state = ToDetectionState(graph);
   REQUIRE_FALSE(state.ok());
-  CHECK(state.error().message == "P2 requests 1 of R1 but R1 has 1 instance(s) and P2 holds 1: it could never be granted");
+  CHECK(state.error().message ==
+        "P2 requests 1 of R1 but R1 has 1 instance(s) and P2 holds 1: it could never be granted");
 }
 
 // With one instance of each resource, "a cycle in the graph" and "detection

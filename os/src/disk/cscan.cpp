@@ -25,7 +25,7 @@ std::vector<HeadStop> CscanStops(const DiskProblem& problem) {
     stops.push_back(HeadStop{EndOfDisk(problem, out), std::nullopt, false});  // on to the end
   }
   stops.push_back(HeadStop{EndOfDisk(problem, Opposite(out)), std::nullopt, true});  // the return jump
-  Serve(problem, InSweepOrder(problem, behind, out), stops);  // sweep again, same direction
+  Serve(problem, InSweepOrder(problem, behind, out), stops);                         // sweep again, same direction
   return stops;
 }
 

@@ -62,7 +62,7 @@ TEST_CASE("Silberschatz 10e 11.2.2 (figure 11.7): SCAN toward 0 moves the head 2
   CHECK(s.order == Cylinders{37, 14, 65, 67, 98, 122, 124, 183});
   CHECK(s.total_movement == 236);  // 53 to 0, then 0 to 183
   REQUIRE(s.steps.size() == 9);
-  CHECK(s.steps[2].to == 0);       // the sweep reaches the end before reversing
+  CHECK(s.steps[2].to == 0);  // the sweep reaches the end before reversing
   CHECK_FALSE(s.steps[2].request.has_value());
   // Toward 199: 53 to 199 (146), then back to 14 (185).
   CHECK(Solve("SCAN", Textbook(kUp)).total_movement == 331);
@@ -82,7 +82,7 @@ TEST_CASE("Silberschatz 10e 11.2.3 (figure 11.8): C-SCAN moving up", "[disk][tex
 TEST_CASE("Silberschatz 9e 10.4.5: LOOK and C-LOOK", "[disk][textbook]") {
   const DiskSchedule look = Solve("LOOK", Textbook(kDown));
   CHECK(look.order == Cylinders{37, 14, 65, 67, 98, 122, 124, 183});
-  CHECK(look.total_movement == 208);  // 53 to 14 (39), 14 to 183 (169)
+  CHECK(look.total_movement == 208);                          // 53 to 14 (39), 14 to 183 (169)
   CHECK(Solve("LOOK", Textbook(kUp)).total_movement == 299);  // 53 to 183 (130), 183 to 14 (169)
   // Figure 10.8 (9e): C-LOOK moving up serves 65 ... 183, jumps to 14, then 37.
   const DiskSchedule clook = Solve("C-LOOK", Textbook(kUp));

@@ -11,14 +11,16 @@ namespace {
 constexpr std::int64_t kMaxHeapSize = std::int64_t{1} << 40;
 constexpr std::int64_t kMaxBase = std::int64_t{1} << 60;
 
-constexpr std::array<std::pair<FitPolicy, std::string_view>, 4> kPolicies{{
-    {FitPolicy::kFirst, "FIRST"}, {FitPolicy::kBest, "BEST"}, {FitPolicy::kWorst, "WORST"}, {FitPolicy::kNext, "NEXT"}}};
+constexpr std::array<std::pair<FitPolicy, std::string_view>, 4> kPolicies{{{FitPolicy::kFirst, "FIRST"},
+                                                                           {FitPolicy::kBest, "BEST"},
+                                                                           {FitPolicy::kWorst, "WORST"},
+                                                                           {FitPolicy::kNext, "NEXT"}}};
 
 constexpr std::array<std::pair<ListOrder, std::string_view>, 5> kOrders{{{ListOrder::kAddrSort, "ADDRSORT"},
-                                                                          {ListOrder::kSizeSortUp, "SIZESORT+"},
-                                                                          {ListOrder::kSizeSortDown, "SIZESORT-"},
-                                                                          {ListOrder::kInsertFront, "INSERT-FRONT"},
-                                                                          {ListOrder::kInsertBack, "INSERT-BACK"}}};
+                                                                         {ListOrder::kSizeSortUp, "SIZESORT+"},
+                                                                         {ListOrder::kSizeSortDown, "SIZESORT-"},
+                                                                         {ListOrder::kInsertFront, "INSERT-FRONT"},
+                                                                         {ListOrder::kInsertBack, "INSERT-BACK"}}};
 
 }  // namespace
 
@@ -75,10 +77,14 @@ std::int64_t BlockSizeFor(const HeapConfig& config, std::int64_t request) {
 
 std::string_view AllocFailureName(AllocFailure failure) {
   switch (failure) {
-    case AllocFailure::kNone: return "none";
-    case AllocFailure::kBadSize: return "bad size";
-    case AllocFailure::kNoSpace: return "no space";
-    case AllocFailure::kFragmentation: return "external fragmentation";
+    case AllocFailure::kNone:
+      return "none";
+    case AllocFailure::kBadSize:
+      return "bad size";
+    case AllocFailure::kNoSpace:
+      return "no space";
+    case AllocFailure::kFragmentation:
+      return "external fragmentation";
   }
   return "?";
 }

@@ -63,8 +63,8 @@ AllocResult BuddyAllocator::Alloc(std::int64_t size) {
   counters_.searched += result.searched;
   if (from < 0) {
     const std::int64_t free_bytes = config_.size - allocated_bytes_;
-    result.failure = order >= 0 && free_bytes >= result.block_size ? AllocFailure::kFragmentation
-                                                                     : AllocFailure::kNoSpace;
+    result.failure =
+        order >= 0 && free_bytes >= result.block_size ? AllocFailure::kFragmentation : AllocFailure::kNoSpace;
     ++counters_.failed_requests;
     if (result.failure == AllocFailure::kFragmentation) ++counters_.failed_fragmentation;
     return result;

@@ -31,11 +31,11 @@ TEST_CASE("Silberschatz 10.8.1: 21 KB from a 256 KB segment gets a 32 KB block",
   BuddyAllocator buddy = Buddy(256);
   const auto cl = buddy.Alloc(21);
   REQUIRE(cl.ok());
-  CHECK(cl.addr == 0);          // CL
+  CHECK(cl.addr == 0);  // CL
   CHECK(cl.block_size == 32);
-  CHECK(cl.splits == 3);        // 256 -> 128 -> 64 -> 32
+  CHECK(cl.splits == 3);                                                              // 256 -> 128 -> 64 -> 32
   CHECK(buddy.FreeList() == std::vector<FreeChunk>{{32, 32}, {64, 64}, {128, 128}});  // CR, BR, AR
-  CHECK(buddy.Metrics().internal_fragmentation == 11);  // 32 - 21
+  CHECK(buddy.Metrics().internal_fragmentation == 11);                                // 32 - 21
   // Freeing CL coalesces CR, BR and AR back into the 256 KB segment.
   CHECK(buddy.Free(cl.addr));
   CHECK(buddy.FreeList() == std::vector<FreeChunk>{{0, 256}});

@@ -61,10 +61,13 @@ AllocResult FreeListHeap::Alloc(std::int64_t size) {
 
 int FreeListHeap::FindFit(std::int64_t need, std::int64_t* searched) const {
   switch (config_.policy) {
-    case FitPolicy::kFirst: return FindFirstFrom(0, need, searched);
-    case FitPolicy::kNext: return FindFirstFrom(NextFitStart(), need, searched);
+    case FitPolicy::kFirst:
+      return FindFirstFrom(0, need, searched);
+    case FitPolicy::kNext:
+      return FindFirstFrom(NextFitStart(), need, searched);
     case FitPolicy::kBest:
-    case FitPolicy::kWorst: break;
+    case FitPolicy::kWorst:
+      break;
   }
   // Best and worst fit examine every element; a later element wins only if
   // strictly better, so ties go to the first in list order.
@@ -73,9 +76,9 @@ int FreeListHeap::FindFit(std::int64_t need, std::int64_t* searched) const {
     ++*searched;
     const std::int64_t size = free_list_[i].size;
     if (size < need) continue;
-    const bool better = chosen < 0 || (config_.policy == FitPolicy::kBest
-                                           ? size < free_list_[static_cast<std::size_t>(chosen)].size
-                                           : size > free_list_[static_cast<std::size_t>(chosen)].size);
+    const bool better =
+        chosen < 0 || (config_.policy == FitPolicy::kBest ? size < free_list_[static_cast<std::size_t>(chosen)].size
+                                                          : size > free_list_[static_cast<std::size_t>(chosen)].size);
     if (better) chosen = static_cast<int>(i);
   }
   return chosen;
@@ -114,8 +117,12 @@ bool FreeListHeap::Free(std::int64_t addr) {
 
 void FreeListHeap::InsertFree(FreeChunk chunk) {
   switch (config_.list_order) {
-    case ListOrder::kInsertFront: free_list_.insert(free_list_.begin(), chunk); return;
-    case ListOrder::kInsertBack: free_list_.push_back(chunk); return;
+    case ListOrder::kInsertFront:
+      free_list_.insert(free_list_.begin(), chunk);
+      return;
+    case ListOrder::kInsertBack:
+      free_list_.push_back(chunk);
+      return;
     case ListOrder::kAddrSort:
       free_list_.push_back(chunk);
       std::stable_sort(free_list_.begin(), free_list_.end(),

@@ -51,9 +51,15 @@ std::string FormatHeapOps(const std::vector<HeapOp>& ops) {
   for (const HeapOp& op : ops) {
     if (!text.empty()) text += ",";
     switch (op.kind) {
-      case HeapOp::Kind::kAlloc: text += "+" + std::to_string(op.value); break;
-      case HeapOp::Kind::kFree: text += "-" + std::to_string(op.value); break;
-      case HeapOp::Kind::kCompact: text += "C"; break;
+      case HeapOp::Kind::kAlloc:
+        text += "+" + std::to_string(op.value);
+        break;
+      case HeapOp::Kind::kFree:
+        text += "-" + std::to_string(op.value);
+        break;
+      case HeapOp::Kind::kCompact:
+        text += "C";
+        break;
     }
   }
   return text;
@@ -63,9 +69,12 @@ HeapSession::HeapSession(std::unique_ptr<HeapAllocator> heap) : heap_(std::move(
 
 Expected<HeapStep> HeapSession::Apply(const HeapOp& op) {
   switch (op.kind) {
-    case HeapOp::Kind::kAlloc: return DoAlloc(op.value);
-    case HeapOp::Kind::kFree: return DoFree(op.value);
-    case HeapOp::Kind::kCompact: return DoCompact();
+    case HeapOp::Kind::kAlloc:
+      return DoAlloc(op.value);
+    case HeapOp::Kind::kFree:
+      return DoFree(op.value);
+    case HeapOp::Kind::kCompact:
+      return DoCompact();
   }
   return Fail("unknown heap op");
 }

@@ -63,8 +63,10 @@ AllocResult IndexedHeap::Alloc(std::int64_t size) {
 
 std::optional<FreeChunk> IndexedHeap::FindFit(std::int64_t need, std::int64_t* searched) const {
   switch (config_.policy) {
-    case FitPolicy::kFirst: return by_addr_.FirstFit(kLowest, need, searched);
-    case FitPolicy::kNext: return NextFit(need, searched);
+    case FitPolicy::kFirst:
+      return by_addr_.FirstFit(kLowest, need, searched);
+    case FitPolicy::kNext:
+      return NextFit(need, searched);
     case FitPolicy::kBest: {
       ++*searched;
       const auto best = by_size_.LowerBound({need, kLowest});  // smallest size >= need, lowest address

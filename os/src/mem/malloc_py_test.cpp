@@ -21,8 +21,8 @@ using osgrid::os::HeapOp;
 using osgrid::os::HeapSession;
 using osgrid::os::HeapStep;
 
-HeapConfig Config(std::int64_t size, std::int64_t base, std::int64_t header, std::int64_t alignment,
-                  const char* policy, const char* order, bool coalesce) {
+HeapConfig Config(std::int64_t size, std::int64_t base, std::int64_t header, std::int64_t alignment, const char* policy,
+                  const char* order, bool coalesce) {
   HeapConfig config;
   config.size = size;
   config.base = base;
@@ -179,7 +179,8 @@ Free List [ Size 4 ]: [ addr:1002 sz:1 ][ addr:1003 sz:5 ][ addr:1015 sz:1 ][ ad
 
   // python3 malloc.py -n 12 -p FIRST -l SIZESORT- -C -s 3 -r 20 -c
   // (random ops, replayed as -A +11,+13,-0,+17,+5,-2,-1,-3,+16,-4,+18,+15)
-  CheckAgainstMallocPy(Config(100, 1000, 0, -1, "FIRST", "SIZESORT-", true), "+11,+13,-0,+17,+5,-2,-1,-3,+16,-4,+18,+15", R"(
+  CheckAgainstMallocPy(Config(100, 1000, 0, -1, "FIRST", "SIZESORT-", true),
+                       "+11,+13,-0,+17,+5,-2,-1,-3,+16,-4,+18,+15", R"(
 ptr[0] = Alloc(11) returned 1000 (searched 1 elements)
 Free List [ Size 1 ]: [ addr:1011 sz:89 ]
 ptr[1] = Alloc(13) returned 1011 (searched 1 elements)
@@ -295,8 +296,10 @@ Free List [ Size 5 ]: [ addr:1099 sz:1 ][ addr:1013 sz:13 ][ addr:1039 sz:13 ][ 
 )");
 
   // python3 malloc.py -n 15 -p BEST -l INSERT-FRONT -a 2 -H 2 -s 7 -P 60 -c
-  // (random ops, replayed as -A +2,-0,+4,+6,+5,+1,+9,+3,-6,+4,-1,-3,+2,+9,+6; malloc.py prints addresses + header in random mode)
-  CheckAgainstMallocPy(Config(100, 1000, 2, 2, "BEST", "INSERT-FRONT", false), "+2,-0,+4,+6,+5,+1,+9,+3,-6,+4,-1,-3,+2,+9,+6", R"(
+  // (random ops, replayed as -A +2,-0,+4,+6,+5,+1,+9,+3,-6,+4,-1,-3,+2,+9,+6; malloc.py prints addresses + header in
+  // random mode)
+  CheckAgainstMallocPy(Config(100, 1000, 2, 2, "BEST", "INSERT-FRONT", false),
+                       "+2,-0,+4,+6,+5,+1,+9,+3,-6,+4,-1,-3,+2,+9,+6", R"(
 ptr[0] = Alloc(2) returned 1000 (searched 1 elements)
 Free List [ Size 1 ]: [ addr:1004 sz:96 ]
 Free(ptr[0])
@@ -335,7 +338,8 @@ Free List [ Size 2 ]: [ addr:1008 sz:2 ][ addr:1056 sz:44 ]
 
   // python3 malloc.py -n 15 -p WORST -l ADDRSORT -C -s 11 -r 30 -P 70 -c
   // (random ops, replayed as -A +17,-0,+18,+16,+24,+10,+25,+2,-6,+19,+1,+2,+8,+14,+26)
-  CheckAgainstMallocPy(Config(100, 1000, 0, -1, "WORST", "ADDRSORT", true), "+17,-0,+18,+16,+24,+10,+25,+2,-6,+19,+1,+2,+8,+14,+26", R"(
+  CheckAgainstMallocPy(Config(100, 1000, 0, -1, "WORST", "ADDRSORT", true),
+                       "+17,-0,+18,+16,+24,+10,+25,+2,-6,+19,+1,+2,+8,+14,+26", R"(
 ptr[0] = Alloc(17) returned 1000 (searched 1 elements)
 Free List [ Size 1 ]: [ addr:1017 sz:83 ]
 Free(ptr[0])
@@ -369,5 +373,4 @@ Free List [ Size 1 ]: [ addr:1096 sz:4 ]
 ptr[12] = Alloc(26) returned -1 (searched 1 elements)
 Free List [ Size 1 ]: [ addr:1096 sz:4 ]
 )");
-
 }

@@ -60,8 +60,8 @@ class Clock final : public ReplacementPolicy {
  private:
   struct Frame {
     Page page = 0;
-    int use = 0;              // the use (reference) bit, or counter when clock_bits > 1
-    std::uint64_t loaded = 0; // load sequence number, for Contents()
+    int use = 0;               // the use (reference) bit, or counter when clock_bits > 1
+    std::uint64_t loaded = 0;  // load sequence number, for Contents()
   };
 
   std::vector<Frame>::iterator Find(Page page) {

@@ -34,8 +34,8 @@ class Fifo final : public ReplacementPolicy {
 
  private:
   std::size_t frames_;
-  std::deque<Page> queue_;              // front = loaded first
-  std::unordered_set<Page> resident_;   // the pages in queue_
+  std::deque<Page> queue_;             // front = loaded first
+  std::unordered_set<Page> resident_;  // the pages in queue_
 };
 
 }  // namespace

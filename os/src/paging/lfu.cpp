@@ -63,8 +63,8 @@ class Lfu final : public ReplacementPolicy {
   }
 
   std::size_t frames_;
-  std::uint64_t now_ = 0;     // references so far
-  std::vector<Entry> memory_; // resident pages, oldest loaded first
+  std::uint64_t now_ = 0;      // references so far
+  std::vector<Entry> memory_;  // resident pages, oldest loaded first
 };
 
 }  // namespace

@@ -45,9 +45,7 @@ class ClairvoyantPolicy : public ReplacementPolicy {
  public:
   ClairvoyantPolicy(std::size_t frames, const std::vector<Page>& future) : frames_(frames), next_use_(future) {}
   std::size_t capacity() const override { return frames_; }
-  bool Contains(Page page) const override {
-    return std::find(memory_.begin(), memory_.end(), page) != memory_.end();
-  }
+  bool Contains(Page page) const override { return std::find(memory_.begin(), memory_.end(), page) != memory_.end(); }
   /// Oldest loaded first.
   std::vector<Page> Contents() const override { return memory_; }
 

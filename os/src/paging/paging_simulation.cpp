@@ -12,8 +12,7 @@ namespace {
 Expected<bool> CheckReferences(const std::vector<Page>& references) {
   for (std::size_t i = 0; i < references.size(); ++i) {
     if (references[i] < 0) {
-      return Fail("reference " + std::to_string(i + 1) + ": page must be >= 0, got " +
-                  std::to_string(references[i]));
+      return Fail("reference " + std::to_string(i + 1) + ": page must be >= 0, got " + std::to_string(references[i]));
     }
   }
   return true;

@@ -53,9 +53,9 @@ TEST_CASE("Silberschatz 10.4.2 figure 10.12: FIFO with 3 frames has 15 faults", 
   const PagingResult run = Run("FIFO", kSilberschatz, 3);
   CHECK(run.misses == 15);
   CHECK(run.hits == 5);
-  const std::vector<std::vector<Page>> figure = {
-      {7}, {7, 0}, {7, 0, 1}, {2, 0, 1}, {2, 3, 1}, {2, 3, 0}, {4, 3, 0}, {4, 2, 0},
-      {4, 2, 3}, {0, 2, 3}, {0, 1, 3}, {0, 1, 2}, {7, 1, 2}, {7, 0, 2}, {7, 0, 1}};
+  const std::vector<std::vector<Page>> figure = {{7},       {7, 0},    {7, 0, 1}, {2, 0, 1}, {2, 3, 1},
+                                                 {2, 3, 0}, {4, 3, 0}, {4, 2, 0}, {4, 2, 3}, {0, 2, 3},
+                                                 {0, 1, 3}, {0, 1, 2}, {7, 1, 2}, {7, 0, 2}, {7, 0, 1}};
   CHECK(FaultColumns(run) == figure);
 }
 

@@ -17,9 +17,7 @@ class RandomPolicy final : public ReplacementPolicy {
   RandomPolicy(std::size_t frames, std::uint64_t seed) : frames_(frames), rng_(seed) {}
   std::string_view name() const override { return "RAND"; }
   std::size_t capacity() const override { return frames_; }
-  bool Contains(Page page) const override {
-    return std::find(memory_.begin(), memory_.end(), page) != memory_.end();
-  }
+  bool Contains(Page page) const override { return std::find(memory_.begin(), memory_.end(), page) != memory_.end(); }
   std::vector<Page> Contents() const override { return memory_; }
 
   Reference Access(Page page) override {

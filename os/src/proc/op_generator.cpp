@@ -47,9 +47,7 @@ std::vector<std::string> Candidates(const ProcessTable& table, Fits fits) {
   return labels;
 }
 
-bool CanRun(const Pcb& pcb) {
-  return pcb.state == ProcessState::kReady || pcb.state == ProcessState::kRunning;
-}
+bool CanRun(const Pcb& pcb) { return pcb.state == ProcessState::kReady || pcb.state == ProcessState::kRunning; }
 
 }  // namespace
 
@@ -87,8 +85,8 @@ Expected<std::vector<ProcOp>> GenerateProcOps(Rng& rng, const ProcOpGeneratorOpt
         shadow.table.Exit(shadow.pid_of.at(op.actor), op.status);
       } else if (kind < 0.8) {
         op.kind = ProcOpKind::kWait;
-        const auto actors = Candidates(
-            shadow.table, [&](const Pcb& p) { return not_root(p) && CanRun(p) && !p.children.empty(); });
+        const auto actors =
+            Candidates(shadow.table, [&](const Pcb& p) { return not_root(p) && CanRun(p) && !p.children.empty(); });
         if (actors.empty()) continue;
         op.actor = Pick(rng, actors);
         shadow.table.Wait(shadow.pid_of.at(op.actor));

@@ -69,9 +69,15 @@ TEST_CASE("property: generated problems replay without a refused call", "[proc][
           pid_of[op.child] = *child;
           break;
         }
-        case ProcOpKind::kExit: CHECK(table.Exit(pid, op.status).ok()); break;
-        case ProcOpKind::kWait: CHECK(table.Wait(pid).ok()); break;
-        case ProcOpKind::kKill: CHECK(table.Kill(pid, op.signal).ok()); break;
+        case ProcOpKind::kExit:
+          CHECK(table.Exit(pid, op.status).ok());
+          break;
+        case ProcOpKind::kWait:
+          CHECK(table.Wait(pid).ok());
+          break;
+        case ProcOpKind::kKill:
+          CHECK(table.Kill(pid, op.signal).ok());
+          break;
       }
       if (!options.rich) CHECK((op.kind == ProcOpKind::kFork || op.kind == ProcOpKind::kExit));
     }

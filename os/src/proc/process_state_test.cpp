@@ -9,9 +9,9 @@ using namespace osgrid::os;
 namespace {
 const std::vector<ProcessState> kStates = {ProcessState::kNew, ProcessState::kReady, ProcessState::kRunning,
                                            ProcessState::kWaiting, ProcessState::kTerminated};
-const std::vector<StateTransition> kTransitions = {
-    StateTransition::kAdmit,        StateTransition::kDispatch,    StateTransition::kPreempt,
-    StateTransition::kWaitForEvent, StateTransition::kEventOccurs, StateTransition::kExit};
+const std::vector<StateTransition> kTransitions = {StateTransition::kAdmit,       StateTransition::kDispatch,
+                                                   StateTransition::kPreempt,     StateTransition::kWaitForEvent,
+                                                   StateTransition::kEventOccurs, StateTransition::kExit};
 }  // namespace
 
 TEST_CASE("the six edges of Silberschatz Figure 3.2", "[proc][state]") {

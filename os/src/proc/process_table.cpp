@@ -11,9 +11,7 @@
 
 namespace osgrid::os {
 
-std::string_view SignalName(Signal signal) {
-  return signal == Signal::kSigKill ? "SIGKILL" : "SIGTERM";
-}
+std::string_view SignalName(Signal signal) { return signal == Signal::kSigKill ? "SIGKILL" : "SIGTERM"; }
 
 Expected<Signal> ParseSignal(std::string_view text) {
   std::string upper;
@@ -157,8 +155,7 @@ void ProcessTable::Adopt(Pcb& orphan, Pid new_parent, Pid old_parent) {
   orphan.ppid = new_parent;
   table_.at(new_parent).children.push_back(orphan.pid);
   Emit(EventKind::kReparented, orphan.pid, new_parent,
-       Describe(orphan.pid) + " is an orphan: re-parented from " + Describe(old_parent) + " to " +
-           Describe(new_parent),
+       Describe(orphan.pid) + " is an orphan: re-parented from " + Describe(old_parent) + " to " + Describe(new_parent),
        old_parent);
 }
 

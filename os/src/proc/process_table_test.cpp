@@ -57,7 +57,8 @@ std::string Audit(const ProcessTable& table) {
     }
     for (Pid c : p.children) {
       const Pcb* child = table.Find(c);
-      if (child == nullptr || child->ppid != pid) return "pid " + std::to_string(pid) + ": bad child " + std::to_string(c);
+      if (child == nullptr || child->ppid != pid)
+        return "pid " + std::to_string(pid) + ": bad child " + std::to_string(c);
     }
     if (p.in_wait) {
       if (p.state != ProcessState::kWaiting) return "in_wait but not waiting";
@@ -88,7 +89,7 @@ TEST_CASE("p1.c: fork makes a child with the next pid", "[proc][table][ostep]") 
   const Pcb& c = *table.Find(child);
   CHECK(c.ppid == parent);
   CHECK(c.pgid == table.Find(parent)->pgid);
-  CHECK(c.program == "p1");              // a copy of the parent's program
+  CHECK(c.program == "p1");                // a copy of the parent's program
   CHECK(c.state == ProcessState::kReady);  // new -> ready (admitted)
   CHECK(table.Find(parent)->state == ProcessState::kRunning);
   CHECK(table.Find(parent)->children == std::vector<Pid>{child});
@@ -153,8 +154,8 @@ TEST_CASE("orphans are re-parented to init, which reaps them", "[proc][table][si
   const Pid b = *table.Fork(a, "B");
   const Pid c = *table.Fork(b, "C");  // grandchild of A
   const Pid d = *table.Fork(a, "D");
-  REQUIRE(table.Exit(d, 1).ok());   // D: a zombie child of A
-  REQUIRE(table.Exit(a, 0).ok());   // A: its parent is init, so init reaps it at once
+  REQUIRE(table.Exit(d, 1).ok());  // D: a zombie child of A
+  REQUIRE(table.Exit(a, 0).ok());  // A: its parent is init, so init reaps it at once
   CHECK(table.Find(a) == nullptr);
   CHECK(table.Find(b)->ppid == kInitPid);  // orphan adopted by init
   CHECK(table.Find(c)->ppid == b);         // the grandchild stays with its (live) parent
@@ -275,7 +276,7 @@ TEST_CASE("killpg kills exactly the processes of the group", "[proc][table]") {
   CHECK(*killed == std::vector<Pid>{a, b, e});
   CHECK(table.Find(shell)->state != ProcessState::kTerminated);
   CHECK(table.Find(c)->state != ProcessState::kTerminated);
-  CHECK(table.Find(a)->zombie());  // shell has not waited
+  CHECK(table.Find(a)->zombie());   // shell has not waited
   CHECK(table.Find(b) == nullptr);  // orphaned by A, adopted and reaped by init
   CHECK_FALSE(table.KillGroup(42, Signal::kSigKill).ok());
   // setpgid to a group that does not exist is refused.
@@ -368,7 +369,9 @@ TEST_CASE("property: random call sequences keep the table consistent", "[proc][t
       bool ok = false;
       const int kind = static_cast<int>(rng.Uniform(0, 9));
       switch (kind) {
-        case 0: case 1: case 2: {
+        case 0:
+        case 1:
+        case 2: {
           auto child = table.Fork(pid);
           ok = child.ok();
           if (ok) {
@@ -378,12 +381,24 @@ TEST_CASE("property: random call sequences keep the table consistent", "[proc][t
           }
           break;
         }
-        case 3: ok = table.Exit(pid, static_cast<int>(rng.Uniform(0, 5))).ok(); break;
-        case 4: ok = table.Wait(pid, rng.Uniform(0, 1) ? 0 : static_cast<Pid>(rng.Uniform(1, 20))).ok(); break;
-        case 5: ok = table.Kill(pid, rng.Uniform(0, 1) ? Signal::kSigKill : Signal::kSigTerm).ok(); break;
-        case 6: ok = table.KillGroup(static_cast<Pid>(rng.Uniform(1, 6)), Signal::kSigTerm).ok(); break;
-        case 7: ok = table.SetPgid(pid, static_cast<Pid>(rng.Uniform(0, 6))).ok(); break;
-        case 8: ok = table.Exec(pid, "prog" + std::to_string(step)).ok(); break;
+        case 3:
+          ok = table.Exit(pid, static_cast<int>(rng.Uniform(0, 5))).ok();
+          break;
+        case 4:
+          ok = table.Wait(pid, rng.Uniform(0, 1) ? 0 : static_cast<Pid>(rng.Uniform(1, 20))).ok();
+          break;
+        case 5:
+          ok = table.Kill(pid, rng.Uniform(0, 1) ? Signal::kSigKill : Signal::kSigTerm).ok();
+          break;
+        case 6:
+          ok = table.KillGroup(static_cast<Pid>(rng.Uniform(1, 6)), Signal::kSigTerm).ok();
+          break;
+        case 7:
+          ok = table.SetPgid(pid, static_cast<Pid>(rng.Uniform(0, 6))).ok();
+          break;
+        case 8:
+          ok = table.Exec(pid, "prog" + std::to_string(step)).ok();
+          break;
         default: {
           const int which = static_cast<int>(rng.Uniform(0, 3));
           ok = (which == 0   ? table.Dispatch(pid).ok()

@@ -17,8 +17,8 @@ std::optional<ReadyTask> FcfsQueue::PickNext() {
 }
 
 bool FcfsQueue::Remove(std::uint64_t id) {
-  auto it = std::find_if(ready_queue_.begin(), ready_queue_.end(),
-                         [id](const ReadyTask& task) { return task.id == id; });
+  auto it =
+      std::find_if(ready_queue_.begin(), ready_queue_.end(), [id](const ReadyTask& task) { return task.id == id; });
   if (it == ready_queue_.end()) return false;
   ready_queue_.erase(it);
   return true;

@@ -82,7 +82,7 @@ TEST_CASE("Aging improves a waiting task's priority by 1 every A time units", "[
   aging.AdvanceTo(25);
   CHECK(aging.EffectivePriority(Task(1, 0, 5, 5)) == 3);
   CHECK(aging.NextWakeup() == std::optional<std::int64_t>(30));
-  CHECK(aging.ShouldPreempt(Task(2, 0, 5, 4)));   // 3 beats a running 4
+  CHECK(aging.ShouldPreempt(Task(2, 0, 5, 4)));  // 3 beats a running 4
   CHECK_FALSE(aging.ShouldPreempt(Task(2, 0, 5, 3)));
   aging.AdvanceTo(1000);
   CHECK(aging.EffectivePriority(Task(1, 0, 5, 5)) == 0);  // never below 0
@@ -127,7 +127,7 @@ TEST_CASE("Stride scheduling follows OSTEP figure 9.3", "[sched][stride]") {
   }
   CHECK(who_runs == "ABCCCACC");
   CHECK(pass == std::vector<std::int64_t>{200, 200, 200});  // the figure's last row
-  CHECK(stride.PickNext()->id == 0);  // all equal: A (lowest id)
+  CHECK(stride.PickNext()->id == 0);                        // all equal: A (lowest id)
 }
 
 TEST_CASE("Stride lifts a newcomer to the global pass", "[sched][stride]") {
@@ -160,7 +160,7 @@ TEST_CASE("Lottery shares the CPU in proportion to tickets, reproducibly", "[sch
   const std::string a = draws(7);
   const double share = static_cast<double>(std::count(a.begin(), a.end(), 'A')) / static_cast<double>(a.size());
   CHECK(share == Approx(0.75).margin(0.02));
-  CHECK(draws(7) == a);       // same seed, same draws
+  CHECK(draws(7) == a);        // same seed, same draws
   CHECK_FALSE(draws(8) == a);  // another seed, other draws
 
   LotteryQueue lottery(1, 1);

@@ -43,8 +43,10 @@ std::size_t PriorityQueue::MostUrgent() const {
 
 std::optional<ReadyTask> PriorityQueue::PickNext() {
   if (ready_queue_.empty()) return std::nullopt;
-  if (aging_ == 0) std::pop_heap(ready_queue_.begin(), ready_queue_.end(), RunsLater);
-  else std::swap(ready_queue_[MostUrgent()], ready_queue_.back());
+  if (aging_ == 0)
+    std::pop_heap(ready_queue_.begin(), ready_queue_.end(), RunsLater);
+  else
+    std::swap(ready_queue_[MostUrgent()], ready_queue_.back());
   ReadyTask next = ready_queue_.back();
   ready_queue_.pop_back();
   return next;

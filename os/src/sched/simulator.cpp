@@ -43,8 +43,8 @@ class Engine {
     std::int64_t left = 0;     // what is left of that CPU burst
     std::int64_t first_run = -1;
     std::int64_t completion = -1;
-    std::int64_t pass = 0;     // STRIDE's pass, kept between runs
-    std::int64_t cpu = 0;      // total CPU and I/O bursts
+    std::int64_t pass = 0;  // STRIDE's pass, kept between runs
+    std::int64_t cpu = 0;   // total CPU and I/O bursts
     std::int64_t io = 0;
   };
   /// An I/O completion: (time, rank), earliest first, then by rank.
@@ -76,13 +76,13 @@ class Engine {
   std::int64_t now_ = 0;
   std::size_t running_ = kNone;  // on the CPU (a rank)
   std::int64_t run_start_ = 0;
-  std::int64_t run_end_ = 0;     // when its burst ends or its quantum expires, whichever is first
+  std::int64_t run_end_ = 0;       // when its burst ends or its quantum expires, whichever is first
   std::size_t switching_ = kNone;  // being switched to
   std::int64_t switch_end_ = 0;
   std::size_t last_dispatched_ = kNone;
   std::size_t finished_ = 0;
-  bool check_preemption_ = false;        // tasks joined, or a task aged, since the last ShouldPreempt
-  std::optional<std::int64_t> wakeup_;   // the policy's next aging step, while a task runs
+  bool check_preemption_ = false;       // tasks joined, or a task aged, since the last ShouldPreempt
+  std::optional<std::int64_t> wakeup_;  // the policy's next aging step, while a task runs
   SchedResult result_;
 };
 
@@ -108,11 +108,11 @@ SchedResult Engine::Run() {
     policy_.AdvanceTo(now_);
     if (wakeup_ == now_) check_preemption_ = true;
     const std::size_t expired = running_ != kNone && run_end_ == now_ ? EndPiece() : kNone;  // 1.
-    AdmitNewlyReady();                                                                         // 2.
-    if (expired != kNone) Admit(expired);                                                      // 3.
-    if (switching_ != kNone && switch_end_ == now_) StartRunning(switching_);                  // 4.
-    PreemptIfNeeded();                                                                         // 5.
-    if (running_ == kNone && switching_ == kNone) Dispatch();                                  // 6.
+    AdmitNewlyReady();                                                                       // 2.
+    if (expired != kNone) Admit(expired);                                                    // 3.
+    if (switching_ != kNone && switch_end_ == now_) StartRunning(switching_);                // 4.
+    PreemptIfNeeded();                                                                       // 5.
+    if (running_ == kNone && switching_ == kNone) Dispatch();                                // 6.
     const std::int64_t next = NextEvent();
     if (next == kNever) break;  // cannot happen while a process is unfinished
     if (running_ == kNone && switching_ == kNone) Record(SchedSegment::Kind::kIdle, 0, now_, next);

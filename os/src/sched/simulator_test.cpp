@@ -183,8 +183,9 @@ TEST_CASE("OSTEP 7.8: STCF overlaps I/O with computation", "[sched][sim][ostep][
   jobs[1].name = "B";
   jobs[1].bursts = {60};
   SchedResult result = Run("STCF", jobs);
-  CHECK(Gantt(result, jobs) == "A 0-10, B 10-20, A 20-30, B 30-40, A 40-50, B 50-60, A 60-70, B 70-80, A 80-90, "
-                               "B 90-110");
+  CHECK(Gantt(result, jobs) ==
+        "A 0-10, B 10-20, A 20-30, B 30-40, A 40-50, B 50-60, A 60-70, B 70-80, A 80-90, "
+        "B 90-110");
   CHECK(result.utilization == Approx(1.0));
   CHECK(result.processes[0].completion == 90);
   CHECK(result.processes[0].waiting == 0);

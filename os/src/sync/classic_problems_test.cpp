@@ -56,14 +56,14 @@ SyncScript BoundedBuffer(int producers, int consumers) {
   script.semaphores = {{"mutex", 1, false}, {"empty", kBufferSize, false}, {"full", 0, false}};
   for (int i = 0; i < producers; ++i) {
     script.processes.push_back({"producer" + std::to_string(i),
-                                {Repeat(kItemsEach, Ops({"compute", "P empty", "P mutex", "inc buffer",
-                                                         "inc produced", "V mutex", "V full"}))}});
+                                {Repeat(kItemsEach, Ops({"compute", "P empty", "P mutex", "inc buffer", "inc produced",
+                                                         "V mutex", "V full"}))}});
   }
   for (int i = 0; i < consumers; ++i) {
-    script.processes.push_back({"consumer" + std::to_string(i),
-                                {Repeat(kItemsEach * producers / consumers,
-                                        Ops({"P full", "P mutex", "dec buffer", "inc consumed", "V mutex",
-                                             "V empty", "compute"}))}});
+    script.processes.push_back(
+        {"consumer" + std::to_string(i),
+         {Repeat(kItemsEach * producers / consumers,
+                 Ops({"P full", "P mutex", "dec buffer", "inc consumed", "V mutex", "V empty", "compute"}))}});
   }
   return script;
 }
@@ -82,9 +82,9 @@ SyncScript ReadersWriters(int readers, int writers) {
   for (int i = 0; i < readers; ++i) {
     script.processes.push_back(
         {"reader" + std::to_string(i),
-         {Repeat(3, Ops({"P mutex", "inc read_count", "if read_count == 1 then P rw_mutex", "V mutex",
-                         "inc reading", "compute 2", "dec reading", "P mutex", "dec read_count",
-                         "if read_count == 0 then V rw_mutex", "V mutex", "compute"}))}});
+         {Repeat(3, Ops({"P mutex", "inc read_count", "if read_count == 1 then P rw_mutex", "V mutex", "inc reading",
+                         "compute 2", "dec reading", "P mutex", "dec read_count", "if read_count == 0 then V rw_mutex",
+                         "V mutex", "compute"}))}});
   }
   return script;
 }
@@ -103,7 +103,7 @@ SyncScript Philosophers(Table table) {
     if (table == Table::kAsymmetric && i == 4) std::swap(first, second);  // the last one takes her right fork first
     const std::string eat = "eat" + std::to_string(i);
     std::vector<std::string> body = {"compute", "P " + first, "P " + second, "inc " + eat, "inc meals",
-                                     "compute", "dec " + eat,  "V " + first,  "V " + second};
+                                     "compute", "dec " + eat, "V " + first,  "V " + second};
     if (table == Table::kAtMostFour) {
       body.insert(body.begin() + 1, "P room");
       body.push_back("V room");

@@ -66,12 +66,12 @@ std::string Unquote(std::string_view text) {
 
 std::optional<OpKind> KeywordKind(std::string_view word) {
   static const std::map<std::string_view, OpKind> kKeywords = {
-      {"P", OpKind::kWait},       {"wait", OpKind::kWait},       {"sem_wait", OpKind::kWait},
-      {"V", OpKind::kSignal},     {"signal", OpKind::kSignal},   {"sem_post", OpKind::kSignal},
-      {"lock", OpKind::kLock},    {"acquire", OpKind::kLock},    {"unlock", OpKind::kUnlock},
-      {"release", OpKind::kUnlock}, {"send", OpKind::kSend},     {"recv", OpKind::kReceive},
+      {"P", OpKind::kWait},          {"wait", OpKind::kWait},       {"sem_wait", OpKind::kWait},
+      {"V", OpKind::kSignal},        {"signal", OpKind::kSignal},   {"sem_post", OpKind::kSignal},
+      {"lock", OpKind::kLock},       {"acquire", OpKind::kLock},    {"unlock", OpKind::kUnlock},
+      {"release", OpKind::kUnlock},  {"send", OpKind::kSend},       {"recv", OpKind::kReceive},
       {"receive", OpKind::kReceive}, {"compute", OpKind::kCompute}, {"print", OpKind::kPrint},
-      {"inc", OpKind::kIncrement}, {"dec", OpKind::kDecrement}};
+      {"inc", OpKind::kIncrement},   {"dec", OpKind::kDecrement}};
   const auto it = kKeywords.find(word);
   if (it == kKeywords.end()) return std::nullopt;
   return it->second;
@@ -79,8 +79,8 @@ std::optional<OpKind> KeywordKind(std::string_view word) {
 
 std::optional<Comparison> ParseComparison(std::string_view symbol) {
   static const std::map<std::string_view, Comparison> kSymbols = {
-      {"==", Comparison::kEqual}, {"!=", Comparison::kNotEqual},      {"<", Comparison::kLess},
-      {"<=", Comparison::kLessEqual}, {">", Comparison::kGreater}, {">=", Comparison::kGreaterEqual}};
+      {"==", Comparison::kEqual},     {"!=", Comparison::kNotEqual}, {"<", Comparison::kLess},
+      {"<=", Comparison::kLessEqual}, {">", Comparison::kGreater},   {">=", Comparison::kGreaterEqual}};
   const auto it = kSymbols.find(symbol);
   if (it == kSymbols.end()) return std::nullopt;
   return it->second;
@@ -100,7 +100,8 @@ Expected<std::int64_t> CountArgument(std::string_view keyword, std::string_view 
   if (word.empty()) return std::int64_t{1};
   const auto value = ParseInteger(word);
   if (!value) return Fail(std::string(keyword) + ": '" + std::string(word) + "' is not an integer");
-  if (*value < 1) return Fail(std::string(keyword) + ": " + std::string(what) + " must be >= 1, got " + std::string(word));
+  if (*value < 1)
+    return Fail(std::string(keyword) + ": " + std::string(what) + " must be >= 1, got " + std::string(word));
   return *value;
 }
 
@@ -151,7 +152,9 @@ Expected<Op> ParseSimple(std::string_view text) {
       const bool semaphore = op.kind == OpKind::kWait || op.kind == OpKind::kSignal;
       const bool mutex = op.kind == OpKind::kLock || op.kind == OpKind::kUnlock;
       auto name = NameArgument(keyword, args.empty() ? "" : args[0],
-                               semaphore ? "a semaphore" : mutex ? "a mutex" : "a queue");
+                               semaphore ? "a semaphore"
+                               : mutex   ? "a mutex"
+                                         : "a queue");
       if (!name) return name.error();
       if (auto error = too_many(1)) return *error;
       op.target = *name;
@@ -199,10 +202,14 @@ enum class ObjectKind { kSemaphore, kMutex, kQueue, kCounter };
 
 std::string KindName(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::kSemaphore: return "semaphore";
-    case ObjectKind::kMutex: return "mutex";
-    case ObjectKind::kQueue: return "queue";
-    case ObjectKind::kCounter: return "counter";
+    case ObjectKind::kSemaphore:
+      return "semaphore";
+    case ObjectKind::kMutex:
+      return "mutex";
+    case ObjectKind::kQueue:
+      return "queue";
+    case ObjectKind::kCounter:
+      return "counter";
   }
   return "object";
 }
@@ -211,14 +218,19 @@ std::string KindName(ObjectKind kind) {
 std::optional<ObjectKind> TargetKind(OpKind kind) {
   switch (kind) {
     case OpKind::kWait:
-    case OpKind::kSignal: return ObjectKind::kSemaphore;
+    case OpKind::kSignal:
+      return ObjectKind::kSemaphore;
     case OpKind::kLock:
-    case OpKind::kUnlock: return ObjectKind::kMutex;
+    case OpKind::kUnlock:
+      return ObjectKind::kMutex;
     case OpKind::kSend:
-    case OpKind::kReceive: return ObjectKind::kQueue;
+    case OpKind::kReceive:
+      return ObjectKind::kQueue;
     case OpKind::kIncrement:
-    case OpKind::kDecrement: return ObjectKind::kCounter;
-    default: return std::nullopt;
+    case OpKind::kDecrement:
+      return ObjectKind::kCounter;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -244,7 +256,8 @@ class Checker {
  private:
   std::optional<InputError> Declare(const std::string& name, ObjectKind kind) {
     if (!IsName(name)) {
-      return Fail(KindName(kind) + " '" + name + "': not a valid name (letters, digits, '_' and '-', starting with a letter or '_')");
+      return Fail(KindName(kind) + " '" + name +
+                  "': not a valid name (letters, digits, '_' and '-', starting with a letter or '_')");
     }
     const auto [it, inserted] = objects_.emplace(name, kind);
     if (inserted) return std::nullopt;
@@ -256,7 +269,8 @@ class Checker {
     for (const SemaphoreDecl& s : script_.semaphores) {
       if (auto error = Declare(s.name, ObjectKind::kSemaphore)) return error;
       if (s.binary && s.initial != 0 && s.initial != 1) {
-        return Fail("binary semaphore '" + s.name + "': initial value must be 0 or 1, got " + std::to_string(s.initial));
+        return Fail("binary semaphore '" + s.name + "': initial value must be 0 or 1, got " +
+                    std::to_string(s.initial));
       }
       if (s.initial < 0) {
         return Fail("semaphore '" + s.name + "': initial value must be >= 0, got " + std::to_string(s.initial));
@@ -267,7 +281,8 @@ class Checker {
     }
     for (const QueueDecl& q : script_.queues) {
       if (auto error = Declare(q.name, ObjectKind::kQueue)) return error;
-      if (q.capacity < 0) return Fail("queue '" + q.name + "': capacity must be >= 0, got " + std::to_string(q.capacity));
+      if (q.capacity < 0)
+        return Fail("queue '" + q.name + "': capacity must be >= 0, got " + std::to_string(q.capacity));
     }
     for (const CounterDecl& c : script_.counters) {
       if (auto error = Declare(c.name, ObjectKind::kCounter)) return error;
@@ -354,24 +369,36 @@ Op Repeat(std::int64_t count, std::vector<Op> body) {
 
 std::string_view ComparisonSymbol(Comparison comparison) {
   switch (comparison) {
-    case Comparison::kEqual: return "==";
-    case Comparison::kNotEqual: return "!=";
-    case Comparison::kLess: return "<";
-    case Comparison::kLessEqual: return "<=";
-    case Comparison::kGreater: return ">";
-    case Comparison::kGreaterEqual: return ">=";
+    case Comparison::kEqual:
+      return "==";
+    case Comparison::kNotEqual:
+      return "!=";
+    case Comparison::kLess:
+      return "<";
+    case Comparison::kLessEqual:
+      return "<=";
+    case Comparison::kGreater:
+      return ">";
+    case Comparison::kGreaterEqual:
+      return ">=";
   }
   return "?";
 }
 
 bool Compare(std::int64_t left, Comparison comparison, std::int64_t right) {
   switch (comparison) {
-    case Comparison::kEqual: return left == right;
-    case Comparison::kNotEqual: return left != right;
-    case Comparison::kLess: return left < right;
-    case Comparison::kLessEqual: return left <= right;
-    case Comparison::kGreater: return left > right;
-    case Comparison::kGreaterEqual: return left >= right;
+    case Comparison::kEqual:
+      return left == right;
+    case Comparison::kNotEqual:
+      return left != right;
+    case Comparison::kLess:
+      return left < right;
+    case Comparison::kLessEqual:
+      return left <= right;
+    case Comparison::kGreater:
+      return left > right;
+    case Comparison::kGreaterEqual:
+      return left >= right;
   }
   return false;
 }
@@ -384,17 +411,28 @@ std::string Describe(const Op& op) {
            std::to_string(op.guard->value) + " then ";
   }
   switch (op.kind) {
-    case OpKind::kWait: return text + "P " + op.target;
-    case OpKind::kSignal: return text + "V " + op.target;
-    case OpKind::kLock: return text + "lock " + op.target;
-    case OpKind::kUnlock: return text + "unlock " + op.target;
-    case OpKind::kSend: return text + "send " + op.target + " " + op.message;
-    case OpKind::kReceive: return text + "recv " + op.target;
-    case OpKind::kCompute: return text + "compute " + std::to_string(op.amount);
-    case OpKind::kPrint: return text + "print \"" + op.message + "\"";
-    case OpKind::kIncrement: return text + "inc " + op.target + (op.amount == 1 ? "" : " " + std::to_string(op.amount));
-    case OpKind::kDecrement: return text + "dec " + op.target + (op.amount == 1 ? "" : " " + std::to_string(op.amount));
-    case OpKind::kRepeat: return op.amount == kForever ? "repeat forever" : "repeat " + std::to_string(op.amount);
+    case OpKind::kWait:
+      return text + "P " + op.target;
+    case OpKind::kSignal:
+      return text + "V " + op.target;
+    case OpKind::kLock:
+      return text + "lock " + op.target;
+    case OpKind::kUnlock:
+      return text + "unlock " + op.target;
+    case OpKind::kSend:
+      return text + "send " + op.target + " " + op.message;
+    case OpKind::kReceive:
+      return text + "recv " + op.target;
+    case OpKind::kCompute:
+      return text + "compute " + std::to_string(op.amount);
+    case OpKind::kPrint:
+      return text + "print \"" + op.message + "\"";
+    case OpKind::kIncrement:
+      return text + "inc " + op.target + (op.amount == 1 ? "" : " " + std::to_string(op.amount));
+    case OpKind::kDecrement:
+      return text + "dec " + op.target + (op.amount == 1 ? "" : " " + std::to_string(op.amount));
+    case OpKind::kRepeat:
+      return op.amount == kForever ? "repeat forever" : "repeat " + std::to_string(op.amount);
   }
   return text;
 }

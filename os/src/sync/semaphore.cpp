@@ -28,7 +28,7 @@ bool Semaphore::Wait(ProcessId process) {
 std::optional<ProcessId> Semaphore::Signal() {
   if (binary_ && value_ >= 1) return std::nullopt;  // a binary semaphore stays at 1
   ++value_;
-  if (value_ > 0) return std::nullopt;  // nobody was waiting
+  if (value_ > 0) return std::nullopt;       // nobody was waiting
   const ProcessId woken = waiting_.front();  // value <= 0: someone waits; FIFO
   waiting_.pop_front();
   return woken;

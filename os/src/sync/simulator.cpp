@@ -33,8 +33,8 @@ struct Process {
   std::int64_t ticks_done = 0;  // of the `compute` it is in
   SyncProcessState state = SyncProcessState::kReady;
   WaitKind wait_kind = WaitKind::kNone;
-  std::size_t wait_index = 0;   // the semaphore, mutex or queue it is blocked on
-  std::string wait_op;          // the operation it is blocked in, e.g. "P full"
+  std::size_t wait_index = 0;  // the semaphore, mutex or queue it is blocked on
+  std::string wait_op;         // the operation it is blocked in, e.g. "P full"
 };
 
 /// The operation a process is at, skipping into repeat bodies and out of
@@ -173,13 +173,20 @@ class Machine {
 
   void Execute(std::size_t pid, const Op& op, SyncStep& step) {
     switch (op.kind) {
-      case OpKind::kWait: return DoWait(pid, op, step);
-      case OpKind::kSignal: return DoSignal(pid, op, step);
-      case OpKind::kLock: return DoLock(pid, op, step);
-      case OpKind::kUnlock: return DoUnlock(pid, op, step);
-      case OpKind::kSend: return DoSend(pid, op, step);
-      case OpKind::kReceive: return DoReceive(pid, op, step);
-      case OpKind::kCompute: return DoCompute(pid, op, step);
+      case OpKind::kWait:
+        return DoWait(pid, op, step);
+      case OpKind::kSignal:
+        return DoSignal(pid, op, step);
+      case OpKind::kLock:
+        return DoLock(pid, op, step);
+      case OpKind::kUnlock:
+        return DoUnlock(pid, op, step);
+      case OpKind::kSend:
+        return DoSend(pid, op, step);
+      case OpKind::kReceive:
+        return DoReceive(pid, op, step);
+      case OpKind::kCompute:
+        return DoCompute(pid, op, step);
       case OpKind::kPrint:
         run_.printed.push_back("t=" + std::to_string(step.t) + " " + Name(pid) + ": " + op.message);
         step.outcome = "ok";
@@ -191,7 +198,8 @@ class Machine {
         step.outcome = "ok (" + op.target + " = " + std::to_string(value) + ")";
         return Advance(pid);
       }
-      case OpKind::kRepeat: break;  // CurrentOp never returns a repeat
+      case OpKind::kRepeat:
+        break;  // CurrentOp never returns a repeat
     }
   }
 
@@ -233,8 +241,8 @@ class Machine {
     const auto owner = mutex.owner();
     const Mutex::UnlockResult result = mutex.Unlock(static_cast<ProcessId>(pid));
     if (!result.ok) {
-      const std::string why = Name(pid) + " does not hold " + op.target +
-                              (owner ? " (owner: " + Name(*owner) + ")" : " (it is unlocked)");
+      const std::string why =
+          Name(pid) + " does not hold " + op.target + (owner ? " (owner: " + Name(*owner) + ")" : " (it is unlocked)");
       step.outcome = "error: " + why;
       step.error = true;
       run_.errors.push_back("t=" + std::to_string(step.t) + " " + Name(pid) + ": " + step.op + ": " + why);
@@ -277,8 +285,8 @@ class Machine {
   void DoCompute(std::size_t pid, const Op& op, SyncStep& step) {
     Process& process = processes_[pid];
     ++process.ticks_done;
-    step.outcome = op.amount == 1 ? "ok"
-                                  : "ok (" + std::to_string(process.ticks_done) + " of " + std::to_string(op.amount) + ")";
+    step.outcome =
+        op.amount == 1 ? "ok" : "ok (" + std::to_string(process.ticks_done) + " of " + std::to_string(op.amount) + ")";
     if (process.ticks_done < op.amount) return;
     process.ticks_done = 0;
     Advance(pid);
@@ -390,7 +398,8 @@ class Machine {
         }
         break;
       }
-      case WaitKind::kNone: break;
+      case WaitKind::kNone:
+        break;
     }
     return edges;
   }
@@ -426,8 +435,8 @@ class Machine {
       if (processes_[p].state != SyncProcessState::kBlocked) continue;
       std::vector<WaitForEdge> edges = EdgesOf(p);
       std::string reason = Name(p) + " waits in '" + processes_[p].wait_op + "'";
-      const auto owner = processes_[p].wait_kind == WaitKind::kMutex ? mutexes_[processes_[p].wait_index].owner()
-                                                                      : std::nullopt;
+      const auto owner =
+          processes_[p].wait_kind == WaitKind::kMutex ? mutexes_[processes_[p].wait_index].owner() : std::nullopt;
       if (owner && !Unfinished(*owner)) {
         reason += " (held by " + Name(*owner) + ", which has finished)";
       } else if (edges.empty()) {
@@ -456,10 +465,14 @@ class Machine {
 
 std::string_view SyncStateName(SyncProcessState state) {
   switch (state) {
-    case SyncProcessState::kReady: return "ready";
-    case SyncProcessState::kRunning: return "running";
-    case SyncProcessState::kBlocked: return "blocked";
-    case SyncProcessState::kDone: return "done";
+    case SyncProcessState::kReady:
+      return "ready";
+    case SyncProcessState::kRunning:
+      return "running";
+    case SyncProcessState::kBlocked:
+      return "blocked";
+    case SyncProcessState::kDone:
+      return "done";
   }
   return "?";
 }

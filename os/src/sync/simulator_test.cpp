@@ -154,8 +154,9 @@ TEST_CASE("a signalling semaphore waits for the processes that can signal it", "
       {"consumer", {Repeat(2, Ops({"compute 12", "P full", "P mutex", "dec items", "V mutex", "V empty"}))}}};
   const SyncRun run = Run(script);
   CHECK(run.end == SyncEnd::kDeadlock);
-  CHECK(run.message ==
-        "deadlock at t=21: producer waits for empty, which consumer signals, consumer waits for mutex held by producer");
+  CHECK(
+      run.message ==
+      "deadlock at t=21: producer waits for empty, which consumer signals, consumer waits for mutex held by producer");
 }
 
 TEST_CASE("messages pass through a bounded queue in FIFO order", "[sync][sim][queue]") {
@@ -168,9 +169,8 @@ TEST_CASE("messages pass through a bounded queue in FIFO order", "[sync][sim][qu
   std::vector<std::string> outcomes;
   for (const SyncStep& step : run.trace) outcomes.push_back(step.op + " -> " + step.outcome);
   CHECK(outcomes == std::vector<std::string>{
-                        "send mailbox 1 -> ok", "compute 4 -> ok (1 of 4)",
-                        "send mailbox 2 -> blocked (mailbox full)", "compute 4 -> ok (2 of 4)",
-                        "compute 4 -> ok (3 of 4)", "compute 4 -> ok (4 of 4)",
+                        "send mailbox 1 -> ok", "compute 4 -> ok (1 of 4)", "send mailbox 2 -> blocked (mailbox full)",
+                        "compute 4 -> ok (2 of 4)", "compute 4 -> ok (3 of 4)", "compute 4 -> ok (4 of 4)",
                         "recv mailbox -> ok: got 1, woke producer", "send mailbox 3 -> blocked (mailbox full)",
                         "recv mailbox -> ok: got 2, woke producer", "recv mailbox -> ok: got 3"});
   CHECK(run.message == "all processes finished at t=10");

@@ -33,6 +33,7 @@
 // concurrently with the others (a signal watcher calls it through StopAll).
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -40,7 +41,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "osgrid/net/auth.h"
@@ -56,22 +56,22 @@ namespace osgrid::cli {
 std::string PeerName(int index);
 
 struct ClusterOptions {
-  int peers = 3;                      // started as peer-1 .. peer-N
-  int cores = 2;                      // --cores of each peer: tasks it runs at once
-  double heartbeat_interval_s = 0.5;  // peers' and tracker's --heartbeat-interval, seconds
-  double peer_timeout_s = 2.0;        // tracker's --peer-timeout, seconds
+  int peers = 3;                                   // started as peer-1 .. peer-N
+  int cores = 2;                                   // --cores of each peer: tasks it runs at once
+  double heartbeat_interval_s = 0.5;               // peers' and tracker's --heartbeat-interval, seconds
+  double peer_timeout_s = 2.0;                     // tracker's --peer-timeout, seconds
   std::chrono::milliseconds start_timeout{10000};  // for the tracker to listen and all peers to register
-  std::string bin_dir;                // "" = the folder of /proc/self/exe
-  std::string run_dir;                // "" = a new /tmp/osgrid-run-XXXXXX, removed by Stop;
-                                      // a folder given here is created if needed, never removed
-  std::string secret;                 // cluster secret for every node; "" = an open cluster
-  std::string tls_cert;               // PEM certificate: with tls_key, every node is TLS-only
-  std::string tls_key;                // ... and clients verify against tls_cert as their CA
+  std::string bin_dir;                             // "" = the folder of /proc/self/exe
+  std::string run_dir;                             // "" = a new /tmp/osgrid-run-XXXXXX, removed by Stop;
+                                                   // a folder given here is created if needed, never removed
+  std::string secret;                              // cluster secret for every node; "" = an open cluster
+  std::string tls_cert;                            // PEM certificate: with tls_key, every node is TLS-only
+  std::string tls_key;                             // ... and clients verify against tls_cert as their CA
 };
 
 /// One child process, as last seen by the cluster.
 struct NodeProcess {
-  std::string name;      // "tracker" or "peer-K"
+  std::string name;        // "tracker" or "peer-K"
   std::uint16_t port = 0;  // on 127.0.0.1
   pid_t pid = 0;
   std::string log_path;  // its stdout + stderr

@@ -28,7 +28,7 @@ Json Names(const std::vector<std::size_t>& processes, const std::vector<std::str
 
 /// The fields every mode has; null when they do not apply (docs/sim/deadlock.md).
 Json BaseJson(const char* mode) {
-  return Json{{"mode", mode},    {"safe", nullptr},     {"sequence", Json::array()}, {"cycle", nullptr},
+  return Json{{"mode", mode},          {"safe", nullptr},     {"sequence", Json::array()}, {"cycle", nullptr},
               {"deadlocked", nullptr}, {"deadlock", nullptr}, {"victims", nullptr}};
 }
 
@@ -79,7 +79,7 @@ Outcome RunBanker(const Options& options, const CommonOptions& common) {
     if (!result.ok()) return BadInput("--request " + ProcessName(request.process) + ": " + result.error().message);
     const char* decision = result->decision == os::RequestDecision::kGranted ? "granted"
                            : result->decision == os::RequestDecision::kWait  ? "wait"
-                                                                              : "denied";
+                                                                             : "denied";
     requests.push_back({{"process", ProcessName(request.process)},
                         {"request", request.amounts},
                         {"granted", result->granted},
@@ -221,7 +221,8 @@ Outcome RunGraph(const Options& options, const CommonOptions& common) {
       resources.push_back({{"name", rag.resources[j]}, {"instances", os::InstancesOf(rag, j)}});
     }
     Json requests = Json::array(), assignments = Json::array();
-    for (const auto& e : rag.requests) requests.push_back(Json::array({rag.processes[e.process], rag.resources[e.resource]}));
+    for (const auto& e : rag.requests)
+      requests.push_back(Json::array({rag.processes[e.process], rag.resources[e.resource]}));
     for (const auto& e : rag.assignments) {
       assignments.push_back(Json::array({rag.resources[e.resource], rag.processes[e.process]}));
     }
@@ -251,7 +252,8 @@ Outcome RunGraph(const Options& options, const CommonOptions& common) {
     out.json["victims"] = Names(recovery->victims(), process_names);
     out.json["recovery"] = RecoveryJson(*recovery, process_names);
     if (common.solve) {
-      text << RecoveryText(*recovery, process_names, problem->is_wait_for ? std::vector<std::string>{} : problem->rag.resources,
+      text << RecoveryText(*recovery, process_names,
+                           problem->is_wait_for ? std::vector<std::string>{} : problem->rag.resources,
                            !problem->is_wait_for);
     }
   }
@@ -298,12 +300,21 @@ Topic DeadlockTopic() {
   topic.summary = "Deadlock: Banker's algorithm, detection, resource-allocation and wait-for graphs";
   topic.add = [](CLI::App& command) -> Runner {
     auto options = std::make_shared<Options>();
-    command.add_flag("--banker", options->banker, "Banker's algorithm: is the state safe, can requests be granted "
-                                                  "(default with --max)")->group("Mode");
-    command.add_flag("--detect", options->detect, "Deadlock detection with several instances per type "
-                                                  "(default with --request-matrix)")->group("Mode");
-    command.add_flag("--graph", options->graph, "Resource-allocation or wait-for graph: find a cycle "
-                                                "(default with --edges/--wait-for)")->group("Mode");
+    command
+        .add_flag("--banker", options->banker,
+                  "Banker's algorithm: is the state safe, can requests be granted "
+                  "(default with --max)")
+        ->group("Mode");
+    command
+        .add_flag("--detect", options->detect,
+                  "Deadlock detection with several instances per type "
+                  "(default with --request-matrix)")
+        ->group("Mode");
+    command
+        .add_flag("--graph", options->graph,
+                  "Resource-allocation or wait-for graph: find a cycle "
+                  "(default with --edges/--wait-for)")
+        ->group("Mode");
     command.add_option("-a,--available", options->available, "Free instances of each resource type, e.g. 3,3,2")
         ->type_name("LIST");
     command.add_option("-t,--total", options->total, "All instances of each type (Available = total - allocated)")
@@ -312,23 +323,38 @@ Topic DeadlockTopic() {
         ->type_name("ROWS");
     command.add_option("-A,--allocation", options->allocation, "Allocation matrix, rows separated by ';'")
         ->type_name("ROWS");
-    command.add_option("-r,--request", options->requests, "A Banker's request PROCESS:AMOUNTS, e.g. P1:1,0,2 "
-                                                          "(repeatable, applied in order)")->type_name("REQ");
+    command
+        .add_option("-r,--request", options->requests,
+                    "A Banker's request PROCESS:AMOUNTS, e.g. P1:1,0,2 "
+                    "(repeatable, applied in order)")
+        ->type_name("REQ");
     command.add_option("-R,--request-matrix", options->request_matrix, "Detection: what each process waits for now")
         ->type_name("ROWS");
-    command.add_option("-e,--edges", options->edges, "Resource-allocation graph: P1->R1 (request), R1->P2 "
-                                                     "(assignment), comma-separated")->type_name("EDGES");
+    command
+        .add_option("-e,--edges", options->edges,
+                    "Resource-allocation graph: P1->R1 (request), R1->P2 "
+                    "(assignment), comma-separated")
+        ->type_name("EDGES");
     command.add_option("-w,--wait-for", options->wait_for, "Wait-for graph: P1->P2 means P1 waits for P2")
         ->type_name("EDGES");
-    command.add_option("-i,--instances", options->instances, "Instances of multi-instance resources, e.g. R2=2,R4=3 "
-                                                             "(others have 1)")->type_name("LIST");
+    command
+        .add_option("-i,--instances", options->instances,
+                    "Instances of multi-instance resources, e.g. R2=2,R4=3 "
+                    "(others have 1)")
+        ->type_name("LIST");
     command.add_option("--names", options->names, "Resource type names (default A,B,C,...)")->type_name("LIST");
     command.add_option("-f,--file", options->file, "Read the state from a file (format: docs/sim/deadlock.md)")
         ->type_name("FILE");
-    command.add_option("-n,--processes", options->processes, "Processes in a random problem (with -s; default 5, "
-                                                             "graphs 4)")->type_name("N");
-    command.add_option("-m,--resources", options->resources, "Resource types in a random problem (with -s; default 3, "
-                                                             "graphs 4)")->type_name("M");
+    command
+        .add_option("-n,--processes", options->processes,
+                    "Processes in a random problem (with -s; default 5, "
+                    "graphs 4)")
+        ->type_name("N");
+    command
+        .add_option("-m,--resources", options->resources,
+                    "Resource types in a random problem (with -s; default 3, "
+                    "graphs 4)")
+        ->type_name("M");
     command.add_flag("--recover", options->recover, "After detection, abort victims until no deadlock remains");
     command.footer(
         "Examples:\n"
@@ -342,9 +368,12 @@ Topic DeadlockTopic() {
       auto mode = deadlock::ChooseMode(resolved);
       if (!mode.ok()) return mode.status();
       switch (*mode) {
-        case Mode::kBanker: return RunBanker(resolved, common);
-        case Mode::kDetect: return RunDetect(resolved, common);
-        case Mode::kGraph: return RunGraph(resolved, common);
+        case Mode::kBanker:
+          return RunBanker(resolved, common);
+        case Mode::kDetect:
+          return RunDetect(resolved, common);
+        case Mode::kGraph:
+          return RunGraph(resolved, common);
       }
       return BadInput("unknown mode");
     };

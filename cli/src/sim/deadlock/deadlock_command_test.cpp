@@ -10,8 +10,8 @@ using osgrid::cli::sim::RunSim;
 namespace {
 
 // Silberschatz 10e, 8.6.3.3.
-const std::vector<std::string> kBook = {"deadlock", "-a", "3,3,2", "-M", "7,5,3;3,2,2;9,0,2;2,2,2;4,3,3",
-                                        "-A", "0,1,0;2,0,0;3,0,2;2,1,1;0,0,2"};
+const std::vector<std::string> kBook = {
+    "deadlock", "-a", "3,3,2", "-M", "7,5,3;3,2,2;9,0,2;2,2,2;4,3,3", "-A", "0,1,0;2,0,0;3,0,2;2,1,1;0,0,2"};
 
 std::vector<std::string> With(std::vector<std::string> args, const std::vector<std::string>& more) {
   args.insert(args.end(), more.begin(), more.end());
@@ -83,8 +83,7 @@ TEST_CASE("sim deadlock: --total computes Available", "[cli][sim][deadlock]") {
 }
 
 TEST_CASE("sim deadlock: bad input is a BAD_REQUEST with a clear message", "[cli][sim][deadlock]") {
-  CHECK(BadMessage(With(kBook, {"-r", "P1:0,4,0"})) ==
-        "--request P1: P1 requests 4 of B but its remaining need is 2");
+  CHECK(BadMessage(With(kBook, {"-r", "P1:0,4,0"})) == "--request P1: P1 requests 4 of B but its remaining need is 2");
   CHECK(BadMessage(With(kBook, {"-r", "P9:0,1,0"})) ==
         "--request 'P9:0,1,0': unknown process P9 (there are 5: P0..P4)");
   CHECK(BadMessage({"deadlock", "-a", "3,3,2", "-M", "7,5,3;3,2", "-A", "0,1,0;2,0,0"}) ==
@@ -137,8 +136,8 @@ TEST_CASE("sim deadlock: graphs, cycles and recovery", "[cli][sim][deadlock]") {
   CHECK(rag->svg.find("#d62728") != std::string::npos);  // the cycle is drawn in red
 
   // Figure 8.6: a cycle, but R1 and R2 have two instances: no deadlock.
-  auto fig86 = RunSim({"deadlock", "--graph", "--edges", "P1->R1,R1->P2,R1->P3,P3->R2,R2->P1,R2->P4",
-                       "--instances", "R1=2,R2=2", "-c"});
+  auto fig86 = RunSim({"deadlock", "--graph", "--edges", "P1->R1,R1->P2,R1->P3,P3->R2,R2->P1,R2->P4", "--instances",
+                       "R1=2,R2=2", "-c"});
   REQUIRE(fig86.ok());
   CHECK(fig86->json["cycle"] == Names({"P1", "R1", "P3", "R2"}));
   CHECK(fig86->json["single_instance"] == false);

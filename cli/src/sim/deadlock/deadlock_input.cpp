@@ -304,7 +304,8 @@ Result<std::map<std::string, std::int64_t>> ParseInstances(const std::string& te
     if (name.empty() || name[0] != 'R' || !count.ok() || count->size() != 1) {
       return BadInput("--instances: '" + item + "' is not like R2=3");
     }
-    if ((*count)[0] < 1) return BadInput("--instances: " + name + " must have at least 1 instance, got " + std::to_string((*count)[0]));
+    if ((*count)[0] < 1)
+      return BadInput("--instances: " + name + " must have at least 1 instance, got " + std::to_string((*count)[0]));
     instances[name] = (*count)[0];
   }
   return instances;
@@ -348,8 +349,8 @@ Result<GraphProblem> ParseResourceGraph(const std::string& text, const std::stri
 
 // ---- state files -------------------------------------------------------------
 
-const std::vector<std::string> kSections = {"resources", "total",   "available", "allocation", "max",
-                                            "request-matrix", "requests", "edges", "wait-for", "instances"};
+const std::vector<std::string> kSections = {"resources",      "total",    "available", "allocation", "max",
+                                            "request-matrix", "requests", "edges",     "wait-for",   "instances"};
 
 bool IsMatrix(const std::string& section) {
   return section == "allocation" || section == "max" || section == "request-matrix";
@@ -481,12 +482,14 @@ Result<BankerProblem> BuildBanker(const Options& options, const CommonOptions& c
   if (!options.edges.empty() || !options.wait_for.empty() || !options.request_matrix.empty()) {
     return BadInput("--banker takes --max, --allocation and --available/--total, not graphs or --request-matrix");
   }
-  if (options.recover) return BadInput("--recover belongs to --detect and --graph (the Banker's algorithm avoids deadlock)");
+  if (options.recover)
+    return BadInput("--recover belongs to --detect and --graph (the Banker's algorithm avoids deadlock)");
   BankerProblem problem;
   if (options.max.empty()) {
     if (!common.seed) {
-      return BadInput("give --max, --allocation and --available (or --total), a state file with -f, or -s SEED for a "
-                      "random problem");
+      return BadInput(
+          "give --max, --allocation and --available (or --total), a state file with -f, or -s SEED for a "
+          "random problem");
     }
     problem = RandomBanker(*common.seed, CountOr(options.processes, 5), CountOr(options.resources, 3));
   } else {
@@ -559,11 +562,13 @@ Result<GraphProblem> BuildGraph(const Options& options, const CommonOptions& com
   }
   if (!options.edges.empty() && !options.wait_for.empty()) return BadInput("give either --edges or --wait-for");
   if (!options.wait_for.empty()) {
-    if (!options.instances.empty()) return BadInput("--instances belongs to --edges (a wait-for graph has no resources)");
+    if (!options.instances.empty())
+      return BadInput("--instances belongs to --edges (a wait-for graph has no resources)");
     return ParseWaitFor(options.wait_for);
   }
   if (!options.edges.empty()) return ParseResourceGraph(options.edges, options.instances);
-  if (!common.seed) return BadInput("--graph needs --edges \"P1->R1,R1->P2,...\" or --wait-for \"P1->P2,...\", or -s SEED");
+  if (!common.seed)
+    return BadInput("--graph needs --edges \"P1->R1,R1->P2,...\" or --wait-for \"P1->P2,...\", or -s SEED");
   GraphProblem problem;
   problem.rag = RandomGraph(*common.seed, CountOr(options.processes, 4), CountOr(options.resources, 4));
   return problem;

@@ -16,21 +16,21 @@ namespace osgrid::cli::sim::deadlock {
 
 /// The command's own options, as typed (the common ones are in CommonOptions).
 struct Options {
-  bool banker = false;            // --banker
-  bool detect = false;            // --detect
-  bool graph = false;             // --graph
-  bool recover = false;           // --recover
-  std::string available;          // -a, --available "3,3,2"
-  std::string total;              // -t, --total "10,5,7"
-  std::string max;                // -M, --max "7,5,3;3,2,2;..."
-  std::string allocation;         // -A, --allocation
-  std::vector<std::string> requests;  // -r, --request "P1:1,0,2" (repeatable)
-  std::string request_matrix;     // -R, --request-matrix (detection)
-  std::string edges;              // -e, --edges "P1->R1,R1->P2"
-  std::string wait_for;           // -w, --wait-for "P1->P2,P2->P1"
-  std::string instances;          // -i, --instances "R2=2,R4=3"
-  std::string names;              // --names "A,B,C"
-  std::string file;               // -f, --file
+  bool banker = false;                    // --banker
+  bool detect = false;                    // --detect
+  bool graph = false;                     // --graph
+  bool recover = false;                   // --recover
+  std::string available;                  // -a, --available "3,3,2"
+  std::string total;                      // -t, --total "10,5,7"
+  std::string max;                        // -M, --max "7,5,3;3,2,2;..."
+  std::string allocation;                 // -A, --allocation
+  std::vector<std::string> requests;      // -r, --request "P1:1,0,2" (repeatable)
+  std::string request_matrix;             // -R, --request-matrix (detection)
+  std::string edges;                      // -e, --edges "P1->R1,R1->P2"
+  std::string wait_for;                   // -w, --wait-for "P1->P2,P2->P1"
+  std::string instances;                  // -i, --instances "R2=2,R4=3"
+  std::string names;                      // --names "A,B,C"
+  std::string file;                       // -f, --file
   std::optional<std::int64_t> processes;  // -n, --processes (with -s)
   std::optional<std::int64_t> resources;  // -m, --resources (with -s)
 };
@@ -52,8 +52,8 @@ struct BankerProblem {
 /// A graph problem: a resource-allocation graph, or a bare wait-for graph.
 struct GraphProblem {
   bool is_wait_for = false;
-  os::ResourceGraph rag;       // when !is_wait_for
-  os::WaitForGraph wait_for;   // when is_wait_for
+  os::ResourceGraph rag;      // when !is_wait_for
+  os::WaitForGraph wait_for;  // when is_wait_for
 };
 
 /// Fills the options the user left empty from the state file `options.file`

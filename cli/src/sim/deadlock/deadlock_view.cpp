@@ -112,8 +112,8 @@ std::string BankerProblemText(const os::BankerState& state, const std::vector<Re
   const ResourceVector total = os::TotalResources(state);
   const Columns columns(labels, {&state.allocation, &state.max, &need}, {&state.available, &total});
   std::ostringstream out;
-  out << "Banker's algorithm (Silberschatz 10e, 8.6.3): " << Plural(state.max.size(), "process")
-      << ", " << Plural(labels.size(), "resource type") << ".\n\n";
+  out << "Banker's algorithm (Silberschatz 10e, 8.6.3): " << Plural(state.max.size(), "process") << ", "
+      << Plural(labels.size(), "resource type") << ".\n\n";
   out << MatrixTable({"Allocation", "Max", "Need"}, {&state.allocation, &state.max, &need}, columns);
   out << "  Available  " << columns.Header() << "\n";
   out << "             " << columns.Row(state.available) << "   (total " << columns.Row(total) << ")\n\n";
@@ -248,8 +248,8 @@ std::string RecoveryText(const os::RecoveryResult& recovery, const std::vector<s
   }
   if (!recovery.steps.empty()) {
     std::vector<std::size_t> victims = recovery.victims();
-    out << "Victims: " << Listing(victims, names) << ". The others finish: "
-        << Sequence(recovery.final_detection.sequence, names) << ".\n";
+    out << "Victims: " << Listing(victims, names)
+        << ". The others finish: " << Sequence(recovery.final_detection.sequence, names) << ".\n";
   }
   return out.str();
 }
@@ -258,8 +258,8 @@ std::string RecoveryText(const os::RecoveryResult& recovery, const std::vector<s
 
 std::string GraphProblemText(const os::ResourceGraph& graph, bool recover) {
   std::ostringstream out;
-  out << "Resource-allocation graph (Silberschatz 10e, 8.3.2): " << Plural(graph.processes.size(), "process")
-      << ", " << Plural(graph.resources.size(), "resource") << ".\n";
+  out << "Resource-allocation graph (Silberschatz 10e, 8.3.2): " << Plural(graph.processes.size(), "process") << ", "
+      << Plural(graph.resources.size(), "resource") << ".\n";
   std::string requests, assignments, instances;
   for (const auto& e : graph.requests) {
     requests += (requests.empty() ? "" : ", ") + graph.processes[e.process] + "->" + graph.resources[e.resource];
@@ -305,8 +305,8 @@ std::string GraphAnswerText(const os::ResourceGraph& graph, const os::ResourceGr
         << Sequence(detection.sequence, graph.processes) << ".\n";
   }
   if (!detection.holding_nothing.empty()) {
-    out << "(" << Listing(detection.holding_nothing, graph.processes)
-        << " hold" << (detection.holding_nothing.size() == 1 ? "s" : "") << " nothing, so 8.7.2 never counts "
+    out << "(" << Listing(detection.holding_nothing, graph.processes) << " hold"
+        << (detection.holding_nothing.size() == 1 ? "s" : "") << " nothing, so 8.7.2 never counts "
         << (detection.holding_nothing.size() == 1 ? "it" : "them") << " as deadlocked.)\n";
   }
   return out.str();
@@ -465,7 +465,8 @@ std::string TableSvg(const std::string& title, const std::vector<std::string>& l
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const double x0 = name_width + static_cast<double>(g) * (group_width + gap);
     svg.Text(x0 + group_width / 2, 48, groups[g].first, 12, "middle");
-    for (std::size_t j = 0; j < m; ++j) svg.Text(x0 + cell * (static_cast<double>(j) + 0.5), 66, labels[j], 11, "middle");
+    for (std::size_t j = 0; j < m; ++j)
+      svg.Text(x0 + cell * (static_cast<double>(j) + 0.5), 66, labels[j], 11, "middle");
     for (std::size_t i = 0; i < n; ++i) {
       const double y = 74 + row_height * static_cast<double>(i);
       for (std::size_t j = 0; j < m; ++j) {

@@ -26,11 +26,11 @@ constexpr int kChartColumns = 60;
 
 struct DiskOptions {
   std::string policy = "FCFS";
-  std::string requests;                   // -r "98,183,37"; empty = textbook example or random
-  std::optional<std::int64_t> head;       // -H; default 53 (random with -s/-j)
-  std::int64_t cylinders = 200;           // -n
-  std::string direction = "up";           // -d up|down
-  bool count_return = true;               // --count-return / --no-count-return
+  std::string requests;                      // -r "98,183,37"; empty = textbook example or random
+  std::optional<std::int64_t> head;          // -H; default 53 (random with -s/-j)
+  std::int64_t cylinders = 200;              // -n
+  std::string direction = "up";              // -d up|down
+  bool count_return = true;                  // --count-return / --no-count-return
   std::optional<std::int64_t> random_count;  // -j N
 };
 
@@ -129,8 +129,8 @@ std::string OrderTable(const DiskSchedule& s, const DiskProblem& p) {
 
 int Column(std::int64_t cylinder, std::int64_t cylinders) {
   if (cylinders <= 1) return 0;
-  return static_cast<int>(std::lround(static_cast<double>(cylinder) * (kChartColumns - 1) /
-                                      static_cast<double>(cylinders - 1)));
+  return static_cast<int>(
+      std::lround(static_cast<double>(cylinder) * (kChartColumns - 1) / static_cast<double>(cylinders - 1)));
 }
 
 /// Head position over time: one line per stop, the head plotted as '*' on a
@@ -209,8 +209,10 @@ std::string ChartSvg(const DiskSchedule& s, const DiskProblem& p) {
     return left + (p.cylinders <= 1 ? 0 : plot * static_cast<double>(c) / static_cast<double>(p.cylinders - 1));
   };
   Svg svg(width, height);
-  svg.Text(left, 24, s.policy + ": head at " + std::to_string(p.head) + ", total head movement " +
-                         std::to_string(s.total_movement) + " cylinders", 16);
+  svg.Text(left, 24,
+           s.policy + ": head at " + std::to_string(p.head) + ", total head movement " +
+               std::to_string(s.total_movement) + " cylinders",
+           16);
   svg.Line(left, top - 12, left + plot, top - 12, "#333", 1);
   std::vector<std::int64_t> ticks = {0, p.cylinders - 1, p.head};
   ticks.insert(ticks.end(), p.requests.begin(), p.requests.end());
@@ -282,16 +284,20 @@ Topic DiskTopic() {
   topic.add = [](CLI::App& command) -> Runner {
     auto o = std::make_shared<DiskOptions>();
     command.add_option("-p,--policy", o->policy, "FCFS, SSTF, SCAN, C-SCAN, LOOK or C-LOOK")
-        ->type_name("POLICY")->capture_default_str();
-    command.add_option("-r,--requests", o->requests,
-                       "Request queue: cylinders, comma-separated (default: Silberschatz's 98,183,37,122,14,124,65,67)")
+        ->type_name("POLICY")
+        ->capture_default_str();
+    command
+        .add_option("-r,--requests", o->requests,
+                    "Request queue: cylinders, comma-separated (default: Silberschatz's 98,183,37,122,14,124,65,67)")
         ->type_name("LIST");
     command.add_option("-H,--head", o->head, "The head's starting cylinder (default 53; random with -s/-j)")
         ->type_name("CYL");
     command.add_option("-n,--cylinders", o->cylinders, "Number of cylinders: the disk has 0 .. N-1")
-        ->type_name("N")->capture_default_str();
+        ->type_name("N")
+        ->capture_default_str();
     command.add_option("-d,--direction", o->direction, "The head's direction at the start: up (toward N-1) or down")
-        ->type_name("up|down")->capture_default_str();
+        ->type_name("up|down")
+        ->capture_default_str();
     command.add_flag("--count-return,!--no-count-return", o->count_return,
                      "C-SCAN/C-LOOK: count the return jump in the head movement (default: counted)");
     command.add_option("-j,--random-requests", o->random_count, "Generate N random requests (seeded by -s)")

@@ -21,17 +21,17 @@ constexpr std::int64_t kMaxRecordedOps = 1000;
 constexpr std::int64_t kMaxOps = 1'000'000;
 
 struct MemOptions {
-  std::int64_t size = 100;       // -S
-  std::int64_t base = 1000;      // -b
-  std::int64_t header = 0;       // -H
-  std::int64_t alignment = -1;   // -a
-  std::string policy = "BEST";   // -p
+  std::int64_t size = 100;         // -S
+  std::int64_t base = 1000;        // -b
+  std::int64_t header = 0;         // -H
+  std::int64_t alignment = -1;     // -a
+  std::string policy = "BEST";     // -p
   std::string order = "ADDRSORT";  // -l
-  bool coalesce = false;         // -C
-  std::int64_t num_ops = 10;     // -n
-  std::int64_t range = 10;       // -r
-  std::int64_t percent = 50;     // -P
-  std::string ops;               // -A
+  bool coalesce = false;           // -C
+  std::int64_t num_ops = 10;       // -n
+  std::int64_t range = 10;         // -r
+  std::int64_t percent = 50;       // -P
+  std::string ops;                 // -A
   std::optional<std::int64_t> compact_at;
   bool indexed = false;
 };
@@ -179,21 +179,23 @@ Topic MemTopic() {
     command.add_option("-b,--baseAddr,--base", o->base, "Address of the heap's first byte")->capture_default_str();
     command.add_option("-H,--headerSize,--header", o->header, "Header bytes added to every block")
         ->capture_default_str();
-    command.add_option("-a,--alignment", o->alignment,
-                       "Round requests up to a multiple of this; -1 = none (BUDDY: the smallest block)")
+    command
+        .add_option("-a,--alignment", o->alignment,
+                    "Round requests up to a multiple of this; -1 = none (BUDDY: the smallest block)")
         ->capture_default_str();
     command.add_option("-p,--policy", o->policy, "BEST, WORST, FIRST, NEXT or BUDDY")->capture_default_str();
-    command.add_option("-l,--listOrder,--list-order", o->order,
-                       "Free list order: ADDRSORT, SIZESORT+, SIZESORT-, INSERT-FRONT, INSERT-BACK")
+    command
+        .add_option("-l,--listOrder,--list-order", o->order,
+                    "Free list order: ADDRSORT, SIZESORT+, SIZESORT-, INSERT-FRONT, INSERT-BACK")
         ->capture_default_str();
     command.add_flag("-C,--coalesce", o->coalesce, "Coalesce adjacent free blocks on free");
-    command.add_option("-n,--numOps,--num-ops", o->num_ops, "Number of random ops to generate")
-        ->capture_default_str();
+    command.add_option("-n,--numOps,--num-ops", o->num_ops, "Number of random ops to generate")->capture_default_str();
     command.add_option("-r,--range", o->range, "Largest random request, in bytes")->capture_default_str();
     command.add_option("-P,--percentAlloc,--percent-alloc", o->percent, "Percent of random ops that allocate")
         ->capture_default_str();
-    command.add_option("-A,--allocList,--ops", o->ops,
-                       "Ops instead of random ones: +N allocates N bytes, -K frees ptr[K], C compacts")
+    command
+        .add_option("-A,--allocList,--ops", o->ops,
+                    "Ops instead of random ones: +N allocates N bytes, -K frees ptr[K], C compacts")
         ->type_name("LIST");
     command.add_option("--compact-at", o->compact_at, "Compact the heap after op K (0-based)")->type_name("K");
     command.add_flag("--indexed", o->indexed,

@@ -11,7 +11,9 @@ osgrid::Json Solve(std::vector<std::string> args) {
   args.push_back("-c");
   return osgrid::cli::sim::testing::SimOk("mem", args).json;
 }
-std::string BadRequest(const std::vector<std::string>& args) { return osgrid::cli::sim::testing::SimError("mem", args); }
+std::string BadRequest(const std::vector<std::string>& args) {
+  return osgrid::cli::sim::testing::SimError("mem", args);
+}
 
 }  // namespace
 
@@ -23,8 +25,8 @@ std::string BadRequest(const std::vector<std::string>& args) { return osgrid::cl
 //   Free(ptr[0]) returned 0
 //   Free List [ Size 2 ]: [ addr:1000 sz:16 ][ addr:1040 sz:60 ]
 TEST_CASE("sim mem answers as malloc.py for an -A list", "[cli][sim][mem]") {
-  const auto json =
-      Solve({"-S", "100", "-b", "1000", "-H", "4", "-a", "4", "-p", "BEST", "-l", "ADDRSORT", "-C", "-A", "+10,+20,-0"});
+  const auto json = Solve(
+      {"-S", "100", "-b", "1000", "-H", "4", "-a", "4", "-p", "BEST", "-l", "ADDRSORT", "-C", "-A", "+10,+20,-0"});
   CHECK(json["policy"] == "BEST");
   CHECK(json["list_order"] == "ADDRSORT");
   CHECK(json["coalesce"] == true);
@@ -48,12 +50,13 @@ TEST_CASE("sim mem answers as malloc.py for an -A list", "[cli][sim][mem]") {
 }
 
 TEST_CASE("sim mem text shows malloc.py's lines, a summary and a map", "[cli][sim][mem]") {
-  auto outcome = RunSim({"mem", "-S", "100", "-b", "1000", "-H", "4", "-a", "4", "-p", "BEST", "-C", "-A",
-                         "+10,+20,-0", "-c"});
+  auto outcome =
+      RunSim({"mem", "-S", "100", "-b", "1000", "-H", "4", "-a", "4", "-p", "BEST", "-C", "-A", "+10,+20,-0", "-c"});
   REQUIRE(outcome.ok());
   const std::string& text = outcome->text;
-  CHECK(text.find("ptr[0] = Alloc(10) returned 1000 (searched 1 elements)\nFree List [ Size 1 ]: [ addr:1016 sz:84 ]") !=
-        std::string::npos);
+  CHECK(
+      text.find("ptr[0] = Alloc(10) returned 1000 (searched 1 elements)\nFree List [ Size 1 ]: [ addr:1016 sz:84 ]") !=
+      std::string::npos);
   CHECK(text.find("Free(ptr[0])\nreturned 0\n") != std::string::npos);
   CHECK(text.find("external fragmentation") != std::string::npos);
   CHECK(text.find("1000 |") != std::string::npos);

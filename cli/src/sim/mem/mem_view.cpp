@@ -48,16 +48,14 @@ Json StepJson(const os::HeapStep& step, bool buddy, bool recorded) {
   Json op;
   switch (step.op.kind) {
     case os::HeapOp::Kind::kAlloc:
-      op = {{"op", "alloc"},         {"size", step.op.value},
-            {"ptr", step.ptr},       {"addr", step.addr},
-            {"searched", step.alloc.searched}, {"block_size", step.alloc.block_size}};
+      op = {{"op", "alloc"},     {"size", step.op.value},           {"ptr", step.ptr},
+            {"addr", step.addr}, {"searched", step.alloc.searched}, {"block_size", step.alloc.block_size}};
       op["failure"] = step.alloc.ok() ? Json(nullptr) : Json(std::string(os::AllocFailureName(step.alloc.failure)));
       if (buddy) op["splits"] = step.alloc.splits;
       break;
     case os::HeapOp::Kind::kFree:
-      op = {{"op", "free"},         {"size", step.freed_size}, {"ptr", step.ptr},
-            {"addr", step.addr},    {"searched", 0},           {"returned", step.returned},
-            {"skipped", step.skipped}};
+      op = {{"op", "free"},  {"size", step.freed_size},   {"ptr", step.ptr},        {"addr", step.addr},
+            {"searched", 0}, {"returned", step.returned}, {"skipped", step.skipped}};
       break;
     case os::HeapOp::Kind::kCompact: {
       Json moves = Json::array();
@@ -90,7 +88,8 @@ void PrintStep(std::ostream& out, const os::HeapStep& step, bool solve, bool bud
         break;
       }
       out << step.addr << " (searched " << step.alloc.searched << (buddy ? " free lists" : " elements");
-      if (buddy && step.alloc.ok()) out << "; " << step.alloc.block_size << "-byte block, " << step.alloc.splits << " splits";
+      if (buddy && step.alloc.ok())
+        out << "; " << step.alloc.block_size << "-byte block, " << step.alloc.splits << " splits";
       out << ")";
       if (!step.alloc.ok()) out << "  [" << os::AllocFailureName(step.alloc.failure) << "]";
       out << "\n";
@@ -133,10 +132,10 @@ void PrintSummary(std::ostream& out, const MemRun& run) {
     if (step.op.kind == os::HeapOp::Kind::kFree && step.returned == 0) ++frees;
   }
   Table table({"figure", "value"});
-  table.AddRow({"allocations", std::to_string(m.allocations + m.failed_requests) + " (" +
-                                   std::to_string(m.failed_requests) + " failed: " +
-                                   std::to_string(m.failed_requests - m.failed_fragmentation) + " no space, " +
-                                   std::to_string(m.failed_fragmentation) + " external fragmentation)"});
+  table.AddRow(
+      {"allocations", std::to_string(m.allocations + m.failed_requests) + " (" + std::to_string(m.failed_requests) +
+                          " failed: " + std::to_string(m.failed_requests - m.failed_fragmentation) + " no space, " +
+                          std::to_string(m.failed_fragmentation) + " external fragmentation)"});
   table.AddRow({"frees", std::to_string(frees)});
   table.AddRow({"external fragmentation", Fixed2(m.external_fragmentation) + " (largest free block " +
                                               std::to_string(m.largest_free_block) + " of " +
@@ -146,7 +145,8 @@ void PrintSummary(std::ostream& out, const MemRun& run) {
                                               (buddy ? " power-of-two rounding, " : " alignment, ") +
                                               std::to_string(m.header_bytes) + " headers)"});
   table.AddRow({"allocated / free", std::to_string(m.allocated_bytes) + " / " + std::to_string(m.free_bytes) +
-                                        " bytes (" + std::to_string(m.free_blocks) + (m.free_blocks == 1 ? " free block)" : " free blocks)")});
+                                        " bytes (" + std::to_string(m.free_blocks) +
+                                        (m.free_blocks == 1 ? " free block)" : " free blocks)")});
   table.AddRow({buddy ? "free lists searched" : "elements searched", std::to_string(m.searched)});
   out << "Summary\n";
   table.Print(out, "  ");
@@ -270,7 +270,9 @@ std::string MemSvg(const MemRun& run) {
         case os::HeapOp::Kind::kFree:
           label = "Free(ptr[" + std::to_string(step.ptr) + "])" + (step.returned == 0 ? "" : " -> -1");
           break;
-        case os::HeapOp::Kind::kCompact: label = "Compact()"; break;
+        case os::HeapOp::Kind::kCompact:
+          label = "Compact()";
+          break;
       }
       rows.emplace_back(label, &step);
     }

@@ -15,17 +15,17 @@ namespace osgrid::cli::sim {
 
 /// Everything a finished run shows.
 struct MemRun {
-  std::string policy;       // "BEST", ..., "BUDDY"
-  std::string list_order;   // "ADDRSORT", ...; empty for BUDDY
+  std::string policy;      // "BEST", ..., "BUDDY"
+  std::string list_order;  // "ADDRSORT", ...; empty for BUDDY
   bool coalesce = false;
   bool indexed = false;
   std::int64_t base = 0, size = 0, header = 0, alignment = -1;
   std::optional<std::uint64_t> seed;  // random program: its seed; -A list: none
   std::int64_t num_ops = 0, range = 0, percent = 0;
   std::vector<os::HeapStep> steps;
-  os::HeapMetrics metrics;             // at the end
-  std::vector<os::Block> blocks;       // the final map
-  std::vector<std::int64_t> owners;    // per final block: its pointer, or -1 when free
+  os::HeapMetrics metrics;           // at the end
+  std::vector<os::Block> blocks;     // the final map
+  std::vector<std::int64_t> owners;  // per final block: its pointer, or -1 when free
 };
 
 Json MemJson(const MemRun& run);

@@ -22,7 +22,7 @@ using os::PagingResult;
 
 constexpr std::int64_t kMaxReferences = 10000;  // keeps the frame table (references x frames) small
 constexpr std::int64_t kMaxCacheSize = 100;
-constexpr std::int64_t kMaxRangeSizes = 64;      // --frames-range: sizes per run
+constexpr std::int64_t kMaxRangeSizes = 64;  // --frames-range: sizes per run
 
 struct PageOptions {
   std::string addresses = "-1";  // -a: "1,2,3"; -1 = generate (as in paging-policy.py)
@@ -33,7 +33,7 @@ struct PageOptions {
   std::int64_t cache_size = 3;
   std::int64_t max_page = 10;
   bool no_trace = false;
-  std::string frames_range;      // "1-7"
+  std::string frames_range;  // "1-7"
 };
 
 std::string Percent(double fraction) {
@@ -234,12 +234,12 @@ Json ToJson(const PagingResult& run, const std::vector<Page>& refs, int clock_bi
   for (const os::PageAccess& a : run.accesses) {
     Json frames = Json::array();
     for (const auto& page : a.frames) frames.push_back(PageOrNull(page));
-    accesses.push_back({{"page", a.page}, {"hit", a.hit}, {"evicted", PageOrNull(a.evicted)}, {"cache", a.cache},
-                        {"frames", frames}});
+    accesses.push_back(
+        {{"page", a.page}, {"hit", a.hit}, {"evicted", PageOrNull(a.evicted)}, {"cache", a.cache}, {"frames", frames}});
   }
-  Json json = {{"policy", run.policy}, {"cache_size", run.cache_size}, {"references", refs},
-               {"accesses", accesses}, {"hits", run.hits},           {"misses", run.misses},
-               {"hit_rate", run.hit_rate()}};
+  Json json = {
+      {"policy", run.policy}, {"cache_size", run.cache_size}, {"references", refs},        {"accesses", accesses},
+      {"hits", run.hits},     {"misses", run.misses},         {"hit_rate", run.hit_rate()}};
   if (run.policy == "CLOCK") json["clock_bits"] = clock_bits;
   return json;
 }
@@ -249,8 +249,9 @@ std::string FrameTableSvg(const PagingResult& run) {
   const std::size_t columns = run.accesses.size();
   Svg svg(left + cell * static_cast<double>(std::max<std::size_t>(columns, 1)) + 20,
           top + cell * static_cast<double>(run.cache_size + 1) + 40);
-  svg.Text(10, 24, run.policy + ", " + std::to_string(run.cache_size) + " frames: " + std::to_string(run.misses) +
-                       " page faults, " + std::to_string(run.hits) + " hits",
+  svg.Text(10, 24,
+           run.policy + ", " + std::to_string(run.cache_size) + " frames: " + std::to_string(run.misses) +
+               " page faults, " + std::to_string(run.hits) + " hits",
            16);
   svg.Text(10, top - 10, "reference", 11);
   for (std::size_t i = 0; i < columns; ++i) {
@@ -372,21 +373,26 @@ Topic PageTopic() {
     auto o = std::make_shared<PageOptions>();
     command.add_option("-a,--addresses", o->addresses, "Pages to access, comma-separated, e.g. 1,2,3 (-1: generate)")
         ->type_name("LIST");
-    command.add_option("-f,--addressfile", o->address_file, "A file with one page number per line")
-        ->type_name("FILE");
+    command.add_option("-f,--addressfile", o->address_file, "A file with one page number per line")->type_name("FILE");
     command.add_option("-n,--numaddrs", o->num_addresses, "How many pages to generate when there is no -a/-f")
-        ->type_name("N")->capture_default_str();
+        ->type_name("N")
+        ->capture_default_str();
     command.add_option("-p,--policy", o->policy, "FIFO, LRU, OPT, CLOCK, LFU, MRU, RAND or UNOPT")
-        ->type_name("POLICY")->capture_default_str();
+        ->type_name("POLICY")
+        ->capture_default_str();
     command.add_option("-b,--clockbits", o->clock_bits, "CLOCK: use-counter maximum (1 = the textbook use bit)")
-        ->type_name("N")->capture_default_str();
+        ->type_name("N")
+        ->capture_default_str();
     command.add_option("-C,--cachesize", o->cache_size, "Size of the page cache (frames), in pages")
-        ->type_name("N")->capture_default_str();
+        ->type_name("N")
+        ->capture_default_str();
     command.add_option("-m,--maxpage", o->max_page, "Generated pages are 0 .. this minus 1")
-        ->type_name("N")->capture_default_str();
+        ->type_name("N")
+        ->capture_default_str();
     command.add_flag("-N,--notrace", o->no_trace, "With -c: totals only, no per-access trace");
-    command.add_option("--frames-range", o->frames_range,
-                       "Also count the misses for every cache size in this range, e.g. 1-7 (Belady's anomaly)")
+    command
+        .add_option("--frames-range", o->frames_range,
+                    "Also count the misses for every cache size in this range, e.g. 1-7 (Belady's anomaly)")
         ->type_name("LO-HI");
     command.footer(
         "Examples:\n"

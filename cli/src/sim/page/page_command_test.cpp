@@ -29,7 +29,8 @@ TEST_CASE("sim page: Belady's anomaly with FIFO, 9 faults at 3 frames and 10 at 
   CHECK(three.json["accesses"][3]["evicted"] == 1);
   CHECK(three.json["accesses"][3]["cache"] == Json::array({2, 3, 4}));
   // paging-policy.py's trace line, then our frame table.
-  CHECK_THAT(three.text, Catch::Contains("Access: 4  MISS FirstIn ->    [2, 3, 4] <- Lastin  Replaced:1 [Hits:0 Misses:4]"));
+  CHECK_THAT(three.text,
+             Catch::Contains("Access: 4  MISS FirstIn ->    [2, 3, 4] <- Lastin  Replaced:1 [Hits:0 Misses:4]"));
   CHECK_THAT(three.text, Catch::Contains("FINALSTATS hits 3   misses 9   hitrate 25.00"));
   CHECK_THAT(three.text, Catch::Contains("frame 0"));
   CHECK(Page({"-a", "1,2,3,4,1,2,5,1,2,3,4,5", "-p", "FIFO", "-C", "4", "-c"}).json["misses"] == 10);

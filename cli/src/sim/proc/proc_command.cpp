@@ -19,38 +19,46 @@ using proc::ProcRun;
 using proc::TreeStyle;
 
 struct ProcOptions {
-  std::string action_list;       // -A: fork.py notation
-  std::string ops;               // --ops: the full process API
-  int actions = 5;               // -a: random actions (fork.py default 5)
-  double forks = 0.7;            // -f: fraction (or percentage) of forks
-  bool show_tree = false;        // -t: show trees, ask for the actions
-  bool final_only = false;       // -F
-  bool leaf_only = false;        // -L
-  bool local_reparent = false;   // -R
-  std::string reparent;          // --reparent init|parent|all
+  std::string action_list;            // -A: fork.py notation
+  std::string ops;                    // --ops: the full process API
+  int actions = 5;                    // -a: random actions (fork.py default 5)
+  double forks = 0.7;                 // -f: fraction (or percentage) of forks
+  bool show_tree = false;             // -t: show trees, ask for the actions
+  bool final_only = false;            // -F
+  bool leaf_only = false;             // -L
+  bool local_reparent = false;        // -R
+  std::string reparent;               // --reparent init|parent|all
   std::string print_style = "fancy";  // -P
-  bool rich = false;             // --rich: random problems in the --ops language
-  bool verbose = false;          // -v: every kernel event
+  bool rich = false;                  // --rich: random problems in the --ops language
+  bool verbose = false;               // -v: every kernel event
 };
 
 constexpr const char* kMargin = "                               ";  // fork.py's 31-column margin
 
 const char* RuleName(os::OrphanRule rule) {
   switch (rule) {
-    case os::OrphanRule::kInit: return "init";
-    case os::OrphanRule::kGrandparent: return "parent";
-    case os::OrphanRule::kInitAllDescendants: return "all";
+    case os::OrphanRule::kInit:
+      return "init";
+    case os::OrphanRule::kGrandparent:
+      return "parent";
+    case os::OrphanRule::kInitAllDescendants:
+      return "all";
   }
   return "init";
 }
 
 std::string OpText(const os::ProcOp& op, Notation notation) {
-  if (notation == Notation::kForkPy) return op.kind == os::ProcOpKind::kFork ? op.actor + "+" + op.child : op.actor + "-";
+  if (notation == Notation::kForkPy)
+    return op.kind == os::ProcOpKind::kFork ? op.actor + "+" + op.child : op.actor + "-";
   switch (op.kind) {
-    case os::ProcOpKind::kFork: return "fork " + op.actor + " " + op.child;
-    case os::ProcOpKind::kExit: return "exit " + op.actor + " " + std::to_string(op.status);
-    case os::ProcOpKind::kWait: return "wait " + op.actor;
-    case os::ProcOpKind::kKill: return "kill " + op.actor + " " + std::string(os::SignalName(op.signal));
+    case os::ProcOpKind::kFork:
+      return "fork " + op.actor + " " + op.child;
+    case os::ProcOpKind::kExit:
+      return "exit " + op.actor + " " + std::to_string(op.status);
+    case os::ProcOpKind::kWait:
+      return "wait " + op.actor;
+    case os::ProcOpKind::kKill:
+      return "kill " + op.actor + " " + std::string(os::SignalName(op.signal));
   }
   return "";
 }
@@ -93,8 +101,8 @@ std::string ZombieReason(const ProcRun& run, const Pcb& z) {
 }
 
 std::string OrphanReason(const proc::Adoption& a) {
-  return Who(a.name, a.pid) + " is an orphan: " + Who(a.from_name, a.from) + " terminated; " +
-         Who(a.to_name, a.to) + " adopted it";
+  return Who(a.name, a.pid) + " is an orphan: " + Who(a.from_name, a.from) + " terminated; " + Who(a.to_name, a.to) +
+         " adopted it";
 }
 
 Json RunJson(const ProcRun& run, const proc::RunOptions& options, const std::vector<proc::Step>& steps) {
@@ -130,8 +138,13 @@ Json RunJson(const ProcRun& run, const proc::RunOptions& options, const std::vec
   json["zombies"] = zombies;
   Json orphans = Json::array();
   for (const proc::Adoption& a : run.orphans) {
-    orphans.push_back({{"pid", a.pid}, {"name", a.name}, {"from", a.from}, {"from_name", a.from_name},
-                       {"to", a.to}, {"to_name", a.to_name}, {"reason", OrphanReason(a)}});
+    orphans.push_back({{"pid", a.pid},
+                       {"name", a.name},
+                       {"from", a.from},
+                       {"from_name", a.from_name},
+                       {"to", a.to},
+                       {"to_name", a.to_name},
+                       {"reason", OrphanReason(a)}});
   }
   json["orphans_reparented"] = orphans;
   json["initial_tree"] = run.initial_tree;
@@ -233,11 +246,16 @@ std::string OpsText(const ProcRun& run, const ProcOptions& o, bool solve, const 
 
 std::string_view StateColour(const Pcb& pcb) {
   switch (pcb.state) {
-    case os::ProcessState::kNew: return "#ffe699";
-    case os::ProcessState::kReady: return "#a9d18e";
-    case os::ProcessState::kRunning: return "#5b9bd5";
-    case os::ProcessState::kWaiting: return "#f4b183";
-    case os::ProcessState::kTerminated: return "#d0d0d0";
+    case os::ProcessState::kNew:
+      return "#ffe699";
+    case os::ProcessState::kReady:
+      return "#a9d18e";
+    case os::ProcessState::kRunning:
+      return "#5b9bd5";
+    case os::ProcessState::kWaiting:
+      return "#f4b183";
+    case os::ProcessState::kTerminated:
+      return "#d0d0d0";
   }
   return "#ffffff";
 }
@@ -332,17 +350,18 @@ Outcome Run(const ProcOptions& o, const CommonOptions& common) {
   const bool random = o.action_list.empty() && o.ops.empty();
   options.notation = !o.ops.empty() || (random && o.rich) ? Notation::kOps : Notation::kForkPy;
   const bool forkpy = options.notation == Notation::kForkPy;
-  if (o.show_tree && !forkpy) return BadInput("-t (show trees, guess the actions) works with fork.py actions, not --ops");
+  if (o.show_tree && !forkpy)
+    return BadInput("-t (show trees, guess the actions) works with fork.py actions, not --ops");
   options.kernel.init_name = forkpy ? "a" : "init";
   options.kernel.reap_at_once = forkpy;
   options.kernel.orphans = forkpy ? os::OrphanRule::kInitAllDescendants : os::OrphanRule::kInit;
   if (o.local_reparent) options.kernel.orphans = os::OrphanRule::kGrandparent;
   if (!o.reparent.empty()) {
     const std::string rule = o.reparent;
-    const auto wanted = rule == "init" ? os::OrphanRule::kInit
+    const auto wanted = rule == "init"     ? os::OrphanRule::kInit
                         : rule == "parent" ? os::OrphanRule::kGrandparent
-                        : rule == "all" ? os::OrphanRule::kInitAllDescendants
-                                        : os::OrphanRule::kInit;
+                        : rule == "all"    ? os::OrphanRule::kInitAllDescendants
+                                           : os::OrphanRule::kInit;
     if (rule != "init" && rule != "parent" && rule != "all") {
       return BadInput("--reparent: '" + rule + "' is not one of init, parent, all");
     }
@@ -403,13 +422,15 @@ Topic ProcTopic() {
   topic.summary = "Processes: fork, exec, exit, wait, kill; zombies and orphans (OSTEP fork.py)";
   topic.add = [](CLI::App& command) -> Runner {
     auto o = std::make_shared<ProcOptions>();
-    command.add_option("-A,--action-list,--action_list", o->action_list,
-                       "fork.py actions: 'a+b,b+c,c-' = a forks b, b forks c, c exits (root: a)")
+    command
+        .add_option("-A,--action-list,--action_list", o->action_list,
+                    "fork.py actions: 'a+b,b+c,c-' = a forks b, b forks c, c exits (root: a)")
         ->type_name("LIST");
-    command.add_option("--ops", o->ops,
-                       "Process API calls separated by ';': fork P C, exit P [STATUS], wait P [CHILD], "
-                       "kill P [SIG], killpg PGID [SIG], exec P PROG, setpgid P PGID, block/wake/run/preempt P "
-                       "(pid 1 is 'init')")
+    command
+        .add_option("--ops", o->ops,
+                    "Process API calls separated by ';': fork P C, exit P [STATUS], wait P [CHILD], "
+                    "kill P [SIG], killpg PGID [SIG], exec P PROG, setpgid P PGID, block/wake/run/preempt P "
+                    "(pid 1 is 'init')")
         ->type_name("OPS");
     command.add_option("-a,--actions", o->actions, "Random problems: number of actions (default 5)")->type_name("N");
     command.add_option("-f,--forks", o->forks, "Random problems: fraction of actions that are forks (0.7, or 70)")
@@ -420,9 +441,10 @@ Topic ProcTopic() {
     command.add_flag("-L,--leaf-only,--leaf_only", o->leaf_only, "Only leaf processes may exit (fork.py -L)");
     command.add_flag("-R,--local-reparent,--local_reparent", o->local_reparent,
                      "Orphans go to the exiting process's parent, not init (fork.py -R)");
-    command.add_option("--reparent", o->reparent,
-                       "Where orphans go: init (Unix, default for --ops), parent (= -R), all (every descendant "
-                       "to init: fork.py's default, used for -A)")
+    command
+        .add_option("--reparent", o->reparent,
+                    "Where orphans go: init (Unix, default for --ops), parent (= -R), all (every descendant "
+                    "to init: fork.py's default, used for -A)")
         ->type_name("RULE");
     command.add_option("-P,--print-style,--print_style", o->print_style, "Tree style: basic, line1, line2, fancy")
         ->type_name("STYLE");

@@ -18,12 +18,19 @@ TEST_CASE("fork.py -A example of the README", "[proc][cli][ostep]") {
   auto outcome = RunSim({"proc", "-A", "a+b,b+c,c-,a+d", "-c"});
   REQUIRE(outcome.ok());
   const std::string m(31, ' ');
-  CHECK(outcome->text ==
-        "                           Process Tree:\n" + m + "a\n\n"
-        "Action: a forks b\n" + m + "a\n" + m + "\u2514\u2500\u2500 b\n"
-        "Action: b forks c\n" + m + "a\n" + m + "\u2514\u2500\u2500 b\n" + m + "    \u2514\u2500\u2500 c\n"
-        "Action: c EXITS\n" + m + "a\n" + m + "\u2514\u2500\u2500 b\n"
-        "Action: a forks d\n" + m + "a\n" + m + "\u251c\u2500\u2500 b\n" + m + "\u2514\u2500\u2500 d\n");
+  CHECK(outcome->text == "                           Process Tree:\n" + m +
+                             "a\n\n"
+                             "Action: a forks b\n" +
+                             m + "a\n" + m +
+                             "\u2514\u2500\u2500 b\n"
+                             "Action: b forks c\n" +
+                             m + "a\n" + m + "\u2514\u2500\u2500 b\n" + m +
+                             "    \u2514\u2500\u2500 c\n"
+                             "Action: c EXITS\n" +
+                             m + "a\n" + m +
+                             "\u2514\u2500\u2500 b\n"
+                             "Action: a forks d\n" +
+                             m + "a\n" + m + "\u251c\u2500\u2500 b\n" + m + "\u2514\u2500\u2500 d\n");
   const auto& json = outcome->json;
   CHECK(json["mode"] == "fork.py");
   CHECK(json["processes"].size() == 4);
@@ -114,8 +121,9 @@ TEST_CASE("ops list (--ops): an impossible call fails in the trace, like a syste
 }
 
 TEST_CASE("ops list (--ops): killpg kills exactly the group; exec and setpgid", "[proc][cli]") {
-  auto json = Solve({"--ops", "fork init sh; fork sh A; fork A B; fork sh C; setpgid A 0; setpgid B A; "
-                              "exec B ls; killpg A SIGKILL; wait sh"});
+  auto json = Solve({"--ops",
+                     "fork init sh; fork sh A; fork A B; fork sh C; setpgid A 0; setpgid B A; "
+                     "exec B ls; killpg A SIGKILL; wait sh"});
   // processes: init, sh (2), A (3), B (4), C (5)
   CHECK(json["processes"][3]["program"] == "ls");
   CHECK(json["processes"][3]["pgid"] == 3);
@@ -124,8 +132,9 @@ TEST_CASE("ops list (--ops): killpg kills exactly the group; exec and setpgid", 
   CHECK(json["processes"][4]["killed_by"].is_null());
   CHECK(json["processes"][4]["state"] == "ready");
   CHECK(json["processes"][4]["pgid"] == 1);
-  CHECK(json["trace"][8]["message"] == "wait() in pid 2 (sh) returns pid 3 (A) at once; "
-                                       "pid 2 (sh) reaps pid 3 (A): killed by SIGKILL");
+  CHECK(json["trace"][8]["message"] ==
+        "wait() in pid 2 (sh) returns pid 3 (A) at once; "
+        "pid 2 (sh) reaps pid 3 (A): killed by SIGKILL");
 }
 
 TEST_CASE("bad input names the op and its position", "[proc][cli]") {
@@ -136,14 +145,14 @@ TEST_CASE("bad input names the op and its position", "[proc][cli]") {
         "--ops op 3 'fork A B': A (pid 2) has terminated and can make no more calls");
   CHECK(Error({"--ops", "fork X A"}) ==
         "--ops op 1 'fork X A': no process called 'X' (names are given by fork; pid 1 is 'init')");
-  CHECK(Error({"--ops", "fork init A; fork init A"}) == "--ops op 2 'fork init A': there is already a process called 'A'");
+  CHECK(Error({"--ops", "fork init A; fork init A"}) ==
+        "--ops op 2 'fork init A': there is already a process called 'A'");
   CHECK(Error({"--ops", "fork init A; exit A 300"}) ==
         "--ops op 2 'exit A 300': exit status must be an integer 0..255, got '300'");
   CHECK(Error({"--ops", "kill init HUP"}) ==
         "--ops op 1 'kill init HUP': unknown signal 'HUP' (use SIGTERM/15 or SIGKILL/9)");
   CHECK(Error({"--ops", "wait"}) == "--ops op 1 'wait': expected 'wait PARENT [CHILD]'");
-  CHECK(Error({"-A", "a+b,bc"}) ==
-        "-A action 2 'bc': must be X+Y (X forks Y) or X- (X exits), X and Y process names");
+  CHECK(Error({"-A", "a+b,bc"}) == "-A action 2 'bc': must be X+Y (X forks Y) or X- (X exits), X and Y process names");
   CHECK(Error({"-A", "a+b,b-,b+c"}) == "-A action 3 'b+c': b (pid 2) has terminated and can make no more calls");
   CHECK(Error({"-A", "a-"}) == "-A action 1 'a-': a is the initial process (init): it cannot exit");
   CHECK(Error({"-A", "a+b", "--ops", "fork init A"}) == "give either -A (fork.py actions) or --ops, not both");

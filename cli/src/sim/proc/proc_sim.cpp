@@ -49,11 +49,16 @@ struct Usage {
 
 const std::vector<Usage>& Verbs() {
   static const std::vector<Usage> verbs = {
-      {"fork", 2, 2, "fork PARENT CHILD"},     {"exit", 1, 2, "exit PROC [STATUS]"},
-      {"wait", 1, 2, "wait PARENT [CHILD]"},   {"kill", 1, 2, "kill PROC [SIGNAL]"},
-      {"killpg", 1, 2, "killpg PGID [SIGNAL]"}, {"exec", 2, 2, "exec PROC PROGRAM"},
-      {"setpgid", 2, 2, "setpgid PROC PGID"},  {"block", 1, 1, "block PROC"},
-      {"wake", 1, 1, "wake PROC"},             {"run", 1, 1, "run PROC"},
+      {"fork", 2, 2, "fork PARENT CHILD"},
+      {"exit", 1, 2, "exit PROC [STATUS]"},
+      {"wait", 1, 2, "wait PARENT [CHILD]"},
+      {"kill", 1, 2, "kill PROC [SIGNAL]"},
+      {"killpg", 1, 2, "killpg PGID [SIGNAL]"},
+      {"exec", 2, 2, "exec PROC PROGRAM"},
+      {"setpgid", 2, 2, "setpgid PROC PGID"},
+      {"block", 1, 1, "block PROC"},
+      {"wake", 1, 1, "wake PROC"},
+      {"run", 1, 1, "run PROC"},
       {"preempt", 1, 1, "preempt PROC"},
   };
   return verbs;
@@ -162,16 +167,19 @@ struct Branches {
 
 Branches BranchesFor(TreeStyle style) {
   switch (style) {
-    case TreeStyle::kLine1: return {"+-- ", "|-- ", "|   "};
-    case TreeStyle::kLine2: return {"|__ ", "|__ ", "|   "};
-    default: return {"\u251c\u2500\u2500 ", "\u2514\u2500\u2500 ", "\u2502   "};
+    case TreeStyle::kLine1:
+      return {"+-- ", "|-- ", "|   "};
+    case TreeStyle::kLine2:
+      return {"|__ ", "|__ ", "|   "};
+    default:
+      return {"\u251c\u2500\u2500 ", "\u2514\u2500\u2500 ", "\u2502   "};
   }
 }
 
 // fork.py's walk(): a node, then its children; the last child gets the elbow
 // and no vertical bar continues below it.
-void Walk(const os::ProcessTable& table, Pid pid, int level, const std::string& prefix, bool last,
-          TreeStyle style, Notation notation, std::vector<std::string>& lines) {
+void Walk(const os::ProcessTable& table, Pid pid, int level, const std::string& prefix, bool last, TreeStyle style,
+          Notation notation, std::vector<std::string>& lines) {
   const Pcb& pcb = *table.Find(pid);
   const std::string label = NodeLabel(pcb, notation);
   std::string child_prefix;
@@ -212,8 +220,8 @@ class Runner {
     run.initial_tree = Join(TreeLines(table_, options_.style, options_.notation), "\n");
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const Step& step = steps[i];
-      where_ = (options_.notation == Notation::kForkPy ? "-A action " : "--ops op ") + std::to_string(i + 1) +
-               " '" + step.text + "'";
+      where_ = (options_.notation == Notation::kForkPy ? "-A action " : "--ops op ") + std::to_string(i + 1) + " '" +
+               step.text + "'";
       const std::size_t first_event = table_.events().size();
       StepResult result;
       result.text = step.text;

@@ -38,7 +38,7 @@ enum class TreeStyle { kBasic, kLine1, kLine2, kFancy };
 struct RunOptions {
   Notation notation = Notation::kOps;
   os::KernelOptions kernel;
-  bool leaf_only = false;          // fork.py -L: an exit with children fails
+  bool leaf_only = false;  // fork.py -L: an exit with children fails
   TreeStyle style = TreeStyle::kFancy;
 };
 
@@ -65,10 +65,10 @@ struct Adoption {
 struct ProcRun {
   std::string initial_tree;
   std::vector<StepResult> trace;
-  std::vector<os::Pcb> processes;   // every process ever created, by pid (reaped ones as last seen)
-  std::vector<os::Pid> reaped;      // pids of the reaped ones
-  std::vector<os::Pcb> zombies;     // terminated, not reaped, at the end
-  std::vector<Adoption> orphans;    // every reparenting, in order
+  std::vector<os::Pcb> processes;  // every process ever created, by pid (reaped ones as last seen)
+  std::vector<os::Pid> reaped;     // pids of the reaped ones
+  std::vector<os::Pcb> zombies;    // terminated, not reaped, at the end
+  std::vector<Adoption> orphans;   // every reparenting, in order
   std::string final_tree;
 };
 

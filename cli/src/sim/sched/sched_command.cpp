@@ -26,14 +26,14 @@ using os::SchedSegment;
 
 /// The command's own options (the common -c, -s, --json, --svg come from sim.cpp).
 struct SchedArgs {
-  int jobs = 3;                       // -j: how many random jobs
-  std::optional<std::string> jlist;   // -l: job lengths
-  int maxlen = 10;                    // -m: longest random job
-  std::string policy = "FIFO";        // -p
-  std::int64_t quantum = 1;           // -q: time slice (RR, LOTTERY, STRIDE)
+  int jobs = 3;                      // -j: how many random jobs
+  std::optional<std::string> jlist;  // -l: job lengths
+  int maxlen = 10;                   // -m: longest random job
+  std::string policy = "FIFO";       // -p
+  std::int64_t quantum = 1;          // -q: time slice (RR, LOTTERY, STRIDE)
   std::optional<std::string> arrivals, priorities, tickets, io, file;
-  std::int64_t cs = 0;                // --cs: context-switch cost
-  std::int64_t aging = 0;             // --aging
+  std::int64_t cs = 0;     // --cs: context-switch cost
+  std::int64_t aging = 0;  // --aging
 };
 
 /// The problem as parsed: the jobs and how they were made.
@@ -80,8 +80,8 @@ Result<std::vector<std::int64_t>> ListFor(const std::optional<std::string>& text
   Result<std::vector<std::int64_t>> values = ParseIntList(text.value_or(""), what);
   if (!values.ok()) return values;
   if (values->size() != jobs) {
-    return BadInput(what + ": has " + std::to_string(values->size()) + " values but there are " +
-                    std::to_string(jobs) + " jobs");
+    return BadInput(what + ": has " + std::to_string(values->size()) + " values but there are " + std::to_string(jobs) +
+                    " jobs");
   }
   return values;
 }
@@ -236,7 +236,8 @@ Result<Problem> BuildProblem(const SchedArgs& args, const CommonOptions& common)
 // ---- Output ------------------------------------------------------------------------
 
 bool HasIo(const Problem& problem) {
-  return std::any_of(problem.jobs.begin(), problem.jobs.end(), [](const SchedProcess& j) { return j.bursts.size() > 1; });
+  return std::any_of(problem.jobs.begin(), problem.jobs.end(),
+                     [](const SchedProcess& j) { return j.bursts.size() > 1; });
 }
 
 /// OSTEP's plain problem: everyone at t=0, CPU only, a policy that needs nothing else.
@@ -249,7 +250,8 @@ std::string JobList(const Problem& problem) {
   std::ostringstream out;
   if (PlainOstep(problem)) {
     out << "Here is the job list, with the run time of each job: \n";
-    for (const SchedProcess& job : problem.jobs) out << "  Job " << job.name << " ( length = " << job.bursts[0] << " )\n";
+    for (const SchedProcess& job : problem.jobs)
+      out << "  Job " << job.name << " ( length = " << job.bursts[0] << " )\n";
     return out.str();
   }
   std::vector<std::string> header{"job", "arrival", HasIo(problem) ? "bursts (CPU, io I/O, ...)" : "burst"};
@@ -295,7 +297,8 @@ std::string Trace(const Problem& problem, const SchedResult& result) {
   for (const SchedSegment& s : result.timeline) {
     const double length = static_cast<double>(s.end - s.start);
     if (s.kind == SchedSegment::Kind::kIdle) {
-      std::snprintf(line, sizeof line, "  [ time %3lld ] Idle for %.2f secs\n", static_cast<long long>(s.start), length);
+      std::snprintf(line, sizeof line, "  [ time %3lld ] Idle for %.2f secs\n", static_cast<long long>(s.start),
+                    length);
     } else if (s.kind == SchedSegment::Kind::kSwitch) {
       std::snprintf(line, sizeof line, "  [ time %3lld ] Context switch to job %s (%.2f secs)\n",
                     static_cast<long long>(s.start), problem.jobs[s.process].name.c_str(), length);
@@ -311,8 +314,8 @@ std::string Trace(const Problem& problem, const SchedResult& result) {
         b += 2;
         burst_end[s.process] += job.bursts[b];
       }
-      std::snprintf(line, sizeof line, "  [ time %3lld ] Run job %3s for %.2f secs%s\n", static_cast<long long>(s.start),
-                    job.name.c_str(), length, note.c_str());
+      std::snprintf(line, sizeof line, "  [ time %3lld ] Run job %3s for %.2f secs%s\n",
+                    static_cast<long long>(s.start), job.name.c_str(), length, note.c_str());
     }
     out << line;
   }
@@ -402,8 +405,8 @@ std::string Solution(const Problem& problem, const SchedResult& result, const Js
     table.AddRow(row);
   }
   table.Print(out, "  ");
-  out << "\n  Average -- Response: " << Fixed2(result.average_response)
-      << "  Turnaround " << Fixed2(result.average_turnaround) << "  Wait " << Fixed2(result.average_waiting) << "\n";
+  out << "\n  Average -- Response: " << Fixed2(result.average_response) << "  Turnaround "
+      << Fixed2(result.average_turnaround) << "  Wait " << Fixed2(result.average_waiting) << "\n";
   out << "  Context switches: " << result.context_switches << "   CPU utilization: " << Fixed2(100 * result.utilization)
       << "%   Throughput: " << Significant(result.throughput) << " jobs per time unit\n\n";
   out << "Gantt chart:\n" << GanttText(Gantt(json["timeline"]));
@@ -448,9 +451,9 @@ Outcome Run(const SchedArgs& args, const CommonOptions& common) {
         "-s <somenumber> or your own job list (-l 10,15,20 for example)\n"
         "to generate different problems for yourself.\n";
   }
-  output.svg = GanttSvg(Gantt(output.json["timeline"]),
-                        problem.policy + ": average turnaround " + Fixed2(result->average_turnaround) +
-                            ", average waiting " + Fixed2(result->average_waiting));
+  output.svg = GanttSvg(Gantt(output.json["timeline"]), problem.policy + ": average turnaround " +
+                                                            Fixed2(result->average_turnaround) + ", average waiting " +
+                                                            Fixed2(result->average_waiting));
   return output;
 }
 
@@ -466,11 +469,13 @@ Topic SchedTopic() {
     command.add_option("-l,--jlist", args->jlist, "Comma-separated job lengths (CPU bursts), e.g. 5,10,15")
         ->type_name("LIST");
     command.add_option("-m,--maxlen", args->maxlen, "Longest random job")->capture_default_str();
-    command.add_option("-p,--policy", args->policy,
-                       "FIFO|FCFS, SJF, SRTF|STCF, PRIORITY, PRIORITY-P, RR, LOTTERY, STRIDE (any case)")
+    command
+        .add_option("-p,--policy", args->policy,
+                    "FIFO|FCFS, SJF, SRTF|STCF, PRIORITY, PRIORITY-P, RR, LOTTERY, STRIDE (any case)")
         ->capture_default_str();
     command.add_option("-q,--quantum", args->quantum, "Time slice of RR, LOTTERY and STRIDE")->capture_default_str();
-    command.add_option("-f,--file", args->file, "Jobs file: one job per line, 'name arrival burst [priority] [tickets]'")
+    command
+        .add_option("-f,--file", args->file, "Jobs file: one job per line, 'name arrival burst [priority] [tickets]'")
         ->type_name("FILE");
     command.add_option("--arrivals", args->arrivals, "Arrival time of each job, e.g. 0,1,2 (default: all 0)")
         ->type_name("LIST");

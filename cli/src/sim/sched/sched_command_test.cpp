@@ -76,7 +76,8 @@ TEST_CASE("sim sched: idle, context switches and I/O in the timeline", "[cli][si
   // 0-2 idle; job 0 runs 2-3 then does I/O 3-8; switch 3-4; job 1 4-8; job 0 back at 8:
   // quantum of job 1 expires at 8, job 0 queued first -> switch 8-9, job 0 9-11, switch 11-12, job 1 12-32.
   std::vector<std::string> ids;
-  for (const Json& s : run["timeline"]) ids.push_back(s["id"].get<std::string>() + "@" + std::to_string(s["start"].get<int>()));
+  for (const Json& s : run["timeline"])
+    ids.push_back(s["id"].get<std::string>() + "@" + std::to_string(s["start"].get<int>()));
   CHECK(ids == std::vector<std::string>{"idle@0", "0@2", "switch@3", "1@4", "switch@8", "0@9", "switch@11", "1@12"});
   CHECK(run["jobs"][0]["burst"] == 3);
   CHECK(run["jobs"][0]["io"] == 5);

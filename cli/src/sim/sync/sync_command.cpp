@@ -23,8 +23,8 @@ namespace {
 constexpr std::size_t kMaxTraceRows = 300;  // text output only; --json has every step
 
 struct SyncArgs {
-  std::string file;        // -f
-  std::string demo;        // --demo
+  std::string file;  // -f
+  std::string demo;  // --demo
   std::int64_t quantum = 1;
   std::string interleave;  // "rr" or "random"; empty: rr, or random when -s is given
   std::int64_t max_steps = 10000;
@@ -53,7 +53,8 @@ Result<Source> ReadSource(const SyncArgs& args, const CommonOptions& common) {
   std::string demo = args.demo;
   if (demo.empty() && common.seed) {  // -s alone: the seed picks a demo (and the interleaving)
     os::Rng rng(*common.seed);
-    demo = SyncDemos()[static_cast<std::size_t>(rng.Uniform(0, static_cast<std::int64_t>(SyncDemos().size()) - 1))].name;
+    demo =
+        SyncDemos()[static_cast<std::size_t>(rng.Uniform(0, static_cast<std::int64_t>(SyncDemos().size()) - 1))].name;
   }
   if (demo.empty()) return BadInput("give a script: -f FILE, or --demo NAME (" + DemoNames() + ")");
   const SyncDemo* found = FindSyncDemo(demo);
@@ -153,7 +154,8 @@ std::string Problem(const std::string& title, const std::string& file, const os:
   out << "Scheduler: " << SchedulerLine(options) << "; one operation per step, t = 0, 1, 2, ...\n";
   out << "Shared objects:\n" << Declarations(script);
   out << "Processes (the ready queue starts in this order):\n";
-  for (const os::ProcessScript& process : script.processes) out << Wrap("  " + process.name + ": ", OpsLine(process.ops), 78);
+  for (const os::ProcessScript& process : script.processes)
+    out << Wrap("  " + process.name + ": ", OpsLine(process.ops), 78);
   return out.str();
 }
 
@@ -239,10 +241,18 @@ std::string StateChart(const os::SyncRun& run) {
       std::string row;
       for (std::size_t t = from; t < to; ++t) {
         switch (run.trace[t].states[p]) {
-          case os::SyncProcessState::kRunning: row += '#'; break;
-          case os::SyncProcessState::kReady: row += '.'; break;
-          case os::SyncProcessState::kBlocked: row += 'b'; break;
-          case os::SyncProcessState::kDone: row += ' '; break;
+          case os::SyncProcessState::kRunning:
+            row += '#';
+            break;
+          case os::SyncProcessState::kReady:
+            row += '.';
+            break;
+          case os::SyncProcessState::kBlocked:
+            row += 'b';
+            break;
+          case os::SyncProcessState::kDone:
+            row += ' ';
+            break;
         }
       }
       while (!row.empty() && row.back() == ' ') row.pop_back();
@@ -279,9 +289,12 @@ std::string Solution(const os::SyncRun& run) {
 
 std::string EndName(os::SyncEnd end) {
   switch (end) {
-    case os::SyncEnd::kFinished: return "finished";
-    case os::SyncEnd::kDeadlock: return "deadlock";
-    case os::SyncEnd::kStepLimit: return "step_limit";
+    case os::SyncEnd::kFinished:
+      return "finished";
+    case os::SyncEnd::kDeadlock:
+      return "deadlock";
+    case os::SyncEnd::kStepLimit:
+      return "step_limit";
   }
   return "?";
 }
@@ -314,7 +327,9 @@ Json ToJson(const os::SyncRun& run, const os::SyncOptions& options, const std::s
   json["cycle"] = cycle;
   Json wait_for = Json::array();
   for (const os::WaitForEdge& edge : run.wait_for) {
-    wait_for.push_back({{"from", Name(run, edge.from)}, {"to", Name(run, edge.to)}, {"resource", edge.resource},
+    wait_for.push_back({{"from", Name(run, edge.from)},
+                        {"to", Name(run, edge.to)},
+                        {"resource", edge.resource},
                         {"description", edge.description}});
   }
   json["wait_for"] = wait_for;
@@ -352,7 +367,8 @@ std::string Timeline(const os::SyncRun& run, const std::string& title) {
   const double height = top + static_cast<double>(rows) * row_height + 80;
   Svg svg(width, height);
   svg.Text(10, 22, title, 15);
-  for (std::size_t i = 0; i < lines.size(); ++i) svg.Text(10, 40 + 14 * static_cast<double>(i), lines[i], 11, "start", "#444");
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    svg.Text(10, 40 + 14 * static_cast<double>(i), lines[i], 11, "start", "#444");
   for (std::size_t p = 0; p < rows; ++p) {
     const double y = top + static_cast<double>(p) * row_height;
     svg.Text(left - 8, y + 17, Name(run, p), 12, "end");
@@ -362,8 +378,8 @@ std::string Timeline(const os::SyncRun& run, const std::string& title) {
       const os::SyncProcessState state = run.trace[start].states[p];
       if (i < shown && run.trace[i].states[p] == state) continue;
       const double x = left + static_cast<double>(start) * cell, w = static_cast<double>(i - start) * cell;
-      const std::string tip = Name(run, p) + " " + std::string(os::SyncStateName(state)) + ", t=" + std::to_string(start) +
-                              ".." + std::to_string(i);
+      const std::string tip = Name(run, p) + " " + std::string(os::SyncStateName(state)) +
+                              ", t=" + std::to_string(start) + ".." + std::to_string(i);
       if (state == os::SyncProcessState::kRunning) svg.Rect(x, y + 3, w, row_height - 6, Colour(p), "#333", tip);
       if (state == os::SyncProcessState::kReady) svg.Rect(x, y + 9, w, row_height - 18, "#d9d9d9", "none", tip);
       if (state == os::SyncProcessState::kBlocked) svg.Rect(x, y + 9, w, row_height - 18, "#c0392b", "none", tip);
@@ -386,8 +402,8 @@ std::string Timeline(const os::SyncRun& run, const std::string& title) {
   svg.Rect(left + 170, legend - 7, 14, 6, "#c0392b", "none");
   svg.Text(left + 190, legend, "blocked", 11);
   svg.Text(left + 260, legend,
-           shown < run.trace.size() ? "(the first " + std::to_string(shown) + " of " + std::to_string(run.trace.size()) +
-                                          " steps; blank: finished)"
+           shown < run.trace.size() ? "(the first " + std::to_string(shown) + " of " +
+                                          std::to_string(run.trace.size()) + " steps; blank: finished)"
                                     : "(blank: finished)",
            11, "start", "#666");
   return svg.Finish();
@@ -405,11 +421,11 @@ Topic SyncTopic() {
     command.add_option("-f,--file", args->file, "The script: a YAML file of semaphores, mutexes, queues and processes")
         ->type_name("FILE");
     command.add_option("--demo", args->demo, "A built-in script: " + DemoNames())->type_name("NAME");
-    command.add_option("-q,--quantum", args->quantum, "Operations a process runs per turn (default 1)")
-        ->type_name("N");
-    command.add_option("--interleave", args->interleave,
-                       "rr: round robin (the default); random: a seeded random choice of the next ready process "
-                       "(the default when -s is given)")
+    command.add_option("-q,--quantum", args->quantum, "Operations a process runs per turn (default 1)")->type_name("N");
+    command
+        .add_option("--interleave", args->interleave,
+                    "rr: round robin (the default); random: a seeded random choice of the next ready process "
+                    "(the default when -s is given)")
         ->type_name("rr|random");
     command.add_option("--max-steps", args->max_steps, "Stop a run that is still going after N steps (default 10000)")
         ->type_name("N");
@@ -433,8 +449,9 @@ Topic SyncTopic() {
       if (common.solve) {
         output.text += "\n" + Solution(*run);
       } else {
-        output.text += "\nTrace the run: which process runs at each step, which blocks? Does it deadlock?\n"
-                       "(add -c for the answer)\n";
+        output.text +=
+            "\nTrace the run: which process runs at each step, which blocks? Does it deadlock?\n"
+            "(add -c for the answer)\n";
       }
       output.json = ToJson(*run, *options, source->file);
       output.svg = Timeline(*run, loaded->title.empty() ? source->file : loaded->title);

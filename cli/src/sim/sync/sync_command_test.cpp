@@ -47,9 +47,10 @@ TEST_CASE("sim sync: the naive philosophers deadlock in a 5-cycle", "[cli][sim][
   CHECK(run["blocked"]["phil4"] == "P fork0");
   CHECK(run["semaphores"]["fork0"] == -1);
   CHECK(run["trace"][0] == Json({{"t", 0}, {"process", "phil0"}, {"op", "compute"}, {"outcome", "ok"}}));
-  CHECK(run["message"] ==
-        "deadlock at t=15: phil0 waits for fork1 held by phil1, phil1 waits for fork2 held by phil2, "
-        "phil2 waits for fork3 held by phil3, phil3 waits for fork4 held by phil4, phil4 waits for fork0 held by phil0");
+  CHECK(
+      run["message"] ==
+      "deadlock at t=15: phil0 waits for fork1 held by phil1, phil1 waits for fork2 held by phil2, "
+      "phil2 waits for fork3 held by phil3, phil3 waits for fork4 held by phil4, phil4 waits for fork0 held by phil0");
 }
 
 TEST_CASE("sim sync: the fixed philosophers and the bounded buffer finish", "[cli][sim][sync]") {
@@ -115,8 +116,9 @@ TEST_CASE("sim sync: bad input is refused with a clear message", "[cli][sim][syn
   CHECK(Refusal({"-f", typo, "-c"}) == typo + ": producer op 1.3: unknown semaphore 'ful'");
   const std::string bad_op = WriteTemp("osgrid-sync-badop.yaml", "processes:\n  a: [compute, Q s]\n");
   CHECK(Refusal({"-f", bad_op}) ==
-        bad_op + ":2: a op 2: unknown operation 'Q' (expected P, V, lock, unlock, send, recv, compute, print, inc, "
-                 "dec or if)");
+        bad_op +
+            ":2: a op 2: unknown operation 'Q' (expected P, V, lock, unlock, send, recv, compute, print, inc, "
+            "dec or if)");
   const std::string bad_key = WriteTemp("osgrid-sync-badkey.yaml", "semaphore: {s: 1}\nprocesses: {a: [P s]}\n");
   CHECK(Refusal({"-f", bad_key}) == bad_key + ":1: unknown key 'semaphore' (did you mean 'semaphores'?)");
   CHECK(Refusal({"--demo", "philosophers", "-q", "0"}) == "-q/--quantum: must be >= 1 operation, got 0");

@@ -6,7 +6,8 @@ namespace osgrid::cli::sim {
 
 const std::vector<SyncDemo>& SyncDemos() {
   static const std::vector<SyncDemo> demos = {
-      {"producer-consumer", "scenarios/sync/producer-consumer.yaml", R"yaml(# The bounded-buffer problem: Silberschatz 10e, 7.1.1 (Figures 7.1, 7.2);
+      {"producer-consumer", "scenarios/sync/producer-consumer.yaml",
+       R"yaml(# The bounded-buffer problem: Silberschatz 10e, 7.1.1 (Figures 7.1, 7.2);
 # OSTEP ch. 31.4 "The Producer/Consumer (Bounded Buffer) Problem".
 #
 #   osgrid sim sync -f scenarios/sync/producer-consumer.yaml -c
@@ -38,7 +39,8 @@ processes:
         - V empty          # one more free slot
         - inc consumed     # consume it
 )yaml"},
-      {"readers-writers", "scenarios/sync/readers-writers.yaml", R"yaml(# The first readers-writers problem: Silberschatz 10e, 7.1.2 (Figures 7.3,
+      {"readers-writers", "scenarios/sync/readers-writers.yaml",
+       R"yaml(# The first readers-writers problem: Silberschatz 10e, 7.1.2 (Figures 7.3,
 # 7.4); OSTEP ch. 31.5 "Reader-Writer Locks".
 #
 #   osgrid sim sync -f scenarios/sync/readers-writers.yaml -c
@@ -78,7 +80,8 @@ processes:
         - V rw_mutex
   reader2: *reader
 )yaml"},
-      {"philosophers", "scenarios/sync/philosophers-naive.yaml", R"yaml(# The dining-philosophers problem, naive solution: Silberschatz 10e, 7.1.3
+      {"philosophers", "scenarios/sync/philosophers-naive.yaml",
+       R"yaml(# The dining-philosophers problem, naive solution: Silberschatz 10e, 7.1.3
 # (Figure 7.7); OSTEP ch. 31.6 "The Dining Philosophers".
 #
 #   osgrid sim sync -f scenarios/sync/philosophers-naive.yaml -c
@@ -99,7 +102,8 @@ processes:
   phil3: [{repeat: 2, do: [compute, P fork3, P fork4, inc meals, compute, V fork3, V fork4]}]
   phil4: [{repeat: 2, do: [compute, P fork4, P fork0, inc meals, compute, V fork4, V fork0]}]
 )yaml"},
-      {"philosophers-fixed", "scenarios/sync/philosophers-fixed.yaml", R"yaml(# The dining-philosophers problem without deadlock: Silberschatz 10e, 7.1.3
+      {"philosophers-fixed", "scenarios/sync/philosophers-fixed.yaml",
+       R"yaml(# The dining-philosophers problem without deadlock: Silberschatz 10e, 7.1.3
 # (the asymmetric remedy); OSTEP ch. 31.6 ("Breaking The Dependency").
 #
 #   osgrid sim sync -f scenarios/sync/philosophers-fixed.yaml -c

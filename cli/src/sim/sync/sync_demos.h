@@ -7,9 +7,9 @@
 namespace osgrid::cli::sim {
 
 struct SyncDemo {
-  std::string name;   // "philosophers"
-  std::string file;   // the scenario file it copies, "scenarios/sync/philosophers-naive.yaml"
-  std::string yaml;   // its text
+  std::string name;  // "philosophers"
+  std::string file;  // the scenario file it copies, "scenarios/sync/philosophers-naive.yaml"
+  std::string yaml;  // its text
 };
 
 /// producer-consumer, readers-writers, philosophers, philosophers-fixed.

@@ -13,8 +13,8 @@
 namespace osgrid::cli::sim {
 namespace {
 
-const std::vector<std::string_view> kTopKeys = {"name",   "description", "semaphores", "binary_semaphores",
-                                                "mutexes", "queues",     "counters",   "processes"};
+const std::vector<std::string_view> kTopKeys = {"name",    "description", "semaphores", "binary_semaphores",
+                                                "mutexes", "queues",      "counters",   "processes"};
 
 /// Builds the messages of one file: "f.yaml:LINE: message".
 class Reader {
@@ -147,7 +147,8 @@ Result<LoadedSyncScript> ParseSyncScript(const std::string& yaml_text, const std
       }
     } else {
       const std::string hint = DidYouMean(key, kTopKeys);
-      return reader.Error(entry.first, "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      return reader.Error(entry.first,
+                          "unknown key '" + key + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
     }
     if (!status.ok()) return status;
   }

@@ -10,8 +10,8 @@
 namespace osgrid::cli::sim {
 
 struct LoadedSyncScript {
-  std::string title;        // the optional `name:`
-  os::SyncScript script;    // not yet checked by os::ValidateScript
+  std::string title;      // the optional `name:`
+  os::SyncScript script;  // not yet checked by os::ValidateScript
 };
 
 /// Parses `yaml_text` (read from `file`, which names it in messages).

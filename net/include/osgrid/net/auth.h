@@ -35,10 +35,10 @@ namespace osgrid::net {
 inline constexpr const char* kSecretEnv = "OSGRID_SECRET";
 inline constexpr const char* kDefaultSecretFile = "osgrid.secret";  // osgrid-tracker --init
 inline constexpr std::size_t kMinSecretBytes = 16;
-inline constexpr std::size_t kNonceBytes = 32;            // each side's nonce, before hex
-inline constexpr std::size_t kPreAuthFrameBytes = 4096;   // largest frame before AUTH_OK
-inline constexpr const char* kAuthHmac = "hmac-sha256";   // HELLO "auth" of a server with a secret
-inline constexpr const char* kAuthNone = "none";          // ... of an open server (loopback only)
+inline constexpr std::size_t kNonceBytes = 32;           // each side's nonce, before hex
+inline constexpr std::size_t kPreAuthFrameBytes = 4096;  // largest frame before AUTH_OK
+inline constexpr const char* kAuthHmac = "hmac-sha256";  // HELLO "auth" of a server with a secret
+inline constexpr const char* kAuthNone = "none";         // ... of an open server (loopback only)
 
 /// The cluster secret a program runs with.
 struct LoadedSecret {

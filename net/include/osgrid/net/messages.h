@@ -32,7 +32,7 @@ struct FieldSpec {
 enum class Served { kAny, kTracker, kPeer };
 
 struct MessageSpec {
-  std::string_view type;     // "CPU_TASK"
+  std::string_view type;  // "CPU_TASK"
   Served served_by;
   std::string_view reply;    // reply type on success, e.g. "CPU_RESULT"
   std::string_view summary;  // one line for docs and --help

@@ -9,27 +9,27 @@
 
 namespace osgrid::params {
 
-inline constexpr int kProtocolVersion = 2;             // bumped on any incompatible wire change
+inline constexpr int kProtocolVersion = 2;  // bumped on any incompatible wire change
 
 inline constexpr const char* kDefaultTrackerHost = "0.0.0.0";  // TRACKER_HOST
-inline constexpr uint16_t kDefaultTrackerPort = 8888;  // TRACKER_PORT
-inline constexpr uint16_t kDefaultPeerPort = 9000;     // PEER_PORT
+inline constexpr uint16_t kDefaultTrackerPort = 8888;          // TRACKER_PORT
+inline constexpr uint16_t kDefaultPeerPort = 9000;             // PEER_PORT
 
-inline constexpr std::size_t kMaxFrameBytes = 16u << 20;   // 16 MiB; --max-frame
-inline constexpr std::size_t kChunkBytes = 1u << 20;       // 1 MiB file chunks on the wire
-inline constexpr int kMaxConnections = 1024;               // per server; --max-connections
+inline constexpr std::size_t kMaxFrameBytes = 16u << 20;  // 16 MiB; --max-frame
+inline constexpr std::size_t kChunkBytes = 1u << 20;      // 1 MiB file chunks on the wire
+inline constexpr int kMaxConnections = 1024;              // per server; --max-connections
 
-inline constexpr double kHeartbeatIntervalS = 10;      // HEARTBEAT_INTERVAL, seconds
-inline constexpr double kPeerTimeoutS = 30;            // PEER_TIMEOUT, seconds without heartbeat
-inline constexpr double kSocketTimeoutS = 30;          // SOCKET_TIMEOUT: a started frame must finish
-inline constexpr double kTaskTimeoutS = 60;            // TASK_TIMEOUT: default per-task wall clock
+inline constexpr double kHeartbeatIntervalS = 10;  // HEARTBEAT_INTERVAL, seconds
+inline constexpr double kPeerTimeoutS = 30;        // PEER_TIMEOUT, seconds without heartbeat
+inline constexpr double kSocketTimeoutS = 30;      // SOCKET_TIMEOUT: a started frame must finish
+inline constexpr double kTaskTimeoutS = 60;        // TASK_TIMEOUT: default per-task wall clock
 
-inline constexpr std::size_t kTaskOutputBytes = 64u << 10;  // stdout+stderr kept per task
-inline constexpr std::size_t kResultBytes = 8u << 20;       // largest JSON result of a task
-inline constexpr std::size_t kReadyQueueMax = 10000;        // tasks waiting per peer
-inline constexpr std::size_t kBatchMax = 10000;             // tasks per CPU_BATCH
-inline constexpr std::size_t kMemLimitBytes = 64u << 20;    // key-value store, --mem-limit
-inline constexpr std::size_t kMaxKeyBytes = 256;            // key-value key length
+inline constexpr std::size_t kTaskOutputBytes = 64u << 10;    // stdout+stderr kept per task
+inline constexpr std::size_t kResultBytes = 8u << 20;         // largest JSON result of a task
+inline constexpr std::size_t kReadyQueueMax = 10000;          // tasks waiting per peer
+inline constexpr std::size_t kBatchMax = 10000;               // tasks per CPU_BATCH
+inline constexpr std::size_t kMemLimitBytes = 64u << 20;      // key-value store, --mem-limit
+inline constexpr std::size_t kMaxKeyBytes = 256;              // key-value key length
 inline constexpr std::uint64_t kDiskLimitBytes = 4ull << 30;  // file store, --disk-limit
 inline constexpr std::size_t kMaxFileNameBytes = 255;
 

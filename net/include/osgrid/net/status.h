@@ -17,19 +17,19 @@ namespace osgrid {
 /// The error vocabulary. Wire names are in CodeName(); keep both in step.
 enum class Code {
   kOk,
-  kBadRequest,     // BAD_REQUEST: malformed JSON, missing or mistyped field, bad value
-  kUnknownType,    // UNKNOWN_TYPE: message type not in the catalogue
-  kNotFound,       // NOT_FOUND: unknown key, file or peer
-  kTooLarge,       // FRAME_TOO_LARGE: frame over the configured maximum
-  kLimit,          // LIMIT: a configured limit (disk, memory, queue, connections) is reached
-  kTimeout,        // TIMEOUT: a task or a network operation ran past its deadline
-  kTaskFailed,     // TASK_FAILED: the task's program raised or crashed
-  kUnavailable,    // UNAVAILABLE: could not connect, connection lost, no peer
-  kVersion,        // VERSION: protocol version mismatch or missing HELLO
-  kIo,             // IO: local file-system error
-  kIntegrity,      // INTEGRITY: checksum mismatch
-  kAuth,           // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
-  kInternal,       // INTERNAL: a bug; please report
+  kBadRequest,   // BAD_REQUEST: malformed JSON, missing or mistyped field, bad value
+  kUnknownType,  // UNKNOWN_TYPE: message type not in the catalogue
+  kNotFound,     // NOT_FOUND: unknown key, file or peer
+  kTooLarge,     // FRAME_TOO_LARGE: frame over the configured maximum
+  kLimit,        // LIMIT: a configured limit (disk, memory, queue, connections) is reached
+  kTimeout,      // TIMEOUT: a task or a network operation ran past its deadline
+  kTaskFailed,   // TASK_FAILED: the task's program raised or crashed
+  kUnavailable,  // UNAVAILABLE: could not connect, connection lost, no peer
+  kVersion,      // VERSION: protocol version mismatch or missing HELLO
+  kIo,           // IO: local file-system error
+  kIntegrity,    // INTEGRITY: checksum mismatch
+  kAuth,         // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
+  kInternal,     // INTERNAL: a bug; please report
 };
 
 /// Wire name of a code, e.g. "NOT_FOUND".
@@ -72,8 +72,8 @@ class Status {
 template <class T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}             // NOLINT: implicit by design
-  Result(Status status) : state_(std::move(status)) {}      // NOLINT: must not be ok
+  Result(T value) : state_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : state_(std::move(status)) {}  // NOLINT: must not be ok
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   const Status& status() const {

@@ -21,8 +21,8 @@ struct InputError {
 template <class T>
 class Expected {
  public:
-  Expected(T value) : state_(std::move(value)) {}            // NOLINT: implicit by design
-  Expected(InputError error) : state_(std::move(error)) {}   // NOLINT: implicit by design
+  Expected(T value) : state_(std::move(value)) {}           // NOLINT: implicit by design
+  Expected(InputError error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   explicit operator bool() const { return ok(); }

@@ -74,12 +74,12 @@ struct TaskSpec {
 ///                was lost
 struct TaskOutcome {
   Status status;
-  Json result;                    // the function's return value (when ok)
-  std::string stdout_text;        // captured stdout, at most output_cap bytes
-  std::string stderr_text;        // captured stderr, at most output_cap bytes
-  bool output_truncated = false;  // stdout or stderr was longer than output_cap
+  Json result;                            // the function's return value (when ok)
+  std::string stdout_text;                // captured stdout, at most output_cap bytes
+  std::string stderr_text;                // captured stderr, at most output_cap bytes
+  bool output_truncated = false;          // stdout or stderr was longer than output_cap
   std::chrono::milliseconds run_time{0};  // from hand-off to exit, wall clock
-  int pid = 0;                    // the task process (also its process-group id)
+  int pid = 0;                            // the task process (also its process-group id)
 };
 // Note: stdout_text and stderr_text are raw bytes, cut at the cap; they need not
 // be valid UTF-8. Serialise them with Json::error_handler_t::replace.
@@ -96,13 +96,13 @@ struct TaskOutcome {
 class Executor {
  public:
   struct Options {
-    std::string task_binary;  // path of osgrid-task; empty: DefaultTaskBinary()
+    std::string task_binary;                            // path of osgrid-task; empty: DefaultTaskBinary()
     std::size_t output_cap = params::kTaskOutputBytes;  // bytes kept per stream
-    std::size_t output_limit = 64u << 20;  // bytes printed in all before the task is killed
+    std::size_t output_limit = 64u << 20;               // bytes printed in all before the task is killed
     std::size_t result_cap = params::kResultBytes;      // bytes of the fd-3 message
     SandboxMode sandbox = SandboxMode::kStrict;
-    TaskLimits limits;        // per task; cpu_seconds is set from each task's timeout
-    int warm_target = 2;      // task processes kept warm
+    TaskLimits limits;    // per task; cpu_seconds is set from each task's timeout
+    int warm_target = 2;  // task processes kept warm
   };
 
   /// How long, after the task process exits, to wait for its pipes to reach

@@ -68,8 +68,8 @@ class FileStore {
   /// are left alone and not listed. The limit is in bytes; files already
   /// stored may exceed it (then no upload fits until some are deleted).
   /// Errors: IO naming the path.
-  static Result<std::unique_ptr<FileStore>> Open(
-      const std::string& dir, std::uint64_t limit_bytes = params::kDiskLimitBytes);
+  static Result<std::unique_ptr<FileStore>> Open(const std::string& dir,
+                                                 std::uint64_t limit_bytes = params::kDiskLimitBytes);
 
   ~FileStore();
   FileStore(const FileStore&) = delete;
@@ -101,8 +101,7 @@ class FileStore {
   /// Errors: BAD_REQUEST (bad name, bad sha256), LIMIT
   /// "disk limit of N bytes reached: X used, Y requested" (X counts the
   /// reservations of uploads in progress), IO (cannot create the temporary file).
-  Result<std::unique_ptr<Upload>> BeginUpload(const std::string& name, std::uint64_t size,
-                                              const std::string& sha256);
+  Result<std::unique_ptr<Upload>> BeginUpload(const std::string& name, std::uint64_t size, const std::string& sha256);
 
   /// One GET in progress, from OpenDownload(). It reads the file that was
   /// stored when it was opened, even if that file is replaced or deleted

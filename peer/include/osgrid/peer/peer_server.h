@@ -13,29 +13,29 @@
 #include <string>
 
 #include "osgrid/net/server.h"
-#include "osgrid/peer/sandbox.h"
 #include "osgrid/net/status.h"
+#include "osgrid/peer/sandbox.h"
 
 namespace osgrid::peer {
 
 struct PeerOptions {
-  std::string host = "0.0.0.0";          // listen address
+  std::string host = "0.0.0.0";  // listen address
   std::uint16_t port = 9000;
-  std::string name;                      // peer id; default "peer-<port>"
-  int cores = 1;                         // tasks run at once
+  std::string name;                        // peer id; default "peer-<port>"
+  int cores = 1;                           // tasks run at once
   std::string tracker_host = "127.0.0.1";  // empty: standalone peer
   std::uint16_t tracker_port = 8888;
-  std::string advertise_host;            // how others reach us; empty: as the tracker sees us
-  std::string storage_dir;               // file store; default "./osgrid-storage/<name>"
+  std::string advertise_host;  // how others reach us; empty: as the tracker sees us
+  std::string storage_dir;     // file store; default "./osgrid-storage/<name>"
   std::uint64_t disk_limit_bytes = params::kDiskLimitBytes;
   std::size_t mem_limit_bytes = params::kMemLimitBytes;
   std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};
   std::optional<std::chrono::milliseconds> heartbeat_interval;  // unset: the tracker's
-  std::string task_binary;               // osgrid-task; default: next to this program
-  SandboxMode sandbox = SandboxMode::kStrict;  // how task processes are isolated
-  TaskLimits task_limits;                // per task: memory, file size, open files, threads
+  std::string task_binary;                                      // osgrid-task; default: next to this program
+  SandboxMode sandbox = SandboxMode::kStrict;                   // how task processes are isolated
+  TaskLimits task_limits;                                       // per task: memory, file size, open files, threads
   std::size_t ready_queue_max = params::kReadyQueueMax;
-  net::ServerOptions server;             // frame limit, socket timeout, connections
+  net::ServerOptions server;  // frame limit, socket timeout, connections
 };
 
 class PeerServer {

@@ -26,19 +26,19 @@ std::string_view SandboxModeName(SandboxMode mode);
 
 /// The isolation layers, as bits of a mask. Each is one kernel mechanism.
 enum SandboxLayer : std::uint32_t {
-  kPidNamespace = 1u << 0,    // the task is pid 1 of its own namespace: it sees and
-                              // can signal no other process
-  kNetNamespace = 1u << 1,    // a network namespace with no interface up
-  kIpcNamespace = 1u << 2,    // its own System V IPC and POSIX message queues
-  kMountJail = 1u << 3,       // a private, read-only root: /usr, a few /etc files,
-                              // /dev/{null,zero,full,random,urandom}; no /proc, no
-                              // /home, no peer storage; a private tmpfs at /tmp
-  kNoPrivileges = 1u << 4,    // a uid of its own (or, unprivileged, the peer's uid in
-                              // a user namespace), no capabilities, no_new_privs
-  kSeccomp = 1u << 5,         // system-call filter: no ptrace, mount, new processes,
-                              // non-local sockets, kernel modules, reboot, ...
-  kRlimits = 1u << 6,         // address space, CPU seconds, file size, open files,
-                              // threads, no core dumps
+  kPidNamespace = 1u << 0,  // the task is pid 1 of its own namespace: it sees and
+                            // can signal no other process
+  kNetNamespace = 1u << 1,  // a network namespace with no interface up
+  kIpcNamespace = 1u << 2,  // its own System V IPC and POSIX message queues
+  kMountJail = 1u << 3,     // a private, read-only root: /usr, a few /etc files,
+                            // /dev/{null,zero,full,random,urandom}; no /proc, no
+                            // /home, no peer storage; a private tmpfs at /tmp
+  kNoPrivileges = 1u << 4,  // a uid of its own (or, unprivileged, the peer's uid in
+                            // a user namespace), no capabilities, no_new_privs
+  kSeccomp = 1u << 5,       // system-call filter: no ptrace, mount, new processes,
+                            // non-local sockets, kernel modules, reboot, ...
+  kRlimits = 1u << 6,       // address space, CPU seconds, file size, open files,
+                            // threads, no core dumps
 };
 inline constexpr std::uint32_t kAllLayers = (1u << 7) - 1;
 

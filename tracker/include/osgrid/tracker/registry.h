@@ -18,8 +18,8 @@ using Clock = std::chrono::steady_clock;
 
 /// What a peer reports in each HEARTBEAT.
 struct LoadReport {
-  int queue_length = 0;        // tasks in its ready queue
-  int running = 0;             // tasks running now
+  int queue_length = 0;  // tasks in its ready queue
+  int running = 0;       // tasks running now
   std::int64_t tasks_done = 0;
   std::int64_t mem_entries = 0;
   std::int64_t mem_bytes = 0;
@@ -31,8 +31,8 @@ struct LoadReport {
 };
 
 struct PeerInfo {
-  std::string id;               // "peer-9000"
-  std::string host;             // address other nodes use to reach it
+  std::string id;    // "peer-9000"
+  std::string host;  // address other nodes use to reach it
   std::uint16_t port = 0;
   int cores = 1;                // task slots
   std::string sandbox;          // its --sandbox mode ("strict", "auto", "off"); "" if not said

@@ -51,9 +51,9 @@ ResourceVector TotalResources(const BankerState& state);
 /// What the safety algorithm (8.6.3.1) found.
 struct SafetyResult {
   bool safe = false;
-  std::vector<std::size_t> sequence;  // processes in the order they finished; all n when safe
-  ResourceVector initial_work;        // Work = Available at the start
-  std::vector<WorkStep> trace;        // one step per finished process, Work after each
+  std::vector<std::size_t> sequence;    // processes in the order they finished; all n when safe
+  ResourceVector initial_work;          // Work = Available at the start
+  std::vector<WorkStep> trace;          // one step per finished process, Work after each
   std::vector<std::size_t> unfinished;  // Finish[i] == false at the end (empty when safe)
 };
 
@@ -85,11 +85,11 @@ enum class RequestDecision {
 
 struct RequestResult {
   RequestDecision decision = RequestDecision::kWait;
-  bool granted = false;   // decision == kGranted
-  std::string reason;     // "granted: the new state is safe", "not enough available: ...",
-                          // "unsafe: no safe sequence after granting"
-  BankerState state;      // the state after the request (unchanged unless granted)
-  SafetyResult safety;    // the safety check of the tentative state (empty for kWait)
+  bool granted = false;  // decision == kGranted
+  std::string reason;    // "granted: the new state is safe", "not enough available: ...",
+                         // "unsafe: no safe sequence after granting"
+  BankerState state;     // the state after the request (unchanged unless granted)
+  SafetyResult safety;   // the safety check of the tentative state (empty for kWait)
 };
 
 /// The resource-request algorithm for process `process` asking for `request`
@@ -100,7 +100,6 @@ struct RequestResult {
 /// Otherwise: kWait when Request > Available ("not enough available: P4
 /// requests 3 of A but only 2 are available"), kDenied when the tentative
 /// state is unsafe, else kGranted with the new state.
-Expected<RequestResult> RequestResources(const BankerState& state, std::size_t process,
-                                         const ResourceVector& request);
+Expected<RequestResult> RequestResources(const BankerState& state, std::size_t process, const ResourceVector& request);
 
 }  // namespace osgrid::os

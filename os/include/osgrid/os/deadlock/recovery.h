@@ -24,7 +24,7 @@ namespace osgrid::os {
 /// One abort.
 struct RecoveryStep {
   std::size_t victim = 0;
-  ResourceVector released;                  // its Allocation, returned to Available
+  ResourceVector released;                     // its Allocation, returned to Available
   std::vector<std::size_t> deadlocked_before;  // what detection found just before
 };
 

@@ -39,11 +39,11 @@ enum class HeadDirection { kUp, kDown };
 
 /// A disk-scheduling problem.
 struct DiskProblem {
-  std::vector<std::int64_t> requests;          // cylinders, in queue (arrival) order
-  std::int64_t head = 0;                       // the head's starting cylinder
-  std::int64_t cylinders = 200;                // the disk has cylinders 0 .. cylinders-1
+  std::vector<std::int64_t> requests;            // cylinders, in queue (arrival) order
+  std::int64_t head = 0;                         // the head's starting cylinder
+  std::int64_t cylinders = 200;                  // the disk has cylinders 0 .. cylinders-1
   HeadDirection direction = HeadDirection::kUp;  // the head's direction of travel at the start
-  bool count_return = true;                    // C-SCAN/C-LOOK: count the return jump
+  bool count_return = true;                      // C-SCAN/C-LOOK: count the return jump
 };
 
 /// One place the head goes to, as a policy decides it.
@@ -65,10 +65,10 @@ struct HeadMove {
 /// A solved problem.
 struct DiskSchedule {
   std::string policy;
-  std::vector<std::int64_t> order;        // cylinders in service order (a permutation of the queue)
-  std::vector<std::size_t> order_index;   // the same as queue indices (0-based)
-  std::vector<HeadMove> steps;            // every move, including trips to an end and return jumps
-  std::int64_t total_movement = 0;        // sum of the steps' movement, in cylinders
+  std::vector<std::int64_t> order;       // cylinders in service order (a permutation of the queue)
+  std::vector<std::size_t> order_index;  // the same as queue indices (0-based)
+  std::vector<HeadMove> steps;           // every move, including trips to an end and return jumps
+  std::int64_t total_movement = 0;       // sum of the steps' movement, in cylinders
   /// total_movement / number of requests (0 for an empty queue), cylinders.
   double average_seek() const;
 };

@@ -56,13 +56,13 @@ Expected<ListOrder> ParseListOrder(std::string_view name);
 
 /// The parameters of a contiguous heap, with malloc.py's defaults.
 struct HeapConfig {
-  std::int64_t base = 1000;       // -b: address of the first byte
-  std::int64_t size = 100;        // -S: bytes managed, > 0
-  std::int64_t header_size = 0;   // -H: bytes of header added to every block, >= 0
-  std::int64_t alignment = -1;    // -a: requests are rounded up to a multiple of this; -1 = none
+  std::int64_t base = 1000;      // -b: address of the first byte
+  std::int64_t size = 100;       // -S: bytes managed, > 0
+  std::int64_t header_size = 0;  // -H: bytes of header added to every block, >= 0
+  std::int64_t alignment = -1;   // -a: requests are rounded up to a multiple of this; -1 = none
   FitPolicy policy = FitPolicy::kBest;
   ListOrder list_order = ListOrder::kAddrSort;
-  bool coalesce = false;          // -C: merge address-adjacent free blocks on Free
+  bool coalesce = false;  // -C: merge address-adjacent free blocks on Free
 };
 
 /// Checks a configuration: size in 1..2^40, base in 0..2^60, header in
@@ -87,11 +87,11 @@ std::string_view AllocFailureName(AllocFailure failure);
 
 /// What Alloc returned.
 struct AllocResult {
-  std::int64_t addr = -1;        // start of the block (its header), or -1 on failure
-  std::int64_t block_size = 0;   // bytes the block takes (request + padding + header), also on failure
-  std::int64_t searched = 0;     // free-list elements examined (malloc.py's "searched N elements");
-                                 // the indexed heap counts tree nodes visited, the buddy system free lists
-  std::int64_t splits = 0;       // buddy system: blocks split in two to make this one
+  std::int64_t addr = -1;       // start of the block (its header), or -1 on failure
+  std::int64_t block_size = 0;  // bytes the block takes (request + padding + header), also on failure
+  std::int64_t searched = 0;    // free-list elements examined (malloc.py's "searched N elements");
+                                // the indexed heap counts tree nodes visited, the buddy system free lists
+  std::int64_t splits = 0;      // buddy system: blocks split in two to make this one
   AllocFailure failure = AllocFailure::kNone;
   bool ok() const { return failure == AllocFailure::kNone; }
 };
@@ -108,7 +108,8 @@ struct Block {
   std::int64_t addr = 0;
   std::int64_t size = 0;
   bool free = true;
-  std::int64_t requested = 0;    // allocated blocks: bytes the caller asked for (size - requested is internal fragmentation)
+  std::int64_t requested =
+      0;  // allocated blocks: bytes the caller asked for (size - requested is internal fragmentation)
   bool operator==(const Block& other) const {
     return addr == other.addr && size == other.size && free == other.free && requested == other.requested;
   }
@@ -131,20 +132,20 @@ struct Compaction {
 /// The heap's figures at one moment (Silberschatz 9.2.3).
 struct HeapMetrics {
   std::int64_t heap_size = 0;
-  std::int64_t allocated_bytes = 0;       // sum of allocated block sizes (headers and padding included)
-  std::int64_t free_bytes = 0;            // heap_size - allocated_bytes
-  std::int64_t free_blocks = 0;           // elements on the free list(s)
+  std::int64_t allocated_bytes = 0;  // sum of allocated block sizes (headers and padding included)
+  std::int64_t free_bytes = 0;       // heap_size - allocated_bytes
+  std::int64_t free_blocks = 0;      // elements on the free list(s)
   std::int64_t largest_free_block = 0;
-  double external_fragmentation = 0;      // 1 - largest_free_block / free_bytes; 0 when nothing is free
+  double external_fragmentation = 0;        // 1 - largest_free_block / free_bytes; 0 when nothing is free
   std::int64_t internal_fragmentation = 0;  // bytes inside allocated blocks not asked for:
                                             // alignment_padding + header_bytes (+ buddy rounding)
-  std::int64_t alignment_padding = 0;     // of which: alignment / power-of-two rounding
-  std::int64_t header_bytes = 0;          // of which: headers
-  std::int64_t allocations = 0;           // Alloc calls that succeeded
-  std::int64_t failed_requests = 0;       // Alloc calls that failed (either reason)
-  std::int64_t failed_fragmentation = 0;  // of which: enough free bytes, no block big enough
-  std::int64_t frees = 0;                 // Free calls that freed a block
-  std::int64_t searched = 0;              // sum of AllocResult::searched
+  std::int64_t alignment_padding = 0;       // of which: alignment / power-of-two rounding
+  std::int64_t header_bytes = 0;            // of which: headers
+  std::int64_t allocations = 0;             // Alloc calls that succeeded
+  std::int64_t failed_requests = 0;         // Alloc calls that failed (either reason)
+  std::int64_t failed_fragmentation = 0;    // of which: enough free bytes, no block big enough
+  std::int64_t frees = 0;                   // Free calls that freed a block
+  std::int64_t searched = 0;                // sum of AllocResult::searched
 };
 
 /// 1 - largest / total, or 0 when total is 0.

@@ -69,9 +69,9 @@ class BuddyAllocator final : public HeapAllocator {
   int OrderFor(std::int64_t need) const;
 
   BuddyConfig config_;
-  int top_order_ = 0;                               // the whole heap
-  std::vector<std::set<std::int64_t>> free_;        // free_[k]: offsets of free blocks of order k
-  std::map<std::int64_t, Allocation> allocated_;    // by offset from base
+  int top_order_ = 0;                             // the whole heap
+  std::vector<std::set<std::int64_t>> free_;      // free_[k]: offsets of free blocks of order k
+  std::map<std::int64_t, Allocation> allocated_;  // by offset from base
   std::int64_t allocated_bytes_ = 0;
   std::int64_t merges_ = 0;
   HeapMetrics counters_;

@@ -28,10 +28,10 @@ struct PageAccess {
 /// A whole run.
 struct PagingResult {
   std::string policy;
-  std::size_t cache_size = 0;       // frames
-  std::vector<PageAccess> accesses; // one per reference, in order
+  std::size_t cache_size = 0;        // frames
+  std::vector<PageAccess> accesses;  // one per reference, in order
   std::size_t hits = 0;
-  std::size_t misses = 0;           // = page faults, including the cold (compulsory) ones
+  std::size_t misses = 0;  // = page faults, including the cold (compulsory) ones
   /// hits / references, in [0, 1]; 0 for an empty string.
   double hit_rate() const;
 };

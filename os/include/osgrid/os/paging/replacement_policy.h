@@ -35,8 +35,8 @@ using Page = std::int64_t;
 
 /// What one reference did to the cache.
 struct Reference {
-  bool hit = false;               // the page was resident (no page fault)
-  std::optional<Page> evicted;    // the victim, when a fault found every frame full
+  bool hit = false;             // the page was resident (no page fault)
+  std::optional<Page> evicted;  // the victim, when a fault found every frame full
 };
 
 class ReplacementPolicy {
@@ -102,9 +102,9 @@ std::unique_ptr<ReplacementPolicy> MakeLfu(std::size_t frames);
 
 /// Options for MakeReplacementPolicy().
 struct PolicyOptions {
-  std::vector<Page> future;   // the reference string, for OPT and UNOPT
-  int clock_bits = 1;         // CLOCK: saturating use-counter maximum (>= 1)
-  std::uint64_t seed = 0;     // RAND: the random victims' seed
+  std::vector<Page> future;  // the reference string, for OPT and UNOPT
+  int clock_bits = 1;        // CLOCK: saturating use-counter maximum (>= 1)
+  std::uint64_t seed = 0;    // RAND: the random victims' seed
 };
 
 /// The policies MakeReplacementPolicy() knows, in display order:

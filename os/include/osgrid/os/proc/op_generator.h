@@ -28,9 +28,9 @@ enum class ProcOpKind { kFork, kExit, kWait, kKill };
 /// One generated action, naming processes by label.
 struct ProcOp {
   ProcOpKind kind = ProcOpKind::kFork;
-  std::string actor;   // kFork/kExit/kWait: the process making the call; kKill: the target
-  std::string child;   // kFork: the new process's label
-  int status = 0;      // kExit: the exit status
+  std::string actor;                 // kFork/kExit/kWait: the process making the call; kKill: the target
+  std::string child;                 // kFork: the new process's label
+  int status = 0;                    // kExit: the exit status
   Signal signal = Signal::kSigTerm;  // kKill
 };
 

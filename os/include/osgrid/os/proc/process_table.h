@@ -79,10 +79,10 @@ Expected<Signal> ParseSignal(std::string_view text);
 /// struct proc), without the saved registers.
 struct Pcb {
   Pid pid = 0;
-  Pid ppid = 0;                     // parent; 0 for init
-  Pid pgid = 0;                     // process group id
-  std::string name;                 // a label for people ("B"); may be empty
-  std::string program;              // what it runs: copied by fork, replaced by exec
+  Pid ppid = 0;         // parent; 0 for init
+  Pid pgid = 0;         // process group id
+  std::string name;     // a label for people ("B"); may be empty
+  std::string program;  // what it runs: copied by fork, replaced by exec
   ProcessState state = ProcessState::kNew;
   std::optional<int> exit_status;   // set by exit(); empty while alive or when killed
   std::optional<Signal> killed_by;  // set when a signal terminated it
@@ -97,9 +97,9 @@ struct Pcb {
 
 /// Where the children of a terminating process go.
 enum class OrphanRule {
-  kInit,               // Unix (Silberschatz 3.3.2): each child becomes init's; grandchildren stay with their parents
-  kGrandparent,        // to the terminating process's own parent (fork.py -R; like Linux's "child subreaper")
-  kInitAllDescendants, // fork.py's default model: EVERY descendant becomes a direct child of init
+  kInit,                // Unix (Silberschatz 3.3.2): each child becomes init's; grandchildren stay with their parents
+  kGrandparent,         // to the terminating process's own parent (fork.py -R; like Linux's "child subreaper")
+  kInitAllDescendants,  // fork.py's default model: EVERY descendant becomes a direct child of init
 };
 
 struct KernelOptions {
@@ -127,17 +127,17 @@ enum class EventKind {
 /// One thing that happened, for the trace.
 struct ProcEvent {
   EventKind kind = EventKind::kTransition;
-  Pid pid = 0;        // the process it is about
-  Pid related = 0;    // see EventKind
-  Pid previous = 0;   // kReparented: the old parent
-  std::string text;   // one sentence: "pid 3 (B) exits with status 3"
+  Pid pid = 0;       // the process it is about
+  Pid related = 0;   // see EventKind
+  Pid previous = 0;  // kReparented: the old parent
+  std::string text;  // one sentence: "pid 3 (B) exits with status 3"
 };
 
 /// What wait() did.
 struct WaitResult {
-  bool blocked = false;              // true: the caller is now waiting; nothing reaped yet
-  Pid child = 0;                     // the reaped child (when !blocked)
-  std::optional<int> exit_status;    // its exit status, or empty if a signal killed it
+  bool blocked = false;            // true: the caller is now waiting; nothing reaped yet
+  Pid child = 0;                   // the reaped child (when !blocked)
+  std::optional<int> exit_status;  // its exit status, or empty if a signal killed it
   std::optional<Signal> killed_by;
 };
 

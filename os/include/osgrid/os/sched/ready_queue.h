@@ -37,13 +37,13 @@ namespace osgrid::os {
 /// its process control block. The caller keeps it while the task runs or
 /// waits for I/O and admits it again with the fields brought up to date.
 struct ReadyTask {
-  std::uint64_t id = 0;               // unique per caller; the last tie-breaker (lower first)
-  std::int64_t arrival_ms = 0;        // when the task entered the system; tie-breaker after the key
-  int priority = 0;                   // lower number = more urgent (Silberschatz convention)
-  std::int64_t expected_burst_ms = 0; // SJF: length of its next CPU burst; SRTF: what is left of it; 0 = unknown
-  std::int64_t tickets = 100;         // its share for LOTTERY and STRIDE (OSTEP ch. 9); >= 1
-  std::int64_t ready_since_ms = 0;    // when it last joined the ready queue (aging counts from here)
-  std::int64_t pass = 0;              // STRIDE's pass value (OSTEP 9.6), kept with the task between runs
+  std::uint64_t id = 0;                // unique per caller; the last tie-breaker (lower first)
+  std::int64_t arrival_ms = 0;         // when the task entered the system; tie-breaker after the key
+  int priority = 0;                    // lower number = more urgent (Silberschatz convention)
+  std::int64_t expected_burst_ms = 0;  // SJF: length of its next CPU burst; SRTF: what is left of it; 0 = unknown
+  std::int64_t tickets = 100;          // its share for LOTTERY and STRIDE (OSTEP ch. 9); >= 1
+  std::int64_t ready_since_ms = 0;     // when it last joined the ready queue (aging counts from here)
+  std::int64_t pass = 0;               // STRIDE's pass value (OSTEP 9.6), kept with the task between runs
 };
 
 class ReadyQueuePolicy {

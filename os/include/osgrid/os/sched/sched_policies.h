@@ -17,9 +17,9 @@ namespace osgrid::os {
 
 /// The knobs some policies have; the others ignore them.
 struct SchedPolicyParams {
-  std::int64_t quantum = 1;          // time slice of RR, LOTTERY and STRIDE (time units, > 0)
-  std::int64_t aging = 0;            // PRIORITY(-P): waiting time per priority step; 0 = no aging
-  std::uint64_t seed = 0;            // LOTTERY's random draws
+  std::int64_t quantum = 1;               // time slice of RR, LOTTERY and STRIDE (time units, > 0)
+  std::int64_t aging = 0;                 // PRIORITY(-P): waiting time per priority step; 0 = no aging
+  std::uint64_t seed = 0;                 // LOTTERY's random draws
   std::int64_t stride_constant = 10'000;  // STRIDE's L (stride = L / tickets)
 };
 

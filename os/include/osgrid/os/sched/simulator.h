@@ -73,7 +73,7 @@ struct SchedOptions {
 /// One bar of the Gantt chart.
 struct SchedSegment {
   enum class Kind : std::uint8_t { kRun, kIdle, kSwitch };
-  std::int64_t start = 0;     // time units, start < end
+  std::int64_t start = 0;  // time units, start < end
   std::int64_t end = 0;
   std::uint32_t process = 0;  // input index: who runs (kRun) or who is switched to (kSwitch); 0 for kIdle
   Kind kind = Kind::kRun;
@@ -113,9 +113,8 @@ Expected<bool> ValidateSchedProcesses(const std::vector<SchedProcess>& processes
 /// Runs `processes` under `policy` (which must be fresh: empty, never used)
 /// until every process has finished. The ids the policy sees are arrival
 /// ranks: 0 for the first process by (arrival, input index), 1 for the next,
-/// so "lower id" in a tie means "arrived first, or listed first". Errors: those of ValidateSchedProcesses; a policy that is not
-/// empty; a negative context-switch cost.
-/// Cost: O(log n) per event with the heap/deque/Fenwick policies.
+/// so "lower id" in a tie means "arrived first, or listed first". Errors: those of ValidateSchedProcesses; a policy
+/// that is not empty; a negative context-switch cost. Cost: O(log n) per event with the heap/deque/Fenwick policies.
 Expected<SchedResult> SimulateScheduling(ReadyQueuePolicy& policy, const std::vector<SchedProcess>& processes,
                                          const SchedOptions& options = {});
 

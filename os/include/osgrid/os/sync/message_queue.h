@@ -32,8 +32,8 @@ class MessageQueue {
 
   /// What Send() did.
   struct SendResult {
-    bool blocked = false;              // true: the queue was full; the sender waits with its message
-    std::optional<ProcessId> woken;    // a blocked receiver that was handed this message and is ready
+    bool blocked = false;            // true: the queue was full; the sender waits with its message
+    std::optional<ProcessId> woken;  // a blocked receiver that was handed this message and is ready
   };
   /// send(message): a waiting receiver (possible only when the queue is
   /// empty) gets the message at once and is woken; otherwise the message is

@@ -32,8 +32,8 @@ class Mutex {
 
   /// What Unlock() did.
   struct UnlockResult {
-    bool ok = false;                   // false: `process` was not the owner; nothing changed
-    std::optional<ProcessId> woken;    // the waiter that now owns the lock (FIFO), if any
+    bool ok = false;                 // false: `process` was not the owner; nothing changed
+    std::optional<ProcessId> woken;  // the waiter that now owns the lock (FIFO), if any
   };
   /// release(): by the owner, frees the lock or hands it to the first waiter,
   /// which becomes the owner and is ready again. By anyone else: {ok=false}.

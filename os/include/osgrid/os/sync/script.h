@@ -41,7 +41,19 @@
 
 namespace osgrid::os {
 
-enum class OpKind { kWait, kSignal, kLock, kUnlock, kSend, kReceive, kCompute, kPrint, kIncrement, kDecrement, kRepeat };
+enum class OpKind {
+  kWait,
+  kSignal,
+  kLock,
+  kUnlock,
+  kSend,
+  kReceive,
+  kCompute,
+  kPrint,
+  kIncrement,
+  kDecrement,
+  kRepeat
+};
 
 enum class Comparison { kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual };
 

@@ -64,9 +64,9 @@ enum class Interleave { kRoundRobin, kRandom };
 
 struct SyncOptions {
   Interleave interleave = Interleave::kRoundRobin;
-  std::int64_t quantum = 1;         // operations per turn, >= 1
-  std::uint64_t seed = 0;           // for Interleave::kRandom
-  std::int64_t max_steps = 10000;   // 1..kMaxSyncSteps
+  std::int64_t quantum = 1;        // operations per turn, >= 1
+  std::uint64_t seed = 0;          // for Interleave::kRandom
+  std::int64_t max_steps = 10000;  // 1..kMaxSyncSteps
 };
 
 /// The largest step limit (the trace keeps every step).
@@ -81,25 +81,25 @@ std::string_view SyncStateName(SyncProcessState state);
 /// One step of the run.
 struct SyncStep {
   std::int64_t t = 0;
-  std::size_t process = 0;   // index into SyncScript::processes
-  std::string op;            // as written, e.g. "P empty"; compute shows "compute 3"
+  std::size_t process = 0;  // index into SyncScript::processes
+  std::string op;           // as written, e.g. "P empty"; compute shows "compute 3"
   /// "ok", "ok (1 of 3)", "ok: got 7", "blocked", "woke consumer",
   /// "skipped (read_count = 2)" (an `if` that did not hold),
   /// "error: consumer does not hold m" (the op did nothing).
   std::string outcome;
-  bool blocked = false;                   // the process blocked in this step
-  bool error = false;                     // the op was an error (unlock by a non-owner)
-  std::vector<std::size_t> woken;         // processes this step made ready
-  std::vector<SyncProcessState> states;       // every process during this step (this one: running)
-  std::vector<std::int64_t> semaphores;   // every semaphore's value after the step
-  std::vector<std::int64_t> counters;     // every counter's value after the step
+  bool blocked = false;                  // the process blocked in this step
+  bool error = false;                    // the op was an error (unlock by a non-owner)
+  std::vector<std::size_t> woken;        // processes this step made ready
+  std::vector<SyncProcessState> states;  // every process during this step (this one: running)
+  std::vector<std::int64_t> semaphores;  // every semaphore's value after the step
+  std::vector<std::int64_t> counters;    // every counter's value after the step
 };
 
 /// One edge of the wait-for graph at a deadlock: `from` waits for `to`.
 struct WaitForEdge {
   std::size_t from = 0;
   std::size_t to = 0;
-  std::string resource;     // the semaphore, mutex or queue
+  std::string resource;  // the semaphore, mutex or queue
   /// The edge in words: "phil0 waits for fork1 held by phil1", "consumer
   /// waits for full, which producer signals", "producer waits to send to
   /// mailbox (full), which consumer receives from".
@@ -109,19 +109,19 @@ struct WaitForEdge {
 enum class SyncEnd { kFinished, kDeadlock, kStepLimit };
 
 struct SyncRun {
-  SyncScript script;                  // the validated script (every counter declared)
+  SyncScript script;  // the validated script (every counter declared)
   SyncEnd end = SyncEnd::kFinished;
-  std::int64_t steps = 0;             // steps run; the run ended at t = steps
+  std::int64_t steps = 0;  // steps run; the run ended at t = steps
   std::vector<SyncStep> trace;
   std::vector<SyncProcessState> final_states;
-  std::vector<std::string> waiting_for;  // per process: "P full", "lock m", ... or "" when not blocked
-  std::vector<std::int64_t> semaphores;  // final values, in script order
-  std::vector<std::int64_t> counters;    // final values, in script order
+  std::vector<std::string> waiting_for;          // per process: "P full", "lock m", ... or "" when not blocked
+  std::vector<std::int64_t> semaphores;          // final values, in script order
+  std::vector<std::int64_t> counters;            // final values, in script order
   std::vector<std::vector<std::string>> queues;  // final contents of each queue, oldest first
-  std::vector<WaitForEdge> wait_for;  // the wait-for graph at a deadlock (else empty)
-  std::vector<std::size_t> cycle;     // processes on a cycle of it, in wait order; empty if none
-  std::vector<std::string> errors;    // "t=4: consumer: unlock m: consumer does not hold m (owner: producer)"
-  std::vector<std::string> printed;   // what `print` wrote, "t=3 producer: hello"
+  std::vector<WaitForEdge> wait_for;             // the wait-for graph at a deadlock (else empty)
+  std::vector<std::size_t> cycle;                // processes on a cycle of it, in wait order; empty if none
+  std::vector<std::string> errors;   // "t=4: consumer: unlock m: consumer does not hold m (owner: producer)"
+  std::vector<std::string> printed;  // what `print` wrote, "t=3 producer: hello"
   /// "all processes finished at t=30", "deadlock at t=15: phil0 waits for
   /// fork1 held by phil1, ..., phil4 waits for fork0 held by phil0", or
   /// "stopped at the step limit t=10000: ...".
