@@ -247,8 +247,10 @@ std::int64_t Engine::NextEvent() {
 }
 
 void Engine::Record(SchedSegment::Kind kind, std::size_t r, std::int64_t start, std::int64_t end) {
-  if (!options_.record_timeline || start == end) return;
+  if (start == end) return;
   const std::size_t p = kind == SchedSegment::Kind::kIdle ? 0 : order_[r];  // the input index
+  if (options_.on_segment) options_.on_segment(SchedSegment{start, end, static_cast<std::uint32_t>(p), kind});
+  if (!options_.record_timeline) return;
   std::vector<SchedSegment>& timeline = result_.timeline;
   if (!timeline.empty()) {
     SchedSegment& last = timeline.back();

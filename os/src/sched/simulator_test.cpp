@@ -270,3 +270,26 @@ TEST_CASE("Bad input is refused with a message naming the job", "[sched][sim][er
   options.context_switch_cost = -1;
   CHECK_FALSE(SimulateScheduling(**policy, Jobs({5}), options).ok());
 }
+
+TEST_CASE("on_segment sees every piece as it ends, before bars are merged (OSTEP's trace lines)", "[sched]") {
+  // RR, quantum 1: P1 runs alone for its last two quanta; the timeline merges
+  // them into one bar, the observer sees each quantum (scheduler.py prints each).
+  std::vector<SchedSegment> pieces;
+  SchedOptions options;
+  options.record_timeline = false;
+  options.on_segment = [&](const SchedSegment& s) { pieces.push_back(s); };
+  SchedPolicyParams params;
+  params.quantum = 1;
+  const SchedResult streamed = Run("RR", Jobs({3, 1}), params, options);
+  CHECK(streamed.timeline.empty());
+  REQUIRE(pieces.size() == 4);
+  const std::vector<std::pair<std::int64_t, std::uint32_t>> starts{{0, 0}, {1, 1}, {2, 0}, {3, 0}};
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    CHECK(pieces[i].start == starts[i].first);
+    CHECK(pieces[i].end == starts[i].first + 1);
+    CHECK(pieces[i].process == starts[i].second);
+  }
+  const SchedResult recorded = Run("RR", Jobs({3, 1}), params);
+  CHECK(recorded.timeline.size() == 3);  // P1 0-1, P2 1-2, P1 2-4
+  CHECK(recorded.average_turnaround == streamed.average_turnaround);
+}

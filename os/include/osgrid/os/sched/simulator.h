@@ -42,6 +42,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -65,11 +66,6 @@ struct SchedProcess {
   std::int64_t io_time() const;
 };
 
-struct SchedOptions {
-  std::int64_t context_switch_cost = 0;  // time units per context switch, >= 0
-  bool record_timeline = true;           // false: only the statistics (saves memory for huge runs)
-};
-
 /// One bar of the Gantt chart.
 struct SchedSegment {
   enum class Kind : std::uint8_t { kRun, kIdle, kSwitch };
@@ -77,6 +73,17 @@ struct SchedSegment {
   std::int64_t end = 0;
   std::uint32_t process = 0;  // input index: who runs (kRun) or who is switched to (kSwitch); 0 for kIdle
   Kind kind = Kind::kRun;
+};
+
+struct SchedOptions {
+  std::int64_t context_switch_cost = 0;  // time units per context switch, >= 0
+  bool record_timeline = true;           // false: only the statistics (saves memory for huge runs)
+  /// If set, called with each piece of the run as it ends, in time order and
+  /// before adjacent bars are merged: every dispatch of a task (a whole CPU
+  /// burst, one quantum of it, or until it was preempted), every idle gap and
+  /// every context switch. OSTEP's execution trace prints one line per piece;
+  /// with record_timeline = false, a trace of any length takes no memory.
+  std::function<void(const SchedSegment&)> on_segment;
 };
 
 /// What happened to one process. All times in time units.
