@@ -41,26 +41,52 @@ std::vector<GanttSegment> Merge(const std::vector<GanttSegment>& segments) {
 
 }  // namespace
 
-std::string GanttText(const std::vector<GanttSegment>& input, int width) {
-  const std::vector<GanttSegment> segments = Merge(input);
-  if (segments.empty()) return "(empty timeline)\n";
-  // Columns per time unit: the smallest scale that gives every segment room
-  // for its label, capped so that short charts are not stretched.
-  const double origin = segments.front().start;
-  // Long timelines shrink below one column per unit so that they fit.
-  double scale = std::min(1.0, (width - 1) / std::max(segments.back().end - origin, 1.0));
-  for (const GanttSegment& s : segments) {
-    const double label = static_cast<double>(std::max<std::size_t>(s.label.size(), 1)) + 2;
-    scale = std::max(scale, label / (s.end - s.start));
+std::string GanttText(const std::vector<GanttSegment>& segments, int width) {
+  GanttTextBuilder builder(width);
+  for (const GanttSegment& s : segments) builder.Add(s.label, s.start, s.end);
+  return builder.Finish();
+}
+
+void GanttTextBuilder::Add(std::string_view label, double start, double end) {
+  if (end <= start) return;
+  if (open_ && current_.label == label && current_.end == start) {
+    current_.end = end;  // adjacent bars with the same label are one
+    return;
   }
-  scale = std::min(scale, 8.0);
-  std::string bars = "|", axis = FormatTime(origin);
+  if (open_) {
+    Close();
+  } else if (drawable_.empty()) {
+    origin_ = start;
+  }
+  current_.label.assign(label);
+  current_.start = start;
+  current_.end = end;
+  open_ = true;
+}
+
+void GanttTextBuilder::Close() {
+  const double label = static_cast<double>(std::max<std::size_t>(current_.label.size(), 1)) + 2;
+  widest_ = std::max(widest_, label / (current_.end - current_.start));
+  if (drawable_.size() <= static_cast<std::size_t>(width_ / 3 + 1)) drawable_.push_back(current_);
+}
+
+std::string GanttTextBuilder::Finish() {
+  if (!open_) return "(empty timeline)\n";
+  const double last_end = current_.end;
+  Close();
+  open_ = false;
+  // Columns per time unit: the smallest scale that gives every bar room for
+  // its label, capped so that short charts are not stretched; long
+  // timelines shrink below one column per unit so that they fit.
+  double scale = std::min(1.0, (width_ - 1) / std::max(last_end - origin_, 1.0));
+  scale = std::min(std::max(scale, widest_), 8.0);
+  std::string bars = "|", axis = FormatTime(origin_);
   bool cut = false;
-  for (const GanttSegment& s : segments) {
-    const int end_column = static_cast<int>(std::lround((s.end - origin) * scale)) + 1;
+  for (const GanttSegment& s : drawable_) {
+    const int end_column = static_cast<int>(std::lround((s.end - origin_) * scale)) + 1;
     const int room = std::max(end_column - static_cast<int>(bars.size()),
                               static_cast<int>(std::max<std::size_t>(s.label.size(), 1)) + 2);
-    if (static_cast<int>(bars.size()) + room > width) {
+    if (static_cast<int>(bars.size()) + room > width_) {
       cut = true;
       break;
     }
@@ -75,7 +101,7 @@ std::string GanttText(const std::vector<GanttSegment>& input, int width) {
       axis += ' ';
     axis += time;
   }
-  if (cut) bars += " ... (cut at t=" + FormatTime(segments.back().end) + "; see --svg or --json)";
+  if (cut) bars += " ... (cut at t=" + FormatTime(last_end) + "; see --svg or --json)";
   return bars + "\n" + axis + "\n";
 }
 

@@ -27,6 +27,28 @@ struct GanttSegment {
 /// cut at `width`, ending with "..." and the time where the cut fell.
 std::string GanttText(const std::vector<GanttSegment>& segments, int width = 78);
 
+/// GanttText for a run too long to keep: takes the segments one at a time,
+/// in time order, and keeps only what the chart needs (the first bars that
+/// can fit in `width` columns, the scale, the last end), so its memory does
+/// not grow with the run. Finish() gives what GanttText would give for the
+/// same segments.
+class GanttTextBuilder {
+ public:
+  explicit GanttTextBuilder(int width = 78) : width_(width) {}
+  void Add(std::string_view label, double start, double end);
+  std::string Finish();
+
+ private:
+  void Close();  // the open bar is complete: count it for the scale, keep it if it may be drawn
+
+  int width_;
+  bool open_ = false;
+  GanttSegment current_;                // the last bar, still growing while the same label goes on
+  std::vector<GanttSegment> drawable_;  // the first bars; each takes >= 3 columns, so width_ / 3 + 1 suffice
+  double origin_ = 0;
+  double widest_ = 0;  // the most columns per time unit any bar's label asks for
+};
+
 /// The same chart as an SVG document: one row per label (in order of first
 /// appearance) with a time axis, titled `title`.
 std::string GanttSvg(const std::vector<GanttSegment>& segments, std::string_view title);

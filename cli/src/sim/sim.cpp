@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <utility>
 
 namespace osgrid::cli::sim {
 namespace {
@@ -24,7 +25,23 @@ void AddCommonOptions(CLI::App& command, CommonOptions& common) {
   command.add_option("--svg", common.svg_path, "Also write the picture (chart, memory map, graph) to this SVG file")
       ->type_name("FILE")
       ->group("Common");
+  command
+      .add_flag("--ostep", common.ostep,
+                "Print only what OSTEP's homework simulator prints, without osgrid's additions after it")
+      ->group("Common");
 }
+
+/// A Simulation that only replays output built beforehand.
+class StoredSimulation : public Simulation {
+ public:
+  explicit StoredSimulation(Output output) : output_(std::move(output)) {}
+  void WriteText(TextOut& out) const override { out.Write(output_.text); }
+  void WriteJson(JsonOut& out) const override { out.Value(output_.json); }
+  std::string Svg() const override { return output_.svg; }
+
+ private:
+  Output output_;
+};
 
 /// One topic's subcommand, its options and its runner.
 struct Registered {
@@ -114,17 +131,21 @@ std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app) {
             const Registered* r = Parsed(*registered);
             if (r == nullptr) return kExitUsage;
             const std::string name = r->command->get_name();
-            Outcome outcome = r->run(*r->common);
-            if (!outcome.ok()) return Report(outcome.status(), name);
+            Prepared prepared = r->run(*r->common);
+            if (!prepared.ok()) return Report(prepared.status(), name);
+            const Simulation& simulation = **prepared;
             if (!r->common->svg_path.empty()) {
-              Status written = WriteSvg(r->common->svg_path, outcome->svg, name);
+              Status written = WriteSvg(r->common->svg_path, simulation.Svg(), name);
               if (!written.ok()) return Report(written, name);
             }
+            TextOut out(stdout);
             if (r->common->json) {
-              std::cout << outcome->json.dump() << "\n";
+              JsonOut json(out);
+              simulation.WriteJson(json);
+              out.Put('\n');
             } else {
-              std::cout << outcome->text;
-              if (!r->common->svg_path.empty()) std::cout << "Picture written to " << r->common->svg_path << "\n";
+              simulation.WriteText(out);
+              if (!r->common->svg_path.empty()) out.Print("Picture written to {}\n", r->common->svg_path);
             }
             return kExitOk;
           }};
@@ -142,7 +163,23 @@ Outcome RunSim(const std::vector<std::string>& args) {
   }
   const Registered* r = Parsed(registered);
   if (r == nullptr) return BadInput("no simulation named");
-  return r->run(*r->common);
+  Prepared prepared = r->run(*r->common);
+  if (!prepared.ok()) return prepared.status();
+  Output output;
+  TextOut text;
+  (*prepared)->WriteText(text);
+  output.text = text.Take();
+  TextOut json_text;
+  JsonOut json(json_text);
+  (*prepared)->WriteJson(json);
+  output.json = Json::parse(json_text.Take());
+  output.svg = (*prepared)->Svg();
+  return output;
+}
+
+Prepared Stored(Outcome outcome) {
+  if (!outcome.ok()) return outcome.status();
+  return std::unique_ptr<Simulation>(new StoredSimulation(std::move(*outcome)));
 }
 
 Result<std::vector<std::int64_t>> ParseIntList(const std::string& text, const std::string& what) {

@@ -8,14 +8,17 @@
 // --json, --svg), printing, writing the picture, and exit statuses, and
 // RunSim() for the scenario runner's `sim:` steps.
 //
-// A topic never prints and never exits: it returns an Output, or a
-// BAD_REQUEST Status whose message says what is wrong with the input
-// (exit status 2).
+// A topic never prints and never exits. Its runner parses and checks the
+// input and returns a Simulation, or a BAD_REQUEST Status whose message says
+// what is wrong (exit status 2). Writing the Simulation runs the algorithm
+// and streams its output (out.h), so a trace of millions of lines is never
+// held in memory.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,19 +26,39 @@
 
 #include "osgrid/net/json.h"
 #include "osgrid/net/status.h"
+#include "out.h"
 
 namespace osgrid::cli::sim {
 
 /// The options every topic has, with the letters of OSTEP's homework
 /// simulators (scheduler.py, mlfq.py, malloc.py, paging-policy.py).
 struct CommonOptions {
-  bool solve = false;                 // -c, --solve: print the answers, not only the problem
-  std::optional<std::uint64_t> seed;  // -s, --seed N: generate a random problem from seed N
-  bool json = false;                  // --json: one JSON object per run (docs/sim-json.md)
-  std::string svg_path;               // --svg FILE: write the chart/map/graph as an SVG picture
+  bool solve = false;                // -c, --solve: print the answers, not only the problem
+  std::optional<std::int64_t> seed;  // -s, --seed N: generate a random problem from seed N (as random.seed(N))
+  bool json = false;                 // --json: one JSON object per run (docs/sim-json.md)
+  std::string svg_path;              // --svg FILE: write the chart/map/graph as an SVG picture
+  bool ostep = false;                // --ostep: only what OSTEP's simulator prints, none of osgrid's additions
 };
 
-/// What one run produced.
+/// A problem that has been parsed and checked. Writing it runs the
+/// simulation; every input error was found before, so writing cannot fail.
+/// Each Write runs the algorithm afresh, so a caller may write one
+/// Simulation in several forms.
+class Simulation {
+ public:
+  virtual ~Simulation() = default;
+  /// The terminal output: the problem, and with -c the answers.
+  virtual void WriteText(TextOut& out) const = 0;
+  /// The --json object (docs/sim-json.md); it always holds the answers.
+  virtual void WriteJson(JsonOut& out) const = 0;
+  /// The picture as a whole SVG document, or "" when the run has none.
+  virtual std::string Svg() const { return {}; }
+};
+
+/// What the runner returns: a Simulation ready to write, or BAD_REQUEST.
+using Prepared = Result<std::unique_ptr<Simulation>>;
+
+/// One run, written out in every form: what scenario steps and tests use.
 struct Output {
   Json json = Json::object();  // the --json object; always holds the answers
   std::string text;            // the terminal output: the problem, and the answers when solving
@@ -44,8 +67,12 @@ struct Output {
 
 using Outcome = Result<Output>;
 
+/// A Simulation whose output was built beforehand: for topics whose output
+/// is as small as their input (deadlock, sync), where streaming gains nothing.
+Prepared Stored(Outcome outcome);
+
 /// The function that runs a parsed command.
-using Runner = std::function<Outcome(const CommonOptions&)>;
+using Runner = std::function<Prepared(const CommonOptions&)>;
 
 /// One `osgrid sim <name>` command.
 struct Topic {
@@ -86,8 +113,9 @@ std::vector<Topic> AllTopics();
 std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app);
 
 /// Runs `osgrid sim <args...>` without printing, e.g. {"sched", "-l", "5,10",
-/// "-p", "SJF", "-c"}: what scenario `sim:` steps use. Errors: BAD_REQUEST
-/// (unknown topic or option, bad input), with the message the command would print.
+/// "-p", "SJF", "-c"}, and returns the run in every form: what scenario
+/// `sim:` steps use. Errors: BAD_REQUEST (unknown topic or option, bad
+/// input), with the message the command would print.
 Outcome RunSim(const std::vector<std::string>& args);
 
 /// The topic called `name`, or nullptr.

@@ -362,7 +362,7 @@ Topic DeadlockTopic() {
         "      -A \"0,1,0;2,0,0;3,0,2;2,1,1;0,0,2\" -r P1:1,0,2 -c      # Silberschatz 8.6.3.3\n"
         "  osgrid sim deadlock --wait-for \"P1->P2,P2->P3,P3->P1\" --recover -c\n"
         "  osgrid sim deadlock -s 7 -n 4 -m 3                       # a random Banker's problem");
-    return [options](const CommonOptions& common) -> Outcome {
+    auto run = [options](const CommonOptions& common) -> Outcome {
       Options resolved = *options;
       if (Status loaded = deadlock::LoadStateFile(resolved); !loaded.ok()) return loaded;
       auto mode = deadlock::ChooseMode(resolved);
@@ -377,6 +377,7 @@ Topic DeadlockTopic() {
       }
       return BadInput("unknown mode");
     };
+    return [run](const CommonOptions& common) { return Stored(run(common)); };
   };
   topic.policy_flag = "";
   topic.summarize = Summarize;

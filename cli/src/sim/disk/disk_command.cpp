@@ -308,7 +308,7 @@ Topic DiskTopic() {
         "  osgrid sim disk -p SCAN -d down -r 98,183,37,122,14,124,65,67 -H 53 -c\n"
         "  osgrid sim disk -p C-SCAN -s 3 -j 10 -n 100 --no-count-return -c --svg head.svg\n"
         "Manual: docs/sim/disk.md");
-    return [o](const CommonOptions& common) { return Run(*o, common); };
+    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
   };
   topic.summarize = Summarize;
   topic.brief = Brief;

@@ -206,7 +206,7 @@ Topic MemTopic() {
         "  osgrid sim mem -S 100 -b 1000 -H 4 -a 4 -p BEST -l ADDRSORT -C -A +10,+20,-0 -c\n"
         "  osgrid sim mem -S 64 -b 0 -p BUDDY -A +21,+7,-0,-1 -c\n"
         "Manual: docs/sim/mem.md");
-    return [o](const CommonOptions& common) -> Outcome { return Run(*o, common); };
+    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
   };
   topic.summarize = MemSummary;
   topic.brief = MemBrief;

@@ -400,7 +400,7 @@ Topic PageTopic() {
         "  osgrid sim page -a 1,2,3,4,1,2,5,1,2,3,4,5 -p FIFO --frames-range 1-6 -c\n"
         "  osgrid sim page -s 7 -n 20 -m 8 -p LRU -C 4 --svg frames.svg\n"
         "Manual: docs/sim/page.md");
-    return [o](const CommonOptions& common) { return Run(*o, common); };
+    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
   };
   topic.summarize = Summarize;
   topic.brief = Brief;

@@ -455,7 +455,7 @@ Topic ProcTopic() {
         "  osgrid sim proc --ops 'fork init A; fork A B; exit B 3; wait A' -c\n"
         "  osgrid sim proc -s 4 -a 8 --rich            # a random problem with zombies and orphans\n"
         "Manual: docs/sim/proc.md");
-    return [o](const CommonOptions& common) { return Run(*o, common); };
+    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
   };
   topic.policy_flag = "";
   topic.summarize = Summarize;

@@ -410,7 +410,7 @@ Topic MlfqTopic() {
         "  osgrid sim mlfq -q 10 -i 1 -S -B 20 -l 0,30,0:0,200,1:0,200,1 -c   # boost vs starvation\n"
         "  osgrid sim mlfq -Q 2,4,8 -A 3,2,1 -s 7 -j 4 -c          # random jobs, per-queue lists\n"
         "Queues are numbered as in mlfq.py: with n queues, n-1 is the top. Manual: docs/sim/mlfq.md");
-    return [o](const CommonOptions& common) { return Run(*o, common); };
+    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
   };
   topic.summarize = [](const Json& run) -> std::vector<std::pair<std::string, std::string>> {
     const Json average = run.value("average", Json::object());

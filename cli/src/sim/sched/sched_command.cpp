@@ -3,17 +3,26 @@
 // priorities, tickets, I/O bursts, context-switch cost and aging, over the
 // policies of os/sched (FCFS/FIFO, SJF, SRTF/STCF, PRIORITY, PRIORITY-P, RR,
 // LOTTERY, STRIDE). The manual is docs/sim/sched.md.
+//
+// For what scheduler.py can express (FIFO, SJF or RR; jobs from -l or from
+// a seed), the text is scheduler.py's, byte for byte, and a seed draws the
+// same jobs (os::PyRandom). osgrid's additions (a per-job table, context
+// switches, utilization, a Gantt chart) follow it, unless --ostep.
+//
+// Nothing is built whole: the trace and the JSON timeline are written as the
+// simulator produces each piece (SchedOptions::on_segment), so memory grows
+// with the number of jobs, not with the length of the run.
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <memory>
+#include <numeric>
 #include <set>
 #include <sstream>
 
 #include "../render.h"
 #include "../sim.h"
 #include "format.h"
-#include "osgrid/os/random.h"
+#include "osgrid/os/py_random.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
 
@@ -21,10 +30,11 @@ namespace osgrid::cli::sim {
 namespace {
 
 using os::SchedProcess;
+using os::SchedProcessResult;
 using os::SchedResult;
 using os::SchedSegment;
 
-/// The command's own options (the common -c, -s, --json, --svg come from sim.cpp).
+/// The command's own options (the common -c, -s, --json, --svg, --ostep come from sim.cpp).
 struct SchedArgs {
   int jobs = 3;                      // -j: how many random jobs
   std::optional<std::string> jlist;  // -l: job lengths
@@ -41,25 +51,15 @@ struct Problem {
   std::string policy;  // canonical
   std::vector<SchedProcess> jobs;
   bool random = false;
-  std::uint64_t seed = 0;
+  std::int64_t seed = 0;
 };
 
 bool Sliced(const std::string& policy) { return policy == "RR" || policy == "LOTTERY" || policy == "STRIDE"; }
 bool UsesPriority(const std::string& policy) { return policy == "PRIORITY" || policy == "PRIORITY-P"; }
 bool UsesTickets(const std::string& policy) { return policy == "LOTTERY" || policy == "STRIDE"; }
-
-std::string Fixed2(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.2f", value);
-  return buffer;
-}
-
-/// 0.025, 0.1667: four significant digits.
-std::string Significant(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
-}
+/// scheduler.py runs jobs to completion in list order for these two, and
+/// prints their trace and statistics in the order the jobs ran.
+bool RunsToCompletion(const std::string& policy) { return policy == "FCFS" || policy == "SJF"; }
 
 /// "5", or "5,io 3,2" for a CPU/I/O pattern.
 std::string Pattern(const SchedProcess& job) {
@@ -161,20 +161,38 @@ Status ApplyIo(const std::string& spec, std::vector<SchedProcess>& jobs) {
   return Status::Ok();
 }
 
-/// The jobs: from -f, from -l, or random from the seed (as scheduler.py:
-/// lengths 1..maxlen; priorities 1..5 and tickets 10..100 are drawn too, so a
-/// seed gives the same problem under every policy), then the list options.
+/// Random jobs as scheduler.py draws them: each length is
+/// int(maxlen * random()) + 1, job by job, from random.seed(seed). For the
+/// policies scheduler.py lacks, priorities (1..5) and then tickets (10..100)
+/// are drawn after every length, so the lengths stay scheduler.py's and one
+/// seed gives the same problem under every policy.
+std::vector<SchedProcess> RandomJobs(const SchedArgs& args, std::int64_t seed) {
+  os::PyRandom random(seed);
+  std::vector<SchedProcess> jobs;
+  for (int i = 0; i < args.jobs; ++i) {
+    const auto length = static_cast<std::int64_t>(args.maxlen * random.Random()) + 1;
+    jobs.push_back(SchedProcess{std::to_string(i), 0, {length}});
+  }
+  for (SchedProcess& job : jobs) job.priority = static_cast<int>(5 * random.Random()) + 1;
+  for (SchedProcess& job : jobs) job.tickets = 10 * (static_cast<std::int64_t>(10 * random.Random()) + 1);
+  return jobs;
+}
+
+/// The jobs: from -f, from -l, or random from the seed, then the list options.
 Result<Problem> BuildProblem(const SchedArgs& args, const CommonOptions& common) {
   Problem problem;
   problem.policy = os::CanonicalSchedPolicy(args.policy);
-  if (problem.policy.empty()) {
-    auto unknown = os::MakeSchedPolicy(args.policy, {});
-    return BadInput("-p: " + unknown.error().message);
-  }
   if (args.quantum <= 0) return BadInput("-q (quantum): must be > 0, got " + std::to_string(args.quantum));
   if (args.cs < 0) return BadInput("--cs (context-switch cost): must be >= 0, got " + std::to_string(args.cs));
   if (args.aging < 0) return BadInput("--aging: must be >= 0, got " + std::to_string(args.aging));
+  if (args.cs > 1'000'000'000'000) return BadInput("--cs (context-switch cost): must be at most 10^12");
   if (args.jlist && args.file) return BadInput("give the jobs either with -l or with -f, not both");
+  os::SchedPolicyParams params;
+  params.quantum = args.quantum;
+  params.aging = args.aging;
+  if (auto policy = os::MakeSchedPolicy(args.policy, params); !policy.ok()) {
+    return BadInput("-p: " + policy.error().message);
+  }
   problem.seed = common.seed.value_or(0);
   if (args.file) {
     Result<std::vector<SchedProcess>> jobs = ReadJobsFile(*args.file);
@@ -184,21 +202,18 @@ Result<Problem> BuildProblem(const SchedArgs& args, const CommonOptions& common)
     Result<std::vector<std::int64_t>> lengths = ParseIntList(*args.jlist, "-l (job lengths)");
     if (!lengths.ok()) return lengths.status();
     if (lengths->empty()) return BadInput("-l (job lengths): the list is empty");
+    problem.jobs.reserve(lengths->size());
     for (std::size_t i = 0; i < lengths->size(); ++i) {
       problem.jobs.push_back(SchedProcess{std::to_string(i), 0, {(*lengths)[i]}});
     }
   } else {
     if (args.jobs <= 0) return BadInput("-j (jobs): must be > 0, got " + std::to_string(args.jobs));
-    if (args.jobs > 10000) return BadInput("-j (jobs): at most 10000 random jobs, got " + std::to_string(args.jobs));
+    if (args.jobs > 1'000'000) {
+      return BadInput("-j (jobs): at most 1000000 random jobs, got " + std::to_string(args.jobs));
+    }
     if (args.maxlen <= 0) return BadInput("-m (maxlen): must be > 0, got " + std::to_string(args.maxlen));
     problem.random = true;
-    os::Rng rng(problem.seed);
-    for (int i = 0; i < args.jobs; ++i) {
-      SchedProcess job{std::to_string(i), 0, {rng.Uniform(1, args.maxlen)}};
-      job.priority = static_cast<int>(rng.Uniform(1, 5));
-      job.tickets = 10 * rng.Uniform(1, 10);
-      problem.jobs.push_back(job);
-    }
+    problem.jobs = RandomJobs(args, problem.seed);
   }
   const std::size_t n = problem.jobs.size();
   if (args.arrivals) {
@@ -223,194 +238,380 @@ Result<Problem> BuildProblem(const SchedArgs& args, const CommonOptions& common)
     Status applied = ApplyIo(*args.io, problem.jobs);
     if (!applied.ok()) return applied;
   }
-  std::set<std::string> names;
-  for (const SchedProcess& job : problem.jobs) {
-    if (job.name == "idle" || job.name == "switch") {
-      return BadInput("job name '" + job.name + "' is reserved for the timeline; choose another");
+  if (args.file || args.io) {  // -l and random jobs are named 0, 1, ...: unique, never reserved
+    std::set<std::string> names;
+    for (const SchedProcess& job : problem.jobs) {
+      if (job.name == "idle" || job.name == "switch") {
+        return BadInput("job name '" + job.name + "' is reserved for the timeline; choose another");
+      }
+      if (!names.insert(job.name).second) return BadInput("two jobs are named '" + job.name + "'");
     }
-    if (!names.insert(job.name).second) return BadInput("two jobs are named '" + job.name + "'");
   }
+  if (auto valid = os::ValidateSchedProcesses(problem.jobs); !valid) return BadInput(valid.error().message);
   return problem;
 }
 
-// ---- Output ------------------------------------------------------------------------
+// ---- The simulation, written as it runs ---------------------------------------------
 
-bool HasIo(const Problem& problem) {
-  return std::any_of(problem.jobs.begin(), problem.jobs.end(),
+class SchedSimulation : public Simulation {
+ public:
+  SchedSimulation(SchedArgs args, Problem problem, const CommonOptions& common)
+      : args_(std::move(args)), problem_(std::move(problem)), common_(common) {}
+
+  void WriteText(TextOut& out) const override;
+  void WriteJson(JsonOut& out) const override;
+  std::string Svg() const override;
+
+ private:
+  /// Runs the policy over the jobs; `on_segment` sees every piece as it ends.
+  SchedResult Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline) const;
+  /// What scheduler.py can express: every job CPU-only and at 0, none of
+  /// osgrid's options, and a policy that needs nothing else.
+  bool Plain() const;
+  bool HasIo() const;
+
+  void WriteArguments(TextOut& out) const;
+  void WriteJobList(TextOut& out) const;
+  void WriteSolution(TextOut& out) const;
+  void WriteStatistics(TextOut& out, const SchedResult& result) const;
+  void WriteDetails(TextOut& out, const SchedResult& result, GanttTextBuilder& gantt) const;
+
+  SchedArgs args_;
+  Problem problem_;
+  CommonOptions common_;
+};
+
+SchedResult SchedSimulation::Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline) const {
+  os::SchedPolicyParams params;
+  params.quantum = args_.quantum;
+  params.aging = args_.aging;
+  params.seed = static_cast<std::uint64_t>(problem_.seed);
+  auto policy = os::MakeSchedPolicy(problem_.policy, params);  // the input was checked: cannot fail
+  os::SchedOptions options;
+  options.context_switch_cost = args_.cs;
+  options.record_timeline = record_timeline;
+  options.on_segment = std::move(on_segment);
+  return *os::SimulateScheduling(**policy, problem_.jobs, options);
+}
+
+bool SchedSimulation::HasIo() const {
+  return std::any_of(problem_.jobs.begin(), problem_.jobs.end(),
                      [](const SchedProcess& j) { return j.bursts.size() > 1; });
 }
 
-/// OSTEP's plain problem: everyone at t=0, CPU only, a policy that needs nothing else.
-bool PlainOstep(const Problem& problem) {
-  return !HasIo(problem) && !UsesPriority(problem.policy) && !UsesTickets(problem.policy) &&
-         std::all_of(problem.jobs.begin(), problem.jobs.end(), [](const SchedProcess& j) { return j.arrival == 0; });
+bool SchedSimulation::Plain() const {
+  if (args_.file || args_.arrivals || args_.priorities || args_.tickets || args_.io || args_.cs > 0) return false;
+  return !UsesPriority(problem_.policy) && !UsesTickets(problem_.policy);
 }
 
-std::string JobList(const Problem& problem) {
-  std::ostringstream out;
-  if (PlainOstep(problem)) {
-    out << "Here is the job list, with the run time of each job: \n";
-    for (const SchedProcess& job : problem.jobs)
-      out << "  Job " << job.name << " ( length = " << job.bursts[0] << " )\n";
-    return out.str();
+/// scheduler.py's ARG lines; then one for each of osgrid's own options in use.
+void SchedSimulation::WriteArguments(TextOut& out) const {
+  out.Print("ARG policy {}\n", args_.policy);
+  if (problem_.random) {
+    out.Print("ARG jobs {}\nARG maxlen {}\nARG seed {}\n", args_.jobs, args_.maxlen, problem_.seed);
+  } else if (args_.jlist) {
+    out.Print("ARG jlist {}\n", *args_.jlist);
+  } else if (args_.file) {
+    out.Print("ARG file {}\n", *args_.file);
   }
-  std::vector<std::string> header{"job", "arrival", HasIo(problem) ? "bursts (CPU, io I/O, ...)" : "burst"};
-  if (UsesPriority(problem.policy)) header.push_back("priority");
-  if (UsesTickets(problem.policy)) header.push_back("tickets");
+  if (!Plain() && Sliced(problem_.policy)) out.Print("ARG quantum {}\n", args_.quantum);
+  if (args_.cs > 0) out.Print("ARG cs {}\n", args_.cs);
+  if (args_.aging > 0 && UsesPriority(problem_.policy)) out.Print("ARG aging {}\n", args_.aging);
+  if (problem_.policy == "LOTTERY") out.Print("ARG seed {} (lottery draws)\n", problem_.seed);
+  out.Put('\n');
+}
+
+void SchedSimulation::WriteJobList(TextOut& out) const {
+  if (Plain()) {
+    out.Write("Here is the job list, with the run time of each job: \n");
+    for (const SchedProcess& job : problem_.jobs) {
+      // scheduler.py keeps -l lengths as floats ("5.0") and random ones as ints ("5").
+      if (problem_.random) {
+        out.Print("  Job {} ( length = {} )\n", job.name, job.bursts[0]);
+      } else {
+        out.Print("  Job {} ( length = {} )\n", job.name, PyStr(static_cast<double>(job.bursts[0])));
+      }
+    }
+    out.Write("\n\n");
+    return;
+  }
+  std::vector<std::string> header{"job", "arrival", HasIo() ? "bursts (CPU, io I/O, ...)" : "burst"};
+  if (UsesPriority(problem_.policy)) header.push_back("priority");
+  if (UsesTickets(problem_.policy)) header.push_back("tickets");
   Table table(header);
-  for (const SchedProcess& job : problem.jobs) {
+  for (const SchedProcess& job : problem_.jobs) {
     std::vector<std::string> row{job.name, std::to_string(job.arrival), Pattern(job)};
-    if (UsesPriority(problem.policy)) row.push_back(std::to_string(job.priority));
-    if (UsesTickets(problem.policy)) row.push_back(std::to_string(job.tickets));
+    if (UsesPriority(problem_.policy)) row.push_back(std::to_string(job.priority));
+    if (UsesTickets(problem_.policy)) row.push_back(std::to_string(job.tickets));
     table.AddRow(row);
   }
-  out << "Here is the job list:\n";
-  table.Print(out, "  ");
-  return out.str();
+  std::ostringstream text;
+  table.Print(text, "  ");
+  out.Write("Here is the job list:\n");
+  out.Write(text.str());
+  out.Write("\n\n");
 }
 
-std::string Arguments(const SchedArgs& args, const Problem& problem) {
-  std::ostringstream out;
-  out << "ARG policy " << Upper(args.policy) << "\n";
-  if (problem.random) {
-    out << "ARG jobs " << args.jobs << "\nARG maxlen " << args.maxlen << "\nARG seed " << problem.seed << "\n";
-  } else if (args.jlist) {
-    out << "ARG jlist " << *args.jlist << "\n";
-  } else if (args.file) {
-    out << "ARG file " << *args.file << "\n";
+/// Writes one line of the execution trace per piece, as the simulator makes
+/// them: scheduler.py's "[ time t ] Run job j for x secs", and osgrid's idle,
+/// context-switch and I/O notes.
+class TraceWriter {
+ public:
+  TraceWriter(TextOut& out, const std::vector<SchedProcess>& jobs, bool wide_names)
+      : out_(out), jobs_(jobs), wide_(wide_names), ran_(jobs.size(), 0), burst_(jobs.size(), 0) {
+    burst_end_.reserve(jobs.size());
+    for (const SchedProcess& job : jobs) burst_end_.push_back(job.bursts[0]);
   }
-  if (Sliced(problem.policy)) out << "ARG quantum " << args.quantum << "\n";
-  if (args.cs > 0) out << "ARG cs " << args.cs << "\n";
-  if (args.aging > 0 && UsesPriority(problem.policy)) out << "ARG aging " << args.aging << "\n";
-  if (problem.policy == "LOTTERY") out << "ARG seed " << problem.seed << " (lottery draws)\n";
-  return out.str();
-}
 
-/// scheduler.py's execution trace, one line per bar of the timeline.
-std::string Trace(const Problem& problem, const SchedResult& result) {
-  std::ostringstream out;
-  std::vector<std::int64_t> ran(problem.jobs.size(), 0);
-  std::vector<std::size_t> burst(problem.jobs.size(), 0);
-  std::vector<std::int64_t> burst_end(problem.jobs.size());
-  for (std::size_t p = 0; p < problem.jobs.size(); ++p) burst_end[p] = problem.jobs[p].bursts[0];
-  char line[256];
-  for (const SchedSegment& s : result.timeline) {
-    const double length = static_cast<double>(s.end - s.start);
+  void operator()(const SchedSegment& s) {
+    const auto length = static_cast<double>(s.end - s.start);
     if (s.kind == SchedSegment::Kind::kIdle) {
-      std::snprintf(line, sizeof line, "  [ time %3lld ] Idle for %.2f secs\n", static_cast<long long>(s.start),
-                    length);
-    } else if (s.kind == SchedSegment::Kind::kSwitch) {
-      std::snprintf(line, sizeof line, "  [ time %3lld ] Context switch to job %s (%.2f secs)\n",
-                    static_cast<long long>(s.start), problem.jobs[s.process].name.c_str(), length);
-    } else {
-      const SchedProcess& job = problem.jobs[s.process];
-      std::string note;
-      ran[s.process] += s.end - s.start;
-      if (s.end == result.processes[s.process].completion) {
-        note = " ( DONE at " + Fixed2(static_cast<double>(s.end)) + " )";
-      } else if (ran[s.process] == burst_end[s.process]) {
-        std::size_t& b = burst[s.process];
-        note = " ( I/O until " + std::to_string(s.end + job.bursts[b + 1]) + " )";
-        b += 2;
-        burst_end[s.process] += job.bursts[b];
-      }
-      std::snprintf(line, sizeof line, "  [ time %3lld ] Run job %3s for %.2f secs%s\n",
-                    static_cast<long long>(s.start), job.name.c_str(), length, note.c_str());
+      out_.Print("  [ time {:3d} ] Idle for {:.2f} secs\n", s.start, length);
+      return;
     }
-    out << line;
-  }
-  return out.str();
-}
-
-std::vector<GanttSegment> Gantt(const Json& timeline) {
-  std::vector<GanttSegment> segments;
-  for (const Json& s : timeline) {
-    std::string id = s.value("id", "");
-    if (id == "idle") id.clear();
-    if (id == "switch") id = "cs";
-    segments.push_back(GanttSegment{id, s.value("start", 0.0), s.value("end", 0.0)});
-  }
-  return segments;
-}
-
-Json ToJson(const SchedArgs& args, const Problem& problem, const SchedResult& result) {
-  Json json = Json::object();
-  json["policy"] = problem.policy;
-  if (Sliced(problem.policy)) json["quantum"] = args.quantum;
-  if (UsesPriority(problem.policy)) json["aging"] = args.aging;
-  if (problem.policy == "LOTTERY") json["seed"] = problem.seed;
-  json["context_switch_cost"] = args.cs;
-  Json jobs = Json::array();
-  for (std::size_t i = 0; i < problem.jobs.size(); ++i) {
-    const SchedProcess& job = problem.jobs[i];
-    const os::SchedProcessResult& r = result.processes[i];
-    jobs.push_back({{"id", job.name},
-                    {"arrival", job.arrival},
-                    {"burst", r.cpu},
-                    {"io", r.io},
-                    {"bursts", job.bursts},
-                    {"priority", job.priority},
-                    {"tickets", job.tickets},
-                    {"first_run", r.first_run},
-                    {"completion", r.completion},
-                    {"response", r.response},
-                    {"turnaround", r.turnaround},
-                    {"waiting", r.waiting}});
-  }
-  json["jobs"] = jobs;
-  json["average"] = {{"response", result.average_response},
-                     {"turnaround", result.average_turnaround},
-                     {"waiting", result.average_waiting}};
-  Json timeline = Json::array();
-  for (const SchedSegment& s : result.timeline) {
-    std::string id = "idle";
-    if (s.kind == SchedSegment::Kind::kRun) id = problem.jobs[s.process].name;
-    Json segment = {{"id", id}, {"start", s.start}, {"end", s.end}};
+    const SchedProcess& job = jobs_[s.process];
     if (s.kind == SchedSegment::Kind::kSwitch) {
-      segment["id"] = "switch";
-      segment["to"] = problem.jobs[s.process].name;
+      out_.Print("  [ time {:3d} ] Context switch to job {} ({:.2f} secs)\n", s.start, job.name, length);
+      return;
     }
-    timeline.push_back(segment);
+    if (wide_) {
+      out_.Print("  [ time {:3d} ] Run job {:>3} for {:.2f} secs", s.start, job.name, length);
+    } else {
+      out_.Print("  [ time {:3d} ] Run job {} for {:.2f} secs", s.start, job.name, length);
+    }
+    ran_[s.process] += s.end - s.start;
+    if (ran_[s.process] == burst_end_[s.process]) {
+      std::size_t& b = burst_[s.process];
+      if (b + 1 == job.bursts.size()) {
+        out_.Print(" ( DONE at {:.2f} )", static_cast<double>(s.end));
+      } else {
+        out_.Print(" ( I/O until {} )", s.end + job.bursts[b + 1]);
+        b += 2;
+        burst_end_[s.process] += job.bursts[b];
+      }
+    }
+    out_.Put('\n');
   }
-  json["timeline"] = timeline;
-  json["context_switches"] = result.context_switches;
-  json["utilization"] = result.utilization;
-  json["throughput"] = result.throughput;
-  json["makespan"] = result.makespan;
-  json["busy"] = result.busy;
-  json["switching"] = result.switching;
-  return json;
+
+ private:
+  TextOut& out_;
+  const std::vector<SchedProcess>& jobs_;
+  bool wide_;                            // "%3d" for the job, as scheduler.py's RR trace; else "%d"
+  std::vector<std::int64_t> ran_;        // CPU time each job has had
+  std::vector<std::size_t> burst_;       // the index of its current CPU burst
+  std::vector<std::int64_t> burst_end_;  // the CPU time at which that burst ends
+};
+
+/// scheduler.py's "Final statistics": FIFO and SJF list the jobs in the order
+/// they ran, RR (and osgrid's other policies) in input order.
+void SchedSimulation::WriteStatistics(TextOut& out, const SchedResult& result) const {
+  out.Write("\nFinal statistics:\n");
+  std::vector<std::size_t> order(problem_.jobs.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (RunsToCompletion(problem_.policy)) {
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return result.processes[a].first_run < result.processes[b].first_run;
+    });
+  }
+  for (std::size_t i : order) {
+    const SchedProcessResult& r = result.processes[i];
+    out.Print("  Job {:>3} -- Response: {:3.2f}  Turnaround {:3.2f}  Wait {:3.2f}\n", problem_.jobs[i].name,
+              static_cast<double>(r.response), static_cast<double>(r.turnaround), static_cast<double>(r.waiting));
+  }
+  out.Print("\n  Average -- Response: {:3.2f}  Turnaround {:3.2f}  Wait {:3.2f}\n\n", result.average_response,
+            result.average_turnaround, result.average_waiting);
 }
 
-std::string Solution(const Problem& problem, const SchedResult& result, const Json& json) {
-  std::ostringstream out;
-  out << "** Solutions **\n\nExecution trace:\n" << Trace(problem, result) << "\nFinal statistics:\n";
-  const bool io = HasIo(problem), tickets = UsesTickets(problem.policy);
+/// The number of characters of `value` in decimal.
+std::size_t Digits(std::int64_t value) { return fmt::formatted_size("{}", value); }
+
+/// osgrid's additions after scheduler.py's answers: every figure per job,
+/// the CPU's totals and the Gantt chart.
+void SchedSimulation::WriteDetails(TextOut& out, const SchedResult& result, GanttTextBuilder& gantt) const {
+  const bool io = HasIo(), tickets = UsesTickets(problem_.policy);
   std::vector<std::string> header{"job", "arrival", "burst"};
   if (io) header.push_back("I/O");
   header.push_back("priority");
   if (tickets) header.push_back("tickets");
   for (const char* column : {"first run", "completion", "response", "turnaround", "waiting"}) header.push_back(column);
-  Table table(header);
-  for (std::size_t i = 0; i < problem.jobs.size(); ++i) {
-    const SchedProcess& job = problem.jobs[i];
-    const os::SchedProcessResult& r = result.processes[i];
-    std::vector<std::string> row{job.name, std::to_string(job.arrival), std::to_string(r.cpu)};
-    if (io) row.push_back(std::to_string(r.io));
-    row.push_back(std::to_string(job.priority));
-    if (tickets) row.push_back(std::to_string(job.tickets));
-    for (std::int64_t value : {r.first_run, r.completion, r.response, r.turnaround, r.waiting}) {
-      row.push_back(std::to_string(value));
-    }
-    table.AddRow(row);
+  // Rows of numbers, laid out as format.h's Table lays out strings, without a string per cell.
+  const std::size_t n = problem_.jobs.size();
+  std::vector<std::vector<std::int64_t>> columns(header.size() - 1);
+  std::vector<std::size_t> width(header.size());
+  width[0] = header[0].size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const SchedProcess& job = problem_.jobs[i];
+    const SchedProcessResult& r = result.processes[i];
+    std::vector<std::int64_t> row{job.arrival, r.cpu};
+    if (io) row.push_back(r.io);
+    row.push_back(job.priority);
+    if (tickets) row.push_back(job.tickets);
+    for (std::int64_t value : {r.first_run, r.completion, r.response, r.turnaround, r.waiting}) row.push_back(value);
+    for (std::size_t c = 0; c < row.size(); ++c) columns[c].push_back(row[c]);
+    width[0] = std::max(width[0], job.name.size());
   }
-  table.Print(out, "  ");
-  out << "\n  Average -- Response: " << Fixed2(result.average_response) << "  Turnaround "
-      << Fixed2(result.average_turnaround) << "  Wait " << Fixed2(result.average_waiting) << "\n";
-  out << "  Context switches: " << result.context_switches << "   CPU utilization: " << Fixed2(100 * result.utilization)
-      << "%   Throughput: " << Significant(result.throughput) << " jobs per time unit\n\n";
-  out << "Gantt chart:\n" << GanttText(Gantt(json["timeline"]));
-  return out.str();
+  for (std::size_t c = 1; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (std::int64_t value : columns[c - 1]) width[c] = std::max(width[c], Digits(value));
+  }
+  out.Write("Per job (osgrid):\n  ");
+  for (std::size_t c = 0; c + 1 < header.size(); ++c) out.Print("{:<{}}  ", header[c], width[c]);
+  out.Print("{}\n", header.back());
+  for (std::size_t i = 0; i < n; ++i) {
+    out.Print("  {:<{}}  ", problem_.jobs[i].name, width[0]);
+    for (std::size_t c = 1; c < header.size(); ++c) {
+      if (c + 1 < header.size()) {
+        out.Print("{:<{}}  ", columns[c - 1][i], width[c]);
+      } else {
+        out.Print("{}\n", columns[c - 1][i]);
+      }
+    }
+  }
+  out.Print("\n  Context switches: {}   CPU utilization: {:.2f}%   Throughput: {:.4g} jobs per time unit\n\n",
+            result.context_switches, 100 * result.utilization, result.throughput);
+  out.Write("Gantt chart:\n");
+  out.Write(gantt.Finish());
+}
+
+/// The bar of the Gantt chart for one piece: the job's name, "cs" or idle ("").
+std::string_view BarLabel(const SchedSegment& s, const std::vector<SchedProcess>& jobs) {
+  if (s.kind == SchedSegment::Kind::kIdle) return {};
+  if (s.kind == SchedSegment::Kind::kSwitch) return "cs";
+  return jobs[s.process].name;
+}
+
+void SchedSimulation::WriteSolution(TextOut& out) const {
+  out.Write("** Solutions **\n\nExecution trace:\n");
+  TraceWriter trace(out, problem_.jobs, !RunsToCompletion(problem_.policy));
+  GanttTextBuilder gantt;
+  const bool details = !common_.ostep;
+  const SchedResult result = Simulate(
+      [&](const SchedSegment& s) {
+        trace(s);
+        if (details) gantt.Add(BarLabel(s, problem_.jobs), static_cast<double>(s.start), static_cast<double>(s.end));
+      },
+      false);
+  WriteStatistics(out, result);
+  if (details) WriteDetails(out, result, gantt);
+}
+
+void SchedSimulation::WriteText(TextOut& out) const {
+  WriteArguments(out);
+  WriteJobList(out);
+  if (common_.solve) {
+    WriteSolution(out);
+    return;
+  }
+  out.Write(
+      "Compute the turnaround time, response time, and wait time for each job.\n"
+      "When you are done, run this program again, with the same arguments,\n"
+      "but with -c, which will thus provide you with the answers. You can use\n"
+      "-s <somenumber> or your own job list (-l 10,15,20 for example)\n"
+      "to generate different problems for yourself.\n\n");
+}
+
+/// Writes the timeline's bars as they come, merging a job's consecutive pieces into one bar.
+class TimelineJson {
+ public:
+  TimelineJson(JsonOut& json, const std::vector<SchedProcess>& jobs) : json_(json), jobs_(jobs) {}
+
+  void operator()(const SchedSegment& s) {
+    if (open_ && s.kind == last_.kind && s.process == last_.process && s.start == last_.end &&
+        s.kind != SchedSegment::Kind::kSwitch) {
+      last_.end = s.end;
+      return;
+    }
+    Flush();
+    last_ = s;
+    open_ = true;
+  }
+
+  void Flush() {
+    if (!open_) return;
+    open_ = false;
+    json_.BeginObject();
+    if (last_.kind == SchedSegment::Kind::kRun) {
+      json_.Field("id", jobs_[last_.process].name);
+    } else if (last_.kind == SchedSegment::Kind::kIdle) {
+      json_.Field("id", "idle");
+    } else {
+      json_.Field("id", "switch");
+      json_.Field("to", jobs_[last_.process].name);
+    }
+    json_.Field("start", last_.start);
+    json_.Field("end", last_.end);
+    json_.EndObject();
+  }
+
+ private:
+  JsonOut& json_;
+  const std::vector<SchedProcess>& jobs_;
+  SchedSegment last_;
+  bool open_ = false;
+};
+
+void SchedSimulation::WriteJson(JsonOut& json) const {
+  json.BeginObject();
+  json.Field("policy", problem_.policy);
+  if (Sliced(problem_.policy)) json.Field("quantum", args_.quantum);
+  if (UsesPriority(problem_.policy)) json.Field("aging", args_.aging);
+  if (problem_.policy == "LOTTERY") json.Field("seed", problem_.seed);
+  json.Field("context_switch_cost", args_.cs);
+  json.Key("timeline");
+  json.BeginArray();
+  TimelineJson timeline(json, problem_.jobs);
+  const SchedResult result = Simulate([&](const SchedSegment& s) { timeline(s); }, false);
+  timeline.Flush();
+  json.EndArray();
+  json.Key("jobs");
+  json.BeginArray();
+  for (std::size_t i = 0; i < problem_.jobs.size(); ++i) {
+    const SchedProcess& job = problem_.jobs[i];
+    const SchedProcessResult& r = result.processes[i];
+    json.BeginObject();
+    json.Field("id", job.name);
+    json.Field("arrival", job.arrival);
+    json.Field("burst", r.cpu);
+    json.Field("io", r.io);
+    json.Key("bursts");
+    json.BeginArray();
+    for (std::int64_t burst : job.bursts) json.Int(burst);
+    json.EndArray();
+    json.Field("priority", job.priority);
+    json.Field("tickets", job.tickets);
+    json.Field("first_run", r.first_run);
+    json.Field("completion", r.completion);
+    json.Field("response", r.response);
+    json.Field("turnaround", r.turnaround);
+    json.Field("waiting", r.waiting);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("average");
+  json.BeginObject();
+  json.Field("response", result.average_response);
+  json.Field("turnaround", result.average_turnaround);
+  json.Field("waiting", result.average_waiting);
+  json.EndObject();
+  json.Field("context_switches", result.context_switches);
+  json.Field("utilization", result.utilization);
+  json.Field("throughput", result.throughput);
+  json.Field("makespan", result.makespan);
+  json.Field("busy", result.busy);
+  json.Field("switching", result.switching);
+  json.EndObject();
+}
+
+std::string SchedSimulation::Svg() const {
+  const SchedResult result = Simulate(nullptr, true);
+  std::vector<GanttSegment> bars;
+  bars.reserve(result.timeline.size());
+  for (const SchedSegment& s : result.timeline) {
+    bars.push_back(GanttSegment{std::string(BarLabel(s, problem_.jobs)), static_cast<double>(s.start),
+                                static_cast<double>(s.end)});
+  }
+  return GanttSvg(bars, fmt::format("{}: average turnaround {:.2f}, average waiting {:.2f}", problem_.policy,
+                                    result.average_turnaround, result.average_waiting));
 }
 
 std::string Footer() {
@@ -423,39 +624,25 @@ std::string Footer() {
          "--io \"0:5,3,2\" gives job 0 a CPU 5, I/O 3, CPU 2 pattern. Manual: docs/sim/sched.md";
 }
 
-Outcome Run(const SchedArgs& args, const CommonOptions& common) {
-  Result<Problem> parsed = BuildProblem(args, common);
-  if (!parsed.ok()) return parsed.status();
-  const Problem& problem = *parsed;
-  os::SchedPolicyParams params;
-  params.quantum = args.quantum;
-  params.aging = args.aging;
-  params.seed = problem.seed;
-  auto policy = os::MakeSchedPolicy(problem.policy, params);
-  if (!policy.ok()) return BadInput(policy.error().message);
-  os::SchedOptions options;
-  options.context_switch_cost = args.cs;
-  auto result = os::SimulateScheduling(**policy, problem.jobs, options);
-  if (!result.ok()) return BadInput(result.error().message);
-
-  Output output;
-  output.json = ToJson(args, problem, *result);
-  output.text = Arguments(args, problem) + "\n" + JobList(problem) + "\n\n";
-  if (common.solve) {
-    output.text += Solution(problem, *result, output.json);
-  } else {
-    output.text +=
-        "Compute the response time, turnaround time, and wait time for each job.\n"
-        "When you are done, run this program again, with the same arguments,\n"
-        "but with -c, which will thus provide you with the answers. You can use\n"
-        "-s <somenumber> or your own job list (-l 10,15,20 for example)\n"
-        "to generate different problems for yourself.\n";
-  }
-  output.svg = GanttSvg(Gantt(output.json["timeline"]), problem.policy + ": average turnaround " +
-                                                            Fixed2(result->average_turnaround) + ", average waiting " +
-                                                            Fixed2(result->average_waiting));
-  return output;
+Prepared Prepare(const SchedArgs& args, const CommonOptions& common) {
+  Result<Problem> problem = BuildProblem(args, common);
+  if (!problem.ok()) return problem.status();
+  return std::unique_ptr<Simulation>(new SchedSimulation(args, std::move(*problem), common));
 }
+
+/// The Gantt chart of a run's JSON timeline (scenario side-by-side views).
+std::vector<GanttSegment> Gantt(const Json& timeline) {
+  std::vector<GanttSegment> segments;
+  for (const Json& s : timeline) {
+    std::string id = s.value("id", "");
+    if (id == "idle") id.clear();
+    if (id == "switch") id = "cs";
+    segments.push_back(GanttSegment{id, s.value("start", 0.0), s.value("end", 0.0)});
+  }
+  return segments;
+}
+
+std::string Fixed2(double value) { return fmt::format("{:.2f}", value); }
 
 }  // namespace
 
@@ -489,7 +676,7 @@ Topic SchedTopic() {
     command.add_option("--aging", args->aging, "PRIORITY(-P): priority improves by 1 per this much waiting; 0 = off")
         ->capture_default_str();
     command.footer(Footer());
-    return [args](const CommonOptions& common) { return Run(*args, common); };
+    return [args](const CommonOptions& common) { return Prepare(*args, common); };
   };
   topic.policy_flag = "-p";
   topic.summarize = [](const Json& run) -> std::vector<std::pair<std::string, std::string>> {

@@ -114,12 +114,12 @@ TEST_CASE("sim sched: problems from a seed, the same under every policy", "[cli]
 
   auto problem = RunSim({"sched", "-l", "5,10"});
   REQUIRE(problem.ok());
-  CHECK(problem->text.find("Compute the response time, turnaround time, and wait time") != std::string::npos);
-  CHECK(problem->text.find("Job 1 ( length = 10 )") != std::string::npos);
+  CHECK(problem->text.find("Compute the turnaround time, response time, and wait time") != std::string::npos);
+  CHECK(problem->text.find("Job 1 ( length = 10.0 )") != std::string::npos);  // scheduler.py's float()
   CHECK(problem->text.find("DONE") == std::string::npos);
   auto solved = RunSim({"sched", "-l", "5,10", "-c"});
   REQUIRE(solved.ok());
-  CHECK(solved->text.find("[ time   5 ] Run job   1 for 10.00 secs ( DONE at 15.00 )") != std::string::npos);
+  CHECK(solved->text.find("[ time   5 ] Run job 1 for 10.00 secs ( DONE at 15.00 )") != std::string::npos);
   CHECK(solved->text.find("Average -- Response: 2.50  Turnaround 10.00  Wait 2.50") != std::string::npos);
   CHECK(solved->svg.find("<svg") != std::string::npos);
 }

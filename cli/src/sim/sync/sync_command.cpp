@@ -435,7 +435,7 @@ Topic SyncTopic() {
         "  osgrid sim sync --demo producer-consumer --interleave random -s 3 -c\n"
         "  osgrid sim sync -f scenarios/sync/readers-writers.yaml -q 2 --json\n"
         "The script format is in docs/sim/sync.md.");
-    return [args](const CommonOptions& common) -> Outcome {
+    auto run = [args](const CommonOptions& common) -> Outcome {
       auto source = ReadSource(*args, common);
       if (!source.ok()) return source.status();
       auto options = ReadOptions(*args, common);
@@ -457,6 +457,7 @@ Topic SyncTopic() {
       output.svg = Timeline(*run, loaded->title.empty() ? source->file : loaded->title);
       return output;
     };
+    return [run](const CommonOptions& common) { return Stored(run(common)); };
   };
   topic.summarize = [](const Json& run) -> std::vector<std::pair<std::string, std::string>> {
     const std::size_t finished = run.value("finished", Json::array()).size();

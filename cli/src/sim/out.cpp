@@ -1,0 +1,178 @@
+// TextOut, JsonOut and PyStr; see out.h.
+#include "out.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace osgrid::cli::sim {
+
+std::string TextOut::Take() {
+  std::string text(buffer_.data(), buffer_.size());
+  buffer_.clear();
+  return text;
+}
+
+void TextOut::Flush() {
+  if (file_ == nullptr || buffer_.size() == 0) return;
+  std::fwrite(buffer_.data(), 1, buffer_.size(), file_);  // a closed pipe ends the process (SIGPIPE), as in Python
+  buffer_.clear();
+}
+
+// ---- JsonOut -------------------------------------------------------------------------
+
+void JsonOut::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (has_items_.empty()) return;
+  if (has_items_.back()) out_.Put(',');
+  has_items_.back() = true;
+}
+
+void JsonOut::Open(char bracket) {
+  Separate();
+  out_.Put(bracket);
+  has_items_.push_back(false);
+}
+
+void JsonOut::Close(char bracket) {
+  has_items_.pop_back();
+  out_.Put(bracket);
+}
+
+void JsonOut::Key(std::string_view key) {
+  String(key);
+  out_.Put(':');
+  after_key_ = true;
+}
+
+namespace {
+
+/// The length of the valid UTF-8 sequence at text[i], or 0 if it is not one.
+std::size_t Utf8Length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;  // no overlong forms
+    if (lead == 0xED) high = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;  // at most U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+void JsonOut::String(std::string_view value) {
+  Separate();
+  out_.Put('"');
+  for (std::size_t i = 0; i < value.size();) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x80) {
+      const std::size_t length = Utf8Length(value, i);
+      if (length == 0) {
+        out_.Write("\\ufffd");
+        ++i;
+      } else {
+        out_.Write(value.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    ++i;
+    switch (c) {
+      case '"': out_.Write("\\\""); break;
+      case '\\': out_.Write("\\\\"); break;
+      case '\b': out_.Write("\\b"); break;
+      case '\f': out_.Write("\\f"); break;
+      case '\n': out_.Write("\\n"); break;
+      case '\r': out_.Write("\\r"); break;
+      case '\t': out_.Write("\\t"); break;
+      default:
+        if (c < 0x20) {
+          out_.Print("\\u{:04x}", c);
+        } else {
+          out_.Put(static_cast<char>(c));
+        }
+    }
+  }
+  out_.Put('"');
+}
+
+void JsonOut::Int(std::int64_t value) {
+  Separate();
+  out_.Print("{}", value);
+}
+
+void JsonOut::Double(double value) {
+  Separate();
+  if (!std::isfinite(value)) {
+    out_.Write("null");
+    return;
+  }
+  char digits[32];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+  const std::string_view text(digits, static_cast<std::size_t>(end - digits));
+  out_.Write(text);
+  if (text.find_first_of(".e") == std::string_view::npos) out_.Write(".0");
+}
+
+void JsonOut::Bool(bool value) {
+  Separate();
+  out_.Write(value ? "true" : "false");
+}
+
+void JsonOut::Null() {
+  Separate();
+  out_.Write("null");
+}
+
+void JsonOut::Value(const Json& value) {
+  Separate();
+  out_.Write(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+// ---- PyStr ---------------------------------------------------------------------------
+
+std::string PyStr(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  // The shortest round-trip digits, as d.ddde±x.
+  char buffer[40];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const std::string scientific(buffer, end);
+  const std::size_t e = scientific.find('e');
+  const bool negative = scientific[0] == '-';
+  std::string digits;
+  for (std::size_t i = negative ? 1 : 0; i < e; ++i) {
+    if (scientific[i] != '.') digits += scientific[i];
+  }
+  const int exponent = std::stoi(scientific.substr(e + 1));
+  std::string text = negative ? "-" : "";
+  if (exponent < -4 || exponent >= 16) {  // Python's repr switches at these exponents
+    text += digits.substr(0, 1);
+    if (digits.size() > 1) text += "." + digits.substr(1);
+    return fmt::format("{}e{}{:02d}", text, exponent < 0 ? '-' : '+', std::abs(exponent));
+  }
+  if (exponent < 0) return text + "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
+  const std::size_t point = static_cast<std::size_t>(exponent) + 1;
+  if (digits.size() <= point) return text + digits + std::string(point - digits.size(), '0') + ".0";
+  return text + digits.substr(0, point) + "." + digits.substr(point);
+}
+
+}  // namespace osgrid::cli::sim
