@@ -59,7 +59,7 @@ std::size_t Utf8Length(std::string_view text, std::size_t i) {
     length = 2;
   } else if (lead >= 0xE0 && lead <= 0xEF) {
     length = 3;
-    if (lead == 0xE0) low = 0xA0;  // no overlong forms
+    if (lead == 0xE0) low = 0xA0;   // no overlong forms
     if (lead == 0xED) high = 0x9F;  // no surrogates
   } else if (lead >= 0xF0 && lead <= 0xF4) {
     length = 4;
@@ -96,13 +96,27 @@ void JsonOut::String(std::string_view value) {
     }
     ++i;
     switch (c) {
-      case '"': out_.Write("\\\""); break;
-      case '\\': out_.Write("\\\\"); break;
-      case '\b': out_.Write("\\b"); break;
-      case '\f': out_.Write("\\f"); break;
-      case '\n': out_.Write("\\n"); break;
-      case '\r': out_.Write("\\r"); break;
-      case '\t': out_.Write("\\t"); break;
+      case '"':
+        out_.Write("\\\"");
+        break;
+      case '\\':
+        out_.Write("\\\\");
+        break;
+      case '\b':
+        out_.Write("\\b");
+        break;
+      case '\f':
+        out_.Write("\\f");
+        break;
+      case '\n':
+        out_.Write("\\n");
+        break;
+      case '\r':
+        out_.Write("\\r");
+        break;
+      case '\t':
+        out_.Write("\\t");
+        break;
       default:
         if (c < 0x20) {
           out_.Print("\\u{:04x}", c);
