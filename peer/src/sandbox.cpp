@@ -4,9 +4,8 @@
 //
 // [SECTION] Small helpers
 // [SECTION] The mount jail (once, in the zygote)
-// [SECTION] Per-task namespaces (in the intermediate process)
-// [SECTION] Lock-down: uid, capabilities, seccomp (in the warm child)
-// [SECTION] Resource limits (at hand-off)
+// [SECTION] Lock-down helpers
+// [SECTION] Public steps
 // [SECTION] Probing what this machine allows
 #include "sandbox_impl.h"
 
