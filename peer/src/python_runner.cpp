@@ -3,18 +3,26 @@
 
 #include "python_runner.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
+
+#include "python_config.h"  // generated: kPythonHome, kPythonStdlib, kPythonVersion
 
 namespace osgrid::peer {
 namespace {
 
 using Json = nlohmann::json;
 
-// Debian's python3.11: the stdlib lives in /usr/lib/python3.11. The build pins
-// the same Python (-DPython3_ROOT_DIR=/usr, see docs/toolchain.md).
-constexpr const wchar_t* kPythonHome = L"/usr";
+// CPython is told its home (PyConfig.home): the prefix of the Python the build
+// was configured with, /usr for Debian's, and finds its standard library in
+// <home>/lib/python3.11. Linking one Python and reading another's standard
+// library fails in odd ways ("No module named 'math'"), so the two come from
+// one place: cmake/OsgridPython.cmake (docs/toolchain.md).
 
 // The file name the bootstrap runs under; the bootstrap hides its own frames
 // from task tracebacks by this name, so keep the two in step.
@@ -144,7 +152,20 @@ std::optional<TaskInput> ParseTaskInput(const std::string& text) {
   return TaskInput{task["program"].get<std::string>(), task["function"].get<std::string>(), task["args"].dump()};
 }
 
+std::string StandardLibraryProblem(const std::string& stdlib) {
+  std::string landmark = stdlib + "/os.py";
+  if (access(landmark.c_str(), R_OK) == 0) return "";
+  return "cannot read " + landmark + ": " + std::strerror(errno) + ". It is part of the standard library in " + stdlib +
+         " of Python " + kPythonVersion + " (home " + kPythonHome +
+         "), the Python this osgrid-task was built against; if that Python was removed or moved, rebuild "
+         "osgrid against one that exists (docs/toolchain.md)";
+}
+
 bool StartPython() {
+  if (std::string problem = StandardLibraryProblem(kPythonStdlib); !problem.empty()) {
+    std::fprintf(stderr, "osgrid-task: %s\n", problem.c_str());
+    return false;
+  }
   PyPreConfig preconfig;
   PyPreConfig_InitIsolatedConfig(&preconfig);
   preconfig.utf8_mode = 1;  // str <-> bytes as UTF-8 whatever the locale
@@ -153,12 +174,12 @@ bool StartPython() {
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.write_bytecode = 0;  // never write __pycache__ files
-    status = PyConfig_SetString(&config, &config.home, kPythonHome);
+    status = PyConfig_SetBytesString(&config, &config.home, kPythonHome);
     if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
   }
   if (PyStatus_Exception(status)) {
-    std::fprintf(stderr, "osgrid-task: cannot start Python: %s\n",
+    std::fprintf(stderr, "osgrid-task: cannot start Python %s (home %s): %s\n", kPythonVersion, kPythonHome,
                  status.err_msg != nullptr ? status.err_msg : "unknown error");
     return false;
   }
@@ -170,10 +191,22 @@ bool StartPython() {
   run_task_function = outcome != nullptr ? PyDict_GetItemString(globals, "osgrid_run_task") : nullptr;
   if (run_task_function == nullptr) {
     if (PyErr_Occurred() != nullptr) PyErr_Print();
-    std::fprintf(stderr, "osgrid-task: the bootstrap did not start\n");
+    std::fprintf(stderr, "osgrid-task: the bootstrap did not start (Python %s, home %s)\n", kPythonVersion,
+                 kPythonHome);
     return false;
   }
   return true;
+}
+
+EmbeddedPython DescribePython() {
+  EmbeddedPython python;
+  std::string version = Py_GetVersion();  // "3.11.7 (main, Dec  8 2023, ...) [GCC 12.2.0]"
+  python.version = version.substr(0, version.find(' '));
+  PyObject* prefix = PySys_GetObject("prefix");  // borrowed
+  const char* utf8 = prefix != nullptr ? PyUnicode_AsUTF8(prefix) : nullptr;
+  if (utf8 != nullptr) python.home = utf8;
+  PyErr_Clear();
+  return python;
 }
 
 std::optional<std::string> RunPythonTask(const TaskInput& task) {

@@ -19,10 +19,25 @@ struct TaskInput {
 /// array}; nullopt (after a message on stderr) if it is not that.
 std::optional<TaskInput> ParseTaskInput(const std::string& text);
 
+/// "" if `stdlib` (a folder such as /usr/lib/python3.11) holds a standard
+/// library, else a message naming the missing file and the Python the build
+/// was configured with. StartPython() checks kPythonStdlib with it.
+std::string StandardLibraryProblem(const std::string& stdlib);
+
 /// Starts CPython isolated from the environment (no PYTHON* variables, no user
-/// site-packages), in UTF-8 mode, with Debian's stdlib, and defines the
+/// site-packages), in UTF-8 mode, with the home and standard library of the
+/// Python the build was configured with (python_config.h), and defines the
 /// bootstrap's functions. False (after a message on stderr) on failure.
 bool StartPython();
+
+/// The running interpreter, as the peer reports it.
+struct EmbeddedPython {
+  std::string version;  // "3.11.7"
+  std::string home;     // sys.prefix: "/usr", "/root/.pyenv/versions/3.11.7"
+};
+
+/// Describes the interpreter StartPython() started.
+EmbeddedPython DescribePython();
 
 /// Runs `task` and returns the text of its one result message (see
 /// executor.h): {"ok":true,"result":...} or {"ok":false,"error","traceback"}.

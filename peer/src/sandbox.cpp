@@ -23,10 +23,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -71,6 +73,10 @@ bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 // The new root is a small tmpfs holding only what a Python program needs:
 //   /usr                      read-only bind of the host's (Python, its stdlib
 //                             and the shared libraries live there)
+//   <the Python home>         when the embedded Python lives outside /usr (pyenv,
+//                             conda: /root/.pyenv/versions/3.11.7), a read-only
+//                             bind of that one folder at the same path; the
+//                             folders above it are empty (no rest of /root)
 //   /bin /lib /lib64 ...      the same symlinks into usr/ as the host (merged
 //                             /usr), or read-only binds where they are folders
 //   /etc/{passwd,group,...}   a few harmless files, read-only; no /etc/shadow
@@ -91,12 +97,32 @@ constexpr const char* kEtcFiles[] = {"passwd", "group", "hosts", "nsswitch.conf"
 
 constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom"};
 
+/// The flags of the mount holding `path` that a remount must repeat: in a user
+/// namespace the kernel refuses to clear nodev, noexec or the atime flags of a
+/// mount it inherited (mount(2), EPERM), as a home folder's mount may have.
+unsigned long InheritedMountFlags(const std::string& path) {
+  struct statvfs info {};
+  if (statvfs(path.c_str(), &info) != 0) return 0;
+  constexpr struct {
+    unsigned long statvfs_flag, mount_flag;
+  } kFlags[] = {{ST_NODEV, MS_NODEV},
+                {ST_NOEXEC, MS_NOEXEC},
+                {ST_NOATIME, MS_NOATIME},
+                {ST_NODIRATIME, MS_NODIRATIME},
+                {ST_RELATIME, MS_RELATIME}};
+  unsigned long flags = 0;
+  for (const auto& flag : kFlags) {
+    if (info.f_flag & flag.statvfs_flag) flags |= flag.mount_flag;
+  }
+  return flags;
+}
+
 /// Binds host `source` read-only onto `target` (which must exist).
 std::string BindReadOnly(const std::string& source, const std::string& target) {
   if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     return Failed("bind " + source);
   }
-  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID;
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | InheritedMountFlags(source);
   if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0) {
     return Failed("remount read-only " + target);
   }
@@ -162,6 +188,49 @@ std::string PopulateDev(const std::string& root) {
   return "";
 }
 
+/// True if `path` is `folder` or lies under it ("/usr/local" is under "/usr").
+bool IsUnder(const std::string& path, const std::string& folder) {
+  return path == folder || path.rfind(folder + "/", 0) == 0;
+}
+
+/// The components of absolute `path` ("/root/.pyenv" -> {"root", ".pyenv"});
+/// empty if it is not absolute, is "/", or has "." or ".." components.
+std::vector<std::string> PathComponents(const std::string& path) {
+  std::vector<std::string> components;
+  if (path.empty() || path[0] != '/') return {};
+  for (std::size_t start = 1; start <= path.size();) {
+    std::size_t end = std::min(path.find('/', start), path.size());
+    std::string component = path.substr(start, end - start);
+    if (component == "." || component == "..") return {};
+    if (!component.empty()) components.push_back(component);
+    start = end + 1;
+  }
+  return components;
+}
+
+/// Binds the embedded Python's home (`home`, its sys.prefix) read-only at the
+/// same path in the jail, so that its standard library, extension modules and
+/// libpython are where CPython looks. Nothing to do under /usr, which is bound
+/// already. Only `home` itself is bound: the folders above it are made empty
+/// on the jail's tmpfs, so the rest of, say, /root stays out of sight.
+std::string ExposePythonHome(const std::string& root, const std::string& home) {
+  if (IsUnder(home, "/usr")) return "";
+  std::vector<std::string> components = PathComponents(home);
+  if (components.empty()) return "the Python home '" + home + "' is not a plain absolute path";
+  std::string top = "/" + components.front();
+  struct stat info {};
+  if (lstat((root + top).c_str(), &info) == 0) {  // /etc, /tmp, /lib...: the jail's own
+    return "the Python home " + home + " lies under " + top +
+           ", which the jail provides itself; build osgrid against a Python installed elsewhere";
+  }
+  std::string path;
+  for (const std::string& component : components) {
+    path += "/" + component;
+    if (mkdir((root + path).c_str(), 0755) != 0) return Failed("mkdir " + path);
+  }
+  return BindReadOnly(home, root + home);
+}
+
 /// Makes `root` the root: pivot_root(".", ".") stacks the old root on top of
 /// the new one, and the lazy unmount then drops it (pivot_root(2), NOTES).
 std::string PivotInto(const std::string& root) {
@@ -174,7 +243,7 @@ std::string PivotInto(const std::string& root) {
   return "";
 }
 
-std::string BuildRoot() {
+std::string BuildRoot(const std::string& python_home) {
   // Mounts made from now on stay in our namespace (no propagation to the host).
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return Failed("make mounts private");
@@ -188,6 +257,7 @@ std::string BuildRoot() {
   }
   if (mkdir((root + "/tmp").c_str(), 0755) != 0) return Failed("mkdir /tmp");
   if (mkdir((root + "/proc").c_str(), 0555) != 0) return Failed("mkdir /proc");
+  if (std::string error = ExposePythonHome(root, python_home); !error.empty()) return error;
   return PivotInto(root);
 }
 
@@ -352,7 +422,7 @@ void Report::Missing(std::uint32_t layer, const std::string& why) {
   problems += why;
 }
 
-void BuildJail(Report& report) {
+void BuildJail(Report& report, const std::string& python_home) {
   if (geteuid() != 0) {
     if (std::string error = EnterUserNamespace(geteuid(), getegid()); !error.empty()) {
       report.Missing(kMountJail | kPidNamespace | kNetNamespace | kIpcNamespace,
@@ -364,7 +434,7 @@ void BuildJail(Report& report) {
     report.Missing(kMountJail, Failed("mount jail: unshare(CLONE_NEWNS)"));
     return;
   }
-  if (std::string error = BuildRoot(); !error.empty()) {
+  if (std::string error = BuildRoot(python_home); !error.empty()) {
     report.Missing(kMountJail, "mount jail: " + error);
   }
 }

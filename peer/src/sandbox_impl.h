@@ -24,9 +24,10 @@ struct Report {
 };
 
 /// Zygote, once, before any child: a user namespace when not root, then a
-/// private mount namespace whose root is the read-only jail (see sandbox.cpp).
-/// Clears the layers it cannot provide.
-void BuildJail(Report& report);
+/// private mount namespace whose root is the read-only jail (see sandbox.cpp),
+/// which also holds `python_home`, the embedded Python's prefix, read-only at
+/// the same path. Clears the layers it cannot provide.
+void BuildJail(Report& report, const std::string& python_home);
 
 /// Zygote, once: tries the per-task namespaces and the seccomp filter in
 /// throwaway children and clears the layers that fail.

@@ -171,6 +171,7 @@ class Zygote {
   [[noreturn]] void RunIntermediate(int child_socket, int pid_pipe, uid_t task_uid);
 
   ZygoteConfig config_;
+  EmbeddedPython python_;  // its home is bound into the jail
   sandbox::Report report_;
   std::uint64_t children_made_ = 0;
 };
@@ -178,11 +179,12 @@ class Zygote {
 int Zygote::Run() {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != config_.peer_pid) return 1;
   if (!StartPython()) return 3;
+  python_ = DescribePython();
   if (config_.mode == SandboxMode::kOff) {
     report_.layers = 0;
     report_.problems = "--sandbox off";
   } else {
-    sandbox::BuildJail(report_);
+    sandbox::BuildJail(report_, python_.home);
     sandbox::ProbeChildLayers(report_);
     if (report_.layers & kSeccomp) sandbox::CompileSeccompFilter();
   }

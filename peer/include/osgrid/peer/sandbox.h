@@ -30,7 +30,8 @@ enum SandboxLayer : std::uint32_t {
                             // can signal no other process
   kNetNamespace = 1u << 1,  // a network namespace with no interface up
   kIpcNamespace = 1u << 2,  // its own System V IPC and POSIX message queues
-  kMountJail = 1u << 3,     // a private, read-only root: /usr, a few /etc files,
+  kMountJail = 1u << 3,     // a private, read-only root: /usr (and the embedded
+                            // Python's prefix when outside it), a few /etc files,
                             // /dev/{null,zero,full,random,urandom}; no /proc, no
                             // /home, no peer storage; a private tmpfs at /tmp
   kNoPrivileges = 1u << 4,  // a uid of its own (or, unprivileged, the peer's uid in
