@@ -224,7 +224,8 @@ int BatchCommand(const BatchOptions& o) {
 // ---- status, peers, version -------------------------------------------------------
 
 /// "  sandbox  strict: pid-ns, net-ns, ...", and with layers missing (auto)
-/// a second line saying why.
+/// a second line saying why; then "  python   3.11.7 (home /usr)", the Python
+/// tasks run in (from peers that report it).
 void PrintSandbox(const Json& sandbox, std::ostream& out) {
   std::string layers;
   for (const Json& layer : sandbox.value("layers", Json::array())) {
@@ -234,6 +235,10 @@ void PrintSandbox(const Json& sandbox, std::ostream& out) {
   out << "  sandbox  " << mode << ": " << (layers.empty() ? "no isolation" : layers) << "\n";
   std::string missing = sandbox.value("missing", "");
   if (!missing.empty()) out << "           missing: " << missing << "\n";
+  std::string python_home = sandbox.value("python_home", "");
+  if (!python_home.empty()) {
+    out << "  python   " << sandbox.value("python_version", "?") << " (home " << python_home << ")\n";
+  }
 }
 
 int StatusCommand(const Connection& conn) {

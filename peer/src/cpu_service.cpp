@@ -75,13 +75,16 @@ Status CpuService::Open() {
     spdlog::warn("sandbox auto: in force: {}; missing: {}", layers.empty() ? "none" : layers,
                  executor_.sandbox_problems());
   }
+  spdlog::info("tasks run Python {} (home {})", executor_.python_version(), executor_.python_home());
   return Status::Ok();
 }
 
 Json CpuService::SandboxReport() const {
   return {{"mode", std::string(SandboxModeName(executor_.sandbox_mode()))},
           {"layers", LayerNames(executor_.sandbox_layers())},
-          {"missing", executor_.sandbox_problems()}};
+          {"missing", executor_.sandbox_problems()},
+          {"python_version", executor_.python_version()},
+          {"python_home", executor_.python_home()}};
 }
 
 // [SECTION] Parsing a task ------------------------------------------------------

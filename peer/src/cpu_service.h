@@ -47,7 +47,8 @@ class CpuService {
   /// Starts the executor's zygote (see Executor::Open); logs the sandbox in
   /// force. Errors: INTERNAL, e.g. --sandbox strict on a machine that cannot.
   Status Open();
-  /// {"mode": "strict", "layers": ["pid-ns", ...], "missing": "<why>"}
+  /// {"mode": "strict", "layers": ["pid-ns", ...], "missing": "<why>",
+  ///  "python_version": "3.11.7", "python_home": "/usr"}
   Json SandboxReport() const;
 
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK

@@ -565,6 +565,10 @@ std::uint32_t Executor::sandbox_layers() const { return pool_ ? pool_->layers() 
 
 std::string Executor::sandbox_problems() const { return pool_ ? pool_->problems() : "not open"; }
 
+std::string Executor::python_version() const { return pool_ ? pool_->python_version() : ""; }
+
+std::string Executor::python_home() const { return pool_ ? pool_->python_home() : ""; }
+
 std::size_t Executor::running() const { return running_.size(); }
 
 std::string Executor::DefaultTaskBinary() {

@@ -192,8 +192,12 @@ Status WarmPool::StartZygote() {
                             " before it was ready; see the messages above");
   }
   hello.problems[sizeof hello.problems - 1] = '\0';
+  hello.python_version[sizeof hello.python_version - 1] = '\0';
+  hello.python_home[sizeof hello.python_home - 1] = '\0';
   layers_ = hello.layers;
   problems_ = hello.problems;
+  python_version_ = hello.python_version;
+  python_home_ = hello.python_home;
 
   zygote_ = std::make_unique<Zygote>(io_);
   zygote_->pid = pid;

@@ -95,6 +95,10 @@ class WarmPool {
   const std::string& problems() const { return problems_; }
   SandboxMode mode() const { return options_.mode; }
 
+  /// The zygote's Python: version ("3.11.7") and home (sys.prefix).
+  const std::string& python_version() const { return python_version_; }
+  const std::string& python_home() const { return python_home_; }
+
  private:
   struct Child;  // a child created by the zygote; see warm_pool.cpp
 
@@ -121,6 +125,8 @@ class WarmPool {
   std::unique_ptr<Zygote> zygote_;
   std::uint32_t layers_ = 0;
   std::string problems_;
+  std::string python_version_;
+  std::string python_home_;
 
   std::deque<std::shared_ptr<Child>> starting_;  // created, not yet warm
   std::deque<std::shared_ptr<Child>> warm_;      // ready for a task

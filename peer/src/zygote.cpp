@@ -8,7 +8,7 @@
 //   osgrid-peer ──posix_spawn──> zygote (`osgrid-task --zygote`, one per peer)
 //        │                          │  1. CPython started, bootstrap defined, gc.freeze()
 //        │                          │  2. mount jail built (sandbox.cpp), layers probed
-//        │                          │  3. ZygoteHello to the peer
+//        │                          │  3. ZygoteHello to the peer (layers, Python home)
 //        │   ForkRequest ─────────> │  4. per request: fork an intermediate process
 //        │                          └──> intermediate: new pid/net/ipc/mount namespaces,
 //        │                                 private tmpfs /tmp; forks the task process, exits
@@ -205,6 +205,8 @@ bool Zygote::SendHello() {
   zygote::ZygoteHello hello;
   hello.layers = report_.layers;
   CopyField(hello.problems, report_.problems);
+  CopyField(hello.python_version, python_.version);
+  CopyField(hello.python_home, python_.home);
   return SendPacket(zygote::kControlFd, &hello, sizeof hello, nullptr, 0) == 0;
 }
 

@@ -44,8 +44,10 @@ struct ForkRequest {
 
 struct ZygoteHello {
   Op op = Op::kZygoteHello;
-  std::uint32_t layers = 0;  // SandboxLayer bits that every child will have
-  char problems[1024] = {};  // why the missing layers are missing; "" if none
+  std::uint32_t layers = 0;      // SandboxLayer bits that every child will have
+  char problems[1024] = {};      // why the missing layers are missing; "" if none
+  char python_version[32] = {};  // of the embedded CPython: "3.11.7"
+  char python_home[4096] = {};   // its sys.prefix: "/usr", "/root/.pyenv/versions/3.11.7"
 };
 
 struct ChildCreated {

@@ -140,6 +140,12 @@ class Executor {
   std::uint32_t sandbox_layers() const;
   std::string sandbox_problems() const;
 
+  /// The Python tasks run in, as osgrid-task reported it: its version
+  /// ("3.11.7") and home (sys.prefix: "/usr", or e.g. a pyenv prefix, which the
+  /// sandbox exposes read-only). "" before Open().
+  std::string python_version() const;
+  std::string python_home() const;
+
   /// Default path: "osgrid-task" next to /proc/self/exe (the build and install
   /// put every osgrid program in one folder).
   static std::string DefaultTaskBinary();
