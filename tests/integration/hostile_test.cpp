@@ -6,21 +6,11 @@
 // with the right answers. The sandbox itself is described in docs/security.md.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "osgrid/net/file_transfer.h"
@@ -120,19 +110,6 @@ void RunAttacks(net::Client& client, const std::vector<Attack>& attacks) {
   }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-std::uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 }  // namespace
 
 TEST_CASE("hostile tasks are contained while honest tasks on the same peer finish", "[integration][sandbox]") {
@@ -230,41 +207,9 @@ TEST_CASE("an unprivileged peer contains the same attacks", "[integration][sandb
   argv.insert(argv.end(), as_nobody.begin(), as_nobody.end());
   argv.insert(argv.end(), {peer_binary, "--standalone", "--host", "127.0.0.1", "--port", port_text, "--cores", "2",
                            "--storage", storage});
-  std::vector<char*> raw;
-  for (std::string& arg : argv) raw.push_back(arg.data());
-  raw.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t peer = 0;
-  int spawned = posix_spawn(&peer, raw[0], &actions, nullptr, raw.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(spawned == 0);
-  struct Stop {  // the peer goes when the test does, pass or fail
-    pid_t pid;
-    ~Stop() {
-      kill(pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-  } stop{peer};
-
-  std::unique_ptr<net::Client> client;
-  for (int attempt = 0; attempt < 200 && !client; ++attempt) {
-    auto connected = net::Client::Connect("127.0.0.1", port);
-    if (connected.ok())
-      client = std::move(connected).value();
-    else
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  INFO("peer log:\n"
-       << [&] {
-            std::ifstream in(log_path);
-            std::stringstream text;
-            text << in.rdbuf();
-            return text.str();
-          }());
-  REQUIRE(client);
+  PeerProcess peer(argv, log_path);
+  std::unique_ptr<net::Client> client = peer.Connect(port);
+  INFO("peer log:\n" << peer.Log());
   Json status = MustCall(*client, {{"type", "STATUS"}});
   REQUIRE(status["sandbox"]["mode"] == "strict");
   REQUIRE(status["sandbox"]["missing"] == "");

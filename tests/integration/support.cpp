@@ -1,8 +1,10 @@
 #include "support.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +119,50 @@ std::string SleepProgram() {
          "    time.sleep(seconds)\n"
          "    return seconds\n";
 }
+
+std::uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+PeerProcess::PeerProcess(std::vector<std::string> argv, std::string log_path) : log_path_(std::move(log_path)) {
+  std::vector<char*> raw;
+  for (std::string& arg : argv) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  int spawned = posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  INFO("starting " << argv[0]);
+  REQUIRE(spawned == 0);
+}
+
+PeerProcess::~PeerProcess() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  waitpid(pid_, nullptr, 0);
+}
+
+std::unique_ptr<net::Client> PeerProcess::Connect(std::uint16_t port) const {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto connected = net::Client::Connect("127.0.0.1", port);
+    if (connected.ok()) return std::move(connected).value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL("the peer did not listen on port " << port << " within 10 s; its log:\n" << Log());
+  return nullptr;
+}
+
+std::string PeerProcess::Log() const { return Slurp(log_path_); }
 
 TempDir::TempDir() {
   std::string pattern = (fs::temp_directory_path() / "osgrid-test-XXXXXX").string();

@@ -2,6 +2,8 @@
 // and running the `osgrid` command as a user would.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +48,32 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
 
 /// A Python program that sleeps `seconds` and returns its argument.
 std::string SleepProgram();
+
+/// A port on 127.0.0.1 that was free a moment ago.
+std::uint16_t FreePort();
+
+/// An osgrid-peer a test starts by itself, for a command line LocalCluster
+/// does not make (another user, another osgrid-task): `argv` is the whole
+/// command, its stdout and stderr go to `log_path`. The destructor stops it
+/// (SIGTERM) and reaps it, whether the test passed or failed.
+class PeerProcess {
+ public:
+  PeerProcess(std::vector<std::string> argv, std::string log_path);  // fails the test if it cannot start
+  ~PeerProcess();
+  PeerProcess(const PeerProcess&) = delete;
+  PeerProcess& operator=(const PeerProcess&) = delete;
+
+  /// A client to 127.0.0.1:port as soon as the peer listens there; fails the
+  /// test, quoting the peer's log, if it does not within 10 s.
+  std::unique_ptr<net::Client> Connect(std::uint16_t port) const;
+
+  /// What the peer has printed so far.
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = 0;
+  std::string log_path_;
+};
 
 /// A unique temporary directory, removed by the destructor.
 struct TempDir {
