@@ -15,8 +15,7 @@ constexpr std::uint32_t kLowerMask = 0x7fffffffU;
 
 PyRandom::PyRandom(std::int64_t seed) {
   // |seed| as an unsigned number: -INT64_MIN does not fit in int64.
-  const std::uint64_t magnitude =
-      seed < 0 ? ~static_cast<std::uint64_t>(seed) + 1 : static_cast<std::uint64_t>(seed);
+  const std::uint64_t magnitude = seed < 0 ? ~static_cast<std::uint64_t>(seed) + 1 : static_cast<std::uint64_t>(seed);
   const std::uint32_t key[2] = {static_cast<std::uint32_t>(magnitude), static_cast<std::uint32_t>(magnitude >> 32)};
   InitByArray(key, key[1] != 0 ? 2 : 1);
 }
@@ -33,7 +32,8 @@ void PyRandom::InitByArray(const std::uint32_t* key, int length) {
   InitGenrand(19650218U);
   int i = 1, j = 0;
   for (int k = kN > length ? kN : length; k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525U)) + key[j] + static_cast<std::uint32_t>(j);
+    state_[i] =
+        (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525U)) + key[j] + static_cast<std::uint32_t>(j);
     ++i;
     ++j;
     if (i >= kN) {
