@@ -1,5 +1,6 @@
-// The Banker's algorithm: Silberschatz 10e, 8.6.3.1 (safety) and 8.6.3.2
-// (resource request). See banker.h.
+// The Banker's algorithm. See banker.h.
+// Source: Silberschatz 10e, 8.6.3.1 "Safety Algorithm" and 8.6.3.2
+// "Resource-Request Algorithm"; Dijkstra, EWD 108 (1965).
 #include "osgrid/os/deadlock/banker.h"
 
 namespace osgrid::os {

@@ -1,5 +1,7 @@
 // The Banker's safety algorithm in O(n m log n): the same answer as the
 // book's O(n^2 m) loop (Silberschatz 10e, 8.6.3.1), for large states.
+// Source: Silberschatz 10e, 8.6.3.1 (the answer it must match); the sweep over
+// sorted needs is osgrid's own, explained below.
 //
 // Idea: Work only grows. For each resource type j, keep the processes sorted
 // by Need[i][j]; a pointer walks that list as Work[j] grows, and every process

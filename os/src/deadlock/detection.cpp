@@ -1,5 +1,5 @@
-// Deadlock detection for several instances per resource type: Silberschatz
-// 10e, 8.7.2. See detection.h.
+// Deadlock detection for several instances per resource type. See detection.h.
+// Source: Silberschatz 10e, 8.7.2 "Several Instances of a Resource Type".
 #include "osgrid/os/deadlock/detection.h"
 
 namespace osgrid::os {

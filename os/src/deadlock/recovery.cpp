@@ -1,5 +1,5 @@
-// Recovery by aborting victims until detection finds no deadlock:
-// Silberschatz 10e, 8.8. See recovery.h.
+// Recovery by aborting victims until detection finds no deadlock. See recovery.h.
+// Source: Silberschatz 10e, 8.8 "Recovery from Deadlock" (8.8.1 process termination).
 #include "osgrid/os/deadlock/recovery.h"
 
 #include <numeric>

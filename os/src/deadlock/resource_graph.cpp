@@ -1,5 +1,6 @@
-// Resource-allocation graphs (Silberschatz 10e, 8.3.2) and wait-for graphs
-// (8.7.1). See resource_graph.h.
+// Resource-allocation graphs and wait-for graphs. See resource_graph.h.
+// Source: Silberschatz 10e, 8.3.2 "Resource-Allocation Graph" and 8.7.1
+// "Single Instance of Each Resource Type" (the wait-for graph).
 #include "osgrid/os/deadlock/resource_graph.h"
 
 #include <algorithm>

@@ -1,4 +1,6 @@
 // Resource vectors and matrices; see resource_vector.h.
+// Source: Silberschatz 10e, 8.6.3 (Available, Max, Allocation, Need and the
+// vector order X <= Y).
 #include "osgrid/os/deadlock/resource_vector.h"
 
 namespace osgrid::os {

@@ -1,4 +1,6 @@
 // Three-colour depth-first search for a cycle; see wait_for_graph.h.
+// Source: Silberschatz 10e, 8.7.1 (a deadlock exists iff the wait-for graph
+// has a cycle); Cormen et al., Introduction to Algorithms 3e, 22.3 (the search).
 #include "osgrid/os/deadlock/wait_for_graph.h"
 
 #include <algorithm>

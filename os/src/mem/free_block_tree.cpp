@@ -1,5 +1,7 @@
 // FreeBlockTree: address-ordered free blocks in a two-level B-tree whose
-// nodes know their largest block (Cormen et al. ch. 14 and 18). See the header.
+// nodes know their largest block. See the header.
+// Source: Cormen et al., Introduction to Algorithms 3e, ch. 14 (augmenting a
+// tree with a per-node maximum) and ch. 18 (B-trees).
 #include "osgrid/os/mem/free_block_tree.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // IndexedHeap: first, best, worst and next fit in O(log n), with the same
-// answers as the ADDRSORT free list. Source: OSTEP ch. 17.2-17.3;
-// Silberschatz 10e 9.2.2 (see indexed_heap.h).
+// answers as the ADDRSORT free list (see indexed_heap.h).
+// Source: OSTEP ch. 17.2-17.3; Silberschatz 10e 9.2.2.
 #include "osgrid/os/mem/indexed_heap.h"
 
 #include <algorithm>

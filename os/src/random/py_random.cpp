@@ -1,6 +1,8 @@
 // CPython's random.seed(int) and random.random(): MT19937 as in
 // Modules/_randommodule.c (itself the 2002 reference code of Matsumoto and
 // Nishimura). See py_random.h.
+// Source: Matsumoto and Nishimura, ACM TOMACS 8(1), 1998; CPython's
+// Modules/_randommodule.c (random_seed, random_random).
 #include "osgrid/os/py_random.h"
 
 namespace osgrid::os {

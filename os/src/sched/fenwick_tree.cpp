@@ -1,4 +1,6 @@
 // Fenwick tree (binary indexed tree); see fenwick_tree.h.
+// Source: P. M. Fenwick, "A New Data Structure for Cumulative Frequency
+// Tables", Software: Practice and Experience 24(3), 1994.
 #include "osgrid/os/sched/fenwick_tree.h"
 
 namespace osgrid::os {

@@ -1,4 +1,6 @@
 // Building a scheduling policy by name; see sched_policies.h.
+// Source: the policies' own files cite theirs (OSTEP ch. 7-9, Silberschatz
+// 10e, 5.3); the names and aliases follow OSTEP (FIFO, STCF) and Silberschatz (FCFS, SRTF).
 #include "osgrid/os/sched/sched_policies.h"
 
 #include <cctype>

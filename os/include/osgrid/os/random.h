@@ -4,7 +4,8 @@
 //
 // std::mt19937 is portable but the std:: distributions are not (libstdc++ and
 // libc++ map the same bits to different numbers), so the mapping to a range is
-// done here. Generator: SplitMix64 (Steele, Lea and Flood, "Fast splittable
+// done here.
+// Source: SplitMix64 (Steele, Lea and Flood, "Fast splittable
 // pseudorandom number generators", OOPSLA 2014).
 #pragma once
 
