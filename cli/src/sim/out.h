@@ -46,6 +46,12 @@ class TextOut {
     if (buffer_.size() >= kFlushAt) Flush();
   }
   void Put(char c) { buffer_.push_back(c); }
+  /// `count` spaces (column padding).
+  void Pad(std::size_t count) {
+    static constexpr std::string_view kSpaces = "                                ";
+    for (; count > kSpaces.size(); count -= kSpaces.size()) Write(kSpaces);
+    Write(kSpaces.substr(0, count));
+  }
 
   /// Everything written so far (string mode), and empties the buffer.
   std::string Take();

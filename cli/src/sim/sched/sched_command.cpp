@@ -9,6 +9,10 @@
 // same jobs (os::PyRandom). osgrid's additions (a per-job table, context
 // switches, utilization, a Gantt chart) follow it, unless --ostep.
 //
+// Times are whole time units, so scheduler.py's "%.2f" of a time is "{}.00"
+// and its str() of a length from -l is "{}.0": integers are formatted as
+// such, never through a double.
+//
 // Nothing is built whole: the trace and the JSON timeline are written as the
 // simulator produces each piece (SchedOptions::on_segment), so memory grows
 // with the number of jobs, not with the length of the run.
@@ -291,7 +295,7 @@ SchedResult SchedSimulation::Simulate(std::function<void(const SchedSegment&)> o
   options.context_switch_cost = args_.cs;
   options.record_timeline = record_timeline;
   options.on_segment = std::move(on_segment);
-  return *os::SimulateScheduling(**policy, problem_.jobs, options);
+  return os::SimulateScheduling(**policy, problem_.jobs, options).value();  // checked input: cannot fail
 }
 
 bool SchedSimulation::HasIo() const {
@@ -329,7 +333,7 @@ void SchedSimulation::WriteJobList(TextOut& out) const {
       if (problem_.random) {
         out.Print("  Job {} ( length = {} )\n", job.name, job.bursts[0]);
       } else {
-        out.Print("  Job {} ( length = {} )\n", job.name, PyStr(static_cast<double>(job.bursts[0])));
+        out.Print("  Job {} ( length = {}.0 )\n", job.name, job.bursts[0]);  // PyStr of a whole number
       }
     }
     out.Write("\n\n");
@@ -364,26 +368,26 @@ class TraceWriter {
   }
 
   void operator()(const SchedSegment& s) {
-    const auto length = static_cast<double>(s.end - s.start);
+    const std::int64_t length = s.end - s.start;
     if (s.kind == SchedSegment::Kind::kIdle) {
-      out_.Print("  [ time {:3d} ] Idle for {:.2f} secs\n", s.start, length);
+      out_.Print("  [ time {:3d} ] Idle for {}.00 secs\n", s.start, length);
       return;
     }
     const SchedProcess& job = jobs_[s.process];
     if (s.kind == SchedSegment::Kind::kSwitch) {
-      out_.Print("  [ time {:3d} ] Context switch to job {} ({:.2f} secs)\n", s.start, job.name, length);
+      out_.Print("  [ time {:3d} ] Context switch to job {} ({}.00 secs)\n", s.start, job.name, length);
       return;
     }
     if (wide_) {
-      out_.Print("  [ time {:3d} ] Run job {:>3} for {:.2f} secs", s.start, job.name, length);
+      out_.Print("  [ time {:3d} ] Run job {:>3} for {}.00 secs", s.start, job.name, length);
     } else {
-      out_.Print("  [ time {:3d} ] Run job {} for {:.2f} secs", s.start, job.name, length);
+      out_.Print("  [ time {:3d} ] Run job {} for {}.00 secs", s.start, job.name, length);
     }
     ran_[s.process] += s.end - s.start;
     if (ran_[s.process] == burst_end_[s.process]) {
       std::size_t& b = burst_[s.process];
       if (b + 1 == job.bursts.size()) {
-        out_.Print(" ( DONE at {:.2f} )", static_cast<double>(s.end));
+        out_.Print(" ( DONE at {}.00 )", s.end);
       } else {
         out_.Print(" ( I/O until {} )", s.end + job.bursts[b + 1]);
         b += 2;
@@ -415,15 +419,15 @@ void SchedSimulation::WriteStatistics(TextOut& out, const SchedResult& result) c
   }
   for (std::size_t i : order) {
     const SchedProcessResult& r = result.processes[i];
-    out.Print("  Job {:>3} -- Response: {:3.2f}  Turnaround {:3.2f}  Wait {:3.2f}\n", problem_.jobs[i].name,
-              static_cast<double>(r.response), static_cast<double>(r.turnaround), static_cast<double>(r.waiting));
+    out.Print("  Job {:>3} -- Response: {}.00  Turnaround {}.00  Wait {}.00\n", problem_.jobs[i].name, r.response,
+              r.turnaround, r.waiting);
   }
   out.Print("\n  Average -- Response: {:3.2f}  Turnaround {:3.2f}  Wait {:3.2f}\n\n", result.average_response,
             result.average_turnaround, result.average_waiting);
 }
 
 /// The number of characters of `value` in decimal.
-std::size_t Digits(std::int64_t value) { return fmt::formatted_size("{}", value); }
+std::size_t Digits(std::int64_t value) { return fmt::format_int(value).size(); }
 
 /// osgrid's additions after scheduler.py's answers: every figure per job,
 /// the CPU's totals and the Gantt chart.
@@ -434,38 +438,40 @@ void SchedSimulation::WriteDetails(TextOut& out, const SchedResult& result, Gant
   header.push_back("priority");
   if (tickets) header.push_back("tickets");
   for (const char* column : {"first run", "completion", "response", "turnaround", "waiting"}) header.push_back(column);
-  // Rows of numbers, laid out as format.h's Table lays out strings, without a string per cell.
+  // Rows of numbers, laid out as format.h's Table lays out strings, but
+  // without a string per cell: one pass for the widths, one to print.
   const std::size_t n = problem_.jobs.size();
-  std::vector<std::vector<std::int64_t>> columns(header.size() - 1);
-  std::vector<std::size_t> width(header.size());
-  width[0] = header[0].size();
-  for (std::size_t i = 0; i < n; ++i) {
+  std::vector<std::int64_t> row;
+  const auto fill_row = [&](std::size_t i) {
     const SchedProcess& job = problem_.jobs[i];
     const SchedProcessResult& r = result.processes[i];
-    std::vector<std::int64_t> row{job.arrival, r.cpu};
+    row.assign({job.arrival, r.cpu});
     if (io) row.push_back(r.io);
     row.push_back(job.priority);
     if (tickets) row.push_back(job.tickets);
     for (std::int64_t value : {r.first_run, r.completion, r.response, r.turnaround, r.waiting}) row.push_back(value);
-    for (std::size_t c = 0; c < row.size(); ++c) columns[c].push_back(row[c]);
-    width[0] = std::max(width[0], job.name.size());
-  }
-  for (std::size_t c = 1; c < header.size(); ++c) {
-    width[c] = header[c].size();
-    for (std::int64_t value : columns[c - 1]) width[c] = std::max(width[c], Digits(value));
+  };
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (std::size_t i = 0; i < n; ++i) {
+    fill_row(i);
+    width[0] = std::max(width[0], problem_.jobs[i].name.size());
+    for (std::size_t c = 0; c < row.size(); ++c) width[c + 1] = std::max(width[c + 1], Digits(row[c]));
   }
   out.Write("Per job (osgrid):\n  ");
   for (std::size_t c = 0; c + 1 < header.size(); ++c) out.Print("{:<{}}  ", header[c], width[c]);
   out.Print("{}\n", header.back());
   for (std::size_t i = 0; i < n; ++i) {
-    out.Print("  {:<{}}  ", problem_.jobs[i].name, width[0]);
-    for (std::size_t c = 1; c < header.size(); ++c) {
-      if (c + 1 < header.size()) {
-        out.Print("{:<{}}  ", columns[c - 1][i], width[c]);
-      } else {
-        out.Print("{}\n", columns[c - 1][i]);
-      }
+    fill_row(i);
+    out.Write("  ");
+    out.Write(problem_.jobs[i].name);
+    out.Pad(width[0] - problem_.jobs[i].name.size() + 2);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const fmt::format_int value(row[c]);
+      out.Write({value.data(), value.size()});
+      if (c + 1 < row.size()) out.Pad(width[c + 1] - value.size() + 2);
     }
+    out.Put('\n');
   }
   out.Print("\n  Context switches: {}   CPU utilization: {:.2f}%   Throughput: {:.4g} jobs per time unit\n\n",
             result.context_switches, 100 * result.utilization, result.throughput);
