@@ -1,21 +1,35 @@
 // TextOut, JsonOut and PyStr; see out.h.
 #include "out.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 namespace osgrid::cli::sim {
 
 std::string TextOut::Take() {
-  std::string text(buffer_.data(), buffer_.size());
-  buffer_.clear();
+  std::string text(buffer_.get(), Size());
+  end_ = buffer_.get();
   return text;
 }
 
 void TextOut::Flush() {
-  if (file_ == nullptr || buffer_.size() == 0) return;
-  std::fwrite(buffer_.data(), 1, buffer_.size(), file_);  // a closed pipe ends the process (SIGPIPE), as in Python
-  buffer_.clear();
+  if (file_ == nullptr || Size() == 0) return;
+  std::fwrite(buffer_.get(), 1, Size(), file_);  // a closed pipe ends the process (SIGPIPE), as in Python
+  end_ = buffer_.get();
+}
+
+void TextOut::Grow(std::size_t bytes) {
+  if (file_ != nullptr) Flush();
+  const std::size_t size = Size(), capacity = static_cast<std::size_t>(limit_ - buffer_.get());
+  if (capacity - size >= bytes) return;
+  // String mode keeps everything: double the buffer. File mode only grows for one huge piece.
+  const std::size_t grown = std::max(2 * capacity, size + bytes + kFlushAt);
+  std::unique_ptr<char[]> bigger(new char[grown]);
+  if (size > 0) std::memcpy(bigger.get(), buffer_.get(), size);
+  buffer_ = std::move(bigger);
+  end_ = buffer_.get() + size;
+  limit_ = buffer_.get() + grown;
 }
 
 // ---- JsonOut -------------------------------------------------------------------------
@@ -130,7 +144,7 @@ void JsonOut::String(std::string_view value) {
 
 void JsonOut::Int(std::int64_t value) {
   Separate();
-  out_.Print("{}", value);
+  out_.Int(value);
 }
 
 void JsonOut::Double(double value) {

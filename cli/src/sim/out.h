@@ -5,19 +5,23 @@
 //   - TextOut is a buffered text sink, flushed to a FILE* every 64 KiB, or
 //     kept as a string for scenario steps and tests. Print() formats with
 //     {fmt}, whose "{:.2f}" and "{:3d}" round and pad as C's printf and
-//     Python's % operator do.
+//     Python's % operator do; Print(FMT_COMPILE("...")) for hot lines.
 //   - JsonOut writes one JSON value token by token into a TextOut, placing
 //     the commas itself.
 //   - PyStr(double) is Python's str() of a float ("5.0", "1e+16"), which
 //     OSTEP's simulators print in places.
 #pragma once
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,9 +32,9 @@ namespace osgrid::cli::sim {
 class TextOut {
  public:
   /// Collects the text; Take() returns it.
-  TextOut() = default;
-  /// Writes to `file` (not owned), every 64 KiB and when destroyed.
-  explicit TextOut(std::FILE* file) : file_(file) {}
+  TextOut() { Reserve(kFlushAt); }
+  /// Writes to `file` (not owned) every 64 KiB, and when destroyed.
+  explicit TextOut(std::FILE* file) : file_(file) { Reserve(kFlushAt); }
   TextOut(const TextOut&) = delete;
   TextOut& operator=(const TextOut&) = delete;
   ~TextOut() { Flush(); }
@@ -38,19 +42,49 @@ class TextOut {
   /// fmt::format_to, e.g. Print("  [ time {:3d} ] Run job {}\n", t, job).
   template <typename... Args>
   void Print(fmt::format_string<Args...> format, Args&&... args) {
-    fmt::format_to(fmt::appender(buffer_), format, std::forward<Args>(args)...);
-    if (buffer_.size() >= kFlushAt) Flush();
+    fmt::memory_buffer text;
+    fmt::format_to(fmt::appender(text), format, std::forward<Args>(args)...);
+    Write({text.data(), text.size()});
+  }
+  /// The same with a format compiled ahead, Print(FMT_COMPILE("..."), ...):
+  /// no parsing at run time, and written straight into the buffer, for the
+  /// lines a trace prints a million times. The format's own padding must stay
+  /// under kPaddingBound characters ("{:3d}" pads to 3).
+  template <typename CompiledFormat, typename... Args, std::enable_if_t<std::is_class_v<CompiledFormat>, int> = 0>
+  void Print(const CompiledFormat& format, const Args&... args) {
+    const fmt::string_view literal(format);
+    Reserve(literal.size() + kPaddingBound + (MostChars(args) + ... + 0));
+    end_ = fmt::format_to(end_, format, args...);
+    if (Size() >= kFlushAt) Flush();
+  }
+  /// An integer in decimal.
+  void Int(std::int64_t value) {
+    Reserve(20);
+    end_ = fmt::format_to(end_, FMT_COMPILE("{}"), value);
   }
   void Write(std::string_view text) {
-    buffer_.append(text.data(), text.data() + text.size());
-    if (buffer_.size() >= kFlushAt) Flush();
+    Reserve(text.size());
+    std::memcpy(end_, text.data(), text.size());
+    end_ += text.size();
+    if (Size() >= kFlushAt) Flush();
   }
-  void Put(char c) { buffer_.push_back(c); }
+  void Put(char c) {
+    Reserve(1);
+    *end_++ = c;
+  }
+  /// `text` right-aligned in `width` columns, as Python's "%3s" and {fmt}'s
+  /// "{:>3}" (a column per code point), without {fmt}'s width machinery.
+  void RightAligned(std::string_view text, std::size_t width) {
+    std::size_t columns = 0;
+    for (char c : text) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
+    if (columns < width) Pad(width - columns);
+    Write(text);
+  }
   /// `count` spaces (column padding).
   void Pad(std::size_t count) {
-    static constexpr std::string_view kSpaces = "                                ";
-    for (; count > kSpaces.size(); count -= kSpaces.size()) Write(kSpaces);
-    Write(kSpaces.substr(0, count));
+    Reserve(count);
+    std::memset(end_, ' ', count);
+    end_ += count;
   }
 
   /// Everything written so far (string mode), and empties the buffer.
@@ -60,7 +94,28 @@ class TextOut {
 
  private:
   static constexpr std::size_t kFlushAt = 64 * 1024;
-  fmt::memory_buffer buffer_;
+  static constexpr std::size_t kPaddingBound = 64;
+
+  /// The most characters {fmt} can write for one argument.
+  static std::size_t MostChars(std::string_view text) { return text.size(); }
+  static std::size_t MostChars(const std::string& text) { return text.size(); }
+  static std::size_t MostChars(const char* text) { return std::strlen(text); }
+  static std::size_t MostChars(char) { return 1; }
+  template <typename Number, std::enable_if_t<std::is_arithmetic_v<Number>, int> = 0>
+  static std::size_t MostChars(Number) {
+    return std::is_floating_point_v<Number> ? 330 : 20;  // "{:.2f}" of 1e308 has 312 characters
+  }
+
+  std::size_t Size() const { return static_cast<std::size_t>(end_ - buffer_.get()); }
+  /// Room for `bytes` more at end_.
+  void Reserve(std::size_t bytes) {
+    if (static_cast<std::size_t>(limit_ - end_) < bytes) Grow(bytes);
+  }
+  void Grow(std::size_t bytes);
+
+  std::unique_ptr<char[]> buffer_;
+  char* end_ = nullptr;    // the next byte to write
+  char* limit_ = nullptr;  // the end of the buffer
   std::FILE* file_ = nullptr;
 };
 

@@ -89,7 +89,9 @@ class Engine {
 SchedResult Engine::Run() {
   std::vector<std::pair<std::int64_t, std::size_t>> by_arrival(processes_.size());
   for (std::size_t i = 0; i < processes_.size(); ++i) by_arrival[i] = {processes_[i].arrival, i};
-  std::sort(by_arrival.begin(), by_arrival.end());
+  if (!std::is_sorted(by_arrival.begin(), by_arrival.end())) {  // all at 0, or listed in order: the usual case
+    std::sort(by_arrival.begin(), by_arrival.end());
+  }
   order_.resize(processes_.size());
   for (std::size_t r = 0; r < order_.size(); ++r) {
     order_[r] = by_arrival[r].second;

@@ -331,9 +331,9 @@ void SchedSimulation::WriteJobList(TextOut& out) const {
     for (const SchedProcess& job : problem_.jobs) {
       // scheduler.py keeps -l lengths as floats ("5.0") and random ones as ints ("5").
       if (problem_.random) {
-        out.Print("  Job {} ( length = {} )\n", job.name, job.bursts[0]);
+        out.Print(FMT_COMPILE("  Job {} ( length = {} )\n"), job.name, job.bursts[0]);
       } else {
-        out.Print("  Job {} ( length = {}.0 )\n", job.name, job.bursts[0]);  // PyStr of a whole number
+        out.Print(FMT_COMPILE("  Job {} ( length = {}.0 )\n"), job.name, job.bursts[0]);  // PyStr of a whole number
       }
     }
     out.Write("\n\n");
@@ -370,26 +370,28 @@ class TraceWriter {
   void operator()(const SchedSegment& s) {
     const std::int64_t length = s.end - s.start;
     if (s.kind == SchedSegment::Kind::kIdle) {
-      out_.Print("  [ time {:3d} ] Idle for {}.00 secs\n", s.start, length);
+      out_.Print(FMT_COMPILE("  [ time {:3d} ] Idle for {}.00 secs\n"), s.start, length);
       return;
     }
     const SchedProcess& job = jobs_[s.process];
     if (s.kind == SchedSegment::Kind::kSwitch) {
-      out_.Print("  [ time {:3d} ] Context switch to job {} ({}.00 secs)\n", s.start, job.name, length);
+      out_.Print(FMT_COMPILE("  [ time {:3d} ] Context switch to job {} ({}.00 secs)\n"), s.start, job.name, length);
       return;
     }
     if (wide_) {
-      out_.Print("  [ time {:3d} ] Run job {:>3} for {}.00 secs", s.start, job.name, length);
+      out_.Print(FMT_COMPILE("  [ time {:3d} ] Run job "), s.start);
+      out_.RightAligned(job.name, 3);
+      out_.Print(FMT_COMPILE(" for {}.00 secs"), length);
     } else {
-      out_.Print("  [ time {:3d} ] Run job {} for {}.00 secs", s.start, job.name, length);
+      out_.Print(FMT_COMPILE("  [ time {:3d} ] Run job {} for {}.00 secs"), s.start, job.name, length);
     }
     ran_[s.process] += s.end - s.start;
     if (ran_[s.process] == burst_end_[s.process]) {
       std::size_t& b = burst_[s.process];
       if (b + 1 == job.bursts.size()) {
-        out_.Print(" ( DONE at {}.00 )", s.end);
+        out_.Print(FMT_COMPILE(" ( DONE at {}.00 )"), s.end);
       } else {
-        out_.Print(" ( I/O until {} )", s.end + job.bursts[b + 1]);
+        out_.Print(FMT_COMPILE(" ( I/O until {} )"), s.end + job.bursts[b + 1]);
         b += 2;
         burst_end_[s.process] += job.bursts[b];
       }
@@ -419,8 +421,9 @@ void SchedSimulation::WriteStatistics(TextOut& out, const SchedResult& result) c
   }
   for (std::size_t i : order) {
     const SchedProcessResult& r = result.processes[i];
-    out.Print("  Job {:>3} -- Response: {}.00  Turnaround {}.00  Wait {}.00\n", problem_.jobs[i].name, r.response,
-              r.turnaround, r.waiting);
+    out.Write("  Job ");
+    out.RightAligned(problem_.jobs[i].name, 3);
+    out.Print(FMT_COMPILE(" -- Response: {}.00  Turnaround {}.00  Wait {}.00\n"), r.response, r.turnaround, r.waiting);
   }
   out.Print("\n  Average -- Response: {:3.2f}  Turnaround {:3.2f}  Wait {:3.2f}\n\n", result.average_response,
             result.average_turnaround, result.average_waiting);
