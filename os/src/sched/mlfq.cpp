@@ -1,9 +1,9 @@
 // Multi-Level Feedback Queue: the policy (MlfqScheduler) and mlfq.py's
 // simulation (SimulateMlfq).
 // Source: OSTEP ch. 8 "Scheduling: The Multi-Level Feedback Queue", Rules 1-5
-//         (8.1-8.4); ostep-homework cpu-sched-mlfq/mlfq.py, whose order of
-//         events within a tick and whose answers this reproduces;
-//         Silberschatz 10e, 5.3.6.
+//         (8.1-8.4); ostep-homework cpu-sched-mlfq/mlfq.py (commit ee2e067,
+//         2023-09-27, or later), whose order of events within a tick and
+//         whose answers this reproduces; Silberschatz 10e, 5.3.6.
 // Tie-breaking: FIFO within each queue; see mlfq.h.
 #include "osgrid/os/sched/mlfq.h"
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "osgrid/os/random.h"
+#include "osgrid/os/py_random.h"
 
 namespace osgrid::os {
 namespace {
@@ -32,14 +32,6 @@ Expected<MlfqConfig> ValidateMlfqConfig(MlfqConfig config) {
     return Fail("there are " + Str(static_cast<std::int64_t>(n)) + " queues but " +
                 Str(static_cast<std::int64_t>(config.allotments.size())) + " allotments: give one allotment per queue");
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string queue = "queue " + Str(static_cast<std::int64_t>(n - 1 - i));
-    if (config.quanta[i] <= 0) return Fail("quantum of " + queue + " must be > 0, got " + Str(config.quanta[i]));
-    if (config.allotments[i] <= 0) {
-      return Fail("allotment of " + queue + " must be > 0 quanta, got " + Str(config.allotments[i]));
-    }
-  }
-  if (config.boost < 0) return Fail("boost period must be >= 0 (0 = no boost), got " + Str(config.boost));
   return config;
 }
 
@@ -66,8 +58,7 @@ Expected<bool> MlfqScheduler::Admit(std::uint64_t id) {
   if (jobs_.count(id) != 0) return Fail("job " + std::to_string(id) + " is already in the scheduler");
   JobState job;
   job.queue = top_queue();  // Rule 3
-  // mlfq.py's boost also rewrites the slice of jobs that have not arrived yet.
-  job.ticks_left = (config_.mlfq_py_boost && boosted_) ? AllotmentOf(top_queue()) : QuantumOf(top_queue());
+  job.ticks_left = QuantumOf(top_queue());
   job.allot_left = AllotmentOf(top_queue());
   jobs_.emplace(id, job);
   queues_[static_cast<std::size_t>(job.queue)].push_back(id);
@@ -89,7 +80,7 @@ Expected<MlfqTickResult> MlfqScheduler::Tick(std::uint64_t id, MlfqTickEnd end) 
   auto& ready = queues_[static_cast<std::size_t>(job.queue)];
   MlfqTickResult result;
   job.ticks_left -= 1;
-  result.quantum_expired = job.ticks_left == 0;
+  result.quantum_expired = job.ticks_left == 0;  // a slice that starts <= 0 goes negative: it never expires
   result.queue = job.queue;
   if (end == MlfqTickEnd::kFinished) {
     ready.pop_front();
@@ -115,7 +106,8 @@ Expected<MlfqTickResult> MlfqScheduler::Tick(std::uint64_t id, MlfqTickEnd end) 
 // The running job used up its time slice: spend one quantum of its allotment
 // and, when none is left, move it down a queue (Rule 4; at the bottom it gets
 // a new allotment there). A job that is not blocked goes to the back of its
-// queue (Rule 2: round robin).
+// queue (Rule 2: round robin). An allotment <= 0 counts down past 0 and so
+// never runs out, as in mlfq.py.
 void MlfqScheduler::ExpireQuantum(std::uint64_t id, JobState& job, MlfqTickResult& result) {
   job.allot_left -= 1;
   if (job.allot_left == 0) {
@@ -143,6 +135,19 @@ Expected<bool> MlfqScheduler::IoDone(std::uint64_t id) {
   return true;
 }
 
+// Rule 5 (OSTEP 8.3): "After some time period S, move all the jobs in the
+// system to the topmost queue." Exactly what happens:
+//   - the ready jobs of queue 0, then of queue 1, ... (each queue in its
+//     order) join the back of the top queue, behind the jobs already there;
+//     a job at the head of the top queue stays there;
+//   - every job in the system, ready or doing I/O, now belongs to the top
+//     queue with the top queue's quantum as its time slice and the top
+//     queue's allotment as its allotment: a fresh start, as on arrival
+//     (Rule 3). A job doing I/O rejoins the top queue when its I/O is done.
+// Jobs that have not arrived yet are not in the system; they arrive with the
+// same fresh start (Admit). This is mlfq.py since its "allotment bug fix" of
+// 2023-09-27; before it, mlfq.py set the slice to the top queue's allotment
+// and kept the allotment left.
 void MlfqScheduler::Boost() {
   auto& top = queues_[static_cast<std::size_t>(top_queue())];
   for (int q = 0; q < top_queue(); ++q) {  // bottom queue first, as mlfq.py
@@ -152,14 +157,9 @@ void MlfqScheduler::Boost() {
   }
   for (auto& [id, job] : jobs_) {
     job.queue = top_queue();
-    if (config_.mlfq_py_boost) {
-      job.ticks_left = AllotmentOf(top_queue());  // sic: mlfq.py's slice after a boost
-    } else {
-      job.ticks_left = QuantumOf(top_queue());
-      job.allot_left = AllotmentOf(top_queue());
-    }
+    job.ticks_left = QuantumOf(top_queue());
+    job.allot_left = AllotmentOf(top_queue());
   }
-  boosted_ = true;
 }
 
 std::optional<int> MlfqScheduler::QueueOf(std::uint64_t id) const {
@@ -180,105 +180,119 @@ std::int64_t MlfqScheduler::AllotmentLeft(std::uint64_t id) const {
 
 // ---- The simulator ---------------------------------------------------------------
 
-namespace {
-
-Expected<bool> ValidateJobs(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs) {
+Expected<bool> ValidateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs) {
+  if (Expected<MlfqConfig> valid = ValidateMlfqConfig(config.scheduler); !valid) return valid.error();
   if (jobs.empty()) return Fail("no jobs to schedule");
+  const std::string too_long = " above " + Str(kMlfqMaxTime) + " ticks is not simulated";
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const std::string name = "job " + Str(static_cast<std::int64_t>(i));
     if (jobs[i].arrival < 0) return Fail(name + ": start time must be >= 0, got " + Str(jobs[i].arrival));
     if (jobs[i].burst <= 0) return Fail(name + ": run time must be > 0, got " + Str(jobs[i].burst));
-    if (jobs[i].io_frequency < 0) {
-      return Fail(name + ": I/O frequency must be >= 0 (0 = no I/O), got " + Str(jobs[i].io_frequency));
-    }
-    if (jobs[i].arrival > kMlfqMaxTicks || jobs[i].burst > kMlfqMaxTicks) {
-      return Fail(name + ": times above " + Str(kMlfqMaxTicks) + " ticks are not simulated");
-    }
+    if (jobs[i].arrival > kMlfqMaxTime) return Fail(name + ": a start time" + too_long);
+    if (jobs[i].burst > kMlfqMaxTime) return Fail(name + ": a run time" + too_long);
   }
   if (config.io_time < 0) return Fail("I/O time must be >= 0, got " + Str(config.io_time));
-  if (config.io_time > kMlfqMaxTicks) return Fail("I/O time above " + Str(kMlfqMaxTicks) + " ticks is not simulated");
+  if (config.io_time > kMlfqMaxTime) return Fail("an I/O time" + too_long);
   return true;
 }
 
-/// What happens at a tick before anything runs: arrivals, then I/O
-/// completions in the order the I/Os were issued.
-struct Wakeup {
-  int job = 0;
-  bool arrival = false;  // else an I/O completion
-};
+namespace {
 
-/// Everything SimulateMlfq tracks while it runs.
+/// Everything SimulateMlfq tracks while it runs: O(jobs) besides what
+/// options.record keeps.
 class Simulation {
  public:
-  Simulation(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs, MlfqScheduler scheduler)
-      : config_(config), scheduler_(std::move(scheduler)), time_left_(jobs.size()), first_run_(jobs.size(), -1) {
+  Simulation(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs, const MlfqSimOptions& options,
+             MlfqScheduler scheduler)
+      : config_(config),
+        options_(options),
+        scheduler_(std::move(scheduler)),
+        time_left_(jobs.size()),
+        first_run_(jobs.size(), -1),
+        level_(jobs.size(), -1),
+        arrivals_(jobs.size()) {
+    result_.jobs.resize(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-      result_.jobs.push_back(MlfqJobStats{});
       result_.jobs[i].job = jobs[i];
       time_left_[i] = jobs[i].burst;
-      wakeups_[jobs[i].arrival].push_back(Wakeup{static_cast<int>(i), true});
+      arrivals_[i] = static_cast<int>(i);
     }
+    // Jobs arriving at the same tick begin in input order.
+    std::stable_sort(arrivals_.begin(), arrivals_.end(), [&](int a, int b) {
+      return jobs[static_cast<std::size_t>(a)].arrival < jobs[static_cast<std::size_t>(b)].arrival;
+    });
   }
 
-  Expected<MlfqResult> Run() {
+  MlfqResult Run() {
     const std::size_t total = result_.jobs.size();
+    const std::int64_t boost = config_.scheduler.boost;
     while (finished_ < total) {
-      if (now_ > kMlfqMaxTicks)
-        return Fail("the simulation runs past " + Str(kMlfqMaxTicks) + " ticks; use shorter jobs");
-      const std::int64_t boost = config_.scheduler.boost;
       if (boost > 0 && now_ != 0 && now_ % boost == 0) DoBoost();
       Wake();
       const std::optional<MlfqPick> pick = scheduler_.PickNext();
       if (!pick) {
         Trace(MlfqEvent::Kind::kIdle, -1);
-      } else {
-        RunOneTick(static_cast<int>(pick->id), pick->queue);
+        ++now_;
+        continue;
       }
+      const int job = static_cast<int>(pick->id);
+      RunOneTick(job, pick->queue);
       ++now_;
-      if (pick) AfterTick(static_cast<int>(pick->id));
+      AfterTick(job);
     }
     Finish();
     return std::move(result_);
   }
 
  private:
+  void Emit(const MlfqEvent& event) {
+    if (options_.on_event) options_.on_event(event);
+    if (options_.record) result_.trace.push_back(event);
+  }
+
   void Trace(MlfqEvent::Kind kind, int job) {
     MlfqEvent event;
     event.kind = kind;
     event.time = now_;
     event.job = job;
-    result_.trace.push_back(event);
+    Emit(event);
   }
 
   void NoteLevel(int job, int queue) {
-    auto& levels = result_.jobs[static_cast<std::size_t>(job)].levels;
-    if (levels.empty() || levels.back().queue != queue) levels.push_back(MlfqLevelChange{now_, queue});
+    const auto j = static_cast<std::size_t>(job);
+    if (level_[j] == queue) return;
+    level_[j] = queue;
+    const MlfqLevelChange change{now_, queue};
+    if (options_.on_level) options_.on_level(job, change);
+    if (options_.record) result_.jobs[j].levels.push_back(change);
   }
 
-  // Rule 5.
+  // Rule 5: every job that has arrived and not finished moves to the top.
   void DoBoost() {
     Trace(MlfqEvent::Kind::kBoost, -1);
     scheduler_.Boost();
     for (std::size_t j = 0; j < result_.jobs.size(); ++j) {
-      if (!result_.jobs[j].levels.empty() && time_left_[j] > 0) NoteLevel(static_cast<int>(j), scheduler_.top_queue());
+      if (level_[j] >= 0 && time_left_[j] > 0) NoteLevel(static_cast<int>(j), scheduler_.top_queue());
     }
   }
 
+  // What happens at a tick before anything runs: arrivals (in input order),
+  // then I/O completions in the order the I/Os were issued. Every I/O takes
+  // io_time ticks, so they complete in the order they were issued: a FIFO.
   void Wake() {
-    auto it = wakeups_.find(now_);
-    if (it == wakeups_.end()) return;
-    for (const Wakeup& wakeup : it->second) {
-      const auto id = static_cast<std::uint64_t>(wakeup.job);
-      if (wakeup.arrival) {
-        Trace(MlfqEvent::Kind::kJobBegins, wakeup.job);
-        (void)scheduler_.Admit(id);  // ids are distinct job indexes
-        NoteLevel(wakeup.job, scheduler_.top_queue());
-      } else {
-        Trace(MlfqEvent::Kind::kIoDone, wakeup.job);
-        (void)scheduler_.IoDone(id);  // it is blocked: it issued this I/O
-      }
+    while (next_arrival_ < arrivals_.size() &&
+           result_.jobs[static_cast<std::size_t>(arrivals_[next_arrival_])].job.arrival == now_) {
+      const int job = arrivals_[next_arrival_++];
+      Trace(MlfqEvent::Kind::kJobBegins, job);
+      (void)scheduler_.Admit(static_cast<std::uint64_t>(job));  // ids are distinct job indexes
+      NoteLevel(job, scheduler_.top_queue());
     }
-    wakeups_.erase(it);
+    while (!io_done_.empty() && io_done_.front().first == now_) {
+      const int job = io_done_.front().second;
+      io_done_.pop_front();
+      Trace(MlfqEvent::Kind::kIoDone, job);
+      (void)scheduler_.IoDone(static_cast<std::uint64_t>(job));  // it is blocked: it issued this I/O
+    }
   }
 
   // The tick [now, now+1) of `job`, the head of `queue`.
@@ -295,7 +309,7 @@ class Simulation {
     run.ticks_left = scheduler_.TicksLeft(j) - 1;
     run.allot_left = scheduler_.AllotmentLeft(j);
     run.time_left = time_left_[j];
-    result_.trace.push_back(run);
+    Emit(run);
     Record(job, queue);
     // The job's CPU time so far is a multiple of its I/O frequency: I/O.
     const std::int64_t used = spec.burst - time_left_[j];
@@ -322,26 +336,34 @@ class Simulation {
     if (end_ == MlfqTickEnd::kIssuesIo) {
       Trace(MlfqEvent::Kind::kIoStart, job);
       stats.ios += 1;
-      wakeups_[now_ + config_.io_time].push_back(Wakeup{job, false});
+      io_done_.emplace_back(now_ + config_.io_time, job);
     }
     if (tick && tick->demoted) NoteLevel(job, tick->queue);
   }
 
   // The timeline: consecutive ticks of one job in one queue form a segment.
   void Record(int job, int queue) {
-    auto& timeline = result_.timeline;
-    if (!timeline.empty() && timeline.back().job == job && timeline.back().queue == queue &&
-        timeline.back().end == now_) {
-      timeline.back().end = now_ + 1;
+    if (open_ && segment_.job == job && segment_.queue == queue && segment_.end == now_) {
+      segment_.end = now_ + 1;
     } else {
-      timeline.push_back(MlfqSegment{job, now_, now_ + 1, queue});
+      CloseSegment();
+      segment_ = MlfqSegment{job, now_, now_ + 1, queue};
+      open_ = true;
     }
     if (last_job_ >= 0 && last_job_ != job) ++result_.context_switches;
     last_job_ = job;
     ++result_.busy_ticks;
   }
 
+  void CloseSegment() {
+    if (!open_) return;
+    open_ = false;
+    if (options_.on_segment) options_.on_segment(segment_);
+    if (options_.record) result_.timeline.push_back(segment_);
+  }
+
   void Finish() {
+    CloseSegment();
     result_.end_time = now_;
     double response = 0, turnaround = 0, waiting = 0;
     for (std::size_t j = 0; j < result_.jobs.size(); ++j) {
@@ -363,11 +385,17 @@ class Simulation {
   }
 
   const MlfqSimConfig& config_;
+  const MlfqSimOptions& options_;
   MlfqScheduler scheduler_;
   MlfqResult result_;
   std::vector<std::int64_t> time_left_;
   std::vector<std::int64_t> first_run_;
-  std::map<std::int64_t, std::vector<Wakeup>> wakeups_;  // tick -> arrivals, then I/O completions
+  std::vector<int> level_;                            // each job's queue; -1 before it arrives
+  std::vector<int> arrivals_;                         // job indexes by start time, then input order
+  std::size_t next_arrival_ = 0;                      // the next of arrivals_ to begin
+  std::deque<std::pair<std::int64_t, int>> io_done_;  // (tick, job) of the I/Os under way, oldest first
+  MlfqSegment segment_;                               // the timeline piece still growing
+  bool open_ = false;                                 // ... if any
   std::int64_t now_ = 0;
   std::size_t finished_ = 0;
   int last_job_ = -1;
@@ -376,26 +404,32 @@ class Simulation {
 
 }  // namespace
 
-Expected<MlfqResult> SimulateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs) {
+Expected<MlfqResult> SimulateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs,
+                                  const MlfqSimOptions& options) {
+  Expected<bool> valid = ValidateMlfq(config, jobs);
+  if (!valid) return valid.error();
   Expected<MlfqScheduler> scheduler = MlfqScheduler::Create(config.scheduler);
   if (!scheduler) return scheduler.error();
-  Expected<bool> valid = ValidateJobs(config, jobs);
-  if (!valid) return valid.error();
-  return Simulation(config, jobs, std::move(scheduler).value()).Run();
+  return Simulation(config, jobs, options, std::move(scheduler).value()).Run();
 }
 
-Expected<std::vector<MlfqJob>> RandomMlfqJobs(std::uint64_t seed, std::int64_t count, std::int64_t max_len,
+Expected<std::vector<MlfqJob>> RandomMlfqJobs(std::int64_t seed, std::int64_t count, std::int64_t max_len,
                                               std::int64_t max_io) {
-  if (count < 1 || count > 1000) return Fail("number of jobs must be 1..1000, got " + Str(count));
-  if (max_len < 1) return Fail("max job length must be >= 1, got " + Str(max_len));
-  if (max_io < 0) return Fail("max I/O frequency must be >= 0 (0 = no I/O), got " + Str(max_io));
-  Rng rng(seed);
-  std::vector<MlfqJob> jobs;
-  for (std::int64_t i = 0; i < count; ++i) {
-    MlfqJob job;
-    job.burst = rng.Uniform(1, std::max<std::int64_t>(1, max_len - 1));
-    job.io_frequency = max_io == 0 ? 0 : rng.Uniform(1, std::max<std::int64_t>(1, max_io - 1));
-    jobs.push_back(job);
+  if (count < 1 || count > 1'000'000) return Fail("number of jobs must be 1..1000000, got " + Str(count));
+  if (max_len < 1) return Fail("max run time must be >= 1 (a run time must be > 0), got " + Str(max_len));
+  if (max_len > kMlfqMaxTime) return Fail("max run time must be at most " + Str(kMlfqMaxTime));
+  if (max_io < -kMlfqMaxTime || max_io > kMlfqMaxTime) {
+    return Fail("max I/O frequency must be within +-" + Str(kMlfqMaxTime) + ", got " + Str(max_io));
+  }
+  // mlfq.py seeds twice (random.seed(seed), then random.seed(seed, version=1),
+  // the same state for an int) and then draws, job by job, the run time and
+  // then the I/O frequency, in floating point and truncated by int().
+  PyRandom random(seed);
+  const auto len_span = static_cast<double>(max_len - 1), io_span = static_cast<double>(max_io - 1);
+  std::vector<MlfqJob> jobs(static_cast<std::size_t>(count));
+  for (MlfqJob& job : jobs) {
+    job.burst = static_cast<std::int64_t>(random.Random() * len_span + 1);
+    job.io_frequency = static_cast<std::int64_t>(random.Random() * io_span + 1);
   }
   return jobs;
 }

@@ -1,8 +1,7 @@
 // Tests of the Multi-Level Feedback Queue (OSTEP ch. 8) and of its simulator
-// against OSTEP's mlfq.py (ostep-homework/cpu-sched-mlfq). Golden numbers
-// come from `python3 mlfq.py <command line> -c` (the only change to mlfq.py
-// was moving `from __future__ import print_function` to the top so that
-// Python 3 runs it); each test quotes its command line.
+// against OSTEP's mlfq.py (ostep-homework/cpu-sched-mlfq, commit ee2e067 of
+// 2023-09-27 "allotment bug fix" or later). Golden numbers come from
+// `python3 mlfq.py <command line> -c`; each test quotes its command line.
 #include "osgrid/os/sched/mlfq.h"
 
 #include <algorithm>
@@ -68,6 +67,24 @@ std::vector<std::pair<std::int64_t, std::int64_t>> Answers(const MlfqResult& res
 
 using Answer = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
+/// The "Run JOB" line of tick t.
+MlfqEvent RunAt(const MlfqResult& result, std::int64_t t) {
+  for (const MlfqEvent& e : result.trace) {
+    if (e.kind == MlfqEvent::Kind::kRun && e.time == t) return e;
+  }
+  FAIL("nothing ran at " << t);
+  return {};
+}
+
+/// The ticks at which mlfq.py printed BOOST.
+std::vector<std::int64_t> Boosts(const MlfqResult& result) {
+  std::vector<std::int64_t> times;
+  for (const MlfqEvent& e : result.trace) {
+    if (e.kind == MlfqEvent::Kind::kBoost) times.push_back(e.time);
+  }
+  return times;
+}
+
 }  // namespace
 
 // ---- OSTEP ch. 8 figures ---------------------------------------------------------
@@ -129,7 +146,7 @@ TEST_CASE("Fig 8.4: an I/O-bound job stays at the top queue", "[mlfq][ostep]") {
 // interactive jobs keep the top queue busy and long job A starves in a lower
 // queue; a boost every S ms moves A back to the top so it makes progress.
 //   mlfq.py -n 3 -q 10 -i 1 -S -l 0,30,0:0,200,1:0,200,1 -c:       A 0/430, B 10/409, C 11/410
-//   mlfq.py -n 3 -q 10 -i 1 -S -B 20 -l 0,30,0:0,200,1:0,200,1 -c: A 0/51,  B 10/429, C 11/430
+//   mlfq.py -n 3 -q 10 -i 1 -S -B 20 -l 0,30,0:0,200,1:0,200,1 -c: A 0/50,  B 10/429, C 11/430
 TEST_CASE("Fig 8.5: the priority boost prevents starvation", "[mlfq][ostep]") {
   MlfqSimConfig config = Uniform(3, 10);
   config.io_time = 1;
@@ -146,22 +163,7 @@ TEST_CASE("Fig 8.5: the priority boost prevents starvation", "[mlfq][ostep]") {
   CHECK(boosted.jobs[0].levels.size() > 3);        // back to the top at every boost
   CHECK(std::count_if(boosted.trace.begin(), boosted.trace.end(),
                       [](const MlfqEvent& e) { return e.kind == MlfqEvent::Kind::kBoost; }) == 21);
-  CHECK(Answers(boosted) == Answer{{0, 51}, {10, 429}, {11, 430}});
-}
-
-// The same starvation under OSTEP's text reading of Rule 5 (a boost gives a
-// fresh top-queue quantum and allotment): A runs a whole 10 ms slice at the top.
-TEST_CASE("Fig 8.5 with the textbook boost: a whole slice at the top", "[mlfq][ostep]") {
-  MlfqSimConfig config = Uniform(3, 10);
-  config.io_time = 1;
-  config.scheduler.stay = true;
-  config.scheduler.boost = 50;
-  config.scheduler.mlfq_py_boost = false;
-  const MlfqResult r = Run(config, {{0, 30, 0}, {0, 200, 1}, {0, 200, 1}});
-  // Boost at 50: A is behind B and C in Q2 and then holds the CPU for its quantum.
-  CHECK(TicksBetween(r, 0, 50, 70) == 10);
-  CHECK(TicksIn(r, 0, 2) == 30);  // a whole top-queue slice at arrival and after the boosts at 50 and 100
-  CHECK(r.jobs[0].completion < 120);
+  CHECK(Answers(boosted) == Answer{{0, 50}, {10, 429}, {11, 430}});
 }
 
 // OSTEP Fig. 8.6 "Without (Left) and With (Right) Gaming Tolerance": job B
@@ -187,6 +189,158 @@ TEST_CASE("Fig 8.6: gaming the scheduler, without and with better accounting", "
   CHECK(TicksIn(fair, 1, 2) == 10);  // one allotment per level, I/O or not
   CHECK(TicksIn(fair, 1, 1) == 10);
   CHECK(Answers(fair) == Answer{{0, 290}, {0, 251}});
+}
+
+// ---- Rule 5: the priority boost ------------------------------------------------------
+
+// The issue's example. At every boost each unfinished job gets the top queue's
+// quantum (5) as its slice and the top queue's allotment (1): the job at the
+// head runs a whole 5-tick slice at the top before it moves down again. (The
+// mlfq.py of before 2023-09-27 gave a slice of the top queue's ALLOTMENT,
+// 1 tick, and printed 144/179/180.)
+//   mlfq.py -l 0,60,0:0,60,0:0,60,0 -n 3 -q 5 -B 20 -c: 0/120, 5/175, 10/180
+TEST_CASE("Rule 5: a boost gives the top queue's quantum and allotment", "[mlfq][boost][golden]") {
+  MlfqSimConfig config = Uniform(3, 5);
+  config.scheduler.boost = 20;
+  const MlfqResult r = Run(config, {{0, 60, 0}, {0, 60, 0}, {0, 60, 0}});
+  CHECK(Answers(r) == Answer{{0, 120}, {5, 175}, {10, 180}});
+  CHECK(r.average_turnaround == Approx(475.0 / 3));
+  const std::vector<std::int64_t> boosts = Boosts(r);
+  REQUIRE(boosts.size() == 8);  // 20, 40, ..., 160 (the run ends at 180)
+  for (std::int64_t t : boosts) {
+    INFO("boost at " << t);
+    const MlfqEvent first = RunAt(r, t);
+    CHECK(first.queue == 2);
+    CHECK(first.ticks_left == 4);  // a fresh 5-tick slice, one tick used
+    CHECK(first.allot_left == 1);
+    const MlfqEvent fifth = RunAt(r, t + 4);  // the whole slice at the top
+    CHECK(fifth.job == first.job);
+    CHECK(fifth.queue == 2);
+    CHECK(fifth.ticks_left == 0);
+  }
+  // At 20, job 0 had just used its slice in queue 1 and was at the head of it.
+  CHECK(RunAt(r, 19).queue == 1);
+  CHECK(RunAt(r, 20).job == 0);
+}
+
+// A job doing I/O at the boost rejoins the top queue with a fresh slice.
+// Job 1 used 3 of its 4 ticks at the top, issued an I/O at 7 and is still
+// in it at the boost (10); back at 13, it runs a whole 4-tick slice at the
+// top (without the boost it would have had 1 tick left there).
+//   mlfq.py -n 2 -q 4 -B 10 -i 6 -l 0,30,0:0,20,3 -c: 0/42, 4/63
+TEST_CASE("Rule 5: a boost while a job is doing I/O", "[mlfq][boost][golden]") {
+  MlfqSimConfig config = Uniform(2, 4);
+  config.scheduler.boost = 10;
+  config.io_time = 6;
+  const MlfqResult r = Run(config, {{0, 30, 0}, {0, 20, 3}});
+  CHECK(Answers(r) == Answer{{0, 42}, {4, 63}});
+  CHECK(RunAt(r, 6).ticks_left == 1);  // job 1, before its I/O
+  const MlfqEvent back = RunAt(r, 14);
+  CHECK(back.job == 1);
+  CHECK(back.queue == 1);
+  CHECK(back.ticks_left == 3);
+  CHECK(back.allot_left == 1);
+  CHECK(RunAt(r, 16).job == 1);  // 3 ticks, then its next I/O (every 3 ticks of CPU)
+  // Job 0, demoted at 4, was boosted at 10 and ran at the top until job 1 came back.
+  CHECK(RunAt(r, 9).queue == 0);
+  CHECK(RunAt(r, 10).queue == 1);
+  CHECK(RunAt(r, 10).ticks_left == 3);
+  CHECK(r.jobs[1].levels.size() == 1);  // job 1 never left the top: the boost changed nothing for it
+}
+
+// A boost before a job arrives does not touch it: it arrives (Rule 3) with
+// the top queue's quantum and allotment, as any job does.
+//   mlfq.py -n 3 -q 3 -a 2 -B 5 -l 0,20,0:7,6,0 -c: 0/26, 1/12
+TEST_CASE("Rule 5: a boost before a job arrives", "[mlfq][boost][golden]") {
+  MlfqSimConfig config = Uniform(3, 3, 2);
+  config.scheduler.boost = 5;
+  const MlfqResult r = Run(config, {{0, 20, 0}, {7, 6, 0}});
+  CHECK(Answers(r) == Answer{{0, 26}, {1, 12}});
+  const MlfqEvent boosted = RunAt(r, 5);  // job 0: a fresh slice and allotment at the boost
+  CHECK(boosted.ticks_left == 2);
+  CHECK(boosted.allot_left == 2);
+  const MlfqEvent arrived = RunAt(r, 8);  // job 1, arrived at 7
+  CHECK(arrived.job == 1);
+  CHECK(arrived.queue == 2);
+  CHECK(arrived.ticks_left == 2);
+  CHECK(arrived.allot_left == 2);
+  CHECK(r.jobs[1].levels.front().time == 7);
+}
+
+// -S and -I with boosts, on two queues with an allotment of 2.
+//   mlfq.py -n 2 -q 5 -a 2 -B 30 -i 4 -S -I -l 0,40,7:0,35,0:20,10,2 -c: 0/81, 5/85, 2/28
+TEST_CASE("Rule 5 with -S and -I", "[mlfq][boost][golden]") {
+  MlfqSimConfig config = Uniform(2, 5, 2);
+  config.scheduler.boost = 30;
+  config.scheduler.stay = true;
+  config.scheduler.iobump = true;
+  config.io_time = 4;
+  const MlfqResult r = Run(config, {{0, 40, 7}, {0, 35, 0}, {20, 10, 2}});
+  CHECK(Answers(r) == Answer{{0, 81}, {5, 85}, {2, 28}});
+  CHECK(r.average_turnaround == Approx(194.0 / 3));
+  for (std::int64_t t : Boosts(r)) {
+    const MlfqEvent first = RunAt(r, t);
+    CHECK(first.queue == 1);
+    CHECK(first.ticks_left == 4);
+    CHECK(first.allot_left == 2);
+  }
+}
+
+// Several queues with different quanta and allotments: after a boost a job
+// gets the TOP queue's (2 ticks, 3 quanta), whatever queue it was in.
+//   mlfq.py -Q 2,4,8 -A 3,2,1 -B 25 -i 3 -l 0,30,4:2,25,3:8,12,0 -c: 0/69, 2/68, 1/23
+//   mlfq.py -Q 1,2,3,4 -A 1,1,1,1 -B 15 -i 2 -l 3,20,5:0,18,4:10,9,1 -c: 0/44, 0/45, 0/31
+TEST_CASE("Rule 5 with different quanta and allotments per queue", "[mlfq][boost][golden]") {
+  MlfqSimConfig config;
+  config.scheduler.quanta = {2, 4, 8};
+  config.scheduler.allotments = {3, 2, 1};
+  config.scheduler.boost = 25;
+  config.io_time = 3;
+  const MlfqResult r = Run(config, {{0, 30, 4}, {2, 25, 3}, {8, 12, 0}});
+  CHECK(Answers(r) == Answer{{0, 69}, {2, 68}, {1, 23}});
+  for (std::int64_t t : Boosts(r)) {
+    // The first job to run at the top after the boost has a whole top-queue slice and allotment.
+    for (std::int64_t u = t; u < r.end_time; ++u) {
+      const auto e = std::find_if(r.trace.begin(), r.trace.end(),
+                                  [&](const MlfqEvent& x) { return x.kind == MlfqEvent::Kind::kRun && x.time == u; });
+      if (e == r.trace.end()) continue;
+      INFO("boost at " << t << ", first run at " << u);
+      CHECK(e->queue == 2);
+      CHECK(e->ticks_left == 1);
+      CHECK(e->allot_left == 3);
+      break;
+    }
+  }
+
+  MlfqSimConfig four;
+  four.scheduler.quanta = {1, 2, 3, 4};
+  four.scheduler.allotments = {1, 1, 1, 1};
+  four.scheduler.boost = 15;
+  four.io_time = 2;
+  const MlfqResult f = Run(four, {{3, 20, 5}, {0, 18, 4}, {10, 9, 1}});
+  CHECK(Answers(f) == Answer{{0, 44}, {0, 45}, {0, 31}});
+  CHECK(f.average_turnaround == Approx(40.0));
+}
+
+// mlfq.py accepts a quantum or an allotment of 0 (or less): it counts down
+// past 0, so that quantum never expires and that allotment never runs out.
+//   mlfq.py -n 2 -q 0 -l 0,5,0:0,3,2 -c: 0/5, 5/13 (TICKS -1, -2, ...)
+//   mlfq.py -n 2 -q 2 -A 1,0 -B -3 -l 0,5,-2:0,3,0 -c: 0/8, 2/7 (no boost, no I/O)
+TEST_CASE("mlfq.py: a quantum or allotment <= 0 never runs out", "[mlfq][golden]") {
+  MlfqSimConfig config = Uniform(2, 0);
+  const MlfqResult r = Run(config, {{0, 5, 0}, {0, 3, 2}});
+  CHECK(Answers(r) == Answer{{0, 5}, {5, 13}});
+  CHECK(RunAt(r, 4).ticks_left == -5);
+  CHECK(QueuesRun(r, 0) == std::vector<int>{1});
+
+  MlfqSimConfig bottom = Uniform(2, 2);
+  bottom.scheduler.allotments = {1, 0};
+  bottom.scheduler.boost = -3;                                // <= 0: no boost
+  const MlfqResult b = Run(bottom, {{0, 5, -2}, {0, 3, 0}});  // an I/O frequency <= 0: no I/O
+  CHECK(Answers(b) == Answer{{0, 8}, {2, 7}});
+  CHECK(RunAt(b, 7).allot_left == -1);
+  CHECK(Boosts(b).empty());
+  CHECK(b.jobs[0].ios == 0);
 }
 
 // ---- Golden answers from mlfq.py ---------------------------------------------------
@@ -220,18 +374,6 @@ TEST_CASE("mlfq.py: quantum and allotment lists with iobump", "[mlfq][golden]") 
   CHECK(r.average_turnaround == Approx(56.67).epsilon(1e-3));
 }
 
-// mlfq.py -n 2 -q 5 -a 2 -B 30 -i 4 -S -I -l 0,40,7:0,35,0:20,10,2 -c
-TEST_CASE("mlfq.py: boost, stay and iobump together", "[mlfq][golden]") {
-  MlfqSimConfig config = Uniform(2, 5, 2);
-  config.scheduler.boost = 30;
-  config.scheduler.stay = true;
-  config.scheduler.iobump = true;
-  config.io_time = 4;
-  const MlfqResult r = Run(config, {{0, 40, 7}, {0, 35, 0}, {20, 10, 2}});
-  CHECK(Answers(r) == Answer{{0, 78}, {5, 85}, {2, 33}});
-  CHECK(r.average_turnaround == Approx(65.33).epsilon(1e-3));
-}
-
 // mlfq.py -n 1 -q 3 -i 0 -l 0,10,2:1,7,3 -c (one queue: round robin; zero-time I/O)
 TEST_CASE("mlfq.py: a single queue with instant I/O", "[mlfq][golden]") {
   MlfqSimConfig config = Uniform(1, 3);
@@ -254,28 +396,16 @@ TEST_CASE("mlfq.py: -M 0 workload on two queues", "[mlfq][golden]") {
   CHECK(r.average_turnaround == Approx(31.25));
 }
 
-// mlfq.py -Q 1,2,3,4 -A 1,1,1,1 -B 15 -i 2 -l 3,20,5:0,18,4:10,9,1 -c
-TEST_CASE("mlfq.py: four queues, boost every 15", "[mlfq][golden]") {
-  MlfqSimConfig config;
-  config.scheduler.quanta = {1, 2, 3, 4};
-  config.scheduler.allotments = {1, 1, 1, 1};
-  config.scheduler.boost = 15;
-  config.io_time = 2;
-  const MlfqResult r = Run(config, {{3, 20, 5}, {0, 18, 4}, {10, 9, 1}});
-  CHECK(Answers(r) == Answer{{0, 44}, {0, 45}, {0, 31}});
-  CHECK(r.average_turnaround == Approx(40.0));
-}
-
-// mlfq.py -s 5 -n 3 -q 6 -a 2 -B 40 -i 2 -c; its random job list was
-// 0,62,7:0,79,9:0,74,9.
+// mlfq.py -s 5 -n 3 -q 6 -a 2 -B 40 -i 2 -c; its random job list is
+// 0,62,7:0,79,9:0,74,9 (RandomMlfqJobs(5, 3, 100, 10), checked below).
 TEST_CASE("mlfq.py: a random workload with boost and allotment 2", "[mlfq][golden]") {
   MlfqSimConfig config = Uniform(3, 6, 2);
   config.scheduler.boost = 40;
   config.io_time = 2;
   const MlfqResult r = Run(config, {{0, 62, 7}, {0, 79, 9}, {0, 74, 9}});
-  CHECK(Answers(r) == Answer{{0, 170}, {6, 218}, {12, 206}});
+  CHECK(Answers(r) == Answer{{0, 185}, {6, 215}, {12, 208}});
   CHECK(r.average_response == Approx(6.0));
-  CHECK(r.average_turnaround == Approx(198.0));
+  CHECK(r.average_turnaround == Approx(608.0 / 3));
 }
 
 // ---- The policy object ---------------------------------------------------------
@@ -321,7 +451,8 @@ TEST_CASE("MlfqScheduler: Admit, PickNext, Tick, IoDone, Boost", "[mlfq]") {
   s.Boost();  // Rule 5
   CHECK(s.ReadyQueue(1) == std::deque<std::uint64_t>{7, 8});
   CHECK(s.QueueOf(8) == 1);
-  CHECK(s.TicksLeft(8) == 1);  // mlfq.py: the top queue's allotment, 1
+  CHECK(s.TicksLeft(8) == 2);  // the top queue's quantum
+  CHECK(s.AllotmentLeft(8) == 1);
 
   CHECK(s.Tick(7, MlfqTickEnd::kFinished).ok());
   CHECK(!s.QueueOf(7));
@@ -343,57 +474,142 @@ TEST_CASE("MlfqScheduler: stay resets, iobump goes to the front", "[mlfq]") {
   CHECK(s.PickNext()->id == 1);  // -I: ahead of job 2
 }
 
+TEST_CASE("MlfqScheduler: Boost gives every job a fresh start at the top (Rule 5)", "[mlfq][boost]") {
+  MlfqConfig config;
+  config.quanta = {3, 5, 7};  // top first: queue 2, 1, 0
+  config.allotments = {2, 3, 1};
+  MlfqScheduler s = MlfqScheduler::Create(config).value();
+  auto run = [&](std::uint64_t id, int ticks) {
+    for (int i = 0; i < ticks; ++i) REQUIRE(s.Tick(id, MlfqTickEnd::kKeepsRunning).ok());
+  };
+  REQUIRE(s.Admit(1).ok());
+  REQUIRE(s.Admit(2).ok());
+  // Round robin at the top, two 3-tick quanta each, then both move to queue 1.
+  run(1, 3);
+  run(2, 3);
+  run(1, 3);
+  run(2, 3);
+  CHECK(s.ReadyQueue(1) == std::deque<std::uint64_t>{1, 2});
+  // Job 1 runs 2 ticks at queue 1 and issues an I/O; job 2 runs 1 tick.
+  run(1, 1);
+  REQUIRE(s.Tick(1, MlfqTickEnd::kIssuesIo).ok());
+  run(2, 1);
+  CHECK(s.TicksLeft(1) == 3);
+  CHECK(s.TicksLeft(2) == 4);
+  CHECK(s.AllotmentLeft(2) == 3);
+
+  s.Boost();
+  for (std::uint64_t id : {1, 2}) {
+    INFO("job " << id);
+    CHECK(s.QueueOf(id) == 2);
+    CHECK(s.TicksLeft(id) == 3);      // the top queue's quantum
+    CHECK(s.AllotmentLeft(id) == 2);  // and its allotment
+  }
+  CHECK(s.ReadyQueue(2) == std::deque<std::uint64_t>{2});  // job 1 is still doing I/O
+  CHECK(s.ReadyQueue(1).empty());
+  REQUIRE(s.IoDone(1).ok());
+  CHECK(s.ReadyQueue(2) == std::deque<std::uint64_t>{2, 1});  // it rejoins the top queue
+}
+
 // ---- Input validation -------------------------------------------------------------
 
 TEST_CASE("MLFQ: bad input gives a clear error", "[mlfq]") {
   MlfqSimConfig config = Uniform(3, 10);
   auto message = [](const Expected<MlfqResult>& r) { return r ? std::string() : r.error().message; };
 
-  config.scheduler.quanta = {10, 0, 10};
-  CHECK(message(SimulateMlfq(config, {{0, 5, 0}})) == "quantum of queue 1 must be > 0, got 0");
   config.scheduler.quanta = {10, 10};
   CHECK(message(SimulateMlfq(config, {{0, 5, 0}})) ==
         "there are 2 queues but 3 allotments: give one allotment per queue");
   config.scheduler.quanta.clear();
   CHECK(message(SimulateMlfq(config, {{0, 5, 0}})) == "MLFQ needs at least one queue");
+  config = Uniform(101, 10);
+  CHECK(message(SimulateMlfq(config, {{0, 5, 0}})) == "at most 100 queues, got 101");
 
-  config = Uniform(3, 10);
-  config.scheduler.allotments = {1, -1, 1};
-  CHECK(message(SimulateMlfq(config, {{0, 5, 0}})) == "allotment of queue 1 must be > 0 quanta, got -1");
-  config = Uniform(3, 10);
-  config.scheduler.boost = -1;
-  CHECK(message(SimulateMlfq(config, {{0, 5, 0}})).find("boost") != std::string::npos);
   config = Uniform(3, 10);
   CHECK(message(SimulateMlfq(config, {})) == "no jobs to schedule");
   CHECK(message(SimulateMlfq(config, {{0, 5, 0}, {1, 0, 0}})) == "job 1: run time must be > 0, got 0");
   CHECK(message(SimulateMlfq(config, {{-2, 5, 0}})) == "job 0: start time must be >= 0, got -2");
-  CHECK(message(SimulateMlfq(config, {{0, 5, -1}})) == "job 0: I/O frequency must be >= 0 (0 = no I/O), got -1");
   config.io_time = -1;
   CHECK(message(SimulateMlfq(config, {{0, 5, 1}})) == "I/O time must be >= 0, got -1");
   config.io_time = 5;
-  CHECK(message(SimulateMlfq(config, {{0, 2'000'000, 0}})).find("not simulated") != std::string::npos);
-  CHECK(message(SimulateMlfq(config, {{0, 900'000, 0}, {0, 900'000, 0}})).find("runs past") != std::string::npos);
+  CHECK(message(SimulateMlfq(config, {{0, 2'000'000'000'000, 0}})) ==
+        "job 0: a run time above 1000000000000 ticks is not simulated");
+  CHECK(ValidateMlfq(config, {{0, 5, -1}}).ok());  // an I/O frequency <= 0 means no I/O, as in mlfq.py
 
   CHECK(!RandomMlfqJobs(1, 0, 100, 10).ok());
-  CHECK(!RandomMlfqJobs(1, 3, 0, 10).ok());
-  CHECK(!RandomMlfqJobs(1, 3, 100, -1).ok());
+  CHECK(!RandomMlfqJobs(1, 3, 0, 10).ok());  // every run time would be 0
+  CHECK(!RandomMlfqJobs(1, 3, 100, 10'000'000'000'000).ok());
 }
 
-TEST_CASE("RandomMlfqJobs: ranges as mlfq.py, same seed same jobs", "[mlfq]") {
-  const std::vector<MlfqJob> a = RandomMlfqJobs(42, 50, 100, 10).value();
-  const std::vector<MlfqJob> b = RandomMlfqJobs(42, 50, 100, 10).value();
-  REQUIRE(a.size() == 50);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    CHECK(a[i].arrival == 0);
-    CHECK((a[i].burst >= 1 && a[i].burst <= 99));
-    CHECK((a[i].io_frequency >= 1 && a[i].io_frequency <= 9));
-    CHECK((a[i].burst == b[i].burst && a[i].io_frequency == b[i].io_frequency));
+// The job lists mlfq.py printed for these seeds and flags.
+TEST_CASE("RandomMlfqJobs: mlfq.py's jobs for the same seed", "[mlfq]") {
+  auto list = [](const std::vector<MlfqJob>& jobs) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    for (const MlfqJob& job : jobs) {
+      CHECK(job.arrival == 0);
+      pairs.emplace_back(job.burst, job.io_frequency);
+    }
+    return pairs;
+  };
+  using Pairs = std::vector<std::pair<std::int64_t, std::int64_t>>;
+  // mlfq.py -s 1 (defaults -j 3 -m 100 -M 10)
+  CHECK(list(RandomMlfqJobs(1, 3, 100, 10).value()) == Pairs{{14, 8}, {76, 3}, {50, 5}});
+  // mlfq.py -s 5
+  CHECK(list(RandomMlfqJobs(5, 3, 100, 10).value()) == Pairs{{62, 7}, {79, 9}, {74, 9}});
+  // mlfq.py -s 3 -j 4 -m 40 -M 0: no I/O
+  CHECK(list(RandomMlfqJobs(3, 4, 40, 0).value()) == Pairs{{10, 0}, {15, 0}, {25, 0}, {1, 0}});
+  // mlfq.py -s -7 -j 3 -M -5 -m 1000 (and -s 7: Python seeds with |seed|)
+  CHECK(list(RandomMlfqJobs(-7, 3, 1000, -5).value()) == Pairs{{324, 0}, {651, 0}, {536, -1}});
+  CHECK(list(RandomMlfqJobs(7, 3, 1000, -5).value()) == list(RandomMlfqJobs(-7, 3, 1000, -5).value()));
+  // mlfq.py -s 7 -j 2 -M 1 -m 1: the shortest jobs, an I/O after every tick
+  CHECK(list(RandomMlfqJobs(7, 2, 1, 1).value()) == Pairs{{1, 1}, {1, 1}});
+}
+
+// The callbacks see what record = true keeps, in the same order.
+TEST_CASE("SimulateMlfq: the callbacks report the run as it goes", "[mlfq]") {
+  MlfqSimConfig config = Uniform(3, 4, 2);
+  config.scheduler.boost = 17;
+  config.io_time = 3;
+  const std::vector<MlfqJob> jobs = {{0, 30, 5}, {3, 12, 0}, {40, 9, 2}};
+  const MlfqResult recorded = Run(config, jobs);
+
+  MlfqSimOptions options;
+  options.record = false;
+  std::vector<MlfqEvent> events;
+  std::vector<MlfqSegment> segments;
+  std::vector<std::vector<MlfqLevelChange>> levels(jobs.size());
+  options.on_event = [&](const MlfqEvent& e) { events.push_back(e); };
+  options.on_segment = [&](const MlfqSegment& s) { segments.push_back(s); };
+  options.on_level = [&](int job, const MlfqLevelChange& c) { levels[static_cast<std::size_t>(job)].push_back(c); };
+  const MlfqResult streamed = SimulateMlfq(config, jobs, options).value();
+
+  CHECK(streamed.trace.empty());
+  CHECK(streamed.timeline.empty());
+  REQUIRE(events.size() == recorded.trace.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].kind == recorded.trace[i].kind);
+    CHECK(events[i].time == recorded.trace[i].time);
+    CHECK(events[i].job == recorded.trace[i].job);
+    CHECK(events[i].ticks_left == recorded.trace[i].ticks_left);
   }
-  const std::vector<MlfqJob> tiny = RandomMlfqJobs(7, 20, 1, 0).value();
-  for (const MlfqJob& job : tiny) {
-    CHECK(job.burst == 1);         // -m 1
-    CHECK(job.io_frequency == 0);  // -M 0: no I/O
+  REQUIRE(segments.size() == recorded.timeline.size());
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    CHECK(segments[i].job == recorded.timeline[i].job);
+    CHECK(segments[i].start == recorded.timeline[i].start);
+    CHECK(segments[i].end == recorded.timeline[i].end);
+    CHECK(segments[i].queue == recorded.timeline[i].queue);
   }
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    CHECK(streamed.jobs[j].levels.empty());
+    REQUIRE(levels[j].size() == recorded.jobs[j].levels.size());
+    for (std::size_t i = 0; i < levels[j].size(); ++i) {
+      CHECK(levels[j][i].time == recorded.jobs[j].levels[i].time);
+      CHECK(levels[j][i].queue == recorded.jobs[j].levels[i].queue);
+    }
+  }
+  CHECK(Answers(streamed) == Answers(recorded));
+  CHECK(streamed.context_switches == recorded.context_switches);
+  CHECK(streamed.end_time == recorded.end_time);
 }
 
 // ---- Properties on random workloads ----------------------------------------------------
@@ -425,7 +641,6 @@ TEST_CASE("MLFQ properties on 300 random workloads", "[mlfq][property]") {
     config.scheduler.boost = rng.Uniform(0, 1) == 0 ? 0 : rng.Uniform(1, 40);
     config.scheduler.stay = rng.Uniform(0, 2) == 0;
     config.scheduler.iobump = rng.Uniform(0, 2) == 0;
-    config.scheduler.mlfq_py_boost = rng.Uniform(0, 3) != 0;
     config.io_time = rng.Uniform(0, 6);
     std::vector<MlfqJob> jobs;
     for (std::int64_t n = rng.Uniform(1, 6); n > 0; --n) {

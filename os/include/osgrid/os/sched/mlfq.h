@@ -3,7 +3,8 @@
 // Source: OSTEP ch. 8 "Scheduling: The Multi-Level Feedback Queue"
 //         (8.1 Rules 1-2, 8.2 Rules 3-4, 8.3 Rule 5 priority boost,
 //         8.4 better accounting), and its homework simulator mlfq.py
-//         (ostep-homework/cpu-sched-mlfq), whose answers we reproduce exactly.
+//         (ostep-homework/cpu-sched-mlfq, as of its "allotment bug fix" of
+//         2023-09-27, commit ee2e067), whose answers we reproduce exactly.
 //         Silberschatz, Operating System Concepts 10e, 5.3.6 (multilevel
 //         feedback queue scheduling).
 //
@@ -28,15 +29,17 @@
 //   MlfqScheduler: the policy alone (Admit / PickNext / Tick / IoDone / Boost),
 //                  usable by a live node that owns the clock and the jobs.
 //   SimulateMlfq:  mlfq.py's whole simulation (jobs with arrival, burst and
-//                  I/O frequency) on top of MlfqScheduler, returning the trace,
-//                  the timeline and per-job response/turnaround/waiting.
+//                  I/O frequency) on top of MlfqScheduler. It reports every
+//                  trace line, timeline piece and change of queue as it
+//                  happens (MlfqSimOptions), so a caller can print a run of
+//                  any length in memory that grows only with the jobs.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <functional>
 #include <optional>
-#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "osgrid/os/expected.h"
@@ -47,13 +50,15 @@ namespace osgrid::os {
 struct MlfqConfig {
   /// Quantum (time slice) of each queue in ticks, TOP QUEUE FIRST, as
   /// mlfq.py's -Q "x,y,z": quanta[0] belongs to queue n-1, quanta[n-1] to
-  /// queue 0. Its size is the number of queues n. Each must be > 0.
+  /// queue 0. Its size is the number of queues n (1..100). As in mlfq.py, a
+  /// quantum <= 0 never runs out: the slice is counted down past 0.
   std::vector<std::int64_t> quanta = {10, 10, 10};
   /// Allotment of each queue in quanta (not ticks), top queue first, as -A.
-  /// Same size as `quanta`; each must be > 0.
+  /// Same size as `quanta`. As in mlfq.py, an allotment <= 0 never runs out:
+  /// a job never moves down from that queue.
   std::vector<std::int64_t> allotments = {1, 1, 1};
   /// -B: boost period S in ticks; every S ticks (at t = S, 2S, ...) all jobs
-  /// move to the top queue (Rule 5). 0 = never. Must be >= 0.
+  /// move to the top queue (Rule 5). 0 (or less) = never.
   std::int64_t boost = 0;
   /// -S (stay): a job that issues an I/O gets a fresh quantum and allotment at
   /// its level: OSTEP's original, gameable Rules 4a/4b. Without it (default)
@@ -63,17 +68,10 @@ struct MlfqConfig {
   /// -I (iobump): a job whose I/O completes goes to the FRONT of its queue
   /// instead of the back.
   bool iobump = false;
-  /// mlfq.py's boost quirk (default on, to match its answers): a boost sets
-  /// every job's remaining time slice to the TOP QUEUE'S ALLOTMENT (not its
-  /// quantum) and keeps its remaining allotment; jobs arriving after the
-  /// first boost also start with that slice. Off: a boost gives every job a
-  /// fresh top-queue quantum and allotment, as OSTEP's text describes.
-  bool mlfq_py_boost = true;
 };
 
-/// Checks a config: at least one queue, quanta and allotments of the same
-/// size, all > 0, boost >= 0. Errors name the item ("-Q: quantum of queue 2
-/// must be > 0, got 0").
+/// Checks a config: 1..100 queues, as many allotments as quanta. Errors name
+/// the item ("there are 2 queues but 3 allotments: ...").
 Expected<MlfqConfig> ValidateMlfqConfig(MlfqConfig config);
 
 /// The job the scheduler wants on the CPU: the head of the highest non-empty
@@ -139,7 +137,9 @@ class MlfqScheduler {
   Expected<MlfqTickResult> Tick(std::uint64_t id, MlfqTickEnd end);
   /// The job's I/O completed: it rejoins its queue (back, or front with iobump).
   Expected<bool> IoDone(std::uint64_t id);
-  /// Rule 5: every job (ready or blocked) moves to the top queue.
+  /// Rule 5: every job in the system (ready or doing I/O) moves to the top
+  /// queue with the top queue's quantum and allotment, as if it had just
+  /// arrived (see mlfq.cpp).
   void Boost();
 
   /// The queue (0 = bottom) a job is in, or will rejoin after its I/O;
@@ -166,8 +166,7 @@ class MlfqScheduler {
 
   MlfqConfig config_;
   std::vector<std::deque<std::uint64_t>> queues_;  // index = queue number; front = head
-  std::map<std::uint64_t, JobState> jobs_;
-  bool boosted_ = false;  // a boost has happened (mlfq_py_boost quirk)
+  std::unordered_map<std::uint64_t, JobState> jobs_;
 };
 
 // ---- The simulator (mlfq.py) -----------------------------------------------------
@@ -176,7 +175,7 @@ class MlfqScheduler {
 struct MlfqJob {
   std::int64_t arrival = 0;       // ticks; >= 0
   std::int64_t burst = 0;         // total CPU ticks needed; > 0
-  std::int64_t io_frequency = 0;  // issues an I/O after every io_frequency ticks of CPU; 0 = never
+  std::int64_t io_frequency = 0;  // issues an I/O after every io_frequency ticks of CPU; <= 0 = never
 };
 
 /// The simulator's parameters: the policy's plus the I/O model.
@@ -220,12 +219,12 @@ struct MlfqJobStats {
   std::int64_t turnaround = 0;          // completion - arrival
   std::int64_t waiting = 0;             // ticks ready but not running = turnaround - burst - ios * io_time
   std::int64_t ios = 0;                 // I/Os issued
-  std::vector<MlfqLevelChange> levels;  // the queue it was in over time, from its arrival
+  std::vector<MlfqLevelChange> levels;  // the queue it was in over time, from its arrival (when recorded)
 };
 
 struct MlfqResult {
-  std::vector<MlfqEvent> trace;       // in mlfq.py's order
-  std::vector<MlfqSegment> timeline;  // what ran; gaps are idle time
+  std::vector<MlfqEvent> trace;       // in mlfq.py's order (when recorded)
+  std::vector<MlfqSegment> timeline;  // what ran; gaps are idle time (when recorded)
   std::vector<MlfqJobStats> jobs;     // in input order
   double average_response = 0;
   double average_turnaround = 0;
@@ -237,24 +236,47 @@ struct MlfqResult {
   std::int64_t context_switches = 0;
 };
 
-/// The longest simulation accepted (ticks), so a typo cannot hang the caller.
-inline constexpr std::int64_t kMlfqMaxTicks = 1'000'000;
+/// What SimulateMlfq keeps and whom it tells as it runs.
+struct MlfqSimOptions {
+  /// Keep the trace, the timeline and each job's levels in MlfqResult. False:
+  /// only the per-job answers are kept, so memory grows with the number of
+  /// jobs and not with the length of the run; use the callbacks instead.
+  bool record = true;
+  /// Each trace line, in mlfq.py's order, as it happens.
+  std::function<void(const MlfqEvent&)> on_event;
+  /// Each timeline piece, in time order, once it is complete.
+  std::function<void(const MlfqSegment&)> on_segment;
+  /// Each change of a job's queue (its arrival, a demotion, a boost), in time order.
+  std::function<void(int job, const MlfqLevelChange&)> on_level;
+};
 
-/// Runs `jobs` under MLFQ exactly as mlfq.py -c does. Each tick, in order:
+/// The largest start time, run time or I/O time accepted (ticks): sums of
+/// them stay far from overflow.
+inline constexpr std::int64_t kMlfqMaxTime = 1'000'000'000'000;
+
+/// Checks a workload: a valid config, at least one job, start times >= 0,
+/// run times > 0, I/O time >= 0, none above kMlfqMaxTime. SimulateMlfq
+/// cannot fail on input that passes. Errors: "job 2: run time must be > 0, got 0".
+Expected<bool> ValidateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs);
+
+/// Runs `jobs` under MLFQ exactly as mlfq.py -c does. Each tick t, in order:
 ///   1. boost, if boost > 0 and t is a non-zero multiple of it (Rule 5);
-///   2. arrivals (input order) then I/O completions at t join their queues;
+///   2. arrivals (input order) then I/O completions at t (in the order the
+///      I/Os were issued) join their queues;
 ///   3. the head of the highest non-empty queue runs one tick (or idle);
 ///   4. at t+1: finished? else I/O (after every io_frequency ticks of CPU; it
 ///      completes at t+1+io_time)? then quantum/allotment accounting (Rule 4).
-/// Errors: bad config, no jobs, "job 2: burst must be > 0, got 0", negative
-/// arrival/io_frequency/io_time, or a run longer than kMlfqMaxTicks.
-Expected<MlfqResult> SimulateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs);
+/// Errors: those of ValidateMlfq.
+Expected<MlfqResult> SimulateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJob>& jobs,
+                                  const MlfqSimOptions& options = {});
 
-/// A random workload as mlfq.py makes one: `count` jobs arriving at 0, burst
-/// uniform in [1, max(1, max_len-1)], I/O frequency uniform in
-/// [1, max(1, max_io-1)], or 0 (no I/O) when max_io is 0. Uses Rng(seed).
-/// Errors: count < 1, max_len < 1, max_io < 0.
-Expected<std::vector<MlfqJob>> RandomMlfqJobs(std::uint64_t seed, std::int64_t count, std::int64_t max_len,
+/// A random workload as mlfq.py makes one from -s seed -j count -m max_len
+/// -M max_io: from random.seed(seed) (os::PyRandom), for each job in turn,
+/// runTime = int(random() * (max_len - 1) + 1) and then
+/// ioFreq = int(random() * (max_io - 1) + 1); every job starts at 0.
+/// Errors: count outside 1..1,000,000; max_len outside 1..kMlfqMaxTime (a
+/// run time would be <= 0 or too long); |max_io| above kMlfqMaxTime.
+Expected<std::vector<MlfqJob>> RandomMlfqJobs(std::int64_t seed, std::int64_t count, std::int64_t max_len,
                                               std::int64_t max_io);
 
 }  // namespace osgrid::os
