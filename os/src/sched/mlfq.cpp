@@ -185,11 +185,11 @@ Expected<bool> ValidateMlfq(const MlfqSimConfig& config, const std::vector<MlfqJ
   if (jobs.empty()) return Fail("no jobs to schedule");
   const std::string too_long = " above " + Str(kMlfqMaxTime) + " ticks is not simulated";
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    const std::string name = "job " + Str(static_cast<std::int64_t>(i));
-    if (jobs[i].arrival < 0) return Fail(name + ": start time must be >= 0, got " + Str(jobs[i].arrival));
-    if (jobs[i].burst <= 0) return Fail(name + ": run time must be > 0, got " + Str(jobs[i].burst));
-    if (jobs[i].arrival > kMlfqMaxTime) return Fail(name + ": a start time" + too_long);
-    if (jobs[i].burst > kMlfqMaxTime) return Fail(name + ": a run time" + too_long);
+    auto name = [i] { return "job " + Str(static_cast<std::int64_t>(i)); };
+    if (jobs[i].arrival < 0) return Fail(name() + ": start time must be >= 0, got " + Str(jobs[i].arrival));
+    if (jobs[i].burst <= 0) return Fail(name() + ": run time must be > 0, got " + Str(jobs[i].burst));
+    if (jobs[i].arrival > kMlfqMaxTime) return Fail(name() + ": a start time" + too_long);
+    if (jobs[i].burst > kMlfqMaxTime) return Fail(name() + ": a run time" + too_long);
   }
   if (config.io_time < 0) return Fail("I/O time must be >= 0, got " + Str(config.io_time));
   if (config.io_time > kMlfqMaxTime) return Fail("an I/O time" + too_long);
