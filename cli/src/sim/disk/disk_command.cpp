@@ -21,7 +21,7 @@ using os::DiskProblem;
 using os::DiskSchedule;
 using os::HeadDirection;
 
-constexpr std::int64_t kMaxRandomRequests = 1000;
+constexpr std::int64_t kMaxRandomRequests = 1'000'000;
 constexpr int kChartColumns = 60;
 
 struct DiskOptions {
@@ -38,11 +38,7 @@ struct DiskOptions {
 const std::vector<std::int64_t> kTextbookQueue = {98, 183, 37, 122, 14, 124, 65, 67};
 constexpr std::int64_t kTextbookHead = 53;
 
-std::string Fixed2(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f", value);
-  return buffer;
-}
+std::string Fixed2(double value) { return fmt::format("{:.2f}", value); }
 
 std::string JoinCylinders(const std::vector<std::int64_t>& cylinders, const char* separator = ", ") {
   std::string text;
@@ -90,41 +86,69 @@ Result<DiskProblem> Problem(const DiskOptions& o, const CommonOptions& common) {
 }
 
 // ---- Text ----------------------------------------------------------------------
+// Written straight into the TextOut, a line per step: a queue of 100,000
+// requests prints its table and chart without a string per cell.
 
-std::string ProblemText(const std::string& policy, const DiskProblem& p) {
-  std::ostringstream out;
-  out << "Disk with cylinders 0.." << p.cylinders - 1 << "; the head is at cylinder " << p.head << ", moving "
-      << DirectionName(p.direction) << " (toward " << (p.direction == HeadDirection::kUp ? p.cylinders - 1 : 0)
-      << ").\n"
-      << "Request queue (cylinders, in arrival order): " << JoinCylinders(p.requests) << "\n"
-      << "Policy: " << policy;
-  if (policy == "C-SCAN" || policy == "C-LOOK") {
-    out << " (the return jump " << (p.count_return ? "counts" : "does not count") << " in the head movement)";
+void WriteCylinders(TextOut& out, const std::vector<std::int64_t>& cylinders) {
+  for (std::size_t i = 0; i < cylinders.size(); ++i) {
+    if (i > 0) out.Write(", ");
+    out.Int(cylinders[i]);
   }
-  out << "\n\nCompute the order in which the requests are served and the total head movement,\n"
-      << "in cylinders.\n";
-  return out.str();
 }
 
-std::string StepNote(const os::HeadMove& move) {
-  if (move.request) return "request " + std::to_string(*move.request + 1);
-  if (move.return_jump) return "return jump";
-  return "end of disk";
+void WriteProblem(TextOut& out, const std::string& policy, const DiskProblem& p) {
+  out.Print("Disk with cylinders 0..{}; the head is at cylinder {}, moving {} (toward {}).\n", p.cylinders - 1, p.head,
+            DirectionName(p.direction), p.direction == HeadDirection::kUp ? p.cylinders - 1 : 0);
+  out.Write("Request queue (cylinders, in arrival order): ");
+  WriteCylinders(out, p.requests);
+  out.Print("\nPolicy: {}", policy);
+  if (policy == "C-SCAN" || policy == "C-LOOK") {
+    out.Print(" (the return jump {} in the head movement)", p.count_return ? "counts" : "does not count");
+  }
+  out.Write(
+      "\n\nCompute the order in which the requests are served and the total head movement,\n"
+      "in cylinders.\n");
 }
 
-std::string OrderTable(const DiskSchedule& s, const DiskProblem& p) {
-  std::ostringstream out;
-  Table table({"step", "from", "to", "movement", "note"});
+std::string StepNote(const os::HeadMove& move, const DiskProblem& p) {
+  std::string note;
+  if (move.request) {
+    note = "request " + std::to_string(*move.request + 1);
+    if (move.return_jump) note += " (after the return jump)";
+  } else {
+    note = move.return_jump ? "return jump" : "end of disk";
+  }
+  if (move.return_jump && !p.count_return) note += ", not counted";
+  return note;
+}
+
+/// The service table, laid out as format.h's Table would: widths first, then rows.
+void WriteOrderTable(TextOut& out, const DiskSchedule& s, const DiskProblem& p) {
+  std::size_t widths[4] = {4, 4, 2, 8};  // "step", "from", "to", "movement"
+  const auto digits = [](std::int64_t v) { return fmt::format_int(v).size(); };
+  for (const os::HeadMove& move : s.steps) {
+    widths[0] = std::max(widths[0], digits(static_cast<std::int64_t>(s.steps.size())));
+    widths[1] = std::max(widths[1], digits(move.from));
+    widths[2] = std::max(widths[2], digits(move.to));
+    widths[3] = std::max(widths[3], digits(move.movement));
+  }
+  out.Print("  {:<{}}  {:<{}}  {:<{}}  {:<{}}  note\n", "step", widths[0], "from", widths[1], "to", widths[2],
+            "movement", widths[3]);
   int step = 0;
   for (const os::HeadMove& move : s.steps) {
-    std::string note = StepNote(move);
-    if (move.request && move.return_jump) note += " (after the return jump)";
-    if (move.return_jump && !p.count_return) note += ", not counted";
-    table.AddRow({move.request ? std::to_string(++step) : "-", std::to_string(move.from), std::to_string(move.to),
-                  std::to_string(move.movement), note});
+    const std::string number = move.request ? std::to_string(++step) : "-";
+    out.Write("  ");
+    out.Write(number);
+    out.Pad(widths[0] - number.size() + 2);
+    for (const auto& [value, width] :
+         {std::pair{move.from, widths[1]}, {move.to, widths[2]}, {move.movement, widths[3]}}) {
+      const fmt::format_int text(value);
+      out.Write({text.data(), text.size()});
+      out.Pad(width - text.size() + 2);
+    }
+    out.Write(StepNote(move, p));
+    out.Put('\n');
   }
-  table.Print(out, "  ");
-  return out.str();
 }
 
 int Column(std::int64_t cylinder, std::int64_t cylinders) {
@@ -136,67 +160,79 @@ int Column(std::int64_t cylinder, std::int64_t cylinders) {
 /// Head position over time: one line per stop, the head plotted as '*' on a
 /// 60-column axis, the path from the previous stop drawn with '-' ('.' for a
 /// return jump).
-std::string ChartText(const DiskSchedule& s, const DiskProblem& p) {
-  std::ostringstream out;
+void WriteChart(TextOut& out, const DiskSchedule& s, const DiskProblem& p) {
   const std::string last = std::to_string(p.cylinders - 1);
   std::string axis(kChartColumns, ' ');
   axis[0] = '0';
   if (last.size() <= static_cast<std::size_t>(kChartColumns) - 2) {
     axis.replace(kChartColumns - last.size(), last.size(), last);
   }
-  out << "Head position (cylinders 0.." << last << "):\n";
-  char label[32];
-  std::snprintf(label, sizeof label, "%-6s %6s  ", "", "");
-  out << label << axis << "\n";
-  auto line = [&](const std::string& what, std::int64_t from, std::int64_t to, bool jump) {
-    std::string row(kChartColumns, ' ');
+  out.Print("Head position (cylinders 0..{}):\n{:15}{}\n", last, "", axis);
+  std::string row;
+  auto line = [&](std::string_view what, std::int64_t from, std::int64_t to, bool jump) {
+    row.assign(kChartColumns, ' ');
     const int a = Column(from, p.cylinders), b = Column(to, p.cylinders);
     for (int c = std::min(a, b); c <= std::max(a, b); ++c) row[static_cast<std::size_t>(c)] = jump ? '.' : '-';
     row[static_cast<std::size_t>(b)] = '*';
     while (!row.empty() && row.back() == ' ') row.pop_back();
-    std::snprintf(label, sizeof label, "%-6s %6lld  ", what.c_str(), static_cast<long long>(to));
-    out << label << row << "\n";
+    out.Print(FMT_COMPILE("{:<6} {:>6}  {}\n"), what, to, row);
   };
   line("start", p.head, p.head, false);
   int step = 0;
   for (const os::HeadMove& move : s.steps) {
-    line(move.request ? std::to_string(++step) : (move.return_jump ? "jump" : "end"), move.from, move.to,
-         move.return_jump);
+    const std::string what = move.request ? std::to_string(++step) : (move.return_jump ? "jump" : "end");
+    line(what, move.from, move.to, move.return_jump);
   }
-  return out.str();
 }
 
-std::string SolutionText(const DiskSchedule& s, const DiskProblem& p) {
-  std::ostringstream out;
-  out << "\nService order (" << s.policy << "): " << JoinCylinders(s.order) << "\n\n"
-      << OrderTable(s, p) << "\nTotal head movement: " << s.total_movement << " cylinders (average seek "
-      << Fixed2(s.average_seek()) << " cylinders per request)\n\n"
-      << ChartText(s, p);
-  return out.str();
+void WriteSolution(TextOut& out, const DiskSchedule& s, const DiskProblem& p) {
+  out.Print("\nService order ({}): ", s.policy);
+  WriteCylinders(out, s.order);
+  out.Write("\n\n");
+  WriteOrderTable(out, s, p);
+  out.Print("\nTotal head movement: {} cylinders (average seek {:.2f} cylinders per request)\n\n", s.total_movement,
+            s.average_seek());
+  WriteChart(out, s, p);
 }
 
 // ---- JSON and pictures ----------------------------------------------------------
 
-Json ToJson(const DiskSchedule& s, const DiskProblem& p) {
-  Json steps = Json::array();
+void WriteScheduleJson(JsonOut& json, const DiskSchedule& s, const DiskProblem& p) {
+  const auto list = [&](std::string_view key, const auto& values) {
+    json.Key(key);
+    json.BeginArray();
+    for (const auto value : values) json.Int(static_cast<std::int64_t>(value));
+    json.EndArray();
+  };
+  json.BeginObject();
+  json.Field("policy", s.policy);
+  list("requests", p.requests);
+  json.Field("head", p.head);
+  json.Field("cylinders", p.cylinders);
+  json.Field("direction", DirectionName(p.direction));
+  json.Field("count_return", p.count_return);
+  list("order", s.order);
+  list("order_index", s.order_index);
+  json.Key("steps");
+  json.BeginArray();
   for (const os::HeadMove& move : s.steps) {
-    steps.push_back({{"from", move.from},
-                     {"to", move.to},
-                     {"movement", move.movement},
-                     {"request", move.request ? Json(*move.request) : Json(nullptr)},
-                     {"return_jump", move.return_jump}});
+    json.BeginObject();
+    json.Field("from", move.from);
+    json.Field("to", move.to);
+    json.Field("movement", move.movement);
+    json.Key("request");
+    if (move.request) {
+      json.Int(static_cast<std::int64_t>(*move.request));
+    } else {
+      json.Null();
+    }
+    json.Field("return_jump", move.return_jump);
+    json.EndObject();
   }
-  return {{"policy", s.policy},
-          {"requests", p.requests},
-          {"head", p.head},
-          {"cylinders", p.cylinders},
-          {"direction", DirectionName(p.direction)},
-          {"count_return", p.count_return},
-          {"order", s.order},
-          {"order_index", s.order_index},
-          {"steps", steps},
-          {"total_movement", s.total_movement},
-          {"average_seek", s.average_seek()}};
+  json.EndArray();
+  json.Field("total_movement", s.total_movement);
+  json.Field("average_seek", s.average_seek());
+  json.EndObject();
 }
 
 /// The classic chart: cylinder across, one row per stop going down, the head's
@@ -260,18 +296,33 @@ std::string Brief(const Json& run) {
 
 // ---- The command -------------------------------------------------------------------
 
-Outcome Run(const DiskOptions& o, const CommonOptions& common) {
+class DiskSimulation : public Simulation {
+ public:
+  DiskSimulation(std::string policy, DiskProblem problem, DiskSchedule schedule, bool solve)
+      : policy_(std::move(policy)), problem_(std::move(problem)), schedule_(std::move(schedule)), solve_(solve) {}
+
+  void WriteText(TextOut& out) const override {
+    WriteProblem(out, policy_, problem_);
+    if (solve_) WriteSolution(out, schedule_, problem_);
+  }
+  void WriteJson(JsonOut& out) const override { WriteScheduleJson(out, schedule_, problem_); }
+  std::string Svg() const override { return ChartSvg(schedule_, problem_); }
+
+ private:
+  std::string policy_;
+  DiskProblem problem_;
+  DiskSchedule schedule_;  // O(requests): the order and one step per stop
+  bool solve_;
+};
+
+Prepared Prepare(const DiskOptions& o, const CommonOptions& common) {
   const std::string policy = Upper(o.policy);
   Result<DiskProblem> problem = Problem(o, common);
   if (!problem.ok()) return problem.status();
   auto schedule = os::ScheduleDisk(policy, *problem);
   if (!schedule.ok()) return BadInput(schedule.error().message);
-  Output output;
-  output.json = ToJson(*schedule, *problem);
-  output.text = ProblemText(policy, *problem);
-  if (common.solve) output.text += SolutionText(*schedule, *problem);
-  output.svg = ChartSvg(*schedule, *problem);
-  return output;
+  return std::unique_ptr<Simulation>(
+      new DiskSimulation(policy, std::move(*problem), std::move(schedule).value(), common.solve));
 }
 
 }  // namespace
@@ -308,7 +359,7 @@ Topic DiskTopic() {
         "  osgrid sim disk -p SCAN -d down -r 98,183,37,122,14,124,65,67 -H 53 -c\n"
         "  osgrid sim disk -p C-SCAN -s 3 -j 10 -n 100 --no-count-return -c --svg head.svg\n"
         "Manual: docs/sim/disk.md");
-    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
+    return [o](const CommonOptions& common) { return Prepare(*o, common); };
   };
   topic.summarize = Summarize;
   topic.brief = Brief;
