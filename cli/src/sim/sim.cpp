@@ -46,7 +46,7 @@ void UseHugePagesForTheHeap() {
   if (start < after) madvise(reinterpret_cast<void*>(start), after - start, MADV_HUGEPAGE);
 }
 
-void AddCommonOptions(CLI::App& command, CommonOptions& common) {
+void AddCommonOptions(CLI::App& command, CommonOptions& common, const Topic& topic) {
   command.add_flag("-c,--solve", common.solve, "Print the answers too (without it: the problem only, to practise)")
       ->group("Common");
   command.add_option("-s,--seed", common.seed, "Generate a random problem from this seed (same seed, same problem)")
@@ -57,9 +57,10 @@ void AddCommonOptions(CLI::App& command, CommonOptions& common) {
   command.add_option("--svg", common.svg_path, "Also write the picture (chart, memory map, graph) to this SVG file")
       ->type_name("FILE")
       ->group("Common");
+  if (topic.ostep_simulator.empty()) return;
   command
       .add_flag("--ostep", common.ostep,
-                "Print only what OSTEP's homework simulator prints, without osgrid's additions after it")
+                "Print only what OSTEP's " + topic.ostep_simulator + " prints, without osgrid's additions after it")
       ->group("Common");
 }
 
@@ -88,7 +89,7 @@ std::vector<Registered> AddTopics(CLI::App& parent) {
     Registered r;
     r.command = parent.add_subcommand(topic.name, topic.summary);
     r.common = std::make_shared<CommonOptions>();
-    AddCommonOptions(*r.command, *r.common);
+    AddCommonOptions(*r.command, *r.common, topic);
     r.run = topic.add(*r.command);
     registered.push_back(std::move(r));
   }

@@ -78,6 +78,9 @@ using Runner = std::function<Prepared(const CommonOptions&)>;
 struct Topic {
   std::string name;     // "sched"
   std::string summary;  // one line for `osgrid sim --help`
+  /// The OSTEP homework simulator whose output this topic reproduces byte
+  /// for byte ("cpu-sched/scheduler.py"), or empty: then there is no --ostep.
+  std::string ostep_simulator;
   /// Adds the topic's own options (and footer with examples) to `command`,
   /// which already has the common ones; returns the function that runs it.
   /// The options' storage must be owned by the returned function (capture a

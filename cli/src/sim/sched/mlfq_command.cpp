@@ -530,6 +530,7 @@ std::string Brief(const Json& run) {
 Topic MlfqTopic() {
   Topic topic;
   topic.name = "mlfq";
+  topic.ostep_simulator = "cpu-sched-mlfq/mlfq.py";
   topic.summary = "Multi-level feedback queue scheduling (OSTEP ch. 8; the flags and output of OSTEP's mlfq.py)";
   topic.add = [](CLI::App& command) -> Runner {
     auto o = std::make_shared<MlfqOptions>();

@@ -658,6 +658,7 @@ std::string Fixed2(double value) { return fmt::format("{:.2f}", value); }
 Topic SchedTopic() {
   Topic topic;
   topic.name = "sched";
+  topic.ostep_simulator = "cpu-sched/scheduler.py";
   topic.summary = "CPU scheduling: FCFS, SJF, SRTF, priority, RR, lottery, stride (OSTEP ch. 7-9, Silberschatz ch. 5)";
   topic.add = [](CLI::App& command) -> Runner {
     auto args = std::make_shared<SchedArgs>();
