@@ -34,31 +34,11 @@ void TextOut::Grow(std::size_t bytes) {
 
 // ---- JsonOut -------------------------------------------------------------------------
 
-void JsonOut::Separate() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (has_items_.empty()) return;
-  if (has_items_.back()) out_.Put(',');
-  has_items_.back() = true;
-}
-
-void JsonOut::Open(char bracket) {
-  Separate();
-  out_.Put(bracket);
-  has_items_.push_back(false);
-}
-
-void JsonOut::Close(char bracket) {
-  has_items_.pop_back();
-  out_.Put(bracket);
-}
-
 void JsonOut::Key(std::string_view key) {
-  String(key);
+  Separate();
+  Quoted(key);
   out_.Put(':');
-  after_key_ = true;
+  comma_ = false;
 }
 
 namespace {
@@ -94,7 +74,21 @@ std::size_t Utf8Length(std::string_view text, std::size_t i) {
 
 void JsonOut::String(std::string_view value) {
   Separate();
+  Quoted(value);
+  comma_ = true;
+}
+
+void JsonOut::Quoted(std::string_view value) {
   out_.Put('"');
+  const auto plain = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+  };
+  if (std::all_of(value.begin(), value.end(), plain)) {  // names and numbers: nothing to escape
+    out_.Write(value);
+    out_.Put('"');
+    return;
+  }
   for (std::size_t i = 0; i < value.size();) {
     const unsigned char c = static_cast<unsigned char>(value[i]);
     if (c >= 0x80) {
@@ -145,12 +139,14 @@ void JsonOut::String(std::string_view value) {
 void JsonOut::Int(std::int64_t value) {
   Separate();
   out_.Int(value);
+  comma_ = true;
 }
 
 void JsonOut::Double(double value) {
   Separate();
   if (!std::isfinite(value)) {
     out_.Write("null");
+    comma_ = true;
     return;
   }
   char digits[32];
@@ -158,21 +154,25 @@ void JsonOut::Double(double value) {
   const std::string_view text(digits, static_cast<std::size_t>(end - digits));
   out_.Write(text);
   if (text.find_first_of(".e") == std::string_view::npos) out_.Write(".0");
+  comma_ = true;
 }
 
 void JsonOut::Bool(bool value) {
   Separate();
   out_.Write(value ? "true" : "false");
+  comma_ = true;
 }
 
 void JsonOut::Null() {
   Separate();
   out_.Write("null");
+  comma_ = true;
 }
 
 void JsonOut::Value(const Json& value) {
   Separate();
   out_.Write(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+  comma_ = true;
 }
 
 // ---- PyStr ---------------------------------------------------------------------------

@@ -155,13 +155,24 @@ class JsonOut {
   void Field(std::string_view key, const Json& value) { Key(key), Value(value); }
 
  private:
-  void Separate();  // the comma before a value or key, unless it is the first
-  void Open(char bracket);
-  void Close(char bracket);
+  /// The comma before a key or a value, unless it is the first in its
+  /// object or array, or a value after its key.
+  void Separate() {
+    if (comma_) out_.Put(',');
+  }
+  void Open(char bracket) {
+    Separate();
+    out_.Put(bracket);
+    comma_ = false;
+  }
+  void Close(char bracket) {
+    out_.Put(bracket);
+    comma_ = true;
+  }
+  void Quoted(std::string_view text);  // "text", escaped
 
   TextOut& out_;
-  std::vector<bool> has_items_;  // per open object or array
-  bool after_key_ = false;
+  bool comma_ = false;  // a value was just completed, so what comes next needs a comma
 };
 
 /// Python's str(x) / repr(x) of a float: the shortest digits that read back
