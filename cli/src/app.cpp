@@ -348,6 +348,8 @@ void Describe(CLI::App& app) {
 }  // namespace
 
 int RunCommandLine(int argc, char** argv) {
+  // Before the command line is built: the heap must still be small for this to take (sim.h).
+  if (argc > 1 && std::string_view(argv[1]) == "sim") sim::UseHugePagesForTheHeap();
   CLI::App app(
       "osgrid: share CPU, memory and disk across a cluster of peer processes\n"
       "(the client and scenario runner of the osgrid operating-systems lab)",

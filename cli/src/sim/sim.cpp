@@ -19,33 +19,6 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
 
-/// Backs the heap with transparent huge pages before a simulation allocates.
-///
-/// A run over 25,000 jobs touches ~10 MB (the jobs, the simulator's state,
-/// the ready queue), and on the VMs osgrid is taught on a 4 KiB page fault
-/// costs ~10 us: 2,300 faults were a third of `osgrid sim sched`'s time.
-/// glibc can madvise its heap itself (GLIBC_TUNABLES=glibc.malloc.hugetlb=1,
-/// as osgrid-os-bench uses), but only when set before the process starts. So
-/// the same is done here by hand: big blocks come from the heap instead of
-/// fresh mmaps (M_MMAP_THRESHOLD), the heap grows in 64 MiB steps (M_TOP_PAD;
-/// untouched memory costs nothing), and its free top is marked MADV_HUGEPAGE,
-/// so it faults in 2 MiB at a time. Best effort: any step that fails (no THP
-/// on this kernel) only leaves the default behaviour.
-void UseHugePagesForTheHeap() {
-  constexpr std::size_t kHuge = std::size_t{2} << 20;
-  constexpr std::size_t kPad = std::size_t{64} << 20;
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
-  mallopt(M_TOP_PAD, static_cast<int>(kPad));
-  const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
-  void* volatile block = malloc(kHuge);  // more than the heap has free: it grows by this and the pad
-  free(block);                           // (volatile: the compiler may not drop the pair)
-  const auto after = reinterpret_cast<std::uintptr_t>(sbrk(0));
-  if (before == static_cast<std::uintptr_t>(-1) || after <= before) return;
-  const std::uintptr_t start = (before + kHuge - 1) & ~(kHuge - 1);  // the new part, whole huge pages
-  if (start < after) madvise(reinterpret_cast<void*>(start), after - start, MADV_HUGEPAGE);
-}
-
 void AddCommonOptions(CLI::App& command, CommonOptions& common, const Topic& topic) {
   command.add_flag("-c,--solve", common.solve, "Print the answers too (without it: the problem only, to practise)")
       ->group("Common");
@@ -136,6 +109,33 @@ std::vector<std::string> SplitCommas(const std::string& text) {
 
 }  // namespace
 
+// glibc can madvise its heap itself (GLIBC_TUNABLES=glibc.malloc.hugetlb=1,
+// as osgrid-os-bench uses), but only when set before the process starts. So
+// the same is done here by hand: big blocks come from the heap instead of
+// fresh mmaps (M_MMAP_THRESHOLD), the heap grows in 64 MiB steps (M_TOP_PAD;
+// untouched memory costs nothing), and that new part is marked MADV_HUGEPAGE,
+// so it faults in 2 MiB at a time.
+void UseHugePagesForTheHeap() {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  constexpr int kPad = 64 << 20;
+  if (mallopt(M_MMAP_THRESHOLD, 32 << 20) == 0 || mallopt(M_TRIM_THRESHOLD, 512 << 20) == 0 ||
+      mallopt(M_TOP_PAD, kPad) == 0) {
+    return;
+  }
+  // The heap's free top runs from `top` to the break. Memory below the next
+  // 2 MiB boundary cannot be a huge page, so a block that stays allocated
+  // (untouched but for its 8-byte header) fills it, and what the simulation
+  // allocates starts on the boundary. Allocating it grows the heap by the pad.
+  const auto brk_before = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  const std::uintptr_t top = brk_before - mallinfo2().keepcost;
+  const std::uintptr_t boundary = (top + kHuge - 1) & ~(kHuge - 1);
+  static void* filler = nullptr;                          // kept for the life of the process
+  filler = malloc(boundary - top - sizeof(std::size_t));  // its chunk ends at `boundary`
+  const auto brk_after = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  if (filler == nullptr || brk_before == static_cast<std::uintptr_t>(-1) || brk_after <= boundary) return;
+  madvise(reinterpret_cast<void*>(boundary), brk_after - boundary, MADV_HUGEPAGE);
+}
+
 std::vector<Topic> AllTopics() {
   return {SchedTopic(), MlfqTopic(), MemTopic(), PageTopic(), DiskTopic(), DeadlockTopic(), SyncTopic(), ProcTopic()};
 }
@@ -164,7 +164,6 @@ std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app) {
             const Registered* r = Parsed(*registered);
             if (r == nullptr) return kExitUsage;
             const std::string name = r->command->get_name();
-            UseHugePagesForTheHeap();
             Prepared prepared = r->run(*r->common);
             if (!prepared.ok()) return Report(prepared.status(), name);
             const Simulation& simulation = **prepared;
