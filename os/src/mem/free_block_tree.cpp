@@ -129,9 +129,14 @@ std::int64_t FreeBlockTree::LargestSize() const {
 
 std::vector<FreeChunk> FreeBlockTree::InOrder() const {
   std::vector<FreeChunk> chunks;
-  chunks.reserve(count_);
-  for (const Node& node : nodes_) chunks.insert(chunks.end(), node.chunks.begin(), node.chunks.end());
+  InOrder(chunks);
   return chunks;
+}
+
+void FreeBlockTree::InOrder(std::vector<FreeChunk>& out) const {
+  out.clear();
+  out.reserve(count_);
+  for (const Node& node : nodes_) out.insert(out.end(), node.chunks.begin(), node.chunks.end());
 }
 
 void FreeBlockTree::Clear() {

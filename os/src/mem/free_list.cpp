@@ -115,6 +115,19 @@ bool FreeListHeap::Free(std::int64_t addr) {
   return true;
 }
 
+template <typename Before>
+void FreeListHeap::SortStably(Before before) {
+  // malloc.py appends the block and sorts the whole list with Python's stable
+  // sorted(). Splits since the last Free may have shrunk a few blocks, so the
+  // list is almost sorted: an insertion sort (stable) is linear on it.
+  for (std::size_t i = 1; i < free_list_.size(); ++i) {
+    const FreeChunk chunk = free_list_[i];
+    std::size_t j = i;
+    for (; j > 0 && before(chunk, free_list_[j - 1]); --j) free_list_[j] = free_list_[j - 1];
+    free_list_[j] = chunk;
+  }
+}
+
 void FreeListHeap::InsertFree(FreeChunk chunk) {
   switch (config_.list_order) {
     case ListOrder::kInsertFront:
@@ -123,35 +136,38 @@ void FreeListHeap::InsertFree(FreeChunk chunk) {
     case ListOrder::kInsertBack:
       free_list_.push_back(chunk);
       return;
-    case ListOrder::kAddrSort:
-      free_list_.push_back(chunk);
-      std::stable_sort(free_list_.begin(), free_list_.end(),
-                       [](const FreeChunk& a, const FreeChunk& b) { return a.addr < b.addr; });
+    case ListOrder::kAddrSort: {
+      // The list is always in address order (a split only moves a block's
+      // start up, never past the next block), so the block goes to its place.
+      auto place = std::upper_bound(free_list_.begin(), free_list_.end(), chunk,
+                                    [](const FreeChunk& a, const FreeChunk& b) { return a.addr < b.addr; });
+      free_list_.insert(place, chunk);
       return;
+    }
     case ListOrder::kSizeSortUp:
       free_list_.push_back(chunk);
-      std::stable_sort(free_list_.begin(), free_list_.end(),
-                       [](const FreeChunk& a, const FreeChunk& b) { return a.size < b.size; });
+      SortStably([](const FreeChunk& a, const FreeChunk& b) { return a.size < b.size; });
       return;
     case ListOrder::kSizeSortDown:
       free_list_.push_back(chunk);
-      std::stable_sort(free_list_.begin(), free_list_.end(),
-                       [](const FreeChunk& a, const FreeChunk& b) { return a.size > b.size; });
+      SortStably([](const FreeChunk& a, const FreeChunk& b) { return a.size > b.size; });
       return;
   }
 }
 
 void FreeListHeap::CoalesceListNeighbours() {
-  std::vector<FreeChunk> merged;
-  merged.reserve(free_list_.size());
-  for (const FreeChunk& chunk : free_list_) {
-    if (!merged.empty() && merged.back().addr + merged.back().size == chunk.addr) {
-      merged.back().size += chunk.size;
+  // One pass in list order, merging each element into the one before it
+  // when they touch in memory (in place: `kept` elements survive).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < free_list_.size(); ++i) {
+    const FreeChunk chunk = free_list_[i];
+    if (kept > 0 && free_list_[kept - 1].addr + free_list_[kept - 1].size == chunk.addr) {
+      free_list_[kept - 1].size += chunk.size;
     } else {
-      merged.push_back(chunk);
+      free_list_[kept++] = chunk;
     }
   }
-  free_list_ = std::move(merged);
+  free_list_.resize(kept);
 }
 
 Expected<Compaction> FreeListHeap::Compact() {

@@ -153,18 +153,26 @@ Expected<HeapStep> HeapSession::DoCompact() {
   return step;
 }
 
-std::vector<HeapStep> HeapSession::RunRandom(Rng& rng, std::int64_t num_ops, std::int64_t range,
+HeapOp HeapSession::DrawRandomOp(PyRandom& random, std::int64_t range, std::int64_t percent_alloc) const {
+  const double percent = static_cast<double>(percent_alloc) / 100.0;
+  for (;;) {
+    if (random.Random() < percent) {
+      return HeapOp::Alloc(static_cast<std::int64_t>(random.Random() * static_cast<double>(range)) + 1);
+    }
+    if (!live_.empty()) {
+      const auto pick = static_cast<std::size_t>(random.Random() * static_cast<double>(live_.size()));
+      return HeapOp::Free(live_[pick]);
+    }
+    // Nothing to free: malloc.py's loop goes round without an op.
+  }
+}
+
+std::vector<HeapStep> HeapSession::RunRandom(PyRandom& random, std::int64_t num_ops, std::int64_t range,
                                              std::int64_t percent_alloc) {
   std::vector<HeapStep> steps;
-  const double chance = static_cast<double>(percent_alloc) / 100.0;
-  while (static_cast<std::int64_t>(steps.size()) < num_ops) {
-    if (chance <= 0 && live_.empty()) break;  // nothing could ever happen
-    if (rng.Real() < chance) {
-      steps.push_back(DoAlloc(rng.Uniform(1, range)));
-    } else if (!live_.empty()) {
-      const auto pick = static_cast<std::size_t>(rng.Uniform(0, static_cast<std::int64_t>(live_.size()) - 1));
-      steps.push_back(DoFree(live_[pick]));
-    }
+  for (std::int64_t i = 0; i < num_ops; ++i) {
+    const HeapOp op = DrawRandomOp(random, range, percent_alloc);
+    steps.push_back(op.kind == HeapOp::Kind::kAlloc ? DoAlloc(op.value) : DoFree(op.value));
   }
   return steps;
 }

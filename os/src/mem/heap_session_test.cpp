@@ -4,7 +4,7 @@
 #include "osgrid/os/mem/buddy.h"
 #include "osgrid/os/mem/free_list.h"
 #include "osgrid/os/mem/heap_session.h"
-#include "osgrid/os/random.h"
+#include "osgrid/os/py_random.h"
 
 namespace {
 
@@ -89,7 +89,7 @@ TEST_CASE("Compaction is refused by the buddy system", "[mem][session][buddy]") 
 }
 
 TEST_CASE("Random programs are reproducible and only free live pointers", "[mem][session][random]") {
-  osgrid::os::Rng a(5), b(5);
+  osgrid::os::PyRandom a(5), b(5);
   HeapSession first = Session(), second = Session();
   const auto one = first.RunRandom(a, 40, 10, 50);
   const auto two = second.RunRandom(b, 40, 10, 50);

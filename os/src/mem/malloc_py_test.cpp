@@ -3,7 +3,8 @@
 // quoted above each case. Its output is pasted verbatim (blank lines
 // dropped); the free-list heap must print the same addresses, search counts
 // and free lists after every op. Random runs (-n/-s) are replayed as the
-// -A list of the ops malloc.py generated.
+// -A list of the ops malloc.py generated; the last test checks that the same
+// seeds draw those very ops.
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "osgrid/os/mem/free_list.h"
 #include "osgrid/os/mem/heap_session.h"
+#include "osgrid/os/py_random.h"
 
 namespace {
 
@@ -373,4 +375,38 @@ Free List [ Size 1 ]: [ addr:1096 sz:4 ]
 ptr[12] = Alloc(26) returned -1 (searched 1 elements)
 Free List [ Size 1 ]: [ addr:1096 sz:4 ]
 )");
+}
+
+// A seed draws malloc.py's own ops: the programs above, which malloc.py
+// generated from these seeds, come out of PyRandom in the same order.
+TEST_CASE("Random programs draw malloc.py's ops from the seed", "[mem][malloc.py][random]") {
+  struct Case {
+    std::int64_t seed, num_ops, range, percent;
+    HeapConfig config;
+    const char* ops;  // what malloc.py printed, as an -A list
+  };
+  const Case cases[] = {
+      {0, 10, 10, 50, Config(100, 1000, 0, -1, "BEST", "ADDRSORT", false), "+3,-0,+5,-1,+8,-2,+8,-3,+2,+7"},
+      {0, 10, 10, 50, Config(100, 1000, 0, -1, "FIRST", "ADDRSORT", false), "+3,-0,+5,-1,+8,-2,+8,-3,+2,+7"},
+      {3, 12, 20, 50, Config(100, 1000, 0, -1, "FIRST", "SIZESORT-", true),
+       "+11,+13,-0,+17,+5,-2,-1,-3,+16,-4,+18,+15"},
+      {7, 15, 10, 60, Config(100, 1000, 2, 2, "BEST", "INSERT-FRONT", false),
+       "+2,-0,+4,+6,+5,+1,+9,+3,-6,+4,-1,-3,+2,+9,+6"},
+      // Failed allocations (ptr[7], ptr[10..12]) are not live: never freed.
+      {11, 15, 30, 70, Config(100, 1000, 0, -1, "WORST", "ADDRSORT", true),
+       "+17,-0,+18,+16,+24,+10,+25,+2,-6,+19,+1,+2,+8,+14,+26"},
+      // python3 malloc.py -n 8 -P 20 -s 2 -c: mostly frees, so often nothing
+      // is live; those draws make no op and are not counted.
+      {2, 8, 10, 20, Config(100, 1000, 0, -1, "BEST", "ADDRSORT", false), "+1,-0,+5,-1,+1,-2,+4,+6"},
+  };
+  for (const Case& c : cases) {
+    INFO("seed " << c.seed);
+    auto heap = FreeListHeap::Create(c.config);
+    REQUIRE(heap.ok());
+    HeapSession session(std::make_unique<FreeListHeap>(std::move(heap).value()));
+    osgrid::os::PyRandom random(c.seed);
+    std::vector<HeapOp> ops;
+    for (const HeapStep& step : session.RunRandom(random, c.num_ops, c.range, c.percent)) ops.push_back(step.op);
+    CHECK(osgrid::os::FormatHeapOps(ops) == c.ops);
+  }
 }

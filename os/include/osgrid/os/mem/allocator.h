@@ -182,6 +182,9 @@ class HeapAllocator {
   /// The free list in its current order (address order for the indexed
   /// heap and the buddy system).
   virtual std::vector<FreeChunk> FreeList() const = 0;
+  /// The same list written into `out`, whose storage is reused: for callers
+  /// that print the free list after every op, as malloc.py does.
+  virtual void CopyFreeList(std::vector<FreeChunk>& out) const { out = FreeList(); }
   virtual HeapMetrics Metrics() const = 0;
   virtual std::int64_t base() const = 0;
   virtual std::int64_t size() const = 0;

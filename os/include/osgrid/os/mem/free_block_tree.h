@@ -47,6 +47,8 @@ class FreeBlockTree {
   std::int64_t LargestSize() const;
   /// Every block, by address.
   std::vector<FreeChunk> InOrder() const;
+  /// The same, written into `out` (its storage reused).
+  void InOrder(std::vector<FreeChunk>& out) const;
   void Clear();
 
  private:

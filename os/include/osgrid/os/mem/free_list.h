@@ -25,8 +25,8 @@
 // coalescing, one pass then merges every element with the next one in list
 // order when they are adjacent in memory (with ADDRSORT: all neighbours).
 //
-// Cost: O(free-list length) per Alloc, O(n log n) per Free for sorted orders.
-// IndexedHeap gives the same answers in O(log n).
+// Cost: O(free-list length) per Alloc and per Free. IndexedHeap gives the
+// same answers in O(log n).
 #pragma once
 
 #include <cstdint>
@@ -51,6 +51,7 @@ class FreeListHeap final : public HeapAllocator {
   Expected<Compaction> Compact() override;
   std::vector<Block> Blocks() const override;
   std::vector<FreeChunk> FreeList() const override { return free_list_; }
+  void CopyFreeList(std::vector<FreeChunk>& out) const override { out.assign(free_list_.begin(), free_list_.end()); }
   HeapMetrics Metrics() const override;
   std::int64_t base() const override { return config_.base; }
   std::int64_t size() const override { return config_.size; }
@@ -70,6 +71,9 @@ class FreeListHeap final : public HeapAllocator {
   /// Where NEXT fit starts scanning: the first element holding or above the rover.
   std::size_t NextFitStart() const;
   void InsertFree(FreeChunk chunk);
+  /// Sorts the free list stably by `before`, as Python's sorted().
+  template <typename Before>
+  void SortStably(Before before);
   void CoalesceListNeighbours();
 
   HeapConfig config_;

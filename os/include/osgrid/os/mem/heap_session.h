@@ -17,6 +17,13 @@
 //     the number of successful allocations instead, so after a failed Alloc
 //     it can skip a valid free or crash; we do not reproduce that.
 //   - "C" (ours) compacts the heap; live pointers follow their blocks.
+//   - A random program draws its ops as malloc.py does, from CPython's
+//     generator (PyRandom): each op first draws random() < percent/100; an
+//     allocation then draws its size, int(random() * range) + 1; a free draws
+//     which live pointer, int(random() * live) -- the live pointers in the
+//     order they were allocated. When nothing is live, a free is not an op:
+//     nothing happens and the next draw decides again. So the same seed gives
+//     malloc.py's ops.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +35,7 @@
 
 #include "osgrid/os/expected.h"
 #include "osgrid/os/mem/allocator.h"
-#include "osgrid/os/random.h"
+#include "osgrid/os/py_random.h"
 
 namespace osgrid::os {
 
@@ -74,11 +81,14 @@ class HeapSession {
   Expected<HeapStep> Apply(const HeapOp& op);
   /// Applies `ops` in order; stops at the first error.
   Expected<std::vector<HeapStep>> Run(const std::vector<HeapOp>& ops);
-  /// malloc.py's random program: until `num_ops` ops are done, with
-  /// probability percent_alloc/100 allocate Uniform(1, range) bytes, else free
-  /// a random live pointer (no op when none is live). Preconditions:
-  /// range >= 1, 1 <= percent_alloc. The ops made are in each step's `op`.
-  std::vector<HeapStep> RunRandom(Rng& rng, std::int64_t num_ops, std::int64_t range, std::int64_t percent_alloc);
+  /// The next op of malloc.py's random program (see above): with
+  /// probability percent_alloc/100 an allocation of 1..range bytes, else a
+  /// free of a random live pointer; draws again while it would free with
+  /// nothing live. Preconditions: range >= 0, percent_alloc >= 1.
+  HeapOp DrawRandomOp(PyRandom& random, std::int64_t range, std::int64_t percent_alloc) const;
+  /// Draws and applies `num_ops` ops of the random program.
+  std::vector<HeapStep> RunRandom(PyRandom& random, std::int64_t num_ops, std::int64_t range,
+                                  std::int64_t percent_alloc);
 
   /// Whether each step records the free list and the map (default on).
   /// Turn off for long programs: recording costs O(heap blocks) per op.
@@ -100,7 +110,7 @@ class HeapSession {
   std::int64_t next_ptr_ = 0;
   std::map<std::int64_t, std::int64_t> address_of_;  // ptr -> address it was given (kept after Free)
   std::map<std::int64_t, std::int64_t> owner_;       // address of a live block -> its ptr
-  std::vector<std::int64_t> live_;                   // RunRandom: live pointers in allocation order
+  std::vector<std::int64_t> live_;                   // live pointers in allocation order (malloc.py's L)
   bool record_maps_ = true;
 };
 

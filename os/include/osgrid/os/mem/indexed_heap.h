@@ -43,6 +43,7 @@ class IndexedHeap final : public HeapAllocator {
   Expected<Compaction> Compact() override;
   std::vector<Block> Blocks() const override;
   std::vector<FreeChunk> FreeList() const override { return by_addr_.InOrder(); }
+  void CopyFreeList(std::vector<FreeChunk>& out) const override { by_addr_.InOrder(out); }
   HeapMetrics Metrics() const override;
   std::int64_t base() const override { return config_.base; }
   std::int64_t size() const override { return config_.size; }
