@@ -103,3 +103,105 @@ TEST_CASE("sim mem refuses bad input", "[cli][sim][mem]") {
   CHECK(BadRequest({"-l", "SIZESORT+", "--indexed"}).find("ADDRSORT") != std::string::npos);
   CHECK(BadRequest({"-p", "BUDDY", "-S", "64", "-A", "+4,C"}).find("cannot compact") != std::string::npos);
 }
+
+namespace {
+
+std::string Text(std::vector<std::string> args) { return osgrid::cli::sim::testing::SimOk("mem", args).text; }
+
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("sim mem prints malloc.py's argument lines, also with -A", "[cli][sim][mem][ostep]") {
+  const std::string random = Text({"-n", "2", "-s", "5", "--ostep"});
+  CHECK(random.rfind("seed 5\nsize 100\nbaseAddr 1000\nheaderSize 0\nalignment -1\npolicy BEST\nlistOrder ADDRSORT\n"
+                     "coalesce False\nnumOps 2\nrange 10\npercentAlloc 50\nallocList \ncompute False\n\n",
+                     0) == 0);
+  // With -A every line is still there, and allocList is the list as typed.
+  const std::string listed = Text({"-A", "+10,-0", "-p", "first", "-l", "sizesort+", "--ostep"});
+  CHECK(listed.find("policy FIRST\nlistOrder SIZESORT+\n") != std::string::npos);
+  CHECK(listed.find("numOps 10\nrange 10\npercentAlloc 50\nallocList +10,-0\n") != std::string::npos);
+}
+
+TEST_CASE("sim mem random programs print as malloc.py's: List? with a space, the address after the header",
+          "[cli][sim][mem][ostep]") {
+  const std::string problem = Text({"-n", "4", "-s", "1", "--ostep"});
+  CHECK(Count(problem, "List? \n\n") == 4);
+  const std::string listed = Text({"-A", "+5", "--ostep"});
+  CHECK(listed.find("List?\n\n") != std::string::npos);
+  CHECK(listed.find("List? ") == std::string::npos);
+  // Random: ptr + header (and header - 1 when the Alloc fails); -A: the block's start.
+  const auto run = osgrid::cli::sim::testing::SimOk("mem", {"-n", "6", "-s", "0", "-H", "4", "-S", "12", "-c"});
+  bool failed = false;
+  for (const auto& op : run.json["ops"]) {
+    if (op["op"] != "alloc") continue;
+    const std::int64_t addr = op["addr"], returned = op["returned"];
+    CHECK(returned == addr + 4);
+    failed = failed || addr == -1;
+    CHECK(run.text.find("ptr[" + std::to_string(op["ptr"].get<int>()) + "] = Alloc(" +
+                        std::to_string(op["size"].get<int>()) + ") returned " + std::to_string(returned) + " (") !=
+          std::string::npos);
+  }
+  CHECK(failed);  // a 12-byte heap with 4-byte headers: some Alloc fails and prints 3
+  const auto explicit_run = osgrid::cli::sim::testing::SimOk("mem", {"-A", "+5,+500", "-H", "4", "-c"});
+  CHECK(explicit_run.json["ops"][0]["returned"] == 1000);
+  CHECK(explicit_run.json["ops"][1]["returned"] == -1);
+}
+
+TEST_CASE("sim mem: a free of a pointer never returned prints malloc.py's one line", "[cli][sim][mem][ostep]") {
+  const std::string text = Text({"-S", "20", "-A", "+5,-3,+6", "-c", "--ostep"});
+  CHECK(text.find("Free List [ Size 1 ]: [ addr:1005 sz:15 ]\n\nInvalid Free: Skipping\nptr[1] = Alloc(6)") !=
+        std::string::npos);
+}
+
+// malloc.py frees ptr[K] only while K < the number of successful Allocs: here
+// ptr[1] failed, so it skips the valid free of ptr[2]. osgrid frees it.
+TEST_CASE("sim mem frees a valid pointer after a failed Alloc (malloc.py skips it)", "[cli][sim][mem]") {
+  const auto run = osgrid::cli::sim::testing::SimOk("mem", {"-S", "20", "-A", "+5,+30,+5,-2,+3", "-c"});
+  const auto& ops = run.json["ops"];
+  CHECK(ops[1]["addr"] == -1);
+  CHECK(ops[3]["skipped"] == false);
+  CHECK(ops[3]["returned"] == 0);
+  CHECK(ops[4]["addr"] == 1005);  // best fit: the 5 bytes ptr[2] gave back
+  CHECK(run.text.find("Free(ptr[2])\nreturned 0\n") != std::string::npos);
+}
+
+TEST_CASE("sim mem: osgrid's additions follow malloc.py's last line, never inside it", "[cli][sim][mem][ostep]") {
+  const std::vector<std::string> args{"-S", "30", "-n", "12", "-s", "4", "-r", "20", "-c"};
+  std::vector<std::string> ostep_args = args;
+  ostep_args.push_back("--ostep");
+  const std::string ostep = Text(ostep_args), full = Text(args);
+  REQUIRE(full.rfind(ostep, 0) == 0);
+  const std::string additions = full.substr(ostep.size());
+  CHECK(ostep.find("fragmentation") == std::string::npos);
+  CHECK(ostep.find("Summary") == std::string::npos);
+  CHECK(additions.rfind("Failed allocations (osgrid):\n  ptr[4] = Alloc(19): external fragmentation", 0) == 0);
+  CHECK(additions.find("Memory map") != std::string::npos);
+  // Without -c, the additions are one hint after malloc.py's lines.
+  const std::string problem = Text({"-n", "3"}), problem_ostep = Text({"-n", "3", "--ostep"});
+  REQUIRE(problem.rfind(problem_ostep, 0) == 0);
+  CHECK(problem.substr(problem_ostep.size()).rfind("Compute the address", 0) == 0);
+}
+
+TEST_CASE("sim mem prints the free list after every op of a long program", "[cli][sim][mem]") {
+  const auto run = osgrid::cli::sim::testing::SimOk("mem", {"-n", "3000", "-S", "5000", "-r", "20", "-s", "2", "-c"});
+  CHECK(Count(run.text, "Free List [ Size ") == 3000);
+  REQUIRE(run.json["ops"].size() == 3000);
+  CHECK(run.json["ops"][2999].contains("free_list"));
+  // The JSON's last free list is the final heap's.
+  std::int64_t free_bytes = 0;
+  for (const auto& chunk : run.json["ops"][2999]["free_list"]) free_bytes += chunk["size"].get<std::int64_t>();
+  CHECK(free_bytes == run.json["free_bytes"]);
+}
+
+TEST_CASE("sim mem --compact-at works on a random program too", "[cli][sim][mem]") {
+  const auto run = osgrid::cli::sim::testing::SimOk("mem", {"-n", "10", "-s", "3", "--compact-at", "4", "-c"});
+  REQUIRE(run.json["ops"].size() == 11);
+  CHECK(run.json["ops"][5]["op"] == "compact");
+  CHECK(run.json["ops"][5]["free_list"].size() == 1);
+  CHECK(run.text.find("Compact()\nmoved ") != std::string::npos);
+}

@@ -1,44 +1,50 @@
-// Private to `osgrid sim mem`: one run's answers as JSON, text (malloc.py's
-// lines, a summary table, an ASCII memory map) and SVG.
+// Private to `osgrid sim mem`: osgrid's pictures of a heap -- the summary
+// table and the ASCII memory map printed after malloc.py's lines, the SVG,
+// and the side-by-side views of scenarios -- apart from the command itself.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "../out.h"
 #include "osgrid/net/json.h"
 #include "osgrid/os/mem/heap_session.h"
 
 namespace osgrid::cli::sim {
 
-/// Everything a finished run shows.
-struct MemRun {
-  std::string policy;      // "BEST", ..., "BUDDY"
-  std::string list_order;  // "ADDRSORT", ...; empty for BUDDY
-  bool coalesce = false;
-  bool indexed = false;
-  std::int64_t base = 0, size = 0, header = 0, alignment = -1;
-  std::optional<std::uint64_t> seed;  // random program: its seed; -A list: none
-  std::int64_t num_ops = 0, range = 0, percent = 0;
-  std::vector<os::HeapStep> steps;
-  os::HeapMetrics metrics;           // at the end
-  std::vector<os::Block> blocks;     // the final map
-  std::vector<std::int64_t> owners;  // per final block: its pointer, or -1 when free
+/// One block of the address space map, with the pointer that owns it.
+struct MapBlock {
+  std::int64_t addr = 0;
+  std::int64_t size = 0;
+  bool free = true;
+  std::int64_t ptr = -1;       // allocated blocks: ptr[N] that owns it (-1: none)
+  std::int64_t requested = 0;  // allocated blocks: bytes asked for
 };
 
-Json MemJson(const MemRun& run);
-/// malloc.py's output (answers only when `solve`), then, when solving, the
-/// summary table and the memory map.
-std::string MemText(const MemRun& run, bool solve);
-/// The heap after every op (one row each, up to 40 ops) and at the end.
-std::string MemSvg(const MemRun& run);
+/// The heap's map now, by address, each allocated block with its owner.
+std::vector<MapBlock> MapOf(const os::HeapSession& session);
+
+/// "Summary" and its table: allocations and failures, frees, external and
+/// internal fragmentation, bytes and elements searched.
+void WriteMemSummary(TextOut& out, const os::HeapMetrics& metrics, std::int64_t frees, bool buddy);
+/// "Memory map (...)", the map in up to 64 columns and its legend.
+void WriteMemMap(TextOut& out, const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size);
 
 /// "0000111....22..": the map in `width` columns; allocated blocks show
-/// their pointer's digit/letter, free bytes '.'. Works on the JSON "blocks".
-std::string MemMapLine(const Json& blocks, std::int64_t base, std::int64_t size, int width);
+/// their pointer's digit/letter, free bytes '.'.
+std::string MemMapLine(const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size, int width);
 
+/// One row of the SVG: a label and the map after that op.
+struct MemSvgRow {
+  std::string label;
+  std::vector<MapBlock> blocks;
+};
+/// The heap after every op given (one row each) and at the end.
+std::string MemSvg(const std::string& title, std::int64_t base, std::int64_t size, const std::vector<MemSvgRow>& rows);
+
+/// Scenario views of one run's JSON: key figures, and the one-line map.
 std::vector<std::pair<std::string, std::string>> MemSummary(const Json& run);
 std::string MemBrief(const Json& run);
 
