@@ -131,6 +131,23 @@ void MemSimulation::Run(os::HeapSession& session, OnStep&& on_step) const {
 
 const char* PyBool(bool value) { return value ? "True" : "False"; }
 
+/// "[ addr:1000 sz:3 ][ addr:1003 sz:97 ]": malloc.py's free list. It is
+/// most of the output, so the digits are appended directly rather than by
+/// formatting a pattern for every element.
+void WriteChunks(TextOut& out, const std::vector<os::FreeChunk>& list) {
+  char element[64];  // "[ addr:" 20 digits " sz:" 20 digits " ]"
+  const auto append = [](char* at, std::string_view text) { return std::copy(text.begin(), text.end(), at); };
+  for (const os::FreeChunk& chunk : list) {
+    const fmt::format_int addr(chunk.addr), size(chunk.size);
+    char* end = append(element, "[ addr:");
+    end = append(end, {addr.data(), addr.size()});
+    end = append(end, " sz:");
+    end = append(end, {size.data(), size.size()});
+    end = append(end, " ]");
+    out.Write({element, static_cast<std::size_t>(end - element)});
+  }
+}
+
 /// malloc.py's argument lines (for BUDDY, without the free list's -l and -C).
 void MemSimulation::WriteArguments(TextOut& out) const {
   const MemArgs& a = p_.args;
@@ -192,7 +209,7 @@ void MemSimulation::WriteStep(TextOut& out, const os::HeapStep& step, const os::
   }
   session.heap().CopyFreeList(list);
   out.Print("Free List [ Size {} ]: ", list.size());
-  for (const os::FreeChunk& chunk : list) out.Print("[ addr:{} sz:{} ]", chunk.addr, chunk.size);
+  WriteChunks(out, list);
   out.Write("\n\n");
 }
 
