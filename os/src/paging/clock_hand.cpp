@@ -1,9 +1,8 @@
-// CLOCK, the second-chance page replacement: FIFO that skips pages used since
-// the hand last passed them.
+// CLOCK-HAND, the second-chance page replacement: FIFO that skips pages used
+// since the hand last passed them.
 // Source: Silberschatz 10e, 10.4.5.2 "Second-Chance Algorithm" (figure 10.17:
-//         a circular queue of pages and a hand); OSTEP ch. 22.8
-//         "Approximating LRU" (the clock algorithm); paging-policy.py's -b
-//         (clock bits) turns the use bit into a small saturating counter.
+//         a circular queue of pages and a hand); paging-policy.py's -b (clock
+//         bits) turns the use bit into a small saturating counter.
 //
 // The frames form a circle. Each holds a page and its use counter: 1 when the
 // page is loaded, +1 on every hit up to `clock_bits` (1 = the textbook
@@ -13,9 +12,8 @@
 // new page takes the victim's frame and the hand moves past it. Frames fill in
 // order 0, 1, 2, ... and the hand starts at frame 0.
 //
-// Tie-breaking: none needed (the hand's sweep is deterministic). Unlike
-// paging-policy.py, whose CLOCK looks at frames in a random order, this is the
-// textbook hand, so the two give different victims.
+// Tie-breaking: none needed (the hand's sweep is deterministic). OSTEP's
+// homework runs a randomized variant instead (clock.cpp, policy CLOCK).
 #include <algorithm>
 
 #include "osgrid/os/paging/replacement_policy.h"
@@ -23,22 +21,15 @@
 namespace osgrid::os {
 namespace {
 
-class Clock final : public ReplacementPolicy {
+class ClockHand final : public ReplacementPolicy {
  public:
-  Clock(std::size_t frames, int clock_bits) : frames_(frames), clock_bits_(clock_bits) {}
-  std::string_view name() const override { return "CLOCK"; }
+  ClockHand(std::size_t frames, std::int64_t clock_bits) : frames_(frames), clock_bits_(clock_bits) {}
+  std::string_view name() const override { return "CLOCK-HAND"; }
   std::size_t capacity() const override { return frames_; }
   bool Contains(Page page) const override { return Find(page) != circle_.end(); }
 
   /// Resident pages, oldest loaded first (as paging-policy.py lists them).
-  std::vector<Page> Contents() const override {
-    std::vector<const Frame*> by_load;
-    for (const Frame& frame : circle_) by_load.push_back(&frame);
-    std::sort(by_load.begin(), by_load.end(), [](const Frame* a, const Frame* b) { return a->loaded < b->loaded; });
-    std::vector<Page> pages;
-    for (const Frame* frame : by_load) pages.push_back(frame->page);
-    return pages;
-  }
+  void Contents(std::vector<Page>& pages) const override { pages.assign(by_load_.begin(), by_load_.end()); }
 
   Reference Access(Page page) override {
     auto found = Find(page);
@@ -46,13 +37,15 @@ class Clock final : public ReplacementPolicy {
       found->use = std::min(found->use + 1, clock_bits_);  // the hardware sets the use bit
       return {true, std::nullopt};
     }
+    by_load_.push_back(page);
     if (circle_.size() < frames_) {  // a free frame: no victim needed
-      circle_.push_back(Frame{page, 1, loads_++});
+      circle_.push_back(Frame{page, 1});
       return {false, std::nullopt};
     }
     Frame& victim = AdvanceToVictim();
     Reference result{false, victim.page};
-    victim = Frame{page, 1, loads_++};
+    by_load_.erase(std::find(by_load_.begin(), by_load_.end(), victim.page));
+    victim = Frame{page, 1};
     hand_ = (hand_ + 1) % circle_.size();
     return result;
   }
@@ -60,8 +53,7 @@ class Clock final : public ReplacementPolicy {
  private:
   struct Frame {
     Page page = 0;
-    int use = 0;               // the use (reference) bit, or counter when clock_bits > 1
-    std::uint64_t loaded = 0;  // load sequence number, for Contents()
+    std::int64_t use = 0;  // the use (reference) bit, or counter when clock_bits > 1
   };
 
   std::vector<Frame>::iterator Find(Page page) {
@@ -82,16 +74,16 @@ class Clock final : public ReplacementPolicy {
   }
 
   std::size_t frames_;
-  int clock_bits_;
+  std::int64_t clock_bits_;
   std::vector<Frame> circle_;  // circle_[i] is frame i
   std::size_t hand_ = 0;       // the next frame to inspect
-  std::uint64_t loads_ = 0;
+  std::vector<Page> by_load_;  // the resident pages, oldest loaded first (for Contents)
 };
 
 }  // namespace
 
-std::unique_ptr<ReplacementPolicy> MakeClock(std::size_t frames, int clock_bits) {
-  return std::make_unique<Clock>(frames, clock_bits);
+std::unique_ptr<ReplacementPolicy> MakeClockHand(std::size_t frames, std::int64_t clock_bits) {
+  return std::make_unique<ClockHand>(frames, clock_bits);
 }
 
 }  // namespace osgrid::os

@@ -17,7 +17,7 @@ class Fifo final : public ReplacementPolicy {
   std::string_view name() const override { return "FIFO"; }
   std::size_t capacity() const override { return frames_; }
   bool Contains(Page page) const override { return resident_.count(page) > 0; }
-  std::vector<Page> Contents() const override { return {queue_.begin(), queue_.end()}; }
+  void Contents(std::vector<Page>& pages) const override { pages.assign(queue_.begin(), queue_.end()); }
 
   Reference Access(Page page) override {
     if (Contains(page)) return {true, std::nullopt};  // a hit changes nothing in FIFO

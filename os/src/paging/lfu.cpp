@@ -22,10 +22,9 @@ class Lfu final : public ReplacementPolicy {
   bool Contains(Page page) const override { return Find(page) != memory_.end(); }
 
   /// Resident pages, oldest loaded first.
-  std::vector<Page> Contents() const override {
-    std::vector<Page> pages;
+  void Contents(std::vector<Page>& pages) const override {
+    pages.clear();
     for (const Entry& entry : memory_) pages.push_back(entry.page);
-    return pages;
   }
 
   Reference Access(Page page) override {

@@ -47,7 +47,7 @@ class ClairvoyantPolicy : public ReplacementPolicy {
   std::size_t capacity() const override { return frames_; }
   bool Contains(Page page) const override { return std::find(memory_.begin(), memory_.end(), page) != memory_.end(); }
   /// Oldest loaded first.
-  std::vector<Page> Contents() const override { return memory_; }
+  void Contents(std::vector<Page>& pages) const override { pages = memory_; }
 
   Reference Access(Page page) final {
     Reference result{Contains(page), std::nullopt};

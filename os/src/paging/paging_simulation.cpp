@@ -52,7 +52,8 @@ double PagingResult::hit_rate() const {
 }
 
 Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vector<Page>& references,
-                                      std::size_t frames, const PolicyOptions& options) {
+                                      std::size_t frames, const PolicyOptions& options,
+                                      const AccessObserver& on_access) {
   Expected<bool> valid = CheckReferences(references);
   if (!valid) return valid.error();
   PolicyOptions with_future = options;
@@ -65,6 +66,7 @@ Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vect
   result.policy = policy;
   result.cache_size = frames;
   FrameTable table(frames);
+  PageAccess access;
   for (Page page : references) {
     const Reference ref = cache.Access(page);
     if (ref.hit) {
@@ -73,7 +75,16 @@ Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vect
       ++result.misses;
       table.Load(page, ref.evicted);
     }
-    result.accesses.push_back(PageAccess{page, ref.hit, ref.evicted, cache.Contents(), table.frames()});
+    access.page = page;
+    access.hit = ref.hit;
+    access.evicted = ref.evicted;
+    cache.Contents(access.cache);
+    access.frames = table.frames();
+    if (on_access) {
+      on_access(access);
+    } else {
+      result.accesses.push_back(access);
+    }
   }
   return result;
 }
@@ -91,6 +102,8 @@ Expected<std::vector<FaultsAtSize>> FaultsByCacheSize(const std::string& policy,
   with_future.future = references;
   std::vector<FaultsAtSize> faults;
   for (std::size_t frames = min_frames; frames <= max_frames; ++frames) {
+    std::optional<PyRandom> stream;  // each size draws from the same starting state
+    if (options.random != nullptr) with_future.random = &stream.emplace(*options.random);
     auto made = MakeReplacementPolicy(policy, frames, with_future);
     if (!made) return made.error();
     FaultsAtSize point{frames, 0};

@@ -200,3 +200,49 @@ TEST_CASE("LRU and OPT are stack algorithms: faults never increase with more fra
     }
   }
 }
+
+TEST_CASE("An observer sees every access as it is made, and the result keeps none", "[paging][stream]") {
+  for (const std::string& policy : ReplacementPolicyNames()) {
+    INFO(policy);
+    PolicyOptions options;
+    options.seed = 5;
+    const PagingResult recorded = Run(policy, kSilberschatz, 3, options);
+    std::vector<osgrid::os::PageAccess> seen;
+    auto streamed = SimulatePaging(policy, kSilberschatz, 3, options,
+                                   [&](const osgrid::os::PageAccess& access) { seen.push_back(access); });
+    REQUIRE(streamed.ok());
+    CHECK(streamed->accesses.empty());
+    CHECK(streamed->hits == recorded.hits);
+    CHECK(streamed->misses == recorded.misses);
+    REQUIRE(seen.size() == recorded.accesses.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      CHECK(seen[i].page == recorded.accesses[i].page);
+      CHECK(seen[i].evicted == recorded.accesses[i].evicted);
+      CHECK(seen[i].cache == recorded.accesses[i].cache);
+      CHECK(seen[i].frames == recorded.accesses[i].frames);
+    }
+  }
+}
+
+TEST_CASE("RAND and CLOCK draw from a shared stream; each cache size of a sweep starts from the same state",
+          "[paging][rand][clock]") {
+  for (const std::string policy : {"RAND", "CLOCK"}) {
+    INFO(policy);
+    osgrid::os::PyRandom stream(11);
+    stream.Random();  // as if a reference string had been drawn first
+    for (std::size_t frames = 1; frames <= 4; ++frames) {
+      osgrid::os::PyRandom copy = stream;
+      PolicyOptions options;
+      options.random = &copy;
+      const std::size_t misses = Run(policy, kSilberschatz, frames, options).misses;
+      osgrid::os::PyRandom again = stream;
+      options.random = &again;
+      auto curve = FaultsByCacheSize(policy, kSilberschatz, frames, frames, options);
+      REQUIRE(curve.ok());
+      CHECK(curve->front().misses == misses);
+      // The sweep copies the stream: the caller's is left where it was.
+      osgrid::os::PyRandom untouched = stream;
+      CHECK(again.Random() == untouched.Random());
+    }
+  }
+}

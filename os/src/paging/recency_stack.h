@@ -26,7 +26,7 @@ class RecencyStack final : public ReplacementPolicy {
   std::size_t capacity() const override { return frames_; }
   bool Contains(Page page) const override { return where_.count(page) > 0; }
   /// Least recently used first.
-  std::vector<Page> Contents() const override { return {stack_.begin(), stack_.end()}; }
+  void Contents(std::vector<Page>& pages) const override { pages.assign(stack_.begin(), stack_.end()); }
 
   Reference Access(Page page) override {
     auto found = where_.find(page);

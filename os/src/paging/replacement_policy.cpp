@@ -5,7 +5,8 @@
 namespace osgrid::os {
 
 const std::vector<std::string>& ReplacementPolicyNames() {
-  static const std::vector<std::string> names = {"FIFO", "LRU", "OPT", "CLOCK", "LFU", "MRU", "RAND", "UNOPT"};
+  static const std::vector<std::string> names = {"FIFO", "LRU", "OPT",  "CLOCK", "CLOCK-HAND",
+                                                 "LFU",  "MRU", "RAND", "UNOPT"};
   return names;
 }
 
@@ -17,14 +18,16 @@ Expected<std::unique_ptr<ReplacementPolicy>> MakeReplacementPolicy(std::string_v
   if (name == "MRU") return MakeMru(frames);
   if (name == "OPT") return MakeOpt(frames, options.future);
   if (name == "UNOPT") return MakeUnopt(frames, options.future);
-  if (name == "RAND") return MakeRandom(frames, options.seed);
+  if (name == "RAND") {
+    if (options.random != nullptr) return MakeRandom(frames, *options.random);
+    return MakeRandom(frames, options.seed);
+  }
   if (name == "LFU") return MakeLfu(frames);
   if (name == "CLOCK") {
-    if (options.clock_bits < 1) {
-      return Fail("clock bits must be >= 1, got " + std::to_string(options.clock_bits));
-    }
-    return MakeClock(frames, options.clock_bits);
+    if (options.random != nullptr) return MakeClock(frames, options.clock_bits, *options.random);
+    return MakeClock(frames, options.clock_bits, options.seed);
   }
+  if (name == "CLOCK-HAND") return MakeClockHand(frames, options.clock_bits);
   std::string known;
   for (const std::string& n : ReplacementPolicyNames()) known += (known.empty() ? "" : ", ") + n;
   return Fail("unknown replacement policy '" + std::string(name) + "' (known: " + known + ")");

@@ -1,8 +1,18 @@
 // `osgrid sim page`: page replacement (OSTEP ch. 22 homework, paging-policy.py;
-// Silberschatz 10e 10.4). The algorithms are os/paging; this file parses the
-// flags, prints paging-policy.py's problem and trace, the frame table, and
-// the Belady curve of --frames-range. Manual: docs/sim/page.md.
+// Silberschatz 10e 10.4), over the policies of os/paging (FIFO, LRU, OPT,
+// CLOCK, CLOCK-HAND, LFU, MRU, RAND, UNOPT). Manual: docs/sim/page.md.
+//
+// The text is paging-policy.py's, byte for byte: its ARG lines, the problem,
+// and with -c the trace and FINALSTATS. A seed draws the same reference
+// string (os::PyRandom), and RAND and CLOCK draw their victims from the same
+// stream after it, as paging-policy.py does. osgrid's additions (the frame
+// table, the totals, the --frames-range curve) follow, unless --ostep.
+//
+// Nothing is built whole: the trace, the frame table (block by block) and
+// the JSON accesses are written as the simulator makes each reference, so
+// memory grows with the reference string, not with the trace.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -12,37 +22,105 @@
 #include "../sim.h"
 #include "format.h"
 #include "osgrid/os/paging/paging_simulation.h"
-#include "osgrid/os/random.h"
+#include "osgrid/os/py_random.h"
 
 namespace osgrid::cli::sim {
 namespace {
 
 using os::Page;
+using os::PageAccess;
 using os::PagingResult;
 
-constexpr std::int64_t kMaxReferences = 10000;  // keeps the frame table (references x frames) small
-constexpr std::int64_t kMaxCacheSize = 100;
+constexpr std::int64_t kMaxReferences = 10'000'000;
+constexpr std::int64_t kMaxCacheSize = 1'000'000;
 constexpr std::int64_t kMaxRangeSizes = 64;  // --frames-range: sizes per run
 
-struct PageOptions {
-  std::string addresses = "-1";  // -a: "1,2,3"; -1 = generate (as in paging-policy.py)
-  std::string address_file;      // -f: one page per line
-  std::int64_t num_addresses = 10;
-  std::string policy = "FIFO";
-  int clock_bits = 1;
-  std::int64_t cache_size = 3;
-  std::int64_t max_page = 10;
-  bool no_trace = false;
-  std::string frames_range;  // "1-7"
+/// The command's options, kept as typed: paging-policy.py echoes most of
+/// them in its ARG lines exactly as given ("-n 010" prints "ARG numaddrs 010").
+struct PageArgs {
+  std::string addresses = "-1";           // -a: "1,2,3"; -1 = generate
+  std::string address_file;               // -f: one page per line
+  std::string num_addresses = "10";       // -n
+  std::string policy = "FIFO";            // -p, as given (paging-policy.py prints it so)
+  std::optional<std::string> clock_bits;  // -b: 2 (paging-policy.py), 1 for CLOCK-HAND
+  std::string cache_size = "3";           // -C
+  std::string max_page = "10";            // -m
+  bool no_trace = false;                  // -N
+  std::string frames_range;               // --frames-range "1-7"
 };
 
-std::string Percent(double fraction) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f", 100.0 * fraction);
-  return buffer;
+/// The problem as parsed and drawn.
+struct Problem {
+  std::string policy;  // canonical: "FIFO", ..., "CLOCK-HAND"
+  std::size_t cache_size = 0;
+  std::int64_t clock_bits = 2;
+  std::int64_t seed = 0;
+  std::vector<Page> references;
+  /// The random stream as the reference string left it: RAND and CLOCK draw
+  /// their victims from (a copy of) it, continuing paging-policy.py's one stream.
+  os::PyRandom random{0};
+  std::optional<std::pair<std::size_t, std::size_t>> range;  // --frames-range
+};
+
+// ---- Input -------------------------------------------------------------------------
+
+bool Digit(char c, int base) {
+  if (c >= '0' && c <= '9') return c - '0' < base;
+  const int lower = std::tolower(static_cast<unsigned char>(c));
+  return base == 16 && lower >= 'a' && lower <= 'f';
 }
 
-// ---- Input ---------------------------------------------------------------------
+/// Python's int(text, base) for what fits in an int64: spaces around, a sign,
+/// an optional 0x/0o/0b prefix matching the base, digits with single
+/// underscores between them ("1_000").
+std::optional<std::int64_t> PyInt(std::string_view text, int base = 10) {
+  const auto first = text.find_first_not_of(" \t\n\r\f\v");
+  if (first == std::string_view::npos) return std::nullopt;
+  text = text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
+  bool negative = false;
+  if (text[0] == '+' || text[0] == '-') {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (base != 10 && text.size() >= 2 && text[0] == '0') {
+    const char prefix = static_cast<char>(std::tolower(static_cast<unsigned char>(text[1])));
+    if ((base == 16 && prefix == 'x') || (base == 8 && prefix == 'o') || (base == 2 && prefix == 'b')) {
+      text.remove_prefix(2);
+      if (!text.empty() && text[0] == '_') text.remove_prefix(1);  // "0x_1f" is allowed
+    }
+  }
+  if (text.empty() || !Digit(text[0], base) || !Digit(text.back(), base)) return std::nullopt;
+  unsigned long long value = 0;
+  const unsigned long long limit = negative ? 9223372036854775808ULL : 9223372036854775807ULL;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_' && Digit(text[i + 1], base)) continue;  // text.back() is a digit, so i + 1 exists
+    if (!Digit(text[i], base)) return std::nullopt;
+    const int d = std::isdigit(static_cast<unsigned char>(text[i]))
+                      ? text[i] - '0'
+                      : std::tolower(static_cast<unsigned char>(text[i])) - 'a' + 10;
+    if (value > (limit - static_cast<unsigned>(d)) / static_cast<unsigned>(base)) return std::nullopt;
+    value = value * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+  }
+  if (negative) return value == limit ? INT64_MIN : -static_cast<std::int64_t>(value);
+  return static_cast<std::int64_t>(value);
+}
+
+/// optparse's "int" option type (paging-policy.py's -b): 0x... is hexadecimal,
+/// 0b... binary, any other leading 0 octal, else decimal.
+std::optional<std::int64_t> OptparseInt(const std::string& text) {
+  std::string head = text.substr(0, 2);
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (head == "0x") return PyInt(text, 16);
+  if (head == "0b") return PyInt(text.size() > 2 ? text.substr(2) : "0", 2);
+  if (!text.empty() && text[0] == '0') return PyInt(text, 8);
+  return PyInt(text, 10);
+}
+
+Result<std::int64_t> Integer(const std::string& text, const std::string& what) {
+  std::optional<std::int64_t> value = PyInt(text);
+  if (!value) return BadInput(what + ": '" + text + "' is not an integer");
+  return *value;
+}
 
 Result<std::vector<Page>> ReadAddressFile(const std::string& path) {
   std::ifstream file(path);
@@ -50,42 +128,56 @@ Result<std::vector<Page>> ReadAddressFile(const std::string& path) {
   std::vector<Page> pages;
   std::string line;
   for (int number = 1; std::getline(file, line); ++number) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos) continue;  // blank line
-    Result<std::vector<std::int64_t>> value = ParseIntList(line, "-f (address file)");
-    if (!value.ok() || value->size() != 1) {
+    if (line.find_first_not_of(" \t\r\n\f\v") == std::string::npos) continue;  // blank line
+    std::optional<std::int64_t> page = PyInt(line);
+    if (!page) {
       return BadInput("-f (address file) " + path + " line " + std::to_string(number) + ": '" + line +
                       "' is not a page number");
     }
-    pages.push_back(value->front());
+    if (static_cast<std::int64_t>(pages.size()) == kMaxReferences) {
+      return BadInput("-f (address file): at most " + std::to_string(kMaxReferences) + " references");
+    }
+    pages.push_back(*page);
   }
   return pages;
 }
 
-/// The reference string: -f, else -a, else generated from the seed
-/// (-n pages in 0 .. -m minus 1), as paging-policy.py chooses.
-Result<std::vector<Page>> References(const PageOptions& o, const CommonOptions& common) {
+/// The reference string: -f, else -a, else drawn from the seed as
+/// paging-policy.py draws it: -n pages, each int(maxpage * random()).
+Result<std::vector<Page>> References(const PageArgs& args, std::int64_t num_addresses, std::int64_t max_page,
+                                     os::PyRandom& random) {
   std::vector<Page> pages;
-  if (!o.address_file.empty()) {
-    Result<std::vector<Page>> read = ReadAddressFile(o.address_file);
+  if (!args.address_file.empty()) {
+    Result<std::vector<Page>> read = ReadAddressFile(args.address_file);
     if (!read.ok()) return read.status();
-    pages = *read;
-  } else if (o.addresses != "-1") {
-    Result<std::vector<std::int64_t>> parsed = ParseIntList(o.addresses, "-a (addresses)");
-    if (!parsed.ok()) return parsed.status();
-    pages = *parsed;
-    if (pages.empty()) return BadInput("-a (addresses): the list is empty");
-  } else {
-    if (o.num_addresses < 0 || o.num_addresses > kMaxReferences) {
-      return BadInput("-n (number of addresses) must be 0.." + std::to_string(kMaxReferences) + ", got " +
-                      std::to_string(o.num_addresses));
+    pages = std::move(*read);
+  } else if (args.addresses == "-1") {
+    if (num_addresses > kMaxReferences) {
+      return BadInput("-n (number of addresses): at most " + std::to_string(kMaxReferences) + ", got " +
+                      std::to_string(num_addresses));
     }
-    if (o.max_page < 1) return BadInput("-m (max page) must be >= 1, got " + std::to_string(o.max_page));
-    os::Rng rng(common.seed.value_or(0));
-    for (std::int64_t i = 0; i < o.num_addresses; ++i) pages.push_back(rng.Uniform(0, o.max_page - 1));
-  }
-  if (static_cast<std::int64_t>(pages.size()) > kMaxReferences) {
-    return BadInput("at most " + std::to_string(kMaxReferences) + " references, got " + std::to_string(pages.size()));
+    if (max_page < 0) return BadInput("-m (max page) must be >= 0, got " + std::to_string(max_page));
+    pages.reserve(static_cast<std::size_t>(std::max<std::int64_t>(num_addresses, 0)));
+    for (std::int64_t i = 0; i < num_addresses; ++i) {
+      pages.push_back(static_cast<Page>(static_cast<double>(max_page) * random.Random()));
+    }
+  } else {
+    std::size_t start = 0;
+    while (true) {  // paging-policy.py: addresses.split(','), then int() of each
+      const std::size_t comma = args.addresses.find(',', start);
+      const std::string item = args.addresses.substr(start, comma - start);
+      std::optional<std::int64_t> page = PyInt(item);
+      if (!page) {
+        return BadInput("-a (addresses): '" + args.addresses + "' is not a comma-separated list of integers ('" + item +
+                        "')");
+      }
+      if (static_cast<std::int64_t>(pages.size()) == kMaxReferences) {
+        return BadInput("-a (addresses): at most " + std::to_string(kMaxReferences) + " references");
+      }
+      pages.push_back(*page);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
   }
   for (std::size_t i = 0; i < pages.size(); ++i) {
     if (pages[i] < 0) {
@@ -99,117 +191,204 @@ Result<std::pair<std::size_t, std::size_t>> ParseRange(const std::string& text) 
   const auto dash = text.find('-');
   const std::string bad = "--frames-range: '" + text + "' is not a range of cache sizes like 1-7";
   if (dash == std::string::npos) return BadInput(bad);
-  Result<std::vector<std::int64_t>> low = ParseIntList(text.substr(0, dash), "--frames-range");
-  Result<std::vector<std::int64_t>> high = ParseIntList(text.substr(dash + 1), "--frames-range");
-  if (!low.ok() || !high.ok() || low->size() != 1 || high->size() != 1) return BadInput(bad);
-  const std::int64_t lo = low->front(), hi = high->front();
-  if (lo < 1 || hi < lo || hi > kMaxCacheSize || hi - lo >= kMaxRangeSizes) {
+  std::optional<std::int64_t> lo = PyInt(text.substr(0, dash)), hi = PyInt(text.substr(dash + 1));
+  if (!lo || !hi) return BadInput(bad);
+  if (*lo < 1 || *hi < *lo || *hi > kMaxCacheSize || *hi - *lo >= kMaxRangeSizes) {
     return BadInput("--frames-range: sizes must satisfy 1 <= first <= last <= " + std::to_string(kMaxCacheSize) +
                     ", at most " + std::to_string(kMaxRangeSizes) + " sizes, got " + text);
   }
-  return std::make_pair(static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
+  return std::make_pair(static_cast<std::size_t>(*lo), static_cast<std::size_t>(*hi));
 }
 
-// ---- Text ----------------------------------------------------------------------
-
-/// paging-policy.py's ARG lines: what was asked.
-std::string ArgLines(const PageOptions& o, const CommonOptions& common) {
-  std::ostringstream out;
-  out << "ARG addresses " << o.addresses << "\n"
-      << "ARG addressfile " << o.address_file << "\n"
-      << "ARG numaddrs " << o.num_addresses << "\n"
-      << "ARG policy " << o.policy << "\n"
-      << "ARG clockbits " << o.clock_bits << "\n"
-      << "ARG cachesize " << o.cache_size << "\n"
-      << "ARG maxpage " << o.max_page << "\n"
-      << "ARG seed " << common.seed.value_or(0) << "\n"
-      << "ARG notrace " << (o.no_trace ? "True" : "False") << "\n\n";
-  return out.str();
-}
-
-std::string ProblemText(const std::string& policy, std::size_t cache_size, const std::vector<Page>& refs,
-                        const std::optional<std::pair<std::size_t, std::size_t>>& range) {
-  std::ostringstream out;
-  out << "Assuming a replacement policy of " << policy << ", and a cache of size " << cache_size << " pages,\n"
-      << "figure out whether each of the following page references hit or miss\n"
-      << "in the page cache.\n\n";
-  for (Page page : refs) out << "Access: " << page << "  Hit/Miss?  State of Memory?\n";
-  out << "\n";
-  if (range) {
-    out << "Then count the misses for every cache size from " << range->first << " to " << range->second
-        << " pages.\n\n";
+/// Parses and checks everything, as paging-policy.py reads its options
+/// (every number is parsed, used or not), then draws the reference string.
+Result<Problem> BuildProblem(const PageArgs& args, const CommonOptions& common) {
+  Problem problem;
+  problem.policy = Upper(args.policy);
+  if (auto made = os::MakeReplacementPolicy(problem.policy, 1); !made.ok()) {
+    return BadInput("-p " + args.policy + ": " + made.error().message);
   }
-  return out.str();
+  if (args.clock_bits) {
+    std::optional<std::int64_t> bits = OptparseInt(*args.clock_bits);
+    if (!bits) return BadInput("-b (clock bits): '" + *args.clock_bits + "' is not an integer");
+    problem.clock_bits = *bits;
+  } else {
+    problem.clock_bits = problem.policy == "CLOCK-HAND" ? 1 : 2;  // the textbook use bit; paging-policy.py's 2
+  }
+  Result<std::int64_t> num_addresses = Integer(args.num_addresses, "-n (number of addresses)");
+  if (!num_addresses.ok()) return num_addresses.status();
+  Result<std::int64_t> cache_size = Integer(args.cache_size, "-C (cache size)");
+  if (!cache_size.ok()) return cache_size.status();
+  Result<std::int64_t> max_page = Integer(args.max_page, "-m (max page)");
+  if (!max_page.ok()) return max_page.status();
+  if (*cache_size < 1 || *cache_size > kMaxCacheSize) {
+    return BadInput("-C (cache size) must be 1.." + std::to_string(kMaxCacheSize) + " pages, got " +
+                    std::to_string(*cache_size));
+  }
+  problem.cache_size = static_cast<std::size_t>(*cache_size);
+  if (!args.frames_range.empty()) {
+    auto range = ParseRange(args.frames_range);
+    if (!range.ok()) return range.status();
+    problem.range = *range;
+  }
+  problem.seed = common.seed.value_or(0);
+  problem.random = os::PyRandom(problem.seed);
+  Result<std::vector<Page>> references = References(args, *num_addresses, *max_page, problem.random);
+  if (!references.ok()) return references.status();
+  problem.references = std::move(*references);
+  return problem;
 }
+
+// ---- Writing ------------------------------------------------------------------------
 
 /// What paging-policy.py writes at each end of its cache list.
-std::pair<std::string, std::string> ListEnds(const std::string& policy) {
+std::pair<std::string_view, std::string_view> ListEnds(const std::string& policy) {
   if (policy == "FIFO") return {"FirstIn", "Lastin "};
   if (policy == "LRU" || policy == "MRU") return {"LRU", "MRU"};
   return {"Left ", "Right"};
 }
 
-std::string PythonList(const std::vector<Page>& pages) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < pages.size(); ++i) text += (i ? ", " : "") + std::to_string(pages[i]);
-  return text + "]";
+double HitRate(std::size_t hits, std::size_t misses) {
+  return hits + misses == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
 }
 
-/// paging-policy.py's solution: one line per reference and FINALSTATS.
-std::string TraceText(const PagingResult& run, bool no_trace) {
-  const auto [left, right] = ListEnds(run.policy);
-  std::ostringstream out;
-  if (!no_trace) {
-    out << "Solving...\n\n";
-    std::size_t hits = 0, misses = 0;
-    for (const os::PageAccess& a : run.accesses) {
-      (a.hit ? hits : misses) += 1;
-      std::string cache = PythonList(a.cache);
-      if (cache.size() < 12) cache.insert(0, 12 - cache.size(), ' ');
-      out << "Access: " << a.page << "  " << (a.hit ? "HIT " : "MISS") << " " << left << " -> " << cache << " <- "
-          << right << " Replaced:" << (a.evicted ? std::to_string(*a.evicted) : "-") << " [Hits:" << hits
-          << " Misses:" << misses << "]\n";
+/// paging-policy.py's trace line for one reference:
+///   Access: 4  MISS FirstIn ->    [2, 3, 4] <- Lastin  Replaced:1 [Hits:0 Misses:4]
+class TraceWriter {
+ public:
+  TraceWriter(TextOut& out, const std::string& policy) : out_(out), ends_(ListEnds(policy)) {}
+
+  void operator()(const PageAccess& a) {
+    (a.hit ? hits_ : misses_) += 1;
+    list_.clear();  // Python's str() of the list, right-aligned in 12 columns ("%12s")
+    list_.push_back('[');
+    for (std::size_t i = 0; i < a.cache.size(); ++i) {
+      if (i > 0) Append(list_, ", ");
+      Append(list_, fmt::format_int(a.cache[i]));
     }
+    list_.push_back(']');
+    line_.clear();
+    Append(line_, "Access: ");
+    Append(line_, fmt::format_int(a.page));
+    Append(line_, a.hit ? "  HIT  " : "  MISS ");
+    Append(line_, ends_.first);
+    Append(line_, " -> ");
+    if (list_.size() < 12) line_.resize(line_.size() + 12 - list_.size(), ' ');
+    Append(line_, std::string_view(list_.data(), list_.size()));
+    Append(line_, " <- ");
+    Append(line_, ends_.second);
+    Append(line_, " Replaced:");
+    if (a.evicted) {
+      Append(line_, fmt::format_int(*a.evicted));
+    } else {
+      line_.push_back('-');
+    }
+    Append(line_, " [Hits:");
+    Append(line_, fmt::format_int(hits_));
+    Append(line_, " Misses:");
+    Append(line_, fmt::format_int(misses_));
+    Append(line_, "]\n");
+    out_.Write(std::string_view(line_.data(), line_.size()));
   }
-  out << "\nFINALSTATS hits " << run.hits << "   misses " << run.misses << "   hitrate " << Percent(run.hit_rate())
-      << "\n\n";
-  return out.str();
-}
+
+ private:
+  static void Append(std::string& to, std::string_view text) { to.append(text.data(), text.size()); }
+  static void Append(std::string& to, const fmt::format_int& number) { to.append(number.data(), number.size()); }
+
+ private:
+  TextOut& out_;
+  std::pair<std::string_view, std::string_view> ends_;
+  std::string list_, line_;  // reused for every line
+  std::size_t hits_ = 0, misses_ = 0;
+};
 
 /// The frame table, Silberschatz style: one row per frame, one column per
-/// reference, '*' under each page fault. Split into blocks `width` wide.
-std::string FrameTableText(const PagingResult& run, std::size_t width = 80) {
-  if (run.accesses.empty()) return "(no references)\n";
-  std::size_t digits = 2;
-  for (const os::PageAccess& a : run.accesses) digits = std::max(digits, std::to_string(a.page).size());
-  const std::size_t cell = digits + 1;
-  const std::string last_label = "frame " + std::to_string(run.cache_size - 1);
-  const std::size_t label = std::max<std::size_t>(last_label.size(), 9) + 1;
-  const std::size_t per_block = std::max<std::size_t>(1, (width - label) / cell);
-  auto pad = [](std::string text, std::size_t w) { return std::string(w - std::min(w, text.size()), ' ') + text; };
-  auto padr = [](std::string text, std::size_t w) { return text + std::string(w - std::min(w, text.size()), ' '); };
-  std::ostringstream out;
-  for (std::size_t start = 0; start < run.accesses.size(); start += per_block) {
-    const std::size_t end = std::min(run.accesses.size(), start + per_block);
-    if (start > 0) out << "\n";
-    std::string line = padr("reference", label);
-    for (std::size_t i = start; i < end; ++i) line += pad(std::to_string(run.accesses[i].page), cell);
-    out << line << "\n";
-    for (std::size_t f = 0; f < run.cache_size; ++f) {
-      line = padr("frame " + std::to_string(f), label);
-      for (std::size_t i = start; i < end; ++i) {
-        const auto& page = run.accesses[i].frames[f];
-        line += pad(page ? std::to_string(*page) : "", cell);
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out << line << "\n";
-    }
-    line = padr("fault", label);
-    for (std::size_t i = start; i < end; ++i) line += pad(run.accesses[i].hit ? "" : "*", cell);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << "\n";
+/// reference, '*' under each page fault, in blocks that fit 80 columns.
+/// Columns come one at a time; only the current block is kept.
+class FrameTableWriter {
+ public:
+  FrameTableWriter(TextOut& out, std::size_t frames, std::size_t digits) : out_(out), frames_(frames) {
+    cell_ = std::max<std::size_t>(digits, 2) + 1;
+    label_ = std::max<std::size_t>(fmt::formatted_size("frame {}", frames - 1), 9) + 1;
+    per_block_ = std::max<std::size_t>(1, (kWidth - std::min(kWidth, label_)) / cell_);
   }
-  return out.str();
+
+  void Add(const PageAccess& a) {
+    pages_.push_back(a.page);
+    hits_.push_back(a.hit);
+    cells_.insert(cells_.end(), a.frames.begin(), a.frames.end());
+    if (pages_.size() == per_block_) WriteBlock();
+  }
+
+  void Finish() {
+    if (!pages_.empty()) WriteBlock();
+    if (!wrote_) out_.Write("(no references)\n");
+  }
+
+ private:
+  static constexpr std::size_t kWidth = 80;
+
+  void WriteBlock() {
+    if (wrote_) out_.Put('\n');
+    wrote_ = true;
+    line_.clear();
+    PadRight("reference", label_);
+    for (Page page : pages_) PadLeft(fmt::format_int(page), cell_);
+    WriteTrimmed();
+    for (std::size_t f = 0; f < frames_; ++f) {
+      line_.clear();
+      PadRight(fmt::format("frame {}", f), label_);
+      for (std::size_t i = 0; i < pages_.size(); ++i) {
+        const std::optional<Page>& page = cells_[i * frames_ + f];
+        if (page) {
+          PadLeft(fmt::format_int(*page), cell_);
+        } else {
+          line_.append(cell_, ' ');
+        }
+      }
+      WriteTrimmed();
+    }
+    line_.clear();
+    PadRight("fault", label_);
+    for (bool hit : hits_) PadLeft(hit ? "" : "*", cell_);
+    WriteTrimmed();
+    pages_.clear();
+    hits_.clear();
+    cells_.clear();
+  }
+
+  /// `text` right-aligned (left-aligned) in `width` columns.
+  void PadLeft(std::string_view text, std::size_t width) {
+    if (text.size() < width) line_.append(width - text.size(), ' ');
+    line_.append(text.data(), text.size());
+  }
+  void PadLeft(const fmt::format_int& number, std::size_t width) { PadLeft({number.data(), number.size()}, width); }
+  void PadRight(std::string_view text, std::size_t width) {
+    line_.append(text.data(), text.size());
+    if (text.size() < width) line_.append(width - text.size(), ' ');
+  }
+
+  void WriteTrimmed() {
+    std::size_t size = line_.size();
+    while (size > 0 && line_[size - 1] == ' ') --size;
+    out_.Write(std::string_view(line_.data(), size));
+    out_.Put('\n');
+  }
+
+  TextOut& out_;
+  std::size_t frames_, cell_, label_, per_block_;
+  std::vector<Page> pages_;                 // the block's references
+  std::vector<bool> hits_;                  // and whether each hit
+  std::vector<std::optional<Page>> cells_;  // frames after each, column by column
+  std::string line_;
+  bool wrote_ = false;
+};
+
+/// The widest page number, in digits.
+std::size_t PageDigits(const std::vector<Page>& pages) {
+  std::size_t digits = 1;
+  for (Page page : pages) digits = std::max(digits, fmt::formatted_size("{}", page));
+  return digits;
 }
 
 std::string CurveText(const std::string& policy, const std::vector<os::FaultsAtSize>& curve) {
@@ -225,56 +404,190 @@ std::string CurveText(const std::string& policy, const std::vector<os::FaultsAtS
   return out.str();
 }
 
-// ---- JSON and pictures ----------------------------------------------------------
+class PageSimulation : public Simulation {
+ public:
+  PageSimulation(PageArgs args, Problem problem, const CommonOptions& common)
+      : args_(std::move(args)), problem_(std::move(problem)), common_(common) {}
 
-Json PageOrNull(const std::optional<Page>& page) { return page ? Json(*page) : Json(nullptr); }
+  void WriteText(TextOut& out) const override;
+  void WriteJson(JsonOut& out) const override;
+  std::string Svg() const override;
 
-Json ToJson(const PagingResult& run, const std::vector<Page>& refs, int clock_bits) {
-  Json accesses = Json::array();
-  for (const os::PageAccess& a : run.accesses) {
-    Json frames = Json::array();
-    for (const auto& page : a.frames) frames.push_back(PageOrNull(page));
-    accesses.push_back(
-        {{"page", a.page}, {"hit", a.hit}, {"evicted", PageOrNull(a.evicted)}, {"cache", a.cache}, {"frames", frames}});
-  }
-  Json json = {
-      {"policy", run.policy}, {"cache_size", run.cache_size}, {"references", refs},        {"accesses", accesses},
-      {"hits", run.hits},     {"misses", run.misses},         {"hit_rate", run.hit_rate()}};
-  if (run.policy == "CLOCK") json["clock_bits"] = clock_bits;
-  return json;
+ private:
+  /// Runs the policy over the reference string, each access handed to
+  /// `on_access`; RAND and CLOCK draw from a fresh copy of the stream, so
+  /// every run makes the same choices.
+  PagingResult Simulate(const os::AccessObserver& on_access) const;
+  std::vector<os::FaultsAtSize> Curve() const;
+  void WriteArguments(TextOut& out) const;
+  void WriteProblem(TextOut& out) const;
+  void WriteSolution(TextOut& out) const;
+
+  PageArgs args_;
+  Problem problem_;
+  CommonOptions common_;
+};
+
+PagingResult PageSimulation::Simulate(const os::AccessObserver& on_access) const {
+  os::PyRandom random = problem_.random;
+  os::PolicyOptions options;
+  options.clock_bits = problem_.clock_bits;
+  options.random = &random;
+  // The input was checked: the policy exists, the cache has frames, no page is negative.
+  return *os::SimulatePaging(problem_.policy, problem_.references, problem_.cache_size, options, on_access);
 }
 
-std::string FrameTableSvg(const PagingResult& run) {
+std::vector<os::FaultsAtSize> PageSimulation::Curve() const {
+  os::PyRandom random = problem_.random;
+  os::PolicyOptions options;
+  options.clock_bits = problem_.clock_bits;
+  options.random = &random;
+  return *os::FaultsByCacheSize(problem_.policy, problem_.references, problem_.range->first, problem_.range->second,
+                                options);
+}
+
+/// paging-policy.py's ARG lines: its options as given (-b as a number).
+void PageSimulation::WriteArguments(TextOut& out) const {
+  out.Print("ARG addresses {}\nARG addressfile {}\nARG numaddrs {}\nARG policy {}\nARG clockbits {}\n", args_.addresses,
+            args_.address_file, args_.num_addresses, args_.policy, problem_.clock_bits);
+  out.Print("ARG cachesize {}\nARG maxpage {}\nARG seed {}\nARG notrace {}\n\n", args_.cache_size, args_.max_page,
+            problem_.seed, args_.no_trace ? "True" : "False");
+}
+
+void PageSimulation::WriteProblem(TextOut& out) const {
+  out.Print("Assuming a replacement policy of {}, and a cache of size {} pages,\n", args_.policy, problem_.cache_size);
+  out.Write(
+      "figure out whether each of the following page references hit or miss\n"
+      "in the page cache.\n\n");
+  for (Page page : problem_.references) out.Print("Access: {}  Hit/Miss?  State of Memory?\n", page);
+  out.Put('\n');
+  if (problem_.range && !common_.ostep) {
+    out.Print("Then count the misses for every cache size from {} to {} pages.\n", problem_.range->first,
+              problem_.range->second);
+  }
+}
+
+void PageSimulation::WriteSolution(TextOut& out) const {
+  PagingResult result;
+  if (args_.no_trace) {
+    result = Simulate([](const PageAccess&) {});
+  } else {
+    out.Write("Solving...\n\n");
+    TraceWriter trace(out, problem_.policy);
+    result = Simulate([&](const PageAccess& a) { trace(a); });
+  }
+  // paging-policy.py divides by the number of references (and fails on none); osgrid prints 0.00 then.
+  const double rate = result.hits + result.misses == 0
+                          ? 0.0
+                          : 100.0 * static_cast<double>(result.hits) / static_cast<double>(result.hits + result.misses);
+  out.Print("\nFINALSTATS hits {}   misses {}   hitrate {:.2f}\n\n", result.hits, result.misses, rate);
+  if (common_.ostep) return;
+  out.Print("Frame table ({}, {} frames; * = page fault):\n", problem_.policy, problem_.cache_size);
+  FrameTableWriter table(out, problem_.cache_size, PageDigits(problem_.references));
+  Simulate([&](const PageAccess& a) { table.Add(a); });
+  table.Finish();
+  out.Print("\nTotals: {} hits, {} misses (page faults), hit rate {:.2f}%\n", result.hits, result.misses,
+            100.0 * HitRate(result.hits, result.misses));
+  if (problem_.range) out.Write("\n" + CurveText(problem_.policy, Curve()));
+}
+
+void PageSimulation::WriteText(TextOut& out) const {
+  WriteArguments(out);
+  if (common_.solve) {
+    WriteSolution(out);
+  } else {
+    WriteProblem(out);
+  }
+}
+
+void PageOrNull(JsonOut& json, const std::optional<Page>& page) {
+  if (page) {
+    json.Int(*page);
+  } else {
+    json.Null();
+  }
+}
+
+void PageSimulation::WriteJson(JsonOut& json) const {
+  json.BeginObject();
+  json.Field("policy", problem_.policy);
+  json.Field("cache_size", problem_.cache_size);
+  if (problem_.policy == "CLOCK" || problem_.policy == "CLOCK-HAND") json.Field("clock_bits", problem_.clock_bits);
+  json.Key("references");
+  json.BeginArray();
+  for (Page page : problem_.references) json.Int(page);
+  json.EndArray();
+  json.Key("accesses");
+  json.BeginArray();
+  const PagingResult result = Simulate([&](const PageAccess& a) {
+    json.BeginObject();
+    json.Field("page", a.page);
+    json.Field("hit", a.hit);
+    json.Key("evicted");
+    PageOrNull(json, a.evicted);
+    json.Key("cache");
+    json.BeginArray();
+    for (Page page : a.cache) json.Int(page);
+    json.EndArray();
+    json.Key("frames");
+    json.BeginArray();
+    for (const std::optional<Page>& page : a.frames) PageOrNull(json, page);
+    json.EndArray();
+    json.EndObject();
+  });
+  json.EndArray();
+  json.Field("hits", result.hits);
+  json.Field("misses", result.misses);
+  json.Field("hit_rate", HitRate(result.hits, result.misses));
+  if (problem_.range) {
+    json.Key("by_cache_size");
+    json.BeginArray();
+    for (const os::FaultsAtSize& point : Curve()) {
+      json.BeginObject();
+      json.Field("cache_size", point.cache_size);
+      json.Field("misses", point.misses);
+      json.EndObject();
+    }
+    json.EndArray();
+  }
+  json.EndObject();
+}
+
+/// The frame table as a grid: rows = frames, columns = references, the cell
+/// of each newly loaded page and its reference in red.
+std::string PageSimulation::Svg() const {
   const double cell = 28, left = 70, top = 60;
-  const std::size_t columns = run.accesses.size();
-  Svg svg(left + cell * static_cast<double>(std::max<std::size_t>(columns, 1)) + 20,
-          top + cell * static_cast<double>(run.cache_size + 1) + 40);
-  svg.Text(10, 24,
-           run.policy + ", " + std::to_string(run.cache_size) + " frames: " + std::to_string(run.misses) +
-               " page faults, " + std::to_string(run.hits) + " hits",
-           16);
-  svg.Text(10, top - 10, "reference", 11);
-  for (std::size_t i = 0; i < columns; ++i) {
-    const os::PageAccess& a = run.accesses[i];
-    const double x = left + cell * static_cast<double>(i);
+  const std::size_t frames = problem_.cache_size;
+  const std::size_t columns = problem_.references.size();
+  sim::Svg svg(left + cell * static_cast<double>(std::max<std::size_t>(columns, 1)) + 20,
+               top + cell * static_cast<double>(frames + 1) + 40);
+  std::size_t i = 0;
+  const PagingResult result = Simulate([&](const PageAccess& a) {
+    const double x = left + cell * static_cast<double>(i++);
     svg.Text(x + cell / 2, top - 10, std::to_string(a.page), 13, "middle", a.hit ? "#111" : "#b00020");
-    for (std::size_t f = 0; f < run.cache_size; ++f) {
+    for (std::size_t f = 0; f < frames; ++f) {
       const double y = top + cell * static_cast<double>(f);
       const bool loaded_here = !a.hit && a.frames[f] == a.page;
       svg.Rect(x, y, cell, cell, loaded_here ? "#f4a6a6" : (a.frames[f] ? "#eef3fb" : "#ffffff"), "#888");
       if (a.frames[f]) svg.Text(x + cell / 2, y + cell / 2 + 5, std::to_string(*a.frames[f]), 13, "middle");
     }
-    svg.Text(x + cell / 2, top + cell * static_cast<double>(run.cache_size) + 18, a.hit ? "" : "*", 14, "middle",
-             "#b00020");
-  }
-  for (std::size_t f = 0; f < run.cache_size; ++f) {
+    svg.Text(x + cell / 2, top + cell * static_cast<double>(frames) + 18, a.hit ? "" : "*", 14, "middle", "#b00020");
+  });
+  svg.Text(10, 24,
+           problem_.policy + ", " + std::to_string(frames) + " frames: " + std::to_string(result.misses) +
+               " page faults, " + std::to_string(result.hits) + " hits",
+           16);
+  svg.Text(10, top - 10, "reference", 11);
+  for (std::size_t f = 0; f < frames; ++f) {
     svg.Text(10, top + cell * static_cast<double>(f) + cell / 2 + 5, "frame " + std::to_string(f), 11);
   }
-  svg.Text(10, top + cell * static_cast<double>(run.cache_size) + 18, "fault", 11);
+  svg.Text(10, top + cell * static_cast<double>(frames) + 18, "fault", 11);
   return svg.Finish();
 }
 
 // ---- summarize and brief ----------------------------------------------------------
+
+std::string Percent(double fraction) { return fmt::format("{:.2f}", 100.0 * fraction); }
 
 std::vector<std::pair<std::string, std::string>> Summarize(const Json& run) {
   const double rate = run.value("hit_rate", 0.0);
@@ -286,80 +599,37 @@ std::vector<std::pair<std::string, std::string>> Summarize(const Json& run) {
 /// The frame table when it is small, else one line of H/M marks.
 std::string Brief(const Json& run) {
   if (!run.contains("accesses") || !run["accesses"].is_array()) return "";
-  PagingResult table;
-  table.policy = run.value("policy", "");
-  table.cache_size = run.value("cache_size", std::size_t{0});
+  const auto frames = run.value("cache_size", std::size_t{0});
+  if (frames == 0) return "";
+  std::vector<PageAccess> accesses;
+  std::vector<Page> pages;
   for (const Json& a : run["accesses"]) {
-    os::PageAccess access;
+    PageAccess access;
     access.page = a.value("page", Page{0});
     access.hit = a.value("hit", false);
     for (const Json& f : a.value("frames", Json::array())) {
       access.frames.push_back(f.is_null() ? std::nullopt : std::optional<Page>(f.get<Page>()));
     }
-    if (access.frames.size() != table.cache_size) return "";
-    table.accesses.push_back(access);
+    if (access.frames.size() != frames) return "";
+    pages.push_back(access.page);
+    accesses.push_back(std::move(access));
   }
-  const std::string text = FrameTableText(table);
-  if (table.cache_size <= 8 && std::count(text.begin(), text.end(), '\n') <= static_cast<long>(table.cache_size) + 2) {
-    return text;
-  }
+  TextOut out;
+  FrameTableWriter table(out, frames, PageDigits(pages));
+  for (const PageAccess& a : accesses) table.Add(a);
+  table.Finish();
+  const std::string text = out.Take();
+  if (frames <= 8 && std::count(text.begin(), text.end(), '\n') <= static_cast<long>(frames) + 2) return text;
   std::string marks;
-  for (const os::PageAccess& a : table.accesses) marks += a.hit ? 'H' : 'M';
+  for (const PageAccess& a : accesses) marks += a.hit ? 'H' : 'M';
   if (marks.size() > 70) marks = marks.substr(0, 67) + "...";
   return marks + "\n";
 }
 
-// ---- The command -------------------------------------------------------------------
-
-Outcome Run(const PageOptions& o, const CommonOptions& common) {
-  const std::string policy = Upper(o.policy);
-  if (o.cache_size < 1 || o.cache_size > kMaxCacheSize) {
-    return BadInput("-C (cache size) must be 1.." + std::to_string(kMaxCacheSize) + " pages, got " +
-                    std::to_string(o.cache_size));
-  }
-  const auto cache_size = static_cast<std::size_t>(o.cache_size);
-  Result<std::vector<Page>> refs = References(o, common);
-  if (!refs.ok()) return refs.status();
-  std::optional<std::pair<std::size_t, std::size_t>> range;
-  if (!o.frames_range.empty()) {
-    auto parsed = ParseRange(o.frames_range);
-    if (!parsed.ok()) return parsed.status();
-    range = *parsed;
-  }
-  os::PolicyOptions options;
-  options.clock_bits = o.clock_bits;
-  options.seed = common.seed.value_or(0);
-  auto run = os::SimulatePaging(policy, *refs, cache_size, options);
-  if (!run.ok()) return BadInput("-p " + o.policy + ": " + run.error().message);
-  std::optional<std::vector<os::FaultsAtSize>> curve;
-  if (range) {
-    auto faults = os::FaultsByCacheSize(policy, *refs, range->first, range->second, options);
-    if (!faults.ok()) return BadInput(faults.error().message);
-    curve = *faults;
-  }
-
-  Output output;
-  output.json = ToJson(*run, *refs, o.clock_bits);
-  if (curve) {
-    Json sizes = Json::array();
-    for (const auto& point : *curve) sizes.push_back({{"cache_size", point.cache_size}, {"misses", point.misses}});
-    output.json["by_cache_size"] = sizes;
-  }
-  PageOptions shown = o;
-  shown.policy = policy;
-  output.text = ArgLines(shown, common);
-  if (!common.solve) {
-    output.text += ProblemText(policy, cache_size, *refs, range);
-  } else {
-    output.text += TraceText(*run, o.no_trace);
-    output.text += "Frame table (" + policy + ", " + std::to_string(cache_size) + " frames; * = page fault):\n";
-    output.text += FrameTableText(*run) + "\n";
-    output.text += "Totals: " + std::to_string(run->hits) + " hits, " + std::to_string(run->misses) +
-                   " misses (page faults), hit rate " + Percent(run->hit_rate()) + "%\n";
-    if (curve) output.text += "\n" + CurveText(policy, *curve);
-  }
-  output.svg = FrameTableSvg(*run);
-  return output;
+Prepared Prepare(const PageArgs& args, const CommonOptions& common) {
+  Result<Problem> problem = BuildProblem(args, common);
+  if (!problem.ok()) return problem.status();
+  return std::unique_ptr<Simulation>(new PageSimulation(args, std::move(*problem), common));
 }
 
 }  // namespace
@@ -367,31 +637,37 @@ Outcome Run(const PageOptions& o, const CommonOptions& common) {
 Topic PageTopic() {
   Topic topic;
   topic.name = "page";
-  topic.summary = "Page replacement: FIFO, LRU, OPT, CLOCK, LFU, MRU, RAND, UNOPT (OSTEP ch. 22)";
+  topic.summary = "Page replacement: FIFO, LRU, OPT, CLOCK, CLOCK-HAND, LFU, MRU, RAND, UNOPT (OSTEP ch. 22)";
   topic.policy_flag = "-p";
   topic.add = [](CLI::App& command) -> Runner {
-    auto o = std::make_shared<PageOptions>();
-    command.add_option("-a,--addresses", o->addresses, "Pages to access, comma-separated, e.g. 1,2,3 (-1: generate)")
-        ->type_name("LIST");
-    command.add_option("-f,--addressfile", o->address_file, "A file with one page number per line")->type_name("FILE");
-    command.add_option("-n,--numaddrs", o->num_addresses, "How many pages to generate when there is no -a/-f")
+    auto args = std::make_shared<PageArgs>();
+    command
+        .add_option("-a,--addresses", args->addresses, "Pages to access, comma-separated, e.g. 1,2,3 (-1: generate)")
+        ->type_name("LIST")
+        ->capture_default_str();
+    command.add_option("-f,--addressfile", args->address_file, "A file with one page number per line")
+        ->type_name("FILE");
+    command.add_option("-n,--numaddrs", args->num_addresses, "How many pages to generate when there is no -a/-f")
         ->type_name("N")
         ->capture_default_str();
-    command.add_option("-p,--policy", o->policy, "FIFO, LRU, OPT, CLOCK, LFU, MRU, RAND or UNOPT")
+    command
+        .add_option("-p,--policy", args->policy,
+                    "FIFO, LRU, OPT, CLOCK, CLOCK-HAND, LFU, MRU, RAND or UNOPT (any case)")
         ->type_name("POLICY")
         ->capture_default_str();
-    command.add_option("-b,--clockbits", o->clock_bits, "CLOCK: use-counter maximum (1 = the textbook use bit)")
-        ->type_name("N")
-        ->capture_default_str();
-    command.add_option("-C,--cachesize", o->cache_size, "Size of the page cache (frames), in pages")
-        ->type_name("N")
-        ->capture_default_str();
-    command.add_option("-m,--maxpage", o->max_page, "Generated pages are 0 .. this minus 1")
-        ->type_name("N")
-        ->capture_default_str();
-    command.add_flag("-N,--notrace", o->no_trace, "With -c: totals only, no per-access trace");
     command
-        .add_option("--frames-range", o->frames_range,
+        .add_option("-b,--clockbits", args->clock_bits,
+                    "CLOCK, CLOCK-HAND: use-counter maximum (default 2, as paging-policy.py; 1 for CLOCK-HAND)")
+        ->type_name("N");
+    command.add_option("-C,--cachesize", args->cache_size, "Size of the page cache (frames), in pages")
+        ->type_name("N")
+        ->capture_default_str();
+    command.add_option("-m,--maxpage", args->max_page, "Generated pages are 0 .. this minus 1")
+        ->type_name("N")
+        ->capture_default_str();
+    command.add_flag("-N,--notrace", args->no_trace, "With -c: totals only, no per-access trace");
+    command
+        .add_option("--frames-range", args->frames_range,
                     "Also count the misses for every cache size in this range, e.g. 1-7 (Belady's anomaly)")
         ->type_name("LO-HI");
     command.footer(
@@ -399,8 +675,10 @@ Topic PageTopic() {
         "  osgrid sim page -a 1,2,3,4,1,2,5,1,2,3,4,5 -p FIFO -C 3 -c\n"
         "  osgrid sim page -a 1,2,3,4,1,2,5,1,2,3,4,5 -p FIFO --frames-range 1-6 -c\n"
         "  osgrid sim page -s 7 -n 20 -m 8 -p LRU -C 4 --svg frames.svg\n"
+        "  osgrid sim page -a 1,2,3,4,2,5 -p CLOCK-HAND -b 1 -c     (Silberschatz's second chance)\n"
+        "CLOCK is paging-policy.py's (random scan); CLOCK-HAND is the textbook clock hand.\n"
         "Manual: docs/sim/page.md");
-    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
+    return [args](const CommonOptions& common) { return Prepare(*args, common); };
   };
   topic.summarize = Summarize;
   topic.brief = Brief;

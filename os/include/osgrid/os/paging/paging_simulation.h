@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,25 +30,36 @@ struct PageAccess {
 struct PagingResult {
   std::string policy;
   std::size_t cache_size = 0;        // frames
-  std::vector<PageAccess> accesses;  // one per reference, in order
+  std::vector<PageAccess> accesses;  // one per reference, in order (empty when an observer saw them)
   std::size_t hits = 0;
   std::size_t misses = 0;  // = page faults, including the cold (compulsory) ones
   /// hits / references, in [0, 1]; 0 for an empty string.
   double hit_rate() const;
 };
 
+/// Sees each reference as soon as it is made. The PageAccess is reused from
+/// one call to the next (its vectors keep their memory), so copy what you keep.
+using AccessObserver = std::function<void(const PageAccess&)>;
+
 /// Runs `references` through the policy `policy` (see MakeReplacementPolicy)
-/// with `frames` frames. OPT and UNOPT are given `references` as their future.
+/// with `frames` frames. OPT and UNOPT are given `references` as their future;
+/// RAND and CLOCK draw from options.random (or PyRandom(options.seed)).
 /// Frame assignment: a fault with a free frame loads the page into the
 /// lowest-numbered free frame; a replacement loads it into the victim's frame.
+/// Without `on_access` every access is kept in the result; with it, each is
+/// handed to `on_access` in order and none is kept, so memory does not grow
+/// with the length of the run.
 /// Errors: unknown policy, frames == 0, a negative page ("reference 3: page
-/// must be >= 0, got -2"), clock_bits < 1.
+/// must be >= 0, got -2").
 Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vector<Page>& references,
-                                      std::size_t frames, const PolicyOptions& options = {});
+                                      std::size_t frames, const PolicyOptions& options = {},
+                                      const AccessObserver& on_access = nullptr);
 
 /// Faults for each cache size in [min_frames, max_frames] (the same misses
 /// SimulatePaging counts, without the trace): Belady's anomaly shows as a
-/// count that goes up. Errors as SimulatePaging, and min > max.
+/// count that goes up. With options.random, each size starts from a copy of
+/// that stream, as separate runs of paging-policy.py with -C size would.
+/// Errors as SimulatePaging, and min > max.
 struct FaultsAtSize {
   std::size_t cache_size = 0;
   std::size_t misses = 0;

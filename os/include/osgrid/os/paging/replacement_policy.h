@@ -2,10 +2,11 @@
 // finds every frame full.
 //
 // Sources: OSTEP ch. 22 "Beyond Physical Memory: Policies" (22.2 OPT, 22.3
-//          FIFO, 22.4 Random, 22.5-22.6 LRU and MRU, 22.8 the clock algorithm);
+//          FIFO, 22.4 Random, 22.5-22.6 LRU and MRU, 22.8 the clock algorithm,
+//          in the randomized variant of its homework paging-policy.py);
 //          Silberschatz, Operating System Concepts 10e, 10.4 "Page
 //          Replacement" (10.4.2 FIFO, 10.4.3 optimal, 10.4.4 LRU, 10.4.5.2
-//          second chance / clock, 10.4.6 counting-based LFU).
+//          second chance with a clock hand, 10.4.6 counting-based LFU).
 //
 // A ReplacementPolicy is a cache of `frames` pages that is told about every
 // reference, in order, and answers hit or miss and, on a miss with every
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "osgrid/os/expected.h"
+#include "osgrid/os/py_random.h"
 
 namespace osgrid::os {
 
@@ -48,10 +50,17 @@ class ReplacementPolicy {
   /// victim when all frames are full). Expected O(1) for FIFO, LRU and MRU;
   /// O(frames) per fault for OPT, UNOPT, RAND, CLOCK and LFU.
   virtual Reference Access(Page page) = 0;
-  /// The resident pages in the order paging-policy.py prints its cache list:
-  /// least recently used first for LRU and MRU, otherwise the order in which
-  /// they were loaded (oldest first).
-  virtual std::vector<Page> Contents() const = 0;
+  /// Puts the resident pages into `pages` (replacing what it held), in the
+  /// order paging-policy.py prints its cache list: least recently used first
+  /// for LRU and MRU, otherwise the order in which they were loaded (oldest
+  /// first). Reusing one vector keeps a long run free of allocations.
+  virtual void Contents(std::vector<Page>& pages) const = 0;
+  /// The same, as a new vector.
+  std::vector<Page> Contents() const {
+    std::vector<Page> pages;
+    Contents(pages);
+    return pages;
+  }
   /// Number of frames (>= 1).
   virtual std::size_t capacity() const = 0;
   /// Whether `page` is resident.
@@ -81,19 +90,36 @@ std::unique_ptr<ReplacementPolicy> MakeOpt(std::size_t frames, std::vector<Page>
 /// the oldest loaded of them.
 std::unique_ptr<ReplacementPolicy> MakeUnopt(std::size_t frames, std::vector<Page> future);
 
-/// RAND: evict a resident page chosen uniformly at random with Rng(seed)
-/// (OSTEP 22.4). Same seed, same victims.
-std::unique_ptr<ReplacementPolicy> MakeRandom(std::size_t frames, std::uint64_t seed);
+/// RAND: evict a resident page chosen at random (OSTEP 22.4), as
+/// paging-policy.py does: the resident pages are kept in load order and the
+/// victim is the one at index int(random() * frames). The draws come from
+/// `random`, which the caller owns and may share (paging-policy.py draws its
+/// reference string and its victims from one stream); it must outlive the policy.
+std::unique_ptr<ReplacementPolicy> MakeRandom(std::size_t frames, PyRandom& random);
+/// The same with a stream of its own, PyRandom(seed).
+std::unique_ptr<ReplacementPolicy> MakeRandom(std::size_t frames, std::int64_t seed);
 
-/// CLOCK, the second-chance algorithm (Silberschatz 10.4.5.2; OSTEP 22.8).
-/// The frames form a circle with a hand pointing at the next candidate. Each
-/// frame has a use counter of `clock_bits` bits' worth: set to 1 when a page
-/// is loaded, incremented (up to `clock_bits`) on each hit. On a fault with
-/// every frame full the hand sweeps: a frame whose counter is > 0 is
-/// decremented and skipped (its second chance); the first frame found at 0
-/// is the victim, the new page takes that frame and the hand moves past it.
-/// clock_bits = 1 is the textbook reference bit. Precondition: clock_bits >= 1.
-std::unique_ptr<ReplacementPolicy> MakeClock(std::size_t frames, int clock_bits = 1);
+/// CLOCK as OSTEP's homework runs it (paging-policy.py; OSTEP 22.8 and figure
+/// 22.9 describe this variant "that randomly scans pages"): each resident page
+/// has a use counter, 1 when it is loaded and +1 on each hit, capped at
+/// `clock_bits`. On a fault with every frame full it looks at resident pages
+/// picked at random (index int(random() * frames) in load order): a counter
+/// >= 1 is decremented, a counter of 0 (or less) makes that page the victim.
+/// `random` is owned by the caller, as for MakeRandom. Any clock_bits is
+/// accepted, as paging-policy.py does (with 0 or less a hit clears the counter).
+std::unique_ptr<ReplacementPolicy> MakeClock(std::size_t frames, std::int64_t clock_bits, PyRandom& random);
+/// The same with a stream of its own, PyRandom(seed).
+std::unique_ptr<ReplacementPolicy> MakeClock(std::size_t frames, std::int64_t clock_bits, std::int64_t seed);
+
+/// CLOCK-HAND, the textbook second-chance algorithm (Silberschatz 10.4.5.2,
+/// figure 10.17). The frames form a circle with a hand pointing at the next
+/// candidate; each frame has a use counter with the same rules as CLOCK's (1
+/// on load, +1 per hit up to `clock_bits`; clock_bits = 1 is the textbook
+/// reference bit). On a fault with every frame full the hand sweeps: a frame
+/// whose counter is > 0 is decremented and skipped (its second chance); the
+/// first frame found at 0 is the victim, the new page takes that frame and
+/// the hand moves past it. Deterministic: no random numbers.
+std::unique_ptr<ReplacementPolicy> MakeClockHand(std::size_t frames, std::int64_t clock_bits = 1);
 
 /// LFU: evict the page with the smallest reference count (Silberschatz
 /// 10.4.6). The count starts at 1 when a page is loaded and is forgotten when
@@ -102,18 +128,19 @@ std::unique_ptr<ReplacementPolicy> MakeLfu(std::size_t frames);
 
 /// Options for MakeReplacementPolicy().
 struct PolicyOptions {
-  std::vector<Page> future;  // the reference string, for OPT and UNOPT
-  int clock_bits = 1;        // CLOCK: saturating use-counter maximum (>= 1)
-  std::uint64_t seed = 0;    // RAND: the random victims' seed
+  std::vector<Page> future;     // the reference string, for OPT and UNOPT
+  std::int64_t clock_bits = 2;  // CLOCK, CLOCK-HAND: the use counter's maximum (paging-policy.py's -b)
+  PyRandom* random = nullptr;   // RAND, CLOCK: the stream to draw from (not owned); none: ...
+  std::int64_t seed = 0;        // ... a stream of their own, PyRandom(seed)
 };
 
 /// The policies MakeReplacementPolicy() knows, in display order:
-/// FIFO, LRU, OPT, CLOCK, LFU, MRU, RAND, UNOPT.
+/// FIFO, LRU, OPT, CLOCK, CLOCK-HAND, LFU, MRU, RAND, UNOPT.
 const std::vector<std::string>& ReplacementPolicyNames();
 
 /// Builds the policy called `name` (case-sensitive, one of
 /// ReplacementPolicyNames()) with `frames` frames.
-/// Errors: unknown name, frames == 0, clock_bits < 1 (CLOCK).
+/// Errors: unknown name, frames == 0.
 Expected<std::unique_ptr<ReplacementPolicy>> MakeReplacementPolicy(std::string_view name, std::size_t frames,
                                                                    const PolicyOptions& options = {});
 
