@@ -69,7 +69,7 @@ class Clock final : public ReplacementPolicy {
   std::int64_t clock_bits_;
   std::unique_ptr<PyRandom> owned_;  // the stream, when the policy has its own
   PyRandom& random_;
-  std::vector<Page> memory_;                  // resident pages, oldest loaded first
+  std::vector<Page> memory_;                    // resident pages, oldest loaded first
   std::unordered_map<Page, std::int64_t> use_;  // each resident page's use counter
 };
 

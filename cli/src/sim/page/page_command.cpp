@@ -12,12 +12,12 @@
 // the JSON accesses are written as the simulator makes each reference, so
 // memory grows with the reference string, not with the trace.
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
+#include "../py_number.h"
 #include "../render.h"
 #include "../sim.h"
 #include "format.h"
@@ -63,58 +63,6 @@ struct Problem {
 };
 
 // ---- Input -------------------------------------------------------------------------
-
-bool Digit(char c, int base) {
-  if (c >= '0' && c <= '9') return c - '0' < base;
-  const int lower = std::tolower(static_cast<unsigned char>(c));
-  return base == 16 && lower >= 'a' && lower <= 'f';
-}
-
-/// Python's int(text, base) for what fits in an int64: spaces around, a sign,
-/// an optional 0x/0o/0b prefix matching the base, digits with single
-/// underscores between them ("1_000").
-std::optional<std::int64_t> PyInt(std::string_view text, int base = 10) {
-  const auto first = text.find_first_not_of(" \t\n\r\f\v");
-  if (first == std::string_view::npos) return std::nullopt;
-  text = text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
-  bool negative = false;
-  if (text[0] == '+' || text[0] == '-') {
-    negative = text[0] == '-';
-    text.remove_prefix(1);
-  }
-  if (base != 10 && text.size() >= 2 && text[0] == '0') {
-    const char prefix = static_cast<char>(std::tolower(static_cast<unsigned char>(text[1])));
-    if ((base == 16 && prefix == 'x') || (base == 8 && prefix == 'o') || (base == 2 && prefix == 'b')) {
-      text.remove_prefix(2);
-      if (!text.empty() && text[0] == '_') text.remove_prefix(1);  // "0x_1f" is allowed
-    }
-  }
-  if (text.empty() || !Digit(text[0], base) || !Digit(text.back(), base)) return std::nullopt;
-  unsigned long long value = 0;
-  const unsigned long long limit = negative ? 9223372036854775808ULL : 9223372036854775807ULL;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '_' && Digit(text[i + 1], base)) continue;  // text.back() is a digit, so i + 1 exists
-    if (!Digit(text[i], base)) return std::nullopt;
-    const int d = std::isdigit(static_cast<unsigned char>(text[i]))
-                      ? text[i] - '0'
-                      : std::tolower(static_cast<unsigned char>(text[i])) - 'a' + 10;
-    if (value > (limit - static_cast<unsigned>(d)) / static_cast<unsigned>(base)) return std::nullopt;
-    value = value * static_cast<unsigned>(base) + static_cast<unsigned>(d);
-  }
-  if (negative) return value == limit ? INT64_MIN : -static_cast<std::int64_t>(value);
-  return static_cast<std::int64_t>(value);
-}
-
-/// optparse's "int" option type (paging-policy.py's -b): 0x... is hexadecimal,
-/// 0b... binary, any other leading 0 octal, else decimal.
-std::optional<std::int64_t> OptparseInt(const std::string& text) {
-  std::string head = text.substr(0, 2);
-  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (head == "0x") return PyInt(text, 16);
-  if (head == "0b") return PyInt(text.size() > 2 ? text.substr(2) : "0", 2);
-  if (!text.empty() && text[0] == '0') return PyInt(text, 8);
-  return PyInt(text, 10);
-}
 
 Result<std::int64_t> Integer(const std::string& text, const std::string& what) {
   std::optional<std::int64_t> value = PyInt(text);
