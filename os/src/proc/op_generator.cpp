@@ -2,6 +2,7 @@
 // Source: OSTEP ch. 5 homework (cpu-api/fork.py); Silberschatz 10e, 3.3.
 #include "osgrid/os/proc/op_generator.h"
 
+#include <algorithm>
 #include <map>
 
 namespace osgrid::os {
@@ -22,6 +23,36 @@ std::string ForkPyName(std::size_t index) {
     index /= base;
   }
   return name;
+}
+
+std::vector<ProcOp> GenerateForkPyActions(PyRandom& random, std::int64_t actions, double fork_fraction) {
+  // fork.py's temp_process_list, each process as its index in ForkPyName()'s
+  // sequence (0 = the root "a"); new ones are appended, exiting ones removed.
+  std::vector<std::size_t> live = {0};
+  // fork.py's random_choice(L) = L[random_randint(0, len(L) - 1)] = L[int(0 + random() * len(L))].
+  const auto random_choice = [&random, &live] {
+    return live.begin() + static_cast<std::ptrdiff_t>(0 + random.Random() * static_cast<double>(live.size()));
+  };
+  std::size_t next_name = 1;  // "b"
+  std::vector<ProcOp> ops;
+  for (std::int64_t done = 0; done < actions;) {
+    ProcOp op;
+    if (random.Random() < fork_fraction) {
+      op.kind = ProcOpKind::kFork;
+      op.actor = ForkPyName(*random_choice());
+      op.child = ForkPyName(next_name);
+      live.push_back(next_name++);
+    } else {
+      op.kind = ProcOpKind::kExit;
+      const auto exiting = random_choice();
+      if (*exiting == 0) continue;  // the root cannot exit: no action, draw again
+      op.actor = ForkPyName(*exiting);
+      live.erase(exiting);
+    }
+    ops.push_back(std::move(op));
+    ++done;
+  }
+  return ops;
 }
 
 namespace {
@@ -52,11 +83,11 @@ bool CanRun(const Pcb& pcb) { return pcb.state == ProcessState::kReady || pcb.st
 }  // namespace
 
 Expected<std::vector<ProcOp>> GenerateProcOps(Rng& rng, const ProcOpGeneratorOptions& options) {
-  if (options.actions < 0 || options.actions > 10000) {
-    return Fail("number of actions must be 0..10000, got " + std::to_string(options.actions));
+  if (options.actions < 0 || options.actions > 1'000'000) {
+    return Fail("number of actions must be 0..1000000, got " + std::to_string(options.actions));
   }
-  if (!(options.fork_fraction > 0.001 && options.fork_fraction <= 1.0)) {
-    return Fail("fork fraction must be > 0.001 and <= 1, got " + std::to_string(options.fork_fraction));
+  if (!(options.fork_fraction > 0.001)) {
+    return Fail("fork fraction must be > 0.001, got " + std::to_string(options.fork_fraction));
   }
   KernelOptions kernel;
   kernel.init_name = options.root;

@@ -2,6 +2,8 @@
 #include "osgrid/os/proc/op_generator.h"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <map>
 
 using namespace osgrid::os;
@@ -83,4 +85,55 @@ TEST_CASE("property: generated problems replay without a refused call", "[proc][
     }
     CHECK(forks >= 1);
   }
+}
+
+namespace {
+
+/// "a+b", "c-": fork.py's notation.
+std::vector<std::string> Notation(const std::vector<ProcOp>& ops) {
+  std::vector<std::string> texts;
+  for (const ProcOp& op : ops)
+    texts.push_back(op.kind == ProcOpKind::kFork ? op.actor + "+" + op.child : op.actor + "-");
+  return texts;
+}
+
+}  // namespace
+
+TEST_CASE("fork.py's random actions, draw for draw", "[proc][generator][ostep]") {
+  // python3 fork.py -s 1 -a 12 -F: a forks b, a forks c, c forks d, a forks e,
+  // c EXITS, d forks f, f forks g, e forks h, d EXITS, e forks i, b forks j, f forks k
+  PyRandom one(1);
+  CHECK(Notation(GenerateForkPyActions(one, 12, 0.7)) ==
+        std::vector<std::string>{"a+b", "a+c", "c+d", "a+e", "c-", "d+f", "f+g", "e+h", "d-", "e+i", "b+j", "f+k"});
+  // python3 fork.py -s 2 -a 6 -f 0.3 -F: exits that draw the root are not
+  // actions (fork.py draws again), so forks and exits alternate here.
+  PyRandom two(2);
+  CHECK(Notation(GenerateForkPyActions(two, 6, 0.3)) ==
+        std::vector<std::string>{"a+b", "b-", "a+c", "c-", "a+d", "d-"});
+}
+
+TEST_CASE("fork.py's random actions: the live list, the names, the root never exits", "[proc][generator]") {
+  for (std::int64_t seed = 0; seed < 50; ++seed) {
+    PyRandom random(seed);
+    const auto ops = GenerateForkPyActions(random, 200, 0.5 + 0.01 * static_cast<double>(seed));
+    REQUIRE(ops.size() == 200);
+    std::vector<std::string> live = {"a"};
+    std::size_t forks = 0;
+    for (const ProcOp& op : ops) {
+      INFO("seed " << seed);
+      REQUIRE(std::find(live.begin(), live.end(), op.actor) != live.end());  // only live processes act
+      if (op.kind == ProcOpKind::kFork) {
+        CHECK(op.child == ForkPyName(++forks));  // b, c, ..., Z, aa, ab, ...
+        live.push_back(op.child);
+      } else {
+        CHECK(op.actor != "a");
+        live.erase(std::find(live.begin(), live.end(), op.actor));
+      }
+    }
+  }
+  PyRandom none(3);
+  CHECK(GenerateForkPyActions(none, -4, 0.7).empty());  // fork.py's loop does not run
+  PyRandom all(3);
+  for (const ProcOp& op : GenerateForkPyActions(all, 30, 70))
+    CHECK(op.kind == ProcOpKind::kFork);  // -f 70: random() < 70
 }

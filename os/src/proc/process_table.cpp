@@ -142,13 +142,20 @@ void ProcessTable::Terminate(Pcb& pcb) {
   NotifyParent(pcb);
 }
 
+// In preorder (a child, then its descendants, then the next child), as
+// fork.py's collect_children() lists them; with an explicit stack, so a long
+// chain of forks cannot exhaust the call stack.
 std::vector<Pid> ProcessTable::Descendants(Pid pid) const {
   std::vector<Pid> found;
-  for (Pid child : table_.at(pid).children) {
-    found.push_back(child);
-    for (Pid below : Descendants(child)) found.push_back(below);
+  std::vector<Pid> stack(table_.at(pid).children.rbegin(), table_.at(pid).children.rend());
+  while (!stack.empty()) {
+    const Pid next = stack.back();
+    stack.pop_back();
+    found.push_back(next);
+    const std::vector<Pid>& children = table_.at(next).children;
+    stack.insert(stack.end(), children.rbegin(), children.rend());
   }
-  return found;  // preorder
+  return found;
 }
 
 void ProcessTable::Adopt(Pcb& orphan, Pid new_parent, Pid old_parent) {

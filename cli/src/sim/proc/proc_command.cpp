@@ -1,12 +1,26 @@
 // `osgrid sim proc`: process creation and termination (OSTEP ch. 4-5 and its
-// fork.py homework; Silberschatz 10e 3.1-3.3) on os::ProcessTable.
+// fork.py homework; Silberschatz 10e 3.1-3.3) on os::ProcessTable. The
+// manual is docs/sim/proc.md.
+//
+// In fork.py's notation (-A, or a random problem) the text is fork.py's, byte
+// for byte, from its ARG lines to its last tree, and a seed draws fork.py's
+// actions (os::PyRandom). The --ops language (and --rich random problems) is
+// osgrid's own: the whole process API, with zombies, pids and states.
+//
+// Nothing is built whole: each step is run and written (its trees too) as it
+// comes, so memory grows with the number of processes and steps, not with
+// the trace (a tree after every step of a long run).
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <sstream>
 
+#include "../py_number.h"
 #include "../render.h"
 #include "../sim.h"
 #include "format.h"
 #include "osgrid/os/proc/op_generator.h"
+#include "osgrid/os/py_random.h"
 #include "proc_sim.h"
 
 namespace osgrid::cli::sim {
@@ -18,11 +32,12 @@ using proc::Notation;
 using proc::ProcRun;
 using proc::TreeStyle;
 
-struct ProcOptions {
+/// The command's options, as typed: fork.py echoes them in its ARG lines.
+struct ProcArgs {
   std::string action_list;            // -A: fork.py notation
   std::string ops;                    // --ops: the full process API
-  int actions = 5;                    // -a: random actions (fork.py default 5)
-  double forks = 0.7;                 // -f: fraction (or percentage) of forks
+  std::string actions = "5";          // -a: random actions (optparse int; fork.py default 5)
+  std::string forks = "0.7";          // -f: probability of a fork (optparse float)
   bool show_tree = false;             // -t: show trees, ask for the actions
   bool final_only = false;            // -F
   bool leaf_only = false;             // -L
@@ -33,7 +48,18 @@ struct ProcOptions {
   bool verbose = false;               // -v: every kernel event
 };
 
+constexpr std::int64_t kMaxActions = 1'000'000;
 constexpr const char* kMargin = "                               ";  // fork.py's 31-column margin
+
+/// The problem as parsed or drawn.
+struct Problem {
+  proc::RunOptions options;
+  std::vector<proc::Step> steps;
+  std::int64_t actions = 5;  // -a, parsed
+  double forks = 0.7;        // -f, parsed
+  bool random = false;       // drawn from a seed
+  std::int64_t seed = 0;     // the seed drawn from
+};
 
 const char* RuleName(os::OrphanRule rule) {
   switch (rule) {
@@ -47,9 +73,7 @@ const char* RuleName(os::OrphanRule rule) {
   return "init";
 }
 
-std::string OpText(const os::ProcOp& op, Notation notation) {
-  if (notation == Notation::kForkPy)
-    return op.kind == os::ProcOpKind::kFork ? op.actor + "+" + op.child : op.actor + "-";
+std::string OpsText(const os::ProcOp& op) {
   switch (op.kind) {
     case os::ProcOpKind::kFork:
       return "fork " + op.actor + " " + op.child;
@@ -69,22 +93,110 @@ std::string Joined(const std::vector<std::string>& items, const std::string& sep
   return text;
 }
 
-// ---- JSON -----------------------------------------------------------------------
+const char* PyBool(bool value) { return value ? "True" : "False"; }
 
-Json PcbJson(const Pcb& pcb, bool reaped) {
-  Json p = Json::object();
-  p["pid"] = pcb.pid;
-  p["ppid"] = pcb.ppid;
-  p["pgid"] = pcb.pgid;
-  p["name"] = pcb.name;
-  p["program"] = pcb.program;
-  p["state"] = std::string(os::ProcessStateName(pcb.state));
-  p["exit_status"] = pcb.exit_status ? Json(*pcb.exit_status) : Json(nullptr);
-  p["killed_by"] = pcb.killed_by ? Json(std::string(os::SignalName(*pcb.killed_by))) : Json(nullptr);
-  p["zombie"] = pcb.zombie() && !reaped;
-  p["reaped"] = reaped;
-  return p;
+// ---- Input -------------------------------------------------------------------------
+
+Result<TreeStyle> ParseStyle(const std::string& text) {
+  if (text == "basic") return TreeStyle::kBasic;
+  if (text == "line1") return TreeStyle::kLine1;
+  if (text == "line2") return TreeStyle::kLine2;
+  if (text == "fancy") return TreeStyle::kFancy;
+  return BadInput("-P (print style): '" + text + "' is not one of basic, line1, line2, fancy");
 }
+
+/// fork.py's random actions as steps: "b+c" (b forks c) and "b-" (b exits).
+std::vector<proc::Step> ForkPySteps(const std::vector<os::ProcOp>& ops) {
+  std::vector<proc::Step> steps;
+  steps.reserve(ops.size());
+  for (const os::ProcOp& op : ops) {
+    if (op.kind == os::ProcOpKind::kFork) {
+      steps.push_back({op.actor + "+" + op.child, "fork", {op.actor, op.child}});
+    } else {
+      steps.push_back({op.actor + "-", "exit", {op.actor}});
+    }
+  }
+  return steps;
+}
+
+Result<Problem> BuildProblem(const ProcArgs& args, const CommonOptions& common) {
+  Problem problem;
+  if (!args.action_list.empty() && !args.ops.empty()) {
+    return BadInput("give either -A (fork.py actions) or --ops, not both");
+  }
+  std::optional<std::int64_t> actions = OptparseInt(args.actions);
+  if (!actions) return BadInput("-a (actions): '" + args.actions + "' is not an integer");
+  problem.actions = *actions;
+  std::optional<double> forks = PyFloat(args.forks);
+  if (!forks) return BadInput("-f (fork percentage): '" + args.forks + "' is not a number");
+  problem.forks = *forks;
+  // fork.py refuses this before anything else; NaN would make it loop forever.
+  if (!(problem.forks > 0.001)) return BadInput("-f (fork percentage): must be > 0.001, got " + args.forks);
+  auto style = ParseStyle(args.print_style);
+  if (!style.ok()) return style.status();
+  proc::RunOptions& options = problem.options;
+  options.style = *style;
+  options.leaf_only = args.leaf_only;
+  problem.random = args.action_list.empty() && args.ops.empty();
+  options.notation = !args.ops.empty() || (problem.random && args.rich) ? Notation::kOps : Notation::kForkPy;
+  const bool forkpy = options.notation == Notation::kForkPy;
+  if (args.show_tree && !forkpy) {
+    return BadInput("-t (show trees, guess the actions) works with fork.py actions, not --ops");
+  }
+  options.kernel.init_name = forkpy ? "a" : "init";
+  options.kernel.reap_at_once = forkpy;
+  options.kernel.orphans = forkpy ? os::OrphanRule::kInitAllDescendants : os::OrphanRule::kInit;
+  if (args.local_reparent) options.kernel.orphans = os::OrphanRule::kGrandparent;
+  if (!args.reparent.empty()) {
+    const std::string& rule = args.reparent;
+    if (rule != "init" && rule != "parent" && rule != "all") {
+      return BadInput("--reparent: '" + rule + "' is not one of init, parent, all");
+    }
+    const auto wanted = rule == "init"     ? os::OrphanRule::kInit
+                        : rule == "parent" ? os::OrphanRule::kGrandparent
+                                           : os::OrphanRule::kInitAllDescendants;
+    if (args.local_reparent && wanted != os::OrphanRule::kGrandparent) {
+      return BadInput("-R (re-parent to the local parent) contradicts --reparent " + rule);
+    }
+    options.kernel.orphans = wanted;
+  }
+  if (!problem.random) {
+    Result<std::vector<proc::Step>> steps =
+        args.ops.empty() ? proc::ParseActions(args.action_list) : proc::ParseOps(args.ops);
+    if (!steps.ok()) return steps.status();
+    problem.steps = std::move(*steps);
+    if (Status checked = proc::CheckSteps(problem.steps, options); !checked.ok()) return checked;
+    return problem;
+  }
+  if (problem.actions > kMaxActions) {
+    return BadInput("-a (actions): at most " + std::to_string(kMaxActions) + ", got " + args.actions);
+  }
+  if (forkpy) {
+    // fork.py seeds only when -s is not -1 (its default): then the seed is
+    // random. osgrid has no random seed: it draws from seed 0 then.
+    problem.seed = common.seed.value_or(-1) == -1 ? 0 : *common.seed;
+    os::PyRandom random(problem.seed);
+    problem.steps = ForkPySteps(os::GenerateForkPyActions(random, problem.actions, problem.forks));
+    return problem;
+  }
+  problem.seed = common.seed.value_or(0);
+  os::ProcOpGeneratorOptions generator;
+  generator.actions = static_cast<int>(std::max<std::int64_t>(problem.actions, 0));
+  generator.fork_fraction = problem.forks;
+  generator.rich = true;
+  generator.root = options.kernel.init_name;
+  os::Rng rng(static_cast<std::uint64_t>(problem.seed));
+  auto ops = os::GenerateProcOps(rng, generator);
+  if (!ops.ok()) return BadInput("-a/-f: " + ops.error().message);
+  std::vector<std::string> texts;
+  for (const os::ProcOp& op : *ops) texts.push_back(OpsText(op));
+  Result<std::vector<proc::Step>> steps = proc::ParseOps(Joined(texts, ";"));
+  if (!steps.ok()) return steps.status();
+  problem.steps = std::move(*steps);
+  return problem;
+}
+
+// ---- Writing -------------------------------------------------------------------------
 
 std::string Who(const std::string& name, Pid pid) { return name + " (pid " + std::to_string(pid) + ")"; }
 
@@ -105,91 +217,8 @@ std::string OrphanReason(const proc::Adoption& a) {
          " adopted it";
 }
 
-Json RunJson(const ProcRun& run, const proc::RunOptions& options, const std::vector<proc::Step>& steps) {
-  Json json = Json::object();
-  json["mode"] = options.notation == Notation::kForkPy ? "fork.py" : "ops";
-  Json input = Json::array();
-  for (const proc::Step& s : steps) input.push_back(s.text);
-  json["input"] = input;
-  json["options"] = {{"orphans", RuleName(options.kernel.orphans)},
-                     {"reap_at_once", options.kernel.reap_at_once},
-                     {"leaf_only", options.leaf_only}};
-  Json processes = Json::array();
-  for (const Pcb& pcb : run.processes) {
-    const bool reaped = std::find(run.reaped.begin(), run.reaped.end(), pcb.pid) != run.reaped.end();
-    processes.push_back(PcbJson(pcb, reaped));
-  }
-  json["processes"] = processes;
-  Json trace = Json::array();
-  for (const proc::StepResult& r : run.trace) {
-    trace.push_back({{"op", r.text}, {"ok", r.ok}, {"message", r.message}, {"events", r.events}, {"tree", r.tree}});
-  }
-  json["trace"] = trace;
-  Json zombies = Json::array();
-  for (const Pcb& z : run.zombies) {
-    zombies.push_back({{"pid", z.pid},
-                       {"name", z.name},
-                       {"ppid", z.ppid},
-                       {"parent", ParentName(run, z.ppid)},
-                       {"exit_status", z.exit_status ? Json(*z.exit_status) : Json(nullptr)},
-                       {"killed_by", z.killed_by ? Json(std::string(os::SignalName(*z.killed_by))) : Json(nullptr)},
-                       {"reason", ZombieReason(run, z)}});
-  }
-  json["zombies"] = zombies;
-  Json orphans = Json::array();
-  for (const proc::Adoption& a : run.orphans) {
-    orphans.push_back({{"pid", a.pid},
-                       {"name", a.name},
-                       {"from", a.from},
-                       {"from_name", a.from_name},
-                       {"to", a.to},
-                       {"to_name", a.to_name},
-                       {"reason", OrphanReason(a)}});
-  }
-  json["orphans_reparented"] = orphans;
-  json["initial_tree"] = run.initial_tree;
-  json["final_tree"] = run.final_tree;
-  return json;
-}
-
-// ---- Text ------------------------------------------------------------------------
-
-void PrintMargined(std::ostream& out, const std::string& tree) {
-  std::istringstream lines(tree);
-  for (std::string line; std::getline(lines, line);) out << kMargin << line << "\n";
-}
-
-// fork.py's output, line for line (its "ARG ..." header aside).
-std::string ForkPyText(const ProcRun& run, const ProcOptions& o, bool solve) {
-  std::ostringstream out;
-  out << "                           Process Tree:\n";
-  PrintMargined(out, run.initial_tree);
-  out << "\n";
-  for (const proc::StepResult& r : run.trace) {
-    if (o.show_tree) {
-      out << (solve ? "Action: " + r.message : std::string("Action?")) << "\n";
-      if (!o.final_only) PrintMargined(out, r.tree);
-    } else {
-      out << "Action: " << r.message << "\n";
-      if (!o.final_only) {
-        if (solve) {
-          PrintMargined(out, r.tree);
-        } else {
-          out << "Process Tree?\n";
-        }
-      }
-    }
-  }
-  if (o.final_only) {
-    if (o.show_tree || solve) {
-      out << "\n                        Final Process Tree:\n";
-      PrintMargined(out, run.final_tree);
-      out << "\n";
-    } else {
-      out << "\n                        Final Process Tree?\n\n";
-    }
-  }
-  return out.str();
+bool Reaped(const ProcRun& run, Pid pid) {
+  return std::find(run.reaped.begin(), run.reaped.end(), pid) != run.reaped.end();
 }
 
 std::string ExitText(const Pcb& pcb) {
@@ -201,45 +230,264 @@ std::string ExitText(const Pcb& pcb) {
 void PrintTable(std::ostream& out, const ProcRun& run) {
   Table table({"PID", "PPID", "PGID", "NAME", "PROGRAM", "STATE", "EXIT"});
   for (const Pcb& p : run.processes) {
-    const bool reaped = std::find(run.reaped.begin(), run.reaped.end(), p.pid) != run.reaped.end();
     table.AddRow({std::to_string(p.pid), std::to_string(p.ppid), std::to_string(p.pgid), p.name, p.program,
-                  proc::StateWord(p, reaped), ExitText(p)});
+                  proc::StateWord(p, Reaped(run, p.pid)), ExitText(p)});
   }
   table.Print(out, "  ");
 }
 
-std::string OpsText(const ProcRun& run, const ProcOptions& o, bool solve, const std::string& origin) {
-  std::ostringstream out;
-  out << "Process API (OSTEP ch. 5)" << origin << ".\ninit is pid 1; new pids count up from 2.\n\n";
-  out << "Initial process tree:\n";
-  out << Indent(run.initial_tree, "  ") << "\n\n";
-  if (!solve) {
-    out << "Operations:\n";
-    for (std::size_t i = 0; i < run.trace.size(); ++i) {
-      out << (i + 1 < 10 ? "   " : "  ") << i + 1 << "  " << run.trace[i].text << "\n";
-    }
-    out << "\n"
-        << (o.final_only ? "What is the final process tree?" : "What is the process tree after each operation?")
-        << " Give each process's pid, parent,\nstate and exit status. Which calls fail, which processes are zombies, "
-           "and which\norphans are re-parented, to whom? (-c shows the answers)\n";
-    return out.str();
+class ProcSimulation : public Simulation {
+ public:
+  ProcSimulation(ProcArgs args, Problem problem, const CommonOptions& common)
+      : args_(std::move(args)), problem_(std::move(problem)), common_(common) {}
+
+  void WriteText(TextOut& out) const override;
+  void WriteJson(JsonOut& out) const override;
+  std::string Svg() const override;
+
+ private:
+  bool ForkPy() const { return problem_.options.notation == Notation::kForkPy; }
+  /// Runs every step, calling on_step(result, run) after each; returns what is left.
+  template <class OnStep>
+  ProcRun Run(OnStep on_step) const;
+  std::string Tree(const os::ProcessTable& table) const {
+    return proc::TreeText(table, problem_.options.style, problem_.options.notation);
   }
-  for (std::size_t i = 0; i < run.trace.size(); ++i) {
-    const proc::StepResult& r = run.trace[i];
-    out << (i + 1 < 10 ? "   " : "  ") << i + 1 << "  " << r.text << "\n";
-    if (!r.ok) out << "      FAILED: " << r.message << "\n";
+  void WriteForkPy(TextOut& out) const;
+  void WriteOps(TextOut& out) const;
+
+  ProcArgs args_;
+  Problem problem_;
+  CommonOptions common_;
+};
+
+template <class OnStep>
+ProcRun ProcSimulation::Run(OnStep on_step) const {
+  proc::ScriptRun run(problem_.options);
+  proc::StepResult result;
+  for (std::size_t i = 0; i < problem_.steps.size(); ++i) {
+    (void)run.Run(problem_.steps[i], i, result);  // checked when the problem was built
+    on_step(result, run.table());
+  }
+  return run.Summary();
+}
+
+/// fork.py's output, line for line.
+void ProcSimulation::WriteForkPy(TextOut& out) const {
+  out.Print("\nARG seed {}\nARG fork_percentage {}\nARG actions {}\nARG action_list {}\n", common_.seed.value_or(-1),
+            PyStr(problem_.forks), problem_.actions, args_.action_list);
+  out.Print("ARG show_tree {}\nARG just_final {}\nARG leaf_only {}\nARG local_reparent {}\nARG print_style {}\n",
+            PyBool(args_.show_tree), PyBool(args_.final_only), PyBool(args_.leaf_only), PyBool(args_.local_reparent),
+            args_.print_style);
+  out.Print("ARG solve {}\n\n", PyBool(common_.solve));
+  const TreeStyle style = problem_.options.style;
+  std::string tree;  // reused for every tree
+  const auto write_tree = [&](const os::ProcessTable& table) {
+    tree.clear();
+    proc::AppendTree(tree, table, style, Notation::kForkPy, kMargin);
+    out.Write(tree);
+  };
+  out.Write("                           Process Tree:\n");
+  write_tree(os::ProcessTable(problem_.options.kernel));
+  out.Put('\n');
+  const bool solve = common_.solve, final_only = args_.final_only, show_tree = args_.show_tree;
+  proc::ScriptRun run(problem_.options);
+  proc::StepResult result;
+  for (std::size_t i = 0; i < problem_.steps.size(); ++i) {
+    (void)run.Run(problem_.steps[i], i, result);  // checked when the problem was built
+    if (show_tree) {                              // show the trees, guess the actions
+      if (solve) {
+        out.Print("Action: {}\n", result.message);
+      } else {
+        out.Write("Action?\n");
+      }
+      if (!final_only) write_tree(run.table());
+    } else {  // show the actions, guess the trees
+      out.Print("Action: {}\n", result.message);
+      if (!final_only) {
+        if (solve) {
+          write_tree(run.table());
+        } else {
+          out.Write("Process Tree?\n");
+        }
+      }
+    }
+  }
+  if (final_only) {
+    if (show_tree || solve) {
+      out.Write("\n                        Final Process Tree:\n");
+      write_tree(run.table());
+      out.Put('\n');
+    } else {
+      out.Write("\n                        Final Process Tree?\n\n");
+    }
+  }
+}
+
+/// osgrid's own problems in the --ops language.
+void ProcSimulation::WriteOps(TextOut& out) const {
+  out.Print("Process API (OSTEP ch. 5){}.\ninit is pid 1; new pids count up from 2.\n\n",
+            problem_.random ? ", a random problem from seed " + std::to_string(problem_.seed) : "");
+  out.Write("Initial process tree:\n");
+  std::string tree;
+  proc::AppendTree(tree, os::ProcessTable(problem_.options.kernel), problem_.options.style, Notation::kOps, "  ");
+  out.Write(tree);
+  out.Put('\n');
+  const auto number = [&](std::size_t i) { out.Print("{}{}  ", i + 1 < 10 ? "   " : "  ", i + 1); };
+  if (!common_.solve) {
+    out.Write("Operations:\n");
+    for (std::size_t i = 0; i < problem_.steps.size(); ++i) {
+      number(i);
+      out.Print("{}\n", problem_.steps[i].text);
+    }
+    out.Print(
+        "\n{} Give each process's pid, parent,\nstate and exit status. Which calls fail, which processes are "
+        "zombies, and which\norphans are re-parented, to whom? (-c shows the answers)\n",
+        args_.final_only ? "What is the final process tree?" : "What is the process tree after each operation?");
+    return;
+  }
+  std::size_t i = 0;
+  std::string final_tree;
+  const ProcRun run = Run([&](const proc::StepResult& r, const os::ProcessTable& table) {
+    number(i++);
+    out.Print("{}\n", r.text);
+    if (!r.ok) out.Print("      FAILED: {}\n", r.message);
     if (r.ok) {
-      for (const std::string& e : o.verbose ? r.events : r.said) out << "      -> " << e << "\n";
+      for (const std::string& e : args_.verbose ? r.events : r.said) out.Print("      -> {}\n", e);
     }
-    if (!o.final_only) out << Indent(r.tree, "      ") << "\n";
+    if (!args_.final_only) {
+      tree.clear();
+      proc::AppendTree(tree, table, problem_.options.style, Notation::kOps, "      ");
+      out.Write(tree);
+    }
+    if (i == problem_.steps.size()) {
+      final_tree.clear();
+      proc::AppendTree(final_tree, table, problem_.options.style, Notation::kOps, "  ");
+    }
+  });
+  if (problem_.steps.empty()) final_tree = tree;
+  out.Write("\nFinal process tree:\n");
+  out.Write(final_tree);
+  out.Write("\nProcesses (reaped ones too):\n");
+  std::ostringstream table;
+  PrintTable(table, run);
+  out.Write(table.str());
+  out.Print("\nZombies:{}", run.zombies.empty() ? " none\n" : "\n");
+  for (const Pcb& z : run.zombies) out.Print("  {}\n", ZombieReason(run, z));
+  out.Print("Orphans re-parented:{}", run.orphans.empty() ? " none\n" : "\n");
+  for (const proc::Adoption& a : run.orphans) out.Print("  {}\n", OrphanReason(a));
+}
+
+void ProcSimulation::WriteText(TextOut& out) const {
+  if (ForkPy()) {
+    WriteForkPy(out);
+  } else {
+    WriteOps(out);
   }
-  out << "\nFinal process tree:\n" << Indent(run.final_tree, "  ") << "\n\nProcesses (reaped ones too):\n";
-  PrintTable(out, run);
-  out << "\nZombies:" << (run.zombies.empty() ? " none\n" : "\n");
-  for (const Pcb& z : run.zombies) out << "  " << ZombieReason(run, z) << "\n";
-  out << "Orphans re-parented:" << (run.orphans.empty() ? " none\n" : "\n");
-  for (const proc::Adoption& a : run.orphans) out << "  " << OrphanReason(a) << "\n";
-  return out.str();
+}
+
+void SignalOrNull(JsonOut& json, const std::optional<os::Signal>& signal) {
+  if (signal) {
+    json.String(os::SignalName(*signal));
+  } else {
+    json.Null();
+  }
+}
+
+void StatusOrNull(JsonOut& json, const std::optional<int>& status) {
+  if (status) {
+    json.Int(*status);
+  } else {
+    json.Null();
+  }
+}
+
+void ProcSimulation::WriteJson(JsonOut& json) const {
+  json.BeginObject();
+  json.Field("mode", ForkPy() ? "fork.py" : "ops");
+  json.Key("input");
+  json.BeginArray();
+  for (const proc::Step& step : problem_.steps) json.String(step.text);
+  json.EndArray();
+  if (problem_.random) json.Field("seed", problem_.seed);
+  json.Key("options");
+  json.BeginObject();
+  json.Field("orphans", RuleName(problem_.options.kernel.orphans));
+  json.Field("reap_at_once", problem_.options.kernel.reap_at_once);
+  json.Field("leaf_only", problem_.options.leaf_only);
+  json.EndObject();
+  json.Field("initial_tree", Tree(os::ProcessTable(problem_.options.kernel)));
+  json.Key("trace");
+  json.BeginArray();
+  std::string final_tree = Tree(os::ProcessTable(problem_.options.kernel));
+  std::size_t step = 0;
+  const ProcRun run = Run([&](const proc::StepResult& r, const os::ProcessTable& table) {
+    json.BeginObject();
+    json.Field("op", r.text);
+    json.Field("ok", r.ok);
+    json.Field("message", r.message);
+    json.Key("events");
+    json.BeginArray();
+    for (const std::string& e : r.events) json.String(e);
+    json.EndArray();
+    const bool last = ++step == problem_.steps.size();
+    if (last || !args_.final_only) final_tree = Tree(table);
+    if (!args_.final_only) json.Field("tree", final_tree);  // -F: the final tree only, as in the text
+    json.EndObject();
+  });
+  json.EndArray();
+  json.Key("processes");
+  json.BeginArray();
+  for (const Pcb& pcb : run.processes) {
+    const bool reaped = Reaped(run, pcb.pid);
+    json.BeginObject();
+    json.Field("pid", pcb.pid);
+    json.Field("ppid", pcb.ppid);
+    json.Field("pgid", pcb.pgid);
+    json.Field("name", pcb.name);
+    json.Field("program", pcb.program);
+    json.Field("state", os::ProcessStateName(pcb.state));
+    json.Key("exit_status");
+    StatusOrNull(json, pcb.exit_status);
+    json.Key("killed_by");
+    SignalOrNull(json, pcb.killed_by);
+    json.Field("zombie", pcb.zombie() && !reaped);
+    json.Field("reaped", reaped);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("zombies");
+  json.BeginArray();
+  for (const Pcb& z : run.zombies) {
+    json.BeginObject();
+    json.Field("pid", z.pid);
+    json.Field("name", z.name);
+    json.Field("ppid", z.ppid);
+    json.Field("parent", ParentName(run, z.ppid));
+    json.Key("exit_status");
+    StatusOrNull(json, z.exit_status);
+    json.Key("killed_by");
+    SignalOrNull(json, z.killed_by);
+    json.Field("reason", ZombieReason(run, z));
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("orphans_reparented");
+  json.BeginArray();
+  for (const proc::Adoption& a : run.orphans) {
+    json.BeginObject();
+    json.Field("pid", a.pid);
+    json.Field("name", a.name);
+    json.Field("from", a.from);
+    json.Field("from_name", a.from_name);
+    json.Field("to", a.to);
+    json.Field("to_name", a.to_name);
+    json.Field("reason", OrphanReason(a));
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Field("final_tree", final_tree);
+  json.EndObject();
 }
 
 // ---- SVG: the final tree, nodes coloured by state ------------------------------------
@@ -286,7 +534,8 @@ double Place(const ProcRun& run, const std::map<Pid, const Pcb*>& live, Pid pid,
   return placed[me].x;
 }
 
-std::string TreeSvg(const ProcRun& run) {
+std::string ProcSimulation::Svg() const {
+  const ProcRun run = Run([](const proc::StepResult&, const os::ProcessTable&) {});
   std::map<Pid, const Pcb*> live;
   for (const Pcb& p : run.processes) {
     if (std::find(run.reaped.begin(), run.reaped.end(), p.pid) == run.reaped.end()) live[p.pid] = &p;
@@ -300,7 +549,7 @@ std::string TreeSvg(const ProcRun& run) {
   const double slot = 130, row = 80, node_w = 116, node_h = 40, top = 50;
   const double width = std::max(slots * slot, 5 * slot) + 20;
   const double height = top + (depth + 1) * row + 60;
-  Svg svg(width, height);
+  sim::Svg svg(width, height);
   svg.Text(10, 24, "Process tree (colour = state)", 16);
   const auto cx = [&](const Placed& p) { return 10 + p.x * slot + slot / 2; };
   const auto cy = [&](const Placed& p) { return top + p.depth * row + node_h / 2; };
@@ -332,76 +581,10 @@ std::string TreeSvg(const ProcRun& run) {
 
 // ---- The command ------------------------------------------------------------------------
 
-Result<TreeStyle> ParseStyle(const std::string& text) {
-  if (text == "basic") return TreeStyle::kBasic;
-  if (text == "line1") return TreeStyle::kLine1;
-  if (text == "line2") return TreeStyle::kLine2;
-  if (text == "fancy") return TreeStyle::kFancy;
-  return BadInput("-P (print style): '" + text + "' is not one of basic, line1, line2, fancy");
-}
-
-Outcome Run(const ProcOptions& o, const CommonOptions& common) {
-  if (!o.action_list.empty() && !o.ops.empty()) return BadInput("give either -A (fork.py actions) or --ops, not both");
-  auto style = ParseStyle(o.print_style);
-  if (!style.ok()) return style.status();
-  proc::RunOptions options;
-  options.style = *style;
-  options.leaf_only = o.leaf_only;
-  const bool random = o.action_list.empty() && o.ops.empty();
-  options.notation = !o.ops.empty() || (random && o.rich) ? Notation::kOps : Notation::kForkPy;
-  const bool forkpy = options.notation == Notation::kForkPy;
-  if (o.show_tree && !forkpy)
-    return BadInput("-t (show trees, guess the actions) works with fork.py actions, not --ops");
-  options.kernel.init_name = forkpy ? "a" : "init";
-  options.kernel.reap_at_once = forkpy;
-  options.kernel.orphans = forkpy ? os::OrphanRule::kInitAllDescendants : os::OrphanRule::kInit;
-  if (o.local_reparent) options.kernel.orphans = os::OrphanRule::kGrandparent;
-  if (!o.reparent.empty()) {
-    const std::string rule = o.reparent;
-    const auto wanted = rule == "init"     ? os::OrphanRule::kInit
-                        : rule == "parent" ? os::OrphanRule::kGrandparent
-                        : rule == "all"    ? os::OrphanRule::kInitAllDescendants
-                                           : os::OrphanRule::kInit;
-    if (rule != "init" && rule != "parent" && rule != "all") {
-      return BadInput("--reparent: '" + rule + "' is not one of init, parent, all");
-    }
-    if (o.local_reparent && wanted != os::OrphanRule::kGrandparent) {
-      return BadInput("-R (re-parent to the local parent) contradicts --reparent " + rule);
-    }
-    options.kernel.orphans = wanted;
-  }
-  std::string origin;
-  Result<std::vector<proc::Step>> steps = std::vector<proc::Step>{};
-  if (!o.ops.empty()) {
-    steps = proc::ParseOps(o.ops);
-  } else if (!o.action_list.empty()) {
-    steps = proc::ParseActions(o.action_list);
-  } else {
-    double fraction = o.forks;
-    if (fraction > 1 && fraction <= 100) fraction /= 100;  // -f 70 means 70%
-    os::ProcOpGeneratorOptions generator;
-    generator.actions = o.actions;
-    generator.fork_fraction = fraction;
-    generator.rich = o.rich;
-    generator.root = options.kernel.init_name;
-    const std::uint64_t seed = common.seed.value_or(0);
-    os::Rng rng(seed);
-    auto ops = os::GenerateProcOps(rng, generator);
-    if (!ops.ok()) return BadInput((o.actions < 0 || o.actions > 10000 ? "-a: " : "-f: ") + ops.error().message);
-    std::vector<std::string> texts;
-    for (const os::ProcOp& op : *ops) texts.push_back(OpText(op, options.notation));
-    steps = forkpy ? proc::ParseActions(Joined(texts, ",")) : proc::ParseOps(Joined(texts, ";"));
-    origin = ", a random problem from seed " + std::to_string(seed);
-  }
-  if (!steps.ok()) return steps.status();
-  auto run = proc::RunSteps(*steps, options);
-  if (!run.ok()) return run.status();
-  Output output;
-  output.json = RunJson(*run, options, *steps);
-  if (!origin.empty()) output.json["seed"] = common.seed.value_or(0);
-  output.text = forkpy ? ForkPyText(*run, o, common.solve) : OpsText(*run, o, common.solve, origin);
-  output.svg = TreeSvg(*run);
-  return output;
+Prepared Prepare(const ProcArgs& args, const CommonOptions& common) {
+  Result<Problem> problem = BuildProblem(args, common);
+  if (!problem.ok()) return problem.status();
+  return std::unique_ptr<Simulation>(new ProcSimulation(args, std::move(*problem), common));
 }
 
 std::vector<std::pair<std::string, std::string>> Summarize(const Json& run) {
@@ -421,7 +604,7 @@ Topic ProcTopic() {
   topic.name = "proc";
   topic.summary = "Processes: fork, exec, exit, wait, kill; zombies and orphans (OSTEP fork.py)";
   topic.add = [](CLI::App& command) -> Runner {
-    auto o = std::make_shared<ProcOptions>();
+    auto o = std::make_shared<ProcArgs>();
     command
         .add_option("-A,--action-list,--action_list", o->action_list,
                     "fork.py actions: 'a+b,b+c,c-' = a forks b, b forks c, c exits (root: a)")
@@ -433,7 +616,7 @@ Topic ProcTopic() {
                     "(pid 1 is 'init')")
         ->type_name("OPS");
     command.add_option("-a,--actions", o->actions, "Random problems: number of actions (default 5)")->type_name("N");
-    command.add_option("-f,--forks", o->forks, "Random problems: fraction of actions that are forks (0.7, or 70)")
+    command.add_option("-f,--forks", o->forks, "Random problems: probability that an action is a fork (default 0.7)")
         ->type_name("F");
     command.add_flag("--rich", o->rich, "Random problems in the --ops language: exit statuses, wait, kill");
     command.add_flag("-t,--show-tree,--show_tree", o->show_tree, "Show the trees and ask for the actions (fork.py -t)");
@@ -455,7 +638,7 @@ Topic ProcTopic() {
         "  osgrid sim proc --ops 'fork init A; fork A B; exit B 3; wait A' -c\n"
         "  osgrid sim proc -s 4 -a 8 --rich            # a random problem with zombies and orphans\n"
         "Manual: docs/sim/proc.md");
-    return [o](const CommonOptions& common) { return Stored(Run(*o, common)); };
+    return [o](const CommonOptions& common) { return Prepare(*o, common); };
   };
   topic.policy_flag = "";
   topic.summarize = Summarize;

@@ -18,7 +18,11 @@ TEST_CASE("fork.py -A example of the README", "[proc][cli][ostep]") {
   auto outcome = RunSim({"proc", "-A", "a+b,b+c,c-,a+d", "-c"});
   REQUIRE(outcome.ok());
   const std::string m(31, ' ');
-  CHECK(outcome->text == "                           Process Tree:\n" + m +
+  const std::string header =
+      "\nARG seed -1\nARG fork_percentage 0.7\nARG actions 5\nARG action_list a+b,b+c,c-,a+d\n"
+      "ARG show_tree False\nARG just_final False\nARG leaf_only False\nARG local_reparent False\n"
+      "ARG print_style fancy\nARG solve True\n\n";
+  CHECK(outcome->text == header + "                           Process Tree:\n" + m +
                              "a\n\n"
                              "Action: a forks b\n" +
                              m + "a\n" + m +
@@ -157,7 +161,11 @@ TEST_CASE("bad input names the op and its position", "[proc][cli]") {
   CHECK(Error({"-A", "a-"}) == "-A action 1 'a-': a is the initial process (init): it cannot exit");
   CHECK(Error({"-A", "a+b", "--ops", "fork init A"}) == "give either -A (fork.py actions) or --ops, not both");
   CHECK(Error({"-A", "a+b", "-P", "pretty"}) == "-P (print style): 'pretty' is not one of basic, line1, line2, fancy");
-  CHECK(Error({"-f", "0"}).find("fork fraction") != std::string::npos);
+  CHECK(Error({"-f", "0"}) == "-f (fork percentage): must be > 0.001, got 0");
+  CHECK(Error({"-A", "a+b", "-f", "0.001"}) == "-f (fork percentage): must be > 0.001, got 0.001");  // as fork.py
+  CHECK(Error({"-f", "nan"}) == "-f (fork percentage): must be > 0.001, got nan");
+  CHECK(Error({"-a", "five"}) == "-a (actions): 'five' is not an integer");
+  CHECK(Error({"-a", "2000000"}).find("at most 1000000") != std::string::npos);
 }
 
 TEST_CASE("random problems: one seed, one problem; --rich has the full API", "[proc][cli]") {
@@ -172,6 +180,72 @@ TEST_CASE("random problems: one seed, one problem; --rich has the full API", "[p
   CHECK(rich["mode"] == "ops");
   CHECK(rich["trace"].size() == 12);
   for (const auto& step : rich["trace"]) CHECK(step["ok"] == true);
+}
+
+TEST_CASE("random fork.py problems draw fork.py's actions from the seed", "[proc][cli][ostep]") {
+  // python3 fork.py -s 1 -a 12: a+b, a+c, c+d, a+e, c-, d+f, f+g, e+h, d-, e+i, b+j, f+k
+  const auto json = Solve({"-s", "1", "-a", "12", "-F"});
+  CHECK(json["input"] ==
+        osgrid::Json::array({"a+b", "a+c", "c+d", "a+e", "c-", "d+f", "f+g", "e+h", "d-", "e+i", "b+j", "f+k"}));
+  // -f is a probability, as in fork.py: 70 means every action is a fork.
+  for (const auto& op : Solve({"-s", "2", "-a", "20", "-f", "70"})["input"]) {
+    CHECK(op.get<std::string>().find('+') != std::string::npos);
+  }
+  auto seventy = RunSim({"proc", "-s", "2", "-a", "3", "-f", "70"});
+  REQUIRE(seventy.ok());
+  CHECK(seventy->text.find("\nARG fork_percentage 70.0\n") != std::string::npos);  // Python's str() of a float
+}
+
+TEST_CASE("without -s a random fork.py problem uses seed 0, and ARG seed echoes fork.py's -1", "[proc][cli]") {
+  auto unseeded = RunSim({"proc", "-a", "8", "-c"});
+  auto zero = RunSim({"proc", "-s", "0", "-a", "8", "-c"});
+  auto minus_one = RunSim({"proc", "-s", "-1", "-a", "8", "-c"});
+  REQUIRE(unseeded.ok());
+  REQUIRE(zero.ok());
+  REQUIRE(minus_one.ok());
+  CHECK(unseeded->text.rfind("\nARG seed -1\n", 0) == 0);
+  CHECK(zero->text.rfind("\nARG seed 0\n", 0) == 0);
+  CHECK(unseeded->text.substr(unseeded->text.find("ARG fork")) == zero->text.substr(zero->text.find("ARG fork")));
+  CHECK(minus_one->text == unseeded->text);  // -s -1 is fork.py's "no seed"
+  CHECK(unseeded->json["seed"] == 0);
+}
+
+TEST_CASE("a long fork.py run: names grow to two letters, -F prints the final tree only", "[proc][cli]") {
+  auto outcome = RunSim({"proc", "-s", "5", "-a", "3000", "-F", "-c"});
+  REQUIRE(outcome.ok());
+  const std::string& text = outcome->text;
+  CHECK(text.find("Action: a forks b\n") != std::string::npos);
+  CHECK(text.find(" forks aa\n") != std::string::npos);  // after b..Z, fork.py's names get a second letter
+  CHECK(text.find("\n                        Final Process Tree:\n                               a\n") !=
+        std::string::npos);
+  CHECK(outcome->json["trace"].size() == 3000);
+  CHECK_FALSE(outcome->json["trace"][0].contains("tree"));  // -F: only the final tree, in JSON too
+  CHECK(outcome->json["final_tree"].get<std::string>().rfind("a\n", 0) == 0);
+  CHECK(Solve({"-s", "5", "-a", "3"})["trace"][0].contains("tree"));
+}
+
+TEST_CASE("--json streams its keys in a fixed order", "[proc][cli]") {
+  const osgrid::cli::sim::Topic* topic = osgrid::cli::sim::FindTopic("proc");
+  REQUIRE(topic != nullptr);
+  CLI::App command;
+  osgrid::cli::sim::Runner run = topic->add(command);
+  command.parse(std::vector<std::string>{"a+b,b-", "-A"});  // CLI11 takes them last first
+  osgrid::cli::sim::Prepared prepared = run(osgrid::cli::sim::CommonOptions{});
+  REQUIRE(prepared.ok());
+  osgrid::cli::sim::TextOut text;
+  osgrid::cli::sim::JsonOut json(text);
+  (*prepared)->WriteJson(json);
+  CHECK(text.Take() ==
+        R"J({"mode":"fork.py","input":["a+b","b-"],"options":{"orphans":"all","reap_at_once":true,)J"
+        R"J("leaf_only":false},"initial_tree":"a","trace":[{"op":"a+b","ok":true,"message":"a forks b",)J"
+        R"J("events":["pid 1 (a) forks pid 2 (b)","pid 2 (b): new -> ready (admit)"],"tree":"a\n└── b"},)J"
+        R"J({"op":"b-","ok":true,"message":"b EXITS","events":["pid 1 (a): running -> ready (preempt)",)J"
+        R"J("pid 2 (b): ready -> running (dispatch)","pid 2 (b) exits with status 0",)J"
+        R"J("pid 2 (b): running -> terminated (exit)","pid 1 (a) reaps pid 2 (b): exit status 0"],"tree":"a"}],)J"
+        R"J("processes":[{"pid":1,"ppid":0,"pgid":1,"name":"a","program":"init","state":"ready",)J"
+        R"J("exit_status":null,"killed_by":null,"zombie":false,"reaped":false},{"pid":2,"ppid":1,"pgid":1,)J"
+        R"J("name":"b","program":"init","state":"terminated","exit_status":0,"killed_by":null,"zombie":false,)J"
+        R"J("reaped":true}],"zombies":[],"orphans_reparented":[],"final_tree":"a"})J");
 }
 
 TEST_CASE("summary, brief and picture", "[proc][cli]") {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <sstream>
 
 namespace osgrid::cli::sim::proc {
@@ -162,7 +163,7 @@ std::string NodeLabel(const Pcb& pcb, Notation notation) {
 namespace {
 
 struct Branches {
-  std::string tee, elbow, pipe;  // "├── ", "└── ", "│   "
+  std::string_view tee, elbow, pipe;  // "├── ", "└── ", "│   "
 };
 
 Branches BranchesFor(TreeStyle style) {
@@ -176,96 +177,113 @@ Branches BranchesFor(TreeStyle style) {
   }
 }
 
-// fork.py's walk(): a node, then its children; the last child gets the elbow
-// and no vertical bar continues below it.
-void Walk(const os::ProcessTable& table, Pid pid, int level, const std::string& prefix, bool last, TreeStyle style,
-          Notation notation, std::vector<std::string>& lines) {
-  const Pcb& pcb = *table.Find(pid);
-  const std::string label = NodeLabel(pcb, notation);
-  std::string child_prefix;
-  if (style == TreeStyle::kBasic) {
-    std::string padded = label.size() < 2 ? std::string(2 - label.size(), ' ') + label : label;
-    lines.push_back(std::string(static_cast<std::size_t>(3 * level), ' ') + padded);
+void AppendLabel(std::string& out, const Pcb& pcb, Notation notation) {
+  if (notation == Notation::kForkPy && !pcb.zombie()) {
+    out += pcb.name;
   } else {
-    const Branches b = BranchesFor(style);
-    lines.push_back(level == 0 ? label : prefix + (last ? b.elbow : b.tee) + label);
-    child_prefix = level == 0 ? "" : prefix + (last ? "    " : b.pipe);
-  }
-  for (std::size_t i = 0; i < pcb.children.size(); ++i) {
-    Walk(table, pcb.children[i], level + 1, child_prefix, i + 1 == pcb.children.size(), style, notation, lines);
+    out += NodeLabel(pcb, notation);
   }
 }
 
 }  // namespace
 
-std::vector<std::string> TreeLines(const os::ProcessTable& table, TreeStyle style, Notation notation) {
-  std::vector<std::string> lines;
-  Walk(table, os::kInitPid, 0, "", false, style, notation, lines);
-  return lines;
+// fork.py's walk(): a node, then its children; the last child gets the elbow
+// and no vertical bar continues below it. Depth first with an explicit stack;
+// `prefix` holds the bars and spaces of the open levels.
+void AppendTree(std::string& out, const os::ProcessTable& table, TreeStyle style, Notation notation,
+                std::string_view margin) {
+  struct Frame {
+    Pid pid;
+    int level;
+    bool last;                // the last child of its parent
+    std::size_t prefix_size;  // its parent's part of `prefix`
+  };
+  const Branches b = BranchesFor(style);
+  std::string prefix;
+  std::vector<Frame> stack = {{os::kInitPid, 0, false, 0}};
+  while (!stack.empty()) {
+    const Frame f = stack.back();
+    stack.pop_back();
+    prefix.resize(f.prefix_size);
+    const Pcb& pcb = *table.Find(f.pid);
+    out += margin;
+    if (style == TreeStyle::kBasic) {  // '   ' per level, then '%2s' % name
+      out.append(static_cast<std::size_t>(3 * f.level), ' ');
+      const std::size_t start = out.size();
+      AppendLabel(out, pcb, notation);
+      if (out.size() - start < 2) out.insert(start, 2 - (out.size() - start), ' ');
+    } else {
+      if (f.level > 0) {
+        out += prefix;
+        out += f.last ? b.elbow : b.tee;
+        prefix += f.last ? std::string_view("    ") : b.pipe;
+      }
+      AppendLabel(out, pcb, notation);
+    }
+    out += '\n';
+    const std::size_t size = prefix.size();
+    for (std::size_t i = pcb.children.size(); i-- > 0;) {
+      stack.push_back({pcb.children[i], f.level + 1, i + 1 == pcb.children.size(), size});
+    }
+  }
+}
+
+std::string TreeText(const os::ProcessTable& table, TreeStyle style, Notation notation) {
+  std::string text;
+  AppendTree(text, table, style, notation);
+  if (!text.empty()) text.pop_back();
+  return text;
 }
 
 // ---- Running --------------------------------------------------------------------------
 
-namespace {
-
-class Runner {
+class ScriptRun::Impl {
  public:
-  explicit Runner(const RunOptions& options) : options_(options), table_(options.kernel) {
+  explicit Impl(const RunOptions& options) : options_(options), table_(options.kernel) {
     pid_of_[options.kernel.init_name] = os::kInitPid;
-    Remember();
+    name_of_[os::kInitPid] = options.kernel.init_name;
   }
 
-  Result<ProcRun> Run(const std::vector<Step>& steps) {
-    ProcRun run;
-    run.initial_tree = Join(TreeLines(table_, options_.style, options_.notation), "\n");
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      const Step& step = steps[i];
-      where_ = (options_.notation == Notation::kForkPy ? "-A action " : "--ops op ") + std::to_string(i + 1) + " '" +
-               step.text + "'";
-      const std::size_t first_event = table_.events().size();
-      StepResult result;
-      result.text = step.text;
-      Status status = Do(step, result);
-      if (!status.ok()) return status;
-      std::vector<std::string> said;
-      for (std::size_t e = first_event; e < table_.events().size(); ++e) {
-        const os::ProcEvent& event = table_.events()[e];
-        result.events.push_back(event.text);
-        if (event.kind != os::EventKind::kTransition) said.push_back(event.text);
-        if (event.kind == os::EventKind::kReparented) adoptions_.push_back(event);
-      }
-      if (result.ok && result.message.empty()) result.message = Join(said, "; ");
-      result.said = std::move(said);
-      Remember();
-      result.tree = Join(TreeLines(table_, options_.style, options_.notation), "\n");
-      run.trace.push_back(std::move(result));
+  Status Run(const Step& step, std::size_t index, StepResult& result) {
+    where_ = (options_.notation == Notation::kForkPy ? "-A action " : "--ops op ") + std::to_string(index + 1) + " '" +
+             step.text + "'";
+    table_.ForgetEvents();  // this step's events only: memory does not grow with the run
+    result = StepResult{};
+    result.text = step.text;
+    Status status = Do(step, result);
+    if (!status.ok()) return status;
+    for (const os::ProcEvent& event : table_.events()) {
+      result.events.push_back(event.text);
+      if (event.kind != os::EventKind::kTransition) result.said.push_back(event.text);
+      if (event.kind == os::EventKind::kReparented) adoptions_.push_back(event);
     }
-    Finish(run);
-    return run;
+    if (result.ok && result.message.empty()) result.message = Join(result.said, "; ");
+    return Status::Ok();
   }
 
- private:
-  // The last known PCB of every process, reaped ones included.
-  void Remember() {
-    for (const auto& [pid, pcb] : table_.table()) history_[pid] = pcb;
-    for (const Pcb& pcb : table_.reaped()) history_[pcb.pid] = pcb;
-  }
+  const os::ProcessTable& table() const { return table_; }
 
-  std::string Name(Pid pid) const {
-    auto it = history_.find(pid);
-    return it == history_.end() ? "" : it->second.name;
-  }
-
-  void Finish(ProcRun& run) const {
-    for (const auto& [pid, pcb] : history_) run.processes.push_back(pcb);
-    for (const Pcb& pcb : table_.reaped()) run.reaped.push_back(pcb.pid);
+  ProcRun Summary() const {
+    ProcRun run;
+    for (const auto& [pid, pcb] : table_.table()) run.processes.push_back(pcb);
+    for (const Pcb& pcb : table_.reaped()) {
+      run.processes.push_back(pcb);
+      run.reaped.push_back(pcb.pid);
+    }
+    std::sort(run.processes.begin(), run.processes.end(), [](const Pcb& a, const Pcb& b) { return a.pid < b.pid; });
     for (const auto& [pid, pcb] : table_.table()) {
       if (pcb.zombie()) run.zombies.push_back(pcb);
     }
     for (const os::ProcEvent& e : adoptions_) {
       run.orphans.push_back({e.pid, Name(e.pid), e.previous, Name(e.previous), e.related, Name(e.related)});
     }
-    run.final_tree = Join(TreeLines(table_, options_.style, options_.notation), "\n");
+    return run;
+  }
+
+ private:
+  std::string Name(Pid pid) const {
+    auto it = name_of_.find(pid);
+    return it == name_of_.end() ? "" : it->second;
   }
 
   bool ForkPy() const { return options_.notation == Notation::kForkPy; }
@@ -286,7 +304,7 @@ class Runner {
     const Pcb* pcb = table_.Find(*pid);
     if (pcb == nullptr || pcb->zombie()) {
       const std::string name = IsNumber(who) ? "pid " + who : who + " (pid " + std::to_string(*pid) + ")";
-      const bool ever = history_.count(*pid) != 0;
+      const bool ever = name_of_.count(*pid) != 0;
       return BadInput(where_ + ": " + name + (ever ? " has terminated and can make no more calls" : " does not exist"));
     }
     return pid;
@@ -309,7 +327,10 @@ class Runner {
       if (pid_of_.count(a[1]) != 0) return BadInput(where_ + ": there is already a process called '" + a[1] + "'");
       auto child = table_.Fork(*parent, a[1]);
       Report(child, result);
-      if (child.ok()) pid_of_[a[1]] = *child;
+      if (child.ok()) {
+        pid_of_[a[1]] = *child;
+        name_of_[*child] = a[1];
+      }
       if (child.ok() && ForkPy()) result.message = a[0] + " forks " + a[1];
       return Status::Ok();
     }
@@ -384,16 +405,27 @@ class Runner {
   RunOptions options_;
   os::ProcessTable table_;
   std::map<std::string, Pid> pid_of_;
-  std::map<Pid, Pcb> history_;
+  std::map<Pid, std::string> name_of_;  // every process ever created
   std::vector<os::ProcEvent> adoptions_;
   std::string where_;
 };
 
-}  // namespace
+ScriptRun::ScriptRun(const RunOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+ScriptRun::~ScriptRun() = default;
+Status ScriptRun::Run(const Step& step, std::size_t index, StepResult& result) {
+  return impl_->Run(step, index, result);
+}
+const os::ProcessTable& ScriptRun::table() const { return impl_->table(); }
+ProcRun ScriptRun::Summary() const { return impl_->Summary(); }
 
-Result<ProcRun> RunSteps(const std::vector<Step>& steps, const RunOptions& options) {
-  Runner runner(options);
-  return runner.Run(steps);
+Status CheckSteps(const std::vector<Step>& steps, const RunOptions& options) {
+  ScriptRun run(options);
+  StepResult result;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    Status status = run.Run(steps[i], i, result);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
 }
 
 }  // namespace osgrid::cli::sim::proc

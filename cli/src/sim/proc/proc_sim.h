@@ -1,10 +1,12 @@
 // Private to `osgrid sim proc`: parsing a script of process-API calls (in
-// OSTEP fork.py's -A notation or our --ops language), running it on an
-// os::ProcessTable, and drawing process trees.
+// OSTEP fork.py's -A notation or our --ops language), running it step by
+// step on an os::ProcessTable, and drawing process trees.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../sim.h"
@@ -49,7 +51,6 @@ struct StepResult {
   std::string message;              // what happened, or why it failed
   std::vector<std::string> events;  // every kernel event, state transitions included
   std::vector<std::string> said;    // the events without the state transitions
-  std::string tree;                 // the process tree after the step (lines joined by '\n')
 };
 
 /// A reparenting, for the report.
@@ -62,26 +63,49 @@ struct Adoption {
   std::string to_name;
 };
 
+/// What a run leaves behind: O(processes), whatever the length of its trace.
 struct ProcRun {
-  std::string initial_tree;
-  std::vector<StepResult> trace;
   std::vector<os::Pcb> processes;  // every process ever created, by pid (reaped ones as last seen)
   std::vector<os::Pid> reaped;     // pids of the reaped ones
   std::vector<os::Pcb> zombies;    // terminated, not reaped, at the end
   std::vector<Adoption> orphans;   // every reparenting, in order
-  std::string final_tree;
 };
 
-/// Runs `steps` from a table holding only init. Bad input (a label never
-/// forked, a call by a terminated process, a label forked twice) is a
-/// BAD_REQUEST naming the step; a call the kernel refuses (wait with no
-/// children: ECHILD, a call by a blocked process, kill of init) is a failed
-/// step in the trace, not an error.
-Result<ProcRun> RunSteps(const std::vector<Step>& steps, const RunOptions& options);
+/// A script run step by step on a process table that starts with only init,
+/// so a caller can write each step (and the tree after it) as it happens.
+class ScriptRun {
+ public:
+  explicit ScriptRun(const RunOptions& options);
+  ~ScriptRun();
+  ScriptRun(const ScriptRun&) = delete;
+  ScriptRun& operator=(const ScriptRun&) = delete;
 
-/// The tree rooted at init, one line per process, in fork.py's layout for
-/// `style` (no left margin). Nodes are labelled by NodeLabel().
-std::vector<std::string> TreeLines(const os::ProcessTable& table, TreeStyle style, Notation notation);
+  /// Runs `step`, the `index`-th (0-based) of the script, into `result`.
+  /// Bad input (a label never forked, a call by a terminated process, a label
+  /// forked twice) is a BAD_REQUEST naming the step; a call the kernel
+  /// refuses (wait with no children: ECHILD, a call by a blocked process,
+  /// kill of init) is a failed step (result.ok false), not an error.
+  Status Run(const Step& step, std::size_t index, StepResult& result);
+  /// The table as the steps so far left it (for drawing the tree).
+  const os::ProcessTable& table() const;
+  /// Every process, the zombies and the re-parentings so far.
+  ProcRun Summary() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Runs every step without writing anything: the check made before output.
+Status CheckSteps(const std::vector<Step>& steps, const RunOptions& options);
+
+/// Appends the tree rooted at init to `out`, one line per process, each as
+/// `margin` + the line + '\n', in fork.py's layout for `style`. Nodes are
+/// labelled by NodeLabel(). Iterative: any depth.
+void AppendTree(std::string& out, const os::ProcessTable& table, TreeStyle style, Notation notation,
+                std::string_view margin = {});
+/// The same lines joined by '\n', without a margin or a last newline.
+std::string TreeText(const os::ProcessTable& table, TreeStyle style, Notation notation);
 
 /// "A (2) running", "B (3) zombie, status 3"; fork.py notation: just "a".
 std::string NodeLabel(const os::Pcb& pcb, Notation notation);

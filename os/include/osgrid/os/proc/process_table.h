@@ -193,8 +193,11 @@ class ProcessTable {
   /// The last PCB of every reaped process, in reaping order: what the table
   /// forgot (like BSD process-accounting records), for reports.
   const std::vector<Pcb>& reaped() const { return reaped_; }
-  /// Everything that happened so far, oldest first.
+  /// Everything that happened so far (since the last ForgetEvents()), oldest first.
   const std::vector<ProcEvent>& events() const { return events_; }
+  /// Drops the events recorded so far: a long run that reads them call by
+  /// call need not keep them all.
+  void ForgetEvents() { events_.clear(); }
   /// "pid 3 (B)", or "pid 3" for an unnamed process.
   std::string Describe(Pid pid) const;
   const KernelOptions& options() const { return options_; }
