@@ -224,7 +224,7 @@ TEST_CASE("a long fork.py run: names grow to two letters, -F prints the final tr
   CHECK(Solve({"-s", "5", "-a", "3"})["trace"][0].contains("tree"));
 }
 
-TEST_CASE("--json streams its keys in a fixed order", "[proc][cli]") {
+TEST_CASE("proc --json streams its keys in a fixed order", "[proc][cli]") {
   const osgrid::cli::sim::Topic* topic = osgrid::cli::sim::FindTopic("proc");
   REQUIRE(topic != nullptr);
   CLI::App command;
