@@ -40,12 +40,6 @@ constexpr std::int64_t kTextbookHead = 53;
 
 std::string Fixed2(double value) { return fmt::format("{:.2f}", value); }
 
-std::string JoinCylinders(const std::vector<std::int64_t>& cylinders, const char* separator = ", ") {
-  std::string text;
-  for (std::size_t i = 0; i < cylinders.size(); ++i) text += (i ? separator : "") + std::to_string(cylinders[i]);
-  return text;
-}
-
 std::string DirectionName(HeadDirection d) { return d == HeadDirection::kUp ? "up" : "down"; }
 
 // ---- Input ---------------------------------------------------------------------

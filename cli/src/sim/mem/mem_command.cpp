@@ -515,6 +515,7 @@ Prepared Prepare(const MemArgs& args, const CommonOptions& common) {
 Topic MemTopic() {
   Topic topic;
   topic.name = "mem";
+  topic.ostep_simulator = "vm-freespace/malloc.py";
   topic.summary = "Free-space management: first/best/worst/next fit, coalescing, compaction, buddy (malloc.py)";
   topic.policy_flag = "-p";
   topic.add = [](CLI::App& command) -> Runner {

@@ -585,6 +585,7 @@ Prepared Prepare(const PageArgs& args, const CommonOptions& common) {
 Topic PageTopic() {
   Topic topic;
   topic.name = "page";
+  topic.ostep_simulator = "vm-beyondphys-policy/paging-policy.py";
   topic.summary = "Page replacement: FIFO, LRU, OPT, CLOCK, CLOCK-HAND, LFU, MRU, RAND, UNOPT (OSTEP ch. 22)";
   topic.policy_flag = "-p";
   topic.add = [](CLI::App& command) -> Runner {

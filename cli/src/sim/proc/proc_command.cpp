@@ -602,6 +602,7 @@ std::vector<std::pair<std::string, std::string>> Summarize(const Json& run) {
 Topic ProcTopic() {
   Topic topic;
   topic.name = "proc";
+  topic.ostep_simulator = "cpu-api/fork.py";
   topic.summary = "Processes: fork, exec, exit, wait, kill; zombies and orphans (OSTEP fork.py)";
   topic.add = [](CLI::App& command) -> Runner {
     auto o = std::make_shared<ProcArgs>();
