@@ -4,10 +4,12 @@
 #include "osgrid/os/sync/simulator.h"
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
+#include <type_traits>
 
 #include "osgrid/os/deadlock/wait_for_graph.h"
 #include "osgrid/os/random.h"
@@ -33,9 +35,51 @@ struct Process {
   std::int64_t ticks_done = 0;  // of the `compute` it is in
   SyncProcessState state = SyncProcessState::kReady;
   WaitKind wait_kind = WaitKind::kNone;
-  std::size_t wait_index = 0;  // the semaphore, mutex or queue it is blocked on
-  std::string wait_op;         // the operation it is blocked in, e.g. "P full"
+  std::size_t wait_index = 0;   // the semaphore, mutex or queue it is blocked on
+  const Op* wait_op = nullptr;  // the operation it is blocked in, e.g. "P full"
 };
+
+/// The step being run. Its outcome text and woken list are reused from step
+/// to step, so a long run allocates nothing per step.
+struct CurrentStep {
+  std::int64_t t = 0;
+  std::size_t process = 0;
+  const Op* op = nullptr;
+  std::string outcome;
+  bool blocked = false;
+  bool error = false;
+  std::vector<std::size_t> woken;
+};
+
+/// Appends texts and integers to `text`.
+template <typename... Pieces>
+void Append(std::string& text, const Pieces&... pieces) {
+  auto append = [&text](const auto& piece) {
+    if constexpr (std::is_integral_v<std::decay_t<decltype(piece)>>) {
+      char digits[24];
+      text.append(digits, std::to_chars(digits, digits + sizeof digits, piece).ptr);
+    } else {
+      text += piece;
+    }
+  };
+  (append(pieces), ...);
+}
+
+/// Sets `text` to the pieces, in the memory it already has.
+template <typename... Pieces>
+void Set(std::string& text, const Pieces&... pieces) {
+  text.clear();
+  Append(text, pieces...);
+}
+
+/// Gives every operation its text as shown in the trace (Describe), once,
+/// so that a step only points at it.
+void NameOps(std::vector<Op>& ops) {
+  for (Op& op : ops) {
+    op.text = Describe(op);
+    NameOps(op.body);
+  }
+}
 
 /// The operation a process is at, skipping into repeat bodies and out of
 /// finished lists; nullptr when its script is over.
@@ -77,6 +121,7 @@ class Machine {
  public:
   Machine(SyncScript script, const SyncOptions& options) : options_(options), rng_(options.seed) {
     run_.script = std::move(script);
+    for (ProcessScript& process : run_.script.processes) NameOps(process.ops);
     const SyncScript& s = run_.script;
     semaphore_index_ = IndexByName(s.semaphores);
     queue_index_ = IndexByName(s.queues);
@@ -90,6 +135,8 @@ class Machine {
     for (const CounterDecl& decl : s.counters) counters_.push_back(decl.initial);
     held_.assign(s.semaphores.size(), std::vector<std::int64_t>(s.processes.size(), 0));
     processes_.resize(s.processes.size());
+    states_.resize(s.processes.size());
+    semaphore_values_.resize(s.semaphores.size());
     for (std::size_t p = 0; p < s.processes.size(); ++p) {
       processes_[p].stack.push_back({&s.processes[p].ops, 0, 1});
       ready_queue_.push_back(p);
@@ -136,12 +183,14 @@ class Machine {
 
   /// Round robin: the front of the ready queue. Random: any ready process.
   std::size_t PickNext() {
-    std::size_t at = 0;
+    std::size_t pid = ready_queue_.front();
     if (options_.interleave == Interleave::kRandom) {
-      at = static_cast<std::size_t>(rng_.Uniform(0, static_cast<std::int64_t>(ready_queue_.size()) - 1));
+      const auto at = rng_.Uniform(0, static_cast<std::int64_t>(ready_queue_.size()) - 1);
+      pid = ready_queue_[static_cast<std::size_t>(at)];
+      ready_queue_.erase(ready_queue_.begin() + at);
+    } else {
+      ready_queue_.pop_front();
     }
-    const std::size_t pid = ready_queue_[at];
-    ready_queue_.erase(ready_queue_.begin() + static_cast<std::ptrdiff_t>(at));
     processes_[pid].state = SyncProcessState::kRunning;
     return pid;
   }
@@ -151,27 +200,37 @@ class Machine {
   void Step(std::size_t pid, std::int64_t t) {
     Process& process = processes_[pid];
     const Op& op = *CurrentOp(process);  // not done, so there is one
-    SyncStep step;
+    CurrentStep& step = step_;
     step.t = t;
     step.process = pid;
-    step.op = Describe(op);
-    for (const Process& p : processes_) step.states.push_back(p.state);
+    step.op = &op;
+    step.blocked = step.error = false;
+    step.woken.clear();
+    for (std::size_t p = 0; p < processes_.size(); ++p) states_[p] = processes_[p].state;
     if (op.guard && !GuardHolds(*op.guard)) {
-      step.outcome = "skipped (" + op.guard->counter + " = " + std::to_string(Counter(op.guard->counter)) + ")";
+      Set(step.outcome, "skipped (", op.guard->counter, " = ", Counter(op.guard->counter), ")");
       Advance(pid);
     } else {
       Execute(pid, op, step);
     }
-    step.semaphores.reserve(semaphores_.size());
-    for (const Semaphore& s : semaphores_) step.semaphores.push_back(s.value());
-    step.counters = counters_;
-    run_.trace.push_back(std::move(step));
+    for (std::size_t s = 0; s < semaphores_.size(); ++s) semaphore_values_[s] = semaphores_[s].value();
+    Report(step);
+  }
+
+  /// Shows the step to the observer, and keeps a copy of it in the trace.
+  void Report(const CurrentStep& step) {
+    const SyncStepView view{step.t,     step.process, step.op->text, step.outcome,      step.blocked,
+                            step.error, step.woken,   states_,       semaphore_values_, counters_};
+    if (options_.on_step) options_.on_step(view);
+    if (!options_.record_trace) return;
+    run_.trace.push_back({view.t, view.process, std::string(view.op), std::string(view.outcome), view.blocked,
+                          view.error, step.woken, states_, semaphore_values_, counters_});
   }
 
   bool GuardHolds(const Guard& guard) const { return Compare(Counter(guard.counter), guard.comparison, guard.value); }
   std::int64_t Counter(const std::string& name) const { return counters_[counter_index_.at(name)]; }
 
-  void Execute(std::size_t pid, const Op& op, SyncStep& step) {
+  void Execute(std::size_t pid, const Op& op, CurrentStep& step) {
     switch (op.kind) {
       case OpKind::kWait:
         return DoWait(pid, op, step);
@@ -189,13 +248,13 @@ class Machine {
         return DoCompute(pid, op, step);
       case OpKind::kPrint:
         run_.printed.push_back("t=" + std::to_string(step.t) + " " + Name(pid) + ": " + op.message);
-        step.outcome = "ok";
+        Set(step.outcome, "ok");
         return Advance(pid);
       case OpKind::kIncrement:
       case OpKind::kDecrement: {
         std::int64_t& value = counters_[counter_index_.at(op.target)];
         value += op.kind == OpKind::kIncrement ? op.amount : -op.amount;
-        step.outcome = "ok (" + op.target + " = " + std::to_string(value) + ")";
+        Set(step.outcome, "ok (", op.target, " = ", value, ")");
         return Advance(pid);
       }
       case OpKind::kRepeat:
@@ -203,22 +262,22 @@ class Machine {
     }
   }
 
-  void DoWait(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoWait(std::size_t pid, const Op& op, CurrentStep& step) {
     const std::size_t s = semaphore_index_.at(op.target);
     if (semaphores_[s].Wait(static_cast<ProcessId>(pid))) {
       ++held_[s][pid];
-      step.outcome = "ok";
+      Set(step.outcome, "ok");
     } else {
       Block(pid, WaitKind::kSemaphore, s, op, step);
     }
     Advance(pid);
   }
 
-  void DoSignal(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoSignal(std::size_t pid, const Op& op, CurrentStep& step) {
     const std::size_t s = semaphore_index_.at(op.target);
     const bool saturated = semaphores_[s].binary() && semaphores_[s].value() >= 1;
     if (held_[s][pid] > 0) --held_[s][pid];
-    step.outcome = saturated ? "ok (binary: stays 1)" : "ok";
+    Set(step.outcome, saturated ? "ok (binary: stays 1)" : "ok");
     if (const auto woken = semaphores_[s].Signal()) {
       ++held_[s][*woken];  // its P has now succeeded
       Wake(*woken, step);
@@ -226,90 +285,97 @@ class Machine {
     Advance(pid);
   }
 
-  void DoLock(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoLock(std::size_t pid, const Op& op, CurrentStep& step) {
     const std::size_t m = mutex_index_.at(op.target);
     if (mutexes_[m].Lock(static_cast<ProcessId>(pid))) {
-      step.outcome = "ok";
+      Set(step.outcome, "ok");
     } else {
       Block(pid, WaitKind::kMutex, m, op, step);
     }
     Advance(pid);
   }
 
-  void DoUnlock(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoUnlock(std::size_t pid, const Op& op, CurrentStep& step) {
     Mutex& mutex = mutexes_[mutex_index_.at(op.target)];
     const auto owner = mutex.owner();
     const Mutex::UnlockResult result = mutex.Unlock(static_cast<ProcessId>(pid));
     if (!result.ok) {
       const std::string why =
           Name(pid) + " does not hold " + op.target + (owner ? " (owner: " + Name(*owner) + ")" : " (it is unlocked)");
-      step.outcome = "error: " + why;
+      Set(step.outcome, "error: ", why);
       step.error = true;
-      run_.errors.push_back("t=" + std::to_string(step.t) + " " + Name(pid) + ": " + step.op + ": " + why);
+      run_.errors.push_back("t=" + std::to_string(step.t) + " " + Name(pid) + ": " + op.text + ": " + why);
     } else {
-      step.outcome = "ok";
+      Set(step.outcome, "ok");
       if (result.woken) Wake(*result.woken, step);
     }
     Advance(pid);
   }
 
-  void DoSend(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoSend(std::size_t pid, const Op& op, CurrentStep& step) {
     const std::size_t q = queue_index_.at(op.target);
     const MessageQueue::SendResult result = queues_[q].Send(static_cast<ProcessId>(pid), op.message);
     if (result.blocked) {
       Block(pid, WaitKind::kSend, q, op, step);
-      step.outcome += " (" + op.target + " full)";
+      Append(step.outcome, " (", op.target, " full)");
     } else {
-      step.outcome = "ok";
+      Set(step.outcome, "ok");
       if (result.woken) {
         Wake(*result.woken, step);
-        step.outcome += " (gets " + op.message + ")";
+        Append(step.outcome, " (gets ", op.message, ")");
       }
     }
     Advance(pid);
   }
 
-  void DoReceive(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoReceive(std::size_t pid, const Op& op, CurrentStep& step) {
     const std::size_t q = queue_index_.at(op.target);
     const MessageQueue::ReceiveResult result = queues_[q].Receive(static_cast<ProcessId>(pid));
     if (!result.message) {
       Block(pid, WaitKind::kReceive, q, op, step);
-      step.outcome += " (" + op.target + " empty)";
+      Append(step.outcome, " (", op.target, " empty)");
     } else {
-      step.outcome = "ok: got " + *result.message;
+      Set(step.outcome, "ok: got ", *result.message);
       if (result.woken) Wake(*result.woken, step);  // "ok: got 7, woke producer"
     }
     Advance(pid);
   }
 
-  void DoCompute(std::size_t pid, const Op& op, SyncStep& step) {
+  void DoCompute(std::size_t pid, const Op& op, CurrentStep& step) {
     Process& process = processes_[pid];
     ++process.ticks_done;
-    step.outcome =
-        op.amount == 1 ? "ok" : "ok (" + std::to_string(process.ticks_done) + " of " + std::to_string(op.amount) + ")";
+    if (op.amount == 1) {
+      Set(step.outcome, "ok");
+    } else {
+      Set(step.outcome, "ok (", process.ticks_done, " of ", op.amount, ")");
+    }
     if (process.ticks_done < op.amount) return;
     process.ticks_done = 0;
     Advance(pid);
   }
 
-  void Block(std::size_t pid, WaitKind kind, std::size_t index, const Op& op, SyncStep& step) {
+  void Block(std::size_t pid, WaitKind kind, std::size_t index, const Op& op, CurrentStep& step) {
     Process& process = processes_[pid];
     process.state = SyncProcessState::kBlocked;
     process.wait_kind = kind;
     process.wait_index = index;
-    process.wait_op = Describe(op);
+    process.wait_op = &op;
     step.blocked = true;
-    step.outcome = "blocked";
+    Set(step.outcome, "blocked");
   }
 
   /// `pid`'s blocked operation has completed: it is ready again (or done,
   /// when that operation was its last).
-  void Wake(std::size_t pid, SyncStep& step) {
+  void Wake(std::size_t pid, CurrentStep& step) {
     Process& process = processes_[pid];
     process.wait_kind = WaitKind::kNone;
-    process.wait_op.clear();
+    process.wait_op = nullptr;
     step.woken.push_back(pid);
-    step.outcome = step.outcome == "ok" ? "woke " + Name(pid) : step.outcome + ", woke " + Name(pid);
+    if (step.outcome == "ok") {
+      Set(step.outcome, "woke ", Name(pid));
+    } else {
+      Append(step.outcome, ", woke ", Name(pid));
+    }
     if (CurrentOp(process) == nullptr) {
       process.state = SyncProcessState::kDone;
       return;
@@ -335,7 +401,7 @@ class Machine {
     run_.message = std::move(message);
     for (const Process& p : processes_) {
       run_.final_states.push_back(p.state);
-      run_.waiting_for.push_back(p.state == SyncProcessState::kBlocked ? p.wait_op : "");
+      run_.waiting_for.push_back(p.state == SyncProcessState::kBlocked ? p.wait_op->text : "");
     }
     for (const Semaphore& s : semaphores_) run_.semaphores.push_back(s.value());
     run_.counters = counters_;
@@ -434,7 +500,7 @@ class Machine {
     for (std::size_t p = 0; p < processes_.size(); ++p) {
       if (processes_[p].state != SyncProcessState::kBlocked) continue;
       std::vector<WaitForEdge> edges = EdgesOf(p);
-      std::string reason = Name(p) + " waits in '" + processes_[p].wait_op + "'";
+      std::string reason = Name(p) + " waits in '" + processes_[p].wait_op->text + "'";
       const auto owner =
           processes_[p].wait_kind == WaitKind::kMutex ? mutexes_[processes_[p].wait_index].owner() : std::nullopt;
       if (owner && !Unfinished(*owner)) {
@@ -459,6 +525,10 @@ class Machine {
   std::vector<std::set<std::string>> signals_, receives_, sends_;  // per process: what its script Vs / receives / sends
   std::vector<Process> processes_;
   std::deque<std::size_t> ready_queue_;
+  // The step being run and what the observer sees of the others (reused).
+  CurrentStep step_;
+  std::vector<SyncProcessState> states_;        // every process at the start of the step
+  std::vector<std::int64_t> semaphore_values_;  // every semaphore's value after it
 };
 
 }  // namespace
@@ -477,7 +547,7 @@ std::string_view SyncStateName(SyncProcessState state) {
   return "?";
 }
 
-Expected<SyncRun> Simulate(SyncScript script, const SyncOptions& options) {
+Expected<SyncScript> ValidateSyncInput(SyncScript script, const SyncOptions& options) {
   if (options.quantum < 1) return Fail("quantum must be >= 1, got " + std::to_string(options.quantum));
   if (options.max_steps < 1 || options.max_steps > kMaxSyncSteps) {
     return Fail("max steps must be 1.." + std::to_string(kMaxSyncSteps) + ", got " + std::to_string(options.max_steps));
@@ -486,7 +556,11 @@ Expected<SyncRun> Simulate(SyncScript script, const SyncOptions& options) {
     return Fail("too many processes (" + std::to_string(script.processes.size()) + "; at most " +
                 std::to_string(kMaxSyncProcesses) + ")");
   }
-  auto valid = ValidateScript(std::move(script));
+  return ValidateScript(std::move(script));
+}
+
+Expected<SyncRun> Simulate(SyncScript script, const SyncOptions& options) {
+  auto valid = ValidateSyncInput(std::move(script), options);
   if (!valid) return valid.error();
   Machine machine(std::move(valid).value(), options);
   return machine.Run();

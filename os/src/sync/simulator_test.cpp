@@ -238,5 +238,92 @@ TEST_CASE("bad options are refused", "[sync][sim]") {
   options.max_steps = 0;
   run = Simulate(script, options);
   REQUIRE_FALSE(run.ok());
-  CHECK(run.error().message == "max steps must be 1..100000, got 0");
+  CHECK(run.error().message == "max steps must be 1..10000000, got 0");
+}
+
+TEST_CASE("on_step sees every step as it happens, the same run as the recorded trace", "[sync][sim]") {
+  SyncScript script;
+  script.semaphores = {{"mutex", 1, false}, {"empty", 2, false}, {"full", 0, false}};
+  script.queues = {{"mailbox", 1}};
+  script.mutexes = {"m"};
+  script.processes = {{"producer",
+                       {Repeat(3, Ops({"compute 2", "P empty", "P mutex", "inc items", "V mutex", "V full"})),
+                        Ops({"send mailbox done"})[0]}},
+                      {"consumer",
+                       {Repeat(3, Ops({"P full", "P mutex", "dec items", "V mutex", "V empty"})),
+                        Ops({"recv mailbox"})[0], Ops({"unlock m"})[0]}}};
+  for (Interleave interleave : {Interleave::kRoundRobin, Interleave::kRandom}) {
+    SyncOptions options;
+    options.interleave = interleave;
+    options.seed = 5;
+    std::vector<SyncStep> seen;
+    options.on_step = [&seen](const SyncStepView& step) {
+      seen.push_back({step.t,
+                      step.process,
+                      std::string(step.op),
+                      std::string(step.outcome),
+                      step.blocked,
+                      step.error,
+                      {step.woken.begin(), step.woken.end()},
+                      {step.states.begin(), step.states.end()},
+                      {step.semaphores.begin(), step.semaphores.end()},
+                      {step.counters.begin(), step.counters.end()}});
+    };
+    const SyncRun recorded = Run(script, options);
+    REQUIRE(static_cast<std::int64_t>(seen.size()) == recorded.steps);
+    REQUIRE(seen.size() == recorded.trace.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      INFO("step " << i);
+      CHECK(seen[i].t == static_cast<std::int64_t>(i));
+      CHECK(seen[i].process == recorded.trace[i].process);
+      CHECK(seen[i].op == recorded.trace[i].op);
+      CHECK(seen[i].outcome == recorded.trace[i].outcome);
+      CHECK(seen[i].blocked == recorded.trace[i].blocked);
+      CHECK(seen[i].error == recorded.trace[i].error);
+      CHECK(seen[i].woken == recorded.trace[i].woken);
+      CHECK(seen[i].states == recorded.trace[i].states);
+      CHECK(seen[i].semaphores == recorded.trace[i].semaphores);
+      CHECK(seen[i].counters == recorded.trace[i].counters);
+    }
+    CHECK(std::any_of(seen.begin(), seen.end(), [](const SyncStep& s) { return s.blocked; }));
+    CHECK(std::any_of(seen.begin(), seen.end(), [](const SyncStep& s) { return s.error; }));
+    CHECK(std::any_of(seen.begin(), seen.end(), [](const SyncStep& s) { return !s.woken.empty(); }));
+
+    // Without the trace: the same steps, the same end, nothing kept.
+    options.record_trace = false;
+    std::vector<SyncStep> recorded_steps = std::move(seen);
+    seen.clear();
+    const SyncRun bare = Run(script, options);
+    CHECK(bare.trace.empty());
+    CHECK(bare.steps == recorded.steps);
+    CHECK(bare.message == recorded.message);
+    CHECK(bare.final_states == recorded.final_states);
+    CHECK(bare.semaphores == recorded.semaphores);
+    CHECK(bare.errors == recorded.errors);
+    REQUIRE(seen.size() == recorded_steps.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i].outcome == recorded_steps[i].outcome);
+  }
+}
+
+TEST_CASE("a run of millions of steps, watched without a trace", "[sync][sim]") {
+  SyncScript script;
+  script.semaphores = {{"empty", 4, false}, {"full", 0, false}};
+  script.processes = {{"producer", {Repeat(kForever, Ops({"compute", "P empty", "inc items", "V full"}))}},
+                      {"consumer", {Repeat(kForever, Ops({"P full", "dec items", "V empty", "compute 2"}))}}};
+  SyncOptions options;
+  options.max_steps = 2'000'000;
+  options.record_trace = false;
+  std::int64_t steps = 0, last_t = -1, most_items = 0;
+  options.on_step = [&](const SyncStepView& step) {
+    ++steps;
+    if (step.t != last_t + 1) FAIL("step " << step.t << " after " << last_t);
+    last_t = step.t;
+    most_items = std::max(most_items, step.counters[0]);
+  };
+  const SyncRun run = Run(script, options);
+  CHECK(run.end == SyncEnd::kStepLimit);
+  CHECK(run.steps == 2'000'000);
+  CHECK(steps == 2'000'000);
+  CHECK(run.trace.empty());
+  CHECK(most_items == 4);  // the bounded buffer never holds more than its 4 slots
 }

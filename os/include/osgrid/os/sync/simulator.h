@@ -48,11 +48,21 @@
 //     no process can ever run again;
 //   * `max_steps` steps have run and some process has not finished: the run
 //     is stopped (an infinite loop, e.g. `repeat forever`, or a livelock).
+//
+// Watching a run. Each step is reported as it happens to
+// SyncOptions::on_step, as a SyncStepView into the simulator's own state
+// (nothing is copied for it), and kept in SyncRun::trace unless
+// record_trace is false. A caller that prints the steps as they come and
+// keeps no trace runs in memory that grows with the script, not with the
+// number of steps.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "osgrid/os/expected.h"
@@ -62,15 +72,10 @@ namespace osgrid::os {
 
 enum class Interleave { kRoundRobin, kRandom };
 
-struct SyncOptions {
-  Interleave interleave = Interleave::kRoundRobin;
-  std::int64_t quantum = 1;        // operations per turn, >= 1
-  std::uint64_t seed = 0;          // for Interleave::kRandom
-  std::int64_t max_steps = 10000;  // 1..kMaxSyncSteps
-};
-
-/// The largest step limit (the trace keeps every step).
-inline constexpr std::int64_t kMaxSyncSteps = 100000;
+/// The largest step limit. There must be one, so that a `repeat: forever`
+/// ends; with record_trace each step is kept (~200 bytes), so a caller that
+/// keeps the trace should keep max_steps far below this.
+inline constexpr std::int64_t kMaxSyncSteps = 10000000;
 /// The most processes a script may have.
 inline constexpr std::size_t kMaxSyncProcesses = 64;
 
@@ -78,7 +83,7 @@ enum class SyncProcessState : std::uint8_t { kReady, kRunning, kBlocked, kDone }
 /// "ready", "running", "blocked", "done".
 std::string_view SyncStateName(SyncProcessState state);
 
-/// One step of the run.
+/// One step of the run, as SyncRun::trace keeps it.
 struct SyncStep {
   std::int64_t t = 0;
   std::size_t process = 0;  // index into SyncScript::processes
@@ -93,6 +98,33 @@ struct SyncStep {
   std::vector<SyncProcessState> states;  // every process during this step (this one: running)
   std::vector<std::int64_t> semaphores;  // every semaphore's value after the step
   std::vector<std::int64_t> counters;    // every counter's value after the step
+};
+
+/// The same step as it happens, for SyncOptions::on_step: a view into the
+/// simulator's own state, valid only during the call (copy what you keep).
+struct SyncStepView {
+  std::int64_t t = 0;
+  std::size_t process = 0;
+  std::string_view op;
+  std::string_view outcome;
+  bool blocked = false;
+  bool error = false;
+  std::span<const std::size_t> woken;
+  std::span<const SyncProcessState> states;
+  std::span<const std::int64_t> semaphores;
+  std::span<const std::int64_t> counters;
+};
+
+struct SyncOptions {
+  Interleave interleave = Interleave::kRoundRobin;
+  std::int64_t quantum = 1;        // operations per turn, >= 1
+  std::uint64_t seed = 0;          // for Interleave::kRandom
+  std::int64_t max_steps = 10000;  // 1..kMaxSyncSteps
+  /// false: SyncRun::trace stays empty, so memory does not grow with the
+  /// number of steps (watch them with on_step instead).
+  bool record_trace = true;
+  /// If set, called after each step, in time order, with what it did.
+  std::function<void(const SyncStepView&)> on_step;
 };
 
 /// One edge of the wait-for graph at a deadlock: `from` waits for `to`.
@@ -111,8 +143,8 @@ enum class SyncEnd { kFinished, kDeadlock, kStepLimit };
 struct SyncRun {
   SyncScript script;  // the validated script (every counter declared)
   SyncEnd end = SyncEnd::kFinished;
-  std::int64_t steps = 0;  // steps run; the run ended at t = steps
-  std::vector<SyncStep> trace;
+  std::int64_t steps = 0;       // steps run; the run ended at t = steps
+  std::vector<SyncStep> trace;  // every step; empty when !SyncOptions::record_trace
   std::vector<SyncProcessState> final_states;
   std::vector<std::string> waiting_for;          // per process: "P full", "lock m", ... or "" when not blocked
   std::vector<std::int64_t> semaphores;          // final values, in script order
@@ -129,8 +161,13 @@ struct SyncRun {
 };
 
 /// Runs `script` under `options`. Errors: the script's (ValidateScript),
-/// "quantum must be >= 1, got 0", "max steps must be 1..100000, got 0",
+/// "quantum must be >= 1, got 0", "max steps must be 1..10000000, got 0",
 /// "too many processes (65; at most 64)".
 Expected<SyncRun> Simulate(SyncScript script, const SyncOptions& options);
+
+/// The checks Simulate makes before it runs, with the same errors: for a
+/// caller that reports bad input before it runs anything. Returns the script
+/// as Simulate would run it (ValidateScript's: every counter declared).
+Expected<SyncScript> ValidateSyncInput(SyncScript script, const SyncOptions& options);
 
 }  // namespace osgrid::os
