@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "../../format.h"
 #include "../render.h"
@@ -20,14 +22,12 @@
 namespace osgrid::cli::sim {
 namespace {
 
-constexpr std::size_t kMaxTraceRows = 300;  // text output only; --json has every step
-
 struct SyncArgs {
   std::string file;  // -f
   std::string demo;  // --demo
   std::int64_t quantum = 1;
-  std::string interleave;  // "rr" or "random"; empty: rr, or random when -s is given
-  std::int64_t max_steps = 10000;
+  std::string interleave;          // "rr" or "random"; empty: rr, or random when -s is given
+  std::int64_t max_steps = 10000;  // --max-steps
 };
 
 std::string DemoNames() {
@@ -159,52 +159,6 @@ std::string Problem(const std::string& title, const std::string& file, const os:
   return out.str();
 }
 
-std::string Name(const os::SyncRun& run, std::size_t process) { return run.script.processes[process].name; }
-
-std::string TraceTable(const os::SyncRun& run) {
-  std::vector<std::string> header = {"t", "process", "op", "outcome"};
-  for (const auto& s : run.script.semaphores) header.push_back(s.name);
-  Table table(header);
-  for (const os::SyncStep& step : run.trace) {
-    if (table.size() == kMaxTraceRows) break;
-    std::vector<std::string> row = {std::to_string(step.t), Name(run, step.process), step.op, step.outcome};
-    for (std::int64_t value : step.semaphores) row.push_back(std::to_string(value));
-    table.AddRow(std::move(row));
-  }
-  std::ostringstream out;
-  table.Print(out, "  ");
-  if (run.trace.size() > kMaxTraceRows) {
-    out << "  ... " << run.trace.size() - kMaxTraceRows << " more steps (--json has them all)\n";
-  }
-  return out.str();
-}
-
-std::string FinalState(const os::SyncRun& run) {
-  std::ostringstream out;
-  out << "Final state at t=" << run.steps << ":\n";
-  Table table({"process", "state", "blocked in"});
-  for (std::size_t p = 0; p < run.final_states.size(); ++p) {
-    table.AddRow({Name(run, p), std::string(os::SyncStateName(run.final_states[p])),
-                  run.waiting_for[p].empty() ? "-" : run.waiting_for[p]});
-  }
-  table.Print(out, "  ");
-  auto values = [](const auto& decls, const std::vector<std::int64_t>& finals) {
-    std::string text;
-    for (std::size_t i = 0; i < decls.size(); ++i) {
-      text += (text.empty() ? "" : ", ") + decls[i].name + "=" + std::to_string(finals[i]);
-    }
-    return text;
-  };
-  if (!run.semaphores.empty()) out << Wrap("  semaphores: ", values(run.script.semaphores, run.semaphores), 78);
-  if (!run.counters.empty()) out << Wrap("  counters: ", values(run.script.counters, run.counters), 78);
-  for (std::size_t q = 0; q < run.queues.size(); ++q) {
-    std::string messages;
-    for (const std::string& m : run.queues[q]) messages += (messages.empty() ? "" : ", ") + m;
-    out << "  queue " << run.script.queues[q].name << ": [" << messages << "]\n";
-  }
-  return out.str();
-}
-
 /// `text` wrapped at `width` columns on spaces, continuation lines indented by `indent`.
 std::string WrapWords(const std::string& text, std::size_t width, const std::string& indent = "  ") {
   std::string out, line;
@@ -219,16 +173,161 @@ std::string WrapWords(const std::string& text, std::size_t width, const std::str
   return out + line + "\n";
 }
 
+std::string EndName(os::SyncEnd end) {
+  switch (end) {
+    case os::SyncEnd::kFinished:
+      return "finished";
+    case os::SyncEnd::kDeadlock:
+      return "deadlock";
+    case os::SyncEnd::kStepLimit:
+      return "step_limit";
+  }
+  return "?";
+}
+
+/// Each process's state during the first steps of a run, for the chart and
+/// the picture: at most `steps` steps are kept, whatever the run's length.
+class StateHistory {
+ public:
+  StateHistory(std::size_t processes, std::size_t steps) : processes_(processes), most_(steps) {}
+  void Add(const os::SyncStepView& step) {
+    if (Steps() < most_) states_.insert(states_.end(), step.states.begin(), step.states.end());
+  }
+  std::size_t Steps() const { return processes_ == 0 ? 0 : states_.size() / processes_; }
+  os::SyncProcessState At(std::size_t step, std::size_t process) const { return states_[step * processes_ + process]; }
+
+ private:
+  std::size_t processes_, most_;
+  std::vector<os::SyncProcessState> states_;  // step by step, one per process
+};
+
+/// A script that has been read and checked, ready to run: writing it runs
+/// os::Simulate, and the steps are printed as they happen (only the first
+/// ones are kept, for the text's table and chart and the picture).
+class SyncSimulation : public Simulation {
+ public:
+  SyncSimulation(std::string title, std::string file, os::SyncScript script, os::SyncOptions options, bool solve)
+      : title_(std::move(title)),
+        file_(std::move(file)),
+        script_(std::move(script)),
+        options_(std::move(options)),
+        solve_(solve) {}
+
+  void WriteText(TextOut& out) const override;
+  void WriteJson(JsonOut& out) const override;
+  std::string Svg() const override;
+
+ private:
+  /// Runs the script, keeping no trace; `on_step` sees each step.
+  os::SyncRun Run(std::function<void(const os::SyncStepView&)> on_step) const {
+    os::SyncOptions options = options_;
+    options.record_trace = false;
+    options.on_step = std::move(on_step);
+    return os::Simulate(script_, options).value();  // checked when prepared: cannot fail
+  }
+  const std::string& Name(std::size_t process) const { return script_.processes[process].name; }
+
+  std::string FinalState(const os::SyncRun& run) const;
+  std::string StateChart(const StateHistory& history, std::int64_t steps) const;
+
+  std::string title_;
+  std::string file_;
+  os::SyncScript script_;  // validated
+  os::SyncOptions options_;
+  bool solve_ = false;
+};
+
+// ---- text ------------------------------------------------------------------------
+
+constexpr std::size_t kMaxTraceRows = 300;   // text output only; --json has every step
+constexpr std::size_t kMaxChartSteps = 600;  // the text chart
+constexpr std::size_t kMaxSvgSteps = 1000;   // the picture: beyond that, bars would be narrower than a pixel
+
+void SyncSimulation::WriteText(TextOut& out) const {
+  out.Write(Problem(title_, file_, script_, options_));
+  if (!solve_) {
+    out.Write(
+        "\nTrace the run: which process runs at each step, which blocks? Does it deadlock?\n"
+        "(add -c for the answer)\n");
+    return;
+  }
+  // The table's columns fit its rows, so the first rows are kept until the run ends.
+  std::vector<std::string> header = {"t", "process", "op", "outcome"};
+  for (const auto& s : script_.semaphores) header.push_back(s.name);
+  Table table(header);
+  StateHistory history(script_.processes.size(), kMaxChartSteps);
+  const os::SyncRun run = Run([&](const os::SyncStepView& step) {
+    history.Add(step);
+    if (table.size() == kMaxTraceRows) return;
+    std::vector<std::string> row = {std::to_string(step.t), Name(step.process), std::string(step.op),
+                                    std::string(step.outcome)};
+    for (std::int64_t value : step.semaphores) row.push_back(std::to_string(value));
+    table.AddRow(std::move(row));
+  });
+  std::ostringstream trace;
+  table.Print(trace, "  ");
+  out.Write("\nTrace:\n");
+  out.Write(trace.str());
+  if (run.steps > static_cast<std::int64_t>(kMaxTraceRows)) {
+    out.Print("  ... {} more steps (--json has them all)\n", run.steps - static_cast<std::int64_t>(kMaxTraceRows));
+  }
+  out.Write("\n");
+  out.Write(FinalState(run));
+  if (!run.errors.empty()) {
+    out.Write("\nErrors in the run:\n");
+    for (const std::string& error : run.errors) out.Print("  {}\n", error);
+  }
+  if (!run.printed.empty()) {
+    out.Write("\nPrinted:\n");
+    for (const std::string& line : run.printed) out.Print("  {}\n", line);
+  }
+  out.Write("\n");
+  out.Write(StateChart(history, run.steps));
+  out.Write("\n");
+  out.Write(WrapWords(run.message, 78));
+  if (!run.cycle.empty()) {
+    std::string cycle;
+    for (std::size_t p : run.cycle) cycle += Name(p) + " -> ";
+    out.Write(WrapWords("Wait-for cycle: " + cycle + Name(run.cycle.front()), 78));
+  }
+}
+
+std::string SyncSimulation::FinalState(const os::SyncRun& run) const {
+  std::ostringstream out;
+  out << "Final state at t=" << run.steps << ":\n";
+  Table table({"process", "state", "blocked in"});
+  for (std::size_t p = 0; p < run.final_states.size(); ++p) {
+    table.AddRow({Name(p), std::string(os::SyncStateName(run.final_states[p])),
+                  run.waiting_for[p].empty() ? "-" : run.waiting_for[p]});
+  }
+  table.Print(out, "  ");
+  auto values = [](const auto& decls, const std::vector<std::int64_t>& finals) {
+    std::string text;
+    for (std::size_t i = 0; i < decls.size(); ++i) {
+      text += (text.empty() ? "" : ", ") + decls[i].name + "=" + std::to_string(finals[i]);
+    }
+    return text;
+  };
+  if (!run.semaphores.empty()) out << Wrap("  semaphores: ", values(script_.semaphores, run.semaphores), 78);
+  if (!run.counters.empty()) out << Wrap("  counters: ", values(script_.counters, run.counters), 78);
+  for (std::size_t q = 0; q < run.queues.size(); ++q) {
+    std::string messages;
+    for (const std::string& m : run.queues[q]) messages += (messages.empty() ? "" : ", ") + m;
+    out << "  queue " << script_.queues[q].name << ": [" << messages << "]\n";
+  }
+  return out.str();
+}
+
 /// One row per process, one column per step, OSTEP-style:
 ///            0         10        20
 ///   phil0    #....#....bbbbb
 /// '#' running, '.' ready, 'b' blocked, blank: finished. Bands of 60 steps,
 /// at most kMaxChartSteps steps.
-std::string StateChart(const os::SyncRun& run) {
-  constexpr std::size_t kBand = 60, kMaxChartSteps = 600;
+std::string SyncSimulation::StateChart(const StateHistory& history, std::int64_t steps) const {
+  constexpr std::size_t kBand = 60;
   std::size_t name_width = 0;
-  for (const auto& p : run.script.processes) name_width = std::max(name_width, p.name.size());
-  const std::size_t shown = std::min(run.trace.size(), kMaxChartSteps);
+  for (const auto& p : script_.processes) name_width = std::max(name_width, p.name.size());
+  const std::size_t shown = std::min(history.Steps(), kMaxChartSteps);
   std::ostringstream out;
   out << "Process states at each step (# running, . ready, b blocked, blank: finished):\n";
   for (std::size_t from = 0; from < shown; from += kBand) {
@@ -237,10 +336,10 @@ std::string StateChart(const os::SyncRun& run) {
     for (std::size_t t = from; t < to; t += 10) ticks.replace(t - from, std::to_string(t).size(), std::to_string(t));
     while (!ticks.empty() && ticks.back() == ' ') ticks.pop_back();
     out << "  " << std::string(name_width + 2, ' ') << ticks << "\n";
-    for (std::size_t p = 0; p < run.script.processes.size(); ++p) {
+    for (std::size_t p = 0; p < script_.processes.size(); ++p) {
       std::string row;
       for (std::size_t t = from; t < to; ++t) {
-        switch (run.trace[t].states[p]) {
+        switch (history.At(t, p)) {
           case os::SyncProcessState::kRunning:
             row += '#';
             break;
@@ -256,106 +355,119 @@ std::string StateChart(const os::SyncRun& run) {
         }
       }
       while (!row.empty() && row.back() == ' ') row.pop_back();
-      const std::string& name = run.script.processes[p].name;
+      const std::string& name = Name(p);
       out << "  " << name << std::string(name_width + 2 - name.size(), ' ') << row << "\n";
     }
   }
-  if (run.trace.size() > shown) out << "  ... " << run.trace.size() - shown << " more steps (see --svg or --json)\n";
-  return out.str();
-}
-
-std::string Solution(const os::SyncRun& run) {
-  std::ostringstream out;
-  out << "Trace:\n" << TraceTable(run) << "\n" << FinalState(run);
-  if (!run.errors.empty()) {
-    out << "\nErrors in the run:\n";
-    for (const std::string& error : run.errors) out << "  " << error << "\n";
-  }
-  if (!run.printed.empty()) {
-    out << "\nPrinted:\n";
-    for (const std::string& line : run.printed) out << "  " << line << "\n";
-  }
-  out << "\n" << StateChart(run) << "\n";
-  out << WrapWords(run.message, 78);
-  if (!run.cycle.empty()) {
-    std::string cycle;
-    for (std::size_t p : run.cycle) cycle += Name(run, p) + " -> ";
-    out << WrapWords("Wait-for cycle: " + cycle + Name(run, run.cycle.front()), 78);
+  if (steps > static_cast<std::int64_t>(shown)) {
+    out << "  ... " << steps - static_cast<std::int64_t>(shown) << " more steps (see --svg or --json)\n";
   }
   return out.str();
 }
 
 // ---- JSON ------------------------------------------------------------------------
 
-std::string EndName(os::SyncEnd end) {
-  switch (end) {
-    case os::SyncEnd::kFinished:
-      return "finished";
-    case os::SyncEnd::kDeadlock:
-      return "deadlock";
-    case os::SyncEnd::kStepLimit:
-      return "step_limit";
+/// The settings, then every step as it happens, then the end of the run.
+void SyncSimulation::WriteJson(JsonOut& json) const {
+  const bool random = options_.interleave == os::Interleave::kRandom;
+  json.BeginObject();
+  json.Field("script", file_);
+  json.Field("interleave", random ? "random" : "rr");
+  json.Field("quantum", options_.quantum);
+  json.Key("seed");
+  if (random) {
+    json.Int(static_cast<std::int64_t>(options_.seed));
+  } else {
+    json.Null();
   }
-  return "?";
-}
-
-Json ToJson(const os::SyncRun& run, const os::SyncOptions& options, const std::string& file) {
-  Json json = Json::object();
-  json["script"] = file;
-  json["interleave"] = options.interleave == os::Interleave::kRandom ? "random" : "rr";
-  json["quantum"] = options.quantum;
-  json["seed"] = options.interleave == os::Interleave::kRandom ? Json(options.seed) : Json(nullptr);
-  json["max_steps"] = options.max_steps;
-  json["end"] = EndName(run.end);
-  json["deadlocked"] = run.end == os::SyncEnd::kDeadlock;
-  json["step_limit"] = run.end == os::SyncEnd::kStepLimit;
-  json["message"] = run.message;
-  json["steps"] = run.steps;
-  Json processes = Json::array(), finished = Json::array(), cycle = Json::array();
-  Json blocked = Json::object(), states = Json::object();
+  json.Field("max_steps", options_.max_steps);
+  json.Key("processes");
+  json.BeginArray();
+  for (const auto& process : script_.processes) json.String(process.name);
+  json.EndArray();
+  json.Key("trace");
+  json.BeginArray();
+  const os::SyncRun run = Run([&](const os::SyncStepView& step) {
+    json.BeginObject();
+    json.Field("t", step.t);
+    json.Field("process", Name(step.process));
+    json.Field("op", step.op);
+    json.Field("outcome", step.outcome);
+    json.EndObject();
+  });
+  json.EndArray();
+  json.Field("end", EndName(run.end));
+  json.Field("deadlocked", run.end == os::SyncEnd::kDeadlock);
+  json.Field("step_limit", run.end == os::SyncEnd::kStepLimit);
+  json.Field("message", run.message);
+  json.Field("steps", run.steps);
+  json.Key("finished");
+  json.BeginArray();
   for (std::size_t p = 0; p < run.final_states.size(); ++p) {
-    processes.push_back(Name(run, p));
-    states[Name(run, p)] = os::SyncStateName(run.final_states[p]);
-    if (run.final_states[p] == os::SyncProcessState::kDone) finished.push_back(Name(run, p));
-    if (run.final_states[p] == os::SyncProcessState::kBlocked) blocked[Name(run, p)] = run.waiting_for[p];
+    if (run.final_states[p] == os::SyncProcessState::kDone) json.String(Name(p));
   }
-  for (std::size_t p : run.cycle) cycle.push_back(Name(run, p));
-  json["processes"] = processes;
-  json["finished"] = finished;
-  json["states"] = states;
-  json["blocked"] = blocked;
-  json["cycle"] = cycle;
-  Json wait_for = Json::array();
+  json.EndArray();
+  json.Key("states");
+  json.BeginObject();
+  for (std::size_t p = 0; p < run.final_states.size(); ++p) json.Field(Name(p), os::SyncStateName(run.final_states[p]));
+  json.EndObject();
+  json.Key("blocked");
+  json.BeginObject();
+  for (std::size_t p = 0; p < run.final_states.size(); ++p) {
+    if (run.final_states[p] == os::SyncProcessState::kBlocked) json.Field(Name(p), run.waiting_for[p]);
+  }
+  json.EndObject();
+  json.Key("cycle");
+  json.BeginArray();
+  for (std::size_t p : run.cycle) json.String(Name(p));
+  json.EndArray();
+  json.Key("wait_for");
+  json.BeginArray();
   for (const os::WaitForEdge& edge : run.wait_for) {
-    wait_for.push_back({{"from", Name(run, edge.from)},
-                        {"to", Name(run, edge.to)},
-                        {"resource", edge.resource},
-                        {"description", edge.description}});
+    json.BeginObject();
+    json.Field("from", Name(edge.from));
+    json.Field("to", Name(edge.to));
+    json.Field("resource", edge.resource);
+    json.Field("description", edge.description);
+    json.EndObject();
   }
-  json["wait_for"] = wait_for;
-  Json semaphores = Json::object(), counters = Json::object(), queues = Json::object();
-  for (std::size_t i = 0; i < run.semaphores.size(); ++i) semaphores[run.script.semaphores[i].name] = run.semaphores[i];
-  for (std::size_t i = 0; i < run.counters.size(); ++i) counters[run.script.counters[i].name] = run.counters[i];
-  for (std::size_t i = 0; i < run.queues.size(); ++i) queues[run.script.queues[i].name] = run.queues[i];
-  json["semaphores"] = semaphores;
-  json["counters"] = counters;
-  json["queues"] = queues;
-  json["errors"] = run.errors;
-  json["printed"] = run.printed;
-  Json trace = Json::array();
-  for (const os::SyncStep& step : run.trace) {
-    trace.push_back({{"t", step.t}, {"process", Name(run, step.process)}, {"op", step.op}, {"outcome", step.outcome}});
+  json.EndArray();
+  auto named_values = [&json](const char* key, const auto& decls, const std::vector<std::int64_t>& values) {
+    json.Key(key);
+    json.BeginObject();
+    for (std::size_t i = 0; i < values.size(); ++i) json.Field(decls[i].name, values[i]);
+    json.EndObject();
+  };
+  named_values("semaphores", script_.semaphores, run.semaphores);
+  named_values("counters", script_.counters, run.counters);
+  json.Key("queues");
+  json.BeginObject();
+  for (std::size_t q = 0; q < run.queues.size(); ++q) {
+    json.Key(script_.queues[q].name);
+    json.BeginArray();
+    for (const std::string& message : run.queues[q]) json.String(message);
+    json.EndArray();
   }
-  json["trace"] = trace;
-  return json;
+  json.EndObject();
+  auto texts = [&json](const char* key, const std::vector<std::string>& lines) {
+    json.Key(key);
+    json.BeginArray();
+    for (const std::string& line : lines) json.String(line);
+    json.EndArray();
+  };
+  texts("errors", run.errors);
+  texts("printed", run.printed);
+  json.EndObject();
 }
 
 // ---- SVG: process states over time -------------------------------------------------
 
-std::string Timeline(const os::SyncRun& run, const std::string& title) {
-  constexpr std::int64_t kMaxSvgSteps = 1000;  // beyond that, bars would be narrower than a pixel
-  const std::size_t rows = run.script.processes.size();
-  const std::size_t shown = std::min<std::size_t>(run.trace.size(), kMaxSvgSteps);
+std::string SyncSimulation::Svg() const {
+  StateHistory history(script_.processes.size(), kMaxSvgSteps);
+  const os::SyncRun run = Run([&history](const os::SyncStepView& step) { history.Add(step); });
+  const std::string title = title_.empty() ? file_ : title_;
+  const std::size_t rows = script_.processes.size();
+  const std::size_t shown = history.Steps();
   const double steps = static_cast<double>(std::max<std::size_t>(shown, 1));
   const double cell = std::clamp(900.0 / steps, 0.5, 24.0);
   const double width = std::max(100 + steps * cell + 30, 560.0);
@@ -365,21 +477,21 @@ std::string Timeline(const os::SyncRun& run, const std::string& title) {
   for (std::string line; std::getline(wrapped, line);) lines.push_back(line);
   const double left = 100, top = 40 + 14 * static_cast<double>(lines.size()), row_height = 26;
   const double height = top + static_cast<double>(rows) * row_height + 80;
-  Svg svg(width, height);
+  sim::Svg svg(width, height);
   svg.Text(10, 22, title, 15);
   for (std::size_t i = 0; i < lines.size(); ++i)
     svg.Text(10, 40 + 14 * static_cast<double>(i), lines[i], 11, "start", "#444");
   for (std::size_t p = 0; p < rows; ++p) {
     const double y = top + static_cast<double>(p) * row_height;
-    svg.Text(left - 8, y + 17, Name(run, p), 12, "end");
+    svg.Text(left - 8, y + 17, Name(p), 12, "end");
     // Merge runs of one state into one bar.
     std::size_t start = 0;
     for (std::size_t i = 1; i <= shown; ++i) {
-      const os::SyncProcessState state = run.trace[start].states[p];
-      if (i < shown && run.trace[i].states[p] == state) continue;
+      const os::SyncProcessState state = history.At(start, p);
+      if (i < shown && history.At(i, p) == state) continue;
       const double x = left + static_cast<double>(start) * cell, w = static_cast<double>(i - start) * cell;
-      const std::string tip = Name(run, p) + " " + std::string(os::SyncStateName(state)) +
-                              ", t=" + std::to_string(start) + ".." + std::to_string(i);
+      const std::string tip = Name(p) + " " + std::string(os::SyncStateName(state)) + ", t=" + std::to_string(start) +
+                              ".." + std::to_string(i);
       if (state == os::SyncProcessState::kRunning) svg.Rect(x, y + 3, w, row_height - 6, Colour(p), "#333", tip);
       if (state == os::SyncProcessState::kReady) svg.Rect(x, y + 9, w, row_height - 18, "#d9d9d9", "none", tip);
       if (state == os::SyncProcessState::kBlocked) svg.Rect(x, y + 9, w, row_height - 18, "#c0392b", "none", tip);
@@ -402,9 +514,9 @@ std::string Timeline(const os::SyncRun& run, const std::string& title) {
   svg.Rect(left + 170, legend - 7, 14, 6, "#c0392b", "none");
   svg.Text(left + 190, legend, "blocked", 11);
   svg.Text(left + 260, legend,
-           shown < run.trace.size() ? "(the first " + std::to_string(shown) + " of " +
-                                          std::to_string(run.trace.size()) + " steps; blank: finished)"
-                                    : "(blank: finished)",
+           static_cast<std::int64_t>(shown) < run.steps
+               ? "(the first " + std::to_string(shown) + " of " + std::to_string(run.steps) + " steps; blank: finished)"
+               : "(blank: finished)",
            11, "start", "#666");
   return svg.Finish();
 }
@@ -427,7 +539,9 @@ Topic SyncTopic() {
                     "rr: round robin (the default); random: a seeded random choice of the next ready process "
                     "(the default when -s is given)")
         ->type_name("rr|random");
-    command.add_option("--max-steps", args->max_steps, "Stop a run that is still going after N steps (default 10000)")
+    command
+        .add_option("--max-steps", args->max_steps,
+                    "Stop a run that is still going after N steps (default 10000, at most 10000000)")
         ->type_name("N");
     command.footer(
         "Examples:\n"
@@ -435,29 +549,18 @@ Topic SyncTopic() {
         "  osgrid sim sync --demo producer-consumer --interleave random -s 3 -c\n"
         "  osgrid sim sync -f scenarios/sync/readers-writers.yaml -q 2 --json\n"
         "The script format is in docs/sim/sync.md.");
-    auto run = [args](const CommonOptions& common) -> Outcome {
+    return [args](const CommonOptions& common) -> Prepared {
       auto source = ReadSource(*args, common);
       if (!source.ok()) return source.status();
       auto options = ReadOptions(*args, common);
       if (!options.ok()) return options.status();
       auto loaded = ParseSyncScript(source->text, source->file);
       if (!loaded.ok()) return loaded.status();
-      auto run = os::Simulate(loaded->script, *options);
-      if (!run.ok()) return BadInput(source->file + ": " + run.error().message);
-      Output output;
-      output.text = Problem(loaded->title, source->file, run->script, *options);
-      if (common.solve) {
-        output.text += "\n" + Solution(*run);
-      } else {
-        output.text +=
-            "\nTrace the run: which process runs at each step, which blocks? Does it deadlock?\n"
-            "(add -c for the answer)\n";
-      }
-      output.json = ToJson(*run, *options, source->file);
-      output.svg = Timeline(*run, loaded->title.empty() ? source->file : loaded->title);
-      return output;
+      auto script = os::ValidateSyncInput(std::move(loaded->script), *options);
+      if (!script.ok()) return BadInput(source->file + ": " + script.error().message);
+      return std::unique_ptr<Simulation>(new SyncSimulation(std::move(loaded->title), std::move(source->file),
+                                                            std::move(script).value(), *options, common.solve));
     };
-    return [run](const CommonOptions& common) { return Stored(run(common)); };
   };
   topic.summarize = [](const Json& run) -> std::vector<std::pair<std::string, std::string>> {
     const std::size_t finished = run.value("finished", Json::array()).size();

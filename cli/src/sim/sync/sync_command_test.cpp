@@ -126,5 +126,60 @@ TEST_CASE("sim sync: bad input is refused with a clear message", "[cli][sim][syn
   CHECK(Refusal({"--demo", "nope"}).find("--demo: unknown demo 'nope'") == 0);
   CHECK(Refusal({}).find("give a script: -f FILE, or --demo NAME") == 0);
   CHECK(Refusal({"-f", "/nonexistent/x.yaml"}) == "-f: cannot read '/nonexistent/x.yaml'");
-  CHECK(Refusal({"--demo", "philosophers", "--max-steps", "0"}) == "--max-steps: must be 1..100000, got 0");
+  CHECK(Refusal({"--demo", "philosophers", "--max-steps", "0"}) == "--max-steps: must be 1..10000000, got 0");
+}
+
+TEST_CASE("sim sync: a run past 100,000 steps is streamed whole, and its JSON parses", "[cli][sim][sync]") {
+  const std::string forever = WriteTemp("osgrid-sync-forever.yaml",
+                                        "semaphores: {mutex: 1, empty: 8, full: 0}\n"
+                                        "processes:\n"
+                                        "  producer: [{repeat: forever, do: [compute, P empty, P mutex, inc items, "
+                                        "V mutex, V full]}]\n"
+                                        "  consumer: [{repeat: forever, do: [P full, P mutex, dec items, V mutex, "
+                                        "V empty, compute 2]}]\n");
+  const Json run = Solve({"-f", forever, "--max-steps", "150000"});
+  CHECK(run["end"] == "step_limit");
+  CHECK(run["steps"] == 150000);
+  CHECK(run["max_steps"] == 150000);
+  REQUIRE(run["trace"].size() == 150000);
+  for (std::size_t t = 0; t < run["trace"].size(); t += 997) CHECK(run["trace"][t]["t"] == t);
+  CHECK(run["trace"][149999]["t"] == 149999);
+  CHECK(run["counters"]["items"].get<std::int64_t>() >= 0);
+  CHECK(run["counters"]["items"].get<std::int64_t>() <= 8);
+
+  auto text = RunSim({"sync", "-f", forever, "--max-steps", "150000", "-c"});
+  REQUIRE(text.ok());
+  CHECK(text->text.find("  ... 149700 more steps (--json has them all)\n") != std::string::npos);
+  CHECK(text->text.find("Final state at t=150000:") != std::string::npos);
+  CHECK(text->text.find("  ... 149400 more steps (see --svg or --json)\n") != std::string::npos);  // the chart
+  CHECK(text->svg.find("(the first 1000 of 150000 steps; blank: finished)") != std::string::npos);
+  CHECK(Refusal({"-f", forever, "--max-steps", "10000001"}) == "--max-steps: must be 1..10000000, got 10000001");
+}
+
+TEST_CASE("sim sync: the JSON trace is the text's trace, step for step", "[cli][sim][sync]") {
+  for (const char* seed : {"1", "2", "3"}) {
+    auto run = RunSim({"sync", "--demo", "readers-writers", "-s", seed, "-c"});
+    REQUIRE(run.ok());
+    const Json& trace = run->json["trace"];
+    REQUIRE(trace.size() == run->json["steps"].get<std::size_t>());
+    // The text's table: "  t  process  op  outcome  semaphores...", columns two spaces apart at least.
+    std::istringstream text(run->text.substr(run->text.find("Trace:\n")));
+    std::string line;
+    std::getline(text, line);  // Trace:
+    std::getline(text, line);  // the header
+    for (const Json& step : trace) {
+      REQUIRE(std::getline(text, line));
+      std::vector<std::string> cells;
+      for (std::size_t at = line.find_first_not_of(' '); at != std::string::npos;) {
+        const std::size_t end = line.find("  ", at);
+        cells.push_back(line.substr(at, end == std::string::npos ? end : end - at));
+        at = end == std::string::npos ? end : line.find_first_not_of(' ', end);
+      }
+      REQUIRE(cells.size() >= 4);
+      CHECK(cells[0] == std::to_string(step["t"].get<int>()));
+      CHECK(cells[1] == step["process"]);
+      CHECK(cells[2] == step["op"]);
+      CHECK(cells[3] == step["outcome"]);
+    }
+  }
 }
