@@ -220,9 +220,16 @@ TEST_CASE("Banker: fast safety equals the book's loop on large states", "[deadlo
     auto fast = RunSafetyAlgorithmFast(state);
     REQUIRE(slow.ok());
     REQUIRE(fast.ok());
+    CHECK(fast->safe == slow->safe);
     CHECK(fast->sequence == slow->sequence);
+    CHECK(fast->unfinished == slow->unfinished);
+    CHECK(fast->initial_work == slow->initial_work);
     REQUIRE(fast->trace.size() == slow->trace.size());
-    for (std::size_t k = 0; k < slow->trace.size(); ++k) CHECK(fast->trace[k].work == slow->trace[k].work);
+    for (std::size_t k = 0; k < slow->trace.size(); ++k) {
+      CHECK(fast->trace[k].process == slow->trace[k].process);
+      CHECK(fast->trace[k].wanted == slow->trace[k].wanted);
+      CHECK(fast->trace[k].work == slow->trace[k].work);
+    }
   }
 }
 

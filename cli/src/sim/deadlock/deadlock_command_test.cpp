@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
+#include "osgrid/os/deadlock/banker.h"
+#include "osgrid/os/random.h"
 #include "sim/sim.h"
 
 using osgrid::Json;
@@ -196,4 +199,64 @@ TEST_CASE("sim deadlock: a state file", "[cli][sim][deadlock]") {
   }
   CHECK(BadMessage({"deadlock", "-f", path}).find("--file line 1: 'colours: red' is outside any section") == 0);
   std::remove(path.c_str());
+}
+
+TEST_CASE("sim deadlock: a Banker's state of 1,500 processes: the book's answer, every row", "[cli][sim][deadlock]") {
+  // A state whose safe sequence is not simply P0, P1, ...: some processes need more than is free at first.
+  osgrid::os::Rng rng(42);
+  osgrid::os::BankerState state;
+  const std::size_t n = 1500, m = 4;
+  state.available = {6, 6, 6, 6};
+  std::string max, allocation;
+  for (std::size_t i = 0; i < n; ++i) {
+    osgrid::os::ResourceVector max_row, held_row;
+    for (std::size_t j = 0; j < m; ++j) {
+      max_row.push_back(rng.Uniform(0, 12));
+      held_row.push_back(rng.Uniform(0, max_row.back()));
+      max += (j ? "," : (i ? ";" : "")) + std::to_string(max_row.back());
+      allocation += (j ? "," : (i ? ";" : "")) + std::to_string(held_row.back());
+    }
+    state.max.push_back(max_row);
+    state.allocation.push_back(held_row);
+  }
+  const auto book = osgrid::os::RunSafetyAlgorithm(state);  // the textbook's O(n^2 m) loop
+  REQUIRE(book.ok());
+
+  auto outcome = RunSim({"deadlock", "-a", "6,6,6,6", "-M", max, "-A", allocation, "-c"});
+  REQUIRE(outcome.ok());
+  const Json& json = outcome->json;
+  CHECK(json["safe"] == book->safe);
+  REQUIRE(json["sequence"].size() == book->sequence.size());
+  for (std::size_t k = 0; k < book->sequence.size(); ++k) {
+    CHECK(json["sequence"][k] == osgrid::os::ProcessName(book->sequence[k]));
+  }
+  REQUIRE(json["work_trace"].size() == book->trace.size());
+  for (std::size_t k = 0; k < book->trace.size(); ++k) {
+    CHECK(json["work_trace"][k]["work"] == Json(book->trace[k].work));
+    CHECK(json["work_trace"][k]["need"] == Json(book->trace[k].wanted));
+  }
+  CHECK(json["unfinished"].size() == book->unfinished.size());
+  CHECK(json["need"].size() == n);
+  CHECK(json["allocation"][n - 1] == Json(state.allocation[n - 1]));
+
+  // The text: one row per process in the matrices and per step in the trace, each table's rows of one width.
+  std::istringstream text(outcome->text);
+  std::size_t matrix_rows = 0, trace_rows = 0, matrix_width = 0, trace_width = 0;
+  bool in_trace = false;
+  for (std::string line; std::getline(text, line);) {
+    if (line.rfind("Safety algorithm", 0) == 0) in_trace = true;
+    if (!in_trace && line.rfind("  P", 0) == 0 && line.size() > 3 && line[3] >= '0' && line[3] <= '9') {
+      ++matrix_rows;
+      if (matrix_width == 0) matrix_width = line.size();
+      CHECK(line.size() == matrix_width);
+    }
+    if (in_trace && line.size() > 2 && line[2] >= '1' && line[2] <= '9') {
+      ++trace_rows;
+      if (trace_width == 0) trace_width = line.size();
+      CHECK(line.size() == trace_width);
+    }
+  }
+  CHECK(matrix_rows == n);
+  CHECK(trace_rows == book->trace.size());
+  CHECK(outcome->text.find(book->safe ? "Answer: SAFE." : "Answer: UNSAFE.") != std::string::npos);
 }

@@ -8,7 +8,6 @@
 #include <sstream>
 #include <utility>
 
-#include "../../format.h"
 #include "../render.h"
 
 namespace osgrid::cli::sim::deadlock {
@@ -38,6 +37,22 @@ std::string PadLeft(const std::string& text, std::size_t width) {
   return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
 }
 
+/// Characters of `value` in decimal.
+std::size_t Digits(std::int64_t value) {
+  std::size_t digits = value < 0 ? 2 : 1;
+  for (std::uint64_t rest = value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+       rest >= 10; rest /= 10) {
+    ++digits;
+  }
+  return digits;
+}
+
+/// Display width of UTF-8 text, as format.h's Table counts it: code points.
+std::size_t Width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 /// Right-aligns each resource's column to a shared width, so every vector
 /// lines up under the resource labels.
 class Columns {
@@ -46,18 +61,29 @@ class Columns {
           const std::vector<const ResourceVector*>& vectors)
       : labels_(labels), widths_(labels.size(), 1) {
     for (std::size_t j = 0; j < labels.size(); ++j) widths_[j] = labels[j].size();
-    auto widen = [&](const ResourceVector& row) {
-      for (std::size_t j = 0; j < row.size() && j < widths_.size(); ++j) {
-        widths_[j] = std::max(widths_[j], std::to_string(row[j]).size());
-      }
-    };
-    for (const ResourceMatrix* matrix : matrices) std::for_each(matrix->begin(), matrix->end(), widen);
-    for (const ResourceVector* vector : vectors) widen(*vector);
+    for (const ResourceMatrix* matrix : matrices) {
+      for (const ResourceVector& row : *matrix) Widen(row);
+    }
+    for (const ResourceVector* vector : vectors) Widen(*vector);
   }
-  std::string Row(const ResourceVector& row) const {
-    std::string text;
-    for (std::size_t j = 0; j < row.size(); ++j) text += (j ? " " : "") + PadLeft(std::to_string(row[j]), widths_[j]);
-    return text;
+  void Widen(const ResourceVector& row) {
+    for (std::size_t j = 0; j < row.size() && j < widths_.size(); ++j)
+      widths_[j] = std::max(widths_[j], Digits(row[j]));
+  }
+  /// The row's values, each right-aligned in its column, one space apart.
+  void Write(TextOut& out, const ResourceVector& row) const {
+    for (std::size_t j = 0; j < row.size(); ++j) {
+      if (j) out.Put(' ');
+      const std::size_t digits = Digits(row[j]);
+      if (digits < widths_[j]) out.Pad(widths_[j] - digits);
+      out.Int(row[j]);
+    }
+  }
+  /// The characters Write() takes for a row of every resource type.
+  std::size_t RowWidth() const {
+    std::size_t width = widths_.empty() ? 0 : widths_.size() - 1;
+    for (std::size_t w : widths_) width += w;
+    return width;
   }
   std::string Header() const {
     std::string text;
@@ -70,25 +96,117 @@ class Columns {
   std::vector<std::size_t> widths_;
 };
 
+/// A table laid out as format.h's Table lays one out (cells left-aligned, two
+/// spaces apart, the last cell of a line unpadded, every line indented by two
+/// spaces), written row by row with no string per cell. `rows(table)` adds
+/// the rows; it is called twice: once to measure the columns, once to write.
+class TableWriter {
+ public:
+  template <typename Rows>
+  static void Print(TextOut& out, Rows rows) {
+    TableWriter measure(nullptr, {});
+    rows(measure);
+    TableWriter write(&out, std::move(measure.widths_));
+    rows(write);
+  }
+
+  TableWriter& Text(std::string_view cell) {
+    Next(Width(cell));
+    if (out_) out_->Write(cell);
+    return *this;
+  }
+  TableWriter& Number(std::int64_t cell) {
+    Next(Digits(cell));
+    if (out_) out_->Int(cell);
+    return *this;
+  }
+  TableWriter& Process(std::size_t process) {
+    Next(1 + Digits(static_cast<std::int64_t>(process)));
+    if (out_) out_->Put('P'), out_->Int(static_cast<std::int64_t>(process));
+    return *this;
+  }
+  TableWriter& Vector(const Columns& columns, const ResourceVector& row) {
+    Next(columns.RowWidth());
+    if (out_) columns.Write(*out_, row);
+    return *this;
+  }
+  void EndRow() {
+    if (out_) out_->Put('\n');
+    column_ = 0;
+  }
+
+ private:
+  TableWriter(TextOut* out, std::vector<std::size_t> widths) : out_(out), widths_(std::move(widths)) {}
+
+  /// Before a cell `width` wide: the indent, or the padding after the cell before.
+  void Next(std::size_t width) {
+    if (out_ == nullptr) {
+      if (widths_.size() <= column_) widths_.resize(column_ + 1, 0);
+      widths_[column_] = std::max(widths_[column_], width);
+    } else if (column_ == 0) {
+      out_->Write("  ");
+    } else {
+      out_->Pad(widths_[column_ - 1] - previous_ + 2);
+    }
+    previous_ = width;
+    ++column_;
+  }
+
+  TextOut* out_;  // nullptr while measuring
+  std::vector<std::size_t> widths_;
+  std::size_t column_ = 0;
+  std::size_t previous_ = 0;  // the width of the cell before
+};
+
 /// Process rows with one column group per matrix.
-std::string MatrixTable(const std::vector<std::string>& titles, const std::vector<const ResourceMatrix*>& matrices,
-                        const Columns& columns) {
-  std::vector<std::string> header{"Process"};
-  std::vector<std::string> labels{""};
-  for (const auto& title : titles) {
-    header.push_back(title);
-    labels.push_back(columns.Header());
+void WriteMatrixTable(TextOut& out, const std::vector<std::string>& titles,
+                      const std::vector<const ResourceMatrix*>& matrices, const Columns& columns) {
+  const std::string header = columns.Header();
+  TableWriter::Print(out, [&](TableWriter& table) {
+    table.Text("Process");
+    for (const auto& title : titles) table.Text(title);
+    table.EndRow();
+    table.Text("");
+    for (std::size_t g = 0; g < titles.size(); ++g) table.Text(header);
+    table.EndRow();
+    for (std::size_t i = 0; i < matrices[0]->size(); ++i) {
+      table.Process(i);
+      for (const ResourceMatrix* matrix : matrices) table.Vector(columns, (*matrix)[i]);
+      table.EndRow();
+    }
+  });
+}
+
+/// The Work/Finish loop's steps: its table (8.6.3.1, 8.7.2).
+void WriteWorkTable(TextOut& out, const char* wanted, const Columns& columns, const ResourceVector& initial_work,
+                    const std::vector<os::WorkStep>& trace) {
+  const std::string header = columns.Header();
+  TableWriter::Print(out, [&](TableWriter& table) {
+    table.Text("Step").Text("Process").Text(wanted).Text("Work after").EndRow();
+    table.Text("").Text("").Text(header).Text(header).EndRow();
+    table.Text("0").Text("").Text("").Vector(columns, initial_work).EndRow();
+    for (std::size_t k = 0; k < trace.size(); ++k) {
+      table.Number(static_cast<std::int64_t>(k + 1))
+          .Process(trace[k].process)
+          .Vector(columns, trace[k].wanted)
+          .Vector(columns, trace[k].work)
+          .EndRow();
+    }
+  });
+}
+
+/// "<P1, P3, P0>" or "P1, P3, P0", written name by name.
+void WriteListing(TextOut& out, const std::vector<std::size_t>& processes) {
+  for (std::size_t k = 0; k < processes.size(); ++k) {
+    if (k) out.Write(", ");
+    out.Put('P');
+    out.Int(static_cast<std::int64_t>(processes[k]));
   }
-  Table table(header);
-  table.AddRow(labels);
-  for (std::size_t i = 0; i < matrices[0]->size(); ++i) {
-    std::vector<std::string> row{ProcessName(i)};
-    for (const ResourceMatrix* matrix : matrices) row.push_back(columns.Row((*matrix)[i]));
-    table.AddRow(row);
-  }
-  std::ostringstream out;
-  table.Print(out, "  ");
-  return out.str();
+}
+void WriteSequence(TextOut& out, const std::vector<std::size_t>& processes) {
+  out.Put('<');
+  WriteListing(out, processes);
+  out.Put('>');
 }
 
 std::string Plural(std::size_t count, const std::string& word) {
@@ -106,69 +224,63 @@ std::vector<std::string> ResourceLabels(const std::vector<std::string>& names, s
 
 // ---- Banker's ----------------------------------------------------------------
 
-std::string BankerProblemText(const os::BankerState& state, const std::vector<Request>& requests) {
+void WriteBankerProblem(TextOut& out, const os::BankerState& state, const ResourceMatrix& need,
+                        const std::vector<Request>& requests) {
   const auto labels = ResourceLabels(state.resource_names, state.available.size());
-  const ResourceMatrix need = os::NeedMatrix(state);
   const ResourceVector total = os::TotalResources(state);
   const Columns columns(labels, {&state.allocation, &state.max, &need}, {&state.available, &total});
-  std::ostringstream out;
-  out << "Banker's algorithm (Silberschatz 10e, 8.6.3): " << Plural(state.max.size(), "process") << ", "
-      << Plural(labels.size(), "resource type") << ".\n\n";
-  out << MatrixTable({"Allocation", "Max", "Need"}, {&state.allocation, &state.max, &need}, columns);
-  out << "  Available  " << columns.Header() << "\n";
-  out << "             " << columns.Row(state.available) << "   (total " << columns.Row(total) << ")\n\n";
-  out << "Is the state safe? If so, give a safe sequence.\n";
+  out.Print("Banker's algorithm (Silberschatz 10e, 8.6.3): {}, {}.\n\n", Plural(state.max.size(), "process"),
+            Plural(labels.size(), "resource type"));
+  WriteMatrixTable(out, {"Allocation", "Max", "Need"}, {&state.allocation, &state.max, &need}, columns);
+  out.Print("  Available  {}\n             ", columns.Header());
+  columns.Write(out, state.available);
+  out.Write("   (total ");
+  columns.Write(out, total);
+  out.Write(")\n\nIs the state safe? If so, give a safe sequence.\n");
   for (std::size_t k = 0; k < requests.size(); ++k) {
-    out << "Request " << k + 1 << ": " << ProcessName(requests[k].process) << " requests "
-        << os::FormatVector(requests[k].amounts) << ". Can it be granted at once?\n";
+    out.Print("Request {}: {} requests {}. Can it be granted at once?\n", k + 1, ProcessName(requests[k].process),
+              os::FormatVector(requests[k].amounts));
   }
-  if (requests.size() > 1) out << "(Each request is made in the state the previous ones leave.)\n";
-  return out.str();
+  if (requests.size() > 1) out.Write("(Each request is made in the state the previous ones leave.)\n");
 }
 
-std::string SafetyAnswerText(const os::BankerState& state, const os::SafetyResult& safety) {
+void WriteSafetyAnswer(TextOut& out, const os::BankerState& state, const ResourceMatrix& need,
+                       const os::SafetyResult& safety) {
   const auto labels = ResourceLabels(state.resource_names, state.available.size());
-  std::vector<const ResourceVector*> vectors{&safety.initial_work};
-  for (const auto& step : safety.trace) vectors.push_back(&step.work);
-  const ResourceMatrix need = os::NeedMatrix(state);
-  const Columns columns(labels, {&need}, vectors);
-  std::ostringstream out;
-  out << "Safety algorithm (8.6.3.1): Work = Available; the lowest-numbered process\n"
-         "with Need <= Work finishes and returns its Allocation (Work += Allocation).\n";
-  Table table({"Step", "Process", "Need", "Work after"});
-  table.AddRow({"", "", columns.Header(), columns.Header()});
-  table.AddRow({"0", "", "", columns.Row(safety.initial_work)});
-  for (std::size_t k = 0; k < safety.trace.size(); ++k) {
-    table.AddRow({std::to_string(k + 1), ProcessName(safety.trace[k].process), columns.Row(safety.trace[k].wanted),
-                  columns.Row(safety.trace[k].work)});
-  }
-  table.Print(out, "  ");
+  Columns columns(labels, {&need}, {&safety.initial_work});
+  for (const auto& step : safety.trace) columns.Widen(step.work);
+  out.Write(
+      "Safety algorithm (8.6.3.1): Work = Available; the lowest-numbered process\n"
+      "with Need <= Work finishes and returns its Allocation (Work += Allocation).\n");
+  WriteWorkTable(out, "Need", columns, safety.initial_work, safety.trace);
   if (safety.safe) {
-    out << "Answer: SAFE. Safe sequence " << Sequence(safety.sequence) << ".\n";
+    out.Write("Answer: SAFE. Safe sequence ");
+    WriteSequence(out, safety.sequence);
+    out.Write(".\n");
   } else {
-    out << "Answer: UNSAFE. No process among " << Listing(safety.unfinished)
-        << " has Need <= Work, so no safe sequence exists.\n";
+    out.Write("Answer: UNSAFE. No process among ");
+    WriteListing(out, safety.unfinished);
+    out.Write(" has Need <= Work, so no safe sequence exists.\n");
   }
-  return out.str();
 }
 
 std::string RequestAnswerText(std::size_t number, std::size_t process, const os::ResourceVector& amounts,
-                              const os::RequestResult& result) {
+                              const RequestAnswer& answer) {
   std::ostringstream out;
   out << "\nRequest " << number << ": " << ProcessName(process) << " requests " << os::FormatVector(amounts) << ": ";
-  switch (result.decision) {
+  switch (answer.decision) {
     case os::RequestDecision::kGranted:
-      out << "GRANTED.\n  The new state is safe: " << Sequence(result.safety.sequence) << "; Available is now "
-          << os::FormatVector(result.state.available) << ".\n";
+      out << "GRANTED.\n  The new state is safe: " << Sequence(answer.sequence) << "; Available is now "
+          << os::FormatVector(answer.available) << ".\n";
       break;
     case os::RequestDecision::kWait:
-      out << "MUST WAIT.\n  " << result.reason << ".\n";
+      out << "MUST WAIT.\n  " << answer.reason << ".\n";
       break;
     case os::RequestDecision::kDenied:
-      out << "DENIED, " << ProcessName(process) << " must wait.\n  " << result.reason
-          << ".\n  Granting it would leave Available " << os::FormatVector(result.safety.initial_work) << ", and then "
-          << (result.safety.sequence.empty() ? std::string("no process could finish")
-                                             : "only " + Sequence(result.safety.sequence) + " could finish")
+      out << "DENIED, " << ProcessName(process) << " must wait.\n  " << answer.reason
+          << ".\n  Granting it would leave Available " << os::FormatVector(answer.tentative_available) << ", and then "
+          << (answer.sequence.empty() ? std::string("no process could finish")
+                                      : "only " + Sequence(answer.sequence) + " could finish")
           << ".\n";
       break;
   }
@@ -177,44 +289,41 @@ std::string RequestAnswerText(std::size_t number, std::size_t process, const os:
 
 // ---- detection ---------------------------------------------------------------------
 
-std::string DetectionProblemText(const os::DetectionState& state, bool recover) {
+void WriteDetectionProblem(TextOut& out, const os::DetectionState& state, bool recover) {
   const auto labels = ResourceLabels(state.resource_names, state.available.size());
   const Columns columns(labels, {&state.allocation, &state.request}, {&state.available});
-  std::ostringstream out;
-  out << "Deadlock detection (Silberschatz 10e, 8.7.2): " << Plural(state.allocation.size(), "process") << ", "
-      << Plural(labels.size(), "resource type") << ".\n\n";
-  out << MatrixTable({"Allocation", "Request"}, {&state.allocation, &state.request}, columns);
-  out << "  Available  " << columns.Header() << "\n";
-  out << "             " << columns.Row(state.available) << "\n\n";
-  out << "Is the system deadlocked? If so, which processes are deadlocked?\n";
-  if (recover) out << "Recover by aborting processes: which victims, in which order?\n";
-  return out.str();
+  out.Print("Deadlock detection (Silberschatz 10e, 8.7.2): {}, {}.\n\n", Plural(state.allocation.size(), "process"),
+            Plural(labels.size(), "resource type"));
+  WriteMatrixTable(out, {"Allocation", "Request"}, {&state.allocation, &state.request}, columns);
+  out.Print("  Available  {}\n             ", columns.Header());
+  columns.Write(out, state.available);
+  out.Write("\n\nIs the system deadlocked? If so, which processes are deadlocked?\n");
+  if (recover) out.Write("Recover by aborting processes: which victims, in which order?\n");
 }
 
-std::string DetectionAnswerText(const os::DetectionState& state, const os::DetectionResult& result) {
+void WriteDetectionAnswer(TextOut& out, const os::DetectionState& state, const os::DetectionResult& result) {
   const auto labels = ResourceLabels(state.resource_names, state.available.size());
-  std::vector<const ResourceVector*> vectors{&result.initial_work};
-  for (const auto& step : result.trace) vectors.push_back(&step.work);
-  const Columns columns(labels, {&state.request}, vectors);
-  std::ostringstream out;
-  out << "Detection (8.7.2): Work = Available; a process holding nothing starts with\n"
-         "Finish = true; the lowest-numbered process with Request <= Work finishes.\n";
-  if (!result.holding_nothing.empty()) out << "  Holding nothing: " << Listing(result.holding_nothing) << "\n";
-  Table table({"Step", "Process", "Request", "Work after"});
-  table.AddRow({"", "", columns.Header(), columns.Header()});
-  table.AddRow({"0", "", "", columns.Row(result.initial_work)});
-  for (std::size_t k = 0; k < result.trace.size(); ++k) {
-    table.AddRow({std::to_string(k + 1), ProcessName(result.trace[k].process), columns.Row(result.trace[k].wanted),
-                  columns.Row(result.trace[k].work)});
+  Columns columns(labels, {&state.request}, {&result.initial_work});
+  for (const auto& step : result.trace) columns.Widen(step.work);
+  out.Write(
+      "Detection (8.7.2): Work = Available; a process holding nothing starts with\n"
+      "Finish = true; the lowest-numbered process with Request <= Work finishes.\n");
+  if (!result.holding_nothing.empty()) {
+    out.Write("  Holding nothing: ");
+    WriteListing(out, result.holding_nothing);
+    out.Put('\n');
   }
-  table.Print(out, "  ");
+  WriteWorkTable(out, "Request", columns, result.initial_work, result.trace);
   if (result.deadlock()) {
-    out << "Answer: DEADLOCK. " << Listing(result.deadlocked) << (result.deadlocked.size() == 1 ? " is" : " are")
-        << " deadlocked (Finish == false).\n";
+    out.Write("Answer: DEADLOCK. ");
+    WriteListing(out, result.deadlocked);
+    out.Write(result.deadlocked.size() == 1 ? " is deadlocked (Finish == false).\n"
+                                            : " are deadlocked (Finish == false).\n");
   } else {
-    out << "Answer: no deadlock; the processes can finish in the order " << Sequence(result.sequence) << ".\n";
+    out.Write("Answer: no deadlock; the processes can finish in the order ");
+    WriteSequence(out, result.sequence);
+    out.Write(".\n");
   }
-  return out.str();
 }
 
 namespace {
