@@ -58,7 +58,10 @@ def sync_script(path):
 
 
 def workloads(scratch):
-    """(name, osgrid sim args, OSTEP script or None, its args, regex of one reported step)."""
+    """(name, osgrid sim args, OSTEP script or None, its args, regex of one reported step).
+
+    A regex with a group counts the steps the group's number says (once), not the lines it matches.
+    """
     fifo = numbers(25_000, 1, 100, 1)
     rr = numbers(10_000, 1, 100, 2)
     disk = numbers(25_000, 0, 35, 3)
@@ -84,8 +87,12 @@ def workloads(scratch):
          "file-disks/disk.py", ["-p", "FIFO", "-a", disk, "-c"], r"^  \d+ "),
         ("deadlock Banker's, 2,000 processes x 10", ["deadlock"] + banker_state(2_000, 10, 4) + ["-c"],
          None, [], r"^  P\d+ "),
+        # The text shows the first 300 steps of the trace (--json has them all): the steps of the run are
+        # read from its "Final state at t=N" line.
         ("sync, 100,000 steps", ["sync", "-f", sync_script(os.path.join(scratch, "forever.yaml")),
-                                 "--max-steps", "100000", "-c"], None, [], r"^ *\d+ "),
+                                 "--max-steps", "100000", "-c"], None, [], r"^Final state at t=(\d+):"),
+        ("sync, 1,000,000 steps", ["sync", "-f", sync_script(os.path.join(scratch, "forever.yaml")),
+                                   "--max-steps", "1000000", "-c"], None, [], r"^Final state at t=(\d+):"),
     ]
 
 
@@ -146,7 +153,11 @@ def main():
             ours = [options.osgrid, "sim"] + args
             identical = script and not name.startswith("disk")  # disk.py models another disk: same input only
             text = output_of(ours + ["--ostep"] if identical else ours)
-            steps = sum(1 for line in text.decode(errors="replace").split("\n") if re.match(step, line))
+            lines = text.decode(errors="replace").split("\n")
+            if re.compile(step).groups:
+                steps = next(int(m.group(1)) for m in map(lambda line: re.match(step, line), lines) if m)
+            else:
+                steps = sum(1 for line in lines if re.match(step, line))
             print(f"{name}: {steps:,} steps")
             reference = None
             if script:
