@@ -107,20 +107,33 @@ struct Client::Impl {
                                    " (does it run with --tls-cert, signed by the CA in " + ca_file + "?)");
   }
 
-  Status Write(const std::string& bytes, milliseconds timeout) {
+  /// Writes every byte of `buffers` (one buffer or a sequence: one writev).
+  template <class Buffers>
+  Status Write(const Buffers& buffers, milliseconds timeout) {
     if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
     boost::system::error_code result = asio::error::would_block;
     OnStream([&](auto& stream) {
-      asio::async_write(stream, asio::buffer(bytes), [&](boost::system::error_code ec, std::size_t) { result = ec; });
+      asio::async_write(stream, buffers, [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
     if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
-  /// Reads one whole frame of the expected kind.
-  Result<std::string> ReadFrame(FrameKind expected, milliseconds timeout) {
+  /// Reads exactly `target.size()` bytes. `deadline` bounds the whole frame.
+  Status ReadExactly(asio::mutable_buffer target, Clock::time_point deadline, const char* what) {
+    boost::system::error_code result = asio::error::would_block;
+    OnStream([&](auto& stream) {
+      asio::async_read(stream, target, [&](boost::system::error_code ec, std::size_t) { result = ec; });
+    });
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (!Run(std::max(left, milliseconds(1))))
+      return Status::Timeout(std::string(what) + " from " + where + " timed out");
+    return result ? Lost(result) : Status::Ok();
+  }
+
+  /// Reads a frame header. Errors: TIMEOUT (nothing within `timeout`), UNAVAILABLE, FRAME_TOO_LARGE.
+  Result<FrameHeader> ReadHeader(milliseconds timeout) {
     if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
-    auto deadline = Clock::now() + timeout;
     std::array<char, kFrameHeaderBytes> header_bytes{};
     boost::system::error_code result = asio::error::would_block;
     OnStream([&](auto& stream) {
@@ -131,29 +144,52 @@ struct Client::Impl {
       return Status::Timeout("no reply from " + where + " within " + std::to_string(timeout.count()) + " ms");
     if (result) return Lost(result);
     auto header = DecodeHeader(header_bytes.data(), options.max_frame_bytes);
-    if (!header.ok()) {
-      Socket().close(result);
-      return header.status();
+    if (!header.ok()) Socket().close(result);
+    return header;
+  }
+
+  /// The error for a frame of the wrong kind: a JSON frame where a chunk was
+  /// due is most likely an ERROR, whose Status it returns.
+  Status Unexpected(FrameKind expected, FrameKind got, const std::string& body) {
+    if (got == FrameKind::kJson) {
+      Result<Json> reply = ParseMessage(body);
+      Status status = reply.ok() ? StatusFromReply(*reply) : Status::Ok();
+      if (!status.ok()) return status;
+    }
+    return Status(Code::kBadRequest, std::string("protocol error: expected a ") +
+                                         (expected == FrameKind::kJson ? "JSON" : "binary chunk") + " frame from " +
+                                         where);
+  }
+
+  /// Reads one whole frame of the expected kind.
+  Result<std::string> ReadFrame(FrameKind expected, milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    auto header = ReadHeader(timeout);
+    if (!header.ok()) return header.status();
+    std::string body(header->length, '\0');
+    if (Status s = ReadExactly(asio::buffer(body), deadline, "reply"); !s.ok()) return s;
+    if (header->kind != expected) return Unexpected(expected, header->kind, body);
+    return body;
+  }
+
+  /// Reads one binary chunk frame into `buffer`, without copying.
+  Result<std::size_t> ReadChunkInto(std::span<char> buffer, milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    auto header = ReadHeader(timeout);
+    if (!header.ok()) return header.status();
+    if (header->kind == FrameKind::kBinary && header->length > buffer.size()) {
+      boost::system::error_code ignored;
+      Socket().close(ignored);
+      return Status::BadRequest("protocol error: " + where + " sent a chunk of " + std::to_string(header->length) +
+                                " bytes, over the " + std::to_string(buffer.size()) + " expected at most");
+    }
+    if (header->kind == FrameKind::kBinary) {
+      if (Status s = ReadExactly(asio::buffer(buffer.data(), header->length), deadline, "chunk"); !s.ok()) return s;
+      return std::size_t{header->length};
     }
     std::string body(header->length, '\0');
-    result = asio::error::would_block;
-    OnStream([&](auto& stream) {
-      asio::async_read(stream, asio::buffer(body), [&](boost::system::error_code ec, std::size_t) { result = ec; });
-    });
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (!Run(std::max(left, milliseconds(1)))) return Status::Timeout("reply from " + where + " timed out mid-frame");
-    if (result) return Lost(result);
-    if (header->kind != expected) {
-      if (header->kind == FrameKind::kJson) {  // most likely an ERROR in place of data
-        Result<Json> reply = ParseMessage(body);
-        Status status = reply.ok() ? StatusFromReply(*reply) : Status::Ok();
-        if (!status.ok()) return status;
-      }
-      return Status(Code::kBadRequest, std::string("protocol error: expected a ") +
-                                           (expected == FrameKind::kJson ? "JSON" : "binary chunk") + " frame from " +
-                                           where);
-    }
-    return body;
+    if (Status s = ReadExactly(asio::buffer(body), deadline, "reply"); !s.ok()) return s;
+    return Unexpected(FrameKind::kBinary, header->kind, body);
   }
 };
 
@@ -238,15 +274,19 @@ Result<Json> Client::Call(Json request, milliseconds timeout) {
 }
 
 Status Client::SendJson(const Json& message) {
-  return impl_->Write(EncodeFrame(FrameKind::kJson, message.dump(-1, ' ', false, Json::error_handler_t::replace)),
-                      impl_->options.io_timeout);
+  std::string frame = EncodeFrame(FrameKind::kJson, message.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return impl_->Write(asio::buffer(frame), impl_->options.io_timeout);
 }
 
 Status Client::SendChunk(std::string_view data) {
-  return impl_->Write(EncodeFrame(FrameKind::kBinary, data), impl_->options.io_timeout);
+  auto header = EncodeHeader(FrameKind::kBinary, static_cast<std::uint32_t>(data.size()));
+  std::array<asio::const_buffer, 2> frame = {asio::buffer(header), asio::buffer(data.data(), data.size())};
+  return impl_->Write(frame, impl_->options.io_timeout);
 }
 
-Status Client::SendRaw(std::string_view bytes) { return impl_->Write(std::string(bytes), impl_->options.io_timeout); }
+Status Client::SendRaw(std::string_view bytes) {
+  return impl_->Write(asio::buffer(bytes.data(), bytes.size()), impl_->options.io_timeout);
+}
 
 Result<Json> Client::ReadJson(milliseconds timeout) {
   auto body = impl_->ReadFrame(FrameKind::kJson, timeout);
@@ -259,6 +299,17 @@ Result<Json> Client::ReadJson(milliseconds timeout) {
 }
 
 Result<std::string> Client::ReadChunk(milliseconds timeout) { return impl_->ReadFrame(FrameKind::kBinary, timeout); }
+
+Result<std::size_t> Client::ReadChunk(std::span<char> buffer, milliseconds timeout) {
+  return impl_->ReadChunkInto(buffer, timeout);
+}
+
+bool Client::HasInput() {
+  if (!impl_->Socket().is_open()) return false;
+  if (impl_->tls && SSL_pending(impl_->tls->native_handle()) > 0) return true;
+  boost::system::error_code ec;
+  return impl_->Socket().available(ec) > 0 || ec;
+}
 
 const Json& Client::server_hello() const { return impl_->hello; }
 const ClientOptions& Client::options() const { return impl_->options; }

@@ -1,12 +1,28 @@
+// The client's file transfers (protocol in docs/protocol.md, "Files").
+//
+// Each transfer is one pass over the file with two threads and a BufferPipe
+// of params::kStreamWindow chunk buffers between them:
+//
+//   PutFile:  reader thread: file -> buffer, SHA-256    main: buffer -> socket
+//   GetFile:  main: socket -> buffer    writer thread: SHA-256, buffer -> file
+//
+// so the disk, the hash and the socket work at the same time, and memory
+// stays at a few chunks whatever the file size. The SHA-256 follows the data
+// (PUT_END, FILE_END): nothing reads the file before it is sent.
 #include "osgrid/net/file_transfer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <vector>
+#include <thread>
+#include <utility>
 
+#include "buffer_pipe.h"
+#include "osgrid/net/file_io.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/sha256.h"
 
@@ -14,84 +30,260 @@ namespace osgrid::net {
 
 namespace fs = std::filesystem;
 
-Result<Json> PutFile(Client& client, const std::string& remote_name, const std::string& local_path) {
-  std::error_code ec;
-  std::uint64_t size = fs::file_size(local_path, ec);
-  if (ec) return Status::Io("cannot read " + local_path + ": " + ec.message());
-  auto sha256 = Sha256File(local_path);
-  if (!sha256.ok()) return sha256.status();
+namespace {
 
-  Json request = {{"type", "PUT_FILE"}, {"name", remote_name}, {"size", size}, {"sha256", *sha256}};
-  auto ready = client.Call(request);
+/// An open file descriptor, closed on destruction.
+class File {
+ public:
+  explicit File(int fd = -1) : fd_(fd) {}
+  File(File&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  File& operator=(File&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  ~File() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  /// Closes now; 0 or -1 with errno set, as close(2).
+  int Close() { return ::close(std::exchange(fd_, -1)); }
+
+ private:
+  int fd_;
+};
+
+Status IoError(const std::string& action, const std::string& path) {
+  return Status::Io("cannot " + action + " " + path + ": " + std::strerror(errno));
+}
+
+BufferPipe MakePipe() { return BufferPipe(params::kStreamWindow, params::kChunkBytes); }
+
+/// Waits for the reply to request `id`, skipping other replies (an ERROR
+/// without an id ends the wait too).
+Result<Json> AwaitReply(Client& client, const Json& id) {
+  for (;;) {
+    auto reply = client.ReadJson(client.options().io_timeout);
+    if (!reply.ok()) return reply.status();
+    const Json reply_id = reply->value("id", Json());
+    if (reply_id != id && !reply_id.is_null()) continue;
+    if (Status s = StatusFromReply(*reply); !s.ok()) return s;
+    if (reply_id == id) return reply;
+  }
+}
+
+// ---- PutFile -----------------------------------------------------------------------
+
+/// Reader thread: `size` bytes of `fd` into the pipe, hashed on the way.
+/// Errors: IO (the file cannot be read, or is shorter than `size`).
+Status ReadAndHash(int fd, std::uint64_t size, const std::string& path, BufferPipe& pipe, Sha256& hash) {
+  for (std::uint64_t left = size; left > 0;) {
+    std::optional<BufferPipe::Buffer> buffer = pipe.Empty();
+    if (!buffer) return Status::Ok();  // the sender gave up: its error is the one reported
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer->capacity, left));
+    Result<std::size_t> got = ReadFull(fd, buffer->space().first(want), path);
+    if (got.ok() && *got < want) got = Status::Io(path + " shrank while it was being sent");
+    if (!got.ok()) {
+      pipe.Close();
+      return got.status();
+    }
+    buffer->size = *got;
+    hash.Update(buffer->view());
+    left -= *got;
+    pipe.Fill(std::move(*buffer));
+  }
+  pipe.Finish();
+  return Status::Ok();
+}
+
+/// The peer answered in the middle of an upload: that is an ERROR (it sends
+/// nothing else then). The rest of the upload is not sent, so the
+/// connection is closed.
+Status EarlyReply(Client& client) {
+  Result<Json> reply = client.ReadJson(client.options().io_timeout);
+  client.Close();
+  if (!reply.ok()) return reply.status();
+  Status status = StatusFromReply(*reply);
+  if (!status.ok()) return status;
+  return Status::BadRequest("protocol error: a reply arrived in the middle of the upload: " +
+                            Sanitize(reply->dump(), 120));
+}
+
+/// Main thread: the pipe's buffers out as chunk frames, until the reader finishes.
+Status SendChunks(Client& client, BufferPipe& pipe) {
+  while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
+    Status status = client.HasInput() ? EarlyReply(client) : client.SendChunk(buffer->view());
+    if (!status.ok()) {
+      pipe.Close();
+      return status;
+    }
+    pipe.Recycle(std::move(*buffer));
+  }
+  return Status::Ok();
+}
+
+/// Streams `size` bytes of `fd` as chunk frames; returns their SHA-256.
+Result<std::string> StreamUpload(Client& client, int fd, std::uint64_t size, const std::string& path) {
+  BufferPipe pipe = MakePipe();
+  Sha256 hash;
+  Status read_status;
+  std::thread reader([&] { read_status = ReadAndHash(fd, size, path, pipe, hash); });
+  Status send_status = SendChunks(client, pipe);
+  reader.join();
+  if (!read_status.ok()) {
+    client.Close();  // mid-upload: the peer abandons it when the connection drops
+    return read_status;
+  }
+  if (!send_status.ok()) return send_status;
+  return hash.HexDigest();
+}
+
+// ---- GetFile -----------------------------------------------------------------------
+
+/// Writer thread: the pipe's buffers into `fd`, hashed on the way.
+Status HashAndWrite(int fd, const std::string& path, BufferPipe& pipe, Sha256& hash) {
+  WriteBehind write_behind;
+  std::uint64_t written = 0;
+  while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
+    hash.Update(buffer->view());
+    if (Status status = WriteAll(fd, buffer->view(), path); !status.ok()) {
+      pipe.Close();
+      return status;
+    }
+    written += buffer->size;
+    write_behind.Wrote(fd, written);
+    pipe.Recycle(std::move(*buffer));
+  }
+  return Status::Ok();
+}
+
+/// Main thread: `size` bytes of chunk frames into the pipe.
+Status ReceiveChunks(Client& client, std::uint64_t size, BufferPipe& pipe) {
+  for (std::uint64_t left = size; left > 0;) {
+    std::optional<BufferPipe::Buffer> buffer = pipe.Empty();
+    if (!buffer) return Status::Ok();  // the writer failed: its error is the one reported
+    Result<std::size_t> got = client.ReadChunk(buffer->space(), client.options().io_timeout);
+    if (got.ok() && *got > left) {
+      client.Close();
+      got = Status::BadRequest("protocol error: more file data than announced");
+    }
+    if (!got.ok()) {
+      pipe.Close();
+      return got.status();
+    }
+    buffer->size = *got;
+    left -= *got;
+    pipe.Fill(std::move(*buffer));
+  }
+  pipe.Finish();
+  return Status::Ok();
+}
+
+/// The FILE_END after the data: its sha256. Errors: the peer's ERROR in its
+/// place (e.g. INTEGRITY: the stored file changed on disk), a protocol error.
+Result<std::string> ReadTrailer(Client& client, const Json& id) {
+  Result<Json> trailer = client.ReadJson(client.options().io_timeout);
+  if (!trailer.ok()) return trailer.status();
+  if (Status s = StatusFromReply(*trailer); !s.ok()) return s;
+  const Json sha256 = trailer->value("sha256", Json());
+  if (trailer->value("type", "") != "FILE_END" || trailer->value("id", Json()) != id || !sha256.is_string()) {
+    client.Close();
+    return Status::BadRequest("protocol error: expected FILE_END with the sha256 after the file's data");
+  }
+  return sha256.get<std::string>();
+}
+
+/// Receives the data into `fd` and checks it against FILE_END's SHA-256.
+/// Errors: INTEGRITY (mismatch), IO (writing), the peer's, the connection's.
+Result<std::string> StreamDownload(Client& client, const Json& id, std::uint64_t size, int fd, const std::string& path,
+                                   const std::string& remote_name) {
+  BufferPipe pipe = MakePipe();
+  Sha256 hash;
+  Status write_status;
+  std::thread writer([&] { write_status = HashAndWrite(fd, path, pipe, hash); });
+  Status received = ReceiveChunks(client, size, pipe);
+  writer.join();
+  if (!write_status.ok()) {
+    client.Close();  // the rest of the data is not read
+    return write_status;
+  }
+  if (!received.ok()) return received;
+  Result<std::string> expected = ReadTrailer(client, id);
+  if (!expected.ok()) return expected.status();
+  const std::string actual = hash.HexDigest();
+  if (actual != *expected) {
+    return Status(Code::kIntegrity, "sha256 mismatch for '" + remote_name + "': the peer sent " + *expected +
+                                        ", the data received hashes to " + actual);
+  }
+  return actual;
+}
+
+/// fsyncs and closes `file`, renames `from` over `to`, and fsyncs the folder:
+/// the download is on disk, whole, under its name.
+Status Install(File& file, const std::string& from, const std::string& to) {
+  if (::fsync(file.get()) != 0) return IoError("fsync", from);
+  if (file.Close() != 0) return IoError("close", from);
+  std::error_code error;
+  fs::rename(from, to, error);
+  if (error) return Status::Io("cannot rename " + from + " to " + to + ": " + error.message());
+  fs::path folder = fs::path(to).parent_path();
+  File dir(::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() >= 0) ::fsync(dir.get());  // best effort: the file itself is already safe
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Json> PutFile(Client& client, const std::string& remote_name, const std::string& local_path) {
+  File file(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) return IoError("open", local_path);
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0) return IoError("stat", local_path);
+  if (!S_ISREG(info.st_mode)) return Status::Io("cannot send " + local_path + ": not a regular file");
+  ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+
+  auto ready = client.Call({{"type", "PUT_FILE"}, {"name", remote_name}, {"size", size}});
   if (!ready.ok()) return ready.status();
   if (ready->value("type", "") != "PUT_READY") {
     return Status::BadRequest("protocol error: expected PUT_READY, got " + ready->value("type", Json()).dump());
   }
-
-  std::ifstream in(local_path, std::ios::binary);
-  if (!in) return Status::Io("cannot open " + local_path + ": " + std::strerror(errno));
-  std::vector<char> buffer(params::kChunkBytes);
-  std::uint64_t sent = 0;
-  while (sent < size) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    auto got = static_cast<std::size_t>(in.gcount());
-    if (got == 0) return Status::Io(local_path + " shrank while it was being sent");
-    got = static_cast<std::size_t>(std::min<std::uint64_t>(got, size - sent));
-    if (Status s = client.SendChunk(std::string_view(buffer.data(), got)); !s.ok()) return s;
-    sent += got;
+  const Json id = ready->value("id", Json());
+  Result<std::string> sha256 = StreamUpload(client, file.get(), size, local_path);
+  if (!sha256.ok()) return sha256.status();
+  if (Status s = client.SendJson({{"type", "PUT_END"}, {"id", id}, {"sha256", *sha256}}); !s.ok()) return s;
+  Result<Json> stored = AwaitReply(client, id);
+  if (stored.ok() && stored->value("sha256", Json()) != *sha256) {
+    return Status(Code::kIntegrity, "the peer stored '" + remote_name + "' with sha256 " +
+                                        Sanitize(stored->value("sha256", Json()).dump(), 80) + ", but we sent " +
+                                        *sha256);
   }
-  // The final reply carries the request's id, like PUT_READY did.
-  for (;;) {
-    auto reply = client.ReadJson(client.options().io_timeout);
-    if (!reply.ok()) return reply.status();
-    if (Status s = StatusFromReply(*reply); !s.ok()) return s;
-    if (reply->value("id", Json()) == ready->value("id", Json())) return reply;
-  }
+  return stored;
 }
 
 Result<Json> GetFile(Client& client, const std::string& remote_name, const std::string& local_path) {
   auto header = client.Call({{"type", "GET_FILE"}, {"name", remote_name}});
   if (!header.ok()) return header.status();
-  auto size_field = header->value("size", Json());
-  auto sha_field = header->value("sha256", Json());
-  if (header->value("type", "") != "FILE_DATA" || !size_field.is_number_unsigned() || !sha_field.is_string()) {
-    return Status::BadRequest("protocol error: expected FILE_DATA with size and sha256");
+  const Json size_field = header->value("size", Json());
+  if (header->value("type", "") != "FILE_DATA" || !size_field.is_number_unsigned()) {
+    return Status::BadRequest("protocol error: expected FILE_DATA with the size");
   }
-  const std::uint64_t size = size_field.get<std::uint64_t>();
   const std::string partial = local_path + ".part";
-  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::Io("cannot write " + partial + ": " + std::strerror(errno));
-
-  Sha256 hash;
-  std::uint64_t received = 0;
-  Status status;
-  while (received < size && status.ok()) {
-    auto chunk = client.ReadChunk(client.options().io_timeout);
-    if (!chunk.ok()) {
-      status = chunk.status();
-    } else if (received + chunk->size() > size) {
-      status = Status::BadRequest("protocol error: more file data than announced");
-    } else {
-      hash.Update(*chunk);
-      out.write(chunk->data(), static_cast<std::streamsize>(chunk->size()));
-      if (!out) status = Status::Io("cannot write " + partial + ": " + std::strerror(errno));
-      received += chunk->size();
-    }
+  File file(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (file.get() < 0) {
+    client.Close();  // the data is on its way and will not be read
+    return IoError("write", partial);
   }
-  out.close();
-  std::string digest = status.ok() ? hash.HexDigest() : "";
-  if (status.ok() && digest != sha_field.get<std::string>()) {
-    status = Status(Code::kIntegrity, "sha256 mismatch for '" + remote_name + "': expected " +
-                                          sha_field.get<std::string>() + ", got " + digest);
-  }
-  std::error_code ec;
+  Result<std::string> sha256 = StreamDownload(client, header->value("id", Json()), size_field.get<std::uint64_t>(),
+                                              file.get(), partial, remote_name);
+  Status status = sha256.ok() ? Install(file, partial, local_path) : sha256.status();
   if (!status.ok()) {
-    fs::remove(partial, ec);
+    std::error_code ignored;
+    fs::remove(partial, ignored);
     return status;
   }
-  fs::rename(partial, local_path, ec);
-  if (ec) return Status::Io("cannot rename " + partial + " to " + local_path + ": " + ec.message());
-  return header;
+  Json result = std::move(header).value();
+  result["sha256"] = *sha256;
+  return result;
 }
 
 }  // namespace osgrid::net

@@ -3,13 +3,16 @@
 //             (header -> body -> frame -> header ...), the connection
 //             handshake (handshake.h) before any request
 //   [SECTION] Session: read loop
-//   [SECTION] Session: write queue (one write in flight; streams pull chunks)
+//   [SECTION] Session: uploads (chunks read ahead into UploadSink::Write)
+//   [SECTION] Session: write queue (one write in flight; downloads read ahead)
+//   [SECTION] Session: file threads
 //   [SECTION] Server: acceptor and the set of live sessions
 #include "osgrid/net/server.h"
 
 #include <openssl/ssl.h>
 
 #include <deque>
+#include <optional>
 #include <set>
 #include <type_traits>
 
@@ -48,12 +51,75 @@ class ServerSession : public Session {
 /// What sessions share with their server; outlives the Server object if a
 /// session is still winding down.
 struct ServerState {
+  ServerState(asio::io_context& context, ServerOptions server_options, RequestHandler request_handler)
+      : io(context),
+        options(std::move(server_options)),
+        handler(std::move(request_handler)),
+        file_threads(static_cast<std::size_t>(std::max(1, options.file_threads))) {}
+
   asio::io_context& io;
   ServerOptions options;
   RequestHandler handler;
   std::set<ServerSession*> sessions;  // open sessions (io thread only)
   std::unique_ptr<ssl::context> tls;  // set by Listen() when TLS is on
+  asio::thread_pool file_threads;     // blocking file work; joined by ~Server
 };
+
+/// One chunk frame in place: the 4-byte header word, then up to
+/// params::kChunkBytes of data. Chunks are read from the socket straight
+/// into data() and written to it straight from Frame(): no copies.
+struct ChunkBuffer {
+  static ChunkBuffer Make() {
+    return ChunkBuffer{std::make_unique_for_overwrite<char[]>(kFrameHeaderBytes + params::kChunkBytes), 0};
+  }
+
+  std::unique_ptr<char[]> bytes;  // null: no buffer
+  std::size_t size = 0;           // data bytes in use
+
+  std::span<char> data() { return {bytes.get() + kFrameHeaderBytes, params::kChunkBytes}; }
+  std::string_view view() const { return {bytes.get() + kFrameHeaderBytes, size}; }
+  /// Writes the header word for `size` bytes; returns header + data.
+  asio::const_buffer Frame() {
+    auto header = EncodeHeader(FrameKind::kBinary, static_cast<std::uint32_t>(size));
+    std::copy(header.begin(), header.end(), bytes.get());
+    return asio::buffer(bytes.get(), kFrameHeaderBytes + size);
+  }
+};
+
+/// At most params::kStreamWindow chunk buffers for one stream, made on first use.
+class ChunkBuffers {
+ public:
+  bool Available() const { return !spare_.empty() || made_ < params::kStreamWindow; }
+  /// REQUIRES: Available().
+  ChunkBuffer Take() {
+    if (spare_.empty()) {
+      ++made_;
+      return ChunkBuffer::Make();
+    }
+    ChunkBuffer buffer = std::move(spare_.back());
+    spare_.pop_back();
+    return buffer;
+  }
+  void Give(ChunkBuffer buffer) {
+    buffer.size = 0;
+    spare_.push_back(std::move(buffer));
+  }
+
+ private:
+  std::vector<ChunkBuffer> spare_;
+  std::size_t made_ = 0;
+};
+
+/// Runs a call of an UploadSink or DownloadSource: an exception (a bug)
+/// becomes INTERNAL instead of ending the process from a file thread.
+template <class Call>
+auto Guarded(Call&& call) -> decltype(call()) {
+  try {
+    return call();
+  } catch (const std::exception& error) {
+    return Status::Internal(std::string("file stream failed: ") + error.what());
+  }
+}
 
 using TlsStream = ssl::stream<tcp::socket>;
 constexpr unsigned char kTlsHandshakeRecord = 0x16;  // first byte of a TLS ClientHello
@@ -82,7 +148,9 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     Socket().set_option(tcp::no_delay(true), ec);
   }
 
-  ~SessionImpl() override { server_->sessions.erase(this); }
+  ~SessionImpl() override {
+    if (!closed_) server_->sessions.erase(this);
+  }
 
   /// The whole handshake, TLS included, must finish within socket_timeout.
   void Start() override {
@@ -94,7 +162,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     if constexpr (kTls) {
       PeekForTls();
     } else {
-      DoReadHeader();
+      ReadNext();
     }
   }
 
@@ -113,18 +181,33 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
                    [self = this->shared_from_this(), message = std::move(message)] { self->SendNow(message); });
   }
 
-  void SendStream(Json header, ChunkSource source) override {
-    asio::dispatch(server_->io,
-                   [self = this->shared_from_this(), header = std::move(header), source = std::move(source)]() mutable {
-                     self->Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(header)), std::move(source)});
-                   });
+  void ReceiveUpload(const Json& request, std::uint64_t total_bytes, std::string trailer_type,
+                     std::shared_ptr<UploadSink> sink) override {
+    if (closed_) return Release(std::move(sink));
+    upload_ = std::make_unique<Upload>();
+    upload_->id = request.value("id", Json());
+    upload_->trailer_type = std::move(trailer_type);
+    upload_->sink = std::move(sink);
+    upload_->unread = total_bytes;
+    OpenUpload();
   }
 
-  void ReceiveChunks(std::uint64_t total_bytes, ChunkSink sink, StreamDone done) override {
-    upload_remaining_ = total_bytes;
-    upload_sink_ = std::move(sink);
-    upload_done_ = std::move(done);
-    if (total_bytes == 0) FinishUpload(Status::Ok());
+  void SendDownload(const Json& request, std::shared_ptr<DownloadSource> source) override {
+    auto download = std::make_shared<Download>();
+    download->id = request.value("id", Json());
+    download->source = std::move(source);
+    asio::dispatch(server_->io, [self = this->shared_from_this(), download]() mutable {
+      self->Enqueue(WriteItem{"", download});
+      self->ReadAhead(download);
+    });
+  }
+
+  void ReplyFromFileThread(const Json& request, std::function<Result<Json>()> job) override {
+    asio::dispatch(server_->io,
+                   [self = this->shared_from_this(), id = request.value("id", Json()), job = std::move(job)]() mutable {
+                     self->OnFileThread([job = std::move(job)] { return Guarded(job); },
+                                        [self, id](Result<Json> reply) { self->SendReply(id, reply); });
+                   });
   }
 
   void Close() override {
@@ -144,13 +227,49 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     handshake_deadline_.cancel();
     Socket().shutdown(tcp::socket::shutdown_both, ec);
     Socket().close(ec);
-    if (upload_done_) FinishUpload(Status::Unavailable("connection lost during the upload"));
+    EndUpload();  // an unfinished upload is abandoned: its sink deletes what it wrote
+    for (WriteItem& item : write_queue_) {
+      if (item.download) Release(std::move(item.download->source));
+    }
   }
 
  private:
+  /// An upload in progress (ReceiveUpload). io thread only.
+  struct Upload {
+    Json id;  // the request's
+    std::string trailer_type;
+    std::shared_ptr<UploadSink> sink;  // null once released
+    std::uint64_t unread = 0;          // data bytes not yet read from the socket
+    ChunkBuffers buffers;
+    std::deque<ChunkBuffer> unwritten;  // read, waiting for sink->Write()
+    bool opening = true;                // sink->Open() has not answered yet
+    bool writing = false;               // a sink->Write() is on a file thread
+    bool finishing = false;             // sink->Finish() is on a file thread
+    std::optional<Json> trailer;        // the trailer frame, once read
+    Status failed;                      // the upload failed and was answered: drop the rest
+  };
+
+  /// One frame of a download, ready to write: JSON text or a chunk.
+  struct OutFrame {
+    std::string json;   // an encoded JSON frame, or empty for a chunk
+    ChunkBuffer chunk;  // the chunk, when `json` is empty
+    bool last = false;  // the trailer or an ERROR: the download ends with it
+  };
+
+  /// A download in progress (SendDownload). io thread only.
+  struct Download {
+    Json id;  // the request's
+    std::shared_ptr<DownloadSource> source;
+    ChunkBuffers buffers;
+    std::deque<OutFrame> ready;  // produced by the file threads, not yet written
+    bool opened = false;         // source->Open() was called
+    bool reading = false;        // a source call is on a file thread
+    bool ended = false;          // the last frame has been produced
+  };
+
   struct WriteItem {
-    std::string frame;   // the next bytes to write
-    ChunkSource source;  // set for a download: pulled after `frame` is written
+    std::string frame;                   // the bytes to write, or
+    std::shared_ptr<Download> download;  // a download: its frames, as they are produced
   };
 
   auto& Socket() { return stream_.lowest_layer(); }
@@ -184,20 +303,29 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](boost::system::error_code ec) {
                                 if (ec) return self->CloseNow();
-                                self->DoReadHeader();
+                                self->ReadNext();
                               });
     }
   }
 
   // [SECTION] Session: read loop ----------------------------------------------
 
-  void DoReadHeader() {
-    if (closed_ || close_after_write_) return;
+  /// Reads the next frame, unless one is being read or the session must
+  /// wait: an upload that is opening or finishing, or has no free buffer.
+  void ReadNext() {
+    if (reading_ || closed_ || close_after_write_ || !ReadyForFrame()) return;
+    reading_ = true;
     asio::async_read(stream_, asio::buffer(header_),
                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) return self->CloseNow();
                        self->OnHeader();
                      });
+  }
+
+  /// The frame has been handled: on to the next one.
+  void FrameDone() {
+    reading_ = false;
+    ReadNext();
   }
 
   /// Before the handshake is done a stranger may only send small frames.
@@ -213,27 +341,32 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
       close_after_write_ = true;
       return;
     }
+    if (upload_ && header->kind == FrameKind::kBinary) return ReadUploadChunk(header->length);
     DoReadBody(*header);
   }
 
   /// A started frame must complete within socket_timeout (no slow-loris).
-  void DoReadBody(FrameHeader header) {
-    body_.resize(header.length);
+  void StartFrameDeadline() {
     deadline_.expires_after(server_->options.socket_timeout);
     deadline_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
       if (auto self = weak.lock(); self && !ec) self->CloseNow();
     });
+  }
+
+  void DoReadBody(FrameHeader header) {
+    body_.resize(header.length);
+    StartFrameDeadline();
     asio::async_read(stream_, asio::buffer(body_),
                      [self = this->shared_from_this(), header](boost::system::error_code ec, std::size_t) {
                        self->deadline_.cancel();
                        if (ec) return self->CloseNow();
                        self->OnFrame(header.kind);
-                       self->DoReadHeader();
+                       self->FrameDone();
                      });
   }
 
   void OnFrame(FrameKind kind) {
-    if (upload_done_) return OnUploadFrame(kind);
+    if (upload_) return OnUploadJson();  // its chunks go to ReadUploadChunk
     if (!handshake_.done()) return OnHandshakeFrame(kind);
     if (kind == FrameKind::kBinary) {
       SendNow(MakeError(nullptr, Status::BadRequest("unexpected binary chunk frame outside a file upload")));
@@ -285,64 +418,291 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
                                                                     : " is served by the tracker, not by peers"));
   }
 
-  void OnUploadFrame(FrameKind kind) {
-    if (kind != FrameKind::kBinary) {
-      return AbortUpload(Status::BadRequest("expected a binary chunk frame during the upload, got JSON"));
-    }
-    if (body_.size() > upload_remaining_) {
-      return AbortUpload(Status::BadRequest("upload sent more bytes than its declared size"));
-    }
-    Status status = upload_sink_(body_);
-    if (!status.ok()) return AbortUpload(status);
-    upload_remaining_ -= body_.size();
-    if (upload_remaining_ == 0) FinishUpload(Status::Ok());
+  // [SECTION] Session: uploads --------------------------------------------------
+  //
+  // opening -> data (chunks: socket -> buffer -> sink->Write on a file thread)
+  //         -> trailer (one JSON frame) -> finishing (sink->Finish) -> reply
+  // The read loop pauses while opening and finishing, and when every buffer
+  // is waiting for the sink.
+
+  bool ReadyForFrame() const {
+    if (!upload_) return true;
+    const Upload& upload = *upload_;
+    if (upload.opening || upload.trailer) return false;
+    return upload.unread == 0 || upload.buffers.Available();  // the trailer needs no chunk buffer
   }
 
-  /// The rest of the upload is unread, so the connection ends after the reply.
+  void OpenUpload() {
+    OnFileThread([sink = upload_->sink] { return Guarded([&] { return sink->Open(); }); },
+                 [self = this->shared_from_this()](Result<Json> ready) {
+                   if (self->closed_ || !self->upload_) return;
+                   self->SendReply(self->upload_->id, ready);
+                   if (ready.ok()) {
+                     self->upload_->opening = false;
+                   } else {
+                     self->EndUpload();
+                   }
+                   self->ReadNext();
+                 });
+  }
+
+  void ReadUploadChunk(std::uint32_t length) {
+    Upload& upload = *upload_;
+    if (upload.unread == 0) {
+      return AbortUpload(Status::BadRequest("the upload's data is complete: expected its " + upload.trailer_type +
+                                            " frame, got more data"));
+    }
+    if (length > upload.unread) {
+      return AbortUpload(Status::BadRequest("upload sent more bytes than its declared size"));
+    }
+    if (length > params::kChunkBytes) {
+      return AbortUpload(Status::BadRequest("a chunk frame carries at most " + std::to_string(params::kChunkBytes) +
+                                            " bytes, got " + std::to_string(length)));
+    }
+    ChunkBuffer buffer = upload.buffers.Take();
+    buffer.size = length;
+    auto target = asio::buffer(buffer.data().data(), length);
+    StartFrameDeadline();
+    asio::async_read(stream_, target,
+                     [self = this->shared_from_this(), buffer = std::move(buffer)](boost::system::error_code ec,
+                                                                                   std::size_t) mutable {
+                       self->deadline_.cancel();
+                       if (ec) return self->CloseNow();
+                       self->OnUploadChunk(std::move(buffer));
+                       self->FrameDone();
+                     });
+  }
+
+  void OnUploadChunk(ChunkBuffer buffer) {
+    Upload& upload = *upload_;
+    upload.unread -= buffer.size;
+    if (!upload.failed.ok()) return upload.buffers.Give(std::move(buffer));  // answered already: dropped
+    upload.unwritten.push_back(std::move(buffer));
+    WriteUploadChunks();
+  }
+
+  /// Hands the oldest chunk read to the sink, one at a time, in order.
+  void WriteUploadChunks() {
+    Upload& upload = *upload_;
+    if (upload.writing || upload.unwritten.empty()) return FinishUpload();
+    upload.writing = true;
+    ChunkBuffer buffer = std::move(upload.unwritten.front());
+    upload.unwritten.pop_front();
+    OnFileThread(
+        [sink = upload.sink, buffer = std::move(buffer)]() mutable {
+          Status status = Guarded([&] { return sink->Write(buffer.view()); });
+          return std::make_pair(std::move(status), std::move(buffer));
+        },
+        [self = this->shared_from_this()](std::pair<Status, ChunkBuffer> written) {
+          if (self->closed_ || !self->upload_) return;
+          Upload& upload = *self->upload_;
+          upload.writing = false;
+          upload.buffers.Give(std::move(written.second));
+          if (!written.first.ok()) self->FailUpload(written.first);
+          if (self->upload_) self->WriteUploadChunks();
+          self->ReadNext();
+        });
+  }
+
+  /// The JSON frame that ends the data: the trailer, or a protocol error.
+  void OnUploadJson() {
+    Upload& upload = *upload_;
+    if (upload.unread > 0) {
+      return AbortUpload(Status::BadRequest("expected a binary chunk frame during the upload, got JSON (" +
+                                            std::to_string(upload.unread) + " bytes of data still due)"));
+    }
+    if (!upload.failed.ok()) return EndUpload();  // answered already
+    Result<Json> trailer = ParseMessage(body_);
+    Status status = trailer.ok() ? ValidateRequest(*trailer) : trailer.status();
+    if (status.ok() && (*trailer)["type"] != upload.trailer_type) {
+      status = Status::BadRequest("expected " + upload.trailer_type + " after the upload's data, got '" +
+                                  Sanitize((*trailer)["type"].get<std::string>()) + "'");
+    }
+    if (status.ok() && (*trailer)["id"] != upload.id) {
+      status = Status::BadRequest(upload.trailer_type + " has id " + (*trailer)["id"].dump() +
+                                  ", but the upload's request had id " + upload.id.dump());
+    }
+    if (!status.ok()) {
+      FailUpload(status);
+      return EndUpload();
+    }
+    upload.trailer = std::move(trailer).value();
+    FinishUpload();
+  }
+
+  /// Once the trailer is in and every chunk is written: sink->Finish(), whose
+  /// answer is the final reply.
+  void FinishUpload() {
+    Upload& upload = *upload_;
+    if (!upload.trailer || upload.writing || !upload.unwritten.empty() || upload.finishing) return;
+    if (!upload.failed.ok()) return EndUpload();  // answered already
+    upload.finishing = true;
+    OnFileThread(
+        [sink = upload.sink, trailer = *upload.trailer] { return Guarded([&] { return sink->Finish(trailer); }); },
+        [self = this->shared_from_this()](Result<Json> reply) {
+          if (self->closed_ || !self->upload_) return;
+          self->SendReply(self->upload_->id, reply);
+          self->EndUpload();
+          self->ReadNext();
+        });
+  }
+
+  /// Answers the upload with `status` now; the rest of its data is read and dropped.
+  void FailUpload(const Status& status) {
+    Upload& upload = *upload_;
+    if (!upload.failed.ok()) return;
+    upload.failed = status;
+    SendNow(MakeError(upload.id, status));
+    while (!upload.unwritten.empty()) {
+      upload.buffers.Give(std::move(upload.unwritten.front()));
+      upload.unwritten.pop_front();
+    }
+    Release(std::move(upload.sink));
+  }
+
+  /// A frame that breaks the upload's framing: the rest of the stream cannot
+  /// be followed, so the connection ends after the reply.
   void AbortUpload(const Status& status) {
-    FinishUpload(status);
+    if (upload_->failed.ok()) SendNow(MakeError(upload_->id, status));
+    EndUpload();
     close_after_write_ = true;
   }
 
-  void FinishUpload(const Status& status) {
-    auto done = std::move(upload_done_);
-    upload_done_ = nullptr;
-    upload_sink_ = nullptr;
-    done(status);
+  void EndUpload() {
+    if (!upload_) return;
+    Release(std::move(upload_->sink));
+    upload_.reset();
   }
 
-  // [SECTION] Session: write queue --------------------------------------------
+  // [SECTION] Session: write queue ----------------------------------------------
 
   void SendNow(const Json& message) { Enqueue(WriteItem{EncodeFrame(FrameKind::kJson, DumpJson(message)), nullptr}); }
 
-  void Enqueue(WriteItem item) {
-    if (closed_) return;
-    bool write_in_progress = !write_queue_.empty();
-    write_queue_.push_back(std::move(item));
-    if (!write_in_progress) DoWrite();
+  /// Sends `reply` with `id` copied in, or its error as an ERROR.
+  void SendReply(const Json& id, const Result<Json>& reply) {
+    if (!reply.ok()) return SendNow(MakeError(id, reply.status()));
+    Json message = reply.value();
+    message["id"] = id;
+    SendNow(message);
   }
 
+  void Enqueue(WriteItem item) {
+    if (closed_) return;
+    write_queue_.push_back(std::move(item));
+    DoWrite();
+  }
+
+  /// Writes the head of the queue, unless a write is in flight or the head is
+  /// a download whose next frame is still being read.
   void DoWrite() {
-    asio::async_write(stream_, asio::buffer(write_queue_.front().frame),
-                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        if (ec) return self->CloseNow();
-                        self->OnWritten();
-                      });
+    if (writing_ || closed_ || write_queue_.empty()) return;
+    WriteItem& head = write_queue_.front();
+    asio::const_buffer bytes = asio::buffer(head.frame);
+    if (head.download) {
+      if (head.download->ready.empty()) return;  // ReadAhead's completion calls DoWrite
+      OutFrame& frame = head.download->ready.front();
+      bytes = frame.json.empty() ? frame.chunk.Frame() : asio::buffer(frame.json);
+    }
+    writing_ = true;
+    asio::async_write(stream_, bytes, [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (ec) return self->CloseNow();
+      self->OnWritten();
+    });
   }
 
   void OnWritten() {
     WriteItem& head = write_queue_.front();
-    if (head.source) {  // a download: pull the next chunk, keep the item at the head
-      Result<std::string> chunk = head.source();
-      if (!chunk.ok()) return CloseNow();  // the client sees a short stream and reports it
-      if (!chunk->empty()) {
-        head.frame = EncodeFrame(FrameKind::kBinary, *chunk);
-        return DoWrite();
-      }
+    bool item_done = true;
+    if (head.download) {
+      Download& download = *head.download;
+      OutFrame frame = std::move(download.ready.front());
+      download.ready.pop_front();
+      item_done = frame.last;
+      if (frame.chunk.bytes) download.buffers.Give(std::move(frame.chunk));
+      if (!item_done) ReadAhead(head.download);
     }
-    write_queue_.pop_front();
+    if (item_done) write_queue_.pop_front();
     if (!write_queue_.empty()) return DoWrite();
     if (close_after_write_) CloseNow();
+  }
+
+  /// Keeps one source call on a file thread while the download has a free
+  /// buffer: Open() first, then Read() into a buffer, then Finish().
+  void ReadAhead(const std::shared_ptr<Download>& download) {
+    if (closed_ || download->reading || download->ended) return;
+    auto then = [self = this->shared_from_this(), download](OutFrame frame) {
+      self->OnReadAhead(download, std::move(frame));
+    };
+    if (!download->opened) {
+      download->opened = true;
+      download->reading = true;
+      return OnFileThread(
+          [source = download->source, id = download->id] {
+            return JsonFrame(id, Guarded([&] { return source->Open(); }), /*last_if_ok=*/false);
+          },
+          std::move(then));
+    }
+    if (!download->buffers.Available()) return;  // OnWritten calls again
+    download->reading = true;
+    OnFileThread([source = download->source, id = download->id,
+                  buffer = download->buffers.Take()]() mutable { return NextFrame(*source, id, std::move(buffer)); },
+                 std::move(then));
+  }
+
+  void OnReadAhead(const std::shared_ptr<Download>& download, OutFrame frame) {
+    download->reading = false;
+    if (closed_) return;
+    if (frame.last) {
+      download->ended = true;
+      Release(std::move(download->source));
+    }
+    download->ready.push_back(std::move(frame));
+    ReadAhead(download);
+    DoWrite();
+  }
+
+  /// On a file thread: the download's next frame, a chunk, or at the end the
+  /// trailer; an error in place of either ends the download.
+  static OutFrame NextFrame(DownloadSource& source, const Json& id, ChunkBuffer buffer) {
+    Result<std::size_t> got = Guarded([&] { return source.Read(buffer.data()); });
+    if (got.ok() && *got > 0) {
+      buffer.size = std::min(*got, params::kChunkBytes);
+      return OutFrame{"", std::move(buffer), false};
+    }
+    if (!got.ok()) return JsonFrame(id, got.status(), true);
+    return JsonFrame(id, Guarded([&] { return source.Finish(); }), true);
+  }
+
+  /// `message` with `id` copied in, encoded; or its error as an ERROR, which
+  /// is always the last frame of the download.
+  static OutFrame JsonFrame(const Json& id, const Result<Json>& message, bool last_if_ok) {
+    if (!message.ok())
+      return OutFrame{EncodeFrame(FrameKind::kJson, DumpJson(MakeError(id, message.status()))), {}, true};
+    Json frame = message.value();
+    frame["id"] = id;
+    return OutFrame{EncodeFrame(FrameKind::kJson, DumpJson(frame)), {}, last_if_ok};
+  }
+
+  // [SECTION] Session: file threads ---------------------------------------------
+
+  /// Runs `job` on the server's file threads, then `then(result)` on the io
+  /// thread. The session is kept alive by `then`, which is always destroyed
+  /// on the io thread: a session never ends on a file thread.
+  template <class Job, class Then>
+  void OnFileThread(Job job, Then then) {
+    if (closed_) return;
+    asio::post(server_->file_threads, [io = &server_->io, job = std::move(job), then = std::move(then)]() mutable {
+      auto result = job();
+      asio::post(*io, [then = std::move(then), result = std::move(result)]() mutable { then(std::move(result)); });
+    });
+  }
+
+  /// Drops a sink or source on a file thread: its destructor may block
+  /// (an abandoned upload deletes its temporary file).
+  template <class T>
+  void Release(std::shared_ptr<T> stream_end) {
+    if (stream_end) asio::post(server_->file_threads, [stream_end = std::move(stream_end)] {});
   }
 
   Stream stream_;
@@ -355,14 +715,13 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   std::array<char, 1> peek_{};
   bool closed_ = false;
   bool close_after_write_ = false;
+  bool reading_ = false;  // a frame is being read or handled
+  bool writing_ = false;  // a write is in flight
 
   std::array<char, kFrameHeaderBytes> header_{};
   std::string body_;
   std::deque<WriteItem> write_queue_;
-
-  std::uint64_t upload_remaining_ = 0;  // bytes of the upload still to come
-  ChunkSink upload_sink_;
-  StreamDone upload_done_;  // set while an upload is in progress
+  std::unique_ptr<Upload> upload_;  // set while an upload is in progress
 };
 
 // [SECTION] Server -------------------------------------------------------------
@@ -401,8 +760,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 Server::Server(asio::io_context& io, ServerOptions options, RequestHandler handler)
-    : impl_(std::make_shared<Impl>(
-          std::make_shared<ServerState>(ServerState{io, std::move(options), std::move(handler), {}, nullptr}))) {}
+    : impl_(std::make_shared<Impl>(std::make_shared<ServerState>(io, std::move(options), std::move(handler)))) {}
 
 namespace {
 
@@ -427,7 +785,13 @@ Result<std::unique_ptr<ssl::context>> MakeServerTls(const ServerOptions& options
 
 }  // namespace
 
-Server::~Server() { Stop(); }
+// The file threads are joined here, after every session was closed (no new
+// work is posted then): a job still running finishes first, and the shared
+// ServerState can then never be destroyed on one of its own threads.
+Server::~Server() {
+  Stop();
+  impl_->state->file_threads.join();
+}
 
 Status Server::Listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;

@@ -2,12 +2,19 @@
 // on its own io thread, the blocking client on the test thread.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "asio.h"
 #include "osgrid/net/client.h"
+#include "osgrid/net/file_transfer.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/server.h"
+#include "osgrid/net/sha256.h"
 #include "osgrid/net/testing/raw_connection.h"
 
 using namespace osgrid;
@@ -16,11 +23,85 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// An echo server: GET_MEM replies with the key; PUT_FILE accepts an upload
-/// and replies with the byte count; GET_FILE streams three chunks.
+/// What the test server's stream ends saw, shared with the test.
+struct StreamProbe {
+  std::mutex mutex;
+  std::set<std::thread::id> threads;  // where sinks and sources ran
+  std::promise<void> gate;            // "block" uploads wait for it
+  std::shared_future<void> opened = gate.get_future().share();
+
+  void Saw() {
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.insert(std::this_thread::get_id());
+  }
+};
+
+/// Keeps an upload in memory. The name picks a behaviour: "fail-write"
+/// fails the first Write(); "block" waits for the probe's gate in each.
+class MemorySink final : public UploadSink {
+ public:
+  MemorySink(std::string name, std::shared_ptr<StreamProbe> probe) : name_(std::move(name)), probe_(std::move(probe)) {}
+  Result<Json> Open() override {
+    probe_->Saw();
+    return Json{{"type", "PUT_READY"}};
+  }
+  Status Write(std::string_view chunk) override {
+    probe_->Saw();
+    if (name_ == "fail-write") return Status::Io("disk on fire");
+    if (name_ == "block") probe_->opened.wait();
+    data_.append(chunk);
+    return Status::Ok();
+  }
+  Result<Json> Finish(const Json& trailer) override {
+    probe_->Saw();
+    return Json{{"type", "FILE_STORED"}, {"size", data_.size()}, {"data", data_}, {"sha256", trailer["sha256"]}};
+  }
+
+ private:
+  const std::string name_;
+  std::shared_ptr<StreamProbe> probe_;
+  std::string data_;
+};
+
+/// Serves "abcabcabc" in chunks of 3 bytes. The name picks a behaviour:
+/// "broken" fails after the first chunk, "tampered" sends a wrong SHA-256.
+class MemorySource final : public DownloadSource {
+ public:
+  MemorySource(std::string name, std::shared_ptr<StreamProbe> probe)
+      : name_(std::move(name)), probe_(std::move(probe)) {}
+  Result<Json> Open() override {
+    probe_->Saw();
+    if (name_ == "missing") return Status::NotFound("no file 'missing'");
+    return Json{{"type", "FILE_DATA"}, {"size", kData.size()}};
+  }
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    probe_->Saw();
+    if (name_ == "broken" && sent_ > 0) return Status(Code::kIntegrity, "file 'broken' changed on disk");
+    std::size_t n = std::min<std::size_t>({3, buffer.size(), kData.size() - sent_});
+    std::copy_n(kData.data() + sent_, n, buffer.data());
+    sent_ += n;
+    return n;
+  }
+  Result<Json> Finish() override {
+    probe_->Saw();
+    return Json{{"type", "FILE_END"}, {"sha256", Sha256Hex(name_ == "tampered" ? "something else" : kData)}};
+  }
+
+  static inline const std::string kData = "abcabcabc";
+
+ private:
+  const std::string name_;
+  std::shared_ptr<StreamProbe> probe_;
+  std::size_t sent_ = 0;
+};
+
+/// An echo server: GET_MEM replies with the key; PUT_FILE and GET_FILE
+/// stream through MemorySink and MemorySource; DEL_FILE runs on a file thread.
 class TestServer {
  public:
-  explicit TestServer(ServerOptions options = {}) : server_(io_, WithRole(options), Handle) {
+  explicit TestServer(ServerOptions options = {})
+      : probe_(std::make_shared<StreamProbe>()),
+        server_(io_, WithRole(options), [probe = probe_](const SessionPtr& s, Json r) { Handle(probe, s, r); }) {
     REQUIRE(server_.Listen("127.0.0.1", 0).ok());
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -32,6 +113,8 @@ class TestServer {
     thread_.join();
   }
   std::uint16_t port() const { return server_.port(); }
+  std::thread::id io_thread() const { return thread_.get_id(); }
+  StreamProbe& probe() { return *probe_; }
 
  private:
   static ServerOptions WithRole(ServerOptions options) {
@@ -39,33 +122,27 @@ class TestServer {
     options.node = "test-node";
     return options;
   }
-  static void Handle(const SessionPtr& session, Json request) {
+  static void Handle(const std::shared_ptr<StreamProbe>& probe, const SessionPtr& session, Json request) {
     const std::string type = request["type"];
     if (type == "GET_MEM") {
       session->Reply(request, {{"type", "MEM_VALUE"}, {"key", request["key"]}, {"value", 1}});
     } else if (type == "PUT_FILE") {
-      auto received = std::make_shared<std::string>();
-      session->Reply(request, {{"type", "PUT_READY"}});
-      session->ReceiveChunks(
-          request["size"].get<std::uint64_t>(),
-          [received](std::string_view chunk) {
-            received->append(chunk);
-            return Status::Ok();
-          },
-          [session, request, received](Status status) {
-            if (!status.ok()) return session->ReplyError(request, status);
-            session->Reply(request, {{"type", "FILE_STORED"}, {"size", received->size()}, {"data", *received}});
-          });
+      session->ReceiveUpload(request, request["size"].get<std::uint64_t>(), "PUT_END",
+                             std::make_shared<MemorySink>(request["name"], probe));
     } else if (type == "GET_FILE") {
-      auto left = std::make_shared<int>(3);
-      session->SendStream({{"type", "FILE_DATA"}, {"id", request["id"]}, {"size", 9}},
-                          [left]() -> Result<std::string> { return (*left)-- > 0 ? std::string("abc") : ""; });
+      session->SendDownload(request, std::make_shared<MemorySource>(request["name"], probe));
+    } else if (type == "DEL_FILE") {
+      session->ReplyFromFileThread(request, [probe]() -> Result<Json> {
+        probe->Saw();
+        return Json{{"type", "OK"}};
+      });
     } else {
       session->ReplyError(request, Status::Internal("not in this test"));
     }
   }
 
   asio::io_context io_;
+  std::shared_ptr<StreamProbe> probe_;
   Server server_;
   std::thread thread_;
 };
@@ -151,21 +228,45 @@ TEST_CASE("the first message must be a HELLO of our version", "[server]") {
         "the first message must be HELLO (protocol version " + std::to_string(params::kProtocolVersion) + ")");
 }
 
-TEST_CASE("uploads and downloads travel as binary chunk frames", "[server]") {
+/// Reads replies until the one with `id`.
+Json ReplyTo(Client& client, int id) {
+  for (;;) {
+    auto reply = client.ReadJson(5s);
+    REQUIRE(reply.ok());
+    if (reply->at("id") == id) return *reply;
+  }
+}
+
+TEST_CASE("an upload: PUT_READY, chunk frames, PUT_END, then the sink's reply", "[server]") {
   TestServer server;
   auto client = ConnectTo(server);
-  auto ready = client->Call({{"type", "PUT_FILE"}, {"name", "f"}, {"size", 7}, {"sha256", "x"}});
+  auto ready = client->Call({{"type", "PUT_FILE"}, {"name", "f"}, {"size", 7}});
   REQUIRE(ready.ok());
   CHECK(ready->at("type") == "PUT_READY");
   REQUIRE(client->SendChunk("abcd").ok());
   REQUIRE(client->SendChunk("efg").ok());
-  auto stored = client->ReadJson(2s);
+  REQUIRE(client->SendJson({{"type", "PUT_END"}, {"id", ready->at("id")}, {"sha256", "beef"}}).ok());
+  auto stored = client->ReadJson(5s);
   REQUIRE(stored.ok());
-  CHECK(stored->at("size") == 7);
+  CHECK(stored->at("type") == "FILE_STORED");
+  CHECK(stored->at("id") == ready->at("id"));
   CHECK(stored->at("data") == "abcdefg");
+  CHECK(stored->at("sha256") == "beef");
+  CHECK(client->Call({{"type", "PING"}}).ok());  // the connection goes on
 
+  // The sink never ran on the io thread.
+  std::lock_guard<std::mutex> lock(server.probe().mutex);
+  CHECK_FALSE(server.probe().threads.empty());
+  CHECK(server.probe().threads.count(server.io_thread()) == 0);
+}
+
+TEST_CASE("a download: FILE_DATA, chunk frames, FILE_END, then other replies", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
   auto header = client->Call({{"type", "GET_FILE"}, {"name", "f"}});
   REQUIRE(header.ok());
+  CHECK(header->at("type") == "FILE_DATA");
+  CHECK(header->at("size") == 9);
   std::string data;
   for (int i = 0; i < 3; ++i) {
     auto chunk = client->ReadChunk(2s);
@@ -173,18 +274,181 @@ TEST_CASE("uploads and downloads travel as binary chunk frames", "[server]") {
     data += *chunk;
   }
   CHECK(data == "abcabcabc");
+  auto end = client->ReadJson(2s);
+  REQUIRE(end.ok());
+  CHECK(end->at("type") == "FILE_END");
+  CHECK(end->at("id") == header->at("id"));
+  CHECK(end->at("sha256") == Sha256Hex("abcabcabc"));
   CHECK(client->Call({{"type", "PING"}}).ok());  // replies resume after the stream
+
+  auto missing = client->Call({{"type", "GET_FILE"}, {"name", "missing"}});
+  CHECK(missing.status().code() == Code::kNotFound);
+  std::lock_guard<std::mutex> lock(server.probe().mutex);
+  CHECK(server.probe().threads.count(server.io_thread()) == 0);
+}
+
+TEST_CASE("a source error ends the download with an ERROR in place of the next frame", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  REQUIRE(client->Call({{"type", "GET_FILE"}, {"name", "broken"}}).ok());
+  REQUIRE(client->ReadChunk(2s).ok());
+  auto next = client->ReadChunk(2s);
+  CHECK(next.status().code() == Code::kIntegrity);
+  CHECK(next.status().message() == "file 'broken' changed on disk");
+  CHECK(client->Call({{"type", "PING"}}).ok());
+}
+
+TEST_CASE("ReplyFromFileThread answers from a file thread", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  auto reply = client->Call({{"type", "DEL_FILE"}, {"name", "x"}});
+  REQUIRE(reply.ok());
+  CHECK(reply->at("type") == "OK");
+  std::lock_guard<std::mutex> lock(server.probe().mutex);
+  REQUIRE(server.probe().threads.size() == 1);
+  CHECK(*server.probe().threads.begin() != server.io_thread());
 }
 
 TEST_CASE("a JSON frame in the middle of an upload aborts it with a reason", "[server]") {
   TestServer server;
   auto client = ConnectTo(server);
-  REQUIRE(client->Call({{"type", "PUT_FILE"}, {"name", "f"}, {"size", 10}, {"sha256", "x"}}).ok());
+  REQUIRE(client->Call({{"type", "PUT_FILE"}, {"name", "f"}, {"size", 10}}).ok());
   REQUIRE(client->SendChunk("abc").ok());
   REQUIRE(client->SendJson({{"type", "PING"}, {"id", 99}}).ok());
   auto reply = client->ReadJson(2s);
   REQUIRE(reply.ok());
-  CHECK(reply->at("message") == "expected a binary chunk frame during the upload, got JSON");
+  CHECK(reply->at("message") ==
+        "expected a binary chunk frame during the upload, got JSON (7 bytes of data still due)");
+  CHECK_FALSE(client->ReadJson(2s).ok());  // closed: the stream cannot be followed
+}
+
+TEST_CASE("a chunk frame over the chunk limit aborts the upload", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  const std::size_t size = params::kChunkBytes + 1;
+  REQUIRE(client->Call({{"type", "PUT_FILE"}, {"name", "f"}, {"size", size}}).ok());
+  // Refused from the header alone, before any of the data is read.
+  auto header = EncodeHeader(FrameKind::kBinary, static_cast<std::uint32_t>(size));
+  REQUIRE(client->SendRaw(std::string(header.data(), header.size())).ok());
+  auto reply = client->ReadJson(2s);
+  REQUIRE(reply.ok());
+  CHECK(reply->at("message") ==
+        "a chunk frame carries at most " + std::to_string(params::kChunkBytes) + " bytes, got " + std::to_string(size));
+}
+
+TEST_CASE("a bad PUT_END fails the upload, and the connection goes on", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  auto ready = client->Call({{"type", "PUT_FILE"}, {"name", "f"}, {"size", 3}});
+  REQUIRE(ready.ok());
+  REQUIRE(client->SendChunk("abc").ok());
+  SECTION("another type") {
+    REQUIRE(client->SendJson({{"type", "PING"}, {"id", ready->at("id")}}).ok());
+    CHECK(ReplyTo(*client, ready->at("id"))["message"] == "expected PUT_END after the upload's data, got 'PING'");
+  }
+  SECTION("another id") {
+    REQUIRE(client->SendJson({{"type", "PUT_END"}, {"id", 77}, {"sha256", "x"}}).ok());
+    CHECK(ReplyTo(*client, ready->at("id"))["message"] ==
+          "PUT_END has id 77, but the upload's request had id " + ready->at("id").dump());
+  }
+  SECTION("no sha256") {
+    REQUIRE(client->SendJson({{"type", "PUT_END"}, {"id", ready->at("id")}}).ok());
+    CHECK(ReplyTo(*client, ready->at("id"))["message"] == "PUT_END: missing field 'sha256' (string)");
+  }
+  SECTION("more data") {  // refused from the frame's header
+    auto header = EncodeHeader(FrameKind::kBinary, 1);
+    REQUIRE(client->SendRaw(std::string(header.data(), header.size())).ok());
+    CHECK(ReplyTo(*client, ready->at("id"))["message"] ==
+          "the upload's data is complete: expected its PUT_END frame, got more data");
+    CHECK_FALSE(client->ReadJson(2s).ok());  // closed
+    return;
+  }
+  CHECK(client->Call({{"type", "PING"}}).ok());
+}
+
+TEST_CASE("a sink error is answered at once; the rest of the data is dropped", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  auto ready = client->Call({{"type", "PUT_FILE"}, {"name", "fail-write"}, {"size", 6}});
+  REQUIRE(ready.ok());
+  REQUIRE(client->SendChunk("abc").ok());
+  auto error = client->ReadJson(5s);  // before the client has sent everything
+  REQUIRE(error.ok());
+  CHECK(error->at("id") == ready->at("id"));
+  CHECK(error->at("code") == "IO");
+  CHECK(error->at("message") == "disk on fire");
+  CHECK(client->HasInput() == false);
+  REQUIRE(client->SendChunk("def").ok());
+  REQUIRE(client->SendJson({{"type", "PUT_END"}, {"id", ready->at("id")}, {"sha256", "x"}}).ok());
+  CHECK(client->Call({{"type", "PING"}}).ok());  // no second reply; the connection goes on
+}
+
+TEST_CASE("a stuck sink does not hold up the io thread", "[server]") {
+  TestServer server;
+  auto uploader = ConnectTo(server);
+  const std::size_t chunks = 3 * params::kStreamWindow;  // more than the server buffers
+  REQUIRE(uploader->Call({{"type", "PUT_FILE"}, {"name", "block"}, {"size", chunks * 1024}}).ok());
+  std::thread sender([&] {
+    for (std::size_t i = 0; i < chunks; ++i) REQUIRE(uploader->SendChunk(std::string(1024, 'x')).ok());
+  });
+  // While the sink is stuck, another connection is served at once.
+  auto other = ConnectTo(server);
+  for (int i = 0; i < 5; ++i) CHECK(other->Call({{"type", "PING"}}, 2s).ok());
+  server.probe().gate.set_value();
+  sender.join();
+  REQUIRE(uploader->SendJson({{"type", "PUT_END"}, {"id", 1}, {"sha256", "x"}}).ok());
+  auto stored = uploader->ReadJson(5s);
+  REQUIRE(stored.ok());
+  CHECK(stored->at("size") == chunks * 1024);
+}
+
+TEST_CASE("PutFile and GetFile stream a file through and check its SHA-256", "[server][client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  auto dir = std::filesystem::temp_directory_path() / ("osgrid-net-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string local = (dir / "in.bin").string(), out = (dir / "out.bin").string();
+  std::string content(3 * params::kChunkBytes + 5, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + (i * 31 + i / 7) % 26);
+  std::ofstream(local, std::ios::binary) << content;
+
+  auto stored = PutFile(*client, "f", local);
+  REQUIRE(stored.ok());
+  CHECK(stored->at("data") == content);
+  CHECK(stored->at("sha256") == Sha256Hex(content));  // sent after the data, computed while streaming
+
+  auto fetched = GetFile(*client, "f", out);
+  REQUIRE(fetched.ok());
+  CHECK(fetched->at("sha256") == Sha256Hex("abcabcabc"));
+  CHECK(Sha256File(out).value() == Sha256Hex("abcabcabc"));
+
+  SECTION("a FILE_END whose SHA-256 does not match leaves no file") {
+    std::filesystem::remove(out);
+    auto tampered = GetFile(*client, "tampered", out);
+    CHECK(tampered.status().code() == Code::kIntegrity);
+    CHECK(tampered.status().message() == "sha256 mismatch for 'tampered': the peer sent " +
+                                             Sha256Hex("something else") + ", the data received hashes to " +
+                                             Sha256Hex("abcabcabc"));
+    CHECK_FALSE(std::filesystem::exists(out));
+    CHECK_FALSE(std::filesystem::exists(out + ".part"));
+    CHECK(client->Call({{"type", "PING"}}).ok());
+  }
+  SECTION("an error mid-download leaves no file and keeps the old one") {
+    std::ofstream(out) << "old";
+    auto broken = GetFile(*client, "broken", out);
+    CHECK(broken.status().code() == Code::kIntegrity);
+    CHECK_FALSE(std::filesystem::exists(out + ".part"));
+    std::ifstream kept(out);
+    std::string text;
+    kept >> text;
+    CHECK(text == "old");
+  }
+  SECTION("an early error stops an upload") {
+    auto failed = PutFile(*client, "fail-write", local);
+    CHECK(failed.status().code() == Code::kIo);
+    CHECK(failed.status().message() == "disk on fire");
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("connecting to a closed port is UNAVAILABLE with the address", "[client]") {

@@ -18,16 +18,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <utility>
 
+#include "osgrid/net/file_io.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/sha256.h"
@@ -268,24 +271,48 @@ struct FileStore::State {
 
   /// Adds or replaces one file in the index, keeping stored_bytes in step.
   void Index(const FileInfo& info) {
-    Unindex(info.name);
+    std::lock_guard<std::mutex> lock(index_mutex);
+    UnindexLocked(info.name);
     files[info.name] = info;
     stored_bytes += info.size;
   }
   void Unindex(const std::string& name) {
+    std::lock_guard<std::mutex> lock(index_mutex);
+    UnindexLocked(name);
+  }
+  void UnindexLocked(const std::string& name) {
     auto found = files.find(name);
     if (found == files.end()) return;
     stored_bytes -= found->second.size;
     files.erase(found);
   }
+  std::optional<FileInfo> Find(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(index_mutex);
+    auto found = files.find(name);
+    if (found == files.end()) return std::nullopt;
+    return found->second;
+  }
+  void Release(std::uint64_t reservation) {
+    std::lock_guard<std::mutex> lock(index_mutex);
+    reserved_bytes -= reservation;
+  }
 
-  const std::string dir;                  // as given to Open()
-  const fs::path root;                    // the same, as a path
-  const std::uint64_t limit_bytes;        // checked by FileStore::BeginUpload()
-  std::map<std::string, FileInfo> files;  // the index: name -> info, sorted by name
-  std::uint64_t stored_bytes = 0;         // sum of files[*].size
-  std::uint64_t reserved_bytes = 0;       // declared sizes of uploads in progress
-  std::uint64_t temp_counter = 0;         // makes temporary file names unique
+  const std::string dir;                       // as given to Open()
+  const fs::path root;                         // the same, as a path
+  const std::uint64_t limit_bytes;             // checked by FileStore::BeginUpload()
+  std::atomic<std::uint64_t> temp_counter{0};  // makes temporary file names unique
+
+  // Held only for memory operations, never across disk I/O: the io thread
+  // takes it (Stat, List, BeginUpload).
+  mutable std::mutex index_mutex;
+  std::map<std::string, FileInfo> files;  // guarded by index_mutex: name -> info, sorted by name
+  std::uint64_t stored_bytes = 0;         // guarded by index_mutex: sum of files[*].size
+  std::uint64_t reserved_bytes = 0;       // guarded by index_mutex: declared sizes of uploads in progress
+
+  // Serialises what changes files/ and meta/ together (installing an upload,
+  // deleting, opening a download), so that the index, a file and its
+  // metadata always agree. Taken on worker threads only, before index_mutex.
+  std::mutex disk_mutex;
 };
 
 namespace {
@@ -350,6 +377,7 @@ Result<FileInfo> InstallUpload(State& state, TempFile& temp, FileInfo info) {
   if (::fstat(temp.fd.get(), &file_stat) != 0) return IoError("stat", temp.path, errno);
   info.mtime_ms = MtimeMs(file_stat);  // no more writes come, so this is final
   if (Status status = SyncAndClose(temp.fd, temp.path); !status.ok()) return status;
+  std::lock_guard<std::mutex> lock(state.disk_mutex);
   if (Status status = RemoveMeta(state, info.name); !status.ok()) return status;
 
   std::error_code error;
@@ -447,43 +475,77 @@ Status DropOrphanMeta(const State& state) {
 class FileUpload final : public FileStore::Upload {
  public:
   /// Takes over a reservation of `declared.size` bytes in `state`.
-  FileUpload(std::shared_ptr<State> state, TempFile temp, FileInfo declared)
-      : state_(std::move(state)), temp_(std::move(temp)), declared_(std::move(declared)) {}
+  FileUpload(std::shared_ptr<State> state, FileInfo declared)
+      : state_(std::move(state)), declared_(std::move(declared)) {}
   ~FileUpload() override { Finish(); }
 
-  Status Write(std::string_view chunk) override {
+  Status Start() override {
     if (finished_) return FinishedStatus();
+    if (started_) return Status::Ok();
+    Result<TempFile> temp = CreateTempFile(*state_, ".upload");
+    if (!temp.ok()) return Fail(temp.status());
+    temp_ = std::move(temp).value();
+    started_ = true;
+    ::posix_fadvise(temp_.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    return Fail(Reserve());
+  }
+
+  Status Write(std::string_view chunk) override {
+    if (Status status = Start(); !status.ok()) return status;
     if (chunk.size() > declared_.size - received_bytes_) {
       return Fail(Status::BadRequest("upload of '" + net::Sanitize(declared_.name) + "' declared " +
                                      std::to_string(declared_.size) + " bytes but more arrived (" +
                                      std::to_string(received_bytes_ + chunk.size()) + " so far)"));
     }
-    if (Status status = WriteAll(temp_.fd.get(), chunk, temp_.path); !status.ok()) {
+    if (Status status = net::WriteAll(temp_.fd.get(), chunk, temp_.path.string()); !status.ok()) {
       return Fail(status);
     }
     hash_.Update(chunk);
     received_bytes_ += chunk.size();
+    write_behind_.Wrote(temp_.fd.get(), received_bytes_);
     return Status::Ok();
   }
 
-  Result<FileInfo> Commit() override {
-    if (finished_) return FinishedStatus();
+  Result<FileInfo> Commit(const std::string& sha256) override {
+    if (Status status = Start(); !status.ok()) return status;
     if (received_bytes_ != declared_.size) {
       return Fail(Status::BadRequest("upload of '" + net::Sanitize(declared_.name) + "' ended after " +
                                      std::to_string(received_bytes_) + " of " + std::to_string(declared_.size) +
                                      " bytes"));
     }
+    Result<std::string> expected = NormalizeSha256(sha256);
+    if (!expected.ok()) return Fail(expected.status());
     const std::string actual = hash_.HexDigest();
-    if (actual != declared_.sha256) {
-      return Fail(Status(Code::kIntegrity, "sha256 mismatch: expected " + declared_.sha256 + ", got " + actual));
+    if (actual != expected.value()) {
+      return Fail(Status(Code::kIntegrity, "sha256 mismatch: the client sent " + expected.value() +
+                                               ", the data received hashes to " + actual));
     }
-    Result<FileInfo> installed = InstallUpload(*state_, temp_, declared_);
+    FileInfo info = declared_;
+    info.sha256 = actual;
+    Result<FileInfo> installed = InstallUpload(*state_, temp_, std::move(info));
     if (!installed.ok()) return Fail(installed.status());
     Finish();
     return installed;
   }
 
  private:
+  /// Asks the file system for the declared size now (fallocate, keeping the
+  /// file's size at 0), so that a full disk fails the upload before any data
+  /// arrives rather than in the middle. A file system that cannot
+  /// preallocate is fine: the limit was already checked by BeginUpload().
+  Status Reserve() {
+    if (declared_.size == 0) return Status::Ok();
+    if (::fallocate(temp_.fd.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(declared_.size)) == 0) {
+      return Status::Ok();
+    }
+    if (errno == ENOSPC) {
+      return Status::Limit("no space left on the device for " + std::to_string(declared_.size) + " bytes of '" +
+                           net::Sanitize(declared_.name) + "'");
+    }
+    if (errno == EOPNOTSUPP || errno == ENOSYS) return Status::Ok();
+    return IoError("reserve space for", temp_.path, errno);
+  }
+
   /// Ends the upload: deletes the temporary file (unless it was installed)
   /// and frees the reservation. Runs once.
   void Finish() {
@@ -492,10 +554,12 @@ class FileUpload final : public FileStore::Upload {
     temp_.fd.Reset();
     std::error_code ignored;
     if (!temp_.path.empty()) fs::remove(temp_.path, ignored);
-    state_->reserved_bytes -= declared_.size;
+    state_->Release(declared_.size);
   }
 
+  /// Records a failure (a no-op for ok), finishing the upload.
   Status Fail(Status status) {
+    if (status.ok()) return status;
     Finish();
     failure_ = status;
     return status;
@@ -507,12 +571,14 @@ class FileUpload final : public FileStore::Upload {
   }
 
   std::shared_ptr<State> state_;  // the store's index and accounting
-  TempFile temp_;                 // where the bytes go until Commit()
-  const FileInfo declared_;       // name, size and sha256 as the client declared them
+  TempFile temp_;                 // where the bytes go until Commit(); set by Start()
+  const FileInfo declared_;       // name and size as the client declared them
   std::uint64_t received_bytes_ = 0;
-  net::Sha256 hash_;       // of the bytes received so far
-  bool finished_ = false;  // committed or failed; reservation freed
-  Status failure_;         // why it failed, if it did
+  net::Sha256 hash_;               // of the bytes received so far
+  net::WriteBehind write_behind_;  // gets the disk writing while data streams in
+  bool started_ = false;           // Start() created the temporary file
+  bool finished_ = false;          // committed or failed; reservation freed
+  Status failure_;                 // why it failed, if it did
 };
 
 // ---------------------------------------------------------------------------
@@ -523,33 +589,34 @@ class FileUpload final : public FileStore::Upload {
 class FileDownload final : public FileStore::Download {
  public:
   FileDownload(FileDescriptor fd, fs::path path, FileInfo info)
-      : fd_(std::move(fd)), path_(std::move(path)), info_(std::move(info)) {}
+      : fd_(std::move(fd)), path_(std::move(path)), info_(std::move(info)) {
+    ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
 
   const FileInfo& info() const override { return info_; }
 
-  Result<std::string> NextChunk(std::size_t max_bytes) override {
+  Result<std::size_t> Read(std::span<char> buffer) override {
     if (!failure_.ok()) return failure_;
-    if (done_) return std::string();
-    if (max_bytes == 0) return Status::BadRequest("a chunk must be at least 1 byte");
+    if (done_) return std::size_t{0};
+    if (buffer.empty()) return Status::BadRequest("a read needs a buffer of at least 1 byte");
     const std::uint64_t remaining = info_.size - read_bytes_;
     if (remaining == 0) return Finish();
 
-    std::string chunk(static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes, remaining)), '\0');
-    Result<std::size_t> got = ReadSome(fd_.get(), chunk.data(), chunk.size(), path_);
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining));
+    Result<std::size_t> got = net::ReadFull(fd_.get(), buffer.first(want), path_.string());
     if (!got.ok()) return Fail(got.status());
     if (got.value() == 0) {
       return Fail(Changed("shorter than " + std::to_string(info_.size) + " bytes"));
     }
-    chunk.resize(got.value());
-    hash_.Update(chunk);
-    read_bytes_ += chunk.size();
-    return chunk;
+    hash_.Update(std::string_view(buffer.data(), got.value()));
+    read_bytes_ += got.value();
+    return got;
   }
 
  private:
   /// All declared bytes are read: checks that nothing follows and that the
-  /// SHA-256 matches, then returns the end marker "".
-  Result<std::string> Finish() {
+  /// SHA-256 matches, then returns the end marker 0.
+  Result<std::size_t> Finish() {
     char extra = 0;
     Result<std::size_t> got = ReadSome(fd_.get(), &extra, 1, path_);
     if (!got.ok()) return Fail(got.status());
@@ -562,7 +629,7 @@ class FileDownload final : public FileStore::Download {
     }
     done_ = true;
     fd_.Reset();
-    return std::string();
+    return std::size_t{0};
   }
 
   Status Changed(const std::string& how) const {
@@ -602,13 +669,11 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::string& dir, std::
   return std::unique_ptr<FileStore>(new FileStore(std::move(state)));
 }
 
-Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::string& name, std::uint64_t size,
-                                                                  const std::string& sha256) {
+Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::string& name, std::uint64_t size) {
   if (Status status = ValidateFileName(name); !status.ok()) return status;
-  Result<std::string> digest = NormalizeSha256(sha256);
-  if (!digest.ok()) return digest.status();
 
   State& state = *state_;
+  std::lock_guard<std::mutex> lock(state.index_mutex);
   auto old = state.files.find(name);
   const std::uint64_t freeable = (old == state.files.end()) ? 0 : old->second.size;
   const std::uint64_t used = state.stored_bytes + state.reserved_bytes - freeable;
@@ -620,15 +685,12 @@ Result<std::unique_ptr<FileStore::Upload>> FileStore::BeginUpload(const std::str
     }
     return Status::Limit(message);
   }
-
-  Result<TempFile> temp = CreateTempFile(state, ".upload");
-  if (!temp.ok()) return temp.status();
   state.reserved_bytes += size;
-  FileInfo declared{name, size, digest.value(), 0};
-  return std::unique_ptr<Upload>(new FileUpload(state_, std::move(temp.value()), std::move(declared)));
+  return std::unique_ptr<Upload>(new FileUpload(state_, FileInfo{name, size, "", 0}));
 }
 
 Result<std::unique_ptr<FileStore::Download>> FileStore::OpenDownload(const std::string& name) {
+  std::lock_guard<std::mutex> lock(state_->disk_mutex);  // no install or delete between Stat and open
   Result<FileInfo> info = Stat(name);
   if (!info.ok()) return info.status();
   const fs::path path = state_->FilePath(name);
@@ -639,12 +701,13 @@ Result<std::unique_ptr<FileStore::Download>> FileStore::OpenDownload(const std::
 
 Result<FileInfo> FileStore::Stat(const std::string& name) const {
   if (Status status = ValidateFileName(name); !status.ok()) return status;
-  auto found = state_->files.find(name);
-  if (found == state_->files.end()) return NoFile(name);
-  return found->second;
+  std::optional<FileInfo> info = state_->Find(name);
+  if (!info) return NoFile(name);
+  return *info;
 }
 
 std::vector<FileInfo> FileStore::List() const {
+  std::lock_guard<std::mutex> lock(state_->index_mutex);
   std::vector<FileInfo> infos;
   infos.reserve(state_->files.size());
   for (const auto& [name, info] : state_->files) infos.push_back(info);
@@ -653,7 +716,8 @@ std::vector<FileInfo> FileStore::List() const {
 
 Status FileStore::Delete(const std::string& name) {
   if (Status status = ValidateFileName(name); !status.ok()) return status;
-  if (state_->files.count(name) == 0) return NoFile(name);
+  std::lock_guard<std::mutex> lock(state_->disk_mutex);
+  if (!state_->Find(name)) return NoFile(name);
   const fs::path path = state_->FilePath(name);
   std::error_code error;
   fs::remove(path, error);
@@ -663,10 +727,19 @@ Status FileStore::Delete(const std::string& name) {
   return RemoveMeta(*state_, name);
 }
 
-std::uint64_t FileStore::used_bytes() const { return state_->stored_bytes; }
-std::uint64_t FileStore::reserved_bytes() const { return state_->reserved_bytes; }
+std::uint64_t FileStore::used_bytes() const {
+  std::lock_guard<std::mutex> lock(state_->index_mutex);
+  return state_->stored_bytes;
+}
+std::uint64_t FileStore::reserved_bytes() const {
+  std::lock_guard<std::mutex> lock(state_->index_mutex);
+  return state_->reserved_bytes;
+}
 std::uint64_t FileStore::limit_bytes() const { return state_->limit_bytes; }
-std::size_t FileStore::count() const { return state_->files.size(); }
+std::size_t FileStore::count() const {
+  std::lock_guard<std::mutex> lock(state_->index_mutex);
+  return state_->files.size();
+}
 const std::string& FileStore::dir() const { return state_->dir; }
 
 }  // namespace osgrid::peer

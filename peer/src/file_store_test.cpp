@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "osgrid/net/messages.h"
@@ -48,16 +49,16 @@ std::unique_ptr<FileStore> OpenStore(const TempDir& dir, std::uint64_t limit = p
   return std::move(store).value();
 }
 
-/// Uploads `content` in chunks of `chunk_bytes`, declaring its true SHA-256.
+/// Uploads `content` in chunks of `chunk_bytes`, then commits with its true SHA-256.
 Result<FileInfo> Put(FileStore& store, const std::string& name, const std::string& content,
                      std::size_t chunk_bytes = 7) {
-  auto upload = store.BeginUpload(name, content.size(), net::Sha256Hex(content));
+  auto upload = store.BeginUpload(name, content.size());
   if (!upload.ok()) return upload.status();
   for (std::size_t at = 0; at < content.size(); at += chunk_bytes) {
     Status status = upload.value()->Write(std::string_view(content).substr(at, chunk_bytes));
     if (!status.ok()) return status;
   }
-  return upload.value()->Commit();
+  return upload.value()->Commit(net::Sha256Hex(content));
 }
 
 /// Downloads `name` whole, in chunks of `chunk_bytes`.
@@ -65,12 +66,13 @@ Result<std::string> Get(FileStore& store, const std::string& name, std::size_t c
   auto download = store.OpenDownload(name);
   if (!download.ok()) return download.status();
   std::string content;
+  std::string buffer(chunk_bytes, '\0');
   while (true) {
-    Result<std::string> chunk = download.value()->NextChunk(chunk_bytes);
-    if (!chunk.ok()) return chunk.status();
-    if (chunk.value().empty()) return content;
-    REQUIRE(chunk.value().size() <= chunk_bytes);
-    content += chunk.value();
+    Result<std::size_t> got = download.value()->Read(buffer);
+    if (!got.ok()) return got.status();
+    if (got.value() == 0) return content;
+    REQUIRE(got.value() <= chunk_bytes);
+    content.append(buffer, 0, got.value());
   }
 }
 
@@ -155,32 +157,34 @@ TEST_CASE("a SHA-256 mismatch is INTEGRITY and keeps nothing", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
   const std::string declared = net::Sha256Hex("what the client promised");
-  auto upload = store->BeginUpload("x.bin", 5, declared);
+  auto upload = store->BeginUpload("x.bin", 5);
   REQUIRE(upload.ok());
   CHECK(store->reserved_bytes() == 5);
   REQUIRE(upload.value()->Write("hello").ok());
+  CHECK(CountEntries(dir.path() / "tmp") == 1);
 
-  Result<FileInfo> committed = upload.value()->Commit();
+  Result<FileInfo> committed = upload.value()->Commit(declared);
   REQUIRE_FALSE(committed.ok());
   CHECK(committed.status().code() == Code::kIntegrity);
-  CHECK(committed.status().message() == "sha256 mismatch: expected " + declared + ", got " + net::Sha256Hex("hello"));
+  CHECK(committed.status().message() ==
+        "sha256 mismatch: the client sent " + declared + ", the data received hashes to " + net::Sha256Hex("hello"));
   CHECK(store->List().empty());
   CHECK(store->reserved_bytes() == 0);
   CHECK(store->used_bytes() == 0);
   CHECK(CountEntries(dir.path() / "files") == 0);
   CHECK(CountEntries(dir.path() / "meta") == 0);
   CHECK(CountEntries(dir.path() / "tmp") == 0);
-  CHECK(upload.value()->Commit().status().code() == Code::kIntegrity);  // stays failed
+  CHECK(upload.value()->Commit(net::Sha256Hex("hello")).status().code() == Code::kIntegrity);  // stays failed
 }
 
 TEST_CASE("a mismatch leaves the old file of that name untouched", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
   REQUIRE(Put(*store, "keep", "old contents").ok());
-  auto upload = store->BeginUpload("keep", 3, net::Sha256Hex("abc"));
+  auto upload = store->BeginUpload("keep", 3);
   REQUIRE(upload.ok());
   REQUIRE(upload.value()->Write("abd").ok());
-  CHECK(upload.value()->Commit().status().code() == Code::kIntegrity);
+  CHECK(upload.value()->Commit(net::Sha256Hex("abc")).status().code() == Code::kIntegrity);
   CHECK(Get(*store, "keep").value() == "old contents");
 }
 
@@ -188,20 +192,20 @@ TEST_CASE("more bytes than declared is BAD_REQUEST; fewer fails the commit", "[f
   TempDir dir;
   auto store = OpenStore(dir);
   {
-    auto upload = store->BeginUpload("five", 5, net::Sha256Hex("12345"));
+    auto upload = store->BeginUpload("five", 5);
     REQUIRE(upload.ok());
     REQUIRE(upload.value()->Write("1234").ok());
     const Status status = upload.value()->Write("56");
     CHECK(status.code() == Code::kBadRequest);
     CHECK_THAT(status.message(), Catch::Contains("declared 5 bytes but more arrived (6 so far)"));
-    CHECK(upload.value()->Commit().status().code() == Code::kBadRequest);
+    CHECK(upload.value()->Commit(net::Sha256Hex("12345")).status().code() == Code::kBadRequest);
     CHECK(store->reserved_bytes() == 0);
   }
   {
-    auto upload = store->BeginUpload("five", 5, net::Sha256Hex("12345"));
+    auto upload = store->BeginUpload("five", 5);
     REQUIRE(upload.ok());
     REQUIRE(upload.value()->Write("123").ok());
-    const Result<FileInfo> committed = upload.value()->Commit();
+    const Result<FileInfo> committed = upload.value()->Commit(net::Sha256Hex("123"));
     CHECK(committed.status().code() == Code::kBadRequest);
     CHECK_THAT(committed.status().message(), Catch::Contains("ended after 3 of 5 bytes"));
   }
@@ -209,20 +213,26 @@ TEST_CASE("more bytes than declared is BAD_REQUEST; fewer fails the commit", "[f
   CHECK(CountEntries(dir.path() / "tmp") == 0);
 }
 
-TEST_CASE("BeginUpload rejects bad names and bad digests", "[files]") {
+TEST_CASE("BeginUpload rejects bad names; Commit rejects bad digests and keeps nothing", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
-  CHECK(store->BeginUpload("../escape", 1, net::Sha256Hex("x")).status().code() == Code::kBadRequest);
-  CHECK(store->BeginUpload("ok", 1, "abc").status().code() == Code::kBadRequest);
-  CHECK(store->BeginUpload("ok", 1, std::string(64, 'g')).status().code() == Code::kBadRequest);
+  CHECK(store->BeginUpload("../escape", 1).status().code() == Code::kBadRequest);
+  for (const std::string bad : {std::string("abc"), std::string(64, 'g')}) {
+    auto upload = store->BeginUpload("ok", 1);
+    REQUIRE(upload.ok());
+    REQUIRE(upload.value()->Write("x").ok());
+    CHECK(upload.value()->Commit(bad).status().code() == Code::kBadRequest);
+    CHECK(store->List().empty());
+    CHECK(CountEntries(dir.path() / "tmp") == 0);
+  }
 
   // Upper-case hex is accepted and stored in lower case.
   std::string upper = net::Sha256Hex("x");
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  auto upload = store->BeginUpload("ok", 1, upper);
+  auto upload = store->BeginUpload("ok", 1);
   REQUIRE(upload.ok());
   REQUIRE(upload.value()->Write("x").ok());
-  CHECK(upload.value()->Commit().value().sha256 == net::Sha256Hex("x"));
+  CHECK(upload.value()->Commit(upper).value().sha256 == net::Sha256Hex("x"));
 }
 
 TEST_CASE("the limit counts reservations of uploads in progress", "[files]") {
@@ -231,11 +241,11 @@ TEST_CASE("the limit counts reservations of uploads in progress", "[files]") {
   const std::string sixty = Pattern(60, 'a');
   const std::string fifty = Pattern(50, 'b');
 
-  auto first = store->BeginUpload("first", 60, net::Sha256Hex(sixty));
+  auto first = store->BeginUpload("first", 60);
   REQUIRE(first.ok());
   CHECK(store->reserved_bytes() == 60);
 
-  auto second = store->BeginUpload("second", 50, net::Sha256Hex(fifty));
+  auto second = store->BeginUpload("second", 50);
   REQUIRE_FALSE(second.ok());
   CHECK(second.status().code() == Code::kLimit);
   CHECK_THAT(second.status().message(), Catch::StartsWith("disk limit of 100 bytes reached: 60 used, 50 requested"));
@@ -244,15 +254,15 @@ TEST_CASE("the limit counts reservations of uploads in progress", "[files]") {
   CHECK(store->reserved_bytes() == 0);
   CHECK(CountEntries(dir.path() / "tmp") == 0);
 
-  second = store->BeginUpload("second", 50, net::Sha256Hex(fifty));
+  second = store->BeginUpload("second", 50);
   REQUIRE(second.ok());
   REQUIRE(second.value()->Write(fifty).ok());
-  REQUIRE(second.value()->Commit().ok());
+  REQUIRE(second.value()->Commit(net::Sha256Hex(fifty)).ok());
   CHECK(store->used_bytes() == 50);
   CHECK(store->reserved_bytes() == 0);
 
-  CHECK(store->BeginUpload("big", 51, net::Sha256Hex("")).status().code() == Code::kLimit);
-  CHECK(store->BeginUpload("huge", UINT64_MAX, net::Sha256Hex("")).status().code() == Code::kLimit);
+  CHECK(store->BeginUpload("big", 51).status().code() == Code::kLimit);
+  CHECK(store->BeginUpload("huge", UINT64_MAX).status().code() == Code::kLimit);
   CHECK(Put(*store, "rest", Pattern(50, 'c')).ok());  // exactly to the limit
   CHECK(store->used_bytes() == 100);
 }
@@ -263,13 +273,13 @@ TEST_CASE("replacing a file counts its old size as freeable", "[files]") {
   REQUIRE(Put(*store, "data", Pattern(80, 'a')).ok());
 
   const std::string larger = Pattern(90, 'z');
-  auto upload = store->BeginUpload("data", 90, net::Sha256Hex(larger));
+  auto upload = store->BeginUpload("data", 90);
   REQUIRE(upload.ok());  // 80 freeable: 0 + 90 <= 100
   // Until the commit both the old file and the reservation count.
-  CHECK(store->BeginUpload("other", 1, net::Sha256Hex("o")).status().code() == Code::kLimit);
+  CHECK(store->BeginUpload("other", 1).status().code() == Code::kLimit);
 
   REQUIRE(upload.value()->Write(larger).ok());
-  Result<FileInfo> replaced = upload.value()->Commit();
+  Result<FileInfo> replaced = upload.value()->Commit(net::Sha256Hex(larger));
   REQUIRE(replaced.ok());
   CHECK(store->count() == 1);
   CHECK(store->used_bytes() == 90);
@@ -319,12 +329,12 @@ TEST_CASE("an open download reads the file it opened, even if deleted", "[files]
   REQUIRE(store->Delete("f").ok());
 
   std::string content;
-  for (auto chunk = download.value()->NextChunk(4); chunk.ok() && !chunk.value().empty();
-       chunk = download.value()->NextChunk(4)) {
-    content += chunk.value();
+  char buffer[4];
+  for (auto got = download.value()->Read(buffer); got.ok() && got.value() > 0; got = download.value()->Read(buffer)) {
+    content.append(buffer, got.value());
   }
   CHECK(content == "first version");
-  CHECK(download.value()->NextChunk(4).value().empty());  // stays at the end
+  CHECK(download.value()->Read(buffer).value() == 0);  // stays at the end
 }
 
 TEST_CASE("a download notices a file changed on disk behind the store's back", "[files]") {
@@ -338,12 +348,14 @@ TEST_CASE("a download notices a file changed on disk behind the store's back", "
     same_inode.seekp(5);
     same_inode << "X";
   }
-  Result<std::string> chunk = download.value()->NextChunk(100);
-  REQUIRE(chunk.ok());
-  chunk = download.value()->NextChunk(100);
-  REQUIRE_FALSE(chunk.ok());
-  CHECK(chunk.status().code() == Code::kIntegrity);
-  CHECK_THAT(chunk.status().message(), Catch::StartsWith("file 'f' changed on disk: sha256 mismatch"));
+  char buffer[100];
+  Result<std::size_t> got = download.value()->Read(buffer);
+  REQUIRE(got.ok());
+  CHECK(got.value() == 10);
+  got = download.value()->Read(buffer);
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.status().code() == Code::kIntegrity);
+  CHECK_THAT(got.status().message(), Catch::StartsWith("file 'f' changed on disk: sha256 mismatch"));
 }
 
 TEST_CASE("a reopened store sees the same files", "[files]") {
@@ -411,12 +423,59 @@ TEST_CASE("open reports a directory it cannot create as IO", "[files]") {
 TEST_CASE("an upload may finish after its store is gone", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
-  auto upload = store->BeginUpload("late", 4, net::Sha256Hex("late"));
+  auto upload = store->BeginUpload("late", 4);
   REQUIRE(upload.ok());
   store.reset();
   REQUIRE(upload.value()->Write("late").ok());
-  REQUIRE(upload.value()->Commit().ok());
+  REQUIRE(upload.value()->Commit(net::Sha256Hex("late")).ok());
   CHECK(Get(*OpenStore(dir), "late").value() == "late");
+}
+
+TEST_CASE("uploads, deletes and listings from several threads agree", "[files]") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  std::atomic<bool> done{false};
+  std::atomic<int> listings{0};
+  bool torn = false;
+  std::thread lister([&] {  // what the io thread does meanwhile: no disk I/O, never a torn index
+    while (!done) {
+      std::uint64_t listed = 0;
+      for (const FileInfo& info : store->List()) listed += info.size;
+      torn = torn || listed > 6 * 300 || store->used_bytes() > 6 * 300;
+      ++listings;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string content = Pattern(100 + static_cast<std::size_t>(i % 3) * 100, static_cast<char>('a' + w));
+        CHECK(Put(*store, "shared-" + std::to_string(i % 4), content).ok());  // both threads replace these
+        CHECK(Put(*store, "own-" + std::to_string(w), content).ok());
+        if (i % 5 == 4) CHECK(store->Delete("own-" + std::to_string(w)).ok());
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  done = true;
+  lister.join();
+  CHECK_FALSE(torn);
+  CHECK(listings > 0);
+
+  // The index, the files and the metadata say the same, also after reopening.
+  std::uint64_t total = 0;
+  for (const FileInfo& info : store->List()) {
+    CHECK(net::Sha256File((dir.path() / "files" / info.name).string()).value() == info.sha256);
+    total += info.size;
+  }
+  CHECK(store->used_bytes() == total);
+  CHECK(store->reserved_bytes() == 0);
+  CHECK(CountEntries(dir.path() / "tmp") == 0);
+  const auto before = store->List();
+  store.reset();
+  const auto after = OpenStore(dir)->List();
+  REQUIRE(after.size() == before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) CHECK(after[i].sha256 == before[i].sha256);
 }
 
 // AddressSanitizer keeps freed memory in quarantine, so peak memory measures
@@ -462,25 +521,25 @@ TEST_CASE("a 64 MiB file streams through in O(chunk) memory", "[files]") {
   const std::string expected_hex = expected.HexDigest();
   const long resident_before_kib = MaxResidentKiB();
 
-  auto upload = store->BeginUpload("big.bin", kFileBytes, expected_hex);
+  auto upload = store->BeginUpload("big.bin", kFileBytes);
   REQUIRE(upload.ok());
   random.seed(2024);
   for (std::uint64_t sent = 0; sent < kFileBytes; sent += kChunk) {
     generate(random, chunk);
     REQUIRE(upload.value()->Write(chunk).ok());
   }
-  REQUIRE(upload.value()->Commit().ok());
+  REQUIRE(upload.value()->Commit(expected_hex).ok());
 
   auto download = store->OpenDownload("big.bin");
   REQUIRE(download.ok());
   net::Sha256 received;
   std::uint64_t received_bytes = 0;
   while (true) {
-    Result<std::string> next = download.value()->NextChunk(kChunk);
-    REQUIRE(next.ok());
-    if (next.value().empty()) break;
-    received.Update(next.value());
-    received_bytes += next.value().size();
+    Result<std::size_t> got = download.value()->Read(chunk);
+    REQUIRE(got.ok());
+    if (got.value() == 0) break;
+    received.Update(std::string_view(chunk.data(), got.value()));
+    received_bytes += got.value();
   }
   CHECK(received_bytes == kFileBytes);
   CHECK(received.HexDigest() == expected_hex);

@@ -13,6 +13,7 @@
 #include <boost/asio.hpp>
 
 #include "cpu_service.h"
+#include "file_service.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/peer/executor.h"
 #include "osgrid/peer/file_store.h"
@@ -30,18 +31,20 @@ struct PeerServer::Impl {
   asio::io_context& io;
   PeerOptions options;
   PeerStats stats;
+  // Declared before `server`, so destroyed after it: ~Server joins the file
+  // threads, whose jobs use the file service and the stats.
+  std::unique_ptr<FileService> files;
   net::Server server;
   MemoryStore memory;
-  std::unique_ptr<FileStore> files;
   std::unique_ptr<CpuService> cpu;
   std::unique_ptr<TrackerLink> tracker_link;
   Clock::time_point started = Clock::now();
 
   const std::unordered_map<std::string, Handler> handlers = {
-      {"CPU_TASK", &Impl::OnCpuTask}, {"CPU_BATCH", &Impl::OnCpuBatch}, {"SET_MEM", &Impl::OnSetMem},
-      {"GET_MEM", &Impl::OnGetMem},   {"DEL_MEM", &Impl::OnDelMem},     {"LIST_MEM", &Impl::OnListMem},
-      {"PUT_FILE", &Impl::OnPutFile}, {"GET_FILE", &Impl::OnGetFile},   {"LIST_FILES", &Impl::OnListFiles},
-      {"DEL_FILE", &Impl::OnDelFile}, {"STATUS", &Impl::OnStatus},
+      {"CPU_TASK", &Impl::OnCpuTask},     {"CPU_BATCH", &Impl::OnCpuBatch}, {"SET_MEM", &Impl::OnSetMem},
+      {"GET_MEM", &Impl::OnGetMem},       {"DEL_MEM", &Impl::OnDelMem},     {"LIST_MEM", &Impl::OnListMem},
+      {"PUT_FILE", &Impl::OnPutFile},     {"PUT_END", &Impl::OnPutEnd},     {"GET_FILE", &Impl::OnGetFile},
+      {"LIST_FILES", &Impl::OnListFiles}, {"DEL_FILE", &Impl::OnDelFile},   {"STATUS", &Impl::OnStatus},
   };
 
   Impl(asio::io_context& context, PeerOptions opts)
@@ -111,62 +114,12 @@ struct PeerServer::Impl {
                              {"limit_bytes", memory.limit_bytes()}});
   }
 
-  // ---- Disk ---------------------------------------------------------------
-  static Json FileJson(const FileInfo& info) {
-    return {{"name", info.name}, {"size", info.size}, {"sha256", info.sha256}, {"mtime_ms", info.mtime_ms}};
-  }
-
-  void PublishDiskStats() { stats.disk_bytes = static_cast<std::int64_t>(files->used_bytes()); }
-
-  /// PUT_FILE: reserve space, answer PUT_READY, then take the chunks; the
-  /// file becomes visible only after its SHA-256 matched and it was synced.
-  void OnPutFile(const net::SessionPtr& session, const Json& request) {
-    if (request["size"] < 0) return session->ReplyError(request, Status::BadRequest("PUT_FILE: size must be >= 0"));
-    auto upload = files->BeginUpload(request["name"], request["size"].get<std::uint64_t>(), request["sha256"]);
-    if (!upload.ok()) return session->ReplyError(request, upload.status());
-    std::shared_ptr<FileStore::Upload> writer = std::move(upload).value();
-    session->Reply(request, {{"type", "PUT_READY"}});
-    session->ReceiveChunks(
-        request["size"].get<std::uint64_t>(), [writer](std::string_view chunk) { return writer->Write(chunk); },
-        [this, session, request, writer](Status status) {
-          if (!status.ok()) {
-            spdlog::warn("upload of '{}' failed: {}", net::Sanitize(request["name"].get<std::string>()),
-                         status.ToString());
-            return session->ReplyError(request, status);
-          }
-          auto info = writer->Commit();
-          if (!info.ok()) return session->ReplyError(request, info.status());
-          PublishDiskStats();
-          Json reply = FileJson(*info);
-          reply["type"] = "FILE_STORED";
-          session->Reply(request, std::move(reply));
-        });
-  }
-
-  void OnGetFile(const net::SessionPtr& session, const Json& request) {
-    auto download = files->OpenDownload(request["name"]);
-    if (!download.ok()) return session->ReplyError(request, download.status());
-    std::shared_ptr<FileStore::Download> reader = std::move(download).value();
-    Json header = FileJson(reader->info());
-    header["type"] = "FILE_DATA";
-    header["id"] = request["id"];
-    session->SendStream(std::move(header), [reader] { return reader->NextChunk(params::kChunkBytes); });
-  }
-
-  void OnListFiles(const net::SessionPtr& session, const Json& request) {
-    Json list = Json::array();
-    for (const auto& info : files->List()) list.push_back(FileJson(info));
-    session->Reply(request, {{"type", "FILE_LIST"},
-                             {"files", std::move(list)},
-                             {"used_bytes", files->used_bytes()},
-                             {"limit_bytes", files->limit_bytes()}});
-  }
-
-  void OnDelFile(const net::SessionPtr& session, const Json& request) {
-    if (Status s = files->Delete(request["name"]); !s.ok()) return session->ReplyError(request, s);
-    PublishDiskStats();
-    session->Reply(request, {{"type", "OK"}, {"name", request["name"]}});
-  }
+  // ---- Disk: file_service.h ------------------------------------------------
+  void OnPutFile(const net::SessionPtr& session, const Json& request) { files->HandlePut(session, request); }
+  void OnPutEnd(const net::SessionPtr& session, const Json& request) { files->HandlePutEnd(session, request); }
+  void OnGetFile(const net::SessionPtr& session, const Json& request) { files->HandleGet(session, request); }
+  void OnListFiles(const net::SessionPtr& session, const Json& request) { files->HandleList(session, request); }
+  void OnDelFile(const net::SessionPtr& session, const Json& request) { files->HandleDelete(session, request); }
 
   // ---- Status -------------------------------------------------------------
   void OnStatus(const net::SessionPtr& session, const Json& request) {
@@ -186,10 +139,10 @@ struct PeerServer::Impl {
                              {"mem_entries", memory.entries()},
                              {"mem_bytes", memory.bytes()},
                              {"mem_limit_bytes", memory.limit_bytes()},
-                             {"files", files->count()},
-                             {"disk_bytes", files->used_bytes()},
-                             {"disk_limit_bytes", files->limit_bytes()},
-                             {"storage_dir", std::filesystem::absolute(files->dir()).string()},
+                             {"files", files->store().count()},
+                             {"disk_bytes", files->store().used_bytes()},
+                             {"disk_limit_bytes", files->store().limit_bytes()},
+                             {"storage_dir", std::filesystem::absolute(files->store().dir()).string()},
                              {"uptime_s", uptime},
                              {"tracker", options.tracker_host.empty()
                                              ? ""
@@ -210,8 +163,8 @@ Status PeerServer::Start() {
   Impl& impl = *impl_;
   auto files = FileStore::Open(impl.options.storage_dir, impl.options.disk_limit_bytes);
   if (!files.ok()) return files.status();
-  impl.files = std::move(files).value();
-  impl.PublishDiskStats();
+  impl.files = std::make_unique<FileService>(std::move(files).value(), impl.stats);
+  impl.files->PublishDiskStats();
 
   // The sandbox first: a peer that cannot isolate tasks as asked must not serve.
   CpuOptions cpu;

@@ -13,7 +13,8 @@
 //   binary frame -> a chunk of the upload in progress, or BAD_REQUEST
 //   JSON frame   -> parse (net::ParseMessage), ValidateRequest, "HELLO/AUTH
 //                   again", PING, and for PUT_FILE an upload of `size` bytes
-//                   of binary frames, as the peer's handler starts one
+//                   of binary frames (each at most params::kChunkBytes), then
+//                   its PUT_END trailer, as the peer's handler starts one
 //
 // Input layout: byte 0 picks the server's --max-frame (bits 0-1: 16 MiB,
 // 4096, 64 or 0 bytes) and whether it has a cluster secret (bit 2); the rest
@@ -26,7 +27,8 @@
 // it closes, its HELLO's proof is ServerProof(secret, nonce, challenge), and
 // with a secret it never completes (the fuzzer cannot know the secret); a
 // validated type is in the catalogue; an upload never takes more bytes than
-// declared.
+// declared, nor a chunk over the chunk limit; only a PUT_END with the
+// upload's id completes it.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -143,29 +145,51 @@ class SessionModel {
     }
     if (type == "PING") return Reply({{"type", "PONG"}, {"id", message["id"]}});
     if (type == "PUT_FILE" && message["size"] >= 0) {  // the peer's handler: PUT_READY, then chunks
-      upload_remaining_ = upload_declared_ = message["size"].get<std::uint64_t>();
+      upload_unread_ = upload_declared_ = message["size"].get<std::uint64_t>();
       upload_received_ = 0;
-      uploading_ = upload_remaining_ > 0;  // ReceiveChunks(0) finishes at once
+      upload_id_ = message["id"];
+      uploading_ = true;
       Reply({{"type", "PUT_READY"}, {"id", message["id"]}});
     }
   }
 
+  /// Session::ReadUploadChunk and OnUploadJson: the data, then the trailer.
   void OnUploadFrame(FrameKind kind, std::string_view body) {
     Status status;
-    if (kind != FrameKind::kBinary) {
-      status = Status::BadRequest("expected a binary chunk frame during the upload, got JSON");
-    } else if (body.size() > upload_remaining_) {
+    if (kind == FrameKind::kBinary && upload_unread_ == 0) {
+      status = Status::BadRequest("the upload's data is complete: expected its PUT_END frame, got more data");
+    } else if (kind == FrameKind::kBinary && body.size() > upload_unread_) {
       status = Status::BadRequest("upload sent more bytes than its declared size");
+    } else if (kind == FrameKind::kBinary && body.size() > params::kChunkBytes) {
+      status = Status::BadRequest("a chunk frame over the limit");
+    } else if (kind == FrameKind::kJson && upload_unread_ > 0) {
+      status = Status::BadRequest("expected a binary chunk frame during the upload, got JSON");
     }
-    if (!status.ok()) {  // AbortUpload: the rest of the upload is unread
+    if (!status.ok()) {  // AbortUpload: the rest of the stream cannot be followed
       uploading_ = false;
       close_after_write_ = true;
-      return Reply(net::MakeError(nullptr, status), status);
+      return Reply(net::MakeError(upload_id_, status), status);
     }
-    upload_remaining_ -= body.size();
+    if (kind == FrameKind::kJson) return OnTrailer(body);
+    upload_unread_ -= body.size();
     upload_received_ += body.size();
-    FUZZ_CHECK(upload_received_ + upload_remaining_ == upload_declared_, "an upload takes its declared size");
-    if (upload_remaining_ == 0) uploading_ = false;
+    FUZZ_CHECK(upload_received_ + upload_unread_ == upload_declared_, "an upload takes its declared size");
+    FUZZ_CHECK(body.size() <= params::kChunkBytes, "a chunk is within the chunk limit");
+  }
+
+  /// The frame after the data: a PUT_END with the upload's id stores the
+  /// file; anything else fails the upload, and the connection goes on.
+  void OnTrailer(std::string_view body) {
+    uploading_ = false;
+    FUZZ_CHECK(upload_received_ == upload_declared_, "the trailer comes after all the data");
+    auto trailer = ParseMessage(body);
+    Status status = trailer.ok() ? net::ValidateRequest(*trailer) : trailer.status();
+    if (status.ok() && ((*trailer)["type"] != "PUT_END" || (*trailer)["id"] != upload_id_)) {
+      status = Status::BadRequest("expected PUT_END with the upload's id");
+    }
+    if (!status.ok()) return Reply(net::MakeError(upload_id_, status), status);
+    FUZZ_CHECK((*trailer)["sha256"].is_string(), "a valid PUT_END carries the sha256");
+    Reply({{"type", "FILE_STORED"}, {"id", upload_id_}, {"size", upload_declared_}, {"sha256", (*trailer)["sha256"]}});
   }
 
   /// Replies are encoded and their headers checked here; that a reply parses
@@ -179,10 +203,11 @@ class SessionModel {
   std::string secret_;  // empty: an open server
   net::ServerHandshake handshake_;
   bool close_after_write_ = false;
-  bool uploading_ = false;
-  std::uint64_t upload_declared_ = 0;   // PUT_FILE's size
-  std::uint64_t upload_received_ = 0;   // chunk bytes taken so far
-  std::uint64_t upload_remaining_ = 0;  // bytes of the upload still to come
+  bool uploading_ = false;             // from PUT_FILE to its trailer
+  Json upload_id_;                     // PUT_FILE's id
+  std::uint64_t upload_declared_ = 0;  // PUT_FILE's size
+  std::uint64_t upload_received_ = 0;  // chunk bytes taken so far
+  std::uint64_t upload_unread_ = 0;    // bytes of the upload's data still to come
 };
 
 std::size_t MaxFrameBytes(unsigned char layout) {

@@ -111,6 +111,7 @@ Status PeerHandler(const std::string& type, const Json& request) {
     (void)request["size"].get<std::uint64_t>();
     return peer::ValidateFileName(request["name"].get<std::string>());
   }
+  if (type == "PUT_END") return Status::BadRequest("PUT_END outside an upload");  // HandlePutEnd
   if (type == "GET_FILE" || type == "DEL_FILE") {
     return peer::ValidateFileName(request["name"].get<std::string>());
   }

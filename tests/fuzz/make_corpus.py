@@ -22,13 +22,14 @@ import struct
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
+VERSION = 3  # params::kProtocolVersion
 SHA = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # sha256("abc")
 PROGRAM = "def main(n):\n    return n * n\n"
 PROGRAM_SHA = hashlib.sha256(PROGRAM.encode()).hexdigest()
 
 # One real request per type, as clients, peers and the tracker send them.
 REQUESTS = {
-    "HELLO": {"version": 1, "role": "client", "node": "peer-1"},
+    "HELLO": {"version": VERSION, "role": "client", "node": "peer-1"},
     "AUTH": {"proof": "00" * 32},
     "PING": {},
     "STATUS": {},
@@ -47,7 +48,8 @@ REQUESTS = {
     "GET_MEM": {"key": "k"},
     "DEL_MEM": {"key": "k"},
     "LIST_MEM": {},
-    "PUT_FILE": {"name": "a.bin", "size": 3, "sha256": SHA},
+    "PUT_FILE": {"name": "a.bin", "size": 3},
+    "PUT_END": {"sha256": SHA},
     "GET_FILE": {"name": "a.bin"},
     "LIST_FILES": {},
     "DEL_FILE": {"name": "a.bin"},
@@ -70,7 +72,8 @@ BROKEN_MESSAGES = [
     b'{"type":"SET_MEM","id":1,"key":"a\\u0001b","value":1}',
     b'{"type":"SET_MEM","id":1,"key":"' + b"k" * 300 + b'","value":1}',
     b'{"type":"SET_MEM","id":1,"key":"big","value":"' + b"v" * 5000 + b'"}',
-    b'{"type":"PUT_FILE","id":1,"name":"../etc/passwd","size":-5,"sha256":"x"}',
+    b'{"type":"PUT_FILE","id":1,"name":"../etc/passwd","size":-5}',
+    b'{"type":"PUT_END","id":1}',
     b'{"type":"GET_FILE","id":1,"name":"\xff\xfe"}',
     b'{"type":"PING","id":1,"x":1e999}',
     b'{"type":"PING","id":1,"x":' + b"[" * 200 + b"]" * 200 + b"}",
@@ -122,21 +125,25 @@ def frame_corpus():
         stream = hello() + frame(dumps(request(kind, i + 1, **fields)))
         write("fuzz_frame", f"seed-{kind.lower()}", bytes([i % 2]) + stream)
     upload = frame(dumps(request("PUT_FILE", 2, **REQUESTS["PUT_FILE"]))) + frame(b"ab", True) + frame(b"c", True)
-    write("fuzz_frame", "seed-upload", b"\x00" + hello() + upload + frame(dumps(request("PING", 3))))
+    end = frame(dumps(request("PUT_END", 2, **REQUESTS["PUT_END"])))
+    write("fuzz_frame", "seed-upload", b"\x00" + hello() + upload + end + frame(dumps(request("PING", 3))))
+    write("fuzz_frame", "seed-upload-bad-trailer", b"\x00" + hello() + upload + frame(
+        dumps(request("PUT_END", 7, sha256="x"))) + frame(dumps(request("PING", 3))))
+    write("fuzz_frame", "seed-upload-data-after-end", b"\x00" + hello() + upload + frame(b"d", True))
     write("fuzz_frame", "seed-upload-too-much", b"\x00" + hello() + frame(
         dumps(request("PUT_FILE", 2, **REQUESTS["PUT_FILE"]))) + frame(b"abcd", True))
     write("fuzz_frame", "seed-upload-json-inside", b"\x00" + hello() + frame(
         dumps(request("PUT_FILE", 2, **REQUESTS["PUT_FILE"]))) + frame(dumps(request("PING", 3))))
     write("fuzz_frame", "seed-no-hello", b"\x00" + frame(dumps(request("PING", 1))))
-    write("fuzz_frame", "seed-wrong-version", b"\x00" + frame(dumps(request("HELLO", 0, version=2, role="client"))))
+    write("fuzz_frame", "seed-wrong-version", b"\x00" + frame(dumps(request("HELLO", 0, version=VERSION - 1, role="client"))))
     write("fuzz_frame", "seed-hello-twice", b"\x00" + hello() + hello())
     nonce = "0123456789abcdef" * 4
-    secret_hello = frame(dumps(request("HELLO", 0, version=1, role="client", nonce=nonce)))
+    secret_hello = frame(dumps(request("HELLO", 0, version=VERSION, role="client", nonce=nonce)))
     write("fuzz_frame", "seed-secret-wrong-proof", b"\x04" + secret_hello + frame(
         dumps(request("AUTH", 1, proof="ab" * 32))) + frame(dumps(request("PING", 2))))
     write("fuzz_frame", "seed-secret-no-nonce", b"\x04" + hello())
     write("fuzz_frame", "seed-secret-bad-nonce", b"\x05" + frame(
-        dumps(request("HELLO", 0, version=1, role="client", nonce="xyz"))))
+        dumps(request("HELLO", 0, version=VERSION, role="client", nonce="xyz"))))
     write("fuzz_frame", "seed-secret-ping-first", b"\x04" + secret_hello + frame(dumps(request("PING", 1))))
     write("fuzz_frame", "seed-auth-when-open", b"\x00" + hello() + frame(dumps(request("AUTH", 1, proof="ab"))))
     write("fuzz_frame", "seed-pre-auth-too-large", b"\x00" + struct.pack(">I", 4097) + b"{}")

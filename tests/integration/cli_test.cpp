@@ -234,7 +234,7 @@ TEST_CASE("Ctrl-C during osgrid run stops every node it started", "[integration]
 TEST_CASE("osgrid version names the protocol", "[integration][cli]") {
   auto result = RunOsgrid({"version"});
   CHECK(result.exit_code == 0);
-  CHECK(result.out.find("protocol 2") != std::string::npos);
+  CHECK(result.out.find("protocol 3") != std::string::npos);
 }
 
 // `osgrid sim` as a student runs it: an OSTEP homework line, --json, --svg,

@@ -6,6 +6,7 @@
 
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
+#include "osgrid/net/testing/raw_connection.h"
 #include "support.h"
 
 using namespace osgrid;
@@ -122,5 +123,17 @@ TEST_CASE("the handshake refuses another protocol version", "[integration][wire]
   boost::asio::read(socket, boost::asio::buffer(body));
   Json reply = Json::parse(body);
   CHECK(reply["code"] == "VERSION");
-  CHECK(reply["message"] == "protocol version 99 is not supported; this tracker speaks version 2");
+  CHECK(reply["message"] == "protocol version 99 is not supported; this tracker speaks version 3");
+}
+
+TEST_CASE("a version 2 client is refused by a peer, naming both versions", "[integration][wire]") {
+  auto cluster = StartCluster(1);
+  net::testing::RawConnection old_client(PortOf(*cluster, "peer-1"));
+  old_client.Send({{"type", "HELLO"}, {"id", 0}, {"version", 2}, {"role", "client"}, {"node", ""}});
+  Json reply = old_client.Read();
+  CHECK(reply["type"] == "ERROR");
+  CHECK(reply["code"] == "VERSION");
+  CHECK(reply["message"] == "protocol version 2 is not supported; this peer speaks version 3");
+  CHECK(old_client.Read().is_null());  // and the connection is closed
+  RequireServing(PortOf(*cluster, "peer-1"));
 }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "osgrid/net/auth.h"
@@ -49,11 +50,22 @@ class Client {
   Result<Json> Call(Json request);  // with options().io_timeout
 
   /// Low-level frame access for streaming (file transfer) and for tests.
+  /// Errors of all: UNAVAILABLE (connection lost), TIMEOUT (the client is
+  /// then closed); the reads also the server's ERROR in place of the frame
+  /// expected, as its Status, and BAD_REQUEST for a frame of the wrong kind.
   Status SendJson(const Json& message);
+  /// One binary chunk frame, written straight from `data` (header and data in one writev).
   Status SendChunk(std::string_view data);
   Status SendRaw(std::string_view bytes);  // anything, unframed (tests of bad input)
   Result<Json> ReadJson(std::chrono::milliseconds timeout);
   Result<std::string> ReadChunk(std::chrono::milliseconds timeout);
+  /// Reads one binary chunk frame straight into `buffer`; returns its length.
+  /// A chunk longer than the buffer is BAD_REQUEST and closes the client.
+  Result<std::size_t> ReadChunk(std::span<char> buffer, std::chrono::milliseconds timeout);
+  /// True when the server has sent something not yet read (or the
+  /// connection failed), without blocking: during an upload, when the server
+  /// sends nothing but an early ERROR, this tells the sender to stop.
+  bool HasInput();
 
   /// The server's HELLO reply: {"type":"HELLO","version":2,"role":...,"node":...,"auth":...}.
   const Json& server_hello() const;

@@ -9,14 +9,16 @@
 
 namespace osgrid::params {
 
-inline constexpr int kProtocolVersion = 2;  // bumped on any incompatible wire change
+inline constexpr int kProtocolVersion = 3;  // bumped on any incompatible wire change (3: hash after the data)
 
 inline constexpr const char* kDefaultTrackerHost = "0.0.0.0";  // TRACKER_HOST
 inline constexpr uint16_t kDefaultTrackerPort = 8888;          // TRACKER_PORT
 inline constexpr uint16_t kDefaultPeerPort = 9000;             // PEER_PORT
 
 inline constexpr std::size_t kMaxFrameBytes = 16u << 20;  // 16 MiB; --max-frame
-inline constexpr std::size_t kChunkBytes = 1u << 20;      // 1 MiB file chunks on the wire
+inline constexpr std::size_t kChunkBytes = 1u << 20;      // 1 MiB: largest file chunk frame on the wire
+inline constexpr std::size_t kStreamWindow = 8;           // chunk buffers per file stream, at each end
+inline constexpr int kFileThreads = 2;                    // a server's threads for file I/O and fsync
 inline constexpr int kMaxConnections = 1024;              // per server; --max-connections
 
 inline constexpr double kHeartbeatIntervalS = 10;  // HEARTBEAT_INTERVAL, seconds

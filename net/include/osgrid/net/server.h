@@ -15,6 +15,15 @@
 // (over the limit, or a stall mid-frame) closes it, because the stream can no
 // longer be trusted.
 //
+// File streams. Uploads and downloads (ReceiveUpload, SendDownload) move
+// their bytes through a few chunk buffers per stream: the io thread reads and
+// writes the socket, while the disk work (UploadSink, DownloadSource: file
+// reads, writes, hashing, fsync) runs on the server's file threads, so a
+// slow disk never delays another connection's PING. A stream whose disk is
+// slower than its socket stops reading (TCP then holds the client back); one
+// whose socket is slower stops reading ahead. Memory: at most
+// params::kStreamWindow chunks per stream, whatever the file size.
+//
 // TLS. With tls_cert and tls_key the server speaks TLS only (TLS 1.2+): the
 // session is a template over its stream (plain tcp::socket or
 // ssl::stream<tcp::socket>), so the plain path pays nothing for TLS. A
@@ -26,6 +35,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "osgrid/net/json.h"
@@ -38,6 +48,42 @@ class io_context;
 }  // namespace boost::asio
 
 namespace osgrid::net {
+
+/// Where the session puts the bytes of an upload (Session::ReceiveUpload).
+/// The session calls it on the server's file threads, never on the io
+/// thread, one call at a time, in this order: Open(), Write() for each chunk,
+/// Finish(). It is destroyed on a file thread too, so a destructor that
+/// abandons an unfinished upload (deleting a temporary file) may block.
+class UploadSink {
+ public:
+  virtual ~UploadSink() = default;
+  /// Gets ready to receive (e.g. creates the temporary file); returns the
+  /// reply that invites the data (PUT_READY). An error is the reply instead,
+  /// and no data is read.
+  virtual Result<Json> Open() = 0;
+  /// Takes the next chunk (1..params::kChunkBytes bytes). An error ends the
+  /// upload: the session replies with it at once.
+  virtual Status Write(std::string_view chunk) = 0;
+  /// Every byte arrived; `trailer` is the client's trailer frame (PUT_END),
+  /// checked against the message catalogue. Returns the final reply
+  /// (FILE_STORED), or the error to send instead.
+  virtual Result<Json> Finish(const Json& trailer) = 0;
+};
+
+/// Where the session gets the bytes of a download (Session::SendDownload).
+/// Same threads and order as UploadSink: Open(), Read() until it returns 0,
+/// Finish(); each may fail, which ends the download with that error.
+class DownloadSource {
+ public:
+  virtual ~DownloadSource() = default;
+  /// Gets ready (e.g. opens the file); returns the header frame (FILE_DATA).
+  virtual Result<Json> Open() = 0;
+  /// Copies the next bytes of the data into `buffer` (params::kChunkBytes
+  /// long); returns how many, 0 at the end.
+  virtual Result<std::size_t> Read(std::span<char> buffer) = 0;
+  /// After the end: the trailer frame (FILE_END).
+  virtual Result<Json> Finish() = 0;
+};
 
 /// One client connection, as handlers see it. All methods are thread-safe:
 /// work is posted to the session's io_context.
@@ -52,21 +98,42 @@ class Session {
   /// Queues an ERROR frame for `request` (see MakeError).
   void ReplyError(const Json& request, const Status& status);
 
-  /// Called with each received chunk; a non-ok Status aborts the upload.
-  using ChunkSink = std::function<Status(std::string_view chunk)>;
-  /// Called once: ok after exactly `total_bytes`, else why the upload failed
-  /// (connection lost, a JSON frame where a chunk was due, sink error).
-  using StreamDone = std::function<void(Status)>;
-  /// Switches the read loop to binary mode for the next `total_bytes` bytes.
-  /// Must be called from within the request handler (on the io thread).
-  virtual void ReceiveChunks(std::uint64_t total_bytes, ChunkSink sink, StreamDone done) = 0;
+  /// Serves `request` as an upload of `total_bytes` (PUT_FILE; exchange in
+  /// docs/protocol.md): runs sink->Open() and sends the reply it returns
+  /// (PUT_READY), then reads `total_bytes` of binary chunk frames of at most
+  /// params::kChunkBytes into sink->Write(), then one JSON frame of type
+  /// `trailer_type` with the request's id, which goes to sink->Finish();
+  /// what Finish() returns is the final reply. The session reads at most
+  /// params::kStreamWindow chunks ahead of the sink (TCP holds the client
+  /// back), and reads no other request until the final reply is queued.
+  ///
+  /// Errors are replies to `request`: an Open() error is the answer (no
+  /// data follows); a Write() error is sent at once and the rest of the data
+  /// is read and dropped, so the connection stays usable; a bad trailer
+  /// (other type or id, missing field) or a Finish() error is the final
+  /// reply. A JSON frame among the data, a chunk over the size or over the
+  /// limit, or a binary frame where the trailer is due cannot be resynced:
+  /// ERROR, then the connection is closed. A sink that does not reach a
+  /// successful Finish() is released on the file threads (UploadSink).
+  /// Call on the io thread, from the request handler.
+  virtual void ReceiveUpload(const Json& request, std::uint64_t total_bytes, std::string trailer_type,
+                             std::shared_ptr<UploadSink> sink) = 0;
 
-  /// Produces the next chunk (at most params::kChunkBytes); "" means the end.
-  using ChunkSource = std::function<Result<std::string>()>;
-  /// Queues `header`, then the chunks pulled from `source` one at a time as
-  /// each write completes, so memory stays at one chunk per download. Other
-  /// replies queue behind the stream. A source error closes the connection.
-  virtual void SendStream(Json header, ChunkSource source) = 0;
+  /// Serves `request` as a download (GET_FILE): sends the header frame that
+  /// source->Open() returns (FILE_DATA), then binary chunk frames filled by
+  /// source->Read() until it returns 0, then the trailer frame that
+  /// source->Finish() returns (FILE_END). Reads run at most
+  /// params::kStreamWindow chunks ahead of the socket. An error from any of
+  /// the three is sent as an ERROR for `request` in place of the next frame
+  /// and ends the download; the connection stays usable. Other replies queue
+  /// behind the stream. Thread-safe.
+  virtual void SendDownload(const Json& request, std::shared_ptr<DownloadSource> source) = 0;
+
+  /// Runs `job` on the server's file threads (never on the io thread), then
+  /// sends what it returns as the reply to `request` (its "id" copied in), or
+  /// its error as an ERROR. For handlers whose work blocks on the disk
+  /// (delete, fsync). Thread-safe.
+  virtual void ReplyFromFileThread(const Json& request, std::function<Result<Json>()> job) = 0;
 
   virtual void Close() = 0;
   virtual bool closed() const = 0;
@@ -94,6 +161,9 @@ struct ServerOptions {
   std::size_t max_frame_bytes = params::kMaxFrameBytes;
   std::chrono::milliseconds socket_timeout{static_cast<int>(params::kSocketTimeoutS * 1000)};
   int max_connections = params::kMaxConnections;
+  /// Threads for the blocking work of file streams and ReplyFromFileThread
+  /// (file I/O, fsync), so that the io thread never waits for the disk.
+  int file_threads = params::kFileThreads;
   /// The cluster secret (auth.h); empty: an open server, which Listen()
   /// allows on loopback addresses only.
   std::string secret;

@@ -15,25 +15,34 @@
 // Durability: an upload is written to tmp/, checked (size and SHA-256),
 // fsync'ed, and only then renamed over files/<name>; the directory is fsync'ed
 // before Commit() returns. So nothing acknowledged is lost in a crash, and
-// nothing half-written is ever visible under files/. Metadata is only a cache:
-// Open() recomputes the SHA-256 of any file whose metadata is missing or does
-// not match the file's size and modification time.
+// nothing half-written is ever visible under files/. While the data streams
+// in, the disk is asked to start writing it (net::WriteBehind), so the final
+// fsync has little left to do. Metadata is only a cache: Open() recomputes
+// the SHA-256 of any file whose metadata is missing or does not match the
+// file's size and modification time.
 //
 // Space: a per-store byte limit counts stored files plus the declared sizes of
 // uploads in progress, reserved at BeginUpload() and released by Commit() or
-// by destroying the Upload.
+// by destroying the Upload. Upload::Start() also reserves the blocks on the
+// file system (fallocate), so a full disk is found before any data arrives.
 //
 // Memory: uploads and downloads are streamed; each holds one chunk at a time,
 // whatever the file size. The index (name -> FileInfo) is kept in memory.
 //
-// Thread safety: none. The peer uses a FileStore, its Uploads and its Downloads
-// from its one io thread. One FileStore per directory at a time: Open() deletes
-// whatever is in tmp/.
+// Threads: a FileStore may be used from several threads at once, and each
+// Upload or Download from one thread at a time. The index is behind a mutex
+// that is never held across disk I/O, so the calls that do no disk I/O --
+// BeginUpload(), Stat(), List() and the counters -- are safe on an io thread.
+// Everything else blocks on the disk (open, write, fsync, rename, unlink) and
+// belongs on a worker thread; installs and deletes are serialised among
+// themselves. One FileStore per directory at a time: Open() deletes whatever
+// is in tmp/.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,7 +66,7 @@ struct FileInfo {
   std::int64_t mtime_ms = 0;  // last modification of files/<name>, ms since the Unix epoch
 };
 
-/// The peer's file store (layout, durability and limits above). Not thread-safe.
+/// The peer's file store (layout, durability, limits and threads above).
 class FileStore {
  public:
   /// Opens the store in `dir`: creates dir/, files/, meta/ and tmp/ if needed,
@@ -79,29 +88,35 @@ class FileStore {
   /// successful Commit() aborts it: the temporary file is deleted and the
   /// reservation freed. After any error the upload is finished: later calls
   /// return the same error. It may outlive its FileStore (it then still
-  /// commits into the directory).
+  /// commits into the directory). All its methods block on the disk.
   class Upload {
    public:
     virtual ~Upload() = default;
-    /// Appends `chunk` (any size, may be empty) to the temporary file.
+    /// Creates the temporary file and reserves the declared size on the file
+    /// system. Write() and Commit() call it if it was not called.
+    /// Errors: LIMIT "no space left on the device for N bytes", IO.
+    virtual Status Start() = 0;
+    /// Appends `chunk` (any size, may be empty) to the temporary file and to
+    /// the running SHA-256.
     /// Errors: BAD_REQUEST if more than the declared size arrives; IO.
     virtual Status Write(std::string_view chunk) = 0;
     /// Checks that exactly the declared size arrived and that its SHA-256 is
-    /// the declared one, fsyncs, renames it over any old file of that name,
-    /// writes the metadata and returns the new FileInfo.
-    /// Errors: BAD_REQUEST (fewer bytes than declared), INTEGRITY
-    /// "sha256 mismatch: expected <declared>, got <actual>" (nothing is kept;
-    /// any old file of that name is untouched), IO.
-    virtual Result<FileInfo> Commit() = 0;
+    /// `sha256` (64 hex characters, either case: the client's, sent after the
+    /// data), fsyncs, renames it over any old file of that name, writes the
+    /// metadata and returns the new FileInfo.
+    /// Errors: BAD_REQUEST (fewer bytes than declared; `sha256` is not 64 hex
+    /// characters), INTEGRITY "sha256 mismatch: the client sent <sha256>, the
+    /// data received hashes to <actual>" (nothing is kept; any old file of
+    /// that name is untouched), IO.
+    virtual Result<FileInfo> Commit(const std::string& sha256) = 0;
   };
 
-  /// Starts storing `size` bytes as `name`, whose SHA-256 must be `sha256`
-  /// (64 hex characters, either case). Reserves `size` bytes of the limit.
+  /// Starts storing `size` bytes as `name`: checks the name and reserves
+  /// `size` bytes of the limit, without touching the disk (see Upload).
   /// Replacing an existing file counts its old size as freeable.
-  /// Errors: BAD_REQUEST (bad name, bad sha256), LIMIT
-  /// "disk limit of N bytes reached: X used, Y requested" (X counts the
-  /// reservations of uploads in progress), IO (cannot create the temporary file).
-  Result<std::unique_ptr<Upload>> BeginUpload(const std::string& name, std::uint64_t size, const std::string& sha256);
+  /// Errors: BAD_REQUEST (bad name), LIMIT "disk limit of N bytes reached:
+  /// X used, Y requested" (X counts the reservations of uploads in progress).
+  Result<std::unique_ptr<Upload>> BeginUpload(const std::string& name, std::uint64_t size);
 
   /// One GET in progress, from OpenDownload(). It reads the file that was
   /// stored when it was opened, even if that file is replaced or deleted
@@ -111,15 +126,17 @@ class FileStore {
     virtual ~Download() = default;
     /// The file being read, as it was when the download was opened.
     virtual const FileInfo& info() const = 0;
-    /// The next chunk, of 1..max_bytes bytes; "" at the end (and after it).
-    /// At the end it checks the size and SHA-256 of everything read.
-    /// Errors: INTEGRITY (the stored file changed on disk: other size or
-    /// SHA-256), BAD_REQUEST (max_bytes is 0), IO.
-    virtual Result<std::string> NextChunk(std::size_t max_bytes) = 0;
+    /// Reads the next bytes into `buffer`; returns how many (1..buffer.size()
+    /// while data remains; it fills the buffer unless the file ends), 0 at the
+    /// end and after it. Before returning 0 it checks the size and SHA-256 of
+    /// everything read against info().
+    /// Errors: INTEGRITY "file 'x' changed on disk: ..." (another size or
+    /// SHA-256), BAD_REQUEST (empty buffer), IO.
+    virtual Result<std::size_t> Read(std::span<char> buffer) = 0;
   };
 
-  /// Opens `name` for reading. Errors: BAD_REQUEST (bad name), NOT_FOUND
-  /// "no file 'x'", IO.
+  /// Opens `name` for reading (blocks on the disk). Errors: BAD_REQUEST (bad
+  /// name), NOT_FOUND "no file 'x'", IO.
   Result<std::unique_ptr<Download>> OpenDownload(const std::string& name);
 
   /// What the store knows about `name`. Errors: BAD_REQUEST (bad name),
@@ -129,7 +146,8 @@ class FileStore {
   /// Every stored file, sorted by name. Uploads in progress are not listed.
   std::vector<FileInfo> List() const;
 
-  /// Deletes `name` and its metadata. Downloads already open still finish.
+  /// Deletes `name` and its metadata (blocks on the disk). Downloads already
+  /// open still finish.
   /// Errors: BAD_REQUEST (bad name), NOT_FOUND "no file 'x'", IO.
   Status Delete(const std::string& name);
 
