@@ -3,11 +3,12 @@
 // Each transfer is one pass over the file with two threads and a BufferPipe
 // of params::kStreamWindow chunk buffers between them:
 //
-//   PutFile:  reader thread: file -> buffer, SHA-256    main: buffer -> socket
-//   GetFile:  main: socket -> buffer    writer thread: SHA-256, buffer -> file
+//   PutFile:  reader thread: file -> buffer      main: SHA-256, buffer -> socket
+//   GetFile:  main: socket -> buffer, SHA-256    writer thread: buffer -> file
 //
-// so the disk, the hash and the socket work at the same time, and memory
-// stays at a few chunks whatever the file size. The SHA-256 follows the data
+// so the disk works while the main thread hashes and works the socket (the
+// hash goes with the socket side, which balances the two threads' loads),
+// and memory stays at a few chunks whatever the file size. The SHA-256 follows the data
 // (PUT_END, FILE_END): nothing reads the file before it is sent.
 #include "osgrid/net/file_transfer.h"
 
@@ -73,9 +74,9 @@ Result<Json> AwaitReply(Client& client, const Json& id) {
 
 // ---- PutFile -----------------------------------------------------------------------
 
-/// Reader thread: `size` bytes of `fd` into the pipe, hashed on the way.
+/// Reader thread: `size` bytes of `fd` into the pipe.
 /// Errors: IO (the file cannot be read, or is shorter than `size`).
-Status ReadAndHash(int fd, std::uint64_t size, const std::string& path, BufferPipe& pipe, Sha256& hash) {
+Status ReadFile(int fd, std::uint64_t size, const std::string& path, BufferPipe& pipe) {
   for (std::uint64_t left = size; left > 0;) {
     std::optional<BufferPipe::Buffer> buffer = pipe.Empty();
     if (!buffer) return Status::Ok();  // the sender gave up: its error is the one reported
@@ -87,7 +88,6 @@ Status ReadAndHash(int fd, std::uint64_t size, const std::string& path, BufferPi
       return got.status();
     }
     buffer->size = *got;
-    hash.Update(buffer->view());
     left -= *got;
     pipe.Fill(std::move(*buffer));
   }
@@ -108,9 +108,10 @@ Status EarlyReply(Client& client) {
                             Sanitize(reply->dump(), 120));
 }
 
-/// Main thread: the pipe's buffers out as chunk frames, until the reader finishes.
-Status SendChunks(Client& client, BufferPipe& pipe) {
+/// Main thread: the pipe's buffers hashed and sent as chunk frames, until the reader finishes.
+Status HashAndSend(Client& client, BufferPipe& pipe, Sha256& hash) {
   while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
+    hash.Update(buffer->view());
     Status status = client.HasInput() ? EarlyReply(client) : client.SendChunk(buffer->view());
     if (!status.ok()) {
       pipe.Close();
@@ -126,8 +127,8 @@ Result<std::string> StreamUpload(Client& client, int fd, std::uint64_t size, con
   BufferPipe pipe = MakePipe();
   Sha256 hash;
   Status read_status;
-  std::thread reader([&] { read_status = ReadAndHash(fd, size, path, pipe, hash); });
-  Status send_status = SendChunks(client, pipe);
+  std::thread reader([&] { read_status = ReadFile(fd, size, path, pipe); });
+  Status send_status = HashAndSend(client, pipe, hash);
   reader.join();
   if (!read_status.ok()) {
     client.Close();  // mid-upload: the peer abandons it when the connection drops
@@ -139,12 +140,11 @@ Result<std::string> StreamUpload(Client& client, int fd, std::uint64_t size, con
 
 // ---- GetFile -----------------------------------------------------------------------
 
-/// Writer thread: the pipe's buffers into `fd`, hashed on the way.
-Status HashAndWrite(int fd, const std::string& path, BufferPipe& pipe, Sha256& hash) {
+/// Writer thread: the pipe's buffers into `fd`.
+Status WriteFile(int fd, const std::string& path, BufferPipe& pipe) {
   WriteBehind write_behind;
   std::uint64_t written = 0;
   while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
-    hash.Update(buffer->view());
     if (Status status = WriteAll(fd, buffer->view(), path); !status.ok()) {
       pipe.Close();
       return status;
@@ -156,8 +156,8 @@ Status HashAndWrite(int fd, const std::string& path, BufferPipe& pipe, Sha256& h
   return Status::Ok();
 }
 
-/// Main thread: `size` bytes of chunk frames into the pipe.
-Status ReceiveChunks(Client& client, std::uint64_t size, BufferPipe& pipe) {
+/// Main thread: `size` bytes of chunk frames into the pipe, hashed on the way.
+Status ReceiveAndHash(Client& client, std::uint64_t size, BufferPipe& pipe, Sha256& hash) {
   for (std::uint64_t left = size; left > 0;) {
     std::optional<BufferPipe::Buffer> buffer = pipe.Empty();
     if (!buffer) return Status::Ok();  // the writer failed: its error is the one reported
@@ -172,6 +172,7 @@ Status ReceiveChunks(Client& client, std::uint64_t size, BufferPipe& pipe) {
     }
     buffer->size = *got;
     left -= *got;
+    hash.Update(buffer->view());
     pipe.Fill(std::move(*buffer));
   }
   pipe.Finish();
@@ -199,8 +200,8 @@ Result<std::string> StreamDownload(Client& client, const Json& id, std::uint64_t
   BufferPipe pipe = MakePipe();
   Sha256 hash;
   Status write_status;
-  std::thread writer([&] { write_status = HashAndWrite(fd, path, pipe, hash); });
-  Status received = ReceiveChunks(client, size, pipe);
+  std::thread writer([&] { write_status = WriteFile(fd, path, pipe); });
+  Status received = ReceiveAndHash(client, size, pipe, hash);
   writer.join();
   if (!write_status.ok()) {
     client.Close();  // the rest of the data is not read

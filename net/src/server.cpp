@@ -67,14 +67,12 @@ struct ServerState {
 
 /// One chunk frame in place: the 4-byte header word, then up to
 /// params::kChunkBytes of data. Chunks are read from the socket straight
-/// into data() and written to it straight from Frame(): no copies.
+/// into data() and written to it straight from Frame(): no copies. Shared,
+/// because an upload's chunk is used by two file threads at once (Write and
+/// Digest) and a job keeps its buffer alive even if the session ends.
 struct ChunkBuffer {
-  static ChunkBuffer Make() {
-    return ChunkBuffer{std::make_unique_for_overwrite<char[]>(kFrameHeaderBytes + params::kChunkBytes), 0};
-  }
-
-  std::unique_ptr<char[]> bytes;  // null: no buffer
-  std::size_t size = 0;           // data bytes in use
+  std::unique_ptr<char[]> bytes = std::make_unique_for_overwrite<char[]>(kFrameHeaderBytes + params::kChunkBytes);
+  std::size_t size = 0;  // data bytes in use
 
   std::span<char> data() { return {bytes.get() + kFrameHeaderBytes, params::kChunkBytes}; }
   std::string_view view() const { return {bytes.get() + kFrameHeaderBytes, size}; }
@@ -86,27 +84,31 @@ struct ChunkBuffer {
   }
 };
 
-/// At most params::kStreamWindow chunk buffers for one stream, made on first use.
+using ChunkPtr = std::shared_ptr<ChunkBuffer>;
+
+/// At most params::kStreamWindow chunk buffers for one stream, made on
+/// first use. A buffer is given back once the session is done with it; a
+/// file thread's job may still hold a reference then, but no longer uses it.
 class ChunkBuffers {
  public:
   bool Available() const { return !spare_.empty() || made_ < params::kStreamWindow; }
   /// REQUIRES: Available().
-  ChunkBuffer Take() {
+  ChunkPtr Take() {
     if (spare_.empty()) {
       ++made_;
-      return ChunkBuffer::Make();
+      return std::make_shared<ChunkBuffer>();
     }
-    ChunkBuffer buffer = std::move(spare_.back());
+    ChunkPtr buffer = std::move(spare_.back());
     spare_.pop_back();
     return buffer;
   }
-  void Give(ChunkBuffer buffer) {
-    buffer.size = 0;
+  void Give(ChunkPtr buffer) {
+    buffer->size = 0;
     spare_.push_back(std::move(buffer));
   }
 
  private:
-  std::vector<ChunkBuffer> spare_;
+  std::vector<ChunkPtr> spare_;
   std::size_t made_ = 0;
 };
 
@@ -234,6 +236,13 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   }
 
  private:
+  /// A chunk of an upload, on its way through the two lanes.
+  struct PendingChunk {
+    ChunkPtr buffer;
+    bool written = false;   // sink->Write() is done with it
+    bool digested = false;  // sink->Digest() is done with it
+  };
+
   /// An upload in progress (ReceiveUpload). io thread only.
   struct Upload {
     Json id;  // the request's
@@ -241,18 +250,19 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     std::shared_ptr<UploadSink> sink;  // null once released
     std::uint64_t unread = 0;          // data bytes not yet read from the socket
     ChunkBuffers buffers;
-    std::deque<ChunkBuffer> unwritten;  // read, waiting for sink->Write()
-    bool opening = true;                // sink->Open() has not answered yet
-    bool writing = false;               // a sink->Write() is on a file thread
-    bool finishing = false;             // sink->Finish() is on a file thread
-    std::optional<Json> trailer;        // the trailer frame, once read
-    Status failed;                      // the upload failed and was answered: drop the rest
+    std::deque<PendingChunk> pending;  // read, not yet both written and digested; oldest first
+    bool opening = true;               // sink->Open() has not answered yet
+    bool writing = false;              // a sink->Write() is on a file thread
+    bool digesting = false;            // a sink->Digest() is on a file thread
+    bool finishing = false;            // sink->Finish() is on a file thread
+    std::optional<Json> trailer;       // the trailer frame, once read
+    Status failed;                     // the upload failed and was answered: drop the rest
   };
 
   /// One frame of a download, ready to write: JSON text or a chunk.
   struct OutFrame {
     std::string json;   // an encoded JSON frame, or empty for a chunk
-    ChunkBuffer chunk;  // the chunk, when `json` is empty
+    ChunkPtr chunk;     // the chunk, when `json` is empty
     bool last = false;  // the trailer or an ERROR: the download ends with it
   };
 
@@ -459,9 +469,9 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
       return AbortUpload(Status::BadRequest("a chunk frame carries at most " + std::to_string(params::kChunkBytes) +
                                             " bytes, got " + std::to_string(length)));
     }
-    ChunkBuffer buffer = upload.buffers.Take();
-    buffer.size = length;
-    auto target = asio::buffer(buffer.data().data(), length);
+    ChunkPtr buffer = upload.buffers.Take();
+    buffer->size = length;
+    auto target = asio::buffer(buffer->data().data(), length);
     StartFrameDeadline();
     asio::async_read(stream_, target,
                      [self = this->shared_from_this(), buffer = std::move(buffer)](boost::system::error_code ec,
@@ -473,35 +483,62 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
                      });
   }
 
-  void OnUploadChunk(ChunkBuffer buffer) {
+  void OnUploadChunk(ChunkPtr buffer) {
     Upload& upload = *upload_;
-    upload.unread -= buffer.size;
+    upload.unread -= buffer->size;
     if (!upload.failed.ok()) return upload.buffers.Give(std::move(buffer));  // answered already: dropped
-    upload.unwritten.push_back(std::move(buffer));
-    WriteUploadChunks();
+    upload.pending.push_back(PendingChunk{std::move(buffer)});
+    PumpUpload();
   }
 
-  /// Hands the oldest chunk read to the sink, one at a time, in order.
-  void WriteUploadChunks() {
+  /// Two lanes per upload, each on a file thread, in order, one chunk at a
+  /// time: sink->Write() (the disk) and sink->Digest() (the hash), so that
+  /// hashing one chunk overlaps writing another. A buffer goes back once
+  /// both lanes are done with it.
+  void PumpUpload() {
     Upload& upload = *upload_;
-    if (upload.writing || upload.unwritten.empty()) return FinishUpload();
-    upload.writing = true;
-    ChunkBuffer buffer = std::move(upload.unwritten.front());
-    upload.unwritten.pop_front();
-    OnFileThread(
-        [sink = upload.sink, buffer = std::move(buffer)]() mutable {
-          Status status = Guarded([&] { return sink->Write(buffer.view()); });
-          return std::make_pair(std::move(status), std::move(buffer));
-        },
-        [self = this->shared_from_this()](std::pair<Status, ChunkBuffer> written) {
-          if (self->closed_ || !self->upload_) return;
-          Upload& upload = *self->upload_;
-          upload.writing = false;
-          upload.buffers.Give(std::move(written.second));
-          if (!written.first.ok()) self->FailUpload(written.first);
-          if (self->upload_) self->WriteUploadChunks();
-          self->ReadNext();
-        });
+    while (!upload.pending.empty() && upload.pending.front().written && upload.pending.front().digested) {
+      upload.buffers.Give(std::move(upload.pending.front().buffer));
+      upload.pending.pop_front();
+    }
+    auto next = [&](bool PendingChunk::*done) {
+      return std::find_if(upload.pending.begin(), upload.pending.end(),
+                          [done](const PendingChunk& chunk) { return !(chunk.*done); });
+    };
+    if (auto chunk = next(&PendingChunk::written); !upload.writing && chunk != upload.pending.end()) {
+      upload.writing = true;
+      OnFileThread(
+          [sink = upload.sink, buffer = chunk->buffer] { return Guarded([&] { return sink->Write(buffer->view()); }); },
+          [self = this->shared_from_this()](Status status) { self->OnLaneDone(&PendingChunk::written, status); });
+    }
+    if (auto chunk = next(&PendingChunk::digested); !upload.digesting && chunk != upload.pending.end()) {
+      upload.digesting = true;
+      OnFileThread(
+          [sink = upload.sink, buffer = chunk->buffer] {
+            return Guarded([&] {
+              sink->Digest(buffer->view());
+              return Status::Ok();
+            });
+          },
+          [self = this->shared_from_this()](Status status) { self->OnLaneDone(&PendingChunk::digested, status); });
+    }
+    FinishUpload();
+  }
+
+  /// A lane finished its oldest chunk.
+  void OnLaneDone(bool PendingChunk::*done, const Status& status) {
+    if (closed_ || !upload_) return;
+    Upload& upload = *upload_;
+    (done == &PendingChunk::written ? upload.writing : upload.digesting) = false;
+    for (PendingChunk& chunk : upload.pending) {
+      if (!(chunk.*done)) {
+        chunk.*done = true;
+        break;
+      }
+    }
+    if (!status.ok()) FailUpload(status);
+    PumpUpload();
+    ReadNext();
   }
 
   /// The JSON frame that ends the data: the trailer, or a protocol error.
@@ -534,7 +571,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   /// answer is the final reply.
   void FinishUpload() {
     Upload& upload = *upload_;
-    if (!upload.trailer || upload.writing || !upload.unwritten.empty() || upload.finishing) return;
+    if (!upload.trailer || upload.writing || upload.digesting || !upload.pending.empty() || upload.finishing) return;
     if (!upload.failed.ok()) return EndUpload();  // answered already
     upload.finishing = true;
     OnFileThread(
@@ -553,10 +590,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     if (!upload.failed.ok()) return;
     upload.failed = status;
     SendNow(MakeError(upload.id, status));
-    while (!upload.unwritten.empty()) {
-      upload.buffers.Give(std::move(upload.unwritten.front()));
-      upload.unwritten.pop_front();
-    }
+    for (PendingChunk& chunk : upload.pending) chunk.written = chunk.digested = true;  // dropped
     Release(std::move(upload.sink));
   }
 
@@ -601,7 +635,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     if (head.download) {
       if (head.download->ready.empty()) return;  // ReadAhead's completion calls DoWrite
       OutFrame& frame = head.download->ready.front();
-      bytes = frame.json.empty() ? frame.chunk.Frame() : asio::buffer(frame.json);
+      bytes = frame.json.empty() ? frame.chunk->Frame() : asio::buffer(frame.json);
     }
     writing_ = true;
     asio::async_write(stream_, bytes, [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -619,7 +653,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
       OutFrame frame = std::move(download.ready.front());
       download.ready.pop_front();
       item_done = frame.last;
-      if (frame.chunk.bytes) download.buffers.Give(std::move(frame.chunk));
+      if (frame.chunk) download.buffers.Give(std::move(frame.chunk));
       if (!item_done) ReadAhead(head.download);
     }
     if (item_done) write_queue_.pop_front();
@@ -664,10 +698,10 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
 
   /// On a file thread: the download's next frame, a chunk, or at the end the
   /// trailer; an error in place of either ends the download.
-  static OutFrame NextFrame(DownloadSource& source, const Json& id, ChunkBuffer buffer) {
-    Result<std::size_t> got = Guarded([&] { return source.Read(buffer.data()); });
+  static OutFrame NextFrame(DownloadSource& source, const Json& id, ChunkPtr buffer) {
+    Result<std::size_t> got = Guarded([&] { return source.Read(buffer->data()); });
     if (got.ok() && *got > 0) {
-      buffer.size = std::min(*got, params::kChunkBytes);
+      buffer->size = std::min(*got, params::kChunkBytes);
       return OutFrame{"", std::move(buffer), false};
     }
     if (!got.ok()) return JsonFrame(id, got.status(), true);

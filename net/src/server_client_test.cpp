@@ -52,15 +52,24 @@ class MemorySink final : public UploadSink {
     data_.append(chunk);
     return Status::Ok();
   }
+  void Digest(std::string_view chunk) override {
+    probe_->Saw();
+    digested_.append(chunk);
+  }
   Result<Json> Finish(const Json& trailer) override {
     probe_->Saw();
-    return Json{{"type", "FILE_STORED"}, {"size", data_.size()}, {"data", data_}, {"sha256", trailer["sha256"]}};
+    return Json{{"type", "FILE_STORED"},
+                {"size", data_.size()},
+                {"data", data_},
+                {"digested", digested_ == data_},
+                {"sha256", trailer["sha256"]}};
   }
 
  private:
   const std::string name_;
   std::shared_ptr<StreamProbe> probe_;
   std::string data_;
+  std::string digested_;  // what Digest() saw: the same bytes, in the same order
 };
 
 /// Serves "abcabcabc" in chunks of 3 bytes. The name picks a behaviour:
@@ -251,6 +260,7 @@ TEST_CASE("an upload: PUT_READY, chunk frames, PUT_END, then the sink's reply", 
   CHECK(stored->at("type") == "FILE_STORED");
   CHECK(stored->at("id") == ready->at("id"));
   CHECK(stored->at("data") == "abcdefg");
+  CHECK(stored->at("digested") == true);
   CHECK(stored->at("sha256") == "beef");
   CHECK(client->Call({{"type", "PING"}}).ok());  // the connection goes on
 
@@ -415,6 +425,7 @@ TEST_CASE("PutFile and GetFile stream a file through and check its SHA-256", "[s
   auto stored = PutFile(*client, "f", local);
   REQUIRE(stored.ok());
   CHECK(stored->at("data") == content);
+  CHECK(stored->at("digested") == true);
   CHECK(stored->at("sha256") == Sha256Hex(content));  // sent after the data, computed while streaming
 
   auto fetched = GetFile(*client, "f", out);

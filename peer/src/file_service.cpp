@@ -28,7 +28,8 @@ class PutSink final : public net::UploadSink {
     return Json{{"type", "PUT_READY"}};
   }
 
-  Status Write(std::string_view chunk) override { return upload_->Write(chunk); }
+  Status Write(std::string_view chunk) override { return upload_->Append(chunk); }
+  void Digest(std::string_view chunk) override { upload_->Digest(chunk); }
 
   /// PUT_END carries the client's SHA-256; the file is kept only if it matches.
   Result<Json> Finish(const Json& trailer) override {
@@ -82,7 +83,8 @@ Json FileJson(const FileInfo& info) {
   return {{"name", info.name}, {"size", info.size}, {"sha256", info.sha256}, {"mtime_ms", info.mtime_ms}};
 }
 
-FileService::FileService(std::shared_ptr<FileStore> files, PeerStats& stats) : files_(std::move(files)), stats_(stats) {}
+FileService::FileService(std::shared_ptr<FileStore> files, PeerStats& stats)
+    : files_(std::move(files)), stats_(stats) {}
 
 void FileService::PublishDiskStats() { stats_.disk_bytes = static_cast<std::int64_t>(files_->used_bytes()); }
 
@@ -115,11 +117,12 @@ void FileService::HandleList(const net::SessionPtr& session, const Json& request
 }
 
 void FileService::HandleDelete(const net::SessionPtr& session, const Json& request) {
-  session->ReplyFromFileThread(request, [this, files = files_, name = request["name"].get<std::string>()]() -> Result<Json> {
-    if (Status status = files->Delete(name); !status.ok()) return status;
-    PublishDiskStats();
-    return Json{{"type", "OK"}, {"name", name}};
-  });
+  session->ReplyFromFileThread(request,
+                               [this, files = files_, name = request["name"].get<std::string>()]() -> Result<Json> {
+                                 if (Status status = files->Delete(name); !status.ok()) return status;
+                                 PublishDiskStats();
+                                 return Json{{"type", "OK"}, {"name", name}};
+                               });
 }
 
 }  // namespace osgrid::peer

@@ -213,6 +213,32 @@ TEST_CASE("more bytes than declared is BAD_REQUEST; fewer fails the commit", "[f
   CHECK(CountEntries(dir.path() / "tmp") == 0);
 }
 
+TEST_CASE("Append and Digest on two threads make a Write", "[files]") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  const std::string content = Pattern(5000, 'q');
+  auto upload = store->BeginUpload("split", content.size());
+  REQUIRE(upload.ok());
+  std::thread hasher([&] {
+    for (std::size_t at = 0; at < content.size(); at += 100) upload.value()->Digest(content.substr(at, 100));
+  });
+  for (std::size_t at = 0; at < content.size(); at += 100)
+    REQUIRE(upload.value()->Append(content.substr(at, 100)).ok());
+  hasher.join();
+  Result<FileInfo> stored = upload.value()->Commit(net::Sha256Hex(content));
+  REQUIRE(stored.ok());
+  CHECK(Get(*store, "split").value() == content);
+
+  // What Commit() checks is what Digest() saw: a chunk it missed fails the upload.
+  auto partial = store->BeginUpload("partial", 6);
+  REQUIRE(partial.ok());
+  REQUIRE(partial.value()->Append("abc").ok());
+  REQUIRE(partial.value()->Append("def").ok());
+  partial.value()->Digest("abc");
+  CHECK(partial.value()->Commit(net::Sha256Hex("abcdef")).status().code() == Code::kIntegrity);
+  CHECK(store->Stat("partial").status().code() == Code::kNotFound);
+}
+
 TEST_CASE("BeginUpload rejects bad names; Commit rejects bad digests and keeps nothing", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);

@@ -51,9 +51,12 @@ namespace osgrid::net {
 
 /// Where the session puts the bytes of an upload (Session::ReceiveUpload).
 /// The session calls it on the server's file threads, never on the io
-/// thread, one call at a time, in this order: Open(), Write() for each chunk,
-/// Finish(). It is destroyed on a file thread too, so a destructor that
-/// abandons an unfinished upload (deleting a temporary file) may block.
+/// thread: Open(); then for each chunk, in order, Write() and Digest(); then
+/// Finish(). Write() and Digest() are two lanes: each sees the chunks one at
+/// a time and in order, but one lane's call may run at the same time as the
+/// other's (so hashing overlaps the disk); nothing else overlaps. It is
+/// destroyed on a file thread too, so a destructor that abandons an
+/// unfinished upload (deleting a temporary file) may block.
 class UploadSink {
  public:
   virtual ~UploadSink() = default;
@@ -61,9 +64,12 @@ class UploadSink {
   /// reply that invites the data (PUT_READY). An error is the reply instead,
   /// and no data is read.
   virtual Result<Json> Open() = 0;
-  /// Takes the next chunk (1..params::kChunkBytes bytes). An error ends the
+  /// Stores the next chunk (0..params::kChunkBytes bytes). An error ends the
   /// upload: the session replies with it at once.
   virtual Status Write(std::string_view chunk) = 0;
+  /// Sees the same chunks as Write(), for the checksum, possibly at the same
+  /// time as Write() of this or another chunk.
+  virtual void Digest(std::string_view chunk) = 0;
   /// Every byte arrived; `trailer` is the client's trailer frame (PUT_END),
   /// checked against the message catalogue. Returns the final reply
   /// (FILE_STORED), or the error to send instead.

@@ -30,7 +30,8 @@
 // whatever the file size. The index (name -> FileInfo) is kept in memory.
 //
 // Threads: a FileStore may be used from several threads at once, and each
-// Upload or Download from one thread at a time. The index is behind a mutex
+// Upload or Download from one thread at a time (except that an Upload's
+// Append() and Digest() may overlap). The index is behind a mutex
 // that is never held across disk I/O, so the calls that do no disk I/O --
 // BeginUpload(), Stat(), List() and the counters -- are safe on an io thread.
 // Everything else blocks on the disk (open, write, fsync, rename, unlink) and
@@ -97,9 +98,17 @@ class FileStore {
     /// Errors: LIMIT "no space left on the device for N bytes", IO.
     virtual Status Start() = 0;
     /// Appends `chunk` (any size, may be empty) to the temporary file and to
-    /// the running SHA-256.
+    /// the running SHA-256: Append() then Digest().
     /// Errors: BAD_REQUEST if more than the declared size arrives; IO.
     virtual Status Write(std::string_view chunk) = 0;
+    /// The disk half of Write(): appends `chunk` to the temporary file.
+    /// Errors: as Write().
+    virtual Status Append(std::string_view chunk) = 0;
+    /// The hash half of Write(): adds `chunk` to the running SHA-256. It may
+    /// run on another thread at the same time as Append() (each called in the
+    /// chunks' order), so hashing overlaps the disk; Commit() checks the hash
+    /// of what Digest() saw, so it must see exactly what Append() got.
+    virtual void Digest(std::string_view chunk) = 0;
     /// Checks that exactly the declared size arrived and that its SHA-256 is
     /// `sha256` (64 hex characters, either case: the client's, sent after the
     /// data), fsyncs, renames it over any old file of that name, writes the
