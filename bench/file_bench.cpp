@@ -225,8 +225,8 @@ Transfer Put(const Setup& setup, std::chrono::milliseconds ping_pause) {
   ResetPeak(setup.peer);
   PingProbe probe(setup.peer_port, ping_pause);
   auto start = Clock::now();
-  pid_t cli = Spawn({setup.osgrid, "file", "put", setup.source, "--name", "bench.bin", "--port",
-                     std::to_string(setup.peer_port)});
+  pid_t cli = Spawn(
+      {setup.osgrid, "file", "put", setup.source, "--name", "bench.bin", "--port", std::to_string(setup.peer_port)});
   Transfer result;
   result.client_rss_kib = Wait(cli, "osgrid file put");
   result.mib_per_s = MiBps(setup.bytes, SecondsSince(start));
@@ -238,7 +238,8 @@ Transfer Put(const Setup& setup, std::chrono::milliseconds ping_pause) {
 Transfer Get(const Setup& setup, const std::string& target) {
   ResetPeak(setup.peer);
   auto start = Clock::now();
-  pid_t cli = Spawn({setup.osgrid, "file", "get", "bench.bin", "-o", target, "--port", std::to_string(setup.peer_port)});
+  pid_t cli =
+      Spawn({setup.osgrid, "file", "get", "bench.bin", "-o", target, "--port", std::to_string(setup.peer_port)});
   Transfer result;
   result.client_rss_kib = Wait(cli, "osgrid file get");
   result.mib_per_s = MiBps(setup.bytes, SecondsSince(start));
@@ -266,8 +267,8 @@ std::string WriteSource(const std::string& path, std::uint64_t bytes) {
 
 pid_t StartPeer(const Setup& setup) {
   return Spawn({BinDir() + "/osgrid-peer", "--standalone", "--host", "127.0.0.1", "--port",
-                std::to_string(setup.peer_port), "--storage", setup.dir + "/store", "--sandbox", "auto",
-                "--disk-limit", std::to_string(2 * setup.bytes + (64 << 20)), "--log-level", "warn"});
+                std::to_string(setup.peer_port), "--storage", setup.dir + "/store", "--sandbox", "auto", "--disk-limit",
+                std::to_string(2 * setup.bytes + (64 << 20)), "--log-level", "warn"});
 }
 
 void AwaitPeer(int port) {
@@ -359,9 +360,10 @@ int main(int argc, char** argv) {
   std::printf("  put / (cp + fsync)  %.2f   [goal >= 0.80]\n", Median(put) / Median(cp));
   std::printf("  get / (nc + fsync)  %.2f   [goal >= 0.70]\n", Median(get) / Median(nc_fsync));
   std::printf("  get / nc            %.2f   (nc without fsync; get always fsyncs)\n", Median(get) / Median(nc));
-  std::printf("PING from a second connection during the puts: %zu round trips, p50 %.2f ms, p99 %.2f ms, max %.2f ms"
-              "   [goal p99 < 20 ms]\n",
-              pings.size(), Percentile(pings, 0.5), Percentile(pings, 0.99), Percentile(pings, 1.0));
+  std::printf(
+      "PING from a second connection during the puts: %zu round trips, p50 %.2f ms, p99 %.2f ms, max %.2f ms"
+      "   [goal p99 < 20 ms]\n",
+      pings.size(), Percentile(pings, 0.5), Percentile(pings, 0.99), Percentile(pings, 1.0));
   std::printf("peak RSS [goal < 64 MiB]: put: client %.1f MiB, peer %.1f MiB; get: client %.1f MiB, peer %.1f MiB\n",
               put_client_rss / 1024.0, put_peer_rss / 1024.0, get_client_rss / 1024.0, get_peer_rss / 1024.0);
   return 0;
