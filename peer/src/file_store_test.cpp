@@ -243,7 +243,7 @@ TEST_CASE("BeginUpload rejects bad names; Commit rejects bad digests and keeps n
   TempDir dir;
   auto store = OpenStore(dir);
   CHECK(store->BeginUpload("../escape", 1).status().code() == Code::kBadRequest);
-  for (const std::string bad : {std::string("abc"), std::string(64, 'g')}) {
+  for (const std::string& bad : {std::string("abc"), std::string(64, 'g')}) {
     auto upload = store->BeginUpload("ok", 1);
     REQUIRE(upload.ok());
     REQUIRE(upload.value()->Write("x").ok());
