@@ -60,7 +60,8 @@ def sync_script(path):
 def workloads(scratch):
     """(name, osgrid sim args, OSTEP script or None, its args, regex of one reported step).
 
-    A regex with a group counts the steps the group's number says (once), not the lines it matches.
+    A regex with a group named "steps" counts the steps that group's number says (once), not the lines it
+    matches.
     """
     fifo = numbers(25_000, 1, 100, 1)
     rr = numbers(10_000, 1, 100, 2)
@@ -74,7 +75,7 @@ def workloads(scratch):
          "cpu-sched-mlfq/mlfq.py", ["-j", "500", "-m", "1000", "-B", "200", "-c"], r"^\[ time"),
         ("mem BEST, 25,000 ops", ["mem", "-n", "25000", "-S", "100000", "-r", "100", "-p", "BEST", "-c"],
          "vm-freespace/malloc.py", ["-n", "25000", "-S", "100000", "-r", "100", "-p", "BEST", "-c"],
-         r"^(ptr\[\d+\] = Alloc|Free\()"),
+         r"^(?:ptr\[\d+\] = Alloc|Free\()"),
         ("page LRU, 25,000 references", ["page", "-n", "25000", "-m", "1000", "-C", "100", "-p", "LRU", "-c"],
          "vm-beyondphys-policy/paging-policy.py", ["-n", "25000", "-m", "1000", "-C", "100", "-p", "LRU", "-c"],
          r"^Access: "),
@@ -90,9 +91,9 @@ def workloads(scratch):
         # The text shows the first 300 steps of the trace (--json has them all): the steps of the run are
         # read from its "Final state at t=N" line.
         ("sync, 100,000 steps", ["sync", "-f", sync_script(os.path.join(scratch, "forever.yaml")),
-                                 "--max-steps", "100000", "-c"], None, [], r"^Final state at t=(\d+):"),
+                                 "--max-steps", "100000", "-c"], None, [], r"^Final state at t=(?P<steps>\d+):"),
         ("sync, 1,000,000 steps", ["sync", "-f", sync_script(os.path.join(scratch, "forever.yaml")),
-                                   "--max-steps", "1000000", "-c"], None, [], r"^Final state at t=(\d+):"),
+                                   "--max-steps", "1000000", "-c"], None, [], r"^Final state at t=(?P<steps>\d+):"),
     ]
 
 
@@ -141,10 +142,17 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="runs per program and mode (default 5)")
     parser.add_argument("--only", default="", help="comma-separated prefixes of workload names")
     parser.add_argument("--osgrid", default=os.path.join(ROOT, "build", "bin", "osgrid"))
+    parser.add_argument("--python", default="/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable,
+                        help="the interpreter that runs OSTEP's scripts (default: Debian's /usr/bin/python3; a "
+                        "pyenv shim or another build can be several times slower or faster)")
     options = parser.parse_args()
-    python = sys.executable
+    python = options.python
+    version = subprocess.run([python, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
     print(f"osgrid sim vs OSTEP: medians of {options.runs} runs, output to /dev/null "
-          f"(ratio = OSTEP's median / osgrid's)")
+          f"(ratio = OSTEP's median / osgrid's); OSTEP's scripts run on {python} ({version})")
+    start, _ = measure([options.osgrid, "sim", "sched", "-l", "5", "-c", "--ostep"], max(options.runs, 20))
+    print(f"osgrid's process start (sim sched -l 5 -c, median of {max(options.runs, 20)}): {start * 1000:.1f} ms, "
+          "included in every osgrid figure below")
     print(f"  {'':<22} {'wall':>13} {'per step':>13} {'output':>14} {'peak RSS':>12} {'vs OSTEP':>9}")
     with tempfile.TemporaryDirectory() as scratch:
         for name, args, script, ostep_args, step in workloads(scratch):
@@ -154,8 +162,8 @@ def main():
             identical = script and not name.startswith("disk")  # disk.py models another disk: same input only
             text = output_of(ours + ["--ostep"] if identical else ours)
             lines = text.decode(errors="replace").split("\n")
-            if re.compile(step).groups:
-                steps = next(int(m.group(1)) for m in map(lambda line: re.match(step, line), lines) if m)
+            if "steps" in re.compile(step).groupindex:
+                steps = next(int(m["steps"]) for m in map(lambda line: re.match(step, line), lines) if m)
             else:
                 steps = sum(1 for line in lines if re.match(step, line))
             print(f"{name}: {steps:,} steps")
