@@ -208,45 +208,48 @@ class TraceWriter {
 
   void operator()(const PageAccess& a) {
     (a.hit ? hits_ : misses_) += 1;
-    list_.clear();  // Python's str() of the list, right-aligned in 12 columns ("%12s")
-    list_.push_back('[');
-    for (std::size_t i = 0; i < a.cache.size(); ++i) {
-      if (i > 0) Append(list_, ", ");
-      Append(list_, fmt::format_int(a.cache[i]));
-    }
-    list_.push_back(']');
-    line_.clear();
-    Append(line_, "Access: ");
-    Append(line_, fmt::format_int(a.page));
-    Append(line_, a.hit ? "  HIT  " : "  MISS ");
-    Append(line_, ends_.first);
-    Append(line_, " -> ");
-    if (list_.size() < 12) line_.resize(line_.size() + 12 - list_.size(), ' ');
-    Append(line_, std::string_view(list_.data(), list_.size()));
-    Append(line_, " <- ");
-    Append(line_, ends_.second);
-    Append(line_, " Replaced:");
+    const std::string_view list = ListText(a.cache);
+    out_.Write("Access: ");
+    out_.Int(a.page);
+    out_.Write(a.hit ? "  HIT  " : "  MISS ");
+    out_.Write(ends_.first);
+    out_.Write(" -> ");
+    if (list.size() < 12) out_.Pad(12 - list.size());  // "%12s" (the list is ASCII)
+    out_.Write(list);
+    out_.Write(" <- ");
+    out_.Write(ends_.second);
+    out_.Write(" Replaced:");
     if (a.evicted) {
-      Append(line_, fmt::format_int(*a.evicted));
+      out_.Int(*a.evicted);
     } else {
-      line_.push_back('-');
+      out_.Put('-');
     }
-    Append(line_, " [Hits:");
-    Append(line_, fmt::format_int(hits_));
-    Append(line_, " Misses:");
-    Append(line_, fmt::format_int(misses_));
-    Append(line_, "]\n");
-    out_.Write(std::string_view(line_.data(), line_.size()));
+    out_.Write(" [Hits:");
+    out_.Int(static_cast<std::int64_t>(hits_));
+    out_.Write(" Misses:");
+    out_.Int(static_cast<std::int64_t>(misses_));
+    out_.Write("]\n");
   }
 
  private:
-  static void Append(std::string& to, std::string_view text) { to.append(text.data(), text.size()); }
-  static void Append(std::string& to, const fmt::format_int& number) { to.append(number.data(), number.size()); }
+  /// Python's str() of the list, "[3, 1, 2]", in a buffer reused for every
+  /// line (a cache of 100 pages makes ~500 bytes a line).
+  std::string_view ListText(const std::vector<Page>& cache) {
+    constexpr std::size_t kMostPerPage = 22;  // 20 digits, a sign... and ", "
+    if (list_.size() < 2 + cache.size() * kMostPerPage) list_.resize(2 + cache.size() * kMostPerPage);
+    char* end = list_.data();
+    *end++ = '[';
+    for (std::size_t i = 0; i < cache.size(); ++i) {
+      if (i > 0) end = std::copy_n(", ", 2, end);
+      end = fmt::format_to(end, FMT_COMPILE("{}"), cache[i]);
+    }
+    *end++ = ']';
+    return {list_.data(), static_cast<std::size_t>(end - list_.data())};
+  }
 
- private:
   TextOut& out_;
   std::pair<std::string_view, std::string_view> ends_;
-  std::string list_, line_;  // reused for every line
+  std::vector<char> list_;  // ListText's buffer
   std::size_t hits_ = 0, misses_ = 0;
 };
 
