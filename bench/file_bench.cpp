@@ -159,6 +159,15 @@ struct Setup {
 
 double MiBps(std::uint64_t bytes, double seconds) { return static_cast<double>(bytes) / (1 << 20) / seconds; }
 
+/// Between two measurements, untimed: what the last one left (dirty pages of
+/// a file written without fsync, the extents of a deleted file, which this
+/// disk discards at the next journal commit) is written out now, so that the
+/// next measurement does not pay for it.
+void Settle() {
+  ::sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
 double CopyAndFsync(const Setup& setup) {
   const std::string target = setup.dir + "/cp.out";
   auto start = Clock::now();
@@ -329,10 +338,15 @@ int main(int argc, char** argv) {
   long put_client_rss = 0, put_peer_rss = 0, get_client_rss = 0, get_peer_rss = 0;
   const std::string fetched = dir + "/fetched.bin";
   for (int run = 0; run < runs; ++run) {
+    Settle();
     cp.push_back(CopyAndFsync(setup));
+    Settle();
     nc_fsync.push_back(Netcat(setup, true));
+    Settle();
     nc.push_back(Netcat(setup, false));
+    Settle();
     Transfer up = Put(setup, std::chrono::milliseconds(ping_pause_ms));
+    Settle();
     Transfer down = Get(setup, fetched);
     if (run == 0 && osgrid::net::Sha256File(fetched).value() != expected_sha) Die("get returned other bytes");
     fs::remove(fetched);
