@@ -98,28 +98,35 @@ def workloads(scratch):
 
 
 def run_once(argv):
-    """Wall seconds and peak RSS (KiB) of one run, output to /dev/null.
+    """Wall seconds of one run, output to /dev/null, timed from spawning it to reaping it."""
+    with open(os.devnull, "wb") as devnull:
+        start = time.perf_counter()
+        result = subprocess.run(argv, stdout=devnull, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"sim_vs_ostep: {' '.join(argv[:4])} ... failed: {result.stderr.decode()[:300]}")
+    return elapsed
 
-    The RSS comes from GNU time: a child forked from this Python would carry
-    Python's own RSS into ru_maxrss; time's is ~2 MB, below what is measured.
+
+def peak_rss_kib(argv):
+    """Peak RSS (KiB) of one run, from GNU time, in a run of its own.
+
+    A child forked from this Python would carry Python's own RSS into
+    ru_maxrss; time's is ~2 MB, below what is measured. It is not the timed
+    run, so that starting time(1) is not counted in the times.
     """
     with open(os.devnull, "wb") as devnull, tempfile.NamedTemporaryFile("r") as rss:
-        start = time.perf_counter()
         result = subprocess.run(["/usr/bin/time", "-o", rss.name, "-f", "%M"] + argv, stdout=devnull,
                                 stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(f"sim_vs_ostep: {' '.join(argv[:4])} ... failed: {result.stderr.decode()[:300]}")
-        return elapsed, int(rss.read().split()[-1])
+        return int(rss.read().split()[-1])
 
 
 def measure(argv, runs):
-    times, rss = [], []
-    for _ in range(runs):
-        elapsed, peak = run_once(argv)
-        times.append(elapsed)
-        rss.append(peak)
-    return statistics.median(times), max(rss)
+    """Median wall seconds of `runs` runs, and the peak RSS (KiB) of one more."""
+    times = [run_once(argv) for _ in range(runs)]
+    return statistics.median(times), peak_rss_kib(argv)
 
 
 def output_of(argv):
