@@ -19,9 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -75,17 +79,18 @@ Result<Json> AwaitReply(Client& client, const Json& id) {
   }
 }
 
-// ---- PutFile -----------------------------------------------------------------------
+// ---- The two ends of a pipe ---------------------------------------------------------
 
-/// Reader thread: `size` bytes of `fd` into the pipe, hashed on the way.
-/// Errors: IO (the file cannot be read, or is shorter than `size`).
-Status ReadAndHash(int fd, std::uint64_t size, const std::string& path, BufferPipe& pipe, Sha256& hash) {
+/// Producer: fills the pipe's buffers with `size` bytes, `read(space, left)`
+/// giving how many it put in `space` (at most `left`), and hashes them on the
+/// way. Stops quietly if the consumer gave up (its error is the one reported);
+/// on an error of `read` closes the pipe and returns it.
+template <class Read>
+Status FillHashed(std::uint64_t size, BufferPipe& pipe, Sha256& hash, Read read) {
   for (std::uint64_t left = size; left > 0;) {
     std::optional<BufferPipe::Buffer> buffer = pipe.Empty();
-    if (!buffer) return Status::Ok();  // the sender gave up: its error is the one reported
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer->capacity, left));
-    Result<std::size_t> got = ReadFull(fd, buffer->space().first(want), path);
-    if (got.ok() && *got < want) got = Status::Io(path + " shrank while it was being sent");
+    if (!buffer) return Status::Ok();
+    Result<std::size_t> got = read(buffer->space(), left);
     if (!got.ok()) {
       pipe.Close();
       return got.status();
@@ -97,6 +102,33 @@ Status ReadAndHash(int fd, std::uint64_t size, const std::string& path, BufferPi
   }
   pipe.Finish();
   return Status::Ok();
+}
+
+/// Consumer: hands each filled buffer to `use(data)` until the producer
+/// finishes; on an error of `use` closes the pipe and returns it.
+template <class Use>
+Status Drain(BufferPipe& pipe, Use use) {
+  while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
+    if (Status status = use(buffer->view()); !status.ok()) {
+      pipe.Close();
+      return status;
+    }
+    pipe.Recycle(std::move(*buffer));
+  }
+  return Status::Ok();
+}
+
+// ---- PutFile -----------------------------------------------------------------------
+
+/// Reader thread: `size` bytes of `fd` into the pipe, hashed on the way.
+/// Errors: IO (the file cannot be read, or is shorter than `size`).
+Status ReadAndHash(int fd, std::uint64_t size, const std::string& path, BufferPipe& pipe, Sha256& hash) {
+  return FillHashed(size, pipe, hash, [&](std::span<char> space, std::uint64_t left) -> Result<std::size_t> {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(space.size(), left));
+    Result<std::size_t> got = ReadFull(fd, space.first(want), path);
+    if (got.ok() && *got < want) return Status::Io(path + " shrank while it was being sent");
+    return got;
+  });
 }
 
 /// The peer answered in the middle of an upload: that is an ERROR (it sends
@@ -114,15 +146,8 @@ Status EarlyReply(Client& client) {
 
 /// Main thread: the pipe's buffers sent as chunk frames, until the reader finishes.
 Status Send(Client& client, BufferPipe& pipe) {
-  while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
-    Status status = client.HasInput() ? EarlyReply(client) : client.SendChunk(buffer->view());
-    if (!status.ok()) {
-      pipe.Close();
-      return status;
-    }
-    pipe.Recycle(std::move(*buffer));
-  }
-  return Status::Ok();
+  return Drain(pipe,
+               [&](std::string_view data) { return client.HasInput() ? EarlyReply(client) : client.SendChunk(data); });
 }
 
 /// Streams `size` bytes of `fd` as chunk frames; returns their SHA-256.
@@ -147,39 +172,23 @@ Result<std::string> StreamUpload(Client& client, int fd, std::uint64_t size, con
 Status WriteFile(int fd, const std::string& path, BufferPipe& pipe) {
   WriteBehind write_behind;
   std::uint64_t written = 0;
-  while (std::optional<BufferPipe::Buffer> buffer = pipe.Filled()) {
-    if (Status status = WriteAll(fd, buffer->view(), path); !status.ok()) {
-      pipe.Close();
-      return status;
-    }
-    written += buffer->size;
-    write_behind.Wrote(fd, written);
-    pipe.Recycle(std::move(*buffer));
-  }
-  return Status::Ok();
+  return Drain(pipe, [&](std::string_view data) {
+    Status status = WriteAll(fd, data, path);
+    if (status.ok()) write_behind.Wrote(fd, written += data.size());
+    return status;
+  });
 }
 
 /// Main thread: `size` bytes of chunk frames into the pipe, hashed on the way.
 Status ReceiveAndHash(Client& client, std::uint64_t size, BufferPipe& pipe, Sha256& hash) {
-  for (std::uint64_t left = size; left > 0;) {
-    std::optional<BufferPipe::Buffer> buffer = pipe.Empty();
-    if (!buffer) return Status::Ok();  // the writer failed: its error is the one reported
-    Result<std::size_t> got = client.ReadChunk(buffer->space(), client.options().io_timeout);
+  return FillHashed(size, pipe, hash, [&](std::span<char> space, std::uint64_t left) -> Result<std::size_t> {
+    Result<std::size_t> got = client.ReadChunk(space, client.options().io_timeout);
     if (got.ok() && *got > left) {
       client.Close();
-      got = Status::BadRequest("protocol error: more file data than announced");
+      return Status::BadRequest("protocol error: more file data than announced");
     }
-    if (!got.ok()) {
-      pipe.Close();
-      return got.status();
-    }
-    buffer->size = *got;
-    left -= *got;
-    hash.Update(buffer->view());
-    pipe.Fill(std::move(*buffer));
-  }
-  pipe.Finish();
-  return Status::Ok();
+    return got;
+  });
 }
 
 /// The FILE_END after the data: its sha256. Errors: the peer's ERROR in its
