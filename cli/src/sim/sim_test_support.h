@@ -4,8 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "sim/sim.h"
 
@@ -27,6 +31,30 @@ inline std::string SimError(const std::string& topic, std::vector<std::string> a
   REQUIRE_FALSE(outcome.ok());
   CHECK(outcome.status().code() == Code::kBadRequest);
   return outcome.status().message();
+}
+
+/// The integer `field` of every job in a run's JSON (`run["jobs"]`), in order.
+inline std::vector<std::int64_t> JobColumn(const Json& run, const char* field) {
+  std::vector<std::int64_t> values;
+  for (const Json& job : run["jobs"]) values.push_back(job[field].get<std::int64_t>());
+  return values;
+}
+
+/// What `topic`'s Simulation writes with WriteJson (the streamed bytes, not
+/// RunSim's parsed copy) for `args`, given as on the command line.
+inline std::string StreamedJson(const std::string& topic, std::vector<std::string> args) {
+  const Topic* found = FindTopic(topic);
+  REQUIRE(found != nullptr);
+  CLI::App command;
+  Runner run = found->add(command);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
+  command.parse(args);
+  Prepared prepared = run(CommonOptions{});
+  REQUIRE(prepared.ok());
+  TextOut text;
+  JsonOut json(text);
+  (*prepared)->WriteJson(json);
+  return text.Take();
 }
 
 }  // namespace osgrid::cli::sim::testing

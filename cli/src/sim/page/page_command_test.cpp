@@ -191,17 +191,7 @@ TEST_CASE("sim page: no references with -c gives a hit rate of 0.00 (paging-poli
 }
 
 TEST_CASE("sim page: --json streams its keys in a fixed order", "[cli][sim][page]") {
-  const osgrid::cli::sim::Topic* topic = osgrid::cli::sim::FindTopic("page");
-  REQUIRE(topic != nullptr);
-  CLI::App command;
-  osgrid::cli::sim::Runner run = topic->add(command);
-  command.parse(std::vector<std::string>{"2", "-C", "LRU", "-p", "1,2,1,3", "-a"});  // CLI11 takes them last first
-  osgrid::cli::sim::Prepared prepared = run(osgrid::cli::sim::CommonOptions{});
-  REQUIRE(prepared.ok());
-  osgrid::cli::sim::TextOut text;
-  osgrid::cli::sim::JsonOut json(text);
-  (*prepared)->WriteJson(json);
-  CHECK(text.Take() ==
+  CHECK(osgrid::cli::sim::testing::StreamedJson("page", {"-a", "1,2,1,3", "-p", "LRU", "-C", "2"}) ==
         R"({"policy":"LRU","cache_size":2,"references":[1,2,1,3],"accesses":[)"
         R"({"page":1,"hit":false,"evicted":null,"cache":[1],"frames":[1,null]},)"
         R"({"page":2,"hit":false,"evicted":null,"cache":[1,2],"frames":[1,2]},)"

@@ -225,17 +225,7 @@ TEST_CASE("a long fork.py run: names grow to two letters, -F prints the final tr
 }
 
 TEST_CASE("proc --json streams its keys in a fixed order", "[proc][cli]") {
-  const osgrid::cli::sim::Topic* topic = osgrid::cli::sim::FindTopic("proc");
-  REQUIRE(topic != nullptr);
-  CLI::App command;
-  osgrid::cli::sim::Runner run = topic->add(command);
-  command.parse(std::vector<std::string>{"a+b,b-", "-A"});  // CLI11 takes them last first
-  osgrid::cli::sim::Prepared prepared = run(osgrid::cli::sim::CommonOptions{});
-  REQUIRE(prepared.ok());
-  osgrid::cli::sim::TextOut text;
-  osgrid::cli::sim::JsonOut json(text);
-  (*prepared)->WriteJson(json);
-  CHECK(text.Take() ==
+  CHECK(osgrid::cli::sim::testing::StreamedJson("proc", {"-A", "a+b,b-"}) ==
         R"J({"mode":"fork.py","input":["a+b","b-"],"options":{"orphans":"all","reap_at_once":true,)J"
         R"J("leaf_only":false},"initial_tree":"a","trace":[{"op":"a+b","ok":true,"message":"a forks b",)J"
         R"J("events":["pid 1 (a) forks pid 2 (b)","pid 2 (b): new -> ready (admit)"],"tree":"a\n└── b"},)J"

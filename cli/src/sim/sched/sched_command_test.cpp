@@ -5,36 +5,28 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/sim.h"
+#include "sim/sim_test_support.h"
 
 using osgrid::Json;
 using osgrid::cli::sim::RunSim;
+using osgrid::cli::sim::testing::JobColumn;
+using osgrid::cli::sim::testing::SimError;
+using osgrid::cli::sim::testing::SimOk;
 
 namespace {
 
 Json Solve(std::vector<std::string> args) {
-  args.insert(args.begin(), "sched");
   args.push_back("-c");
-  auto outcome = RunSim(args);
-  if (!outcome.ok()) FAIL(outcome.status().message());
-  return outcome->json;
+  return SimOk("sched", std::move(args)).json;
 }
 
-std::string Error(std::vector<std::string> args) {
-  args.insert(args.begin(), "sched");
-  auto outcome = RunSim(args);
-  REQUIRE_FALSE(outcome.ok());
-  CHECK(outcome.status().code() == osgrid::Code::kBadRequest);
-  return outcome.status().message();
-}
+std::string Error(std::vector<std::string> args) { return SimError("sched", std::move(args)); }
 
-std::vector<std::int64_t> Column(const Json& run, const char* field) {
-  std::vector<std::int64_t> values;
-  for (const Json& job : run["jobs"]) values.push_back(job[field].get<std::int64_t>());
-  return values;
-}
+std::vector<std::int64_t> Column(const Json& run, const char* field) { return JobColumn(run, field); }
 
 }  // namespace
 
