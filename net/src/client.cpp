@@ -10,8 +10,12 @@
 #include "osgrid/net/client.h"
 
 #include <openssl/ssl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -56,6 +60,7 @@ struct Client::Impl {
   Json hello;
   std::int64_t next_id = 1;
   std::string where;  // "host:port", for messages
+  std::vector<char> tls_scratch;  // SendFileChunk's buffer over TLS
 
   /// The TCP socket, wherever it lives now.
   tcp::socket& Socket() { return tls ? tls->next_layer() : socket; }
@@ -117,6 +122,35 @@ struct Client::Impl {
     });
     if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
+  }
+
+  /// Waits until the socket can take more bytes. Errors: TIMEOUT, UNAVAILABLE.
+  Status AwaitWritable(milliseconds timeout) {
+    boost::system::error_code result = asio::error::would_block;
+    Socket().async_wait(tcp::socket::wait_write, [&](boost::system::error_code ec) { result = ec; });
+    if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
+    return result ? Lost(result) : Status::Ok();
+  }
+
+  /// Sends `size` bytes of `fd` from `offset` with sendfile(2), waiting
+  /// while the socket is full. Errors: IO (the file), TIMEOUT, UNAVAILABLE.
+  Status SendFromFile(int fd, std::uint64_t offset, std::size_t size, const std::string& path, milliseconds timeout) {
+    auto from = static_cast<off_t>(offset);
+    for (std::size_t left = size; left > 0;) {
+      const ssize_t sent = ::sendfile(Socket().native_handle(), fd, &from, left);
+      if (sent > 0) {
+        left -= static_cast<std::size_t>(sent);
+      } else if (sent == 0) {
+        return Status::Io(path + " shrank while it was being sent");
+      } else if (errno == EAGAIN) {
+        if (Status s = AwaitWritable(timeout); !s.ok()) return s;
+      } else if (errno == EPIPE || errno == ECONNRESET) {
+        return Lost(boost::system::error_code(errno, boost::system::system_category()));
+      } else if (errno != EINTR) {
+        return Status::Io("cannot read " + path + ": " + std::strerror(errno));
+      }
+    }
+    return Status::Ok();
   }
 
   /// Reads exactly `target.size()` bytes. `deadline` bounds the whole frame.
@@ -282,6 +316,25 @@ Status Client::SendChunk(std::string_view data) {
   auto header = EncodeHeader(FrameKind::kBinary, static_cast<std::uint32_t>(data.size()));
   std::array<asio::const_buffer, 2> frame = {asio::buffer(header), asio::buffer(data.data(), data.size())};
   return impl_->Write(frame, impl_->options.io_timeout);
+}
+
+Status Client::SendFileChunk(int fd, std::uint64_t offset, std::size_t size, const std::string& path) {
+  if (impl_->tls) {  // the kernel cannot encrypt: read the bytes and send them
+    std::vector<char>& scratch = impl_->tls_scratch;
+    if (scratch.size() < size) scratch.resize(size);
+    for (std::size_t done = 0; done < size;) {
+      const ssize_t got = ::pread(fd, scratch.data() + done, size - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return Status::Io("cannot read " + path + ": " + std::strerror(errno));
+      if (got == 0) return Status::Io(path + " shrank while it was being sent");
+      done += static_cast<std::size_t>(got);
+    }
+    return SendChunk(std::string_view(scratch.data(), size));
+  }
+  if (!impl_->Socket().is_open()) return Status::Unavailable("not connected to " + impl_->where);
+  auto header = EncodeHeader(FrameKind::kBinary, static_cast<std::uint32_t>(size));
+  if (Status s = impl_->Write(asio::buffer(header), impl_->options.io_timeout); !s.ok()) return s;
+  return impl_->SendFromFile(fd, offset, size, path, impl_->options.io_timeout);
 }
 
 Status Client::SendRaw(std::string_view bytes) {

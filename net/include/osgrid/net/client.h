@@ -56,6 +56,12 @@ class Client {
   Status SendJson(const Json& message);
   /// One binary chunk frame, written straight from `data` (header and data in one writev).
   Status SendChunk(std::string_view data);
+  /// One binary chunk frame of `size` bytes of the file `fd` from `offset`,
+  /// sent by the kernel from the page cache (sendfile(2)): no copy passes
+  /// through this process. Over TLS, which the kernel cannot do, it reads
+  /// the bytes and sends them. Errors: IO naming `path` (the file cannot be
+  /// read, or ends before offset + size), and those of SendChunk.
+  Status SendFileChunk(int fd, std::uint64_t offset, std::size_t size, const std::string& path);
   Status SendRaw(std::string_view bytes);  // anything, unframed (tests of bad input)
   Result<Json> ReadJson(std::chrono::milliseconds timeout);
   Result<std::string> ReadChunk(std::chrono::milliseconds timeout);
