@@ -7,6 +7,11 @@ function(osgrid_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
   if(OSGRID_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
+    # GCC 12 at -O3 (Release) reports a false -Wrestrict inside libstdc++'s
+    # std::string concatenation (GCC bug 105329); keep it a warning there.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+      target_compile_options(${target} PRIVATE -Wno-error=restrict)
+    endif()
   endif()
 endfunction()
 
