@@ -1,0 +1,316 @@
+// The event vocabulary: everything that happens in osgrid, said the same way
+// by the live nodes (tracker, peers) and by the simulators (`osgrid sim`).
+//
+// An Event is a common header (seq, epoch, t, node) and one payload, a plain
+// struct per dotted type ("task.running"). These are value types with no
+// JSON inside: the simulators in os/ build them, the JSON codec lives in
+// net/ (osgrid/net/events.h), and docs/events.md is generated from that
+// codec's catalogue. The issue that introduced the stream (issue 15) is the
+// reference for names and fields; add to this file rather than inventing a
+// private shape elsewhere.
+//
+// What events reveal: ids, names, sizes, states and times. Never program
+// text, arguments, results, memory values or file contents.
+//
+// Units: every time and duration is in ms on the live cluster; in a
+// simulation it is the simulator's own time unit (the trace header names
+// it), though the field names keep their "_ms" suffix. Sizes are bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace osgrid::os::events {
+
+// ---- peers -----------------------------------------------------------------
+
+/// A peer registered with the tracker (published by the tracker).
+struct PeerJoined {
+  static constexpr std::string_view kType = "peer.joined";
+  std::string peer;     // its id, e.g. "peer-9001"
+  std::string address;  // "host:port" other nodes use to reach it
+  int cores = 0;        // tasks it runs at once
+};
+
+/// A peer left on purpose (it said goodbye, or was told to stop).
+struct PeerLeft {
+  static constexpr std::string_view kType = "peer.left";
+  std::string peer;
+  std::string reason;  // "shutdown", "replaced" (re-registered under the same id)
+};
+
+/// The tracker stopped hearing a peer's heartbeats and declared it dead.
+struct PeerDead {
+  static constexpr std::string_view kType = "peer.dead";
+  std::string peer;
+  double silent_ms = 0;  // since its last heartbeat
+};
+
+/// A peer's load, as its heartbeat reports it.
+struct PeerLoad {
+  static constexpr std::string_view kType = "peer.load";
+  std::string peer;
+  int running = 0;  // tasks running now
+  int queued = 0;   // tasks in its ready queue
+  int cores = 0;
+};
+
+// ---- tasks -----------------------------------------------------------------
+// Every task event names the task by its cluster-wide id and its parent
+// task when it has one. For one task a subscriber sees, in causal order:
+// submitted -> [forwarded] -> queued -> running -> ([preempted|blocked] ->
+// [queued] -> running)* -> finished.
+
+/// A client's task was accepted by a peer (or, in a simulation, arrived).
+struct TaskSubmitted {
+  static constexpr std::string_view kType = "task.submitted";
+  std::string task_id;                // cluster-wide, e.g. "peer-9001/17"; in a simulation the job's name
+  std::optional<std::string> parent;  // the task that submitted it, if a task did
+  std::string name;                   // the function's name, or the job's name
+  std::string peer;                   // the peer that accepted it; "" in a simulation
+};
+
+/// The tracker placed a task on another peer (published by the tracker,
+/// before the peer that asked is told where: see docs/events.md, "Order").
+struct TaskForwarded {
+  static constexpr std::string_view kType = "task.forwarded";
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string from;  // the busy peer
+  std::string to;    // the peer that will run it
+};
+
+/// A task joined a ready queue.
+struct TaskQueued {
+  static constexpr std::string_view kType = "task.queued";
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string peer;      // whose ready queue; "" in a simulation
+  int queue_length = 0;  // tasks in that ready queue, this one included
+};
+
+/// A task got a CPU.
+struct TaskRunning {
+  static constexpr std::string_view kType = "task.running";
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string peer;
+};
+
+/// A running task was stopped and sent back to the ready queue.
+struct TaskPreempted {
+  static constexpr std::string_view kType = "task.preempted";
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string peer;
+  std::string reason;  // "quantum" (its time slice ended) or "preempted" (a more urgent task came)
+};
+
+/// A running task stopped to wait (for I/O in a simulation, for a cluster
+/// resource on the live nodes).
+struct TaskBlocked {
+  static constexpr std::string_view kType = "task.blocked";
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string peer;
+  std::string on;  // "io", or the resource's name
+};
+
+/// How a task ended.
+enum class Outcome {
+  kOk,         // "ok": it returned
+  kFailed,     // "failed": it raised, or could not start
+  kTimeout,    // "timeout": its time limit passed and it was stopped
+  kCancelled,  // "cancelled": someone cancelled it
+  kKilled,     // "killed": a limit (memory, output) or a signal ended it
+  kAborted,    // "aborted": chosen as a deadlock victim
+  kLost,       // "lost": the peer that ran it died
+};
+
+/// "ok", "failed", ... as on the wire; nullopt for a name that is not one.
+std::string_view OutcomeName(Outcome outcome);
+std::optional<Outcome> ParseOutcome(std::string_view name);
+
+/// A task ended, for good.
+struct TaskFinished {
+  static constexpr std::string_view kType = "task.finished";
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string peer;
+  Outcome outcome = Outcome::kOk;
+  double wait_ms = 0;        // time ready but not running (in ready queues, forwarding included)
+  double cpu_ms = 0;         // CPU time of the process (a simulation: its CPU bursts)
+  double turnaround_ms = 0;  // submitted -> finished
+};
+
+// ---- the key-value memory and the file store (live) -------------------------
+
+struct MemSet {
+  static constexpr std::string_view kType = "mem.set";
+  std::string peer;
+  std::string key;
+  std::uint64_t bytes = 0;  // the value's size
+};
+
+struct MemDel {
+  static constexpr std::string_view kType = "mem.del";
+  std::string peer;
+  std::string key;
+  std::uint64_t bytes = 0;  // the size of the value removed
+};
+
+struct FileStored {
+  static constexpr std::string_view kType = "file.stored";
+  std::string peer;
+  std::string name;
+  std::uint64_t bytes = 0;
+};
+
+struct FileRemoved {
+  static constexpr std::string_view kType = "file.removed";
+  std::string peer;
+  std::string name;
+  std::uint64_t bytes = 0;
+};
+
+// ---- memory allocation (the simulators; a peer's arena later) ----------------
+
+/// A block was allocated.
+struct MemAlloc {
+  static constexpr std::string_view kType = "mem.alloc";
+  std::string owner;          // who holds it: "ptr[3]" in a simulation, a key on a peer
+  std::uint64_t address = 0;  // of the block's first byte
+  std::uint64_t size = 0;     // bytes given, header and alignment included
+  std::uint64_t request = 0;  // bytes asked for
+};
+
+/// A block was freed (and coalesced, as the policy does).
+struct MemFree {
+  static constexpr std::string_view kType = "mem.free";
+  std::string owner;
+  std::uint64_t address = 0;
+  std::uint64_t size = 0;
+};
+
+/// An allocation failed.
+struct MemFailed {
+  static constexpr std::string_view kType = "mem.failed";
+  std::string owner;
+  std::uint64_t request = 0;       // bytes asked for
+  std::string reason;              // "no_space" (too little free in all) or "fragmentation" (enough free, no hole fits)
+  std::uint64_t free_bytes = 0;    // free in all
+  std::uint64_t free_holes = 0;    // number of free blocks
+  std::uint64_t largest_hole = 0;  // bytes
+};
+
+/// The allocator compacted its memory.
+struct MemCompact {
+  static constexpr std::string_view kType = "mem.compact";
+  std::uint64_t moved_blocks = 0;
+  std::uint64_t moved_bytes = 0;
+};
+
+// ---- paging (the simulators) -------------------------------------------------
+
+struct PageHit {
+  static constexpr std::string_view kType = "page.hit";
+  std::int64_t page = 0;
+  std::int64_t frame = 0;  // where it is resident
+};
+
+/// A reference to a page not resident; `frame` is where it is loaded.
+struct PageFault {
+  static constexpr std::string_view kType = "page.fault";
+  std::int64_t page = 0;
+  std::int64_t frame = 0;
+};
+
+/// A resident page chosen as the victim of a fault, published before that fault.
+struct PageEvict {
+  static constexpr std::string_view kType = "page.evict";
+  std::int64_t page = 0;
+  std::int64_t frame = 0;
+};
+
+// ---- deadlock ----------------------------------------------------------------
+
+/// Detection found a deadlock.
+struct DeadlockFound {
+  static constexpr std::string_view kType = "deadlock.found";
+  std::vector<std::string> cycle;      // the processes of a wait-for cycle, in order (the first waits for the second...)
+  std::vector<std::string> resources;  // the resources they hold and wait for (may be empty)
+};
+
+// ---- the stream itself -------------------------------------------------------
+
+/// Events had to be dropped here (a full buffer, a cut-off subscriber). A gap
+/// is always said, never silent.
+struct EventsLost {
+  static constexpr std::string_view kType = "events.lost";
+  std::uint64_t count = 0;
+};
+
+using Payload = std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued,
+                             TaskRunning, TaskPreempted, TaskBlocked, TaskFinished, MemSet, MemDel, FileStored,
+                             FileRemoved, MemAlloc, MemFree, MemFailed, MemCompact, PageHit, PageFault, PageEvict,
+                             DeadlockFound, EventsLost>;
+
+/// One event: where and when, and what.
+struct Event {
+  std::uint64_t seq = 0;  // set by the tracker: one more per event it publishes (0 = not yet published; a simulation numbers its own from 1)
+  std::string epoch;      // the tracker's run (seq starts again when it restarts); a simulation's own id
+  double t = 0;           // ms on the tracker's clock, stamped where it happened; simulator time units in a simulation
+  std::string node;       // "tracker", a peer id, or "sim"
+  Payload body;
+};
+
+/// The dotted type of a payload: "task.running".
+std::string_view TypeOf(const Payload& body);
+
+/// Every dotted type, in catalogue order (docs/events.md).
+const std::vector<std::string_view>& AllTypes();
+
+// ---- the snapshot --------------------------------------------------------------
+// What a subscriber gets first: the cluster's state consistent with `seq`
+// (every event up to and including it is reflected, none after it), so a
+// viewer that attaches mid-run can draw the true state and then apply the
+// events that follow. Later issues add to it (a peer's arena blocks, the
+// cluster resources' holders and waiters); a reader ignores what it does
+// not know.
+
+/// A task as the snapshot shows it.
+struct TaskRef {
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string name;  // the function's name
+};
+
+/// One live peer.
+struct PeerState {
+  std::string peer;
+  std::string address;                 // "host:port"
+  int cores = 0;
+  std::string policy;                  // its ready queue's scheduling policy, e.g. "fcfs"
+  std::vector<TaskRef> ready_queue;    // in the order the policy would run them
+  std::vector<TaskRef> running;        // running now
+  std::uint64_t mem_used_bytes = 0;    // the key-value memory
+  std::uint64_t mem_limit_bytes = 0;
+  std::uint64_t mem_keys = 0;
+  std::uint64_t disk_used_bytes = 0;   // the file store
+  std::uint64_t disk_limit_bytes = 0;
+  std::uint64_t disk_files = 0;
+  double last_heartbeat_t = 0;         // ms, on the tracker's clock
+};
+
+struct Snapshot {
+  std::uint64_t seq = 0;  // the last event it reflects (0: none yet)
+  std::string epoch;
+  double t = 0;           // when it was taken, ms on the tracker's clock
+  std::vector<PeerState> peers;  // live peers, sorted by id
+};
+
+}  // namespace osgrid::os::events
