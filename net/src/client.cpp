@@ -59,7 +59,7 @@ struct Client::Impl {
   ClientOptions options;
   Json hello;
   std::int64_t next_id = 1;
-  std::string where;  // "host:port", for messages
+  std::string where;              // "host:port", for messages
   std::vector<char> tls_scratch;  // SendFileChunk's buffer over TLS
 
   /// The TCP socket, wherever it lives now.

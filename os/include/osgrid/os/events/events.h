@@ -241,7 +241,7 @@ struct PageEvict {
 /// Detection found a deadlock.
 struct DeadlockFound {
   static constexpr std::string_view kType = "deadlock.found";
-  std::vector<std::string> cycle;      // the processes of a wait-for cycle, in order (the first waits for the second...)
+  std::vector<std::string> cycle;  // the processes of a wait-for cycle, in order (the first waits for the second...)
   std::vector<std::string> resources;  // the resources they hold and wait for (may be empty)
 };
 
@@ -254,14 +254,15 @@ struct EventsLost {
   std::uint64_t count = 0;
 };
 
-using Payload = std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued,
-                             TaskRunning, TaskPreempted, TaskBlocked, TaskFinished, MemSet, MemDel, FileStored,
-                             FileRemoved, MemAlloc, MemFree, MemFailed, MemCompact, PageHit, PageFault, PageEvict,
-                             DeadlockFound, EventsLost>;
+using Payload =
+    std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued, TaskRunning,
+                 TaskPreempted, TaskBlocked, TaskFinished, MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree,
+                 MemFailed, MemCompact, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
 
 /// One event: where and when, and what.
 struct Event {
-  std::uint64_t seq = 0;  // set by the tracker: one more per event it publishes (0 = not yet published; a simulation numbers its own from 1)
+  std::uint64_t seq = 0;  // set by the tracker: one more per event it publishes (0 = not yet published; a simulation
+                          // numbers its own from 1)
   std::string epoch;      // the tracker's run (seq starts again when it restarts); a simulation's own id
   double t = 0;           // ms on the tracker's clock, stamped where it happened; simulator time units in a simulation
   std::string node;       // "tracker", a peer id, or "sim"
@@ -292,24 +293,24 @@ struct TaskRef {
 /// One live peer.
 struct PeerState {
   std::string peer;
-  std::string address;                 // "host:port"
+  std::string address;  // "host:port"
   int cores = 0;
-  std::string policy;                  // its ready queue's scheduling policy, e.g. "fcfs"
-  std::vector<TaskRef> ready_queue;    // in the order the policy would run them
-  std::vector<TaskRef> running;        // running now
-  std::uint64_t mem_used_bytes = 0;    // the key-value memory
+  std::string policy;                // its ready queue's scheduling policy, e.g. "fcfs"
+  std::vector<TaskRef> ready_queue;  // in the order the policy would run them
+  std::vector<TaskRef> running;      // running now
+  std::uint64_t mem_used_bytes = 0;  // the key-value memory
   std::uint64_t mem_limit_bytes = 0;
   std::uint64_t mem_keys = 0;
-  std::uint64_t disk_used_bytes = 0;   // the file store
+  std::uint64_t disk_used_bytes = 0;  // the file store
   std::uint64_t disk_limit_bytes = 0;
   std::uint64_t disk_files = 0;
-  double last_heartbeat_t = 0;         // ms, on the tracker's clock
+  double last_heartbeat_t = 0;  // ms, on the tracker's clock
 };
 
 struct Snapshot {
   std::uint64_t seq = 0;  // the last event it reflects (0: none yet)
   std::string epoch;
-  double t = 0;           // when it was taken, ms on the tracker's clock
+  double t = 0;                  // when it was taken, ms on the tracker's clock
   std::vector<PeerState> peers;  // live peers, sorted by id
 };
 
