@@ -57,6 +57,9 @@ struct PeerLoad {
   int running = 0;  // tasks running now
   int queued = 0;   // tasks in its ready queue
   int cores = 0;
+  std::uint64_t mem_keys = 0;         // keys in its key-value memory
+  std::uint64_t mem_used_bytes = 0;   // bytes they take
+  std::uint64_t disk_used_bytes = 0;  // bytes in its file store
 };
 
 // ---- tasks -----------------------------------------------------------------
@@ -304,7 +307,8 @@ struct PeerState {
   std::uint64_t disk_used_bytes = 0;  // the file store
   std::uint64_t disk_limit_bytes = 0;
   std::uint64_t disk_files = 0;
-  double last_heartbeat_t = 0;  // ms, on the tracker's clock
+  double last_heartbeat_t = 0;       // ms, on the tracker's clock
+  std::uint64_t tasks_finished = 0;  // tasks that finished here since it joined
 };
 
 struct Snapshot {

@@ -1,0 +1,98 @@
+// The cluster's state, rebuilt from its events: the fold that turns a
+// snapshot and the events after it into the picture a viewer draws, a
+// replay prints and a test checks. The tracker keeps one to answer
+// SUBSCRIBE with a snapshot; `osgrid replay` and the viewer keep their own.
+//
+// Start from a Snapshot (or from nothing), then Apply() every event in seq
+// order. What each event does:
+//   peer.joined     the peer is live (a peer that joins again starts afresh)
+//   peer.left/dead  the peer is gone; it is remembered in departed()
+//   peer.load       its figures (counts, memory, disk) are replaced
+//   task.submitted  the task is known, on the peer that accepted it
+//   task.forwarded  the task moves to the peer that will run it
+//   task.queued     it joins the end of that peer's ready queue
+//   task.running    it leaves the ready queue and runs
+//   task.preempted, task.blocked
+//                   it stops running (a later task.queued puts it back)
+//   task.finished   it is gone; the peer's tasks_finished counts it
+// Every other type leaves the cluster's picture as it is.
+//
+// The ready queue's order is the order tasks joined it: right for FCFS and
+// round robin. A policy that reorders its queue (SJF, priority) publishes
+// the order in its peer's snapshot; between snapshots the fold cannot know it.
+//
+// Memory grows with live peers and tasks not yet finished, never with the
+// length of the stream. Apply() is O(queue length) at worst.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "osgrid/os/events/events.h"
+
+namespace osgrid::os::events {
+
+/// A peer that left or died, and when.
+struct DepartedPeer {
+  std::string peer;
+  bool dead = false;  // peer.dead (true) or peer.left (false)
+  double t = 0;       // the event's time
+  std::uint64_t tasks_finished = 0;
+};
+
+class ClusterState {
+ public:
+  ClusterState() = default;
+  /// Starts from `snapshot`: its peers, queues and running tasks, at its seq.
+  explicit ClusterState(const Snapshot& snapshot);
+
+  /// Applies one event. Events must come in seq order; one at or below
+  /// seq() (already reflected) is ignored and returns false. Events with
+  /// seq 0 (not numbered, e.g. a node's own view before publishing) are
+  /// always applied.
+  bool Apply(const Event& event);
+
+  /// The state now, as a subscriber's snapshot would give it (peers sorted by id).
+  Snapshot ToSnapshot() const;
+
+  /// The last seq applied (0: none).
+  std::uint64_t seq() const { return seq_; }
+  /// The live peer `peer`, or nullptr.
+  const PeerState* Find(const std::string& peer) const;
+  /// The peer a task is on now ("" if unknown or finished).
+  std::string PeerOf(const std::string& task_id) const;
+  /// Tasks submitted and not finished.
+  std::size_t tasks_in_flight() const { return tasks_.size(); }
+  /// Peers that left or died, in the order they went.
+  const std::vector<DepartedPeer>& departed() const { return departed_; }
+
+ private:
+  struct Task {
+    TaskRef ref;
+    std::string peer;  // where it is now
+  };
+
+  void Join(const PeerJoined& joined, double t);
+  void Depart(const std::string& peer, bool dead, double t);
+  void Load(const PeerLoad& load, double t);
+  void Submit(const TaskSubmitted& submitted);
+  void Forward(const TaskForwarded& forwarded);
+  void Enqueue(const TaskQueued& queued);
+  void Run(const TaskRunning& running);
+  void Stop(const std::string& task_id, const std::string& peer);
+  void Finish(const TaskFinished& finished);
+  /// The task's entry, made from what the event says if it was not known
+  /// (a subscriber that attached after task.submitted).
+  Task& Known(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer);
+
+  std::uint64_t seq_ = 0;
+  std::string epoch_;
+  double t_ = 0;
+  std::map<std::string, PeerState> peers_;  // live, by id
+  std::map<std::string, Task> tasks_;       // not finished, by task_id
+  std::vector<DepartedPeer> departed_;
+};
+
+}  // namespace osgrid::os::events
