@@ -1,0 +1,106 @@
+// The event hub (see event_hub.h).
+#include "event_hub.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace osgrid::tracker {
+
+namespace {
+
+/// A prefix names a type if it is the type, a dotted family of it ("task"
+/// or "task." for "task.running"), or a leading part of a family name.
+bool PrefixOf(std::string_view prefix, std::string_view type) {
+  if (prefix.empty() || type.substr(0, prefix.size()) != prefix) return false;
+  return type.size() == prefix.size() || prefix.back() == '.' || type[prefix.size()] == '.';
+}
+
+/// BAD_REQUEST if some prefix names no known event type.
+Status CheckPrefixes(const std::vector<std::string>& prefixes) {
+  const auto& types = os::events::AllTypes();
+  for (const std::string& prefix : prefixes) {
+    bool known = std::any_of(types.begin(), types.end(), [&](std::string_view type) { return PrefixOf(prefix, type); });
+    if (!known) {
+      return Status::BadRequest("unknown event type filter '" + net::Sanitize(prefix) +
+                                "': it names no event type (see docs/events.md)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+EventHub::EventHub(std::string epoch, Encoder encode, std::size_t max_subscribers)
+    : epoch_(std::move(epoch)), encode_(std::move(encode)), max_subscribers_(max_subscribers) {}
+
+bool EventHub::Matches(const std::vector<std::string>& prefixes, std::string_view type) {
+  if (prefixes.empty() || type == os::events::EventsLost::kType) return true;
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return PrefixOf(p, type); });
+}
+
+const os::events::Event& EventHub::Publish(os::events::Event event) {
+  event.seq = ++seq_;
+  event.epoch = epoch_;
+  state_.Apply(event);
+  const std::string_view type = os::events::TypeOf(event.body);
+  Frame frame;  // encoded only if someone wants it
+  for (auto& [id, subscriber] : subscribers_) {
+    if (subscriber.cut_off || !Matches(subscriber.options.types, type)) continue;
+    if (!frame) frame = std::make_shared<const std::string>(encode_(event));
+    Offer(subscriber, frame, type);
+  }
+  last_ = std::move(event);
+  return last_;
+}
+
+void EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_view type) {
+  if (subscriber.queued_bytes + frame->size() > subscriber.options.max_queue_bytes) {
+    subscriber.cut_off = Status::Limit(
+        "subscriber too slow: " + std::to_string(subscriber.queued_bytes) + " bytes of events queued, and the next (" +
+        std::string(type) + ", " + std::to_string(frame->size()) + " bytes) would pass its bound of " +
+        std::to_string(subscriber.options.max_queue_bytes) + " bytes; subscribe again to resume from a snapshot");
+    subscriber.queue.clear();
+    subscriber.queued_bytes = 0;
+    if (subscriber.wake) subscriber.wake();
+    return;
+  }
+  const bool was_empty = subscriber.queue.empty();
+  subscriber.queue.push_back(frame);
+  subscriber.queued_bytes += frame->size();
+  if (was_empty && subscriber.wake) subscriber.wake();
+}
+
+Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, std::function<void()> wake) {
+  if (Status status = CheckPrefixes(options.types); !status.ok()) return status;
+  if (options.max_queue_bytes == 0) return Status::BadRequest("a subscriber's queue bound must be > 0 bytes");
+  if (subscribers_.size() >= max_subscribers_) {
+    return Status::Limit("the tracker already has " + std::to_string(subscribers_.size()) +
+                         " subscribers, its limit (--max-subscribers " + std::to_string(max_subscribers_) + ")");
+  }
+  const std::uint64_t id = next_id_++;
+  subscribers_.emplace(id, Subscriber{std::move(options), std::move(wake), {}, 0, 0, std::nullopt});
+  return Subscription{id, state_.ToSnapshot()};
+}
+
+void EventHub::Unsubscribe(std::uint64_t id) { subscribers_.erase(id); }
+
+Result<std::deque<Frame>> EventHub::Take(std::uint64_t id) {
+  auto it = subscribers_.find(id);
+  if (it == subscribers_.end()) return Status::NotFound("no subscriber " + std::to_string(id));
+  Subscriber& subscriber = it->second;
+  if (subscriber.cut_off) return *subscriber.cut_off;
+  subscriber.delivered += subscriber.queue.size();
+  subscriber.queued_bytes = 0;
+  return std::exchange(subscriber.queue, {});
+}
+
+std::vector<SubscriberStats> EventHub::Stats() const {
+  std::vector<SubscriberStats> stats;
+  stats.reserve(subscribers_.size());
+  for (const auto& [id, s] : subscribers_) {
+    stats.push_back({id, s.options.name, s.queued_bytes, s.options.max_queue_bytes, s.delivered, s.cut_off.has_value()});
+  }
+  return stats;
+}
+
+}  // namespace osgrid::tracker

@@ -1,0 +1,124 @@
+// Private to tracker/: the event hub. Every event the cluster publishes
+// passes through here once: the hub numbers it (seq, one more per event,
+// within this tracker's epoch), folds it into the cluster's state (so a new
+// subscriber's snapshot is the truth at a known seq), encodes it once, and
+// offers the same bytes to every subscriber whose filter it matches.
+//
+// Back pressure: each subscriber has a queue bounded in bytes. A subscriber
+// that stops reading is cut off when its next frame would overflow the
+// queue: the hub drops its queue, marks it cut off with a clear reason, and
+// its session says so and closes. The tracker's memory stays bounded by
+// (subscribers x their bounds) and the others are not slowed. The recorder
+// of `osgrid run --record` subscribes with a larger bound; if it is still
+// cut off, the seq it sees jumps, and it writes the gap into its trace.
+//
+//   publisher (tracker handlers): Publish(event)
+//   subscriber session:  Subscribe() -> snapshot; on wake: Take() frames and write them
+//
+// Not thread-safe: the tracker's io thread owns the hub. Subscribe() and
+// Publish() run on that thread, so a snapshot is always consistent with
+// the seq it names: no event can slip between them.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "osgrid/net/messages.h"
+#include "osgrid/net/status.h"
+#include "osgrid/os/events/cluster_state.h"
+#include "osgrid/os/events/events.h"
+
+namespace osgrid::tracker {
+
+/// One encoded event, shared by every subscriber queue that holds it.
+using Frame = std::shared_ptr<const std::string>;
+
+struct SubscribeOptions {
+  /// Type prefixes ("task", "task.finished", "peer."); empty: every type.
+  /// events.lost always passes: a gap is never hidden by a filter.
+  std::vector<std::string> types;
+  std::size_t max_queue_bytes = 0;  // the bound of this subscriber's queue, bytes (> 0)
+  std::string name;                 // who it is, for STATUS ("osgrid events from 127.0.0.1:50412")
+};
+
+/// A subscriber as STATUS shows it.
+struct SubscriberStats {
+  std::uint64_t id = 0;
+  std::string name;
+  std::size_t queued_bytes = 0;      // encoded events waiting to be written
+  std::size_t max_queue_bytes = 0;   // its bound
+  std::uint64_t delivered = 0;       // events taken by its session
+  bool cut_off = false;
+};
+
+class EventHub {
+ public:
+  /// Turns an event into the bytes a subscriber receives (the codec's encoding).
+  using Encoder = std::function<std::string(const os::events::Event&)>;
+
+  /// `epoch` names this tracker run; at most `max_subscribers` at once.
+  EventHub(std::string epoch, Encoder encode, std::size_t max_subscribers);
+
+  /// Numbers `event` (seq, epoch), applies it to the cluster state and queues
+  /// it for every matching subscriber; returns it as published. A subscriber
+  /// whose queue it would overflow is cut off, and its wake is called.
+  const os::events::Event& Publish(os::events::Event event);
+
+  struct Subscription {
+    std::uint64_t id = 0;
+    os::events::Snapshot snapshot;  // the state after every event up to snapshot.seq; the queue holds what follows
+  };
+
+  /// Adds a subscriber. `wake` is called (on the publishing thread) when its
+  /// queue goes from empty to non-empty or it is cut off, so its session
+  /// can write. Errors: BAD_REQUEST (a type prefix that names no event
+  /// type, or a zero bound), LIMIT (max_subscribers reached; the message
+  /// names the --max-subscribers flag).
+  Result<Subscription> Subscribe(SubscribeOptions options, std::function<void()> wake);
+
+  /// Removes a subscriber (its session closed). Unknown ids are ignored.
+  void Unsubscribe(std::uint64_t id);
+
+  /// Takes every queued frame of subscriber `id`, oldest first. After a cut
+  /// off it returns the reason instead (LIMIT, naming the bound and the
+  /// bytes queued), once the queue is dropped. Errors: NOT_FOUND (unknown id).
+  Result<std::deque<Frame>> Take(std::uint64_t id);
+
+  std::uint64_t seq() const { return seq_; }
+  const std::string& epoch() const { return epoch_; }
+  const os::events::ClusterState& state() const { return state_; }
+  std::vector<SubscriberStats> Stats() const;
+  std::size_t subscriber_count() const { return subscribers_.size(); }
+
+  /// Does an event of `type` pass the filter `prefixes`? (empty passes all)
+  static bool Matches(const std::vector<std::string>& prefixes, std::string_view type);
+
+ private:
+  struct Subscriber {
+    SubscribeOptions options;
+    std::function<void()> wake;
+    std::deque<Frame> queue;
+    std::size_t queued_bytes = 0;
+    std::uint64_t delivered = 0;
+    std::optional<Status> cut_off;  // why, once cut off
+  };
+
+  void Offer(Subscriber& subscriber, const Frame& frame, std::string_view type);
+
+  std::string epoch_;
+  Encoder encode_;
+  std::size_t max_subscribers_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t next_id_ = 1;
+  os::events::ClusterState state_;
+  os::events::Event last_;  // the event Publish() returned last
+  std::map<std::uint64_t, Subscriber> subscribers_;
+};
+
+}  // namespace osgrid::tracker

@@ -1,0 +1,152 @@
+#include "event_hub.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using namespace osgrid;
+using namespace osgrid::os::events;
+using tracker::EventHub;
+using tracker::Frame;
+using tracker::SubscribeOptions;
+
+namespace {
+
+/// A stand-in for the JSON codec: "<seq> <type>", padded to `size` bytes.
+struct CountingEncoder {
+  int* calls;
+  std::size_t size = 0;
+  std::string operator()(const Event& event) const {
+    ++*calls;
+    std::string text = std::to_string(event.seq) + " " + std::string(TypeOf(event.body));
+    if (text.size() < size) text.resize(size, ' ');
+    return text;
+  }
+};
+
+Event At(double t, Payload body) { return Event{0, "", t, "tracker", std::move(body)}; }
+
+std::vector<std::string> Texts(const std::deque<Frame>& frames) {
+  std::vector<std::string> texts;
+  for (const Frame& f : frames) texts.push_back(f->substr(0, f->find_last_not_of(' ') + 1));
+  return texts;
+}
+
+SubscribeOptions Options(std::size_t bound, std::vector<std::string> types = {}) {
+  return SubscribeOptions{std::move(types), bound, "test"};
+}
+
+}  // namespace
+
+TEST_CASE("the hub numbers events and stamps its epoch", "[hub]") {
+  int calls = 0;
+  EventHub hub("epoch-1", CountingEncoder{&calls}, 8);
+  const Event& first = hub.Publish(At(1, PeerJoined{"p", "h:1", 2}));
+  CHECK(first.seq == 1);
+  CHECK(first.epoch == "epoch-1");
+  CHECK(hub.Publish(At(2, PeerLoad{"p", 0, 0, 2})).seq == 2);
+  CHECK(hub.seq() == 2);
+  CHECK(calls == 0);  // nobody subscribed: nothing encoded
+}
+
+TEST_CASE("a subscriber gets a snapshot at a seq, then exactly the events after it", "[hub]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls}, 8);
+  hub.Publish(At(1, PeerJoined{"p", "h:1", 2}));
+  hub.Publish(At(2, TaskSubmitted{"t1", std::nullopt, "f", "p"}));
+  hub.Publish(At(3, TaskQueued{"t1", std::nullopt, "p", 1}));
+  int wakes = 0;
+  auto sub = hub.Subscribe(Options(1 << 20), [&] { ++wakes; });
+  REQUIRE(sub.ok());
+  CHECK(sub->snapshot.seq == 3);
+  REQUIRE(sub->snapshot.peers.size() == 1);
+  CHECK(sub->snapshot.peers[0].ready_queue.size() == 1);
+
+  hub.Publish(At(4, TaskRunning{"t1", std::nullopt, "p"}));
+  hub.Publish(At(5, TaskFinished{"t1", std::nullopt, "p", Outcome::kOk, 0, 1, 1}));
+  CHECK(wakes == 1);  // woken once, when its queue stopped being empty
+  auto frames = hub.Take(sub->id);
+  REQUIRE(frames.ok());
+  CHECK(Texts(*frames) == std::vector<std::string>{"4 task.running", "5 task.finished"});
+  CHECK(hub.Take(sub->id)->empty());
+}
+
+TEST_CASE("eight subscribers share one encoding and see the same contiguous seqs", "[hub]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls}, 8);
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(hub.Subscribe(Options(1 << 20), nullptr)->id);
+  for (int i = 0; i < 100; ++i) hub.Publish(At(i, PeerLoad{"p", i, 0, 1}));
+  CHECK(calls == 100);
+  for (std::uint64_t id : ids) {
+    auto frames = hub.Take(id);
+    REQUIRE(frames.ok());
+    REQUIRE(frames->size() == 100);
+    for (std::size_t i = 0; i < frames->size(); ++i) CHECK((*frames)[i]->rfind(std::to_string(i + 1) + " ", 0) == 0);
+  }
+  auto ninth = hub.Subscribe(Options(1 << 20), nullptr);
+  REQUIRE_FALSE(ninth.ok());
+  CHECK(ninth.status().code() == Code::kLimit);
+  CHECK(ninth.status().message().find("--max-subscribers 8") != std::string::npos);
+}
+
+TEST_CASE("a subscriber that stops reading is cut off; the others go on", "[hub]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls, 100}, 8);  // 100-byte frames
+  int slow_wakes = 0;
+  auto slow = hub.Subscribe(Options(1000), [&] { ++slow_wakes; });
+  auto fast = hub.Subscribe(Options(1000), nullptr);
+  REQUIRE(slow.ok());
+  REQUIRE(fast.ok());
+  for (int i = 0; i < 30; ++i) {
+    hub.Publish(At(i, PeerLoad{"p", i, 0, 1}));
+    for (const auto& s : hub.Stats()) CHECK(s.queued_bytes <= s.max_queue_bytes);
+    if (i % 5 == 4) REQUIRE(hub.Take(fast->id)->size() == 5);  // the fast one keeps up
+  }
+  CHECK(slow_wakes == 2);  // once for its first frame, once when cut off
+  auto taken = hub.Take(slow->id);
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.status().code() == Code::kLimit);
+  CHECK(taken.status().message().find("bound of 1000 bytes") != std::string::npos);
+  auto stats = hub.Stats();
+  REQUIRE(stats.size() == 2);
+  CHECK(stats[0].cut_off);
+  CHECK(stats[0].queued_bytes == 0);  // its queue was dropped
+  CHECK_FALSE(stats[1].cut_off);
+  CHECK(stats[1].delivered == 30);
+  hub.Unsubscribe(slow->id);
+  CHECK(hub.subscriber_count() == 1);
+}
+
+TEST_CASE("filters pass a family or a type; events.lost always passes", "[hub]") {
+  CHECK(EventHub::Matches({}, "mem.set"));
+  CHECK(EventHub::Matches({"task"}, "task.running"));
+  CHECK(EventHub::Matches({"task."}, "task.running"));
+  CHECK(EventHub::Matches({"task.finished"}, "task.finished"));
+  CHECK_FALSE(EventHub::Matches({"task.finished"}, "task.running"));
+  CHECK_FALSE(EventHub::Matches({"tas"}, "task.running"));
+  CHECK(EventHub::Matches({"peer"}, "events.lost"));
+
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls}, 8);
+  auto sub = hub.Subscribe(Options(1 << 20, {"peer.dead", "task"}), nullptr);
+  REQUIRE(sub.ok());
+  hub.Publish(At(1, PeerJoined{"p", "h:1", 1}));
+  hub.Publish(At(2, TaskSubmitted{"t", std::nullopt, "f", "p"}));
+  hub.Publish(At(3, PeerDead{"p", 3000}));
+  hub.Publish(At(4, EventsLost{2}));
+  CHECK(Texts(hub.Take(sub->id).value()) == std::vector<std::string>{"2 task.submitted", "3 peer.dead", "4 events.lost"});
+}
+
+TEST_CASE("a bad subscription is refused and changes nothing", "[hub]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls}, 2);
+  auto unknown = hub.Subscribe(Options(100, {"task", "tasks"}), nullptr);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().code() == Code::kBadRequest);
+  CHECK(unknown.status().message().find("'tasks'") != std::string::npos);
+  CHECK_FALSE(hub.Subscribe(Options(100, {""}), nullptr).ok());
+  CHECK_FALSE(hub.Subscribe(Options(0), nullptr).ok());
+  CHECK(hub.subscriber_count() == 0);
+  CHECK(hub.Take(99).status().code() == Code::kNotFound);
+}
