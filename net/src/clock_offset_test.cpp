@@ -17,7 +17,7 @@ TEST_CASE("a symmetric round trip gives the exact offset", "[clock]") {
 
 TEST_CASE("the shortest recent round trip wins", "[clock]") {
   ClockOffset clock(3);
-  clock.Add({0, 1050, 100});   // 100 ms round trip: offset 1000, but could be off by 50
+  clock.Add({0, 1050, 100});    // 100 ms round trip: offset 1000, but could be off by 50
   clock.Add({200, 1201, 202});  // 2 ms: offset 1000
   clock.Add({300, 1340, 320});  // 20 ms: offset 1030 (an asymmetric trip)
   CHECK(*clock.offset() == Approx(1000));

@@ -98,7 +98,8 @@ std::vector<SubscriberStats> EventHub::Stats() const {
   std::vector<SubscriberStats> stats;
   stats.reserve(subscribers_.size());
   for (const auto& [id, s] : subscribers_) {
-    stats.push_back({id, s.options.name, s.queued_bytes, s.options.max_queue_bytes, s.delivered, s.cut_off.has_value()});
+    stats.push_back(
+        {id, s.options.name, s.queued_bytes, s.options.max_queue_bytes, s.delivered, s.cut_off.has_value()});
   }
   return stats;
 }

@@ -51,9 +51,9 @@ struct SubscribeOptions {
 struct SubscriberStats {
   std::uint64_t id = 0;
   std::string name;
-  std::size_t queued_bytes = 0;      // encoded events waiting to be written
-  std::size_t max_queue_bytes = 0;   // its bound
-  std::uint64_t delivered = 0;       // events taken by its session
+  std::size_t queued_bytes = 0;     // encoded events waiting to be written
+  std::size_t max_queue_bytes = 0;  // its bound
+  std::uint64_t delivered = 0;      // events taken by its session
   bool cut_off = false;
 };
 

@@ -135,7 +135,8 @@ TEST_CASE("filters pass a family or a type; events.lost always passes", "[hub]")
   hub.Publish(At(2, TaskSubmitted{"t", std::nullopt, "f", "p"}));
   hub.Publish(At(3, PeerDead{"p", 3000}));
   hub.Publish(At(4, EventsLost{2}));
-  CHECK(Texts(hub.Take(sub->id).value()) == std::vector<std::string>{"2 task.submitted", "3 peer.dead", "4 events.lost"});
+  CHECK(Texts(hub.Take(sub->id).value()) ==
+        std::vector<std::string>{"2 task.submitted", "3 peer.dead", "4 events.lost"});
 }
 
 TEST_CASE("a bad subscription is refused and changes nothing", "[hub]") {

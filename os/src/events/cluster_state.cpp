@@ -1,5 +1,10 @@
 // The cluster's state rebuilt from events (see cluster_state.h for what
 // each event does).
+//
+// Source: Silberschatz 10e 3.1.2 (process states: a task goes new -> ready
+//         -> running -> waiting/ready -> terminated, here across peers) and
+//         3.2.1 (the ready queue); the fold itself is event sourcing
+//         (M. Fowler, "Event Sourcing", 2005): state = apply(events).
 #include "osgrid/os/events/cluster_state.h"
 
 #include <algorithm>
@@ -17,8 +22,7 @@ void Erase(std::vector<TaskRef>& tasks, const std::string& task_id) {
 
 }  // namespace
 
-ClusterState::ClusterState(const Snapshot& snapshot)
-    : seq_(snapshot.seq), epoch_(snapshot.epoch), t_(snapshot.t) {
+ClusterState::ClusterState(const Snapshot& snapshot) : seq_(snapshot.seq), epoch_(snapshot.epoch), t_(snapshot.t) {
   for (const PeerState& peer : snapshot.peers) {
     peers_[peer.peer] = peer;
     for (const auto* list : {&peer.ready_queue, &peer.running}) {
