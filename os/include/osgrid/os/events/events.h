@@ -161,6 +161,8 @@ struct CpuSwitch {
   std::string to;      // task_id of the task switched to
   std::string peer;    // whose CPU; "" in a simulation
   double cost_ms = 0;  // how long the switch takes; 0 = counted, but free
+
+  bool operator==(const CpuSwitch&) const = default;
 };
 
 // ---- the key-value memory and the file store (live) -------------------------
