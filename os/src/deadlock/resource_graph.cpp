@@ -115,6 +115,7 @@ Expected<DetectionState> ToDetectionState(const ResourceGraph& graph) {
   const std::size_t m = graph.resources.size();
   DetectionState state;
   state.resource_names = graph.resources;
+  state.process_names = graph.processes;
   state.available.resize(m);
   for (std::size_t j = 0; j < m; ++j) state.available[j] = InstancesOf(graph, j);
   state.allocation.assign(n, ResourceVector(m, 0));
@@ -160,7 +161,7 @@ std::vector<std::string> FindWaitForCycle(const WaitForGraph& graph) {
   return names;
 }
 
-WaitForVerdict AnalyzeWaitFor(const WaitForGraph& graph) {
+WaitForVerdict AnalyzeWaitFor(const WaitForGraph& graph, const events::EventSink& event_sink) {
   const std::size_t n = graph.graph.vertex_count();
   std::vector<std::vector<std::uint32_t>> waited_on_by(n);  // reversed edges
   std::vector<std::size_t> waiting_for(n, 0);               // unfinished out-edges
@@ -188,10 +189,14 @@ WaitForVerdict AnalyzeWaitFor(const WaitForGraph& graph) {
   for (std::size_t v = 0; v < n; ++v) {
     if (!finished[v]) verdict.deadlocked.push_back(v);
   }
+  events::SimPublisher publisher(event_sink);
+  if (publisher.on() && !verdict.deadlocked.empty()) {  // a process stuck for ever means a cycle
+    publisher.Publish(0, events::DeadlockFound{.cycle = FindWaitForCycle(graph)});
+  }
   return verdict;
 }
 
-Expected<ResourceGraphVerdict> AnalyzeResourceGraph(const ResourceGraph& graph) {
+Expected<ResourceGraphVerdict> AnalyzeResourceGraph(const ResourceGraph& graph, const events::EventSink& event_sink) {
   Expected<std::vector<std::string>> cycle = FindResourceGraphCycle(graph);
   if (!cycle) return cycle.error();
   Expected<DetectionState> state = ToDetectionState(graph);
@@ -200,7 +205,7 @@ Expected<ResourceGraphVerdict> AnalyzeResourceGraph(const ResourceGraph& graph) 
   verdict.single_instance = IsSingleInstance(graph);
   verdict.cycle = std::move(cycle).value();
   verdict.state = std::move(state).value();
-  Expected<DetectionResult> detection = DetectDeadlock(verdict.state);
+  Expected<DetectionResult> detection = DetectDeadlock(verdict.state, event_sink);
   if (!detection) return detection.error();
   verdict.detection = std::move(detection).value();
   return verdict;

@@ -1,4 +1,6 @@
 // The event vocabulary's few functions (see osgrid/os/events/events.h).
+// Source: issue 15 (the event stream), whose names and fields events.h keeps;
+// no textbook algorithm here.
 #include "osgrid/os/events/events.h"
 
 #include <array>

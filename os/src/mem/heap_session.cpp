@@ -21,6 +21,23 @@ std::int64_t ParseCount(const std::string& digits) {
   return std::stoll(digits);
 }
 
+/// "ptr[3]", as malloc.py names the pointer an Alloc returned.
+std::string PointerName(std::int64_t ptr) { return "ptr[" + std::to_string(ptr) + "]"; }
+
+/// mem.failed's reason for a failure (events.h).
+std::string_view FailureReason(AllocFailure failure) {
+  switch (failure) {
+    case AllocFailure::kNoSpace:
+      return "no_space";
+    case AllocFailure::kFragmentation:
+      return "fragmentation";
+    case AllocFailure::kBadSize:
+    case AllocFailure::kNone:
+      break;
+  }
+  return "bad_size";
+}
+
 }  // namespace
 
 Expected<std::vector<HeapOp>> ParseHeapOps(std::string_view text) {
@@ -101,6 +118,8 @@ HeapStep HeapSession::DoAlloc(std::int64_t size) {
     owner_[step.addr] = step.ptr;
     live_.push_back(step.ptr);
   }
+  SayAlloc(step);
+  ++ops_;
   Record(step);
   return step;
 }
@@ -113,6 +132,7 @@ HeapStep HeapSession::DoFree(std::int64_t ptr) {
   if (given == address_of_.end()) {  // never returned: malloc.py's "Invalid Free: Skipping"
     step.skipped = true;
     step.returned = -1;
+    ++ops_;
     Record(step);
     return step;
   }
@@ -122,6 +142,7 @@ HeapStep HeapSession::DoFree(std::int64_t ptr) {
     step.addr = addr;
     step.freed_size = allocated_before - heap_->Metrics().allocated_bytes;
     auto owner = owner_.find(addr);
+    SayFree(step, owner != owner_.end() ? owner->second : ptr);
     if (owner != owner_.end()) {
       live_.erase(std::remove(live_.begin(), live_.end(), owner->second), live_.end());
       owner_.erase(owner);
@@ -129,6 +150,7 @@ HeapStep HeapSession::DoFree(std::int64_t ptr) {
   } else {
     step.returned = -1;
   }
+  ++ops_;
   Record(step);
   return step;
 }
@@ -149,6 +171,8 @@ Expected<HeapStep> HeapSession::DoCompact() {
     address_of_[owner->second] = move.to;
   }
   owner_ = std::move(moved_owner);
+  SayCompact(step);
+  ++ops_;
   Record(step);
   return step;
 }
@@ -185,6 +209,40 @@ void HeapSession::Record(HeapStep& step) const {
     const std::optional<std::int64_t> owner = block.free ? std::nullopt : OwnerOf(block.addr);
     step.owners.push_back(owner.value_or(-1));
   }
+}
+
+void HeapSession::SayAlloc(const HeapStep& step) {
+  if (!events_.on()) return;
+  const auto t = static_cast<double>(ops_);
+  const auto request = static_cast<std::uint64_t>(std::max<std::int64_t>(step.op.value, 0));
+  if (step.alloc.ok()) {
+    events_.Publish(t, events::MemAlloc{.owner = PointerName(step.ptr),
+                                        .address = static_cast<std::uint64_t>(step.addr),
+                                        .size = static_cast<std::uint64_t>(step.alloc.block_size),
+                                        .request = request});
+    return;
+  }
+  const HeapMetrics after = heap_->Metrics();
+  events_.Publish(t, events::MemFailed{.owner = PointerName(step.ptr),
+                                       .request = request,
+                                       .reason = std::string(FailureReason(step.alloc.failure)),
+                                       .free_bytes = static_cast<std::uint64_t>(after.free_bytes),
+                                       .free_holes = static_cast<std::uint64_t>(after.free_blocks),
+                                       .largest_hole = static_cast<std::uint64_t>(after.largest_free_block)});
+}
+
+void HeapSession::SayFree(const HeapStep& step, std::int64_t owner) {
+  if (!events_.on()) return;
+  events_.Publish(static_cast<double>(ops_), events::MemFree{.owner = PointerName(owner),
+                                                             .address = static_cast<std::uint64_t>(step.addr),
+                                                             .size = static_cast<std::uint64_t>(step.freed_size)});
+}
+
+void HeapSession::SayCompact(const HeapStep& step) {
+  if (!events_.on()) return;
+  events_.Publish(static_cast<double>(ops_),
+                  events::MemCompact{.moved_blocks = static_cast<std::uint64_t>(step.compaction.moves.size()),
+                                     .moved_bytes = static_cast<std::uint64_t>(step.compaction.moved_bytes)});
 }
 
 std::optional<std::int64_t> HeapSession::OwnerOf(std::int64_t addr) const {

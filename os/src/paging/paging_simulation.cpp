@@ -25,7 +25,8 @@ class FrameTable {
 
   /// Records a fault that loaded `page`, replacing `victim` if there was one:
   /// the page goes into the victim's frame, or else the lowest free frame.
-  void Load(Page page, const std::optional<Page>& victim) {
+  /// Returns that frame.
+  std::size_t Load(Page page, const std::optional<Page>& victim) {
     std::size_t frame = 0;
     if (victim) {
       frame = frame_of_.at(*victim);
@@ -35,7 +36,11 @@ class FrameTable {
     }
     frames_[frame] = page;
     frame_of_[page] = frame;
+    return frame;
   }
+
+  /// The frame a resident page is in. Precondition: resident.
+  std::size_t FrameOf(Page page) const { return frame_of_.at(page); }
 
   const std::vector<std::optional<Page>>& frames() const { return frames_; }
 
@@ -43,6 +48,9 @@ class FrameTable {
   std::vector<std::optional<Page>> frames_;
   std::unordered_map<Page, std::size_t> frame_of_;
 };
+
+/// A frame number as events carry it.
+std::int64_t Frame(std::size_t frame) { return static_cast<std::int64_t>(frame); }
 
 }  // namespace
 
@@ -52,8 +60,8 @@ double PagingResult::hit_rate() const {
 }
 
 Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vector<Page>& references,
-                                      std::size_t frames, const PolicyOptions& options,
-                                      const AccessObserver& on_access) {
+                                      std::size_t frames, const PolicyOptions& options, const AccessObserver& on_access,
+                                      const events::EventSink& event_sink) {
   Expected<bool> valid = CheckReferences(references);
   if (!valid) return valid.error();
   PolicyOptions with_future = options;
@@ -66,14 +74,22 @@ Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vect
   result.policy = policy;
   result.cache_size = frames;
   FrameTable table(frames);
+  events::SimPublisher publisher(event_sink);
   PageAccess access;
-  for (Page page : references) {
+  for (std::size_t i = 0; i < references.size(); ++i) {
+    const Page page = references[i];
     const Reference ref = cache.Access(page);
+    const auto t = static_cast<double>(i);
     if (ref.hit) {
       ++result.hits;
+      if (publisher.on()) publisher.Publish(t, events::PageHit{page, Frame(table.FrameOf(page))});
     } else {
       ++result.misses;
-      table.Load(page, ref.evicted);
+      if (ref.evicted && publisher.on()) {
+        publisher.Publish(t, events::PageEvict{*ref.evicted, Frame(table.FrameOf(*ref.evicted))});
+      }
+      const std::size_t frame = table.Load(page, ref.evicted);
+      if (publisher.on()) publisher.Publish(t, events::PageFault{page, Frame(frame)});
     }
     access.page = page;
     access.hit = ref.hit;

@@ -210,7 +210,8 @@ class Simulation {
         time_left_(jobs.size()),
         first_run_(jobs.size(), -1),
         level_(jobs.size(), -1),
-        arrivals_(jobs.size()) {
+        arrivals_(jobs.size()),
+        events_(options.event_sink) {
     result_.jobs.resize(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       result_.jobs[i].job = jobs[i];
@@ -236,6 +237,7 @@ class Simulation {
         continue;
       }
       const int job = static_cast<int>(pick->id);
+      if (job != on_cpu_) Dispatch(job);
       RunOneTick(job, pick->queue);
       ++now_;
       AfterTick(job);
@@ -284,7 +286,9 @@ class Simulation {
            result_.jobs[static_cast<std::size_t>(arrivals_[next_arrival_])].job.arrival == now_) {
       const int job = arrivals_[next_arrival_++];
       Trace(MlfqEvent::Kind::kJobBegins, job);
+      SaySubmitted(job);
       (void)scheduler_.Admit(static_cast<std::uint64_t>(job));  // ids are distinct job indexes
+      SayQueued(job);
       NoteLevel(job, scheduler_.top_queue());
     }
     while (!io_done_.empty() && io_done_.front().first == now_) {
@@ -292,7 +296,23 @@ class Simulation {
       io_done_.pop_front();
       Trace(MlfqEvent::Kind::kIoDone, job);
       (void)scheduler_.IoDone(static_cast<std::uint64_t>(job));  // it is blocked: it issued this I/O
+      SayQueued(job);
     }
+  }
+
+  // `job` gets the CPU instead of the job on it, if any, which stays ready:
+  // it was preempted (by a higher queue's job, a bumped I/O completion or a
+  // boost). Only the event stream sees this step.
+  void Dispatch(int job) {
+    if (on_cpu_ >= 0) {
+      const int preempted = on_cpu_;
+      on_cpu_ = -1;
+      SayPreempted(preempted, "preempted");
+      SayQueued(preempted);
+    }
+    if (last_job_ >= 0 && last_job_ != job) SaySwitch(last_job_, job);
+    on_cpu_ = job;
+    SayRunning(job);
   }
 
   // The tick [now, now+1) of `job`, the head of `queue`.
@@ -331,12 +351,20 @@ class Simulation {
       Trace(MlfqEvent::Kind::kFinished, job);
       stats.completion = now_;
       ++finished_;
+      on_cpu_ = -1;
+      SayFinished(job);
       return;
     }
     if (end_ == MlfqTickEnd::kIssuesIo) {
       Trace(MlfqEvent::Kind::kIoStart, job);
       stats.ios += 1;
       io_done_.emplace_back(now_ + config_.io_time, job);
+      on_cpu_ = -1;
+      SayBlocked(job);
+    } else if (tick && tick->quantum_expired) {  // back of its (maybe lower) queue
+      on_cpu_ = -1;
+      SayPreempted(job, "quantum");
+      SayQueued(job);
     }
     if (tick && tick->demoted) NoteLevel(job, tick->queue);
   }
@@ -384,6 +412,58 @@ class Simulation {
     result_.average_waiting = waiting / n;
   }
 
+  // The event stream (mlfq.h, "Events"): each says one step, and does nothing
+  // unless a sink listens.
+  static std::string TaskId(int job) { return std::to_string(job); }
+
+  void SaySubmitted(int job) {
+    if (!events_.on()) return;
+    events_.Publish(static_cast<double>(now_), events::TaskSubmitted{.task_id = TaskId(job), .name = TaskId(job)});
+  }
+
+  void SayQueued(int job) {
+    if (!events_.on()) return;
+    std::size_t ready = 0;
+    for (int q = 0; q < scheduler_.num_queues(); ++q) ready += scheduler_.ReadyQueue(q).size();
+    if (on_cpu_ >= 0) ready -= 1;  // it stays at the head of its queue while it runs
+    const int length = static_cast<int>(ready);
+    events_.Publish(static_cast<double>(now_), events::TaskQueued{.task_id = TaskId(job), .queue_length = length});
+  }
+
+  void SaySwitch(int from, int to) {
+    if (!events_.on()) return;
+    events_.Publish(static_cast<double>(now_), events::CpuSwitch{.from = TaskId(from), .to = TaskId(to)});
+  }
+
+  void SayRunning(int job) {
+    if (!events_.on()) return;
+    events_.Publish(static_cast<double>(now_), events::TaskRunning{.task_id = TaskId(job)});
+  }
+
+  void SayPreempted(int job, const char* reason) {
+    if (!events_.on()) return;
+    events_.Publish(static_cast<double>(now_), events::TaskPreempted{.task_id = TaskId(job), .reason = reason});
+  }
+
+  void SayBlocked(int job) {
+    if (!events_.on()) return;
+    events_.Publish(static_cast<double>(now_), events::TaskBlocked{.task_id = TaskId(job), .on = "io"});
+  }
+
+  void SayFinished(int job) {
+    if (!events_.on()) return;
+    const MlfqJobStats& stats = result_.jobs[static_cast<std::size_t>(job)];
+    const std::int64_t turnaround = stats.completion - stats.job.arrival;
+    const std::int64_t waiting = turnaround - stats.job.burst - stats.ios * config_.io_time;
+    events_.Publish(static_cast<double>(now_), events::TaskFinished{
+                                                   .task_id = TaskId(job),
+                                                   .outcome = events::Outcome::kOk,
+                                                   .wait_ms = static_cast<double>(waiting),
+                                                   .cpu_ms = static_cast<double>(stats.job.burst),
+                                                   .turnaround_ms = static_cast<double>(turnaround),
+                                               });
+  }
+
   const MlfqSimConfig& config_;
   const MlfqSimOptions& options_;
   MlfqScheduler scheduler_;
@@ -399,7 +479,9 @@ class Simulation {
   std::int64_t now_ = 0;
   std::size_t finished_ = 0;
   int last_job_ = -1;
+  int on_cpu_ = -1;  // the job whose task.running was said last and that has not stopped since
   MlfqTickEnd end_ = MlfqTickEnd::kKeepsRunning;
+  events::SimPublisher events_;
 };
 
 }  // namespace

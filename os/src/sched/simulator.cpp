@@ -1,6 +1,7 @@
 // The CPU-scheduling simulator: one discrete-event loop for every policy.
 // Source: OSTEP ch. 7 (7.2 metrics, 7.8 I/O); Silberschatz 10e, 5.1-5.2 and 5.8.
-// Event order within an instant and tie-breaking: see simulator.h.
+// Event order within an instant, tie-breaking and the events said at each
+// step: see simulator.h.
 #include "osgrid/os/sched/simulator.h"
 
 #include <algorithm>
@@ -27,7 +28,11 @@ std::string JobLabel(const SchedProcess& process, std::size_t index) {
 class Engine {
  public:
   Engine(ReadyQueuePolicy& policy, const std::vector<SchedProcess>& processes, const SchedOptions& options)
-      : policy_(policy), processes_(processes), options_(options), state_(processes.size()) {}
+      : policy_(policy),
+        processes_(processes),
+        options_(options),
+        state_(processes.size()),
+        events_(options.event_sink) {}
 
   SchedResult Run();
 
@@ -65,6 +70,28 @@ class Engine {
   void Record(SchedSegment::Kind kind, std::size_t r, std::int64_t start, std::int64_t end);
   SchedResult Summarize();
 
+  // The event stream (simulator.h, "Events"): each Say is one step of a
+  // task. The test is inline and the event is built out of line, so a run
+  // that nobody listens to pays one branch per step.
+  enum class TaskEvent : std::uint8_t {
+    kSubmitted,
+    kQueued,
+    kRunning,
+    kQuantumExpired,
+    kPreempted,
+    kBlocked,
+    kFinished
+  };
+  void Say(TaskEvent what, std::size_t r) {
+    if (events_.on()) Publish(what, r);
+  }
+  void SaySwitch(std::size_t from, std::size_t to) {
+    if (events_.on()) PublishSwitch(from, to);
+  }
+  void Publish(TaskEvent what, std::size_t r);
+  void PublishSwitch(std::size_t from, std::size_t to);
+  std::string TaskId(std::size_t r) const;
+
   ReadyQueuePolicy& policy_;
   const std::vector<SchedProcess>& processes_;
   const SchedOptions& options_;
@@ -84,6 +111,7 @@ class Engine {
   bool check_preemption_ = false;       // tasks joined, or a task aged, since the last ShouldPreempt
   std::optional<std::int64_t> wakeup_;  // the policy's next aging step, while a task runs
   SchedResult result_;
+  events::SimPublisher events_;
 };
 
 SchedResult Engine::Run() {
@@ -144,7 +172,10 @@ std::size_t Engine::TimelineBound() const {
 std::size_t Engine::EndPiece() {
   const std::size_t r = running_;
   StopRunning();
-  if (state_[r].left > 0) return r;
+  if (state_[r].left > 0) {
+    Say(TaskEvent::kQuantumExpired, r);
+    return r;
+  }
   EndCpuBurst(r);
   return kNone;
 }
@@ -154,6 +185,7 @@ void Engine::EndCpuBurst(std::size_t r) {
   if (s.burst + 1 >= s.bursts) {  // that was its last CPU burst
     s.completion = now_;
     ++finished_;
+    Say(TaskEvent::kFinished, r);
     return;
   }
   const std::vector<std::int64_t>& bursts = Process(r).bursts;
@@ -161,6 +193,7 @@ void Engine::EndCpuBurst(std::size_t r) {
   s.burst += 2;
   s.left = bursts[s.burst];
   io_.emplace(now_ + io, r);
+  Say(TaskEvent::kBlocked, r);
 }
 
 void Engine::AdmitNewlyReady() {
@@ -172,6 +205,7 @@ void Engine::AdmitNewlyReady() {
     std::size_t r = kNone;
     if (arrival && (!io || next_arrival_ < io_.top().second)) {
       r = next_arrival_++;
+      Say(TaskEvent::kSubmitted, r);
     } else {
       r = io_.top().second;
       io_.pop();
@@ -186,7 +220,10 @@ ReadyTask Engine::Task(std::size_t r) const {
   return ReadyTask{r, s.arrival, s.priority, s.left, s.tickets, now_, s.pass};
 }
 
-void Engine::Admit(std::size_t r) { policy_.Admit(Task(r)); }
+void Engine::Admit(std::size_t r) {
+  policy_.Admit(Task(r));
+  Say(TaskEvent::kQueued, r);
+}
 
 void Engine::Dispatch() {
   std::optional<ReadyTask> picked = policy_.PickNext();
@@ -194,6 +231,7 @@ void Engine::Dispatch() {
   const std::size_t r = static_cast<std::size_t>(picked->id);
   state_[r].pass = picked->pass;  // what the policy updated
   const bool context_switch = last_dispatched_ != kNone && last_dispatched_ != r;
+  if (context_switch) SaySwitch(last_dispatched_, r);
   last_dispatched_ = r;
   if (context_switch) ++result_.context_switches;
   if (context_switch && options_.context_switch_cost > 0) {
@@ -212,6 +250,7 @@ void Engine::StartRunning(std::size_t r) {
   run_start_ = now_;
   const std::int64_t quantum = policy_.quantum();
   run_end_ = now_ + (quantum > 0 ? std::min(quantum, state_[r].left) : state_[r].left);
+  Say(TaskEvent::kRunning, r);
 }
 
 void Engine::StopRunning() {
@@ -234,6 +273,7 @@ void Engine::PreemptIfNeeded() {
   if (!policy_.ShouldPreempt(running)) return;
   const std::size_t r = running_;
   StopRunning();
+  Say(TaskEvent::kPreempted, r);
   Admit(r);
 }
 
@@ -291,6 +331,51 @@ SchedResult Engine::Summarize() {
   result_.utilization = static_cast<double>(result_.busy) / makespan;
   result_.throughput = static_cast<double>(n) / makespan;
   return std::move(result_);
+}
+
+std::string Engine::TaskId(std::size_t r) const {
+  const std::string& name = Process(r).name;
+  return name.empty() ? std::to_string(order_[r]) : name;
+}
+
+void Engine::Publish(TaskEvent what, std::size_t r) {
+  const auto t = static_cast<double>(now_);
+  switch (what) {
+    case TaskEvent::kSubmitted:
+      events_.Publish(t, events::TaskSubmitted{.task_id = TaskId(r), .name = TaskId(r)});
+      return;
+    case TaskEvent::kQueued:
+      events_.Publish(t, events::TaskQueued{.task_id = TaskId(r), .queue_length = static_cast<int>(policy_.size())});
+      return;
+    case TaskEvent::kRunning:
+      events_.Publish(t, events::TaskRunning{.task_id = TaskId(r)});
+      return;
+    case TaskEvent::kQuantumExpired:
+      events_.Publish(t, events::TaskPreempted{.task_id = TaskId(r), .reason = "quantum"});
+      return;
+    case TaskEvent::kPreempted:
+      events_.Publish(t, events::TaskPreempted{.task_id = TaskId(r), .reason = "preempted"});
+      return;
+    case TaskEvent::kBlocked:
+      events_.Publish(t, events::TaskBlocked{.task_id = TaskId(r), .on = "io"});
+      return;
+    case TaskEvent::kFinished: {
+      const State& s = state_[r];
+      const std::int64_t turnaround = s.completion - s.arrival;
+      events_.Publish(t, events::TaskFinished{.task_id = TaskId(r),
+                                              .outcome = events::Outcome::kOk,
+                                              .wait_ms = static_cast<double>(turnaround - s.cpu - s.io),
+                                              .cpu_ms = static_cast<double>(s.cpu),
+                                              .turnaround_ms = static_cast<double>(turnaround)});
+      return;
+    }
+  }
+}
+
+void Engine::PublishSwitch(std::size_t from, std::size_t to) {
+  const auto cost = static_cast<double>(options_.context_switch_cost);
+  events_.Publish(static_cast<double>(now_),
+                  events::CpuSwitch{.from = TaskId(from), .to = TaskId(to), .cost_ms = cost});
 }
 
 }  // namespace

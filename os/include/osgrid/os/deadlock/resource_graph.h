@@ -71,7 +71,8 @@ Digraph ToDigraph(const ResourceGraph& graph);
 Expected<std::vector<std::string>> FindResourceGraphCycle(const ResourceGraph& graph);
 
 /// The matrices of 8.7.2: Allocation[i][j] = assignment edges Rj -> Pi,
-/// Request[i][j] = request edges Pi -> Rj, Available[j] = instances - assigned.
+/// Request[i][j] = request edges Pi -> Rj, Available[j] = instances - assigned;
+/// the graph's process and resource names.
 Expected<DetectionState> ToDetectionState(const ResourceGraph& graph);
 
 /// A wait-for graph (8.7.1): vertex i is process `processes[i]`; an edge
@@ -94,11 +95,13 @@ std::vector<std::string> FindWaitForCycle(const WaitForGraph& graph);
 /// Who can finish in a wait-for graph: a process finishes once every process
 /// it waits for has finished (lowest-numbered first, as in 8.7.2). The others
 /// are stuck for ever: on a cycle, or waiting (directly or not) for one.
+/// With `event_sink`, a deadlock is also said as one deadlock.found (t = 0,
+/// seq 1) with FindWaitForCycle's cycle and no resources (the graph names none).
 struct WaitForVerdict {
   std::vector<std::size_t> deadlocked;  // cannot finish, increasing
   std::vector<std::size_t> sequence;    // the others, in the order they finish
 };
-WaitForVerdict AnalyzeWaitFor(const WaitForGraph& graph);
+WaitForVerdict AnalyzeWaitFor(const WaitForGraph& graph, const events::EventSink& event_sink = nullptr);
 
 /// Everything known about a resource-allocation graph.
 struct ResourceGraphVerdict {
@@ -108,6 +111,9 @@ struct ResourceGraphVerdict {
   DetectionResult detection;       // 8.7.2 on `state`: the deadlocked set
   bool deadlock() const { return detection.deadlock(); }
 };
-Expected<ResourceGraphVerdict> AnalyzeResourceGraph(const ResourceGraph& graph);
+/// With `event_sink`, a deadlock (by 8.7.2) is also said as DetectDeadlock
+/// says it, with the graph's names. Errors: ValidateResourceGraph.
+Expected<ResourceGraphVerdict> AnalyzeResourceGraph(const ResourceGraph& graph,
+                                                    const events::EventSink& event_sink = nullptr);
 
 }  // namespace osgrid::os

@@ -66,7 +66,9 @@ struct PeerLoad {
 // Every task event names the task by its cluster-wide id and its parent
 // task when it has one. For one task a subscriber sees, in causal order:
 // submitted -> [forwarded] -> queued -> running -> ([preempted|blocked] ->
-// [queued] -> running)* -> finished.
+// [queued] -> running)* -> finished. On a CPU whose context switches are
+// counted (the simulators), a cpu.switch naming the task as `to` comes
+// between a queued and the running that follows it.
 
 /// A client's task was accepted by a peer (or, in a simulation, arrived).
 struct TaskSubmitted {
@@ -150,6 +152,22 @@ struct TaskFinished {
   double turnaround_ms = 0;  // submitted -> finished
 };
 
+/// The CPU was handed from one task to another: a context switch. It occupies
+/// the CPU for [t, t + cost_ms), in which neither task runs; the task.running
+/// of `to` follows at its end (or at t when the cost is 0). `from` is the
+/// last task dispatched, which may have stopped earlier (the CPU idled in
+/// between). Published by the simulators, which count a switch whenever the
+/// task dispatched differs from the last one (see os/sched/simulator.h).
+struct CpuSwitch {
+  static constexpr std::string_view kType = "cpu.switch";
+  std::string from;    // task_id of the last task dispatched
+  std::string to;      // task_id of the task switched to
+  std::string peer;    // whose CPU; "" in a simulation
+  double cost_ms = 0;  // how long the switch takes; 0 = counted, but free
+
+  bool operator==(const CpuSwitch&) const = default;
+};
+
 // ---- the key-value memory and the file store (live) -------------------------
 
 struct MemSet {
@@ -204,7 +222,8 @@ struct MemFailed {
   static constexpr std::string_view kType = "mem.failed";
   std::string owner;
   std::uint64_t request = 0;       // bytes asked for
-  std::string reason;              // "no_space" (too little free in all) or "fragmentation" (enough free, no hole fits)
+  std::string reason;              // "no_space" (too little free in all), "fragmentation" (enough free, no hole
+                                   // fits) or "bad_size" (a request of 0 bytes or less)
   std::uint64_t free_bytes = 0;    // free in all
   std::uint64_t free_holes = 0;    // number of free blocks
   std::uint64_t largest_hole = 0;  // bytes
@@ -259,8 +278,8 @@ struct EventsLost {
 
 using Payload =
     std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued, TaskRunning,
-                 TaskPreempted, TaskBlocked, TaskFinished, MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree,
-                 MemFailed, MemCompact, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
+                 TaskPreempted, TaskBlocked, TaskFinished, CpuSwitch, MemSet, MemDel, FileStored, FileRemoved, MemAlloc,
+                 MemFree, MemFailed, MemCompact, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
 
 /// One event: where and when, and what.
 struct Event {

@@ -24,6 +24,18 @@
 //     order they were allocated. When nothing is live, a free is not an op:
 //     nothing happens and the next draw decides again. So the same seed gives
 //     malloc.py's ops.
+//
+// Events (set_event_sink; osgrid/os/events/events.h), t = the op's index in
+// the session (0, 1, ...; a compaction that fails is not an op), node "sim":
+//   - an allocation: mem.alloc (owner "ptr[N]", address, size = the block's
+//     bytes, request = the bytes asked for), or mem.failed (reason
+//     "no_space", "fragmentation" or "bad_size", with the free figures just
+//     after it);
+//   - a free that frees a block: mem.free (owner = the pointer that held the
+//     block: ptr[K], or the newer pointer given the same address). A free
+//     that fails or is skipped changes nothing and says nothing;
+//   - a compaction: mem.compact, after which every allocated block sits, in
+//     address order, from the heap's base up (allocator.h).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +45,7 @@
 #include <string_view>
 #include <vector>
 
+#include "osgrid/os/events/sink.h"
 #include "osgrid/os/expected.h"
 #include "osgrid/os/mem/allocator.h"
 #include "osgrid/os/py_random.h"
@@ -95,6 +108,10 @@ class HeapSession {
   void set_record_maps(bool on) { record_maps_ = on; }
   bool record_maps() const { return record_maps_; }
 
+  /// Publishes what each op does from now on to `sink` (see the header
+  /// comment, "Events"), numbered from seq 1. Empty (the default): nothing is built.
+  void set_event_sink(events::EventSink sink) { events_ = events::SimPublisher(std::move(sink)); }
+
   const HeapAllocator& heap() const { return *heap_; }
   /// The pointer whose live block starts at `addr`, if any.
   std::optional<std::int64_t> OwnerOf(std::int64_t addr) const;
@@ -105,6 +122,10 @@ class HeapSession {
   HeapStep DoFree(std::int64_t ptr);
   Expected<HeapStep> DoCompact();
   void Record(HeapStep& step) const;
+  // The event stream ("Events" above): nothing unless a sink listens.
+  void SayAlloc(const HeapStep& step);
+  void SayFree(const HeapStep& step, std::int64_t owner);
+  void SayCompact(const HeapStep& step);
 
   std::unique_ptr<HeapAllocator> heap_;
   std::int64_t next_ptr_ = 0;
@@ -112,6 +133,8 @@ class HeapSession {
   std::map<std::int64_t, std::int64_t> owner_;       // address of a live block -> its ptr
   std::vector<std::int64_t> live_;                   // live pointers in allocation order (malloc.py's L)
   bool record_maps_ = true;
+  std::int64_t ops_ = 0;  // ops applied so far: the next one's t
+  events::SimPublisher events_{nullptr};
 };
 
 }  // namespace osgrid::os

@@ -4,6 +4,12 @@
 // Sources: OSTEP ch. 22 (the homework's paging-policy.py prints the same
 //          trace); Silberschatz 10e 10.4 (figures 10.12, 10.14 and 10.15 draw
 //          the frame table: one column per reference, one row per frame).
+//
+// Events (SimulatePaging's event_sink; osgrid/os/events/events.h), t = the
+// reference's index in the string (0, 1, ...), node "sim", per reference:
+// page.hit (the page and the frame it is in); or, for a miss, page.evict
+// (the victim and its frame) when there is one, then page.fault (the page
+// and the frame it is loaded into).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/os/events/sink.h"
 #include "osgrid/os/expected.h"
 #include "osgrid/os/paging/replacement_policy.h"
 
@@ -48,12 +55,14 @@ using AccessObserver = std::function<void(const PageAccess&)>;
 /// lowest-numbered free frame; a replacement loads it into the victim's frame.
 /// Without `on_access` every access is kept in the result; with it, each is
 /// handed to `on_access` in order and none is kept, so memory does not grow
-/// with the length of the run.
+/// with the length of the run. With `event_sink`, each reference is also
+/// said as events (see the header comment, "Events"), numbered from seq 1.
 /// Errors: unknown policy, frames == 0, a negative page ("reference 3: page
 /// must be >= 0, got -2").
 Expected<PagingResult> SimulatePaging(const std::string& policy, const std::vector<Page>& references,
                                       std::size_t frames, const PolicyOptions& options = {},
-                                      const AccessObserver& on_access = nullptr);
+                                      const AccessObserver& on_access = nullptr,
+                                      const events::EventSink& event_sink = nullptr);
 
 /// Faults for each cache size in [min_frames, max_frames] (the same misses
 /// SimulatePaging counts, without the trace): Belady's anomaly shows as a

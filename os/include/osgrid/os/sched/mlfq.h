@@ -33,6 +33,27 @@
 //                  trace line, timeline piece and change of queue as it
 //                  happens (MlfqSimOptions), so a caller can print a run of
 //                  any length in memory that grows only with the jobs.
+//
+// Events (MlfqSimOptions::event_sink; osgrid/os/events/events.h): the same
+// task.* stream as SimulateScheduling's (sched/simulator.h), t = tick,
+// task_id = the job's index ("0", "1", ...) as mlfq.py prints it, node "sim",
+// peer "". At the instant t, in SimulateMlfq's order:
+//   4. (of the tick that ended at t) task.finished (outcome ok); or
+//      task.blocked (on "io"); or, if the quantum ran out, task.preempted
+//      (reason "quantum") and task.queued;
+//   2. task.submitted and task.queued for an arrival, task.queued for an I/O
+//      completion;
+//   3. if the job picked is not the one that ran the tick before while that
+//      one is still ready (a higher queue got a job, an I/O completion was
+//      bumped ahead of it, a boost moved it behind others): task.preempted
+//      (reason "preempted") and task.queued for that one. Then cpu.switch
+//      (cost 0) if the job picked is not the last job that ran, and
+//      task.running. A job that keeps the CPU from one tick to the next says
+//      nothing.
+// A boost (step 1) or a demotion changes a job's queue, not whether it is
+// ready, so neither says anything (MlfqSimOptions::on_level tells them).
+// queue_length counts the ready jobs of every queue, the job on the CPU not
+// included; task.finished's wait_ms is MlfqJobStats::waiting.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +63,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "osgrid/os/events/sink.h"
 #include "osgrid/os/expected.h"
 
 namespace osgrid::os {
@@ -248,6 +270,9 @@ struct MlfqSimOptions {
   std::function<void(const MlfqSegment&)> on_segment;
   /// Each change of a job's queue (its arrival, a demotion, a boost), in time order.
   std::function<void(int job, const MlfqLevelChange&)> on_level;
+  /// If set, receives the run as events, numbered from seq 1 (see the header
+  /// comment, "Events"). Unset, nothing is built.
+  events::EventSink event_sink;
 };
 
 /// The largest start time, run time or I/O time accepted (ticks): sums of

@@ -39,6 +39,29 @@
 // fall inside a switch are noticed at the next aging step. These rules make
 // every run finish: a task is only ever preempted with no progress because
 // of a new arrival or I/O completion, and there are finitely many.
+//
+// Events (SchedOptions::event_sink; osgrid/os/events/events.h): the run as a
+// stream, t = simulated time, task_id = the job's name (its input index when
+// unnamed), node "sim", peer "". At an instant they come in the steps' order:
+//   1. task.preempted (reason "quantum") if the quantum expired with work
+//      left; task.blocked (on "io") if a CPU burst ended and an I/O burst
+//      starts; task.finished (outcome ok) if its last CPU burst ended.
+//   2. task.submitted then task.queued for an arrival; task.queued for an
+//      I/O completion.
+//   3. task.queued for the task whose quantum expired.
+//   4. task.running for the task switched to.
+//   5. task.preempted (reason "preempted"), then task.queued.
+//   6. cpu.switch (from the last task dispatched, cost_ms = the cost) for a
+//      context switch, then task.running at once if the cost is 0 (else at
+//      step 4 when the switch ends); task.running alone for no switch.
+// queue_length counts the ready queue with the task in it (neither the
+// running task nor one being switched to is in it). task.finished's wait_ms is SchedProcessResult::waiting
+// (ready, or being switched to), cpu_ms its CPU bursts. A task that is picked
+// again after its own quantum (nobody else ready) is said as preempted,
+// queued and running at one instant; the Gantt chart merges the two bars.
+// The chart, rebuilt from the events (events/replay.h): a task runs from its
+// task.running to the event that stops it, a switch takes [t, t + cost_ms),
+// and the CPU idles in between.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +71,7 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/os/events/sink.h"
 #include "osgrid/os/expected.h"
 #include "osgrid/os/sched/ready_queue.h"
 
@@ -84,6 +108,9 @@ struct SchedOptions {
   /// every context switch. OSTEP's execution trace prints one line per piece;
   /// with record_timeline = false, a trace of any length takes no memory.
   std::function<void(const SchedSegment&)> on_segment;
+  /// If set, receives the run as events, numbered from seq 1 (see the
+  /// header comment, "Events"). Unset, nothing is built.
+  events::EventSink event_sink;
 };
 
 /// What happened to one process. All times in time units.
