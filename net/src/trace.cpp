@@ -105,7 +105,7 @@ Result<TraceWriter> TraceWriter::Open(const std::string& path, const TraceHeader
     writer.file_ = std::fopen(path.c_str(), "wb");
     if (writer.file_ == nullptr) return Status::Io(path + ": " + ErrnoText());
     writer.owns_file_ = true;
-    writer.buffer_ = std::make_unique<char[]>(kWriteBufferBytes);
+    writer.buffer_ = std::make_unique_for_overwrite<char[]>(kWriteBufferBytes);
     std::setvbuf(writer.file_, writer.buffer_.get(), _IOFBF, kWriteBufferBytes);
   }
 
@@ -233,10 +233,9 @@ Result<bool> TraceReader::ReadLine(std::string& line, bool& ended_by_newline) {
     buffer_.erase(0, buffer_start_);
     scanned_ -= buffer_start_;
     buffer_start_ = 0;
-    std::size_t old_size = buffer_.size();
-    buffer_.resize(old_size + kReadChunkBytes);
-    in_->read(buffer_.data() + old_size, static_cast<std::streamsize>(kReadChunkBytes));
-    buffer_.resize(old_size + static_cast<std::size_t>(in_->gcount()));
+    if (!chunk_) chunk_ = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);
+    in_->read(chunk_.get(), static_cast<std::streamsize>(kReadChunkBytes));
+    buffer_.append(chunk_.get(), static_cast<std::size_t>(in_->gcount()));
     if (in_->bad()) {
       ++line_;
       return Fail(Code::kIo, "read error: " + ErrnoText());

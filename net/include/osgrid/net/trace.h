@@ -136,7 +136,8 @@ class TraceReader {
   std::string name_;
   std::unique_ptr<std::istream> owned_;
   std::istream* in_ = nullptr;
-  std::string buffer_;  // bytes read but not yet returned, from buffer_start_
+  std::unique_ptr<char[]> chunk_;  // what one read fills
+  std::string buffer_;             // bytes read but not yet returned, from buffer_start_
   std::size_t buffer_start_ = 0;
   std::size_t scanned_ = 0;  // buffer_[buffer_start_, scanned_) holds no '\n'
   bool input_ended_ = false;
