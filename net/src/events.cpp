@@ -74,7 +74,10 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
                        {{"peer", &PeerLoad::peer, "its id"},
                         {"running", &PeerLoad::running, "tasks running now"},
                         {"queued", &PeerLoad::queued, "tasks in its ready queue"},
-                        {"cores", &PeerLoad::cores, "tasks it runs at once"}}},
+                        {"cores", &PeerLoad::cores, "tasks it runs at once"},
+                        {"mem_keys", &PeerLoad::mem_keys, "keys in its key-value memory"},
+                        {"mem_used_bytes", &PeerLoad::mem_used_bytes, "bytes they take"},
+                        {"disk_used_bytes", &PeerLoad::disk_used_bytes, "bytes in its file store"}}},
       // ---- tasks
       Record<TaskSubmitted>{
           "A client's task was accepted by a peer (in a simulation: a job arrived).",
@@ -220,7 +223,8 @@ const Record<ev::PeerState>& PeerStateRecord() {
        {"disk_used_bytes", &PeerState::disk_used_bytes, "bytes in its file store"},
        {"disk_limit_bytes", &PeerState::disk_limit_bytes, "its file store's limit, bytes"},
        {"disk_files", &PeerState::disk_files, "files in its store"},
-       {"last_heartbeat_t", &PeerState::last_heartbeat_t, "when its last heartbeat came, ms on the tracker's clock"}}};
+       {"last_heartbeat_t", &PeerState::last_heartbeat_t, "when its last heartbeat came, ms on the tracker's clock"},
+       {"tasks_finished", &PeerState::tasks_finished, "tasks that finished here since it joined"}}};
   return record;
 }
 

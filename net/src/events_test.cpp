@@ -285,13 +285,14 @@ TEST_CASE("integers out of their C++ range are errors, not wraps", "[events]") {
     return DecodeEvent(json.value());
   };
   const std::string head = R"({"type":"peer.load","seq":1,"epoch":"e","t":0,"node":"peer-1","peer":"peer-1",)";
-  auto load = decode(head + R"("running":2147483647,"queued":-2147483648,"cores":0})");
+  const std::string tail = R"(,"mem_keys":0,"mem_used_bytes":0,"disk_used_bytes":0})";
+  auto load = decode(head + R"("running":2147483647,"queued":-2147483648,"cores":0)" + tail);
   REQUIRE(load.ok());
   CHECK(std::get<PeerLoad>(load->body).running == 2147483647);
   CHECK(std::get<PeerLoad>(load->body).queued == -2147483648);
-  CHECK(decode(head + R"("running":2147483648,"queued":0,"cores":0})").status().message() ==
+  CHECK(decode(head + R"("running":2147483648,"queued":0,"cores":0)" + tail).status().message() ==
         "event peer.load: field \"running\" must be an integer from -2147483648 to 2147483647; got 2147483648");
-  CHECK(decode(head + R"("running":0,"queued":-2147483649,"cores":0})").status().message() ==
+  CHECK(decode(head + R"("running":0,"queued":-2147483649,"cores":0)" + tail).status().message() ==
         "event peer.load: field \"queued\" must be an integer from -2147483648 to 2147483647; got -2147483649");
 
   const std::string lost = R"({"type":"events.lost","seq":18446744073709551615,"epoch":"e","t":0,"node":"n",)";
@@ -355,6 +356,7 @@ Snapshot SampleSnapshot() {
   a.disk_limit_bytes = 4ull << 30;
   a.disk_files = 1;
   a.last_heartbeat_t = 1500;
+  a.tasks_finished = 9;
   PeerState b;
   b.peer = "peer-9002";
   b.address = "127.0.0.1:9002";

@@ -158,6 +158,7 @@ ev::Snapshot ExampleSnapshot() {
   peer.mem_keys = 2;
   peer.disk_limit_bytes = 4ull << 30;
   peer.last_heartbeat_t = 1500;
+  peer.tasks_finished = 4;
   return {41, "t-5f3a", 1530.5, {peer}};
 }
 

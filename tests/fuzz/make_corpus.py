@@ -92,7 +92,8 @@ EVENTS = {
     "peer.joined": {"peer": "peer-9001", "address": "127.0.0.1:9001", "cores": 2},
     "peer.left": {"peer": "peer-9001", "reason": "shutdown"},
     "peer.dead": {"peer": "peer-9002", "silent_ms": 30012.5},
-    "peer.load": {"peer": "peer-9001", "running": 2, "queued": 5, "cores": 2},
+    "peer.load": {"peer": "peer-9001", "running": 2, "queued": 5, "cores": 2, "mem_keys": 2, "mem_used_bytes": 12,
+                  "disk_used_bytes": 5000},
     "task.submitted": {"task_id": "peer-9001/17", "name": "main", "peer": "peer-9001"},
     "task.forwarded": {"task_id": "peer-9001/17", "parent": "peer-9001/3", "from": "peer-9001", "to": "peer-9002"},
     "task.queued": {"task_id": "peer-9001/17", "peer": "peer-9002", "queue_length": 3},
@@ -123,7 +124,7 @@ SNAPSHOT = {"seq": 41, "epoch": "t-5f3a", "t": 1530.5, "peers": [
                                                                    "name": "square"}],
      "running": [{"task_id": "peer-9001/17", "name": "main"}], "mem_used_bytes": 12, "mem_limit_bytes": 67108864,
      "mem_keys": 2, "disk_used_bytes": 5000, "disk_limit_bytes": 4294967296, "disk_files": 1,
-     "last_heartbeat_t": 1500}]}
+     "last_heartbeat_t": 1500, "tasks_finished": 9}]}
 
 BROKEN_EVENTS = [
     b'{"seq":1}',
