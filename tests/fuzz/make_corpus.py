@@ -10,6 +10,9 @@ corpus/fuzz_frame/    byte 0 picks the server's --max-frame (bits 0-1; 0: 16 MiB
                       then whole conversations as frames: HELLO first,
                       requests, an upload, bad headers, AUTH with a wrong proof
 corpus/fuzz_scenario/ every scenario under scenarios/ and some broken ones
+corpus/fuzz_event/    one event per type of the event catalogue (docs/events.md),
+                      a snapshot, broken events, and trace files: whole, cut,
+                      out of order, with a newer version or an unknown type
 
 Only files named seed-* are rewritten; inputs added by hand (e.g. a fixed
 crash, see docs/fuzzing.md) are kept.
@@ -82,6 +85,75 @@ BROKEN_MESSAGES = [
     b'{"type":"PING","id":1} trailing',
     b'{"type":"\xc3\x28","id":1}',
 ]
+
+
+# One event per type, as the cluster and the simulators publish them (docs/events.md).
+EVENTS = {
+    "peer.joined": {"peer": "peer-9001", "address": "127.0.0.1:9001", "cores": 2},
+    "peer.left": {"peer": "peer-9001", "reason": "shutdown"},
+    "peer.dead": {"peer": "peer-9002", "silent_ms": 30012.5},
+    "peer.load": {"peer": "peer-9001", "running": 2, "queued": 5, "cores": 2, "mem_keys": 2, "mem_used_bytes": 12,
+                  "disk_used_bytes": 5000},
+    "task.submitted": {"task_id": "peer-9001/17", "name": "main", "peer": "peer-9001"},
+    "task.forwarded": {"task_id": "peer-9001/17", "parent": "peer-9001/3", "from": "peer-9001", "to": "peer-9002"},
+    "task.queued": {"task_id": "peer-9001/17", "peer": "peer-9002", "queue_length": 3},
+    "task.running": {"task_id": "peer-9001/17", "peer": "peer-9002"},
+    "task.preempted": {"task_id": "A", "peer": "", "reason": "quantum"},
+    "task.blocked": {"task_id": "A", "peer": "", "on": "io"},
+    "task.finished": {"task_id": "peer-9001/17", "parent": "peer-9001/3", "peer": "peer-9002", "outcome": "ok",
+                      "wait_ms": 3, "cpu_ms": 41.5, "turnaround_ms": 50},
+    "mem.set": {"peer": "peer-9001", "key": "greeting", "bytes": 5},
+    "mem.del": {"peer": "peer-9001", "key": "greeting", "bytes": 5},
+    "file.stored": {"peer": "peer-9001", "name": "a.bin", "bytes": 1048576},
+    "file.removed": {"peer": "peer-9001", "name": "a.bin", "bytes": 1048576},
+    "mem.alloc": {"owner": "ptr[0]", "address": 1000, "size": 104, "request": 100},
+    "mem.free": {"owner": "ptr[0]", "address": 1000, "size": 104},
+    "mem.failed": {"owner": "ptr[3]", "request": 500, "reason": "fragmentation", "free_bytes": 600,
+                   "free_holes": 3, "largest_hole": 300},
+    "mem.compact": {"moved_blocks": 2, "moved_bytes": 208},
+    "page.hit": {"page": 3, "frame": 1},
+    "page.fault": {"page": 5, "frame": 0},
+    "page.evict": {"page": 1, "frame": 0},
+    "deadlock.found": {"cycle": ["P1", "P2", "P3"], "resources": ["R1", "R2", "R3"]},
+    "events.lost": {"count": 12},
+}
+
+SNAPSHOT = {"seq": 41, "epoch": "t-5f3a", "t": 1530.5, "peers": [
+    {"peer": "peer-9001", "address": "127.0.0.1:9001", "cores": 2, "policy": "fcfs",
+     "ready_queue": [{"task_id": "peer-9001/18", "name": "main"}, {"task_id": "peer-9001/19", "parent": "peer-9001/3",
+                                                                   "name": "square"}],
+     "running": [{"task_id": "peer-9001/17", "name": "main"}], "mem_used_bytes": 12, "mem_limit_bytes": 67108864,
+     "mem_keys": 2, "disk_used_bytes": 5000, "disk_limit_bytes": 4294967296, "disk_files": 1,
+     "last_heartbeat_t": 1500, "tasks_finished": 9}]}
+
+BROKEN_EVENTS = [
+    b'{"seq":1}',
+    b'{"type":5}',
+    b'{"type":"task.done","seq":1,"epoch":"e","t":0,"node":"n"}',
+    b'{"type":"task.finished","seq":1,"epoch":"e","t":0,"node":"p","task_id":"p/1","peer":"p","outcome":"done",'
+    b'"wait_ms":0,"cpu_ms":0,"turnaround_ms":0}',
+    b'{"type":"task.running","seq":-1,"epoch":"e","t":0,"node":"p","task_id":"p/1","peer":"p"}',
+    b'{"type":"task.running","seq":18446744073709551616,"epoch":"e","t":1e308,"node":"p","task_id":"p/1","peer":"p"}',
+    b'{"type":"task.running","seq":1,"epoch":"e","t":0,"node":"p","task_id":"p/1","parent":null,"peer":"p"}',
+    b'{"type":"peer.load","seq":1,"epoch":"e","t":0,"node":"p","peer":"p","running":2147483648,"queued":0,"cores":1}',
+    b'{"type":"page.hit","seq":1,"epoch":"e","t":0,"node":"sim","page":-9223372036854775809,"frame":0}',
+    b'{"type":"deadlock.found","seq":1,"epoch":"e","t":0,"node":"sim","cycle":["P1",2],"resources":{}}',
+    b'{"seq":1,"epoch":"e","t":0,"peers":[{"peer":"p","ready_queue":[1]}]}',
+]
+
+
+def event(kind, seq, epoch="t-5f3a", t=None, **fields):
+    return dict({"type": kind, "seq": seq, "epoch": epoch, "t": float(seq) if t is None else t,
+                 "node": "peer-9001"}, **fields)
+
+
+def trace_header(version=1, source="cluster"):
+    return {"format": "osgrid-trace", "version": version, "osgrid": "0.1.0", "epoch": "t-5f3a", "source": source,
+            "time_unit": "ms" if source == "cluster" else "tick", "cluster": {"scenario": "quickstart"}}
+
+
+def trace(header, events):
+    return b"".join(dumps(line) + b"\n" for line in [header] + events)
 
 
 def request(kind, ident, **fields):
@@ -188,7 +260,41 @@ def scenario_corpus():
         write("fuzz_scenario", f"seed-broken-{name}", text.encode())
 
 
+def event_corpus():
+    clear("fuzz_event")
+    for i, (kind, fields) in enumerate(EVENTS.items()):
+        write("fuzz_event", f"seed-{kind}.json", dumps(event(kind, i + 1, **fields)))
+    write("fuzz_event", "seed-snapshot.json", dumps(SNAPSHOT))
+    write("fuzz_event", "seed-snapshot-empty.json", dumps({"seq": 0, "epoch": "", "t": 0, "peers": []}))
+    for i, data in enumerate(BROKEN_EVENTS):
+        write("fuzz_event", f"seed-broken-{i:02d}.json", data)
+    life = [event("task.submitted", 1, **EVENTS["task.submitted"]),
+            event("task.forwarded", 2, **EVENTS["task.forwarded"]),
+            event("task.queued", 3, **EVENTS["task.queued"]),
+            event("task.running", 4, **EVENTS["task.running"]),
+            event("task.finished", 5, **EVENTS["task.finished"])]
+    every = [event(kind, i + 1, **fields) for i, (kind, fields) in enumerate(EVENTS.items())]
+    write("fuzz_event", "seed-trace-task.trace", trace(trace_header(), life))
+    write("fuzz_event", "seed-trace-every-type.trace", trace(trace_header(), every))
+    write("fuzz_event", "seed-trace-sim.trace", trace(trace_header(source="sim"), [
+        event("task.submitted", 1, epoch="sim", t=0, task_id="A", name="A", peer=""),
+        event("task.preempted", 2, epoch="sim", t=2, task_id="A", peer="", reason="quantum")]))
+    write("fuzz_event", "seed-trace-header-only.trace", trace(trace_header(), []))
+    write("fuzz_event", "seed-trace-cut.trace", trace(trace_header(), life)[:-20])
+    write("fuzz_event", "seed-trace-no-final-newline.trace", trace(trace_header(), life)[:-1])
+    write("fuzz_event", "seed-trace-backwards.trace", trace(trace_header(), [life[2], life[0]]))
+    write("fuzz_event", "seed-trace-new-epoch.trace", trace(trace_header(), life[:2] + [
+        event("task.submitted", 1, epoch="t-77aa", **EVENTS["task.submitted"])]))
+    write("fuzz_event", "seed-trace-newer-version.trace", trace(trace_header(version=2), life))
+    write("fuzz_event", "seed-trace-unknown-type.trace", trace(trace_header(), [
+        life[0], event("arena.split", 2, block=4), life[1]]))
+    write("fuzz_event", "seed-trace-bad-line.trace", trace(trace_header(), life[:2]) + b"{not json\n" + b"\n")
+    write("fuzz_event", "seed-trace-bad-header.trace", b'{"format":"osgrid-trace","version":1,"source":"replay"}\n')
+    write("fuzz_event", "seed-trace-no-header.trace", trace(life[0], life[1:]))
+
+
 if __name__ == "__main__":
     message_corpus()
     frame_corpus()
     scenario_corpus()
+    event_corpus()

@@ -1,6 +1,6 @@
 // The event vocabulary's few functions (see osgrid/os/events/events.h).
-// Source: issue 15 (the event stream), whose names and fields events.h keeps;
-// no textbook algorithm here.
+// Source: issue 15 (one event stream) and docs/events.md; no textbook
+// algorithm, only the names of the types and outcomes.
 #include "osgrid/os/events/events.h"
 
 #include <array>
@@ -40,6 +40,15 @@ std::optional<Outcome> ParseOutcome(std::string_view name) {
     if (known == name) return value;
   }
   return std::nullopt;
+}
+
+const std::vector<Outcome>& AllOutcomes() {
+  static const std::vector<Outcome> outcomes = [] {
+    std::vector<Outcome> all;
+    for (const auto& [value, name] : kOutcomes) all.push_back(value);
+    return all;
+  }();
+  return outcomes;
 }
 
 std::string_view TypeOf(const Payload& body) {

@@ -25,8 +25,10 @@ TEST_CASE("the catalogue lists every type once, in declaration order", "[events]
 }
 
 TEST_CASE("outcomes go to their wire names and back", "[events]") {
-  for (Outcome o : {Outcome::kOk, Outcome::kFailed, Outcome::kTimeout, Outcome::kCancelled, Outcome::kKilled,
-                    Outcome::kAborted, Outcome::kLost}) {
+  REQUIRE(AllOutcomes().size() == 7);
+  CHECK(AllOutcomes().front() == Outcome::kOk);
+  CHECK(AllOutcomes().back() == Outcome::kLost);
+  for (Outcome o : AllOutcomes()) {
     auto back = ParseOutcome(OutcomeName(o));
     REQUIRE(back.has_value());
     CHECK(*back == o);
@@ -34,4 +36,23 @@ TEST_CASE("outcomes go to their wire names and back", "[events]") {
   CHECK(OutcomeName(Outcome::kAborted) == "aborted");
   CHECK_FALSE(ParseOutcome("OK").has_value());
   CHECK_FALSE(ParseOutcome("").has_value());
+}
+
+TEST_CASE("events compare by value, payload and header alike", "[events]") {
+  Event a{7, "e1", 12.5, "peer-1", TaskQueued{"p/1", "p/0", "peer-1", 2}};
+  Event b = a;
+  CHECK(a == b);
+  std::get<TaskQueued>(b.body).parent.reset();
+  CHECK(a != b);
+  b = a;
+  b.seq = 8;
+  CHECK(a != b);
+  b = a;
+  b.body = TaskRunning{"p/1", "p/0", "peer-1"};
+  CHECK(a != b);
+  CHECK(Snapshot{} == Snapshot{});
+  Snapshot s;
+  s.peers.push_back(PeerState{});
+  s.peers[0].running.push_back(TaskRef{"p/2", std::nullopt, "main"});
+  CHECK(s != Snapshot{});
 }

@@ -34,6 +34,8 @@ struct PeerJoined {
   std::string peer;     // its id, e.g. "peer-9001"
   std::string address;  // "host:port" other nodes use to reach it
   int cores = 0;        // tasks it runs at once
+
+  bool operator==(const PeerJoined&) const = default;
 };
 
 /// A peer left on purpose (it said goodbye, or was told to stop).
@@ -41,6 +43,8 @@ struct PeerLeft {
   static constexpr std::string_view kType = "peer.left";
   std::string peer;
   std::string reason;  // "shutdown", "replaced" (re-registered under the same id)
+
+  bool operator==(const PeerLeft&) const = default;
 };
 
 /// The tracker stopped hearing a peer's heartbeats and declared it dead.
@@ -48,6 +52,8 @@ struct PeerDead {
   static constexpr std::string_view kType = "peer.dead";
   std::string peer;
   double silent_ms = 0;  // since its last heartbeat
+
+  bool operator==(const PeerDead&) const = default;
 };
 
 /// A peer's load, as its heartbeat reports it.
@@ -60,6 +66,8 @@ struct PeerLoad {
   std::uint64_t mem_keys = 0;         // keys in its key-value memory
   std::uint64_t mem_used_bytes = 0;   // bytes they take
   std::uint64_t disk_used_bytes = 0;  // bytes in its file store
+
+  bool operator==(const PeerLoad&) const = default;
 };
 
 // ---- tasks -----------------------------------------------------------------
@@ -77,6 +85,8 @@ struct TaskSubmitted {
   std::optional<std::string> parent;  // the task that submitted it, if a task did
   std::string name;                   // the function's name, or the job's name
   std::string peer;                   // the peer that accepted it; "" in a simulation
+
+  bool operator==(const TaskSubmitted&) const = default;
 };
 
 /// The tracker placed a task on another peer (published by the tracker,
@@ -87,6 +97,8 @@ struct TaskForwarded {
   std::optional<std::string> parent;
   std::string from;  // the busy peer
   std::string to;    // the peer that will run it
+
+  bool operator==(const TaskForwarded&) const = default;
 };
 
 /// A task joined a ready queue.
@@ -96,6 +108,8 @@ struct TaskQueued {
   std::optional<std::string> parent;
   std::string peer;      // whose ready queue; "" in a simulation
   int queue_length = 0;  // tasks in that ready queue, this one included
+
+  bool operator==(const TaskQueued&) const = default;
 };
 
 /// A task got a CPU.
@@ -104,6 +118,8 @@ struct TaskRunning {
   std::string task_id;
   std::optional<std::string> parent;
   std::string peer;
+
+  bool operator==(const TaskRunning&) const = default;
 };
 
 /// A running task was stopped and sent back to the ready queue.
@@ -113,6 +129,8 @@ struct TaskPreempted {
   std::optional<std::string> parent;
   std::string peer;
   std::string reason;  // "quantum" (its time slice ended) or "preempted" (a more urgent task came)
+
+  bool operator==(const TaskPreempted&) const = default;
 };
 
 /// A running task stopped to wait (for I/O in a simulation, for a cluster
@@ -123,6 +141,8 @@ struct TaskBlocked {
   std::optional<std::string> parent;
   std::string peer;
   std::string on;  // "io", or the resource's name
+
+  bool operator==(const TaskBlocked&) const = default;
 };
 
 /// How a task ended.
@@ -136,9 +156,12 @@ enum class Outcome {
   kLost,       // "lost": the peer that ran it died
 };
 
-/// "ok", "failed", ... as on the wire; nullopt for a name that is not one.
+/// "ok", "failed", ... as on the wire.
 std::string_view OutcomeName(Outcome outcome);
+/// The Outcome of a wire name; nullopt for a name that is not one.
 std::optional<Outcome> ParseOutcome(std::string_view name);
+/// Every Outcome, in declaration order (for messages and docs that list them).
+const std::vector<Outcome>& AllOutcomes();
 
 /// A task ended, for good.
 struct TaskFinished {
@@ -150,6 +173,8 @@ struct TaskFinished {
   double wait_ms = 0;        // time ready but not running (in ready queues, forwarding included)
   double cpu_ms = 0;         // CPU time of the process (a simulation: its CPU bursts)
   double turnaround_ms = 0;  // submitted -> finished
+
+  bool operator==(const TaskFinished&) const = default;
 };
 
 /// The CPU was handed from one task to another: a context switch. It occupies
@@ -175,6 +200,8 @@ struct MemSet {
   std::string peer;
   std::string key;
   std::uint64_t bytes = 0;  // the value's size
+
+  bool operator==(const MemSet&) const = default;
 };
 
 struct MemDel {
@@ -182,6 +209,8 @@ struct MemDel {
   std::string peer;
   std::string key;
   std::uint64_t bytes = 0;  // the size of the value removed
+
+  bool operator==(const MemDel&) const = default;
 };
 
 struct FileStored {
@@ -189,6 +218,8 @@ struct FileStored {
   std::string peer;
   std::string name;
   std::uint64_t bytes = 0;
+
+  bool operator==(const FileStored&) const = default;
 };
 
 struct FileRemoved {
@@ -196,6 +227,8 @@ struct FileRemoved {
   std::string peer;
   std::string name;
   std::uint64_t bytes = 0;
+
+  bool operator==(const FileRemoved&) const = default;
 };
 
 // ---- memory allocation (the simulators; a peer's arena later) ----------------
@@ -207,6 +240,8 @@ struct MemAlloc {
   std::uint64_t address = 0;  // of the block's first byte
   std::uint64_t size = 0;     // bytes given, header and alignment included
   std::uint64_t request = 0;  // bytes asked for
+
+  bool operator==(const MemAlloc&) const = default;
 };
 
 /// A block was freed (and coalesced, as the policy does).
@@ -215,6 +250,8 @@ struct MemFree {
   std::string owner;
   std::uint64_t address = 0;
   std::uint64_t size = 0;
+
+  bool operator==(const MemFree&) const = default;
 };
 
 /// An allocation failed.
@@ -227,6 +264,8 @@ struct MemFailed {
   std::uint64_t free_bytes = 0;    // free in all
   std::uint64_t free_holes = 0;    // number of free blocks
   std::uint64_t largest_hole = 0;  // bytes
+
+  bool operator==(const MemFailed&) const = default;
 };
 
 /// The allocator compacted its memory.
@@ -234,6 +273,8 @@ struct MemCompact {
   static constexpr std::string_view kType = "mem.compact";
   std::uint64_t moved_blocks = 0;
   std::uint64_t moved_bytes = 0;
+
+  bool operator==(const MemCompact&) const = default;
 };
 
 // ---- paging (the simulators) -------------------------------------------------
@@ -242,6 +283,8 @@ struct PageHit {
   static constexpr std::string_view kType = "page.hit";
   std::int64_t page = 0;
   std::int64_t frame = 0;  // where it is resident
+
+  bool operator==(const PageHit&) const = default;
 };
 
 /// A reference to a page not resident; `frame` is where it is loaded.
@@ -249,6 +292,8 @@ struct PageFault {
   static constexpr std::string_view kType = "page.fault";
   std::int64_t page = 0;
   std::int64_t frame = 0;
+
+  bool operator==(const PageFault&) const = default;
 };
 
 /// A resident page chosen as the victim of a fault, published before that fault.
@@ -256,6 +301,8 @@ struct PageEvict {
   static constexpr std::string_view kType = "page.evict";
   std::int64_t page = 0;
   std::int64_t frame = 0;
+
+  bool operator==(const PageEvict&) const = default;
 };
 
 // ---- deadlock ----------------------------------------------------------------
@@ -265,6 +312,8 @@ struct DeadlockFound {
   static constexpr std::string_view kType = "deadlock.found";
   std::vector<std::string> cycle;  // the processes of a wait-for cycle, in order (the first waits for the second...)
   std::vector<std::string> resources;  // the resources they hold and wait for (may be empty)
+
+  bool operator==(const DeadlockFound&) const = default;
 };
 
 // ---- the stream itself -------------------------------------------------------
@@ -274,6 +323,8 @@ struct DeadlockFound {
 struct EventsLost {
   static constexpr std::string_view kType = "events.lost";
   std::uint64_t count = 0;
+
+  bool operator==(const EventsLost&) const = default;
 };
 
 using Payload =
@@ -289,6 +340,8 @@ struct Event {
   double t = 0;           // ms on the tracker's clock, stamped where it happened; simulator time units in a simulation
   std::string node;       // "tracker", a peer id, or "sim"
   Payload body;
+
+  bool operator==(const Event&) const = default;
 };
 
 /// The dotted type of a payload: "task.running".
@@ -310,6 +363,8 @@ struct TaskRef {
   std::string task_id;
   std::optional<std::string> parent;
   std::string name;  // the function's name
+
+  bool operator==(const TaskRef&) const = default;
 };
 
 /// One live peer.
@@ -328,6 +383,8 @@ struct PeerState {
   std::uint64_t disk_files = 0;
   double last_heartbeat_t = 0;       // ms, on the tracker's clock
   std::uint64_t tasks_finished = 0;  // tasks that finished here since it joined
+
+  bool operator==(const PeerState&) const = default;
 };
 
 struct Snapshot {
@@ -335,6 +392,8 @@ struct Snapshot {
   std::string epoch;
   double t = 0;                  // when it was taken, ms on the tracker's clock
   std::vector<PeerState> peers;  // live peers, sorted by id
+
+  bool operator==(const Snapshot&) const = default;
 };
 
 }  // namespace osgrid::os::events
