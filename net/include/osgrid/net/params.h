@@ -15,11 +15,12 @@ inline constexpr const char* kDefaultTrackerHost = "0.0.0.0";  // TRACKER_HOST
 inline constexpr uint16_t kDefaultTrackerPort = 8888;          // TRACKER_PORT
 inline constexpr uint16_t kDefaultPeerPort = 9000;             // PEER_PORT
 
-inline constexpr std::size_t kMaxFrameBytes = 16u << 20;  // 16 MiB; --max-frame
-inline constexpr std::size_t kChunkBytes = 1u << 20;      // 1 MiB: largest file chunk frame on the wire
-inline constexpr std::size_t kStreamWindow = 16;          // chunk buffers per file stream, at each end
-inline constexpr int kFileThreads = 2;                    // a server's threads for file I/O and fsync
-inline constexpr int kMaxConnections = 1024;              // per server; --max-connections
+inline constexpr std::size_t kMaxFrameBytes = 16u << 20;   // 16 MiB; --max-frame
+inline constexpr std::size_t kChunkBytes = 1u << 20;       // 1 MiB: largest file chunk frame on the wire
+inline constexpr std::size_t kStreamWindow = 16;           // chunk buffers per file stream, at each end
+inline constexpr int kFileThreads = 2;                     // a server's threads for file I/O and fsync
+inline constexpr int kMaxConnections = 1024;               // per server; --max-connections
+inline constexpr std::size_t kSendQueueBytes = 64u << 20;  // per outgoing Connection: bytes queued, not yet sent
 
 inline constexpr double kHeartbeatIntervalS = 10;  // HEARTBEAT_INTERVAL, seconds
 inline constexpr double kPeerTimeoutS = 30;        // PEER_TIMEOUT, seconds without heartbeat
