@@ -31,6 +31,7 @@ inline constexpr std::size_t kTaskOutputBytes = 64u << 10;    // stdout+stderr k
 inline constexpr std::size_t kResultBytes = 8u << 20;         // largest JSON result of a task
 inline constexpr std::size_t kReadyQueueMax = 10000;          // tasks waiting per peer
 inline constexpr std::size_t kBatchMax = 10000;               // tasks per CPU_BATCH
+inline constexpr std::size_t kMaxForwards = 256;              // a peer's forwards in flight, --max-forwards
 inline constexpr std::size_t kMemLimitBytes = 64u << 20;      // key-value store, --mem-limit
 inline constexpr std::size_t kMaxKeyBytes = 256;              // key-value key length
 inline constexpr std::uint64_t kDiskLimitBytes = 4ull << 30;  // file store, --disk-limit
