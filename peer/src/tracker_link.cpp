@@ -51,6 +51,7 @@ void TrackerLink::Register() {
     if (stopped_) return;
     Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
     if (!status.ok()) {
+      if (status.code() == Code::kTimeout) outbound_.tracker().Close();  // see SendHeartbeat
       if (!warned_) {
         spdlog::warn("cannot register with tracker {}: {} (retrying)", outbound_.tracker().where(), status.ToString());
       }
@@ -82,6 +83,9 @@ void TrackerLink::SendHeartbeat() {
     if (stopped_) return;
     Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
     if (status.ok()) return After(interval_, &TrackerLink::SendHeartbeat);
+    // No answer in time: the connection may be half open (the tracker's
+    // host vanished without closing it), so start afresh.
+    if (status.code() == Code::kTimeout) outbound_.tracker().Close();
     spdlog::warn("heartbeat failed: {}; registering again", status.ToString());
     stats_.registered = false;
     Register();

@@ -2,7 +2,10 @@
 // interval, over the peer's one connection to the tracker (Outbound), on
 // the peer's io_context: a timer, never a thread. Re-registers when the
 // tracker answers NOT_FOUND (it restarted, or declared us dead) and keeps
-// retrying, every min(interval, 1 s), while the tracker is unreachable.
+// retrying, every min(interval, 1 s), while the tracker is unreachable. A
+// call that times out closes the connection (failing the placement calls in
+// it, which then run their tasks here), so a half-open connection to a
+// tracker that vanished is replaced rather than waited on.
 //
 //   Register --ok--> wait interval --> Heartbeat --ok--> wait interval --> Heartbeat ...
 //      ^  \--fails--> wait min(interval, 1 s) --/            |
