@@ -20,6 +20,7 @@
 #include <mutex>
 
 #include "asio.h"
+#include "client_tls.h"
 #include "handshake.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
@@ -29,11 +30,6 @@ namespace osgrid::net {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-namespace {
-
-/// The client TLS context for a CA file, made once per process and shared
-/// (an SSL_CTX may serve many connections on many threads).
-/// Errors: BAD_REQUEST naming the file and OpenSSL's reason.
 Result<std::shared_ptr<ssl::context>> ClientTlsContext(const std::string& ca_file) {
   static std::mutex mutex;
   static std::map<std::string, std::shared_ptr<ssl::context>> contexts;  // guarded by mutex
@@ -49,7 +45,10 @@ Result<std::shared_ptr<ssl::context>> ClientTlsContext(const std::string& ca_fil
   return context;
 }
 
-}  // namespace
+Status TlsHandshakeFailed(const std::string& where, const boost::system::error_code& ec, const std::string& ca_file) {
+  return Status(Code::kAuth, "TLS handshake with " + where + " failed: " + ec.message() +
+                                 " (does it run with --tls-cert, signed by the CA in " + ca_file + "?)");
+}
 
 struct Client::Impl {
   asio::io_context io;
@@ -107,9 +106,9 @@ struct Client::Impl {
     tls->async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) { result = ec; });
     if (!Run(options.connect_timeout)) return Status::Timeout("TLS handshake with " + where + " timed out");
     if (!result) return Status::Ok();
+    Status failed = TlsHandshakeFailed(where, result, ca_file);
     Socket().close(result);
-    return Status(Code::kAuth, "TLS handshake with " + where + " failed: " + result.message() +
-                                   " (does it run with --tls-cert, signed by the CA in " + ca_file + "?)");
+    return failed;
   }
 
   /// Writes every byte of `buffers` (one buffer or a sequence: one writev).

@@ -14,7 +14,6 @@
 
 #include "osgrid/net/messages.h"
 #include "osgrid/net/sha256.h"
-#include "outbound.h"
 
 namespace osgrid::peer {
 
@@ -50,16 +49,42 @@ Json ErrorEntry(const Status& status, const std::string& peer) {
 
 bool IsOk(const Json& entry) { return entry.value("type", "") != "ERROR"; }
 
+/// The placements of a PICKED reply: `count` objects {id, host, port} with
+/// the right types, or null (no placement: the tasks run here).
+Json Placements(const Result<Json>& picked, std::size_t count) {
+  if (!picked.ok() || !IsOk(picked.value())) return Json();
+  const Json peers = picked.value().value("peers", Json());
+  if (!peers.is_array() || peers.size() != count) return Json();
+  for (const Json& peer : peers) {
+    bool valid = peer.is_object() && peer.value("id", Json()).is_string() && peer.value("host", Json()).is_string() &&
+                 peer.value("port", Json()).is_number_unsigned() && peer["port"] <= 65535;
+    if (!valid) return Json();
+  }
+  return peers;
+}
+
+/// The entries of a forwarded batch's BATCH_RESULT, one object per task, or null.
+Json BatchEntries(const Result<Json>& reply, std::size_t count) {
+  if (!reply.ok() || !IsOk(reply.value())) return Json();
+  const Json results = reply.value().value("results", Json());
+  if (!results.is_array() || results.size() != count) return Json();
+  for (const Json& entry : results) {
+    if (!entry.is_object()) return Json();
+  }
+  return results;
+}
+
 }  // namespace
 
-CpuService::CpuService(asio::io_context& io, CpuOptions options, PeerStats& stats)
+CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats)
     : io_(io),
       options_(std::move(options)),
+      outbound_(outbound),
       stats_(stats),
       executor_(io, ExecutorOptions(options_)),
       ready_queue_(std::make_unique<os::FcfsQueue>()) {}
 
-CpuService::~CpuService() { outbound_.join(); }
+CpuService::~CpuService() = default;
 
 Status CpuService::Open() {
   if (Status opened = executor_.Open(); !opened.ok()) return opened;
@@ -165,19 +190,30 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
   Place(std::move(task).value(), reply);
 }
 
-/// Asks the tracker where to run; forwards there or runs here. Runs the
-/// blocking calls on the outbound pool and comes back to the io thread.
+/// Asks the tracker where to run; forwards there or runs here.
 void CpuService::Place(Task task, EntryDone done) {
-  asio::post(outbound_, [this, task = std::move(task), done = std::move(done)]() mutable {
-    auto picked = CallNode(options_.node, options_.tracker_host, options_.tracker_port,
-                           {{"type", "PICK_PEER"}, {"count", 1}}, milliseconds(5000));
-    Json target = (picked.ok() && IsOk(*picked)) ? (*picked)["peers"][0] : Json();
-    if (target.is_null() || target["id"] == options_.node) {
-      if (target.is_null()) spdlog::warn("tracker gave no placement for {}; running it here", task.spec.task_id);
-      return asio::post(io_, [this, task = std::move(task), done = std::move(done)]() mutable {
-        RunHere(std::move(task), std::move(done));
-      });
-    }
+  auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
+  outbound_->CallTracker({{"type", "PICK_PEER"}, {"count", 1}}, milliseconds(5000),
+                         [this, shared](Result<Json> picked) {
+                           auto& [task, done] = *shared;
+                           Json placed = Placements(picked, 1);
+                           Json target = placed.is_null() ? Json() : placed[0];
+                           if (target.is_null() || target["id"] == options_.node) {
+                             if (target.is_null())
+                               spdlog::warn("tracker gave no placement for {}; running it here", task.spec.task_id);
+                             return RunHere(std::move(task), std::move(done));
+                           }
+                           Forward(std::move(task), std::move(target), std::move(done));
+                         });
+}
+
+/// Sends `task` to the peer `target` names ({id, host, port}) once a forward
+/// slot is free, and relays its reply; runs it here if that peer cannot be
+/// reached.
+void CpuService::Forward(Task task, Json target, EntryDone done) {
+  auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
+  Status started = StartForward([this, shared, target] {
+    auto& [task, done] = *shared;
     Json forward = {{"type", "CPU_TASK"},
                     {"program", task.spec.program},
                     {"program_sha256", task.program_sha256},
@@ -187,18 +223,45 @@ void CpuService::Place(Task task, EntryDone done) {
                     {"task_id", task.spec.task_id},
                     {"forwarded", true},
                     {"origin", options_.node}};
-    auto reply = CallNode(options_.node, target["host"], target["port"], forward, task.spec.timeout + kForwardSlack);
-    if (!reply.ok()) {
-      spdlog::warn("forwarding {} to {} failed ({}); running it here", task.spec.task_id,
-                   target["id"].get<std::string>(), reply.status().ToString());
-      return asio::post(io_, [this, task = std::move(task), done = std::move(done)]() mutable {
-        RunHere(std::move(task), std::move(done));
-      });
-    }
-    stats_.tasks_forwarded++;
-    reply->erase("id");
-    asio::post(io_, [done = std::move(done), entry = std::move(reply).value()]() mutable { done(std::move(entry)); });
+    outbound_->CallPeer(target["host"], target["port"].get<std::uint16_t>(), std::move(forward),
+                        task.spec.timeout + kForwardSlack, [this, shared, target](Result<Json> reply) {
+                          EndForward();
+                          auto& [task, done] = *shared;
+                          if (!reply.ok()) {
+                            spdlog::warn("forwarding {} to {} failed ({}); running it here", task.spec.task_id,
+                                         target["id"].get<std::string>(), reply.status().ToString());
+                            return RunHere(std::move(task), std::move(done));
+                          }
+                          stats_.tasks_forwarded++;
+                          reply->erase("id");
+                          done(std::move(reply).value());
+                        });
   });
+  if (!started.ok()) shared->second(ErrorEntry(started, options_.node));
+}
+
+Status CpuService::StartForward(std::function<void()> send) {
+  if (forwards_in_flight_ < options_.max_forwards) {
+    ++forwards_in_flight_;
+    send();
+    return Status::Ok();
+  }
+  if (forwards_waiting_.size() >= options_.ready_queue_max) {
+    return Status::Limit(options_.node + " has " + std::to_string(forwards_in_flight_) +
+                         " forwards in flight (--max-forwards) and " + std::to_string(forwards_waiting_.size()) +
+                         " tasks waiting to be forwarded (--ready-queue-max); try again later");
+  }
+  forwards_waiting_.push_back(std::move(send));
+  return Status::Ok();
+}
+
+void CpuService::EndForward() {
+  --forwards_in_flight_;
+  if (forwards_waiting_.empty()) return;
+  auto send = std::move(forwards_waiting_.front());
+  forwards_waiting_.pop_front();
+  ++forwards_in_flight_;
+  send();
 }
 
 // [SECTION] Batches -------------------------------------------------------------------
@@ -256,41 +319,43 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
     }
     return;
   }
-  asio::post(outbound_, [this, parsed = std::move(parsed), batch]() mutable {
-    auto picked = CallNode(options_.node, options_.tracker_host, options_.tracker_port,
-                           {{"type", "PICK_PEER"}, {"count", parsed.size()}}, milliseconds(5000));
-    // Group by peer: each remote peer gets one forwarded batch.
-    std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
-    std::map<std::string, Json> where;
-    bool placed = picked.ok() && IsOk(*picked) && (*picked)["peers"].size() == parsed.size();
-    for (std::size_t i = 0; i < parsed.size(); ++i) {
-      Json target = placed ? (*picked)["peers"][i] : Json{{"id", options_.node}};
-      std::string id = target["id"];
-      where[id] = target;
-      groups[id].emplace_back(i, std::move(parsed[i]));
-    }
-    for (auto& [peer_id, group] : groups) {
-      if (peer_id == options_.node) {
-        asio::post(io_, [this, group = std::move(group), batch]() mutable {
-          for (auto& [index, task] : group) {
-            RunHere(std::move(task), [batch, index = index](Json entry) { batch->Fill(index, std::move(entry)); });
+  auto tasks_left = std::make_shared<std::vector<Task>>(std::move(parsed));
+  outbound_->CallTracker(
+      {{"type", "PICK_PEER"}, {"count", tasks_left->size()}}, milliseconds(5000),
+      [this, tasks_left, batch](Result<Json> picked) {
+        std::vector<Task>& parsed = *tasks_left;
+        // Group by peer: each remote peer gets one forwarded batch.
+        std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
+        std::map<std::string, Json> where;
+        Json placed = Placements(picked, parsed.size());
+        for (std::size_t i = 0; i < parsed.size(); ++i) {
+          Json target = placed.is_null() ? Json{{"id", options_.node}} : placed[i];
+          std::string id = target["id"];
+          where[id] = target;
+          groups[id].emplace_back(i, std::move(parsed[i]));
+        }
+        for (auto& [peer_id, group] : groups) {
+          if (peer_id == options_.node) {
+            for (auto& [index, task] : group) {
+              RunHere(std::move(task), [batch, index = index](Json entry) { batch->Fill(index, std::move(entry)); });
+            }
+          } else {
+            ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch);
           }
-        });
-      } else {
-        ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch);
-      }
-    }
-  });
+        }
+      });
 }
 
-/// On the outbound pool: sends `group` as one batch to another peer; posts its
-/// entries back. If the peer cannot be reached, the group runs here instead.
+/// Sends `group` as one batch to another peer once a forward slot is free,
+/// and fills in its entries. If the peer cannot be reached, the group runs
+/// here instead.
 void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
                               std::uint16_t port, std::shared_ptr<BatchState> batch) {
-  asio::post(outbound_, [this, group = std::move(group), peer_id, host, port, batch]() mutable {
+  auto shared = std::make_shared<std::vector<std::pair<std::size_t, Task>>>(std::move(group));
+  Status started = StartForward([this, shared, peer_id, host, port, batch] {
     Json tasks = Json::array();
     milliseconds longest{0};
-    for (const auto& [index, task] : group) {
+    for (const auto& [index, task] : *shared) {
       tasks.push_back({{"program", task.spec.program},
                        {"program_sha256", task.program_sha256},
                        {"function", task.spec.function},
@@ -299,31 +364,36 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
                        {"task_id", task.spec.task_id}});
       longest = std::max(longest, task.spec.timeout);
     }
-    auto budget = longest * static_cast<int>(group.size()) + kForwardSlack;  // worst case: one at a time
-    auto reply =
-        CallNode(options_.node, host, port,
-                 {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"forwarded", true}, {"origin", options_.node}}, budget);
-    bool usable = reply.ok() && IsOk(*reply) && (*reply)["results"].size() == group.size();
-    asio::post(io_, [this, group = std::move(group), peer_id, batch, usable, reply = std::move(reply)]() mutable {
-      if (!usable) {
-        spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
-                     reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
-      } else {
-        stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
-      }
-      for (std::size_t k = 0; k < group.size(); ++k) {
-        std::size_t index = group[k].first;
-        if (usable) {
-          Json entry = (*reply)["results"][k];
-          if (entry.value("ok", false)) entry["type"] = "CPU_RESULT";
-          entry.erase("ok");
-          batch->Fill(index, std::move(entry));
-        } else {
-          RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
-        }
-      }
-    });
+    auto budget = longest * static_cast<int>(shared->size()) + kForwardSlack;  // worst case: one at a time
+    outbound_->CallPeer(
+        host, port, {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"forwarded", true}, {"origin", options_.node}}, budget,
+        [this, shared, peer_id, batch](Result<Json> reply) {
+          EndForward();
+          std::vector<std::pair<std::size_t, Task>>& group = *shared;
+          Json entries = BatchEntries(reply, group.size());
+          bool usable = !entries.is_null();
+          if (!usable) {
+            spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
+                         reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
+          } else {
+            stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
+          }
+          for (std::size_t k = 0; k < group.size(); ++k) {
+            std::size_t index = group[k].first;
+            if (usable) {
+              Json entry = std::move(entries[k]);
+              if (entry.value("ok", false)) entry["type"] = "CPU_RESULT";
+              entry.erase("ok");
+              batch->Fill(index, std::move(entry));
+            } else {
+              RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
+            }
+          }
+        });
   });
+  if (!started.ok()) {
+    for (const auto& [index, task] : *shared) batch->Fill(index, ErrorEntry(started, options_.node));
+  }
 }
 
 // [SECTION] The ready queue and the executor ---------------------------------------------

@@ -9,20 +9,28 @@
 // Tasks run here wait in the ready queue (an os/ policy, FCFS today) and run
 // on at most `cores` task processes at once. A forward whose peer cannot be
 // reached falls back to running here: nothing accepted is dropped.
+//
+// Placement and forwarding are asynchronous calls on the io thread
+// (Outbound), so any number may be in flight; forwards are bounded by
+// --max-forwards instead (max_forwards: a CPU_TASK forwarded, or a
+// CPU_BATCH's share for one peer, counts one until its reply). A task placed
+// on another peer while that many are in flight waits, in arrival order, for
+// one to end; while as many tasks wait as the ready queue may hold
+// (--ready-queue-max), a further one is refused with LIMIT naming both flags.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "osgrid/net/server.h"
 #include "osgrid/os/sched/ready_queue.h"
 #include "osgrid/peer/executor.h"
+#include "outbound.h"
 #include "peer_stats.h"
 
 namespace osgrid::peer {
@@ -32,16 +40,17 @@ struct CpuOptions {
   int cores = 1;
   std::chrono::milliseconds default_timeout{60000};
   std::size_t ready_queue_max = params::kReadyQueueMax;
-  std::string task_binary;   // osgrid-task
-  std::string tracker_host;  // empty: standalone, everything runs here
-  std::uint16_t tracker_port = 0;
+  std::string task_binary;                          // osgrid-task
+  std::size_t max_forwards = params::kMaxForwards;  // forwards in flight at once, --max-forwards
   SandboxMode sandbox = SandboxMode::kStrict;
   TaskLimits task_limits;
 };
 
 class CpuService {
  public:
-  CpuService(boost::asio::io_context& io, CpuOptions options, PeerStats& stats);
+  /// `outbound` null: standalone, everything runs here. It and `stats` must
+  /// outlive the service.
+  CpuService(boost::asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats);
   ~CpuService();
 
   /// Starts the executor's zygote (see Executor::Open); logs the sandbox in
@@ -54,6 +63,9 @@ class CpuService {
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK
   void HandleBatch(const net::SessionPtr& session, const Json& request);  // CPU_BATCH
   std::string_view scheduler_name() const { return ready_queue_->name(); }
+  /// Forwards in flight now, and tasks waiting for one to end.
+  std::size_t forwards_in_flight() const { return forwards_in_flight_; }
+  std::size_t forwards_waiting() const { return forwards_waiting_.size(); }
 
  private:
   struct Task {
@@ -77,19 +89,27 @@ class CpuService {
   void RunHere(Task task, EntryDone done);
   void Dispatch();  // start ready tasks while a core is free
   void OnFinished(std::uint64_t id, Waiting waiting, const TaskOutcome& outcome);
+  void Forward(Task task, Json target, EntryDone done);
   void ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
                     std::uint16_t port, std::shared_ptr<struct BatchState> batch);
-  bool HasTracker() const { return !options_.tracker_host.empty(); }
+  /// Runs `send` now if fewer than max_forwards forwards are in flight, else
+  /// when one ends (EndForward). Returns LIMIT, without running it, when the
+  /// waiting line is full.
+  Status StartForward(std::function<void()> send);
+  void EndForward();
+  bool HasTracker() const { return outbound_ != nullptr && outbound_->has_tracker(); }
 
   boost::asio::io_context& io_;
   CpuOptions options_;
+  Outbound* outbound_;  // null: standalone
   PeerStats& stats_;
   Executor executor_;
   std::unique_ptr<os::ReadyQueuePolicy> ready_queue_;
   std::map<std::uint64_t, Waiting> waiting_;  // admitted, not yet started, by ready-queue id
   std::uint64_t next_task_ = 1;               // next ready-queue id
   std::uint64_t submitted_ = 0;               // tasks submitted here, for task ids
-  boost::asio::thread_pool outbound_{16};     // blocking calls to tracker and peers
+  std::size_t forwards_in_flight_ = 0;
+  std::deque<std::function<void()>> forwards_waiting_;  // forwards to start, oldest first
 };
 
 }  // namespace osgrid::peer

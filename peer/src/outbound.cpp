@@ -1,57 +1,52 @@
 #include "outbound.h"
 
-#include <map>
-#include <memory>
-
-#include "osgrid/net/client.h"
-
 namespace osgrid::peer {
 
-namespace {
-
-/// Sends and waits for the reply with the same id, without turning an ERROR
-/// reply into a Status.
-Result<Json> RoundTrip(net::Client& client, const Json& request, std::chrono::milliseconds timeout) {
-  if (Status s = client.SendJson(request); !s.ok()) return s;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto reply = client.ReadJson(std::max(left, std::chrono::milliseconds(1)));
-    if (!reply.ok()) return reply.status();
-    if (reply->value("id", Json()) == request["id"]) return reply;
+Outbound::Outbound(boost::asio::io_context& io, OutboundOptions options) : io_(io), options_(std::move(options)) {
+  if (!options_.tracker_host.empty()) {
+    tracker_ =
+        std::make_unique<net::Connection>(io_, options_.tracker_host, options_.tracker_port, ConnectionOptions());
   }
 }
 
-}  // namespace
+Outbound::~Outbound() = default;
 
-Result<Json> CallNode(const std::string& node_name, const std::string& host, std::uint16_t port, Json request,
-                      std::chrono::milliseconds timeout) {
-  thread_local std::map<std::string, std::unique_ptr<net::Client>> connections;
-  thread_local std::int64_t next_id = 1;
-  request["id"] = next_id++;
+net::ConnectionOptions Outbound::ConnectionOptions() const {
+  net::ConnectionOptions options;
+  options.role = "peer";
+  options.node = options_.node;
+  options.max_queued_bytes = options_.max_send_queue;
+  return options;
+}
+
+void Outbound::CallTracker(Json request, std::chrono::milliseconds timeout, net::Connection::ReplyHandler done) {
+  tracker_->CallRaw(std::move(request), timeout, std::move(done));
+}
+
+void Outbound::CallPeer(const std::string& host, std::uint16_t port, Json request, std::chrono::milliseconds timeout,
+                        net::Connection::ReplyHandler done) {
+  PeerConnection(host, port).CallRaw(std::move(request), timeout, std::move(done));
+}
+
+net::Connection& Outbound::PeerConnection(const std::string& host, std::uint16_t port) {
   const std::string key = host + ":" + std::to_string(port);
-
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto& client = connections[key];
-    bool reused = client != nullptr && client->is_open();
-    if (!reused) {
-      net::ClientOptions options;
-      options.role = "peer";
-      options.node = node_name;
-      auto connected = net::Client::Connect(host, port, options);
-      if (!connected.ok()) {
-        connections.erase(key);
-        return connected.status();
-      }
-      client = std::move(connected).value();
-    }
-    auto reply = RoundTrip(*client, request, timeout);
-    if (reply.ok()) return reply;
-    connections.erase(key);
-    // A reused connection may have been closed while idle: try once afresh.
-    if (!(reused && reply.status().code() == Code::kUnavailable)) return reply.status();
+  if (auto it = peers_.find(key); it != peers_.end()) {
+    recent_.splice(recent_.begin(), recent_, it->second.used);
+    return *it->second.connection;
   }
-  return Status::Unavailable("cannot reach " + key);
+  // Make room: close the least recently used connection with nothing in flight.
+  for (auto old = recent_.rbegin(); peers_.size() >= options_.max_peer_connections && old != recent_.rend(); ++old) {
+    auto cached = peers_.find(*old);
+    if (cached->second.connection->in_flight() > 0) continue;
+    recent_.erase(cached->second.used);
+    peers_.erase(cached);
+    break;
+  }
+  recent_.push_front(key);
+  Cached& added = peers_[key];
+  added.connection = std::make_unique<net::Connection>(io_, host, port, ConnectionOptions());
+  added.used = recent_.begin();
+  return *added.connection;
 }
 
 }  // namespace osgrid::peer

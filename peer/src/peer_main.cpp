@@ -74,6 +74,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--ready-queue-max", options.ready_queue_max, "Most tasks waiting in the ready queue")
       ->capture_default_str();
+  app.add_option("--max-forwards", options.max_forwards,
+                 "Most tasks forwarded to other peers at once; more wait for one to end")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  app.add_option("--max-send-queue", options.max_send_queue,
+                 "Bytes waiting to be sent on each connection to another node; past that a forward runs here")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1} << 10, std::size_t{1} << 40));
   app.add_option("--task-binary", options.task_binary, "Path of osgrid-task (default: next to osgrid-peer)");
   std::string sandbox = "strict";
   app.add_option("--sandbox", sandbox,
@@ -154,14 +162,14 @@ int main(int argc, char** argv) {
   spdlog::info("listening on {}:{} with {} cores; storage {}; tracker {}", options.host, peer.port(),
                peer.options().cores, peer.options().storage_dir, standalone ? "none (standalone)" : tracker);
 
-  // 3. Run until SIGINT/SIGTERM. Then leave at once: unregister, stop serving,
-  // and exit without waiting for forwarded calls in flight (task processes
-  // die with us: they are started with PR_SET_PDEATHSIG).
+  // 3. Run until SIGINT/SIGTERM. Then leave: stop serving, unregister (up
+  // to 1 s for the tracker's answer), and exit without waiting for forwarded
+  // calls in flight (task processes die with us: they are started with
+  // PR_SET_PDEATHSIG).
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
-    peer.Stop();
-    io.stop();
+    peer.Stop([&io] { io.stop(); });
   });
   io.run();
   spdlog::default_logger()->flush();

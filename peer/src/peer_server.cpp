@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <unordered_map>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -15,9 +14,11 @@
 #include "cpu_service.h"
 #include "file_service.h"
 #include "osgrid/net/messages.h"
+#include "osgrid/net/router.h"
 #include "osgrid/peer/executor.h"
 #include "osgrid/peer/file_store.h"
 #include "osgrid/peer/memory_store.h"
+#include "outbound.h"
 #include "tracker_link.h"
 
 namespace osgrid::peer {
@@ -34,24 +35,49 @@ struct PeerServer::Impl {
   // Declared before `server`, so destroyed after it: ~Server joins the file
   // threads, whose jobs use the file service and the stats.
   std::unique_ptr<FileService> files;
+  net::Router router;  // before `server`, which calls it
+  Status routed;       // the first route that could not be added; Start() returns it
   net::Server server;
   MemoryStore memory;
+  // Connections out, then their users: the users' handlers are dropped with
+  // the connections (net::Connection), which are destroyed after them.
+  std::unique_ptr<Outbound> outbound;
   std::unique_ptr<CpuService> cpu;
   std::unique_ptr<TrackerLink> tracker_link;
+  bool stopped = false;
   Clock::time_point started = Clock::now();
-
-  const std::unordered_map<std::string, Handler> handlers = {
-      {"CPU_TASK", &Impl::OnCpuTask},     {"CPU_BATCH", &Impl::OnCpuBatch}, {"SET_MEM", &Impl::OnSetMem},
-      {"GET_MEM", &Impl::OnGetMem},       {"DEL_MEM", &Impl::OnDelMem},     {"LIST_MEM", &Impl::OnListMem},
-      {"PUT_FILE", &Impl::OnPutFile},     {"PUT_END", &Impl::OnPutEnd},     {"GET_FILE", &Impl::OnGetFile},
-      {"LIST_FILES", &Impl::OnListFiles}, {"DEL_FILE", &Impl::OnDelFile},   {"STATUS", &Impl::OnStatus},
-  };
 
   Impl(asio::io_context& context, PeerOptions opts)
       : io(context),
         options(WithDefaults(std::move(opts))),
-        server(context, ServerOptionsFor(options), [this](const net::SessionPtr& s, Json r) { Dispatch(s, r); }),
+        routed(AddRoutes()),
+        server(context, ServerOptionsFor(options), router.AsRequestHandler()),
         memory(options.mem_limit_bytes) {}
+
+  /// The peer's table of requests. STATUS and the listings only read: an
+  /// observer may call them.
+  Status AddRoutes() {
+    using net::Access;
+    const struct {
+      const char* type;
+      Handler handler;
+      Access access;
+    } routes[] = {
+        {"CPU_TASK", &Impl::OnCpuTask, Access::kMember}, {"CPU_BATCH", &Impl::OnCpuBatch, Access::kMember},
+        {"SET_MEM", &Impl::OnSetMem, Access::kMember},   {"GET_MEM", &Impl::OnGetMem, Access::kMember},
+        {"DEL_MEM", &Impl::OnDelMem, Access::kMember},   {"LIST_MEM", &Impl::OnListMem, Access::kObserver},
+        {"PUT_FILE", &Impl::OnPutFile, Access::kMember}, {"PUT_END", &Impl::OnPutEnd, Access::kMember},
+        {"GET_FILE", &Impl::OnGetFile, Access::kMember}, {"LIST_FILES", &Impl::OnListFiles, Access::kObserver},
+        {"DEL_FILE", &Impl::OnDelFile, Access::kMember}, {"STATUS", &Impl::OnStatus, Access::kObserver},
+    };
+    for (const auto& route : routes) {
+      auto call = [this, handler = route.handler](const net::SessionPtr& session, const Json& request) {
+        (this->*handler)(session, request);
+      };
+      if (Status s = router.Add(route.type, call, route.access); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
 
   static PeerOptions WithDefaults(PeerOptions options) {
     if (options.name.empty()) options.name = "peer-" + std::to_string(options.port);
@@ -67,12 +93,6 @@ struct PeerServer::Impl {
     server.serves = net::Served::kPeer;
     server.node = options.name;
     return server;
-  }
-
-  /// The session already checked the request against the catalogue,
-  /// including that peers serve it.
-  void Dispatch(const net::SessionPtr& session, const Json& request) {
-    (this->*handlers.at(request["type"].get<std::string>()))(session, request);
   }
 
   // ---- CPU ----------------------------------------------------------------
@@ -136,6 +156,10 @@ struct PeerServer::Impl {
                              {"tasks_done", stats.tasks_done.load()},
                              {"tasks_failed", stats.tasks_failed.load()},
                              {"tasks_forwarded", stats.tasks_forwarded.load()},
+                             {"forwards",
+                              {{"in_flight", cpu->forwards_in_flight()},
+                               {"waiting", cpu->forwards_waiting()},
+                               {"max", options.max_forwards}}},
                              {"mem_entries", memory.entries()},
                              {"mem_bytes", memory.bytes()},
                              {"mem_limit_bytes", memory.limit_bytes()},
@@ -161,6 +185,7 @@ PeerServer::~PeerServer() { Stop(); }
 
 Status PeerServer::Start() {
   Impl& impl = *impl_;
+  if (!impl.routed.ok()) return impl.routed;
   auto files = FileStore::Open(impl.options.storage_dir, impl.options.disk_limit_bytes);
   if (!files.ok()) return files.status();
   impl.files = std::make_unique<FileService>(std::move(files).value(), impl.stats);
@@ -173,36 +198,38 @@ Status PeerServer::Start() {
   cpu.default_timeout = impl.options.task_timeout;
   cpu.ready_queue_max = impl.options.ready_queue_max;
   cpu.task_binary = impl.options.task_binary;
-  cpu.tracker_host = impl.options.tracker_host;
-  cpu.tracker_port = impl.options.tracker_port;
+  cpu.max_forwards = impl.options.max_forwards;
   cpu.sandbox = impl.options.sandbox;
   cpu.task_limits = impl.options.task_limits;
-  impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.stats);
+  if (!impl.options.tracker_host.empty()) {
+    OutboundOptions outbound{impl.options.name, impl.options.tracker_host, impl.options.tracker_port};
+    outbound.max_send_queue = impl.options.max_send_queue;
+    impl.outbound = std::make_unique<Outbound>(impl.io, outbound);
+  }
+  impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.outbound.get(), impl.stats);
   if (Status s = impl.cpu->Open(); !s.ok()) return s;
 
   if (Status s = impl.server.Listen(impl.options.host, impl.options.port); !s.ok()) return s;
   if (impl.options.port == 0) impl.options.port = impl.server.port();
 
-  if (!impl.options.tracker_host.empty()) {
-    TrackerLinkOptions link{impl.options.tracker_host,
-                            impl.options.tracker_port,
-                            impl.options.name,
-                            impl.server.port(),
-                            impl.options.cores,
-                            impl.options.advertise_host,
+  if (impl.outbound) {
+    TrackerLinkOptions link{impl.options.name, impl.server.port(), impl.options.cores, impl.options.advertise_host,
                             impl.options.heartbeat_interval};
     Json sandbox = impl.cpu->SandboxReport();
     link.sandbox = sandbox["mode"];
     link.sandbox_missing = sandbox["missing"];
-    impl.tracker_link = std::make_unique<TrackerLink>(link, impl.stats);
+    impl.tracker_link = std::make_unique<TrackerLink>(impl.io, *impl.outbound, link, impl.stats);
     impl.tracker_link->Start();
   }
   return Status::Ok();
 }
 
-void PeerServer::Stop() {
-  if (impl_->tracker_link) impl_->tracker_link->Stop();
-  impl_->server.Stop();
+void PeerServer::Stop(std::function<void()> done) {
+  Impl& impl = *impl_;
+  if (!impl.stopped) impl.server.Stop();
+  impl.stopped = true;
+  if (impl.tracker_link) return impl.tracker_link->Stop(std::move(done));
+  if (done) asio::post(impl.io, std::move(done));
 }
 
 std::uint16_t PeerServer::port() const { return impl_->server.port(); }

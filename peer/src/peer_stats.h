@@ -1,4 +1,5 @@
-// Counters the io thread writes and other threads (the tracker link) read.
+// Counters of the peer, read by its STATUS reply and its heartbeats. Atomic:
+// the io thread writes most, the file threads the disk figure.
 #pragma once
 
 #include <atomic>

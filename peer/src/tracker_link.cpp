@@ -2,49 +2,44 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include "osgrid/net/messages.h"
-#include "outbound.h"
 
 namespace osgrid::peer {
 
 using std::chrono::milliseconds;
 
-TrackerLink::TrackerLink(TrackerLinkOptions options, PeerStats& stats) : options_(std::move(options)), stats_(stats) {
+TrackerLink::TrackerLink(boost::asio::io_context& io, Outbound& outbound, TrackerLinkOptions options, PeerStats& stats)
+    : io_(io), outbound_(outbound), options_(std::move(options)), stats_(stats), timer_(io) {
   if (options_.heartbeat_interval) interval_ = *options_.heartbeat_interval;
 }
 
-TrackerLink::~TrackerLink() { Stop(); }
+void TrackerLink::Start() { Register(); }
 
-void TrackerLink::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
-
-void TrackerLink::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ || !thread_.joinable()) return;
-    stopping_ = true;
+void TrackerLink::Stop(std::function<void()> done) {
+  if (!done) done = [] {};
+  if (stopped_ || !stats_.registered) {
+    stopped_ = true;
+    timer_.cancel();
+    return boost::asio::post(io_, std::move(done));
   }
-  wake_.notify_all();
-  thread_.join();
-  if (stats_.registered) {
-    CallNode(options_.peer_id, options_.tracker_host, options_.tracker_port,
-             {{"type", "UNREGISTER"}, {"peer_id", options_.peer_id}}, milliseconds(1000));
-    stats_.registered = false;
-  }
+  stopped_ = true;
+  timer_.cancel();
+  stats_.registered = false;
+  outbound_.CallTracker({{"type", "UNREGISTER"}, {"peer_id", options_.peer_id}}, milliseconds(1000),
+                        [done = std::move(done)](Result<Json>) { done(); });
 }
 
-void TrackerLink::Run() {
-  do {
-    if (!stats_.registered) {
-      Register();
-    } else if (!SendHeartbeat()) {
-      continue;  // re-register at once
-    }
-  } while (Sleep(stats_.registered ? interval_ : std::min(interval_, milliseconds(1000))));
+void TrackerLink::After(milliseconds period, void (TrackerLink::*next)()) {
+  if (stopped_) return;
+  timer_.expires_after(period);
+  timer_.async_wait([this, next](boost::system::error_code ec) {
+    if (!ec && !stopped_) (this->*next)();
+  });
 }
 
-bool TrackerLink::Register() {
+void TrackerLink::Register() {
   Json request = {
       {"type", "REGISTER"}, {"peer_id", options_.peer_id}, {"port", options_.port}, {"cores", options_.cores}};
   if (!options_.advertise_host.empty()) request["host"] = options_.advertise_host;
@@ -52,26 +47,29 @@ bool TrackerLink::Register() {
     request["sandbox"] = options_.sandbox;
     request["sandbox_missing"] = options_.sandbox_missing;
   }
-  auto reply = CallNode(options_.peer_id, options_.tracker_host, options_.tracker_port, request, milliseconds(5000));
-  Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
-  if (!status.ok()) {
-    if (!warned_)
-      spdlog::warn("cannot register with tracker {}:{}: {} (retrying)", options_.tracker_host, options_.tracker_port,
-                   status.ToString());
-    warned_ = true;
-    return false;
-  }
-  if (!options_.heartbeat_interval) {
-    interval_ = milliseconds(reply->value("heartbeat_interval_ms", std::int64_t{10000}));
-  }
-  warned_ = false;
-  stats_.registered = true;
-  spdlog::info("registered with tracker {}:{} as {} (heartbeat every {} ms)", options_.tracker_host,
-               options_.tracker_port, options_.peer_id, interval_.count());
-  return true;
+  outbound_.CallTracker(request, milliseconds(5000), [this](Result<Json> reply) {
+    if (stopped_) return;
+    Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
+    if (!status.ok()) {
+      if (status.code() == Code::kTimeout) outbound_.tracker().Close();  // see SendHeartbeat
+      if (!warned_) {
+        spdlog::warn("cannot register with tracker {}: {} (retrying)", outbound_.tracker().where(), status.ToString());
+      }
+      warned_ = true;
+      return After(std::min(interval_, milliseconds(1000)), &TrackerLink::Register);
+    }
+    if (!options_.heartbeat_interval) {
+      interval_ = milliseconds(reply->value("heartbeat_interval_ms", std::int64_t{10000}));
+    }
+    warned_ = false;
+    stats_.registered = true;
+    spdlog::info("registered with tracker {} as {} (heartbeat every {} ms)", outbound_.tracker().where(),
+                 options_.peer_id, interval_.count());
+    After(interval_, &TrackerLink::SendHeartbeat);
+  });
 }
 
-bool TrackerLink::SendHeartbeat() {
+void TrackerLink::SendHeartbeat() {
   Json request = {{"type", "HEARTBEAT"},
                   {"peer_id", options_.peer_id},
                   {"queue_length", stats_.queue_length.load()},
@@ -81,18 +79,17 @@ bool TrackerLink::SendHeartbeat() {
                   {"mem_entries", stats_.mem_entries.load()},
                   {"mem_bytes", stats_.mem_bytes.load()},
                   {"disk_bytes", stats_.disk_bytes.load()}};
-  auto reply = CallNode(options_.peer_id, options_.tracker_host, options_.tracker_port, request,
-                        std::max(interval_, milliseconds(1000)));
-  Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
-  if (status.ok()) return true;
-  spdlog::warn("heartbeat failed: {}; registering again", status.ToString());
-  stats_.registered = false;
-  return false;
-}
-
-bool TrackerLink::Sleep(milliseconds period) {
-  std::unique_lock lock(mutex_);
-  return !wake_.wait_for(lock, period, [this] { return stopping_; });
+  outbound_.CallTracker(request, std::max(interval_, milliseconds(1000)), [this](Result<Json> reply) {
+    if (stopped_) return;
+    Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
+    if (status.ok()) return After(interval_, &TrackerLink::SendHeartbeat);
+    // No answer in time: the connection may be half open (the tracker's
+    // host vanished without closing it), so start afresh.
+    if (status.code() == Code::kTimeout) outbound_.tracker().Close();
+    spdlog::warn("heartbeat failed: {}; registering again", status.ToString());
+    stats_.registered = false;
+    Register();
+  });
 }
 
 }  // namespace osgrid::peer

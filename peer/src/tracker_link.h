@@ -1,23 +1,30 @@
 // The peer's link to the tracker: registers, then sends a HEARTBEAT every
-// interval from its own thread (the calls block; the io thread never waits).
-// Re-registers when the tracker answers NOT_FOUND (it restarted, or declared
-// us dead) and keeps retrying while the tracker is unreachable.
+// interval, over the peer's one connection to the tracker (Outbound), on
+// the peer's io_context: a timer, never a thread. Re-registers when the
+// tracker answers NOT_FOUND (it restarted, or declared us dead) and keeps
+// retrying, every min(interval, 1 s), while the tracker is unreachable. A
+// call that times out closes the connection (failing the placement calls in
+// it, which then run their tasks here), so a half-open connection to a
+// tracker that vanished is replaced rather than waited on.
+//
+//   Register --ok--> wait interval --> Heartbeat --ok--> wait interval --> Heartbeat ...
+//      ^  \--fails--> wait min(interval, 1 s) --/            |
+//      \---------------------- fails (at once) --------------/
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <functional>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include "outbound.h"
 #include "peer_stats.h"
 
 namespace osgrid::peer {
 
 struct TrackerLinkOptions {
-  std::string tracker_host;
-  std::uint16_t tracker_port = 0;
   std::string peer_id;
   std::uint16_t port = 0;  // where this peer serves
   int cores = 1;
@@ -30,27 +37,29 @@ struct TrackerLinkOptions {
 
 class TrackerLink {
  public:
-  TrackerLink(TrackerLinkOptions options, PeerStats& stats);
-  ~TrackerLink();  // Stop()
+  /// `outbound` (with a tracker) and `stats` must outlive the link.
+  TrackerLink(boost::asio::io_context& io, Outbound& outbound, TrackerLinkOptions options, PeerStats& stats);
+  /// Registers now; heartbeats follow.
   void Start();
-  /// Sends UNREGISTER (best effort, 1 s) and joins the thread.
-  void Stop();
+  /// Stops the heartbeats and, if registered, sends UNREGISTER; `done` (if
+  /// any) runs on the io thread once the tracker answered it, or after at
+  /// most 1 s. Idempotent: a second Stop() calls `done` at once (posted).
+  void Stop(std::function<void()> done = {});
 
  private:
-  void Run();
-  bool Register();
-  bool SendHeartbeat();
-  /// Sleeps up to `period`; false if Stop() was called meanwhile.
-  bool Sleep(std::chrono::milliseconds period);
+  void Register();
+  void SendHeartbeat();
+  /// Runs `next` after `period`, unless stopped.
+  void After(std::chrono::milliseconds period, void (TrackerLink::*next)());
 
+  boost::asio::io_context& io_;
+  Outbound& outbound_;
   TrackerLinkOptions options_;
   PeerStats& stats_;
   std::chrono::milliseconds interval_{10000};
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
-  bool warned_ = false;    // "tracker unreachable" logged once per outage
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;
+  bool warned_ = false;  // "tracker unreachable" logged once per outage
 };
 
 }  // namespace osgrid::peer

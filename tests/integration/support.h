@@ -70,6 +70,8 @@ class PeerProcess {
   /// What the peer has printed so far.
   std::string Log() const;
 
+  pid_t pid() const { return pid_; }
+
  private:
   pid_t pid_ = 0;
   std::string log_path_;

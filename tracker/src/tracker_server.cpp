@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
-#include <unordered_map>
 #include <utility>
 
 #include <boost/asio.hpp>
 
 #include "osgrid/net/messages.h"
+#include "osgrid/net/router.h"
 #include "osgrid/tracker/registry.h"
 
 namespace osgrid::tracker {
@@ -49,6 +49,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
 
   asio::io_context& io;
   TrackerOptions options;
+  net::Router router;  // before `server`, which calls it
+  Status routed;       // the first route that could not be added; Start() returns it
   net::Server server;
   asio::steady_timer cron_timer;
   Registry registry;
@@ -56,16 +58,35 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   std::int64_t peers_died = 0;
   std::deque<Json> recent_events;  // last kRecentEvents joins/deaths, oldest first
   static constexpr std::size_t kRecentEvents = 64;
-  const std::unordered_map<std::string, Handler> handlers = {
-      {"REGISTER", &Impl::OnRegister},  {"HEARTBEAT", &Impl::OnHeartbeat}, {"UNREGISTER", &Impl::OnUnregister},
-      {"PEER_LIST", &Impl::OnPeerList}, {"PICK_PEER", &Impl::OnPickPeer},  {"STATUS", &Impl::OnStatus},
-  };
 
   Impl(asio::io_context& context, TrackerOptions opts)
       : io(context),
         options(std::move(opts)),
-        server(context, ServerOptionsFor(options), [this](const net::SessionPtr& s, Json r) { Dispatch(s, r); }),
+        routed(AddRoutes()),
+        server(context, ServerOptionsFor(options), router.AsRequestHandler()),
         cron_timer(context) {}
+
+  /// The tracker's table of requests. STATUS and PEER_LIST only read: an
+  /// observer may call them.
+  Status AddRoutes() {
+    using net::Access;
+    const struct {
+      const char* type;
+      Handler handler;
+      Access access;
+    } routes[] = {
+        {"REGISTER", &Impl::OnRegister, Access::kMember},     {"HEARTBEAT", &Impl::OnHeartbeat, Access::kMember},
+        {"UNREGISTER", &Impl::OnUnregister, Access::kMember}, {"PICK_PEER", &Impl::OnPickPeer, Access::kMember},
+        {"PEER_LIST", &Impl::OnPeerList, Access::kObserver},  {"STATUS", &Impl::OnStatus, Access::kObserver},
+    };
+    for (const auto& route : routes) {
+      auto call = [this, handler = route.handler](const net::SessionPtr& session, const Json& request) {
+        (this->*handler)(session, request);
+      };
+      if (Status s = router.Add(route.type, call, route.access); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
 
   static net::ServerOptions ServerOptionsFor(const TrackerOptions& options) {
     net::ServerOptions server = options.server;
@@ -73,12 +94,6 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     server.serves = net::Served::kTracker;
     server.node = options.name;
     return server;
-  }
-
-  /// The session already checked the request against the catalogue,
-  /// including that the tracker serves it.
-  void Dispatch(const net::SessionPtr& session, const Json& request) {
-    (this->*handlers.at(request["type"].get<std::string>()))(session, request);
   }
 
   void Event(const std::string& kind, const std::string& peer, Json extra = Json::object()) {
@@ -212,6 +227,7 @@ TrackerServer::TrackerServer(asio::io_context& io, TrackerOptions options)
 TrackerServer::~TrackerServer() { Stop(); }
 
 Status TrackerServer::Start() {
+  if (!impl_->routed.ok()) return impl_->routed;
   if (Status s = impl_->server.Listen(impl_->options.host, impl_->options.port); !s.ok()) return s;
   impl_->ScheduleCron();
   return Status::Ok();

@@ -15,11 +15,12 @@ inline constexpr const char* kDefaultTrackerHost = "0.0.0.0";  // TRACKER_HOST
 inline constexpr uint16_t kDefaultTrackerPort = 8888;          // TRACKER_PORT
 inline constexpr uint16_t kDefaultPeerPort = 9000;             // PEER_PORT
 
-inline constexpr std::size_t kMaxFrameBytes = 16u << 20;  // 16 MiB; --max-frame
-inline constexpr std::size_t kChunkBytes = 1u << 20;      // 1 MiB: largest file chunk frame on the wire
-inline constexpr std::size_t kStreamWindow = 16;          // chunk buffers per file stream, at each end
-inline constexpr int kFileThreads = 2;                    // a server's threads for file I/O and fsync
-inline constexpr int kMaxConnections = 1024;              // per server; --max-connections
+inline constexpr std::size_t kMaxFrameBytes = 16u << 20;   // 16 MiB; --max-frame
+inline constexpr std::size_t kChunkBytes = 1u << 20;       // 1 MiB: largest file chunk frame on the wire
+inline constexpr std::size_t kStreamWindow = 16;           // chunk buffers per file stream, at each end
+inline constexpr int kFileThreads = 2;                     // a server's threads for file I/O and fsync
+inline constexpr int kMaxConnections = 1024;               // per server; --max-connections
+inline constexpr std::size_t kSendQueueBytes = 64u << 20;  // per outgoing Connection: bytes queued, not yet sent
 
 inline constexpr double kHeartbeatIntervalS = 10;  // HEARTBEAT_INTERVAL, seconds
 inline constexpr double kPeerTimeoutS = 30;        // PEER_TIMEOUT, seconds without heartbeat
@@ -30,6 +31,7 @@ inline constexpr std::size_t kTaskOutputBytes = 64u << 10;    // stdout+stderr k
 inline constexpr std::size_t kResultBytes = 8u << 20;         // largest JSON result of a task
 inline constexpr std::size_t kReadyQueueMax = 10000;          // tasks waiting per peer
 inline constexpr std::size_t kBatchMax = 10000;               // tasks per CPU_BATCH
+inline constexpr std::size_t kMaxForwards = 256;              // a peer's forwards in flight, --max-forwards
 inline constexpr std::size_t kMemLimitBytes = 64u << 20;      // key-value store, --mem-limit
 inline constexpr std::size_t kMaxKeyBytes = 256;              // key-value key length
 inline constexpr std::uint64_t kDiskLimitBytes = 4ull << 30;  // file store, --disk-limit

@@ -91,6 +91,13 @@ class DownloadSource {
   virtual Result<Json> Finish() = 0;
 };
 
+/// What a connection may do, by the credential it proved. Today every
+/// connection past the handshake is a member: it proved the cluster secret,
+/// or the cluster is open. The observer credential of issue 15 will add
+/// read-only connections, which may call only the requests a Router marks
+/// Access::kObserver. Ordered: a higher value may do more.
+enum class Access { kObserver, kMember };
+
 /// One client connection, as handlers see it. All methods are thread-safe:
 /// work is posted to the session's io_context.
 class Session {
@@ -150,6 +157,8 @@ class Session {
   /// The role the client named in HELLO ("client", "peer", ...); it is only
   /// a claim: a secret proves membership of the cluster, not the role.
   virtual const std::string& remote_role() const = 0;
+  /// What this connection may do (see Access); a Router checks it.
+  virtual Access access() const { return Access::kMember; }
 };
 using SessionPtr = std::shared_ptr<Session>;
 

@@ -1,13 +1,19 @@
 // The peer process: serves CPU, memory, disk and status requests on one
 // io_context thread, and keeps itself registered with the tracker.
 //
-//   client -> Session -> PeerServer::Dispatch -> CpuService   (cpu_service.h)
-//                                             -> MemoryStore  (memory_store.h)
-//                                             -> FileStore    (file_store.h)
-//   TrackerLink thread: REGISTER, then HEARTBEAT every interval (tracker_link.h)
+//   client -> Session -> net::Router -> CpuService   (cpu_service.h)
+//                                    -> MemoryStore  (memory_store.h)
+//                                    -> FileStore    (file_store.h)
+//   TrackerLink: REGISTER, then HEARTBEAT every interval (tracker_link.h)
+//   Outbound: net::Connections to the tracker and to other peers (outbound.h)
+//
+// Threads: the io thread runs all of the above, every connection in and out
+// included; the server's file threads (params::kFileThreads) do the disk
+// work of file streams. Task processes are processes, not threads.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +41,9 @@ struct PeerOptions {
   SandboxMode sandbox = SandboxMode::kStrict;                   // how task processes are isolated
   TaskLimits task_limits;                                       // per task: memory, file size, open files, threads
   std::size_t ready_queue_max = params::kReadyQueueMax;
-  net::ServerOptions server;  // frame limit, socket timeout, connections
+  std::size_t max_forwards = params::kMaxForwards;       // tasks forwarded to other peers at once
+  std::size_t max_send_queue = params::kSendQueueBytes;  // bytes queued per outgoing connection
+  net::ServerOptions server;                             // frame limit, socket timeout, connections
 };
 
 class PeerServer {
@@ -45,8 +53,11 @@ class PeerServer {
   /// Opens the file store, listens, starts the tracker link.
   /// Errors: IO (storage), UNAVAILABLE (port in use).
   Status Start();
-  /// Unregisters from the tracker, stops serving, kills running tasks.
-  void Stop();
+  /// Stops serving and unregisters from the tracker; `done` (if any) runs
+  /// on the io thread once the tracker answered UNREGISTER, after at most
+  /// 1 s (at once without a tracker). Running tasks are killed when the
+  /// PeerServer is destroyed. Idempotent.
+  void Stop(std::function<void()> done = {});
   std::uint16_t port() const;
   const PeerOptions& options() const;
 
