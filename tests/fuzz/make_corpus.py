@@ -102,6 +102,7 @@ EVENTS = {
     "task.blocked": {"task_id": "A", "peer": "", "on": "io"},
     "task.finished": {"task_id": "peer-9001/17", "parent": "peer-9001/3", "peer": "peer-9002", "outcome": "ok",
                       "wait_ms": 3, "cpu_ms": 41.5, "turnaround_ms": 50},
+    "cpu.switch": {"from": "A", "to": "B", "peer": "", "cost_ms": 1},
     "mem.set": {"peer": "peer-9001", "key": "greeting", "bytes": 5},
     "mem.del": {"peer": "peer-9001", "key": "greeting", "bytes": 5},
     "file.stored": {"peer": "peer-9001", "name": "a.bin", "bytes": 1048576},
