@@ -27,8 +27,6 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 struct PeerServer::Impl {
-  using Handler = void (Impl::*)(const net::SessionPtr&, const Json&);
-
   asio::io_context& io;
   PeerOptions options;
   PeerStats stats;
@@ -58,25 +56,21 @@ struct PeerServer::Impl {
   /// observer may call them.
   Status AddRoutes() {
     using net::Access;
-    const struct {
-      const char* type;
-      Handler handler;
-      Access access;
-    } routes[] = {
-        {"CPU_TASK", &Impl::OnCpuTask, Access::kMember}, {"CPU_BATCH", &Impl::OnCpuBatch, Access::kMember},
-        {"SET_MEM", &Impl::OnSetMem, Access::kMember},   {"GET_MEM", &Impl::OnGetMem, Access::kMember},
-        {"DEL_MEM", &Impl::OnDelMem, Access::kMember},   {"LIST_MEM", &Impl::OnListMem, Access::kObserver},
-        {"PUT_FILE", &Impl::OnPutFile, Access::kMember}, {"PUT_END", &Impl::OnPutEnd, Access::kMember},
-        {"GET_FILE", &Impl::OnGetFile, Access::kMember}, {"LIST_FILES", &Impl::OnListFiles, Access::kObserver},
-        {"DEL_FILE", &Impl::OnDelFile, Access::kMember}, {"STATUS", &Impl::OnStatus, Access::kObserver},
-    };
-    for (const auto& route : routes) {
-      auto call = [this, handler = route.handler](const net::SessionPtr& session, const Json& request) {
-        (this->*handler)(session, request);
-      };
-      if (Status s = router.Add(route.type, call, route.access); !s.ok()) return s;
-    }
-    return Status::Ok();
+    return net::AddMemberRoutes<Impl>(router, this,
+                                      {
+                                          {"CPU_TASK", &Impl::OnCpuTask, Access::kMember},
+                                          {"CPU_BATCH", &Impl::OnCpuBatch, Access::kMember},
+                                          {"SET_MEM", &Impl::OnSetMem, Access::kMember},
+                                          {"GET_MEM", &Impl::OnGetMem, Access::kMember},
+                                          {"DEL_MEM", &Impl::OnDelMem, Access::kMember},
+                                          {"LIST_MEM", &Impl::OnListMem, Access::kObserver},
+                                          {"PUT_FILE", &Impl::OnPutFile, Access::kMember},
+                                          {"PUT_END", &Impl::OnPutEnd, Access::kMember},
+                                          {"GET_FILE", &Impl::OnGetFile, Access::kMember},
+                                          {"LIST_FILES", &Impl::OnListFiles, Access::kObserver},
+                                          {"DEL_FILE", &Impl::OnDelFile, Access::kMember},
+                                          {"STATUS", &Impl::OnStatus, Access::kObserver},
+                                      });
   }
 
   static PeerOptions WithDefaults(PeerOptions options) {

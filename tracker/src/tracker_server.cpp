@@ -45,8 +45,6 @@ Json PeerJson(const PeerInfo& peer, Clock::time_point now) {
 }  // namespace
 
 struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
-  using Handler = void (Impl::*)(const net::SessionPtr&, const Json&);
-
   asio::io_context& io;
   TrackerOptions options;
   net::Router router;  // before `server`, which calls it
@@ -70,22 +68,15 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   /// observer may call them.
   Status AddRoutes() {
     using net::Access;
-    const struct {
-      const char* type;
-      Handler handler;
-      Access access;
-    } routes[] = {
-        {"REGISTER", &Impl::OnRegister, Access::kMember},     {"HEARTBEAT", &Impl::OnHeartbeat, Access::kMember},
-        {"UNREGISTER", &Impl::OnUnregister, Access::kMember}, {"PICK_PEER", &Impl::OnPickPeer, Access::kMember},
-        {"PEER_LIST", &Impl::OnPeerList, Access::kObserver},  {"STATUS", &Impl::OnStatus, Access::kObserver},
-    };
-    for (const auto& route : routes) {
-      auto call = [this, handler = route.handler](const net::SessionPtr& session, const Json& request) {
-        (this->*handler)(session, request);
-      };
-      if (Status s = router.Add(route.type, call, route.access); !s.ok()) return s;
-    }
-    return Status::Ok();
+    return net::AddMemberRoutes<Impl>(router, this,
+                                      {
+                                          {"REGISTER", &Impl::OnRegister, Access::kMember},
+                                          {"HEARTBEAT", &Impl::OnHeartbeat, Access::kMember},
+                                          {"UNREGISTER", &Impl::OnUnregister, Access::kMember},
+                                          {"PICK_PEER", &Impl::OnPickPeer, Access::kMember},
+                                          {"PEER_LIST", &Impl::OnPeerList, Access::kObserver},
+                                          {"STATUS", &Impl::OnStatus, Access::kObserver},
+                                      });
   }
 
   static net::ServerOptions ServerOptionsFor(const TrackerOptions& options) {

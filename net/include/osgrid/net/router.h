@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -58,5 +59,28 @@ class Router {
   };
   std::map<std::string, Entry, std::less<>> routes_;
 };
+
+/// One row of a server's table of requests whose handlers are member
+/// functions of `Owner` (the tracker's or the peer's Impl).
+template <class Owner>
+struct MemberRoute {
+  std::string_view type;
+  void (Owner::*handler)(const SessionPtr&, const Json&);
+  Access access = Access::kMember;
+};
+
+/// Adds every row of `routes` to `router`, each calling its member function
+/// on `owner` (which must outlive the router). Stops at the first error of
+/// Router::Add and returns it.
+template <class Owner>
+Status AddMemberRoutes(Router& router, Owner* owner, std::initializer_list<MemberRoute<Owner>> routes) {
+  for (const MemberRoute<Owner>& route : routes) {
+    auto call = [owner, handler = route.handler](const SessionPtr& session, const Json& request) {
+      (owner->*handler)(session, request);
+    };
+    if (Status s = router.Add(route.type, std::move(call), route.access); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
 
 }  // namespace osgrid::net
