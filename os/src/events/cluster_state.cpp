@@ -121,23 +121,22 @@ void ClusterState::Forward(const TaskForwarded& forwarded) {
 }
 
 void ClusterState::Enqueue(const TaskQueued& queued) {
-  Task& task = Known(queued.task_id, queued.parent, queued.peer);
-  task.peer = queued.peer;
-  auto it = peers_.find(queued.peer);
-  if (it == peers_.end()) return;
-  Erase(it->second.ready_queue, queued.task_id);
-  Erase(it->second.running, queued.task_id);
-  it->second.ready_queue.push_back(task.ref);
+  Place(queued.task_id, queued.parent, queued.peer, &PeerState::ready_queue);
 }
 
 void ClusterState::Run(const TaskRunning& running) {
-  Task& task = Known(running.task_id, running.parent, running.peer);
-  task.peer = running.peer;
-  auto it = peers_.find(running.peer);
+  Place(running.task_id, running.parent, running.peer, &PeerState::running);
+}
+
+void ClusterState::Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
+                         std::vector<TaskRef> PeerState::*list) {
+  Task& task = Known(task_id, parent, peer);
+  task.peer = peer;
+  auto it = peers_.find(peer);
   if (it == peers_.end()) return;
-  Erase(it->second.ready_queue, running.task_id);
-  Erase(it->second.running, running.task_id);
-  it->second.running.push_back(task.ref);
+  Erase(it->second.ready_queue, task_id);
+  Erase(it->second.running, task_id);
+  (it->second.*list).push_back(task.ref);
 }
 
 void ClusterState::Stop(const std::string& task_id, const std::string& peer) {

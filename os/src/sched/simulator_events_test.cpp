@@ -15,6 +15,7 @@
 #include "osgrid/os/random.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
+#include "sched_test_support.h"
 
 using namespace osgrid::os;
 using events::Event;
@@ -179,21 +180,7 @@ TEST_CASE("Every policy's events rebuild its Gantt chart and metrics", "[sched][
   Rng rng(20250115);
   for (int round = 0; round < 300; ++round) {
     const bool with_io = round % 2 == 1, with_switches = round % 4 >= 2;
-    std::vector<SchedProcess> jobs;
-    const int n = static_cast<int>(rng.Uniform(1, 8));
-    for (int i = 0; i < n; ++i) {
-      SchedProcess job;
-      job.name = "P" + std::to_string(i);
-      job.arrival = rng.Uniform(0, 20);
-      const int cpu_bursts = with_io ? static_cast<int>(rng.Uniform(1, 3)) : 1;
-      for (int b = 0; b < cpu_bursts; ++b) {
-        if (b > 0) job.bursts.push_back(rng.Uniform(1, 8));  // I/O
-        job.bursts.push_back(rng.Uniform(1, 10));            // CPU
-      }
-      job.priority = static_cast<int>(rng.Uniform(0, 5));
-      job.tickets = rng.Uniform(1, 300);
-      jobs.push_back(job);
-    }
+    const std::vector<SchedProcess> jobs = testing::RandomSchedJobs(rng, with_io);
     SchedPolicyParams params;
     params.quantum = rng.Uniform(1, 5);
     params.aging = rng.Uniform(0, 1) == 0 ? 0 : rng.Uniform(1, 6);

@@ -9,6 +9,7 @@
 #include "osgrid/os/random.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
+#include "sched_test_support.h"
 
 using namespace osgrid::os;
 using Kind = SchedSegment::Kind;
@@ -23,20 +24,7 @@ struct Case {
 
 Case RandomCase(Rng& rng, bool with_io, bool with_switches) {
   Case c;
-  const int n = static_cast<int>(rng.Uniform(1, 8));
-  for (int i = 0; i < n; ++i) {
-    SchedProcess job;
-    job.name = "P" + std::to_string(i);
-    job.arrival = rng.Uniform(0, 20);
-    const int cpu_bursts = with_io ? static_cast<int>(rng.Uniform(1, 3)) : 1;
-    for (int b = 0; b < cpu_bursts; ++b) {
-      if (b > 0) job.bursts.push_back(rng.Uniform(1, 8));  // I/O
-      job.bursts.push_back(rng.Uniform(1, 10));            // CPU
-    }
-    job.priority = static_cast<int>(rng.Uniform(0, 5));
-    job.tickets = rng.Uniform(1, 300);
-    c.jobs.push_back(job);
-  }
+  c.jobs = testing::RandomSchedJobs(rng, with_io);
   c.params.quantum = rng.Uniform(1, 5);
   c.params.aging = rng.Uniform(0, 1) == 0 ? 0 : rng.Uniform(1, 6);
   c.params.seed = rng.Next();

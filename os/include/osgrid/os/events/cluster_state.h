@@ -81,6 +81,10 @@ class ClusterState {
   void Forward(const TaskForwarded& forwarded);
   void Enqueue(const TaskQueued& queued);
   void Run(const TaskRunning& running);
+  /// Moves the task to the end of `list` (ready_queue or running) of `peer`,
+  /// out of wherever it was there.
+  void Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
+             std::vector<TaskRef> PeerState::*list);
   void Stop(const std::string& task_id, const std::string& peer);
   void Finish(const TaskFinished& finished);
   /// The task's entry, made from what the event says if it was not known
