@@ -68,7 +68,30 @@ std::vector<MessageSpec> BuildCatalogue() {
        "PICKED",
        "Least-loaded placement: names the peers for `count` new tasks (water-filling by load).",
        {{"count", F::kInteger, false, "tasks to place; default 1"},
-        {"exclude", F::kArray, false, "peer ids not to choose"}}},
+        {"exclude", F::kArray, false, "peer ids not to choose"},
+        {"peer_id", F::kString, false,
+         "the asking peer, as registered: with task_ids, a task placed elsewhere is "
+         "published as task.forwarded"},
+        {"task_ids", F::kArray, false, "the tasks' ids, one string per task (count of them)"}}},
+      {"EVENTS",
+       Served::kTracker,
+       "OK",
+       "A peer's batch of events (docs/events.md), in the order it produced them; the tracker numbers and "
+       "publishes them. The reply's `accepted` counts them.",
+       {{"peer_id", F::kString, true, "as registered; every event's node must be it"},
+        {"events", F::kArray, true, "1..1000 events, oldest first, without seq and epoch (the tracker sets them)"}}},
+      {"SUBSCRIBE",
+       Served::kTracker,
+       "SUBSCRIBED",
+       "Follow the cluster's events: the reply carries a snapshot consistent with its `seq`, then every later "
+       "event follows on this connection as one frame each (docs/events.md). Observers may subscribe.",
+       {{"types", F::kArray, false,
+         "type prefixes to receive (\"task\", \"peer.dead\"); default: every type; "
+         "events.lost always comes"},
+        {"queue_bytes", F::kInteger, false,
+         "bound of this subscriber's queue, bytes; default and largest: the "
+         "tracker's --subscriber-queue and --max-subscriber-queue"},
+        {"name", F::kString, false, "who subscribes, as STATUS shows it (e.g. \"osgrid events\")"}}},
 
       // ---- Peer: CPU ----------------------------------------------------
       {"CPU_TASK",
@@ -84,7 +107,9 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"timeout_ms", F::kInteger, false, "wall-clock limit, ms; default TASK_TIMEOUT"},
         {"forwarded", F::kBool, false, "set by a forwarding peer: run here, do not forward again"},
         {"origin", F::kString, false, "set by a forwarding peer: where the task was submitted"},
-        {"task_id", F::kString, false, "caller's id for the task; assigned if absent"}}},
+        {"task_id", F::kString, false, "caller's id for the task; assigned if absent"},
+        {"submitted_t", F::kNumber, false,
+         "set by a forwarding peer: when the task was submitted, ms on the tracker's clock (events' t)"}}},
       {"CPU_BATCH",
        Served::kPeer,
        "BATCH_RESULT",

@@ -17,6 +17,9 @@ class RecordingSession final : public Session {
   void ReceiveUpload(const Json&, std::uint64_t, std::string, std::shared_ptr<UploadSink>) override {}
   void SendDownload(const Json&, std::shared_ptr<DownloadSource>) override {}
   void ReplyFromFileThread(const Json&, std::function<Result<Json>()>) override {}
+  void StartStream(const Json&, std::shared_ptr<FrameSource>) override {}
+  void WakeStream() override {}
+  void EndStream(const Status&) override {}
   void Close() override {}
   bool closed() const override { return false; }
   std::string remote_address() const override { return "127.0.0.1:1"; }

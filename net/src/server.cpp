@@ -212,6 +212,28 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
                    });
   }
 
+  void StartStream(const Json& request, std::shared_ptr<FrameSource> source) override {
+    if (closed_) return;
+    stream_id_ = request.value("id", Json());
+    stream_source_ = std::move(source);
+    DoWrite();
+  }
+
+  void WakeStream() override { DoWrite(); }
+
+  /// Says why after what is being written, then hangs up: at the latest after
+  /// socket_timeout, even on a reader that never reads again.
+  void EndStream(const Status& why) override {
+    if (!stream_source_ || closed_) return;
+    stream_source_.reset();
+    close_after_write_ = true;
+    handshake_deadline_.expires_after(server_->options.socket_timeout);
+    handshake_deadline_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->CloseNow();
+    });
+    SendNow(MakeError(stream_id_, why));
+  }
+
   void Close() override {
     asio::dispatch(server_->io, [self = this->shared_from_this()] { self->CloseNow(); });
   }
@@ -229,7 +251,8 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     handshake_deadline_.cancel();
     Socket().shutdown(tcp::socket::shutdown_both, ec);
     Socket().close(ec);
-    EndUpload();  // an unfinished upload is abandoned: its sink deletes what it wrote
+    EndUpload();             // an unfinished upload is abandoned: its sink deletes what it wrote
+    stream_source_.reset();  // e.g. a subscriber leaves the event hub
     for (WriteItem& item : write_queue_) {
       if (item.download) Release(std::move(item.download->source));
     }
@@ -627,9 +650,11 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   }
 
   /// Writes the head of the queue, unless a write is in flight or the head is
-  /// a download whose next frame is still being read.
+  /// a download whose next frame is still being read; with the queue empty,
+  /// the stream's next frames.
   void DoWrite() {
-    if (writing_ || closed_ || write_queue_.empty()) return;
+    if (writing_ || closed_) return;
+    if (write_queue_.empty()) return WriteStream();
     WriteItem& head = write_queue_.front();
     asio::const_buffer bytes = asio::buffer(head.frame);
     if (head.download) {
@@ -657,8 +682,28 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
       if (!item_done) ReadAhead(head.download);
     }
     if (item_done) write_queue_.pop_front();
-    if (!write_queue_.empty()) return DoWrite();
-    if (close_after_write_) CloseNow();
+    if (write_queue_.empty() && close_after_write_) return CloseNow();
+    DoWrite();
+  }
+
+  /// Pulls the stream's ready frames and writes them in one gather write;
+  /// a source's error is the stream's last frame.
+  void WriteStream() {
+    if (!stream_source_ || close_after_write_) return;
+    stream_frames_.clear();
+    Status pulled = stream_source_->Pull(stream_frames_, kStreamWriteBytes);
+    if (!pulled.ok()) return EndStream(pulled);
+    if (stream_frames_.empty()) return;
+    stream_buffers_.clear();
+    for (const SharedFrame& frame : stream_frames_) stream_buffers_.push_back(asio::buffer(*frame));
+    writing_ = true;
+    asio::async_write(stream_, stream_buffers_,
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->stream_frames_.clear();
+                        if (ec || (self->close_after_write_ && self->write_queue_.empty())) return self->CloseNow();
+                        self->DoWrite();
+                      });
   }
 
   /// Keeps one source call on a file thread while the download has a free
@@ -741,7 +786,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
 
   Stream stream_;
   asio::steady_timer deadline_;            // the frame being read must complete
-  asio::steady_timer handshake_deadline_;  // the handshake must complete
+  asio::steady_timer handshake_deadline_;  // the handshake must complete; later, a stream's last frame be written
   std::shared_ptr<ServerState> server_;
   ServerHandshake handshake_;
   std::string remote_address_ = "?";
@@ -756,6 +801,13 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   std::string body_;
   std::deque<WriteItem> write_queue_;
   std::unique_ptr<Upload> upload_;  // set while an upload is in progress
+
+  /// A stream's frames are pulled about this many bytes at a time: one write.
+  static constexpr std::size_t kStreamWriteBytes = 256 * 1024;
+  std::shared_ptr<FrameSource> stream_source_;  // set while the session streams
+  Json stream_id_;                              // the id of the request that started it
+  std::vector<SharedFrame> stream_frames_;      // being written
+  std::vector<asio::const_buffer> stream_buffers_;
 };
 
 // [SECTION] Server -------------------------------------------------------------

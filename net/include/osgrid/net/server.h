@@ -37,6 +37,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "osgrid/net/json.h"
 #include "osgrid/net/messages.h"
@@ -89,6 +90,25 @@ class DownloadSource {
   virtual Result<std::size_t> Read(std::span<char> buffer) = 0;
   /// After the end: the trailer frame (FILE_END).
   virtual Result<Json> Finish() = 0;
+};
+
+/// One frame ready to write, header and payload (frame.h), shared by the
+/// queues of every session that sends it: an event is encoded once for all
+/// its subscribers.
+using SharedFrame = std::shared_ptr<const std::string>;
+
+/// Where a session's stream of frames comes from (SUBSCRIBE's events). The
+/// session pulls whenever its socket is free, so frames wait in the source,
+/// which bounds them, and never pile up in the session. Called on the io
+/// thread only.
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  /// Appends the frames ready now to `out`, oldest first: at least one if
+  /// any is ready, and no more than about `max_bytes`. An error ends the
+  /// stream: the session sends it as an ERROR for the stream's request, then
+  /// closes the connection.
+  virtual Status Pull(std::vector<SharedFrame>& out, std::size_t max_bytes) = 0;
 };
 
 /// What a connection may do, by the credential it proved. Today every
@@ -147,6 +167,22 @@ class Session {
   /// its error as an ERROR. For handlers whose work blocks on the disk
   /// (delete, fsync). Thread-safe.
   virtual void ReplyFromFileThread(const Json& request, std::function<Result<Json>()> job) = 0;
+
+  /// Makes this session a stream: from now on, whenever nothing else is
+  /// queued to write, it pulls `source`'s frames and writes them in one
+  /// gather write (replies keep their place ahead of them). WakeStream()
+  /// tells it that frames are ready. `request` is the one that started the
+  /// stream; a source's error is sent as an ERROR for it. The session drops
+  /// the source when it closes. At most one stream per session: a second
+  /// replaces the first. Call on the io thread.
+  virtual void StartStream(const Json& request, std::shared_ptr<FrameSource> source) = 0;
+  /// The stream's source has frames ready. Call on the io thread.
+  virtual void WakeStream() = 0;
+  /// Ends the stream: drops its source, sends `why` as an ERROR for its
+  /// request after the frame being written, then closes the connection, at
+  /// the latest after socket_timeout (a reader that stopped reading never
+  /// takes the ERROR). Call on the io thread.
+  virtual void EndStream(const Status& why) = 0;
 
   virtual void Close() = 0;
   virtual bool closed() const = 0;
