@@ -44,16 +44,20 @@ const os::events::Event& EventHub::Publish(os::events::Event event) {
   state_.Apply(event);
   const std::string_view type = os::events::TypeOf(event.body);
   Frame frame;  // encoded only if someone wants it
+  std::vector<std::pair<Wake, Status>> wakes;
   for (auto& [id, subscriber] : subscribers_) {
     if (subscriber.cut_off || !Matches(subscriber.options.types, type)) continue;
     if (!frame) frame = std::make_shared<const std::string>(encode_(event));
-    Offer(subscriber, frame, type);
+    Offer(subscriber, frame, type, wakes);
   }
   last_ = std::move(event);
+  // After the loop: a wake may take frames, or unsubscribe (a cut-off session hangs up).
+  for (auto& [wake, why] : wakes) wake(why);
   return last_;
 }
 
-void EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_view type) {
+void EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_view type,
+                     std::vector<std::pair<Wake, Status>>& wakes) {
   if (subscriber.queued_bytes + frame->size() > subscriber.options.max_queue_bytes) {
     subscriber.cut_off = Status::Limit(
         "subscriber too slow: " + std::to_string(subscriber.queued_bytes) + " bytes of events queued, and the next (" +
@@ -61,16 +65,16 @@ void EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_vie
         std::to_string(subscriber.options.max_queue_bytes) + " bytes; subscribe again to resume from a snapshot");
     subscriber.queue.clear();
     subscriber.queued_bytes = 0;
-    if (subscriber.wake) subscriber.wake();
+    if (subscriber.wake) wakes.emplace_back(subscriber.wake, *subscriber.cut_off);
     return;
   }
   const bool was_empty = subscriber.queue.empty();
   subscriber.queue.push_back(frame);
   subscriber.queued_bytes += frame->size();
-  if (was_empty && subscriber.wake) subscriber.wake();
+  if (was_empty && subscriber.wake) wakes.emplace_back(subscriber.wake, Status::Ok());
 }
 
-Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, std::function<void()> wake) {
+Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, Wake wake) {
   if (Status status = CheckPrefixes(options.types); !status.ok()) return status;
   if (options.max_queue_bytes == 0) return Status::BadRequest("a subscriber's queue bound must be > 0 bytes");
   if (subscribers_.size() >= max_subscribers_) {
@@ -84,14 +88,21 @@ Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, std
 
 void EventHub::Unsubscribe(std::uint64_t id) { subscribers_.erase(id); }
 
-Result<std::deque<Frame>> EventHub::Take(std::uint64_t id) {
+Result<std::vector<Frame>> EventHub::Take(std::uint64_t id, std::size_t max_bytes) {
   auto it = subscribers_.find(id);
   if (it == subscribers_.end()) return Status::NotFound("no subscriber " + std::to_string(id));
   Subscriber& subscriber = it->second;
   if (subscriber.cut_off) return *subscriber.cut_off;
-  subscriber.delivered += subscriber.queue.size();
-  subscriber.queued_bytes = 0;
-  return std::exchange(subscriber.queue, {});
+  std::vector<Frame> taken;
+  std::size_t bytes = 0;
+  while (!subscriber.queue.empty() && (taken.empty() || bytes + subscriber.queue.front()->size() <= max_bytes)) {
+    bytes += subscriber.queue.front()->size();
+    taken.push_back(std::move(subscriber.queue.front()));
+    subscriber.queue.pop_front();
+  }
+  subscriber.delivered += taken.size();
+  subscriber.queued_bytes -= bytes;
+  return taken;
 }
 
 std::vector<SubscriberStats> EventHub::Stats() const {

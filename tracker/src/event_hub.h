@@ -17,7 +17,9 @@
 //
 // Not thread-safe: the tracker's io thread owns the hub. Subscribe() and
 // Publish() run on that thread, so a snapshot is always consistent with
-// the seq it names: no event can slip between them.
+// the seq it names: no event can slip between them. Publish() calls the
+// wakes after it has queued the event for every subscriber, so a wake may
+// Take() frames or Unsubscribe() (a session that was cut off hangs up).
 #pragma once
 
 #include <cstdint>
@@ -75,20 +77,24 @@ class EventHub {
     os::events::Snapshot snapshot;  // the state after every event up to snapshot.seq; the queue holds what follows
   };
 
-  /// Adds a subscriber. `wake` is called (on the publishing thread) when its
-  /// queue goes from empty to non-empty or it is cut off, so its session
-  /// can write. Errors: BAD_REQUEST (a type prefix that names no event
+  /// Called on the publishing thread: with ok when a subscriber's queue
+  /// goes from empty to non-empty (its session can write), or with the
+  /// reason when it is cut off (its session says so and hangs up).
+  using Wake = std::function<void(const Status& cut_off)>;
+
+  /// Adds a subscriber, whose session `wake` wakes. Errors: BAD_REQUEST (a type prefix that names no event
   /// type, or a zero bound), LIMIT (max_subscribers reached; the message
   /// names the --max-subscribers flag).
-  Result<Subscription> Subscribe(SubscribeOptions options, std::function<void()> wake);
+  Result<Subscription> Subscribe(SubscribeOptions options, Wake wake);
 
   /// Removes a subscriber (its session closed). Unknown ids are ignored.
   void Unsubscribe(std::uint64_t id);
 
-  /// Takes every queued frame of subscriber `id`, oldest first. After a cut
-  /// off it returns the reason instead (LIMIT, naming the bound and the
-  /// bytes queued), once the queue is dropped. Errors: NOT_FOUND (unknown id).
-  Result<std::deque<Frame>> Take(std::uint64_t id);
+  /// Takes the queued frames of subscriber `id`, oldest first: all of them,
+  /// or as many as fit in `max_bytes` (at least one). After a cut off it
+  /// returns the reason instead (LIMIT, naming the bound and the bytes
+  /// queued), once the queue is dropped. Errors: NOT_FOUND (unknown id).
+  Result<std::vector<Frame>> Take(std::uint64_t id, std::size_t max_bytes = SIZE_MAX);
 
   std::uint64_t seq() const { return seq_; }
   const std::string& epoch() const { return epoch_; }
@@ -102,14 +108,16 @@ class EventHub {
  private:
   struct Subscriber {
     SubscribeOptions options;
-    std::function<void()> wake;
+    Wake wake;
     std::deque<Frame> queue;
     std::size_t queued_bytes = 0;
     std::uint64_t delivered = 0;
     std::optional<Status> cut_off;  // why, once cut off
   };
 
-  void Offer(Subscriber& subscriber, const Frame& frame, std::string_view type);
+  /// Queues `frame` for `subscriber`, or cuts it off; adds the wake due to `wakes`.
+  void Offer(Subscriber& subscriber, const Frame& frame, std::string_view type,
+             std::vector<std::pair<Wake, Status>>& wakes);
 
   std::string epoch_;
   Encoder encode_;

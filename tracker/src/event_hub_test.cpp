@@ -26,7 +26,7 @@ struct CountingEncoder {
 
 Event At(double t, Payload body) { return Event{0, "", t, "tracker", std::move(body)}; }
 
-std::vector<std::string> Texts(const std::deque<Frame>& frames) {
+std::vector<std::string> Texts(const std::vector<Frame>& frames) {
   std::vector<std::string> texts;
   for (const Frame& f : frames) texts.push_back(f->substr(0, f->find_last_not_of(' ') + 1));
   return texts;
@@ -56,7 +56,10 @@ TEST_CASE("a subscriber gets a snapshot at a seq, then exactly the events after 
   hub.Publish(At(2, TaskSubmitted{"t1", std::nullopt, "f", "p"}));
   hub.Publish(At(3, TaskQueued{"t1", std::nullopt, "p", 1}));
   int wakes = 0;
-  auto sub = hub.Subscribe(Options(1 << 20), [&] { ++wakes; });
+  auto sub = hub.Subscribe(Options(1 << 20), [&](const Status& cut_off) {
+    CHECK(cut_off.ok());
+    ++wakes;
+  });
   REQUIRE(sub.ok());
   CHECK(sub->snapshot.seq == 3);
   REQUIRE(sub->snapshot.peers.size() == 1);
@@ -94,7 +97,11 @@ TEST_CASE("a subscriber that stops reading is cut off; the others go on", "[hub]
   int calls = 0;
   EventHub hub("e", CountingEncoder{&calls, 100}, 8);  // 100-byte frames
   int slow_wakes = 0;
-  auto slow = hub.Subscribe(Options(1000), [&] { ++slow_wakes; });
+  Status why;
+  auto slow = hub.Subscribe(Options(1000), [&](const Status& cut_off) {
+    ++slow_wakes;
+    why = cut_off;
+  });
   auto fast = hub.Subscribe(Options(1000), nullptr);
   REQUIRE(slow.ok());
   REQUIRE(fast.ok());
@@ -104,6 +111,7 @@ TEST_CASE("a subscriber that stops reading is cut off; the others go on", "[hub]
     if (i % 5 == 4) REQUIRE(hub.Take(fast->id)->size() == 5);  // the fast one keeps up
   }
   CHECK(slow_wakes == 2);  // once for its first frame, once when cut off
+  CHECK(why.code() == Code::kLimit);
   auto taken = hub.Take(slow->id);
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.status().code() == Code::kLimit);
@@ -116,6 +124,39 @@ TEST_CASE("a subscriber that stops reading is cut off; the others go on", "[hub]
   CHECK(stats[1].delivered == 30);
   hub.Unsubscribe(slow->id);
   CHECK(hub.subscriber_count() == 1);
+}
+
+TEST_CASE("a subscriber may take frames or leave from inside its wake", "[hub]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls, 100}, 8);
+  std::vector<std::uint64_t> ids(3);
+  std::size_t taken = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto sub = hub.Subscribe(Options(250), [&, i](const Status& cut_off) {
+      if (!cut_off.ok()) return hub.Unsubscribe(ids[i]);  // as its session does when it hangs up
+      if (i == 0) taken += hub.Take(ids[i])->size();      // as a session with a free socket does
+    });
+    REQUIRE(sub.ok());
+    ids[i] = sub->id;
+  }
+  for (int i = 0; i < 5; ++i) hub.Publish(At(i, PeerLoad{"p", i, 0, 1}));
+  CHECK(taken == 5);                   // the reader kept up
+  CHECK(hub.subscriber_count() == 1);  // the two that never read were cut off at the third, and left
+  CHECK(hub.Stats()[0].id == ids[0]);
+}
+
+TEST_CASE("Take hands over at most max_bytes at a time, and at least one frame", "[hub]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls, 100}, 8);  // 100-byte frames
+  auto sub = hub.Subscribe(Options(1 << 20), nullptr);
+  REQUIRE(sub.ok());
+  for (int i = 0; i < 10; ++i) hub.Publish(At(i, PeerLoad{"p", i, 0, 1}));
+  CHECK(hub.Take(sub->id, 350)->size() == 3);
+  CHECK(hub.Stats()[0].queued_bytes == 700);
+  CHECK(hub.Take(sub->id, 10)->size() == 1);  // one frame even when it is over the limit
+  CHECK(hub.Take(sub->id)->size() == 6);
+  CHECK(hub.Stats()[0].queued_bytes == 0);
+  CHECK(hub.Stats()[0].delivered == 10);
 }
 
 TEST_CASE("filters pass a family or a type; events.lost always passes", "[hub]") {

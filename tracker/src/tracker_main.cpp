@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "osgrid-tracker: keeps the registry of live peers, their load and heartbeats,\n"
-      "and names the least-loaded peer for each task."};
+      "names the least-loaded peer for each task, and streams the cluster's events\n"
+      "to subscribers (osgrid events, osgrid run --record, the viewer)."};
   app.add_option("--host", host, "Address to listen on [env TRACKER_HOST]")->capture_default_str();
   app.add_option("--port", port, "Port to listen on [env TRACKER_PORT]")->capture_default_str();
   app.add_option("--heartbeat-interval", heartbeat_s, "Seconds between peer heartbeats [env HEARTBEAT_INTERVAL]")
@@ -79,6 +80,21 @@ int main(int argc, char** argv) {
   app.add_option("--max-frame", max_frame, "Largest frame accepted, bytes")->capture_default_str();
   app.add_option("--max-connections", max_connections, "Most client connections at once")->capture_default_str();
   app.add_option("--name", name, "Node name shown to clients")->capture_default_str();
+  osgrid::tracker::TrackerOptions options;
+  app.add_option("--max-subscribers", options.max_subscribers, "Most event subscribers (SUBSCRIBE) at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Events");
+  app.add_option("--subscriber-queue", options.subscriber_queue_bytes,
+                 "Bytes of events a subscriber may fall behind before it is cut off")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->group("Events");
+  app.add_option("--max-subscriber-queue", options.max_subscriber_queue_bytes,
+                 "The largest such bound a subscriber may ask for (a recorder asks for it)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->group("Events");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
   app.add_option("--secret-file", secret_file,
@@ -115,7 +131,6 @@ int main(int argc, char** argv) {
 
   // 2. Build and start.
   boost::asio::io_context io;
-  osgrid::tracker::TrackerOptions options;
   options.host = host;
   options.port = port;
   options.name = name;

@@ -3,11 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <deque>
+#include <random>
 #include <utility>
 
 #include <boost/asio.hpp>
 
+#include "event_hub.h"
+#include "osgrid/net/events.h"
+#include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/router.h"
 #include "osgrid/tracker/registry.h"
@@ -42,6 +45,23 @@ Json PeerJson(const PeerInfo& peer, Clock::time_point now) {
           {"registered_ms", MillisSince(peer.registered_at, now)}};
 }
 
+/// This run's epoch: "t-" and 8 random hex digits, so that a subscriber can
+/// tell a restarted tracker (whose seq starts again) from the one it knew.
+std::string NewEpoch() {
+  std::random_device random;
+  char text[16];
+  std::snprintf(text, sizeof text, "t-%08x", static_cast<unsigned>(random()));
+  return text;
+}
+
+/// An event as a subscriber receives it: one JSON frame, encoded once.
+std::string EventFrame(const os::events::Event& event) {
+  return net::EncodeFrame(net::FrameKind::kJson, net::DumpEvent(event));
+}
+
+/// Most events in one EVENTS request.
+constexpr std::size_t kMaxEventsPerBatch = 1000;
+
 }  // namespace
 
 struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
@@ -54,18 +74,18 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   Registry registry;
   Clock::time_point started = Clock::now();
   std::int64_t peers_died = 0;
-  std::deque<Json> recent_events;  // last kRecentEvents joins/deaths, oldest first
-  static constexpr std::size_t kRecentEvents = 64;
+  EventHub hub;
 
   Impl(asio::io_context& context, TrackerOptions opts)
       : io(context),
         options(std::move(opts)),
         routed(AddRoutes()),
         server(context, ServerOptionsFor(options), router.AsRequestHandler()),
-        cron_timer(context) {}
+        cron_timer(context),
+        hub(NewEpoch(), EventFrame, options.max_subscribers) {}
 
-  /// The tracker's table of requests. STATUS and PEER_LIST only read: an
-  /// observer may call them.
+  /// The tracker's table of requests. STATUS, PEER_LIST and SUBSCRIBE only
+  /// read: an observer may call them.
   Status AddRoutes() {
     using net::Access;
     return net::AddMemberRoutes<Impl>(router, this,
@@ -74,6 +94,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                                           {"HEARTBEAT", &Impl::OnHeartbeat, Access::kMember},
                                           {"UNREGISTER", &Impl::OnUnregister, Access::kMember},
                                           {"PICK_PEER", &Impl::OnPickPeer, Access::kMember},
+                                          {"EVENTS", &Impl::OnEvents, Access::kMember},
+                                          {"SUBSCRIBE", &Impl::OnSubscribe, Access::kObserver},
                                           {"PEER_LIST", &Impl::OnPeerList, Access::kObserver},
                                           {"STATUS", &Impl::OnStatus, Access::kObserver},
                                       });
@@ -87,13 +109,14 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     return server;
   }
 
-  void Event(const std::string& kind, const std::string& peer, Json extra = Json::object()) {
-    extra["t_ms"] = MillisSince(started, Clock::now());
-    extra["kind"] = kind;
-    extra["peer"] = peer;
-    recent_events.push_back(std::move(extra));
-    if (recent_events.size() > kRecentEvents) recent_events.pop_front();
-  }
+  // ---- Events --------------------------------------------------------------
+
+  /// Now on the tracker's clock: ms since it started. Every event's t is on
+  /// this clock; peers learn their offset to it from `now_ms` in replies.
+  double NowMs() const { return std::chrono::duration<double, std::milli>(Clock::now() - started).count(); }
+
+  /// Publishes an event of the tracker's own, stamped now.
+  void Publish(os::events::Payload body) { hub.Publish(os::events::Event{0, "", NowMs(), "tracker", std::move(body)}); }
 
   // ---- Handlers ------------------------------------------------------------
 
@@ -115,25 +138,32 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       spdlog::warn("peer {} isolates tasks only partly (--sandbox {}): {}", peer.id, peer.sandbox,
                    peer.sandbox_missing);
     }
-    Event("peer_joined", peer.id, {{"host", peer.host}, {"port", peer.port}, {"cores", peer.cores}});
+    if (rejoin) Publish(os::events::PeerLeft{peer.id, "replaced"});
+    Publish(os::events::PeerJoined{peer.id, peer.host + ":" + std::to_string(peer.port), peer.cores});
     session->Reply(request, {{"type", "REGISTERED"},
                              {"peer_id", peer.id},
                              {"host", peer.host},
                              {"heartbeat_interval_ms", options.heartbeat_interval.count()},
-                             {"peer_timeout_ms", options.peer_timeout.count()}});
+                             {"peer_timeout_ms", options.peer_timeout.count()},
+                             {"now_ms", NowMs()}});
   }
 
   void OnHeartbeat(const net::SessionPtr& session, const Json& request) {
-    Status s = registry.Heartbeat(request["peer_id"], LoadReport::FromHeartbeat(request), Clock::now());
+    const std::string id = request["peer_id"];
+    const LoadReport report = LoadReport::FromHeartbeat(request);
+    Status s = registry.Heartbeat(id, report, Clock::now());
     if (!s.ok()) return session->ReplyError(request, s);
-    session->Reply(request, {{"type", "OK"}});
+    auto counter = [](std::int64_t n) { return static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0)); };
+    Publish(os::events::PeerLoad{id, report.running, report.queue_length, registry.Find(id)->cores,
+                                 counter(report.mem_entries), counter(report.mem_bytes), counter(report.disk_bytes)});
+    session->Reply(request, {{"type", "OK"}, {"now_ms", NowMs()}});
   }
 
   void OnUnregister(const net::SessionPtr& session, const Json& request) {
     const std::string id = request["peer_id"];
     if (Status s = registry.Unregister(id); !s.ok()) return session->ReplyError(request, s);
     spdlog::info("peer {} left", id);
-    Event("peer_left", id);
+    Publish(os::events::PeerLeft{id, "shutdown"});
     session->Reply(request, {{"type", "OK"}});
   }
 
@@ -154,12 +184,147 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     for (const auto& id : request.value("exclude", Json::array())) {
       if (id.is_string()) exclude.push_back(id);
     }
+    auto task_ids = TaskIds(request, count);
+    if (!task_ids.ok()) return session->ReplyError(request, task_ids.status());
     auto picked = registry.Pick(static_cast<int>(count), exclude);
     if (picked.empty()) return session->ReplyError(request, Status::Unavailable("no live peer to run the task"));
     Json peers = Json::array();
     for (const auto& peer : picked) peers.push_back({{"id", peer.id}, {"host", peer.host}, {"port", peer.port}});
+    PublishForwards(request.value("peer_id", ""), *task_ids, picked);
     session->Reply(request, {{"type", "PICKED"}, {"peers", std::move(peers)}});
   }
+
+  /// PICK_PEER's task_ids: none, or one string per task placed.
+  static Result<std::vector<std::string>> TaskIds(const Json& request, std::int64_t count) {
+    std::vector<std::string> ids;
+    auto it = request.find("task_ids");
+    if (it == request.end()) return ids;
+    if (static_cast<std::int64_t>(it->size()) != count) {
+      return Status::BadRequest("PICK_PEER: task_ids must hold one id per task (count " + std::to_string(count) +
+                                "), got " + std::to_string(it->size()));
+    }
+    for (const Json& id : *it) {
+      if (!id.is_string()) return Status::BadRequest("PICK_PEER: task_ids must be strings");
+      ids.push_back(id);
+    }
+    return ids;
+  }
+
+  /// The tracker makes the placement, so it publishes task.forwarded itself,
+  /// before it answers: the peer's task.submitted came first on the same
+  /// connection (EVENTS), and the target's task.queued can only follow.
+  void PublishForwards(const std::string& from, const std::vector<std::string>& task_ids,
+                       const std::vector<PeerInfo>& picked) {
+    if (from.empty()) return;
+    for (std::size_t i = 0; i < task_ids.size(); ++i) {
+      if (picked[i].id != from) Publish(os::events::TaskForwarded{task_ids[i], std::nullopt, from, picked[i].id});
+    }
+  }
+
+  /// EVENTS: a peer's events, published in its order with the tracker's
+  /// seq. All or nothing: one bad event refuses the batch.
+  void OnEvents(const net::SessionPtr& session, const Json& request) {
+    const std::string peer = request["peer_id"];
+    auto events = DecodePeerEvents(peer, request["events"]);
+    if (!events.ok()) return session->ReplyError(request, events.status());
+    for (os::events::Event& event : *events) hub.Publish(std::move(event));
+    session->Reply(request, {{"type", "OK"}, {"accepted", events->size()}});
+  }
+
+  /// Checks a batch: 1..kMaxEventsPerBatch events of types a peer may
+  /// publish (not peer.*, which are the tracker's), each with node `peer`.
+  static Result<std::vector<os::events::Event>> DecodePeerEvents(const std::string& peer, const Json& batch) {
+    if (batch.empty() || batch.size() > kMaxEventsPerBatch) {
+      return Status::BadRequest("EVENTS: events must hold 1.." + std::to_string(kMaxEventsPerBatch) + " events");
+    }
+    std::vector<os::events::Event> events;
+    events.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto event = net::DecodeEvent(batch[i]);
+      Status problem = event.ok() ? CheckPeerEvent(peer, *event) : event.status();
+      if (!problem.ok()) {
+        return Status(problem.code(), "EVENTS: event " + std::to_string(i) + ": " + problem.message());
+      }
+      events.push_back(std::move(event).value());
+    }
+    return events;
+  }
+
+  static Status CheckPeerEvent(const std::string& peer, const os::events::Event& event) {
+    if (event.node != peer) {
+      return Status::BadRequest("node \"" + net::Sanitize(event.node) + "\" is not the sender, " + peer);
+    }
+    if (os::events::TypeOf(event.body).starts_with("peer.")) {
+      return Status::BadRequest("peer.* events are the tracker's to publish");
+    }
+    return Status::Ok();
+  }
+
+  /// SUBSCRIBE: the snapshot now, then every later event as a frame of its
+  /// own, pulled by the session as fast as the subscriber reads.
+  void OnSubscribe(const net::SessionPtr& session, const Json& request) {
+    auto options = SubscribeOptionsFor(*session, request);
+    if (!options.ok()) return session->ReplyError(request, options.status());
+    const std::size_t bound = options->max_queue_bytes;
+    std::weak_ptr<net::Session> weak = session;
+    auto subscription = hub.Subscribe(std::move(options).value(), [weak](const Status& cut_off) {
+      auto s = weak.lock();
+      if (!s) return;
+      if (cut_off.ok()) return s->WakeStream();
+      s->EndStream(cut_off);
+    });
+    if (!subscription.ok()) return session->ReplyError(request, subscription.status());
+    const os::events::Snapshot& snapshot = subscription->snapshot;
+    session->Reply(request, {{"type", "SUBSCRIBED"},
+                             {"subscriber", subscription->id},
+                             {"epoch", hub.epoch()},
+                             {"seq", snapshot.seq},
+                             {"queue_bytes", bound},
+                             {"snapshot", net::EncodeSnapshot(snapshot)}});
+    session->StartStream(request, std::make_shared<HubStream>(weak_from_this(), subscription->id));
+  }
+
+  /// SUBSCRIBE's fields as hub options. Errors: BAD_REQUEST (a type that is
+  /// not a string, a queue bound outside 1 KiB..--max-subscriber-queue).
+  Result<SubscribeOptions> SubscribeOptionsFor(const net::Session& session, const Json& request) const {
+    SubscribeOptions subscribe;
+    for (const Json& type : request.value("types", Json::array())) {
+      if (!type.is_string()) return Status::BadRequest("SUBSCRIBE: types must be strings (type prefixes)");
+      subscribe.types.push_back(type);
+    }
+    const auto most = static_cast<std::int64_t>(options.max_subscriber_queue_bytes);
+    const std::int64_t bound = request.value("queue_bytes", static_cast<std::int64_t>(options.subscriber_queue_bytes));
+    if (bound < 1024 || bound > most) {
+      return Status::BadRequest("SUBSCRIBE: queue_bytes must be 1024.." + std::to_string(most) +
+                                " (the tracker's --max-subscriber-queue)");
+    }
+    subscribe.max_queue_bytes = static_cast<std::size_t>(bound);
+    subscribe.name =
+        net::Sanitize(request.value("name", session.remote_role()), 64) + " from " + session.remote_address();
+    return subscribe;
+  }
+
+  /// A subscriber's stream, as its session pulls it. It leaves the hub when
+  /// the session drops it (the connection closed).
+  class HubStream final : public net::FrameSource {
+   public:
+    HubStream(std::weak_ptr<Impl> tracker, std::uint64_t id) : tracker_(std::move(tracker)), id_(id) {}
+    ~HubStream() override {
+      if (auto tracker = tracker_.lock()) tracker->hub.Unsubscribe(id_);
+    }
+    Status Pull(std::vector<net::SharedFrame>& out, std::size_t max_bytes) override {
+      auto tracker = tracker_.lock();
+      if (!tracker) return Status::Unavailable("the tracker is stopping");
+      auto frames = tracker->hub.Take(id_, max_bytes);
+      if (!frames.ok()) return frames.status();
+      out.insert(out.end(), std::make_move_iterator(frames->begin()), std::make_move_iterator(frames->end()));
+      return Status::Ok();
+    }
+
+   private:
+    std::weak_ptr<Impl> tracker_;
+    std::uint64_t id_;
+  };
 
   void OnStatus(const net::SessionPtr& session, const Json& request) {
     auto now = Clock::now();
@@ -181,7 +346,25 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                              {"auth", server.options().secret.empty() ? "none" : "hmac-sha256"},
                              {"tls", !server.options().tls_cert.empty()},
                              {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
-                             {"recent_events", Json(recent_events)}});
+                             {"events", EventsStatus()}});
+  }
+
+  /// STATUS's view of the hub: {epoch, seq, max_subscribers, subscribers:
+  /// [{id, name, queued_bytes, max_queue_bytes, delivered, cut_off}]}.
+  Json EventsStatus() const {
+    Json subscribers = Json::array();
+    for (const SubscriberStats& s : hub.Stats()) {
+      subscribers.push_back({{"id", s.id},
+                             {"name", s.name},
+                             {"queued_bytes", s.queued_bytes},
+                             {"max_queue_bytes", s.max_queue_bytes},
+                             {"delivered", s.delivered},
+                             {"cut_off", s.cut_off}});
+    }
+    return {{"epoch", hub.epoch()},
+            {"seq", hub.seq()},
+            {"max_subscribers", options.max_subscribers},
+            {"subscribers", std::move(subscribers)}};
   }
 
   // ---- Cron ------------------------------------------------------------------
@@ -204,10 +387,23 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
 
   void Cron() {
     auto now = Clock::now();
+    std::map<std::string, double> silent;  // ms since each peer's last heartbeat
+    for (const auto& peer : registry.List())
+      silent[peer.id] = static_cast<double>(MillisSince(peer.last_heartbeat, now));
     for (const auto& id : registry.ReapDead(now, options.peer_timeout)) {
       ++peers_died;
       spdlog::warn("peer {} is dead: no heartbeat for over {} ms; removed", id, options.peer_timeout.count());
-      Event("peer_died", id, {{"timeout_ms", options.peer_timeout.count()}});
+      PublishDeath(id, silent[id]);
+    }
+  }
+
+  /// peer.dead, then task.finished (lost) for each task it held: nothing
+  /// that was accepted disappears without an end.
+  void PublishDeath(const std::string& id, double silent_ms) {
+    std::vector<os::events::TaskRef> lost = hub.state().TasksOn(id);
+    Publish(os::events::PeerDead{id, silent_ms});
+    for (const auto& task : lost) {
+      Publish(os::events::TaskFinished{task.task_id, task.parent, id, os::events::Outcome::kLost, 0, 0, 0});
     }
   }
 };

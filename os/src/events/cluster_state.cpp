@@ -71,6 +71,14 @@ std::string ClusterState::PeerOf(const std::string& task_id) const {
   return it == tasks_.end() ? std::string() : it->second.peer;
 }
 
+std::vector<TaskRef> ClusterState::TasksOn(const std::string& peer) const {
+  std::vector<TaskRef> on;
+  for (const auto& [id, task] : tasks_) {
+    if (task.peer == peer) on.push_back(task.ref);
+  }
+  return on;
+}
+
 // ---- peers ---------------------------------------------------------------------
 
 void ClusterState::Join(const PeerJoined& joined, double t) {

@@ -86,7 +86,11 @@ TEST_CASE("a dead peer is remembered, and its lost tasks end", "[events][state]"
   CHECK(state.departed()[0].t == 100.0);
   CHECK(state.departed()[0].tasks_finished == 1);
   CHECK(state.tasks_in_flight() == 1);
+  REQUIRE(state.TasksOn("p").size() == 1);  // what the tracker reports lost
+  CHECK(state.TasksOn("p")[0] == TaskRef{"t", std::string("parent-7"), "f"});
+  CHECK(state.TasksOn("q").empty());
   state.Apply(s.Next(TaskFinished{"t", std::string("parent-7"), "p", Outcome::kLost, 0, 0, 0}));
+  CHECK(state.TasksOn("p").empty());
   CHECK(state.tasks_in_flight() == 0);
 }
 

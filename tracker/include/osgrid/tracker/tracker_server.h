@@ -1,6 +1,9 @@
 // The tracker process: a net::Server whose handlers read and update the
 // Registry, plus one periodic "cron" that reaps dead peers (Redis serverCron).
-// Runs on one io_context thread; handlers never block.
+// It is also the cluster's event hub: it publishes what it sees (peers
+// joining, leaving, dying, their load; placements as task.forwarded), the
+// events peers send it (EVENTS), and streams them to subscribers
+// (SUBSCRIBE). Runs on one io_context thread; handlers never block.
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,14 @@ struct TrackerOptions {
   std::chrono::milliseconds heartbeat_interval{10000};  // told to peers in REGISTERED
   std::chrono::milliseconds peer_timeout{30000};        // silence after which a peer is dead
   net::ServerOptions server;                            // frame limit, socket timeout, connections
+  /// Event subscribers (SUBSCRIBE) at once; one more is refused with LIMIT.
+  std::size_t max_subscribers = 64;
+  /// A subscriber's queue bound, bytes, unless it asks for another; a
+  /// subscriber whose queue would pass its bound is cut off.
+  std::size_t subscriber_queue_bytes = 4u << 20;
+  /// The largest bound a subscriber may ask for (the recorder of `osgrid run
+  /// --record` asks for this much), bytes.
+  std::size_t max_subscriber_queue_bytes = 64u << 20;
 };
 
 class TrackerServer {

@@ -63,6 +63,9 @@ class ClusterState {
   const PeerState* Find(const std::string& peer) const;
   /// The peer a task is on now ("" if unknown or finished).
   std::string PeerOf(const std::string& task_id) const;
+  /// The unfinished tasks on `peer` (queued, running, or on their way to
+  /// it), by task_id; a departed peer's too, until they finish. O(tasks).
+  std::vector<TaskRef> TasksOn(const std::string& peer) const;
   /// Tasks submitted and not finished.
   std::size_t tasks_in_flight() const { return tasks_.size(); }
   /// Peers that left or died, in the order they went.
