@@ -3,6 +3,7 @@
 //   [SECTION] Single tasks: place, forward or run here
 //   [SECTION] Batches: one placement for all, one forward per peer
 //   [SECTION] The ready queue and the executor
+//   [SECTION] Events: what each task's life tells the cluster
 #include "cpu_service.h"
 
 #include <spdlog/spdlog.h>
@@ -76,11 +77,13 @@ Json BatchEntries(const Result<Json>& reply, std::size_t count) {
 
 }  // namespace
 
-CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats)
+CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats,
+                       PeerEvents& events)
     : io_(io),
       options_(std::move(options)),
       outbound_(outbound),
       stats_(stats),
+      events_(events),
       executor_(io, ExecutorOptions(options_)),
       ready_queue_(std::make_unique<os::FcfsQueue>()) {}
 
@@ -166,6 +169,9 @@ Result<CpuService::Task> CpuService::ParseTask(const Json& fields, const std::st
   task.spec.task_id = fields.value("task_id", Json()).is_string() ? fields["task_id"].get<std::string>()
                                                                   : options_.node + "/" + std::to_string(++submitted_);
   task.origin = origin;
+  auto submitted = fields.find("submitted_t");  // set by the forwarding peer
+  task.submitted_t =
+      submitted != fields.end() && submitted->is_number() ? submitted->get<double>() : events_.TrackerNowMs();
   return task;
 }
 
@@ -176,6 +182,7 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
   bool forwarded = request.value("forwarded", false);
   auto task = ParseTask(request, request.value("origin", options_.node));
   if (!task.ok()) return session->ReplyError(request, task.status());
+  if (!forwarded) PublishSubmitted(*task);
 
   auto reply = [session, request, start, node = options_.node](Json entry) {
     entry["id"] = request["id"];
@@ -193,18 +200,16 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
 /// Asks the tracker where to run; forwards there or runs here.
 void CpuService::Place(Task task, EntryDone done) {
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
-  outbound_->CallTracker({{"type", "PICK_PEER"}, {"count", 1}}, milliseconds(5000),
-                         [this, shared](Result<Json> picked) {
-                           auto& [task, done] = *shared;
-                           Json placed = Placements(picked, 1);
-                           Json target = placed.is_null() ? Json() : placed[0];
-                           if (target.is_null() || target["id"] == options_.node) {
-                             if (target.is_null())
-                               spdlog::warn("tracker gave no placement for {}; running it here", task.spec.task_id);
-                             return RunHere(std::move(task), std::move(done));
-                           }
-                           Forward(std::move(task), std::move(target), std::move(done));
-                         });
+  outbound_->CallTracker(PickPeerRequest({&shared->first}), milliseconds(5000), [this, shared](Result<Json> picked) {
+    auto& [task, done] = *shared;
+    Json placed = Placements(picked, 1);
+    Json target = placed.is_null() ? Json() : placed[0];
+    if (target.is_null() || target["id"] == options_.node) {
+      if (target.is_null()) spdlog::warn("tracker gave no placement for {}; running it here", task.spec.task_id);
+      return RunHere(std::move(task), std::move(done));
+    }
+    Forward(std::move(task), std::move(target), std::move(done));
+  });
 }
 
 /// Sends `task` to the peer `target` names ({id, host, port}) once a forward
@@ -221,6 +226,7 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
                     {"args", task.spec.args},
                     {"timeout_ms", task.spec.timeout.count()},
                     {"task_id", task.spec.task_id},
+                    {"submitted_t", task.submitted_t},
                     {"forwarded", true},
                     {"origin", options_.node}};
     outbound_->CallPeer(target["host"], target["port"].get<std::uint16_t>(), std::move(forward),
@@ -237,7 +243,10 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
                           done(std::move(reply).value());
                         });
   });
-  if (!started.ok()) shared->second(ErrorEntry(started, options_.node));
+  if (!started.ok()) {
+    PublishFinished(shared->first, started, 0, 0);
+    shared->second(ErrorEntry(started, options_.node));
+  }
 }
 
 Status CpuService::StartForward(std::function<void()> send) {
@@ -310,6 +319,9 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
     }
     parsed.push_back(std::move(task).value());
   }
+  if (!request.value("forwarded", false)) {
+    for (const Task& task : parsed) PublishSubmitted(task);
+  }
   auto batch = std::make_shared<BatchState>(BatchState{session, request, Clock::now(), Json::array(), parsed.size()});
   batch->results = Json(std::vector<Json>(parsed.size()));
 
@@ -320,30 +332,30 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
     return;
   }
   auto tasks_left = std::make_shared<std::vector<Task>>(std::move(parsed));
-  outbound_->CallTracker(
-      {{"type", "PICK_PEER"}, {"count", tasks_left->size()}}, milliseconds(5000),
-      [this, tasks_left, batch](Result<Json> picked) {
-        std::vector<Task>& parsed = *tasks_left;
-        // Group by peer: each remote peer gets one forwarded batch.
-        std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
-        std::map<std::string, Json> where;
-        Json placed = Placements(picked, parsed.size());
-        for (std::size_t i = 0; i < parsed.size(); ++i) {
-          Json target = placed.is_null() ? Json{{"id", options_.node}} : placed[i];
-          std::string id = target["id"];
-          where[id] = target;
-          groups[id].emplace_back(i, std::move(parsed[i]));
+  std::vector<const Task*> placing;
+  for (const Task& task : *tasks_left) placing.push_back(&task);
+  outbound_->CallTracker(PickPeerRequest(placing), milliseconds(5000), [this, tasks_left, batch](Result<Json> picked) {
+    std::vector<Task>& parsed = *tasks_left;
+    // Group by peer: each remote peer gets one forwarded batch.
+    std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
+    std::map<std::string, Json> where;
+    Json placed = Placements(picked, parsed.size());
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      Json target = placed.is_null() ? Json{{"id", options_.node}} : placed[i];
+      std::string id = target["id"];
+      where[id] = target;
+      groups[id].emplace_back(i, std::move(parsed[i]));
+    }
+    for (auto& [peer_id, group] : groups) {
+      if (peer_id == options_.node) {
+        for (auto& [index, task] : group) {
+          RunHere(std::move(task), [batch, index = index](Json entry) { batch->Fill(index, std::move(entry)); });
         }
-        for (auto& [peer_id, group] : groups) {
-          if (peer_id == options_.node) {
-            for (auto& [index, task] : group) {
-              RunHere(std::move(task), [batch, index = index](Json entry) { batch->Fill(index, std::move(entry)); });
-            }
-          } else {
-            ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch);
-          }
-        }
-      });
+      } else {
+        ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch);
+      }
+    }
+  });
 }
 
 /// Sends `group` as one batch to another peer once a forward slot is free,
@@ -361,7 +373,8 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
                        {"function", task.spec.function},
                        {"args", task.spec.args},
                        {"timeout_ms", task.spec.timeout.count()},
-                       {"task_id", task.spec.task_id}});
+                       {"task_id", task.spec.task_id},
+                       {"submitted_t", task.submitted_t}});
       longest = std::max(longest, task.spec.timeout);
     }
     auto budget = longest * static_cast<int>(shared->size()) + kForwardSlack;  // worst case: one at a time
@@ -392,7 +405,10 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
         });
   });
   if (!started.ok()) {
-    for (const auto& [index, task] : *shared) batch->Fill(index, ErrorEntry(started, options_.node));
+    for (const auto& [index, task] : *shared) {
+      PublishFinished(task, started, 0, 0);
+      batch->Fill(index, ErrorEntry(started, options_.node));
+    }
   }
 }
 
@@ -400,14 +416,17 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
 
 void CpuService::RunHere(Task task, EntryDone done) {
   if (waiting_.size() >= options_.ready_queue_max) {
-    return done(ErrorEntry(Status::Limit("ready queue of " + options_.node + " is full (" +
-                                         std::to_string(options_.ready_queue_max) + " tasks)"),
-                           options_.node));
+    Status full = Status::Limit("ready queue of " + options_.node + " is full (" +
+                                std::to_string(options_.ready_queue_max) + " tasks)");
+    PublishFinished(task, full, 0, 0);
+    return done(ErrorEntry(full, options_.node));
   }
   std::uint64_t id = next_task_++;
   auto now = Clock::now();
   ready_queue_->Admit(os::ReadyTask{id, std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count(),
                                     static_cast<int>(task.priority), 0});
+  events_.Publish(
+      os::events::TaskQueued{task.spec.task_id, std::nullopt, options_.node, static_cast<int>(waiting_.size() + 1)});
   waiting_.emplace(id, Waiting{std::move(task), std::move(done), now});
   stats_.queue_length = static_cast<int>(waiting_.size());
   Dispatch();
@@ -421,6 +440,7 @@ void CpuService::Dispatch() {
     Waiting waiting = std::move(node.mapped());
     stats_.queue_length = static_cast<int>(waiting_.size());
     TaskSpec spec = waiting.task.spec;
+    events_.Publish(os::events::TaskRunning{spec.task_id, std::nullopt, options_.node});
     auto started = std::make_shared<Waiting>(std::move(waiting));
     Status status = executor_.Start(std::move(spec), [this, id = next->id, started](TaskOutcome outcome) {
       OnFinished(id, std::move(*started), outcome);
@@ -451,8 +471,41 @@ void CpuService::OnFinished(std::uint64_t, Waiting waiting, const TaskOutcome& o
   entry["run_ms"] = outcome.run_time.count();
   entry["queued_ms"] = std::max<std::int64_t>(0, MillisSince(waiting.admitted) - outcome.run_time.count());
   stats_.tasks_done++;
+  PublishFinished(waiting.task, outcome.status, std::chrono::duration<double, std::milli>(outcome.cpu_time).count(),
+                  static_cast<double>(outcome.run_time.count()));
   waiting.done(std::move(entry));
   Dispatch();
+}
+
+// [SECTION] Events ----------------------------------------------------------------------------
+
+void CpuService::PublishSubmitted(const Task& task) {
+  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, std::nullopt, task.spec.function, options_.node});
+}
+
+Json CpuService::PickPeerRequest(const std::vector<const Task*>& tasks) const {
+  Json ids = Json::array();
+  for (const Task* task : tasks) ids.push_back(task->spec.task_id);
+  return {{"type", "PICK_PEER"}, {"count", tasks.size()}, {"peer_id", options_.node}, {"task_ids", std::move(ids)}};
+}
+
+/// The outcome a task's status stands for: a timeout, a limit that killed
+/// it, or any other failure.
+static os::events::Outcome OutcomeOf(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk:
+      return os::events::Outcome::kOk;
+    case Code::kTimeout:
+      return os::events::Outcome::kTimeout;
+    default:
+      return os::events::Outcome::kFailed;
+  }
+}
+
+void CpuService::PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms) {
+  const double turnaround = std::max(0.0, events_.TrackerNowMs() - task.submitted_t);
+  events_.Publish(os::events::TaskFinished{task.spec.task_id, std::nullopt, options_.node, OutcomeOf(status),
+                                           std::max(0.0, turnaround - run_ms), cpu_ms, turnaround});
 }
 
 }  // namespace osgrid::peer

@@ -31,6 +31,7 @@
 #include "osgrid/os/sched/ready_queue.h"
 #include "osgrid/peer/executor.h"
 #include "outbound.h"
+#include "peer_events.h"
 #include "peer_stats.h"
 
 namespace osgrid::peer {
@@ -48,9 +49,13 @@ struct CpuOptions {
 
 class CpuService {
  public:
-  /// `outbound` null: standalone, everything runs here. It and `stats` must
-  /// outlive the service.
-  CpuService(boost::asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats);
+  /// `outbound` null: standalone, everything runs here. It, `stats` and
+  /// `events` must outlive the service, which publishes each task's life:
+  /// task.submitted where a client submitted it, then task.queued,
+  /// task.running and task.finished where it runs (the tracker publishes
+  /// task.forwarded when it places a task elsewhere). A task refused before
+  /// it ran ends with task.finished (failed) where it was refused.
+  CpuService(boost::asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats, PeerEvents& events);
   ~CpuService();
 
   /// Starts the executor's zygote (see Executor::Open); logs the sandbox in
@@ -73,6 +78,7 @@ class CpuService {
     std::int64_t priority = 0;
     std::string origin;          // peer the task was submitted to
     std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
+    double submitted_t = 0;      // when it was submitted, ms on the tracker's clock (events' t)
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
   /// message, detail, stdout, stderr, output_truncated, queued_ms, run_ms}.
@@ -98,11 +104,18 @@ class CpuService {
   Status StartForward(std::function<void()> send);
   void EndForward();
   bool HasTracker() const { return outbound_ != nullptr && outbound_->has_tracker(); }
+  /// The PICK_PEER request that places `tasks` (named, so the tracker can
+  /// publish their task.forwarded).
+  Json PickPeerRequest(const std::vector<const Task*>& tasks) const;
+  void PublishSubmitted(const Task& task);
+  /// task.finished for `task`, ended here (ran, or refused) with `status`.
+  void PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms);
 
   boost::asio::io_context& io_;
   CpuOptions options_;
   Outbound* outbound_;  // null: standalone
   PeerStats& stats_;
+  PeerEvents& events_;
   Executor executor_;
   std::unique_ptr<os::ReadyQueuePolicy> ready_queue_;
   std::map<std::uint64_t, Waiting> waiting_;  // admitted, not yet started, by ready-queue id

@@ -1,10 +1,13 @@
 // Private to peer/: the events a peer has produced and the tracker has not
 // yet acknowledged. The peer pushes to it as things happen (a task queued,
-// a key set); its link to the tracker sends them in batches, in order, ahead
-// of every request it sends, so that the tracker sees this peer's events
-// before anything they caused (see docs/events.md, "Order"). An event
-// leaves only when the tracker has acknowledged its batch; a batch that
-// fails is sent again.
+// a key set); its connection to the tracker sends them in EVENTS batches,
+// in order, ahead of every other request it sends, so that the tracker sees
+// this peer's events before anything they caused (see docs/events.md,
+// "Order"). Batches are pipelined on that one connection, so several may be
+// in flight; their acknowledgements come back in order. An event leaves only
+// when its batch is acknowledged. When one fails (the connection broke),
+// every batch in flight is void and all their events go again, in order,
+// with the next batch; acknowledgements of void batches are ignored.
 //
 // Bounded: while the tracker is unreachable at most `capacity` events wait.
 // Past that the newest are dropped and counted, and the next event that
@@ -38,23 +41,36 @@ class EventOutbox {
     return true;
   }
 
-  /// Starts sending: marks the oldest `max` waiting events (or fewer) as in
-  /// flight and returns how many; they are at(0) .. at(n - 1). Returns 0 while
-  /// a batch is already in flight, so batches leave one at a time, in order.
-  std::size_t StartBatch(std::size_t max) {
-    if (in_flight_ > 0) return 0;
-    in_flight_ = std::min(max, events_.size());
-    return in_flight_;
+  /// Events sent together: at(first) .. at(first + count - 1) when it left.
+  struct Batch {
+    std::uint64_t generation = 0;  // void once a batch of its generation failed
+    std::size_t first = 0;
+    std::size_t count = 0;  // 0: there was nothing to send
+  };
+
+  /// Starts sending the oldest `max` events not yet in flight (or fewer);
+  /// read them with at(batch.first + i).
+  Batch StartBatch(std::size_t max) {
+    Batch batch{generation_, in_flight_, std::min(max, events_.size() - in_flight_)};
+    in_flight_ += batch.count;
+    return batch;
   }
   const os::events::Event& at(std::size_t i) const { return events_[i]; }
 
-  /// The tracker acknowledged the batch in flight: it is gone from here.
-  void Acknowledge() {
-    events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(in_flight_));
+  /// The tracker acknowledged `batch` (the oldest in flight): its events
+  /// are gone from here. Ignored for a void batch.
+  void Acknowledge(const Batch& batch) {
+    if (batch.generation != generation_ || batch.count == 0) return;
+    events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(batch.count));
+    in_flight_ -= batch.count;
+  }
+  /// `batch` was not acknowledged: every batch in flight is void, and their
+  /// events wait, first in line, for the next StartBatch().
+  void Failed(const Batch& batch) {
+    if (batch.generation != generation_) return;
+    ++generation_;
     in_flight_ = 0;
   }
-  /// The batch in flight was not acknowledged: it stays, first in line.
-  void Failed() { in_flight_ = 0; }
 
   std::size_t size() const { return events_.size(); }  // in flight included
   std::size_t in_flight() const { return in_flight_; }
@@ -74,6 +90,7 @@ class EventOutbox {
   std::size_t capacity_;
   std::deque<os::events::Event> events_;  // oldest first; the first in_flight_ are being sent
   std::size_t in_flight_ = 0;
+  std::uint64_t generation_ = 0;
   std::uint64_t lost_ = 0;
   std::uint64_t lost_total_ = 0;
 };

@@ -127,14 +127,18 @@ std::string StringField(const Json& object, const char* key) {
   return field != object.end() && field->is_string() ? field->get<std::string>() : "";
 }
 
-/// Decodes the fd-3 message (see executor.h) into `result`. Returns ok, or
-/// TASK_FAILED with the program's exception line and traceback; nullopt if the
-/// message is malformed (the process died while writing it, or the program
-/// wrote to fd 3 itself).
-std::optional<Status> DecodeResultMessage(const std::string& text, Json& result) {
+/// Decodes the fd-3 message (see executor.h) into `result`, and the CPU
+/// time the task reports into `cpu_time`. Returns ok, or TASK_FAILED with the
+/// program's exception line and traceback; nullopt if the message is
+/// malformed (the process died while writing it, or the program wrote to
+/// fd 3 itself).
+std::optional<Status> DecodeResultMessage(const std::string& text, Json& result, std::chrono::microseconds& cpu_time) {
   Json message = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   auto ok = message.is_object() ? message.find("ok") : message.end();
   if (!message.is_object() || ok == message.end() || !ok->is_boolean()) return std::nullopt;
+  if (auto cpu = message.find("cpu_ms"); cpu != message.end() && cpu->is_number() && *cpu >= 0 && *cpu < 1e12) {
+    cpu_time = std::chrono::microseconds(static_cast<std::int64_t>(cpu->get<double>() * 1000));
+  }
   if (ok->get<bool>()) {
     auto value = message.find("result");
     if (value == message.end()) return std::nullopt;
@@ -226,7 +230,7 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   void Finish();
   void CloseAll();
   TaskOutcome MakeOutcome();
-  Status Judge(Json& result) const;
+  Status Judge(Json& result, std::chrono::microseconds& cpu_time) const;
 
   Executor* executor_;  // null once finished or abandoned
   std::uint64_t id_;    // the executor's key for this task
@@ -413,7 +417,9 @@ void Executor::Task::ArmDrainDeadline() {
 void Executor::Task::MaybeFinish() {
   if (stdout_.open || stderr_.open || result_.open) return;
   Json ignored;
-  bool result_is_whole = !result_.capture.truncated() && DecodeResultMessage(result_.capture.text, ignored).has_value();
+  std::chrono::microseconds unused{0};
+  bool result_is_whole =
+      !result_.capture.truncated() && DecodeResultMessage(result_.capture.text, ignored, unused).has_value();
   if (exited_ || result_is_whole) Finish();
 }
 
@@ -448,7 +454,7 @@ void Executor::Task::CloseAll() {
 
 TaskOutcome Executor::Task::MakeOutcome() {
   TaskOutcome outcome;
-  outcome.status = Judge(outcome.result);
+  outcome.status = Judge(outcome.result, outcome.cpu_time);
   outcome.stdout_text = std::move(stdout_.capture.text);
   outcome.stderr_text = std::move(stderr_.capture.text);
   outcome.output_truncated = stdout_.capture.truncated() || stderr_.capture.truncated();
@@ -459,7 +465,7 @@ TaskOutcome Executor::Task::MakeOutcome() {
 
 // The task's status, by precedence: our timeout kill, then an oversized result
 // message, then the message itself, and only without one, how the process died.
-Status Executor::Task::Judge(Json& result) const {
+Status Executor::Task::Judge(Json& result, std::chrono::microseconds& cpu_time) const {
   if (timed_out_) {
     return Status::Timeout("task " + task_id_ + " ran past its timeout of " + std::to_string(timeout_.count()) +
                            " ms and was killed");
@@ -473,7 +479,7 @@ Status Executor::Task::Judge(Json& result) const {
     return Status::Limit("result of task " + task_id_ + " is " + std::to_string(message.total_bytes) +
                          " bytes, over the limit of " + std::to_string(message.cap) + " bytes");
   }
-  if (std::optional<Status> decoded = DecodeResultMessage(message.text, result)) return *decoded;
+  if (std::optional<Status> decoded = DecodeResultMessage(message.text, result, cpu_time)) return *decoded;
   return ProcessDied(wait_status_);
 }
 

@@ -281,8 +281,27 @@ TEST_CASE("a result over result_cap gives LIMIT", "[executor]") {
   options.result_cap = 1000;
   TaskOutcome outcome = RunTask(MakeSpec("def main():\n    return 'x' * 5000\n"), options);
   CHECK(outcome.status.code() == Code::kLimit);
-  // The message on fd 3 is {"ok":true,"result":"xxx...x"}: 20 + 5002 + 1 bytes.
-  CHECK(outcome.status.message() == "result of task t-test is 5023 bytes, over the limit of 1000 bytes");
+  // The message on fd 3 is {"ok":true,"result":"xxx...x","cpu_ms":N.NNN}: 20 + 5002 bytes, then
+  // ,"cpu_ms": and the CPU time with 3 decimals (5 or more characters), then }.
+  const std::string& message = outcome.status.message();
+  const std::string prefix = "result of task t-test is ";
+  REQUIRE(message.starts_with(prefix));
+  CHECK(message.ends_with(" bytes, over the limit of 1000 bytes"));
+  const long size = std::stol(message.substr(prefix.size()));
+  CHECK(size >= 5022 + 10 + 5 + 1);
+  CHECK(size <= 5022 + 10 + 12 + 1);
+}
+
+TEST_CASE("a task reports the CPU time it spent", "[executor]") {
+  TaskOutcome idle = RunTask(MakeSpec("import time\ndef main():\n    time.sleep(0.3)\n"));
+  REQUIRE(idle.status.ok());
+  TaskOutcome busy = RunTask(MakeSpec("def main():\n    return sum(i * i for i in range(2_000_000))\n"));
+  REQUIRE(busy.status.ok());
+  // Sleeping takes wall time, not CPU; counting to two million takes CPU.
+  CHECK(idle.cpu_time < std::chrono::milliseconds(100));
+  CHECK(idle.run_time >= std::chrono::milliseconds(300));
+  CHECK(busy.cpu_time > std::chrono::milliseconds(20));
+  CHECK(busy.cpu_time <= busy.run_time + std::chrono::milliseconds(5));
 }
 
 TEST_CASE("Open and Start report what they cannot do", "[executor]") {

@@ -39,7 +39,7 @@ class PutSink final : public net::UploadSink {
       return info.status();
     }
     stored_ = true;
-    service_.PublishDiskStats();
+    service_.OnStored(*info);
     Json reply = FileJson(*info);
     reply["type"] = "FILE_STORED";
     return reply;
@@ -83,10 +83,15 @@ Json FileJson(const FileInfo& info) {
   return {{"name", info.name}, {"size", info.size}, {"sha256", info.sha256}, {"mtime_ms", info.mtime_ms}};
 }
 
-FileService::FileService(std::shared_ptr<FileStore> files, PeerStats& stats)
-    : files_(std::move(files)), stats_(stats) {}
+FileService::FileService(std::shared_ptr<FileStore> files, PeerStats& stats, PeerEvents& events)
+    : files_(std::move(files)), stats_(stats), events_(events) {}
 
 void FileService::PublishDiskStats() { stats_.disk_bytes = static_cast<std::int64_t>(files_->used_bytes()); }
+
+void FileService::OnStored(const FileInfo& info) {
+  PublishDiskStats();
+  events_.Publish(os::events::FileStored{events_.node(), info.name, info.size});
+}
 
 /// Reserves the space here (memory only); the session then opens the sink on
 /// a file thread, answers PUT_READY and streams the data into it.
@@ -117,12 +122,14 @@ void FileService::HandleList(const net::SessionPtr& session, const Json& request
 }
 
 void FileService::HandleDelete(const net::SessionPtr& session, const Json& request) {
-  session->ReplyFromFileThread(request,
-                               [this, files = files_, name = request["name"].get<std::string>()]() -> Result<Json> {
-                                 if (Status status = files->Delete(name); !status.ok()) return status;
-                                 PublishDiskStats();
-                                 return Json{{"type", "OK"}, {"name", name}};
-                               });
+  session->ReplyFromFileThread(
+      request, [this, files = files_, name = request["name"].get<std::string>()]() -> Result<Json> {
+        auto info = files->Stat(name);
+        if (Status status = files->Delete(name); !status.ok()) return status;
+        PublishDiskStats();
+        events_.Publish(os::events::FileRemoved{events_.node(), name, info.ok() ? info->size : 0});
+        return Json{{"type", "OK"}, {"name", name}};
+      });
 }
 
 }  // namespace osgrid::peer

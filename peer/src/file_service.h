@@ -13,15 +13,17 @@
 
 #include "osgrid/net/server.h"
 #include "osgrid/peer/file_store.h"
+#include "peer_events.h"
 #include "peer_stats.h"
 
 namespace osgrid::peer {
 
 class FileService {
  public:
-  /// `stats` must outlive the net::Server whose sessions call this service
-  /// (its file threads update stats.disk_bytes; ~Server joins them).
-  FileService(std::shared_ptr<FileStore> files, PeerStats& stats);
+  /// `stats` and `events` must outlive the net::Server whose sessions call
+  /// this service (its file threads update stats.disk_bytes and publish
+  /// file.stored and file.removed; ~Server joins them).
+  FileService(std::shared_ptr<FileStore> files, PeerStats& stats, PeerEvents& events);
 
   void HandlePut(const net::SessionPtr& session, const Json& request);     // PUT_FILE
   void HandlePutEnd(const net::SessionPtr& session, const Json& request);  // PUT_END outside an upload
@@ -32,10 +34,13 @@ class FileService {
   const FileStore& store() const { return *files_; }
   /// Copies the store's byte count into stats.disk_bytes (any thread).
   void PublishDiskStats();
+  /// An upload was committed: the stats, and file.stored (any thread).
+  void OnStored(const FileInfo& info);
 
  private:
   std::shared_ptr<FileStore> files_;
   PeerStats& stats_;
+  PeerEvents& events_;
 };
 
 /// {"name","size","sha256","mtime_ms"}, as LIST_FILES and FILE_STORED carry it.

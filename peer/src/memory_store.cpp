@@ -33,6 +33,11 @@ Status ValidateKey(const std::string& key) {
 
 MemoryStore::MemoryStore(std::size_t limit_bytes) : limit_bytes_(limit_bytes) {}
 
+std::size_t MemoryStore::charged(const std::string& key) const {
+  auto found = values_.find(key);
+  return found == values_.end() ? 0 : found->second.bytes;
+}
+
 std::size_t MemoryStore::EntryBytes(const std::string& key, const Json& value) {
   // The replace handler keeps dump() from throwing on invalid UTF-8.
   const std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -1,8 +1,22 @@
 #include "outbound.h"
 
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "osgrid/net/events.h"
+#include "osgrid/net/messages.h"
+
 namespace osgrid::peer {
 
-Outbound::Outbound(boost::asio::io_context& io, OutboundOptions options) : io_(io), options_(std::move(options)) {
+namespace {
+constexpr std::size_t kEventsPerBatch = 1000;  // the tracker's limit per EVENTS request
+constexpr std::chrono::milliseconds kEventsTimeout{10000};
+}  // namespace
+
+Outbound::Outbound(boost::asio::io_context& io, OutboundOptions options)
+    : io_(io), options_(std::move(options)), events_(options_.max_events_waiting) {
   if (!options_.tracker_host.empty()) {
     tracker_ =
         std::make_unique<net::Connection>(io_, options_.tracker_host, options_.tracker_port, ConnectionOptions());
@@ -20,7 +34,37 @@ net::ConnectionOptions Outbound::ConnectionOptions() const {
 }
 
 void Outbound::CallTracker(Json request, std::chrono::milliseconds timeout, net::Connection::ReplyHandler done) {
+  FlushEvents();
   tracker_->CallRaw(std::move(request), timeout, std::move(done));
+}
+
+void Outbound::PushEvent(os::events::Event event) {
+  if (!tracker_) return;
+  events_.Push(std::move(event));
+  // Not connected: the tracker link's next call (a retry, at most 1 s away)
+  // connects and flushes; a flush per event would hammer a tracker that is down.
+  if (flush_posted_ || !tracker_->connected()) return;
+  flush_posted_ = true;  // one flush for every event pushed until it runs
+  boost::asio::post(io_, [this] {
+    flush_posted_ = false;
+    FlushEvents();
+  });
+}
+
+void Outbound::FlushEvents() {
+  for (auto batch = events_.StartBatch(kEventsPerBatch); batch.count > 0; batch = events_.StartBatch(kEventsPerBatch)) {
+    Json events = Json::array();
+    for (std::size_t i = 0; i < batch.count; ++i) events.push_back(net::EncodeEvent(events_.at(batch.first + i)));
+    Json request = {{"type", "EVENTS"}, {"peer_id", options_.node}, {"events", std::move(events)}};
+    tracker_->CallRaw(std::move(request), kEventsTimeout, [this, batch](Result<Json> reply) {
+      if (!reply.ok()) return events_.Failed(batch);  // sent again before the next request
+      // Refused (a bug: we only send what we can encode): sending it again would not help.
+      if (Status refused = net::StatusFromReply(*reply); !refused.ok()) {
+        spdlog::error("the tracker refused {} events: {}", batch.count, refused.ToString());
+      }
+      events_.Acknowledge(batch);
+    });
+  }
 }
 
 void Outbound::CallPeer(const std::string& host, std::uint16_t port, Json request, std::chrono::milliseconds timeout,

@@ -3,7 +3,11 @@
 // Nothing here blocks and nothing runs on another thread: a call returns at
 // once and its handler runs later on the io thread.
 //
-// One connection to the tracker, shared with the tracker link, and a small
+// One connection to the tracker, shared with the tracker link, which also
+// carries this peer's events: PushEvent() queues one in the EventOutbox,
+// and every batch waiting leaves as an EVENTS request ahead of the next
+// request to the tracker (or at once, posted, when none comes), so the
+// tracker always sees our events before what they caused. And a small
 // cache of connections to peers, one per host:port, each carrying every
 // request to that peer at once (pipelined). The cache keeps at most
 // max_peer_connections; past that, the connection idle the longest (no call
@@ -19,10 +23,12 @@
 #include <memory>
 #include <string>
 
+#include "event_outbox.h"
 #include "osgrid/net/connection.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/status.h"
+#include "osgrid/os/events/events.h"
 
 namespace osgrid::peer {
 
@@ -32,6 +38,7 @@ struct OutboundOptions {
   std::uint16_t tracker_port = 0;
   std::size_t max_peer_connections = 64;                 // idle connections to other peers kept
   std::size_t max_send_queue = params::kSendQueueBytes;  // per connection (net::ConnectionOptions)
+  std::size_t max_events_waiting = 100000;               // events kept while the tracker is unreachable
 };
 
 class Outbound {
@@ -45,9 +52,18 @@ class Outbound {
   /// The connection to the tracker. REQUIRES: has_tracker().
   net::Connection& tracker() { return *tracker_; }
 
-  /// Sends `request` to the tracker; `done` gets the raw reply, ERROR replies
-  /// included, or a transport Status (net::Connection::CallRaw).
+  /// Sends `request` to the tracker, after the events waiting; `done` gets
+  /// the raw reply, ERROR replies included, or a transport Status
+  /// (net::Connection::CallRaw).
   void CallTracker(Json request, std::chrono::milliseconds timeout, net::Connection::ReplyHandler done);
+
+  /// Queues an event for the tracker (stamped already: PeerEvents). It
+  /// leaves before the next request to the tracker, or at once (posted).
+  /// Without a tracker it is dropped. Call on the io thread.
+  void PushEvent(os::events::Event event);
+  /// Events not yet acknowledged by the tracker, and dropped in all.
+  std::size_t events_waiting() const { return events_.size(); }
+  std::uint64_t events_lost() const { return events_.lost_total(); }
   /// The same to the peer at host:port, over the cached connection to it.
   void CallPeer(const std::string& host, std::uint16_t port, Json request, std::chrono::milliseconds timeout,
                 net::Connection::ReplyHandler done);
@@ -57,11 +73,15 @@ class Outbound {
 
  private:
   net::ConnectionOptions ConnectionOptions() const;
+  /// Sends every event not yet in flight, as EVENTS batches.
+  void FlushEvents();
   net::Connection& PeerConnection(const std::string& host, std::uint16_t port);
 
   boost::asio::io_context& io_;
   OutboundOptions options_;
   std::unique_ptr<net::Connection> tracker_;
+  EventOutbox events_;
+  bool flush_posted_ = false;
   struct Cached {
     std::unique_ptr<net::Connection> connection;
     std::list<std::string>::iterator used;  // its place in `recent_`

@@ -19,6 +19,7 @@
 #include "osgrid/peer/file_store.h"
 #include "osgrid/peer/memory_store.h"
 #include "outbound.h"
+#include "peer_events.h"
 #include "tracker_link.h"
 
 namespace osgrid::peer {
@@ -31,15 +32,17 @@ struct PeerServer::Impl {
   PeerOptions options;
   PeerStats stats;
   // Declared before `server`, so destroyed after it: ~Server joins the file
-  // threads, whose jobs use the file service and the stats.
+  // threads, whose jobs use the file service, the stats and the events
+  // (which post to the outbound connection: Outbound, too).
+  std::unique_ptr<Outbound> outbound;
+  std::unique_ptr<PeerEvents> events;  // to the tracker, through `outbound`
   std::unique_ptr<FileService> files;
   net::Router router;  // before `server`, which calls it
   Status routed;       // the first route that could not be added; Start() returns it
   net::Server server;
   MemoryStore memory;
-  // Connections out, then their users: the users' handlers are dropped with
-  // the connections (net::Connection), which are destroyed after them.
-  std::unique_ptr<Outbound> outbound;
+  // The users of the connections out (above): their handlers are dropped
+  // with the connections (net::Connection), which are destroyed after them.
   std::unique_ptr<CpuService> cpu;
   std::unique_ptr<TrackerLink> tracker_link;
   bool stopped = false;
@@ -103,6 +106,7 @@ struct PeerServer::Impl {
     const std::string key = request["key"];
     if (Status s = memory.Set(key, request["value"]); !s.ok()) return session->ReplyError(request, s);
     PublishMemoryStats();
+    events->Publish(os::events::MemSet{options.name, key, memory.charged(key)});
     session->Reply(request, {{"type", "OK"}, {"key", key}, {"bytes", memory.bytes()}});
   }
 
@@ -113,8 +117,11 @@ struct PeerServer::Impl {
   }
 
   void OnDelMem(const net::SessionPtr& session, const Json& request) {
-    if (Status s = memory.Delete(request["key"]); !s.ok()) return session->ReplyError(request, s);
+    const std::string key = request["key"];
+    const std::size_t freed = memory.charged(key);
+    if (Status s = memory.Delete(key); !s.ok()) return session->ReplyError(request, s);
     PublishMemoryStats();
+    events->Publish(os::events::MemDel{options.name, key, freed});
     session->Reply(request, {{"type", "OK"}, {"key", request["key"]}});
   }
 
@@ -182,7 +189,13 @@ Status PeerServer::Start() {
   if (!impl.routed.ok()) return impl.routed;
   auto files = FileStore::Open(impl.options.storage_dir, impl.options.disk_limit_bytes);
   if (!files.ok()) return files.status();
-  impl.files = std::make_unique<FileService>(std::move(files).value(), impl.stats);
+  if (!impl.options.tracker_host.empty()) {
+    OutboundOptions outbound{impl.options.name, impl.options.tracker_host, impl.options.tracker_port};
+    outbound.max_send_queue = impl.options.max_send_queue;
+    impl.outbound = std::make_unique<Outbound>(impl.io, outbound);
+  }
+  impl.events = std::make_unique<PeerEvents>(impl.io, impl.options.name, impl.outbound.get());
+  impl.files = std::make_unique<FileService>(std::move(files).value(), impl.stats, *impl.events);
   impl.files->PublishDiskStats();
 
   // The sandbox first: a peer that cannot isolate tasks as asked must not serve.
@@ -195,12 +208,7 @@ Status PeerServer::Start() {
   cpu.max_forwards = impl.options.max_forwards;
   cpu.sandbox = impl.options.sandbox;
   cpu.task_limits = impl.options.task_limits;
-  if (!impl.options.tracker_host.empty()) {
-    OutboundOptions outbound{impl.options.name, impl.options.tracker_host, impl.options.tracker_port};
-    outbound.max_send_queue = impl.options.max_send_queue;
-    impl.outbound = std::make_unique<Outbound>(impl.io, outbound);
-  }
-  impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.outbound.get(), impl.stats);
+  impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.outbound.get(), impl.stats, *impl.events);
   if (Status s = impl.cpu->Open(); !s.ok()) return s;
 
   if (Status s = impl.server.Listen(impl.options.host, impl.options.port); !s.ok()) return s;
@@ -212,7 +220,7 @@ Status PeerServer::Start() {
     Json sandbox = impl.cpu->SandboxReport();
     link.sandbox = sandbox["mode"];
     link.sandbox_missing = sandbox["missing"];
-    impl.tracker_link = std::make_unique<TrackerLink>(impl.io, *impl.outbound, link, impl.stats);
+    impl.tracker_link = std::make_unique<TrackerLink>(impl.io, *impl.outbound, link, impl.stats, *impl.events);
     impl.tracker_link->Start();
   }
   return Status::Ok();

@@ -117,9 +117,11 @@ def flush_output():
 
 def osgrid_run_task(program, function_name, args_json):
     """The entry point: runs one task, flushes its output, returns the message."""
+    started = time.process_time()
     message = run_task(program, function_name, args_json)
+    cpu_ms = (time.process_time() - started) * 1000.0
     flush_output()
-    return message
+    return message[:-1] + f',"cpu_ms":{cpu_ms:.3f}}}'   # every message is one JSON object
 
 
 # What exists now is shared by every task process forked from here: keep the

@@ -16,7 +16,8 @@
 //   fd 2  stderr  the program's warnings and errors
 //   fd 3  result  exactly one JSON object:
 //                 {"ok":true,"result":...} or
-//                 {"ok":false,"error":"<one line>","traceback":"<text>"}
+//                 {"ok":false,"error":"<one line>","traceback":"<text>"},
+//                 with "cpu_ms": the CPU time the program took
 // It exits 0 once the result is written, even when the task itself failed;
 // any other ending (a signal, os._exit(3)) tells the peer the process died.
 #include <unistd.h>

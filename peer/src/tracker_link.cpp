@@ -10,8 +10,9 @@ namespace osgrid::peer {
 
 using std::chrono::milliseconds;
 
-TrackerLink::TrackerLink(boost::asio::io_context& io, Outbound& outbound, TrackerLinkOptions options, PeerStats& stats)
-    : io_(io), outbound_(outbound), options_(std::move(options)), stats_(stats), timer_(io) {
+TrackerLink::TrackerLink(boost::asio::io_context& io, Outbound& outbound, TrackerLinkOptions options, PeerStats& stats,
+                         PeerEvents& events)
+    : io_(io), outbound_(outbound), options_(std::move(options)), stats_(stats), events_(events), timer_(io) {
   if (options_.heartbeat_interval) interval_ = *options_.heartbeat_interval;
 }
 
@@ -47,9 +48,10 @@ void TrackerLink::Register() {
     request["sandbox"] = options_.sandbox;
     request["sandbox_missing"] = options_.sandbox_missing;
   }
-  outbound_.CallTracker(request, milliseconds(5000), [this](Result<Json> reply) {
+  outbound_.CallTracker(request, milliseconds(5000), [this, sent = PeerEvents::LocalNowMs()](Result<Json> reply) {
     if (stopped_) return;
     Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
+    if (status.ok()) SampleClock(sent, *reply);
     if (!status.ok()) {
       if (status.code() == Code::kTimeout) outbound_.tracker().Close();  // see SendHeartbeat
       if (!warned_) {
@@ -79,10 +81,14 @@ void TrackerLink::SendHeartbeat() {
                   {"mem_entries", stats_.mem_entries.load()},
                   {"mem_bytes", stats_.mem_bytes.load()},
                   {"disk_bytes", stats_.disk_bytes.load()}};
-  outbound_.CallTracker(request, std::max(interval_, milliseconds(1000)), [this](Result<Json> reply) {
+  auto timeout = std::max(interval_, milliseconds(1000));
+  outbound_.CallTracker(request, timeout, [this, sent = PeerEvents::LocalNowMs()](Result<Json> reply) {
     if (stopped_) return;
     Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
-    if (status.ok()) return After(interval_, &TrackerLink::SendHeartbeat);
+    if (status.ok()) {
+      SampleClock(sent, *reply);
+      return After(interval_, &TrackerLink::SendHeartbeat);
+    }
     // No answer in time: the connection may be half open (the tracker's
     // host vanished without closing it), so start afresh.
     if (status.code() == Code::kTimeout) outbound_.tracker().Close();
@@ -90,6 +96,12 @@ void TrackerLink::SendHeartbeat() {
     stats_.registered = false;
     Register();
   });
+}
+
+void TrackerLink::SampleClock(double sent, const Json& reply) {
+  auto now = reply.find("now_ms");
+  if (now == reply.end() || !now->is_number()) return;  // an older tracker
+  events_.AddClockSample({sent, now->get<double>(), PeerEvents::LocalNowMs()});
 }
 
 }  // namespace osgrid::peer

@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "outbound.h"
+#include "peer_events.h"
 #include "peer_stats.h"
 
 namespace osgrid::peer {
@@ -37,8 +38,10 @@ struct TrackerLinkOptions {
 
 class TrackerLink {
  public:
-  /// `outbound` (with a tracker) and `stats` must outlive the link.
-  TrackerLink(boost::asio::io_context& io, Outbound& outbound, TrackerLinkOptions options, PeerStats& stats);
+  /// `outbound` (with a tracker), `stats` and `events` must outlive the link.
+  /// Each reply's `now_ms` (the tracker's clock) gives `events` a clock sample.
+  TrackerLink(boost::asio::io_context& io, Outbound& outbound, TrackerLinkOptions options, PeerStats& stats,
+              PeerEvents& events);
   /// Registers now; heartbeats follow.
   void Start();
   /// Stops the heartbeats and, if registered, sends UNREGISTER; `done` (if
@@ -49,6 +52,8 @@ class TrackerLink {
  private:
   void Register();
   void SendHeartbeat();
+  /// Adds the clock sample of a round trip started at `sent` (local ms).
+  void SampleClock(double sent, const Json& reply);
   /// Runs `next` after `period`, unless stopped.
   void After(std::chrono::milliseconds period, void (TrackerLink::*next)());
 
@@ -56,6 +61,7 @@ class TrackerLink {
   Outbound& outbound_;
   TrackerLinkOptions options_;
   PeerStats& stats_;
+  PeerEvents& events_;
   std::chrono::milliseconds interval_{10000};
   boost::asio::steady_timer timer_;
   bool stopped_ = false;

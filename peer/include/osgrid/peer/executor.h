@@ -12,7 +12,9 @@
 //   fd 0  the task as JSON {"program","function","args"}, written asynchronously
 //   fd 1  stdout, fd 2 stderr: kept up to Options::output_cap bytes each
 //   fd 3  the result: one JSON object, {"ok":true,"result":...} or
-//         {"ok":false,"error":"<exception line>","traceback":"..."}
+//         {"ok":false,"error":"<exception line>","traceback":"..."}, with
+//         "cpu_ms": the CPU time (user + system) the program took, measured
+//         by the task process itself around loading and calling it
 // Nothing blocks the io thread: the pipes are read with asynchronous reads, the
 // exit is seen through a pidfd (pidfd_open(2)) that becomes readable when the
 // child exits, and the child is then reaped with waitpid(WNOHANG), so no zombie
@@ -79,6 +81,7 @@ struct TaskOutcome {
   std::string stderr_text;                // captured stderr, at most output_cap bytes
   bool output_truncated = false;          // stdout or stderr was longer than output_cap
   std::chrono::milliseconds run_time{0};  // from hand-off to exit, wall clock
+  std::chrono::microseconds cpu_time{0};  // CPU time the task reported (fd 3's cpu_ms); 0 if it left no result
   int pid = 0;                            // the task process (also its process-group id)
 };
 // Note: stdout_text and stderr_text are raw bytes, cut at the cap; they need not

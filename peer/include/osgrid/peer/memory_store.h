@@ -56,6 +56,8 @@ class MemoryStore {
 
   /// Number of keys.
   std::size_t entries() const { return values_.size(); }
+  /// Bytes charged for `key`'s entry (EntryBytes), 0 if there is none.
+  std::size_t charged(const std::string& key) const;
   /// Bytes charged for all entries; never more than limit_bytes().
   std::size_t bytes() const { return bytes_; }
   /// The limit given to the constructor, in bytes.
