@@ -5,7 +5,7 @@
 // [SECTION] Shared options (--host, --port, --json, --timeout, --secret-file, --tls-ca)
 // [SECTION] cpu, batch
 // [SECTION] mem, file
-// [SECTION] status, peers, version
+// [SECTION] status, peers, events, version
 // [SECTION] run
 // (`sim` is built in sim/sim.cpp)
 // [SECTION] RunCommandLine: parse, dispatch, report usage errors
@@ -41,6 +41,7 @@ struct AllOptions {
   MemOptions mem_set, mem_get, mem_del, mem_ls;
   FileOptions file_put, file_get, file_ls, file_rm;
   Connection status, peers;
+  EventsOptions events;
   std::string scenario;
   RunOptions run;
   SecurityFlags security;  // whichever command runs binds these
@@ -223,7 +224,24 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
       app.add_subcommand("peers", "List the live peers the tracker knows, with their load and last heartbeat");
   AddConnection(peers, all.peers, all.security);
   peers->footer("The tracker's view lags the peers by up to one heartbeat interval.");
-  return {{status, [&all] { return StatusCommand(all.status); }}, {peers, [&all] { return PeersCommand(all.peers); }}};
+  all.events.conn.port = params::kDefaultTrackerPort;
+  auto* events = app.add_subcommand("events", "Follow the cluster's events live, one line each, until Ctrl-C");
+  events->add_option("--type", all.events.types, "Only events whose type starts with PREFIX (repeatable)")
+      ->type_name("PREFIX")
+      ->allow_extra_args(false);
+  events->add_option("--count", all.events.count, "Stop after N events")->type_name("N");
+  AddConnection(events, all.events.conn, all.security);
+  events->footer(
+      "Examples:\n"
+      "  osgrid events                           every event of the cluster whose tracker is on 8888\n"
+      "  osgrid events --type task --json        task.* events as JSON Lines\n"
+      "  osgrid events --type peer.dead --type task.finished\n"
+      "Types and fields: docs/events.md. A --type that names no event type is refused (exit 2).\n"
+      "events.lost always comes: a gap is never hidden. Too slow a reader is cut off by the\n"
+      "tracker (LIMIT), with the reason.");
+  return {{status, [&all] { return StatusCommand(all.status); }},
+          {peers, [&all] { return PeersCommand(all.peers); }},
+          {events, [&all] { return EventsCommand(all.events); }}};
 }
 
 Command AddVersion(CLI::App& app) {

@@ -17,11 +17,10 @@
 #endif
 
 namespace osgrid::cli {
-namespace {
 
 using std::chrono::milliseconds;
 
-milliseconds Ms(double seconds) { return milliseconds(static_cast<long long>(seconds * 1000)); }
+namespace {
 
 Result<std::string> ReadTextFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);

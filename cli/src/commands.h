@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "osgrid/net/client.h"
 #include "osgrid/net/json.h"
@@ -113,5 +114,17 @@ int FilePutCommand(const FileOptions& options);
 int FileGetCommand(const FileOptions& options);
 int FileListCommand(const FileOptions& options);
 int FileRmCommand(const FileOptions& options);
+
+// ---- Events -------------------------------------------------------------------
+
+struct EventsOptions {
+  Connection conn;                 // the tracker
+  std::vector<std::string> types;  // --type prefixes; empty: every event
+  std::uint64_t count = 0;         // stop after this many events; 0: until Ctrl-C
+};
+/// `osgrid events`: follows the tracker's event stream (SUBSCRIBE), one line
+/// per event (event_line.h), or with --json the event objects as JSON Lines.
+/// A line on stderr first says what it follows (and the state at that seq).
+int EventsCommand(const EventsOptions& options);
 
 }  // namespace osgrid::cli

@@ -45,6 +45,10 @@ std::string GroupDigits(std::uint64_t number) {
   return grouped;
 }
 
+std::chrono::milliseconds Ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
 std::string HumanMs(double ms) {
   if (ms < 10000) return std::to_string(static_cast<long long>(std::llround(ms))) + " ms";
   return Fixed(ms / 1000, 1) + " s";

@@ -3,6 +3,7 @@
 // commands and the runner so both read alike.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -12,6 +13,9 @@
 #include "osgrid/net/json.h"
 
 namespace osgrid::cli {
+
+/// `seconds` (a --timeout, a scenario's duration) as whole milliseconds.
+std::chrono::milliseconds Ms(double seconds);
 
 /// "512 B", "1.5 KiB", "8.0 MiB", "4.0 GiB" (binary units).
 std::string HumanBytes(std::uint64_t bytes);

@@ -39,8 +39,6 @@ constexpr auto kCallTimeout = milliseconds(static_cast<int>(params::kSocketTimeo
 constexpr std::size_t kBatchRowsShown = 20;  // rows of a batch table without --verbose
 constexpr auto kWaitDeadPoll = milliseconds(100);
 
-milliseconds Ms(double seconds) { return milliseconds(static_cast<long long>(seconds * 1000)); }
-
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
