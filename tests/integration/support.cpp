@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include "osgrid/net/events.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -38,6 +41,36 @@ std::unique_ptr<net::Client> Connect(std::uint16_t port) {
   INFO(client.status().ToString());
   REQUIRE(client.ok());
   return std::move(client).value();
+}
+
+Watcher Watch(std::uint16_t port, std::vector<std::string> types, std::size_t queue_bytes) {
+  Watcher watcher{Connect(port), nullptr};
+  auto subscribed = net::Subscriber::Start(*watcher.client, {std::move(types), queue_bytes, "test"});
+  INFO(subscribed.status().ToString());
+  REQUIRE(subscribed.ok());
+  watcher.events = std::make_unique<net::Subscriber>(std::move(subscribed).value());
+  return watcher;
+}
+
+os::events::Event AwaitEvent(Watcher& watcher, const std::function<bool(const os::events::Event&)>& match,
+                             const std::string& what, double timeout_s) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int>(timeout_s * 1000));
+  std::deque<std::string> recent;  // the last events seen, for the failure message
+  while (Clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto event = watcher.events->Next(std::max(left, std::chrono::milliseconds(1)));
+    if (!event.ok() && event.status().code() == Code::kTimeout) break;
+    INFO("waiting for " << what << ": " << event.status().ToString());
+    REQUIRE(event.ok());
+    if (match(*event)) return *event;
+    recent.push_back(net::DumpEvent(*event));
+    if (recent.size() > 8) recent.pop_front();
+  }
+  std::string seen;
+  for (const std::string& line : recent) seen += "\n  " + line;
+  FAIL("no " << what << " within " << timeout_s << " s; the last events seen:" << (seen.empty() ? " none" : seen));
+  return {};
 }
 
 std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer) {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "osgrid/cli/cluster.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/json.h"
+#include "osgrid/net/subscriber.h"
 
 namespace osgrid::test {
 
@@ -20,6 +22,19 @@ std::unique_ptr<cli::LocalCluster> StartCluster(int peers = 3, double peer_timeo
 
 /// A connected client to 127.0.0.1:port; fails the test if it cannot connect.
 std::unique_ptr<net::Client> Connect(std::uint16_t port);
+
+/// A subscriber to a tracker's events, on a connection of its own.
+struct Watcher {
+  std::unique_ptr<net::Client> client;
+  std::unique_ptr<net::Subscriber> events;
+};
+/// Subscribes to the tracker on `port` (types: prefixes; queue_bytes 0: the
+/// tracker's default); fails the test if it cannot.
+Watcher Watch(std::uint16_t port, std::vector<std::string> types = {}, std::size_t queue_bytes = 0);
+/// Reads events until one satisfies `match` and returns it; fails the test,
+/// naming `what`, if none comes within `timeout_s`.
+os::events::Event AwaitEvent(Watcher& watcher, const std::function<bool(const os::events::Event&)>& match,
+                             const std::string& what, double timeout_s = 20);
 
 /// The port of "peer-K".
 std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer);
