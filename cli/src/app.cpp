@@ -7,6 +7,7 @@
 // [SECTION] mem, file
 // [SECTION] status, peers, events, version
 // [SECTION] run
+// [SECTION] replay
 // (`sim` is built in sim/sim.cpp)
 // [SECTION] RunCommandLine: parse, dispatch, report usage errors
 #include "osgrid/cli/app.h"
@@ -24,6 +25,7 @@
 #include "osgrid/cli/cluster.h"
 #include "osgrid/cli/runner.h"
 #include "osgrid/cli/scenario.h"
+#include "replay.h"
 #include "sim/sim.h"
 
 #ifndef OSGRID_VERSION
@@ -44,6 +46,7 @@ struct AllOptions {
   EventsOptions events;
   std::string scenario;
   RunOptions run;
+  ReplayOptions replay;
   SecurityFlags security;  // whichever command runs binds these
 };
 
@@ -305,6 +308,30 @@ Command AddRun(CLI::App& app, AllOptions& all) {
   return {run, [&all] { return RunCommand(all.scenario, all.run); }};
 }
 
+// ---- [SECTION] replay ---------------------------------------------------------------------
+
+Command AddReplay(CLI::App& app, ReplayOptions& o) {
+  auto* replay = app.add_subcommand("replay", "Print a trace file, a recorded stream of events (osgrid sim --trace)");
+  replay->add_option("FILE", o.path, "The trace file; - reads stdin")->required();
+  replay->add_flag("--json", o.json,
+                   "Print each event as one JSON line, as the trace stores it (no header or summary)");
+  replay
+      ->add_option("--type", o.types,
+                   "Only events of this type or family, e.g. task.finished or page (repeat it, or a,b)")
+      ->type_name("PREFIX")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  replay->footer(
+      "Examples:\n"
+      "  osgrid sim sched -p RR -q 2 -l 5,3 --trace rr.trace && osgrid replay rr.trace\n"
+      "  osgrid replay rr.trace --type task.finished --type cpu\n"
+      "  osgrid sim page -a 1,2,3,1,4 -C 3 --trace - | osgrid replay - --json\n"
+      "Prints the header, a line per event and a summary (events read, unknown types skipped,\n"
+      "gaps). Exit status: 0; 1 for a trace that cannot be read, is cut or is corrupt (FILE:LINE:\n"
+      "says where, after the events before it); 2 for a --type that names no event type.");
+  return {replay, [&o] { return ReplayCommand(o); }};
+}
+
 // ---- [SECTION] RunCommandLine -------------------------------------------------------------
 
 /// "osgrid mem set": the deepest subcommand the parser reached.
@@ -381,6 +408,7 @@ int RunCommandLine(int argc, char** argv) {
   commands.push_back(AddRun(app, all));
   auto [sim, run_sim] = sim::AddSimCommand(app);
   commands.push_back({sim, std::move(run_sim)});
+  commands.push_back(AddReplay(app, all.replay));
   commands.push_back(AddVersion(app));
   if (argc <= 1) {
     std::cout << app.help();
@@ -395,7 +423,9 @@ int RunCommandLine(int argc, char** argv) {
   }
   for (const Command& command : commands) {
     if (!command.app->parsed()) continue;
-    if (command.app != sim && command.app->get_name() != "version") {
+    const bool local =
+        command.app == sim || command.app->get_name() == "version" || command.app->get_name() == "replay";
+    if (!local) {
       auto security = LoadClientSecurity(all.security);  // before anything is sent
       if (!security.ok()) return Fail(security.status(), kExitUsage, false);
       all.run.secret = security->secret;

@@ -1,10 +1,14 @@
 // Private to cli/: one event as one line for people, shared by `osgrid
 // events` (live) and `osgrid replay` (a trace):
 //
-//     1532.2  #42  peer-9001  task.finished  task_id=peer-9001/17 outcome=ok wait_ms=3 cpu_ms=41.5
+//          t     seq  node        type            fields
+//     1532.25     42  peer-9001   task.finished   task_id=peer-9001/17 peer=peer-9001 outcome=ok wait_ms=3
 //
 // t (ms on the tracker's clock, or the simulator's unit), seq, node, type,
-// then the payload's fields in catalogue order (docs/events.md), name=value.
+// then the payload's fields in catalogue order (docs/events.md) as
+// name=value, empty strings left out. Text from the stream is made safe for
+// a terminal: a control character (an escape sequence in a task's name)
+// becomes '?'.
 #pragma once
 
 #include <string>
@@ -15,5 +19,8 @@ namespace osgrid::cli {
 
 /// The line, without a newline. Never throws.
 std::string EventLine(const os::events::Event& event);
+
+/// The column titles above such lines.
+std::string EventLineHeader();
 
 }  // namespace osgrid::cli

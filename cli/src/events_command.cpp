@@ -44,6 +44,7 @@ int EventsCommand(const EventsOptions& options) {
     return Fail(status, status.code() == Code::kBadRequest ? kExitUsage : kExitRemote, conn.json);
   }
   PrintAttached(conn, *subscriber);
+  if (!conn.json) std::cout << EventLineHeader() << std::endl;
   for (std::uint64_t seen = 0; options.count == 0 || seen < options.count;) {
     auto event = subscriber->Next(kQuietForever);
     if (!event.ok() && event.status().code() == Code::kUnknownType) continue;  // newer than this build

@@ -127,6 +127,15 @@ version newer than its own, a line that is not JSON, an event that does not deco
 (no newline, incomplete JSON: the recording stopped mid-write). A complete last line
 without its newline is read. Events of types the reader does not know are skipped and
 counted.
+
+A simulation's trace (`osgrid sim TOPIC ... --trace FILE`) has `source` sim; its
+`time_unit` is the simulator's (sched: time unit; mlfq: tick; mem: op, the op's index;
+page: reference, the reference's index; deadlock: step, always 0); `cluster` is the
+topic and the options given, as given, e.g.
+`{"topic":"sched","options":{"--jlist":"5,10,15","--policy":"SJF"}}`; and the epoch is
+`sim-TOPIC-` and the first 8 hex digits of the SHA-256 of that object, so one command
+line always writes the same file. Its events come from node sim, numbered 1, 2, 3, ...
+in the order the simulator makes them.
 )";
 
 /// A fenced block of JSON lines.

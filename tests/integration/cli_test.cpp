@@ -272,3 +272,46 @@ TEST_CASE("osgrid sim: answers, JSON, a picture, and exit 2 for bad input", "[in
     CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
   }
 }
+
+// `osgrid sim ... --trace` and `osgrid replay` as a student runs them: the
+// trace leaves the sim's output as it was, replays as one line per event with
+// a summary, and goes to stdout with --trace - (the output then on stderr).
+TEST_CASE("osgrid sim --trace and osgrid replay", "[integration][cli][sim][replay]") {
+  TempDir dir;
+  const std::string trace = dir.path + "/rr.trace";
+  const std::vector<std::string> sim = {"sim", "sched", "-p", "RR", "-q", "2", "-l", "5,3", "-c"};
+  auto plain = RunOsgrid(sim);
+  std::vector<std::string> traced_args = sim;
+  traced_args.insert(traced_args.end(), {"--trace", trace});
+  auto traced = RunOsgrid(traced_args);
+  CHECK(traced.exit_code == 0);
+  CHECK(traced.out == plain.out);
+  CHECK(traced.err.empty());
+
+  auto replay = RunOsgrid({"replay", trace});
+  INFO(replay.out << replay.err);
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.out.rfind(trace + ": sim sched --jlist 5,3 --policy RR --quantum 2 (epoch sim-sched-", 0) == 0);
+  CHECK(replay.out.find("task.finished   task_id=1 outcome=ok wait_ms=4 cpu_ms=3 turnaround_ms=7") !=
+        std::string::npos);
+  CHECK(replay.out.find(trace + ": 21 events read, 0 skipped (unknown types), no gaps\n") != std::string::npos);
+
+  auto finished = RunOsgrid({"replay", trace, "--json", "--type", "task.finished"});
+  CHECK(finished.exit_code == 0);
+  CHECK(std::count(finished.out.begin(), finished.out.end(), '\n') == 2);
+
+  auto to_stdout = RunOsgrid({"sim", "sched", "-p", "SJF", "-l", "5,10", "-c", "--trace", "-"});
+  CHECK(to_stdout.exit_code == 0);
+  CHECK(to_stdout.out.rfind(R"({"format":"osgrid-trace","version":1,)", 0) == 0);
+  CHECK(to_stdout.err.find("** Solutions **") != std::string::npos);
+
+  auto no_events = RunOsgrid({"sim", "disk", "-r", "10,20", "--trace", trace});
+  CHECK(no_events.exit_code == 2);
+  CHECK(no_events.err.find("the topics that do: sched, mlfq, mem, page, deadlock") != std::string::npos);
+  auto unknown_type = RunOsgrid({"replay", trace, "--type", "tsk"});
+  CHECK(unknown_type.exit_code == 2);
+  CHECK(unknown_type.err.find("'tsk'") != std::string::npos);
+  auto missing = RunOsgrid({"replay", dir.path + "/none.trace"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.rfind("osgrid: NOT_FOUND: ", 0) == 0);
+}

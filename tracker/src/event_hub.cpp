@@ -1,29 +1,17 @@
 // The event hub (see event_hub.h).
 #include "event_hub.h"
 
-#include <algorithm>
 #include <utility>
 
 namespace osgrid::tracker {
 
 namespace {
 
-/// A prefix names a type if it is the type, a dotted family of it ("task"
-/// or "task." for "task.running"), or a leading part of a family name.
-bool PrefixOf(std::string_view prefix, std::string_view type) {
-  if (prefix.empty() || type.substr(0, prefix.size()) != prefix) return false;
-  return type.size() == prefix.size() || prefix.back() == '.' || type[prefix.size()] == '.';
-}
-
 /// BAD_REQUEST if some prefix names no known event type.
 Status CheckPrefixes(const std::vector<std::string>& prefixes) {
-  const auto& types = os::events::AllTypes();
-  for (const std::string& prefix : prefixes) {
-    bool known = std::any_of(types.begin(), types.end(), [&](std::string_view type) { return PrefixOf(prefix, type); });
-    if (!known) {
-      return Status::BadRequest("unknown event type filter '" + net::Sanitize(prefix) +
-                                "': it names no event type (see docs/events.md)");
-    }
+  if (std::optional<std::string> unknown = os::events::UnknownPrefix(prefixes)) {
+    return Status::BadRequest("unknown event type filter '" + net::Sanitize(*unknown) +
+                              "': it names no event type (see docs/events.md)");
   }
   return Status::Ok();
 }
@@ -34,8 +22,7 @@ EventHub::EventHub(std::string epoch, Encoder encode, std::size_t max_subscriber
     : epoch_(std::move(epoch)), encode_(std::move(encode)), max_subscribers_(max_subscribers) {}
 
 bool EventHub::Matches(const std::vector<std::string>& prefixes, std::string_view type) {
-  if (prefixes.empty() || type == os::events::EventsLost::kType) return true;
-  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return PrefixOf(p, type); });
+  return os::events::PassesFilter(prefixes, type);
 }
 
 const os::events::Event& EventHub::Publish(os::events::Event event) {

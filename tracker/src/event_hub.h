@@ -102,7 +102,8 @@ class EventHub {
   std::vector<SubscriberStats> Stats() const;
   std::size_t subscriber_count() const { return subscribers_.size(); }
 
-  /// Does an event of `type` pass the filter `prefixes`? (empty passes all)
+  /// Does an event of `type` pass the filter `prefixes`? The stream's one
+  /// rule, os::events::PassesFilter: empty passes all, events.lost always.
   static bool Matches(const std::vector<std::string>& prefixes, std::string_view type);
 
  private:

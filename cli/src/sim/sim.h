@@ -5,8 +5,9 @@
 // own folder under cli/src/sim/ and provides one Topic: it adds its options to
 // a CLI11 subcommand and returns the function that runs it. This file and
 // sim.cpp do what every topic shares: the common options (OSTEP's -c and -s,
-// --json, --svg), printing, writing the picture, and exit statuses, and
-// RunSim() for the scenario runner's `sim:` steps.
+// --json, --svg, --trace), printing, writing the picture and the trace
+// (sim_trace.h), and exit statuses, and RunSim() for the scenario runner's
+// `sim:` steps.
 //
 // A topic never prints and never exits. Its runner parses and checks the
 // input and returns a Simulation, or a BAD_REQUEST Status whose message says
@@ -26,6 +27,7 @@
 
 #include "osgrid/net/json.h"
 #include "osgrid/net/status.h"
+#include "osgrid/os/events/sink.h"
 #include "out.h"
 
 namespace osgrid::cli::sim {
@@ -38,6 +40,7 @@ struct CommonOptions {
   bool json = false;                 // --json: one JSON object per run (docs/sim-json.md)
   std::string svg_path;              // --svg FILE: write the chart/map/graph as an SVG picture
   bool ostep = false;                // --ostep: only what OSTEP's simulator prints, none of osgrid's additions
+  std::string trace_path;            // --trace FILE: also write the run's events as a trace ("-": stdout)
 };
 
 /// A problem that has been parsed and checked. Writing it runs the
@@ -53,6 +56,12 @@ class Simulation {
   virtual void WriteJson(JsonOut& out) const = 0;
   /// The picture as a whole SVG document, or "" when the run has none.
   virtual std::string Svg() const { return {}; }
+  /// Runs the algorithm once more, handing each event it makes
+  /// (osgrid/os/events/events.h) to `sink` as the simulator numbers it: seq
+  /// 1, 2, 3, ..., node "sim", epoch empty. What --trace writes. A run that
+  /// says nothing (the Banker's algorithm; a topic without events, whose
+  /// Topic::time_unit is empty and which is never asked) leaves it alone.
+  virtual void WriteEvents(const os::events::EventSink& sink) const { (void)sink; }
 };
 
 /// What the runner returns: a Simulation ready to write, or BAD_REQUEST.
@@ -81,6 +90,11 @@ struct Topic {
   /// The OSTEP homework simulator whose output this topic reproduces byte
   /// for byte ("cpu-sched/scheduler.py"), or empty: then there is no --ostep.
   std::string ostep_simulator;
+  /// The unit of `t` in its events, for a trace's header: "time unit",
+  /// "tick", "op" (an op's index), "reference" (a reference's index), "step"
+  /// (deadlock: always 0). Empty when its simulator makes no events: then
+  /// --trace is refused.
+  std::string time_unit;
   /// Adds the topic's own options (and footer with examples) to `command`,
   /// which already has the common ones; returns the function that runs it.
   /// The options' storage must be owned by the returned function (capture a
@@ -111,14 +125,17 @@ std::vector<Topic> AllTopics();
 
 /// Adds `sim` and one subcommand per topic to `app`. Returns the `sim`
 /// subcommand and the function that runs whichever topic was parsed, prints
-/// it and returns the exit status (0, or 2 for bad input or an unwritable
-/// --svg file).
+/// it and returns the exit status (0, or 2 for bad input, --trace on a topic
+/// without events, or an unwritable --svg or --trace file). With --trace -
+/// the trace takes stdout and the usual output goes to stderr.
 std::pair<CLI::App*, std::function<int()>> AddSimCommand(CLI::App& app);
 
 /// Runs `osgrid sim <args...>` without printing, e.g. {"sched", "-l", "5,10",
 /// "-p", "SJF", "-c"}, and returns the run in every form: what scenario
-/// `sim:` steps use. Errors: BAD_REQUEST (unknown topic or option, bad
-/// input), with the message the command would print.
+/// `sim:` steps use. With --trace FILE it writes the trace as the command
+/// does (FILE "-" is refused: stdout is not its to write). Errors:
+/// BAD_REQUEST (unknown topic or option, bad input), with the message the
+/// command would print; IO (the trace file cannot be written).
 Outcome RunSim(const std::vector<std::string>& args);
 
 /// Backs the heap with transparent huge pages, for a simulation about to

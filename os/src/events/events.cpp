@@ -1,8 +1,10 @@
 // The event vocabulary's few functions (see osgrid/os/events/events.h).
 // Source: issue 15 (one event stream) and docs/events.md; no textbook
-// algorithm, only the names of the types and outcomes.
+// algorithm, only the names of the types and outcomes, and the one rule by
+// which a type prefix filters the stream.
 #include "osgrid/os/events/events.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -58,6 +60,27 @@ std::string_view TypeOf(const Payload& body) {
 const std::vector<std::string_view>& AllTypes() {
   static const std::vector<std::string_view> types = TypesOf(std::make_index_sequence<std::variant_size_v<Payload>>());
   return types;
+}
+
+bool PrefixSelects(std::string_view prefix, std::string_view type) {
+  if (prefix.empty() || !type.starts_with(prefix)) return false;
+  return type.size() == prefix.size() || prefix.back() == '.' || type[prefix.size()] == '.';
+}
+
+bool PassesFilter(const std::vector<std::string>& prefixes, std::string_view type) {
+  if (prefixes.empty() || type == EventsLost::kType) return true;
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const std::string& prefix) { return PrefixSelects(prefix, type); });
+}
+
+std::optional<std::string> UnknownPrefix(const std::vector<std::string>& prefixes) {
+  const std::vector<std::string_view>& types = AllTypes();
+  for (const std::string& prefix : prefixes) {
+    const bool known =
+        std::any_of(types.begin(), types.end(), [&](std::string_view type) { return PrefixSelects(prefix, type); });
+    if (!known) return prefix;
+  }
+  return std::nullopt;
 }
 
 }  // namespace osgrid::os::events

@@ -56,3 +56,30 @@ TEST_CASE("events compare by value, payload and header alike", "[events]") {
   s.peers[0].running.push_back(TaskRef{"p/2", std::nullopt, "main"});
   CHECK(s != Snapshot{});
 }
+
+TEST_CASE("a type prefix selects the type itself or its dotted family", "[events]") {
+  CHECK(PrefixSelects("task.finished", "task.finished"));
+  CHECK(PrefixSelects("task", "task.running"));
+  CHECK(PrefixSelects("task.", "task.running"));
+  CHECK_FALSE(PrefixSelects("tas", "task.running"));
+  CHECK_FALSE(PrefixSelects("task.run", "task.running"));
+  CHECK_FALSE(PrefixSelects("task.finished", "task.running"));
+  CHECK_FALSE(PrefixSelects("", "task.running"));
+  CHECK_FALSE(PrefixSelects("task.running.x", "task.running"));
+}
+
+TEST_CASE("a filter passes what one of its prefixes selects, and always events.lost", "[events]") {
+  CHECK(PassesFilter({}, "mem.set"));
+  CHECK(PassesFilter({"page", "mem.alloc"}, "mem.alloc"));
+  CHECK(PassesFilter({"page", "mem.alloc"}, "page.fault"));
+  CHECK_FALSE(PassesFilter({"page", "mem.alloc"}, "mem.free"));
+  CHECK(PassesFilter({"peer"}, "events.lost"));
+}
+
+TEST_CASE("a prefix that selects no known type is named", "[events]") {
+  CHECK_FALSE(UnknownPrefix({}).has_value());
+  CHECK_FALSE(UnknownPrefix({"task", "page.", "deadlock.found", "events"}).has_value());
+  CHECK(UnknownPrefix({"task", "tsk", "bogus"}) == std::optional<std::string>("tsk"));
+  CHECK(UnknownPrefix({"task.finish"}) == std::optional<std::string>("task.finish"));
+  CHECK(UnknownPrefix({""}) == std::optional<std::string>(""));
+}

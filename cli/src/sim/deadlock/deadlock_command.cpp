@@ -254,6 +254,7 @@ class DetectSimulation : public Simulation {
   }
 
   std::string Svg() const override { return DetectionSvg(state_, detection_); }
+  void WriteEvents(const os::events::EventSink& sink) const override { (void)os::DetectDeadlock(state_, sink); }
 
  private:
   os::DetectionState state_;
@@ -410,6 +411,14 @@ class GraphSimulation : public Simulation {
     return problem_.is_wait_for ? WaitForSvg(problem_.wait_for, cycle_) : GraphSvg(problem_.rag, cycle_);
   }
 
+  void WriteEvents(const os::events::EventSink& sink) const override {
+    if (problem_.is_wait_for) {
+      (void)os::AnalyzeWaitFor(problem_.wait_for, sink);
+    } else {
+      (void)os::AnalyzeResourceGraph(problem_.rag, sink);
+    }
+  }
+
  private:
   const std::vector<std::string>& Names() const {
     return problem_.is_wait_for ? problem_.wait_for.processes : problem_.rag.processes;
@@ -461,6 +470,7 @@ std::string Brief(const Json& run) {
 Topic DeadlockTopic() {
   Topic topic;
   topic.name = "deadlock";
+  topic.time_unit = "step";
   topic.summary = "Deadlock: Banker's algorithm, detection, resource-allocation and wait-for graphs";
   topic.add = [](CLI::App& command) -> Runner {
     auto options = std::make_shared<Options>();

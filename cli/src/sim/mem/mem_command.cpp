@@ -85,6 +85,7 @@ class MemSimulation : public Simulation {
   void WriteText(TextOut& out) const override;
   void WriteJson(JsonOut& json) const override;
   std::string Svg() const override;
+  void WriteEvents(const os::events::EventSink& sink) const override;
 
  private:
   /// The number of steps the program makes: its ops, and the compaction of --compact-at.
@@ -410,6 +411,13 @@ void MemSimulation::WriteJson(JsonOut& json) const {
   json.EndObject();
 }
 
+void MemSimulation::WriteEvents(const os::events::EventSink& sink) const {
+  os::HeapSession session(NewHeap(p_));
+  session.set_record_maps(false);
+  session.set_event_sink(sink);
+  Run(session, [](const os::HeapStep&) {});
+}
+
 std::string StepLabel(const os::HeapStep& step) {
   switch (step.op.kind) {
     case os::HeapOp::Kind::kAlloc:
@@ -516,6 +524,7 @@ Topic MemTopic() {
   Topic topic;
   topic.name = "mem";
   topic.ostep_simulator = "vm-freespace/malloc.py";
+  topic.time_unit = "op";
   topic.summary = "Free-space management: first/best/worst/next fit, coalescing, compaction, buddy (malloc.py)";
   topic.policy_flag = "-p";
   topic.add = [](CLI::App& command) -> Runner {

@@ -363,12 +363,15 @@ class PageSimulation : public Simulation {
   void WriteText(TextOut& out) const override;
   void WriteJson(JsonOut& out) const override;
   std::string Svg() const override;
+  void WriteEvents(const os::events::EventSink& sink) const override {
+    (void)Simulate([](const PageAccess&) {}, sink);
+  }
 
  private:
   /// Runs the policy over the reference string, each access handed to
-  /// `on_access`; RAND and CLOCK draw from a fresh copy of the stream, so
-  /// every run makes the same choices.
-  PagingResult Simulate(const os::AccessObserver& on_access) const;
+  /// `on_access` and each event to `sink` (if set); RAND and CLOCK draw from
+  /// a fresh copy of the stream, so every run makes the same choices.
+  PagingResult Simulate(const os::AccessObserver& on_access, const os::events::EventSink& sink = nullptr) const;
   std::vector<os::FaultsAtSize> Curve() const;
   void WriteArguments(TextOut& out) const;
   void WriteProblem(TextOut& out) const;
@@ -379,13 +382,13 @@ class PageSimulation : public Simulation {
   CommonOptions common_;
 };
 
-PagingResult PageSimulation::Simulate(const os::AccessObserver& on_access) const {
+PagingResult PageSimulation::Simulate(const os::AccessObserver& on_access, const os::events::EventSink& sink) const {
   os::PyRandom random = problem_.random;
   os::PolicyOptions options;
   options.clock_bits = problem_.clock_bits;
   options.random = &random;
   // The input was checked: the policy exists, the cache has frames, no page is negative.
-  return *os::SimulatePaging(problem_.policy, problem_.references, problem_.cache_size, options, on_access);
+  return *os::SimulatePaging(problem_.policy, problem_.references, problem_.cache_size, options, on_access, sink);
 }
 
 std::vector<os::FaultsAtSize> PageSimulation::Curve() const {
@@ -589,6 +592,7 @@ Topic PageTopic() {
   Topic topic;
   topic.name = "page";
   topic.ostep_simulator = "vm-beyondphys-policy/paging-policy.py";
+  topic.time_unit = "reference";
   topic.summary = "Page replacement: FIFO, LRU, OPT, CLOCK, CLOCK-HAND, LFU, MRU, RAND, UNOPT (OSTEP ch. 22)";
   topic.policy_flag = "-p";
   topic.add = [](CLI::App& command) -> Runner {

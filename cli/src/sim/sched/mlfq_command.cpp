@@ -247,6 +247,11 @@ class MlfqSimulation : public Simulation {
   void WriteText(TextOut& out) const override;
   void WriteJson(JsonOut& out) const override;
   std::string Svg() const override;
+  void WriteEvents(const os::events::EventSink& sink) const override {
+    MlfqSimOptions options;
+    options.event_sink = sink;
+    (void)Simulate(std::move(options));
+  }
 
  private:
   MlfqResult Simulate(MlfqSimOptions options) const {
@@ -531,6 +536,7 @@ Topic MlfqTopic() {
   Topic topic;
   topic.name = "mlfq";
   topic.ostep_simulator = "cpu-sched-mlfq/mlfq.py";
+  topic.time_unit = "tick";
   topic.summary = "Multi-level feedback queue scheduling (OSTEP ch. 8; the flags and output of OSTEP's mlfq.py)";
   topic.add = [](CLI::App& command) -> Runner {
     auto o = std::make_shared<MlfqOptions>();

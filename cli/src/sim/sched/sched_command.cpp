@@ -265,10 +265,13 @@ class SchedSimulation : public Simulation {
   void WriteText(TextOut& out) const override;
   void WriteJson(JsonOut& out) const override;
   std::string Svg() const override;
+  void WriteEvents(const os::events::EventSink& sink) const override { (void)Simulate(nullptr, false, sink); }
 
  private:
-  /// Runs the policy over the jobs; `on_segment` sees every piece as it ends.
-  SchedResult Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline) const;
+  /// Runs the policy over the jobs; `on_segment` sees every piece as it
+  /// ends, and `sink` (if set) every event.
+  SchedResult Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline,
+                       const os::events::EventSink& sink = nullptr) const;
   /// What scheduler.py can express: every job CPU-only and at 0, none of
   /// osgrid's options, and a policy that needs nothing else.
   bool Plain() const;
@@ -285,7 +288,8 @@ class SchedSimulation : public Simulation {
   CommonOptions common_;
 };
 
-SchedResult SchedSimulation::Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline) const {
+SchedResult SchedSimulation::Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline,
+                                      const os::events::EventSink& sink) const {
   os::SchedPolicyParams params;
   params.quantum = args_.quantum;
   params.aging = args_.aging;
@@ -295,6 +299,7 @@ SchedResult SchedSimulation::Simulate(std::function<void(const SchedSegment&)> o
   options.context_switch_cost = args_.cs;
   options.record_timeline = record_timeline;
   options.on_segment = std::move(on_segment);
+  options.event_sink = sink;
   return os::SimulateScheduling(**policy, problem_.jobs, options).value();  // checked input: cannot fail
 }
 
@@ -659,6 +664,7 @@ Topic SchedTopic() {
   Topic topic;
   topic.name = "sched";
   topic.ostep_simulator = "cpu-sched/scheduler.py";
+  topic.time_unit = "time unit";
   topic.summary = "CPU scheduling: FCFS, SJF, SRTF, priority, RR, lottery, stride (OSTEP ch. 7-9, Silberschatz ch. 5)";
   topic.add = [](CLI::App& command) -> Runner {
     auto args = std::make_shared<SchedArgs>();

@@ -350,6 +350,23 @@ std::string_view TypeOf(const Payload& body);
 /// Every dotted type, in catalogue order (docs/events.md).
 const std::vector<std::string_view>& AllTypes();
 
+// ---- filtering by type ---------------------------------------------------------
+// One rule for every filter of the stream: a subscriber's type prefixes
+// (the tracker's event hub) and `osgrid replay --type`. A prefix selects a
+// type if it is the type ("task.finished") or names its dotted family
+// ("task" or "task." select task.running; "tas" selects nothing).
+
+/// Does the prefix `prefix` select the type `type`? An empty prefix selects nothing.
+bool PrefixSelects(std::string_view prefix, std::string_view type);
+
+/// Does an event of `type` pass the filter `prefixes`? An empty filter passes
+/// every type, and events.lost passes every filter: a gap is never hidden.
+bool PassesFilter(const std::vector<std::string>& prefixes, std::string_view type);
+
+/// The first of `prefixes` that selects no type of AllTypes() (a typo, or a
+/// type this build does not know), or nullopt when each selects some type.
+std::optional<std::string> UnknownPrefix(const std::vector<std::string>& prefixes);
+
 // ---- the snapshot --------------------------------------------------------------
 // What a subscriber gets first: the cluster's state consistent with `seq`
 // (every event up to and including it is reflected, none after it), so a

@@ -1,0 +1,216 @@
+// `osgrid replay`, run in this process with stdin, stdout and stderr
+// captured: the text and JSON forms of a small trace, --type, the summary's
+// counts and gaps, and the errors (a cut or corrupt trace, an unknown --type).
+#include "replay.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using osgrid::cli::ReplayCommand;
+using osgrid::cli::ReplayOptions;
+
+/// What one `osgrid replay` printed, and its exit status.
+struct Printed {
+  int exit_status = -1;
+  std::string out;
+  std::string err;
+  std::vector<std::string> lines;  // of out
+};
+
+/// Runs ReplayCommand with std::cin reading `input` and std::cout, std::cerr captured.
+Printed Replay(const ReplayOptions& options, const std::string& input = "") {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  std::streambuf* old_in = std::cin.rdbuf(in.rdbuf());
+  std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
+  std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
+  Printed printed;
+  printed.exit_status = ReplayCommand(options);
+  std::cin.rdbuf(old_in);
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  printed.out = out.str();
+  printed.err = err.str();
+  std::istringstream lines(printed.out);
+  for (std::string line; std::getline(lines, line);) printed.lines.push_back(line);
+  return printed;
+}
+
+/// A file of its own in the temporary folder, with `text` in it; removed at the end.
+struct TraceFile {
+  explicit TraceFile(const std::string& text)
+      : path((std::filesystem::temp_directory_path() / ("osgrid-replay-" + std::to_string(getpid()) + ".trace"))
+                 .string()) {
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  ~TraceFile() { std::filesystem::remove(path); }
+  std::string path;
+};
+
+const std::string kHeader =
+    R"({"format":"osgrid-trace","version":1,"osgrid":"0.1.0","epoch":"sim-sched-0badf00d","source":"sim",)"
+    R"("time_unit":"time unit","cluster":{"topic":"sched","options":{"--policy":"FCFS","--jlist":"2"}}})"
+    "\n";
+
+/// One job of 2 time units under FCFS, as `osgrid sim sched -l 2 --trace` writes it.
+const std::vector<std::string> kEvents = {
+    R"({"type":"task.submitted","seq":1,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim","task_id":"0","name":"0","peer":""})",
+    R"({"type":"task.queued","seq":2,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim","task_id":"0","peer":"","queue_length":1})",
+    R"({"type":"task.running","seq":3,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim","task_id":"0","peer":""})",
+    R"({"type":"task.finished","seq":4,"epoch":"sim-sched-0badf00d","t":2.0,"node":"sim","task_id":"0","peer":"","outcome":"ok","wait_ms":0.0,"cpu_ms":2.0,"turnaround_ms":2.5})",
+};
+
+std::string Trace(const std::vector<std::string>& events) {
+  std::string text = kHeader;
+  for (const std::string& event : events) text += event + "\n";
+  return text;
+}
+
+ReplayOptions Options(const std::string& path) {
+  ReplayOptions options;
+  options.path = path;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("replay: the header, a line per event, and the summary", "[cli][replay]") {
+  TraceFile file(Trace(kEvents));
+  const Printed printed = Replay(Options(file.path));
+  INFO(printed.out << printed.err);
+  CHECK(printed.exit_status == 0);
+  CHECK(printed.err.empty());
+  REQUIRE(printed.lines.size() == 7);
+  CHECK(printed.lines[0] == file.path +
+                                ": sim sched --jlist 2 --policy FCFS (epoch sim-sched-0badf00d; unit of t: time unit; "
+                                "osgrid 0.1.0)");
+  CHECK(printed.lines[1] == "         t     seq  node        type            fields");
+  CHECK(printed.lines[2] == "         0       1  sim         task.submitted  task_id=0 name=0");
+  CHECK(printed.lines[3] == "         0       2  sim         task.queued     task_id=0 queue_length=1");
+  CHECK(printed.lines[5] ==
+        "         2       4  sim         task.finished   task_id=0 outcome=ok wait_ms=0 cpu_ms=2 turnaround_ms=2.5");
+  CHECK(printed.lines[6] == file.path + ": 4 events read, 0 skipped (unknown types), no gaps");
+}
+
+TEST_CASE("replay --json: the events as stored, nothing else", "[cli][replay]") {
+  TraceFile file(Trace(kEvents));
+  ReplayOptions options = Options(file.path);
+  options.json = true;
+  const Printed printed = Replay(options);
+  CHECK(printed.exit_status == 0);
+  CHECK(printed.lines == kEvents);
+}
+
+TEST_CASE("replay --type: a type or a family, and events.lost always", "[cli][replay]") {
+  std::vector<std::string> events = kEvents;
+  events.insert(events.begin() + 2,
+                R"({"type":"events.lost","seq":3,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim","count":1})");
+  events[3] =
+      R"({"type":"task.running","seq":4,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim","task_id":"0","peer":""})";
+  events[4] =
+      R"({"type":"task.finished","seq":5,"epoch":"sim-sched-0badf00d","t":2.0,"node":"sim","task_id":"0","peer":"","outcome":"ok","wait_ms":0.0,"cpu_ms":2.0,"turnaround_ms":2.0})";
+  TraceFile file(Trace(events));
+  ReplayOptions options = Options(file.path);
+  options.json = true;
+  options.types = {"task.finished", "task.queued"};
+  CHECK(Replay(options).lines == std::vector<std::string>{events[1], events[2], events[4]});
+  options.types = {"task."};
+  CHECK(Replay(options).lines.size() == 5);
+  options.json = false;
+  options.types = {"task.finished"};
+  const Printed text = Replay(options);
+  REQUIRE(text.lines.size() == 5);
+  CHECK(text.lines[2].find("events.lost") != std::string::npos);
+  CHECK(text.lines[3].find("task.finished") != std::string::npos);
+  CHECK(text.lines[4] ==
+        file.path + ": 5 events read (2 shown), 0 skipped (unknown types), gaps: events.lost x1 (1 events dropped)");
+}
+
+TEST_CASE("replay: the summary counts unknown types and seq jumps", "[cli][replay]") {
+  std::vector<std::string> events = kEvents;
+  events[1] = R"({"type":"task.teleported","seq":2,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim"})";
+  events[3] =
+      R"({"type":"task.finished","seq":9,"epoch":"sim-sched-0badf00d","t":2.0,"node":"sim","task_id":"0","peer":"","outcome":"ok","wait_ms":0.0,"cpu_ms":2.0,"turnaround_ms":2.0})";
+  events.push_back(
+      R"({"type":"task.submitted","seq":1,"epoch":"another-run","t":0.0,"node":"sim","task_id":"1","name":"1","peer":""})");
+  TraceFile file(Trace(events));
+  const Printed printed = Replay(Options(file.path));
+  CHECK(printed.exit_status == 0);
+  CHECK(printed.lines.back() ==
+        file.path + ": 4 events read, 1 skipped (unknown types), gaps: seq jumps x1 (5 seqs missing)");
+}
+
+TEST_CASE("replay: a cut last line and a corrupt line are named FILE:LINE, after what could be read", "[cli][replay]") {
+  SECTION("cut") {
+    std::string text = Trace(kEvents);
+    text.resize(text.size() - 20);  // the recording stopped mid-write
+    TraceFile file(text);
+    const Printed printed = Replay(Options(file.path));
+    CHECK(printed.exit_status == 1);
+    REQUIRE(printed.lines.size() == 6);
+    CHECK(printed.lines[4].find("task.running") != std::string::npos);
+    CHECK(printed.lines[5] == file.path + ": 3 events read, 0 skipped (unknown types), no gaps");
+    CHECK(printed.err ==
+          "osgrid: BAD_REQUEST: " + file.path +
+              ":5: truncated: the last line is cut (no newline at its end, and its JSON is incomplete)\n");
+  }
+  SECTION("corrupt") {
+    std::vector<std::string> events = kEvents;
+    events[2] = R"({"type":"task.running","seq":3)";
+    TraceFile file(Trace(events));
+    ReplayOptions options = Options(file.path);
+    options.json = true;
+    const Printed printed = Replay(options);
+    CHECK(printed.exit_status == 1);
+    CHECK(printed.lines == std::vector<std::string>{kEvents[0], kEvents[1]});
+    CHECK(printed.err.rfind("osgrid: BAD_REQUEST: " + file.path + ":4: ", 0) == 0);
+  }
+  SECTION("not a trace, or no file") {
+    TraceFile file("hello\n");
+    CHECK(Replay(Options(file.path)).err.find(file.path + ":1: not an osgrid trace") != std::string::npos);
+    const Printed missing = Replay(Options(file.path + ".nope"));
+    CHECK(missing.exit_status == 1);
+    CHECK(missing.err == "osgrid: NOT_FOUND: " + file.path + ".nope: No such file or directory\n");
+  }
+}
+
+TEST_CASE("replay: a --type that names no event type is bad usage", "[cli][replay]") {
+  TraceFile file(Trace(kEvents));
+  ReplayOptions options = Options(file.path);
+  options.types = {"task", "tsk"};
+  const Printed printed = Replay(options);
+  CHECK(printed.exit_status == 2);
+  CHECK(printed.out.empty());
+  CHECK(printed.err.find("--type 'tsk' selects no event type") != std::string::npos);
+  CHECK(printed.err.find("peer, task, cpu, mem, file, page, deadlock, events") != std::string::npos);
+}
+
+TEST_CASE("replay -: reads the trace from stdin", "[cli][replay]") {
+  ReplayOptions options = Options("-");
+  options.json = true;
+  const Printed printed = Replay(options, Trace(kEvents));
+  CHECK(printed.exit_status == 0);
+  CHECK(printed.lines == kEvents);
+  const Printed text = Replay(Options("-"), Trace(kEvents));
+  CHECK(text.lines.front().rfind("<stdin>: sim sched", 0) == 0);
+}
+
+TEST_CASE("replay: a name with control characters cannot drive the terminal", "[cli][replay]") {
+  std::vector<std::string> events = kEvents;
+  events[0] =
+      R"({"type":"task.submitted","seq":1,"epoch":"sim-sched-0badf00d","t":0.0,"node":"sim","task_id":"0","name":"\u001b[2J","peer":""})";
+  TraceFile file(Trace(events));
+  const Printed printed = Replay(Options(file.path));
+  CHECK(printed.exit_status == 0);
+  CHECK(printed.out.find('\x1b') == std::string::npos);
+  CHECK(printed.lines[2].find("name=?[2J") != std::string::npos);
+}
