@@ -298,9 +298,13 @@ Command AddRun(CLI::App& app, AllOptions& all) {
   run->add_option("FILE", all.scenario, "The scenario file (YAML; format in docs/scenarios.md)")->required();
   run->add_flag("--keep-logs", all.run.keep_logs, "Keep the run folder (daemon logs, peer storage) even if all passed");
   run->add_flag("-v,--verbose", all.run.verbose, "Also print every request and reply, and every task of a batch");
+  run->add_option("--record", all.run.record_path,
+                  "Write every event of the run to TRACE (JSON Lines; read it with osgrid replay)")
+      ->type_name("TRACE");
   AddSecurity(run, all.security, /*tls=*/false);
   run->footer(
-      "Example:\n  osgrid run scenarios/quickstart.yaml\n"
+      "Examples:\n  osgrid run scenarios/quickstart.yaml\n"
+      "  osgrid run scenarios/quickstart.yaml --record q.trace && osgrid replay q.trace\n"
       "The file is checked completely before anything starts. The processes are stopped at the\n"
       "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
       "2 for a bad scenario file, 130 after Ctrl-C. With a cluster secret (OSGRID_SECRET or\n"

@@ -203,6 +203,9 @@ Status LocalCluster::Launch() {
   if (!ports.ok()) return ports.status();
   if (Status status = StartTracker((*ports)[0]); !status.ok()) return status;
   if (Status status = WaitForTracker(); !status.ok()) return status;
+  if (options_.on_tracker_up) {
+    if (Status status = options_.on_tracker_up((*ports)[0]); !status.ok()) return status;
+  }
   if (Status status = StartPeers({ports->begin() + 1, ports->end()}); !status.ok()) return status;
   return WaitForPeers();
 }
@@ -460,8 +463,23 @@ std::vector<NodeProcess*> LocalCluster::AllNodes() {
 
 Status LocalCluster::Stop() {
   std::lock_guard<std::mutex> lock(mutex_);
+  // The peers first, so that each says goodbye (UNREGISTER: peer.left) to a
+  // tracker still there to hear it; then the tracker.
+  std::vector<NodeProcess*> peers;
+  for (NodeProcess& peer : peers_) peers.push_back(&peer);
+  std::string stubborn = TerminateAndWait(peers);
+  const std::string tracker = TerminateAndWait({&tracker_});
+  stubborn += (stubborn.empty() || tracker.empty() ? "" : ", ") + tracker;
+  RemoveRunDir();
+  if (stubborn.empty()) return Status::Ok();
+  return Status::Internal(stubborn + " did not exit within 2 s of SIGTERM and had to be killed");
+}
+
+// REQUIRES: mutex_ held. SIGTERM to every node still running, then SIGKILL
+// to those still running kStopGrace later; returns their names.
+std::string LocalCluster::TerminateAndWait(const std::vector<NodeProcess*>& nodes) {
   std::vector<NodeProcess*> running;
-  for (NodeProcess* node : AllNodes()) {
+  for (NodeProcess* node : nodes) {
     ReapIfExited(*node);
     if (node->running) running.push_back(node);
   }
@@ -484,9 +502,7 @@ Status LocalCluster::Stop() {
     node->exit = "ignored SIGTERM for 2 s and was killed";
     stubborn += (stubborn.empty() ? "" : ", ") + node->name;
   }
-  RemoveRunDir();
-  if (stubborn.empty()) return Status::Ok();
-  return Status::Internal(stubborn + " did not exit within 2 s of SIGTERM and had to be killed");
+  return stubborn;
 }
 
 // REQUIRES: mutex_ held. Removes the run folder once, if this cluster made it

@@ -3,6 +3,8 @@
 // the run folder. The steps themselves are in steps.cpp, the checks in checks.cpp.
 #include "osgrid/cli/runner.h"
 
+#include "recorder.h"
+
 #include <chrono>
 #include <filesystem>
 
@@ -133,6 +135,30 @@ void Finish(LocalCluster& cluster, const RunSummary& summary, const RunOptions& 
   if (keep) out << "logs and peer storage kept in " << cluster.run_dir() << "\n";
 }
 
+/// The trace header's `cluster`: the scenario and the cluster it starts.
+Json RecordedCluster(const Scenario& scenario) {
+  return {{"scenario", scenario.name},
+          {"file", scenario.file},
+          {"peers", scenario.cluster.peers},
+          {"cores", scenario.cluster.cores},
+          {"heartbeat_interval_s", scenario.cluster.heartbeat_interval_s},
+          {"peer_timeout_s", scenario.cluster.peer_timeout_s}};
+}
+
+/// After the cluster stopped: closes the trace and says what it holds. A
+/// recording that failed fails the run.
+void FinishRecording(Recorder& recorder, const std::string& path, RunSummary& summary, std::ostream& out) {
+  auto recorded = recorder.Finish();
+  if (!recorded.ok()) {
+    ++summary.failed_steps;
+    out << "the recording failed: " << recorded.status().ToString() << "\n";
+    return;
+  }
+  out << "recorded " << recorded->events << " events to " << path;
+  if (recorded->lost > 0) out << " (" << recorded->lost << " missed while the recorder was cut off: see events.lost)";
+  out << "; replay it with: osgrid replay " << path << "\n";
+}
+
 /// A scenario of simulations and narration only: no processes, no run folder.
 RunSummary RunWithoutCluster(const Scenario& scenario, const RunOptions& options, std::ostream& out) {
   StepContext context{nullptr, out, options.verbose, "", {}, {}};
@@ -145,9 +171,23 @@ RunSummary RunWithoutCluster(const Scenario& scenario, const RunOptions& options
 
 Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& options, std::ostream& out) {
   PrintHeader(scenario, out);
-  if (!scenario.NeedsCluster()) return RunWithoutCluster(scenario, options, out);
+  if (!scenario.NeedsCluster()) {
+    if (!options.record_path.empty()) out << "note: --record: this scenario starts no cluster; nothing to record\n";
+    return RunWithoutCluster(scenario, options, out);
+  }
   auto start = Clock::now();
-  auto cluster = LocalCluster::Start(ClusterOptionsFor(scenario, options));
+  ClusterOptions cluster_options = ClusterOptionsFor(scenario, options);
+  std::unique_ptr<Recorder> recorder;
+  if (!options.record_path.empty()) {
+    cluster_options.on_tracker_up = [&](std::uint16_t port) {
+      auto started =
+          Recorder::Start(options.record_path, port, RecordedCluster(scenario), net::DefaultClientSecurity());
+      if (!started.ok()) return started.status();
+      recorder = std::move(started).value();
+      return Status::Ok();
+    };
+  }
+  auto cluster = LocalCluster::Start(cluster_options);
   if (!cluster.ok()) return cluster.status();
   double start_s = std::chrono::duration<double>(Clock::now() - start).count();
   PrintCluster(**cluster, start_s, options.verbose, out);
@@ -158,6 +198,7 @@ Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& optio
   RunSummary summary = StepLoop(scenario, context).Run();
   PrintSummary(summary, out);
   Finish(**cluster, summary, options, out);
+  if (recorder) FinishRecording(*recorder, options.record_path, summary, out);
   return summary;
 }
 

@@ -36,6 +36,7 @@
 #include <sys/types.h>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -67,6 +68,10 @@ struct ClusterOptions {
   std::string secret;                              // cluster secret for every node; "" = an open cluster
   std::string tls_cert;                            // PEM certificate: with tls_key, every node is TLS-only
   std::string tls_key;                             // ... and clients verify against tls_cert as their CA
+  /// Called with the tracker's port once it accepts connections, before any
+  /// peer starts: to follow its events from the first (osgrid run --record).
+  /// An error stops the start and is Start()'s error.
+  std::function<Status(std::uint16_t tracker_port)> on_tracker_up;
 };
 
 /// One child process, as last seen by the cluster.
@@ -121,8 +126,10 @@ class LocalCluster {
   /// Keep the run folder (logs, storage) when stopping.
   void KeepRunDir();
 
-  /// SIGTERM to every running child, up to 2 s for them to exit, SIGKILL to the
-  /// rest, reap all; then removes the run folder unless kept. Idempotent.
+  /// SIGTERM to every running peer, up to 2 s for them to exit (each says
+  /// goodbye to the tracker: peer.left), SIGKILL to the rest; then the same
+  /// for the tracker; reaps all, then removes the run folder unless kept.
+  /// Idempotent.
   /// Errors: INTERNAL naming children that ignored SIGTERM (they were killed).
   Status Stop();
 
@@ -146,6 +153,7 @@ class LocalCluster {
   std::vector<NodeProcess> Snapshot();
   void ReapIfExited(NodeProcess& node);
   std::vector<NodeProcess*> AllNodes();
+  std::string TerminateAndWait(const std::vector<NodeProcess*>& nodes);
   void RemoveRunDir();
 
   const ClusterOptions options_;

@@ -18,11 +18,12 @@
 namespace osgrid::cli {
 
 struct RunOptions {
-  bool keep_logs = false;  // keep the run folder (logs, peer storage) even when all went well
-  bool verbose = false;    // also print every request and reply, and every task of a batch
-  std::string bin_dir;     // where osgrid-tracker and osgrid-peer are; "" = next to this program
-  std::string secret;      // cluster secret for the nodes it starts ("" = open cluster); the steps'
-                           // own clients use net::DefaultClientSecurity(), which must match
+  bool keep_logs = false;   // keep the run folder (logs, peer storage) even when all went well
+  bool verbose = false;     // also print every request and reply, and every task of a batch
+  std::string bin_dir;      // where osgrid-tracker and osgrid-peer are; "" = next to this program
+  std::string secret;       // cluster secret for the nodes it starts ("" = open cluster); the steps'
+                            // own clients use net::DefaultClientSecurity(), which must match
+  std::string record_path;  // write the run's whole event stream to this trace file; "" = none
 };
 
 /// The tally of a run.
@@ -39,8 +40,11 @@ struct RunSummary {
 /// before returning, whatever happens (see LocalCluster::Stop). Its run
 /// folder is removed unless options.keep_logs is set or the run did not pass,
 /// in which case the report ends with the folder's path.
-/// Errors: those of LocalCluster::Start, when the cluster could not start (no
-/// step ran; the message points to the failing node's log).
+/// With options.record_path, every event of the run, from before the first
+/// peer joined to the tracker's stop, is written there (recorder.h); a
+/// recording that fails fails the run. Errors: those of LocalCluster::Start,
+/// when the cluster could not start (no step ran; the message points to the
+/// failing node's log), and of the recorder's start (the trace file).
 Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& options, std::ostream& out);
 
 }  // namespace osgrid::cli
