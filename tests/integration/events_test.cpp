@@ -3,11 +3,15 @@
 // and `osgrid events` as a user runs it. Every wait here is on an event.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "osgrid/net/events.h"
 #include "osgrid/net/sha256.h"
+#include "osgrid/net/trace.h"
+#include "osgrid/os/events/cluster_state.h"
 #include "osgrid/os/events/events.h"
 #include "support.h"
 
@@ -20,8 +24,8 @@ using os::events::TypeOf;
 namespace {
 
 Json Task(const std::string& program, Json args, bool confidential = false) {
-  return {{"type", "CPU_TASK"},     {"program", program},           {"program_sha256", net::Sha256Hex(program)},
-          {"function", "main"},     {"args", std::move(args)},      {"confidential", confidential}};
+  return {{"type", "CPU_TASK"}, {"program", program},      {"program_sha256", net::Sha256Hex(program)},
+          {"function", "main"}, {"args", std::move(args)}, {"confidential", confidential}};
 }
 
 /// The task id an event names, or "" for events that name none.
@@ -288,12 +292,88 @@ TEST_CASE("SUBSCRIBE refuses what it cannot serve, and the tracker goes on", "[i
   Json forged = MemSetBatch("peer-9", "k", 1);
   forged["peer_id"] = "peer-1";
   CHECK(client->Call(forged).status().message().find("is not the sender") != std::string::npos);
-  Json dead = {{"type", "EVENTS"},
-               {"peer_id", "peer-1"},
-               {"events", Json::array({net::EncodeEvent(Event{0, "", 0, "peer-1", os::events::PeerDead{"peer-1", 1}})})}};
+  Json dead = {
+      {"type", "EVENTS"},
+      {"peer_id", "peer-1"},
+      {"events", Json::array({net::EncodeEvent(Event{0, "", 0, "peer-1", os::events::PeerDead{"peer-1", 1}})})}};
   CHECK(client->Call(dead).status().message().find("peer.* events are the tracker's") != std::string::npos);
   // Still serving: a good subscription works on the same connection.
   auto subscribed = net::Subscriber::Start(*client, {{"peer"}, 0, "after"});
   REQUIRE(subscribed.ok());
   CHECK(subscribed->snapshot().peers.size() == 1);
+}
+
+namespace {
+
+/// Tasks that succeeded, per peer, as `osgrid run`'s report tells them: the
+/// "(ran on peer-N" of each single task and the "per peer: peer-1 4, ..."
+/// line of each batch.
+std::map<std::string, std::uint64_t> ReportedTasks(const std::string& report) {
+  std::map<std::string, std::uint64_t> tasks;
+  std::istringstream lines(report);
+  for (std::string line; std::getline(lines, line);) {
+    if (auto at = line.find("(ran on "); at != std::string::npos) {
+      std::string peer = line.substr(at + 8);
+      ++tasks[peer.substr(0, peer.find_first_of(", "))];
+    }
+    if (auto at = line.find("per peer: "); at != std::string::npos) {
+      std::istringstream counts(line.substr(at + 10));
+      std::string peer;
+      std::uint64_t count = 0;
+      while (counts >> peer >> count) {
+        tasks[peer] += count;
+        counts.ignore(1, ',');
+      }
+    }
+  }
+  return tasks;
+}
+
+}  // namespace
+
+TEST_CASE("osgrid run --record writes a trace from which the run's report can be rebuilt", "[integration][events]") {
+  TempDir dir;
+  const std::string trace = dir.path + "/q.trace";
+  CommandResult run =
+      RunOsgrid({"run", std::string(OSGRID_SOURCE_DIR) + "/scenarios/quickstart.yaml", "--record", trace});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("recorded ") != std::string::npos);
+
+  auto reader = net::TraceReader::Open(trace);
+  REQUIRE(reader.ok());
+  CHECK(reader->header().source == "cluster");
+  CHECK(reader->header().cluster["peers"] == 3);
+  os::events::ClusterState state;
+  std::map<std::string, std::uint64_t> ok_per_peer;
+  std::set<std::string> joined;
+  std::uint64_t failed = 0, seq = 0;
+  while (true) {
+    auto next = reader->Next();
+    INFO(next.status().ToString());
+    REQUIRE(next.ok());
+    if (!next->has_value()) break;
+    const Event& event = **next;
+    CHECK(event.seq == ++seq);  // the whole stream, from the tracker's first event
+    CHECK(event.epoch == reader->header().epoch);
+    state.Apply(event);
+    if (auto* peer = std::get_if<os::events::PeerJoined>(&event.body)) joined.insert(peer->peer);
+    if (auto* finished = std::get_if<os::events::TaskFinished>(&event.body)) {
+      if (finished->outcome == os::events::Outcome::kOk) ++ok_per_peer[finished->peer];
+      if (finished->outcome == os::events::Outcome::kFailed) ++failed;
+    }
+  }
+  // The report: 3 peers registered; peer-3 was killed and dropped; 2 live after; one task raised.
+  CHECK(joined == std::set<std::string>{"peer-1", "peer-2", "peer-3"});
+  CHECK(run.out.find("all 3 peers registered") != std::string::npos);
+  std::vector<std::string> dead, left;
+  for (const auto& departed : state.departed()) (departed.dead ? dead : left).push_back(departed.peer);
+  CHECK(dead == std::vector<std::string>{"peer-3"});
+  CHECK(run.out.find("the tracker dropped peer-3") != std::string::npos);
+  CHECK(run.out.find("2 live, 1 declared dead") != std::string::npos);
+  CHECK(std::set<std::string>(left.begin(), left.end()) == std::set<std::string>{"peer-1", "peer-2"});  // at the end
+  CHECK(state.tasks_in_flight() == 0);
+  // Every task the report shows on a peer finished there, in the trace too.
+  CHECK(ok_per_peer == ReportedTasks(run.out));
+  CHECK(failed == 1);  // the ZeroDivisionError
 }

@@ -70,7 +70,10 @@ Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, Wak
   }
   const std::uint64_t id = next_id_++;
   subscribers_.emplace(id, Subscriber{std::move(options), std::move(wake), {}, 0, 0, std::nullopt});
-  return Subscription{id, state_.ToSnapshot()};
+  Subscription subscription{id, state_.ToSnapshot()};
+  subscription.snapshot.seq = seq_;  // also before the first event, and after ones the fold ignores
+  subscription.snapshot.epoch = epoch_;
+  return subscription;
 }
 
 void EventHub::Unsubscribe(std::uint64_t id) { subscribers_.erase(id); }
