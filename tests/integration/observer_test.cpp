@@ -86,10 +86,8 @@ TEST_CASE("an observer watches the tracker and is refused the rest with FORBIDDE
   ExpectForbidden(*observer, {{"type", "PICK_PEER"}});
   ExpectForbidden(*observer, {{"type", "REGISTER"}, {"peer_id", "peer-fake"}, {"port", 1}, {"cores", 64}});
   ExpectForbidden(*observer, {{"type", "UNREGISTER"}, {"peer_id", "peer-1"}});
-  auto reply = observer->Call({{"type", "PICK_PEER"}});
-  CHECK(reply.status().message() ==
-        "PICK_PEER needs the cluster secret: this connection holds the observer credential, which may only watch "
-        "(PING, PEER_LIST, STATUS)");
+  auto reply = observer->Call({{"type", "PICK_PEER"}});  // the list grows with the tracker's read-only requests
+  CHECK(reply.status().message().find("which may only watch (PING, PEER_LIST, STATUS") != std::string::npos);
 
   // The tracker keeps serving: the observer still watches, nothing changed, and a member may act.
   CHECK(MustCall(*observer, {{"type", "PEER_LIST"}})["peers"].size() == 2);
