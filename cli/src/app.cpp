@@ -62,10 +62,15 @@ struct Command {
 
 // ---- [SECTION] Shared options ------------------------------------------------
 
-/// --secret-file and --tls-ca: how to authenticate to the cluster.
+/// --secret-file, --observer-secret-file and --tls-ca: how to authenticate to the cluster.
 void AddSecurity(CLI::App* sub, SecurityFlags& security, bool tls = true) {
   sub->add_option("--secret-file", security.secret_file,
                   "Cluster secret file (wins over env OSGRID_SECRET; see docs/auth.md)")
+      ->type_name("PATH")
+      ->group("Security");
+  sub->add_option("--observer-secret-file", security.observer_secret_file,
+                  "Observer secret file (wins over env OSGRID_OBSERVER_SECRET): watch only; used when no "
+                  "cluster secret is given")
       ->type_name("PATH")
       ->group("Security");
   if (tls) {
@@ -275,7 +280,24 @@ int ScenarioProblems(const std::string& path, const Status& status) {
   return kExitUsage;
 }
 
-int RunCommand(const std::string& path, const RunOptions& options) {
+/// `osgrid run`'s own clients are members of the cluster it starts: they
+/// never prove the observer secret. The nodes get that secret only along
+/// with a cluster secret (an open cluster has no use for it); without one it
+/// is dropped, with a warning.
+RunOptions WithRunSecurity(RunOptions options) {
+  if (options.secret.empty() && !options.observer_secret.empty()) {
+    std::cerr << "osgrid: warning: the observer secret is not used: the cluster this run starts is open (no "
+                 "cluster secret)\n";
+    options.observer_secret.clear();
+  }
+  net::ClientSecurity security = net::DefaultClientSecurity();
+  security.observer_secret.clear();
+  net::SetDefaultClientSecurity(security);
+  return options;
+}
+
+int RunCommand(const std::string& path, const RunOptions& run_options) {
+  const RunOptions options = WithRunSecurity(run_options);
   auto scenario = LoadScenario(path);
   if (!scenario.ok()) return ScenarioProblems(path, scenario.status());
   // Ctrl-C (or SIGTERM, SIGHUP) stops the cluster before the process exits.
@@ -308,7 +330,8 @@ Command AddRun(CLI::App& app, AllOptions& all) {
       "The file is checked completely before anything starts. The processes are stopped at the\n"
       "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
       "2 for a bad scenario file, 130 after Ctrl-C. With a cluster secret (OSGRID_SECRET or\n"
-      "--secret-file) the cluster it starts authenticates every connection with it.");
+      "--secret-file) the cluster it starts authenticates every connection with it; with an\n"
+      "observer secret as well (OSGRID_OBSERVER_SECRET or --observer-secret-file) a viewer may watch it.");
   return {run, [&all] { return RunCommand(all.scenario, all.run); }};
 }
 
@@ -433,6 +456,7 @@ int RunCommandLine(int argc, char** argv) {
       auto security = LoadClientSecurity(all.security);  // before anything is sent
       if (!security.ok()) return Fail(security.status(), kExitUsage, false);
       all.run.secret = security->secret;
+      all.run.observer_secret = security->observer_secret;
       net::SetDefaultClientSecurity(security.value());
     }
     return command.run();

@@ -113,17 +113,21 @@ std::string LogTail(const std::string& path, int lines) {
   return text.empty() ? "  (the log is empty)\n" : text;
 }
 
-/// This process's environment for a child: without any OSGRID_SECRET, plus
-/// OSGRID_SECRET=`secret` when it is not empty. The strings back the pointers.
+/// This process's environment for a child: without any OSGRID_SECRET or
+/// OSGRID_OBSERVER_SECRET, plus each of them set to `secret` and
+/// `observer_secret` when those are not empty. The strings back the pointers.
 struct ChildEnvironment {
   std::vector<std::string> strings;
   std::vector<char*> pointers;
-  explicit ChildEnvironment(const std::string& secret) {
+  ChildEnvironment(const std::string& secret, const std::string& observer_secret) {
     const std::string prefix = std::string(net::kSecretEnv) + "=";
+    const std::string observer_prefix = std::string(net::kObserverSecretEnv) + "=";
     for (char** entry = environ; *entry != nullptr; ++entry) {
-      if (std::string_view(*entry).rfind(prefix, 0) != 0) strings.emplace_back(*entry);
+      std::string_view text(*entry);
+      if (text.rfind(prefix, 0) != 0 && text.rfind(observer_prefix, 0) != 0) strings.emplace_back(text);
     }
     if (!secret.empty()) strings.push_back(prefix + secret);
+    if (!observer_secret.empty()) strings.push_back(observer_prefix + observer_secret);
     for (std::string& text : strings) pointers.push_back(text.data());
     pointers.push_back(nullptr);
   }
@@ -174,6 +178,7 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions options
   if (options.peers < 1 || options.cores < 1 || options.heartbeat_interval_s <= 0 || options.peer_timeout_s <= 0) {
     return Status::BadRequest("a local cluster needs at least 1 peer, 1 core and positive intervals");
   }
+  if (Status s = net::CheckObserverSecret(options.secret, options.observer_secret); !s.ok()) return s;
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options)));
   if (Status status = cluster->Launch(); !status.ok()) {
     cluster->KeepRunDir();
@@ -289,7 +294,7 @@ Status LocalCluster::Spawn(NodeProcess& node, const std::vector<std::string>& ar
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  ChildEnvironment environment(options_.secret);
+  ChildEnvironment environment(options_.secret, options_.observer_secret);
   int error = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attributes, args.data(), environment.pointers.data());
   if (error != 0) {
     return Status::Unavailable("cannot start " + node.name + " (" + argv[0] + "): " + std::strerror(error));

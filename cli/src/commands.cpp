@@ -141,10 +141,14 @@ int CountFailed(const Json& reply) {
 // ---- Shared by every client command ------------------------------------------
 
 Result<net::ClientSecurity> LoadClientSecurity(const SecurityFlags& flags) {
-  auto secret = net::LoadSecret(flags.secret_file);
+  auto secret = net::LoadSecret(flags.secret_file, net::Access::kMember);
   if (!secret.ok()) return secret.status();
-  if (!secret->warning.empty()) std::cerr << "osgrid: warning: " << secret->warning << "\n";
-  return net::ClientSecurity{secret->secret, flags.tls_ca};
+  auto observer = net::LoadSecret(flags.observer_secret_file, net::Access::kObserver);
+  if (!observer.ok()) return observer.status();
+  for (const net::LoadedSecret* loaded : {&secret.value(), &observer.value()}) {
+    if (!loaded->warning.empty()) std::cerr << "osgrid: warning: " << loaded->warning << "\n";
+  }
+  return net::ClientSecurity{secret->secret, flags.tls_ca, observer->secret};
 }
 
 int Fail(const Status& status, int exit_status, bool json) {
@@ -250,7 +254,11 @@ int StatusCommand(const Connection& conn) {
     if (reply->contains("auth")) {  // the tracker says how the cluster is secured
       std::cout << "  security   auth: "
                 << (reply->value("auth", "") == "none" ? "open (loopback only)" : Field(*reply, "auth"))
-                << ", tls: " << (reply->value("tls", false) ? "on" : "off") << "\n";
+                << ", tls: " << (reply->value("tls", false) ? "on" : "off")
+                << (reply->value("observers", false) ? ", observers: yes" : "") << "\n";
+    }
+    if (reply->value("access", "") == "observer") {
+      std::cout << "  access     observer: this connection may watch, not submit or change anything\n";
     }
     if (reply->contains("sandbox")) PrintSandbox((*reply)["sandbox"], std::cout);
   });

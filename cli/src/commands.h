@@ -38,13 +38,16 @@ struct Connection {
 
 /// The security flags of every command that talks to a cluster (docs/auth.md).
 struct SecurityFlags {
-  std::string secret_file;  // --secret-file; "" = env OSGRID_SECRET, or none
-  std::string tls_ca;       // --tls-ca: verify nodes' TLS certificates against this CA; "" = plain TCP
+  std::string secret_file;           // --secret-file; "" = env OSGRID_SECRET, or none
+  std::string tls_ca;                // --tls-ca: verify nodes' TLS certificates against this CA; "" = plain TCP
+  std::string observer_secret_file;  // --observer-secret-file; "" = env OSGRID_OBSERVER_SECRET, or none
 };
 
-/// Loads the secret (a warning about the file's mode goes to stderr) and
-/// returns what this process's clients should use.
-/// Errors: BAD_REQUEST (secret too short), IO (secret file unreadable).
+/// Loads the cluster secret and the observer secret (a warning about a
+/// file's mode goes to stderr) and returns what this process's clients
+/// should use: they prove the cluster secret when there is one, else the
+/// observer secret (net::ChooseCredential).
+/// Errors: BAD_REQUEST (a secret too short), IO (a secret file unreadable).
 Result<net::ClientSecurity> LoadClientSecurity(const SecurityFlags& flags);
 
 /// Prints `status` the one way every error is printed (see the file comment),

@@ -83,8 +83,8 @@ Status Recorder::Resume(const os::events::Event& last) {
   const std::uint64_t lost = snapshot.seq - last.seq;
   summary_.lost += lost;
   ++summary_.events;
-  return writer_->Write(os::events::Event{snapshot.seq, snapshot.epoch, snapshot.t, "recorder",
-                                          os::events::EventsLost{lost}});
+  return writer_->Write(
+      os::events::Event{snapshot.seq, snapshot.epoch, snapshot.t, "recorder", os::events::EventsLost{lost}});
 }
 
 Result<RecordSummary> Recorder::Finish() {

@@ -32,6 +32,7 @@ ClusterOptions ClusterOptionsFor(const Scenario& scenario, const RunOptions& opt
   cluster.start_timeout = std::chrono::milliseconds(static_cast<long long>(scenario.cluster.start_timeout_s * 1000));
   cluster.bin_dir = options.bin_dir;
   cluster.secret = options.secret;
+  cluster.observer_secret = options.observer_secret;
   return cluster;
 }
 

@@ -44,22 +44,23 @@ struct TempPath {
   }
 };
 
-/// Sets or unsets OSGRID_SECRET for one test, restoring it after.
+/// Sets or unsets OSGRID_SECRET (or another variable) for one test, restoring it after.
 struct EnvSecret {
+  const char* name;
   std::optional<std::string> saved;
-  explicit EnvSecret(const char* value) {
-    if (const char* old = std::getenv(kSecretEnv)) saved = old;
+  explicit EnvSecret(const char* value, const char* variable = kSecretEnv) : name(variable) {
+    if (const char* old = std::getenv(name)) saved = old;
     if (value) {
-      ::setenv(kSecretEnv, value, 1);
+      ::setenv(name, value, 1);
     } else {
-      ::unsetenv(kSecretEnv);
+      ::unsetenv(name);
     }
   }
   ~EnvSecret() {
     if (saved) {
-      ::setenv(kSecretEnv, saved->c_str(), 1);
+      ::setenv(name, saved->c_str(), 1);
     } else {
-      ::unsetenv(kSecretEnv);
+      ::unsetenv(name);
     }
   }
 };
@@ -121,7 +122,9 @@ TEST_CASE("proofs, nonces and constant-time comparison", "[auth]") {
   CHECK(RandomHex(kNonceBytes).value() != *nonce);
   CHECK_FALSE(IsNonce("abc"));
   CHECK_FALSE(IsNonce(std::string(64, 'g')));
-  CHECK(ServerProof(kSecret, "a", "b") != ClientProof(kSecret, "b", "a"));  // labels differ
+  CHECK(ServerProof(Access::kMember, kSecret, "a", "b") != ClientProof(Access::kMember, kSecret, "b", "a"));  // labels
+  CHECK(ServerProof(Access::kMember, kSecret, "a", "b") != ServerProof(Access::kObserver, kSecret, "a", "b"));
+  CHECK(ClientProof(Access::kMember, kSecret, "b", "a") != ClientProof(Access::kObserver, kSecret, "b", "a"));
   CHECK(ConstantTimeEquals("abc", "abc"));
   CHECK_FALSE(ConstantTimeEquals("abc", "abd"));
   CHECK_FALSE(ConstantTimeEquals("abc", "abcd"));
@@ -176,6 +179,81 @@ TEST_CASE("the secret comes from --secret-file, else OSGRID_SECRET, else none", 
   }
 }
 
+TEST_CASE("the observer secret loads by the same rules, from its own file or OSGRID_OBSERVER_SECRET", "[auth]") {
+  const std::string observer = "an observer secret for the projector";
+  TempPath file;
+  EnvSecret no_cluster(nullptr);
+  SECTION("the environment, and only its own variable") {
+    EnvSecret env(observer.c_str(), kObserverSecretEnv);
+    auto loaded = LoadSecret("", Access::kObserver);
+    REQUIRE(loaded.ok());
+    CHECK(loaded->secret == observer);
+    CHECK(loaded->source == "OSGRID_OBSERVER_SECRET");
+    CHECK(LoadSecret("")->secret.empty());  // not a cluster secret
+  }
+  SECTION("the file wins, its newline is trimmed, and a readable one warns") {
+    EnvSecret env("an-environment-observer-secret", kObserverSecretEnv);
+    file.Write(observer + "\n", 0640);
+    auto loaded = LoadSecret(file.path, Access::kObserver);
+    REQUIRE(loaded.ok());
+    CHECK(loaded->secret == observer);
+    CHECK(loaded->warning.find("chmod 600") != std::string::npos);
+  }
+  SECTION("too short is BAD_REQUEST naming the observer secret and how to make one") {
+    EnvSecret env("short", kObserverSecretEnv);
+    auto loaded = LoadSecret("", Access::kObserver);
+    CHECK(loaded.status().code() == Code::kBadRequest);
+    CHECK(loaded.status().message().rfind("the observer secret from OSGRID_OBSERVER_SECRET is 5 bytes", 0) == 0);
+    CHECK(loaded.status().message().find("--init-observer") != std::string::npos);
+  }
+}
+
+TEST_CASE("a node's observer secret needs a cluster secret, and a different one", "[auth]") {
+  const std::string observer = "an observer secret for the projector";
+  CHECK(CheckObserverSecret("", "").ok());
+  CHECK(CheckObserverSecret(kSecret, "").ok());
+  CHECK(CheckObserverSecret(kSecret, observer).ok());
+  Status alone = CheckObserverSecret("", observer);
+  CHECK(alone.code() == Code::kBadRequest);
+  CHECK(alone.message().rfind("an observer secret needs a cluster secret", 0) == 0);
+  Status same = CheckObserverSecret(kSecret, kSecret);
+  CHECK(same.code() == Code::kBadRequest);
+  CHECK(same.message().rfind("the observer secret is the cluster secret", 0) == 0);
+  CHECK(same.message().find(kSecret) == std::string::npos);
+
+  EnvSecret cluster(nullptr);
+  EnvSecret env(observer.c_str(), kObserverSecretEnv);
+  CHECK(LoadNodeSecrets("", "").status().message() == alone.message());
+  TempPath file;
+  file.Write(kSecret + "\n");
+  auto both = LoadNodeSecrets(file.path, "");
+  REQUIRE(both.ok());
+  CHECK(both->cluster.secret == kSecret);
+  CHECK(both->observer.secret == observer);
+  CHECK(both->observer.source == "OSGRID_OBSERVER_SECRET");
+
+  asio::io_context io;
+  ServerOptions options;
+  options.observer_secret = observer;  // and no cluster secret
+  Server server(io, options, [](const SessionPtr&, Json) {});
+  CHECK(server.Listen("127.0.0.1", 0).message() == alone.message());
+}
+
+TEST_CASE("a client proves the cluster secret when it has one, else the observer secret", "[auth]") {
+  ClientCredential none = ChooseCredential({});
+  CHECK(none.access == Access::kMember);
+  CHECK(none.secret.empty());
+  ClientCredential observer = ChooseCredential({"", "", "observer-secret"});
+  CHECK(observer.access == Access::kObserver);
+  CHECK(observer.secret == "observer-secret");
+  ClientCredential member = ChooseCredential({kSecret, "", "observer-secret"});
+  CHECK(member.access == Access::kMember);
+  CHECK(member.secret == kSecret);
+  CHECK(AccessName(Access::kObserver) == "observer");
+  CHECK(AccessFromName("member") == Access::kMember);
+  CHECK_FALSE(AccessFromName("root").has_value());
+}
+
 TEST_CASE("a new secret file is 0600, 64 hex characters, never overwritten", "[auth]") {
   TempPath file;
   REQUIRE(WriteNewSecretFile(file.path).ok());
@@ -192,8 +270,8 @@ TEST_CASE("a new secret file is 0600, 64 hex characters, never overwritten", "[a
 
 TEST_CASE("handshake state machines agree with each other", "[auth]") {
   SECTION("same secret: HELLO, AUTH, AUTH_OK") {
-    ServerHandshake server(kSecret, "peer", "p1");
-    ClientHandshake client(kSecret, "client", "", "here");
+    ServerHandshake server({kSecret, ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, kSecret}, "client", "", "here");
     auto hello = client.Hello();
     REQUIRE(hello.ok());
     auto step = server.OnMessage(*hello);
@@ -204,21 +282,23 @@ TEST_CASE("handshake state machines agree with each other", "[auth]") {
     REQUIRE(auth->is_object());
     auto ok = server.OnMessage(*auth);
     CHECK(ok.reply["type"] == "AUTH_OK");
+    CHECK(ok.reply["access"] == "member");
     CHECK(server.done());
+    CHECK(server.access() == Access::kMember);
     CHECK(client.OnAuthReply(ok.reply).ok());
     CHECK(server.remote_role() == "client");
   }
   SECTION("the client detects a server with another secret before sending anything") {
-    ServerHandshake server(kSecret, "peer", "p1");
-    ClientHandshake client("another secret of enough length", "client", "", "here");
+    ServerHandshake server({kSecret, ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, "another secret of enough length"}, "client", "", "here");
     auto auth = client.OnHello(server.OnMessage(client.Hello().value()).reply);
     REQUIRE_FALSE(auth.ok());
     CHECK(auth.status().code() == Code::kAuth);
     CHECK(auth.status().message().find("does not know our cluster secret") != std::string::npos);
   }
   SECTION("a wrong proof is one AUTH error and a close") {
-    ServerHandshake server(kSecret, "peer", "p1");
-    ClientHandshake client(kSecret, "client", "", "here");
+    ServerHandshake server({kSecret, ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, kSecret}, "client", "", "here");
     server.OnMessage(client.Hello().value());
     auto step = server.OnMessage({{"type", "AUTH"}, {"id", 0}, {"proof", std::string(64, '0')}});
     CHECK(step.close);
@@ -226,35 +306,35 @@ TEST_CASE("handshake state machines agree with each other", "[auth]") {
     CHECK_FALSE(server.done());
   }
   SECTION("no secret on the client: the server says the cluster requires one") {
-    ServerHandshake server(kSecret, "peer", "p1");
-    ClientHandshake client("", "client", "", "here");
+    ServerHandshake server({kSecret, ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, ""}, "client", "", "here");
     auto step = server.OnMessage(client.Hello().value());
     CHECK(step.close);
     CHECK(step.reply["code"] == "AUTH");
     CHECK(step.reply["message"] == "the cluster requires a secret: set OSGRID_SECRET or use --secret-file");
   }
   SECTION("a client with a secret refuses an open server") {
-    ServerHandshake server("", "peer", "p1");
-    ClientHandshake client(kSecret, "client", "", "here");
+    ServerHandshake server({"", ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, kSecret}, "client", "", "here");
     auto step = server.OnMessage(client.Hello().value());
     CHECK(server.done());
     auto auth = client.OnHello(step.reply);
     CHECK(auth.status().code() == Code::kAuth);
   }
   SECTION("open server, open client: done after HELLO") {
-    ServerHandshake server("", "peer", "p1");
-    ClientHandshake client("", "client", "", "here");
+    ServerHandshake server({"", ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, ""}, "client", "", "here");
     auto auth = client.OnHello(server.OnMessage(client.Hello().value()).reply);
     REQUIRE(auth.ok());
     CHECK(auth->is_null());
   }
   SECTION("a request before HELLO, or before AUTH, is refused with AUTH") {
-    ServerHandshake server(kSecret, "peer", "p1");
+    ServerHandshake server({kSecret, ""}, "peer", "p1");
     auto step = server.OnMessage({{"type", "PING"}, {"id", 1}});
     CHECK(step.close);
     CHECK(step.reply["code"] == "AUTH");
-    ServerHandshake second(kSecret, "peer", "p1");
-    ClientHandshake client(kSecret, "client", "", "here");
+    ServerHandshake second({kSecret, ""}, "peer", "p1");
+    ClientHandshake client({Access::kMember, kSecret}, "client", "", "here");
     second.OnMessage(client.Hello().value());
     auto early = second.OnMessage({{"type", "PING"}, {"id", 1}});
     CHECK(early.close);

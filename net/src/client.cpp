@@ -269,7 +269,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::ui
 // HELLO, and AUTH when the server asks for it (handshake.h).
 Status Client::Handshake() {
   Impl& impl = *impl_;
-  ClientHandshake handshake(impl.options.security.secret, impl.options.role, impl.options.node, impl.where);
+  ClientHandshake handshake(ChooseCredential(impl.options.security), impl.options.role, impl.options.node, impl.where);
   auto hello = handshake.Hello();
   if (!hello.ok()) return hello.status();
   if (Status s = SendJson(*hello); !s.ok()) return s;

@@ -194,7 +194,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   /// HELLO, and AUTH when the server asks for it: the state machine the
   /// blocking client uses too (handshake.h), fed by the read loop.
   void StartHandshake(const LinkPtr& current) {
-    handshake.emplace(options.security.secret, options.role, options.node, where);
+    handshake.emplace(ChooseCredential(options.security), options.role, options.node, where);
     awaiting_auth_ok = false;
     auto first = handshake->Hello();
     if (!first.ok()) return Fail(first.status());

@@ -21,12 +21,18 @@ std::vector<MessageSpec> BuildCatalogue() {
        {{"version", F::kInteger, true, "protocol version; the server refuses any other"},
         {"role", F::kString, true, "who is speaking: client, peer, tracker or runner"},
         {"node", F::kString, false, "the sender's node name, if it has one"},
-        {"nonce", F::kString, false, "client with a secret: 32 random bytes as 64 hex characters (see AUTH)"}}},
+        {"nonce", F::kString, false, "client with a secret: 32 random bytes as 64 hex characters (see AUTH)"},
+        {"credential", F::kString, false,
+         "client with a secret: the one it proves, member (cluster secret; default) or observer (observer "
+         "secret: may only watch)"}}},
       {"AUTH",
        Served::kAny,
        "AUTH_OK",
-       "Second frame when the server's HELLO says auth \"hmac-sha256\": the client's proof of the cluster secret.",
-       {{"proof", F::kString, true, "hex HMAC-SHA256(secret, \"osgrid-client|\" challenge \"|\" nonce)"}}},
+       "Second frame when the server's HELLO says auth \"hmac-sha256\": the client's proof of its credential's "
+       "secret.",
+       {{"proof", F::kString, true,
+         "hex HMAC-SHA256(secret, \"osgrid-client|\" challenge \"|\" nonce); an observer's label is "
+         "\"osgrid-observer-client\""}}},
       {"PING", Served::kAny, "PONG", "Liveness check.", {}},
       {"STATUS",
        Served::kAny,

@@ -24,11 +24,19 @@ void Router::Route(const SessionPtr& session, const Json& request) const {
   if (route == routes_.end()) {
     return session->ReplyError(request, Status(Code::kUnknownType, type + " is not served here"));
   }
-  if (session->access() < route->second.access) {
-    return session->ReplyError(request, Status(Code::kAuth, type + " needs the cluster secret: an observer may only "
-                                                                   "watch (STATUS, PEER_LIST and the like)"));
-  }
+  if (session->access() < route->second.access) return session->ReplyError(request, Forbidden(type));
   route->second.handler(session, request);
+}
+
+Status Router::Forbidden(const std::string& type) const {
+  std::string allowed = "PING";  // the session answers it, for everyone
+  for (const auto& [name, entry] : routes_) {
+    if (entry.access == Access::kObserver) allowed += ", " + name;
+  }
+  return Status(Code::kForbidden, type +
+                                      " needs the cluster secret: this connection holds the observer credential, "
+                                      "which may only watch (" +
+                                      allowed + ")");
 }
 
 RequestHandler Router::AsRequestHandler() const {

@@ -140,7 +140,8 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
         deadline_(server->io),
         handshake_deadline_(server->io),
         server_(std::move(server)),
-        handshake_(server_->options.secret, server_->options.role, server_->options.node) {
+        handshake_({server_->options.secret, server_->options.observer_secret}, server_->options.role,
+                   server_->options.node) {
     boost::system::error_code ec;
     auto endpoint = Socket().remote_endpoint(ec);
     if (!ec) {
@@ -241,6 +242,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   std::string remote_address() const override { return remote_address_; }
   std::string remote_ip() const override { return remote_ip_; }
   const std::string& remote_role() const override { return handshake_.remote_role(); }
+  Access access() const override { return handshake_.access(); }
 
   void CloseNow() override {
     if (closed_) return;
@@ -890,6 +892,7 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
                               "loopback only. Set OSGRID_SECRET or use --secret-file (make one with "
                               "osgrid-tracker --init), or listen on 127.0.0.1");
   }
+  if (Status s = CheckObserverSecret(options.secret, options.observer_secret); !s.ok()) return s;
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
     auto tls = MakeServerTls(options);
     if (!tls.ok()) return tls.status();

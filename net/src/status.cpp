@@ -10,7 +10,7 @@ struct CodeEntry {
   std::string_view name;
 };
 
-constexpr std::array<CodeEntry, 14> kCodes = {{
+constexpr std::array<CodeEntry, 15> kCodes = {{
     {Code::kOk, "OK"},
     {Code::kBadRequest, "BAD_REQUEST"},
     {Code::kUnknownType, "UNKNOWN_TYPE"},
@@ -24,6 +24,7 @@ constexpr std::array<CodeEntry, 14> kCodes = {{
     {Code::kIo, "IO"},
     {Code::kIntegrity, "INTEGRITY"},
     {Code::kAuth, "AUTH"},
+    {Code::kForbidden, "FORBIDDEN"},
     {Code::kInternal, "INTERNAL"},
 }};
 

@@ -1,11 +1,14 @@
 // osgrid-peer: shares this machine's CPU, memory and disk with the cluster.
 // Parses flags (and PEER_PORT, TRACKER_HOST, TRACKER_PORT, TASK_TIMEOUT,
-// SOCKET_TIMEOUT, HEARTBEAT_INTERVAL, OSGRID_SECRET from the environment),
-// starts the peer server and runs it until SIGINT/SIGTERM.
+// SOCKET_TIMEOUT, HEARTBEAT_INTERVAL, OSGRID_SECRET, OSGRID_OBSERVER_SECRET
+// from the environment), starts the peer server and runs it until
+// SIGINT/SIGTERM.
 //
 // Security (docs/auth.md): the cluster secret authenticates every connection,
 // in (our server) and out (tracker link, forwarding: the process-wide
 // net::DefaultClientSecurity). Without one the peer listens on loopback only.
+// The observer secret only lets others in to watch (our STATUS); the peer
+// never uses it to connect out.
 // --tls-cert/--tls-key make our server TLS-only; --tls-ca (default: the
 // --tls-cert file, for a cluster sharing one self-signed certificate) turns
 // TLS on for our outgoing connections.
@@ -100,6 +103,11 @@ int main(int argc, char** argv) {
   app.add_option("--secret-file", secret_file,
                  "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
       ->group("Security");
+  std::string observer_secret_file;
+  app.add_option("--observer-secret-file", observer_secret_file,
+                 "Observer secret file (wins over env OSGRID_OBSERVER_SECRET): its holders may only watch; "
+                 "needs a cluster secret")
+      ->group("Security");
   auto* tls_cert = app.add_option("--tls-cert", options.server.tls_cert, "PEM certificate (chain): serve TLS only")
                        ->group("Security");
   auto* tls_key =
@@ -111,15 +119,18 @@ int main(int argc, char** argv) {
                  "(default: --tls-cert)")
       ->group("Security");
   CLI11_PARSE(app, argc, argv);
-  auto secret = osgrid::net::LoadSecret(secret_file);
-  if (!secret.ok()) {
-    std::fprintf(stderr, "osgrid-peer: %s\n", secret.status().message().c_str());
+  auto secrets = osgrid::net::LoadNodeSecrets(secret_file, observer_secret_file);
+  if (!secrets.ok()) {
+    std::fprintf(stderr, "osgrid-peer: %s\n", secrets.status().message().c_str());
     return 2;
   }
-  options.server.secret = secret->secret;
+  const osgrid::net::LoadedSecret& secret = secrets->cluster;
+  const osgrid::net::LoadedSecret& observer = secrets->observer;
+  options.server.secret = secret.secret;
+  options.server.observer_secret = observer.secret;
   if (tls_ca.empty()) tls_ca = options.server.tls_cert;
-  osgrid::net::SetDefaultClientSecurity({secret->secret, tls_ca});
-  if (secret->secret.empty() && app.count("--host") == 0) options.host = "127.0.0.1";  // open: loopback only
+  osgrid::net::SetDefaultClientSecurity({secret.secret, tls_ca});                     // out: always as a member
+  if (secret.secret.empty() && app.count("--host") == 0) options.host = "127.0.0.1";  // open: loopback only
 
   if (exit_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -142,7 +153,9 @@ int main(int argc, char** argv) {
   std::string label = options.name.empty() ? "peer-" + std::to_string(options.port) : options.name;
   spdlog::set_pattern("[%H:%M:%S.%e] [" + label + "] %^%l%$: %v");
   spdlog::set_level(spdlog::level::from_str(log_level));
-  if (!secret->warning.empty()) spdlog::warn("{}", secret->warning);
+  for (const auto* loaded : {&secret, &observer}) {
+    if (!loaded->warning.empty()) spdlog::warn("{}", loaded->warning);
+  }
 
   // 2. Build and start.
   boost::asio::io_context io;
@@ -151,11 +164,7 @@ int main(int argc, char** argv) {
     spdlog::error("{}", status.ToString());
     return status.code() == osgrid::Code::kBadRequest ? 2 : 1;
   }
-  if (secret->secret.empty()) {
-    spdlog::info("no cluster secret: open cluster, loopback only");
-  } else {
-    spdlog::info("cluster secret: HMAC-SHA256 authentication on every connection (secret from {})", secret->source);
-  }
+  for (const std::string& line : osgrid::net::DescribeSecrets(*secrets)) spdlog::info("{}", line);
   spdlog::info("tls: {}{}",
                options.server.tls_cert.empty() ? "off" : "on (TLS only), certificate " + options.server.tls_cert,
                tls_ca.empty() ? "" : "; outgoing connections verified against " + tls_ca);

@@ -55,8 +55,9 @@ struct PeerServer::Impl {
         server(context, ServerOptionsFor(options), router.AsRequestHandler()),
         memory(options.mem_limit_bytes) {}
 
-  /// The peer's table of requests. STATUS and the listings only read: an
-  /// observer may call them.
+  /// The peer's table of requests. An observer may call what shows no one's
+  /// data: STATUS, and LIST_MEM (keys and sizes, as events show them). Not
+  /// LIST_FILES: its SHA-256s fingerprint the files' contents.
   Status AddRoutes() {
     using net::Access;
     return net::AddMemberRoutes<Impl>(router, this,
@@ -70,7 +71,7 @@ struct PeerServer::Impl {
                                           {"PUT_FILE", &Impl::OnPutFile, Access::kMember},
                                           {"PUT_END", &Impl::OnPutEnd, Access::kMember},
                                           {"GET_FILE", &Impl::OnGetFile, Access::kMember},
-                                          {"LIST_FILES", &Impl::OnListFiles, Access::kObserver},
+                                          {"LIST_FILES", &Impl::OnListFiles, Access::kMember},
                                           {"DEL_FILE", &Impl::OnDelFile, Access::kMember},
                                           {"STATUS", &Impl::OnStatus, Access::kObserver},
                                       });

@@ -17,14 +17,16 @@
 //                   its PUT_END trailer, as the peer's handler starts one
 //
 // Input layout: byte 0 picks the server's --max-frame (bits 0-1: 16 MiB,
-// 4096, 64 or 0 bytes) and whether it has a cluster secret (bit 2); the rest
-// is what the client sent. Every reply is encoded as the server would
+// 4096, 64 or 0 bytes), whether it has a cluster secret (bit 2) and, with
+// one, an observer secret (bit 3); the rest is what the client sent. Every reply is encoded as the server would
 // (fuzz::CheckReplyFrame).
 //
 // Invariants checked: a header that decodes re-encodes to the same 4 bytes
 // and is within the limit; one that does not is over the limit and refused
 // with FRAME_TOO_LARGE; the handshake answers exactly one ERROR exactly when
-// it closes, its HELLO's proof is ServerProof(secret, nonce, challenge), and
+// it closes, its HELLO's proof is ServerProof(credential, secret, nonce,
+// challenge) with the secret of the credential it names (when the server has
+// it; otherwise a decoy nobody can check), and
 // with a secret it never completes (the fuzzer cannot know the secret); a
 // validated type is in the catalogue; an upload never takes more bytes than
 // declared, nor a chunk over the chunk limit; only a PUT_END with the
@@ -50,8 +52,11 @@ using net::FrameKind;
 /// The state SessionImpl keeps between frames, and what it does with each.
 class SessionModel {
  public:
-  SessionModel(std::size_t max_frame_bytes, std::string secret)
-      : max_frame_bytes_(max_frame_bytes), secret_(std::move(secret)), handshake_(secret_, "peer", "fuzz") {}
+  SessionModel(std::size_t max_frame_bytes, std::string secret, std::string observer_secret)
+      : max_frame_bytes_(max_frame_bytes),
+        secret_(std::move(secret)),
+        observer_secret_(std::move(observer_secret)),
+        handshake_({secret_, observer_secret_}, "peer", "fuzz") {}
 
   /// Feeds the whole stream; returns when the session would close.
   void Run(std::string_view stream) {
@@ -124,9 +129,13 @@ class SessionModel {
     const std::string type = step.reply.value("type", "");
     FUZZ_CHECK(type == "HELLO" || type == "AUTH_OK", "the handshake answers HELLO or AUTH_OK");
     if (type == "HELLO" && !secret_.empty()) {
-      FUZZ_CHECK(step.reply["proof"] == net::ServerProof(secret_, message["nonce"].get<std::string>(),
-                                                         step.reply["challenge"].get<std::string>()),
-                 "the server proves the secret over both nonces");
+      auto credential = net::AccessFromName(step.reply["credential"].get<std::string>());
+      FUZZ_CHECK(credential.has_value(), "the server's HELLO names the credential it proves");
+      const std::string& key = *credential == net::Access::kMember ? secret_ : observer_secret_;
+      FUZZ_CHECK(
+          key.empty() || step.reply["proof"] == net::ServerProof(*credential, key, message["nonce"].get<std::string>(),
+                                                                 step.reply["challenge"].get<std::string>()),
+          "the server proves the secret of the credential over both nonces");
     }
     FUZZ_CHECK(secret_.empty() || !handshake_.done(), "without the secret the handshake never completes");
     FUZZ_CHECK(!secret_.empty() || handshake_.done(), "an open server is done after HELLO");
@@ -200,7 +209,8 @@ class SessionModel {
   }
 
   std::size_t max_frame_bytes_;
-  std::string secret_;  // empty: an open server
+  std::string secret_;           // empty: an open server
+  std::string observer_secret_;  // empty: no observers
   net::ServerHandshake handshake_;
   bool close_after_write_ = false;
   bool uploading_ = false;             // from PUT_FILE to its trailer
@@ -230,7 +240,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
   const std::string secret = (data[0] & 4) ? "fuzz-cluster-secret-0123456789abcdef" : "";
-  osgrid::fuzz::SessionModel session(osgrid::fuzz::MaxFrameBytes(data[0]), secret);
+  const std::string observer = (data[0] & 12) == 12 ? "fuzz-observer-secret-0123456789abcdef" : "";
+  osgrid::fuzz::SessionModel session(osgrid::fuzz::MaxFrameBytes(data[0]), secret, observer);
   session.Run(stream);
   return 0;
 }

@@ -6,7 +6,8 @@
 corpus/fuzz_message/  one real request per message type of the catalogue
                       (docs/protocol-messages.md) and some broken ones
 corpus/fuzz_frame/    byte 0 picks the server's --max-frame (bits 0-1; 0: 16 MiB,
-                      1: 4096, 2: 64, 3: 0 bytes) and a cluster secret (bit 2);
+                      1: 4096, 2: 64, 3: 0 bytes), a cluster secret (bit 2) and
+                      with it an observer secret (bit 3);
                       then whole conversations as frames: HELLO first,
                       requests, an upload, bad headers, AUTH with a wrong proof
 corpus/fuzz_scenario/ every scenario under scenarios/ and some broken ones
@@ -218,6 +219,14 @@ def frame_corpus():
     write("fuzz_frame", "seed-secret-bad-nonce", b"\x05" + frame(
         dumps(request("HELLO", 0, version=VERSION, role="client", nonce="xyz"))))
     write("fuzz_frame", "seed-secret-ping-first", b"\x04" + secret_hello + frame(dumps(request("PING", 1))))
+    observer_hello = frame(dumps(request("HELLO", 0, version=VERSION, role="client", nonce=nonce,
+                                         credential="observer")))
+    write("fuzz_frame", "seed-observer-wrong-proof", b"\x0c" + observer_hello + frame(
+        dumps(request("AUTH", 1, proof="ab" * 32))))
+    write("fuzz_frame", "seed-observer-no-observers", b"\x04" + observer_hello + frame(
+        dumps(request("AUTH", 1, proof="ab" * 32))))
+    write("fuzz_frame", "seed-observer-bad-credential", b"\x0c" + frame(
+        dumps(request("HELLO", 0, version=VERSION, role="client", nonce=nonce, credential="root"))))
     write("fuzz_frame", "seed-auth-when-open", b"\x00" + hello() + frame(dumps(request("AUTH", 1, proof="ab"))))
     write("fuzz_frame", "seed-pre-auth-too-large", b"\x00" + struct.pack(">I", 4097) + b"{}")
     write("fuzz_frame", "seed-binary-outside-upload", b"\x00" + hello() + frame(b"\x00\x01", True))

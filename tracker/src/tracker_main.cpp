@@ -1,11 +1,13 @@
 // osgrid-tracker: the registry of live peers. Parses flags (and the
 // environment variables TRACKER_HOST, TRACKER_PORT, HEARTBEAT_INTERVAL,
-// PEER_TIMEOUT, SOCKET_TIMEOUT, OSGRID_SECRET), builds the server and runs it
-// until SIGINT/SIGTERM. `--init [PATH]` only writes a new cluster secret.
+// PEER_TIMEOUT, SOCKET_TIMEOUT, OSGRID_SECRET, OSGRID_OBSERVER_SECRET), builds
+// the server and runs it until SIGINT/SIGTERM. `--init [PATH]` only writes a
+// new cluster secret, `--init-observer [PATH]` a new observer secret.
 //
 // Security (docs/auth.md): with a cluster secret every connection is
 // authenticated; without one the cluster is open and the tracker listens on
-// loopback only (127.0.0.1 by default, any other --host is refused).
+// loopback only (127.0.0.1 by default, any other --host is refused). With an
+// observer secret as well, its holders may connect to watch, read-only.
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -27,13 +29,8 @@ using std::chrono::milliseconds;
 
 static milliseconds Millis(double seconds) { return milliseconds(static_cast<long>(seconds * 1000)); }
 
-/// --init: writes a new secret and says how to use it. Exit status 0, or 2.
-static int InitSecret(std::string path) {
-  if (path.empty()) path = osgrid::net::kDefaultSecretFile;
-  if (auto status = osgrid::net::WriteNewSecretFile(path); !status.ok()) {
-    std::fprintf(stderr, "osgrid-tracker: --init: %s\n", status.message().c_str());
-    return 2;
-  }
+/// --init: how to use the new cluster secret at `path`.
+static void PrintClusterSecretUse(const char* path) {
   std::printf(
       "osgrid-tracker: wrote a new cluster secret to %s (mode 0600).\n"
       "Give it to every node and client of the cluster, e.g.:\n"
@@ -41,7 +38,37 @@ static int InitSecret(std::string path) {
       "  osgrid-peer --secret-file %s --tracker TRACKER_IP:8888\n"
       "  osgrid status --secret-file %s          (or: export OSGRID_SECRET=\"$(cat %s)\")\n"
       "Copy it to other machines over a safe channel (e.g. scp) and keep it mode 0600.\n",
-      path.c_str(), path.c_str(), path.c_str(), path.c_str(), path.c_str());
+      path, path, path, path, path);
+}
+
+/// --init-observer: how to use the new observer secret at `path`.
+static void PrintObserverSecretUse(const char* path) {
+  std::printf(
+      "osgrid-tracker: wrote a new observer secret to %s (mode 0600).\n"
+      "Its holders may watch the cluster (status, peers, events) but not submit, cancel or change\n"
+      "anything. Give it to the tracker and the peers, next to the cluster secret:\n"
+      "  osgrid-tracker --secret-file osgrid.secret --observer-secret-file %s --host 0.0.0.0\n"
+      "  osgrid-peer --secret-file osgrid.secret --observer-secret-file %s --tracker TRACKER_IP:8888\n"
+      "and to whoever may only watch (a viewer, a classroom projector):\n"
+      "  osgrid status --observer-secret-file %s   (or: export OSGRID_OBSERVER_SECRET=\"$(cat %s)\")\n",
+      path, path, path, path, path);
+}
+
+/// --init and --init-observer: writes a new secret of `credential` and says
+/// how to use it. Exit status 0, or 2.
+static int InitSecret(std::string path, osgrid::net::Access credential) {
+  using osgrid::net::Access;
+  const bool observer = credential == Access::kObserver;
+  if (path.empty()) path = observer ? osgrid::net::kDefaultObserverSecretFile : osgrid::net::kDefaultSecretFile;
+  if (auto status = osgrid::net::WriteNewSecretFile(path); !status.ok()) {
+    std::fprintf(stderr, "osgrid-tracker: %s: %s\n", observer ? "--init-observer" : "--init", status.message().c_str());
+    return 2;
+  }
+  if (observer) {
+    PrintObserverSecretUse(path.c_str());
+  } else {
+    PrintClusterSecretUse(path.c_str());
+  }
   return 0;
 }
 
@@ -57,7 +84,7 @@ int main(int argc, char** argv) {
   std::string name = "tracker";
   std::string log_level = "info";
   bool exit_with_parent = false;
-  std::string secret_file, init_path;
+  std::string secret_file, observer_secret_file, init_path, init_observer_path;
   osgrid::net::ServerOptions security;
 
   CLI::App app{
@@ -100,25 +127,39 @@ int main(int argc, char** argv) {
   app.add_option("--secret-file", secret_file,
                  "Cluster secret file (wins over env OSGRID_SECRET); none: open, loopback only")
       ->group("Security");
+  app.add_option("--observer-secret-file", observer_secret_file,
+                 "Observer secret file (wins over env OSGRID_OBSERVER_SECRET): its holders may only watch; "
+                 "needs a cluster secret")
+      ->group("Security");
   auto* init =
       app.add_option("--init", init_path, "Write a new cluster secret to PATH (default ./osgrid.secret) and exit")
           ->expected(0, 1)
           ->type_name("[PATH]")
           ->group("Security");
+  auto* init_observer =
+      app.add_option("--init-observer", init_observer_path,
+                     "Write a new observer secret to PATH (default ./osgrid-observer.secret) and exit")
+          ->expected(0, 1)
+          ->type_name("[PATH]")
+          ->group("Security")
+          ->excludes(init);
   auto* cert =
       app.add_option("--tls-cert", security.tls_cert, "PEM certificate (chain): serve TLS only")->group("Security");
   auto* key = app.add_option("--tls-key", security.tls_key, "PEM private key of --tls-cert")->group("Security");
   cert->needs(key);
   key->needs(cert);
   CLI11_PARSE(app, argc, argv);
-  if (init->count() > 0) return InitSecret(init_path);
-  auto secret = osgrid::net::LoadSecret(secret_file);
-  if (!secret.ok()) {
-    std::fprintf(stderr, "osgrid-tracker: %s\n", secret.status().message().c_str());
+  if (init->count() > 0) return InitSecret(init_path, osgrid::net::Access::kMember);
+  if (init_observer->count() > 0) return InitSecret(init_observer_path, osgrid::net::Access::kObserver);
+  auto secrets = osgrid::net::LoadNodeSecrets(secret_file, observer_secret_file);
+  if (!secrets.ok()) {
+    std::fprintf(stderr, "osgrid-tracker: %s\n", secrets.status().message().c_str());
     return 2;
   }
+  const osgrid::net::LoadedSecret& secret = secrets->cluster;
+  const osgrid::net::LoadedSecret& observer = secrets->observer;
   // An open cluster defaults to loopback; an explicit other address is refused by Listen().
-  if (secret->secret.empty() && app.count("--host") == 0 && std::getenv("TRACKER_HOST") == nullptr) {
+  if (secret.secret.empty() && app.count("--host") == 0 && std::getenv("TRACKER_HOST") == nullptr) {
     host = "127.0.0.1";
   }
 
@@ -139,10 +180,13 @@ int main(int argc, char** argv) {
   options.server.max_frame_bytes = max_frame;
   options.server.socket_timeout = Millis(socket_timeout_s);
   options.server.max_connections = max_connections;
-  options.server.secret = secret->secret;
+  options.server.secret = secret.secret;
+  options.server.observer_secret = observer.secret;
   options.server.tls_cert = security.tls_cert;
   options.server.tls_key = security.tls_key;
-  if (!secret->warning.empty()) spdlog::warn("{}", secret->warning);
+  for (const auto* loaded : {&secret, &observer}) {
+    if (!loaded->warning.empty()) spdlog::warn("{}", loaded->warning);
+  }
   osgrid::tracker::TrackerServer tracker(io, options);
   if (auto status = tracker.Start(); !status.ok()) {
     spdlog::error("{}", status.ToString());
@@ -150,11 +194,7 @@ int main(int argc, char** argv) {
   }
   spdlog::info("listening on {}:{} (heartbeat every {} s, peers dead after {} s of silence)", host, tracker.port(),
                heartbeat_s, timeout_s);
-  if (secret->secret.empty()) {
-    spdlog::info("no cluster secret: open cluster, loopback only");
-  } else {
-    spdlog::info("cluster secret: HMAC-SHA256 authentication on every connection (secret from {})", secret->source);
-  }
+  for (const std::string& line : osgrid::net::DescribeSecrets(*secrets)) spdlog::info("{}", line);
   spdlog::info("tls: {}", security.tls_cert.empty() ? "off" : "on (TLS only), certificate " + security.tls_cert);
 
   // 3. Run until SIGINT/SIGTERM, then stop cleanly.

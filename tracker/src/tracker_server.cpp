@@ -344,6 +344,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                              {"peer_timeout_ms", options.peer_timeout.count()},
                              {"connections", server.connection_count()},
                              {"auth", server.options().secret.empty() ? "none" : "hmac-sha256"},
+                             {"observers", !server.options().observer_secret.empty()},
+                             {"access", std::string(net::AccessName(session->access()))},
                              {"tls", !server.options().tls_cert.empty()},
                              {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
                              {"events", EventsStatus()}});

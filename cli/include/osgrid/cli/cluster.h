@@ -21,7 +21,8 @@
 // Security. With options.secret every node gets the secret in its environment
 // (OSGRID_SECRET; never on a command line, where `ps` would show it) and the
 // cluster's own clients use it; without one the children run as an open
-// cluster (an OSGRID_SECRET of this process is not passed on). With tls_cert
+// cluster (an OSGRID_SECRET of this process is not passed on). The observer
+// secret travels the same way (OSGRID_OBSERVER_SECRET), and only that way. With tls_cert
 // and tls_key every node serves TLS only, and that certificate is everyone's CA.
 //
 // Files. Everything a run writes goes into one run folder (default: a fresh
@@ -66,6 +67,7 @@ struct ClusterOptions {
   std::string run_dir;                             // "" = a new /tmp/osgrid-run-XXXXXX, removed by Stop;
                                                    // a folder given here is created if needed, never removed
   std::string secret;                              // cluster secret for every node; "" = an open cluster
+  std::string observer_secret;                     // observer secret for every node; "" = none. Needs `secret`
   std::string tls_cert;                            // PEM certificate: with tls_key, every node is TLS-only
   std::string tls_key;                             // ... and clients verify against tls_cert as their CA
   /// Called with the tracker's port once it accepts connections, before any

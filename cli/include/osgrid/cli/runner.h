@@ -18,12 +18,13 @@
 namespace osgrid::cli {
 
 struct RunOptions {
-  bool keep_logs = false;   // keep the run folder (logs, peer storage) even when all went well
-  bool verbose = false;     // also print every request and reply, and every task of a batch
-  std::string bin_dir;      // where osgrid-tracker and osgrid-peer are; "" = next to this program
-  std::string secret;       // cluster secret for the nodes it starts ("" = open cluster); the steps'
-                            // own clients use net::DefaultClientSecurity(), which must match
-  std::string record_path;  // write the run's whole event stream to this trace file; "" = none
+  bool keep_logs = false;       // keep the run folder (logs, peer storage) even when all went well
+  bool verbose = false;         // also print every request and reply, and every task of a batch
+  std::string bin_dir;          // where osgrid-tracker and osgrid-peer are; "" = next to this program
+  std::string secret;           // cluster secret for the nodes it starts ("" = open cluster); the steps'
+                                // own clients use net::DefaultClientSecurity(), which must match
+  std::string observer_secret;  // observer secret for the nodes it starts ("" = none); needs `secret`
+  std::string record_path;      // write the run's whole event stream to this trace file; "" = none
 };
 
 /// The tally of a run.

@@ -27,7 +27,7 @@ struct ClientOptions {
   std::size_t max_frame_bytes = params::kMaxFrameBytes;
   std::string role = "client";  // sent in HELLO
   std::string node;             // our name, if we have one
-  /// Secret and TLS CA; starts as the process default (SetDefaultClientSecurity).
+  /// Secrets and TLS CA; starts as the process default (SetDefaultClientSecurity).
   ClientSecurity security = DefaultClientSecurity();
 };
 

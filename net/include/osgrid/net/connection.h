@@ -72,7 +72,7 @@ struct ConnectionOptions {
   std::size_t max_frame_bytes = params::kMaxFrameBytes;
   /// Send queue bound: bytes of frames queued and not yet written.
   std::size_t max_queued_bytes = params::kSendQueueBytes;
-  /// Secret and TLS CA; starts as the process default (SetDefaultClientSecurity).
+  /// Secrets and TLS CA; starts as the process default (SetDefaultClientSecurity).
   ClientSecurity security = DefaultClientSecurity();
 };
 

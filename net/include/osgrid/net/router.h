@@ -41,8 +41,11 @@ class Router {
 
   /// Calls the handler of request["type"]. REQUIRES: `request` passed
   /// ValidateRequest(). A type with no route is answered UNKNOWN_TYPE ("X
-  /// is not served here"); a caller without access, AUTH ("X needs the
-  /// cluster secret; an observer may only watch").
+  /// is not served here"); a caller whose access is below the route's,
+  /// FORBIDDEN ("X needs the cluster secret: this connection holds the
+  /// observer credential, which may only watch (PING, PEER_LIST, STATUS)",
+  /// listing the routes open to observers). Either way the connection stays
+  /// open.
   void Route(const SessionPtr& session, const Json& request) const;
 
   /// Route() as a RequestHandler for net::Server. The Router must outlive
@@ -57,6 +60,9 @@ class Router {
     Handler handler;
     Access access;
   };
+  /// The refusal of `type` to an observer.
+  Status Forbidden(const std::string& type) const;
+
   std::map<std::string, Entry, std::less<>> routes_;
 };
 

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/net/auth.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
@@ -110,13 +111,6 @@ class FrameSource {
   /// closes the connection.
   virtual Status Pull(std::vector<SharedFrame>& out, std::size_t max_bytes) = 0;
 };
-
-/// What a connection may do, by the credential it proved. Today every
-/// connection past the handshake is a member: it proved the cluster secret,
-/// or the cluster is open. The observer credential of issue 15 will add
-/// read-only connections, which may call only the requests a Router marks
-/// Access::kObserver. Ordered: a higher value may do more.
-enum class Access { kObserver, kMember };
 
 /// One client connection, as handlers see it. All methods are thread-safe:
 /// work is posted to the session's io_context.
@@ -193,7 +187,8 @@ class Session {
   /// The role the client named in HELLO ("client", "peer", ...); it is only
   /// a claim: a secret proves membership of the cluster, not the role.
   virtual const std::string& remote_role() const = 0;
-  /// What this connection may do (see Access); a Router checks it.
+  /// What this connection may do, by the credential it proved in the
+  /// handshake (auth.h, Access); a Router checks it.
   virtual Access access() const { return Access::kMember; }
 };
 using SessionPtr = std::shared_ptr<Session>;
@@ -218,6 +213,9 @@ struct ServerOptions {
   /// The cluster secret (auth.h); empty: an open server, which Listen()
   /// allows on loopback addresses only.
   std::string secret;
+  /// The observer secret (auth.h): its holders connect with Access::kObserver.
+  /// Empty: no observers. Needs `secret`, and must differ from it.
+  std::string observer_secret;
   /// PEM files: both set = TLS only; both empty = plain TCP.
   std::string tls_cert;
   std::string tls_key;
@@ -233,8 +231,9 @@ class Server {
   /// Binds and starts accepting. `port` 0 picks a free port (see port()).
   /// Errors: UNAVAILABLE with the OS reason (e.g. address in use);
   /// BAD_REQUEST for a non-loopback `host` without a secret (the message names
-  /// the fix), for only one of tls_cert/tls_key, or for TLS files that cannot
-  /// be loaded (names the file and OpenSSL's reason).
+  /// the fix), for an observer secret without a cluster secret or equal to it
+  /// (CheckObserverSecret), for only one of tls_cert/tls_key, or for TLS files
+  /// that cannot be loaded (names the file and OpenSSL's reason).
   Status Listen(const std::string& host, std::uint16_t port);
   /// Stops accepting and closes every session.
   void Stop();

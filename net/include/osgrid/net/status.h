@@ -29,6 +29,7 @@ enum class Code {
   kIo,           // IO: local file-system error
   kIntegrity,    // INTEGRITY: checksum mismatch
   kAuth,         // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
+  kForbidden,    // FORBIDDEN: authenticated, but the credential does not allow this request (an observer)
   kInternal,     // INTERNAL: a bug; please report
 };
 
