@@ -21,9 +21,8 @@ void PeerEvents::Publish(os::events::Payload body) {
   os::events::Event event{0, "", TrackerNowMs(), node_, std::move(body)};
   // Inline on the io thread, so that an event published in a handler is in
   // the outbox before any request that handler then sends to the tracker.
-  boost::asio::dispatch(io_, [outbound = outbound_, event = std::move(event)]() mutable {
-    outbound->PushEvent(std::move(event));
-  });
+  boost::asio::dispatch(
+      io_, [outbound = outbound_, event = std::move(event)]() mutable { outbound->PushEvent(std::move(event)); });
 }
 
 void PeerEvents::AddClockSample(const net::ClockOffset::Sample& sample) {

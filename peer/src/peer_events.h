@@ -47,8 +47,8 @@ class PeerEvents {
   boost::asio::io_context& io_;
   std::string node_;
   Outbound* outbound_;
-  net::ClockOffset clock_;             // io thread
-  std::atomic<double> offset_ms_{0};   // read by every thread that publishes
+  net::ClockOffset clock_;            // io thread
+  std::atomic<double> offset_ms_{0};  // read by every thread that publishes
 };
 
 }  // namespace osgrid::peer

@@ -20,8 +20,8 @@ using os::events::TypeOf;
 namespace {
 
 Json Task(const std::string& program, Json args, bool confidential = false) {
-  return {{"type", "CPU_TASK"},     {"program", program},           {"program_sha256", net::Sha256Hex(program)},
-          {"function", "main"},     {"args", std::move(args)},      {"confidential", confidential}};
+  return {{"type", "CPU_TASK"}, {"program", program},      {"program_sha256", net::Sha256Hex(program)},
+          {"function", "main"}, {"args", std::move(args)}, {"confidential", confidential}};
 }
 
 /// The task id an event names, or "" for events that name none.
@@ -288,9 +288,10 @@ TEST_CASE("SUBSCRIBE refuses what it cannot serve, and the tracker goes on", "[i
   Json forged = MemSetBatch("peer-9", "k", 1);
   forged["peer_id"] = "peer-1";
   CHECK(client->Call(forged).status().message().find("is not the sender") != std::string::npos);
-  Json dead = {{"type", "EVENTS"},
-               {"peer_id", "peer-1"},
-               {"events", Json::array({net::EncodeEvent(Event{0, "", 0, "peer-1", os::events::PeerDead{"peer-1", 1}})})}};
+  Json dead = {
+      {"type", "EVENTS"},
+      {"peer_id", "peer-1"},
+      {"events", Json::array({net::EncodeEvent(Event{0, "", 0, "peer-1", os::events::PeerDead{"peer-1", 1}})})}};
   CHECK(client->Call(dead).status().message().find("peer.* events are the tracker's") != std::string::npos);
   // Still serving: a good subscription works on the same connection.
   auto subscribed = net::Subscriber::Start(*client, {{"peer"}, 0, "after"});
