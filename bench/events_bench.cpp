@@ -55,6 +55,7 @@ struct Config {
   double heartbeat_s = 1;       // the tracker's --heartbeat-interval
   std::size_t queue_bytes = 0;  // each subscriber's bound; 0: the tracker's default
   std::uint64_t sample_every = 100;
+  std::string tracker_dir;  // where osgrid-tracker is; "": this program's folder
   bool json = false;
   bool smoke = false;
 };
@@ -161,6 +162,7 @@ RunResult Figures(const Counts& start, const Counts& end,
 std::unique_ptr<cli::LocalCluster> StartTracker(const Config& config, int subscribers) {
   cli::ClusterOptions options;
   options.peers = 0;
+  options.bin_dir = config.tracker_dir;
   options.heartbeat_interval_s = config.heartbeat_s;
   options.peer_timeout_s = std::max(10.0, 10 * config.heartbeat_s);
   options.tracker_args = {"--max-subscribers", std::to_string(subscribers + 4), "--max-subscriber-queue",
@@ -322,6 +324,8 @@ void AddFlags(CLI::App& app, Config& config) {
   app.add_option("--queue-bytes", config.queue_bytes, "Each subscriber's queue bound; 0: the tracker's default")
       ->capture_default_str();
   app.add_option("--sample", config.sample_every, "Parse one frame in this many for its delay")->capture_default_str();
+  app.add_option("--tracker-dir", config.tracker_dir,
+                 "Folder of the osgrid-tracker to measure (e.g. a copy of an older build); default: this program's");
   app.add_flag("--json", config.json, "Also print one JSON object per run");
   app.add_flag("--smoke", config.smoke, "1 s, 2 peers, 1 subscriber; exit 1 unless seq arrived contiguous");
 }
