@@ -56,6 +56,17 @@ inline double ProcessCpuSeconds(pid_t pid) {
   return -1;
 }
 
+/// Seconds process `pid`'s main thread has spent runnable but waiting for a
+/// CPU (the second field of /proc/PID/schedstat); -1 when it cannot be read.
+/// With the CPU seconds it tells a busy process from a starved one on a
+/// shared machine.
+inline double ProcessRunDelaySeconds(pid_t pid) {
+  std::ifstream schedstat("/proc/" + std::to_string(pid) + "/schedstat");
+  double on_cpu_ns = 0, waiting_ns = -1e9;
+  schedstat >> on_cpu_ns >> waiting_ns;
+  return waiting_ns / 1e9;
+}
+
 /// A "Vm..." line of /proc/PID/status (VmRSS now, VmHWM its peak), KiB; -1 if absent.
 inline long ProcessStatusKiB(pid_t pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");

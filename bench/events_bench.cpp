@@ -14,6 +14,9 @@
 //   gaps, cut   seq jumps seen by the subscribers; subscribers cut off
 //   cpu         the tracker's (from /proc/PID/stat) and this program's own
 //               (both io threads), % of one core; the tracker's RSS
+//   wait        % of the time the tracker was runnable but waited for a CPU
+//               (/proc/PID/schedstat): cpu + wait near 100% means it never
+//               idled, and wait is what the machine's other load took
 //
 // Each subscriber count of --subscribers is run --runs times, each run with
 // a fresh tracker; the table ends with the medians of the runs. --json adds
@@ -73,6 +76,7 @@ struct RunResult {
   int cut_off = 0;
   std::uint64_t failures = 0;  // the peers' failed requests
   double tracker_cpu = 0;      // % of one core
+  double tracker_wait = 0;     // % of the time it was runnable but waited for a CPU
   double tracker_rss_mib = 0;
   double bench_cpu = 0;  // % of one core
   std::string load_average;
@@ -110,6 +114,7 @@ struct Counts {
   std::uint64_t sent = 0;       // by the peers
   std::vector<std::uint64_t> frames;
   double tracker_cpu_s = 0;
+  double tracker_wait_s = 0;
   double bench_cpu_s = 0;
 };
 
@@ -120,6 +125,7 @@ Counts Take(net::Client& status_client, pid_t tracker, const SimulatedPeers& pee
   for (const auto& subscriber : subscribers) counts.frames.push_back(subscriber->frames());
   counts.sent = peers.counters().sent.load();
   counts.tracker_cpu_s = ProcessCpuSeconds(tracker);
+  counts.tracker_wait_s = ProcessRunDelaySeconds(tracker);
   counts.bench_cpu_s = CpuSecondsOfThisProcess();
   auto status = status_client.Call({{"type", "STATUS"}});
   if (status.ok()) counts.published = (*status)["events"].value("seq", std::uint64_t{0});
@@ -150,6 +156,7 @@ RunResult Figures(const Counts& start, const Counts& end,
   result.delay_p99 = Percentile(delays, 0.99);
   result.delay_max = Percentile(delays, 1.0);
   result.tracker_cpu = 100 * (end.tracker_cpu_s - start.tracker_cpu_s) / seconds;
+  result.tracker_wait = 100 * (end.tracker_wait_s - start.tracker_wait_s) / seconds;
   result.bench_cpu = 100 * (end.bench_cpu_s - start.bench_cpu_s) / seconds;
   return result;
 }
@@ -243,6 +250,7 @@ Json ToJson(const RunResult& r, const Config& config) {
           {"cut_off", r.cut_off},
           {"peer_failures", r.failures},
           {"tracker_cpu_pct", r.tracker_cpu},
+          {"tracker_wait_pct", r.tracker_wait},
           {"tracker_rss_mib", r.tracker_rss_mib},
           {"bench_cpu_pct", r.bench_cpu},
           {"load_average", r.load_average},
@@ -250,15 +258,16 @@ Json ToJson(const RunResult& r, const Config& config) {
 }
 
 void PrintHeader() {
-  std::printf("%-10s %4s %9s %9s %9s %9s %7s %7s %7s %6s %4s %6s %6s %6s\n", "", "subs", "offered/s", "publish/s",
-              "deliv min", "deliv med", "p50 ms", "p99 ms", "max ms", "gaps", "cut", "tr cpu", "tr MiB", "bench");
+  std::printf("%-10s %4s %9s %9s %9s %9s %7s %7s %7s %6s %4s %6s %7s %6s %6s\n", "", "subs", "offered/s", "publish/s",
+              "deliv min", "deliv med", "p50 ms", "p99 ms", "max ms", "gaps", "cut", "tr cpu", "tr wait", "tr MiB",
+              "bench");
 }
 
 void PrintRow(const std::string& label, const RunResult& r) {
-  std::printf("%-10s %4d %9.0f %9.0f %9.0f %9.0f %7.2f %7.2f %7.1f %6llu %4d %5.0f%% %6.1f %5.0f%%\n", label.c_str(),
-              r.subscribers, r.offered, r.published, r.delivered_min, r.delivered_median, r.delay_p50, r.delay_p99,
-              r.delay_max, static_cast<unsigned long long>(r.gaps), r.cut_off, r.tracker_cpu, r.tracker_rss_mib,
-              r.bench_cpu);
+  std::printf("%-10s %4d %9.0f %9.0f %9.0f %9.0f %7.2f %7.2f %7.1f %6llu %4d %5.0f%% %6.0f%% %6.1f %5.0f%%\n",
+              label.c_str(), r.subscribers, r.offered, r.published, r.delivered_min, r.delivered_median, r.delay_p50,
+              r.delay_p99, r.delay_max, static_cast<unsigned long long>(r.gaps), r.cut_off, r.tracker_cpu,
+              r.tracker_wait, r.tracker_rss_mib, r.bench_cpu);
 }
 
 /// The median of each figure over `runs` (gaps and cut-offs: the largest).
@@ -272,7 +281,7 @@ RunResult Medians(const std::vector<RunResult>& runs) {
   for (double RunResult::*field :
        {&RunResult::offered, &RunResult::published, &RunResult::delivered_min, &RunResult::delivered_median,
         &RunResult::delay_p50, &RunResult::delay_p99, &RunResult::delay_max, &RunResult::tracker_cpu,
-        &RunResult::tracker_rss_mib, &RunResult::bench_cpu}) {
+        &RunResult::tracker_wait, &RunResult::tracker_rss_mib, &RunResult::bench_cpu}) {
     m.*field = median(field);
   }
   for (const RunResult& r : runs) {
