@@ -270,19 +270,25 @@ void PrintRow(const std::string& label, const RunResult& r) {
               r.tracker_wait, r.tracker_rss_mib, r.bench_cpu);
 }
 
-/// The median of each figure over `runs` (gaps and cut-offs: the largest).
+/// The median of each figure over `runs`; the delays' over the runs that
+/// sampled any (a run whose subscribers were all cut off early has none).
+/// Gaps and cut-offs: the most in any run.
 RunResult Medians(const std::vector<RunResult>& runs) {
-  auto median = [&](double RunResult::*field) {
+  auto median = [&](double RunResult::*field, bool sampled_only) {
     std::vector<double> values;
-    for (const RunResult& r : runs) values.push_back(r.*field);
+    for (const RunResult& r : runs) {
+      if (!sampled_only || r.delay_samples > 0) values.push_back(r.*field);
+    }
     return Median(values);
   };
   RunResult m = runs.front();
   for (double RunResult::*field :
        {&RunResult::offered, &RunResult::published, &RunResult::delivered_min, &RunResult::delivered_median,
-        &RunResult::delay_p50, &RunResult::delay_p99, &RunResult::delay_max, &RunResult::tracker_cpu,
-        &RunResult::tracker_wait, &RunResult::tracker_rss_mib, &RunResult::bench_cpu}) {
-    m.*field = median(field);
+        &RunResult::tracker_cpu, &RunResult::tracker_wait, &RunResult::tracker_rss_mib, &RunResult::bench_cpu}) {
+    m.*field = median(field, false);
+  }
+  for (double RunResult::*field : {&RunResult::delay_p50, &RunResult::delay_p99, &RunResult::delay_max}) {
+    m.*field = median(field, true);
   }
   for (const RunResult& r : runs) {
     m.gaps = std::max(m.gaps, r.gaps);
@@ -369,8 +375,9 @@ int main(int argc, char** argv) {
     }
     medians.push_back(Medians(runs));
   }
-  std::printf("medians of %d run(s) (gaps, cut: the most in any run); load average %s\n", config.runs,
-              LoadAverage().c_str());
+  std::printf(
+      "medians of %d run(s) (delays: of the runs with samples; gaps, cut: the most in any run); load average %s\n",
+      config.runs, LoadAverage().c_str());
   PrintHeader();
   for (const RunResult& m : medians) PrintRow("median", m);
   return config.smoke ? SmokeVerdict(medians.front()) : 0;
