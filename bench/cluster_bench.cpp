@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench_util.h"
 #include "osgrid/cli/cluster.h"
 #include "osgrid/net/auth.h"
 #include "osgrid/net/client.h"
@@ -24,13 +25,9 @@
 
 using namespace osgrid;
 using Clock = std::chrono::steady_clock;
+using osgrid::bench::Percentile;
 
 namespace {
-
-double Percentile(std::vector<double> samples, double p) {
-  std::sort(samples.begin(), samples.end());
-  return samples[static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1))];
-}
 
 double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();

@@ -44,6 +44,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench_util.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/sha256.h"
 
@@ -54,18 +55,10 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using osgrid::Json;
+using osgrid::bench::Median;
+using osgrid::bench::Percentile;
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-double Median(std::vector<double> samples) {
-  std::sort(samples.begin(), samples.end());
-  return samples.empty() ? 0 : samples[samples.size() / 2];
-}
-
-double Percentile(std::vector<double> samples, double p) {
-  std::sort(samples.begin(), samples.end());
-  return samples.empty() ? 0 : samples[static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1))];
-}
 
 [[noreturn]] void Die(const std::string& why) {
   std::fprintf(stderr, "osgrid-file-bench: %s\n", why.c_str());
@@ -114,13 +107,7 @@ void Fsync(const std::string& path) {
 }
 
 /// A process's peak RSS since the last ResetPeak, KiB (VmHWM).
-long PeakRssKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
+long PeakRssKiB(pid_t pid) { return osgrid::bench::ProcessStatusKiB(pid, "VmHWM"); }
 
 /// Resets VmHWM to the current RSS (Linux: "5" > /proc/PID/clear_refs).
 void ResetPeak(pid_t pid) { std::ofstream("/proc/" + std::to_string(pid) + "/clear_refs") << "5"; }
@@ -328,12 +315,7 @@ int main(int argc, char** argv) {
   AwaitPeer(port);
 
   std::printf("%d MiB over loopback, %d runs, in %s (load average %s)\n", size_mib, runs, dir.c_str(),
-              [] {
-                std::string load;
-                std::ifstream("/proc/loadavg") >> load;
-                return load;
-              }()
-                  .c_str());
+              osgrid::bench::LoadAverage().c_str());
   std::vector<double> cp, nc_fsync, nc, put, get, pings;
   long put_client_rss = 0, put_peer_rss = 0, get_client_rss = 0, get_peer_rss = 0;
   const std::string fetched = dir + "/fetched.bin";

@@ -175,8 +175,8 @@ LocalCluster::~LocalCluster() {
 }
 
 Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions options) {
-  if (options.peers < 1 || options.cores < 1 || options.heartbeat_interval_s <= 0 || options.peer_timeout_s <= 0) {
-    return Status::BadRequest("a local cluster needs at least 1 peer, 1 core and positive intervals");
+  if (options.peers < 0 || options.cores < 1 || options.heartbeat_interval_s <= 0 || options.peer_timeout_s <= 0) {
+    return Status::BadRequest("a local cluster needs 0 or more peers, 1 core and positive intervals");
   }
   if (Status s = net::CheckObserverSecret(options.secret, options.observer_secret); !s.ok()) return s;
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options)));
@@ -192,6 +192,7 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions options
 Status LocalCluster::Launch() {
   bin_dir_ = options_.bin_dir.empty() ? ProgramDir() : options_.bin_dir;
   for (const char* program : {"osgrid-tracker", "osgrid-peer"}) {
+    if (options_.peers == 0 && std::string_view(program) == "osgrid-peer") continue;
     if (::access((bin_dir_ + "/" + program).c_str(), X_OK) != 0) {
       return Status::NotFound(std::string("cannot find ") + program + " in " + bin_dir_ + " (build it: ninja " +
                               program + ")");
@@ -228,6 +229,7 @@ Status LocalCluster::StartTracker(std::uint16_t port) {
                                    "--peer-timeout",
                                    Seconds(options_.peer_timeout_s),
                                    "--exit-with-parent"};
+  argv.insert(argv.end(), options_.tracker_args.begin(), options_.tracker_args.end());
   AddTlsFlags(argv);
   return Spawn(tracker_, argv);
 }

@@ -363,6 +363,15 @@ bool Client::HasInput() {
   return impl_->Socket().available(ec) > 0 || ec;
 }
 
+Result<int> Client::ReleaseSocket() {
+  if (impl_->tls) return Status::BadRequest("a TLS connection to " + impl_->where + " cannot be handed over");
+  if (!impl_->socket.is_open()) return Status::Unavailable("not connected to " + impl_->where);
+  boost::system::error_code ec;
+  const int fd = impl_->socket.release(ec);
+  if (ec) return Status::Unavailable("cannot release the socket to " + impl_->where + ": " + ec.message());
+  return fd;
+}
+
 const Json& Client::server_hello() const { return impl_->hello; }
 const ClientOptions& Client::options() const { return impl_->options; }
 bool Client::is_open() const { return impl_->Socket().is_open(); }

@@ -474,6 +474,30 @@ TEST_CASE("connecting to a closed port is UNAVAILABLE with the address", "[clien
   CHECK(client.status().message().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
+TEST_CASE("ReleaseSocket hands the connection over at a frame boundary", "[client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  REQUIRE(client->Call({{"type", "PING"}}).ok());
+  auto fd = client->ReleaseSocket();
+  REQUIRE(fd.ok());
+  CHECK_FALSE(client->is_open());
+  CHECK(client->ReleaseSocket().status().code() == Code::kUnavailable);
+
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.assign(tcp::v4(), *fd);  // the socket now owns and closes the descriptor
+  asio::write(socket, asio::buffer(EncodeFrame(FrameKind::kJson, R"({"type":"PING","id":7})")));
+  std::array<char, kFrameHeaderBytes> header{};
+  asio::read(socket, asio::buffer(header));
+  auto decoded = DecodeHeader(header.data(), 1 << 20);
+  REQUIRE(decoded.ok());
+  std::string body(decoded->length, '\0');
+  asio::read(socket, asio::buffer(body));
+  auto pong = Json::parse(body);
+  CHECK(pong["type"] == "PONG");
+  CHECK(pong["id"] == 7);
+}
+
 TEST_CASE("ParseHostPort", "[client]") {
   auto good = ParseHostPort("127.0.0.1:8888");
   REQUIRE(good.ok());

@@ -31,20 +31,30 @@ const os::events::Event& EventHub::Publish(os::events::Event event) {
   state_.Apply(event);
   const std::string_view type = os::events::TypeOf(event.body);
   Frame frame;  // encoded only if someone wants it
-  std::vector<std::pair<Wake, Status>> wakes;
+  std::vector<std::uint64_t> woken;
+  woken.swap(spare_woken_);  // its capacity, kept from the last call: no allocation per event
   for (auto& [id, subscriber] : subscribers_) {
     if (subscriber.cut_off || !Matches(subscriber.options.types, type)) continue;
     if (!frame) frame = std::make_shared<const std::string>(encode_(event));
-    Offer(subscriber, frame, type, wakes);
+    if (Offer(subscriber, frame, type)) woken.push_back(id);
   }
   last_ = std::move(event);
-  // After the loop: a wake may take frames, or unsubscribe (a cut-off session hangs up).
-  for (auto& [wake, why] : wakes) wake(why);
+  // After the loop: a wake may take frames, or unsubscribe (a cut-off
+  // session hangs up), itself or another. So each is looked up again, and
+  // called through copies of its wake and its reason, which outlive it.
+  for (std::uint64_t id : woken) {
+    auto it = subscribers_.find(id);
+    if (it == subscribers_.end() || !it->second.wake) continue;
+    std::shared_ptr<const Wake> wake = it->second.wake;
+    const Status why = it->second.cut_off.value_or(Status::Ok());
+    (*wake)(why);
+  }
+  woken.clear();
+  spare_woken_.swap(woken);
   return last_;
 }
 
-void EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_view type,
-                     std::vector<std::pair<Wake, Status>>& wakes) {
+bool EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_view type) {
   if (subscriber.queued_bytes + frame->size() > subscriber.options.max_queue_bytes) {
     subscriber.cut_off = Status::Limit(
         "subscriber too slow: " + std::to_string(subscriber.queued_bytes) + " bytes of events queued, and the next (" +
@@ -52,13 +62,12 @@ void EventHub::Offer(Subscriber& subscriber, const Frame& frame, std::string_vie
         std::to_string(subscriber.options.max_queue_bytes) + " bytes; subscribe again to resume from a snapshot");
     subscriber.queue.clear();
     subscriber.queued_bytes = 0;
-    if (subscriber.wake) wakes.emplace_back(subscriber.wake, *subscriber.cut_off);
-    return;
+    return true;
   }
   const bool was_empty = subscriber.queue.empty();
   subscriber.queue.push_back(frame);
   subscriber.queued_bytes += frame->size();
-  if (was_empty && subscriber.wake) wakes.emplace_back(subscriber.wake, Status::Ok());
+  return was_empty;
 }
 
 Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, Wake wake) {
@@ -69,7 +78,8 @@ Result<EventHub::Subscription> EventHub::Subscribe(SubscribeOptions options, Wak
                          " subscribers, its limit (--max-subscribers " + std::to_string(max_subscribers_) + ")");
   }
   const std::uint64_t id = next_id_++;
-  subscribers_.emplace(id, Subscriber{std::move(options), std::move(wake), {}, 0, 0, std::nullopt});
+  auto shared_wake = wake ? std::make_shared<const Wake>(std::move(wake)) : nullptr;
+  subscribers_.emplace(id, Subscriber{std::move(options), std::move(shared_wake), {}, 0, 0, std::nullopt});
   Subscription subscription{id, state_.ToSnapshot()};
   subscription.snapshot.seq = seq_;  // also before the first event, and after ones the fold ignores
   subscription.snapshot.epoch = epoch_;

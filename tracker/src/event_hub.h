@@ -109,16 +109,16 @@ class EventHub {
  private:
   struct Subscriber {
     SubscribeOptions options;
-    Wake wake;
+    std::shared_ptr<const Wake> wake;  // shared, so that a call outlives a wake that unsubscribes
     std::deque<Frame> queue;
     std::size_t queued_bytes = 0;
     std::uint64_t delivered = 0;
     std::optional<Status> cut_off;  // why, once cut off
   };
 
-  /// Queues `frame` for `subscriber`, or cuts it off; adds the wake due to `wakes`.
-  void Offer(Subscriber& subscriber, const Frame& frame, std::string_view type,
-             std::vector<std::pair<Wake, Status>>& wakes);
+  /// Queues `frame` for `subscriber`, or cuts it off. Returns whether its
+  /// wake is due: its queue was empty, or it was cut off now.
+  bool Offer(Subscriber& subscriber, const Frame& frame, std::string_view type);
 
   std::string epoch_;
   Encoder encode_;
@@ -128,6 +128,7 @@ class EventHub {
   os::events::ClusterState state_;
   os::events::Event last_;  // the event Publish() returned last
   std::map<std::uint64_t, Subscriber> subscribers_;
+  std::vector<std::uint64_t> spare_woken_;  // Publish's list of subscribers to wake, kept for its capacity
 };
 
 }  // namespace osgrid::tracker

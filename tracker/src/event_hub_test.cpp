@@ -131,10 +131,14 @@ TEST_CASE("a subscriber may take frames or leave from inside its wake", "[hub]")
   EventHub hub("e", CountingEncoder{&calls, 100}, 8);
   std::vector<std::uint64_t> ids(3);
   std::size_t taken = 0;
+  std::vector<std::string> reasons;
   for (int i = 0; i < 3; ++i) {
     auto sub = hub.Subscribe(Options(250), [&, i](const Status& cut_off) {
-      if (!cut_off.ok()) return hub.Unsubscribe(ids[i]);  // as its session does when it hangs up
-      if (i == 0) taken += hub.Take(ids[i])->size();      // as a session with a free socket does
+      if (!cut_off.ok()) {
+        hub.Unsubscribe(ids[i]);                      // as its session does when it hangs up...
+        return reasons.push_back(cut_off.message());  // ... and then says why: the reason outlives it
+      }
+      if (i == 0) taken += hub.Take(ids[i])->size();  // as a session with a free socket does
     });
     REQUIRE(sub.ok());
     ids[i] = sub->id;
@@ -143,6 +147,8 @@ TEST_CASE("a subscriber may take frames or leave from inside its wake", "[hub]")
   CHECK(taken == 5);                   // the reader kept up
   CHECK(hub.subscriber_count() == 1);  // the two that never read were cut off at the third, and left
   CHECK(hub.Stats()[0].id == ids[0]);
+  REQUIRE(reasons.size() == 2);
+  for (const std::string& reason : reasons) CHECK(reason.find("subscriber too slow") == 0);
 }
 
 TEST_CASE("Take hands over at most max_bytes at a time, and at least one frame", "[hub]") {

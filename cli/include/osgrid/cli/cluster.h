@@ -8,7 +8,8 @@
 //   (*cluster)->KillPeer("peer-3");                          // SIGKILL, as in a crash
 //   (*cluster)->Stop();                                      // or let the destructor do it
 //
-// Processes. Binaries osgrid-tracker and osgrid-peer are started with
+// Processes. Binaries osgrid-tracker and osgrid-peer (none with peers = 0,
+// as a benchmark that simulates its peers wants) are started with
 // posix_spawn from `bin_dir` (default: the folder of this program, where the
 // build puts every executable). Each child gets its own process group, so a
 // Ctrl-C typed at the terminal reaches only this process, which then stops
@@ -58,7 +59,7 @@ namespace osgrid::cli {
 std::string PeerName(int index);
 
 struct ClusterOptions {
-  int peers = 3;                                   // started as peer-1 .. peer-N
+  int peers = 3;                                   // started as peer-1 .. peer-N; 0: the tracker alone
   int cores = 2;                                   // --cores of each peer: tasks it runs at once
   double heartbeat_interval_s = 0.5;               // peers' and tracker's --heartbeat-interval, seconds
   double peer_timeout_s = 2.0;                     // tracker's --peer-timeout, seconds
@@ -70,6 +71,7 @@ struct ClusterOptions {
   std::string observer_secret;                     // observer secret for every node; "" = none. Needs `secret`
   std::string tls_cert;                            // PEM certificate: with tls_key, every node is TLS-only
   std::string tls_key;                             // ... and clients verify against tls_cert as their CA
+  std::vector<std::string> tracker_args;           // more flags for osgrid-tracker, e.g. {"--max-subscribers", "80"}
   /// Called with the tracker's port once it accepts connections, before any
   /// peer starts: to follow its events from the first (osgrid run --record).
   /// An error stops the start and is Start()'s error.

@@ -73,6 +73,15 @@ class Client {
   /// sends nothing but an early ERROR, this tells the sender to stop.
   bool HasInput();
 
+  /// Hands the TCP socket over to the caller, who then owns the descriptor
+  /// and must close it; this client is closed. For a reader that takes over
+  /// a stream after its request, such as a benchmark that counts a
+  /// subscription's frames with reads of its own. Nothing is lost: a client
+  /// never reads past the end of the frame it returned, so the next byte on
+  /// the socket begins the next frame. Errors: BAD_REQUEST over TLS (its
+  /// session cannot be handed over), UNAVAILABLE when the client is closed.
+  Result<int> ReleaseSocket();
+
   /// The server's HELLO reply: {"type":"HELLO","version":2,"role":...,"node":...,"auth":...}.
   const Json& server_hello() const;
   const ClientOptions& options() const;
