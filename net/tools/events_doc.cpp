@@ -88,6 +88,26 @@ viewer or a classroom projector can show the stream without showing anyone's dat
 * A change that old readers could not read bumps the trace format's `version`; a reader
   refuses a version newer than its own with a clear error.
 
+## Following the stream
+
+* **Who publishes.** The tracker publishes its own events (`peer.*`, `task.forwarded`,
+  and `task.finished` with outcome `lost` for the tasks of a dead peer). A peer sends
+  its events to the tracker in `EVENTS` batches over its one connection, ahead of any
+  other request; while the tracker is unreachable it keeps up to 100,000 and then
+  drops the newest, marking the gap with `events.lost`.
+* **Subscribing.** `SUBSCRIBE` ([protocol.md](protocol.md)) answers with a snapshot that
+  names the `seq` it is consistent with; every later event follows on the same
+  connection as one frame whose payload is the event object above (no `id`).
+  `osgrid events` and the recorder of `osgrid run --record` are subscribers; so is a
+  viewer. An observer (docs/auth.md) may subscribe.
+* **Back pressure.** Each subscriber has a queue bounded in bytes (the tracker's
+  `--subscriber-queue`, 4 MiB by default; a subscriber may ask for up to
+  `--max-subscriber-queue`, 64 MiB, as the recorder does). A subscriber whose next
+  event would pass its bound is cut off: it gets an `ERROR` (`LIMIT`) naming the bound,
+  and the connection closes. The tracker's memory stays bounded and the other
+  subscribers are not slowed. `STATUS` on the tracker lists each subscriber with its
+  queued bytes; `--max-subscribers` caps how many there are.
+
 ## Types
 
 )";
