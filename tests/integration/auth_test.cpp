@@ -41,18 +41,11 @@ struct ClientSecurityGuard {
 
 std::unique_ptr<cli::LocalCluster> StartSecured(int peers, const std::string& tls_cert = "",
                                                 const std::string& tls_key = "") {
-  cli::ClusterOptions options;
-  options.peers = peers;
-  options.cores = 2;
-  options.heartbeat_interval_s = 0.3;
-  options.peer_timeout_s = 3;
+  cli::ClusterOptions options = TestClusterOptions(peers, 3);
   options.secret = kSecret;
   options.tls_cert = tls_cert;
   options.tls_key = tls_key;
-  auto cluster = cli::LocalCluster::Start(options);
-  INFO(cluster.status().ToString() << "\n" << cluster.status().detail());
-  REQUIRE(cluster.ok());
-  return std::move(cluster).value();
+  return StartCluster(options);
 }
 
 /// Exactly one ERROR with code AUTH from `stranger`, then the close.

@@ -27,17 +27,10 @@ const std::string kSecret = "integration-test-secret-0123456789";
 const std::string kObserverSecret = "integration-observer-secret-9876543210";
 
 std::unique_ptr<cli::LocalCluster> StartWatched(int peers) {
-  cli::ClusterOptions options;
-  options.peers = peers;
-  options.cores = 2;
-  options.heartbeat_interval_s = 0.3;
-  options.peer_timeout_s = 3;
+  cli::ClusterOptions options = TestClusterOptions(peers, 3);
   options.secret = kSecret;
   options.observer_secret = kObserverSecret;
-  auto cluster = cli::LocalCluster::Start(options);
-  INFO(cluster.status().ToString() << "\n" << cluster.status().detail());
-  REQUIRE(cluster.ok());
-  return std::move(cluster).value();
+  return StartCluster(options);
 }
 
 /// A client of 127.0.0.1:port with these secrets; fails the test if it cannot connect.

@@ -24,12 +24,20 @@ namespace osgrid::test {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<cli::LocalCluster> StartCluster(int peers, double peer_timeout_s) {
+cli::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s) {
   cli::ClusterOptions options;
   options.peers = peers;
   options.cores = 2;
   options.heartbeat_interval_s = 0.3;
   options.peer_timeout_s = peer_timeout_s;
+  return options;
+}
+
+std::unique_ptr<cli::LocalCluster> StartCluster(int peers, double peer_timeout_s) {
+  return StartCluster(TestClusterOptions(peers, peer_timeout_s));
+}
+
+std::unique_ptr<cli::LocalCluster> StartCluster(const cli::ClusterOptions& options) {
   auto cluster = cli::LocalCluster::Start(options);
   INFO(cluster.status().ToString() << "\n" << cluster.status().detail());
   REQUIRE(cluster.ok());

@@ -19,6 +19,10 @@ namespace osgrid::test {
 /// Starts a tracker and `peers` peers (2 cores each, heartbeat 0.3 s, peer
 /// timeout 1.5 s); fails the test if it cannot.
 std::unique_ptr<cli::LocalCluster> StartCluster(int peers = 3, double peer_timeout_s = 1.5);
+/// Those options (2 cores, heartbeat 0.3 s), for a test to add to.
+cli::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s);
+/// Starts a cluster with `options`; fails the test, quoting why, if it cannot.
+std::unique_ptr<cli::LocalCluster> StartCluster(const cli::ClusterOptions& options);
 
 /// A connected client to 127.0.0.1:port; fails the test if it cannot connect.
 std::unique_ptr<net::Client> Connect(std::uint16_t port);
