@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include <boost/asio.hpp>
@@ -19,6 +20,17 @@ namespace osgrid::net {
 namespace asio = boost::asio;
 using tcp = boost::asio::ip::tcp;
 namespace ssl = boost::asio::ssl;
+
+/// Runs `operation(stream)` on the connection's stream in use: `tls` when it
+/// is set, else the plain `socket` (a client that may or may not speak TLS).
+template <class Operation>
+void OnEitherStream(const std::unique_ptr<ssl::stream<tcp::socket>>& tls, tcp::socket& socket, Operation&& operation) {
+  if (tls) {
+    operation(*tls);
+  } else {
+    operation(socket);
+  }
+}
 
 /// Why loading a PEM file into an SSL context failed: the OS reason when the
 /// file cannot be read, else OpenSSL's text (Boost's message() may be only

@@ -67,11 +67,7 @@ struct Client::Impl {
   /// Starts `operation(stream)` on the stream in use (TLS or plain).
   template <class Operation>
   void OnStream(Operation&& operation) {
-    if (tls) {
-      operation(*tls);
-    } else {
-      operation(socket);
-    }
+    OnEitherStream(tls, socket, std::forward<Operation>(operation));
   }
 
   /// Runs the pending operation; on timeout closes the socket. Returns false on timeout.

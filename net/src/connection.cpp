@@ -59,11 +59,7 @@ struct Link {
   /// Starts `operation(stream)` on the stream in use (TLS or plain).
   template <class Operation>
   void OnStream(Operation&& operation) {
-    if (tls) {
-      operation(*tls);
-    } else {
-      operation(socket);
-    }
+    OnEitherStream(tls, socket, std::forward<Operation>(operation));
   }
 
   void Close() {
