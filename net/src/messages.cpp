@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "osgrid/net/sha256.h"
+#include "osgrid/net/requests.h"
 
 namespace osgrid::net {
 namespace {
@@ -276,8 +276,7 @@ Status StatusFromReply(const Json& reply) {
 }
 
 Json TaskFields(const std::string& program, const std::string& function, Json args) {
-  return {
-      {"program", program}, {"program_sha256", Sha256Hex(program)}, {"function", function}, {"args", std::move(args)}};
+  return EncodeTask(MakeTask(program, function, std::move(args)));
 }
 
 namespace {

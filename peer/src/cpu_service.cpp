@@ -14,7 +14,7 @@
 #include <boost/asio.hpp>
 
 #include "osgrid/net/messages.h"
-#include "osgrid/net/sha256.h"
+#include "osgrid/net/requests.h"
 
 namespace osgrid::peer {
 
@@ -24,7 +24,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr std::int64_t kMaxTimeoutMs = 24LL * 3600 * 1000;
 constexpr milliseconds kForwardSlack{30000};  // network time on top of the task's own timeout
 
 std::int64_t MillisSince(Clock::time_point then) {
@@ -40,12 +39,13 @@ Executor::Options ExecutorOptions(const CpuOptions& cpu) {
   return options;
 }
 
-/// A failure entry for a task that never ran.
-Json ErrorEntry(const Status& status, const std::string& peer) {
-  Json entry = net::MakeError(nullptr, status);
-  entry.erase("id");
-  entry["peer"] = peer;
-  return entry;
+/// A failure entry for the task `task_id` that never ran.
+Json ErrorEntry(const Status& status, const std::string& task_id, const std::string& peer) {
+  net::TaskResult refused;
+  refused.status = status;
+  refused.task_id = task_id;
+  refused.peer = peer;
+  return net::EncodeTaskResult(refused);
 }
 
 bool IsOk(const Json& entry) { return entry.value("type", "") != "ERROR"; }
@@ -117,72 +117,44 @@ Json CpuService::SandboxReport() const {
 
 // [SECTION] Parsing a task ------------------------------------------------------
 
-/// Integrity: every task carries the SHA-256 of its program, computed where it
-/// was submitted; a program changed on the way (or a stale hash) is refused.
-/// Errors: BAD_REQUEST (missing or not 64 hex digits), INTEGRITY (mismatch).
-static Status CheckProgramDigest(const std::string& program, const Json& fields) {
-  auto it = fields.find("program_sha256");
-  if (it == fields.end() || !it->is_string()) {
-    return Status::BadRequest("task: missing field 'program_sha256' (hex SHA-256 of 'program')");
-  }
-  const std::string& claimed = it->get_ref<const std::string&>();
-  bool well_formed = claimed.size() == 64 && std::all_of(claimed.begin(), claimed.end(), [](char c) {
-                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                     });
-  if (!well_formed) {
-    return Status::BadRequest("task: program_sha256 must be 64 lowercase hex digits");
-  }
-  std::string actual = net::Sha256Hex(program);
-  if (actual != claimed) {
-    return Status(Code::kIntegrity, "program does not match its program_sha256 (expected " + claimed.substr(0, 16) +
-                                        "..., the program hashes to " + actual.substr(0, 16) +
-                                        "...): refusing to run it");
-  }
-  return Status::Ok();
+/// A decoded task (net::DecodeTask checked it) made ready to queue: assigns
+/// a task id "<node>/<n>" when none came, the default timeout, and the time it
+/// was submitted.
+CpuService::Task CpuService::Admit(net::TaskRequest request, const std::string& origin) {
+  Task task;
+  task.spec.program = std::move(request.program);
+  task.spec.function = std::move(request.function);
+  task.spec.args = std::move(request.args);
+  task.spec.timeout = request.timeout_ms ? milliseconds(*request.timeout_ms) : options_.default_timeout;
+  task.spec.task_id =
+      request.task_id.empty() ? options_.node + "/" + std::to_string(++submitted_) : std::move(request.task_id);
+  task.program_sha256 = std::move(request.program_sha256);
+  task.origin = origin;
+  task.submitted_t = request.submitted_t.value_or(events_.TrackerNowMs());  // a forwarding peer sets it
+  return task;
 }
 
-Result<CpuService::Task> CpuService::ParseTask(const Json& fields, const std::string& origin) {
-  Task task;
-  auto text = [&](const char* name) -> const Json* {
-    auto it = fields.find(name);
-    return (it != fields.end() && it->is_string()) ? &*it : nullptr;
-  };
-  if (!fields.is_object()) return Status::BadRequest("a task must be an object");
-  if (!text("program")) return Status::BadRequest("task: missing field 'program' (string)");
-  if (!text("function") || text("function")->get_ref<const std::string&>().empty()) {
-    return Status::BadRequest("task: missing field 'function' (non-empty string)");
-  }
-  task.spec.program = fields["program"];
-  task.spec.function = fields["function"];
-  if (Status checked = CheckProgramDigest(task.spec.program, fields); !checked.ok()) return checked;
-  task.program_sha256 = fields["program_sha256"];
-  task.spec.args = fields.value("args", Json::array());
-  if (!task.spec.args.is_array()) return Status::BadRequest("task: field 'args' must be an array");
-  std::int64_t timeout_ms = options_.default_timeout.count();
-  if (auto it = fields.find("timeout_ms"); it != fields.end() && !it->is_null()) {
-    if (!it->is_number_integer() || *it < 1 || *it > kMaxTimeoutMs) {
-      return Status::BadRequest("task: timeout_ms must be an integer from 1 to " + std::to_string(kMaxTimeoutMs));
-    }
-    timeout_ms = *it;
-  }
-  task.spec.timeout = milliseconds(timeout_ms);
-  task.spec.task_id = fields.value("task_id", Json()).is_string() ? fields["task_id"].get<std::string>()
-                                                                  : options_.node + "/" + std::to_string(++submitted_);
-  task.origin = origin;
-  auto submitted = fields.find("submitted_t");  // set by the forwarding peer
-  task.submitted_t =
-      submitted != fields.end() && submitted->is_number() ? submitted->get<double>() : events_.TrackerNowMs();
-  return task;
+/// The request a forward sends: the task as it came, with its id, its
+/// submission time and the peer it was submitted to.
+net::TaskRequest CpuService::Forwardable(const Task& task) const {
+  net::TaskRequest request = net::MakeTask(task.spec.program, task.spec.function, task.spec.args);
+  request.program_sha256 = task.program_sha256;
+  request.timeout_ms = task.spec.timeout.count();
+  request.task_id = task.spec.task_id;
+  request.submitted_t = task.submitted_t;
+  return request;
 }
 
 // [SECTION] Single tasks ------------------------------------------------------------
 
 void CpuService::HandleTask(const net::SessionPtr& session, const Json& request) {
   auto start = Clock::now();
-  bool forwarded = request.value("forwarded", false);
-  auto task = ParseTask(request, request.value("origin", options_.node));
-  if (!task.ok()) return session->ReplyError(request, task.status());
-  if (!forwarded) PublishSubmitted(*task);
+  auto decoded = net::DecodeCpuTask(request);
+  if (!decoded.ok()) return session->ReplyError(request, decoded.status());
+  bool forwarded = decoded->forwarded;
+  bool confidential = decoded->confidential;
+  Task task = Admit(std::move(decoded->task), decoded->origin.empty() ? options_.node : decoded->origin);
+  if (!forwarded) PublishSubmitted(task);
 
   auto reply = [session, request, start, node = options_.node](Json entry) {
     entry["id"] = request["id"];
@@ -191,10 +163,8 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
     entry["total_ms"] = MillisSince(start);
     session->Send(std::move(entry));
   };
-  if (forwarded || request.value("confidential", false) || !HasTracker()) {
-    return RunHere(std::move(task).value(), reply);
-  }
-  Place(std::move(task).value(), reply);
+  if (forwarded || confidential || !HasTracker()) return RunHere(std::move(task), reply);
+  Place(std::move(task), reply);
 }
 
 /// Asks the tracker where to run; forwards there or runs here.
@@ -219,17 +189,8 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
   Status started = StartForward([this, shared, target] {
     auto& [task, done] = *shared;
-    Json forward = {{"type", "CPU_TASK"},
-                    {"program", task.spec.program},
-                    {"program_sha256", task.program_sha256},
-                    {"function", task.spec.function},
-                    {"args", task.spec.args},
-                    {"timeout_ms", task.spec.timeout.count()},
-                    {"task_id", task.spec.task_id},
-                    {"submitted_t", task.submitted_t},
-                    {"forwarded", true},
-                    {"origin", options_.node}};
-    outbound_->CallPeer(target["host"], target["port"].get<std::uint16_t>(), std::move(forward),
+    net::CpuTaskRequest forward{Forwardable(task), /*confidential=*/false, /*forwarded=*/true, options_.node};
+    outbound_->CallPeer(target["host"], target["port"].get<std::uint16_t>(), net::Encode(forward),
                         task.spec.timeout + kForwardSlack, [this, shared, target](Result<Json> reply) {
                           EndForward();
                           auto& [task, done] = *shared;
@@ -245,7 +206,7 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
   });
   if (!started.ok()) {
     PublishFinished(shared->first, started, 0, 0);
-    shared->second(ErrorEntry(started, options_.node));
+    shared->second(ErrorEntry(started, shared->first.spec.task_id, options_.node));
   }
 }
 
@@ -304,28 +265,19 @@ struct BatchState {
 };
 
 void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request) {
-  const Json& tasks = request["tasks"];
-  if (tasks.empty() || tasks.size() > params::kBatchMax) {
-    return session->ReplyError(
-        request, Status::BadRequest("CPU_BATCH: tasks must hold 1.." + std::to_string(params::kBatchMax) + " tasks"));
-  }
-  const std::string origin = request.value("origin", options_.node);
+  auto decoded = net::DecodeCpuBatch(request);  // all or nothing: one bad task refuses the batch
+  if (!decoded.ok()) return session->ReplyError(request, decoded.status());
+  const std::string origin = decoded->origin.empty() ? options_.node : decoded->origin;
   std::vector<Task> parsed;
-  for (std::size_t i = 0; i < tasks.size(); ++i) {  // all or nothing: one bad task rejects the batch
-    auto task = ParseTask(tasks[i], origin);
-    if (!task.ok()) {
-      return session->ReplyError(request, Status(task.status().code(), "CPU_BATCH: task " + std::to_string(i) + ": " +
-                                                                           task.status().message()));
-    }
-    parsed.push_back(std::move(task).value());
-  }
-  if (!request.value("forwarded", false)) {
+  parsed.reserve(decoded->tasks.size());
+  for (net::TaskRequest& task : decoded->tasks) parsed.push_back(Admit(std::move(task), origin));
+  if (!decoded->forwarded) {
     for (const Task& task : parsed) PublishSubmitted(task);
   }
   auto batch = std::make_shared<BatchState>(BatchState{session, request, Clock::now(), Json::array(), parsed.size()});
   batch->results = Json(std::vector<Json>(parsed.size()));
 
-  if (request.value("forwarded", false) || request.value("confidential", false) || !HasTracker()) {
+  if (decoded->forwarded || decoded->confidential || !HasTracker()) {
     for (std::size_t i = 0; i < parsed.size(); ++i) {
       RunHere(std::move(parsed[i]), [batch, i](Json entry) { batch->Fill(i, std::move(entry)); });
     }
@@ -365,49 +317,41 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
                               std::uint16_t port, std::shared_ptr<BatchState> batch) {
   auto shared = std::make_shared<std::vector<std::pair<std::size_t, Task>>>(std::move(group));
   Status started = StartForward([this, shared, peer_id, host, port, batch] {
-    Json tasks = Json::array();
+    net::CpuBatchRequest forward{{}, /*confidential=*/false, /*forwarded=*/true, options_.node};
     milliseconds longest{0};
     for (const auto& [index, task] : *shared) {
-      tasks.push_back({{"program", task.spec.program},
-                       {"program_sha256", task.program_sha256},
-                       {"function", task.spec.function},
-                       {"args", task.spec.args},
-                       {"timeout_ms", task.spec.timeout.count()},
-                       {"task_id", task.spec.task_id},
-                       {"submitted_t", task.submitted_t}});
+      forward.tasks.push_back(Forwardable(task));
       longest = std::max(longest, task.spec.timeout);
     }
     auto budget = longest * static_cast<int>(shared->size()) + kForwardSlack;  // worst case: one at a time
-    outbound_->CallPeer(
-        host, port, {{"type", "CPU_BATCH"}, {"tasks", tasks}, {"forwarded", true}, {"origin", options_.node}}, budget,
-        [this, shared, peer_id, batch](Result<Json> reply) {
-          EndForward();
-          std::vector<std::pair<std::size_t, Task>>& group = *shared;
-          Json entries = BatchEntries(reply, group.size());
-          bool usable = !entries.is_null();
-          if (!usable) {
-            spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
-                         reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
-          } else {
-            stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
-          }
-          for (std::size_t k = 0; k < group.size(); ++k) {
-            std::size_t index = group[k].first;
-            if (usable) {
-              Json entry = std::move(entries[k]);
-              if (entry.value("ok", false)) entry["type"] = "CPU_RESULT";
-              entry.erase("ok");
-              batch->Fill(index, std::move(entry));
-            } else {
-              RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
-            }
-          }
-        });
+    outbound_->CallPeer(host, port, net::Encode(forward), budget, [this, shared, peer_id, batch](Result<Json> reply) {
+      EndForward();
+      std::vector<std::pair<std::size_t, Task>>& group = *shared;
+      Json entries = BatchEntries(reply, group.size());
+      bool usable = !entries.is_null();
+      if (!usable) {
+        spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
+                     reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
+      } else {
+        stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
+      }
+      for (std::size_t k = 0; k < group.size(); ++k) {
+        std::size_t index = group[k].first;
+        if (usable) {
+          Json entry = std::move(entries[k]);
+          if (entry.value("ok", false)) entry["type"] = "CPU_RESULT";
+          entry.erase("ok");
+          batch->Fill(index, std::move(entry));
+        } else {
+          RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
+        }
+      }
+    });
   });
   if (!started.ok()) {
     for (const auto& [index, task] : *shared) {
       PublishFinished(task, started, 0, 0);
-      batch->Fill(index, ErrorEntry(started, options_.node));
+      batch->Fill(index, ErrorEntry(started, task.spec.task_id, options_.node));
     }
   }
 }
@@ -419,7 +363,7 @@ void CpuService::RunHere(Task task, EntryDone done) {
     Status full = Status::Limit("ready queue of " + options_.node + " is full (" +
                                 std::to_string(options_.ready_queue_max) + " tasks)");
     PublishFinished(task, full, 0, 0);
-    return done(ErrorEntry(full, options_.node));
+    return done(ErrorEntry(full, task.spec.task_id, options_.node));
   }
   std::uint64_t id = next_task_++;
   auto now = Clock::now();
@@ -455,25 +399,21 @@ void CpuService::Dispatch() {
 }
 
 void CpuService::OnFinished(std::uint64_t, Waiting waiting, const TaskOutcome& outcome) {
-  Json entry;
-  if (outcome.status.ok()) {
-    entry = {{"type", "CPU_RESULT"}, {"result", outcome.result}};
-  } else {
-    entry = net::MakeError(nullptr, outcome.status);
-    entry.erase("id");
-    stats_.tasks_failed++;
-  }
-  entry["task_id"] = waiting.task.spec.task_id;
-  entry["peer"] = options_.node;
-  entry["stdout"] = outcome.stdout_text;
-  entry["stderr"] = outcome.stderr_text;
-  entry["output_truncated"] = outcome.output_truncated;
-  entry["run_ms"] = outcome.run_time.count();
-  entry["queued_ms"] = std::max<std::int64_t>(0, MillisSince(waiting.admitted) - outcome.run_time.count());
+  net::TaskResult result;
+  result.status = outcome.status;
+  result.result = outcome.result;
+  result.task_id = waiting.task.spec.task_id;
+  result.peer = options_.node;
+  result.stdout_text = outcome.stdout_text;
+  result.stderr_text = outcome.stderr_text;
+  result.output_truncated = outcome.output_truncated;
+  result.run_ms = outcome.run_time.count();
+  result.queued_ms = std::max<std::int64_t>(0, MillisSince(waiting.admitted) - outcome.run_time.count());
+  if (!outcome.status.ok()) stats_.tasks_failed++;
   stats_.tasks_done++;
   PublishFinished(waiting.task, outcome.status, std::chrono::duration<double, std::milli>(outcome.cpu_time).count(),
                   static_cast<double>(outcome.run_time.count()));
-  waiting.done(std::move(entry));
+  waiting.done(net::EncodeTaskResult(result));
   Dispatch();
 }
 

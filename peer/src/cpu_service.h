@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 
+#include "osgrid/net/requests.h"
 #include "osgrid/net/server.h"
 #include "osgrid/os/sched/ready_queue.h"
 #include "osgrid/peer/executor.h"
@@ -89,8 +90,11 @@ class CpuService {
     std::chrono::steady_clock::time_point admitted;
   };
 
-  /// Reads one task's fields; assigns a task id "<node>/<n>" when none is given.
-  Result<Task> ParseTask(const Json& fields, const std::string& origin);
+  /// A decoded task, ready to queue: its id ("<node>/<n>" when none came),
+  /// timeout and submission time filled in.
+  Task Admit(net::TaskRequest request, const std::string& origin);
+  /// The task as a forward sends it on (same id, digest and submission time).
+  net::TaskRequest Forwardable(const Task& task) const;
   void Place(Task task, EntryDone done);
   void RunHere(Task task, EntryDone done);
   void Dispatch();  // start ready tasks while a core is free

@@ -1,0 +1,157 @@
+// Typed requests and replies: the messages a client sends to run work and the
+// replies it reads back, as plain structs with one encoder and one decoder
+// each. The catalogue (messages.h) checks a request's shape, field by field;
+// the decoders here check what a shape cannot: ranges, the program's digest,
+// every entry of a batch, the types inside a reply. The peer decodes the
+// CPU requests with them, and the client library (client/ops.h) builds every
+// request with them, so a CPU_TASK is put together and checked in exactly one
+// place (docs/protocol.md has the wire shapes).
+//
+//   net::CpuTaskRequest request;
+//   request.task = net::MakeTask("def main(x): return x * x", "main", {7});
+//   Json frame = net::Encode(request);          // {"type":"CPU_TASK", "program": ..., "program_sha256": ...}
+//   auto decoded = net::DecodeCpuTask(frame);   // what the peer does: BAD_REQUEST / INTEGRITY, or the struct
+//
+// Replies are decoded tolerantly of fields a node may leave out (defaults:
+// 0, "", false) and strictly of fields present with the wrong type: a reply
+// with a number where text belongs is an INTERNAL error that names the field
+// (the node answered out of protocol), never a crash.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "osgrid/net/json.h"
+#include "osgrid/net/status.h"
+
+namespace osgrid::net {
+
+/// The longest wall-clock limit a task may ask for: 24 h, in ms.
+inline constexpr std::int64_t kMaxTaskTimeoutMs = 24LL * 3600 * 1000;
+
+/// One task, as CPU_TASK carries it and as each entry of CPU_BATCH does.
+struct TaskRequest {
+  std::string program;                     // Python 3 source
+  std::string function = "main";           // the function to call, non-empty
+  Json args = Json::array();               // its arguments, a JSON array
+  std::optional<std::int64_t> timeout_ms;  // wall-clock limit, 1..kMaxTaskTimeoutMs ms; none: the peer's default
+  std::string task_id;                     // cluster-wide id; "": the peer it is submitted to assigns one
+  std::optional<double> submitted_t;       // set by a forwarding peer: ms on the tracker's clock (events' t)
+  /// Hex SHA-256 of `program`. Decoding keeps what was sent (after checking
+  /// it); encoding computes it when empty.
+  std::string program_sha256;
+};
+
+/// A task with its program, function and arguments; the rest defaulted.
+TaskRequest MakeTask(std::string program, std::string function = "main", Json args = Json::array());
+
+/// CPU_TASK: run one task, placed by the tracker unless confidential.
+struct CpuTaskRequest {
+  TaskRequest task;
+  bool confidential = false;  // run on the peer it is sent to, never forwarded
+  bool forwarded = false;     // set by a forwarding peer: run here
+  std::string origin;         // set by a forwarding peer: where it was submitted
+};
+
+/// CPU_BATCH: run 1..params::kBatchMax tasks, spread across the cluster.
+struct CpuBatchRequest {
+  std::vector<TaskRequest> tasks;
+  bool confidential = false;
+  bool forwarded = false;
+  std::string origin;
+};
+
+/// The frames, with "type" and without "id" (the client numbers requests).
+Json Encode(const CpuTaskRequest& request);
+Json Encode(const CpuBatchRequest& request);
+/// One task's fields as they appear in a request ({program, program_sha256,
+/// function, args[, timeout_ms][, task_id][, submitted_t]}).
+Json EncodeTask(const TaskRequest& task);
+
+/// Decodes and checks one task's fields: program (string), function
+/// (non-empty string), program_sha256 (64 lowercase hex digits, equal to the
+/// program's digest), args (array), timeout_ms (integer 1..kMaxTaskTimeoutMs),
+/// task_id (string), submitted_t (number).
+/// Errors: BAD_REQUEST naming the field ("task: ..."); INTEGRITY when the
+/// program does not hash to its program_sha256.
+Result<TaskRequest> DecodeTask(const Json& fields);
+/// A CPU_TASK request (after ValidateRequest or not): the task's fields, then
+/// confidential/forwarded (booleans) and origin (string). Errors: as DecodeTask.
+Result<CpuTaskRequest> DecodeCpuTask(const Json& request);
+/// A CPU_BATCH request: 1..params::kBatchMax entries, each as DecodeTask;
+/// one bad entry refuses the whole batch. Errors: BAD_REQUEST or INTEGRITY,
+/// "CPU_BATCH: task 3: ..." naming the first bad entry.
+Result<CpuBatchRequest> DecodeCpuBatch(const Json& request);
+
+/// How one task ended: CPU_RESULT (or its ERROR), and each BATCH_RESULT entry.
+struct TaskResult {
+  Status status;                     // OK, or what failed (code, message, detail: e.g. the traceback)
+  Json result;                       // the function's return value, when ok
+  std::string task_id;               // cluster-wide id
+  std::string peer;                  // the peer that ran it (or refused it)
+  std::string stdout_text;           // captured output, at most params::kTaskOutputBytes with stderr
+  std::string stderr_text;
+  bool output_truncated = false;     // output past that bound was dropped
+  std::int64_t queued_ms = 0;        // time in the ready queue
+  std::int64_t run_ms = 0;           // wall time running
+  std::int64_t total_ms = 0;         // submitted -> answered, at the peer it was submitted to
+  std::string submitted_to;          // CPU_RESULT: the peer it was sent to
+  bool forwarded = false;            // CPU_RESULT: it ran elsewhere than submitted_to
+  std::optional<std::size_t> index;  // BATCH_RESULT: its place in the request
+
+  bool ok() const { return status.ok(); }
+};
+
+/// BATCH_RESULT: one entry per task, in request order.
+struct BatchResult {
+  std::vector<TaskResult> results;
+  std::map<std::string, int> peers;  // tasks per peer that ran them
+  std::int64_t total_ms = 0;         // the batch's wall time at the peer it was submitted to
+
+  /// Entries that did not end ok.
+  std::size_t failed() const;
+};
+
+/// A CPU_RESULT, an ERROR reply to CPU_TASK, or a BATCH_RESULT entry
+/// ({"ok": bool, ...}). Errors: INTERNAL naming a field of the wrong type, or
+/// a reply of another type.
+Result<TaskResult> DecodeTaskResult(const Json& reply);
+/// A BATCH_RESULT. An ERROR reply (the whole batch refused) is returned as
+/// its Status. Errors: as DecodeTaskResult, "BATCH_RESULT: entry 3: ...".
+Result<BatchResult> DecodeBatchResult(const Json& reply);
+/// The entry of a task that ended here ({type CPU_RESULT | ERROR, result |
+/// code/message/detail, task_id, peer, stdout, stderr, output_truncated,
+/// queued_ms, run_ms}); what the peer sends and DecodeTaskResult reads.
+Json EncodeTaskResult(const TaskResult& result);
+
+/// LIST_MEM's MEM_LIST.
+struct MemList {
+  struct Entry {
+    std::string key;
+    std::uint64_t bytes = 0;  // the value's size as stored
+  };
+  std::vector<Entry> keys;
+  std::uint64_t bytes = 0;        // held in all
+  std::uint64_t limit_bytes = 0;  // the store's --mem-limit
+};
+Result<MemList> DecodeMemList(const Json& reply);
+
+/// LIST_FILES's FILE_LIST.
+struct FileList {
+  struct Entry {
+    std::string name;
+    std::uint64_t size = 0;  // bytes
+    std::string sha256;      // hex
+    double mtime_ms = 0;     // last change, ms since the Unix epoch
+  };
+  std::vector<Entry> files;
+  std::uint64_t used_bytes = 0;
+  std::uint64_t limit_bytes = 0;  // the store's --disk-limit
+};
+Result<FileList> DecodeFileList(const Json& reply);
+
+}  // namespace osgrid::net

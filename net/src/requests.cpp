@@ -1,0 +1,343 @@
+// The typed requests and replies of requests.h: each decoder reads one
+// message field by field through a Reader that stops at the first field of
+// the wrong type and names it.
+#include "osgrid/net/requests.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "osgrid/net/messages.h"
+#include "osgrid/net/params.h"
+#include "osgrid/net/sha256.h"
+
+namespace osgrid::net {
+namespace {
+
+// [SECTION] Reading fields ---------------------------------------------------------
+
+/// Reads the optional fields of one JSON object. The first field present
+/// with the wrong type is remembered as `error` (code `code`, message
+/// "<what>: field 'x' must be <type>"); later reads then do nothing.
+class Reader {
+ public:
+  Reader(const Json& object, std::string what, Code code) : object_(object), what_(std::move(what)), code_(code) {
+    if (!object.is_object()) Fail(what_ + " must be a JSON object");
+  }
+
+  void Text(const char* name, std::string& out) {
+    if (const Json* value = Find(name, &Json::is_string, "a string")) out = value->get<std::string>();
+  }
+  void Flag(const char* name, bool& out) {
+    if (const Json* value = Find(name, &Json::is_boolean, "a boolean")) out = value->get<bool>();
+  }
+  void Integer(const char* name, std::int64_t& out) {
+    if (const Json* value = Find(name, &Json::is_number_integer, "an integer")) out = value->get<std::int64_t>();
+  }
+  void Unsigned(const char* name, std::uint64_t& out) {
+    const Json* value = Find(name, &Json::is_number_integer, "a non-negative integer");
+    if (value == nullptr) return;
+    if (value->is_number_unsigned() || value->get<std::int64_t>() >= 0) {  // a value built in C++ may be signed
+      out = value->get<std::uint64_t>();
+    } else {
+      Fail(what_ + ": field '" + name + "' must be a non-negative integer, got " + value->dump());
+    }
+  }
+  void Number(const char* name, double& out) {
+    if (const Json* value = Find(name, &Json::is_number, "a number")) out = value->get<double>();
+  }
+  /// The field itself, if it is an array (nullptr if absent or mistyped).
+  const Json* Array(const char* name) { return Find(name, &Json::is_array, "an array"); }
+  const Json* Object(const char* name) { return Find(name, &Json::is_object, "an object"); }
+  bool Has(const char* name) const { return object_.is_object() && object_.contains(name); }
+
+  void Fail(std::string message) {
+    if (error_.ok()) error_ = Status(code_, std::move(message));
+  }
+  const Status& error() const { return error_; }
+
+ private:
+  /// The field `name` when present, not null and of the right type. A field
+  /// present with another type (null included) fails the read.
+  const Json* Find(const char* name, bool (Json::*is)() const noexcept, const char* expected) {
+    if (!error_.ok() || !object_.is_object()) return nullptr;
+    auto it = object_.find(name);
+    if (it == object_.end()) return nullptr;
+    if (!((*it).*is)()) {
+      Fail(what_ + ": field '" + name + "' must be " + expected + ", got " + it->type_name());
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  const Json& object_;
+  std::string what_;
+  Code code_;
+  Status error_;
+};
+
+bool IsLowerHex(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+/// The digest rule: every task carries the SHA-256 of its program, computed
+/// where it was submitted; a program changed on the way, or a stale hash, is
+/// refused. Errors: BAD_REQUEST (missing, or not 64 hex digits), INTEGRITY.
+Status CheckProgramDigest(const TaskRequest& task, bool present) {
+  if (!present) return Status::BadRequest("task: missing field 'program_sha256' (hex SHA-256 of 'program')");
+  if (task.program_sha256.size() != 64 || !IsLowerHex(task.program_sha256)) {
+    return Status::BadRequest("task: program_sha256 must be 64 lowercase hex digits");
+  }
+  std::string actual = Sha256Hex(task.program);
+  if (actual != task.program_sha256) {
+    return Status(Code::kIntegrity, "program does not match its program_sha256 (expected " +
+                                        task.program_sha256.substr(0, 16) + "..., the program hashes to " +
+                                        actual.substr(0, 16) + "...): refusing to run it");
+  }
+  return Status::Ok();
+}
+
+/// The request-level flags CPU_TASK and CPU_BATCH share.
+template <class Request>
+void ReadPlacement(Reader& reader, Request& request) {
+  reader.Flag("confidential", request.confidential);
+  reader.Flag("forwarded", request.forwarded);
+  reader.Text("origin", request.origin);
+}
+
+template <class Request>
+void WritePlacement(const Request& request, Json& frame) {
+  if (request.confidential) frame["confidential"] = true;
+  if (request.forwarded) frame["forwarded"] = true;
+  if (!request.origin.empty()) frame["origin"] = request.origin;
+}
+
+}  // namespace
+
+// [SECTION] Requests ---------------------------------------------------------------
+
+TaskRequest MakeTask(std::string program, std::string function, Json args) {
+  TaskRequest task;
+  task.program = std::move(program);
+  task.function = std::move(function);
+  task.args = std::move(args);
+  return task;
+}
+
+Json EncodeTask(const TaskRequest& task) {
+  Json fields = {{"program", task.program},
+                 {"program_sha256", task.program_sha256.empty() ? Sha256Hex(task.program) : task.program_sha256},
+                 {"function", task.function},
+                 {"args", task.args}};
+  if (task.timeout_ms) fields["timeout_ms"] = *task.timeout_ms;
+  if (!task.task_id.empty()) fields["task_id"] = task.task_id;
+  if (task.submitted_t) fields["submitted_t"] = *task.submitted_t;
+  return fields;
+}
+
+Json Encode(const CpuTaskRequest& request) {
+  Json frame = EncodeTask(request.task);
+  frame["type"] = "CPU_TASK";
+  WritePlacement(request, frame);
+  return frame;
+}
+
+Json Encode(const CpuBatchRequest& request) {
+  Json tasks = Json::array();
+  for (const TaskRequest& task : request.tasks) tasks.push_back(EncodeTask(task));
+  Json frame = {{"type", "CPU_BATCH"}, {"tasks", std::move(tasks)}};
+  WritePlacement(request, frame);
+  return frame;
+}
+
+Result<TaskRequest> DecodeTask(const Json& fields) {
+  Reader reader(fields, "task", Code::kBadRequest);
+  TaskRequest task;
+  task.function.clear();
+  if (!reader.Has("program")) return Status::BadRequest("task: missing field 'program' (string)");
+  reader.Text("program", task.program);
+  reader.Text("function", task.function);
+  reader.Text("program_sha256", task.program_sha256);
+  if (const Json* args = reader.Array("args")) task.args = *args;
+  std::int64_t timeout_ms = 0;
+  reader.Integer("timeout_ms", timeout_ms);
+  reader.Text("task_id", task.task_id);
+  double submitted_t = 0;
+  reader.Number("submitted_t", submitted_t);
+  if (!reader.error().ok()) return reader.error();
+
+  if (task.function.empty()) return Status::BadRequest("task: missing field 'function' (non-empty string)");
+  if (reader.Has("timeout_ms")) {
+    if (timeout_ms < 1 || timeout_ms > kMaxTaskTimeoutMs) {
+      return Status::BadRequest("task: timeout_ms must be an integer from 1 to " + std::to_string(kMaxTaskTimeoutMs));
+    }
+    task.timeout_ms = timeout_ms;
+  }
+  if (reader.Has("submitted_t")) task.submitted_t = submitted_t;
+  if (Status digest = CheckProgramDigest(task, reader.Has("program_sha256")); !digest.ok()) return digest;
+  return task;
+}
+
+Result<CpuTaskRequest> DecodeCpuTask(const Json& request) {
+  auto task = DecodeTask(request);
+  if (!task.ok()) return task.status();
+  CpuTaskRequest decoded;
+  decoded.task = std::move(task).value();
+  Reader reader(request, "CPU_TASK", Code::kBadRequest);
+  ReadPlacement(reader, decoded);
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
+Result<CpuBatchRequest> DecodeCpuBatch(const Json& request) {
+  Reader reader(request, "CPU_BATCH", Code::kBadRequest);
+  CpuBatchRequest decoded;
+  const Json* tasks = reader.Array("tasks");
+  ReadPlacement(reader, decoded);
+  if (!reader.error().ok()) return reader.error();
+  if (tasks == nullptr || tasks->empty() || tasks->size() > params::kBatchMax) {
+    return Status::BadRequest("CPU_BATCH: tasks must hold 1.." + std::to_string(params::kBatchMax) + " tasks");
+  }
+  decoded.tasks.reserve(tasks->size());
+  for (std::size_t i = 0; i < tasks->size(); ++i) {  // all or nothing: one bad task refuses the batch
+    auto task = DecodeTask((*tasks)[i]);
+    if (!task.ok()) {
+      return Status(task.status().code(), "CPU_BATCH: task " + std::to_string(i) + ": " + task.status().message());
+    }
+    decoded.tasks.push_back(std::move(task).value());
+  }
+  return decoded;
+}
+
+// [SECTION] Replies ----------------------------------------------------------------
+
+std::size_t BatchResult::failed() const {
+  return static_cast<std::size_t>(
+      std::count_if(results.begin(), results.end(), [](const TaskResult& entry) { return !entry.ok(); }));
+}
+
+Json EncodeTaskResult(const TaskResult& result) {
+  Json entry;
+  if (result.ok()) {
+    entry = {{"type", "CPU_RESULT"}, {"result", result.result}};
+  } else {
+    entry = MakeError(nullptr, result.status);
+    entry.erase("id");
+  }
+  entry["task_id"] = result.task_id;
+  entry["peer"] = result.peer;
+  entry["stdout"] = result.stdout_text;
+  entry["stderr"] = result.stderr_text;
+  entry["output_truncated"] = result.output_truncated;
+  entry["run_ms"] = result.run_ms;
+  entry["queued_ms"] = result.queued_ms;
+  return entry;
+}
+
+Result<TaskResult> DecodeTaskResult(const Json& reply) {
+  Reader reader(reply, "CPU_RESULT", Code::kInternal);
+  TaskResult decoded;
+  std::string type;
+  reader.Text("type", type);
+  bool ok = type == "CPU_RESULT";
+  if (reader.Has("ok")) reader.Flag("ok", ok);  // a batch entry says it
+  if (!reader.error().ok()) return reader.error();
+  if (!ok && type != "ERROR" && !reader.Has("ok")) {
+    return Status::Internal("expected CPU_RESULT or ERROR, got '" + Sanitize(type) + "'");
+  }
+  if (ok) {
+    decoded.result = reply.value("result", Json());
+  } else {
+    decoded.status = StatusFromReply(Json{{"type", "ERROR"},
+                                          {"code", reply.value("code", Json())},
+                                          {"message", reply.value("message", Json())},
+                                          {"detail", reply.value("detail", Json())}});
+  }
+  reader.Text("task_id", decoded.task_id);
+  reader.Text("peer", decoded.peer);
+  reader.Text("stdout", decoded.stdout_text);
+  reader.Text("stderr", decoded.stderr_text);
+  reader.Flag("output_truncated", decoded.output_truncated);
+  reader.Integer("queued_ms", decoded.queued_ms);
+  reader.Integer("run_ms", decoded.run_ms);
+  reader.Integer("total_ms", decoded.total_ms);
+  reader.Text("submitted_to", decoded.submitted_to);
+  reader.Flag("forwarded", decoded.forwarded);
+  std::uint64_t index = 0;
+  reader.Unsigned("index", index);
+  if (reader.Has("index")) decoded.index = static_cast<std::size_t>(index);
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
+Result<BatchResult> DecodeBatchResult(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "BATCH_RESULT", Code::kInternal);
+  if (reply.is_object() && reply.value("type", "") != "BATCH_RESULT") {
+    return Status::Internal("expected BATCH_RESULT, got '" + Sanitize(reply.value("type", "")) + "'");
+  }
+  BatchResult decoded;
+  const Json* results = reader.Array("results");
+  reader.Integer("total_ms", decoded.total_ms);
+  const Json* peers = reader.Object("peers");
+  if (!reader.error().ok()) return reader.error();
+  if (results != nullptr) {
+    for (std::size_t i = 0; i < results->size(); ++i) {
+      auto entry = DecodeTaskResult((*results)[i]);
+      if (!entry.ok()) return Status::Internal("BATCH_RESULT: entry " + std::to_string(i) + ": " + entry.status().message());
+      decoded.results.push_back(std::move(entry).value());
+    }
+  }
+  if (peers != nullptr) {
+    for (const auto& [peer, count] : peers->items()) {
+      if (!count.is_number_integer()) return Status::Internal("BATCH_RESULT: peers['" + Sanitize(peer) + "'] must be an integer");
+      decoded.peers[peer] = count.get<int>();
+    }
+  } else {  // an older peer: count them
+    for (const TaskResult& entry : decoded.results) ++decoded.peers[entry.peer.empty() ? "?" : entry.peer];
+  }
+  return decoded;
+}
+
+Result<MemList> DecodeMemList(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "MEM_LIST", Code::kInternal);
+  MemList decoded;
+  const Json* keys = reader.Array("keys");
+  reader.Unsigned("bytes", decoded.bytes);
+  reader.Unsigned("limit_bytes", decoded.limit_bytes);
+  if (keys != nullptr) {
+    for (const Json& key : *keys) {
+      Reader entry(key, "MEM_LIST key", Code::kInternal);
+      MemList::Entry& added = decoded.keys.emplace_back();
+      entry.Text("key", added.key);
+      entry.Unsigned("bytes", added.bytes);
+      if (!entry.error().ok()) return entry.error();
+    }
+  }
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
+Result<FileList> DecodeFileList(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "FILE_LIST", Code::kInternal);
+  FileList decoded;
+  const Json* files = reader.Array("files");
+  reader.Unsigned("used_bytes", decoded.used_bytes);
+  reader.Unsigned("limit_bytes", decoded.limit_bytes);
+  if (files != nullptr) {
+    for (const Json& file : *files) {
+      Reader entry(file, "FILE_LIST file", Code::kInternal);
+      FileList::Entry& added = decoded.files.emplace_back();
+      entry.Text("name", added.name);
+      entry.Unsigned("size", added.size);
+      entry.Text("sha256", added.sha256);
+      entry.Number("mtime_ms", added.mtime_ms);
+      if (!entry.error().ok()) return entry.error();
+    }
+  }
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
+}  // namespace osgrid::net

@@ -1,0 +1,194 @@
+// The typed requests and replies: what encodes decodes to the same struct,
+// and every bad field is refused with its name.
+#include "osgrid/net/requests.h"
+
+#include <catch2/catch.hpp>
+
+#include "osgrid/net/messages.h"
+#include "osgrid/net/params.h"
+#include "osgrid/net/sha256.h"
+
+namespace osgrid::net {
+namespace {
+
+/// A valid CPU_TASK frame with an id, as a client sends it.
+Json Frame(const CpuTaskRequest& request) {
+  Json frame = Encode(request);
+  frame["id"] = 1;
+  return frame;
+}
+
+}  // namespace
+
+TEST_CASE("a CPU_TASK encodes to a valid request and decodes to the same task", "[requests]") {
+  CpuTaskRequest request;
+  request.task = MakeTask("def f(a, b): return a + b", "f", {1, 2});
+  request.task.timeout_ms = 1500;
+  request.task.task_id = "peer-1/7";
+  request.confidential = true;
+  Json frame = Frame(request);
+  REQUIRE(ValidateRequest(frame).ok());
+  CHECK(frame["type"] == "CPU_TASK");
+  CHECK(frame["program_sha256"] == Sha256Hex(request.task.program));
+
+  auto decoded = DecodeCpuTask(frame);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->task.program == request.task.program);
+  CHECK(decoded->task.function == "f");
+  CHECK(decoded->task.args == Json{1, 2});
+  CHECK(decoded->task.timeout_ms == 1500);
+  CHECK(decoded->task.task_id == "peer-1/7");
+  CHECK_FALSE(decoded->task.submitted_t.has_value());
+  CHECK(decoded->confidential);
+  CHECK_FALSE(decoded->forwarded);
+  CHECK(Encode(*decoded) == Encode(request));  // the digest kept, nothing added
+}
+
+TEST_CASE("a task's bad fields are refused by name", "[requests]") {
+  Json good = Frame(CpuTaskRequest{MakeTask("def main(): return 1")});
+  auto refused = [&](auto change) {
+    Json frame = good;
+    change(frame);
+    return DecodeCpuTask(frame).status();
+  };
+  struct Case {
+    const char* what;
+    std::function<void(Json&)> change;
+    Code code;
+    const char* says;
+  };
+  std::vector<Case> cases = {
+      {"no program", [](Json& f) { f.erase("program"); }, Code::kBadRequest, "missing field 'program'"},
+      {"program not text", [](Json& f) { f["program"] = 7; }, Code::kBadRequest, "'program' must be a string"},
+      {"empty function", [](Json& f) { f["function"] = ""; }, Code::kBadRequest, "'function' (non-empty string)"},
+      {"args not an array", [](Json& f) { f["args"] = "x"; }, Code::kBadRequest, "'args' must be an array"},
+      {"timeout 0", [](Json& f) { f["timeout_ms"] = 0; }, Code::kBadRequest, "timeout_ms must be an integer from 1"},
+      {"timeout past 24 h", [](Json& f) { f["timeout_ms"] = kMaxTaskTimeoutMs + 1; }, Code::kBadRequest,
+       "timeout_ms must be an integer from 1"},
+      {"timeout as text", [](Json& f) { f["timeout_ms"] = "5"; }, Code::kBadRequest, "'timeout_ms' must be an integer"},
+      {"null task_id", [](Json& f) { f["task_id"] = nullptr; }, Code::kBadRequest, "'task_id' must be a string"},
+      {"no digest", [](Json& f) { f.erase("program_sha256"); }, Code::kBadRequest, "missing field 'program_sha256'"},
+      {"digest not hex", [](Json& f) { f["program_sha256"] = std::string(64, 'G'); }, Code::kBadRequest,
+       "64 lowercase hex digits"},
+      {"program changed on the way", [](Json& f) { f["program"] = "def main(): return 2"; }, Code::kIntegrity,
+       "does not match its program_sha256"},
+      {"confidential as text", [](Json& f) { f["confidential"] = "yes"; }, Code::kBadRequest,
+       "'confidential' must be a boolean"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    Status status = refused(c.change);
+    CHECK(status.code() == c.code);
+    CHECK_THAT(status.message(), Catch::Contains(c.says));
+  }
+}
+
+TEST_CASE("a CPU_BATCH checks every entry and names the first bad one", "[requests]") {
+  CpuBatchRequest batch;
+  for (int i = 0; i < 3; ++i) batch.tasks.push_back(MakeTask("def main(x): return x", "main", {i}));
+  Json frame = Encode(batch);
+  frame["id"] = 2;
+  REQUIRE(ValidateRequest(frame).ok());
+  auto decoded = DecodeCpuBatch(frame);
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded->tasks.size() == 3);
+  CHECK(decoded->tasks[2].args == Json{2});
+
+  frame["tasks"][1]["args"] = 5;
+  CHECK(DecodeCpuBatch(frame).status().message() == "CPU_BATCH: task 1: task: field 'args' must be an array, got number");
+  frame["tasks"][1]["args"] = Json::array();
+  frame["tasks"][2]["program"] = "tampered";
+  CHECK(DecodeCpuBatch(frame).status().code() == Code::kIntegrity);
+
+  frame["tasks"] = Json::array();
+  CHECK_THAT(DecodeCpuBatch(frame).status().message(), Catch::Contains("tasks must hold 1.."));
+  frame["tasks"] = Json(std::vector<Json>(params::kBatchMax + 1, EncodeTask(MakeTask("x"))));
+  CHECK(DecodeCpuBatch(frame).status().code() == Code::kBadRequest);
+}
+
+TEST_CASE("a task result round-trips, ok or failed, and a mistyped field is named", "[requests]") {
+  TaskResult ran;
+  ran.result = {{"answer", 42}};
+  ran.task_id = "peer-1/3";
+  ran.peer = "peer-2";
+  ran.stdout_text = "hello\n";
+  ran.run_ms = 12;
+  ran.queued_ms = 3;
+  auto decoded = DecodeTaskResult(EncodeTaskResult(ran));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->ok());
+  CHECK(decoded->result == ran.result);
+  CHECK(decoded->peer == "peer-2");
+  CHECK(decoded->stdout_text == "hello\n");
+  CHECK(decoded->run_ms == 12);
+  CHECK(decoded->queued_ms == 3);
+
+  TaskResult failed;
+  failed.status = Status(Code::kTaskFailed, "ZeroDivisionError: division by zero", "Traceback ...");
+  failed.task_id = "peer-1/4";
+  decoded = DecodeTaskResult(EncodeTaskResult(failed));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->status.code() == Code::kTaskFailed);
+  CHECK(decoded->status.message() == failed.status.message());
+  CHECK(decoded->status.detail() == "Traceback ...");
+
+  Json wrong = EncodeTaskResult(ran);
+  wrong["run_ms"] = "12";
+  CHECK(DecodeTaskResult(wrong).status().code() == Code::kInternal);
+  CHECK_THAT(DecodeTaskResult(wrong).status().message(), Catch::Contains("'run_ms' must be an integer"));
+  CHECK_FALSE(DecodeTaskResult(Json{{"type", "PONG"}}).ok());
+  CHECK_FALSE(DecodeTaskResult(Json::array()).ok());
+}
+
+TEST_CASE("a batch result: entries in order, counts per peer, a refused batch as its status", "[requests]") {
+  Json ok_entry = EncodeTaskResult(TaskResult{Status(), 1, "t/1", "peer-1"});
+  ok_entry.erase("type");
+  ok_entry["ok"] = true;
+  ok_entry["index"] = 0;
+  Json failed_entry = EncodeTaskResult(TaskResult{Status(Code::kTimeout, "ran past 1000 ms"), nullptr, "t/2", "peer-2"});
+  failed_entry["ok"] = false;
+  failed_entry["index"] = 1;
+  Json reply = {{"type", "BATCH_RESULT"},
+                {"results", {ok_entry, failed_entry}},
+                {"peers", {{"peer-1", 1}, {"peer-2", 1}}},
+                {"total_ms", 40}};
+  auto batch = DecodeBatchResult(reply);
+  REQUIRE(batch.ok());
+  REQUIRE(batch->results.size() == 2);
+  CHECK(batch->results[0].ok());
+  CHECK(batch->results[0].index == 0u);
+  CHECK(batch->results[1].status.code() == Code::kTimeout);
+  CHECK(batch->failed() == 1);
+  CHECK(batch->peers == std::map<std::string, int>{{"peer-1", 1}, {"peer-2", 1}});
+  CHECK(batch->total_ms == 40);
+
+  reply["results"][1]["ok"] = "no";
+  CHECK_THAT(DecodeBatchResult(reply).status().message(), Catch::Contains("entry 1"));
+  Json refused = MakeError(3, Status::BadRequest("CPU_BATCH: task 0: ..."));
+  CHECK(DecodeBatchResult(refused).status().code() == Code::kBadRequest);
+}
+
+TEST_CASE("memory and file listings decode, and a mistyped size is named", "[requests]") {
+  auto mem = DecodeMemList(Json{{"type", "MEM_LIST"},
+                                {"keys", {{{"key", "a"}, {"bytes", 5}}, {{"key", "b"}, {"bytes", 7}}}},
+                                {"bytes", 12},
+                                {"limit_bytes", 1024}});
+  REQUIRE(mem.ok());
+  REQUIRE(mem->keys.size() == 2);
+  CHECK(mem->keys[1].key == "b");
+  CHECK(mem->keys[1].bytes == 7);
+  CHECK(mem->limit_bytes == 1024);
+  CHECK_FALSE(DecodeMemList(Json{{"type", "MEM_LIST"}, {"keys", {{{"key", "a"}, {"bytes", -1}}}}}).ok());
+
+  auto files = DecodeFileList(Json{{"type", "FILE_LIST"},
+                                   {"files", {{{"name", "x.txt"}, {"size", 3}, {"sha256", "ab"}, {"mtime_ms", 1e12}}}},
+                                   {"used_bytes", 3},
+                                   {"limit_bytes", 4096}});
+  REQUIRE(files.ok());
+  REQUIRE(files->files.size() == 1);
+  CHECK(files->files[0].name == "x.txt");
+  CHECK(files->files[0].mtime_ms == 1e12);
+  CHECK(DecodeFileList(Json{{"type", "FILE_LIST"}, {"files", {{{"name", 5}}}}}).status().code() == Code::kInternal);
+}
+
+}  // namespace osgrid::net
