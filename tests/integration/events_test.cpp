@@ -230,7 +230,8 @@ TEST_CASE("eight subscribers get the same contiguous stream; a stalled one is cu
   for (int b = 0; b < kBatches; ++b) {
     Json ok = MustCall(*sender, MemSetBatch("sim-1", "b" + std::to_string(b) + "-", 1000));
     CHECK(ok["accepted"] == 1000);
-    for (const Json& s : MustCall(*status, {{"type", "STATUS"}})["events"]["subscribers"]) {
+    Json now = MustCall(*status, {{"type", "STATUS"}});
+    for (const Json& s : now["events"]["subscribers"]) {
       CHECK(s["queued_bytes"].get<std::size_t>() <= s["max_queue_bytes"].get<std::size_t>());
       most_queued = std::max(most_queued, s["queued_bytes"].get<std::size_t>());
     }
