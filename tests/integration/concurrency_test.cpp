@@ -175,7 +175,7 @@ TEST_CASE("200 tasks forwarded at once from one peer all complete, on a constant
   CHECK(ThreadsOf(forwarder) <= idle_threads);
 }
 
-TEST_CASE("a peer forwards at most --max-forwards tasks at once; the rest wait their turn",
+TEST_CASE("a peer forwards at most --max-forwards tasks at once, and the rest wait their turn",
           "[integration][concurrency]") {
   auto cluster = StartCluster(1);
   auto watcher = Watch(cluster->tracker_port(), {"peer.joined", "peer.load", "task.queued", "task.finished"});

@@ -184,7 +184,7 @@ TEST_CASE("a killed peer is declared dead within its timeout, a sweep and 1 s, a
   CHECK(lost.seq == dead.seq + 1);
 }
 
-TEST_CASE("eight subscribers get the same contiguous stream; a stalled one is cut off, within its bound",
+TEST_CASE("eight subscribers get the same contiguous stream, and a stalled one is cut off within its bound",
           "[integration][events]") {
   constexpr int kReaders = 8;
   constexpr int kBatches = 100;  // of 1,000 events: ~12 MB, past what socket buffers hold
