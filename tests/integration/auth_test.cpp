@@ -9,7 +9,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "osgrid/net/auth.h"
 #include "osgrid/net/file_transfer.h"
@@ -21,7 +20,6 @@
 
 using namespace osgrid;
 using namespace osgrid::test;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -133,6 +131,8 @@ TEST_CASE("with the right secret the cluster works end to end", "[integration][a
   std::string peer1 = std::to_string(PortOf(*cluster, "peer-1"));
 
   // Fill peer-1's two cores, so that the tracker places the next task on peer-2.
+  // The watcher subscribes as a member: the guard gives its connection the secret.
+  auto watcher = Watch(cluster->tracker_port(), {"peer.load"});
   std::vector<std::unique_ptr<net::Client>> busy;
   for (int core = 0; core < 2; ++core) {
     busy.push_back(Connect(PortOf(*cluster, "peer-1")));
@@ -141,16 +141,8 @@ TEST_CASE("with the right secret the cluster works end to end", "[integration][a
                                   {{"type", "CPU_TASK"}, {"id", 1}, {"confidential", true}}))
                 .ok());
   }
-  auto tracker = Connect(cluster->tracker_port());
-  bool reported = false;
-  for (int attempt = 0; attempt < 100 && !reported; ++attempt) {
-    Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
-    for (const auto& peer : list["peers"]) {
-      reported = reported || (peer["id"] == "peer-1" && peer["running"] == 2);
-    }
-    if (!reported) std::this_thread::sleep_for(50ms);
-  }
-  REQUIRE(reported);
+  AwaitLoad(
+      watcher, "peer-1", [](const os::events::PeerLoad& load) { return load.running == 2; }, "2 running");
 
   auto cpu = RunOsgrid({"cpu", "--port", peer1, "--secret-file", secret_file, "--json", "--program",
                         "def main(x): return x * 2", "--args", "[21]"});

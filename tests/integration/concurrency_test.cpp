@@ -8,6 +8,7 @@
 
 #include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
+#include "osgrid/os/events/events.h"
 #include "support.h"
 
 using namespace osgrid;
@@ -64,20 +65,37 @@ std::unique_ptr<net::Client> MakeBusy(std::uint16_t peer_port, int running, int 
   return client;
 }
 
-/// Waits until the tracker's view of `peer` shows `queued` tasks waiting.
-void AwaitReportedQueue(std::uint16_t tracker_port, const std::string& peer, int queued) {
-  auto tracker = Connect(tracker_port);
-  Json seen;
-  for (auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < 20s;) {
-    Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
-    for (const auto& entry : list["peers"]) {
-      if (entry["id"] == peer) seen = entry;
-    }
-    if (seen.is_object() && seen["queue_length"] == queued) return;
-    std::this_thread::sleep_for(20ms);  // the next heartbeat
-  }
-  FAIL("the tracker never saw " << peer << " with " << queued << " tasks queued; last seen: " << seen.dump());
+/// Waits until the tracker's view of `peer` (its peer.load) shows `queued`
+/// tasks waiting; `watcher` must follow peer.load.
+void AwaitReportedQueue(Watcher& watcher, const std::string& peer, int queued) {
+  AwaitLoad(
+      watcher, peer, [&](const os::events::PeerLoad& load) { return load.queued == queued; },
+      std::to_string(queued) + " queued");
 }
+
+/// The tasks a peer holds (running, or in its ready queue), as its events
+/// tell: each task.queued there adds one, each task.finished there takes
+/// one off. It counts from the events a watcher has not read yet, so a test
+/// uses it where the peer held nothing before them.
+struct Held {
+  std::string peer;
+  std::set<std::string> tasks;
+  std::size_t most = 0;  // the most it held at once
+
+  /// Applies `event`; false if it is not about this peer's tasks.
+  bool Apply(const os::events::Event& event) {
+    if (auto* queued = std::get_if<os::events::TaskQueued>(&event.body); queued && queued->peer == peer) {
+      tasks.insert(queued->task_id);
+      most = std::max(most, tasks.size());
+      return true;
+    }
+    if (auto* finished = std::get_if<os::events::TaskFinished>(&event.body); finished && finished->peer == peer) {
+      tasks.erase(finished->task_id);
+      return true;
+    }
+    return false;
+  }
+};
 
 /// Polls `client`'s peer until its STATUS satisfies `done`; returns that STATUS.
 template <class Done>
@@ -104,8 +122,9 @@ TEST_CASE("200 tasks forwarded at once from one peer all complete, on a constant
   // peer-1's load, (2 running + 250 queued) / 2 cores = 126, stays above
   // peer-2's, which at most (200 tasks) / 2 cores = 100: the tracker places
   // every task on peer-2.
+  auto watcher = Watch(cluster->tracker_port(), {"peer.load", "task.queued", "task.finished"});
   auto busy = MakeBusy(PortOf(*cluster, "peer-1"), 2, 250);
-  AwaitReportedQueue(cluster->tracker_port(), "peer-1", 250);
+  AwaitReportedQueue(watcher, "peer-1", 250);
 
   // Each task holds a core of peer-2 until `until`: the first two run, the
   // other 198 wait in peer-2's ready queue, and all 200 forwards stay in
@@ -119,10 +138,10 @@ TEST_CASE("200 tasks forwarded at once from one peer all complete, on a constant
   }
 
   auto status1 = Connect(PortOf(*cluster, "peer-1"));
-  auto status2 = Connect(PortOf(*cluster, "peer-2"));
-  AwaitStatus(
-      *status2, [&](const Json& s) { return s["running"].get<int>() + s["queue_length"].get<int>() == kTasks; },
-      "peer-2 holding all 200 tasks");
+  Held held{"peer-2"};
+  AwaitEvent(
+      watcher, [&](const os::events::Event& e) { return held.Apply(e) && held.tasks.size() == kTasks; },
+      "task.queued on peer-2 of all 200 tasks, none finished", 30);
   const int peak_threads = ThreadsOf(forwarder);
   Json peak = MustCall(*status1, {{"type", "STATUS"}});
   CHECK(peak["forwards"]["in_flight"] == kTasks);  // none has come back yet
@@ -156,9 +175,10 @@ TEST_CASE("200 tasks forwarded at once from one peer all complete, on a constant
   CHECK(ThreadsOf(forwarder) <= idle_threads);
 }
 
-TEST_CASE("a peer forwards at most --max-forwards tasks at once; the rest wait their turn",
+TEST_CASE("a peer forwards at most --max-forwards tasks at once, and the rest wait their turn",
           "[integration][concurrency]") {
   auto cluster = StartCluster(1);
+  auto watcher = Watch(cluster->tracker_port(), {"peer.joined", "peer.load", "task.queued", "task.finished"});
   TempDir dir;
   const std::uint16_t port = FreePort();
   PeerProcess limited(
@@ -168,13 +188,19 @@ TEST_CASE("a peer forwards at most --max-forwards tasks at once; the rest wait t
       dir.path + "/limited.log");
   auto status = limited.Connect(port);
   INFO("peer log:\n" << limited.Log());
-  AwaitStatus(
-      *status, [](const Json& s) { return s["registered"] == true; }, "limited registered");
+  AwaitEvent(
+      watcher,
+      [](const os::events::Event& e) {
+        auto* joined = std::get_if<os::events::PeerJoined>(&e.body);
+        return joined && joined->peer == "limited";
+      },
+      "peer.joined of limited");
   CHECK(MustCall(*status, {{"type", "STATUS"}})["forwards"]["max"] == 3);
 
   // limited's load, (1 + 30) / 1 core, stays above peer-1's (12 / 2 cores).
   auto busy = MakeBusy(port, 1, 30);
-  AwaitReportedQueue(cluster->tracker_port(), "limited", 30);
+  AwaitReportedQueue(watcher, "limited", 30);
+  CHECK(MustCall(*status, {{"type", "STATUS"}})["registered"] == true);  // it has sent a heartbeat since
 
   const double until = EpochSeconds() + 5;
   auto client = limited.Connect(port);
@@ -197,6 +223,21 @@ TEST_CASE("a peer forwards at most --max-forwards tasks at once; the rest wait t
     CHECK((*reply)["peer"] == "peer-1");
     CHECK((*reply)["result"] == (*reply)["id"]);
   }
+  // Over the whole run, as peer-1's own events tell: all 12 ran there, never
+  // more than 3 at once. (The events of limited's confidential sleepers are
+  // limited's, not peer-1's.)
+  Held on_peer1{"peer-1"};
+  int finished = 0;
+  AwaitEvent(
+      watcher,
+      [&](const os::events::Event& e) {
+        if (!on_peer1.Apply(e)) return false;
+        if (std::holds_alternative<os::events::TaskFinished>(e.body)) ++finished;
+        return finished == 12;
+      },
+      "task.finished on peer-1 of all 12 tasks");
+  CHECK(on_peer1.tasks.empty());
+  CHECK(on_peer1.most <= 3);
   Json after = MustCall(*status, {{"type", "STATUS"}});
   CHECK(after["forwards"]["in_flight"] == 0);
   CHECK(after["forwards"]["waiting"] == 0);

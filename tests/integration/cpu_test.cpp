@@ -3,14 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include <set>
-#include <thread>
 
 #include "osgrid/net/messages.h"
+#include "osgrid/os/events/events.h"
 #include "support.h"
 
 using namespace osgrid;
 using namespace osgrid::test;
 using namespace std::chrono_literals;
+using os::events::Event;
 
 namespace {
 
@@ -35,17 +36,12 @@ std::vector<std::unique_ptr<net::Client>> Occupy(const cli::LocalCluster& cluste
   return clients;
 }
 
-/// Waits until the tracker has seen `peer` report `running` tasks.
-void AwaitReportedRunning(const cli::LocalCluster& cluster, const std::string& peer, int running) {
-  auto tracker = Connect(cluster.tracker_port());
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
-    for (const auto& entry : list["peers"]) {
-      if (entry["id"] == peer && entry["running"] == running) return;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  FAIL("the tracker never saw " << peer << " running " << running << " tasks");
+/// Waits until the tracker has taken from `peer`'s heartbeat that it runs
+/// `running` tasks (its peer.load; `watcher` must follow peer.load).
+void AwaitReportedRunning(Watcher& watcher, const std::string& peer, int running) {
+  AwaitLoad(
+      watcher, peer, [&](const os::events::PeerLoad& load) { return load.running == running; },
+      std::to_string(running) + " running");
 }
 
 }  // namespace
@@ -65,10 +61,14 @@ TEST_CASE("a task runs and its result, stdout and timings come back", "[integrat
 
 TEST_CASE("a task is forwarded to the least-loaded peer", "[integration][cpu]") {
   auto cluster = StartCluster(3);
+  // One watcher per peer: each reads its own stream, so neither wait can
+  // consume the event the other waits for.
+  auto watch1 = Watch(cluster->tracker_port(), {"peer.load"});
+  auto watch2 = Watch(cluster->tracker_port(), {"peer.load"});
   auto busy1 = Occupy(*cluster, "peer-1", 6);
   auto busy2 = Occupy(*cluster, "peer-2", 6);
-  AwaitReportedRunning(*cluster, "peer-1", 2);
-  AwaitReportedRunning(*cluster, "peer-2", 2);
+  AwaitReportedRunning(watch1, "peer-1", 2);
+  AwaitReportedRunning(watch2, "peer-2", 2);
 
   auto client = Connect(PortOf(*cluster, "peer-1"));
   Json reply = MustCall(*client, Task("def main(): return 'hello'", Json::array()));
@@ -80,8 +80,9 @@ TEST_CASE("a task is forwarded to the least-loaded peer", "[integration][cpu]") 
 
 TEST_CASE("a confidential task runs where it was submitted, even when that peer is busiest", "[integration][cpu]") {
   auto cluster = StartCluster(3);
+  auto watcher = Watch(cluster->tracker_port(), {"peer.load"});
   auto busy = Occupy(*cluster, "peer-2", 3);
-  AwaitReportedRunning(*cluster, "peer-2", 2);
+  AwaitReportedRunning(watcher, "peer-2", 2);
   auto client = Connect(PortOf(*cluster, "peer-2"));
   Json reply = MustCall(*client, Task("def main(s): return s[::-1]", {"secret"}, true));
   CHECK(reply["result"] == "terces");
@@ -151,31 +152,46 @@ TEST_CASE("a task past its timeout is killed and the peer carries on", "[integra
 
 TEST_CASE("the tracker detects a killed peer within the configured timeout", "[integration][cpu]") {
   const double timeout_s = 1.5;
+  const double heartbeat_s = 0.3;
+  const double cron_s = timeout_s / 10;  // the tracker's sweep: peer_timeout / 10, at least 50 ms
   auto cluster = StartCluster(3, timeout_s);
   auto tracker = Connect(cluster->tracker_port());
   REQUIRE(MustCall(*tracker, {{"type", "PEER_LIST"}})["peers"].size() == 3);
+  auto watcher = Watch(cluster->tracker_port(), {"peer.dead"});
 
+  // We measure on our own clock: the event's t is on the tracker's, which
+  // has no reading of the kill to compare with. The kill happens between
+  // these two readings; the tracker's peer.dead reaches us a moment (one
+  // loopback frame, no polling) after it is published.
+  const auto before_kill = std::chrono::steady_clock::now();
   REQUIRE(cluster->KillPeer("peer-3").ok());
-  auto killed = std::chrono::steady_clock::now();
-  double detected_after_s = -1;
-  while (std::chrono::steady_clock::now() - killed < 10s) {
-    std::set<std::string> live;
-    Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
-    for (const auto& peer : list["peers"]) live.insert(peer["id"]);
-    if (!live.count("peer-3")) {
-      detected_after_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
-      CHECK(live == std::set<std::string>{"peer-1", "peer-2"});
-      break;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  INFO("detected after " << detected_after_s << " s");
-  REQUIRE(detected_after_s > 0);
-  // Not before the timeout minus one heartbeat interval (0.3 s): the last
-  // heartbeat may precede the kill by up to that. Not after the timeout plus
-  // one cron period (timeout / 10) and polling slack.
-  CHECK(detected_after_s >= timeout_s - 0.3 - 0.05);
-  CHECK(detected_after_s <= timeout_s + timeout_s / 10 + 0.2);
+  const auto killed = std::chrono::steady_clock::now();
+  Event dead = AwaitEvent(
+      watcher, [](const Event& e) { return std::holds_alternative<os::events::PeerDead>(e.body); },
+      "peer.dead of peer-3", 10);
+  const auto received = std::chrono::steady_clock::now();
+  const auto& death = std::get<os::events::PeerDead>(dead.body);
+  CHECK(death.peer == "peer-3");
+  CHECK(dead.node == "tracker");
+  Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});
+  std::set<std::string> live;
+  for (const auto& peer : list["peers"]) live.insert(peer["id"]);
+  CHECK(live == std::set<std::string>{"peer-1", "peer-2"});
+
+  const double after_s = std::chrono::duration<double>(received - killed).count();
+  const double at_most_s = std::chrono::duration<double>(received - before_kill).count();
+  INFO("peer.dead received " << after_s << " s after the kill returned (" << at_most_s
+                             << " s after it began); the tracker heard nothing for " << death.silent_ms << " ms");
+  // Not before the timeout minus one heartbeat interval (counted from the
+  // kill's return): the last heartbeat may precede the kill by up to that.
+  // Not after the timeout plus one cron period and slack (counted from
+  // before the kill).
+  CHECK(after_s >= timeout_s - heartbeat_s - 0.05);
+  CHECK(at_most_s <= timeout_s + cron_s + 0.2);
+  // On the tracker's own clock: it declared the peer dead only once it had
+  // been silent for longer than the timeout, and at the first sweep after.
+  CHECK(death.silent_ms >= timeout_s * 1000);
+  CHECK(death.silent_ms <= (timeout_s + cron_s + 0.2) * 1000);
   Json status = MustCall(*tracker, {{"type", "STATUS"}});
   CHECK(status["peers_died"] == 1);
 

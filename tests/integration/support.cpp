@@ -52,7 +52,12 @@ std::unique_ptr<net::Client> Connect(std::uint16_t port) {
 }
 
 Watcher Watch(std::uint16_t port, std::vector<std::string> types, std::size_t queue_bytes) {
-  Watcher watcher{Connect(port), nullptr};
+  return Watch(Connect(port), std::move(types), queue_bytes);
+}
+
+Watcher Watch(std::unique_ptr<net::Client> client, std::vector<std::string> types, std::size_t queue_bytes) {
+  REQUIRE(client != nullptr);
+  Watcher watcher{std::move(client), nullptr};
   auto subscribed = net::Subscriber::Start(*watcher.client, {std::move(types), queue_bytes, "test"});
   INFO(subscribed.status().ToString());
   REQUIRE(subscribed.ok());
@@ -79,6 +84,20 @@ os::events::Event AwaitEvent(Watcher& watcher, const std::function<bool(const os
   for (const std::string& line : recent) seen += "\n  " + line;
   FAIL("no " << what << " within " << timeout_s << " s; the last events seen:" << (seen.empty() ? " none" : seen));
   return {};
+}
+
+os::events::PeerLoad AwaitLoad(Watcher& watcher, const std::string& peer,
+                               const std::function<bool(const os::events::PeerLoad&)>& match, const std::string& what,
+                               double timeout_s) {
+  os::events::Event event = AwaitEvent(
+      watcher,
+      [&](const os::events::Event& e) {
+        auto* load = std::get_if<os::events::PeerLoad>(&e.body);
+        return load != nullptr && load->peer == peer && match(*load);
+      },
+      "peer.load of " + peer + " with " + what, timeout_s);
+  auto* load = std::get_if<os::events::PeerLoad>(&event.body);
+  return load != nullptr ? *load : os::events::PeerLoad{};
 }
 
 std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer) {

@@ -33,12 +33,26 @@ struct Watcher {
   std::unique_ptr<net::Subscriber> events;
 };
 /// Subscribes to the tracker on `port` (types: prefixes; queue_bytes 0: the
-/// tracker's default); fails the test if it cannot.
+/// tracker's default); fails the test if it cannot. The connection uses this
+/// process's default client security, as Connect does.
 Watcher Watch(std::uint16_t port, std::vector<std::string> types = {}, std::size_t queue_bytes = 0);
+/// The same on `client`, a connection to a tracker made by the caller: one
+/// with other secrets, or to a tracker the test started by itself
+/// (PeerProcess::Connect, which waits until it listens).
+Watcher Watch(std::unique_ptr<net::Client> client, std::vector<std::string> types = {}, std::size_t queue_bytes = 0);
 /// Reads events until one satisfies `match` and returns it; fails the test,
 /// naming `what`, if none comes within `timeout_s`.
 os::events::Event AwaitEvent(Watcher& watcher, const std::function<bool(const os::events::Event&)>& match,
                              const std::string& what, double timeout_s = 20);
+/// Waits until the tracker has taken from a heartbeat of `peer` a load that
+/// satisfies `match`, and returns it. That is its peer.load event: the tracker
+/// publishes it once the load is in the table that PEER_LIST shows and
+/// placement reads, so after it the tracker places tasks knowing that load.
+/// `watcher` must follow peer.load. Fails the test, saying "peer.load of PEER
+/// with `what`", if none comes within `timeout_s`.
+os::events::PeerLoad AwaitLoad(Watcher& watcher, const std::string& peer,
+                               const std::function<bool(const os::events::PeerLoad&)>& match, const std::string& what,
+                               double timeout_s = 20);
 
 /// The port of "peer-K".
 std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer);
