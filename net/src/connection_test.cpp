@@ -455,7 +455,7 @@ TEST_CASE("a Connection authenticates with the secret over TLS", "[connection]")
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("destroying a Connection drops its handlers uncalled; Close() fails them", "[connection]") {
+TEST_CASE("destroying a Connection drops its handlers uncalled, Close() fails them", "[connection]") {
   TestServer server;
   asio::io_context io;
   Reply dropped;

@@ -394,7 +394,7 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
   CHECK(empty.value() == Snapshot{});
 }
 
-TEST_CASE("a bad snapshot is refused with the path of the field; unknown fields are ignored", "[events]") {
+TEST_CASE("a bad snapshot is refused with the path of the field, unknown fields are ignored", "[events]") {
   Json json = EncodeSnapshot(SampleSnapshot());
   json["arena"] = {{"blocks", Json::array()}};  // what a later issue adds
   json["peers"][0]["holders"] = Json::array();

@@ -283,13 +283,15 @@ Result<BatchResult> DecodeBatchResult(const Json& reply) {
   if (results != nullptr) {
     for (std::size_t i = 0; i < results->size(); ++i) {
       auto entry = DecodeTaskResult((*results)[i]);
-      if (!entry.ok()) return Status::Internal("BATCH_RESULT: entry " + std::to_string(i) + ": " + entry.status().message());
+      if (!entry.ok())
+        return Status::Internal("BATCH_RESULT: entry " + std::to_string(i) + ": " + entry.status().message());
       decoded.results.push_back(std::move(entry).value());
     }
   }
   if (peers != nullptr) {
     for (const auto& [peer, count] : peers->items()) {
-      if (!count.is_number_integer()) return Status::Internal("BATCH_RESULT: peers['" + Sanitize(peer) + "'] must be an integer");
+      if (!count.is_number_integer())
+        return Status::Internal("BATCH_RESULT: peers['" + Sanitize(peer) + "'] must be an integer");
       decoded.peers[peer] = count.get<int>();
     }
   } else {  // an older peer: count them

@@ -95,7 +95,8 @@ TEST_CASE("a CPU_BATCH checks every entry and names the first bad one", "[reques
   CHECK(decoded->tasks[2].args == Json{2});
 
   frame["tasks"][1]["args"] = 5;
-  CHECK(DecodeCpuBatch(frame).status().message() == "CPU_BATCH: task 1: task: field 'args' must be an array, got number");
+  CHECK(DecodeCpuBatch(frame).status().message() ==
+        "CPU_BATCH: task 1: task: field 'args' must be an array, got number");
   frame["tasks"][1]["args"] = Json::array();
   frame["tasks"][2]["program"] = "tampered";
   CHECK(DecodeCpuBatch(frame).status().code() == Code::kIntegrity);
@@ -145,7 +146,8 @@ TEST_CASE("a batch result: entries in order, counts per peer, a refused batch as
   ok_entry.erase("type");
   ok_entry["ok"] = true;
   ok_entry["index"] = 0;
-  Json failed_entry = EncodeTaskResult(TaskResult{Status(Code::kTimeout, "ran past 1000 ms"), nullptr, "t/2", "peer-2"});
+  Json failed_entry =
+      EncodeTaskResult(TaskResult{Status(Code::kTimeout, "ran past 1000 ms"), nullptr, "t/2", "peer-2"});
   failed_entry["ok"] = false;
   failed_entry["index"] = 1;
   Json reply = {{"type", "BATCH_RESULT"},

@@ -376,7 +376,7 @@ TEST_CASE("a bad PUT_END fails the upload, and the connection goes on", "[server
   CHECK(client->Call({{"type", "PING"}}).ok());
 }
 
-TEST_CASE("a sink error is answered at once; the rest of the data is dropped", "[server]") {
+TEST_CASE("a sink error is answered at once, the rest of the data is dropped", "[server]") {
   TestServer server;
   auto client = ConnectTo(server);
   auto ready = client->Call({{"type", "PUT_FILE"}, {"name", "fail-write"}, {"size", 6}});

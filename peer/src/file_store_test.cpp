@@ -188,7 +188,7 @@ TEST_CASE("a mismatch leaves the old file of that name untouched", "[files]") {
   CHECK(Get(*store, "keep").value() == "old contents");
 }
 
-TEST_CASE("more bytes than declared is BAD_REQUEST; fewer fails the commit", "[files]") {
+TEST_CASE("more bytes than declared is BAD_REQUEST, fewer fails the commit", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
   {
@@ -239,7 +239,7 @@ TEST_CASE("Append and Digest on two threads make a Write", "[files]") {
   CHECK(store->Stat("partial").status().code() == Code::kNotFound);
 }
 
-TEST_CASE("BeginUpload rejects bad names; Commit rejects bad digests and keeps nothing", "[files]") {
+TEST_CASE("BeginUpload rejects bad names, Commit rejects bad digests and keeps nothing", "[files]") {
   TempDir dir;
   auto store = OpenStore(dir);
   CHECK(store->BeginUpload("../escape", 1).status().code() == Code::kBadRequest);

@@ -93,7 +93,7 @@ TEST_CASE("eight subscribers share one encoding and see the same contiguous seqs
   CHECK(ninth.status().message().find("--max-subscribers 8") != std::string::npos);
 }
 
-TEST_CASE("a subscriber that stops reading is cut off; the others go on", "[hub]") {
+TEST_CASE("a subscriber that stops reading is cut off, the others go on", "[hub]") {
   int calls = 0;
   EventHub hub("e", CountingEncoder{&calls, 100}, 8);  // 100-byte frames
   int slow_wakes = 0;
@@ -165,7 +165,7 @@ TEST_CASE("Take hands over at most max_bytes at a time, and at least one frame",
   CHECK(hub.Stats()[0].delivered == 10);
 }
 
-TEST_CASE("filters pass a family or a type; events.lost always passes", "[hub]") {
+TEST_CASE("filters pass a family or a type, events.lost always passes", "[hub]") {
   CHECK(EventHub::Matches({}, "mem.set"));
   CHECK(EventHub::Matches({"task"}, "task.running"));
   CHECK(EventHub::Matches({"task."}, "task.running"));

@@ -233,7 +233,7 @@ TEST_CASE("Banker: fast safety equals the book's loop on large states", "[deadlo
   }
 }
 
-TEST_CASE("Banker: a granted request leaves a safe state; a denied one changes nothing",
+TEST_CASE("Banker: a granted request leaves a safe state, a denied one changes nothing",
           "[deadlock][banker][property]") {
   Rng rng(99);
   int granted = 0, denied = 0, waits = 0;

@@ -82,7 +82,7 @@ TEST_CASE("The schedule fold draws runs, switches and idle time", "[events][repl
   CHECK(b.report.has_value());
 }
 
-TEST_CASE("Runs of one task that touch are one bar; a zero-length run is none", "[events][replay]") {
+TEST_CASE("Runs of one task that touch are one bar, a zero-length run is none", "[events][replay]") {
   Stream s;
   s.At(0, Submitted("A")).At(0, Queued("A", 1)).At(0, Running("A"));
   s.At(2, Preempted("A", "quantum")).At(2, Queued("A", 1)).At(2, Running("A")).At(4, Finished("A"));

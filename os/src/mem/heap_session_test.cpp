@@ -38,7 +38,7 @@ TEST_CASE("Op lists parse malloc.py's -A syntax plus C", "[mem][session]") {
   }
 }
 
-TEST_CASE("Frees of pointers never returned are skipped; double frees return -1", "[mem][session]") {
+TEST_CASE("Frees of pointers never returned are skipped, double frees return -1", "[mem][session]") {
   HeapConfig config;
   config.size = 20;
   HeapSession session = Session(config);

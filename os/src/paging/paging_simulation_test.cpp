@@ -224,7 +224,7 @@ TEST_CASE("An observer sees every access as it is made, and the result keeps non
   }
 }
 
-TEST_CASE("RAND and CLOCK draw from a shared stream; each cache size of a sweep starts from the same state",
+TEST_CASE("RAND and CLOCK draw from a shared stream, each cache size of a sweep starts from the same state",
           "[paging][rand][clock]") {
   for (const std::string policy : {"RAND", "CLOCK"}) {
     INFO(policy);

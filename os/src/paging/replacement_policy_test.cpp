@@ -46,7 +46,7 @@ TEST_CASE("FIFO evicts the page loaded first, even if it was just used", "[pagin
   CHECK_FALSE(fifo->Contains(1));
 }
 
-TEST_CASE("LRU evicts the least recently used page; MRU the most recently used", "[paging][lru][mru]") {
+TEST_CASE("LRU evicts the least recently used page, MRU the most recently used", "[paging][lru][mru]") {
   auto lru = MakeLru(2);
   CHECK(Victims(*lru, {1, 2, 1, 3}) == std::vector<Page>{-1, -1, -2, 2});
   CHECK(lru->Contents() == std::vector<Page>{1, 3});  // LRU first, as paging-policy.py prints it
@@ -55,7 +55,7 @@ TEST_CASE("LRU evicts the least recently used page; MRU the most recently used",
   CHECK(mru->Contents() == std::vector<Page>{2, 3});
 }
 
-TEST_CASE("OPT evicts the page used farthest in the future; ties go to the latest loaded", "[paging][opt]") {
+TEST_CASE("OPT evicts the page used farthest in the future, ties go to the latest loaded", "[paging][opt]") {
   // At the reference to 4 (position 3): 1 is next used at 4, 2 at 5, 3 never -> evict 3.
   const std::vector<Page> refs = {1, 2, 3, 4, 1, 2};
   auto opt = MakeOpt(3, refs);
@@ -68,7 +68,7 @@ TEST_CASE("OPT evicts the page used farthest in the future; ties go to the lates
   CHECK(tie->Contents() == std::vector<Page>{1, 2, 4});
 }
 
-TEST_CASE("UNOPT evicts the page used soonest; ties go to the oldest loaded", "[paging][unopt]") {
+TEST_CASE("UNOPT evicts the page used soonest, ties go to the oldest loaded", "[paging][unopt]") {
   const std::vector<Page> refs = {1, 2, 3, 4, 1, 2};
   auto unopt = MakeUnopt(3, refs);
   CHECK(Victims(*unopt, refs) == std::vector<Page>{-1, -1, -1, 1, 2, 3});

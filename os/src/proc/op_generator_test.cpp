@@ -19,7 +19,7 @@ TEST_CASE("fork.py's label sequence", "[proc][generator]") {
   CHECK(ForkPyName(52 + 52 * 52) == "aaa");
 }
 
-TEST_CASE("same seed, same problem; options are checked", "[proc][generator]") {
+TEST_CASE("same seed, same problem, options are checked", "[proc][generator]") {
   ProcOpGeneratorOptions options;
   options.actions = 20;
   Rng first(7), second(7);

@@ -229,7 +229,7 @@ TEST_CASE("a blocked wait for one child ignores the others", "[proc][table]") {
   CHECK(table.Find(b)->zombie());
 }
 
-TEST_CASE("kill: SIGKILL and SIGTERM terminate; init and zombies are special", "[proc][table]") {
+TEST_CASE("kill: SIGKILL and SIGTERM terminate, init and zombies are special", "[proc][table]") {
   ProcessTable table;
   const Pid a = *table.Fork(kInitPid, "A");
   const Pid b = *table.Fork(a, "B");

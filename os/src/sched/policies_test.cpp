@@ -31,7 +31,7 @@ std::vector<std::uint64_t> Drain(ReadyQueuePolicy& policy) {
 }  // namespace
 
 // Silberschatz 10e 5.3.2: bursts 6, 8, 7, 3 run P4, P1, P3, P2.
-TEST_CASE("SJF picks the shortest burst; ties go to the earlier arrival, then the lower id", "[sched][sjf]") {
+TEST_CASE("SJF picks the shortest burst, ties go to the earlier arrival, then the lower id", "[sched][sjf]") {
   SjfQueue sjf;
   sjf.Admit(Task(1, 0, 6));
   sjf.Admit(Task(2, 0, 8));
@@ -59,7 +59,7 @@ TEST_CASE("SRTF preempts only for a strictly shorter remaining time", "[sched][s
 }
 
 // Silberschatz 10e 5.3.4: priorities 3, 1, 4, 5, 2 run P2, P5, P1, P3, P4.
-TEST_CASE("Priority picks the lowest number; preemption needs a strictly better one", "[sched][priority]") {
+TEST_CASE("Priority picks the lowest number, preemption needs a strictly better one", "[sched][priority]") {
   PriorityQueue priority(false);
   const int priorities[] = {3, 1, 4, 5, 2};
   for (std::uint64_t i = 0; i < 5; ++i) priority.Admit(Task(i + 1, 0, 1, priorities[i]));

@@ -5,7 +5,7 @@
 using osgrid::os::MessageQueue;
 
 // Silberschatz 10e, 3.7.4.3: bounded capacity n.
-TEST_CASE("send blocks when the queue is full; receive frees room and wakes the sender", "[sync][queue]") {
+TEST_CASE("send blocks when the queue is full, receive frees room and wakes the sender", "[sync][queue]") {
   MessageQueue q(2);
   CHECK_FALSE(q.Send(0, "a").blocked);
   CHECK_FALSE(q.Send(0, "b").blocked);
@@ -20,7 +20,7 @@ TEST_CASE("send blocks when the queue is full; receive frees room and wakes the 
   CHECK(q.Receive(1).message == "c");  // FIFO, blocked message included
 }
 
-TEST_CASE("receive blocks when the queue is empty; send hands the message over", "[sync][queue]") {
+TEST_CASE("receive blocks when the queue is empty, send hands the message over", "[sync][queue]") {
   MessageQueue q(3);
   const auto empty = q.Receive(5);
   CHECK_FALSE(empty.message.has_value());

@@ -5,7 +5,7 @@
 using osgrid::os::Mutex;
 
 // Silberschatz 10e, 6.5: acquire() ... critical section ... release().
-TEST_CASE("a mutex has one owner; others block and get it in FIFO order", "[sync][mutex]") {
+TEST_CASE("a mutex has one owner, others block and get it in FIFO order", "[sync][mutex]") {
   Mutex m;
   CHECK_FALSE(m.owner().has_value());
   CHECK(m.Lock(1));

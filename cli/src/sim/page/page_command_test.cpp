@@ -130,7 +130,7 @@ TEST_CASE("sim page: CLOCK-HAND is the textbook hand, with one use bit by defaul
   CHECK(Page({"-a", "1,2,3,4,2,5", "-p", "CLOCK-HAND", "-b", "2", "-c"}).json["clock_bits"] == 2);
 }
 
-TEST_CASE("sim page: --ostep stops at FINALSTATS; osgrid's frame table and totals follow it otherwise",
+TEST_CASE("sim page: --ostep stops at FINALSTATS, osgrid's frame table and totals follow it otherwise",
           "[cli][sim][page]") {
   const std::vector<std::string> args = {"-a", "1,2,3,4,1,2,5,1,2,3,4,5", "-p", "FIFO", "-c", "--frames-range", "3-4"};
   std::vector<std::string> ostep_args = args;

@@ -68,7 +68,7 @@ TEST_CASE("fork.py -L: an exit with children fails", "[proc][cli][ostep]") {
   CHECK(json["final_tree"] == "a\n\u2514\u2500\u2500 b\n    \u2514\u2500\u2500 c");
 }
 
-TEST_CASE("fork.py without -c asks for the trees; -F for the final one", "[proc][cli][ostep]") {
+TEST_CASE("fork.py without -c asks for the trees, -F for the final one", "[proc][cli][ostep]") {
   auto outcome = RunSim({"proc", "-A", "a+b,b-", "-F"});
   REQUIRE(outcome.ok());
   CHECK(outcome->text.find("Action: b EXITS\n\n                        Final Process Tree?\n") != std::string::npos);
@@ -124,7 +124,7 @@ TEST_CASE("ops list (--ops): an impossible call fails in the trace, like a syste
         "fork: pid 2 (A) is waiting (blocked in wait() until a child terminates): it cannot run");
 }
 
-TEST_CASE("ops list (--ops): killpg kills exactly the group; exec and setpgid", "[proc][cli]") {
+TEST_CASE("ops list (--ops): killpg kills exactly the group, exec and setpgid", "[proc][cli]") {
   auto json = Solve({"--ops",
                      "fork init sh; fork sh A; fork A B; fork sh C; setpgid A 0; setpgid B A; "
                      "exec B ls; killpg A SIGKILL; wait sh"});
@@ -168,7 +168,7 @@ TEST_CASE("bad input names the op and its position", "[proc][cli]") {
   CHECK(Error({"-a", "2000000"}).find("at most 1000000") != std::string::npos);
 }
 
-TEST_CASE("random problems: one seed, one problem; --rich has the full API", "[proc][cli]") {
+TEST_CASE("random problems: one seed, one problem, --rich has the full API", "[proc][cli]") {
   auto first = Solve({"-s", "3", "-a", "12"});
   auto again = Solve({"-s", "3", "-a", "12"});
   CHECK(first == again);
@@ -188,7 +188,9 @@ TEST_CASE("random fork.py problems draw fork.py's actions from the seed", "[proc
   CHECK(json["input"] ==
         osgrid::Json::array({"a+b", "a+c", "c+d", "a+e", "c-", "d+f", "f+g", "e+h", "d-", "e+i", "b+j", "f+k"}));
   // -f is a probability, as in fork.py: 70 means every action is a fork.
-  for (const auto& op : Solve({"-s", "2", "-a", "20", "-f", "70"})["input"]) {
+  const auto forks = Solve({"-s", "2", "-a", "20", "-f", "70"});  // named: a temporary's member dies before the loop
+  REQUIRE(forks["input"].size() == 20);
+  for (const auto& op : forks["input"]) {
     CHECK(op.get<std::string>().find('+') != std::string::npos);
   }
   auto seventy = RunSim({"proc", "-s", "2", "-a", "3", "-f", "70"});
