@@ -5,11 +5,14 @@
 #include <cmath>
 #include <set>
 
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "sim_step.h"
 #include "steps.h"
 
 namespace osgrid::cli {
+
+using client::ShortJson;
+
 namespace {
 
 /// JSON equality where numbers compare by value with a relative tolerance of

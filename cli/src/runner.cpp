@@ -8,11 +8,17 @@
 #include <chrono>
 #include <filesystem>
 
-#include "format.h"
 #include "osgrid/cli/cluster.h"
+#include "osgrid/client/text.h"
 #include "steps.h"
 
 namespace osgrid::cli {
+
+using client::Dim;
+using client::Indent;
+using client::Mark;
+using client::Table;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -7,10 +7,16 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "sim/sim.h"
 
 namespace osgrid::cli {
+
+using client::Dim;
+using client::Indent;
+using client::ShortJson;
+using client::Table;
+
 namespace {
 
 constexpr double kAnswerTolerance = 0.01;  // answers are usually given to two decimals

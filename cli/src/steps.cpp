@@ -21,15 +21,32 @@
 #include <set>
 #include <thread>
 
-#include "format.h"
+#include "osgrid/client/reply_view.h"
+#include "osgrid/client/text.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/file_transfer.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/sha256.h"
-#include "reply_view.h"
 
 namespace osgrid::cli {
+
+using client::BatchPeerCounts;
+using client::CapturedOutput;
+using client::CpuWhere;
+using client::Dim;
+using client::FormatCounts;
+using client::HumanBytes;
+using client::HumanMs;
+using client::Indent;
+using client::Ms;
+using client::Number;
+using client::PrintBatchTable;
+using client::PrintPeerTable;
+using client::PrintStatus;
+using client::Rate;
+using client::ShortJson;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -47,7 +47,7 @@ std::size_t Digits(std::int64_t value) {
   return digits;
 }
 
-/// Display width of UTF-8 text, as format.h's Table counts it: code points.
+/// Display width of UTF-8 text, as text.h's Table counts it: code points.
 std::size_t Width(std::string_view text) {
   return static_cast<std::size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -96,7 +96,7 @@ class Columns {
   std::vector<std::size_t> widths_;
 };
 
-/// A table laid out as format.h's Table lays one out (cells left-aligned, two
+/// A table laid out as text.h's Table lays one out (cells left-aligned, two
 /// spaces apart, the last cell of a line unpadded, every line indented by two
 /// spaces), written row by row with no string per cell. `rows(table)` adds
 /// the rows; it is called twice: once to measure the columns, once to write.

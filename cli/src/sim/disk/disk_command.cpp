@@ -10,7 +10,7 @@
 
 #include "../render.h"
 #include "../sim.h"
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "osgrid/os/disk/disk_scheduling.h"
 #include "osgrid/os/random.h"
 
@@ -116,7 +116,7 @@ std::string StepNote(const os::HeadMove& move, const DiskProblem& p) {
   return note;
 }
 
-/// The service table, laid out as format.h's Table would: widths first, then rows.
+/// The service table, laid out as text.h's Table would: widths first, then rows.
 void WriteOrderTable(TextOut& out, const DiskSchedule& s, const DiskProblem& p) {
   std::size_t widths[4] = {4, 4, 2, 8};  // "step", "from", "to", "movement"
   const auto digits = [](std::int64_t v) { return fmt::format_int(v).size(); };

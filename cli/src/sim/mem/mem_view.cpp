@@ -5,9 +5,12 @@
 #include <sstream>
 
 #include "../render.h"
-#include "format.h"
+#include "osgrid/client/text.h"
 
 namespace osgrid::cli::sim {
+
+using client::Table;
+
 namespace {
 
 constexpr int kMapWidth = 64;

@@ -20,11 +20,14 @@
 #include "../py_number.h"
 #include "../render.h"
 #include "../sim.h"
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "osgrid/os/paging/paging_simulation.h"
 #include "osgrid/os/py_random.h"
 
 namespace osgrid::cli::sim {
+
+using client::Table;
+
 namespace {
 
 using os::Page;

@@ -18,12 +18,15 @@
 #include "../py_number.h"
 #include "../render.h"
 #include "../sim.h"
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "osgrid/os/proc/op_generator.h"
 #include "osgrid/os/py_random.h"
 #include "proc_sim.h"
 
 namespace osgrid::cli::sim {
+
+using client::Table;
+
 namespace {
 
 using os::Pcb;

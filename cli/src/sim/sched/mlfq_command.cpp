@@ -366,7 +366,7 @@ void MlfqSimulation::WriteSolution(TextOut& out) const {
 std::size_t Digits(std::int64_t value) { return fmt::formatted_size("{}", value); }
 
 /// osgrid's per-job table, columns padded to their widest cell (as
-/// format.h's Table, without a string per cell).
+/// text.h's Table, without a string per cell).
 void MlfqSimulation::WriteDetails(TextOut& out, const MlfqResult& result) const {
   static constexpr std::array<std::string_view, 10> kHeader = {
       "job", "start", "run", "ioFreq", "I/Os", "first run", "done", "response", "turnaround", "waiting"};

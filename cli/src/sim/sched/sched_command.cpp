@@ -25,12 +25,15 @@
 
 #include "../render.h"
 #include "../sim.h"
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "osgrid/os/py_random.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
 
 namespace osgrid::cli::sim {
+
+using client::Table;
+
 namespace {
 
 using os::SchedProcess;
@@ -446,7 +449,7 @@ void SchedSimulation::WriteDetails(TextOut& out, const SchedResult& result, Gant
   header.push_back("priority");
   if (tickets) header.push_back("tickets");
   for (const char* column : {"first run", "completion", "response", "turnaround", "waiting"}) header.push_back(column);
-  // Rows of numbers, laid out as format.h's Table lays out strings, but
+  // Rows of numbers, laid out as text.h's Table lays out strings, but
   // without a string per cell: one pass for the widths, one to print.
   const std::size_t n = problem_.jobs.size();
   std::vector<std::int64_t> row;

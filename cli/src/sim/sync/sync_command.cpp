@@ -11,15 +11,18 @@
 #include <sstream>
 #include <utility>
 
-#include "../../format.h"
 #include "../render.h"
 #include "../sim.h"
+#include "osgrid/client/text.h"
 #include "osgrid/os/random.h"
 #include "osgrid/os/sync/simulator.h"
 #include "sync_demos.h"
 #include "sync_yaml.h"
 
 namespace osgrid::cli::sim {
+
+using client::Table;
+
 namespace {
 
 struct SyncArgs {

@@ -3,10 +3,10 @@
 
 #include <sstream>
 
-#include "format.h"
+#include "osgrid/client/text.h"
 
 using namespace osgrid;
-using namespace osgrid::cli;
+using namespace osgrid::client;
 
 TEST_CASE("sizes use binary units and grouped digits", "[format]") {
   CHECK(HumanBytes(0) == "0 B");

@@ -1,11 +1,11 @@
 // How replies read on screen (see reply_view.h).
-#include "reply_view.h"
+#include "osgrid/client/reply_view.h"
 
 #include <vector>
 
-#include "format.h"
+#include "osgrid/client/text.h"
 
-namespace osgrid::cli {
+namespace osgrid::client {
 namespace {
 
 std::uint64_t Bytes(const Json& object, const char* key) {
@@ -136,4 +136,4 @@ void PrintPeerTable(const Json& reply, std::ostream& out, std::string_view inden
   table.Print(out, indent);
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::client

@@ -1,5 +1,5 @@
-// Text for people (see format.h).
-#include "format.h"
+// Text for people (see text.h).
+#include "osgrid/client/text.h"
 
 #include <unistd.h>
 #include <algorithm>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace osgrid::cli {
+namespace osgrid::client {
 namespace {
 
 std::string Fixed(double value, int decimals) {
@@ -127,4 +127,4 @@ std::string Dim(std::string_view text) {
   return "\033[2m" + std::string(text) + "\033[0m";
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::client

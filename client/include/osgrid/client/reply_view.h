@@ -1,6 +1,6 @@
-// Private to cli/: how each kind of reply reads on screen. The client
-// commands and the scenario runner print replies through these, so a student
-// sees the same table in `osgrid batch` as in `osgrid run`.
+// How each kind of reply reads on screen. The client commands and the
+// scenario runner print replies through these, so a student sees the same
+// table in `osgrid batch` as in `osgrid run`.
 // Every function tolerates missing fields (printed as "?").
 #pragma once
 
@@ -11,7 +11,7 @@
 
 #include "osgrid/net/json.h"
 
-namespace osgrid::cli {
+namespace osgrid::client {
 
 /// CPU_RESULT in one line: "(ran on peer-2, forwarded from peer-1, 23 ms)".
 std::string CpuWhere(const Json& cpu_result);
@@ -32,4 +32,4 @@ void PrintStatus(const Json& status_reply, std::ostream& out, std::string_view i
 /// PEERS as a table: id, address, cores, load, queue, running, done, memory, disk, heartbeat.
 void PrintPeerTable(const Json& peers_reply, std::ostream& out, std::string_view indent);
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::client

@@ -1,6 +1,6 @@
-// Private to cli/: text for people -- sizes, durations, JSON on one line,
-// tables, and the ✓/✗ marks of the scenario report. Shared by the client
-// commands and the runner so both read alike.
+// Text for people -- sizes, durations, JSON on one line, tables, and the
+// ✓/✗ marks of the scenario report. Shared by the `osgrid` commands and the
+// scenario runner (and anything else that shows osgrid to people) so all read alike.
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "osgrid/net/json.h"
 
-namespace osgrid::cli {
+namespace osgrid::client {
 
 /// `seconds` (a --timeout, a scenario's duration) as whole milliseconds.
 std::chrono::milliseconds Ms(double seconds);
@@ -58,4 +58,4 @@ std::string Mark(bool passed);
 /// `text` dimmed, for secondary details (plain when !UseColor()).
 std::string Dim(std::string_view text);
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::client

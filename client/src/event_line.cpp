@@ -1,11 +1,11 @@
 // EventLine: see event_line.h.
-#include "event_line.h"
+#include "osgrid/client/event_line.h"
 
 #include <fmt/format.h>
 
 #include "osgrid/net/events.h"
 
-namespace osgrid::cli {
+namespace osgrid::client {
 
 namespace {
 
@@ -56,4 +56,4 @@ std::string EventLineHeader() {
   return fmt::format("{:>10}  {:>6}  {:<10}  {:<15} {}", "t", "seq", "node", "type", "fields");
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::client

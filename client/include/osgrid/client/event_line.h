@@ -1,5 +1,5 @@
-// Private to cli/: one event as one line for people, shared by `osgrid
-// events` (live) and `osgrid replay` (a trace):
+// One event as one line for people, shared by `osgrid events` (live) and
+// `osgrid replay` (a trace):
 //
 //          t     seq  node        type            fields
 //     1532.25     42  peer-9001   task.finished   task_id=peer-9001/17 peer=peer-9001 outcome=ok wait_ms=3
@@ -15,7 +15,7 @@
 
 #include "osgrid/os/events/events.h"
 
-namespace osgrid::cli {
+namespace osgrid::client {
 
 /// The line, without a newline. Never throws.
 std::string EventLine(const os::events::Event& event);
@@ -23,4 +23,4 @@ std::string EventLine(const os::events::Event& event);
 /// The column titles above such lines.
 std::string EventLineHeader();
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::client
