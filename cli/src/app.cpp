@@ -25,8 +25,8 @@
 #include "osgrid/cli/cluster.h"
 #include "osgrid/cli/runner.h"
 #include "osgrid/cli/scenario.h"
+#include "osgrid/sim/sim.h"
 #include "replay.h"
-#include "sim/sim.h"
 
 #ifndef OSGRID_VERSION
 #define OSGRID_VERSION "unknown"

@@ -10,8 +10,12 @@
 #include <sstream>
 
 #include "osgrid/cli/cluster.h"
+#include "osgrid/client/text.h"
 
 namespace osgrid::cli {
+
+using client::DidYouMean;
+
 namespace {
 
 constexpr double kMaxSeconds = 3600;

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "osgrid/client/text.h"
-#include "sim/sim.h"
+#include "osgrid/sim/sim.h"
 
 namespace osgrid::cli {
 

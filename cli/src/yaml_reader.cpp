@@ -5,7 +5,12 @@
 #include <charconv>
 #include <set>
 
+#include "osgrid/client/text.h"
+
 namespace osgrid::cli {
+
+using client::DidYouMean;
+
 namespace {
 
 bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
@@ -71,22 +76,6 @@ std::optional<double> NumberText(const std::string& text) {
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
   return value;
-}
-
-// Levenshtein distance, for "did you mean" hints on short keys.
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
@@ -388,25 +377,6 @@ std::string DescribeYaml(const YAML::Node& node) {
   std::string text = node.Scalar();
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return "the text " + Quoted(text);
-}
-
-std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
-  std::string best;
-  std::size_t best_distance = 3;
-  for (std::string_view candidate : candidates) {
-    bool prefix = word.size() >= 3 && candidate.substr(0, word.size()) == word;
-    // The distance is at least the difference in length: skip the quadratic
-    // computation for words that cannot be close (a 5 KB key, say).
-    std::size_t length_gap =
-        word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
-    if (!prefix && length_gap >= best_distance) continue;
-    std::size_t distance = prefix ? 1 : EditDistance(word, candidate);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = std::string(candidate);
-    }
-  }
-  return best;
 }
 
 }  // namespace osgrid::cli

@@ -139,8 +139,4 @@ Json ScalarToJson(const YAML::Node& scalar);
 /// "a mapping", "nothing".
 std::string DescribeYaml(const YAML::Node& node);
 
-/// The closest of `candidates` to `word` if it is a likely typo (edit distance
-/// of at most 2, or a prefix), else "".
-std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates);
-
 }  // namespace osgrid::cli

@@ -22,6 +22,22 @@ std::size_t Width(std::string_view text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// Levenshtein distance, for "did you mean" hints on short keys.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
 }  // namespace
 
 std::string HumanBytes(std::uint64_t bytes) {
@@ -125,6 +141,25 @@ std::string Mark(bool passed) {
 std::string Dim(std::string_view text) {
   if (!UseColor()) return std::string(text);
   return "\033[2m" + std::string(text) + "\033[0m";
+}
+
+std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (std::string_view candidate : candidates) {
+    bool prefix = word.size() >= 3 && candidate.substr(0, word.size()) == word;
+    // The distance is at least the difference in length: skip the quadratic
+    // computation for words that cannot be close (a 5 KB key, say).
+    std::size_t length_gap =
+        word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
+    if (!prefix && length_gap >= best_distance) continue;
+    std::size_t distance = prefix ? 1 : EditDistance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::string(candidate);
+    }
+  }
+  return best;
 }
 
 }  // namespace osgrid::client

@@ -1,6 +1,7 @@
-// Text for people -- sizes, durations, JSON on one line, tables, and the
-// ✓/✗ marks of the scenario report. Shared by the `osgrid` commands and the
-// scenario runner (and anything else that shows osgrid to people) so all read alike.
+// Text for people -- sizes, durations, JSON on one line, tables, the ✓/✗
+// marks of the scenario report, and "did you mean" hints. Shared by the
+// `osgrid` commands, the scenario runner and the simulators (and anything
+// else that shows osgrid to people) so all read alike.
 #pragma once
 
 #include <chrono>
@@ -57,5 +58,9 @@ bool UseColor();
 std::string Mark(bool passed);
 /// `text` dimmed, for secondary details (plain when !UseColor()).
 std::string Dim(std::string_view text);
+
+/// The closest of `candidates` to `word` if it is a likely typo (edit distance
+/// of at most 2, or a prefix), else "".
+std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates);
 
 }  // namespace osgrid::client
