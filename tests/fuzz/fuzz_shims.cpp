@@ -10,7 +10,7 @@
 //    nothing. The topic table repeats each topic's name and policy flag from
 //    sim/src/<topic>/*_command.cpp; keep it in step. The simulators' own
 //    flag parsing is covered by their unit tests, not by fuzz_scenario.
-// 2. PeerName (cli/src/cluster.cpp, which starts processes and opens sockets).
+// 2. PeerName (scenario/src/cluster.cpp, which starts processes and opens sockets).
 //
 // Everything else fuzz_scenario runs is the real code: scenario.cpp,
 // scenario_parser.cpp, yaml_reader.cpp, sim_step.cpp.
@@ -18,14 +18,14 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "osgrid/cli/cluster.h"
+#include "osgrid/scenario/cluster.h"
 #include "osgrid/sim/sim.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 std::string PeerName(int index) { return "peer-" + std::to_string(index); }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario
 
 namespace osgrid::sim {
 namespace {

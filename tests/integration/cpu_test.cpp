@@ -23,7 +23,7 @@ Json Task(const std::string& program, Json args, bool confidential = false) {
 
 /// Fills both cores of `peer` with confidential sleeps, without waiting for
 /// them; the returned clients hold the connections open.
-std::vector<std::unique_ptr<net::Client>> Occupy(const cli::LocalCluster& cluster, const std::string& peer,
+std::vector<std::unique_ptr<net::Client>> Occupy(const scenario::LocalCluster& cluster, const std::string& peer,
                                                  double seconds) {
   std::vector<std::unique_ptr<net::Client>> clients;
   for (int core = 0; core < 2; ++core) {
@@ -36,7 +36,7 @@ std::vector<std::unique_ptr<net::Client>> Occupy(const cli::LocalCluster& cluste
 }
 
 /// Waits until the tracker has seen `peer` report `running` tasks.
-void AwaitReportedRunning(const cli::LocalCluster& cluster, const std::string& peer, int running) {
+void AwaitReportedRunning(const scenario::LocalCluster& cluster, const std::string& peer, int running) {
   auto tracker = Connect(cluster.tracker_port());
   for (int attempt = 0; attempt < 100; ++attempt) {
     Json list = MustCall(*tracker, {{"type", "PEER_LIST"}});

@@ -1,4 +1,4 @@
-// Private to cli/: reading a yaml-cpp tree with diagnostics.
+// Private to scenario/: reading a yaml-cpp tree with diagnostics.
 //
 // Typed getters record "file:line:column: message" and carry on instead of
 // throwing, so one pass over a scenario reports every problem at once.
@@ -19,10 +19,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "osgrid/cli/scenario.h"
 #include "osgrid/net/json.h"
+#include "osgrid/scenario/scenario.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 /// A key and its value in a mapping, each with its own position.
 ///
@@ -139,4 +139,4 @@ Json ScalarToJson(const YAML::Node& scalar);
 /// "a mapping", "nothing".
 std::string DescribeYaml(const YAML::Node& node);
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

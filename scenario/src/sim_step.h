@@ -1,4 +1,4 @@
-// Private to cli/: the scenario step `sim:`, which runs `osgrid sim` (no
+// Private to scenario/: the scenario step `sim:`, which runs `osgrid sim` (no
 // cluster) on one input under one or more policies and prints the runs side
 // by side:
 //
@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/scenario.h"
 #include "scenario_parser.h"
 #include "steps.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 /// The `sim` row of the step table: parses `sim: <topic>` and its step keys
 /// `args` (a string split like a shell, or a list) and `policies` (a list).
@@ -45,4 +45,4 @@ std::vector<Check> SimAnswerChecks(const Json& answers, const SimStep& step, con
 /// single quotes. Errors: an unterminated quote (the message says which).
 Result<std::vector<std::string>> SplitWords(const std::string& text);
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

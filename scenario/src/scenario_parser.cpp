@@ -9,10 +9,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "osgrid/cli/cluster.h"
 #include "osgrid/client/text.h"
+#include "osgrid/scenario/cluster.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 using client::DidYouMean;
 
@@ -375,4 +375,4 @@ std::optional<double> StepParser::OptionalSeconds(const YAML::Node& map, std::st
   return Seconds(*entry, std::string(what) + ": " + std::string(key), /*allow_zero=*/false);
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -7,7 +7,7 @@
 
 #include "osgrid/client/text.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 using client::DidYouMean;
 
@@ -379,4 +379,4 @@ std::string DescribeYaml(const YAML::Node& node) {
   return "the text " + Quoted(text);
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

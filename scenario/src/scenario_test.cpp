@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/scenario.h"
 
 using namespace osgrid;
-using namespace osgrid::cli;
+using namespace osgrid::scenario;
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Private to cli/: the machinery shared by every step kind of the scenario
+// Private to scenario/: the machinery shared by every step kind of the scenario
 // schema -- splitting a step into its action and `expect:`, and the field
 // readers used by more than one kind (peer references, programs, seconds).
 // The schema itself (which kinds exist, their keys) is the table in scenario.cpp.
@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/scenario.h"
 #include "yaml_reader.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 class StepParser;
 
@@ -77,4 +77,4 @@ class StepParser {
   std::string base_dir_;
 };
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -1,4 +1,4 @@
-// Private to cli/: the recorder of `osgrid run FILE --record TRACE`. It
+// Private to scenario/: the recorder of `osgrid run FILE --record TRACE`. It
 // subscribes to the tracker before any peer starts, and writes every event
 // of the run, in seq order, to a trace file (net/trace.h) on a thread of its
 // own, until the tracker stops at the end of the run.
@@ -22,7 +22,7 @@
 #include "osgrid/net/subscriber.h"
 #include "osgrid/net/trace.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 /// What a recording holds, once finished.
 struct RecordSummary {
@@ -65,4 +65,4 @@ class Recorder {
   Status ended_;           // why the stream ended, if not the tracker stopping
 };
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -29,7 +29,7 @@
 #include "osgrid/net/params.h"
 #include "osgrid/net/sha256.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 using client::BatchPeerCounts;
 using client::CapturedOutput;
@@ -387,4 +387,4 @@ StepResult Execute(const Action& action, StepContext& context) {
   return std::visit([&](const auto& step) { return Run(step, context); }, action);
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

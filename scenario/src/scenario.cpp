@@ -2,7 +2,7 @@
 // section, and a table of step kinds, each with its keys, the expectations it
 // accepts and its parse function. What steps share (splitting a step, `expect:`,
 // peer references) is in scenario_parser.cpp.
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/scenario.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -16,7 +16,7 @@
 #include "scenario_parser.h"
 #include "sim_step.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 namespace {
 
 constexpr int kMaxPeers = 32;
@@ -286,4 +286,4 @@ Result<Scenario> LoadScenario(const std::string& path) {
   return ParseScenario(text.str(), path, base_dir.empty() ? "." : base_dir);
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -12,10 +12,10 @@
 #include <ostream>
 #include <string>
 
-#include "osgrid/cli/scenario.h"
 #include "osgrid/net/status.h"
+#include "osgrid/scenario/scenario.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 struct RunOptions {
   bool keep_logs = false;       // keep the run folder (logs, peer storage) even when all went well
@@ -48,4 +48,4 @@ struct RunSummary {
 /// failing node's log), and of the recorder's start (the trace file).
 Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& options, std::ostream& out);
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -2,7 +2,7 @@
 // processes of this one. Used by `osgrid run`, and reusable by tests and the
 // benchmarks:
 //
-//   auto cluster = osgrid::cli::LocalCluster::Start({.peers = 3});
+//   auto cluster = osgrid::scenario::LocalCluster::Start({.peers = 3});
 //   if (!cluster.ok()) return cluster.status();
 //   std::uint16_t port = (*cluster)->Peer("peer-1")->port;   // talk to it with net::Client
 //   (*cluster)->KillPeer("peer-3");                          // SIGKILL, as in a crash
@@ -53,7 +53,7 @@ namespace osgrid::net {
 class Client;
 }  // namespace osgrid::net
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 /// "peer-1" .. "peer-N": the name a LocalCluster gives its index-th peer (1-based).
 std::string PeerName(int index);
@@ -138,8 +138,9 @@ class LocalCluster {
   Status Stop();
 
   /// Stops every LocalCluster of this process, keeping their run folders, and
-  /// returns those folders. For a signal watcher thread (see interrupt.h in
-  /// src/); not async-signal-safe, so never call it from a signal handler.
+  /// returns those folders. For a signal watcher thread (such as `osgrid
+  /// run`'s, cli/src/interrupt.h); not async-signal-safe, so never call it
+  /// from a signal handler.
   static std::vector<std::string> StopAll();
 
  private:
@@ -171,4 +172,4 @@ class LocalCluster {
   std::vector<NodeProcess> peers_;
 };
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -1,4 +1,4 @@
-// Private to cli/: executing one scenario step against a LocalCluster.
+// Private to scenario/: executing one scenario step against a LocalCluster.
 //
 // Each action has one function in steps.cpp that sends its request(s),
 // prints what happened (indented under the step's header line) and returns a
@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "osgrid/cli/cluster.h"
-#include "osgrid/cli/scenario.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/status.h"
+#include "osgrid/scenario/cluster.h"
+#include "osgrid/scenario/scenario.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 /// One ✓ or ✗ line of the report.
 struct Check {
@@ -65,4 +65,4 @@ StepResult Execute(const Action& action, StepContext& context);
 /// When the step failed and no error was expected, every expectation fails.
 std::vector<Check> CheckExpectation(const Expectation& expect, const Action& action, const StepResult& result);
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -17,7 +17,7 @@
 #include "osgrid/net/json.h"
 #include "osgrid/net/status.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 /// Where something was written in the scenario file; 1-based, 0 when unknown.
 struct SourceLocation {
@@ -161,4 +161,4 @@ Result<Scenario> LoadScenario(const std::string& path);
 Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file,
                                const std::string& base_dir = ".");
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -1,18 +1,18 @@
 // RunScenario (see runner.h): 1. header, 2. start the cluster, 3. each step
 // with its checks, 4. the summary line, 5. stop the cluster and keep or remove
 // the run folder. The steps themselves are in steps.cpp, the checks in checks.cpp.
-#include "osgrid/cli/runner.h"
+#include "osgrid/scenario/runner.h"
 
 #include "recorder.h"
 
 #include <chrono>
 #include <filesystem>
 
-#include "osgrid/cli/cluster.h"
 #include "osgrid/client/text.h"
+#include "osgrid/scenario/cluster.h"
 #include "steps.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 using client::Dim;
 using client::Indent;
@@ -209,4 +209,4 @@ Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& optio
   return summary;
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -5,7 +5,7 @@
 // [SECTION] Start: spawn, wait for the tracker, wait for the peers
 // [SECTION] Running: snapshots, KillPeer, CheckChildren
 // [SECTION] Stop
-#include "osgrid/cli/cluster.h"
+#include "osgrid/scenario/cluster.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -28,7 +28,7 @@
 
 extern char** environ;
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -533,4 +533,4 @@ std::vector<std::string> LocalCluster::StopAll() {
   return run_dirs;
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

@@ -10,7 +10,7 @@
 #include "osgrid/client/text.h"
 #include "osgrid/sim/sim.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 using client::Dim;
 using client::Indent;
@@ -324,4 +324,4 @@ std::vector<Check> SimAnswerChecks(const Json& answers, const SimStep& step, con
   return checks;
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

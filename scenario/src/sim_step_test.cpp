@@ -8,12 +8,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "osgrid/cli/runner.h"
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/runner.h"
+#include "osgrid/scenario/scenario.h"
 #include "sim_step.h"
 
 using namespace osgrid;
-using namespace osgrid::cli;
+using namespace osgrid::scenario;
 
 namespace {
 

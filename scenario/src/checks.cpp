@@ -9,7 +9,7 @@
 #include "sim_step.h"
 #include "steps.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 using client::ShortJson;
 
@@ -155,4 +155,4 @@ std::vector<Check> CheckExpectation(const Expectation& expect, const Action& act
   return checks;
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario

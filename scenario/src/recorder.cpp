@@ -8,7 +8,7 @@
 #define OSGRID_VERSION "unknown"
 #endif
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 namespace {
 /// The queue the recorder asks for: the tracker's default --max-subscriber-queue.
@@ -95,4 +95,4 @@ Result<RecordSummary> Recorder::Finish() {
   return summary_;
 }
 
-}  // namespace osgrid::cli
+}  // namespace osgrid::scenario
