@@ -18,10 +18,10 @@
 #include <CLI/CLI.hpp>
 
 #include "bench_util.h"
-#include "osgrid/cli/cluster.h"
 #include "osgrid/net/auth.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/messages.h"
+#include "osgrid/scenario/cluster.h"
 
 using namespace osgrid;
 using Clock = std::chrono::steady_clock;
@@ -96,7 +96,7 @@ void HandshakeFigures(std::uint16_t port, int runs) {
 
 int main(int argc, char** argv) {
   int runs = 200, batch = 1000, batch_runs = 3;
-  cli::ClusterOptions options;
+  scenario::ClusterOptions options;
   CLI::App app{"osgrid-bench: round trip and batch throughput of a live local cluster"};
   app.add_option("--runs", runs, "Sequential tasks per round-trip measurement")->capture_default_str();
   app.add_option("--batch", batch, "Tasks in one batch")->capture_default_str();
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   options.secret = secret->secret;
   net::SetDefaultClientSecurity({options.secret, options.tls_cert});
 
-  auto cluster = cli::LocalCluster::Start(options);
+  auto cluster = scenario::LocalCluster::Start(options);
   if (!cluster.ok()) {
     std::fprintf(stderr, "osgrid-bench: %s\n%s\n", cluster.status().ToString().c_str(),
                  cluster.status().detail().c_str());

@@ -39,8 +39,8 @@
 #include "bench_util.h"
 #include "events_bench_peers.h"
 #include "events_bench_subscribers.h"
-#include "osgrid/cli/cluster.h"
 #include "osgrid/net/client.h"
+#include "osgrid/scenario/cluster.h"
 
 namespace asio = boost::asio;
 using namespace osgrid;
@@ -166,15 +166,15 @@ RunResult Figures(const Counts& start, const Counts& end,
   std::exit(1);
 }
 
-std::unique_ptr<cli::LocalCluster> StartTracker(const Config& config, int subscribers) {
-  cli::ClusterOptions options;
+std::unique_ptr<scenario::LocalCluster> StartTracker(const Config& config, int subscribers) {
+  scenario::ClusterOptions options;
   options.peers = 0;
   options.bin_dir = config.tracker_dir;
   options.heartbeat_interval_s = config.heartbeat_s;
   options.peer_timeout_s = std::max(10.0, 10 * config.heartbeat_s);
   options.tracker_args = {"--max-subscribers", std::to_string(subscribers + 4), "--max-subscriber-queue",
                           std::to_string(std::max<std::size_t>(config.queue_bytes, 64u << 20))};
-  auto cluster = cli::LocalCluster::Start(options);
+  auto cluster = scenario::LocalCluster::Start(options);
   if (!cluster.ok()) Die(cluster.status().ToString() + "\n" + cluster.status().detail());
   return std::move(cluster).value();
 }

@@ -8,7 +8,7 @@
 // [SECTION] status, peers, events, version
 // [SECTION] run
 // [SECTION] replay
-// (`sim` is built in sim/sim.cpp)
+// (`sim` is built in sim/src/sim.cpp)
 // [SECTION] RunCommandLine: parse, dispatch, report usage errors
 #include "osgrid/cli/app.h"
 
@@ -22,17 +22,23 @@
 
 #include "commands.h"
 #include "interrupt.h"
-#include "osgrid/cli/cluster.h"
-#include "osgrid/cli/runner.h"
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/cluster.h"
+#include "osgrid/scenario/runner.h"
+#include "osgrid/scenario/scenario.h"
+#include "osgrid/sim/sim.h"
 #include "replay.h"
-#include "sim/sim.h"
 
 #ifndef OSGRID_VERSION
 #define OSGRID_VERSION "unknown"
 #endif
 
 namespace osgrid::cli {
+
+using scenario::LoadScenario;
+using scenario::LocalCluster;
+using scenario::RunOptions;
+using scenario::RunScenario;
+
 namespace {
 
 /// Every subcommand's options. Only one subcommand runs, but each has its

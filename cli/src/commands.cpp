@@ -8,15 +8,28 @@
 #include <iostream>
 #include <sstream>
 
-#include "format.h"
+#include "osgrid/client/reply_view.h"
+#include "osgrid/client/text.h"
 #include "osgrid/net/messages.h"
-#include "reply_view.h"
 
 #ifndef OSGRID_VERSION
 #define OSGRID_VERSION "unknown"
 #endif
 
 namespace osgrid::cli {
+
+using client::BatchPeerCounts;
+using client::CapturedOutput;
+using client::CpuWhere;
+using client::Field;
+using client::FormatCounts;
+using client::HumanMs;
+using client::Indent;
+using client::Ms;
+using client::Number;
+using client::PrintBatchTable;
+using client::PrintPeerTable;
+using client::PrintStatus;
 
 using std::chrono::milliseconds;
 

@@ -126,7 +126,7 @@ struct EventsOptions {
   std::uint64_t count = 0;         // stop after this many events; 0: until Ctrl-C
 };
 /// `osgrid events`: follows the tracker's event stream (SUBSCRIBE), one line
-/// per event (event_line.h), or with --json the event objects as JSON Lines.
+/// per event (osgrid/client/event_line.h), or with --json the event objects as JSON Lines.
 /// A line on stderr first says what it follows (and the state at that seq).
 int EventsCommand(const EventsOptions& options);
 

@@ -2,12 +2,16 @@
 #include <iostream>
 
 #include "commands.h"
-#include "event_line.h"
-#include "format.h"
+#include "osgrid/client/event_line.h"
+#include "osgrid/client/text.h"
 #include "osgrid/net/events.h"
 #include "osgrid/net/subscriber.h"
 
 namespace osgrid::cli {
+
+using client::EventLine;
+using client::EventLineHeader;
+using client::Ms;
 
 namespace {
 

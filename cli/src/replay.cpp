@@ -11,13 +11,18 @@
 #include <string_view>
 
 #include "commands.h"
-#include "event_line.h"
-#include "format.h"
+#include "osgrid/client/event_line.h"
+#include "osgrid/client/text.h"
 #include "osgrid/net/events.h"
 #include "osgrid/net/trace.h"
 #include "osgrid/os/events/events.h"
 
 namespace osgrid::cli {
+
+using client::EventLine;
+using client::EventLineHeader;
+using client::ShortJson;
+
 namespace {
 
 namespace ev = os::events;

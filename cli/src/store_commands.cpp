@@ -6,10 +6,21 @@
 #include <iostream>
 
 #include "commands.h"
-#include "format.h"
+#include "osgrid/client/text.h"
 #include "osgrid/net/file_transfer.h"
 
 namespace osgrid::cli {
+
+using client::Field;
+using client::GroupDigits;
+using client::HumanBytes;
+using client::HumanMs;
+using client::Ms;
+using client::Number;
+using client::Rate;
+using client::ShortJson;
+using client::Table;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -1,4 +1,4 @@
-// fuzz_scenario: one scenario file through osgrid::cli::ParseScenario, as
+// fuzz_scenario: one scenario file through osgrid::scenario::ParseScenario, as
 // `osgrid run FILE` reads it (yaml-cpp, then the schema in scenario.cpp and
 // scenario_parser.cpp). Relative `file:` paths resolve against scenarios/ in
 // the source tree, so the real scenarios in the seed corpus parse whole.
@@ -15,12 +15,12 @@
 #include <variant>
 
 #include "fuzz_support.h"
-#include "osgrid/cli/scenario.h"
+#include "osgrid/scenario/scenario.h"
 
 namespace osgrid::fuzz {
 namespace {
 
-using namespace osgrid::cli;
+using namespace osgrid::scenario;
 
 bool KnownPeer(const std::string& name, const ClusterSpec& cluster) {
   for (int i = 1; i <= cluster.peers; ++i) {
@@ -78,7 +78,7 @@ void CheckRefused(const Status& status) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  auto scenario = osgrid::cli::ParseScenario(text, "fuzz.yaml", OSGRID_SOURCE_DIR "/scenarios");
+  auto scenario = osgrid::scenario::ParseScenario(text, "fuzz.yaml", OSGRID_SOURCE_DIR "/scenarios");
   if (scenario.ok()) {
     osgrid::fuzz::CheckAccepted(*scenario);
   } else {

@@ -1,6 +1,6 @@
-// Stand-ins linked into the fuzz build instead of two heavy parts of cli/.
+// Stand-ins linked into the fuzz build instead of two heavy parts of osgrid.
 //
-// 1. The simulators (cli/src/sim/, over os/). A scenario's `sim:` step runs
+// 1. The simulators (sim/, over os/). A scenario's `sim:` step runs
 //    its simulation while the file is parsed (sim_step.cpp, to report a bad
 //    flag as a file:line error). That is legitimate user-requested work, not
 //    parsing: `sim: sched` with `-l 1000000000 -p RR -q 1` would take minutes,
@@ -8,9 +8,9 @@
 //    here RunSim checks only the shape of the command line the parser built
 //    (a known topic first, the policy flag and a policy, "-c" last) and runs
 //    nothing. The topic table repeats each topic's name and policy flag from
-//    cli/src/sim/<topic>/*_command.cpp; keep it in step. The simulators' own
+//    sim/src/<topic>/*_command.cpp; keep it in step. The simulators' own
 //    flag parsing is covered by their unit tests, not by fuzz_scenario.
-// 2. PeerName (cli/src/cluster.cpp, which starts processes and opens sockets).
+// 2. PeerName (scenario/src/cluster.cpp, which starts processes and opens sockets).
 //
 // Everything else fuzz_scenario runs is the real code: scenario.cpp,
 // scenario_parser.cpp, yaml_reader.cpp, sim_step.cpp.
@@ -18,14 +18,16 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "osgrid/cli/cluster.h"
-#include "sim/sim.h"
+#include "osgrid/scenario/cluster.h"
+#include "osgrid/sim/sim.h"
 
-namespace osgrid::cli {
+namespace osgrid::scenario {
 
 std::string PeerName(int index) { return "peer-" + std::to_string(index); }
 
-namespace sim {
+}  // namespace osgrid::scenario
+
+namespace osgrid::sim {
 namespace {
 
 Topic Named(std::string name, std::string policy_flag) {
@@ -62,5 +64,4 @@ Outcome RunSim(const std::vector<std::string>& args) {
   return output;
 }
 
-}  // namespace sim
-}  // namespace osgrid::cli
+}  // namespace osgrid::sim

@@ -37,9 +37,9 @@ struct ClientSecurityGuard {
   ~ClientSecurityGuard() { net::SetDefaultClientSecurity({}); }
 };
 
-std::unique_ptr<cli::LocalCluster> StartSecured(int peers, const std::string& tls_cert = "",
-                                                const std::string& tls_key = "") {
-  cli::ClusterOptions options = TestClusterOptions(peers, 3);
+std::unique_ptr<scenario::LocalCluster> StartSecured(int peers, const std::string& tls_cert = "",
+                                                     const std::string& tls_key = "") {
+  scenario::ClusterOptions options = TestClusterOptions(peers, 3);
   options.secret = kSecret;
   options.tls_cert = tls_cert;
   options.tls_key = tls_key;

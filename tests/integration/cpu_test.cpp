@@ -24,7 +24,7 @@ Json Task(const std::string& program, Json args, bool confidential = false) {
 
 /// Fills both cores of `peer` with confidential sleeps, without waiting for
 /// them; the returned clients hold the connections open.
-std::vector<std::unique_ptr<net::Client>> Occupy(const cli::LocalCluster& cluster, const std::string& peer,
+std::vector<std::unique_ptr<net::Client>> Occupy(const scenario::LocalCluster& cluster, const std::string& peer,
                                                  double seconds) {
   std::vector<std::unique_ptr<net::Client>> clients;
   for (int core = 0; core < 2; ++core) {

@@ -26,8 +26,8 @@ namespace {
 const std::string kSecret = "integration-test-secret-0123456789";
 const std::string kObserverSecret = "integration-observer-secret-9876543210";
 
-std::unique_ptr<cli::LocalCluster> StartWatched(int peers) {
-  cli::ClusterOptions options = TestClusterOptions(peers, 3);
+std::unique_ptr<scenario::LocalCluster> StartWatched(int peers) {
+  scenario::ClusterOptions options = TestClusterOptions(peers, 3);
   options.secret = kSecret;
   options.observer_secret = kObserverSecret;
   return StartCluster(options);

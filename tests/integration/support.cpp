@@ -24,8 +24,8 @@ namespace osgrid::test {
 
 namespace fs = std::filesystem;
 
-cli::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s) {
-  cli::ClusterOptions options;
+scenario::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s) {
+  scenario::ClusterOptions options;
   options.peers = peers;
   options.cores = 2;
   options.heartbeat_interval_s = 0.3;
@@ -33,12 +33,12 @@ cli::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s) {
   return options;
 }
 
-std::unique_ptr<cli::LocalCluster> StartCluster(int peers, double peer_timeout_s) {
+std::unique_ptr<scenario::LocalCluster> StartCluster(int peers, double peer_timeout_s) {
   return StartCluster(TestClusterOptions(peers, peer_timeout_s));
 }
 
-std::unique_ptr<cli::LocalCluster> StartCluster(const cli::ClusterOptions& options) {
-  auto cluster = cli::LocalCluster::Start(options);
+std::unique_ptr<scenario::LocalCluster> StartCluster(const scenario::ClusterOptions& options) {
+  auto cluster = scenario::LocalCluster::Start(options);
   INFO(cluster.status().ToString() << "\n" << cluster.status().detail());
   REQUIRE(cluster.ok());
   return std::move(cluster).value();
@@ -100,7 +100,7 @@ os::events::PeerLoad AwaitLoad(Watcher& watcher, const std::string& peer,
   return load != nullptr ? *load : os::events::PeerLoad{};
 }
 
-std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer) {
+std::uint16_t PortOf(const scenario::LocalCluster& cluster, const std::string& peer) {
   auto node = cluster.Peer(peer);
   REQUIRE(node.has_value());
   return node->port;

@@ -9,20 +9,20 @@
 #include <string>
 #include <vector>
 
-#include "osgrid/cli/cluster.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/subscriber.h"
+#include "osgrid/scenario/cluster.h"
 
 namespace osgrid::test {
 
 /// Starts a tracker and `peers` peers (2 cores each, heartbeat 0.3 s, peer
 /// timeout 1.5 s); fails the test if it cannot.
-std::unique_ptr<cli::LocalCluster> StartCluster(int peers = 3, double peer_timeout_s = 1.5);
+std::unique_ptr<scenario::LocalCluster> StartCluster(int peers = 3, double peer_timeout_s = 1.5);
 /// Those options (2 cores, heartbeat 0.3 s), for a test to add to.
-cli::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s);
+scenario::ClusterOptions TestClusterOptions(int peers, double peer_timeout_s);
 /// Starts a cluster with `options`; fails the test, quoting why, if it cannot.
-std::unique_ptr<cli::LocalCluster> StartCluster(const cli::ClusterOptions& options);
+std::unique_ptr<scenario::LocalCluster> StartCluster(const scenario::ClusterOptions& options);
 
 /// A connected client to 127.0.0.1:port; fails the test if it cannot connect.
 std::unique_ptr<net::Client> Connect(std::uint16_t port);
@@ -55,7 +55,7 @@ os::events::PeerLoad AwaitLoad(Watcher& watcher, const std::string& peer,
                                double timeout_s = 20);
 
 /// The port of "peer-K".
-std::uint16_t PortOf(const cli::LocalCluster& cluster, const std::string& peer);
+std::uint16_t PortOf(const scenario::LocalCluster& cluster, const std::string& peer);
 
 /// Calls and requires success.
 Json MustCall(net::Client& client, Json request);

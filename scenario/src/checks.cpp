@@ -1,0 +1,158 @@
+// Checking a step's `expect:` against what it produced (see steps.h).
+// Each expectation becomes one ✓/✗ line saying what was expected and, when
+// it does not hold, what came back instead.
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "osgrid/client/text.h"
+#include "sim_step.h"
+#include "steps.h"
+
+namespace osgrid::scenario {
+
+using client::ShortJson;
+
+namespace {
+
+/// JSON equality where numbers compare by value with a relative tolerance of
+/// 1e-9, so 0.1 + 0.2 matches 0.3 and 144 matches 144.0.
+bool Matches(const Json& expected, const Json& got) {
+  if (expected.is_number() && got.is_number()) {
+    double a = expected.get<double>(), b = got.get<double>();
+    return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)});
+  }
+  if (expected.is_array() && got.is_array()) {
+    if (expected.size() != got.size()) return false;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      if (!Matches(expected[i], got[i])) return false;
+    }
+    return true;
+  }
+  if (expected.is_object() && got.is_object()) {
+    if (expected.size() != got.size()) return false;
+    for (auto it = expected.begin(); it != expected.end(); ++it) {
+      if (!got.contains(it.key()) || !Matches(*it, got[it.key()])) return false;
+    }
+    return true;
+  }
+  return expected == got;
+}
+
+Check Compare(const std::string& what, const Json& expected, const Json& got) {
+  if (Matches(expected, got)) return {true, what + ": " + ShortJson(got)};
+  return {false, what + ": expected " + ShortJson(expected) + ", got " + ShortJson(got)};
+}
+
+std::string OneOf(const std::vector<std::string>& peers) {
+  std::string text;
+  for (const std::string& peer : peers) text += (text.empty() ? "" : " or ") + peer;
+  return text;
+}
+
+bool Allowed(const std::vector<std::string>& peers, const std::string& peer) {
+  return std::find(peers.begin(), peers.end(), peer) != peers.end();
+}
+
+std::vector<Check> ErrorChecks(const Expectation& expect, const Status& status) {
+  std::vector<Check> checks;
+  std::string got = status.ok() ? "success" : std::string(CodeName(status.code())) + ": " + status.message();
+  if (expect.error) {
+    bool same = !status.ok() && CodeName(status.code()) == *expect.error;
+    checks.push_back({same, same ? "error: " + *expect.error : "error: expected " + *expect.error + ", got " + got});
+  }
+  if (expect.error_contains) {
+    bool found = !status.ok() && (status.message().find(*expect.error_contains) != std::string::npos ||
+                                  status.detail().find(*expect.error_contains) != std::string::npos);
+    checks.push_back({found, found ? "error mentions \"" + *expect.error_contains + "\""
+                                   : "error should mention \"" + *expect.error_contains + "\"; got " + got});
+  }
+  return checks;
+}
+
+void CpuChecks(const Expectation& expect, const Json& reply, std::vector<Check>& checks) {
+  if (expect.result) checks.push_back(Compare("result", *expect.result, reply.value("result", Json())));
+  if (!expect.ran_on.empty()) {
+    std::string peer = reply.value("peer", "?");
+    bool ok = Allowed(expect.ran_on, peer);
+    checks.push_back({ok, ok ? "ran on " + peer : "ran_on: expected " + OneOf(expect.ran_on) + ", ran on " + peer});
+  }
+  if (expect.forwarded) {
+    bool forwarded = reply.value("forwarded", false);
+    checks.push_back({forwarded == *expect.forwarded,
+                      std::string(forwarded ? "forwarded" : "not forwarded") +
+                          (forwarded == *expect.forwarded
+                               ? ""
+                               : std::string(" (expected ") + (*expect.forwarded ? "forwarded)" : "not forwarded)"))});
+  }
+  if (expect.stdout_contains) {
+    bool found = reply.value("stdout", "").find(*expect.stdout_contains) != std::string::npos;
+    checks.push_back({found, std::string("stdout ") + (found ? "mentions" : "does not mention") + " \"" +
+                                 *expect.stdout_contains + "\""});
+  }
+}
+
+void BatchChecks(const Expectation& expect, const Json& reply, std::vector<Check>& checks) {
+  const Json results = reply.value("results", Json::array());
+  std::set<std::string> peers;
+  Json values = Json::array();
+  int failed = 0;
+  std::string outside;
+  for (const Json& task : results) {
+    std::string peer = task.value("peer", "?");
+    peers.insert(peer);
+    values.push_back(task.value("ok", false) ? task.value("result", Json()) : Json(nullptr));
+    failed += task.value("ok", false) ? 0 : 1;
+    if (!expect.ran_on.empty() && !Allowed(expect.ran_on, peer) && outside.empty()) outside = peer;
+  }
+  if (expect.results) checks.push_back(Compare("results", *expect.results, values));
+  if (!expect.ran_on.empty()) {
+    checks.push_back({outside.empty(), outside.empty() ? "every task ran on " + OneOf(expect.ran_on)
+                                                       : "ran_on: expected only " + OneOf(expect.ran_on) +
+                                                             ", but a task ran on " + outside});
+  }
+  if (expect.spread) {
+    bool spread = peers.size() > 1;
+    checks.push_back({spread == *expect.spread,
+                      "tasks ran on " + std::to_string(peers.size()) + (peers.size() == 1 ? " peer" : " peers") +
+                          (*expect.spread ? " (expected more than one)" : " (expected one)")});
+  }
+  if (expect.all_ok) {
+    bool all_ok = failed == 0;
+    checks.push_back({all_ok == *expect.all_ok,
+                      all_ok ? "every task succeeded"
+                             : std::to_string(failed) + " of " + std::to_string(results.size()) + " tasks failed" +
+                                   (*expect.all_ok ? " (expected every task to succeed)" : "")});
+  }
+}
+
+}  // namespace
+
+std::vector<Check> CheckExpectation(const Expectation& expect, const Action& action, const StepResult& result) {
+  std::vector<Check> checks = ErrorChecks(expect, result.status);
+  int remaining = expect.CheckCount() - static_cast<int>(checks.size());
+  if (!result.status.ok() || expect.error) {
+    // The reply-based expectations cannot be checked without a reply.
+    for (int i = 0; i < remaining; ++i) checks.push_back({false, "not checked: the step did not return a reply"});
+    return checks;
+  }
+  const Json& reply = result.reply;
+  if (std::holds_alternative<BatchStep>(action)) {
+    BatchChecks(expect, reply, checks);
+  } else {
+    CpuChecks(expect, reply, checks);
+  }
+  if (expect.value) checks.push_back(Compare("value", *expect.value, reply.value("value", Json())));
+  if (expect.answers) {
+    for (Check& check : SimAnswerChecks(*expect.answers, std::get<SimStep>(action), reply)) {
+      checks.push_back(std::move(check));
+    }
+  }
+  if (expect.count) {
+    Json count = reply.value("peers", Json::array()).size();
+    checks.push_back(Compare("live peers", *expect.count, count));
+  }
+  return checks;
+}
+
+}  // namespace osgrid::scenario

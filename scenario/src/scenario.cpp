@@ -1,0 +1,289 @@
+// The scenario schema (docs/scenarios.md): the top-level keys, the `cluster:`
+// section, and a table of step kinds, each with its keys, the expectations it
+// accepts and its parse function. What steps share (splitting a step, `expect:`,
+// peer references) is in scenario_parser.cpp.
+#include "osgrid/scenario/scenario.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+#include "scenario_parser.h"
+#include "sim_step.h"
+
+namespace osgrid::scenario {
+namespace {
+
+constexpr int kMaxPeers = 32;
+constexpr int kMaxCores = 64;
+constexpr double kMaxFileMb = 1024;
+
+// ---- Step parse functions (one per kind) --------------------------------------
+
+std::optional<Action> ParseSay(StepParser& parser, const YamlEntry& entry) {
+  auto text = parser.reader().AsString(entry, "say");
+  if (!text) return std::nullopt;
+  return SayStep{*text};
+}
+
+std::optional<Action> ParseSleep(StepParser& parser, const YamlEntry& entry) {
+  auto seconds = parser.Seconds(entry, "sleep", /*allow_zero=*/true);
+  if (!seconds) return std::nullopt;
+  return SleepStep{*seconds};
+}
+
+std::optional<Action> ParseCpu(StepParser& parser, const YamlEntry& entry) {
+  CpuStep step;
+  const YAML::Node& map = entry.value;
+  auto on = parser.PeerField(map, "on", "cpu step");
+  auto program = parser.Program(map, "cpu step");
+  auto function = parser.reader().String(map, "function", "cpu step", false);
+  auto args = parser.ArgList(map, "args", "cpu step");
+  auto confidential = parser.reader().Bool(map, "confidential", "cpu step", false);
+  step.timeout_s = parser.OptionalSeconds(map, "timeout", "cpu step");
+  if (!on || !program || !args) return std::nullopt;
+  step.on = *on;
+  step.task = TaskSpec{*program, function.value_or("main"), *args};
+  step.confidential = confidential.value_or(false);
+  return step;
+}
+
+std::optional<Action> ParseBatch(StepParser& parser, const YamlEntry& entry) {
+  BatchStep step;
+  const YAML::Node& map = entry.value;
+  auto on = parser.PeerField(map, "on", "batch step");
+  auto program = parser.Program(map, "batch step");
+  auto function = parser.reader().String(map, "function", "batch step", false);
+  auto each = parser.EachList(map);
+  auto confidential = parser.reader().Bool(map, "confidential", "batch step", false);
+  step.timeout_s = parser.OptionalSeconds(map, "timeout", "batch step");
+  if (!on || !program || !each) return std::nullopt;
+  step.on = *on;
+  step.program = *program;
+  step.function = function.value_or("main");
+  step.each = *each;
+  step.confidential = confidential.value_or(false);
+  return step;
+}
+
+std::optional<Action> ParseMemSet(StepParser& parser, const YamlEntry& entry) {
+  auto on = parser.PeerField(entry.value, "on", "mem_set step");
+  auto key = parser.reader().String(entry.value, "key", "mem_set step", true);
+  auto value = parser.reader().AnyValue(entry.value, "value", "mem_set step", true);
+  if (value && value->is_null()) {
+    parser.reader().Error(entry.value, "mem_set step: value is empty; give a value to store");
+    return std::nullopt;
+  }
+  if (!on || !key || !value) return std::nullopt;
+  return MemSetStep{*on, *key, *value};
+}
+
+// mem_get, mem_del, file_get and file_rm: {on, <field>}.
+template <class StepType>
+std::optional<Action> ParseOnAnd(StepParser& parser, const YamlEntry& entry, const char* field) {
+  std::string what = entry.key.Scalar() + " step";
+  auto on = parser.PeerField(entry.value, "on", what);
+  auto text = parser.reader().String(entry.value, field, what, true);
+  if (!on || !text) return std::nullopt;
+  return StepType{*on, *text};
+}
+
+std::optional<Action> ParseMemGet(StepParser& p, const YamlEntry& e) { return ParseOnAnd<MemGetStep>(p, e, "key"); }
+std::optional<Action> ParseMemDel(StepParser& p, const YamlEntry& e) { return ParseOnAnd<MemDelStep>(p, e, "key"); }
+std::optional<Action> ParseFileGet(StepParser& p, const YamlEntry& e) { return ParseOnAnd<FileGetStep>(p, e, "name"); }
+std::optional<Action> ParseFileRm(StepParser& p, const YamlEntry& e) { return ParseOnAnd<FileRmStep>(p, e, "name"); }
+
+std::optional<Action> ParseFilePut(StepParser& parser, const YamlEntry& entry) {
+  auto on = parser.PeerField(entry.value, "on", "file_put step");
+  auto name = parser.reader().String(entry.value, "name", "file_put step", true);
+  auto size = parser.reader().Find(entry.value, "size_mb", "file_put step", true);
+  auto size_mb = size ? parser.reader().AsNumber(*size, "file_put step: size_mb") : std::nullopt;
+  if (size_mb && (*size_mb <= 0 || *size_mb > kMaxFileMb)) {
+    parser.reader().Error(size->value, "file_put step: size_mb must be more than 0 and at most " +
+                                           std::to_string(static_cast<int>(kMaxFileMb)));
+    return std::nullopt;
+  }
+  if (!on || !name || !size_mb) return std::nullopt;
+  return FilePutStep{*on, *name, *size_mb};
+}
+
+std::optional<Action> ParseKillPeer(StepParser& parser, const YamlEntry& entry) {
+  auto peer = parser.PeerValue(entry, "kill_peer", /*allow_tracker=*/false);
+  if (!peer) return std::nullopt;
+  return KillPeerStep{*peer};
+}
+
+std::optional<Action> ParseWaitDead(StepParser& parser, const YamlEntry& entry) {
+  auto peer = parser.PeerField(entry.value, "peer", "wait_dead step");
+  auto within = parser.reader().Find(entry.value, "within", "wait_dead step", true);
+  auto seconds = within ? parser.Seconds(*within, "wait_dead step: within", false) : std::nullopt;
+  if (!peer || !seconds) return std::nullopt;
+  return WaitDeadStep{*peer, *seconds};
+}
+
+std::optional<Action> ParseStatus(StepParser& parser, const YamlEntry& entry) {
+  auto on = parser.PeerValue(entry, "status", /*allow_tracker=*/true);
+  if (!on) return std::nullopt;
+  return StatusStep{*on};
+}
+
+std::optional<Action> ParseListPeers(StepParser& parser, const YamlEntry& entry) {
+  bool empty = entry.value.IsNull() || (entry.value.IsMap() && entry.value.size() == 0);
+  if (!empty) {
+    parser.reader().Error(entry.value, "list_peers takes no settings; write `- list_peers: {}`",
+                          YamlReader::Where(entry.key));
+    return std::nullopt;
+  }
+  return ListPeersStep{};
+}
+
+// The step table. `keys` is empty for kinds whose value is not a mapping.
+const std::vector<StepKind>& StepKinds() {
+  static const std::vector<StepKind> kinds = {
+      {"say", {}, {}, "", ParseSay},
+      {"sleep", {}, {}, "", ParseSleep},
+      {"cpu",
+       {"on", "program", "file", "function", "args", "confidential", "timeout"},
+       {"result", "error", "error_contains", "ran_on", "forwarded", "stdout_contains"},
+       "result",
+       ParseCpu},
+      {"batch",
+       {"on", "program", "file", "function", "each", "confidential", "timeout"},
+       {"results", "error", "error_contains", "ran_on", "spread", "all_ok"},
+       "results",
+       ParseBatch},
+      {"mem_set", {"on", "key", "value"}, {"error", "error_contains"}, "", ParseMemSet},
+      {"mem_get", {"on", "key"}, {"value", "error", "error_contains"}, "value", ParseMemGet},
+      {"mem_del", {"on", "key"}, {"error", "error_contains"}, "", ParseMemDel},
+      {"file_put", {"on", "name", "size_mb"}, {"error", "error_contains"}, "", ParseFilePut},
+      {"file_get", {"on", "name"}, {"error", "error_contains"}, "", ParseFileGet},
+      {"file_rm", {"on", "name"}, {"error", "error_contains"}, "", ParseFileRm},
+      {"kill_peer", {}, {}, "", ParseKillPeer},
+      {"wait_dead", {"peer", "within"}, {}, "", ParseWaitDead},
+      {"status", {}, {"error", "error_contains"}, "", ParseStatus},
+      {"list_peers", {}, {"count", "error", "error_contains"}, "count", ParseListPeers},
+      {"sim", {}, {"answers"}, "", ParseSimStep, {"args", "policies"}},
+  };
+  return kinds;
+}
+
+// ---- Top level ----------------------------------------------------------------
+
+void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root, ClusterSpec& cluster) {
+  auto entry = reader.Find(root, "cluster", "scenario", false);
+  if (!entry) return;
+  const YAML::Node& map = entry->value;
+  if (!reader.CheckMap(map, {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout"}, "cluster",
+                       YamlReader::Where(entry->key))) {
+    return;
+  }
+  auto in_range = [&](const char* key, long long low, long long high, int& out) {
+    auto value = reader.Integer(map, key, "cluster", false);
+    if (!value) return;
+    if (*value < low || *value > high) {
+      reader.Error(reader.Find(map, key, "", false)->value, std::string("cluster: ") + key + " must be from " +
+                                                                std::to_string(low) + " to " + std::to_string(high));
+      return;
+    }
+    out = static_cast<int>(*value);
+  };
+  in_range("peers", 1, kMaxPeers, cluster.peers);
+  in_range("cores", 1, kMaxCores, cluster.cores);
+  auto seconds = [&](const char* key, double& out) { out = parser.OptionalSeconds(map, key, "cluster").value_or(out); };
+  seconds("heartbeat_interval", cluster.heartbeat_interval_s);
+  seconds("peer_timeout", cluster.peer_timeout_s);
+  seconds("start_timeout", cluster.start_timeout_s);
+  if (cluster.peer_timeout_s <= cluster.heartbeat_interval_s) {
+    reader.Error(map,
+                 "cluster: peer_timeout must be longer than heartbeat_interval, "
+                 "or the tracker drops live peers between two heartbeats");
+  }
+}
+
+void ParseSteps(YamlReader& reader, StepParser& parser, const YAML::Node& root, Scenario& scenario) {
+  auto entry = reader.Find(root, "steps", "scenario", true);
+  if (!entry) return;
+  if (!entry->value.IsSequence() || entry->value.size() == 0) {
+    reader.Error(entry->value,
+                 "steps must be a list of steps (lines starting with '- '), got " + DescribeYaml(entry->value),
+                 YamlReader::Where(entry->key));
+    return;
+  }
+  // A step repeated through an alias (`- *a`) is the same node: if it was
+  // refused once, its problems are already recorded at its anchor's lines.
+  // (An alias's Mark is its anchor's, so refused steps are found by position.)
+  std::unordered_map<int, std::vector<YAML::Node>> refused;
+  for (const YAML::Node& node : entry->value) {
+    std::vector<YAML::Node>& here = refused[node.Mark().pos];
+    if (std::any_of(here.begin(), here.end(), [&](const YAML::Node& r) { return r.is(node); })) continue;
+    if (auto step = parser.ParseStep(node, StepKinds())) {
+      scenario.steps.push_back(std::move(*step));
+    } else {
+      here.push_back(node);
+    }
+  }
+}
+
+Result<Scenario> Failed(const YamlReader& reader) {
+  std::vector<std::string> errors = reader.Errors();
+  std::string all;
+  for (const std::string& line : errors) all += line + "\n";
+  return Status(Code::kBadRequest, errors.front(), all);
+}
+
+}  // namespace
+
+int Expectation::CheckCount() const {
+  return static_cast<int>(error.has_value()) + static_cast<int>(error_contains.has_value()) +
+         static_cast<int>(result.has_value()) + static_cast<int>(value.has_value()) +
+         static_cast<int>(results.has_value()) + static_cast<int>(!ran_on.empty()) +
+         static_cast<int>(forwarded.has_value()) + static_cast<int>(stdout_contains.has_value()) +
+         static_cast<int>(spread.has_value()) + static_cast<int>(all_ok.has_value()) +
+         static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value());
+}
+
+bool Scenario::NeedsCluster() const {
+  return std::any_of(steps.begin(), steps.end(), [](const Step& step) {
+    return !std::holds_alternative<SayStep>(step.action) && !std::holds_alternative<SleepStep>(step.action) &&
+           !std::holds_alternative<SimStep>(step.action);
+  });
+}
+
+Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file, const std::string& base_dir) {
+  YamlReader reader(file);
+  YAML::Node root;
+  try {  // yaml-cpp reports syntax errors by exception; this is the only place we catch it
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& error) {
+    reader.Error(SourceLocation{error.mark.line + 1, error.mark.column + 1}, "not valid YAML: " + error.msg);
+    return Failed(reader);
+  }
+  Scenario scenario;
+  scenario.file = file;
+  if (!reader.CheckMap(root, {"name", "description", "cluster", "steps"}, "a scenario file", SourceLocation{1, 1})) {
+    return Failed(reader);
+  }
+  scenario.name = reader.String(root, "name", "scenario", true).value_or("");
+  scenario.description = reader.String(root, "description", "scenario", false).value_or("");
+  StepParser parser(reader, scenario.cluster, base_dir);
+  ParseCluster(reader, parser, root, scenario.cluster);  // first: steps check peers against it
+  ParseSteps(reader, parser, root, scenario);
+  if (!reader.ok()) return Failed(reader);
+  return scenario;
+}
+
+Result<Scenario> LoadScenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Io("cannot read scenario file '" + path + "': " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string base_dir = std::filesystem::path(path).parent_path().string();
+  return ParseScenario(text.str(), path, base_dir.empty() ? "." : base_dir);
+}
+
+}  // namespace osgrid::scenario

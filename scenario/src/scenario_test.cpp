@@ -1,0 +1,339 @@
+// The scenario parser: it accepts the shipped quickstart and rejects each kind
+// of mistake with the right "file:line:column: message". No process is started.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "osgrid/scenario/scenario.h"
+
+using namespace osgrid;
+using namespace osgrid::scenario;
+
+namespace {
+
+// A valid header for the small scenarios below: 3 peers, steps start at line 3.
+const std::string kHead = "name: test\ncluster: {peers: 3}\nsteps:\n";
+
+Result<Scenario> Parse(const std::string& yaml) { return ParseScenario(yaml, "t.yaml"); }
+
+/// The first problem reported for `yaml` ("t.yaml:L:C: ..."); fails if it parses.
+std::string FirstError(const std::string& yaml) {
+  auto scenario = Parse(yaml);
+  REQUIRE_FALSE(scenario.ok());
+  CHECK(scenario.status().code() == Code::kBadRequest);
+  return scenario.status().message();
+}
+
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("the shipped quickstart scenario parses", "[scenario]") {
+  auto scenario = LoadScenario(std::string(OSGRID_SOURCE_DIR) + "/scenarios/quickstart.yaml");
+  INFO(scenario.status().ToString() << "\n" << scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(scenario->name == "Quickstart: sharing CPU, memory and disk");
+  CHECK(scenario->cluster.peers == 3);
+  CHECK(scenario->cluster.cores == 2);
+  CHECK(scenario->cluster.heartbeat_interval_s == Approx(0.5));
+  CHECK(scenario->cluster.peer_timeout_s == Approx(2.0));
+  REQUIRE(scenario->steps.size() >= 10);
+
+  const Step& first_cpu = scenario->steps[1];
+  REQUIRE(first_cpu.kind == "cpu");
+  const auto& cpu = std::get<CpuStep>(first_cpu.action);
+  CHECK(cpu.on == "peer-1");
+  CHECK(cpu.task.function == "main");
+  CHECK(cpu.task.args == Json::array({12}));
+  CHECK(Contains(cpu.task.program, "return x * x"));
+  CHECK(first_cpu.expect.result == Json(144));
+  CHECK(first_cpu.where.line > 0);
+
+  int kinds_seen = 0;
+  for (const char* kind : {"say", "cpu", "batch", "mem_set", "mem_get", "file_put", "file_get", "kill_peer",
+                           "wait_dead", "list_peers", "status"}) {
+    bool found = std::any_of(scenario->steps.begin(), scenario->steps.end(),
+                             [&](const Step& step) { return step.kind == kind; });
+    INFO(kind);
+    CHECK(found);
+    kinds_seen += found ? 1 : 0;
+  }
+  CHECK(kinds_seen == 11);
+}
+
+TEST_CASE("defaults, shorthands and YAML typing", "[scenario]") {
+  auto scenario = Parse(
+      "name: defaults\n"
+      "steps:\n"
+      "  - mem_set: {on: peer-1, key: a, value: \"42\"}\n"
+      "  - mem_set: {on: peer-1, key: b, value: 42}\n"
+      "  - mem_set: {on: peer-1, key: c, value: yes}\n"
+      "  - mem_set: {on: peer-1, key: d, value: {x: [1, 2.5, true, ~]}}\n"
+      "  - mem_get: {on: peer-1, key: a}\n"
+      "    expect: \"42\"\n"
+      "  - cpu: {on: peer-2, program: 'def main(): return {\"a\": 1}'}\n"
+      "    expect: {result: {a: 1}, forwarded: false, ran_on: [peer-1, peer-2]}\n");
+  INFO(scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(scenario->cluster.peers == 3);                                         // the default cluster
+  CHECK(std::get<MemSetStep>(scenario->steps[0].action).value == Json("42"));  // quoted: text
+  CHECK(std::get<MemSetStep>(scenario->steps[1].action).value == Json(42));
+  CHECK(std::get<MemSetStep>(scenario->steps[2].action).value == Json("yes"));  // YAML 1.2: not a boolean
+  CHECK(std::get<MemSetStep>(scenario->steps[3].action).value == Json::parse(R"({"x": [1, 2.5, true, null]})"));
+  CHECK(scenario->steps[4].expect.value == Json("42"));
+  const Step& cpu = scenario->steps[5];
+  CHECK(std::get<CpuStep>(cpu.action).task.args == Json::array());
+  CHECK(cpu.expect.result == Json::parse(R"({"a": 1})"));
+  CHECK(cpu.expect.ran_on == std::vector<std::string>{"peer-1", "peer-2"});
+  CHECK(cpu.expect.CheckCount() == 3);
+}
+
+TEST_CASE("a program can come from a file next to the scenario", "[scenario]") {
+  auto dir = std::filesystem::temp_directory_path() / "osgrid-scenario-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "square.py") << "def main(x):\n    return x * x\n";
+  auto scenario = ParseScenario(kHead + "  - cpu: {on: peer-1, file: square.py, args: [3]}\n", "t.yaml", dir.string());
+  INFO(scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(Contains(std::get<CpuStep>(scenario->steps[0].action).task.program, "return x * x"));
+
+  std::string error = FirstError(kHead + "  - cpu: {on: peer-1, file: missing.py}\n");
+  CHECK(Contains(error, "t.yaml:4:29: cpu step: cannot read"));
+  CHECK(Contains(error, "missing.py"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an unknown step type is reported with its line and a suggestion", "[scenario]") {
+  std::string error = FirstError(kHead +
+                                 "  - say: hello\n"
+                                 "  - cpuu: {on: peer-1, program: 'def main(): return 1'}\n");
+  CHECK(Contains(error, "t.yaml:5:5: unknown step type 'cpuu' (did you mean 'cpu'?)"));
+  CHECK(Contains(error, "steps are: say, sleep, cpu, batch"));
+
+  CHECK(Contains(FirstError(kHead + "  - teleport: {on: peer-1}\n"), "t.yaml:4:5: unknown step type 'teleport';"));
+}
+
+TEST_CASE("an unknown key is reported where it is written", "[scenario]") {
+  std::string error = FirstError(kHead + "  - cpu: {on: peer-1, progam: 'def main(): return 1'}\n");
+  CHECK(Contains(error, "t.yaml:4:23: unknown key 'progam' in cpu step (did you mean 'program'?)"));
+
+  CHECK(Contains(FirstError("name: x\nclustr: {peers: 2}\nsteps: [say: hi]\n"),
+                 "t.yaml:2:1: unknown key 'clustr' in a scenario file (did you mean 'cluster'?)"));
+  CHECK(Contains(FirstError(kHead + "  - say: hi\n    expct: 1\n"),
+                 "t.yaml:5:5: unknown key 'expct' in a step (did you mean 'expect'?)"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p}\n    expect: {reslt: 1}\n"),
+                 "t.yaml:5:14: unknown expectation 'reslt' for a cpu step (did you mean 'result'?)"));
+}
+
+TEST_CASE("a key indented one level too little gets a hint", "[scenario]") {
+  auto scenario = Parse(kHead + "  - cpu:\n    on: peer-1\n    program: 'def main(): return 1'\n");
+  REQUIRE_FALSE(scenario.ok());
+  CHECK(scenario.status().message() == "t.yaml:5:5: 'on' belongs to the cpu step: indent it under 'cpu:'");
+  CHECK(Contains(scenario.status().detail(), "t.yaml:6:5: 'program' belongs to the cpu step"));
+}
+
+TEST_CASE("a value of the wrong type is reported with what was found", "[scenario]") {
+  CHECK(Contains(FirstError("name: x\ncluster: {peers: three}\nsteps: [say: hi]\n"),
+                 "t.yaml:2:18: cluster: peers must be a whole number, got the text 'three'"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p, confidential: yes}\n"),
+                 "t.yaml:4:49: cpu step: confidential must be true or false, got the text 'yes'"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p, timeout: 5s}\n"),
+                 "t.yaml:4:44: cpu step: timeout must be a number, got the text '5s'"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p, args: 12}\n"),
+                 "t.yaml:4:41: cpu step: args must be a list of arguments such as [12], got the number 12"));
+  CHECK(Contains(FirstError(kHead + "  - batch: {on: peer-1, program: p, each: [1, 2, 3]}\n"),
+                 "batch step: each must be a non-empty list with one argument list per task"));
+  CHECK(Contains(FirstError("name: x\nsteps: {say: hi}\n"), "t.yaml:2:8: steps must be a list of steps"));
+  CHECK(Contains(FirstError(kHead + "  - wait_dead: {peer: peer-1, within: -1}\n"),
+                 "t.yaml:4:39: wait_dead step: within must be a number of seconds above 0"));
+  CHECK(Contains(FirstError(kHead + "  - say: hi\n    expect: 1\n"), "t.yaml:5:5: a say step takes no 'expect'"));
+}
+
+TEST_CASE("a missing field is reported at the step that lacks it", "[scenario]") {
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, args: [1]}\n"),
+                 "t.yaml:4:10: cpu step is missing 'program' (Python source) or 'file' (a .py file)"));
+  CHECK(Contains(FirstError(kHead + "  - mem_get: {on: peer-1}\n"), "t.yaml:4:14: mem_get step is missing 'key'"));
+  CHECK(Contains(FirstError(kHead + "  - file_put: {on: peer-1, name: a.bin}\n"),
+                 "t.yaml:4:15: file_put step is missing 'size_mb'"));
+  CHECK(Contains(FirstError("name: x\ncluster: {peers: 2}\n"), "t.yaml:1:1: scenario is missing 'steps'"));
+  CHECK(Contains(FirstError("steps: [say: hi]\n"), "t.yaml:1:1: scenario is missing 'name'"));
+  CHECK(Contains(FirstError(kHead + "  - {expect: 1}\n"), "t.yaml:4:5: this step has no action"));
+}
+
+TEST_CASE("malformed YAML is reported with its position", "[scenario]") {
+  CHECK(Contains(FirstError("name: x\nsteps:\n  - cpu: {on: peer-1, args: [1, 2}\n"), "t.yaml:3:"));
+  CHECK(Contains(FirstError("name: x\nsteps:\n  - cpu: {on: peer-1, args: [1, 2}\n"), "not valid YAML"));
+  CHECK(Contains(FirstError("name: Quickstart: sharing\nsteps: []\n"), "t.yaml:1:17: not valid YAML"));
+  CHECK(Contains(FirstError(""), "a scenario file must be a mapping"));
+}
+
+TEST_CASE("a reference to a peer the cluster lacks is refused", "[scenario]") {
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-7, program: p}\n"),
+                 "t.yaml:4:15: cpu step: on: unknown peer 'peer-7'; this cluster has peer-1 .. peer-3"));
+  CHECK(Contains(FirstError(kHead + "  - kill_peer: tracker\n"), "t.yaml:4:16: kill_peer: unknown peer 'tracker'"));
+  CHECK(Contains(FirstError(kHead + "  - wait_dead: {peer: peer-0, within: 5}\n"), "unknown peer 'peer-0'"));
+  CHECK(Contains(FirstError(kHead + "  - status: peer-4\n"),
+                 "unknown node 'peer-4'; this cluster has peer-1 .. "
+                 "peer-3 and the tracker"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p}\n    expect: {ran_on: [peer-1, peer-9]}\n"),
+                 "t.yaml:5:31: expect: ran_on: unknown peer 'peer-9'"));
+  CHECK(Parse(kHead + "  - status: tracker\n").ok());
+}
+
+TEST_CASE("expectations are checked as strictly as steps", "[scenario]") {
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p}\n    expect: {error: TASKFAILED}\n"),
+                 "unknown error code 'TASKFAILED' (did you mean TASK_FAILED?)"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, program: p}\n    expect: {a: 1}\n"),
+                 "To expect a mapping as the result, write expect: {result: {...}}"));
+  CHECK(Contains(FirstError(kHead + "  - mem_set: {on: peer-1, key: k, value: v}\n    expect: 1\n"),
+                 "t.yaml:5:13: expect of a mem_set step must be a mapping such as {error: NOT_FOUND}"));
+  CHECK(
+      Contains(FirstError(kHead + "  - list_peers: {}\n    expect: {count: -1}\n"), "expect: count must be 0 or more"));
+}
+
+TEST_CASE("every problem of a file is reported at once, in file order", "[scenario]") {
+  auto scenario = Parse(
+      "name: x\n"
+      "cluster: {peers: 2, cores: 0}\n"
+      "steps:\n"
+      "  - cpu: {on: peer-3, program: p}\n"
+      "  - jump: 1\n"
+      "  - mem_get: {on: peer-1, key: k, extra: 1}\n");
+  REQUIRE_FALSE(scenario.ok());
+  const std::string& all = scenario.status().detail();
+  CHECK(Contains(all, "t.yaml:2:28: cluster: cores must be from 1 to 64\n"));
+  CHECK(Contains(all, "t.yaml:4:15: cpu step: on: unknown peer 'peer-3'"));
+  CHECK(Contains(all, "t.yaml:5:5: unknown step type 'jump'"));
+  CHECK(Contains(all, "t.yaml:6:35: unknown key 'extra' in mem_get step"));
+  CHECK(std::count(all.begin(), all.end(), '\n') == 4);
+  CHECK(all.find("2:28") < all.find("4:15"));
+  CHECK(scenario.status().message() == all.substr(0, all.find('\n')));
+}
+
+TEST_CASE("a file full of mistakes gets one screenful of problems", "[scenario]") {
+  // A step repeated through an alias is reported once, at the anchor.
+  auto aliased = Parse(kHead + "  - &bad {jump: 1}\n  - *bad\n  - *bad\n");
+  REQUIRE_FALSE(aliased.ok());
+  const std::string& once = aliased.status().detail();
+  CHECK(once.rfind("t.yaml:4:11: unknown step type 'jump'", 0) == 0);
+  CHECK(std::count(once.begin(), once.end(), '\n') == 1);
+  // A good step repeated through an alias is that step each time, even after
+  // another step (which once was written into the anchor: YAML::Node's operator=).
+  auto repeated = Parse(kHead + "  - &hi {say: hi}\n  - *hi\n  - say: bye\n  - *hi\n");
+  INFO(repeated.status().detail());
+  REQUIRE(repeated.ok());
+  REQUIRE(repeated->steps.size() == 4);
+  CHECK(repeated->steps[3].where.line == 4);  // an alias's position is its anchor's
+  CHECK(std::get<SayStep>(repeated->steps[3].action).text == "hi");
+  CHECK(std::get<SayStep>(repeated->steps[2].action).text == "bye");
+
+  std::string many = kHead;
+  for (int i = 0; i < 80; ++i) many += "  - jump: " + std::to_string(i) + "\n";
+  auto scenario = Parse(many);
+  REQUIRE_FALSE(scenario.ok());
+  const std::string& all = scenario.status().detail();
+  CHECK(std::count(all.begin(), all.end(), '\n') == 51);
+  CHECK(Contains(all, "t.yaml:53:5: unknown step type 'jump'"));  // the 50th
+  CHECK_FALSE(Contains(all, "t.yaml:54:5:"));
+  CHECK(Contains(all, "\nt.yaml: 30 more problems not shown; fix the ones above first\n"));
+}
+
+TEST_CASE("duplicate keys are refused", "[scenario]") {
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, on: peer-2, program: p}\n"),
+                 "t.yaml:4:23: duplicate key 'on' in cpu step"));
+  CHECK(Contains(FirstError(kHead + "  - say: a\n    say: b\n"), "t.yaml:5:5: a step has one action"));
+}
+
+TEST_CASE("a missing scenario file is an IO error", "[scenario]") {
+  auto scenario = LoadScenario("/nonexistent/x.yaml");
+  REQUIRE_FALSE(scenario.ok());
+  CHECK(scenario.status().code() == Code::kIo);
+  CHECK(Contains(scenario.status().message(), "/nonexistent/x.yaml"));
+}
+
+TEST_CASE("a number too large for a double stays text", "[scenario]") {
+  auto scenario = Parse(kHead + "  - mem_set: {on: peer-1, key: a, value: 1e999}\n");
+  INFO(scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(std::get<MemSetStep>(scenario->steps[0].action).value == Json("1e999"));
+}
+
+TEST_CASE("alias bombs and deep nesting are refused before they are expanded", "[scenario]") {
+  // Each level is ten aliases of the one before: 5 * 10^5 items once expanded.
+  std::string items = FirstError(
+      "name: laughs\nsteps:\n"
+      "  - mem_set: {on: peer-1, key: a, value: &l0 [lol, lol, lol, lol, lol]}\n"
+      "  - mem_set: {on: peer-1, key: b, value: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]}\n"
+      "  - mem_set: {on: peer-1, key: c, value: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]}\n"
+      "  - mem_set: {on: peer-1, key: d, value: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]}\n"
+      "  - mem_set: {on: peer-1, key: e, value: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]}\n"
+      "  - mem_set: {on: peer-1, key: f, value: [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]}\n");
+  CHECK(Contains(items, "t.yaml:8:"));  // the value, not the anchor it repeats
+  CHECK(Contains(items, "this value takes the file's values past 100000 items (every use of an alias"));
+
+  // No one value is too large, but the file's values add up: the budget is the file's.
+  std::string shared = "name: shared\nsteps:\n  - mem_set: {on: peer-1, key: k0, value: &big [";
+  for (int i = 0; i < 30000; ++i) shared += i ? ",0" : "0";
+  shared += "]}\n";
+  for (int i = 1; i <= 4; ++i) shared += "  - mem_set: {on: peer-1, key: k" + std::to_string(i) + ", value: *big}\n";
+  auto summed = Parse(shared);
+  REQUIRE_FALSE(summed.ok());
+  INFO(summed.status().detail());
+  CHECK(summed.status().message().rfind("t.yaml:6:", 0) == 0);  // the 4th use passes 100,000
+  CHECK(Contains(summed.status().detail(), "past 100000 items"));
+  CHECK(std::count(summed.status().detail().begin(), summed.status().detail().end(), '\n') == 1);
+
+  // Few items, but each alias repeats 64 KiB of text: 2 MiB once expanded.
+  std::string text = "name: text\nsteps:\n  - mem_set: {on: peer-1, key: a, value: &big '" + std::string(65536, 'x') +
+                     "'}\n  - mem_set: {on: peer-1, key: b, value: [";
+  for (int i = 0; i < 32; ++i) text += (i ? ", " : "") + std::string("*big");
+  text += "]}\n";
+  std::string bytes = FirstError(text);
+  CHECK(Contains(bytes, "t.yaml:4:"));
+  CHECK(Contains(bytes, "past 1048576 bytes of text"));
+
+  std::string deep =
+      kHead + "  - mem_set: {on: peer-1, key: a, value: " + std::string(200, '[') + std::string(200, ']') + "}\n";
+  CHECK(Contains(FirstError(deep), "nests lists and mappings more than 128 deep"));
+}
+
+TEST_CASE("an alias bomb of 10^40 items, past what a size_t counts, is refused", "[scenario]") {
+  // Forty levels of ten aliases each: 10^40 items, more than a size_t counts.
+  std::string yaml = "name: laughs\nsteps:\n  - mem_set: {on: peer-1, key: a, value: {l0: &l0 [lol, lol]";
+  for (int level = 1; level <= 40; ++level) {
+    std::string previous = "*l" + std::to_string(level - 1);
+    yaml += ", l" + std::to_string(level) + ": &l" + std::to_string(level) + " [" + previous;
+    for (int i = 1; i < 10; ++i) yaml += ", " + previous;
+    yaml += "]";
+  }
+  yaml += "}}\n";
+  std::string error = FirstError(yaml);
+  CHECK(Contains(error, "t.yaml:3:"));
+  CHECK(Contains(error, "past 100000 items"));
+}
+
+TEST_CASE("an anchor that contains its own alias is refused as too deep", "[scenario]") {
+  // yaml-cpp registers the anchor before its contents, so *a here is the list itself.
+  std::string error = FirstError(kHead + "  - mem_set: {on: peer-1, key: a, value: &a [*a, *a, *a, *a, *a, *a]}\n");
+  CHECK(Contains(error, "nests lists and mappings more than 128 deep"));
+}
+
+TEST_CASE("a program file must be a regular file of at most 8 MiB", "[scenario]") {
+  auto dir = std::filesystem::temp_directory_path() / "osgrid-scenario-limits";
+  std::filesystem::create_directories(dir / "folder.py");
+  std::ofstream(dir / "huge.py").close();
+  std::filesystem::resize_file(dir / "huge.py", 9u << 20);  // sparse: no 9 MiB written
+  std::string base = dir.string();
+  auto folder = ParseScenario(kHead + "  - cpu: {on: peer-1, file: folder.py}\n", "t.yaml", base);
+  REQUIRE_FALSE(folder.ok());
+  CHECK(Contains(folder.status().message(), "folder.py' is not a regular file"));
+  auto huge = ParseScenario(kHead + "  - cpu: {on: peer-1, file: huge.py}\n", "t.yaml", base);
+  REQUIRE_FALSE(huge.ok());
+  CHECK(Contains(huge.status().message(), "huge.py' is 9437184 bytes; a program file may have at most 8388608"));
+  auto device = ParseScenario(kHead + "  - cpu: {on: peer-1, file: /dev/zero}\n", "t.yaml", base);
+  REQUIRE_FALSE(device.ok());
+  CHECK(Contains(device.status().message(), "'/dev/zero' is not a regular file"));
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,390 @@
+// One Run() overload per scenario action (see steps.h), in the order of the
+// table in docs/scenarios.md; Execute() picks the overload by the action's type.
+//
+// [SECTION] Talking to a node
+// [SECTION] Headers: Describe()
+// [SECTION] say, sleep
+// [SECTION] cpu, batch
+// [SECTION] mem_set, mem_get, mem_del
+// [SECTION] file_put, file_get, file_rm
+// [SECTION] kill_peer, wait_dead
+// [SECTION] status, list_peers
+// [SECTION] Execute()
+#include "steps.h"
+#include "sim_step.h"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "osgrid/client/reply_view.h"
+#include "osgrid/client/text.h"
+#include "osgrid/net/client.h"
+#include "osgrid/net/file_transfer.h"
+#include "osgrid/net/messages.h"
+#include "osgrid/net/params.h"
+#include "osgrid/net/sha256.h"
+
+namespace osgrid::scenario {
+
+using client::BatchPeerCounts;
+using client::CapturedOutput;
+using client::CpuWhere;
+using client::Dim;
+using client::FormatCounts;
+using client::HumanBytes;
+using client::HumanMs;
+using client::Indent;
+using client::Ms;
+using client::Number;
+using client::PrintBatchTable;
+using client::PrintPeerTable;
+using client::PrintStatus;
+using client::Rate;
+using client::ShortJson;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr auto kCallTimeout = milliseconds(static_cast<int>(params::kSocketTimeoutS * 1000));
+constexpr std::size_t kBatchRowsShown = 20;  // rows of a batch table without --verbose
+constexpr auto kWaitDeadPoll = milliseconds(100);
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string Seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f s", seconds);
+  return text;
+}
+
+/// "main(12)", "main(1, \"a\")": a call as Python would show it (JSON literals).
+std::string CallText(const std::string& function, const Json& args) {
+  std::string inside;
+  for (const Json& arg : args) inside += (inside.empty() ? "" : ", ") + ShortJson(arg, 30);
+  if (inside.size() > 60) inside = inside.substr(0, 57) + "...";
+  return function + "(" + inside + ")";
+}
+
+StepResult Failed(Status status) { return StepResult{std::move(status), Json(), {}}; }
+StepResult Succeeded(Json reply) { return StepResult{Status::Ok(), std::move(reply), {}}; }
+
+}  // namespace
+
+// ---- [SECTION] Talking to a node ------------------------------------------------
+
+Result<std::unique_ptr<net::Client>> StepContext::Connect(const std::string& node, milliseconds timeout) {
+  std::uint16_t port = 0;
+  if (cluster == nullptr) {
+    return Status::Unavailable("this scenario started no cluster");
+  } else if (node == "tracker") {
+    port = cluster->tracker_port();
+  } else if (auto peer = cluster->Peer(node)) {
+    port = peer->port;
+  } else {
+    return Status::NotFound("no node named '" + node + "' in this cluster");
+  }
+  net::ClientOptions options;
+  options.role = "runner";
+  options.connect_timeout = milliseconds(3000);
+  options.io_timeout = timeout;
+  return net::Client::Connect(cluster->host(), port, options);
+}
+
+Result<Json> StepContext::Call(const std::string& node, Json request, milliseconds timeout) {
+  if (verbose) out << kIndent << Dim("request to " + node + ": " + ShortJson(request, 160)) << "\n";
+  auto client = Connect(node, timeout);
+  if (!client.ok()) return client.status();
+  auto reply = (*client)->Call(std::move(request));
+  if (verbose && reply.ok()) out << kIndent << Dim("reply: " + ShortJson(*reply, 160)) << "\n";
+  return reply;
+}
+
+// ---- [SECTION] Headers ------------------------------------------------------------
+
+namespace {
+
+struct Describer {
+  std::string operator()(const SayStep& s) const { return "» " + s.text.substr(0, s.text.find('\n')); }
+  std::string operator()(const SleepStep& s) const { return "sleep " + Seconds(s.seconds); }
+  std::string operator()(const CpuStep& s) const {
+    return "cpu on " + s.on + ": " + CallText(s.task.function, s.task.args) +
+           (s.confidential ? "  [confidential]" : "");
+  }
+  std::string operator()(const BatchStep& s) const {
+    return "batch on " + s.on + ": " + s.function + "() × " + std::to_string(s.each.size()) + " tasks" +
+           (s.confidential ? "  [confidential]" : "");
+  }
+  std::string operator()(const MemSetStep& s) const {
+    return "mem_set on " + s.on + ": " + s.key + " = " + ShortJson(s.value);
+  }
+  std::string operator()(const MemGetStep& s) const { return "mem_get on " + s.on + ": " + s.key; }
+  std::string operator()(const MemDelStep& s) const { return "mem_del on " + s.on + ": " + s.key; }
+  std::string operator()(const FilePutStep& s) const {
+    return "file_put on " + s.on + ": " + s.name + ", " + HumanBytes(static_cast<std::uint64_t>(s.size_mb * 1048576)) +
+           " of random bytes";
+  }
+  std::string operator()(const FileGetStep& s) const { return "file_get on " + s.on + ": " + s.name; }
+  std::string operator()(const FileRmStep& s) const { return "file_rm on " + s.on + ": " + s.name; }
+  std::string operator()(const KillPeerStep& s) const { return "kill_peer " + s.peer + " (SIGKILL)"; }
+  std::string operator()(const WaitDeadStep& s) const {
+    return "wait_dead " + s.peer + ": up to " + Seconds(s.within_s) + " for the tracker to drop it";
+  }
+  std::string operator()(const StatusStep& s) const { return "status of " + s.on; }
+  std::string operator()(const ListPeersStep&) const { return "list_peers (the tracker's PEER_LIST)"; }
+  std::string operator()(const SimStep& s) const { return DescribeSimStep(s); }
+};
+
+// ---- [SECTION] say, sleep ------------------------------------------------------------
+
+// The header showed the first line; the rest follows, indented.
+StepResult Run(const SayStep& step, StepContext& context) {
+  std::size_t newline = step.text.find('\n');
+  std::string rest = newline == std::string::npos ? "" : step.text.substr(newline + 1);
+  if (!rest.empty() && rest != "\n") context.out << Indent(rest, std::string(StepContext::kIndent) + "  ") << "\n";
+  return Succeeded(Json());
+}
+
+StepResult Run(const SleepStep& step, StepContext&) {
+  std::this_thread::sleep_for(Ms(step.seconds));
+  return Succeeded(Json());
+}
+
+// ---- [SECTION] cpu, batch ---------------------------------------------------------------
+
+StepResult Run(const CpuStep& step, StepContext& context) {
+  Json request = net::TaskFields(step.task.program, step.task.function, step.task.args);
+  request["type"] = "CPU_TASK";
+  if (step.confidential) request["confidential"] = true;
+  if (step.timeout_s) request["timeout_ms"] = Ms(*step.timeout_s).count();
+  double task_s = step.timeout_s.value_or(params::kTaskTimeoutS);
+  auto reply = context.Call(step.on, std::move(request), Ms(task_s) + kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  context.out << StepContext::kIndent << "→ " << ShortJson(reply->value("result", Json()), 70) << "   "
+              << CpuWhere(*reply) << "\n"
+              << CapturedOutput(*reply, StepContext::kIndent);
+  return Succeeded(std::move(*reply));
+}
+
+void PrintBatchSummary(const Json& reply, std::ostream& out) {
+  double run_sum = 0;
+  for (const Json& task : reply.value("results", Json::array())) run_sum += Number(task, "run_ms");
+  double wall = Number(reply, "total_ms");
+  out << StepContext::kIndent << "per peer: " << FormatCounts(BatchPeerCounts(reply)) << "\n";
+  out << StepContext::kIndent << "wall time " << HumanMs(wall) << ", sum of run times " << HumanMs(run_sum);
+  if (wall > 0 && run_sum > wall) {
+    char speedup[32];
+    std::snprintf(speedup, sizeof(speedup), "%.1f", run_sum / wall);
+    out << "  → " << speedup << "× faster than one core in a row";
+  }
+  out << "\n";
+}
+
+StepResult Run(const BatchStep& step, StepContext& context) {
+  Json tasks = Json::array();
+  for (const Json& args : step.each) {
+    Json task = net::TaskFields(step.program, step.function, args);
+    if (step.timeout_s) task["timeout_ms"] = Ms(*step.timeout_s).count();
+    tasks.push_back(std::move(task));
+  }
+  Json request = {{"type", "CPU_BATCH"}, {"tasks", std::move(tasks)}};
+  if (step.confidential) request["confidential"] = true;
+  double task_s = step.timeout_s.value_or(params::kTaskTimeoutS);
+  auto reply =
+      context.Call(step.on, std::move(request), Ms(task_s * static_cast<double>(step.each.size())) + kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  PrintBatchTable(*reply, context.out, StepContext::kIndent, context.verbose ? SIZE_MAX : kBatchRowsShown);
+  PrintBatchSummary(*reply, context.out);
+  return Succeeded(std::move(*reply));
+}
+
+// ---- [SECTION] mem_set, mem_get, mem_del --------------------------------------------------
+
+StepResult Run(const MemSetStep& step, StepContext& context) {
+  auto start = Clock::now();
+  auto reply = context.Call(step.on, {{"type", "SET_MEM"}, {"key", step.key}, {"value", step.value}}, kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  context.out << StepContext::kIndent << "→ stored; " << step.on << "'s memory now holds "
+              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << "   (" << HumanMs(MsSince(start))
+              << ")\n";
+  return Succeeded(std::move(*reply));
+}
+
+StepResult Run(const MemGetStep& step, StepContext& context) {
+  auto start = Clock::now();
+  auto reply = context.Call(step.on, {{"type", "GET_MEM"}, {"key", step.key}}, kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  context.out << StepContext::kIndent << "→ " << ShortJson(reply->value("value", Json()), 70) << "   ("
+              << HumanMs(MsSince(start)) << ")\n";
+  return Succeeded(std::move(*reply));
+}
+
+StepResult Run(const MemDelStep& step, StepContext& context) {
+  auto reply = context.Call(step.on, {{"type", "DEL_MEM"}, {"key", step.key}}, kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  context.out << StepContext::kIndent << "→ deleted\n";
+  return Succeeded(std::move(*reply));
+}
+
+// ---- [SECTION] file_put, file_get, file_rm ----------------------------------------------------
+
+/// Writes `bytes` random bytes to `path` and returns their SHA-256.
+Result<std::string> WriteRandomFile(const std::string& path, std::uint64_t bytes) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file) return Status::Io("cannot create '" + path + "'");
+  std::mt19937_64 random(std::random_device{}());
+  net::Sha256 sha;
+  std::string chunk;
+  for (std::uint64_t left = bytes; left > 0;) {
+    std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 20));
+    chunk.resize(size);
+    for (std::size_t i = 0; i < size; i += 8) {
+      std::uint64_t word = random();
+      std::memcpy(&chunk[i], &word, std::min<std::size_t>(8, size - i));
+    }
+    file.write(chunk.data(), static_cast<std::streamsize>(size));
+    sha.Update(chunk);
+    left -= size;
+  }
+  if (!file.flush()) return Status::Io("cannot write '" + path + "'");
+  return sha.HexDigest();
+}
+
+void PrintTransfer(const char* verb, std::uint64_t bytes, double ms, const std::string& sha, std::ostream& out) {
+  out << StepContext::kIndent << "→ " << verb << " " << HumanBytes(bytes) << " in " << HumanMs(ms) << " ("
+      << Rate(bytes, ms) << "); sha256 " << sha.substr(0, 16) << "...\n";
+}
+
+StepResult Run(const FilePutStep& step, StepContext& context) {
+  auto bytes = static_cast<std::uint64_t>(std::llround(step.size_mb * 1048576));
+  std::string local = context.files_dir + "/" + step.on + "-" + step.name;
+  auto sha = WriteRandomFile(local, bytes);
+  if (!sha.ok()) return Failed(sha.status());
+  auto client = context.Connect(step.on, kCallTimeout);
+  if (!client.ok()) return Failed(client.status());
+  auto start = Clock::now();
+  auto reply = net::PutFile(**client, step.name, local);
+  if (!reply.ok()) return Failed(reply.status());
+  PrintTransfer("stored", bytes, MsSince(start), *sha, context.out);
+  context.put_sha256[step.on + "/" + step.name] = *sha;
+  return Succeeded(std::move(*reply));
+}
+
+StepResult Run(const FileGetStep& step, StepContext& context) {
+  std::string local = context.files_dir + "/" + step.on + "-" + step.name + ".fetched";
+  auto client = context.Connect(step.on, kCallTimeout);
+  if (!client.ok()) return Failed(client.status());
+  auto start = Clock::now();
+  auto reply = net::GetFile(**client, step.name, local);
+  double ms = MsSince(start);
+  if (!reply.ok()) return Failed(reply.status());
+  auto sha = net::Sha256File(local);
+  std::error_code ignored;
+  std::filesystem::remove(local, ignored);
+  if (!sha.ok()) return Failed(sha.status());
+  PrintTransfer("fetched", static_cast<std::uint64_t>(Number(*reply, "size")), ms, *sha, context.out);
+  StepResult result = Succeeded(std::move(*reply));
+  auto put = context.put_sha256.find(step.on + "/" + step.name);
+  if (put != context.put_sha256.end()) {
+    bool same = put->second == *sha;
+    result.checks.push_back({same, same ? "sha256 matches what file_put sent (" + sha->substr(0, 16) + "...)"
+                                        : "sha256 differs: file_put sent " + put->second.substr(0, 16) +
+                                              "..., got back " + sha->substr(0, 16) + "..."});
+  }
+  return result;
+}
+
+StepResult Run(const FileRmStep& step, StepContext& context) {
+  auto reply = context.Call(step.on, {{"type", "DEL_FILE"}, {"name", step.name}}, kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  context.out << StepContext::kIndent << "→ removed\n";
+  return Succeeded(std::move(*reply));
+}
+
+// ---- [SECTION] kill_peer, wait_dead --------------------------------------------------------
+
+StepResult Run(const KillPeerStep& step, StepContext& context) {
+  if (context.cluster == nullptr) return Failed(Status::Unavailable("this scenario started no cluster"));
+  auto peer = context.cluster->Peer(step.peer);
+  Status killed = context.cluster->KillPeer(step.peer);
+  if (!killed.ok()) return Failed(killed);
+  context.killed_at[step.peer] = Clock::now();
+  context.out << StepContext::kIndent << "→ killed pid " << (peer ? peer->pid : 0)
+              << "; a killed peer cannot say goodbye: only its missing heartbeats tell the tracker\n";
+  return Succeeded(Json());
+}
+
+/// Whether `peer` is in the tracker's PEER_LIST; an error if the tracker cannot say.
+Result<bool> Listed(const std::string& peer, StepContext& context) {
+  auto reply = context.Call("tracker", {{"type", "PEER_LIST"}}, kCallTimeout);
+  if (!reply.ok()) return reply.status();
+  for (const Json& entry : reply->value("peers", Json::array())) {
+    if (entry.is_object() && entry.value("id", "") == peer) return true;
+  }
+  return false;
+}
+
+StepResult Run(const WaitDeadStep& step, StepContext& context) {
+  auto start = Clock::now();
+  auto killed = context.killed_at.count(step.peer) ? context.killed_at[step.peer] : start;
+  bool quiet = context.verbose;
+  context.verbose = false;  // one poll every 100 ms would flood the report
+  Result<bool> listed = Listed(step.peer, context);
+  while (listed.ok() && *listed && MsSince(start) < step.within_s * 1000) {
+    std::this_thread::sleep_for(kWaitDeadPoll);
+    listed = Listed(step.peer, context);
+  }
+  context.verbose = quiet;
+  if (!listed.ok()) return Failed(listed.status());
+  double since_kill = MsSince(killed) / 1000;
+  StepResult result = Succeeded(Json());
+  if (*listed) {
+    result.checks.push_back({false, step.peer + " is still in the tracker's list after " + Seconds(step.within_s)});
+  } else {
+    context.out << StepContext::kIndent << "→ the tracker dropped " << step.peer << " " << Seconds(since_kill)
+                << (context.killed_at.count(step.peer) ? " after the kill" : " after this step began") << "\n";
+    result.checks.push_back(
+        {true, "declared dead within " + Seconds(step.within_s) + " (took " + Seconds(since_kill) + ")"});
+  }
+  return result;
+}
+
+// ---- [SECTION] status, list_peers -------------------------------------------------------------
+
+StepResult Run(const StatusStep& step, StepContext& context) {
+  auto reply = context.Call(step.on, {{"type", "STATUS"}}, kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  PrintStatus(*reply, context.out, StepContext::kIndent);
+  return Succeeded(std::move(*reply));
+}
+
+StepResult Run(const ListPeersStep&, StepContext& context) {
+  auto reply = context.Call("tracker", {{"type", "PEER_LIST"}}, kCallTimeout);
+  if (!reply.ok()) return Failed(reply.status());
+  PrintPeerTable(*reply, context.out, StepContext::kIndent);
+  return Succeeded(std::move(*reply));
+}
+
+// ---- [SECTION] sim (sim_step.cpp) ------------------------------------------------------------
+
+StepResult Run(const SimStep& step, StepContext& context) { return RunSimStep(step, context); }
+
+}  // namespace
+
+// ---- [SECTION] Execute ---------------------------------------------------------------------------
+
+std::string Describe(const Action& action) { return std::visit(Describer{}, action); }
+
+StepResult Execute(const Action& action, StepContext& context) {
+  return std::visit([&](const auto& step) { return Run(step, context); }, action);
+}
+
+}  // namespace osgrid::scenario

@@ -1,0 +1,68 @@
+// Private to scenario/: executing one scenario step against a LocalCluster.
+//
+// Each action has one function in steps.cpp that sends its request(s),
+// prints what happened (indented under the step's header line) and returns a
+// StepResult. Checking `expect:` against that result is checks.cpp's job;
+// a step adds its own checks only for what it verifies by itself (file_get:
+// the SHA-256 of what came back; wait_dead: that the tracker noticed in time).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "osgrid/net/json.h"
+#include "osgrid/net/status.h"
+#include "osgrid/scenario/cluster.h"
+#include "osgrid/scenario/scenario.h"
+
+namespace osgrid::scenario {
+
+/// One ✓ or ✗ line of the report.
+struct Check {
+  bool passed = false;
+  std::string text;  // "result: 144", "result: expected 144, got 145"
+};
+
+/// What a step produced.
+struct StepResult {
+  Status status;              // ok, or why the step failed
+  Json reply;                 // the (last) reply, when ok; expectations look at it
+  std::vector<Check> checks;  // the step's own checks
+};
+
+/// What steps share during one run.
+struct StepContext {
+  using Clock = std::chrono::steady_clock;
+
+  LocalCluster* cluster;  // nullptr when the scenario needs none (only say, sleep, sim)
+  std::ostream& out;
+  bool verbose = false;
+  std::string files_dir;                               // where file_put/file_get keep local copies
+  std::map<std::string, std::string> put_sha256;       // "peer-3/lecture.bin" -> hex, from file_put
+  std::map<std::string, Clock::time_point> killed_at;  // peer -> when kill_peer killed it
+
+  static constexpr const char* kIndent = "       ";  // detail lines sit under the step's header
+
+  /// Sends one request to `node` ("tracker" or a peer name) on a new
+  /// connection and returns the reply; with `verbose` prints both.
+  /// Errors: NOT_FOUND (no such node), and whatever the connection or the node returns.
+  Result<Json> Call(const std::string& node, Json request, std::chrono::milliseconds timeout);
+  /// Same, leaving the connection open for a streaming exchange (file transfer).
+  Result<std::unique_ptr<net::Client>> Connect(const std::string& node, std::chrono::milliseconds timeout);
+};
+
+/// The step's header, after its number: "cpu on peer-1: main(12)".
+std::string Describe(const Action& action);
+
+/// Runs one action, printing its details to context.out.
+StepResult Execute(const Action& action, StepContext& context);
+
+/// Checks `expect` against what a step produced; one Check per expectation.
+/// When the step failed and no error was expected, every expectation fails.
+std::vector<Check> CheckExpectation(const Expectation& expect, const Action& action, const StepResult& result);
+
+}  // namespace osgrid::scenario
