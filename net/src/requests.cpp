@@ -272,9 +272,10 @@ Result<TaskResult> DecodeTaskResult(const Json& reply) {
 Result<BatchResult> DecodeBatchResult(const Json& reply) {
   if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
   Reader reader(reply, "BATCH_RESULT", Code::kInternal);
-  if (reply.is_object() && reply.value("type", "") != "BATCH_RESULT") {
-    return Status::Internal("expected BATCH_RESULT, got '" + Sanitize(reply.value("type", "")) + "'");
-  }
+  std::string type;
+  reader.Text("type", type);  // a type that is not a string is named, never thrown on (Json::value would)
+  if (!reader.error().ok()) return reader.error();
+  if (type != "BATCH_RESULT") return Status::Internal("expected BATCH_RESULT, got '" + Sanitize(type) + "'");
   BatchResult decoded;
   const Json* results = reader.Array("results");
   reader.Integer("total_ms", decoded.total_ms);
@@ -283,13 +284,15 @@ Result<BatchResult> DecodeBatchResult(const Json& reply) {
   if (results != nullptr) {
     for (std::size_t i = 0; i < results->size(); ++i) {
       auto entry = DecodeTaskResult((*results)[i]);
-      if (!entry.ok()) return Status::Internal("BATCH_RESULT: entry " + std::to_string(i) + ": " + entry.status().message());
+      if (!entry.ok())
+        return Status::Internal("BATCH_RESULT: entry " + std::to_string(i) + ": " + entry.status().message());
       decoded.results.push_back(std::move(entry).value());
     }
   }
   if (peers != nullptr) {
     for (const auto& [peer, count] : peers->items()) {
-      if (!count.is_number_integer()) return Status::Internal("BATCH_RESULT: peers['" + Sanitize(peer) + "'] must be an integer");
+      if (!count.is_number_integer())
+        return Status::Internal("BATCH_RESULT: peers['" + Sanitize(peer) + "'] must be an integer");
       decoded.peers[peer] = count.get<int>();
     }
   } else {  // an older peer: count them

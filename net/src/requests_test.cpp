@@ -95,7 +95,8 @@ TEST_CASE("a CPU_BATCH checks every entry and names the first bad one", "[reques
   CHECK(decoded->tasks[2].args == Json{2});
 
   frame["tasks"][1]["args"] = 5;
-  CHECK(DecodeCpuBatch(frame).status().message() == "CPU_BATCH: task 1: task: field 'args' must be an array, got number");
+  CHECK(DecodeCpuBatch(frame).status().message() ==
+        "CPU_BATCH: task 1: task: field 'args' must be an array, got number");
   frame["tasks"][1]["args"] = Json::array();
   frame["tasks"][2]["program"] = "tampered";
   CHECK(DecodeCpuBatch(frame).status().code() == Code::kIntegrity);
@@ -145,7 +146,8 @@ TEST_CASE("a batch result: entries in order, counts per peer, a refused batch as
   ok_entry.erase("type");
   ok_entry["ok"] = true;
   ok_entry["index"] = 0;
-  Json failed_entry = EncodeTaskResult(TaskResult{Status(Code::kTimeout, "ran past 1000 ms"), nullptr, "t/2", "peer-2"});
+  Json failed_entry =
+      EncodeTaskResult(TaskResult{Status(Code::kTimeout, "ran past 1000 ms"), nullptr, "t/2", "peer-2"});
   failed_entry["ok"] = false;
   failed_entry["index"] = 1;
   Json reply = {{"type", "BATCH_RESULT"},
@@ -166,6 +168,20 @@ TEST_CASE("a batch result: entries in order, counts per peer, a refused batch as
   CHECK_THAT(DecodeBatchResult(reply).status().message(), Catch::Contains("entry 1"));
   Json refused = MakeError(3, Status::BadRequest("CPU_BATCH: task 0: ..."));
   CHECK(DecodeBatchResult(refused).status().code() == Code::kBadRequest);
+}
+
+TEST_CASE("a batch result of another type is refused as INTERNAL, never thrown on", "[requests]") {
+  // Found by fuzz_message: {"type":1,...} made DecodeBatchResult throw json's type_error.
+  for (Json type : {Json(1), Json(nullptr), Json::array(), Json::object({{"a", 1}})}) {
+    Status status = DecodeBatchResult(Json{{"type", type}, {"results", Json::array()}}).status();
+    CHECK(status.code() == Code::kInternal);
+    CHECK(status.message() == "BATCH_RESULT: field 'type' must be a string, got " + std::string(type.type_name()));
+  }
+  Status other = DecodeBatchResult(Json{{"type", "CPU_RESULT\n"}}).status();
+  CHECK(other.code() == Code::kInternal);
+  CHECK(other.message() == "expected BATCH_RESULT, got 'CPU_RESULT?'");
+  CHECK(DecodeBatchResult(Json{{"results", Json::array()}}).status().message() == "expected BATCH_RESULT, got ''");
+  CHECK(DecodeBatchResult(Json::array()).status().message() == "BATCH_RESULT must be a JSON object");
 }
 
 TEST_CASE("memory and file listings decode, and a mistyped size is named", "[requests]") {
