@@ -89,11 +89,11 @@ Result<CpuBatchRequest> DecodeCpuBatch(const Json& request);
 
 /// How one task ended: CPU_RESULT (or its ERROR), and each BATCH_RESULT entry.
 struct TaskResult {
-  Status status;                     // OK, or what failed (code, message, detail: e.g. the traceback)
-  Json result;                       // the function's return value, when ok
-  std::string task_id;               // cluster-wide id
-  std::string peer;                  // the peer that ran it (or refused it)
-  std::string stdout_text;           // captured output, at most params::kTaskOutputBytes with stderr
+  Status status;            // OK, or what failed (code, message, detail: e.g. the traceback)
+  Json result;              // the function's return value, when ok
+  std::string task_id;      // cluster-wide id
+  std::string peer;         // the peer that ran it (or refused it)
+  std::string stdout_text;  // captured output, at most params::kTaskOutputBytes with stderr
   std::string stderr_text;
   bool output_truncated = false;     // output past that bound was dropped
   std::int64_t queued_ms = 0;        // time in the ready queue
