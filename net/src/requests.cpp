@@ -272,9 +272,10 @@ Result<TaskResult> DecodeTaskResult(const Json& reply) {
 Result<BatchResult> DecodeBatchResult(const Json& reply) {
   if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
   Reader reader(reply, "BATCH_RESULT", Code::kInternal);
-  if (reply.is_object() && reply.value("type", "") != "BATCH_RESULT") {
-    return Status::Internal("expected BATCH_RESULT, got '" + Sanitize(reply.value("type", "")) + "'");
-  }
+  std::string type;
+  reader.Text("type", type);  // a type that is not a string is named, never thrown on (Json::value would)
+  if (!reader.error().ok()) return reader.error();
+  if (type != "BATCH_RESULT") return Status::Internal("expected BATCH_RESULT, got '" + Sanitize(type) + "'");
   BatchResult decoded;
   const Json* results = reader.Array("results");
   reader.Integer("total_ms", decoded.total_ms);

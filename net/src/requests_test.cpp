@@ -170,6 +170,20 @@ TEST_CASE("a batch result: entries in order, counts per peer, a refused batch as
   CHECK(DecodeBatchResult(refused).status().code() == Code::kBadRequest);
 }
 
+TEST_CASE("a batch result of another type is refused as INTERNAL, never thrown on", "[requests]") {
+  // Found by fuzz_message: {"type":1,...} made DecodeBatchResult throw json's type_error.
+  for (Json type : {Json(1), Json(nullptr), Json::array(), Json::object({{"a", 1}})}) {
+    Status status = DecodeBatchResult(Json{{"type", type}, {"results", Json::array()}}).status();
+    CHECK(status.code() == Code::kInternal);
+    CHECK(status.message() == "BATCH_RESULT: field 'type' must be a string, got " + std::string(type.type_name()));
+  }
+  Status other = DecodeBatchResult(Json{{"type", "CPU_RESULT\n"}}).status();
+  CHECK(other.code() == Code::kInternal);
+  CHECK(other.message() == "expected BATCH_RESULT, got 'CPU_RESULT?'");
+  CHECK(DecodeBatchResult(Json{{"results", Json::array()}}).status().message() == "expected BATCH_RESULT, got ''");
+  CHECK(DecodeBatchResult(Json::array()).status().message() == "BATCH_RESULT must be a JSON object");
+}
+
 TEST_CASE("memory and file listings decode, and a mistyped size is named", "[requests]") {
   auto mem = DecodeMemList(Json{{"type", "MEM_LIST"},
                                 {"keys", {{{"key", "a"}, {"bytes", 5}}, {{"key", "b"}, {"bytes", 7}}}},

@@ -30,7 +30,9 @@
 // with a secret it never completes (the fuzzer cannot know the secret); a
 // validated type is in the catalogue; an upload never takes more bytes than
 // declared, nor a chunk over the chunk limit; only a PUT_END with the
-// upload's id completes it.
+// upload's id completes it; a request (SUBSCRIBE and EVENTS among them, with
+// the observer credential or not) reaches the router only from a member of
+// an open server.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +150,11 @@ class SessionModel {
     }
     const std::string& type = message["type"].get_ref<const std::string&>();
     FUZZ_CHECK(net::FindSpec(type) != nullptr, "a validated type is in the catalogue");
+    // Only an open server lets the fuzzer this far, and it makes every
+    // connection a member whatever credential HELLO named: the router's
+    // access rule (SUBSCRIBE for observers, EVENTS for members) passes both.
+    FUZZ_CHECK(secret_.empty() && handshake_.access() == net::Access::kMember,
+               "a request comes after the handshake, from a member of an open server");
     if (type == "HELLO" || type == "AUTH") {
       Status again = Status::BadRequest(type + " was already received");
       return Reply(net::MakeError(message["id"], again), again);

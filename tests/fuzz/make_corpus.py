@@ -4,16 +4,23 @@
     tests/fuzz/make_corpus.py      # rewrites tests/fuzz/corpus/<target>/seed-*
 
 corpus/fuzz_message/  one real request per message type of the catalogue
-                      (docs/protocol-messages.md) and some broken ones
+                      (docs/protocol-messages.md) and some broken ones; SUBSCRIBE
+                      and EVENTS variants (filters, bounds, a slow subscriber,
+                      bad batches); CPU_TASK and CPU_BATCH variants for the typed
+                      decoders; replies (CPU_RESULT, ERROR, BATCH_RESULT, MEM_LIST,
+                      FILE_LIST), whole and out of protocol
 corpus/fuzz_frame/    byte 0 picks the server's --max-frame (bits 0-1; 0: 16 MiB,
                       1: 4096, 2: 64, 3: 0 bytes), a cluster secret (bit 2) and
                       with it an observer secret (bit 3);
                       then whole conversations as frames: HELLO first,
-                      requests, an upload, bad headers, AUTH with a wrong proof
+                      requests, an upload, bad headers, AUTH with a wrong proof,
+                      SUBSCRIBE with and without the observer credential
 corpus/fuzz_scenario/ every scenario under scenarios/ and some broken ones
 corpus/fuzz_event/    one event per type of the event catalogue (docs/events.md),
-                      a snapshot, broken events, and trace files: whole, cut,
-                      out of order, with a newer version or an unknown type
+                      every outcome and reason, a peer's event as EVENTS carries
+                      it, a snapshot, broken events, and trace files: whole, cut,
+                      out of order, with a newer version or an unknown type, with
+                      a recorder's gap
 
 Only files named seed-* are rewritten; inputs added by hand (e.g. a fixed
 crash, see docs/fuzzing.md) are kept.
@@ -57,6 +64,101 @@ REQUESTS = {
     "GET_FILE": {"name": "a.bin"},
     "LIST_FILES": {},
     "DEL_FILE": {"name": "a.bin"},
+}
+EMPTY_SHA = hashlib.sha256(b"").hexdigest()
+
+
+def peer_event(kind, **fields):
+    """An event as a peer sends it in EVENTS: not yet numbered (seq 0, no epoch)."""
+    return dict({"type": kind, "seq": 0, "epoch": "", "t": 12.5, "node": "peer-9001"}, **fields)
+
+
+PEER_EVENTS = [
+    peer_event("task.submitted", task_id="peer-9001/1", name="main", peer="peer-9001"),
+    peer_event("task.queued", task_id="peer-9001/1", peer="peer-9001", queue_length=1),
+    peer_event("task.running", task_id="peer-9001/1", peer="peer-9001"),
+    peer_event("task.finished", task_id="peer-9001/1", peer="peer-9001", outcome="ok", wait_ms=1, cpu_ms=2.5,
+               turnaround_ms=4),
+    peer_event("mem.set", peer="peer-9001", key="k", bytes=5),
+    peer_event("file.stored", peer="peer-9001", name="a.bin", bytes=3),
+    peer_event("events.lost", count=2),
+]
+
+# Appended, so the seeds above keep their ids and first bytes.
+REQUESTS["EVENTS"] = {"peer_id": "peer-9001", "events": PEER_EVENTS}
+REQUESTS["SUBSCRIBE"] = {"types": ["task", "peer.dead"], "queue_bytes": 1024, "name": "osgrid events"}
+
+
+def task(program=PROGRAM, **fields):
+    return dict({"program": program, "program_sha256": hashlib.sha256(program.encode()).hexdigest(),
+                 "function": "main", "args": [3]}, **fields)
+
+
+# More requests, for the paths past validation: SUBSCRIBE's options and the
+# hub (the id's low bits pick how the subscriber's session reads: 1 pulls on
+# every wake, 2 at most 512 bytes of it, 4 hangs up when cut off; the
+# payload's bytes are its script), EVENTS batches, the typed CPU decoders.
+MORE_MESSAGES = {
+    "subscribe-all": {"type": "SUBSCRIBE", "id": 8},
+    "subscribe-slow": {"type": "SUBSCRIBE", "id": 4, "queue_bytes": 1024, "name": "A" * 60},
+    "subscribe-pulls-on-wake": {"type": "SUBSCRIBE", "id": 3, "types": ["task.", "mem", "events.lost"],
+                                "name": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"},
+    "subscribe-unknown-type": {"type": "SUBSCRIBE", "id": 1, "types": ["task", "tasks"]},
+    "subscribe-empty-prefix": {"type": "SUBSCRIBE", "id": 1, "types": [""]},
+    "subscribe-bad-types": {"type": "SUBSCRIBE", "id": 1, "types": ["task", 7]},
+    "subscribe-small-bound": {"type": "SUBSCRIBE", "id": 1, "queue_bytes": 1023},
+    "subscribe-huge-bound": {"type": "SUBSCRIBE", "id": 1, "queue_bytes": 18446744073709551615},
+    "events-one": {"type": "EVENTS", "id": 2, "peer_id": "peer-9001", "events": PEER_EVENTS[:1]},
+    "events-not-sender": {"type": "EVENTS", "id": 2, "peer_id": "peer-9002", "events": PEER_EVENTS},
+    "events-peer-joined": {"type": "EVENTS", "id": 2, "peer_id": "peer-9001", "events": [
+        peer_event("peer.joined", peer="peer-9001", address="127.0.0.1:9001", cores=2)]},
+    "events-unknown-type": {"type": "EVENTS", "id": 2, "peer_id": "peer-9001", "events": [
+        PEER_EVENTS[0], peer_event("task.done", task_id="x")]},
+    "events-empty": {"type": "EVENTS", "id": 2, "peer_id": "peer-9001", "events": []},
+    "events-lost-many": {"type": "EVENTS", "id": 2, "peer_id": "peer-9001", "events": [
+        peer_event("events.lost", count=i) for i in range(1, 40)]},
+    "cpu_task-forwarded": dict(task(timeout_ms=1000, task_id="peer-9002/7", submitted_t=1530.25),
+                               type="CPU_TASK", id=5, forwarded=True, origin="peer-9002"),
+    "cpu_task-empty-program": dict(task(program="", args=[[1, {"a": None}], "x", 2.5, -0.0]),
+                                   type="CPU_TASK", id=5, confidential=True),
+    "cpu_task-wrong-digest": dict(task(), type="CPU_TASK", id=5, program_sha256="0" * 64),
+    "cpu_task-upper-digest": dict(task(), type="CPU_TASK", id=5, program_sha256=PROGRAM_SHA.upper()),
+    "cpu_task-timeout-zero": dict(task(timeout_ms=0), type="CPU_TASK", id=5),
+    "cpu_task-timeout-over": dict(task(timeout_ms=24 * 3600 * 1000 + 1), type="CPU_TASK", id=5),
+    "cpu_task-no-function": dict(task(function=""), type="CPU_TASK", id=5),
+    "cpu_task-bad-submitted": dict(task(submitted_t="now"), type="CPU_TASK", id=5),
+    "cpu_batch-forwarded": {"type": "CPU_BATCH", "id": 6, "forwarded": True, "origin": "peer-9002",
+                            "tasks": [task(task_id=f"peer-9002/{i}", timeout_ms=100 + i, submitted_t=i)
+                                      for i in range(4)]},
+    "cpu_batch-bad-third": {"type": "CPU_BATCH", "id": 6, "tasks": [task(), task(), task(program="x")]},
+    "cpu_batch-entry-not-object": {"type": "CPU_BATCH", "id": 6, "tasks": [task(), 5]},
+    "cpu_batch-empty": {"type": "CPU_BATCH", "id": 6, "tasks": []},
+    "cpu_batch-bad-origin": {"type": "CPU_BATCH", "id": 6, "origin": 5, "tasks": [task()]},
+}
+
+# Replies a client decodes (net/requests.h), as peers send them and out of protocol.
+REPLIES = {
+    "cpu_result": {"type": "CPU_RESULT", "id": 5, "result": 9, "task_id": "peer-1/1", "peer": "peer-1",
+                   "stdout": "hi\n", "stderr": "", "output_truncated": False, "queued_ms": 1, "run_ms": 2,
+                   "submitted_to": "peer-1", "forwarded": False, "total_ms": 3},
+    "error": {"type": "ERROR", "id": 5, "code": "TASK_FAILED", "message": "ValueError: x",
+              "detail": "Traceback (most recent call last):", "task_id": "peer-1/1", "peer": "peer-1"},
+    "error-unknown-code": {"type": "ERROR", "id": 5, "code": "NOPE", "message": 7},
+    "batch_result": {"type": "BATCH_RESULT", "id": 6, "total_ms": 9, "peers": {"peer-1": 1, "peer-2": 1},
+                     "results": [{"index": 0, "ok": True, "result": [1], "task_id": "peer-1/1", "peer": "peer-1",
+                                  "total_ms": 4},
+                                 {"index": 1, "ok": False, "type": "ERROR", "code": "TIMEOUT", "message": "late",
+                                  "task_id": "peer-2/1", "peer": "peer-2"}]},
+    "batch_result-old-peer": {"type": "BATCH_RESULT", "id": 6, "results": [{"ok": True, "result": None}]},
+    "batch_result-bad-entry": {"type": "BATCH_RESULT", "id": 6, "results": [{"ok": "yes"}], "peers": {"p": 1.5}},
+    "batch_result-bad-index": {"type": "BATCH_RESULT", "id": 6, "results": [{"ok": True, "index": -1}]},
+    "mem_list": {"type": "MEM_LIST", "id": 7, "keys": [{"key": "k", "bytes": 5}], "entries": 1, "bytes": 5,
+                 "limit_bytes": 67108864},
+    "mem_list-bad": {"type": "MEM_LIST", "id": 7, "keys": [{"key": 1}, 2], "bytes": -1},
+    "file_list": {"type": "FILE_LIST", "id": 8, "files": [{"name": "a.bin", "size": 3, "sha256": SHA,
+                                                           "mtime_ms": 1733400000000.5}],
+                  "used_bytes": 3, "limit_bytes": 1073741824},
+    "file_list-bad": {"type": "FILE_LIST", "id": 8, "files": [{"name": "a", "size": "3"}], "used_bytes": 1.5},
 }
 
 BROKEN_MESSAGES = [
@@ -118,6 +220,18 @@ EVENTS = {
     "page.evict": {"page": 1, "frame": 0},
     "deadlock.found": {"cycle": ["P1", "P2", "P3"], "resources": ["R1", "R2", "R3"]},
     "events.lost": {"count": 12},
+}
+
+# The values an event's enumerations and reasons take besides the seeds' above.
+VARIANTS = {
+    **{f"task.finished-{outcome}": ("task.finished", dict(EVENTS["task.finished"], outcome=outcome))
+       for outcome in ["failed", "timeout", "cancelled", "killed", "aborted", "lost"]},
+    "peer.left-replaced": ("peer.left", dict(EVENTS["peer.left"], reason="replaced")),
+    "task.preempted-preempted": ("task.preempted", dict(EVENTS["task.preempted"], reason="preempted")),
+    "task.submitted-parent": ("task.submitted", dict(EVENTS["task.submitted"], parent="peer-9001/3")),
+    "mem.failed-no_space": ("mem.failed", dict(EVENTS["mem.failed"], reason="no_space")),
+    "mem.failed-bad_size": ("mem.failed", dict(EVENTS["mem.failed"], request=0, reason="bad_size")),
+    "deadlock.found-no-resources": ("deadlock.found", {"cycle": ["P1", "P2"], "resources": []}),
 }
 
 SNAPSHOT = {"seq": 41, "epoch": "t-5f3a", "t": 1530.5, "peers": [
@@ -191,6 +305,10 @@ def message_corpus():
         write("fuzz_message", f"seed-{kind.lower()}.json", dumps(request(kind, i + 1, **fields)))
     for i, data in enumerate(BROKEN_MESSAGES):
         write("fuzz_message", f"seed-broken-{i:02d}.json", data)
+    for name, message in MORE_MESSAGES.items():
+        write("fuzz_message", f"seed-{name}.json", dumps(message))
+    for name, reply in REPLIES.items():
+        write("fuzz_message", f"seed-reply-{name}.json", dumps(reply))
 
 
 def frame_corpus():
@@ -227,6 +345,19 @@ def frame_corpus():
         dumps(request("AUTH", 1, proof="ab" * 32))))
     write("fuzz_frame", "seed-observer-bad-credential", b"\x0c" + frame(
         dumps(request("HELLO", 0, version=VERSION, role="client", nonce=nonce, credential="root"))))
+    subscribe = frame(dumps(request("SUBSCRIBE", 1, **REQUESTS["SUBSCRIBE"])))
+    events = frame(dumps(request("EVENTS", 2, **REQUESTS["EVENTS"])))
+    open_observer_hello = frame(dumps(request("HELLO", 0, version=VERSION, role="client", credential="observer")))
+    # An open server ignores the credential: the observer's SUBSCRIBE and EVENTS both pass.
+    write("fuzz_frame", "seed-subscribe-observer-open", b"\x00" + open_observer_hello + subscribe + events)
+    # With observers, SUBSCRIBE is an observer's and EVENTS a member's, once AUTH is done (the fuzzer cannot).
+    write("fuzz_frame", "seed-subscribe-observer", b"\x0c" + observer_hello + frame(
+        dumps(request("AUTH", 1, proof="ab" * 32))) + subscribe)
+    write("fuzz_frame", "seed-subscribe-member-secret", b"\x0c" + secret_hello + frame(
+        dumps(request("AUTH", 1, proof="ab" * 32))) + subscribe + events)
+    write("fuzz_frame", "seed-subscribe-no-hello", b"\x00" + subscribe)
+    write("fuzz_frame", "seed-subscribe-then-events", b"\x01" + hello() + subscribe + events + frame(
+        dumps(request("SUBSCRIBE", 3, types=[7], queue_bytes="x"))))
     write("fuzz_frame", "seed-auth-when-open", b"\x00" + hello() + frame(dumps(request("AUTH", 1, proof="ab"))))
     write("fuzz_frame", "seed-pre-auth-too-large", b"\x00" + struct.pack(">I", 4097) + b"{}")
     write("fuzz_frame", "seed-binary-outside-upload", b"\x00" + hello() + frame(b"\x00\x01", True))
@@ -274,6 +405,9 @@ def event_corpus():
     clear("fuzz_event")
     for i, (kind, fields) in enumerate(EVENTS.items()):
         write("fuzz_event", f"seed-{kind}.json", dumps(event(kind, i + 1, **fields)))
+    for name, (kind, fields) in VARIANTS.items():
+        write("fuzz_event", f"seed-{name}.json", dumps(event(kind, 7, **fields)))
+    write("fuzz_event", "seed-peer-event.json", dumps(PEER_EVENTS[3]))
     write("fuzz_event", "seed-snapshot.json", dumps(SNAPSHOT))
     write("fuzz_event", "seed-snapshot-empty.json", dumps({"seq": 0, "epoch": "", "t": 0, "peers": []}))
     for i, data in enumerate(BROKEN_EVENTS):
@@ -301,6 +435,9 @@ def event_corpus():
     write("fuzz_event", "seed-trace-bad-line.trace", trace(trace_header(), life[:2]) + b"{not json\n" + b"\n")
     write("fuzz_event", "seed-trace-bad-header.trace", b'{"format":"osgrid-trace","version":1,"source":"replay"}\n')
     write("fuzz_event", "seed-trace-no-header.trace", trace(life[0], life[1:]))
+    # A recorder cut off by the tracker: the seq jumps, and it writes the gap as events.lost.
+    write("fuzz_event", "seed-trace-gap.trace", trace(trace_header(), life[:2] + [
+        event("events.lost", 3, count=40), event("task.finished", 43, **EVENTS["task.finished"])]))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 // The event hub (see event_hub.h).
 #include "event_hub.h"
 
+#include <cstdint>
 #include <utility>
+
+#include "osgrid/net/events.h"
+#include "osgrid/net/frame.h"
 
 namespace osgrid::tracker {
 
@@ -16,7 +20,57 @@ Status CheckPrefixes(const std::vector<std::string>& prefixes) {
   return Status::Ok();
 }
 
+/// BAD_REQUEST unless `event` may come from the peer `peer`.
+Status CheckPeerEvent(const std::string& peer, const os::events::Event& event) {
+  if (event.node != peer) {
+    return Status::BadRequest("node \"" + net::Sanitize(event.node) + "\" is not the sender, " + peer);
+  }
+  if (os::events::TypeOf(event.body).starts_with("peer.")) {
+    return Status::BadRequest("peer.* events are the tracker's to publish");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<SubscribeOptions> SubscribeOptionsFor(const Json& request, const SubscribeLimits& limits,
+                                             const std::string& role, const std::string& address) {
+  SubscribeOptions subscribe;
+  for (const Json& type : request.value("types", Json::array())) {
+    if (!type.is_string()) return Status::BadRequest("SUBSCRIBE: types must be strings (type prefixes)");
+    subscribe.types.push_back(type);
+  }
+  const auto most = static_cast<std::int64_t>(limits.max_queue_bytes);
+  const std::int64_t bound = request.value("queue_bytes", static_cast<std::int64_t>(limits.default_queue_bytes));
+  if (bound < static_cast<std::int64_t>(kMinSubscriberQueueBytes) || bound > most) {
+    return Status::BadRequest("SUBSCRIBE: queue_bytes must be " + std::to_string(kMinSubscriberQueueBytes) + ".." +
+                              std::to_string(most) + " (the tracker's --max-subscriber-queue)");
+  }
+  subscribe.max_queue_bytes = static_cast<std::size_t>(bound);
+  subscribe.name = net::Sanitize(request.value("name", role), 64) + " from " + address;
+  return subscribe;
+}
+
+Result<std::vector<os::events::Event>> DecodePeerEvents(const std::string& peer, const Json& batch) {
+  if (!batch.is_array() || batch.empty() || batch.size() > kMaxEventsPerBatch) {
+    return Status::BadRequest("EVENTS: events must hold 1.." + std::to_string(kMaxEventsPerBatch) + " events");
+  }
+  std::vector<os::events::Event> events;
+  events.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto event = net::DecodeEvent(batch[i]);
+    Status problem = event.ok() ? CheckPeerEvent(peer, *event) : event.status();
+    if (!problem.ok()) {
+      return Status(problem.code(), "EVENTS: event " + std::to_string(i) + ": " + problem.message());
+    }
+    events.push_back(std::move(event).value());
+  }
+  return events;
+}
+
+std::string EventFrame(const os::events::Event& event) {
+  return net::EncodeFrame(net::FrameKind::kJson, net::DumpEvent(event));
+}
 
 EventHub::EventHub(std::string epoch, Encoder encode, std::size_t max_subscribers)
     : epoch_(std::move(epoch)), encode_(std::move(encode)), max_subscribers_(max_subscribers) {}

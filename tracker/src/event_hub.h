@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/net/json.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/status.h"
 #include "osgrid/os/events/cluster_state.h"
@@ -58,6 +59,42 @@ struct SubscriberStats {
   std::uint64_t delivered = 0;      // events taken by its session
   bool cut_off = false;
 };
+
+/// The tracker's flags that bound what SUBSCRIBE may ask for (TrackerOptions).
+struct SubscribeLimits {
+  std::size_t default_queue_bytes = 4u << 20;  // --subscriber-queue: the bound when the request names none
+  std::size_t max_queue_bytes = 64u << 20;     // --max-subscriber-queue: the largest it may ask for
+};
+
+/// The smallest queue bound a subscriber may ask for, bytes.
+inline constexpr std::size_t kMinSubscriberQueueBytes = 1024;
+
+/// SUBSCRIBE's fields as hub options, as the tracker's OnSubscribe reads
+/// them (fuzz_message calls it too, on generated requests): the type
+/// prefixes, the queue bound (queue_bytes, default
+/// limits.default_queue_bytes, allowed kMinSubscriberQueueBytes ..
+/// limits.max_queue_bytes) and the name STATUS shows, "<name> from
+/// <address>" with the connection's `role` when the request names none.
+/// REQUIRES: `request` passed net::ValidateRequest. Whether each prefix names
+/// an event type is EventHub::Subscribe's to check. Errors: BAD_REQUEST (a
+/// type that is not a string, a bound out of range).
+Result<SubscribeOptions> SubscribeOptionsFor(const Json& request, const SubscribeLimits& limits,
+                                             const std::string& role, const std::string& address);
+
+/// Most events in one EVENTS request.
+inline constexpr std::size_t kMaxEventsPerBatch = 1000;
+
+/// EVENTS's batch (its "events" array) from the member `peer`, decoded and
+/// checked for EventHub::Publish, as the tracker's OnEvents does (and
+/// fuzz_message): 1..kMaxEventsPerBatch events (net::DecodeEvent), of types
+/// a peer may publish (not peer.*, which are the tracker's), each with node
+/// `peer`. All or nothing: the first bad event refuses the batch. Errors:
+/// BAD_REQUEST or UNKNOWN_TYPE, "EVENTS: event 3: ..." naming the first bad one.
+Result<std::vector<os::events::Event>> DecodePeerEvents(const std::string& peer, const Json& batch);
+
+/// An event as a subscriber receives it, the hub's Encoder in the tracker:
+/// one JSON frame (header and net::DumpEvent's text), encoded once per event.
+std::string EventFrame(const os::events::Event& event);
 
 class EventHub {
  public:

@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/net/events.h"
+#include "osgrid/net/frame.h"
+
 using namespace osgrid;
 using namespace osgrid::os::events;
 using tracker::EventHub;
@@ -197,4 +200,90 @@ TEST_CASE("a bad subscription is refused and changes nothing", "[hub]") {
   CHECK_FALSE(hub.Subscribe(Options(0), nullptr).ok());
   CHECK(hub.subscriber_count() == 0);
   CHECK(hub.Take(99).status().code() == Code::kNotFound);
+}
+
+TEST_CASE("SUBSCRIBE's fields become hub options within the tracker's limits", "[hub][subscribe]") {
+  const tracker::SubscribeLimits limits{4096, 65536};
+  auto plain = tracker::SubscribeOptionsFor(Json{{"type", "SUBSCRIBE"}, {"id", 1}}, limits, "client", "10.0.0.1:5");
+  REQUIRE(plain.ok());
+  CHECK(plain->types.empty());
+  CHECK(plain->max_queue_bytes == 4096);  // the tracker's default
+  CHECK(plain->name == "client from 10.0.0.1:5");
+
+  Json request = {{"type", "SUBSCRIBE"},
+                  {"id", 2},
+                  {"types", {"task", "peer.dead"}},
+                  {"queue_bytes", 1024},
+                  {"name", "osgrid events\n"}};
+  auto named = tracker::SubscribeOptionsFor(request, limits, "client", "h:1");
+  REQUIRE(named.ok());
+  CHECK(named->types == std::vector<std::string>{"task", "peer.dead"});
+  CHECK(named->max_queue_bytes == 1024);
+  CHECK(named->name == "osgrid events? from h:1");  // sanitised
+
+  for (Json bound : {Json(1023), Json(65537), Json(-1), Json(18446744073709551615ULL)}) {
+    request["queue_bytes"] = bound;
+    auto refused = tracker::SubscribeOptionsFor(request, limits, "client", "h:1");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == Code::kBadRequest);
+    CHECK(refused.status().message() ==
+          "SUBSCRIBE: queue_bytes must be 1024..65536 (the tracker's --max-subscriber-queue)");
+  }
+  request["queue_bytes"] = 65536;
+  request["types"] = {"task", 7};
+  auto mistyped = tracker::SubscribeOptionsFor(request, limits, "client", "h:1");
+  REQUIRE_FALSE(mistyped.ok());
+  CHECK(mistyped.status().code() == Code::kBadRequest);
+  // An unknown prefix is the hub's to refuse, with the rest of the stream's rules.
+  request["types"] = {"tasks"};
+  CHECK(tracker::SubscribeOptionsFor(request, limits, "client", "h:1").ok());
+  // A default outside the range refuses requests that name no bound.
+  CHECK_FALSE(tracker::SubscribeOptionsFor(Json{{"id", 3}}, {512, 65536}, "client", "h:1").ok());
+}
+
+TEST_CASE("an EVENTS batch decodes whole, from its sender only, or not at all", "[hub][events]") {
+  const Json submitted = {
+      {"type", "task.submitted"}, {"seq", 0},       {"epoch", ""},     {"t", 1.5}, {"node", "peer-1"},
+      {"task_id", "peer-1/1"},    {"name", "main"}, {"peer", "peer-1"}};
+  auto events = tracker::DecodePeerEvents("peer-1", Json::array({submitted, submitted}));
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 2);
+  CHECK((*events)[0].node == "peer-1");
+  CHECK(TypeOf((*events)[1].body) == "task.submitted");
+
+  auto refused = [](const Json& batch) { return tracker::DecodePeerEvents("peer-1", batch).status(); };
+  CHECK(refused(Json::array()).message() == "EVENTS: events must hold 1..1000 events");
+  CHECK(refused(Json(std::vector<Json>(1001, submitted))).code() == Code::kBadRequest);
+  CHECK(refused(Json::object()).code() == Code::kBadRequest);
+
+  Json other = submitted;
+  other["node"] = "peer-2";
+  Status stranger = refused(Json::array({submitted, other}));
+  CHECK(stranger.code() == Code::kBadRequest);
+  CHECK(stranger.message() == "EVENTS: event 1: node \"peer-2\" is not the sender, peer-1");
+
+  Json joined = {{"type", "peer.joined"}, {"seq", 0},         {"epoch", ""},      {"t", 1},
+                 {"node", "peer-1"},      {"peer", "peer-1"}, {"address", "h:1"}, {"cores", 2}};
+  CHECK(refused(Json::array({joined})).message() == "EVENTS: event 0: peer.* events are the tracker's to publish");
+
+  Json unknown = submitted;
+  unknown["type"] = "task.done";
+  CHECK(refused(Json::array({unknown})).code() == Code::kUnknownType);
+  Json broken = submitted;
+  broken.erase("task_id");
+  Status missing = refused(Json::array({submitted, submitted, broken}));
+  CHECK(missing.code() == Code::kBadRequest);
+  CHECK(missing.message().rfind("EVENTS: event 2: ", 0) == 0);
+}
+
+TEST_CASE("a subscriber's frame is the event's JSON text in one frame", "[hub]") {
+  Event event = At(2.5, TaskRunning{"p/1", std::nullopt, "p"});
+  event.seq = 7;
+  event.epoch = "t-1";
+  const std::string frame = tracker::EventFrame(event);
+  auto header = net::DecodeHeader(frame.data(), std::size_t{1} << 20);
+  REQUIRE(header.ok());
+  CHECK(header->kind == net::FrameKind::kJson);
+  CHECK(frame.substr(net::kFrameHeaderBytes) == net::DumpEvent(event));
+  CHECK(header->length == frame.size() - net::kFrameHeaderBytes);
 }

@@ -54,14 +54,6 @@ std::string NewEpoch() {
   return text;
 }
 
-/// An event as a subscriber receives it: one JSON frame, encoded once.
-std::string EventFrame(const os::events::Event& event) {
-  return net::EncodeFrame(net::FrameKind::kJson, net::DumpEvent(event));
-}
-
-/// Most events in one EVENTS request.
-constexpr std::size_t kMaxEventsPerBatch = 1000;
-
 }  // namespace
 
 struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
@@ -231,43 +223,15 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     session->Reply(request, {{"type", "OK"}, {"accepted", events->size()}});
   }
 
-  /// Checks a batch: 1..kMaxEventsPerBatch events of types a peer may
-  /// publish (not peer.*, which are the tracker's), each with node `peer`.
-  static Result<std::vector<os::events::Event>> DecodePeerEvents(const std::string& peer, const Json& batch) {
-    if (batch.empty() || batch.size() > kMaxEventsPerBatch) {
-      return Status::BadRequest("EVENTS: events must hold 1.." + std::to_string(kMaxEventsPerBatch) + " events");
-    }
-    std::vector<os::events::Event> events;
-    events.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      auto event = net::DecodeEvent(batch[i]);
-      Status problem = event.ok() ? CheckPeerEvent(peer, *event) : event.status();
-      if (!problem.ok()) {
-        return Status(problem.code(), "EVENTS: event " + std::to_string(i) + ": " + problem.message());
-      }
-      events.push_back(std::move(event).value());
-    }
-    return events;
-  }
-
-  static Status CheckPeerEvent(const std::string& peer, const os::events::Event& event) {
-    if (event.node != peer) {
-      return Status::BadRequest("node \"" + net::Sanitize(event.node) + "\" is not the sender, " + peer);
-    }
-    if (os::events::TypeOf(event.body).starts_with("peer.")) {
-      return Status::BadRequest("peer.* events are the tracker's to publish");
-    }
-    return Status::Ok();
-  }
-
   /// SUBSCRIBE: the snapshot now, then every later event as a frame of its
   /// own, pulled by the session as fast as the subscriber reads.
   void OnSubscribe(const net::SessionPtr& session, const Json& request) {
-    auto options = SubscribeOptionsFor(*session, request);
-    if (!options.ok()) return session->ReplyError(request, options.status());
-    const std::size_t bound = options->max_queue_bytes;
+    const SubscribeLimits limits{options.subscriber_queue_bytes, options.max_subscriber_queue_bytes};
+    auto subscribe = SubscribeOptionsFor(request, limits, session->remote_role(), session->remote_address());
+    if (!subscribe.ok()) return session->ReplyError(request, subscribe.status());
+    const std::size_t bound = subscribe->max_queue_bytes;
     std::weak_ptr<net::Session> weak = session;
-    auto subscription = hub.Subscribe(std::move(options).value(), [weak](const Status& cut_off) {
+    auto subscription = hub.Subscribe(std::move(subscribe).value(), [weak](const Status& cut_off) {
       auto s = weak.lock();
       if (!s) return;
       if (cut_off.ok()) return s->WakeStream();
@@ -282,26 +246,6 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                              {"queue_bytes", bound},
                              {"snapshot", net::EncodeSnapshot(snapshot)}});
     session->StartStream(request, std::make_shared<HubStream>(weak_from_this(), subscription->id));
-  }
-
-  /// SUBSCRIBE's fields as hub options. Errors: BAD_REQUEST (a type that is
-  /// not a string, a queue bound outside 1 KiB..--max-subscriber-queue).
-  Result<SubscribeOptions> SubscribeOptionsFor(const net::Session& session, const Json& request) const {
-    SubscribeOptions subscribe;
-    for (const Json& type : request.value("types", Json::array())) {
-      if (!type.is_string()) return Status::BadRequest("SUBSCRIBE: types must be strings (type prefixes)");
-      subscribe.types.push_back(type);
-    }
-    const auto most = static_cast<std::int64_t>(options.max_subscriber_queue_bytes);
-    const std::int64_t bound = request.value("queue_bytes", static_cast<std::int64_t>(options.subscriber_queue_bytes));
-    if (bound < 1024 || bound > most) {
-      return Status::BadRequest("SUBSCRIBE: queue_bytes must be 1024.." + std::to_string(most) +
-                                " (the tracker's --max-subscriber-queue)");
-    }
-    subscribe.max_queue_bytes = static_cast<std::size_t>(bound);
-    subscribe.name =
-        net::Sanitize(request.value("name", session.remote_role()), 64) + " from " + session.remote_address();
-    return subscribe;
   }
 
   /// A subscriber's stream, as its session pulls it. It leaves the hub when
