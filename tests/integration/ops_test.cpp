@@ -137,7 +137,6 @@ TEST_CASE("ops: memory, files, status, peers and events", "[integration][ops]") 
   auto subscriber = client::Follow(*tracker, {{"peer"}, 0, "ops test"});
   REQUIRE(subscriber.ok());
   CHECK(subscriber->snapshot().peers.size() == 1);
-  CHECK(client::Follow(*MustConnect(PeerTarget(cluster->tracker_port())), {{"no-such-type"}, 0, ""})
-            .status()
-            .code() == Code::kBadRequest);
+  CHECK(client::Follow(*MustConnect(PeerTarget(cluster->tracker_port())), {{"no-such-type"}, 0, ""}).status().code() ==
+        Code::kBadRequest);
 }
