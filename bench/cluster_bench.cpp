@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench_util.h"
+#include "osgrid/client/ops.h"
 #include "osgrid/net/auth.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/messages.h"
@@ -33,10 +34,9 @@ double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-Json TrivialTask(bool confidential) {
-  Json task = net::TaskFields("def main(): return 1", "main");
-  task["type"] = "CPU_TASK";
-  task["confidential"] = confidential;
+net::CpuTaskRequest TrivialTask(bool confidential) {
+  net::CpuTaskRequest task{net::MakeTask("def main(): return 1")};
+  task.confidential = confidential;
   return task;
 }
 
@@ -45,30 +45,30 @@ std::vector<double> RoundTrips(net::Client& client, int runs, bool confidential,
   std::vector<double> samples;
   for (int i = 0; i < runs; ++i) {
     auto start = Clock::now();
-    auto reply = client.Call(TrivialTask(confidential));
+    auto reply = client::Cpu(client, TrivialTask(confidential));
     if (!reply.ok()) {
       std::fprintf(stderr, "osgrid-bench: task failed: %s\n", reply.status().ToString().c_str());
       std::exit(1);
     }
     samples.push_back(MillisSince(start));
-    if (forwarded && reply->value("forwarded", false)) ++*forwarded;
+    if (forwarded && reply->value.forwarded) ++*forwarded;
   }
   return samples;
 }
 
 /// Seconds for one batch of `size` trivial tasks.
 double BatchSeconds(net::Client& client, int size) {
-  Json tasks = Json::array();
-  for (int i = 0; i < size; ++i) tasks.push_back(net::TaskFields("def main(i): return i", "main", {i}));
+  net::CpuBatchRequest batch;
+  for (int i = 0; i < size; ++i) batch.tasks.push_back(net::MakeTask("def main(i): return i", "main", {i}));
   auto start = Clock::now();
-  auto reply = client.Call({{"type", "CPU_BATCH"}, {"tasks", tasks}}, std::chrono::minutes(10));
+  auto reply = client::Batch(client, batch);
   if (!reply.ok()) {
     std::fprintf(stderr, "osgrid-bench: batch failed: %s\n", reply.status().ToString().c_str());
     std::exit(1);
   }
   double seconds = MillisSince(start) / 1000;
   std::printf("    batch of %d in %.2f s:", size, seconds);
-  for (auto& [peer, count] : (*reply)["peers"].items()) std::printf(" %s=%d", peer.c_str(), count.get<int>());
+  for (const auto& [peer, count] : reply->value.peers) std::printf(" %s=%d", peer.c_str(), count);
   std::printf("\n");
   return seconds;
 }

@@ -27,6 +27,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "osgrid/client/ops.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/messages.h"
 
@@ -91,13 +92,17 @@ Samples Measure(const std::string& mode, int runs, int pause_ms, int port) {
   auto client = peer > 0 ? ConnectWhenUp(port) : nullptr;
   if (client) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the warm pool fills
-    Json task = osgrid::net::TaskFields("def main(x):\n    return x * x\n", "main", {7});
-    task["type"] = "CPU_TASK";
-    const Json ping = {{"type", "PING"}};
+    const osgrid::net::CpuTaskRequest task{osgrid::net::MakeTask("def main(x):\n    return x * x\n", "main", {7})};
     for (int i = 0; i < 2 * runs; ++i) {
       bool is_task = i % 2 == 0;
       auto start = Clock::now();
-      auto reply = client->Call(is_task ? task : ping);
+      osgrid::Result<osgrid::Json> reply = osgrid::Status::Internal("not run");
+      if (is_task) {
+        auto ran = osgrid::client::Cpu(*client, task);
+        reply = ran.ok() ? osgrid::Result<osgrid::Json>(ran->raw) : osgrid::Result<osgrid::Json>(ran.status());
+      } else {
+        reply = client->Call({{"type", "PING"}});
+      }
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       if (!reply.ok() || (is_task && (*reply)["result"] != 49)) {
         std::fprintf(stderr, "osgrid-sandbox-bench: %s: %s failed: %s\n", mode.c_str(), is_task ? "task" : "PING",

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "osgrid/client/ops.h"
 #include "osgrid/client/reply_view.h"
 #include "osgrid/client/text.h"
 #include "osgrid/net/messages.h"
@@ -79,7 +80,7 @@ Result<Json> ParseEach(const std::string& text) {
 
 /// One task of a --tasks file: {program?, function?, args?}; the missing parts
 /// come from --program/--file and --function.
-Result<Json> TaskFromFile(const Json& item, std::size_t index, const BatchOptions& o) {
+Result<net::TaskRequest> TaskFromFile(const Json& item, std::size_t index, const BatchOptions& o) {
   std::string where = "--tasks file, task " + std::to_string(index) + ": ";
   if (!item.is_object()) return Status::BadRequest(where + "each task must be an object {program, function, args}");
   for (auto it = item.begin(); it != item.end(); ++it) {
@@ -88,22 +89,24 @@ Result<Json> TaskFromFile(const Json& item, std::size_t index, const BatchOption
                                 "' (fields: program, function, args)");
     }
   }
-  Json task = {{"function", item.value("function", Json(o.function))}, {"args", item.value("args", Json::array())}};
-  if (item.contains("program")) {
-    task["program"] = item["program"];
-  } else {
-    auto program = LoadProgram(o.program, o.file);
-    if (!program.ok()) return Status::BadRequest(where + "no 'program', and no --program or --file to use instead");
-    task["program"] = *program;
+  Json program = item.value("program", Json());
+  Json function = item.value("function", Json(o.function));
+  Json args = item.value("args", Json::array());
+  if (!item.contains("program")) {
+    auto loaded = LoadProgram(o.program, o.file);
+    if (!loaded.ok()) return Status::BadRequest(where + "no 'program', and no --program or --file to use instead");
+    program = *loaded;
   }
-  if (!task["program"].is_string() || !task["function"].is_string() || !task["args"].is_array()) {
+  if (!program.is_string() || !function.is_string() || !args.is_array()) {
     return Status::BadRequest(where + "program and function must be strings, args an array");
   }
-  return net::TaskFields(task["program"], task["function"], task["args"]);
+  return net::MakeTask(program, function, std::move(args));
 }
 
-Result<Json> BatchTasks(const BatchOptions& o) {
-  Json tasks = Json::array();
+/// The batch the options describe: --each or --tasks, with --timeout-task and --confidential.
+Result<net::CpuBatchRequest> BatchRequest(const BatchOptions& o) {
+  net::CpuBatchRequest batch;
+  batch.confidential = o.confidential;
   if (!o.tasks_file.empty()) {
     auto text = ReadTextFile(o.tasks_file, "tasks file");
     if (!text.ok()) return text.status();
@@ -114,7 +117,7 @@ Result<Json> BatchTasks(const BatchOptions& o) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto task = TaskFromFile(items[i], i, o);
       if (!task.ok()) return task.status();
-      tasks.push_back(std::move(*task));
+      batch.tasks.push_back(std::move(*task));
     }
   } else {
     if (o.each.empty()) return Status::BadRequest("give the tasks with --each '[[1],[2]]' or --tasks FILE");
@@ -122,12 +125,12 @@ Result<Json> BatchTasks(const BatchOptions& o) {
     if (!program.ok()) return program.status();
     auto each = ParseEach(o.each);
     if (!each.ok()) return each.status();
-    for (const Json& args : *each) tasks.push_back(net::TaskFields(*program, o.function, args));
+    for (const Json& args : *each) batch.tasks.push_back(net::MakeTask(*program, o.function, args));
   }
   if (o.task_timeout_s > 0) {
-    for (Json& task : tasks) task["timeout_ms"] = Ms(o.task_timeout_s).count();
+    for (net::TaskRequest& task : batch.tasks) task.timeout_ms = Ms(o.task_timeout_s).count();
   }
-  return tasks;
+  return batch;
 }
 
 void PrintBatch(const Json& reply) {
@@ -141,12 +144,6 @@ void PrintBatch(const Json& reply) {
     std::cout << "task " << Field(task, "index") << " on " << Field(task, "peer") << ":\n"
               << Indent(task.value("detail", ""), "  ") << "\n";
   }
-}
-
-int CountFailed(const Json& reply) {
-  int failed = 0;
-  for (const Json& task : reply.value("results", Json::array())) failed += task.value("ok", false) ? 0 : 1;
-  return failed;
 }
 
 }  // namespace
@@ -200,40 +197,33 @@ int CpuCommand(const CpuOptions& o) {
   if (!program.ok()) return Fail(program.status(), kExitUsage, o.conn.json);
   auto args = ParseArgs(o.args);
   if (!args.ok()) return Fail(args.status(), kExitUsage, o.conn.json);
-  Json request = net::TaskFields(*program, o.function, *args);
-  request["type"] = "CPU_TASK";
-  if (o.confidential) request["confidential"] = true;
-  if (o.task_timeout_s > 0) request["timeout_ms"] = Ms(o.task_timeout_s).count();
+  net::CpuTaskRequest request{net::MakeTask(*program, o.function, *args)};
+  request.confidential = o.confidential;
+  if (o.task_timeout_s > 0) request.task.timeout_ms = Ms(o.task_timeout_s).count();
 
-  double task_s = o.task_timeout_s > 0 ? o.task_timeout_s : params::kTaskTimeoutS;
-  auto client = Open(o.conn, Ms(task_s + o.conn.timeout_s));
-  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
-  auto reply = (*client)->Call(std::move(request));
-  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
-  return PrintReply(o.conn, *reply, [&] {
-    std::string result = reply->value("result", Json()).dump(-1, ' ', false, Json::error_handler_t::replace);
-    std::cout << result << (result.size() > 60 ? "\n" : "   ") << CpuWhere(*reply) << "\n"
-              << CapturedOutput(*reply, "");
+  auto peer = Open(o.conn, Ms(o.conn.timeout_s));
+  if (!peer.ok()) return Fail(peer.status(), kExitRemote, o.conn.json);
+  auto ran = client::Cpu(**peer, request, Ms(o.conn.timeout_s));
+  if (!ran.ok()) return Fail(ran.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, ran->raw, [&] {
+    std::string result = ran->value.result.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::cout << result << (result.size() > 60 ? "\n" : "   ") << CpuWhere(ran->raw) << "\n"
+              << CapturedOutput(ran->raw, "");
   });
 }
 
 int BatchCommand(const BatchOptions& o) {
-  auto tasks = BatchTasks(o);
-  if (!tasks.ok()) return Fail(tasks.status(), kExitUsage, o.conn.json);
-  std::size_t count = tasks->size();
-  Json request = {{"type", "CPU_BATCH"}, {"tasks", std::move(*tasks)}};
-  if (o.confidential) request["confidential"] = true;
-
-  // Worst case the tasks run one after another.
-  double task_s = o.task_timeout_s > 0 ? o.task_timeout_s : params::kTaskTimeoutS;
-  auto client = Open(o.conn, Ms(task_s * static_cast<double>(count) + o.conn.timeout_s));
-  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
-  auto reply = (*client)->Call(std::move(request));
-  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
-  PrintReply(o.conn, *reply, [&] { PrintBatch(*reply); });
-  int failed = CountFailed(*reply);
+  auto batch = BatchRequest(o);
+  if (!batch.ok()) return Fail(batch.status(), kExitUsage, o.conn.json);
+  auto peer = Open(o.conn, Ms(o.conn.timeout_s));
+  if (!peer.ok()) return Fail(peer.status(), kExitRemote, o.conn.json);
+  auto ran = client::Batch(**peer, *batch, Ms(o.conn.timeout_s));
+  if (!ran.ok()) return Fail(ran.status(), kExitRemote, o.conn.json);
+  PrintReply(o.conn, ran->raw, [&] { PrintBatch(ran->raw); });
+  std::size_t failed = ran->value.failed();
   if (failed == 0) return kExitOk;
-  return Fail(Status(Code::kTaskFailed, std::to_string(failed) + " of " + std::to_string(count) + " tasks failed"),
+  return Fail(Status(Code::kTaskFailed,
+                     std::to_string(failed) + " of " + std::to_string(batch->tasks.size()) + " tasks failed"),
               kExitRemote, /*json=*/false);
 }
 
@@ -260,7 +250,7 @@ void PrintSandbox(const Json& sandbox, std::ostream& out) {
 int StatusCommand(const Connection& conn) {
   auto client = Open(conn, Ms(conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, conn.json);
-  auto reply = (*client)->Call({{"type", "STATUS"}});
+  auto reply = client::NodeStatus(**client, Ms(conn.timeout_s));
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, conn.json);
   return PrintReply(conn, *reply, [&] {
     PrintStatus(*reply, std::cout, "");
@@ -280,7 +270,7 @@ int StatusCommand(const Connection& conn) {
 int PeersCommand(const Connection& conn) {
   auto client = Open(conn, Ms(conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, conn.json);
-  auto reply = (*client)->Call({{"type", "PEER_LIST"}});
+  auto reply = client::Peers(**client, Ms(conn.timeout_s));
   if (!reply.ok()) {
     Status status = reply.status();
     if ((*client)->server_hello().value("role", "") == "peer") {

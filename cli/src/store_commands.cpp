@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "osgrid/client/ops.h"
 #include "osgrid/client/text.h"
-#include "osgrid/net/file_transfer.h"
 
 namespace osgrid::cli {
 
@@ -30,13 +30,14 @@ double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-/// Connects, sends one request and returns the reply; `node` (if given)
-/// receives the name of the node that answered.
-Result<Json> CallOnce(const Connection& conn, Json request, std::string* node = nullptr) {
+/// Connects and runs `op` on the connection; `node` (if given) receives the
+/// name of the node that answered.
+template <class Op>
+auto OnNode(const Connection& conn, Op op, std::string* node = nullptr) -> decltype(op(std::declval<net::Client&>())) {
   auto client = Open(conn, Ms(conn.timeout_s));
   if (!client.ok()) return client.status();
   if (node != nullptr) *node = NodeName(**client);
-  return (*client)->Call(std::move(request));
+  return op(**client);
 }
 
 std::string Pretty(const Json& value) {
@@ -68,39 +69,41 @@ int MemSetCommand(const MemOptions& o) {
   Json value = o.force_string ? Json(o.value) : Json::parse(o.value, nullptr, false);
   if (value.is_discarded()) value = o.value;  // not JSON: keep it as text
   std::string node;
-  auto reply = CallOnce(o.conn, {{"type", "SET_MEM"}, {"key", o.key}, {"value", value}}, &node);
-  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
-  return PrintReply(o.conn, *reply, [&] {
+  auto stored = OnNode(
+      o.conn, [&](net::Client& c) { return client::MemSet(c, o.key, value, Ms(o.conn.timeout_s)); }, &node);
+  if (!stored.ok()) return Fail(stored.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, stored->raw, [&] {
     std::cout << o.key << " = " << ShortJson(value) << "   (stored on " << node << ", whose memory now holds "
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << ")\n";
+              << HumanBytes(stored->value) << ")\n";
   });
 }
 
 int MemGetCommand(const MemOptions& o) {
-  auto reply = CallOnce(o.conn, {{"type", "GET_MEM"}, {"key", o.key}});
-  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
-  return PrintReply(o.conn, *reply, [&] { std::cout << Pretty(reply->value("value", Json())) << "\n"; });
+  auto read = OnNode(o.conn, [&](net::Client& c) { return client::MemGet(c, o.key, Ms(o.conn.timeout_s)); });
+  if (!read.ok()) return Fail(read.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, read->raw, [&] { std::cout << Pretty(read->value) << "\n"; });
 }
 
 int MemDelCommand(const MemOptions& o) {
   std::string node;
-  auto reply = CallOnce(o.conn, {{"type", "DEL_MEM"}, {"key", o.key}}, &node);
+  auto reply = OnNode(
+      o.conn, [&](net::Client& c) { return client::MemDel(c, o.key, Ms(o.conn.timeout_s)); }, &node);
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
   return PrintReply(o.conn, *reply, [&] { std::cout << "deleted " << o.key << " on " << node << "\n"; });
 }
 
 int MemListCommand(const MemOptions& o) {
   std::string node;
-  auto reply = CallOnce(o.conn, {{"type", "LIST_MEM"}}, &node);
-  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
-  return PrintReply(o.conn, *reply, [&] {
+  auto listed = OnNode(
+      o.conn, [&](net::Client& c) { return client::MemList(c, Ms(o.conn.timeout_s)); }, &node);
+  if (!listed.ok()) return Fail(listed.status(), kExitRemote, o.conn.json);
+  const net::MemList& memory = listed->value;
+  return PrintReply(o.conn, listed->raw, [&] {
     Table table({"key", "bytes"});
-    for (const Json& entry : reply->value("keys", Json::array()))
-      table.AddRow({Field(entry, "key"), Field(entry, "bytes")});
+    for (const net::MemList::Entry& entry : memory.keys) table.AddRow({entry.key, std::to_string(entry.bytes)});
     if (table.size() > 0) table.Print(std::cout);
-    std::cout << table.size() << (table.size() == 1 ? " key, " : " keys, ")
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << " of "
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "limit_bytes"))) << " on " << node << "\n";
+    std::cout << table.size() << (table.size() == 1 ? " key, " : " keys, ") << HumanBytes(memory.bytes) << " of "
+              << HumanBytes(memory.limit_bytes) << " on " << node << "\n";
   });
 }
 
@@ -115,7 +118,7 @@ int FilePutCommand(const FileOptions& o) {
   auto client = Open(o.conn, Ms(o.conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
   auto start = Clock::now();
-  auto reply = net::PutFile(**client, name, o.local);
+  auto reply = client::FilePut(**client, name, o.local);
   double ms = MsSince(start);
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
   return PrintReply(o.conn, *reply, [&] {
@@ -131,7 +134,7 @@ int FileGetCommand(const FileOptions& o) {
   auto client = Open(o.conn, Ms(o.conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
   auto start = Clock::now();
-  auto reply = net::GetFile(**client, o.name, local.string());
+  auto reply = client::FileGet(**client, o.name, local.string());
   double ms = MsSince(start);
   if (!reply.ok())
     return Fail(reply.status(), reply.status().code() == Code::kIo ? kExitUsage : kExitRemote, o.conn.json);
@@ -143,24 +146,25 @@ int FileGetCommand(const FileOptions& o) {
 
 int FileListCommand(const FileOptions& o) {
   std::string node;
-  auto reply = CallOnce(o.conn, {{"type", "LIST_FILES"}}, &node);
-  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
-  return PrintReply(o.conn, *reply, [&] {
+  auto listed = OnNode(
+      o.conn, [&](net::Client& c) { return client::FileList(c, Ms(o.conn.timeout_s)); }, &node);
+  if (!listed.ok()) return Fail(listed.status(), kExitRemote, o.conn.json);
+  const net::FileList& disk = listed->value;
+  return PrintReply(o.conn, listed->raw, [&] {
     Table table({"name", "size", "sha256", "modified"});
-    for (const Json& file : reply->value("files", Json::array())) {
-      table.AddRow({Field(file, "name"), HumanBytes(static_cast<std::uint64_t>(Number(file, "size"))),
-                    Field(file, "sha256").substr(0, 16) + "...", LocalTime(Number(file, "mtime_ms"))});
+    for (const net::FileList::Entry& file : disk.files) {
+      table.AddRow({file.name, HumanBytes(file.size), file.sha256.substr(0, 16) + "...", LocalTime(file.mtime_ms)});
     }
     if (table.size() > 0) table.Print(std::cout);
-    std::cout << table.size() << (table.size() == 1 ? " file, " : " files, ")
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "used_bytes"))) << " of "
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "limit_bytes"))) << " on " << node << "\n";
+    std::cout << table.size() << (table.size() == 1 ? " file, " : " files, ") << HumanBytes(disk.used_bytes) << " of "
+              << HumanBytes(disk.limit_bytes) << " on " << node << "\n";
   });
 }
 
 int FileRmCommand(const FileOptions& o) {
   std::string node;
-  auto reply = CallOnce(o.conn, {{"type", "DEL_FILE"}, {"name", o.name}}, &node);
+  auto reply = OnNode(
+      o.conn, [&](net::Client& c) { return client::FileDel(c, o.name, Ms(o.conn.timeout_s)); }, &node);
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
   return PrintReply(o.conn, *reply, [&] { std::cout << "removed " << o.name << " from " << node << "\n"; });
 }

@@ -24,7 +24,6 @@
 #include "osgrid/client/reply_view.h"
 #include "osgrid/client/text.h"
 #include "osgrid/net/client.h"
-#include "osgrid/net/file_transfer.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/sha256.h"
@@ -99,14 +98,7 @@ Result<std::unique_ptr<net::Client>> StepContext::Connect(const std::string& nod
   return net::Client::Connect(cluster->host(), port, options);
 }
 
-Result<Json> StepContext::Call(const std::string& node, Json request, milliseconds timeout) {
-  if (verbose) out << kIndent << Dim("request to " + node + ": " + ShortJson(request, 160)) << "\n";
-  auto client = Connect(node, timeout);
-  if (!client.ok()) return client.status();
-  auto reply = (*client)->Call(std::move(request));
-  if (verbose && reply.ok()) out << kIndent << Dim("reply: " + ShortJson(*reply, 160)) << "\n";
-  return reply;
-}
+void StepContext::Trace(const std::string& line) { out << kIndent << Dim(line) << "\n"; }
 
 // ---- [SECTION] Headers ------------------------------------------------------------
 
@@ -161,17 +153,15 @@ StepResult Run(const SleepStep& step, StepContext&) {
 // ---- [SECTION] cpu, batch ---------------------------------------------------------------
 
 StepResult Run(const CpuStep& step, StepContext& context) {
-  Json request = net::TaskFields(step.task.program, step.task.function, step.task.args);
-  request["type"] = "CPU_TASK";
-  if (step.confidential) request["confidential"] = true;
-  if (step.timeout_s) request["timeout_ms"] = Ms(*step.timeout_s).count();
-  double task_s = step.timeout_s.value_or(params::kTaskTimeoutS);
-  auto reply = context.Call(step.on, std::move(request), Ms(task_s) + kCallTimeout);
-  if (!reply.ok()) return Failed(reply.status());
-  context.out << StepContext::kIndent << "→ " << ShortJson(reply->value("result", Json()), 70) << "   "
-              << CpuWhere(*reply) << "\n"
-              << CapturedOutput(*reply, StepContext::kIndent);
-  return Succeeded(std::move(*reply));
+  net::CpuTaskRequest request{net::MakeTask(step.task.program, step.task.function, step.task.args)};
+  request.confidential = step.confidential;
+  if (step.timeout_s) request.task.timeout_ms = Ms(*step.timeout_s).count();
+  auto ran = context.On(step.on, "CPU_TASK " + request.task.function + "(" + ShortJson(request.task.args, 60) + ")",
+                        [&](net::Client& c) { return client::Cpu(c, request, kCallTimeout); });
+  if (!ran.ok()) return Failed(ran.status());
+  context.out << StepContext::kIndent << "→ " << ShortJson(ran->value.result, 70) << "   " << CpuWhere(ran->raw) << "\n"
+              << CapturedOutput(ran->raw, StepContext::kIndent);
+  return Succeeded(std::move(ran->raw));
 }
 
 void PrintBatchSummary(const Json& reply, std::ostream& out) {
@@ -189,46 +179,43 @@ void PrintBatchSummary(const Json& reply, std::ostream& out) {
 }
 
 StepResult Run(const BatchStep& step, StepContext& context) {
-  Json tasks = Json::array();
+  net::CpuBatchRequest batch;
+  batch.confidential = step.confidential;
   for (const Json& args : step.each) {
-    Json task = net::TaskFields(step.program, step.function, args);
-    if (step.timeout_s) task["timeout_ms"] = Ms(*step.timeout_s).count();
-    tasks.push_back(std::move(task));
+    batch.tasks.push_back(net::MakeTask(step.program, step.function, args));
+    if (step.timeout_s) batch.tasks.back().timeout_ms = Ms(*step.timeout_s).count();
   }
-  Json request = {{"type", "CPU_BATCH"}, {"tasks", std::move(tasks)}};
-  if (step.confidential) request["confidential"] = true;
-  double task_s = step.timeout_s.value_or(params::kTaskTimeoutS);
-  auto reply =
-      context.Call(step.on, std::move(request), Ms(task_s * static_cast<double>(step.each.size())) + kCallTimeout);
-  if (!reply.ok()) return Failed(reply.status());
-  PrintBatchTable(*reply, context.out, StepContext::kIndent, context.verbose ? SIZE_MAX : kBatchRowsShown);
-  PrintBatchSummary(*reply, context.out);
-  return Succeeded(std::move(*reply));
+  auto ran = context.On(step.on, "CPU_BATCH of " + std::to_string(batch.tasks.size()) + " tasks",
+                        [&](net::Client& c) { return client::Batch(c, batch, kCallTimeout); });
+  if (!ran.ok()) return Failed(ran.status());
+  PrintBatchTable(ran->raw, context.out, StepContext::kIndent, context.verbose ? SIZE_MAX : kBatchRowsShown);
+  PrintBatchSummary(ran->raw, context.out);
+  return Succeeded(std::move(ran->raw));
 }
 
 // ---- [SECTION] mem_set, mem_get, mem_del --------------------------------------------------
 
 StepResult Run(const MemSetStep& step, StepContext& context) {
   auto start = Clock::now();
-  auto reply = context.Call(step.on, {{"type", "SET_MEM"}, {"key", step.key}, {"value", step.value}}, kCallTimeout);
-  if (!reply.ok()) return Failed(reply.status());
-  context.out << StepContext::kIndent << "→ stored; " << step.on << "'s memory now holds "
-              << HumanBytes(static_cast<std::uint64_t>(Number(*reply, "bytes"))) << "   (" << HumanMs(MsSince(start))
-              << ")\n";
-  return Succeeded(std::move(*reply));
+  auto stored = context.On(step.on, "SET_MEM " + step.key,
+                           [&](net::Client& c) { return client::MemSet(c, step.key, step.value); });
+  if (!stored.ok()) return Failed(stored.status());
+  context.out << StepContext::kIndent << "→ stored; " << step.on << "'s memory now holds " << HumanBytes(stored->value)
+              << "   (" << HumanMs(MsSince(start)) << ")\n";
+  return Succeeded(std::move(stored->raw));
 }
 
 StepResult Run(const MemGetStep& step, StepContext& context) {
   auto start = Clock::now();
-  auto reply = context.Call(step.on, {{"type", "GET_MEM"}, {"key", step.key}}, kCallTimeout);
-  if (!reply.ok()) return Failed(reply.status());
-  context.out << StepContext::kIndent << "→ " << ShortJson(reply->value("value", Json()), 70) << "   ("
-              << HumanMs(MsSince(start)) << ")\n";
-  return Succeeded(std::move(*reply));
+  auto read = context.On(step.on, "GET_MEM " + step.key, [&](net::Client& c) { return client::MemGet(c, step.key); });
+  if (!read.ok()) return Failed(read.status());
+  context.out << StepContext::kIndent << "→ " << ShortJson(read->value, 70) << "   (" << HumanMs(MsSince(start))
+              << ")\n";
+  return Succeeded(std::move(read->raw));
 }
 
 StepResult Run(const MemDelStep& step, StepContext& context) {
-  auto reply = context.Call(step.on, {{"type", "DEL_MEM"}, {"key", step.key}}, kCallTimeout);
+  auto reply = context.On(step.on, "DEL_MEM " + step.key, [&](net::Client& c) { return client::MemDel(c, step.key); });
   if (!reply.ok()) return Failed(reply.status());
   context.out << StepContext::kIndent << "→ deleted\n";
   return Succeeded(std::move(*reply));
@@ -271,7 +258,7 @@ StepResult Run(const FilePutStep& step, StepContext& context) {
   auto client = context.Connect(step.on, kCallTimeout);
   if (!client.ok()) return Failed(client.status());
   auto start = Clock::now();
-  auto reply = net::PutFile(**client, step.name, local);
+  auto reply = client::FilePut(**client, step.name, local);
   if (!reply.ok()) return Failed(reply.status());
   PrintTransfer("stored", bytes, MsSince(start), *sha, context.out);
   context.put_sha256[step.on + "/" + step.name] = *sha;
@@ -283,7 +270,7 @@ StepResult Run(const FileGetStep& step, StepContext& context) {
   auto client = context.Connect(step.on, kCallTimeout);
   if (!client.ok()) return Failed(client.status());
   auto start = Clock::now();
-  auto reply = net::GetFile(**client, step.name, local);
+  auto reply = client::FileGet(**client, step.name, local);
   double ms = MsSince(start);
   if (!reply.ok()) return Failed(reply.status());
   auto sha = net::Sha256File(local);
@@ -303,7 +290,8 @@ StepResult Run(const FileGetStep& step, StepContext& context) {
 }
 
 StepResult Run(const FileRmStep& step, StepContext& context) {
-  auto reply = context.Call(step.on, {{"type", "DEL_FILE"}, {"name", step.name}}, kCallTimeout);
+  auto reply =
+      context.On(step.on, "DEL_FILE " + step.name, [&](net::Client& c) { return client::FileDel(c, step.name); });
   if (!reply.ok()) return Failed(reply.status());
   context.out << StepContext::kIndent << "→ removed\n";
   return Succeeded(std::move(*reply));
@@ -324,7 +312,7 @@ StepResult Run(const KillPeerStep& step, StepContext& context) {
 
 /// Whether `peer` is in the tracker's PEER_LIST; an error if the tracker cannot say.
 Result<bool> Listed(const std::string& peer, StepContext& context) {
-  auto reply = context.Call("tracker", {{"type", "PEER_LIST"}}, kCallTimeout);
+  auto reply = context.On("tracker", "PEER_LIST", [](net::Client& c) { return client::Peers(c); });
   if (!reply.ok()) return reply.status();
   for (const Json& entry : reply->value("peers", Json::array())) {
     if (entry.is_object() && entry.value("id", "") == peer) return true;
@@ -360,14 +348,14 @@ StepResult Run(const WaitDeadStep& step, StepContext& context) {
 // ---- [SECTION] status, list_peers -------------------------------------------------------------
 
 StepResult Run(const StatusStep& step, StepContext& context) {
-  auto reply = context.Call(step.on, {{"type", "STATUS"}}, kCallTimeout);
+  auto reply = context.On(step.on, "STATUS", [](net::Client& c) { return client::NodeStatus(c); });
   if (!reply.ok()) return Failed(reply.status());
   PrintStatus(*reply, context.out, StepContext::kIndent);
   return Succeeded(std::move(*reply));
 }
 
 StepResult Run(const ListPeersStep&, StepContext& context) {
-  auto reply = context.Call("tracker", {{"type", "PEER_LIST"}}, kCallTimeout);
+  auto reply = context.On("tracker", "PEER_LIST", [](net::Client& c) { return client::Peers(c); });
   if (!reply.ok()) return Failed(reply.status());
   PrintPeerTable(*reply, context.out, StepContext::kIndent);
   return Succeeded(std::move(*reply));

@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "osgrid/client/ops.h"
+#include "osgrid/client/text.h"
 #include "osgrid/net/json.h"
+#include "osgrid/net/params.h"
 #include "osgrid/net/status.h"
 #include "osgrid/scenario/cluster.h"
 #include "osgrid/scenario/scenario.h"
@@ -47,13 +50,33 @@ struct StepContext {
 
   static constexpr const char* kIndent = "       ";  // detail lines sit under the step's header
 
-  /// Sends one request to `node` ("tracker" or a peer name) on a new
-  /// connection and returns the reply; with `verbose` prints both.
-  /// Errors: NOT_FOUND (no such node), and whatever the connection or the node returns.
-  Result<Json> Call(const std::string& node, Json request, std::chrono::milliseconds timeout);
-  /// Same, leaving the connection open for a streaming exchange (file transfer).
+  /// A new connection to `node` ("tracker" or a peer name).
+  /// Errors: NOT_FOUND (no such node), UNAVAILABLE (no cluster), the connection's.
   Result<std::unique_ptr<net::Client>> Connect(const std::string& node, std::chrono::milliseconds timeout);
+  /// Runs `op`, an operation of client/ops.h, on a new connection to `node`
+  /// and returns what it returns; with `verbose` prints `what` and the node's reply.
+  template <class Op>
+  auto On(const std::string& node, const std::string& what, Op op) -> decltype(op(std::declval<net::Client&>()));
+
+ private:
+  void Trace(const std::string& line);
+  static const Json& Raw(const Json& reply) { return reply; }
+  template <class T>
+  static const Json& Raw(const client::Reply<T>& reply) {
+    return reply.raw;
+  }
 };
+
+template <class Op>
+auto StepContext::On(const std::string& node, const std::string& what, Op op)
+    -> decltype(op(std::declval<net::Client&>())) {
+  if (verbose) Trace(what + " on " + node);
+  auto client = Connect(node, std::chrono::milliseconds(static_cast<int>(params::kSocketTimeoutS * 1000)));
+  if (!client.ok()) return client.status();
+  auto reply = op(**client);
+  if (verbose && reply.ok()) Trace("reply: " + client::ShortJson(Raw(*reply), 160));
+  return reply;
+}
 
 /// The step's header, after its number: "cpu on peer-1: main(12)".
 std::string Describe(const Action& action);
