@@ -54,8 +54,7 @@ Result<Reply<net::BatchResult>> Batch(net::Client& client, const net::CpuBatchRe
 
 // [SECTION] mem -----------------------------------------------------------------------
 
-Result<Reply<std::uint64_t>> MemSet(net::Client& client, const std::string& key, const Json& value,
-                                    milliseconds wait) {
+Result<Reply<std::uint64_t>> MemSet(net::Client& client, const std::string& key, const Json& value, milliseconds wait) {
   return CallDecoded<std::uint64_t>(client, {{"type", "SET_MEM"}, {"key", key}, {"value", value}}, wait,
                                     [](const Json& reply) -> Result<std::uint64_t> {
                                       auto bytes = reply.find("bytes");

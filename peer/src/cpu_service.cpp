@@ -48,12 +48,18 @@ Json ErrorEntry(const Status& status, const std::string& task_id, const std::str
   return net::EncodeTaskResult(refused);
 }
 
-bool IsOk(const Json& entry) { return entry.value("type", "") != "ERROR"; }
+/// Whether an entry or reply is not an ERROR. Never throws: a reply from
+/// another node may have any shape.
+bool IsOk(const Json& entry) {
+  if (!entry.is_object()) return false;
+  auto type = entry.find("type");
+  return type == entry.end() || *type != "ERROR";
+}
 
 /// The placements of a PICKED reply: `count` objects {id, host, port} with
 /// the right types, or null (no placement: the tasks run here).
 Json Placements(const Result<Json>& picked, std::size_t count) {
-  if (!picked.ok() || !IsOk(picked.value())) return Json();
+  if (!picked.ok() || !IsOk(picked.value())) return Json();  // IsOk: an object
   const Json peers = picked.value().value("peers", Json());
   if (!peers.is_array() || peers.size() != count) return Json();
   for (const Json& peer : peers) {
@@ -66,11 +72,11 @@ Json Placements(const Result<Json>& picked, std::size_t count) {
 
 /// The entries of a forwarded batch's BATCH_RESULT, one object per task, or null.
 Json BatchEntries(const Result<Json>& reply, std::size_t count) {
-  if (!reply.ok() || !IsOk(reply.value())) return Json();
+  if (!reply.ok() || !IsOk(reply.value())) return Json();  // IsOk: an object
   const Json results = reply.value().value("results", Json());
   if (!results.is_array() || results.size() != count) return Json();
   for (const Json& entry : results) {
-    if (!entry.is_object()) return Json();
+    if (!net::DecodeTaskResult(entry).ok()) return Json();  // each entry well formed, or run them here
   }
   return results;
 }
@@ -197,6 +203,13 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
                           if (!reply.ok()) {
                             spdlog::warn("forwarding {} to {} failed ({}); running it here", task.spec.task_id,
                                          target["id"].get<std::string>(), reply.status().ToString());
+                            return RunHere(std::move(task), std::move(done));
+                          }
+                          auto result = net::DecodeTaskResult(*reply);
+                          if (!result.ok()) {  // not a CPU_RESULT or ERROR we can read: run it here
+                            spdlog::warn("{} answered the forward of {} out of protocol ({}); running it here",
+                                         target["id"].get<std::string>(), task.spec.task_id,
+                                         result.status().ToString());
                             return RunHere(std::move(task), std::move(done));
                           }
                           stats_.tasks_forwarded++;
@@ -339,7 +352,7 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
         std::size_t index = group[k].first;
         if (usable) {
           Json entry = std::move(entries[k]);
-          if (entry.value("ok", false)) entry["type"] = "CPU_RESULT";
+          if (entry.value("ok", Json(false)) == true) entry["type"] = "CPU_RESULT";
           entry.erase("ok");
           batch->Fill(index, std::move(entry));
         } else {

@@ -59,8 +59,7 @@ struct Reply {
 
 /// How long a task may take to answer: its own timeout (or TASK_TIMEOUT,
 /// 60 s) plus `slack`.
-std::chrono::milliseconds TaskDeadline(const net::TaskRequest& task,
-                                       std::chrono::milliseconds slack = kDefaultSlack);
+std::chrono::milliseconds TaskDeadline(const net::TaskRequest& task, std::chrono::milliseconds slack = kDefaultSlack);
 /// How long a batch may take: its tasks' timeouts one after another (the
 /// worst case, one core) plus `slack`.
 std::chrono::milliseconds BatchDeadline(const net::CpuBatchRequest& batch,
@@ -88,11 +87,9 @@ Result<Reply<net::BatchResult>> Batch(net::Client& client, const net::CpuBatchRe
 Result<Reply<std::uint64_t>> MemSet(net::Client& client, const std::string& key, const Json& value,
                                     std::chrono::milliseconds wait = kDefaultSlack);
 /// GET_MEM: the value stored under `key`. Errors: NOT_FOUND.
-Result<Reply<Json>> MemGet(net::Client& client, const std::string& key,
-                           std::chrono::milliseconds wait = kDefaultSlack);
+Result<Reply<Json>> MemGet(net::Client& client, const std::string& key, std::chrono::milliseconds wait = kDefaultSlack);
 /// DEL_MEM: deletes `key`; returns the OK reply {key}. Errors: NOT_FOUND.
-Result<Json> MemDel(net::Client& client, const std::string& key,
-                                  std::chrono::milliseconds wait = kDefaultSlack);
+Result<Json> MemDel(net::Client& client, const std::string& key, std::chrono::milliseconds wait = kDefaultSlack);
 /// LIST_MEM: every key with its size, and the store's use and limit.
 Result<Reply<net::MemList>> MemList(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
 
@@ -111,8 +108,7 @@ Result<Json> FileGet(net::Client& client, const std::string& name, const std::st
 Result<Reply<net::FileList>> FileList(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
 /// DEL_FILE: deletes `name`; returns the OK reply {name}. Errors: NOT_FOUND,
 /// BAD_REQUEST (name).
-Result<Json> FileDel(net::Client& client, const std::string& name,
-                                   std::chrono::milliseconds wait = kDefaultSlack);
+Result<Json> FileDel(net::Client& client, const std::string& name, std::chrono::milliseconds wait = kDefaultSlack);
 
 // ---- status, peers, events ----------------------------------------------------------------
 
