@@ -3,6 +3,7 @@
 //   build/bin/osgrid-microbench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
+#include "osgrid/net/events.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
 #include "osgrid/tracker/registry.h"
@@ -63,6 +64,42 @@ void BM_ParseAndValidateCpuTask(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParseAndValidateCpuTask);
+
+/// A task.finished as a peer sends it and the tracker publishes it.
+os::events::Event FinishedEvent() {
+  return {123456, "t-5f3a0c21", 1532.25, "peer-17",
+          os::events::TaskFinished{"peer-17/4711", std::nullopt, "peer-17", os::events::Outcome::kOk, 1.75, 17, 19.75}};
+}
+
+/// The text of one event, as the tracker writes it once per published event
+/// for its subscribers (DumpEvent: straight into a string)...
+void BM_DumpEvent(benchmark::State& state) {
+  const os::events::Event event = FinishedEvent();
+  for (auto _ : state) benchmark::DoNotOptimize(net::DumpEvent(event));
+}
+BENCHMARK(BM_DumpEvent);
+
+/// ...and through a Json tree (EncodeEvent, then dump(); sorted keys), much
+/// as DumpEvent wrote it before 2026-12-05 (with an ordered_json tree).
+void BM_EncodeEventThenDump(benchmark::State& state) {
+  const os::events::Event event = FinishedEvent();
+  for (auto _ : state) benchmark::DoNotOptimize(net::EncodeEvent(event).dump());
+}
+BENCHMARK(BM_EncodeEventThenDump);
+
+/// An EVENTS request of 8 task events, as the tracker takes it in: parse +
+/// validate the frame, then decode each event.
+void BM_ParseAndDecodeEvents8(benchmark::State& state) {
+  Json events = Json::array();
+  for (int i = 0; i < 8; ++i) events.push_back(net::EncodeEvent(FinishedEvent()));
+  const std::string body = Json{{"type", "EVENTS"}, {"id", 7}, {"peer_id", "peer-17"}, {"events", events}}.dump();
+  for (auto _ : state) {
+    Json message = Json::parse(body);
+    benchmark::DoNotOptimize(net::ValidateRequest(message));
+    for (const Json& event : message["events"]) benchmark::DoNotOptimize(net::DecodeEvent(event));
+  }
+}
+BENCHMARK(BM_ParseAndDecodeEvents8);
 
 }  // namespace
 

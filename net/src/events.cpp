@@ -7,6 +7,8 @@
 // does not know yet does not compile until Member, ToJson and FromJson learn it.
 #include "osgrid/net/events.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -20,7 +22,6 @@ namespace osgrid::net {
 namespace {
 
 namespace ev = os::events;
-using OrderedJson = nlohmann::ordered_json;
 
 // ---- The tables ---------------------------------------------------------------
 // A Member<R> points at one member of record R. Its C++ type gives the JSON
@@ -321,7 +322,7 @@ std::vector<FieldSpec> SpecsOf(const Record<R>& record) {
   return specs;
 }
 
-// ---- Encoding: J is Json (sorted keys) or OrderedJson (table order) ------------
+// ---- Encoding into a Json tree (EncodeEvent, EncodeSnapshot) ------------------
 
 template <class J, class R>
 void EncodeRecord(const R& record, J& out);
@@ -376,6 +377,103 @@ J EncodeEventAs(const ev::Event& event) {
   EncodeRecord(event, out);
   std::visit([&](const auto& payload) { EncodeRecord(payload, out); }, event.body);
   return out;
+}
+
+// ---- Writing text (DumpEvent, DumpSnapshot) ------------------------------------
+// The text is written straight into a string, in table order, with no tree
+// between: the tracker writes every event it publishes once, for its
+// subscribers, and building an ordered_json object per event, then dumping
+// it, was a fifth of a busy tracker's time (bench/README.md, issue 15). The
+// bytes are those nlohmann's dump() writes for the same values (error
+// handler `replace`): numbers go through the function dump() uses, and a
+// string with anything to escape or any byte outside printable ASCII is
+// handed to dump() itself. events_test.cpp checks every type against dump().
+
+/// A JSON string. Plain printable ASCII (ids, names, types) is copied as it
+/// is; anything else takes dump()'s escapes and its U+FFFD for invalid UTF-8.
+void WriteText(std::string& out, std::string_view value) {
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += Json(std::string(value)).dump(-1, ' ', false, Json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += value;
+  out += '"';
+}
+
+template <class T>
+requires std::is_integral_v<T>
+void WriteText(std::string& out, T value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
+/// As dump() writes a double: the shortest text that reads back the same
+/// (Grisu2; "3.0" for three), and null for NaN and infinities.
+void WriteText(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  char digits[64];
+  out.append(digits, nlohmann::detail::to_chars(digits, digits + sizeof digits, value));
+}
+
+void WriteText(std::string& out, ev::Outcome value) { WriteText(out, ev::OutcomeName(value)); }
+
+void WriteText(std::string& out, const std::vector<std::string>& values) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    WriteText(out, values[i]);
+  }
+  out += ']';
+}
+
+template <class R>
+void WriteObject(std::string& out, const R& record);
+
+template <class R>
+void WriteText(std::string& out, const std::vector<R>& records) {  // records with a table: an array of objects
+  out += '[';
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i > 0) out += ',';
+    WriteObject(out, records[i]);
+  }
+  out += ']';
+}
+
+/// `"name":value`, after a comma unless it is the object's first field.
+/// Names come from the tables: plain identifiers, nothing to escape.
+template <class M>
+void WriteField(std::string& out, std::string_view name, const M& value, bool& first) {
+  out += first ? "\"" : ",\"";
+  first = false;
+  out += name;
+  out += "\":";
+  WriteText(out, value);
+}
+void WriteField(std::string& out, std::string_view name, const std::optional<std::string>& value, bool& first) {
+  if (value) WriteField(out, name, *value, first);  // left out when absent
+}
+
+template <class R>
+void WriteFields(std::string& out, const R& record, bool& first) {
+  for (const Field<R>& field : RecordOf<R>().fields) {
+    std::visit([&](auto member) { WriteField(out, field.name, record.*member, first); }, field.member);
+  }
+}
+
+template <class R>
+void WriteObject(std::string& out, const R& record) {
+  bool first = true;
+  out += '{';
+  WriteFields(out, record, first);
+  out += '}';
 }
 
 // ---- Decoding -----------------------------------------------------------------
@@ -564,7 +662,15 @@ const EventSpec* FindEventSpec(std::string_view type) {
 Json EncodeEvent(const ev::Event& event) { return EncodeEventAs<Json>(event); }
 
 std::string DumpEvent(const ev::Event& event) {
-  return EncodeEventAs<OrderedJson>(event).dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  std::string out;
+  out.reserve(256);  // a task event is 150-250 bytes
+  bool first = false;
+  out += "{\"type\":";
+  WriteText(out, ev::TypeOf(event.body));
+  WriteFields(out, event, first);
+  std::visit([&](const auto& payload) { WriteFields(out, payload, first); }, event.body);
+  out += '}';
+  return out;
 }
 
 Result<ev::Event> DecodeEvent(const Json& json) {
@@ -599,9 +705,9 @@ Json EncodeSnapshot(const ev::Snapshot& snapshot) {
 }
 
 std::string DumpSnapshot(const ev::Snapshot& snapshot) {
-  OrderedJson out = OrderedJson::object();
-  EncodeRecord(snapshot, out);
-  return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  std::string out;
+  WriteObject(out, snapshot);
+  return out;
 }
 
 Result<ev::Snapshot> DecodeSnapshot(const Json& json) {

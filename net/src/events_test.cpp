@@ -2,12 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 using namespace osgrid;
 using namespace osgrid::net;
@@ -421,4 +423,120 @@ TEST_CASE("a bad snapshot is refused with the path of the field, unknown fields 
   CHECK(error(bad) ==
         "snapshot: field \"peers[0].mem_used_bytes\" must be an integer from 0 to 18446744073709551615; got -12");
   CHECK(DecodeSnapshot(bad).status().code() == Code::kBadRequest);
+}
+
+// ---- The text, byte for byte -------------------------------------------------------
+// DumpEvent and DumpSnapshot write their text straight into a string. The
+// reference here is nlohmann's own dump() of the same encoding with its keys
+// in table order (an ordered_json): the bytes must be the same, escapes,
+// replaced UTF-8 and numbers included.
+
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+using NestedTables = std::vector<std::pair<std::string_view, const std::vector<FieldSpec>*>>;
+
+/// `object` (an encoding, its keys sorted) with its keys in the order of
+/// `fields`; the objects in an array field named in `nested`, in that table's order.
+OrderedJson InTableOrder(const Json& object, const std::vector<FieldSpec>& fields, const NestedTables& nested) {
+  OrderedJson out = OrderedJson::object();
+  for (const FieldSpec& field : fields) {
+    auto value = object.find(field.name);
+    if (value == object.end()) continue;
+    auto table =
+        std::find_if(nested.begin(), nested.end(), [&](const auto& entry) { return entry.first == field.name; });
+    if (table == nested.end()) {
+      out[std::string(field.name)] = OrderedJson(*value);
+      continue;
+    }
+    OrderedJson array = OrderedJson::array();
+    for (const Json& element : *value) array.push_back(InTableOrder(element, *table->second, nested));
+    out[std::string(field.name)] = std::move(array);
+  }
+  return out;
+}
+
+std::string ReferenceText(const OrderedJson& json) {
+  return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+std::string ReferenceDump(const Event& event) {
+  std::vector<FieldSpec> fields = EventHeaderFields();  // "type" first
+  const EventSpec* spec = FindEventSpec(TypeOf(event.body));
+  REQUIRE(spec != nullptr);
+  fields.insert(fields.end(), spec->fields.begin(), spec->fields.end());
+  return ReferenceText(InTableOrder(EncodeEvent(event), fields, {}));
+}
+
+std::string ReferenceDump(const Snapshot& snapshot) {
+  const auto& tables = SnapshotCatalogue();  // Snapshot, PeerState, TaskRef
+  const NestedTables nested = {
+      {"peers", &tables[1].fields}, {"ready_queue", &tables[2].fields}, {"running", &tables[2].fields}};
+  return ReferenceText(InTableOrder(EncodeSnapshot(snapshot), tables[0].fields, nested));
+}
+
+/// Strings that take every path of a JSON string writer.
+const std::vector<std::string>& AwkwardStrings() {
+  static const std::vector<std::string> strings = {
+      "",
+      "peer-9001/17",
+      "quote \" and backslash \\ and slash /",
+      "controls \b \f \n \r \t \x01 \x1f and DEL \x7f",
+      "UTF-8: caf\xC3\xA9, \xE6\x97\xA5\xE6\x9C\xAC, \xF0\x9F\x98\x80",
+      "bad \xff byte",
+      "cut \xE6\x97",
+      "overlong \xC0\xAF and lone \x80 continuation",
+      std::string("nul \0 inside", 12),
+  };
+  return strings;
+}
+
+}  // namespace
+
+TEST_CASE("DumpEvent writes the bytes nlohmann's dump writes, for every type", "[events]") {
+  ForEachPayloadType([](auto tag) {
+    using P = typename decltype(tag)::type;
+    INFO(P::kType);
+    auto event = DecodeEvent(SampleJson(P::kType));
+    REQUIRE(event.ok());
+    CHECK(DumpEvent(*event) == ReferenceDump(*event));
+    Json without_parent = SampleJson(P::kType);
+    without_parent.erase("parent");
+    event = DecodeEvent(without_parent);
+    REQUIRE(event.ok());
+    CHECK(DumpEvent(*event) == ReferenceDump(*event));
+  });
+}
+
+TEST_CASE("DumpEvent escapes and replaces as nlohmann does, and writes its numbers", "[events]") {
+  for (const std::string& text : AwkwardStrings()) {
+    INFO(Json(text).dump(-1, ' ', true, Json::error_handler_t::replace));
+    Event set{7, text, 1.5, text, MemSet{text, text, 3}};
+    CHECK(DumpEvent(set) == ReferenceDump(set));
+    Event deadlock{8, "e", 2, "sim", DeadlockFound{{text, "p2"}, {}}};
+    CHECK(DumpEvent(deadlock) == ReferenceDump(deadlock));
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double number :
+       {0.0, -0.0, 3.0, 0.1, 1532.25, 1e-7, 1e16, 1.2345678901234568e+20, -2.5e-300, std::numeric_limits<double>::max(),
+        std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::quiet_NaN(), inf, -inf}) {
+    INFO(number);
+    Event finished{1, "e", number, "peer-1",
+                   TaskFinished{"p/1", "p/0", "peer-1", Outcome::kLost, number, -number, number * 3}};
+    CHECK(DumpEvent(finished) == ReferenceDump(finished));
+  }
+  Event extremes{std::numeric_limits<std::uint64_t>::max(), "e", 0, "tracker",
+                 PeerJoined{"peer-1", "127.0.0.1:1", std::numeric_limits<int>::min()}};
+  CHECK(DumpEvent(extremes) == ReferenceDump(extremes));
+  extremes.body = PeerJoined{"peer-1", "127.0.0.1:1", std::numeric_limits<int>::max()};
+  CHECK(DumpEvent(extremes) == ReferenceDump(extremes));
+}
+
+TEST_CASE("DumpSnapshot writes the bytes nlohmann's dump writes", "[events]") {
+  Snapshot snapshot = SampleSnapshot();
+  CHECK(DumpSnapshot(snapshot) == ReferenceDump(snapshot));
+  CHECK(DumpSnapshot(Snapshot{}) == ReferenceDump(Snapshot{}));
+  snapshot.peers[1].policy = AwkwardStrings()[3];
+  snapshot.peers[0].ready_queue[0].name = AwkwardStrings()[5];
+  CHECK(DumpSnapshot(snapshot) == ReferenceDump(snapshot));
 }

@@ -12,9 +12,12 @@
 #include <openssl/ssl.h>
 
 #include <deque>
+#include <limits>
 #include <optional>
 #include <set>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 #include "asio.h"
 #include "handshake.h"
@@ -688,24 +691,38 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
     DoWrite();
   }
 
-  /// Pulls the stream's ready frames and writes them in one gather write;
+  /// Pulls the stream's ready frames into stream_bytes_ and writes them;
   /// a source's error is the stream's last frame.
+  ///
+  /// Each step of a write waits for its turn of the io loop, in which every
+  /// busy connection has its turn too, so a stream must not be cut into
+  /// small steps or its subscriber falls behind the peers and is cut off.
+  /// Hence one buffer (a gather write hands the kernel at most 64 buffers
+  /// per step, Asio's iovec limit) and no cap on a step (AllThatIsLeft;
+  /// async_write's default offers at most 64 KiB): a pull usually goes out
+  /// in one sendmsg(2), and a partial one (the socket's buffer is full)
+  /// waits for the socket. The buffer keeps its capacity: no allocation,
+  /// no fresh pages, per pull.
   void WriteStream() {
     if (!stream_source_ || close_after_write_) return;
-    stream_frames_.clear();
-    Status pulled = stream_source_->Pull(stream_frames_, kStreamWriteBytes);
+    stream_bytes_.clear();
+    Status pulled = stream_source_->Pull(stream_bytes_, kStreamWriteBytes);
     if (!pulled.ok()) return EndStream(pulled);
-    if (stream_frames_.empty()) return;
-    stream_buffers_.clear();
-    for (const SharedFrame& frame : stream_frames_) stream_buffers_.push_back(asio::buffer(*frame));
+    if (stream_bytes_.empty()) return;
     writing_ = true;
-    asio::async_write(stream_, stream_buffers_,
+    asio::async_write(stream_, asio::buffer(stream_bytes_), AllThatIsLeft,
                       [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                         self->writing_ = false;
-                        self->stream_frames_.clear();
                         if (ec || (self->close_after_write_ && self->write_queue_.empty())) return self->CloseNow();
                         self->DoWrite();
                       });
+  }
+
+  /// async_write's completion condition for the stream: go on until every
+  /// byte is written or an error, and offer the kernel all that is left at
+  /// each step (transfer_all offers at most 64 KiB).
+  static std::size_t AllThatIsLeft(const boost::system::error_code& ec, std::size_t) {
+    return ec ? 0 : std::numeric_limits<std::size_t>::max();
   }
 
   /// Keeps one source call on a file thread while the download has a free
@@ -808,8 +825,7 @@ class SessionImpl final : public ServerSession, public std::enable_shared_from_t
   static constexpr std::size_t kStreamWriteBytes = 256 * 1024;
   std::shared_ptr<FrameSource> stream_source_;  // set while the session streams
   Json stream_id_;                              // the id of the request that started it
-  std::vector<SharedFrame> stream_frames_;      // being written
-  std::vector<asio::const_buffer> stream_buffers_;
+  std::string stream_bytes_;                    // the frames of the last pull, back to back: being written
 };
 
 // [SECTION] Server -------------------------------------------------------------

@@ -2,6 +2,7 @@
 // on its own io thread, the blocking client on the test thread.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -104,13 +105,42 @@ class MemorySource final : public DownloadSource {
   std::size_t sent_ = 0;
 };
 
+/// A stream of kFrames JSON frames {"type":"TICK","n":0..,"pad":"xx..."} of
+/// about kFrameBytes each, all ready at once; after the last, Pull() fails
+/// with LIMIT, as a cut-off subscriber's stream ends. Notes its largest pull.
+class NumberedSource final : public FrameSource {
+ public:
+  explicit NumberedSource(std::shared_ptr<std::atomic<std::size_t>> largest_pull)
+      : largest_pull_(std::move(largest_pull)) {}
+  Status Pull(std::string& out, std::size_t max_bytes) override {
+    if (next_ == kFrames) return Status::Limit("no frames after " + std::to_string(kFrames));
+    while (next_ < kFrames && (out.empty() || out.size() + kFrameBytes <= max_bytes)) {
+      out +=
+          EncodeFrame(FrameKind::kJson, Json{{"type", "TICK"}, {"n", next_++}, {"pad", std::string(kPad, 'x')}}.dump());
+    }
+    if (out.size() > *largest_pull_) *largest_pull_ = out.size();
+    return Status::Ok();
+  }
+
+  static constexpr int kFrames = 3000;
+  static constexpr std::size_t kPad = 700;
+  static constexpr std::size_t kFrameBytes = kPad + 40;  // a frame, at most: header, n, pad and type
+
+ private:
+  std::shared_ptr<std::atomic<std::size_t>> largest_pull_;  // bytes; read by the test once the stream has ended
+  int next_ = 0;
+};
+
 /// An echo server: GET_MEM replies with the key; PUT_FILE and GET_FILE
-/// stream through MemorySink and MemorySource; DEL_FILE runs on a file thread.
+/// stream through MemorySink and MemorySource; DEL_FILE runs on a file
+/// thread; SUBSCRIBE streams a NumberedSource.
 class TestServer {
  public:
   explicit TestServer(ServerOptions options = {})
       : probe_(std::make_shared<StreamProbe>()),
-        server_(io_, WithRole(options), [probe = probe_](const SessionPtr& s, Json r) { Handle(probe, s, r); }) {
+        largest_pull_(std::make_shared<std::atomic<std::size_t>>(0)),
+        server_(io_, WithRole(options),
+                [probe = probe_, pulls = largest_pull_](const SessionPtr& s, Json r) { Handle(probe, pulls, s, r); }) {
     REQUIRE(server_.Listen("127.0.0.1", 0).ok());
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -124,6 +154,7 @@ class TestServer {
   std::uint16_t port() const { return server_.port(); }
   std::thread::id io_thread() const { return thread_.get_id(); }
   StreamProbe& probe() { return *probe_; }
+  std::size_t largest_pull() const { return *largest_pull_; }
 
  private:
   static ServerOptions WithRole(ServerOptions options) {
@@ -131,7 +162,9 @@ class TestServer {
     options.node = "test-node";
     return options;
   }
-  static void Handle(const std::shared_ptr<StreamProbe>& probe, const SessionPtr& session, Json request) {
+  static void Handle(const std::shared_ptr<StreamProbe>& probe,
+                     const std::shared_ptr<std::atomic<std::size_t>>& largest_pull, const SessionPtr& session,
+                     Json request) {
     const std::string type = request["type"];
     if (type == "GET_MEM") {
       session->Reply(request, {{"type", "MEM_VALUE"}, {"key", request["key"]}, {"value", 1}});
@@ -145,6 +178,9 @@ class TestServer {
         probe->Saw();
         return Json{{"type", "OK"}};
       });
+    } else if (type == "SUBSCRIBE") {
+      session->Reply(request, {{"type", "SUBSCRIBED"}});
+      session->StartStream(request, std::make_shared<NumberedSource>(largest_pull));
     } else {
       session->ReplyError(request, Status::Internal("not in this test"));
     }
@@ -152,6 +188,7 @@ class TestServer {
 
   asio::io_context io_;
   std::shared_ptr<StreamProbe> probe_;
+  std::shared_ptr<std::atomic<std::size_t>> largest_pull_;  // NumberedSource's, in bytes
   Server server_;
   std::thread thread_;
 };
@@ -306,6 +343,28 @@ TEST_CASE("a source error ends the download with an ERROR in place of the next f
   CHECK(next.status().code() == Code::kIntegrity);
   CHECK(next.status().message() == "file 'broken' changed on disk");
   CHECK(client->Call({{"type", "PING"}}).ok());
+}
+
+TEST_CASE("a stream's pulls of over 64 KiB arrive whole and in order; a source error ends it", "[server]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  auto subscribed = client->Call({{"type", "SUBSCRIBE"}});
+  REQUIRE(subscribed.ok());
+  int expected = 0;
+  for (; expected < NumberedSource::kFrames; ++expected) {
+    auto frame = client->ReadJson(5s);
+    REQUIRE(frame.ok());
+    REQUIRE(frame->at("type") == "TICK");
+    REQUIRE(frame->at("n") == expected);
+    REQUIRE(frame->at("pad").get_ref<const std::string&>().size() == NumberedSource::kPad);
+  }
+  auto end = client->ReadJson(5s);
+  REQUIRE(end.ok());
+  CHECK(end->at("type") == "ERROR");
+  CHECK(end->at("code") == "LIMIT");
+  CHECK(end->at("id") == subscribed->at("id"));
+  CHECK_FALSE(client->ReadJson(2s).ok());    // then the connection is closed
+  CHECK(server.largest_pull() > 64 * 1024);  // the stream's writes were over Asio's default step
 }
 
 TEST_CASE("ReplyFromFileThread answers from a file thread", "[server]") {

@@ -248,46 +248,28 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     session->StartStream(request, std::make_shared<HubStream>(weak_from_this(), subscription->id));
   }
 
-  /// A subscriber's stream, as its session pulls it. It leaves the hub when
-  /// the session drops it (the connection closed).
-  ///
-  /// The frames of one pull go out as one buffer, their bytes back to back
-  /// (the same bytes on the wire). The session's gather write hands the
-  /// kernel at most 64 buffers per step (Asio's limit) and takes one step
-  /// per turn of the io loop, where every busy connection has its turn, so
-  /// a subscriber of small frames got ~64 events per turn while 64 peers
-  /// published several hundred: under load it fell behind and was cut off.
-  /// In one buffer a step carries up to 64 KiB, ~450 events. The buffer is
-  /// used again once the session has written it (it holds the only other
-  /// reference until then): a new one per pull cost 64 subscribers a page
-  /// fault every 4 KiB, a third of the tracker's time.
+  /// A subscriber's stream, as its session pulls it: the hub's frames,
+  /// copied back to back into the session's write buffer (so that a pull
+  /// goes out in one write; see net::Session::StartStream). It leaves the
+  /// hub when the session drops it (the connection closed).
   class HubStream final : public net::FrameSource {
    public:
     HubStream(std::weak_ptr<Impl> tracker, std::uint64_t id) : tracker_(std::move(tracker)), id_(id) {}
     ~HubStream() override {
       if (auto tracker = tracker_.lock()) tracker->hub.Unsubscribe(id_);
     }
-    Status Pull(std::vector<net::SharedFrame>& out, std::size_t max_bytes) override {
+    Status Pull(std::string& out, std::size_t max_bytes) override {
       auto tracker = tracker_.lock();
       if (!tracker) return Status::Unavailable("the tracker is stopping");
       auto frames = tracker->hub.Take(id_, max_bytes);
       if (!frames.ok()) return frames.status();
-      if (frames->size() == 1) out.push_back(std::move(frames->front()));
-      if (frames->size() > 1) out.push_back(Joined(*frames));
+      for (const Frame& frame : *frames) out.append(*frame);
       return Status::Ok();
     }
 
    private:
-    net::SharedFrame Joined(const std::vector<Frame>& frames) {
-      if (!joined_ || joined_.use_count() > 1) joined_ = std::make_shared<std::string>();
-      joined_->clear();
-      for (const Frame& frame : frames) joined_->append(*frame);
-      return joined_;
-    }
-
     std::weak_ptr<Impl> tracker_;
     std::uint64_t id_;
-    std::shared_ptr<std::string> joined_;  // the last pull's frames; written by the session, then ours again
   };
 
   void OnStatus(const net::SessionPtr& session, const Json& request) {

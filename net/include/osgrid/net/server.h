@@ -37,7 +37,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "osgrid/net/auth.h"
 #include "osgrid/net/json.h"
@@ -93,11 +92,6 @@ class DownloadSource {
   virtual Result<Json> Finish() = 0;
 };
 
-/// One frame ready to write, header and payload (frame.h), shared by the
-/// queues of every session that sends it: an event is encoded once for all
-/// its subscribers.
-using SharedFrame = std::shared_ptr<const std::string>;
-
 /// Where a session's stream of frames comes from (SUBSCRIBE's events). The
 /// session pulls whenever its socket is free, so frames wait in the source,
 /// which bounds them, and never pile up in the session. Called on the io
@@ -105,11 +99,12 @@ using SharedFrame = std::shared_ptr<const std::string>;
 class FrameSource {
  public:
   virtual ~FrameSource() = default;
-  /// Appends the frames ready now to `out`, oldest first: at least one if
-  /// any is ready, and no more than about `max_bytes`. An error ends the
-  /// stream: the session sends it as an ERROR for the stream's request, then
-  /// closes the connection.
-  virtual Status Pull(std::vector<SharedFrame>& out, std::size_t max_bytes) = 0;
+  /// Appends the frames ready now to `out`, each whole (header and payload,
+  /// frame.h), back to back, oldest first: at least one if any is ready, and
+  /// no more than about `max_bytes` bytes. `out` is the session's write
+  /// buffer, empty on the call. An error ends the stream: the session sends
+  /// it as an ERROR for the stream's request, then closes the connection.
+  virtual Status Pull(std::string& out, std::size_t max_bytes) = 0;
 };
 
 /// One client connection, as handlers see it. All methods are thread-safe:
@@ -163,8 +158,9 @@ class Session {
   virtual void ReplyFromFileThread(const Json& request, std::function<Result<Json>()> job) = 0;
 
   /// Makes this session a stream: from now on, whenever nothing else is
-  /// queued to write, it pulls `source`'s frames and writes them in one
-  /// gather write (replies keep their place ahead of them). WakeStream()
+  /// queued to write, it pulls `source`'s frames into one buffer and writes
+  /// it whole, offering the kernel all of what is left at each step (replies
+  /// keep their place ahead of them). WakeStream()
   /// tells it that frames are ready. `request` is the one that started the
   /// stream; a source's error is sent as an ERROR for it. The session drops
   /// the source when it closes. At most one stream per session: a second
