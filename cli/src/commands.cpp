@@ -279,9 +279,9 @@ int PeersCommand(const Connection& conn) {
     }
     return Fail(status, kExitRemote, conn.json);
   }
-  return PrintReply(conn, *reply, [&] {
-    PrintPeerTable(*reply, std::cout, "");
-    std::size_t count = reply->value("peers", Json::array()).size();
+  return PrintReply(conn, reply->raw, [&] {
+    PrintPeerTable(reply->raw, std::cout, "");
+    std::size_t count = reply->value.peers.size();
     std::cout << count << (count == 1 ? " live peer" : " live peers") << " known to " << NodeName(**client) << "\n";
   });
 }

@@ -100,7 +100,9 @@ Result<Json> FileDel(net::Client& client, const std::string& name, milliseconds 
 
 Result<Json> NodeStatus(net::Client& client, milliseconds wait) { return client.Call({{"type", "STATUS"}}, wait); }
 
-Result<Json> Peers(net::Client& client, milliseconds wait) { return client.Call({{"type", "PEER_LIST"}}, wait); }
+Result<Reply<net::PeerList>> Peers(net::Client& client, milliseconds wait) {
+  return CallDecoded<net::PeerList>(client, {{"type", "PEER_LIST"}}, wait, net::DecodePeerList);
+}
 
 Result<net::Subscriber> Follow(net::Client& client, const net::SubscribeRequest& request) {
   return net::Subscriber::Start(client, request);

@@ -343,4 +343,30 @@ Result<FileList> DecodeFileList(const Json& reply) {
   return decoded;
 }
 
+Result<PeerList> DecodePeerList(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "PEERS", Code::kInternal);
+  PeerList decoded;
+  const Json* peers = reader.Array("peers");
+  if (!reader.error().ok()) return reader.error();
+  if (peers == nullptr) return decoded;
+  for (const Json& peer : *peers) {
+    Reader entry(peer, "PEERS peer", Code::kInternal);
+    PeerList::Entry& added = decoded.peers.emplace_back();
+    entry.Text("id", added.id);
+    entry.Text("host", added.host);
+    entry.Unsigned("port", added.port);
+    entry.Integer("cores", added.cores);
+    entry.Number("load", added.load);
+    entry.Integer("queue_length", added.queue_length);
+    entry.Integer("running", added.running);
+    entry.Integer("tasks_done", added.tasks_done);
+    entry.Unsigned("mem_bytes", added.mem_bytes);
+    entry.Unsigned("disk_bytes", added.disk_bytes);
+    entry.Integer("last_heartbeat_ms", added.last_heartbeat_ms);
+    if (!entry.error().ok()) return entry.error();
+  }
+  return decoded;
+}
+
 }  // namespace osgrid::net

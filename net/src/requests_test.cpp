@@ -207,4 +207,29 @@ TEST_CASE("memory and file listings decode, and a mistyped size is named", "[req
   CHECK(DecodeFileList(Json{{"type", "FILE_LIST"}, {"files", {{{"name", 5}}}}}).status().code() == Code::kInternal);
 }
 
+TEST_CASE("a peer list decodes, and a mistyped load is named", "[requests]") {
+  Json reply = {{"type", "PEERS"},
+                {"peers",
+                 {{{"id", "peer-1"},
+                   {"host", "127.0.0.1"},
+                   {"port", 9001},
+                   {"cores", 2},
+                   {"load", 0.5},
+                   {"queue_length", 0},
+                   {"running", 1},
+                   {"tasks_done", 7},
+                   {"mem_bytes", 10},
+                   {"disk_bytes", 0},
+                   {"last_heartbeat_ms", 120}}}}};
+  auto peers = DecodePeerList(reply);
+  REQUIRE(peers.ok());
+  REQUIRE(peers->peers.size() == 1);
+  CHECK(peers->peers[0].id == "peer-1");
+  CHECK(peers->peers[0].port == 9001);
+  CHECK(peers->peers[0].load == 0.5);
+  CHECK(peers->peers[0].tasks_done == 7);
+  reply["peers"][0]["load"] = "high";
+  CHECK_THAT(DecodePeerList(reply).status().message(), Catch::Contains("'load' must be a number"));
+}
+
 }  // namespace osgrid::net

@@ -345,7 +345,7 @@ TEST_CASE("a source error ends the download with an ERROR in place of the next f
   CHECK(client->Call({{"type", "PING"}}).ok());
 }
 
-TEST_CASE("a stream's pulls of over 64 KiB arrive whole and in order; a source error ends it", "[server]") {
+TEST_CASE("a stream's pulls of over 64 KiB arrive whole and in order, a source error ends it", "[server]") {
   TestServer server;
   auto client = ConnectTo(server);
   auto subscribed = client->Call({{"type", "SUBSCRIBE"}});

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <thread>
 
+#include "osgrid/client/ops.h"
 #include "osgrid/net/client.h"
 
 extern char** environ;
@@ -366,11 +367,9 @@ std::set<std::string> LocalCluster::RegisteredPeers(std::unique_ptr<net::Client>
     if (!connected.ok()) return ids;
     client = std::move(*connected);
   }
-  auto reply = client->Call({{"type", "PEER_LIST"}}, milliseconds(2000));
+  auto reply = osgrid::client::Peers(*client, milliseconds(2000));
   if (!reply.ok()) return ids;
-  for (const Json& peer : reply->value("peers", Json::array())) {
-    if (peer.is_object()) ids.insert(peer.value("id", ""));
-  }
+  for (const net::PeerList::Entry& peer : reply->value.peers) ids.insert(peer.id);
   return ids;
 }
 

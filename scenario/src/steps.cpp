@@ -13,6 +13,7 @@
 #include "steps.h"
 #include "sim_step.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -314,10 +315,8 @@ StepResult Run(const KillPeerStep& step, StepContext& context) {
 Result<bool> Listed(const std::string& peer, StepContext& context) {
   auto reply = context.On("tracker", "PEER_LIST", [](net::Client& c) { return client::Peers(c); });
   if (!reply.ok()) return reply.status();
-  for (const Json& entry : reply->value("peers", Json::array())) {
-    if (entry.is_object() && entry.value("id", "") == peer) return true;
-  }
-  return false;
+  const auto& peers = reply->value.peers;
+  return std::any_of(peers.begin(), peers.end(), [&](const net::PeerList::Entry& entry) { return entry.id == peer; });
 }
 
 StepResult Run(const WaitDeadStep& step, StepContext& context) {
@@ -357,8 +356,8 @@ StepResult Run(const StatusStep& step, StepContext& context) {
 StepResult Run(const ListPeersStep&, StepContext& context) {
   auto reply = context.On("tracker", "PEER_LIST", [](net::Client& c) { return client::Peers(c); });
   if (!reply.ok()) return Failed(reply.status());
-  PrintPeerTable(*reply, context.out, StepContext::kIndent);
-  return Succeeded(std::move(*reply));
+  PrintPeerTable(reply->raw, context.out, StepContext::kIndent);
+  return Succeeded(std::move(reply->raw));
 }
 
 // ---- [SECTION] sim (sim_step.cpp) ------------------------------------------------------------

@@ -133,7 +133,10 @@ TEST_CASE("ops: memory, files, status, peers and events", "[integration][ops]") 
   auto tracker = MustConnect(PeerTarget(cluster->tracker_port()));
   auto peers = client::Peers(*tracker);
   REQUIRE(peers.ok());
-  CHECK((*peers)["peers"].size() == 1);
+  REQUIRE(peers->value.peers.size() == 1);
+  CHECK(peers->value.peers[0].id == "peer-1");
+  CHECK(peers->value.peers[0].port == PortOf(*cluster, "peer-1"));
+  CHECK(peers->value.peers[0].cores == 2);
   auto subscriber = client::Follow(*tracker, {{"peer"}, 0, "ops test"});
   REQUIRE(subscriber.ok());
   CHECK(subscriber->snapshot().peers.size() == 1);

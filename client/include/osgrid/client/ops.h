@@ -117,7 +117,7 @@ Result<Json> FileDel(net::Client& client, const std::string& name, std::chrono::
 Result<Json> NodeStatus(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
 /// PEER_LIST, from the tracker: every live peer with its last reported load.
 /// Errors: UNKNOWN_TYPE when `client` talks to a peer.
-Result<Json> Peers(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
+Result<Reply<net::PeerList>> Peers(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
 /// SUBSCRIBE, to the tracker: the snapshot, then every later event
 /// (net::Subscriber). `client` must outlive the subscriber and carries
 /// nothing else from then on. Errors: BAD_REQUEST (unknown type prefix or

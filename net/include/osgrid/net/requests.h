@@ -154,4 +154,23 @@ struct FileList {
 };
 Result<FileList> DecodeFileList(const Json& reply);
 
+/// PEER_LIST's PEERS: every live peer with its last reported load.
+struct PeerList {
+  struct Entry {
+    std::string id;    // "peer-1"
+    std::string host;  // where it serves
+    std::uint64_t port = 0;
+    std::int64_t cores = 0;              // task slots
+    double load = 0;                     // (running + queue_length) / cores
+    std::int64_t queue_length = 0;       // tasks in its ready queue
+    std::int64_t running = 0;            // tasks running
+    std::int64_t tasks_done = 0;         // since it started
+    std::uint64_t mem_bytes = 0;         // in its memory store
+    std::uint64_t disk_bytes = 0;        // in its file store
+    std::int64_t last_heartbeat_ms = 0;  // since its last heartbeat
+  };
+  std::vector<Entry> peers;  // sorted by id
+};
+Result<PeerList> DecodePeerList(const Json& reply);
+
 }  // namespace osgrid::net
