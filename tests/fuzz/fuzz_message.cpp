@@ -3,7 +3,8 @@
 //
 //   payload -> net::ParseMessage (the server's parse, see fuzz_support.h)
 //           -> the reply decoders (net::DecodeTaskResult, DecodeBatchResult,
-//              DecodeMemList, DecodeFileList): any JSON may come back as a reply
+//              DecodeMemList, DecodeFileList, DecodePeerList): any JSON may
+//              come back as a reply
 //           -> net::ValidateRequest (the catalogue)
 //           -> the handler's reads of its fields, into the real pure parts:
 //                REGISTER / HEARTBEAT / UNREGISTER / PICK_PEER -> tracker::Registry
@@ -514,6 +515,8 @@ void CheckReplyDecoders(const Json& reply) {
     CheckReplyRefusal(mem, error);
     auto files = net::DecodeFileList(reply);
     CheckReplyRefusal(files, error);
+    auto peers = net::DecodePeerList(reply);
+    CheckReplyRefusal(peers, error);
   } catch (const std::exception& thrown) {
     std::fprintf(stderr, "thrown: %s\n", thrown.what());
     FUZZ_CHECK(false, "a reply decoder never throws");
