@@ -48,6 +48,19 @@ class Reader {
   /// The field itself, if it is an array (nullptr if absent or mistyped).
   const Json* Array(const char* name) { return Find(name, &Json::is_array, "an array"); }
   const Json* Object(const char* name) { return Find(name, &Json::is_object, "an object"); }
+  /// Reads the array field `name` into `out`, one element at a time through
+  /// `read(Reader& element, Entry& entry)`; an element that fails (as `what`)
+  /// fails this read.
+  template <class Entry, class Read>
+  void List(const char* name, const char* what, std::vector<Entry>& out, Read read) {
+    const Json* items = Array(name);
+    if (items == nullptr) return;
+    for (const Json& item : *items) {
+      Reader element(item, what, code_);
+      read(element, out.emplace_back());
+      if (!element.error().ok()) return Fail(element.error().message());
+    }
+  }
   bool Has(const char* name) const { return object_.is_object() && object_.contains(name); }
 
   void Fail(std::string message) {
@@ -305,18 +318,12 @@ Result<MemList> DecodeMemList(const Json& reply) {
   if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
   Reader reader(reply, "MEM_LIST", Code::kInternal);
   MemList decoded;
-  const Json* keys = reader.Array("keys");
+  reader.List("keys", "MEM_LIST key", decoded.keys, [](Reader& entry, MemList::Entry& key) {
+    entry.Text("key", key.key);
+    entry.Unsigned("bytes", key.bytes);
+  });
   reader.Unsigned("bytes", decoded.bytes);
   reader.Unsigned("limit_bytes", decoded.limit_bytes);
-  if (keys != nullptr) {
-    for (const Json& key : *keys) {
-      Reader entry(key, "MEM_LIST key", Code::kInternal);
-      MemList::Entry& added = decoded.keys.emplace_back();
-      entry.Text("key", added.key);
-      entry.Unsigned("bytes", added.bytes);
-      if (!entry.error().ok()) return entry.error();
-    }
-  }
   if (!reader.error().ok()) return reader.error();
   return decoded;
 }
@@ -325,20 +332,14 @@ Result<FileList> DecodeFileList(const Json& reply) {
   if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
   Reader reader(reply, "FILE_LIST", Code::kInternal);
   FileList decoded;
-  const Json* files = reader.Array("files");
+  reader.List("files", "FILE_LIST file", decoded.files, [](Reader& entry, FileList::Entry& file) {
+    entry.Text("name", file.name);
+    entry.Unsigned("size", file.size);
+    entry.Text("sha256", file.sha256);
+    entry.Number("mtime_ms", file.mtime_ms);
+  });
   reader.Unsigned("used_bytes", decoded.used_bytes);
   reader.Unsigned("limit_bytes", decoded.limit_bytes);
-  if (files != nullptr) {
-    for (const Json& file : *files) {
-      Reader entry(file, "FILE_LIST file", Code::kInternal);
-      FileList::Entry& added = decoded.files.emplace_back();
-      entry.Text("name", added.name);
-      entry.Unsigned("size", added.size);
-      entry.Text("sha256", added.sha256);
-      entry.Number("mtime_ms", added.mtime_ms);
-      if (!entry.error().ok()) return entry.error();
-    }
-  }
   if (!reader.error().ok()) return reader.error();
   return decoded;
 }
@@ -347,25 +348,20 @@ Result<PeerList> DecodePeerList(const Json& reply) {
   if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
   Reader reader(reply, "PEERS", Code::kInternal);
   PeerList decoded;
-  const Json* peers = reader.Array("peers");
+  reader.List("peers", "PEERS peer", decoded.peers, [](Reader& entry, PeerList::Entry& peer) {
+    entry.Text("id", peer.id);
+    entry.Text("host", peer.host);
+    entry.Unsigned("port", peer.port);
+    entry.Integer("cores", peer.cores);
+    entry.Number("load", peer.load);
+    entry.Integer("queue_length", peer.queue_length);
+    entry.Integer("running", peer.running);
+    entry.Integer("tasks_done", peer.tasks_done);
+    entry.Unsigned("mem_bytes", peer.mem_bytes);
+    entry.Unsigned("disk_bytes", peer.disk_bytes);
+    entry.Integer("last_heartbeat_ms", peer.last_heartbeat_ms);
+  });
   if (!reader.error().ok()) return reader.error();
-  if (peers == nullptr) return decoded;
-  for (const Json& peer : *peers) {
-    Reader entry(peer, "PEERS peer", Code::kInternal);
-    PeerList::Entry& added = decoded.peers.emplace_back();
-    entry.Text("id", added.id);
-    entry.Text("host", added.host);
-    entry.Unsigned("port", added.port);
-    entry.Integer("cores", added.cores);
-    entry.Number("load", added.load);
-    entry.Integer("queue_length", added.queue_length);
-    entry.Integer("running", added.running);
-    entry.Integer("tasks_done", added.tasks_done);
-    entry.Unsigned("mem_bytes", added.mem_bytes);
-    entry.Unsigned("disk_bytes", added.disk_bytes);
-    entry.Integer("last_heartbeat_ms", added.last_heartbeat_ms);
-    if (!entry.error().ok()) return entry.error();
-  }
   return decoded;
 }
 

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -70,15 +71,13 @@ Json Placements(const Result<Json>& picked, std::size_t count) {
   return peers;
 }
 
-/// The entries of a forwarded batch's BATCH_RESULT, one object per task, or null.
-Json BatchEntries(const Result<Json>& reply, std::size_t count) {
-  if (!reply.ok() || !IsOk(reply.value())) return Json();  // IsOk: an object
-  const Json results = reply.value().value("results", Json());
-  if (!results.is_array() || results.size() != count) return Json();
-  for (const Json& entry : results) {
-    if (!net::DecodeTaskResult(entry).ok()) return Json();  // each entry well formed, or run them here
-  }
-  return results;
+/// The entries of a forwarded batch's BATCH_RESULT, one per task in order,
+/// or nothing (unreachable, refused, or out of protocol: the tasks then run here).
+std::optional<std::vector<net::TaskResult>> BatchEntries(const Result<Json>& reply, std::size_t count) {
+  if (!reply.ok()) return std::nullopt;
+  auto batch = net::DecodeBatchResult(reply.value());
+  if (!batch.ok() || batch->results.size() != count) return std::nullopt;
+  return std::move(batch->results);
 }
 
 }  // namespace
@@ -213,8 +212,7 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
                             return RunHere(std::move(task), std::move(done));
                           }
                           stats_.tasks_forwarded++;
-                          reply->erase("id");
-                          done(std::move(reply).value());
+                          done(net::EncodeTaskResult(*result));
                         });
   });
   if (!started.ok()) {
@@ -340,8 +338,8 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
     outbound_->CallPeer(host, port, net::Encode(forward), budget, [this, shared, peer_id, batch](Result<Json> reply) {
       EndForward();
       std::vector<std::pair<std::size_t, Task>>& group = *shared;
-      Json entries = BatchEntries(reply, group.size());
-      bool usable = !entries.is_null();
+      auto entries = BatchEntries(reply, group.size());
+      bool usable = entries.has_value();
       if (!usable) {
         spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
                      reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
@@ -351,10 +349,7 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
       for (std::size_t k = 0; k < group.size(); ++k) {
         std::size_t index = group[k].first;
         if (usable) {
-          Json entry = std::move(entries[k]);
-          if (entry.value("ok", Json(false)) == true) entry["type"] = "CPU_RESULT";
-          entry.erase("ok");
-          batch->Fill(index, std::move(entry));
+          batch->Fill(index, net::EncodeTaskResult((*entries)[k]));
         } else {
           RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
         }

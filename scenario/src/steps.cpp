@@ -52,8 +52,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr auto kCallTimeout = milliseconds(static_cast<int>(params::kSocketTimeoutS * 1000));
-constexpr std::size_t kBatchRowsShown = 20;  // rows of a batch table without --verbose
+constexpr auto kCallTimeout = client::kDefaultSlack;  // SOCKET_TIMEOUT: a reply past the work itself
+constexpr std::size_t kBatchRowsShown = 20;           // rows of a batch table without --verbose
 constexpr auto kWaitDeadPoll = milliseconds(100);
 
 double MsSince(Clock::time_point start) {
@@ -158,7 +158,7 @@ StepResult Run(const CpuStep& step, StepContext& context) {
   request.confidential = step.confidential;
   if (step.timeout_s) request.task.timeout_ms = Ms(*step.timeout_s).count();
   auto ran = context.On(step.on, "CPU_TASK " + request.task.function + "(" + ShortJson(request.task.args, 60) + ")",
-                        [&](net::Client& c) { return client::Cpu(c, request, kCallTimeout); });
+                        [&](net::Client& c) { return client::Cpu(c, request); });
   if (!ran.ok()) return Failed(ran.status());
   context.out << StepContext::kIndent << "→ " << ShortJson(ran->value.result, 70) << "   " << CpuWhere(ran->raw) << "\n"
               << CapturedOutput(ran->raw, StepContext::kIndent);
@@ -187,7 +187,7 @@ StepResult Run(const BatchStep& step, StepContext& context) {
     if (step.timeout_s) batch.tasks.back().timeout_ms = Ms(*step.timeout_s).count();
   }
   auto ran = context.On(step.on, "CPU_BATCH of " + std::to_string(batch.tasks.size()) + " tasks",
-                        [&](net::Client& c) { return client::Batch(c, batch, kCallTimeout); });
+                        [&](net::Client& c) { return client::Batch(c, batch); });
   if (!ran.ok()) return Failed(ran.status());
   PrintBatchTable(ran->raw, context.out, StepContext::kIndent, context.verbose ? SIZE_MAX : kBatchRowsShown);
   PrintBatchSummary(ran->raw, context.out);

@@ -17,7 +17,6 @@
 #include "osgrid/client/ops.h"
 #include "osgrid/client/text.h"
 #include "osgrid/net/json.h"
-#include "osgrid/net/params.h"
 #include "osgrid/net/status.h"
 #include "osgrid/scenario/cluster.h"
 #include "osgrid/scenario/scenario.h"
@@ -71,7 +70,7 @@ template <class Op>
 auto StepContext::On(const std::string& node, const std::string& what, Op op)
     -> decltype(op(std::declval<net::Client&>())) {
   if (verbose) Trace(what + " on " + node);
-  auto client = Connect(node, std::chrono::milliseconds(static_cast<int>(params::kSocketTimeoutS * 1000)));
+  auto client = Connect(node, client::kDefaultSlack);
   if (!client.ok()) return client.status();
   auto reply = op(**client);
   if (verbose && reply.ok()) Trace("reply: " + client::ShortJson(Raw(*reply), 160));
