@@ -46,6 +46,15 @@ struct ReadyTask {
   std::int64_t pass = 0;               // STRIDE's pass value (OSTEP 9.6), kept with the task between runs
 };
 
+/// Why a task left the CPU (ReadyQueuePolicy::Ran).
+enum class RunEnd {
+  kSliceExpired,  // its time slice ran out; it is admitted again
+  kPreempted,     // a more urgent task took the CPU; it is admitted again
+  kBlocked,       // it gave the CPU up to wait (I/O, a system call); admitted when it is ready
+  kFinished,      // its (last) CPU burst ended; it leaves
+  kCancelled,     // it was ended from outside; it leaves
+};
+
 class ReadyQueuePolicy {
  public:
   virtual ~ReadyQueuePolicy() = default;
@@ -80,6 +89,27 @@ class ReadyQueuePolicy {
   /// change although nothing is admitted (a waiting task ages one step), or
   /// nullopt if none. A preemptive caller must check ShouldPreempt then.
   virtual std::optional<std::int64_t> NextWakeup() const { return std::nullopt; }
+
+  // ---- Feedback (defaults: the policy does not learn from how a task ran) ----
+
+  /// The time slice `task`, just returned by PickNext, gets now; 0 = it runs
+  /// until its burst ends or it is preempted. MLFQ gives each queue its own
+  /// and resumes an unfinished slice. Default: quantum().
+  virtual std::int64_t SliceFor(const ReadyTask& task) const {
+    (void)task;
+    return quantum();
+  }
+  /// The caller took the CPU back from `task`, which had used `cpu` of CPU
+  /// time since PickNext returned it (the peer measures it from the process;
+  /// the simulator knows it). Called once per dispatch, before the task is
+  /// admitted again (kSliceExpired, kPreempted, kBlocked) or forgotten
+  /// (kFinished, kCancelled). MLFQ charges `cpu` to the task's allotment
+  /// (OSTEP 8.4, Rule 4) and forgets finished tasks. Default: nothing.
+  virtual void Ran(const ReadyTask& task, std::int64_t cpu, RunEnd end) {
+    (void)task;
+    (void)cpu;
+    (void)end;
+  }
 };
 
 /// First-come, first-served: tasks run in the order they were admitted.
