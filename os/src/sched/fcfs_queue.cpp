@@ -24,4 +24,8 @@ bool FcfsQueue::Remove(std::uint64_t id) {
   return true;
 }
 
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeFcfs(const SchedPolicyParams& /*params*/) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<FcfsQueue>());
+}
+
 }  // namespace osgrid::os

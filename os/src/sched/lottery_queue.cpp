@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "osgrid/os/sched/sched_policies.h"
+
 namespace osgrid::os {
 
 void LotteryQueue::Admit(const ReadyTask& task) {
@@ -42,6 +44,10 @@ bool LotteryQueue::Remove(std::uint64_t id) {
   if (id >= tasks_.size() || !queued_[id]) return false;
   Take(static_cast<std::size_t>(id));
   return true;
+}
+
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeLottery(const SchedPolicyParams& params) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<LotteryQueue>(params.quantum, params.seed));
 }
 
 }  // namespace osgrid::os

@@ -273,4 +273,12 @@ TEST_CASE("MLFQ refuses bad lists with a message naming the item", "[sched][mlfq
   CHECK(Error({2, 2'000'000'000'000}).find("must be at most 10^12") != std::string::npos);
   CHECK(Error({2}, {2'000'000}).find("must be at most 10^6") != std::string::npos);
   CHECK(Error({2}, {}, -1) == "MLFQ: the boost period must be >= 0, got -1");
+
+  SchedPolicyParams params;
+  params.mlfq_allotments = {1, 1};  // the default quanta are 3 queues
+  CHECK(MakeSchedPolicy("mlfq", params).error().message ==
+        "MLFQ: there are 3 queues but 2 allotments: give one allotment per queue");
+  params = {};
+  params.quantum = 0;
+  CHECK(MakeSchedPolicy("MLFQ", params).error().message == "MLFQ: quantum must be > 0, got 0");
 }

@@ -182,11 +182,15 @@ TEST_CASE("MakeSchedPolicy knows every policy and its aliases", "[sched][policie
   CHECK(CanonicalSchedPolicy("fifo") == "FCFS");
   CHECK(CanonicalSchedPolicy("stcf") == "SRTF");
   CHECK(CanonicalSchedPolicy("Priority-P") == "PRIORITY-P");
-  CHECK(CanonicalSchedPolicy("MLFQ").empty());
+  CHECK(CanonicalSchedPolicy("psjf") == "SRTF");
+  CHECK(CanonicalSchedPolicy("mlfq") == "MLFQ");
+  CHECK(CanonicalSchedPolicy("EDF").empty());
 
   auto unknown = MakeSchedPolicy("EDF", {});
   REQUIRE_FALSE(unknown.ok());
-  CHECK(unknown.error().message.find("unknown policy 'EDF'") != std::string::npos);
+  CHECK(unknown.error().message ==
+        "unknown policy 'EDF' (known: FCFS, SJF, SRTF, PRIORITY, PRIORITY-P, RR, MLFQ, LOTTERY, STRIDE; "
+        "FIFO = FCFS, STCF = SRTF, PSJF = SRTF)");
   SchedPolicyParams zero;
   zero.quantum = 0;
   REQUIRE_FALSE(MakeSchedPolicy("rr", zero).ok());
@@ -195,4 +199,34 @@ TEST_CASE("MakeSchedPolicy knows every policy and its aliases", "[sched][policie
   SchedPolicyParams aging;
   aging.aging = -1;
   CHECK_FALSE(MakeSchedPolicy("PRIORITY", aging).ok());
+}
+
+TEST_CASE("The policy table: one row per policy, in order, with traits that match the objects", "[sched][policies]") {
+  CHECK(SchedPolicyNames() ==
+        std::vector<std::string>{"FCFS", "SJF", "SRTF", "PRIORITY", "PRIORITY-P", "RR", "MLFQ", "LOTTERY", "STRIDE"});
+  for (const SchedPolicyInfo& row : SchedPolicies()) {
+    INFO(row.name);
+    CHECK_FALSE(row.summary.empty());
+    CHECK_FALSE(row.source.empty());
+    REQUIRE(row.make != nullptr);
+    CHECK(FindSchedPolicy(row.name) == &row);
+    for (std::string_view alias : row.aliases) CHECK(FindSchedPolicy(alias) == &row);
+    auto policy = MakeSchedPolicy(row.name, {});
+    REQUIRE(policy.ok());
+    CHECK((*policy)->preemptive() == row.preemptive);
+    CHECK(((*policy)->quantum() > 0) == row.sliced);
+  }
+  REQUIRE(FindSchedPolicy("fifo") != nullptr);
+  CHECK(FindSchedPolicy("fifo")->name == "FCFS");
+  CHECK(FindSchedPolicy("Stcf")->uses_burst);
+  CHECK(FindSchedPolicy("priority-p")->uses_priority);
+  CHECK(FindSchedPolicy("stride")->uses_tickets);
+  CHECK_FALSE(FindSchedPolicy("rr")->uses_tickets);
+  CHECK(FindSchedPolicy("mlfq")->sliced);
+  CHECK(FindSchedPolicy("") == nullptr);
+  CHECK(FindSchedPolicy("FCFS ") == nullptr);
+
+  SchedPolicyParams stride;
+  stride.stride_constant = 0;
+  CHECK(MakeSchedPolicy("STRIDE", stride).error().message == "stride constant L must be > 0, got 0");
 }

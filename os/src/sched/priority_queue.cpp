@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "osgrid/os/sched/sched_policies.h"
+
 namespace osgrid::os {
 namespace {
 
@@ -75,6 +77,14 @@ std::optional<std::int64_t> PriorityQueue::NextWakeup() const {
     if (!next || step < *next) next = step;
   }
   return next;
+}
+
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakePriority(const SchedPolicyParams& params) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<PriorityQueue>(false, params.aging));
+}
+
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakePreemptivePriority(const SchedPolicyParams& params) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<PriorityQueue>(true, params.aging));
 }
 
 }  // namespace osgrid::os

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "osgrid/os/sched/sched_policies.h"
+
 namespace osgrid::os {
 
 void RoundRobinQueue::Admit(const ReadyTask& task) { ready_queue_.push_back(task); }
@@ -21,6 +23,10 @@ bool RoundRobinQueue::Remove(std::uint64_t id) {
   if (it == ready_queue_.end()) return false;
   ready_queue_.erase(it);
   return true;
+}
+
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeRoundRobin(const SchedPolicyParams& params) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<RoundRobinQueue>(params.quantum));
 }
 
 }  // namespace osgrid::os

@@ -38,4 +38,8 @@ bool SjfQueue::Remove(std::uint64_t id) {
   return true;
 }
 
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeSjf(const SchedPolicyParams& /*params*/) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<SjfQueue>());
+}
+
 }  // namespace osgrid::os

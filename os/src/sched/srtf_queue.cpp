@@ -10,4 +10,8 @@ bool SrtfQueue::ShouldPreempt(const ReadyTask& running) const {
   return shortest != nullptr && shortest->expected_burst_ms < running.expected_burst_ms;
 }
 
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeSrtf(const SchedPolicyParams& /*params*/) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<SrtfQueue>());
+}
+
 }  // namespace osgrid::os

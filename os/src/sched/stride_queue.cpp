@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "osgrid/os/sched/sched_policies.h"
+
 namespace osgrid::os {
 namespace {
 
@@ -41,6 +43,10 @@ bool StrideQueue::Remove(std::uint64_t id) {
   heap_.erase(it);
   std::make_heap(heap_.begin(), heap_.end(), RunsLater);
   return true;
+}
+
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeStride(const SchedPolicyParams& params) {
+  return std::unique_ptr<ReadyQueuePolicy>(std::make_unique<StrideQueue>(params.quantum, params.stride_constant));
 }
 
 }  // namespace osgrid::os

@@ -19,6 +19,7 @@
 // when a larger id arrives).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "osgrid/os/random.h"
@@ -53,5 +54,10 @@ class LotteryQueue final : public ReadyQueuePolicy {
   std::int64_t total_tickets_ = 0;
   std::size_t size_ = 0;
 };
+
+/// A fresh LotteryQueue (the LOTTERY row of sched_policies.cpp) with
+/// `params.quantum` and `params.seed`. Precondition (MakeSchedPolicy checks
+/// it): quantum > 0. Never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeLottery(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

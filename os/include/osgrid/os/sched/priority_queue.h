@@ -22,6 +22,7 @@
 // textbook's linear scan of the ready queue is used, O(n) per decision.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "osgrid/os/sched/ready_queue.h"
@@ -60,5 +61,12 @@ class PriorityQueue final : public ReadyQueuePolicy {
   std::int64_t now_ = 0;
   std::vector<ReadyTask> ready_queue_;  // a min-heap without aging; unordered with aging
 };
+
+/// A fresh non-preemptive PriorityQueue (the PRIORITY row of
+/// sched_policies.cpp) with `params.aging`. Precondition (MakeSchedPolicy
+/// checks it): aging >= 0. Never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakePriority(const SchedPolicyParams& params);
+/// The same, preemptive (the PRIORITY-P row).
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakePreemptivePriority(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

@@ -16,9 +16,11 @@
 //
 // The policies, one per file: FcfsQueue (here), SjfQueue (sjf_queue.h),
 // SrtfQueue (srtf_queue.h), PriorityQueue (priority_queue.h),
-// RoundRobinQueue (round_robin_queue.h), LotteryQueue (lottery_queue.h),
-// StrideQueue (stride_queue.h); MakeSchedPolicy (sched_policies.h) builds
-// one by name.
+// RoundRobinQueue (round_robin_queue.h), MlfqQueue (mlfq_queue.h),
+// LotteryQueue (lottery_queue.h), StrideQueue (stride_queue.h). Each header
+// also declares its policy's factory (MakeFcfs, MakeSjf, ...), the function
+// the table of sched_policies.cpp calls; MakeSchedPolicy (sched_policies.h)
+// builds one by name.
 //
 // Tie-breaking, for every policy that orders by a key (burst, priority,
 // pass): equal keys -> earlier arrival_ms -> lower id. FCFS and RR order by
@@ -31,7 +33,11 @@
 #include <optional>
 #include <string_view>
 
+#include "osgrid/os/expected.h"
+
 namespace osgrid::os {
+
+struct SchedPolicyParams;  // sched_policies.h: the knobs the factories read
 
 /// A task waiting for a CPU, as a scheduler sees it: the scheduling part of
 /// its process control block. The caller keeps it while the task runs or
@@ -125,5 +131,9 @@ class FcfsQueue final : public ReadyQueuePolicy {
  private:
   std::deque<ReadyTask> ready_queue_;  // front = arrived first
 };
+
+/// A fresh FcfsQueue (the FCFS row of sched_policies.cpp). It has no knobs:
+/// `params` is ignored and it never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeFcfs(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 
 #include "osgrid/os/sched/ready_queue.h"
 
@@ -35,5 +36,10 @@ class RoundRobinQueue final : public ReadyQueuePolicy {
   std::int64_t quantum_;
   std::deque<ReadyTask> ready_queue_;  // front = next to run, back = tail
 };
+
+/// A fresh RoundRobinQueue (the RR row of sched_policies.cpp) with time slice
+/// `params.quantum`. Precondition (MakeSchedPolicy checks it): quantum > 0.
+/// Never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeRoundRobin(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

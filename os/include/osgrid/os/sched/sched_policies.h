@@ -67,10 +67,13 @@ std::vector<std::string> SchedPolicyNames();
 /// `name` in canonical form, case-insensitive, aliases resolved; empty when unknown.
 std::string CanonicalSchedPolicy(std::string_view name);
 
-/// A fresh, empty policy. Errors: unknown name (the message lists the known
-/// ones and the aliases); quantum <= 0 for a sliced policy; aging < 0;
-/// stride_constant <= 0; MLFQ lists that ValidateMlfqConfig refuses, or a
-/// quantum <= 0 in them.
+/// A fresh, empty policy: looks up the row, checks the common knobs, then
+/// calls the row's factory. Errors: unknown name (the message lists the
+/// known ones and the aliases); quantum <= 0 for a sliced policy (MLFQ
+/// included, even with its own lists); aging < 0; stride_constant <= 0; the
+/// MLFQ lists or boost that MlfqQueue::Create refuses (mlfq_queue.h: 1..100
+/// queues, as many allotments as quanta, each quantum in 1..10^12, each
+/// allotment in 1..10^6, boost >= 0).
 Expected<std::unique_ptr<ReadyQueuePolicy>> MakeSchedPolicy(std::string_view name, const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

@@ -11,6 +11,7 @@
 // Cost: a binary min-heap, O(log n) Admit and PickNext, O(n) Remove.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "osgrid/os/sched/ready_queue.h"
@@ -32,5 +33,8 @@ class SjfQueue : public ReadyQueuePolicy {
  private:
   std::vector<ReadyTask> heap_;  // min-heap: front = shortest burst
 };
+
+/// A fresh SjfQueue (the SJF row of sched_policies.cpp); no knobs, never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeSjf(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

@@ -13,6 +13,8 @@
 // Cost: O(log n) Admit and PickNext, O(1) ShouldPreempt.
 #pragma once
 
+#include <memory>
+
 #include "osgrid/os/sched/sjf_queue.h"
 
 namespace osgrid::os {
@@ -24,5 +26,8 @@ class SrtfQueue final : public SjfQueue {
   /// True when a ready task has strictly less left to run than `running`.
   bool ShouldPreempt(const ReadyTask& running) const override;
 };
+
+/// A fresh SrtfQueue (the SRTF row of sched_policies.cpp); no knobs, never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeSrtf(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os

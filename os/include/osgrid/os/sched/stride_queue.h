@@ -18,6 +18,7 @@
 // Cost: a binary min-heap, O(log n) Admit and PickNext, O(n) Remove.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "osgrid/os/sched/ready_queue.h"
@@ -50,5 +51,10 @@ class StrideQueue final : public ReadyQueuePolicy {
   std::int64_t global_pass_ = 0;
   std::vector<ReadyTask> heap_;  // min-heap: front = lowest pass
 };
+
+/// A fresh StrideQueue (the STRIDE row of sched_policies.cpp) with
+/// `params.quantum` and `params.stride_constant`. Preconditions
+/// (MakeSchedPolicy checks them): both > 0. Never fails.
+Expected<std::unique_ptr<ReadyQueuePolicy>> MakeStride(const SchedPolicyParams& params);
 
 }  // namespace osgrid::os
