@@ -60,10 +60,10 @@ class Engine {
   void AdmitNewlyReady();
   void Admit(std::size_t r);
   ReadyTask Task(std::size_t r) const;
-  void EndCpuBurst(std::size_t r);
+  void EndCpuBurst(std::size_t r, std::int64_t ran);
   void Dispatch();
   void StartRunning(std::size_t r);
-  void StopRunning();
+  std::int64_t StopRunning();
   void PreemptIfNeeded();
   std::int64_t NextEvent();
   std::size_t TimelineBound() const;
@@ -154,7 +154,9 @@ SchedResult Engine::Run() {
 /// At most how many bars the timeline can have: one per dispatch (a CPU
 /// burst, or a quantum of it; preemptions add at most one per arrival or I/O
 /// completion) plus an idle or switch bar before each. Reserving it (virtual
-/// memory, touched only as used) spares the copies of a growing vector.
+/// memory, touched only as used) spares the copies of a growing vector. For
+/// a policy whose slices vary (MLFQ: one per level, resumed slices) it is an
+/// estimate from quantum(), and the vector grows if it was short.
 std::size_t Engine::TimelineBound() const {
   const std::int64_t quantum = policy_.quantum();
   std::size_t pieces = 0;
@@ -171,18 +173,23 @@ std::size_t Engine::TimelineBound() const {
 /// with work left (it must join the ready queue again), else kNone.
 std::size_t Engine::EndPiece() {
   const std::size_t r = running_;
-  StopRunning();
+  const std::int64_t ran = StopRunning();
   if (state_[r].left > 0) {
+    policy_.Ran(Task(r), ran, RunEnd::kSliceExpired);
     Say(TaskEvent::kQuantumExpired, r);
     return r;
   }
-  EndCpuBurst(r);
+  EndCpuBurst(r, ran);
   return kNone;
 }
 
-void Engine::EndCpuBurst(std::size_t r) {
+/// `r`'s CPU burst ended after `ran` on the CPU in this dispatch: it finishes
+/// or starts its I/O burst; the policy hears which (Ran) first.
+void Engine::EndCpuBurst(std::size_t r, std::int64_t ran) {
   State& s = state_[r];
-  if (s.burst + 1 >= s.bursts) {  // that was its last CPU burst
+  const bool last = s.burst + 1 >= s.bursts;
+  policy_.Ran(Task(r), ran, last ? RunEnd::kFinished : RunEnd::kBlocked);
+  if (last) {
     s.completion = now_;
     ++finished_;
     Say(TaskEvent::kFinished, r);
@@ -248,21 +255,23 @@ void Engine::StartRunning(std::size_t r) {
   switching_ = kNone;
   running_ = r;
   run_start_ = now_;
-  const std::int64_t quantum = policy_.quantum();
-  run_end_ = now_ + (quantum > 0 ? std::min(quantum, state_[r].left) : state_[r].left);
+  const std::int64_t slice = policy_.SliceFor(Task(r));  // 0 = until its burst ends
+  run_end_ = now_ + (slice > 0 ? std::min(slice, state_[r].left) : state_[r].left);
   Say(TaskEvent::kRunning, r);
 }
 
-void Engine::StopRunning() {
+/// Takes the CPU from the running task; returns how long it ran in this dispatch.
+std::int64_t Engine::StopRunning() {
   const std::size_t r = running_;
   running_ = kNone;
   const std::int64_t ran = now_ - run_start_;
-  if (ran == 0) return;  // preempted the instant its context switch ended
+  if (ran == 0) return 0;  // preempted the instant its context switch ended
   State& s = state_[r];
   if (s.first_run < 0) s.first_run = run_start_;
   s.left -= ran;
   result_.busy += ran;
   Record(SchedSegment::Kind::kRun, r, run_start_, now_);
+  return ran;
 }
 
 void Engine::PreemptIfNeeded() {
@@ -272,7 +281,8 @@ void Engine::PreemptIfNeeded() {
   running.expected_burst_ms -= now_ - run_start_;
   if (!policy_.ShouldPreempt(running)) return;
   const std::size_t r = running_;
-  StopRunning();
+  const std::int64_t ran = StopRunning();
+  policy_.Ran(Task(r), ran, RunEnd::kPreempted);
   Say(TaskEvent::kPreempted, r);
   Admit(r);
 }

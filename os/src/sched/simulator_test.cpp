@@ -248,6 +248,80 @@ TEST_CASE("LOTTERY in the simulator is reproducible for a seed", "[sched][sim][l
   CHECK(static_cast<double>(400) / static_cast<double>(a_done) == Approx(0.75).margin(0.05));
 }
 
+// The worked example of mlfq_queue.h, by hand: 2 queues, quanta 2 (top) and
+// 4, allotment 1. A (7) at 0, B (3) at 1, C (1) at 5. A and B use their top
+// allotment and move down; C, new, preempts A at 5 (Rule 1); A resumes the
+// rest of its slice (3) at 7, spends its bottom allotment at 10, and runs on.
+TEST_CASE("MLFQ without I/O or boost follows the hand-computed timeline", "[sched][sim][mlfq]") {
+  auto jobs = Jobs({7, 3, 1}, {0, 1, 5}, {}, true);
+  SchedPolicyParams params;
+  params.mlfq_quanta = {2, 4};
+  std::vector<std::string> pieces;
+  SchedOptions options;
+  options.on_segment = [&](const SchedSegment& s) {
+    pieces.push_back(jobs[s.process].name + " " + std::to_string(s.start) + "-" + std::to_string(s.end));
+  };
+  SchedResult result = Run("MLFQ", jobs, params, options);
+  CHECK(result.policy == "MLFQ");
+  CHECK(Gantt(result, jobs) == "A 0-2, B 2-4, A 4-5, C 5-6, B 6-7, A 7-11");
+  CHECK(pieces == std::vector<std::string>{"A 0-2", "B 2-4", "A 4-5", "C 5-6", "B 6-7", "A 7-10", "A 10-11"});
+  CHECK(result.processes[0].response == 0);
+  CHECK(result.processes[1].response == 1);
+  CHECK(result.processes[2].response == 0);
+  CHECK(result.processes[0].completion == 11);
+  CHECK(result.processes[1].completion == 7);
+  CHECK(result.processes[2].completion == 6);
+  CHECK(result.context_switches == 5);
+}
+
+// OSTEP 8.2's point: a job that computes a little and does I/O stays in the
+// top queue and gets the CPU the moment it is ready, while a CPU hog sinks.
+// Quanta 4, 8, 16. The hog (50) runs alone until 10 (and leaves the top queue
+// at 4); from 10 the interactive job's 1-unit bursts, 3 of I/O apart, each
+// preempt the hog at once.
+TEST_CASE("MLFQ gives an interactive job better response than a CPU hog", "[sched][sim][mlfq][io]") {
+  auto jobs = Jobs({50, 1}, {0, 10}, {}, true);
+  jobs[0].name = "hog";
+  jobs[1].name = "io";
+  jobs[1].bursts = {1, 3, 1, 3, 1, 3, 1};
+  SchedPolicyParams params;
+  params.quantum = 4;
+  params.mlfq_quanta = {4, 8, 16};
+  SchedResult mlfq = Run("MLFQ", jobs, params);
+  CHECK(Gantt(mlfq, jobs) ==
+        "hog 0-10, io 10-11, hog 11-14, io 14-15, hog 15-18, io 18-19, hog 19-22, io 22-23, hog 23-54");
+  CHECK(mlfq.processes[1].response == 0);
+  CHECK(mlfq.processes[1].waiting == 0);  // every burst runs the instant its I/O ends
+  CHECK(mlfq.processes[0].completion == 54);
+  const SchedResult rr = Run("RR", jobs, params);  // the same quantum as MLFQ's top queue
+  CHECK(rr.processes[1].waiting > 0);
+  const SchedResult fcfs = Run("FCFS", jobs);
+  CHECK(fcfs.processes[1].response == 40);  // behind the whole hog
+}
+
+// Rule 5 under the simulator (OSTEP 8.3's starvation). Quanta 1 (top) and
+// 100, allotments 10 and 1. A (30) uses its 10 at the top and sinks at 10;
+// then B and C, 10 bursts of 1 with 1 of I/O between, arriving at 10 and 11,
+// take turns at the top and starve A until 30. With S = 15 the boost puts A
+// back in the top queue at 15, ahead of C (back from I/O at 15), so it runs.
+TEST_CASE("MLFQ's boost ends a starvation in the simulator", "[sched][sim][mlfq]") {
+  auto jobs = Jobs({30, 1, 1}, {0, 10, 11}, {}, true);
+  for (std::size_t j : {1, 2}) {
+    jobs[j].bursts = {1};
+    for (int b = 1; b < 10; ++b) jobs[j].bursts.insert(jobs[j].bursts.end(), {1, 1});
+  }
+  SchedPolicyParams params;
+  params.mlfq_quanta = {1, 100};
+  params.mlfq_allotments = {10, 1};
+  const std::string starved = Gantt(Run("MLFQ", jobs, params), jobs);
+  CHECK(starved.rfind("A 0-10, B 10-11, C 11-12, B 12-13, ", 0) == 0);
+  CHECK(starved.size() > 30);
+  CHECK(starved.substr(starved.size() - 25) == "B 28-29, C 29-30, A 30-50");
+  params.mlfq_boost = 15;
+  const std::string boosted = Gantt(Run("MLFQ", jobs, params), jobs);
+  CHECK(boosted.rfind("A 0-10, B 10-11, C 11-12, B 12-13, C 13-14, B 14-15, A 15-16, ", 0) == 0);
+}
+
 TEST_CASE("Bad input is refused with a message naming the job", "[sched][sim][errors]") {
   auto policy = MakeSchedPolicy("FCFS", {});
   REQUIRE(policy.ok());

@@ -22,9 +22,17 @@
 //   5. A preemptive policy may preempt the running task (ShouldPreempt); the
 //      preempted task joins the ready queue after the tasks of step 2.
 //   6. If the CPU is free, the policy picks the next task (PickNext).
+// A task picked in step 6 runs for the slice the policy gives it,
+// SliceFor(task) (0: until its CPU burst ends): quantum() for RR, LOTTERY
+// and STRIDE, the rest of its level's slice for MLFQ. Whenever a dispatched
+// task stops, the policy is told how long it ran in that dispatch and why
+// (ReadyQueuePolicy::Ran), before the task joins the ready queue again:
+// kSliceExpired or, when its CPU burst ended, kBlocked (an I/O burst
+// follows) or kFinished in step 1; kPreempted in step 5. Only MLFQ learns
+// from it; the other policies ignore it.
 // A preemptive policy is asked (step 5) when tasks have joined the ready
 // queue in step 2 since it was last asked, and at the instants it names with
-// NextWakeup (priority aging) while a task runs. The task whose quantum
+// NextWakeup (priority aging, MLFQ's boost) while a task runs. The task whose quantum
 // expired or that was preempted does not count as joining.
 //
 // Context switch: a dispatch of a task other than the last one dispatched.
