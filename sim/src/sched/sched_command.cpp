@@ -1,8 +1,10 @@
 // `osgrid sim sched`: CPU scheduling on the command line, with the flags of
 // OSTEP's cpu-sched/scheduler.py (-j -l -m -p -q -c -s) plus arrivals,
-// priorities, tickets, I/O bursts, context-switch cost and aging, over the
-// policies of os/sched (FCFS/FIFO, SJF, SRTF/STCF, PRIORITY, PRIORITY-P, RR,
-// LOTTERY, STRIDE). The manual is docs/sim/sched.md.
+// priorities, tickets, I/O bursts, context-switch cost, aging and MLFQ's
+// levels, over every policy of os/sched's table (sched_policies.h: FCFS/FIFO,
+// SJF, SRTF/STCF, PRIORITY, PRIORITY-P, RR, MLFQ, LOTTERY, STRIDE), whose
+// traits (sliced, uses_priority, uses_tickets) decide which options and
+// columns apply. The manual is docs/sim/sched.md.
 //
 // For what scheduler.py can express (FIFO, SJF or RR; jobs from -l or from
 // a seed), the text is scheduler.py's, byte for byte, and a seed draws the
@@ -27,6 +29,7 @@
 #include "../topic.h"
 #include "osgrid/client/text.h"
 #include "osgrid/os/py_random.h"
+#include "osgrid/os/sched/mlfq_queue.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
 
@@ -47,23 +50,25 @@ struct SchedArgs {
   std::optional<std::string> jlist;  // -l: job lengths
   int maxlen = 10;                   // -m: longest random job
   std::string policy = "FIFO";       // -p
-  std::int64_t quantum = 1;          // -q: time slice (RR, LOTTERY, STRIDE)
+  std::int64_t quantum = 1;          // -q: time slice of the sliced policies (RR, MLFQ, LOTTERY, STRIDE)
   std::optional<std::string> arrivals, priorities, tickets, io, file;
-  std::int64_t cs = 0;     // --cs: context-switch cost
-  std::int64_t aging = 0;  // --aging
+  std::int64_t cs = 0;                         // --cs: context-switch cost
+  std::int64_t aging = 0;                      // --aging
+  std::optional<std::string> mlfq_quanta;      // --mlfq-quantum: per queue, top first (mlfq.py's -Q)
+  std::optional<std::string> mlfq_allotments;  // --mlfq-allotment: per queue, top first (-A)
+  std::int64_t mlfq_boost = 0;                 // --mlfq-boost: period S (-B); 0 = never
 };
 
-/// The problem as parsed: the jobs and how they were made.
+/// The problem as parsed: the policy, the jobs and how they were made.
 struct Problem {
-  std::string policy;  // canonical
+  std::string policy;                         // canonical
+  const os::SchedPolicyInfo* info = nullptr;  // its row of the table (never null once parsed)
+  os::SchedPolicyParams params;               // its knobs, checked
   std::vector<SchedProcess> jobs;
   bool random = false;
   std::int64_t seed = 0;
 };
 
-bool Sliced(const std::string& policy) { return policy == "RR" || policy == "LOTTERY" || policy == "STRIDE"; }
-bool UsesPriority(const std::string& policy) { return policy == "PRIORITY" || policy == "PRIORITY-P"; }
-bool UsesTickets(const std::string& policy) { return policy == "LOTTERY" || policy == "STRIDE"; }
 /// scheduler.py runs jobs to completion in list order for these two, and
 /// prints their trace and statistics in the order the jobs ran.
 bool RunsToCompletion(const std::string& policy) { return policy == "FCFS" || policy == "SJF"; }
@@ -185,22 +190,51 @@ std::vector<SchedProcess> RandomJobs(const SchedArgs& args, std::int64_t seed) {
   return jobs;
 }
 
+/// One of MLFQ's lists (--mlfq-quantum, --mlfq-allotment): absent = the
+/// policy's default; given, it must not be empty.
+Result<std::vector<std::int64_t>> MlfqList(const std::optional<std::string>& text, const std::string& flag) {
+  if (!text) return std::vector<std::int64_t>{};
+  Result<std::vector<std::int64_t>> values = ParseIntList(*text, flag);
+  if (values.ok() && values->empty()) return BadInput(flag + ": the list is empty (one value per queue, top first)");
+  return values;
+}
+
+/// The policy's knobs from the options, checked by building the policy once.
+/// Errors: a malformed MLFQ list; what MakeSchedPolicy refuses ("-p: unknown
+/// policy ..."; MLFQ's own messages name the queue and the item).
+Result<os::SchedPolicyParams> PolicyParams(const SchedArgs& args, std::int64_t seed) {
+  os::SchedPolicyParams params;
+  params.quantum = args.quantum;
+  params.aging = args.aging;
+  params.seed = static_cast<std::uint64_t>(seed);
+  Result<std::vector<std::int64_t>> quanta = MlfqList(args.mlfq_quanta, "--mlfq-quantum");
+  if (!quanta.ok()) return quanta.status();
+  Result<std::vector<std::int64_t>> allotments = MlfqList(args.mlfq_allotments, "--mlfq-allotment");
+  if (!allotments.ok()) return allotments.status();
+  params.mlfq_quanta = std::move(quanta).value();
+  params.mlfq_allotments = std::move(allotments).value();
+  params.mlfq_boost = args.mlfq_boost;
+  if (auto policy = os::MakeSchedPolicy(args.policy, params); !policy.ok()) {
+    const bool known = os::FindSchedPolicy(args.policy) != nullptr;
+    return BadInput((known ? "" : "-p: ") + policy.error().message);
+  }
+  return params;
+}
+
 /// The jobs: from -f, from -l, or random from the seed, then the list options.
 Result<Problem> BuildProblem(const SchedArgs& args, const CommonOptions& common) {
   Problem problem;
   problem.policy = os::CanonicalSchedPolicy(args.policy);
+  problem.info = os::FindSchedPolicy(args.policy);
   if (args.quantum <= 0) return BadInput("-q (quantum): must be > 0, got " + std::to_string(args.quantum));
   if (args.cs < 0) return BadInput("--cs (context-switch cost): must be >= 0, got " + std::to_string(args.cs));
   if (args.aging < 0) return BadInput("--aging: must be >= 0, got " + std::to_string(args.aging));
   if (args.cs > 1'000'000'000'000) return BadInput("--cs (context-switch cost): must be at most 10^12");
   if (args.jlist && args.file) return BadInput("give the jobs either with -l or with -f, not both");
-  os::SchedPolicyParams params;
-  params.quantum = args.quantum;
-  params.aging = args.aging;
-  if (auto policy = os::MakeSchedPolicy(args.policy, params); !policy.ok()) {
-    return BadInput("-p: " + policy.error().message);
-  }
   problem.seed = common.seed.value_or(0);
+  Result<os::SchedPolicyParams> params = PolicyParams(args, problem.seed);
+  if (!params.ok()) return params.status();
+  problem.params = std::move(params).value();
   if (args.file) {
     Result<std::vector<SchedProcess>> jobs = ReadJobsFile(*args.file);
     if (!jobs.ok()) return jobs.status();
@@ -279,12 +313,15 @@ class SchedSimulation : public Simulation {
   /// osgrid's options, and a policy that needs nothing else.
   bool Plain() const;
   bool HasIo() const;
+  bool IsMlfq() const { return problem_.policy == "MLFQ"; }
+  const os::SchedPolicyInfo& Info() const { return *problem_.info; }
 
   void WriteArguments(TextOut& out) const;
   void WriteJobList(TextOut& out) const;
   void WriteSolution(TextOut& out) const;
   void WriteStatistics(TextOut& out, const SchedResult& result) const;
   void WriteDetails(TextOut& out, const SchedResult& result, GanttTextBuilder& gantt) const;
+  void WriteMlfqJson(JsonOut& json) const;
 
   SchedArgs args_;
   Problem problem_;
@@ -293,11 +330,7 @@ class SchedSimulation : public Simulation {
 
 SchedResult SchedSimulation::Simulate(std::function<void(const SchedSegment&)> on_segment, bool record_timeline,
                                       const os::events::EventSink& sink) const {
-  os::SchedPolicyParams params;
-  params.quantum = args_.quantum;
-  params.aging = args_.aging;
-  params.seed = static_cast<std::uint64_t>(problem_.seed);
-  auto policy = os::MakeSchedPolicy(problem_.policy, params);  // the input was checked: cannot fail
+  auto policy = os::MakeSchedPolicy(problem_.policy, problem_.params);  // the input was checked: cannot fail
   os::SchedOptions options;
   options.context_switch_cost = args_.cs;
   options.record_timeline = record_timeline;
@@ -313,7 +346,22 @@ bool SchedSimulation::HasIo() const {
 
 bool SchedSimulation::Plain() const {
   if (args_.file || args_.arrivals || args_.priorities || args_.tickets || args_.io || args_.cs > 0) return false;
-  return !UsesPriority(problem_.policy) && !UsesTickets(problem_.policy);
+  return !Info().uses_priority && !Info().uses_tickets;
+}
+
+/// MLFQ's queues as the policy builds them (defaults filled in), top queue first.
+struct MlfqLevels {
+  std::vector<std::int64_t> quanta, allotments;
+};
+
+MlfqLevels LevelsOf(const os::SchedPolicyParams& params) {
+  const os::MlfqQueue mlfq = os::MlfqQueue::Create(params).value();  // checked in BuildProblem
+  MlfqLevels levels;
+  for (int q = mlfq.top_queue(); q >= 0; --q) {
+    levels.quanta.push_back(mlfq.QuantumOf(q));
+    levels.allotments.push_back(mlfq.AllotmentOf(q));
+  }
+  return levels;
 }
 
 /// scheduler.py's ARG lines; then one for each of osgrid's own options in use.
@@ -326,9 +374,15 @@ void SchedSimulation::WriteArguments(TextOut& out) const {
   } else if (args_.file) {
     out.Print("ARG file {}\n", *args_.file);
   }
-  if (!Plain() && Sliced(problem_.policy)) out.Print("ARG quantum {}\n", args_.quantum);
+  if (!Plain() && Info().sliced && !IsMlfq()) out.Print("ARG quantum {}\n", args_.quantum);
+  if (IsMlfq()) {
+    const MlfqLevels levels = LevelsOf(problem_.params);
+    out.Print("ARG mlfq-quantum {}\nARG mlfq-allotment {}\n", fmt::join(levels.quanta, ","),
+              fmt::join(levels.allotments, ","));
+    if (args_.mlfq_boost > 0) out.Print("ARG mlfq-boost {}\n", args_.mlfq_boost);
+  }
   if (args_.cs > 0) out.Print("ARG cs {}\n", args_.cs);
-  if (args_.aging > 0 && UsesPriority(problem_.policy)) out.Print("ARG aging {}\n", args_.aging);
+  if (args_.aging > 0 && Info().uses_priority) out.Print("ARG aging {}\n", args_.aging);
   if (problem_.policy == "LOTTERY") out.Print("ARG seed {} (lottery draws)\n", problem_.seed);
   out.Put('\n');
 }
@@ -348,13 +402,13 @@ void SchedSimulation::WriteJobList(TextOut& out) const {
     return;
   }
   std::vector<std::string> header{"job", "arrival", HasIo() ? "bursts (CPU, io I/O, ...)" : "burst"};
-  if (UsesPriority(problem_.policy)) header.push_back("priority");
-  if (UsesTickets(problem_.policy)) header.push_back("tickets");
+  if (Info().uses_priority) header.push_back("priority");
+  if (Info().uses_tickets) header.push_back("tickets");
   Table table(header);
   for (const SchedProcess& job : problem_.jobs) {
     std::vector<std::string> row{job.name, std::to_string(job.arrival), Pattern(job)};
-    if (UsesPriority(problem_.policy)) row.push_back(std::to_string(job.priority));
-    if (UsesTickets(problem_.policy)) row.push_back(std::to_string(job.tickets));
+    if (Info().uses_priority) row.push_back(std::to_string(job.priority));
+    if (Info().uses_tickets) row.push_back(std::to_string(job.tickets));
     table.AddRow(row);
   }
   std::ostringstream text;
@@ -443,7 +497,7 @@ std::size_t Digits(std::int64_t value) { return fmt::format_int(value).size(); }
 /// osgrid's additions after scheduler.py's answers: every figure per job,
 /// the CPU's totals and the Gantt chart.
 void SchedSimulation::WriteDetails(TextOut& out, const SchedResult& result, GanttTextBuilder& gantt) const {
-  const bool io = HasIo(), tickets = UsesTickets(problem_.policy);
+  const bool io = HasIo(), tickets = Info().uses_tickets;
   std::vector<std::string> header{"job", "arrival", "burst"};
   if (io) header.push_back("I/O");
   header.push_back("priority");
@@ -570,8 +624,9 @@ class TimelineJson {
 void SchedSimulation::WriteJson(JsonOut& json) const {
   json.BeginObject();
   json.Field("policy", problem_.policy);
-  if (Sliced(problem_.policy)) json.Field("quantum", args_.quantum);
-  if (UsesPriority(problem_.policy)) json.Field("aging", args_.aging);
+  if (Info().sliced && !IsMlfq()) json.Field("quantum", args_.quantum);
+  if (IsMlfq()) WriteMlfqJson(json);
+  if (Info().uses_priority) json.Field("aging", args_.aging);
   if (problem_.policy == "LOTTERY") json.Field("seed", problem_.seed);
   json.Field("context_switch_cost", args_.cs);
   json.Key("timeline");
@@ -619,6 +674,23 @@ void SchedSimulation::WriteJson(JsonOut& json) const {
   json.EndObject();
 }
 
+/// "mlfq": {"quanta": [...], "allotments": [...], "boost": S}, top queue first.
+void SchedSimulation::WriteMlfqJson(JsonOut& json) const {
+  const MlfqLevels levels = LevelsOf(problem_.params);
+  json.Key("mlfq");
+  json.BeginObject();
+  json.Key("quanta");
+  json.BeginArray();
+  for (std::int64_t quantum : levels.quanta) json.Int(quantum);
+  json.EndArray();
+  json.Key("allotments");
+  json.BeginArray();
+  for (std::int64_t allotment : levels.allotments) json.Int(allotment);
+  json.EndArray();
+  json.Field("boost", args_.mlfq_boost);
+  json.EndObject();
+}
+
 std::string SchedSimulation::Svg() const {
   const SchedResult result = Simulate(nullptr, true);
   std::vector<GanttSegment> bars;
@@ -631,14 +703,44 @@ std::string SchedSimulation::Svg() const {
                                     result.average_turnaround, result.average_waiting));
 }
 
+/// "FCFS|FIFO, SJF, SRTF|STCF|PSJF, ...": every name the table knows.
+std::string PolicyChoices() {
+  std::string text;
+  for (const os::SchedPolicyInfo& row : os::SchedPolicies()) {
+    text += (text.empty() ? "" : ", ") + std::string(row.name);
+    for (std::string_view alias : row.aliases) text += "|" + std::string(alias);
+  }
+  return text;
+}
+
+/// "RR, MLFQ, LOTTERY, STRIDE": the policies whose trait is set.
+std::string PoliciesWith(bool os::SchedPolicyInfo::*trait) {
+  std::string text;
+  for (const os::SchedPolicyInfo& row : os::SchedPolicies()) {
+    if (row.*trait) text += (text.empty() ? "" : ", ") + std::string(row.name);
+  }
+  return text;
+}
+
+/// The table's rows, one a line: name (aliases), summary, source.
+std::string PolicyList() {
+  std::string text = "Policies (-p, any case):\n";
+  for (const os::SchedPolicyInfo& row : os::SchedPolicies()) {
+    std::string name(row.name);
+    for (std::size_t i = 0; i < row.aliases.size(); ++i) name += (i == 0 ? " = " : ", ") + std::string(row.aliases[i]);
+    text += fmt::format("  {:<19} {} ({})\n", name, row.summary, row.source);
+  }
+  return text;
+}
+
 std::string Footer() {
   return "Examples:\n"
          "  osgrid sim sched -p SJF -l 5,10,15 -c                       (OSTEP's scheduler.py)\n"
          "  osgrid sim sched -p RR -q 4 -l 24,3,3 -c                    (Silberschatz 5.3.3)\n"
          "  osgrid sim sched -p SRTF -l 8,4,9,5 --arrivals 0,1,2,3 -c   (Silberschatz 5.3.2)\n"
          "  osgrid sim sched -p PRIORITY -l 10,1,2,1,5 --priorities 3,1,4,5,2 -c\n"
-         "Policies: FCFS (= FIFO), SJF, SRTF (= STCF), PRIORITY, PRIORITY-P, RR, LOTTERY, STRIDE.\n"
-         "--io \"0:5,3,2\" gives job 0 a CPU 5, I/O 3, CPU 2 pattern. Manual: docs/sim/sched.md";
+         "  osgrid sim sched -p MLFQ --mlfq-quantum 2,4 -l 7,3,1 --arrivals 0,1,5 -c   (OSTEP ch. 8)\n" +
+         PolicyList() + "--io \"0:5,3,2\" gives job 0 a CPU 5, I/O 3, CPU 2 pattern. Manual: docs/sim/sched.md";
 }
 
 Prepared Prepare(const SchedArgs& args, const CommonOptions& common) {
@@ -668,18 +770,21 @@ Topic SchedTopic() {
   topic.name = "sched";
   topic.ostep_simulator = "cpu-sched/scheduler.py";
   topic.time_unit = "time unit";
-  topic.summary = "CPU scheduling: FCFS, SJF, SRTF, priority, RR, lottery, stride (OSTEP ch. 7-9, Silberschatz ch. 5)";
+  topic.summary =
+      "CPU scheduling: FCFS, SJF, SRTF, priority, RR, MLFQ, lottery, stride (OSTEP ch. 7-9, Silberschatz ch. 5)";
   topic.add = [](CLI::App& command) -> Runner {
     auto args = std::make_shared<SchedArgs>();
     command.add_option("-j,--jobs", args->jobs, "Number of random jobs (without -l or -f)")->capture_default_str();
     command.add_option("-l,--jlist", args->jlist, "Comma-separated job lengths (CPU bursts), e.g. 5,10,15")
         ->type_name("LIST");
     command.add_option("-m,--maxlen", args->maxlen, "Longest random job")->capture_default_str();
-    command
-        .add_option("-p,--policy", args->policy,
-                    "FIFO|FCFS, SJF, SRTF|STCF, PRIORITY, PRIORITY-P, RR, LOTTERY, STRIDE (any case)")
+    command.add_option("-p,--policy", args->policy, PolicyChoices() + " (any case; see the list below)")
         ->capture_default_str();
-    command.add_option("-q,--quantum", args->quantum, "Time slice of RR, LOTTERY and STRIDE")->capture_default_str();
+    command
+        .add_option("-q,--quantum", args->quantum,
+                    "Time slice of " + PoliciesWith(&os::SchedPolicyInfo::sliced) +
+                        " (MLFQ: of every queue, unless --mlfq-quantum)")
+        ->capture_default_str();
     command
         .add_option("-f,--file", args->file, "Jobs file: one job per line, 'name arrival burst [priority] [tickets]'")
         ->type_name("FILE");
@@ -687,12 +792,26 @@ Topic SchedTopic() {
         ->type_name("LIST");
     command.add_option("--priorities", args->priorities, "Priority of each job; lower = more urgent")
         ->type_name("LIST");
-    command.add_option("--tickets", args->tickets, "Tickets of each job (LOTTERY, STRIDE; default 100)")
+    command
+        .add_option("--tickets", args->tickets,
+                    "Tickets of each job (" + PoliciesWith(&os::SchedPolicyInfo::uses_tickets) + "; default 100)")
         ->type_name("LIST");
     command.add_option("--io", args->io, "CPU/I/O patterns: 'job:cpu,io,cpu,...;job:...', e.g. '0:5,3,2'")
         ->type_name("SPEC");
     command.add_option("--cs", args->cs, "Context-switch cost in time units")->capture_default_str();
     command.add_option("--aging", args->aging, "PRIORITY(-P): priority improves by 1 per this much waiting; 0 = off")
+        ->capture_default_str();
+    command
+        .add_option("--mlfq-quantum", args->mlfq_quanta,
+                    "MLFQ: time slice per queue, top queue first, as mlfq.py's -Q (default: 3 queues of -q)")
+        ->type_name("LIST");
+    command
+        .add_option("--mlfq-allotment", args->mlfq_allotments,
+                    "MLFQ: allotment per queue in quanta, top queue first, as mlfq.py's -A (default: 1 each)")
+        ->type_name("LIST");
+    command
+        .add_option("--mlfq-boost", args->mlfq_boost,
+                    "MLFQ: every this many time units, every job moves to the top queue, as mlfq.py's -B; 0 = never")
         ->capture_default_str();
     command.footer(Footer());
     return [args](const CommonOptions& common) { return Prepare(*args, common); };

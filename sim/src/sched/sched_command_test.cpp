@@ -117,7 +117,9 @@ TEST_CASE("sim sched: problems from a seed, the same under every policy", "[cli]
 }
 
 TEST_CASE("sim sched: bad input is refused with a clear message", "[cli][sim][sched]") {
-  CHECK(Error({"-p", "EDF", "-l", "5"}).find("unknown policy 'EDF'") != std::string::npos);
+  CHECK(Error({"-p", "EDF", "-l", "5"})
+            .find("-p: unknown policy 'EDF' (known: FCFS, SJF, SRTF, PRIORITY, PRIORITY-P, "
+                  "RR, MLFQ, LOTTERY, STRIDE; FIFO = FCFS") == 0);
   CHECK(Error({"-p", "RR", "-q", "0", "-l", "5"}) == "-q (quantum): must be > 0, got 0");
   CHECK(Error({"-l", "5,-3"}) == "job 1: burst must be > 0, got -3");
   CHECK(Error({"-l", "5,x"}).find("-l (job lengths)") != std::string::npos);
@@ -132,6 +134,61 @@ TEST_CASE("sim sched: bad input is refused with a clear message", "[cli][sim][sc
   CHECK(Error({"-j", "0"}).find("-j (jobs)") != std::string::npos);
   CHECK(Error({"-l", ""}).find("empty") != std::string::npos);
   CHECK(Error({"-p", "LOTTERY", "-l", "5", "--tickets", "0"}) == "job 0: tickets must be >= 1, got 0");
+}
+
+// mlfq_queue.h's worked example: quanta 2 (top) and 4, allotment 1; A, B, C
+// = jobs 0, 1, 2 with lengths 7, 3, 1 arriving at 0, 1, 5.
+TEST_CASE("sim sched: MLFQ, the ready-queue policy the peers run", "[cli][sim][sched][mlfq]") {
+  Json run = Solve({"-p", "mlfq", "-l", "7,3,1", "--arrivals", "0,1,5", "--mlfq-quantum", "2,4"});
+  CHECK(run["policy"] == "MLFQ");
+  CHECK(run["mlfq"]["quanta"] == Json::array({2, 4}));
+  CHECK(run["mlfq"]["allotments"] == Json::array({1, 1}));
+  CHECK(run["mlfq"]["boost"] == 0);
+  CHECK_FALSE(run.contains("quantum"));
+  std::vector<std::string> ids;
+  for (const Json& s : run["timeline"])
+    ids.push_back(s["id"].get<std::string>() + "@" + std::to_string(s["start"].get<int>()));
+  CHECK(ids == std::vector<std::string>{"0@0", "1@2", "0@4", "2@5", "1@6", "0@7"});
+  CHECK(Column(run, "response") == std::vector<std::int64_t>{0, 1, 0});
+  CHECK(Column(run, "completion") == std::vector<std::int64_t>{11, 7, 6});
+
+  // Defaults: 3 queues of -q, allotment 1; the boost is shown when set.
+  Json defaults = Solve({"-p", "MLFQ", "-q", "3", "-l", "5", "--mlfq-boost", "10"});
+  CHECK(defaults["mlfq"]["quanta"] == Json::array({3, 3, 3}));
+  CHECK(defaults["mlfq"]["allotments"] == Json::array({1, 1, 1}));
+  CHECK(defaults["mlfq"]["boost"] == 10);
+
+  auto text = RunSim({"sched", "-p", "mlfq", "-l", "7,3,1", "--mlfq-quantum", "2,4", "--mlfq-allotment", "3,1",
+                      "--mlfq-boost", "20", "-c"});
+  REQUIRE(text.ok());
+  CHECK(text->text.find("ARG policy mlfq\n") != std::string::npos);
+  CHECK(text->text.find("ARG mlfq-quantum 2,4\nARG mlfq-allotment 3,1\nARG mlfq-boost 20\n") != std::string::npos);
+  CHECK(text->text.find("ARG quantum") == std::string::npos);
+}
+
+TEST_CASE("sim sched: bad MLFQ levels are refused naming the item", "[cli][sim][sched][mlfq]") {
+  CHECK(Error({"-p", "mlfq", "-l", "5", "--mlfq-quantum", "2,x"}) ==
+        "--mlfq-quantum: '2,x' is not a comma-separated list of integers ('x')");
+  CHECK(Error({"-p", "mlfq", "-l", "5", "--mlfq-quantum", ""}).find("--mlfq-quantum: the list is empty") == 0);
+  CHECK(Error({"-p", "mlfq", "-l", "5", "--mlfq-quantum", "2,0,8"}) ==
+        "MLFQ: the quantum of queue 1 (item 2 of the quanta, top queue first) must be > 0, got 0");
+  CHECK(Error({"-p", "mlfq", "-l", "5", "--mlfq-quantum", "2,4", "--mlfq-allotment", "1"}) ==
+        "MLFQ: there are 2 queues but 1 allotments: give one allotment per queue");
+  CHECK(Error({"-p", "mlfq", "-l", "5", "--mlfq-boost", "-1"}) == "MLFQ: the boost period must be >= 0, got -1");
+}
+
+TEST_CASE("sim sched: the policy's traits decide the columns", "[cli][sim][sched]") {
+  auto stride = RunSim({"sched", "-p", "STRIDE", "-l", "3,2", "--tickets", "100,50", "-c"});
+  REQUIRE(stride.ok());
+  CHECK(stride->text.find("job  arrival  burst  tickets") != std::string::npos);
+  auto priority = RunSim({"sched", "-p", "priority-p", "-l", "3,2", "--priorities", "2,1", "--aging", "4", "-c"});
+  REQUIRE(priority.ok());
+  CHECK(priority->text.find("job  arrival  burst  priority") != std::string::npos);
+  CHECK(priority->text.find("ARG aging 4") != std::string::npos);
+  Json rr = Solve({"-p", "RR", "-q", "2", "-l", "3,2"});
+  CHECK(rr["quantum"] == 2);
+  CHECK_FALSE(rr.contains("aging"));
+  CHECK_FALSE(Solve({"-p", "SJF", "-l", "3,2"}).contains("quantum"));
 }
 
 TEST_CASE("sim sched: summarize and brief", "[cli][sim][sched]") {
