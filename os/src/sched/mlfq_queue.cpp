@@ -126,7 +126,8 @@ int MlfqQueue::QueueOrTop(std::uint64_t id) const {
 }
 
 bool MlfqQueue::ShouldPreempt(const ReadyTask& running) const {
-  for (int q = top_queue(); q > QueueOrTop(running.id); --q) {  // Rule 1: only a strictly higher queue
+  const int level = QueueOrTop(running.id);
+  for (int q = top_queue(); q > level; --q) {  // Rule 1: only a strictly higher queue
     if (!queues_[static_cast<std::size_t>(q)].empty()) return true;
   }
   return false;
