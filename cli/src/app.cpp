@@ -123,6 +123,31 @@ void AddProgram(CLI::App* sub, std::string& program, std::string& file, std::str
 
 // ---- [SECTION] cpu, batch ------------------------------------------------------
 
+/// --priority, --burst, --tickets, --name, --cpu-limit: how the peer's
+/// scheduler sees a task (docs/scheduling.md).
+void AddSchedFlags(CLI::App* sub, SchedFlags& flags) {
+  sub->add_option("--priority", flags.priority,
+                  "high, medium, low or an integer; lower is more urgent (priority, priority-p schedulers)")
+      ->type_name("P")
+      ->group("Scheduling");
+  sub->add_option("--burst", flags.burst_ms,
+                  "Expected CPU burst, ms, for the sjf and srtf schedulers (default: predicted from earlier runs)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{24} * 3600 * 1000))
+      ->type_name("MS")
+      ->group("Scheduling");
+  sub->add_option("--tickets", flags.tickets, "Share for the lottery and stride schedulers (default 100)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))
+      ->type_name("N")
+      ->group("Scheduling");
+  sub->add_option("--name", flags.name, "The task's name in ps, events and the timeline (default: the function)")
+      ->type_name("NAME")
+      ->group("Scheduling");
+  sub->add_option("--cpu-limit", flags.cpu_limit_s, "CPU time the task may use, seconds (default: the peer's, 30)")
+      ->check(kPositive)
+      ->type_name("S")
+      ->group("Scheduling");
+}
+
 Command AddCpu(CLI::App& app, CpuOptions& o, SecurityFlags& security) {
   auto* cpu =
       app.add_subcommand("cpu", "Run one Python function on the cluster; a busy peer forwards it to a less loaded one");
@@ -132,14 +157,16 @@ Command AddCpu(CLI::App& app, CpuOptions& o, SecurityFlags& security) {
       ->type_name("JSON");
   cpu->add_flag("--confidential", o.confidential, "Run on this peer only; never forward the program or its data");
   cpu->add_option("--timeout", o.task_timeout_s,
-                  "Task time limit, seconds (default: the peer's, 60); the network wait grows to match")
+                  "Task wall-clock limit, seconds (default: the peer's, 60); the network wait grows to match")
       ->check(kPositive)
       ->type_name("S");
+  AddSchedFlags(cpu, o.sched);
   AddConnection(cpu, o.conn, security, /*network_timeout=*/false);
   cpu->footer(
       "Examples:\n"
       "  osgrid cpu --program \"def main(x): return x*x\" --args \"[5]\"\n"
       "  osgrid cpu --file prime.py --function is_prime --args \"[1000003]\" --port 9001\n"
+      "  osgrid cpu --file job.py --priority high --burst 200 --name render\n"
       "Prints the result, the peer that ran it and how long it took, then anything it printed.");
   return {cpu, [&o] { return CpuCommand(o); }};
 }
@@ -157,9 +184,10 @@ Command AddBatch(CLI::App& app, BatchOptions& o, SecurityFlags& security) {
       ->type_name("PATH")
       ->excludes(each);
   batch->add_flag("--confidential", o.confidential, "Run every task on this peer only");
-  batch->add_option("--timeout", o.task_timeout_s, "Time limit per task, seconds (default: the peer's, 60)")
+  batch->add_option("--timeout", o.task_timeout_s, "Wall-clock limit per task, seconds (default: the peer's, 60)")
       ->check(kPositive)
       ->type_name("S");
+  AddSchedFlags(batch, o.sched);
   AddConnection(batch, o.conn, security, /*network_timeout=*/false);
   batch->footer(
       "Examples:\n"

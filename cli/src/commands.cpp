@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "osgrid/client/ops.h"
@@ -78,15 +79,17 @@ Result<Json> ParseEach(const std::string& text) {
   return each;
 }
 
-/// One task of a --tasks file: {program?, function?, args?}; the missing parts
-/// come from --program/--file and --function.
+/// One task of a --tasks file: {program?, function?, args?, name?, priority?,
+/// burst_ms?, tickets?}; the missing parts come from the flags.
 Result<net::TaskRequest> TaskFromFile(const Json& item, std::size_t index, const BatchOptions& o) {
   std::string where = "--tasks file, task " + std::to_string(index) + ": ";
   if (!item.is_object()) return Status::BadRequest(where + "each task must be an object {program, function, args}");
   for (auto it = item.begin(); it != item.end(); ++it) {
-    if (it.key() != "program" && it.key() != "function" && it.key() != "args") {
+    static const std::set<std::string> kFields = {"program", "function", "args", "name", "priority", "burst_ms",
+                                                  "tickets"};
+    if (kFields.count(it.key()) == 0) {
       return Status::BadRequest(where + "unknown field '" + net::Sanitize(it.key()) +
-                                "' (fields: program, function, args)");
+                                "' (fields: program, function, args, name, priority, burst_ms, tickets)");
     }
   }
   Json program = item.value("program", Json());
@@ -100,7 +103,21 @@ Result<net::TaskRequest> TaskFromFile(const Json& item, std::size_t index, const
   if (!program.is_string() || !function.is_string() || !args.is_array()) {
     return Status::BadRequest(where + "program and function must be strings, args an array");
   }
-  return net::MakeTask(program, function, std::move(args));
+  net::TaskRequest task = net::MakeTask(program, function, std::move(args));
+  if (Status flags = ApplySchedFlags(o.sched, task); !flags.ok()) return flags;
+  // The entry's own scheduling fields win over the flags; DecodeTask checks them.
+  Json fields = net::EncodeTask(task);
+  for (const char* key : {"name", "burst_ms", "tickets", "priority"}) {
+    if (item.contains(key)) fields[key] = item[key];
+  }
+  if (fields.contains("priority") && fields["priority"].is_string()) {
+    auto priority = net::ParsePriority(fields["priority"].get<std::string>());
+    if (!priority.ok()) return Status::BadRequest(where + priority.status().message());
+    fields["priority"] = *priority;
+  }
+  auto decoded = net::DecodeTask(fields);
+  if (!decoded.ok()) return Status::BadRequest(where + decoded.status().message());
+  return decoded;
 }
 
 /// The batch the options describe: --each or --tasks, with --timeout-task and --confidential.
@@ -125,7 +142,10 @@ Result<net::CpuBatchRequest> BatchRequest(const BatchOptions& o) {
     if (!program.ok()) return program.status();
     auto each = ParseEach(o.each);
     if (!each.ok()) return each.status();
-    for (const Json& args : *each) batch.tasks.push_back(net::MakeTask(*program, o.function, args));
+    for (const Json& args : *each) {
+      batch.tasks.push_back(net::MakeTask(*program, o.function, args));
+      if (Status flags = ApplySchedFlags(o.sched, batch.tasks.back()); !flags.ok()) return flags;
+    }
   }
   if (o.task_timeout_s > 0) {
     for (net::TaskRequest& task : batch.tasks) task.timeout_ms = Ms(o.task_timeout_s).count();
@@ -192,6 +212,20 @@ int PrintReply(const Connection& conn, const Json& reply, const std::function<vo
 
 // ---- cpu, batch ----------------------------------------------------------------
 
+Status ApplySchedFlags(const SchedFlags& flags, net::TaskRequest& task) {
+  if (!flags.priority.empty()) {
+    auto priority = net::ParsePriority(flags.priority);
+    if (!priority.ok()) return Status::BadRequest("--priority: " + priority.status().message());
+    task.priority = *priority;
+  }
+  if (flags.burst_ms >= 0) task.burst_ms = flags.burst_ms;
+  if (flags.tickets > 0) task.tickets = flags.tickets;
+  if (!flags.name.empty()) task.name = flags.name;
+  if (flags.cpu_limit_s > 0) task.cpu_limit_ms = Ms(flags.cpu_limit_s).count();
+  return Status::Ok();
+}
+
+
 int CpuCommand(const CpuOptions& o) {
   auto program = LoadProgram(o.program, o.file);
   if (!program.ok()) return Fail(program.status(), kExitUsage, o.conn.json);
@@ -200,6 +234,7 @@ int CpuCommand(const CpuOptions& o) {
   net::CpuTaskRequest request{net::MakeTask(*program, o.function, *args)};
   request.confidential = o.confidential;
   if (o.task_timeout_s > 0) request.task.timeout_ms = Ms(o.task_timeout_s).count();
+  if (Status flags = ApplySchedFlags(o.sched, request.task); !flags.ok()) return Fail(flags, kExitUsage, o.conn.json);
 
   auto peer = Open(o.conn, Ms(o.conn.timeout_s));
   if (!peer.ok()) return Fail(peer.status(), kExitRemote, o.conn.json);

@@ -17,6 +17,7 @@
 #include "osgrid/net/client.h"
 #include "osgrid/net/json.h"
 #include "osgrid/net/params.h"
+#include "osgrid/net/requests.h"
 #include "osgrid/net/status.h"
 
 namespace osgrid::cli {
@@ -65,6 +66,19 @@ int PrintReply(const Connection& conn, const Json& reply, const std::function<vo
 
 // ---- CPU --------------------------------------------------------------------
 
+/// A task's scheduling fields and CPU-time limit, as `osgrid cpu` and `osgrid
+/// batch` take them (docs/scheduling.md). Empty / negative: the peer's default.
+struct SchedFlags {
+  std::string priority;        // high|medium|low or an integer; lower = more urgent
+  std::int64_t burst_ms = -1;  // expected CPU burst (SJF, SRTF)
+  std::int64_t tickets = 0;    // LOTTERY, STRIDE
+  std::string name;            // for ps, events and burst prediction
+  double cpu_limit_s = 0;      // CPU time it may use
+};
+/// Sets `task`'s fields from `flags`. Errors: BAD_REQUEST for a priority that
+/// is not high, medium, low or an integer in range.
+Status ApplySchedFlags(const SchedFlags& flags, net::TaskRequest& task);
+
 struct CpuOptions {
   Connection conn;
   std::string program;  // Python source, or
@@ -73,6 +87,7 @@ struct CpuOptions {
   std::string args = "[]";  // JSON array
   bool confidential = false;
   double task_timeout_s = 0;  // 0 = the peer's default (TASK_TIMEOUT)
+  SchedFlags sched;
 };
 int CpuCommand(const CpuOptions& options);
 
@@ -85,6 +100,7 @@ struct BatchOptions {
   std::string tasks_file;  // a JSON file: [{program?, function?, args?}, ...]
   bool confidential = false;
   double task_timeout_s = 0;  // per task; 0 = the peer's default
+  SchedFlags sched;           // for every task (a --tasks entry's own fields win)
 };
 int BatchCommand(const BatchOptions& options);
 

@@ -25,11 +25,44 @@ std::vector<std::string> BatchRow(const Json& task) {
   return {Field(task, "index"), Field(task, "peer"), Ms(task, "queued_ms"), Ms(task, "run_ms"), outcome};
 }
 
+/// "a,b,c" from a JSON array of numbers.
+std::string CommaList(const Json& list) {
+  std::string text;
+  if (!list.is_array()) return text;
+  for (const Json& item : list) text += (text.empty() ? "" : ",") + item.dump();
+  return text;
+}
+
+/// The scheduler's policy and settings, from STATUS's "scheduler" object:
+/// "RR, quantum 50 ms"; "MLFQ, quanta 10,20,40 ms, allotment 1,1,1 quanta, boost 1 s".
+std::string SchedulerLine(const Json& settings) {
+  if (settings.is_string()) return settings.get<std::string>();  // a peer before the scheduler report
+  if (!settings.is_object()) return "-";
+  std::string line = Field(settings, "policy");
+  if (settings.contains("quantum_ms") && !settings.contains("mlfq")) {
+    line += ", quantum " + HumanMs(Number(settings, "quantum_ms"));
+  }
+  if (Number(settings, "aging_ms", 0) > 0) line += ", aging every " + HumanMs(Number(settings, "aging_ms"));
+  if (settings.contains("mlfq")) {
+    const Json& mlfq = settings["mlfq"];
+    line += ", quanta " + CommaList(mlfq.value("quantum_ms", Json())) + " ms, allotment " +
+            CommaList(mlfq.value("allotment", Json())) + " quanta";
+    line += Number(mlfq, "boost_ms", 0) > 0 ? ", boost every " + HumanMs(Number(mlfq, "boost_ms")) : ", no boost";
+  }
+  return line;
+}
+
 void PrintPeerStatusLines(const Json& s, std::ostream& out, std::string_view indent) {
   out << indent << Field(s, "node") << " (peer)   up " << HumanSeconds(Number(s, "uptime_s")) << ", scheduler "
-      << Field(s, "scheduler") << "\n";
+      << SchedulerLine(s.value("scheduler", Json())) << "\n";
   out << indent << "  cpu      " << Field(s, "cores") << " cores, " << Field(s, "running") << " running, "
-      << Field(s, "queue_length") << " queued, load " << Field(s, "load") << "\n";
+      << Field(s, "queue_length") << " queued, load " << Field(s, "load");
+  const Json scheduling = s.value("scheduling", Json());
+  if (scheduling.is_object()) {
+    out << "; " << Field(scheduling, "preemptions") << " preemptions, " << Field(scheduling, "context_switches")
+        << " context switches";
+  }
+  out << "\n";
   out << indent << "  tasks    " << Field(s, "tasks_done") << " done, " << Field(s, "tasks_failed") << " failed, "
       << Field(s, "tasks_forwarded") << " forwarded to other peers\n";
   out << indent << "  memory   " << Field(s, "mem_entries") << " keys, " << HumanBytes(Bytes(s, "mem_bytes")) << " of "
@@ -60,6 +93,9 @@ std::string CpuWhere(const Json& r) {
   if (r.value("forwarded", false)) where += ", forwarded from " + Field(r, "submitted_to");
   where += ", " + Ms(r, "total_ms");
   if (Number(r, "queued_ms") >= 1) where += ": queued " + Ms(r, "queued_ms") + ", ran " + Ms(r, "run_ms");
+  if (Number(r, "preemptions") >= 1) {
+    where += ", CPU " + Ms(r, "cpu_ms") + ", preempted " + Field(r, "preemptions") + "×";
+  }
   return where + ")";
 }
 

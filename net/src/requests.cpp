@@ -4,6 +4,7 @@
 #include "osgrid/net/requests.h"
 
 #include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include "osgrid/net/messages.h"
@@ -109,6 +110,22 @@ Status CheckProgramDigest(const TaskRequest& task, bool present) {
   return Status::Ok();
 }
 
+/// An optional integer field that must lie in [low, high] when present.
+/// Errors: BAD_REQUEST "task: burst_ms must be an integer from 0 to ...".
+Status ReadRanged(Reader& reader, const char* name, std::int64_t low, std::int64_t high,
+                  std::optional<std::int64_t>& out) {
+  std::int64_t value = 0;
+  reader.Integer(name, value);
+  if (!reader.error().ok()) return reader.error();
+  if (!reader.Has(name)) return Status::Ok();
+  if (value < low || value > high) {
+    return Status::BadRequest("task: " + std::string(name) + " must be an integer from " + std::to_string(low) +
+                              " to " + std::to_string(high) + ", got " + std::to_string(value));
+  }
+  out = value;
+  return Status::Ok();
+}
+
 /// The request-level flags CPU_TASK and CPU_BATCH share.
 template <class Request>
 void ReadPlacement(Reader& reader, Request& request) {
@@ -128,6 +145,20 @@ void WritePlacement(const Request& request, Json& frame) {
 
 // [SECTION] Requests ---------------------------------------------------------------
 
+Result<int> ParsePriority(std::string_view text) {
+  if (text == "high") return 0;
+  if (text == "medium") return 1;
+  if (text == "low") return 2;
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty() || value < -kMaxPriority ||
+      value > kMaxPriority) {
+    return Status::BadRequest("priority must be high, medium, low or an integer within +-" +
+                              std::to_string(kMaxPriority) + " (lower is more urgent), got '" + Sanitize(text) + "'");
+  }
+  return value;
+}
+
 TaskRequest MakeTask(std::string program, std::string function, Json args) {
   TaskRequest task;
   task.program = std::move(program);
@@ -142,6 +173,11 @@ Json EncodeTask(const TaskRequest& task) {
                  {"function", task.function},
                  {"args", task.args}};
   if (task.timeout_ms) fields["timeout_ms"] = *task.timeout_ms;
+  if (task.cpu_limit_ms) fields["cpu_limit_ms"] = *task.cpu_limit_ms;
+  if (task.priority) fields["priority"] = *task.priority;
+  if (task.burst_ms) fields["burst_ms"] = *task.burst_ms;
+  if (task.tickets) fields["tickets"] = *task.tickets;
+  if (!task.name.empty()) fields["name"] = task.name;
   if (!task.task_id.empty()) fields["task_id"] = task.task_id;
   if (task.submitted_t) fields["submitted_t"] = *task.submitted_t;
   return fields;
@@ -171,20 +207,22 @@ Result<TaskRequest> DecodeTask(const Json& fields) {
   reader.Text("function", task.function);
   reader.Text("program_sha256", task.program_sha256);
   if (const Json* args = reader.Array("args")) task.args = *args;
-  std::int64_t timeout_ms = 0;
-  reader.Integer("timeout_ms", timeout_ms);
   reader.Text("task_id", task.task_id);
+  reader.Text("name", task.name);
   double submitted_t = 0;
   reader.Number("submitted_t", submitted_t);
   if (!reader.error().ok()) return reader.error();
 
   if (task.function.empty()) return Status::BadRequest("task: missing field 'function' (non-empty string)");
-  if (reader.Has("timeout_ms")) {
-    if (timeout_ms < 1 || timeout_ms > kMaxTaskTimeoutMs) {
-      return Status::BadRequest("task: timeout_ms must be an integer from 1 to " + std::to_string(kMaxTaskTimeoutMs));
-    }
-    task.timeout_ms = timeout_ms;
-  }
+  if (task.name.size() > 64) return Status::BadRequest("task: name must be at most 64 characters");
+  Status ranged = ReadRanged(reader, "timeout_ms", 1, kMaxTaskTimeoutMs, task.timeout_ms);
+  if (ranged.ok()) ranged = ReadRanged(reader, "cpu_limit_ms", 1, kMaxTaskTimeoutMs, task.cpu_limit_ms);
+  if (ranged.ok()) ranged = ReadRanged(reader, "burst_ms", 0, kMaxTaskTimeoutMs, task.burst_ms);
+  if (ranged.ok()) ranged = ReadRanged(reader, "tickets", 1, kMaxTickets, task.tickets);
+  std::optional<std::int64_t> priority;
+  if (ranged.ok()) ranged = ReadRanged(reader, "priority", -kMaxPriority, kMaxPriority, priority);
+  if (!ranged.ok()) return ranged;
+  if (priority) task.priority = static_cast<int>(*priority);
   if (reader.Has("submitted_t")) task.submitted_t = submitted_t;
   if (Status digest = CheckProgramDigest(task, reader.Has("program_sha256")); !digest.ok()) return digest;
   return task;
@@ -243,6 +281,9 @@ Json EncodeTaskResult(const TaskResult& result) {
   entry["output_truncated"] = result.output_truncated;
   entry["run_ms"] = result.run_ms;
   entry["queued_ms"] = result.queued_ms;
+  entry["cpu_ms"] = result.cpu_ms;
+  entry["response_ms"] = result.response_ms;
+  entry["preemptions"] = result.preemptions;
   return entry;
 }
 
@@ -272,6 +313,9 @@ Result<TaskResult> DecodeTaskResult(const Json& reply) {
   reader.Flag("output_truncated", decoded.output_truncated);
   reader.Integer("queued_ms", decoded.queued_ms);
   reader.Integer("run_ms", decoded.run_ms);
+  reader.Integer("cpu_ms", decoded.cpu_ms);
+  reader.Integer("response_ms", decoded.response_ms);
+  reader.Integer("preemptions", decoded.preemptions);
   reader.Integer("total_ms", decoded.total_ms);
   reader.Text("submitted_to", decoded.submitted_to);
   reader.Flag("forwarded", decoded.forwarded);

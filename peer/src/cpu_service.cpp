@@ -89,12 +89,16 @@ CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbo
       outbound_(outbound),
       stats_(stats),
       events_(events),
-      executor_(io, ExecutorOptions(options_)),
-      ready_queue_(std::make_unique<os::FcfsQueue>()) {}
+      executor_(io, ExecutorOptions(options_)) {}
 
 CpuService::~CpuService() = default;
 
 Status CpuService::Open() {
+  SchedulerOptions sched{options_.node, options_.cores, options_.scheduler, options_.sched_params,
+                         options_.ready_queue_max};
+  auto scheduler = LiveScheduler::Create(io_, executor_, events_, std::move(sched));
+  if (!scheduler.ok()) return scheduler.status();
+  scheduler_ = std::move(scheduler).value();
   if (Status opened = executor_.Open(); !opened.ok()) return opened;
   std::string layers;
   for (const std::string& name : LayerNames(executor_.sandbox_layers())) {
@@ -111,6 +115,10 @@ Status CpuService::Open() {
   spdlog::info("tasks run Python {} (home {})", executor_.python_version(), executor_.python_home());
   return Status::Ok();
 }
+
+Json CpuService::SchedulerSettings() const { return scheduler_ ? scheduler_->Settings() : Json(); }
+
+Json CpuService::SchedulerReport() const { return scheduler_ ? scheduler_->Report() : Json(); }
 
 Json CpuService::SandboxReport() const {
   return {{"mode", std::string(SandboxModeName(executor_.sandbox_mode()))},
@@ -131,6 +139,12 @@ CpuService::Task CpuService::Admit(net::TaskRequest request, const std::string& 
   task.spec.function = std::move(request.function);
   task.spec.args = std::move(request.args);
   task.spec.timeout = request.timeout_ms ? milliseconds(*request.timeout_ms) : options_.default_timeout;
+  task.spec.cpu_limit = request.cpu_limit_ms ? milliseconds(*request.cpu_limit_ms)
+                                             : std::min(options_.default_cpu_limit, task.spec.timeout);
+  task.sched.name = request.name;
+  task.sched.priority = request.priority.value_or(1);
+  task.sched.burst_ms = request.burst_ms;
+  task.sched.tickets = request.tickets.value_or(100);
   task.spec.task_id =
       request.task_id.empty() ? options_.node + "/" + std::to_string(++submitted_) : std::move(request.task_id);
   task.program_sha256 = std::move(request.program_sha256);
@@ -145,6 +159,11 @@ net::TaskRequest CpuService::Forwardable(const Task& task) const {
   net::TaskRequest request = net::MakeTask(task.spec.program, task.spec.function, task.spec.args);
   request.program_sha256 = task.program_sha256;
   request.timeout_ms = task.spec.timeout.count();
+  request.cpu_limit_ms = task.spec.cpu_limit.count();
+  request.name = task.sched.name;
+  request.priority = task.sched.priority;
+  request.burst_ms = task.sched.burst_ms;
+  request.tickets = task.sched.tickets;
   request.task_id = task.spec.task_id;
   request.submitted_t = task.submitted_t;
   return request;
@@ -367,68 +386,53 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
 // [SECTION] The ready queue and the executor ---------------------------------------------
 
 void CpuService::RunHere(Task task, EntryDone done) {
-  if (waiting_.size() >= options_.ready_queue_max) {
-    Status full = Status::Limit("ready queue of " + options_.node + " is full (" +
-                                std::to_string(options_.ready_queue_max) + " tasks)");
-    PublishFinished(task, full, 0, 0);
-    return done(ErrorEntry(full, task.spec.task_id, options_.node));
+  auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
+  TaskSpec spec = shared->first.spec;
+  Status admitted = scheduler_->Submit(std::move(spec), shared->first.sched,
+                                       [this, shared](TaskOutcome outcome, const TaskTimes& times) {
+                                         OnFinished(shared->first, outcome, times, shared->second);
+                                         UpdateStats();
+                                       });
+  if (!admitted.ok()) {
+    PublishFinished(shared->first, admitted, 0, 0);
+    return shared->second(ErrorEntry(admitted, shared->first.spec.task_id, options_.node));
   }
-  std::uint64_t id = next_task_++;
-  auto now = Clock::now();
-  ready_queue_->Admit(os::ReadyTask{id, std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count(),
-                                    static_cast<int>(task.priority), 0});
-  events_.Publish(
-      os::events::TaskQueued{task.spec.task_id, std::nullopt, options_.node, static_cast<int>(waiting_.size() + 1)});
-  waiting_.emplace(id, Waiting{std::move(task), std::move(done), now});
-  stats_.queue_length = static_cast<int>(waiting_.size());
-  Dispatch();
+  UpdateStats();
 }
 
-void CpuService::Dispatch() {
-  while (static_cast<int>(executor_.running()) < options_.cores) {
-    auto next = ready_queue_->PickNext();
-    if (!next) break;
-    auto node = waiting_.extract(next->id);
-    Waiting waiting = std::move(node.mapped());
-    stats_.queue_length = static_cast<int>(waiting_.size());
-    TaskSpec spec = waiting.task.spec;
-    events_.Publish(os::events::TaskRunning{spec.task_id, std::nullopt, options_.node});
-    auto started = std::make_shared<Waiting>(std::move(waiting));
-    Status status = executor_.Start(std::move(spec), [this, id = next->id, started](TaskOutcome outcome) {
-      OnFinished(id, std::move(*started), outcome);
-    });
-    if (!status.ok()) {
-      TaskOutcome failed;
-      failed.status = status;
-      OnFinished(next->id, std::move(*started), failed);
-    }
-  }
-  stats_.running = static_cast<int>(executor_.running());
+void CpuService::UpdateStats() {
+  stats_.queue_length = static_cast<int>(scheduler_->ready());
+  stats_.running = static_cast<int>(scheduler_->running());
 }
 
-void CpuService::OnFinished(std::uint64_t, Waiting waiting, const TaskOutcome& outcome) {
+void CpuService::OnFinished(const Task& task, const TaskOutcome& outcome, const TaskTimes& times,
+                            const EntryDone& done) {
   net::TaskResult result;
   result.status = outcome.status;
   result.result = outcome.result;
-  result.task_id = waiting.task.spec.task_id;
+  result.task_id = task.spec.task_id;
   result.peer = options_.node;
   result.stdout_text = outcome.stdout_text;
   result.stderr_text = outcome.stderr_text;
   result.output_truncated = outcome.output_truncated;
-  result.run_ms = outcome.run_time.count();
-  result.queued_ms = std::max<std::int64_t>(0, MillisSince(waiting.admitted) - outcome.run_time.count());
+  result.run_ms = times.run_ms;
+  result.queued_ms = times.waiting_ms;
+  result.cpu_ms = times.cpu_ms;
+  result.response_ms = times.response_ms;
+  result.preemptions = times.preemptions;
   if (!outcome.status.ok()) stats_.tasks_failed++;
   stats_.tasks_done++;
-  PublishFinished(waiting.task, outcome.status, std::chrono::duration<double, std::milli>(outcome.cpu_time).count(),
-                  static_cast<double>(outcome.run_time.count()));
-  waiting.done(net::EncodeTaskResult(result));
-  Dispatch();
+  PublishFinished(task, outcome.status, std::chrono::duration<double, std::milli>(outcome.cpu_time).count(),
+                  static_cast<double>(times.run_ms));
+  done(net::EncodeTaskResult(result));
 }
 
 // [SECTION] Events ----------------------------------------------------------------------------
 
 void CpuService::PublishSubmitted(const Task& task) {
-  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, std::nullopt, task.spec.function, options_.node});
+  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, std::nullopt,
+                                           task.sched.name.empty() ? task.spec.function : task.sched.name,
+                                           options_.node});
 }
 
 Json CpuService::PickPeerRequest(const std::vector<const Task*>& tasks) const {

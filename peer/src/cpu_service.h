@@ -6,8 +6,9 @@
 //     the tracker places on us, and any task when no tracker answers;
 //   - forwarded: the tracker names a less-loaded peer; we send it the task
 //     marked `forwarded` (so it never travels twice) and relay its reply.
-// Tasks run here wait in the ready queue (an os/ policy, FCFS today) and run
-// on at most `cores` task processes at once. A forward whose peer cannot be
+// Tasks run here go to the LiveScheduler (live_scheduler.h): the ready queue
+// is the os/ policy named by --scheduler, and at most `cores` task processes
+// run at once, stopped and continued as the policy says. A forward whose peer cannot be
 // reached falls back to running here: nothing accepted is dropped.
 //
 // Placement and forwarding are asynchronous calls on the io thread
@@ -29,7 +30,8 @@
 
 #include "osgrid/net/requests.h"
 #include "osgrid/net/server.h"
-#include "osgrid/os/sched/ready_queue.h"
+#include "live_scheduler.h"
+#include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/peer/executor.h"
 #include "outbound.h"
 #include "peer_events.h"
@@ -40,7 +42,10 @@ namespace osgrid::peer {
 struct CpuOptions {
   std::string node;  // our peer id
   int cores = 1;
-  std::chrono::milliseconds default_timeout{60000};
+  std::chrono::milliseconds default_timeout{60000};    // wall clock, --task-timeout
+  std::chrono::milliseconds default_cpu_limit{30000};  // CPU time, --task-cpu-limit
+  std::string scheduler = "FCFS";                     // --scheduler: a name from os::SchedPolicies()
+  os::SchedPolicyParams sched_params;                 // --quantum, --mlfq-*: ms
   std::size_t ready_queue_max = params::kReadyQueueMax;
   std::string task_binary;                          // osgrid-task
   std::size_t max_forwards = params::kMaxForwards;  // forwards in flight at once, --max-forwards
@@ -59,8 +64,9 @@ class CpuService {
   CpuService(boost::asio::io_context& io, CpuOptions options, Outbound* outbound, PeerStats& stats, PeerEvents& events);
   ~CpuService();
 
-  /// Starts the executor's zygote (see Executor::Open); logs the sandbox in
-  /// force. Errors: INTERNAL, e.g. --sandbox strict on a machine that cannot.
+  /// Starts the executor's zygote (see Executor::Open) and the scheduler; logs
+  /// the sandbox in force. Errors: INTERNAL, e.g. --sandbox strict on a
+  /// machine that cannot; BAD_REQUEST for a bad --scheduler or its settings.
   Status Open();
   /// {"mode": "strict", "layers": ["pid-ns", ...], "missing": "<why>",
   ///  "python_version": "3.11.7", "python_home": "/usr"}
@@ -68,7 +74,11 @@ class CpuService {
 
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK
   void HandleBatch(const net::SessionPtr& session, const Json& request);  // CPU_BATCH
-  std::string_view scheduler_name() const { return ready_queue_->name(); }
+  /// The scheduler's policy and settings ({"policy", "quantum_ms"?, ...}),
+  /// and the whole report with its timeline (LiveScheduler::Report). Null
+  /// before Open().
+  Json SchedulerSettings() const;
+  Json SchedulerReport() const;
   /// Forwards in flight now, and tasks waiting for one to end.
   std::size_t forwards_in_flight() const { return forwards_in_flight_; }
   std::size_t forwards_waiting() const { return forwards_waiting_.size(); }
@@ -76,7 +86,7 @@ class CpuService {
  private:
   struct Task {
     TaskSpec spec;
-    std::int64_t priority = 0;
+    SchedFields sched;
     std::string origin;          // peer the task was submitted to
     std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
     double submitted_t = 0;      // when it was submitted, ms on the tracker's clock (events' t)
@@ -84,11 +94,6 @@ class CpuService {
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
   /// message, detail, stdout, stderr, output_truncated, queued_ms, run_ms}.
   using EntryDone = std::function<void(Json entry)>;
-  struct Waiting {
-    Task task;
-    EntryDone done;
-    std::chrono::steady_clock::time_point admitted;
-  };
 
   /// A decoded task, ready to queue: its id ("<node>/<n>" when none came),
   /// timeout and submission time filled in.
@@ -97,8 +102,7 @@ class CpuService {
   net::TaskRequest Forwardable(const Task& task) const;
   void Place(Task task, EntryDone done);
   void RunHere(Task task, EntryDone done);
-  void Dispatch();  // start ready tasks while a core is free
-  void OnFinished(std::uint64_t id, Waiting waiting, const TaskOutcome& outcome);
+  void OnFinished(const Task& task, const TaskOutcome& outcome, const TaskTimes& times, const EntryDone& done);
   void Forward(Task task, Json target, EntryDone done);
   void ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
                     std::uint16_t port, std::shared_ptr<struct BatchState> batch);
@@ -114,6 +118,7 @@ class CpuService {
   void PublishSubmitted(const Task& task);
   /// task.finished for `task`, ended here (ran, or refused) with `status`.
   void PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms);
+  void UpdateStats();
 
   boost::asio::io_context& io_;
   CpuOptions options_;
@@ -121,9 +126,7 @@ class CpuService {
   PeerStats& stats_;
   PeerEvents& events_;
   Executor executor_;
-  std::unique_ptr<os::ReadyQueuePolicy> ready_queue_;
-  std::map<std::uint64_t, Waiting> waiting_;  // admitted, not yet started, by ready-queue id
-  std::uint64_t next_task_ = 1;               // next ready-queue id
+  std::unique_ptr<LiveScheduler> scheduler_;  // after Open()
   std::uint64_t submitted_ = 0;               // tasks submitted here, for task ids
   std::size_t forwards_in_flight_ = 0;
   std::deque<std::function<void()>> forwards_waiting_;  // forwards to start, oldest first

@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -215,6 +218,13 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   void Abandon();
   std::uint64_t id() const { return id_; }
   bool finished() const { return finished_; }
+  /// SIGSTOP / SIGCONT through the pidfd; before launch, remembered.
+  Status Stop();
+  Status Continue();
+  /// CPU time used so far (0 before launch).
+  std::chrono::microseconds CpuTime() const;
+  /// Kills the process group; the outcome will be `why`.
+  void Kill(Status why);
 
  private:
   Status Adopt(TaskProcess process);
@@ -224,6 +234,8 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   void Read(TaskPipe& pipe);
   void WaitForExit();
   void ArmTimeout();
+  void ArmCpuCheck(std::chrono::milliseconds after);
+  Status Signal(int signal_number);
   void OnExit();
   void ArmDrainDeadline();
   void MaybeFinish();
@@ -236,6 +248,7 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   std::uint64_t id_;    // the executor's key for this task
   std::string task_id_;
   std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds cpu_limit_;  // 0: none of its own
   std::function<void(TaskOutcome)> done_;
   std::string input_;  // the task JSON, until written to stdin
 
@@ -250,8 +263,13 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   TaskPipe result_;
   asio::steady_timer deadline_;        // timeout_ after Begin()
   asio::steady_timer drain_deadline_;  // kDrainTime after the exit
+  asio::steady_timer cpu_check_;       // when the CPU-time limit could be reached at the earliest
 
   bool timed_out_ = false;          // we killed it at the deadline
+  bool over_cpu_limit_ = false;     // we killed it when its CPU time reached cpu_limit_
+  bool stop_pending_ = false;       // Stop() before it had a process: stop it at launch
+  std::optional<Status> killed_;    // Kill(): why, the outcome's status
+  std::optional<std::chrono::microseconds> reaped_cpu_;  // from wait4's rusage
   bool printed_too_much_ = false;   // we killed it for output past output_limit
   bool exited_ = false;             // reaped
   std::optional<int> wait_status_;  // from waitpid; nullopt if lost
@@ -263,6 +281,7 @@ Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::f
       id_(id),
       task_id_(std::move(spec.task_id)),
       timeout_(spec.timeout),
+      cpu_limit_(spec.cpu_limit),
       done_(std::move(done)),
       stdin_pipe_(executor.io_),
       exit_watch_(executor.io_),
@@ -270,7 +289,8 @@ Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::f
       stderr_(executor.io_, executor.options_.output_cap),
       result_(executor.io_, executor.options_.result_cap),
       deadline_(executor.io_),
-      drain_deadline_(executor.io_) {
+      drain_deadline_(executor.io_),
+      cpu_check_(executor.io_) {
   Json input = Json::object();
   input["program"] = std::move(spec.program);
   input["function"] = std::move(spec.function);
@@ -287,7 +307,62 @@ void Executor::Task::Launch(Result<WarmChild> child, const TaskLimits& limits) {
     exited_ = true;
     return FailToStart(adopted);
   }
+  if (stop_pending_) (void)Signal(SIGSTOP);  // it reads its task once continued
   Begin();
+}
+
+Status Executor::Task::Signal(int signal_number) {
+  if (finished_ || exited_) return Status::NotFound("task " + task_id_ + " has ended");
+  if (syscall(SYS_pidfd_send_signal, exit_watch_.native_handle(), signal_number, nullptr, 0) != 0) {
+    return Status::Internal("cannot signal task " + task_id_ + ": " + strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status Executor::Task::Stop() {
+  if (pid_ == 0) {
+    stop_pending_ = true;
+    return Status::Ok();
+  }
+  return Signal(SIGSTOP);
+}
+
+Status Executor::Task::Continue() {
+  if (pid_ == 0) {
+    stop_pending_ = false;
+    return Status::Ok();
+  }
+  return Signal(SIGCONT);
+}
+
+std::chrono::microseconds Executor::Task::CpuTime() const {
+  if (reaped_cpu_) return *reaped_cpu_;
+  if (pid_ == 0 || exited_) return std::chrono::microseconds{0};
+  clockid_t clock = 0;
+  timespec now{};
+  if (clock_getcpuclockid(pid_, &clock) != 0 || clock_gettime(clock, &now) != 0) return std::chrono::microseconds{0};
+  return std::chrono::seconds(now.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::nanoseconds(now.tv_nsec));
+}
+
+void Executor::Task::Kill(Status why) {
+  if (finished_) return;
+  if (!killed_) killed_ = std::move(why);
+  if (pid_ != 0) {
+    if (!exited_) kill(-pid_, SIGKILL);  // OnExit then finishes with *killed_
+    return;
+  }
+  // Not launched yet, and now it never will be (Start's Acquire callback
+  // finds it finished and drops its process). `done` runs later, never
+  // inside the caller's Kill.
+  finished_ = true;
+  CloseAll();
+  TaskOutcome outcome;
+  outcome.status = *killed_;
+  asio::io_context& io = executor_->io_;
+  executor_->running_.erase(id_);
+  executor_ = nullptr;
+  asio::post(io, [done = std::move(done_), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
 }
 
 // The task never ran: `done` gets INTERNAL "cannot start task <id>: <why>".
@@ -321,6 +396,7 @@ void Executor::Task::Begin() {
   Read(result_);
   WaitForExit();
   ArmTimeout();
+  if (cpu_limit_.count() > 0) ArmCpuCheck(cpu_limit_);
 }
 
 void Executor::Task::Abandon() {
@@ -380,21 +456,42 @@ void Executor::Task::ArmTimeout() {
   });
 }
 
+// CPU time grows no faster than the wall clock (one thread; a task that uses
+// threads may reach the limit sooner, and RLIMIT_CPU stops it), so the limit
+// cannot be reached before `after` of wall time: check then, and again after
+// what is left, at least 10 ms apart.
+void Executor::Task::ArmCpuCheck(std::chrono::milliseconds after) {
+  cpu_check_.expires_after(std::max(after, std::chrono::milliseconds(10)));
+  cpu_check_.async_wait([self = shared_from_this()](const ErrorCode& error) {
+    if (error || self->finished_ || self->exited_) return;
+    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(self->CpuTime());
+    if (used < self->cpu_limit_) return self->ArmCpuCheck(self->cpu_limit_ - used);
+    self->over_cpu_limit_ = true;
+    kill(-self->pid_, SIGKILL);
+  });
+}
+
 // The process has exited but is not reaped: as a zombie it still holds its pid,
 // and with it the process-group id. That makes this the safe moment to kill
 // what is left of the group (children the program forked); then reap.
 void Executor::Task::OnExit() {
   kill(-pid_, SIGKILL);
   int wait_status = 0;
-  pid_t reaped = waitpid(pid_, &wait_status, WNOHANG);
+  rusage usage{};
+  pid_t reaped = wait4(pid_, &wait_status, WNOHANG, &usage);
   if (reaped == 0) {  // not exited after all (a pidfd should not say so): wait on
     WaitForExit();
     return;
   }
   exited_ = true;
   exit_time_ = Clock::now();
-  if (reaped == pid_) wait_status_ = wait_status;  // else someone else reaped it
+  if (reaped == pid_) {  // else someone else reaped it
+    wait_status_ = wait_status;
+    auto micros = [](const timeval& tv) { return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec); };
+    reaped_cpu_ = micros(usage.ru_utime) + micros(usage.ru_stime);
+  }
   deadline_.cancel();
+  cpu_check_.cancel();
   ArmDrainDeadline();
   MaybeFinish();
 }
@@ -444,6 +541,7 @@ void Executor::Task::CloseAll() {
   socket_.reset();
   deadline_.cancel();
   drain_deadline_.cancel();
+  cpu_check_.cancel();
   ErrorCode ignored;
   stdin_pipe_.close(ignored);
   exit_watch_.close(ignored);
@@ -455,6 +553,7 @@ void Executor::Task::CloseAll() {
 TaskOutcome Executor::Task::MakeOutcome() {
   TaskOutcome outcome;
   outcome.status = Judge(outcome.result, outcome.cpu_time);
+  if (reaped_cpu_) outcome.cpu_time = *reaped_cpu_;  // the kernel's figure, over the task's own
   outcome.stdout_text = std::move(stdout_.capture.text);
   outcome.stderr_text = std::move(stderr_.capture.text);
   outcome.output_truncated = stdout_.capture.truncated() || stderr_.capture.truncated();
@@ -466,6 +565,11 @@ TaskOutcome Executor::Task::MakeOutcome() {
 // The task's status, by precedence: our timeout kill, then an oversized result
 // message, then the message itself, and only without one, how the process died.
 Status Executor::Task::Judge(Json& result, std::chrono::microseconds& cpu_time) const {
+  if (killed_) return *killed_;
+  if (over_cpu_limit_) {
+    return Status::Timeout("task " + task_id_ + " used its CPU-time limit of " + std::to_string(cpu_limit_.count()) +
+                           " ms and was killed");
+  }
   if (timed_out_) {
     return Status::Timeout("task " + task_id_ + " ran past its timeout of " + std::to_string(timeout_.count()) +
                            " ms and was killed");
@@ -542,7 +646,7 @@ Status Executor::Open() {
   return Status::Ok();
 }
 
-Status Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done) {
+Result<Executor::TaskHandle> Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done) {
   if (!spec.args.is_array()) {
     return Status::BadRequest("args of task " + spec.task_id + " must be a JSON array");
   }
@@ -552,9 +656,11 @@ Status Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done) {
                  spec.task_id);
   }
   TaskLimits limits = options_.limits;
-  // The CPU limit backs up the wall-clock timeout: a second more than it, rounded up.
-  limits.cpu_seconds = static_cast<std::uint64_t>((spec.timeout.count() + 999) / 1000) + 1;
-  auto task = std::make_shared<Task>(*this, next_task_id_++, std::move(spec), std::move(done));
+  // RLIMIT_CPU backs up the CPU-time check: a second more than the limit, rounded up.
+  if (spec.cpu_limit.count() <= 0 || spec.cpu_limit > spec.timeout) spec.cpu_limit = spec.timeout;
+  limits.cpu_seconds = static_cast<std::uint64_t>((spec.cpu_limit.count() + 999) / 1000) + 1;
+  const TaskHandle handle = next_task_id_++;
+  auto task = std::make_shared<Task>(*this, handle, std::move(spec), std::move(done));
   running_.emplace(task->id(), task);
   pool_->Acquire([weak = std::weak_ptr<Task>(task), limits](Result<WarmChild> child) {
     std::shared_ptr<Task> task = weak.lock();
@@ -564,6 +670,31 @@ Status Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done) {
     }
     task->Launch(std::move(child), limits);
   });
+  return handle;
+}
+
+Status Executor::Stop(TaskHandle task) {
+  auto it = running_.find(task);
+  if (it == running_.end()) return Status::NotFound("no running task " + std::to_string(task));
+  return it->second->Stop();
+}
+
+Status Executor::Continue(TaskHandle task) {
+  auto it = running_.find(task);
+  if (it == running_.end()) return Status::NotFound("no running task " + std::to_string(task));
+  return it->second->Continue();
+}
+
+std::chrono::microseconds Executor::CpuTime(TaskHandle task) const {
+  auto it = running_.find(task);
+  return it == running_.end() ? std::chrono::microseconds{0} : it->second->CpuTime();
+}
+
+Status Executor::Kill(TaskHandle task, Status why) {
+  auto it = running_.find(task);
+  if (it == running_.end()) return Status::NotFound("no running task " + std::to_string(task));
+  std::shared_ptr<Task> held = it->second;  // FailToStart erases it from running_
+  held->Kill(std::move(why));
   return Status::Ok();
 }
 

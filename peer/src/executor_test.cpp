@@ -54,10 +54,13 @@ TaskOutcome RunTask(TaskSpec spec, Executor::Options options = TestOptions()) {
   Executor executor(io, options);
   REQUIRE(executor.Open().ok());
   std::optional<TaskOutcome> outcome;
-  Status started = executor.Start(std::move(spec), [&](TaskOutcome done) {
-    CHECK_FALSE(outcome.has_value());  // done is called exactly once
-    outcome = std::move(done);
-  });
+  Status started = executor
+                       .Start(std::move(spec),
+                              [&](TaskOutcome done) {
+                                CHECK_FALSE(outcome.has_value());  // done is called exactly once
+                                outcome = std::move(done);
+                              })
+                       .status();
   REQUIRE(started.ok());
   CHECK(executor.running() == 1);
   while (!outcome) io.run_one();  // the warm pool always has work pending: no io.run()
@@ -218,7 +221,8 @@ TEST_CASE("eight tasks run at once, each with its own result", "[executor]") {
     auto spec = MakeSpec("import time\ndef main(x):\n    time.sleep(0.1)\n    return x * x\n", Json::array({i}));
     spec.task_id = "t-" + std::to_string(i);
     Status started =
-        executor.Start(std::move(spec), [&outcomes, i](TaskOutcome outcome) { outcomes[i] = std::move(outcome); });
+        executor.Start(std::move(spec), [&outcomes, i](TaskOutcome outcome) { outcomes[i] = std::move(outcome); })
+            .status();
     REQUIRE(started.ok());
   }
   CHECK(executor.running() == 8);
@@ -314,13 +318,13 @@ TEST_CASE("Open and Start report what they cannot do", "[executor]") {
     Status opened = executor.Open();
     CHECK(opened.code() == Code::kInternal);
     CHECK(opened.message() == "cannot start the zygote /nonexistent/osgrid-task: No such file or directory");
-    Status not_open = executor.Start(MakeSpec("def main():\n    return 1\n"), never);
+    Status not_open = executor.Start(MakeSpec("def main():\n    return 1\n"), never).status();
     CHECK(not_open.code() == Code::kInternal);
     CHECK(not_open.message() == "the executor is not open: call Executor::Open() first");
   }
   Executor executor(io, TestOptions());
   REQUIRE(executor.Open().ok());
-  Status bad_args = executor.Start(MakeSpec("def main(x):\n    return x\n", Json{{"x", 1}}), never);
+  Status bad_args = executor.Start(MakeSpec("def main(x):\n    return x\n", Json{{"x", 1}}), never).status();
   CHECK(bad_args.code() == Code::kBadRequest);
   CHECK(bad_args.message() == "args of task t-test must be a JSON array");
   CHECK(executor.running() == 0);

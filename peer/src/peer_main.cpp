@@ -16,7 +16,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <algorithm>
+#include <cctype>
 #include <thread>
+#include <vector>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -32,6 +35,51 @@ namespace params = osgrid::params;
 using std::chrono::milliseconds;
 
 static milliseconds Millis(double seconds) { return milliseconds(static_cast<long>(seconds * 1000)); }
+
+/// The scheduling flags, as given (0 / empty: not given).
+struct SchedulingFlags {
+  std::string policy = "fcfs";
+  std::int64_t quantum_ms = 100;
+  std::int64_t aging_ms = 0;
+  int mlfq_queues = 0;
+  std::vector<std::int64_t> mlfq_quantum, mlfq_allotment;
+  std::int64_t mlfq_boost_ms = 0;
+};
+
+/// The policy's settings from the flags, checked by building the policy once.
+/// MLFQ without --mlfq-quantum: --mlfq-queues (default 3) queues whose slice
+/// doubles from --quantum at the top (Silberschatz 10e 5.3.6's 8, 16 ms
+/// example); one --mlfq-quantum or --mlfq-allotment value applies to every
+/// queue. Errors: the policy's own message ("unknown policy ...",
+/// "quantum must be > 0 ...").
+static osgrid::Result<osgrid::os::SchedPolicyParams> SchedulingParams(const SchedulingFlags& flags) {
+  osgrid::os::SchedPolicyParams params;
+  params.quantum = flags.quantum_ms;
+  params.aging = flags.aging_ms;
+  params.mlfq_boost = flags.mlfq_boost_ms;
+  const osgrid::os::SchedPolicyInfo* info = osgrid::os::FindSchedPolicy(flags.policy);
+  if (info != nullptr && info->name == "MLFQ") {
+    std::size_t queues = flags.mlfq_queues > 0 ? static_cast<std::size_t>(flags.mlfq_queues)
+                         : flags.mlfq_quantum.size() > 1 ? flags.mlfq_quantum.size()
+                                                         : 3;
+    params.mlfq_quanta = flags.mlfq_quantum;
+    if (params.mlfq_quanta.empty()) {
+      for (std::size_t q = 0; q < queues; ++q) params.mlfq_quanta.push_back(flags.quantum_ms << std::min<std::size_t>(q, 20));
+    } else if (params.mlfq_quanta.size() == 1) {
+      params.mlfq_quanta.assign(queues, params.mlfq_quanta[0]);
+    }
+    params.mlfq_allotments = flags.mlfq_allotment;
+    if (params.mlfq_allotments.empty()) params.mlfq_allotments.assign(params.mlfq_quanta.size(), 1);
+    if (params.mlfq_allotments.size() == 1) params.mlfq_allotments.assign(params.mlfq_quanta.size(), flags.mlfq_allotment[0]);
+    if (flags.mlfq_queues > 0 && params.mlfq_quanta.size() != queues) {
+      return osgrid::Status::BadRequest("--mlfq-queues " + std::to_string(queues) + " but --mlfq-quantum lists " +
+                                        std::to_string(params.mlfq_quanta.size()) + " quanta");
+    }
+  }
+  auto made = osgrid::os::MakeSchedPolicy(flags.policy, params);
+  if (!made.ok()) return osgrid::Status::BadRequest(made.error().message);
+  return params;
+}
 
 int main(int argc, char** argv) {
   // 1. Flags, with the environment as defaults.
@@ -66,6 +114,40 @@ int main(int argc, char** argv) {
   app.add_option("--task-timeout", task_timeout_s, "Default task timeout, seconds [env TASK_TIMEOUT]")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  double task_cpu_limit_s = params::EnvSeconds("TASK_CPU_LIMIT", params::kTaskCpuLimitS);
+  app.add_option("--task-cpu-limit", task_cpu_limit_s,
+                 "Default CPU time a task may use, seconds; at most its timeout [env TASK_CPU_LIMIT]")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  SchedulingFlags scheduling;
+  std::string policies;
+  for (const auto& row : osgrid::os::SchedPolicies()) {
+    std::string name(row.name);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    policies += (policies.empty() ? "" : "|") + name;
+  }
+  app.add_option("--scheduler", scheduling.policy,
+                 "The ready queue's policy: " + policies + " (docs/scheduling.md)")
+      ->capture_default_str()
+      ->group("Scheduling");
+  app.add_option("--quantum", scheduling.quantum_ms, "Time slice of rr, lottery and stride, ms (mlfq: the top queue's)")
+      ->capture_default_str()
+      ->group("Scheduling");
+  app.add_option("--aging", scheduling.aging_ms, "priority, priority-p: one step more urgent per this long waiting, ms; 0 = none")
+      ->capture_default_str()
+      ->group("Scheduling");
+  app.add_option("--mlfq-queues", scheduling.mlfq_queues, "mlfq: number of queues (default 3)")->group("Scheduling");
+  app.add_option("--mlfq-quantum", scheduling.mlfq_quantum,
+                 "mlfq: each queue's slice in ms, top queue first, e.g. 10,20,40 (default: --quantum, doubling)")
+      ->delimiter(',')
+      ->group("Scheduling");
+  app.add_option("--mlfq-allotment", scheduling.mlfq_allotment,
+                 "mlfq: quanta of CPU time a task may use in each queue before it moves down, top first (default 1)")
+      ->delimiter(',')
+      ->group("Scheduling");
+  app.add_option("--mlfq-boost", scheduling.mlfq_boost_ms, "mlfq: move every task to the top queue this often, ms; 0 = never")
+      ->capture_default_str()
+      ->group("Scheduling");
   app.add_option("--heartbeat-interval", heartbeat_s,
                  "Seconds between heartbeats (default: what the tracker says) [env HEARTBEAT_INTERVAL]")
       ->check(CLI::NonNegativeNumber);
@@ -148,6 +230,15 @@ int main(int argc, char** argv) {
   }
   options.sandbox = *osgrid::peer::ParseSandboxMode(sandbox);  // checked by IsMember above
   options.task_timeout = Millis(task_timeout_s);
+  options.task_cpu_limit = std::min(Millis(task_cpu_limit_s), options.task_timeout);
+  auto sched_params = SchedulingParams(scheduling);
+  if (!sched_params.ok()) {
+    std::fprintf(stderr, "osgrid-peer: --scheduler %s: %s\n", scheduling.policy.c_str(),
+                 sched_params.status().message().c_str());
+    return 2;
+  }
+  options.scheduler = scheduling.policy;
+  options.sched_params = *sched_params;
   options.server.socket_timeout = Millis(socket_timeout_s);
   if (heartbeat_s > 0) options.heartbeat_interval = Millis(heartbeat_s);
   std::string label = options.name.empty() ? "peer-" + std::to_string(options.port) : options.name;

@@ -154,7 +154,8 @@ struct PeerServer::Impl {
                              {"running", running},
                              {"queue_length", queued},
                              {"load", (queued + running) / static_cast<double>(options.cores)},
-                             {"scheduler", std::string(cpu->scheduler_name())},
+                             {"scheduler", cpu->SchedulerSettings()},
+                             {"scheduling", cpu->SchedulerReport()},
                              {"tasks_done", stats.tasks_done.load()},
                              {"tasks_failed", stats.tasks_failed.load()},
                              {"tasks_forwarded", stats.tasks_forwarded.load()},
@@ -204,6 +205,9 @@ Status PeerServer::Start() {
   cpu.node = impl.options.name;
   cpu.cores = impl.options.cores;
   cpu.default_timeout = impl.options.task_timeout;
+  cpu.default_cpu_limit = impl.options.task_cpu_limit;
+  cpu.scheduler = impl.options.scheduler;
+  cpu.sched_params = impl.options.sched_params;
   cpu.ready_queue_max = impl.options.ready_queue_max;
   cpu.task_binary = impl.options.task_binary;
   cpu.max_forwards = impl.options.max_forwards;

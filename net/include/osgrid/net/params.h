@@ -26,6 +26,7 @@ inline constexpr double kHeartbeatIntervalS = 10;  // HEARTBEAT_INTERVAL, second
 inline constexpr double kPeerTimeoutS = 30;        // PEER_TIMEOUT, seconds without heartbeat
 inline constexpr double kSocketTimeoutS = 30;      // SOCKET_TIMEOUT: a started frame must finish
 inline constexpr double kTaskTimeoutS = 60;        // TASK_TIMEOUT: default per-task wall clock
+inline constexpr double kTaskCpuLimitS = 30;       // TASK_CPU_LIMIT: default per-task CPU time (< the wall clock)
 
 inline constexpr std::size_t kTaskOutputBytes = 64u << 10;    // stdout+stderr kept per task
 inline constexpr std::size_t kResultBytes = 8u << 20;         // largest JSON result of a task

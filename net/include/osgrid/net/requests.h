@@ -33,12 +33,27 @@ namespace osgrid::net {
 /// The longest wall-clock limit a task may ask for: 24 h, in ms.
 inline constexpr std::int64_t kMaxTaskTimeoutMs = 24LL * 3600 * 1000;
 
+/// The range of a task's priority: -kMaxPriority (most urgent) .. kMaxPriority.
+inline constexpr int kMaxPriority = 1'000'000;
+/// The most lottery tickets one task may hold.
+inline constexpr std::int64_t kMaxTickets = 1'000'000;
+
+/// "high", "medium" and "low" as priorities 0, 1 and 2 (seed 002's names), or
+/// an integer in range written as text. Errors: BAD_REQUEST naming the value.
+Result<int> ParsePriority(std::string_view text);
+
 /// One task, as CPU_TASK carries it and as each entry of CPU_BATCH does.
 struct TaskRequest {
   std::string program;                     // Python 3 source
   std::string function = "main";           // the function to call, non-empty
   Json args = Json::array();               // its arguments, a JSON array
   std::optional<std::int64_t> timeout_ms;  // wall-clock limit, 1..kMaxTaskTimeoutMs ms; none: the peer's default
+  std::optional<std::int64_t> cpu_limit_ms;  // CPU-time limit, 1..kMaxTaskTimeoutMs ms; none: the peer's default
+  // Scheduling fields (docs/scheduling.md); none: the peer's defaults.
+  std::optional<int> priority;             // lower = more urgent (Silberschatz), -kMaxPriority..kMaxPriority
+  std::optional<std::int64_t> burst_ms;    // expected CPU burst for SJF/SRTF, 0..kMaxTaskTimeoutMs ms
+  std::optional<std::int64_t> tickets;     // share for LOTTERY/STRIDE, 1..kMaxTickets
+  std::string name;                        // for ps, events and burst prediction; "": the function's name
   std::string task_id;                     // cluster-wide id; "": the peer it is submitted to assigns one
   std::optional<double> submitted_t;       // set by a forwarding peer: ms on the tracker's clock (events' t)
   /// Hex SHA-256 of `program`. Decoding keeps what was sent (after checking
@@ -69,13 +84,16 @@ struct CpuBatchRequest {
 Json Encode(const CpuTaskRequest& request);
 Json Encode(const CpuBatchRequest& request);
 /// One task's fields as they appear in a request ({program, program_sha256,
-/// function, args[, timeout_ms][, task_id][, submitted_t]}).
+/// function, args[, timeout_ms][, cpu_limit_ms][, priority][, burst_ms][, tickets][, name]
+/// [, task_id][, submitted_t]}).
 Json EncodeTask(const TaskRequest& task);
 
 /// Decodes and checks one task's fields: program (string), function
 /// (non-empty string), program_sha256 (64 lowercase hex digits, equal to the
-/// program's digest), args (array), timeout_ms (integer 1..kMaxTaskTimeoutMs),
-/// task_id (string), submitted_t (number).
+/// program's digest), args (array), timeout_ms and cpu_limit_ms (integers
+/// 1..kMaxTaskTimeoutMs), priority (integer within +-kMaxPriority), burst_ms
+/// (integer 0..kMaxTaskTimeoutMs), tickets (integer 1..kMaxTickets), name
+/// (string of at most 64 characters), task_id (string), submitted_t (number).
 /// Errors: BAD_REQUEST naming the field ("task: ..."); INTEGRITY when the
 /// program does not hash to its program_sha256.
 Result<TaskRequest> DecodeTask(const Json& fields);
@@ -97,7 +115,10 @@ struct TaskResult {
   std::string stderr_text;
   bool output_truncated = false;     // output past that bound was dropped
   std::int64_t queued_ms = 0;        // time in the ready queue
-  std::int64_t run_ms = 0;           // wall time running
+  std::int64_t run_ms = 0;           // wall time on a core (stopped time not counted)
+  std::int64_t cpu_ms = 0;           // CPU time the process used, measured by the peer
+  std::int64_t response_ms = 0;      // queued -> first on a core
+  std::int64_t preemptions = 0;      // times the scheduler stopped it and continued it later
   std::int64_t total_ms = 0;         // submitted -> answered, at the peer it was submitted to
   std::string submitted_to;          // CPU_RESULT: the peer it was sent to
   bool forwarded = false;            // CPU_RESULT: it ran elsewhere than submitted_to

@@ -58,6 +58,10 @@ struct TaskSpec {
   std::string function;       // name of the function to call, e.g. "main"
   Json args = Json::array();  // JSON array of positional arguments
   std::chrono::milliseconds timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};  // wall clock
+  /// CPU time the process may use (user + system), however long it waits;
+  /// 0 = as long as `timeout`. Checked by the executor with ms precision
+  /// (RLIMIT_CPU, whole seconds, backs it up).
+  std::chrono::milliseconds cpu_limit{0};
 };
 
 /// How a task ended. `status` is one of:
@@ -68,7 +72,8 @@ struct TaskSpec {
 ///                is not JSON-serialisable, or the process died without a
 ///                result ("task process died: killed by signal 6 (Aborted)",
 ///                "task process died: exited with status 3 without a result")
-///   TIMEOUT      the task ran past spec.timeout and was killed
+///   TIMEOUT      the task ran past spec.timeout (wall clock) or used more
+///                than spec.cpu_limit of CPU time, and was killed
 ///   LIMIT        the result message was over Options::result_cap bytes, or
 ///                the task printed more than Options::output_limit and was killed
 ///   INTERNAL     the executor itself failed: no task process could be
@@ -81,7 +86,9 @@ struct TaskOutcome {
   std::string stderr_text;                // captured stderr, at most output_cap bytes
   bool output_truncated = false;          // stdout or stderr was longer than output_cap
   std::chrono::milliseconds run_time{0};  // from hand-off to exit, wall clock
-  std::chrono::microseconds cpu_time{0};  // CPU time the task reported (fd 3's cpu_ms); 0 if it left no result
+  /// CPU time of the process (user + system), from the kernel when it was
+  /// reaped (wait4's rusage); else what the task reported (fd 3's cpu_ms).
+  std::chrono::microseconds cpu_time{0};
   int pid = 0;                            // the task process (also its process-group id)
 };
 // Note: stdout_text and stderr_text are raw bytes, cut at the cap; they need not
@@ -125,6 +132,9 @@ class Executor {
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
+  /// A started task, for Stop, Continue and CpuTime; unique per Executor.
+  using TaskHandle = std::uint64_t;
+
   /// Starts `spec` in the next warm task process (the caller's ready queue
   /// decides when). On ok, `done` (not empty) is called exactly once, on the
   /// io_context's thread and never from within Start, unless the Executor is
@@ -132,7 +142,24 @@ class Executor {
   /// called:
   ///   BAD_REQUEST  spec.args is not a JSON array
   ///   INTERNAL     Open() was not called or failed
-  Status Start(TaskSpec spec, std::function<void(TaskOutcome)> done);
+  Result<TaskHandle> Start(TaskSpec spec, std::function<void(TaskOutcome)> done);
+
+  /// Stops a running task: SIGSTOP through its pidfd (pidfd_send_signal(2)),
+  /// so a pid reused after its exit can never be hit. A task still waiting
+  /// for its process is stopped the moment it gets one. Its wall-clock
+  /// timeout keeps running while it is stopped; its CPU time does not grow.
+  /// Errors: NOT_FOUND (no such task, or it has finished), INTERNAL (the
+  /// signal failed: it is exiting).
+  Status Stop(TaskHandle task);
+  /// Continues a stopped task (SIGCONT through its pidfd). Errors: as Stop.
+  Status Continue(TaskHandle task);
+  /// The CPU time (user + system) the task's process has used so far, read
+  /// from the kernel (clock_getcpuclockid(3) of its pid); 0 before it has a
+  /// process or once it has finished.
+  std::chrono::microseconds CpuTime(TaskHandle task) const;
+  /// Kills a task (its whole process group); `done` then reports `why`
+  /// (e.g. CANCELLED "cancelled by ..."). Errors: NOT_FOUND as Stop.
+  Status Kill(TaskHandle task, Status why);
 
   /// Tasks started whose `done` has not been called yet.
   std::size_t running() const;

@@ -20,6 +20,7 @@
 
 #include "osgrid/net/server.h"
 #include "osgrid/net/status.h"
+#include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/peer/sandbox.h"
 
 namespace osgrid::peer {
@@ -35,7 +36,10 @@ struct PeerOptions {
   std::string storage_dir;     // file store; default "./osgrid-storage/<name>"
   std::uint64_t disk_limit_bytes = params::kDiskLimitBytes;
   std::size_t mem_limit_bytes = params::kMemLimitBytes;
-  std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};
+  std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};  // wall clock
+  std::chrono::milliseconds task_cpu_limit{static_cast<int>(params::kTaskCpuLimitS * 1000)};  // CPU time
+  std::string scheduler = "FCFS";      // --scheduler: the ready queue's policy (os::SchedPolicies())
+  os::SchedPolicyParams sched_params;  // its settings, ms (--quantum, --mlfq-*)
   std::optional<std::chrono::milliseconds> heartbeat_interval;  // unset: the tracker's
   std::string task_binary;                                      // osgrid-task; default: next to this program
   SandboxMode sandbox = SandboxMode::kStrict;                   // how task processes are isolated

@@ -39,6 +39,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,6 +73,10 @@ struct ClusterOptions {
   std::string tls_cert;                            // PEM certificate: with tls_key, every node is TLS-only
   std::string tls_key;                             // ... and clients verify against tls_cert as their CA
   std::vector<std::string> tracker_args;           // more flags for osgrid-tracker, e.g. {"--max-subscribers", "80"}
+  std::vector<std::string> peer_args;              // more flags for every osgrid-peer, e.g. {"--scheduler", "rr"}
+  /// More flags for single peers, by index (1 = peer-1), after peer_args:
+  /// {{2, {"--scheduler", "sjf"}}} gives peer-2 its own scheduler.
+  std::map<int, std::vector<std::string>> peer_args_by_index;
   /// Called with the tracker's port once it accepts connections, before any
   /// peer starts: to follow its events from the first (osgrid run --record).
   /// An error stops the start and is Start()'s error.

@@ -135,7 +135,7 @@ class MlfqQueue final : public ReadyQueuePolicy {
   std::int64_t QuantumOf(int queue) const;
   std::int64_t AllotmentOf(int queue) const;
   /// The queue of a task the policy knows (ready, running or blocked); nullopt otherwise.
-  std::optional<int> QueueOf(std::uint64_t id) const;
+  std::optional<int> QueueOf(std::uint64_t id) const override;
   /// CPU time the task has used at its current level (toward its allotment); 0 if unknown.
   std::int64_t UsedAtLevel(std::uint64_t id) const;
 

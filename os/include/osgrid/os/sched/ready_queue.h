@@ -105,6 +105,12 @@ class ReadyQueuePolicy {
     (void)task;
     return quantum();
   }
+  /// Which of the policy's queues the task is in, for policies with several
+  /// (MLFQ: 0 = bottom); nullopt for one-queue policies and unknown ids.
+  virtual std::optional<int> QueueOf(std::uint64_t id) const {
+    (void)id;
+    return std::nullopt;
+  }
   /// The caller took the CPU back from `task`, which had used `cpu` of CPU
   /// time since PickNext returned it (the peer measures it from the process;
   /// the simulator knows it). Called once per dispatch, before the task is

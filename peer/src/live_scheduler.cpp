@@ -1,0 +1,414 @@
+// LiveScheduler: see live_scheduler.h. Sections:
+//   [SECTION] Admission
+//   [SECTION] The dispatcher: putting tasks on cores and taking them off
+//   [SECTION] Ending: exit, burst prediction, the record
+//   [SECTION] Reports
+//
+// Source: Silberschatz 10e 5.1-5.3; OSTEP ch. 7-9 (see the header).
+#include "live_scheduler.h"
+
+#include <utility>  // before Boost.Asio: GCC 12 + C++20 (docs/toolchain.md)
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace osgrid::peer {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::int64_t Millis(Clock::duration d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
+
+std::int64_t Millis(std::chrono::microseconds d) { return d.count() / 1000; }
+
+}  // namespace
+
+/// The process control block of one task on this peer.
+struct LiveScheduler::Proc {
+  Proc(asio::io_context& io) : slice_timer(io) {}
+
+  TaskSpec spec;  // until it is started
+  std::string task_id;
+  std::string name;
+  Done done;
+  os::ReadyTask ready;  // what the policy knows of it
+  enum class State { kReady, kRunning } state = State::kReady;
+  std::optional<Executor::TaskHandle> handle;  // once started
+  int core = -1;                               // while running
+  std::int64_t burst_estimate_ms = 0;          // its whole CPU burst, as given or predicted
+  Clock::time_point submitted;
+  Clock::time_point dispatched;  // last put on a core
+  double dispatched_t = 0;       // the same, on the tracker's clock
+  std::optional<Clock::time_point> first_run;
+  std::chrono::microseconds cpu_at_dispatch{0};
+  Clock::duration on_core{0};
+  std::int64_t preemptions = 0;
+  asio::steady_timer slice_timer;
+};
+
+struct WakeupTimer {
+  explicit WakeupTimer(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+};
+
+Result<std::unique_ptr<LiveScheduler>> LiveScheduler::Create(asio::io_context& io, Executor& executor,
+                                                             PeerEvents& events, SchedulerOptions options) {
+  if (options.cores < 1) return Status::BadRequest("cores must be >= 1, got " + std::to_string(options.cores));
+  const os::SchedPolicyInfo* info = os::FindSchedPolicy(options.policy);
+  auto policy = os::MakeSchedPolicy(options.policy, options.params);
+  if (info == nullptr || !policy.ok()) return Status::BadRequest("--scheduler: " + policy.error().message);
+  return std::unique_ptr<LiveScheduler>(
+      new LiveScheduler(io, executor, events, std::move(options), *info, std::move(policy).value()));
+}
+
+LiveScheduler::LiveScheduler(asio::io_context& io, Executor& executor, PeerEvents& events, SchedulerOptions options,
+                             const os::SchedPolicyInfo& info, std::unique_ptr<os::ReadyQueuePolicy> policy)
+    : io_(io),
+      executor_(executor),
+      events_(events),
+      options_(std::move(options)),
+      info_(&info),
+      policy_(std::move(policy)),
+      epoch_(Clock::now()),
+      cores_(static_cast<std::size_t>(options_.cores), 0),
+      wakeup_(std::make_unique<WakeupTimer>(io)) {}
+
+LiveScheduler::~LiveScheduler() = default;
+
+std::int64_t LiveScheduler::NowMs() const { return Millis(Clock::now() - epoch_); }
+
+std::size_t LiveScheduler::ready() const { return policy_->size(); }
+
+std::size_t LiveScheduler::running() const {
+  return static_cast<std::size_t>(std::count_if(cores_.begin(), cores_.end(), [](std::uint64_t id) { return id != 0; }));
+}
+
+// [SECTION] Admission ---------------------------------------------------------------
+
+Status LiveScheduler::Submit(TaskSpec spec, SchedFields fields, Done done) {
+  if (policy_->size() >= options_.ready_queue_max) {
+    return Status::Limit("ready queue of " + options_.node + " is full (" + std::to_string(options_.ready_queue_max) +
+                         " tasks)");
+  }
+  const std::uint64_t id = next_id_++;
+  auto proc = std::make_unique<Proc>(io_);
+  proc->task_id = spec.task_id;
+  proc->name = fields.name.empty() ? spec.function : fields.name;
+  proc->spec = std::move(spec);
+  proc->done = std::move(done);
+  proc->submitted = Clock::now();
+  proc->burst_estimate_ms = fields.burst_ms ? *fields.burst_ms : PredictBurst(proc->name);
+  const std::int64_t now = NowMs();
+  proc->ready = os::ReadyTask{id, now, fields.priority, proc->burst_estimate_ms, fields.tickets, now, 0};
+  Proc& admitted = *procs_.emplace(id, std::move(proc)).first->second;
+
+  policy_->AdvanceTo(now);
+  policy_->Admit(admitted.ready);
+  events_.Publish(os::events::TaskQueued{admitted.task_id, std::nullopt, options_.node,
+                                         static_cast<int>(policy_->size())});
+  DispatchSoon();
+  return Status::Ok();
+}
+
+/// The dispatcher runs once the current handler is done, so that tasks that
+/// arrive together (a CPU_BATCH) are all in the ready queue when the policy
+/// first picks among them, as they are in a simulation where they arrive at
+/// the same instant.
+void LiveScheduler::DispatchSoon() {
+  if (dispatch_pending_) return;
+  dispatch_pending_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    dispatch_pending_ = false;
+    MaybePreempt();
+    Dispatch();
+  });
+}
+
+// [SECTION] The dispatcher ------------------------------------------------------------
+
+/// Fills every idle core with the task the policy picks.
+void LiveScheduler::Dispatch() {
+  policy_->AdvanceTo(NowMs());
+  for (int core = 0; core < options_.cores; ++core) {
+    if (cores_[static_cast<std::size_t>(core)] != 0) continue;
+    std::optional<os::ReadyTask> next = policy_->PickNext();
+    if (!next) break;
+    Proc& proc = *procs_.at(next->id);
+    proc.ready = *next;  // the policy may have updated it (stride's pass)
+    RunOn(proc, core);
+  }
+  ArmWakeup();
+}
+
+/// Puts `proc` on `core`: starts its process the first time, continues it
+/// (SIGCONT) after that, and arms its time slice.
+void LiveScheduler::RunOn(Proc& proc, int core) {
+  const std::uint64_t id = proc.ready.id;
+  if (!proc.handle) {
+    auto started = executor_.Start(std::move(proc.spec), [this, id](TaskOutcome outcome) { OnExit(id, outcome); });
+    if (!started.ok()) {  // never ran: end it from the io loop, as a process exit would
+      TaskOutcome failed;
+      failed.status = started.status();
+      asio::post(io_, [this, id, failed, alive = std::weak_ptr<bool>(alive_)] {
+        if (!alive.expired()) OnExit(id, failed);
+      });
+      cores_[static_cast<std::size_t>(core)] = id;
+      proc.state = Proc::State::kRunning;
+      proc.core = core;
+      return;
+    }
+    proc.handle = *started;
+  } else if (Status continued = executor_.Continue(*proc.handle); !continued.ok()) {
+    spdlog::debug("continuing {}: {}", proc.task_id, continued.ToString());  // it is exiting; OnExit follows
+  }
+  if (last_dispatched_ != 0 && last_dispatched_ != id) ++context_switches_;
+  last_dispatched_ = id;
+  cores_[static_cast<std::size_t>(core)] = id;
+  proc.state = Proc::State::kRunning;
+  proc.core = core;
+  proc.dispatched = Clock::now();
+  proc.dispatched_t = events_.TrackerNowMs();
+  if (!proc.first_run) proc.first_run = proc.dispatched;
+  proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
+  events_.Publish(os::events::TaskRunning{proc.task_id, std::nullopt, options_.node});
+
+  const std::int64_t slice = policy_->SliceFor(proc.ready);
+  if (slice > 0) {
+    proc.slice_timer.expires_after(milliseconds(slice));
+    proc.slice_timer.async_wait([this, id](const boost::system::error_code& error) {
+      if (!error) OnSliceEnd(id);
+    });
+  }
+}
+
+std::int64_t LiveScheduler::CpuSinceDispatch(const Proc& proc) const {
+  if (!proc.handle) return 0;
+  return std::max<std::int64_t>(0, Millis(executor_.CpuTime(*proc.handle) - proc.cpu_at_dispatch));
+}
+
+/// The running task's time slice is over: the policy hears how it ran and
+/// picks again. The same task keeps its core without a stop; another one
+/// takes the core from it (SIGSTOP, task.preempted "quantum").
+void LiveScheduler::OnSliceEnd(std::uint64_t id) {
+  auto it = procs_.find(id);
+  if (it == procs_.end() || it->second->state != Proc::State::kRunning) return;
+  Proc& proc = *it->second;
+  const std::int64_t slice = policy_->SliceFor(proc.ready);
+  const std::int64_t cpu = CpuSinceDispatch(proc);
+  // Less than half the slice in CPU time: it slept through most of its turn.
+  const os::RunEnd end = 2 * cpu < slice ? os::RunEnd::kBlocked : os::RunEnd::kSliceExpired;
+  policy_->AdvanceTo(NowMs());  // a boost due now comes before the charge (MlfqQueue)
+  if (policy_->size() == 0) {  // nobody else is ready: charge the slice, keep the core
+    policy_->Ran(proc.ready, cpu, end);
+    policy_->Admit(proc.ready);
+    std::optional<os::ReadyTask> again = policy_->PickNext();  // it, the only one ready
+    if (again) proc.ready = *again;
+    proc.dispatched = Clock::now();  // a new turn, same segment
+    proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
+    const std::int64_t next_slice = policy_->SliceFor(proc.ready);
+    proc.slice_timer.expires_after(milliseconds(std::max<std::int64_t>(next_slice, 1)));
+    proc.slice_timer.async_wait([this, id](const boost::system::error_code& error) {
+      if (!error) OnSliceEnd(id);
+    });
+    return;
+  }
+  StopRunning(proc, end, "quantum");
+  Dispatch();
+}
+
+/// Under a preemptive policy, takes a core from a running task that the
+/// policy says must give it up to a task in the ready queue.
+void LiveScheduler::MaybePreempt() {
+  if (!policy_->preemptive() || policy_->size() == 0) return;
+  for (std::uint64_t id : cores_) {
+    if (id == 0) continue;
+    Proc& proc = *procs_.at(id);
+    os::ReadyTask running = proc.ready;
+    const std::int64_t used = proc.handle ? Millis(executor_.CpuTime(*proc.handle)) : 0;
+    running.expected_burst_ms = std::max<std::int64_t>(0, proc.burst_estimate_ms - used);  // SRTF: what is left
+    if (!policy_->ShouldPreempt(running)) continue;
+    proc.ready.expected_burst_ms = running.expected_burst_ms;
+    StopRunning(proc, os::RunEnd::kPreempted, "preempted");
+    return;  // one at a time: Dispatch gives the core to the urgent task
+  }
+}
+
+/// Takes `proc` off its core: SIGSTOP, the policy hears Ran(end), and it
+/// joins the ready queue again.
+void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) {
+  proc.slice_timer.cancel();
+  if (proc.handle) {
+    if (Status stopped = executor_.Stop(*proc.handle); !stopped.ok()) {
+      spdlog::debug("stopping {}: {}", proc.task_id, stopped.ToString());  // exiting; OnExit follows
+    }
+  }
+  const std::int64_t cpu = CpuSinceDispatch(proc);
+  EndSegment(proc, reason);
+  proc.on_core += Clock::now() - proc.dispatched;
+  cores_[static_cast<std::size_t>(proc.core)] = 0;
+  proc.core = -1;
+  proc.state = Proc::State::kReady;
+  ++proc.preemptions;
+  ++preemptions_;
+  const std::int64_t now = NowMs();
+  policy_->AdvanceTo(now);
+  policy_->Ran(proc.ready, cpu, end);
+  proc.ready.ready_since_ms = now;
+  policy_->Admit(proc.ready);
+  events_.Publish(os::events::TaskPreempted{proc.task_id, std::nullopt, options_.node, reason});
+  events_.Publish(os::events::TaskQueued{proc.task_id, std::nullopt, options_.node,
+                                         static_cast<int>(policy_->size())});
+}
+
+/// Arms a timer for the policy's next change of mind without an arrival
+/// (priority aging, MLFQ's boost); then a running task may be preempted.
+void LiveScheduler::ArmWakeup() {
+  std::optional<std::int64_t> when = policy_->NextWakeup();
+  if (!when) {
+    wakeup_->timer.cancel();
+    return;
+  }
+  wakeup_->timer.expires_after(milliseconds(std::max<std::int64_t>(*when - NowMs(), 1)));
+  wakeup_->timer.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    policy_->AdvanceTo(NowMs());
+    MaybePreempt();
+    Dispatch();
+  });
+}
+
+// [SECTION] Ending ------------------------------------------------------------------------
+
+void LiveScheduler::OnExit(std::uint64_t id, TaskOutcome outcome) {
+  auto it = procs_.find(id);
+  if (it == procs_.end()) return;
+  std::unique_ptr<Proc> proc = std::move(it->second);
+  procs_.erase(it);
+  proc->slice_timer.cancel();
+  const std::int64_t cpu_ms = Millis(outcome.cpu_time);
+  const std::optional<int> queue = policy_->QueueOf(id);  // before the policy forgets it
+  policy_->AdvanceTo(NowMs());
+  if (proc->state == Proc::State::kRunning) {
+    const std::int64_t cpu = std::max<std::int64_t>(0, cpu_ms - Millis(proc->cpu_at_dispatch));
+    policy_->Ran(proc->ready, cpu, os::RunEnd::kFinished);
+    if (proc->handle) {
+      EndSegment(*proc, "finished");
+      proc->on_core += Clock::now() - proc->dispatched;
+    }
+    cores_[static_cast<std::size_t>(proc->core)] = 0;
+  } else {  // ended while stopped in the ready queue (its wall-clock limit, a kill)
+    policy_->Remove(id);
+    policy_->Ran(proc->ready, 0, os::RunEnd::kCancelled);
+  }
+  if (outcome.status.ok()) LearnBurst(proc->name, cpu_ms);
+
+  const Clock::time_point now = Clock::now();
+  TaskTimes times;
+  times.turnaround_ms = Millis(now - proc->submitted);
+  times.run_ms = Millis(proc->on_core);
+  times.cpu_ms = cpu_ms;
+  times.waiting_ms = std::max<std::int64_t>(0, times.turnaround_ms - times.run_ms);
+  times.response_ms = proc->first_run ? Millis(*proc->first_run - proc->submitted) : times.turnaround_ms;
+  times.preemptions = proc->preemptions;
+  finished_.push_back(Finished{proc->task_id, proc->name, times, queue});
+  if (finished_.size() > kFinishedKept) finished_.pop_front();
+
+  Done done = std::move(proc->done);
+  proc.reset();
+  done(std::move(outcome), times);
+  Dispatch();
+}
+
+std::int64_t LiveScheduler::PredictBurst(const std::string& name) const {
+  auto it = burst_estimates_.find(name);
+  return it == burst_estimates_.end() ? kFirstBurstGuessMs : static_cast<std::int64_t>(it->second + 0.5);
+}
+
+/// τ(n+1) = α·t(n) + (1 − α)·τ(n) (Silberschatz 5.3.2).
+void LiveScheduler::LearnBurst(const std::string& name, std::int64_t cpu_ms) {
+  auto it = burst_estimates_.find(name);
+  if (it == burst_estimates_.end()) {
+    if (burst_estimates_.size() >= kBurstNamesKept) return;  // bounded: new names keep the first guess
+    it = burst_estimates_.emplace(name, static_cast<double>(kFirstBurstGuessMs)).first;
+  }
+  it->second = kBurstAlpha * static_cast<double>(cpu_ms) + (1 - kBurstAlpha) * it->second;
+}
+
+void LiveScheduler::EndSegment(const Proc& proc, const char* end) {
+  timeline_.push_back(Segment{proc.task_id, proc.name, proc.core, proc.dispatched_t, events_.TrackerNowMs(), end});
+  if (timeline_.size() > kTimelineKept) timeline_.pop_front();
+}
+
+// [SECTION] Reports ------------------------------------------------------------------------
+
+Json LiveScheduler::Settings() const {
+  Json settings = {{"policy", std::string(info_->name)}};
+  if (info_->sliced) settings["quantum_ms"] = options_.params.quantum;
+  if (info_->name == "PRIORITY" || info_->name == "PRIORITY-P") settings["aging_ms"] = options_.params.aging;
+  if (info_->name == "MLFQ") {
+    settings["mlfq"] = {{"quantum_ms", options_.params.mlfq_quanta},
+                        {"allotment", options_.params.mlfq_allotments},
+                        {"boost_ms", options_.params.mlfq_boost}};
+  }
+  return settings;
+}
+
+Json LiveScheduler::Report() const {
+  Json report = Settings();
+  report["summary"] = std::string(info_->summary);
+  report["source"] = std::string(info_->source);
+  report["preemptive"] = info_->preemptive;
+  report["cores"] = options_.cores;
+  report["burst_prediction"] = {{"alpha", kBurstAlpha}, {"first_guess_ms", kFirstBurstGuessMs}};
+  Json running = Json::array();
+  Json ready = Json::array();
+  for (const auto& [id, proc] : procs_) {
+    Json entry = {{"task_id", proc->task_id}, {"name", proc->name}, {"priority", proc->ready.priority}};
+    if (auto queue = policy_->QueueOf(id)) entry["queue"] = *queue;
+    if (proc->state == Proc::State::kRunning) {
+      entry["core"] = proc->core;
+      running.push_back(std::move(entry));
+    } else {
+      ready.push_back(std::move(entry));
+    }
+  }
+  report["running"] = std::move(running);
+  report["ready"] = std::move(ready);
+  Json timeline = Json::array();
+  for (const Segment& s : timeline_) {
+    timeline.push_back({{"task_id", s.task_id},
+                        {"name", s.name},
+                        {"core", s.core},
+                        {"start_t", s.start_t},
+                        {"end_t", s.end_t},
+                        {"end", s.end}});
+  }
+  report["timeline"] = std::move(timeline);
+  Json finished = Json::array();
+  for (const Finished& f : finished_) {
+    Json entry = {{"task_id", f.task_id},
+                  {"name", f.name},
+                  {"response_ms", f.times.response_ms},
+                  {"waiting_ms", f.times.waiting_ms},
+                  {"turnaround_ms", f.times.turnaround_ms},
+                  {"run_ms", f.times.run_ms},
+                  {"cpu_ms", f.times.cpu_ms},
+                  {"preemptions", f.times.preemptions}};
+    if (f.queue) entry["queue"] = *f.queue;  // where it ended (MLFQ)
+    finished.push_back(std::move(entry));
+  }
+  report["finished"] = std::move(finished);
+  report["preemptions"] = preemptions_;
+  report["context_switches"] = context_switches_;
+  return report;
+}
+
+}  // namespace osgrid::peer

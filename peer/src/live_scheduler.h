@@ -1,0 +1,189 @@
+// The peer's CPU scheduler: real task processes scheduled by an os/ policy.
+//
+// Source: Silberschatz 10e, 5.1 (the ready queue, the dispatcher, preemptive
+//         scheduling), 5.2 (criteria: waiting, turnaround and response time)
+//         and 5.3.2 (predicting the next CPU burst by exponential averaging);
+//         OSTEP ch. 7-9 for the policies, whose code is the simulator's
+//         (os/sched): `osgrid sim sched` and a peer run the same objects.
+//
+// Every task that runs on this peer is a process (Executor). The scheduler
+// keeps one control block per task and at most `cores` of them on a core:
+//
+//   Submit -> ready (in the policy's ready queue)
+//   ready --PickNext, a core is free--> running   (Executor::Start, or SIGCONT)
+//   running --slice ends, another task is ready--> ready   (SIGSTOP: "quantum")
+//   running --a more urgent task arrives (preemptive policy)--> ready   (SIGSTOP: "preempted")
+//   running/ready --the process ends--> gone (done is called)
+//
+// Stopping and continuing go through the process's pidfd (Executor::Stop,
+// Continue). A stopped task keeps its process, its memory and its place in
+// the program; its wall-clock limit keeps running, its CPU-time limit does not.
+//
+// Time. The policy sees ms on this peer's steady clock, from the scheduler's
+// creation. CPU time is read from the kernel for the task's process at every
+// dispatch and every stop (Executor::CpuTime), never guessed from wall time.
+//
+// What the policy is told (ReadyQueuePolicy::Ran) when a task leaves a core:
+//   - finished: kFinished;
+//   - stopped for a more urgent task: kPreempted;
+//   - its slice ended: kSliceExpired, unless it used less than half of the
+//     slice in CPU time, when it is kBlocked: it slept or waited for most of
+//     its turn, and so gave the CPU up early (this is how MLFQ tells an
+//     interactive task from a CPU hog on live processes; docs/scheduling.md).
+// When a slice ends and no other task is ready, the task keeps its core
+// without being stopped (the policy still hears Ran and is asked again).
+//
+// Burst prediction (SJF, SRTF). A task without burst_ms gets τ, the
+// exponential average of the CPU time of the earlier tasks with its name:
+// τ(n+1) = α·t(n) + (1 − α)·τ(n), α = kBurstAlpha, τ(0) = kFirstBurstGuessMs.
+//
+// Events: task.queued, task.running, task.preempted (reason "quantum" or
+// "preempted"), published as they happen; the caller publishes
+// task.submitted and task.finished.
+//
+// Not thread-safe: every call on the io_context's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "osgrid/net/json.h"
+#include "osgrid/net/status.h"
+#include "osgrid/os/sched/ready_queue.h"
+#include "osgrid/os/sched/sched_policies.h"
+#include "osgrid/peer/executor.h"
+#include "peer_events.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace osgrid::peer {
+
+/// Silberschatz 5.3.2's α and τ(0) for burst prediction.
+inline constexpr double kBurstAlpha = 0.5;
+inline constexpr std::int64_t kFirstBurstGuessMs = 100;
+
+struct SchedulerOptions {
+  std::string node;               // our peer id, for events
+  int cores = 1;                  // tasks on a core at once, >= 1
+  std::string policy = "FCFS";    // any name or alias of os::SchedPolicies()
+  os::SchedPolicyParams params;   // quantum etc., in ms
+  std::size_t ready_queue_max = 1000;
+};
+
+/// What a task carries for its scheduler, besides what it runs.
+struct SchedFields {
+  std::string name;                     // for burst prediction and the timeline; "" = the function's name
+  int priority = 1;                     // lower = more urgent
+  std::optional<std::int64_t> burst_ms;  // expected CPU burst; none: predicted
+  std::int64_t tickets = 100;           // >= 1
+};
+
+/// How long a task spent in each state on this peer, ms (Silberschatz 5.2).
+struct TaskTimes {
+  std::int64_t response_ms = 0;  // submitted here -> first on a core
+  std::int64_t waiting_ms = 0;   // ready but not on a core
+  std::int64_t run_ms = 0;       // on a core (wall clock)
+  std::int64_t cpu_ms = 0;       // CPU time of its process
+  std::int64_t turnaround_ms = 0;  // submitted here -> ended
+  std::int64_t preemptions = 0;    // times it was stopped and later continued
+};
+
+class LiveScheduler {
+ public:
+  using Done = std::function<void(TaskOutcome outcome, const TaskTimes& times)>;
+
+  /// Errors: BAD_REQUEST for an unknown policy or bad parameters (the
+  /// message from os::MakeSchedPolicy), or cores < 1.
+  static Result<std::unique_ptr<LiveScheduler>> Create(boost::asio::io_context& io, Executor& executor,
+                                                        PeerEvents& events, SchedulerOptions options);
+  ~LiveScheduler();
+  LiveScheduler(const LiveScheduler&) = delete;
+  LiveScheduler& operator=(const LiveScheduler&) = delete;
+
+  /// Admits a task to the ready queue; `done` is called once when it ends,
+  /// never from inside Submit. Errors: LIMIT when ready_queue_max tasks are
+  /// ready (nothing changes).
+  Status Submit(TaskSpec spec, SchedFields fields, Done done);
+
+  std::size_t ready() const;    // tasks in the ready queue
+  std::size_t running() const;  // tasks on a core
+  const os::SchedPolicyInfo& policy() const { return *info_; }
+
+  /// The policy and its settings, the tasks on each core and in the ready
+  /// queue, and the recent timeline: {"policy", "summary", "source",
+  /// "preemptive", "quantum_ms"?, "mlfq"?, "cores", "running": [...], "ready":
+  /// [...], "timeline": [{task_id, name, core, start_t, end_t, end}],
+  /// "finished": [{task_id, name, response_ms, waiting_ms, turnaround_ms,
+  /// run_ms, cpu_ms, preemptions}], "preemptions", "context_switches"}.
+  /// Times *_t are ms on the tracker's clock (events' t).
+  Json Report() const;
+  /// The policy and its settings only ({"policy", "quantum_ms"?, "mlfq"?}).
+  Json Settings() const;
+
+ private:
+  struct Proc;  // one task's control block; see live_scheduler.cpp
+
+  LiveScheduler(boost::asio::io_context& io, Executor& executor, PeerEvents& events, SchedulerOptions options,
+                const os::SchedPolicyInfo& info, std::unique_ptr<os::ReadyQueuePolicy> policy);
+
+  std::int64_t NowMs() const;
+  void DispatchSoon();
+  void Dispatch();
+  void RunOn(Proc& proc, int core);
+  void OnSliceEnd(std::uint64_t id);
+  void MaybePreempt();
+  void StopRunning(Proc& proc, os::RunEnd end, const char* reason);
+  void OnExit(std::uint64_t id, TaskOutcome outcome);
+  void ArmWakeup();
+  /// CPU time of `proc`'s process since it was last put on a core, ms.
+  std::int64_t CpuSinceDispatch(const Proc& proc) const;
+  void EndSegment(const Proc& proc, const char* end);
+  std::int64_t PredictBurst(const std::string& name) const;
+  void LearnBurst(const std::string& name, std::int64_t cpu_ms);
+
+  boost::asio::io_context& io_;
+  Executor& executor_;
+  PeerEvents& events_;
+  SchedulerOptions options_;
+  const os::SchedPolicyInfo* info_;
+  std::unique_ptr<os::ReadyQueuePolicy> policy_;
+  std::chrono::steady_clock::time_point epoch_;
+  std::map<std::uint64_t, std::unique_ptr<Proc>> procs_;  // every task here, by scheduler id
+  std::vector<std::uint64_t> cores_;                      // the task on each core; 0 = idle
+  std::uint64_t next_id_ = 1;
+  std::uint64_t last_dispatched_ = 0;  // for counting context switches
+  std::int64_t preemptions_ = 0;
+  std::int64_t context_switches_ = 0;
+  std::map<std::string, double> burst_estimates_;  // τ by task name
+  std::unique_ptr<struct WakeupTimer> wakeup_;     // the policy's next NextWakeup()
+  bool dispatch_pending_ = false;                  // DispatchSoon() posted, not yet run
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // handlers posted to io_ check it
+
+  struct Segment {
+    std::string task_id, name;
+    int core = 0;
+    double start_t = 0, end_t = 0;
+    std::string end;  // "quantum", "preempted", "finished"
+  };
+  struct Finished {
+    std::string task_id, name;
+    TaskTimes times;
+    std::optional<int> queue;  // the policy's queue it ended in (MLFQ)
+  };
+  static constexpr std::size_t kTimelineKept = 2000;  // most recent segments in Report()
+  static constexpr std::size_t kFinishedKept = 200;   // most recent finished tasks in Report()
+  static constexpr std::size_t kBurstNamesKept = 4096;
+  std::deque<Segment> timeline_;
+  std::deque<Finished> finished_;
+};
+
+}  // namespace osgrid::peer
