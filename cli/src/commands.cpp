@@ -85,8 +85,8 @@ Result<net::TaskRequest> TaskFromFile(const Json& item, std::size_t index, const
   std::string where = "--tasks file, task " + std::to_string(index) + ": ";
   if (!item.is_object()) return Status::BadRequest(where + "each task must be an object {program, function, args}");
   for (auto it = item.begin(); it != item.end(); ++it) {
-    static const std::set<std::string> kFields = {"program", "function", "args", "name", "priority", "burst_ms",
-                                                  "tickets"};
+    static const std::set<std::string> kFields = {"program",  "function", "args",   "name",
+                                                  "priority", "burst_ms", "tickets"};
     if (kFields.count(it.key()) == 0) {
       return Status::BadRequest(where + "unknown field '" + net::Sanitize(it.key()) +
                                 "' (fields: program, function, args, name, priority, burst_ms, tickets)");
@@ -224,7 +224,6 @@ Status ApplySchedFlags(const SchedFlags& flags, net::TaskRequest& task) {
   if (flags.cpu_limit_s > 0) task.cpu_limit_ms = Ms(flags.cpu_limit_s).count();
   return Status::Ok();
 }
-
 
 int CpuCommand(const CpuOptions& o) {
   auto program = LoadProgram(o.program, o.file);

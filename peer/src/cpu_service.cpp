@@ -430,9 +430,8 @@ void CpuService::OnFinished(const Task& task, const TaskOutcome& outcome, const 
 // [SECTION] Events ----------------------------------------------------------------------------
 
 void CpuService::PublishSubmitted(const Task& task) {
-  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, std::nullopt,
-                                           task.sched.name.empty() ? task.spec.function : task.sched.name,
-                                           options_.node});
+  events_.Publish(os::events::TaskSubmitted{
+      task.spec.task_id, std::nullopt, task.sched.name.empty() ? task.spec.function : task.sched.name, options_.node});
 }
 
 Json CpuService::PickPeerRequest(const std::vector<const Task*>& tasks) const {

@@ -28,9 +28,9 @@
 #include <optional>
 #include <string>
 
+#include "live_scheduler.h"
 #include "osgrid/net/requests.h"
 #include "osgrid/net/server.h"
-#include "live_scheduler.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/peer/executor.h"
 #include "outbound.h"
@@ -44,8 +44,8 @@ struct CpuOptions {
   int cores = 1;
   std::chrono::milliseconds default_timeout{60000};    // wall clock, --task-timeout
   std::chrono::milliseconds default_cpu_limit{30000};  // CPU time, --task-cpu-limit
-  std::string scheduler = "FCFS";                     // --scheduler: a name from os::SchedPolicies()
-  os::SchedPolicyParams sched_params;                 // --quantum, --mlfq-*: ms
+  std::string scheduler = "FCFS";                      // --scheduler: a name from os::SchedPolicies()
+  os::SchedPolicyParams sched_params;                  // --quantum, --mlfq-*: ms
   std::size_t ready_queue_max = params::kReadyQueueMax;
   std::string task_binary;                          // osgrid-task
   std::size_t max_forwards = params::kMaxForwards;  // forwards in flight at once, --max-forwards

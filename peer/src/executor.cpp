@@ -15,21 +15,22 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <system_error>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -218,11 +219,14 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   void Abandon();
   std::uint64_t id() const { return id_; }
   bool finished() const { return finished_; }
+  void OnLaunch(std::function<void()> launched) { launched_ = std::move(launched); }
+  bool launched() const { return pid_ != 0; }
   /// SIGSTOP / SIGCONT through the pidfd; before launch, remembered.
   Status Stop();
   Status Continue();
   /// CPU time used so far (0 before launch).
   std::chrono::microseconds CpuTime() const;
+  std::chrono::microseconds RunDelay() const;
   /// Kills the process group; the outcome will be `why`.
   void Kill(Status why);
 
@@ -250,7 +254,8 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds cpu_limit_;  // 0: none of its own
   std::function<void(TaskOutcome)> done_;
-  std::string input_;  // the task JSON, until written to stdin
+  std::function<void()> launched_;  // Start's `launched`, called once in Launch
+  std::string input_;               // the task JSON, until written to stdin
 
   int pid_ = 0;                   // also the process-group id; 0 until launched
   UniqueFd socket_;               // our end of the task's socket (zygote_protocol.h)
@@ -265,11 +270,15 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   asio::steady_timer drain_deadline_;  // kDrainTime after the exit
   asio::steady_timer cpu_check_;       // when the CPU-time limit could be reached at the earliest
 
-  bool timed_out_ = false;          // we killed it at the deadline
-  bool over_cpu_limit_ = false;     // we killed it when its CPU time reached cpu_limit_
-  bool stop_pending_ = false;       // Stop() before it had a process: stop it at launch
-  std::optional<Status> killed_;    // Kill(): why, the outcome's status
-  std::optional<std::chrono::microseconds> reaped_cpu_;  // from wait4's rusage
+  bool timed_out_ = false;                               // we killed it at the deadline
+  bool over_cpu_limit_ = false;                          // we killed it when its CPU time reached cpu_limit_
+  bool stop_pending_ = false;                            // Stop() before it had a process: stop it at launch
+  std::optional<Status> killed_;                         // Kill(): why, the outcome's status
+  std::optional<std::chrono::microseconds> reaped_cpu_;  // from wait4's rusage, less cpu_baseline_
+  /// CPU time the warm process had used before its hand-off (starting up,
+  /// warming up): not the task's.
+  std::chrono::microseconds cpu_baseline_{0};
+  std::chrono::microseconds ProcessCpuTime() const;
   bool printed_too_much_ = false;   // we killed it for output past output_limit
   bool exited_ = false;             // reaped
   std::optional<int> wait_status_;  // from waitpid; nullopt if lost
@@ -307,8 +316,13 @@ void Executor::Task::Launch(Result<WarmChild> child, const TaskLimits& limits) {
     exited_ = true;
     return FailToStart(adopted);
   }
+  cpu_baseline_ = ProcessCpuTime();
   if (stop_pending_) (void)Signal(SIGSTOP);  // it reads its task once continued
   Begin();
+  if (launched_) {
+    auto launched = std::move(launched_);
+    launched();
+  }
 }
 
 Status Executor::Task::Signal(int signal_number) {
@@ -338,11 +352,28 @@ Status Executor::Task::Continue() {
 std::chrono::microseconds Executor::Task::CpuTime() const {
   if (reaped_cpu_) return *reaped_cpu_;
   if (pid_ == 0 || exited_) return std::chrono::microseconds{0};
+  return std::max(std::chrono::microseconds{0}, ProcessCpuTime() - cpu_baseline_);
+}
+
+std::chrono::microseconds Executor::Task::ProcessCpuTime() const {
   clockid_t clock = 0;
   timespec now{};
   if (clock_getcpuclockid(pid_, &clock) != 0 || clock_gettime(clock, &now) != 0) return std::chrono::microseconds{0};
-  return std::chrono::seconds(now.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(
-                                                std::chrono::nanoseconds(now.tv_nsec));
+  return std::chrono::seconds(now.tv_sec) +
+         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(now.tv_nsec));
+}
+
+std::chrono::microseconds Executor::Task::RunDelay() const {
+  if (pid_ == 0 || exited_) return std::chrono::microseconds{0};
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/schedstat", pid_);
+  FILE* file = std::fopen(path, "r");
+  if (file == nullptr) return std::chrono::microseconds{0};
+  unsigned long long on_cpu_ns = 0, waiting_ns = 0;
+  const int read = std::fscanf(file, "%llu %llu", &on_cpu_ns, &waiting_ns);
+  std::fclose(file);
+  if (read != 2) return std::chrono::microseconds{0};
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(waiting_ns));
 }
 
 void Executor::Task::Kill(Status why) {
@@ -487,8 +518,11 @@ void Executor::Task::OnExit() {
   exit_time_ = Clock::now();
   if (reaped == pid_) {  // else someone else reaped it
     wait_status_ = wait_status;
-    auto micros = [](const timeval& tv) { return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec); };
-    reaped_cpu_ = micros(usage.ru_utime) + micros(usage.ru_stime);
+    auto micros = [](const timeval& tv) {
+      return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+    };
+    reaped_cpu_ =
+        std::max(std::chrono::microseconds{0}, micros(usage.ru_utime) + micros(usage.ru_stime) - cpu_baseline_);
   }
   deadline_.cancel();
   cpu_check_.cancel();
@@ -646,7 +680,8 @@ Status Executor::Open() {
   return Status::Ok();
 }
 
-Result<Executor::TaskHandle> Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done) {
+Result<Executor::TaskHandle> Executor::Start(TaskSpec spec, std::function<void(TaskOutcome)> done,
+                                             std::function<void()> launched) {
   if (!spec.args.is_array()) {
     return Status::BadRequest("args of task " + spec.task_id + " must be a JSON array");
   }
@@ -661,6 +696,7 @@ Result<Executor::TaskHandle> Executor::Start(TaskSpec spec, std::function<void(T
   limits.cpu_seconds = static_cast<std::uint64_t>((spec.cpu_limit.count() + 999) / 1000) + 1;
   const TaskHandle handle = next_task_id_++;
   auto task = std::make_shared<Task>(*this, handle, std::move(spec), std::move(done));
+  task->OnLaunch(std::move(launched));
   running_.emplace(task->id(), task);
   pool_->Acquire([weak = std::weak_ptr<Task>(task), limits](Result<WarmChild> child) {
     std::shared_ptr<Task> task = weak.lock();
@@ -688,6 +724,16 @@ Status Executor::Continue(TaskHandle task) {
 std::chrono::microseconds Executor::CpuTime(TaskHandle task) const {
   auto it = running_.find(task);
   return it == running_.end() ? std::chrono::microseconds{0} : it->second->CpuTime();
+}
+
+bool Executor::Launched(TaskHandle task) const {
+  auto it = running_.find(task);
+  return it != running_.end() && it->second->launched();
+}
+
+std::chrono::microseconds Executor::RunDelay(TaskHandle task) const {
+  auto it = running_.find(task);
+  return it == running_.end() ? std::chrono::microseconds{0} : it->second->RunDelay();
 }
 
 Status Executor::Kill(TaskHandle task, Status why) {

@@ -44,10 +44,15 @@ struct LiveScheduler::Proc {
   int core = -1;                               // while running
   std::int64_t burst_estimate_ms = 0;          // its whole CPU burst, as given or predicted
   Clock::time_point submitted;
-  Clock::time_point dispatched;  // last put on a core
-  double dispatched_t = 0;       // the same, on the tracker's clock
   std::optional<Clock::time_point> first_run;
-  std::chrono::microseconds cpu_at_dispatch{0};
+  // The current stretch on a core (one timeline segment), and the current
+  // turn in it (a slice renewed without a stop starts a new turn).
+  Clock::time_point segment_start;
+  double segment_start_t = 0;  // the same, on the tracker's clock
+  std::chrono::microseconds cpu_at_segment_start{0};
+  std::chrono::microseconds cpu_at_dispatch{0};        // CPU time when this turn began
+  std::chrono::microseconds run_delay_at_dispatch{0};  // Executor::RunDelay when this turn began
+  std::chrono::microseconds delay_credited{0};         // of it, already added to this turn's slice
   Clock::duration on_core{0};
   std::int64_t preemptions = 0;
   asio::steady_timer slice_timer;
@@ -87,7 +92,8 @@ std::int64_t LiveScheduler::NowMs() const { return Millis(Clock::now() - epoch_)
 std::size_t LiveScheduler::ready() const { return policy_->size(); }
 
 std::size_t LiveScheduler::running() const {
-  return static_cast<std::size_t>(std::count_if(cores_.begin(), cores_.end(), [](std::uint64_t id) { return id != 0; }));
+  return static_cast<std::size_t>(
+      std::count_if(cores_.begin(), cores_.end(), [](std::uint64_t id) { return id != 0; }));
 }
 
 // [SECTION] Admission ---------------------------------------------------------------
@@ -111,8 +117,8 @@ Status LiveScheduler::Submit(TaskSpec spec, SchedFields fields, Done done) {
 
   policy_->AdvanceTo(now);
   policy_->Admit(admitted.ready);
-  events_.Publish(os::events::TaskQueued{admitted.task_id, std::nullopt, options_.node,
-                                         static_cast<int>(policy_->size())});
+  events_.Publish(
+      os::events::TaskQueued{admitted.task_id, std::nullopt, options_.node, static_cast<int>(policy_->size())});
   DispatchSoon();
   return Status::Ok();
 }
@@ -153,7 +159,8 @@ void LiveScheduler::Dispatch() {
 void LiveScheduler::RunOn(Proc& proc, int core) {
   const std::uint64_t id = proc.ready.id;
   if (!proc.handle) {
-    auto started = executor_.Start(std::move(proc.spec), [this, id](TaskOutcome outcome) { OnExit(id, outcome); });
+    auto started = executor_.Start(
+        std::move(proc.spec), [this, id](TaskOutcome outcome) { OnExit(id, outcome); }, [this, id] { OnLaunched(id); });
     if (!started.ok()) {  // never ran: end it from the io loop, as a process exit would
       TaskOutcome failed;
       failed.status = started.status();
@@ -174,19 +181,43 @@ void LiveScheduler::RunOn(Proc& proc, int core) {
   cores_[static_cast<std::size_t>(core)] = id;
   proc.state = Proc::State::kRunning;
   proc.core = core;
-  proc.dispatched = Clock::now();
-  proc.dispatched_t = events_.TrackerNowMs();
-  if (!proc.first_run) proc.first_run = proc.dispatched;
-  proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
+  proc.segment_start = Clock::now();
+  proc.segment_start_t = events_.TrackerNowMs();
+  if (!proc.first_run) proc.first_run = proc.segment_start;
+  proc.cpu_at_segment_start = executor_.CpuTime(*proc.handle);
+  BeginTurn(proc);
   events_.Publish(os::events::TaskRunning{proc.task_id, std::nullopt, options_.node});
 
+  // A task's first slice starts when its process has its task: waiting for
+  // a process is not time on the core (OnLaunched).
+  if (executor_.Launched(*proc.handle)) StartSlice(proc);
+}
+
+void LiveScheduler::OnLaunched(std::uint64_t id) {
+  auto it = procs_.find(id);
+  if (it == procs_.end() || it->second->state != Proc::State::kRunning) return;
+  Proc& proc = *it->second;
+  proc.cpu_at_segment_start = executor_.CpuTime(*proc.handle);
+  BeginTurn(proc);
+  StartSlice(proc);
+}
+
+void LiveScheduler::StartSlice(Proc& proc) {
   const std::int64_t slice = policy_->SliceFor(proc.ready);
-  if (slice > 0) {
-    proc.slice_timer.expires_after(milliseconds(slice));
-    proc.slice_timer.async_wait([this, id](const boost::system::error_code& error) {
-      if (!error) OnSliceEnd(id);
-    });
-  }
+  if (slice > 0) ArmSlice(proc, std::chrono::microseconds(slice * 1000));
+}
+
+void LiveScheduler::BeginTurn(Proc& proc) {
+  proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
+  proc.run_delay_at_dispatch = executor_.RunDelay(*proc.handle);
+  proc.delay_credited = std::chrono::microseconds{0};
+}
+
+void LiveScheduler::ArmSlice(Proc& proc, std::chrono::microseconds length) {
+  proc.slice_timer.expires_after(length);
+  proc.slice_timer.async_wait([this, id = proc.ready.id](const boost::system::error_code& error) {
+    if (!error) OnSliceEnd(id);
+  });
 }
 
 std::int64_t LiveScheduler::CpuSinceDispatch(const Proc& proc) const {
@@ -201,23 +232,28 @@ void LiveScheduler::OnSliceEnd(std::uint64_t id) {
   auto it = procs_.find(id);
   if (it == procs_.end() || it->second->state != Proc::State::kRunning) return;
   Proc& proc = *it->second;
+  // A slice is time the task held its core, running or sleeping. Time in
+  // which the machine's kernel ran other processes instead (its run delay)
+  // is given back, so a busy machine does not shorten a slice.
+  if (proc.handle) {
+    const auto owed = executor_.RunDelay(*proc.handle) - proc.run_delay_at_dispatch - proc.delay_credited;
+    if (owed >= std::chrono::milliseconds(1)) {
+      proc.delay_credited += owed;
+      return ArmSlice(proc, owed);
+    }
+  }
   const std::int64_t slice = policy_->SliceFor(proc.ready);
   const std::int64_t cpu = CpuSinceDispatch(proc);
   // Less than half the slice in CPU time: it slept through most of its turn.
   const os::RunEnd end = 2 * cpu < slice ? os::RunEnd::kBlocked : os::RunEnd::kSliceExpired;
   policy_->AdvanceTo(NowMs());  // a boost due now comes before the charge (MlfqQueue)
-  if (policy_->size() == 0) {  // nobody else is ready: charge the slice, keep the core
+  if (policy_->size() == 0) {   // nobody else is ready: charge the slice, keep the core
     policy_->Ran(proc.ready, cpu, end);
     policy_->Admit(proc.ready);
     std::optional<os::ReadyTask> again = policy_->PickNext();  // it, the only one ready
     if (again) proc.ready = *again;
-    proc.dispatched = Clock::now();  // a new turn, same segment
-    proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
-    const std::int64_t next_slice = policy_->SliceFor(proc.ready);
-    proc.slice_timer.expires_after(milliseconds(std::max<std::int64_t>(next_slice, 1)));
-    proc.slice_timer.async_wait([this, id](const boost::system::error_code& error) {
-      if (!error) OnSliceEnd(id);
-    });
+    BeginTurn(proc);  // a new turn, same segment
+    ArmSlice(proc, std::chrono::milliseconds(std::max<std::int64_t>(policy_->SliceFor(proc.ready), 1)));
     return;
   }
   StopRunning(proc, end, "quantum");
@@ -251,8 +287,7 @@ void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) 
     }
   }
   const std::int64_t cpu = CpuSinceDispatch(proc);
-  EndSegment(proc, reason);
-  proc.on_core += Clock::now() - proc.dispatched;
+  EndSegment(proc, reason, proc.handle ? executor_.CpuTime(*proc.handle) : proc.cpu_at_segment_start);
   cores_[static_cast<std::size_t>(proc.core)] = 0;
   proc.core = -1;
   proc.state = Proc::State::kReady;
@@ -264,8 +299,7 @@ void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) 
   proc.ready.ready_since_ms = now;
   policy_->Admit(proc.ready);
   events_.Publish(os::events::TaskPreempted{proc.task_id, std::nullopt, options_.node, reason});
-  events_.Publish(os::events::TaskQueued{proc.task_id, std::nullopt, options_.node,
-                                         static_cast<int>(policy_->size())});
+  events_.Publish(os::events::TaskQueued{proc.task_id, std::nullopt, options_.node, static_cast<int>(policy_->size())});
 }
 
 /// Arms a timer for the policy's next change of mind without an arrival
@@ -299,10 +333,7 @@ void LiveScheduler::OnExit(std::uint64_t id, TaskOutcome outcome) {
   if (proc->state == Proc::State::kRunning) {
     const std::int64_t cpu = std::max<std::int64_t>(0, cpu_ms - Millis(proc->cpu_at_dispatch));
     policy_->Ran(proc->ready, cpu, os::RunEnd::kFinished);
-    if (proc->handle) {
-      EndSegment(*proc, "finished");
-      proc->on_core += Clock::now() - proc->dispatched;
-    }
+    if (proc->handle) EndSegment(*proc, "finished", outcome.cpu_time);
     cores_[static_cast<std::size_t>(proc->core)] = 0;
   } else {  // ended while stopped in the ready queue (its wall-clock limit, a kill)
     policy_->Remove(id);
@@ -342,8 +373,13 @@ void LiveScheduler::LearnBurst(const std::string& name, std::int64_t cpu_ms) {
   it->second = kBurstAlpha * static_cast<double>(cpu_ms) + (1 - kBurstAlpha) * it->second;
 }
 
-void LiveScheduler::EndSegment(const Proc& proc, const char* end) {
-  timeline_.push_back(Segment{proc.task_id, proc.name, proc.core, proc.dispatched_t, events_.TrackerNowMs(), end});
+/// Records `proc`'s stretch on its core, ending now with `end` and its
+/// process's CPU time at `cpu_now`.
+void LiveScheduler::EndSegment(Proc& proc, const char* end, std::chrono::microseconds cpu_now) {
+  proc.on_core += Clock::now() - proc.segment_start;
+  const double cpu_ms = std::max(0.0, static_cast<double>((cpu_now - proc.cpu_at_segment_start).count()) / 1000);
+  timeline_.push_back(
+      Segment{proc.task_id, proc.name, proc.core, proc.segment_start_t, events_.TrackerNowMs(), cpu_ms, end});
   if (timeline_.size() > kTimelineKept) timeline_.pop_front();
 }
 
@@ -389,6 +425,7 @@ Json LiveScheduler::Report() const {
                         {"core", s.core},
                         {"start_t", s.start_t},
                         {"end_t", s.end_t},
+                        {"cpu_ms", s.cpu_ms},
                         {"end", s.end}});
   }
   report["timeline"] = std::move(timeline);

@@ -20,8 +20,11 @@
 // the program; its wall-clock limit keeps running, its CPU-time limit does not.
 //
 // Time. The policy sees ms on this peer's steady clock, from the scheduler's
-// creation. CPU time is read from the kernel for the task's process at every
-// dispatch and every stop (Executor::CpuTime), never guessed from wall time.
+// creation. A time slice is time the task holds its core, running or
+// sleeping, on the wall clock, except that time in which the machine's own
+// kernel ran other processes instead (the task's run delay,
+// /proc/PID/schedstat) is added back: a busy machine does not shorten it. CPU time is read from the kernel for the
+// task's process at every dispatch and every stop (Executor::CpuTime), never guessed from wall time.
 //
 // What the policy is told (ReadyQueuePolicy::Ran) when a task leaves a core:
 //   - finished: kFinished;
@@ -72,27 +75,27 @@ inline constexpr double kBurstAlpha = 0.5;
 inline constexpr std::int64_t kFirstBurstGuessMs = 100;
 
 struct SchedulerOptions {
-  std::string node;               // our peer id, for events
-  int cores = 1;                  // tasks on a core at once, >= 1
-  std::string policy = "FCFS";    // any name or alias of os::SchedPolicies()
-  os::SchedPolicyParams params;   // quantum etc., in ms
+  std::string node;              // our peer id, for events
+  int cores = 1;                 // tasks on a core at once, >= 1
+  std::string policy = "FCFS";   // any name or alias of os::SchedPolicies()
+  os::SchedPolicyParams params;  // quantum etc., in ms
   std::size_t ready_queue_max = 1000;
 };
 
 /// What a task carries for its scheduler, besides what it runs.
 struct SchedFields {
-  std::string name;                     // for burst prediction and the timeline; "" = the function's name
-  int priority = 1;                     // lower = more urgent
+  std::string name;                      // for burst prediction and the timeline; "" = the function's name
+  int priority = 1;                      // lower = more urgent
   std::optional<std::int64_t> burst_ms;  // expected CPU burst; none: predicted
-  std::int64_t tickets = 100;           // >= 1
+  std::int64_t tickets = 100;            // >= 1
 };
 
 /// How long a task spent in each state on this peer, ms (Silberschatz 5.2).
 struct TaskTimes {
-  std::int64_t response_ms = 0;  // submitted here -> first on a core
-  std::int64_t waiting_ms = 0;   // ready but not on a core
-  std::int64_t run_ms = 0;       // on a core (wall clock)
-  std::int64_t cpu_ms = 0;       // CPU time of its process
+  std::int64_t response_ms = 0;    // submitted here -> first on a core
+  std::int64_t waiting_ms = 0;     // ready but not on a core
+  std::int64_t run_ms = 0;         // on a core (wall clock)
+  std::int64_t cpu_ms = 0;         // CPU time of its process
   std::int64_t turnaround_ms = 0;  // submitted here -> ended
   std::int64_t preemptions = 0;    // times it was stopped and later continued
 };
@@ -104,7 +107,7 @@ class LiveScheduler {
   /// Errors: BAD_REQUEST for an unknown policy or bad parameters (the
   /// message from os::MakeSchedPolicy), or cores < 1.
   static Result<std::unique_ptr<LiveScheduler>> Create(boost::asio::io_context& io, Executor& executor,
-                                                        PeerEvents& events, SchedulerOptions options);
+                                                       PeerEvents& events, SchedulerOptions options);
   ~LiveScheduler();
   LiveScheduler(const LiveScheduler&) = delete;
   LiveScheduler& operator=(const LiveScheduler&) = delete;
@@ -121,7 +124,7 @@ class LiveScheduler {
   /// The policy and its settings, the tasks on each core and in the ready
   /// queue, and the recent timeline: {"policy", "summary", "source",
   /// "preemptive", "quantum_ms"?, "mlfq"?, "cores", "running": [...], "ready":
-  /// [...], "timeline": [{task_id, name, core, start_t, end_t, end}],
+  /// [...], "timeline": [{task_id, name, core, start_t, end_t, cpu_ms, end}],
   /// "finished": [{task_id, name, response_ms, waiting_ms, turnaround_ms,
   /// run_ms, cpu_ms, preemptions}], "preemptions", "context_switches"}.
   /// Times *_t are ms on the tracker's clock (events' t).
@@ -139,6 +142,10 @@ class LiveScheduler {
   void DispatchSoon();
   void Dispatch();
   void RunOn(Proc& proc, int core);
+  void BeginTurn(Proc& proc);
+  void OnLaunched(std::uint64_t id);
+  void StartSlice(Proc& proc);
+  void ArmSlice(Proc& proc, std::chrono::microseconds length);
   void OnSliceEnd(std::uint64_t id);
   void MaybePreempt();
   void StopRunning(Proc& proc, os::RunEnd end, const char* reason);
@@ -146,7 +153,7 @@ class LiveScheduler {
   void ArmWakeup();
   /// CPU time of `proc`'s process since it was last put on a core, ms.
   std::int64_t CpuSinceDispatch(const Proc& proc) const;
-  void EndSegment(const Proc& proc, const char* end);
+  void EndSegment(Proc& proc, const char* end, std::chrono::microseconds cpu_now);
   std::int64_t PredictBurst(const std::string& name) const;
   void LearnBurst(const std::string& name, std::int64_t cpu_ms);
 
@@ -163,16 +170,17 @@ class LiveScheduler {
   std::uint64_t last_dispatched_ = 0;  // for counting context switches
   std::int64_t preemptions_ = 0;
   std::int64_t context_switches_ = 0;
-  std::map<std::string, double> burst_estimates_;  // τ by task name
-  std::unique_ptr<struct WakeupTimer> wakeup_;     // the policy's next NextWakeup()
-  bool dispatch_pending_ = false;                  // DispatchSoon() posted, not yet run
+  std::map<std::string, double> burst_estimates_;               // τ by task name
+  std::unique_ptr<struct WakeupTimer> wakeup_;                  // the policy's next NextWakeup()
+  bool dispatch_pending_ = false;                               // DispatchSoon() posted, not yet run
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // handlers posted to io_ check it
 
   struct Segment {
     std::string task_id, name;
     int core = 0;
     double start_t = 0, end_t = 0;
-    std::string end;  // "quantum", "preempted", "finished"
+    double cpu_ms = 0;  // CPU time the task used in it
+    std::string end;    // "quantum", "preempted", "finished"
   };
   struct Finished {
     std::string task_id, name;

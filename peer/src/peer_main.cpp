@@ -15,12 +15,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <thread>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -59,18 +59,20 @@ static osgrid::Result<osgrid::os::SchedPolicyParams> SchedulingParams(const Sche
   params.mlfq_boost = flags.mlfq_boost_ms;
   const osgrid::os::SchedPolicyInfo* info = osgrid::os::FindSchedPolicy(flags.policy);
   if (info != nullptr && info->name == "MLFQ") {
-    std::size_t queues = flags.mlfq_queues > 0 ? static_cast<std::size_t>(flags.mlfq_queues)
+    std::size_t queues = flags.mlfq_queues > 0           ? static_cast<std::size_t>(flags.mlfq_queues)
                          : flags.mlfq_quantum.size() > 1 ? flags.mlfq_quantum.size()
                                                          : 3;
     params.mlfq_quanta = flags.mlfq_quantum;
     if (params.mlfq_quanta.empty()) {
-      for (std::size_t q = 0; q < queues; ++q) params.mlfq_quanta.push_back(flags.quantum_ms << std::min<std::size_t>(q, 20));
+      for (std::size_t q = 0; q < queues; ++q)
+        params.mlfq_quanta.push_back(flags.quantum_ms << std::min<std::size_t>(q, 20));
     } else if (params.mlfq_quanta.size() == 1) {
       params.mlfq_quanta.assign(queues, params.mlfq_quanta[0]);
     }
     params.mlfq_allotments = flags.mlfq_allotment;
     if (params.mlfq_allotments.empty()) params.mlfq_allotments.assign(params.mlfq_quanta.size(), 1);
-    if (params.mlfq_allotments.size() == 1) params.mlfq_allotments.assign(params.mlfq_quanta.size(), flags.mlfq_allotment[0]);
+    if (params.mlfq_allotments.size() == 1)
+      params.mlfq_allotments.assign(params.mlfq_quanta.size(), flags.mlfq_allotment[0]);
     if (flags.mlfq_queues > 0 && params.mlfq_quanta.size() != queues) {
       return osgrid::Status::BadRequest("--mlfq-queues " + std::to_string(queues) + " but --mlfq-quantum lists " +
                                         std::to_string(params.mlfq_quanta.size()) + " quanta");
@@ -126,14 +128,14 @@ int main(int argc, char** argv) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     policies += (policies.empty() ? "" : "|") + name;
   }
-  app.add_option("--scheduler", scheduling.policy,
-                 "The ready queue's policy: " + policies + " (docs/scheduling.md)")
+  app.add_option("--scheduler", scheduling.policy, "The ready queue's policy: " + policies + " (docs/scheduling.md)")
       ->capture_default_str()
       ->group("Scheduling");
   app.add_option("--quantum", scheduling.quantum_ms, "Time slice of rr, lottery and stride, ms (mlfq: the top queue's)")
       ->capture_default_str()
       ->group("Scheduling");
-  app.add_option("--aging", scheduling.aging_ms, "priority, priority-p: one step more urgent per this long waiting, ms; 0 = none")
+  app.add_option("--aging", scheduling.aging_ms,
+                 "priority, priority-p: one step more urgent per this long waiting, ms; 0 = none")
       ->capture_default_str()
       ->group("Scheduling");
   app.add_option("--mlfq-queues", scheduling.mlfq_queues, "mlfq: number of queues (default 3)")->group("Scheduling");
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
                  "mlfq: quanta of CPU time a task may use in each queue before it moves down, top first (default 1)")
       ->delimiter(',')
       ->group("Scheduling");
-  app.add_option("--mlfq-boost", scheduling.mlfq_boost_ms, "mlfq: move every task to the top queue this often, ms; 0 = never")
+  app.add_option("--mlfq-boost", scheduling.mlfq_boost_ms,
+                 "mlfq: move every task to the top queue this often, ms; 0 = never")
       ->capture_default_str()
       ->group("Scheduling");
   app.add_option("--heartbeat-interval", heartbeat_s,

@@ -44,18 +44,18 @@ Result<int> ParsePriority(std::string_view text);
 
 /// One task, as CPU_TASK carries it and as each entry of CPU_BATCH does.
 struct TaskRequest {
-  std::string program;                     // Python 3 source
-  std::string function = "main";           // the function to call, non-empty
-  Json args = Json::array();               // its arguments, a JSON array
-  std::optional<std::int64_t> timeout_ms;  // wall-clock limit, 1..kMaxTaskTimeoutMs ms; none: the peer's default
+  std::string program;                       // Python 3 source
+  std::string function = "main";             // the function to call, non-empty
+  Json args = Json::array();                 // its arguments, a JSON array
+  std::optional<std::int64_t> timeout_ms;    // wall-clock limit, 1..kMaxTaskTimeoutMs ms; none: the peer's default
   std::optional<std::int64_t> cpu_limit_ms;  // CPU-time limit, 1..kMaxTaskTimeoutMs ms; none: the peer's default
   // Scheduling fields (docs/scheduling.md); none: the peer's defaults.
-  std::optional<int> priority;             // lower = more urgent (Silberschatz), -kMaxPriority..kMaxPriority
-  std::optional<std::int64_t> burst_ms;    // expected CPU burst for SJF/SRTF, 0..kMaxTaskTimeoutMs ms
-  std::optional<std::int64_t> tickets;     // share for LOTTERY/STRIDE, 1..kMaxTickets
-  std::string name;                        // for ps, events and burst prediction; "": the function's name
-  std::string task_id;                     // cluster-wide id; "": the peer it is submitted to assigns one
-  std::optional<double> submitted_t;       // set by a forwarding peer: ms on the tracker's clock (events' t)
+  std::optional<int> priority;           // lower = more urgent (Silberschatz), -kMaxPriority..kMaxPriority
+  std::optional<std::int64_t> burst_ms;  // expected CPU burst for SJF/SRTF, 0..kMaxTaskTimeoutMs ms
+  std::optional<std::int64_t> tickets;   // share for LOTTERY/STRIDE, 1..kMaxTickets
+  std::string name;                      // for ps, events and burst prediction; "": the function's name
+  std::string task_id;                   // cluster-wide id; "": the peer it is submitted to assigns one
+  std::optional<double> submitted_t;     // set by a forwarding peer: ms on the tracker's clock (events' t)
   /// Hex SHA-256 of `program`. Decoding keeps what was sent (after checking
   /// it); encoding computes it when empty.
   std::string program_sha256;

@@ -89,7 +89,7 @@ struct TaskOutcome {
   /// CPU time of the process (user + system), from the kernel when it was
   /// reaped (wait4's rusage); else what the task reported (fd 3's cpu_ms).
   std::chrono::microseconds cpu_time{0};
-  int pid = 0;                            // the task process (also its process-group id)
+  int pid = 0;  // the task process (also its process-group id)
 };
 // Note: stdout_text and stderr_text are raw bytes, cut at the cap; they need not
 // be valid UTF-8. Serialise them with Json::error_handler_t::replace.
@@ -142,7 +142,10 @@ class Executor {
   /// called:
   ///   BAD_REQUEST  spec.args is not a JSON array
   ///   INTERNAL     Open() was not called or failed
-  Result<TaskHandle> Start(TaskSpec spec, std::function<void(TaskOutcome)> done);
+  /// `launched`, if set, is called once the task has its process and has
+  /// been handed its task (before it has read it), on the io thread; not at
+  /// all if it never gets one.
+  Result<TaskHandle> Start(TaskSpec spec, std::function<void(TaskOutcome)> done, std::function<void()> launched = {});
 
   /// Stops a running task: SIGSTOP through its pidfd (pidfd_send_signal(2)),
   /// so a pid reused after its exit can never be hit. A task still waiting
@@ -153,10 +156,17 @@ class Executor {
   Status Stop(TaskHandle task);
   /// Continues a stopped task (SIGCONT through its pidfd). Errors: as Stop.
   Status Continue(TaskHandle task);
-  /// The CPU time (user + system) the task's process has used so far, read
-  /// from the kernel (clock_getcpuclockid(3) of its pid); 0 before it has a
-  /// process or once it has finished.
+  /// The CPU time (user + system) the task's process has used since its
+  /// hand-off (not what its warm-up used), read from the kernel
+  /// (clock_getcpuclockid(3) of its pid); 0 before it has a process.
   std::chrono::microseconds CpuTime(TaskHandle task) const;
+  /// How long the task's process has been runnable but waiting for a CPU
+  /// that the machine's kernel gave to other processes (the second field of
+  /// /proc/PID/schedstat); 0 before it has a process, once it has finished,
+  /// or where the kernel does not keep it.
+  std::chrono::microseconds RunDelay(TaskHandle task) const;
+  /// Whether the task has its process (Start's `launched` has been called).
+  bool Launched(TaskHandle task) const;
   /// Kills a task (its whole process group); `done` then reports `why`
   /// (e.g. CANCELLED "cancelled by ..."). Errors: NOT_FOUND as Stop.
   Status Kill(TaskHandle task, Status why);

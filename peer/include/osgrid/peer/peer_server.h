@@ -36,7 +36,7 @@ struct PeerOptions {
   std::string storage_dir;     // file store; default "./osgrid-storage/<name>"
   std::uint64_t disk_limit_bytes = params::kDiskLimitBytes;
   std::size_t mem_limit_bytes = params::kMemLimitBytes;
-  std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};  // wall clock
+  std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};     // wall clock
   std::chrono::milliseconds task_cpu_limit{static_cast<int>(params::kTaskCpuLimitS * 1000)};  // CPU time
   std::string scheduler = "FCFS";      // --scheduler: the ready queue's policy (os::SchedPolicies())
   os::SchedPolicyParams sched_params;  // its settings, ms (--quantum, --mlfq-*)
