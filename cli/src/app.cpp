@@ -46,6 +46,7 @@ namespace {
 struct AllOptions {
   CpuOptions cpu;
   BatchOptions batch;
+  CancelOptions cancel;
   MemOptions mem_set, mem_get, mem_del, mem_ls;
   FileOptions file_put, file_get, file_ls, file_rm;
   Connection status, peers;
@@ -196,6 +197,20 @@ Command AddBatch(CLI::App& app, BatchOptions& o, SecurityFlags& security) {
       "Prints one row per task (the peer that ran it, how long it waited in a ready queue and\n"
       "ran, its result or error) and how many tasks each peer ran. Exits with 1 if any task failed.");
   return {batch, [&o] { return BatchCommand(o); }};
+}
+
+Command AddCancel(CLI::App& app, CancelOptions& o, SecurityFlags& security) {
+  o.conn.port = params::kDefaultTrackerPort;
+  auto* cancel = app.add_subcommand("cancel", "Cancel a queued or running task, wherever it runs");
+  cancel->add_option("ID", o.task_id, "The task's id, as osgrid ps and the events show it (e.g. peer-1/7)")
+      ->required()
+      ->type_name("ID");
+  AddConnection(cancel, o.conn, security);
+  cancel->footer(
+      "Point --port at the tracker (8888, the default) or at the peer the task was submitted to.\n"
+      "The task ends with outcome CANCELLED; its submitter gets that error. Cancelling a task\n"
+      "that already ended says so (exit 1).");
+  return {cancel, [&o] { return CancelCommand(o); }};
 }
 
 // ---- [SECTION] mem, file ----------------------------------------------------------
@@ -462,7 +477,8 @@ int RunCommandLine(int argc, char** argv) {
       "osgrid");
   Describe(app);
   AllOptions all;
-  std::vector<Command> commands = {AddCpu(app, all.cpu, all.security), AddBatch(app, all.batch, all.security)};
+  std::vector<Command> commands = {AddCpu(app, all.cpu, all.security), AddBatch(app, all.batch, all.security),
+                                   AddCancel(app, all.cancel, all.security)};
   for (auto* group : {&AddMem, &AddFile, &AddNodes}) {
     for (Command& command : group(app, all)) commands.push_back(std::move(command));
   }

@@ -2,6 +2,7 @@
 // and what every client command shares: connecting, printing, failing.
 #include "commands.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -317,6 +318,37 @@ int PeersCommand(const Connection& conn) {
     PrintPeerTable(reply->raw, std::cout, "");
     std::size_t count = reply->value.peers.size();
     std::cout << count << (count == 1 ? " live peer" : " live peers") << " known to " << NodeName(**client) << "\n";
+  });
+}
+
+int CancelCommand(const CancelOptions& o) {
+  auto first = Open(o.conn, Ms(o.conn.timeout_s));
+  if (!first.ok()) return Fail(first.status(), kExitRemote, o.conn.json);
+  std::unique_ptr<net::Client> peer = std::move(first).value();
+  if (peer->server_hello().value("role", "") != "peer") {  // the tracker: find the task's peer
+    const std::string origin = client::OriginOf(o.task_id);
+    auto peers = client::Peers(*peer, Ms(o.conn.timeout_s));
+    if (!peers.ok()) return Fail(peers.status(), kExitRemote, o.conn.json);
+    auto found = std::find_if(peers->value.peers.begin(), peers->value.peers.end(),
+                              [&](const net::PeerList::Entry& entry) { return entry.id == origin; });
+    if (found == peers->value.peers.end()) {
+      return Fail(Status::NotFound("task id '" + net::Sanitize(o.task_id) + "' names no live peer" +
+                                   (origin.empty() ? "" : " ('" + net::Sanitize(origin) + "' is not one)") +
+                                   "; ids look like peer-1/7 (see osgrid ps)"),
+                  kExitRemote, o.conn.json);
+    }
+    Connection at = o.conn;
+    at.host = found->host;
+    at.port = static_cast<std::uint16_t>(found->port);
+    auto opened = Open(at, Ms(o.conn.timeout_s));
+    if (!opened.ok()) return Fail(opened.status(), kExitRemote, o.conn.json);
+    peer = std::move(opened).value();
+  }
+  auto reply = client::Cancel(*peer, o.task_id, Ms(o.conn.timeout_s));
+  if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
+  return PrintReply(o.conn, *reply, [&] {
+    std::cout << "cancelled " << Field(*reply, "task_id") << " on " << Field(*reply, "peer") << " (it was "
+              << Field(*reply, "was") << ")\n";
   });
 }
 

@@ -104,6 +104,14 @@ struct BatchOptions {
 };
 int BatchCommand(const BatchOptions& options);
 
+struct CancelOptions {
+  Connection conn;  // the tracker (default), or the peer the task was submitted to
+  std::string task_id;
+};
+/// `osgrid cancel ID`: asks the tracker where the peer the id names is, then
+/// that peer to cancel it (a peer relays to the one running it).
+int CancelCommand(const CancelOptions& options);
+
 // ---- Nodes --------------------------------------------------------------------
 
 int StatusCommand(const Connection& conn);

@@ -98,6 +98,15 @@ Result<Json> FileDel(net::Client& client, const std::string& name, milliseconds 
 
 // [SECTION] status, peers, events ------------------------------------------------------
 
+Result<Json> Cancel(net::Client& client, const std::string& task_id, milliseconds wait) {
+  return client.Call({{"type", "TASK_CANCEL"}, {"task_id", task_id}}, wait);
+}
+
+std::string OriginOf(const std::string& task_id) {
+  const auto slash = task_id.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "" : task_id.substr(0, slash);
+}
+
 Result<Json> NodeStatus(net::Client& client, milliseconds wait) { return client.Call({{"type", "STATUS"}}, wait); }
 
 Result<Reply<net::PeerList>> Peers(net::Client& client, milliseconds wait) {

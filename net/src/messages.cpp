@@ -134,6 +134,14 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"forwarded", F::kBool, false, "set by a forwarding peer: run all here, do not forward again"},
         {"origin", F::kString, false, "set by a forwarding peer: where the batch was submitted"}}},
 
+      {"TASK_CANCEL",
+       Served::kPeer,
+       "CANCELLED",
+       "Cancel a task that has not ended, wherever it runs; send it to the peer it was submitted to (its id "
+       "names it).",
+       {{"task_id", F::kString, true, "the task's cluster-wide id, e.g. \"peer-1/7\""},
+        {"forwarded", F::kBool, false, "set by a peer that relays the cancel to the peer running the task"}}},
+
       // ---- Peer: memory -------------------------------------------------
       {"SET_MEM",
        Served::kPeer,

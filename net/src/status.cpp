@@ -10,7 +10,7 @@ struct CodeEntry {
   std::string_view name;
 };
 
-constexpr std::array<CodeEntry, 15> kCodes = {{
+constexpr std::array<CodeEntry, 16> kCodes = {{
     {Code::kOk, "OK"},
     {Code::kBadRequest, "BAD_REQUEST"},
     {Code::kUnknownType, "UNKNOWN_TYPE"},
@@ -25,6 +25,7 @@ constexpr std::array<CodeEntry, 15> kCodes = {{
     {Code::kIntegrity, "INTEGRITY"},
     {Code::kAuth, "AUTH"},
     {Code::kForbidden, "FORBIDDEN"},
+    {Code::kCancelled, "CANCELLED"},
     {Code::kInternal, "INTERNAL"},
 }};
 

@@ -187,8 +187,9 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
     entry["total_ms"] = MillisSince(start);
     session->Send(std::move(entry));
   };
-  if (forwarded || confidential || !HasTracker()) return RunHere(std::move(task), reply);
-  Place(std::move(task), reply);
+  EntryDone tracked = Track(task, std::move(reply));
+  if (forwarded || confidential || !HasTracker()) return RunHere(std::move(task), std::move(tracked));
+  Place(std::move(task), std::move(tracked));
 }
 
 /// Asks the tracker where to run; forwards there or runs here.
@@ -213,6 +214,9 @@ void CpuService::Forward(Task task, Json target, EntryDone done) {
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
   Status started = StartForward([this, shared, target] {
     auto& [task, done] = *shared;
+    if (EndIfCancelled(task, done)) return EndForward();
+    whereabouts_[task.spec.task_id] = {Whereabouts::Kind::kForwarded, target["id"], target["host"],
+                                       target["port"].get<std::uint16_t>()};
     net::CpuTaskRequest forward{Forwardable(task), /*confidential=*/false, /*forwarded=*/true, options_.node};
     outbound_->CallPeer(target["host"], target["port"].get<std::uint16_t>(), net::Encode(forward),
                         task.spec.timeout + kForwardSlack, [this, shared, target](Result<Json> reply) {
@@ -307,16 +311,20 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
   auto batch = std::make_shared<BatchState>(BatchState{session, request, Clock::now(), Json::array(), parsed.size()});
   batch->results = Json(std::vector<Json>(parsed.size()));
 
+  std::vector<EntryDone> fills;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    fills.push_back(Track(parsed[i], [batch, i](Json entry) { batch->Fill(i, std::move(entry)); }));
+  }
   if (decoded->forwarded || decoded->confidential || !HasTracker()) {
-    for (std::size_t i = 0; i < parsed.size(); ++i) {
-      RunHere(std::move(parsed[i]), [batch, i](Json entry) { batch->Fill(i, std::move(entry)); });
-    }
+    for (std::size_t i = 0; i < parsed.size(); ++i) RunHere(std::move(parsed[i]), std::move(fills[i]));
     return;
   }
+  auto shared_fills = std::make_shared<std::vector<EntryDone>>(std::move(fills));
   auto tasks_left = std::make_shared<std::vector<Task>>(std::move(parsed));
   std::vector<const Task*> placing;
   for (const Task& task : *tasks_left) placing.push_back(&task);
-  outbound_->CallTracker(PickPeerRequest(placing), milliseconds(5000), [this, tasks_left, batch](Result<Json> picked) {
+  outbound_->CallTracker(PickPeerRequest(placing), milliseconds(5000), [this, tasks_left, batch,
+                                                                         shared_fills](Result<Json> picked) {
     std::vector<Task>& parsed = *tasks_left;
     // Group by peer: each remote peer gets one forwarded batch.
     std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
@@ -330,11 +338,9 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
     }
     for (auto& [peer_id, group] : groups) {
       if (peer_id == options_.node) {
-        for (auto& [index, task] : group) {
-          RunHere(std::move(task), [batch, index = index](Json entry) { batch->Fill(index, std::move(entry)); });
-        }
+        for (auto& [index, task] : group) RunHere(std::move(task), std::move((*shared_fills)[index]));
       } else {
-        ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch);
+        ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch, shared_fills);
       }
     }
   });
@@ -344,9 +350,18 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
 /// and fills in its entries. If the peer cannot be reached, the group runs
 /// here instead.
 void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
-                              std::uint16_t port, std::shared_ptr<BatchState> batch) {
+                              std::uint16_t port, std::shared_ptr<BatchState> batch,
+                              std::shared_ptr<std::vector<EntryDone>> fills) {
   auto shared = std::make_shared<std::vector<std::pair<std::size_t, Task>>>(std::move(group));
-  Status started = StartForward([this, shared, peer_id, host, port, batch] {
+  Status started = StartForward([this, shared, peer_id, host, port, batch, fills] {
+    // Tasks cancelled while they were being placed end here; the rest go.
+    std::erase_if(*shared, [&](const std::pair<std::size_t, Task>& entry) {
+      return EndIfCancelled(entry.second, (*fills)[entry.first]);
+    });
+    if (shared->empty()) return EndForward();
+    for (const auto& [index, task] : *shared) {
+      whereabouts_[task.spec.task_id] = {Whereabouts::Kind::kForwarded, peer_id, host, port};
+    }
     net::CpuBatchRequest forward{{}, /*confidential=*/false, /*forwarded=*/true, options_.node};
     milliseconds longest{0};
     for (const auto& [index, task] : *shared) {
@@ -354,7 +369,8 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
       longest = std::max(longest, task.spec.timeout);
     }
     auto budget = longest * static_cast<int>(shared->size()) + kForwardSlack;  // worst case: one at a time
-    outbound_->CallPeer(host, port, net::Encode(forward), budget, [this, shared, peer_id, batch](Result<Json> reply) {
+    outbound_->CallPeer(host, port, net::Encode(forward), budget, [this, shared, peer_id, batch,
+                                                                   fills](Result<Json> reply) {
       EndForward();
       std::vector<std::pair<std::size_t, Task>>& group = *shared;
       auto entries = BatchEntries(reply, group.size());
@@ -368,9 +384,9 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
       for (std::size_t k = 0; k < group.size(); ++k) {
         std::size_t index = group[k].first;
         if (usable) {
-          batch->Fill(index, net::EncodeTaskResult((*entries)[k]));
+          (*fills)[index](net::EncodeTaskResult((*entries)[k]));
         } else {
-          RunHere(std::move(group[k].second), [batch, index](Json entry) { batch->Fill(index, std::move(entry)); });
+          RunHere(std::move(group[k].second), std::move((*fills)[index]));
         }
       }
     });
@@ -378,7 +394,7 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
   if (!started.ok()) {
     for (const auto& [index, task] : *shared) {
       PublishFinished(task, started, 0, 0);
-      batch->Fill(index, ErrorEntry(started, task.spec.task_id, options_.node));
+      (*fills)[index](ErrorEntry(started, task.spec.task_id, options_.node));
     }
   }
 }
@@ -386,6 +402,8 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
 // [SECTION] The ready queue and the executor ---------------------------------------------
 
 void CpuService::RunHere(Task task, EntryDone done) {
+  if (EndIfCancelled(task, done)) return;
+  if (auto it = whereabouts_.find(task.spec.task_id); it != whereabouts_.end()) it->second = {Whereabouts::Kind::kLocal};
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
   TaskSpec spec = shared->first.spec;
   Status admitted = scheduler_->Submit(std::move(spec), shared->first.sched,
@@ -398,6 +416,73 @@ void CpuService::RunHere(Task task, EntryDone done) {
     return shared->second(ErrorEntry(admitted, shared->first.spec.task_id, options_.node));
   }
   UpdateStats();
+}
+
+// [SECTION] Cancellation ---------------------------------------------------------------------
+
+CpuService::EntryDone CpuService::Track(const Task& task, EntryDone done) {
+  const std::string id = task.spec.task_id;
+  whereabouts_[id] = Whereabouts{};
+  return [this, id, done = std::move(done)](Json entry) {
+    whereabouts_.erase(id);
+    cancelled_while_placing_.erase(id);
+    std::string outcome = IsOk(entry) ? "ok" : entry.value("code", std::string("failed"));
+    recently_ended_.emplace_back(id, outcome);
+    if (recently_ended_.size() > kRecentlyEnded) recently_ended_.pop_front();
+    done(std::move(entry));
+  };
+}
+
+bool CpuService::EndIfCancelled(const Task& task, const EntryDone& done) {
+  if (cancelled_while_placing_.erase(task.spec.task_id) == 0) return false;
+  Status cancelled(Code::kCancelled, "task " + task.spec.task_id + " was cancelled before it ran");
+  PublishFinished(task, cancelled, 0, 0);
+  done(ErrorEntry(cancelled, task.spec.task_id, options_.node));
+  return true;
+}
+
+void CpuService::HandleCancel(const net::SessionPtr& session, const Json& request) {
+  const std::string task_id = request["task_id"];
+  auto cancelled = [&](const std::string& was) {
+    session->Reply(request, {{"type", "CANCELLED"}, {"task_id", task_id}, {"peer", options_.node}, {"was", was}});
+  };
+  auto it = whereabouts_.find(task_id);
+  if (it == whereabouts_.end()) {
+    auto ended = std::find_if(recently_ended_.rbegin(), recently_ended_.rend(),
+                              [&](const auto& entry) { return entry.first == task_id; });
+    if (ended != recently_ended_.rend()) {
+      return session->ReplyError(request, Status::NotFound("task " + task_id + " already finished (" +
+                                                           ended->second + "); nothing to cancel"));
+    }
+    return session->ReplyError(request, Status::NotFound("no task " + net::Sanitize(task_id) + " on " + options_.node));
+  }
+  const Whereabouts where = it->second;
+  switch (where.kind) {
+    case Whereabouts::Kind::kPlacing:
+      cancelled_while_placing_.insert(task_id);
+      return cancelled("placing");
+    case Whereabouts::Kind::kLocal: {
+      auto was = scheduler_->Cancel(task_id, Status(Code::kCancelled, "task " + task_id + " was cancelled on " +
+                                                                          options_.node));
+      if (!was.ok()) return session->ReplyError(request, was.status());
+      return cancelled(*was);
+    }
+    case Whereabouts::Kind::kForwarded: {
+      Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}};
+      outbound_->CallPeer(where.host, where.port, std::move(relay), milliseconds(5000),
+                          [session, request, peer = where.peer](Result<Json> reply) {
+                            if (!reply.ok()) {
+                              return session->ReplyError(
+                                  request, Status::Unavailable("cannot reach " + peer + ", which runs the task: " +
+                                                               reply.status().message()));
+                            }
+                            Json answer = *reply;
+                            answer["id"] = request["id"];
+                            session->Send(std::move(answer));
+                          });
+      return;
+    }
+  }
 }
 
 void CpuService::UpdateStats() {
@@ -448,6 +533,8 @@ static os::events::Outcome OutcomeOf(const Status& status) {
       return os::events::Outcome::kOk;
     case Code::kTimeout:
       return os::events::Outcome::kTimeout;
+    case Code::kCancelled:
+      return os::events::Outcome::kCancelled;
     default:
       return os::events::Outcome::kFailed;
   }

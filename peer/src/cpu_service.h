@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "live_scheduler.h"
@@ -74,6 +75,13 @@ class CpuService {
 
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK
   void HandleBatch(const net::SessionPtr& session, const Json& request);  // CPU_BATCH
+  /// TASK_CANCEL: ends a task submitted here or running here, with outcome
+  /// CANCELLED. A task this peer forwarded is cancelled where it runs (the
+  /// cancel is relayed there); one still being placed is cancelled before it
+  /// goes anywhere. Reply {type CANCELLED, task_id, peer, was: "ready" |
+  /// "running" | "placing"}. Errors: NOT_FOUND for an unknown id, or one that
+  /// already ended ("task peer-1/3 already finished (ok)").
+  void HandleCancel(const net::SessionPtr& session, const Json& request);
   /// The scheduler's policy and settings ({"policy", "quantum_ms"?, ...}),
   /// and the whole report with its timeline (LiveScheduler::Report). Null
   /// before Open().
@@ -105,7 +113,8 @@ class CpuService {
   void OnFinished(const Task& task, const TaskOutcome& outcome, const TaskTimes& times, const EntryDone& done);
   void Forward(Task task, Json target, EntryDone done);
   void ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
-                    std::uint16_t port, std::shared_ptr<struct BatchState> batch);
+                    std::uint16_t port, std::shared_ptr<struct BatchState> batch,
+                    std::shared_ptr<std::vector<EntryDone>> fills);
   /// Runs `send` now if fewer than max_forwards forwards are in flight, else
   /// when one ends (EndForward). Returns LIMIT, without running it, when the
   /// waiting line is full.
@@ -119,6 +128,24 @@ class CpuService {
   /// task.finished for `task`, ended here (ran, or refused) with `status`.
   void PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms);
   void UpdateStats();
+
+  // ---- Where each task is, for TASK_CANCEL ----
+  struct Whereabouts {
+    enum class Kind { kPlacing, kLocal, kForwarded } kind = Kind::kPlacing;
+    std::string peer;  // kForwarded: where it runs
+    std::string host;
+    std::uint16_t port = 0;
+  };
+  /// `done`, wrapped so that the task is tracked until it answers and its
+  /// outcome is remembered afterwards.
+  EntryDone Track(const Task& task, EntryDone done);
+  /// Whether a cancel came for `task` while it was being placed; if so,
+  /// answers it as cancelled through `done`.
+  bool EndIfCancelled(const Task& task, const EntryDone& done);
+  std::map<std::string, Whereabouts> whereabouts_;  // tasks submitted or running here, not yet answered
+  std::set<std::string> cancelled_while_placing_;
+  std::deque<std::pair<std::string, std::string>> recently_ended_;  // task id, outcome; the last kRecentlyEnded
+  static constexpr std::size_t kRecentlyEnded = 1000;
 
   boost::asio::io_context& io_;
   CpuOptions options_;

@@ -55,6 +55,7 @@ struct LiveScheduler::Proc {
   std::chrono::microseconds delay_credited{0};         // of it, already added to this turn's slice
   Clock::duration on_core{0};
   std::int64_t preemptions = 0;
+  bool cancelling = false;  // Cancel() was called; its end is on its way
   asio::steady_timer slice_timer;
 };
 
@@ -320,6 +321,27 @@ void LiveScheduler::ArmWakeup() {
 }
 
 // [SECTION] Ending ------------------------------------------------------------------------
+
+Result<std::string> LiveScheduler::Cancel(const std::string& task_id, Status why) {
+  auto it = std::find_if(procs_.begin(), procs_.end(), [&](const auto& entry) { return entry.second->task_id == task_id; });
+  if (it == procs_.end()) return Status::NotFound("no task " + task_id + " on " + options_.node);
+  Proc& proc = *it->second;
+  if (proc.cancelling) return Status::NotFound("task " + task_id + " is already being cancelled");
+  proc.cancelling = true;
+  const std::string was = proc.state == Proc::State::kRunning ? "running" : "ready";
+  if (proc.handle) {  // it has (or is getting) a process: OnExit reports `why`
+    if (Status killed = executor_.Kill(*proc.handle, why); !killed.ok()) return killed;
+    return was;
+  }
+  // It never ran: out of the ready queue now, and ended from the io loop.
+  policy_->Remove(it->first);
+  TaskOutcome outcome;
+  outcome.status = std::move(why);
+  asio::post(io_, [this, id = it->first, outcome, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired()) OnExit(id, outcome);
+  });
+  return was;
+}
 
 void LiveScheduler::OnExit(std::uint64_t id, TaskOutcome outcome) {
   auto it = procs_.find(id);

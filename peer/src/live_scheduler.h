@@ -117,6 +117,13 @@ class LiveScheduler {
   /// ready (nothing changes).
   Status Submit(TaskSpec spec, SchedFields fields, Done done);
 
+  /// Ends the task `task_id` with `why` as its outcome (CANCELLED): a task
+  /// that never ran leaves the ready queue; one with a process (running or
+  /// stopped) has it killed. `done` follows, never inside Cancel. Returns
+  /// what it was: "ready" or "running". Errors: NOT_FOUND when no task here
+  /// has that id.
+  Result<std::string> Cancel(const std::string& task_id, Status why);
+
   std::size_t ready() const;    // tasks in the ready queue
   std::size_t running() const;  // tasks on a core
   const os::SchedPolicyInfo& policy() const { return *info_; }

@@ -110,6 +110,15 @@ Result<Reply<net::FileList>> FileList(net::Client& client, std::chrono::millisec
 /// BAD_REQUEST (name).
 Result<Json> FileDel(net::Client& client, const std::string& name, std::chrono::milliseconds wait = kDefaultSlack);
 
+/// TASK_CANCEL, to the peer the task was submitted to (or the one running
+/// it): ends the task with outcome CANCELLED wherever it runs. Returns the
+/// CANCELLED reply {task_id, peer, was: "ready" | "running" | "placing"}.
+/// Errors: NOT_FOUND (unknown id, or "already finished (ok)"), UNAVAILABLE.
+Result<Json> Cancel(net::Client& client, const std::string& task_id, std::chrono::milliseconds wait = kDefaultSlack);
+/// The peer a task id names as the one it was submitted to: "peer-1/7" ->
+/// "peer-1"; "" for an id without one.
+std::string OriginOf(const std::string& task_id);
+
 // ---- status, peers, events ----------------------------------------------------------------
 
 /// STATUS: a peer's load, queues, memory and disk, or the tracker's view of

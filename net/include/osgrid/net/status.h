@@ -30,6 +30,7 @@ enum class Code {
   kIntegrity,    // INTEGRITY: checksum mismatch
   kAuth,         // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
   kForbidden,    // FORBIDDEN: authenticated, but the credential does not allow this request (an observer)
+  kCancelled,    // CANCELLED: the task was cancelled (TASK_CANCEL) before it ended
   kInternal,     // INTERNAL: a bug; please report
 };
 
