@@ -29,8 +29,8 @@ std::string Priority(const Entry& task) { return task.priority ? std::to_string(
 
 /// NAME PEER STATE PRI CPU of a row, after its ID.
 std::vector<std::string> Row(std::string id, const Entry& task) {
-  return {std::move(id), task.name.empty() ? "?" : task.name, task.peer, task.state, Priority(task),
-          CpuTime(task.cpu_ms)};
+  std::string name = task.name.empty() ? "?" : task.name;  // never seen submitted
+  return {std::move(id), std::move(name), task.peer, task.state, Priority(task), CpuTime(task.cpu_ms)};
 }
 
 }  // namespace
@@ -46,8 +46,8 @@ std::string TaskSummary(const net::TaskList& list) {
   std::map<std::string, std::size_t> in;
   for (const Entry& task : list.tasks) ++in[task.state];
   const std::size_t count = list.tasks.size();
-  return std::to_string(count) + (count == 1 ? " task: " : " tasks: ") + std::to_string(in["running"]) +
-         " running, " + std::to_string(in["ready"]) + " ready, " + std::to_string(in["waiting"]) + " waiting";
+  return std::to_string(count) + (count == 1 ? " task: " : " tasks: ") + std::to_string(in["running"]) + " running, " +
+         std::to_string(in["ready"]) + " ready, " + std::to_string(in["waiting"]) + " waiting";
 }
 
 void PrintTaskTable(const net::TaskList& list, std::ostream& out, std::string_view indent) {
