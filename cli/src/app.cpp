@@ -5,7 +5,7 @@
 // [SECTION] Shared options (--host, --port, --json, --timeout, --secret-file, --tls-ca)
 // [SECTION] cpu, batch
 // [SECTION] mem, file
-// [SECTION] status, peers, events, version
+// [SECTION] status, peers, ps, events, version
 // [SECTION] run
 // [SECTION] replay
 // (`sim` is built in sim/src/sim.cpp)
@@ -50,6 +50,7 @@ struct AllOptions {
   MemOptions mem_set, mem_get, mem_del, mem_ls;
   FileOptions file_put, file_get, file_ls, file_rm;
   Connection status, peers;
+  PsOptions ps;
   EventsOptions events;
   std::string scenario;
   RunOptions run;
@@ -268,7 +269,7 @@ std::vector<Command> AddFile(CLI::App& app, AllOptions& all) {
           {rm, [&all] { return FileRmCommand(all.file_rm); }}};
 }
 
-// ---- [SECTION] status, peers, version -----------------------------------------------
+// ---- [SECTION] status, peers, ps, events, version ------------------------------------
 
 std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
   auto* status = app.add_subcommand("status",
@@ -281,6 +282,24 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
       app.add_subcommand("peers", "List the live peers the tracker knows, with their load and last heartbeat");
   AddConnection(peers, all.peers, all.security);
   peers->footer("The tracker's view lags the peers by up to one heartbeat interval.");
+  all.ps.conn.port = params::kDefaultTrackerPort;
+  auto* ps = app.add_subcommand("ps",
+                                "List the cluster's live tasks: where each is, whether it runs, waits or is ready, "
+                                "and its CPU time");
+  ps->add_flag("--tree", all.ps.tree, "Show each task under the task that submitted it, as pstree does");
+  AddConnection(ps, all.ps.conn, all.security);
+  ps->footer(
+      "Examples:\n"
+      "  osgrid ps                 every unfinished task of the cluster whose tracker is on 8888\n"
+      "  osgrid ps --tree          the same, children indented under their parents\n"
+      "  osgrid ps --json          the tracker's TASKS reply, {\"tasks\": [...], \"seq\": N}, for programs\n"
+      "Columns: ID (peer/number, sorted peer then number), NAME (the function), PEER (where it\n"
+      "is now), STATE (ready: submitted, queued or preempted; running: it has a CPU; waiting:\n"
+      "blocked on a resource), PRI (priority, lower = more urgent; - for none), CPU (CPU time\n"
+      "as its peer last reported it, when it was preempted or blocked), PARENT (the task that\n"
+      "submitted it). The last line counts them: \"3 tasks: 1 running, 2 ready, 0 waiting\".\n"
+      "The tracker answers from its event stream (docs/events.md), so a task shows as soon as\n"
+      "its event arrives and is gone once it has finished. An observer credential may use it.");
   all.events.conn.port = params::kDefaultTrackerPort;
   auto* events = app.add_subcommand("events", "Follow the cluster's events live, one line each, until Ctrl-C");
   events->add_option("--type", all.events.types, "Only events whose type starts with PREFIX (repeatable)")
@@ -298,6 +317,7 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
       "tracker (LIMIT), with the reason.");
   return {{status, [&all] { return StatusCommand(all.status); }},
           {peers, [&all] { return PeersCommand(all.peers); }},
+          {ps, [&all] { return PsCommand(all.ps); }},
           {events, [&all] { return EventsCommand(all.events); }}};
 }
 

@@ -1,4 +1,4 @@
-// The CPU and node commands of `osgrid` -- cpu, batch, status, peers, version --
+// The CPU and node commands of `osgrid` -- cpu, batch, status, peers, ps, version --
 // and what every client command shares: connecting, printing, failing.
 #include "commands.h"
 
@@ -12,6 +12,7 @@
 
 #include "osgrid/client/ops.h"
 #include "osgrid/client/reply_view.h"
+#include "osgrid/client/task_view.h"
 #include "osgrid/client/text.h"
 #include "osgrid/net/messages.h"
 
@@ -262,7 +263,7 @@ int BatchCommand(const BatchOptions& o) {
               kExitRemote, /*json=*/false);
 }
 
-// ---- status, peers, version -------------------------------------------------------
+// ---- status, peers, ps, version ---------------------------------------------------
 
 /// "  sandbox  strict: pid-ns, net-ns, ...", and with layers missing (auto)
 /// a second line saying why; then "  python   3.11.7 (home /usr)", the Python
@@ -302,18 +303,24 @@ int StatusCommand(const Connection& conn) {
   });
 }
 
+namespace {
+
+/// A tracker-only request's error; when `client` talks to a peer, with a hint to point --port at the tracker.
+int FailAtTracker(const Connection& conn, const net::Client& client, Status status) {
+  if (client.server_hello().value("role", "") == "peer") {
+    status = Status(status.code(), status.message() + " (" + conn.host + ":" + std::to_string(conn.port) +
+                                       " is a peer; point --port at the tracker, 8888 by default)");
+  }
+  return Fail(status, kExitRemote, conn.json);
+}
+
+}  // namespace
+
 int PeersCommand(const Connection& conn) {
   auto client = Open(conn, Ms(conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, conn.json);
   auto reply = client::Peers(**client, Ms(conn.timeout_s));
-  if (!reply.ok()) {
-    Status status = reply.status();
-    if ((*client)->server_hello().value("role", "") == "peer") {
-      status = Status(status.code(), status.message() + " (" + conn.host + ":" + std::to_string(conn.port) +
-                                         " is a peer; point --port at the tracker, 8888 by default)");
-    }
-    return Fail(status, kExitRemote, conn.json);
-  }
+  if (!reply.ok()) return FailAtTracker(conn, **client, reply.status());
   return PrintReply(conn, reply->raw, [&] {
     PrintPeerTable(reply->raw, std::cout, "");
     std::size_t count = reply->value.peers.size();
@@ -349,6 +356,21 @@ int CancelCommand(const CancelOptions& o) {
   return PrintReply(o.conn, *reply, [&] {
     std::cout << "cancelled " << Field(*reply, "task_id") << " on " << Field(*reply, "peer") << " (it was "
               << Field(*reply, "was") << ")\n";
+  });
+}
+
+int PsCommand(const PsOptions& o) {
+  auto client = Open(o.conn, Ms(o.conn.timeout_s));
+  if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
+  auto reply = client::Tasks(**client, Ms(o.conn.timeout_s));
+  if (!reply.ok()) return FailAtTracker(o.conn, **client, reply.status());
+  return PrintReply(o.conn, reply->raw, [&] {
+    if (o.tree) {
+      client::PrintTaskTree(reply->value, std::cout);
+    } else {
+      client::PrintTaskTable(reply->value, std::cout);
+    }
+    std::cout << client::TaskSummary(reply->value) << "\n";
   });
 }
 

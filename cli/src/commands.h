@@ -118,6 +118,15 @@ int StatusCommand(const Connection& conn);
 int PeersCommand(const Connection& conn);
 int VersionCommand();
 
+struct PsOptions {
+  Connection conn;    // the tracker
+  bool tree = false;  // --tree: tasks under their parents
+};
+/// `osgrid ps`: the cluster's live tasks from the tracker (TASK_LIST), as a
+/// table or a tree (osgrid/client/task_view.h) and a summary line; with
+/// --json the TASKS reply.
+int PsCommand(const PsOptions& options);
+
 // ---- Memory and files (store_commands.cpp) -------------------------------------
 
 struct MemOptions {

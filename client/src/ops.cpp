@@ -96,7 +96,7 @@ Result<Json> FileDel(net::Client& client, const std::string& name, milliseconds 
   return client.Call({{"type", "DEL_FILE"}, {"name", name}}, wait);
 }
 
-// [SECTION] status, peers, events ------------------------------------------------------
+// [SECTION] status, peers, tasks, events -----------------------------------------------
 
 Result<Json> Cancel(net::Client& client, const std::string& task_id, milliseconds wait) {
   return client.Call({{"type", "TASK_CANCEL"}, {"task_id", task_id}}, wait);
@@ -111,6 +111,10 @@ Result<Json> NodeStatus(net::Client& client, milliseconds wait) { return client.
 
 Result<Reply<net::PeerList>> Peers(net::Client& client, milliseconds wait) {
   return CallDecoded<net::PeerList>(client, {{"type", "PEER_LIST"}}, wait, net::DecodePeerList);
+}
+
+Result<Reply<net::TaskList>> Tasks(net::Client& client, milliseconds wait) {
+  return CallDecoded<net::TaskList>(client, {{"type", "TASK_LIST"}}, wait, net::DecodeTaskList);
 }
 
 Result<net::Subscriber> Follow(net::Client& client, const net::SubscribeRequest& request) {

@@ -5,6 +5,9 @@
 // checked by the compiler), and regenerate docs/events.md. Adding a field:
 // add the member and one line to its Record; a member of a C++ type the codec
 // does not know yet does not compile until Member, ToJson and FromJson learn it.
+// A field added to an existing type must not break the streams already
+// written (traces, older peers): make it a std::optional, or mark it
+// kDefaulted so that a reader takes the member's default when it is absent.
 #include "osgrid/net/events.h"
 
 #include <algorithm>
@@ -28,9 +31,16 @@ namespace ev = os::events;
 // type and whether the field may be left out (std::optional).
 
 template <class R>
-using Member = std::variant<std::string R::*, std::optional<std::string> R::*, int R::*, std::int64_t R::*,
-                            std::uint64_t R::*, double R::*, ev::Outcome R::*, std::vector<std::string> R::*,
-                            std::vector<ev::TaskRef> R::*, std::vector<ev::PeerState> R::*>;
+using Member =
+    std::variant<std::string R::*, std::optional<std::string> R::*, int R::*, std::optional<int> R::*,
+                 std::int64_t R::*, std::uint64_t R::*, double R::*, ev::Outcome R::*, std::vector<std::string> R::*,
+                 std::vector<ev::TaskRef> R::*, std::vector<ev::PeerState> R::*>;
+
+/// Whether a reader needs a (non-optional) field. Writers always write it.
+enum class Presence {
+  kRequired,   // absent: the event is refused
+  kDefaulted,  // absent: the member keeps its default (a field added later, which older writers leave out)
+};
 
 /// One field of record R: its wire name, where it lives, what it means.
 template <class R>
@@ -38,6 +48,7 @@ struct Field {
   std::string_view name;
   Member<R> member;
   std::string_view meaning;  // one line, with the unit
+  Presence presence = Presence::kRequired;
 };
 
 /// A record: an event payload, the event's header, or a snapshot object.
@@ -85,7 +96,8 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
           {{"task_id", &TaskSubmitted::task_id, "cluster-wide id, e.g. peer-9001/17; in a simulation the job's name"},
            {"parent", &TaskSubmitted::parent, "the task that submitted it, if a task did"},
            {"name", &TaskSubmitted::name, "the function's name, or the job's name"},
-           {"peer", &TaskSubmitted::peer, "the peer that accepted it; empty in a simulation"}}},
+           {"peer", &TaskSubmitted::peer, "the peer that accepted it; empty in a simulation"},
+           {"priority", &TaskSubmitted::priority, "its priority, lower = more urgent; left out when it has none"}}},
       Record<TaskForwarded>{
           "The tracker placed a task on another peer (published by the tracker before it answers: see Order).",
           {{"task_id", &TaskForwarded::task_id, "cluster-wide id"},
@@ -101,18 +113,22 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
                           {{"task_id", &TaskRunning::task_id, "cluster-wide id"},
                            {"parent", &TaskRunning::parent, "the task that submitted it, if a task did"},
                            {"peer", &TaskRunning::peer, "where it runs; empty in a simulation"}}},
-      Record<TaskPreempted>{"A running task was stopped and sent back to the ready queue.",
-                            {{"task_id", &TaskPreempted::task_id, "cluster-wide id"},
-                             {"parent", &TaskPreempted::parent, "the task that submitted it, if a task did"},
-                             {"peer", &TaskPreempted::peer, "where it ran; empty in a simulation"},
-                             {"reason", &TaskPreempted::reason,
-                              "quantum (its time slice ended) or preempted (a more urgent task came)"}}},
+      Record<TaskPreempted>{
+          "A running task was stopped and sent back to the ready queue.",
+          {{"task_id", &TaskPreempted::task_id, "cluster-wide id"},
+           {"parent", &TaskPreempted::parent, "the task that submitted it, if a task did"},
+           {"peer", &TaskPreempted::peer, "where it ran; empty in a simulation"},
+           {"reason", &TaskPreempted::reason, "quantum (its time slice ended) or preempted (a more urgent task came)"},
+           {"cpu_ms", &TaskPreempted::cpu_ms,
+            "ms of CPU time it has used so far; read as 0 when left out (older writers)", Presence::kDefaulted}}},
       Record<TaskBlocked>{
           "A running task stopped to wait: for I/O in a simulation, for a cluster resource on the live nodes.",
           {{"task_id", &TaskBlocked::task_id, "cluster-wide id"},
            {"parent", &TaskBlocked::parent, "the task that submitted it, if a task did"},
            {"peer", &TaskBlocked::peer, "where it ran; empty in a simulation"},
-           {"on", &TaskBlocked::on, "what it waits for: io, or the resource's name"}}},
+           {"on", &TaskBlocked::on, "what it waits for: io, or the resource's name"},
+           {"cpu_ms", &TaskBlocked::cpu_ms,
+            "ms of CPU time it has used so far; read as 0 when left out (older writers)", Presence::kDefaulted}}},
       Record<TaskFinished>{
           "A task ended, for good.",
           {{"task_id", &TaskFinished::task_id, "cluster-wide id"},
@@ -310,7 +326,8 @@ FieldSpec SpecOf(const Field<R>& field) {
   return std::visit(
       [&](auto member) {
         using M = typename MemberType<decltype(member)>::type;
-        return FieldSpec{field.name, Wire<M>::value, !kIsOptional<M>, field.meaning};
+        const bool required = !kIsOptional<M> && field.presence == Presence::kRequired;
+        return FieldSpec{field.name, Wire<M>::value, required, field.meaning};
       },
       field.member);
 }
@@ -358,8 +375,8 @@ template <class J, class M>
 void Put(J& out, std::string_view name, const M& value) {
   out[std::string(name)] = ToJson<J>(value);
 }
-template <class J>
-void Put(J& out, std::string_view name, const std::optional<std::string>& value) {
+template <class J, class T>
+void Put(J& out, std::string_view name, const std::optional<T>& value) {
   if (value) out[std::string(name)] = ToJson<J>(*value);  // left out when absent
 }
 
@@ -457,7 +474,8 @@ void WriteField(std::string& out, std::string_view name, const M& value, bool& f
   out += "\":";
   WriteText(out, value);
 }
-void WriteField(std::string& out, std::string_view name, const std::optional<std::string>& value, bool& first) {
+template <class T>
+void WriteField(std::string& out, std::string_view name, const std::optional<T>& value, bool& first) {
   if (value) WriteField(out, name, *value, first);  // left out when absent
 }
 
@@ -568,11 +586,13 @@ Error FromJson(const Json& value, std::vector<R>& into, const std::string& path)
   return std::nullopt;
 }
 
-Error FromJson(const Json& value, std::optional<std::string>& into, const std::string& path) {
-  if (value.is_null()) return Mismatch(path, "a string", value) + " (leave it out when there is none)";
-  std::string text;
-  if (Error error = FromJson(value, text, path)) return error;
-  into = std::move(text);
+template <class T>
+Error FromJson(const Json& value, std::optional<T>& into, const std::string& path) {
+  T decoded{};
+  if (Error error = FromJson(value, decoded, path)) {
+    return value.is_null() ? *error + " (leave it out when there is none)" : error;
+  }
+  into = std::move(decoded);
   return std::nullopt;
 }
 

@@ -69,6 +69,13 @@ std::vector<MessageSpec> BuildCatalogue() {
        "A peer leaves the cluster cleanly.",
        {{"peer_id", F::kString, true, "as registered"}}},
       {"PEER_LIST", Served::kTracker, "PEERS", "Every live peer with its last reported load.", {}},
+      {"TASK_LIST",
+       Served::kTracker,
+       "TASKS",
+       "Every unfinished task of the cluster, from the tracker's fold of the event stream: "
+       "`tasks` [{task_id, name, peer, state (ready, running or waiting), priority?, cpu_ms, parent?, "
+       "submitted_t}] sorted by id, and the `seq` of the last event it reflects. Observers may ask.",
+       {}},
       {"PICK_PEER",
        Served::kTracker,
        "PICKED",

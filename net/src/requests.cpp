@@ -409,4 +409,35 @@ Result<PeerList> DecodePeerList(const Json& reply) {
   return decoded;
 }
 
+Json EncodeTaskList(const TaskList& list) {
+  Json tasks = Json::array();
+  for (const TaskList::Entry& task : list.tasks) {
+    Json entry = {{"task_id", task.task_id}, {"name", task.name},     {"peer", task.peer},
+                  {"state", task.state},     {"cpu_ms", task.cpu_ms}, {"submitted_t", task.submitted_t}};
+    if (task.priority) entry["priority"] = *task.priority;
+    if (task.parent) entry["parent"] = *task.parent;
+    tasks.push_back(std::move(entry));
+  }
+  return {{"type", "TASKS"}, {"tasks", std::move(tasks)}, {"seq", list.seq}};
+}
+
+Result<TaskList> DecodeTaskList(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "TASKS", Code::kInternal);
+  TaskList decoded;
+  reader.List("tasks", "TASKS task", decoded.tasks, [](Reader& entry, TaskList::Entry& task) {
+    entry.Text("task_id", task.task_id);
+    entry.Text("name", task.name);
+    entry.Text("peer", task.peer);
+    entry.Text("state", task.state);
+    if (entry.Has("priority")) entry.Integer("priority", task.priority.emplace());
+    entry.Number("cpu_ms", task.cpu_ms);
+    if (entry.Has("parent")) entry.Text("parent", task.parent.emplace());
+    entry.Number("submitted_t", task.submitted_t);
+  });
+  reader.Unsigned("seq", decoded.seq);
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
 }  // namespace osgrid::net

@@ -232,4 +232,51 @@ TEST_CASE("a peer list decodes, and a mistyped load is named", "[requests]") {
   CHECK_THAT(DecodePeerList(reply).status().message(), Catch::Contains("'load' must be a number"));
 }
 
+TEST_CASE("a task list round-trips, optional fields left out, and a mistyped field is named", "[requests]") {
+  TaskList list;
+  list.seq = 42;
+  list.tasks.push_back({"peer-1/1", "main", "peer-2", "running", 3, 1250.5, std::nullopt, 100.25});
+  list.tasks.push_back({"peer-1/2", "leaf", "peer-1", "waiting", std::nullopt, 35, "peer-1/1", 130});
+  Json reply = EncodeTaskList(list);
+  CHECK(reply["type"] == "TASKS");
+  CHECK(reply["seq"] == 42);
+  CHECK(reply["tasks"][0]["priority"] == 3);
+  CHECK_FALSE(reply["tasks"][0].contains("parent"));
+  CHECK_FALSE(reply["tasks"][1].contains("priority"));
+  CHECK(reply["tasks"][1]["parent"] == "peer-1/1");
+  auto decoded = DecodeTaskList(reply);
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value() == list);
+  auto text = ParseMessage(reply.dump());  // as the client reads it off the wire
+  REQUIRE(text.ok());
+  auto from_text = DecodeTaskList(*text);
+  REQUIRE(from_text.ok());
+  CHECK(from_text.value() == list);
+
+  auto empty = DecodeTaskList(Json{{"type", "TASKS"}});  // fields a node leaves out take their defaults
+  REQUIRE(empty.ok());
+  CHECK(empty->tasks.empty());
+  CHECK(empty->seq == 0);
+
+  auto with = [&](const char* field, Json value) {
+    Json bad = reply;
+    bad["tasks"][1][field] = std::move(value);
+    return DecodeTaskList(bad).status();
+  };
+  CHECK(with("cpu_ms", "lots").code() == Code::kInternal);
+  CHECK(with("cpu_ms", "lots").message() == "TASKS task: field 'cpu_ms' must be a number, got string");
+  CHECK(with("priority", nullptr).message() == "TASKS task: field 'priority' must be an integer, got null");
+  CHECK(with("parent", 7).message() == "TASKS task: field 'parent' must be a string, got number");
+  CHECK(with("state", Json::array()).message() == "TASKS task: field 'state' must be a string, got array");
+  Json bad = reply;
+  bad["seq"] = -1;
+  CHECK_THAT(DecodeTaskList(bad).status().message(), Catch::Contains("'seq' must be a non-negative integer"));
+  bad = reply;
+  bad["tasks"] = {1};
+  CHECK(DecodeTaskList(bad).status().message() == "TASKS task must be a JSON object");
+  Status refused = DecodeTaskList(MakeError(1, Status(Code::kForbidden, "no"))).status();
+  CHECK(refused.code() == Code::kForbidden);
+  CHECK(refused.message() == "no");
+}
+
 }  // namespace osgrid::net

@@ -50,7 +50,10 @@ range is refused, never wrapped. A `number` field may have a fraction.
 **Strings** are UTF-8; a writer replaces invalid UTF-8 with U+FFFD.
 
 **Optional fields** (required: no) are left out when they have no value; `null` is
-refused.
+refused. A field added to a type after its first release is never required, so that
+traces and peers written before it still read: a string or integer one is left out when
+it has no value (`priority` of `task.submitted`), a number one is always written and reads
+as 0 when it is absent (`cpu_ms` of `task.preempted` and `task.blocked`).
 
 ## Order
 

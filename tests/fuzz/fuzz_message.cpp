@@ -3,13 +3,15 @@
 //
 //   payload -> net::ParseMessage (the server's parse, see fuzz_support.h)
 //           -> the reply decoders (net::DecodeTaskResult, DecodeBatchResult,
-//              DecodeMemList, DecodeFileList, DecodePeerList): any JSON may
-//              come back as a reply
+//              DecodeMemList, DecodeFileList, DecodePeerList, DecodeTaskList):
+//              any JSON may come back as a reply
 //           -> net::ValidateRequest (the catalogue)
 //           -> the handler's reads of its fields, into the real pure parts:
 //                REGISTER / HEARTBEAT / UNREGISTER / PICK_PEER -> tracker::Registry
 //                EVENTS    -> tracker::DecodePeerEvents, then a tracker::EventHub
-//                             with four subscribers (hub_check.h)
+//                             with four subscribers (hub_check.h), then
+//                             TASK_LIST's answer from its fold (TaskListOf)
+//                TASK_LIST -> tracker::TaskListOf of a hub with a history
 //                SUBSCRIBE -> tracker::SubscribeOptionsFor, then a real
 //                             tracker::EventHub: Subscribe, the SUBSCRIBED reply,
 //                             and events published and pulled by a script
@@ -39,7 +41,9 @@
 // The reply decoders never throw; they refuse with INTERNAL and a message,
 // or with the ERROR the reply is; a decoded task result re-encodes
 // (EncodeTaskResult) to one that decodes equal; the BATCH_RESULT a peer
-// builds decodes, one entry per task. SUBSCRIBE's options are within the
+// builds decodes, one entry per task; a TASKS reply the tracker builds from
+// its fold lists every unfinished task once, sorted by id, at the fold's seq,
+// and decodes to the list it was built from. SUBSCRIBE's options are within the
 // tracker's limits; the hub's invariants are in hub_check.h (queues within
 // their bounds, one reason for a cut off, frames in seq order, filters).
 //
@@ -94,7 +98,7 @@ ev::Event ScriptEvent(unsigned kind, std::size_t pad, std::uint64_t n) {
     case 1:
       return {0, "", t, "tracker", ev::PeerLoad{peer, 1, static_cast<int>(n % 4), 2, 3, 40 + pad, 500}};
     case 2:
-      return {0, "", t, peer, ev::TaskSubmitted{task, std::nullopt, "main", peer}};
+      return {0, "", t, peer, ev::TaskSubmitted{task, std::nullopt, "main", peer, static_cast<int>(n % 4) - 1}};
     case 3:
       return {0, "", t, "tracker", ev::TaskForwarded{task, std::nullopt, peer, "peer-9"}};
     case 4:
@@ -102,9 +106,9 @@ ev::Event ScriptEvent(unsigned kind, std::size_t pad, std::uint64_t n) {
     case 5:
       return {0, "", t, peer, ev::TaskRunning{task, std::nullopt, peer}};
     case 6:
-      return {0, "", t, peer, ev::TaskPreempted{task, peer + "/0", peer, "quantum"}};
+      return {0, "", t, peer, ev::TaskPreempted{task, peer + "/0", peer, "quantum", 1.5 * t}};
     case 7:
-      return {0, "", t, peer, ev::TaskBlocked{task, std::nullopt, peer, "io"}};
+      return {0, "", t, peer, ev::TaskBlocked{task, std::nullopt, peer, "io", t}};
     case 8:
       return {0, "", t, peer, ev::TaskFinished{task, std::nullopt, peer, outcomes[n % outcomes.size()], 1, 2.5, 4}};
     case 9:
@@ -181,6 +185,32 @@ Status OnSubscribe(const Json& request, std::string_view payload) {
   return Status::Ok();
 }
 
+/// OnTaskList: the TASKS reply the tracker builds from its hub's fold, sent
+/// and read back as a client reads it.
+void CheckTaskList(const ev::ClusterState& state, const Json& id) {
+  const net::TaskList list = tracker::TaskListOf(state);
+  FUZZ_CHECK(list.seq == state.seq() && list.tasks.size() == state.tasks_in_flight(),
+             "TASKS lists every unfinished task, at the fold's seq");
+  FUZZ_CHECK(std::is_sorted(list.tasks.begin(), list.tasks.end(),
+                            [](const net::TaskList::Entry& a, const net::TaskList::Entry& b) {
+                              return ev::TaskIdLess(a.task_id, b.task_id);
+                            }),
+             "TASKS is sorted by id");
+  for (std::size_t i = 0; i < list.tasks.size(); ++i) {
+    const std::string& state_name = list.tasks[i].state;
+    FUZZ_CHECK(state_name == "ready" || state_name == "running" || state_name == "waiting",
+               "a task is ready, running or waiting");
+    FUZZ_CHECK(i == 0 || list.tasks[i - 1].task_id != list.tasks[i].task_id, "a task is listed once");
+  }
+  Json reply = net::EncodeTaskList(list);
+  reply["id"] = id;
+  CheckReplyFrame(reply);
+  auto back = ParseMessage(DumpJson(reply));
+  FUZZ_CHECK(back.ok(), "a TASKS reply parses");
+  auto decoded = net::DecodeTaskList(*back);
+  FUZZ_CHECK(decoded.ok() && decoded.value() == list, "a TASKS reply decodes to the list it was built from");
+}
+
 /// OnEvents: the batch as the tracker decodes it, published in order into a
 /// hub whose subscribers read at different speeds: one never (cut off once
 /// its 1 KiB fill), one of tasks on every wake, 512 bytes at a time, one of
@@ -209,6 +239,7 @@ Status OnEvents(const Json& request) {
   }
   hub.Finish();
   CheckReplyFrame({{"type", "OK"}, {"id", request["id"]}, {"accepted", events->size()}}, Status::Ok(), false);
+  CheckTaskList(hub.state(), request["id"]);  // what a TASK_LIST would answer now
   return Status::Ok();
 }
 
@@ -218,6 +249,12 @@ Status OnEvents(const Json& request) {
 Status TrackerHandler(const std::string& type, const Json& request, std::string_view payload) {
   if (type == "SUBSCRIBE") return OnSubscribe(request, payload);
   if (type == "EVENTS") return OnEvents(request);
+  if (type == "TASK_LIST") {  // OnTaskList: no fields to read; the answer from a hub with a history
+    HubCheck hub(1);
+    for (unsigned kind = 0; kind < 9; ++kind) hub.Publish(ScriptEvent(kind, 0, hub.seq()), false);
+    CheckTaskList(hub.state(), request["id"]);
+    return Status::Ok();
+  }
   tracker::Registry registry;
   const auto now = Clock::now();
   tracker::PeerInfo known;
@@ -517,6 +554,13 @@ void CheckReplyDecoders(const Json& reply) {
     CheckReplyRefusal(files, error);
     auto peers = net::DecodePeerList(reply);
     CheckReplyRefusal(peers, error);
+    auto tasks = net::DecodeTaskList(reply);
+    CheckReplyRefusal(tasks, error);
+    if (tasks.ok()) {
+      auto again = net::DecodeTaskList(net::EncodeTaskList(*tasks));
+      FUZZ_CHECK(again.ok() && again.value() == tasks.value(),
+                 "a decoded task list re-encodes to one that decodes equal");
+    }
   } catch (const std::exception& thrown) {
     std::fprintf(stderr, "thrown: %s\n", thrown.what());
     FUZZ_CHECK(false, "a reply decoder never throws");

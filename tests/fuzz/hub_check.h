@@ -178,6 +178,7 @@ class HubCheck {
   }
 
   std::uint64_t seq() const { return hub_.seq(); }
+  const os::events::ClusterState& state() const { return hub_.state(); }
 
  private:
   /// A frame the model expects a subscriber to take.

@@ -8,7 +8,7 @@ corpus/fuzz_message/  one real request per message type of the catalogue
                       and EVENTS variants (filters, bounds, a slow subscriber,
                       bad batches); CPU_TASK and CPU_BATCH variants for the typed
                       decoders; replies (CPU_RESULT, ERROR, BATCH_RESULT, MEM_LIST,
-                      FILE_LIST), whole and out of protocol
+                      FILE_LIST, TASKS), whole and out of protocol
 corpus/fuzz_frame/    byte 0 picks the server's --max-frame (bits 0-1; 0: 16 MiB,
                       1: 4096, 2: 64, 3: 0 bytes), a cluster secret (bit 2) and
                       with it an observer secret (bit 3);
@@ -87,6 +87,7 @@ PEER_EVENTS = [
 # Appended, so the seeds above keep their ids and first bytes.
 REQUESTS["EVENTS"] = {"peer_id": "peer-9001", "events": PEER_EVENTS}
 REQUESTS["SUBSCRIBE"] = {"types": ["task", "peer.dead"], "queue_bytes": 1024, "name": "osgrid events"}
+REQUESTS["TASK_LIST"] = {}  # last, so that the seeds before it keep their ids
 
 
 def task(program=PROGRAM, **fields):
@@ -159,6 +160,12 @@ REPLIES = {
                                                            "mtime_ms": 1733400000000.5}],
                   "used_bytes": 3, "limit_bytes": 1073741824},
     "file_list-bad": {"type": "FILE_LIST", "id": 8, "files": [{"name": "a", "size": "3"}], "used_bytes": 1.5},
+    "tasks": {"type": "TASKS", "id": 9, "seq": 42, "tasks": [
+        {"task_id": "peer-1/1", "name": "main", "peer": "peer-2", "state": "running", "priority": 1, "cpu_ms": 1250.5,
+         "submitted_t": 100.25},
+        {"task_id": "peer-1/2", "name": "leaf", "peer": "peer-1", "state": "waiting", "cpu_ms": 35,
+         "parent": "peer-1/1", "submitted_t": 130}]},
+    "tasks-bad": {"type": "TASKS", "id": 9, "seq": -1, "tasks": [{"task_id": 1, "priority": None}, 2]},
 }
 
 BROKEN_MESSAGES = [
@@ -229,6 +236,10 @@ VARIANTS = {
     "peer.left-replaced": ("peer.left", dict(EVENTS["peer.left"], reason="replaced")),
     "task.preempted-preempted": ("task.preempted", dict(EVENTS["task.preempted"], reason="preempted")),
     "task.submitted-parent": ("task.submitted", dict(EVENTS["task.submitted"], parent="peer-9001/3")),
+    # Fields added later (the seeds above are as older writers wrote them, without).
+    "task.submitted-priority": ("task.submitted", dict(EVENTS["task.submitted"], priority=2)),
+    "task.preempted-cpu": ("task.preempted", dict(EVENTS["task.preempted"], cpu_ms=1250.5)),
+    "task.blocked-cpu": ("task.blocked", dict(EVENTS["task.blocked"], cpu_ms=35)),
     "mem.failed-no_space": ("mem.failed", dict(EVENTS["mem.failed"], reason="no_space")),
     "mem.failed-bad_size": ("mem.failed", dict(EVENTS["mem.failed"], request=0, reason="bad_size")),
     "deadlock.found-no-resources": ("deadlock.found", {"cycle": ["P1", "P2"], "resources": []}),

@@ -1,6 +1,6 @@
 // The observer credential on live processes (docs/auth.md, "Watching: the
 // observer credential"): a tracker and peers started with a cluster secret
-// and an observer secret let an observer STATUS and PEER_LIST, refuse its
+// and an observer secret let an observer STATUS, PEER_LIST and TASK_LIST, refuse its
 // placement, registration, tasks and memory with FORBIDDEN while they keep
 // serving; `osgrid` with only OSGRID_OBSERVER_SECRET can watch and not
 // submit; nodes refuse an observer secret that makes no sense; `osgrid run`
@@ -77,13 +77,15 @@ TEST_CASE("an observer watches the tracker and is refused the rest with FORBIDDE
   CHECK(status["observers"] == true);
   CHECK(status["peers"] == 2);
   CHECK(MustCall(*observer, {{"type", "PEER_LIST"}})["peers"].size() == 2);
+  CHECK(MustCall(*observer, {{"type", "TASK_LIST"}})["tasks"].is_array());  // `osgrid ps` watches too
 
   ExpectForbidden(*observer, {{"type", "PICK_PEER"}});
   ExpectForbidden(*observer, {{"type", "REGISTER"}, {"peer_id", "peer-fake"}, {"port", 1}, {"cores", 64}});
   ExpectForbidden(*observer, {{"type", "EVENTS"}, {"peer_id", "peer-1"}, {"events", Json::array({Json::object()})}});
   ExpectForbidden(*observer, {{"type", "UNREGISTER"}, {"peer_id", "peer-1"}});
   auto reply = observer->Call({{"type", "PICK_PEER"}});  // the list grows with the tracker's read-only requests
-  CHECK(reply.status().message().find("which may only watch (PING, PEER_LIST, STATUS") != std::string::npos);
+  CHECK(reply.status().message().find("which may only watch (PING, PEER_LIST, STATUS, SUBSCRIBE, TASK_LIST)") !=
+        std::string::npos);
 
   // The tracker keeps serving: the observer still watches, nothing changed, and a member may act.
   CHECK(MustCall(*observer, {{"type", "PEER_LIST"}})["peers"].size() == 2);

@@ -72,6 +72,23 @@ std::string EventFrame(const os::events::Event& event) {
   return net::EncodeFrame(net::FrameKind::kJson, net::DumpEvent(event));
 }
 
+net::TaskList TaskListOf(const os::events::ClusterState& state) {
+  net::TaskList list;
+  list.seq = state.seq();
+  for (os::events::TaskInfo& task : state.Tasks()) {
+    net::TaskList::Entry& entry = list.tasks.emplace_back();
+    entry.task_id = std::move(task.task_id);
+    entry.name = std::move(task.name);
+    entry.peer = std::move(task.peer);
+    entry.state = std::string(os::events::TaskStateName(task.state));
+    if (task.priority) entry.priority = *task.priority;
+    entry.cpu_ms = task.cpu_ms;
+    entry.parent = std::move(task.parent);
+    entry.submitted_t = task.submitted_t;
+  }
+  return list;
+}
+
 EventHub::EventHub(std::string epoch, Encoder encode, std::size_t max_subscribers)
     : epoch_(std::move(epoch)), encode_(std::move(encode)), max_subscribers_(max_subscribers) {}
 

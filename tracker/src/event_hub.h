@@ -33,6 +33,7 @@
 
 #include "osgrid/net/json.h"
 #include "osgrid/net/messages.h"
+#include "osgrid/net/requests.h"
 #include "osgrid/net/status.h"
 #include "osgrid/os/events/cluster_state.h"
 #include "osgrid/os/events/events.h"
@@ -95,6 +96,11 @@ Result<std::vector<os::events::Event>> DecodePeerEvents(const std::string& peer,
 /// An event as a subscriber receives it, the hub's Encoder in the tracker:
 /// one JSON frame (header and net::DumpEvent's text), encoded once per event.
 std::string EventFrame(const os::events::Event& event);
+
+/// TASK_LIST's answer, as the tracker's OnTaskList builds it (and
+/// fuzz_message): every unfinished task of `state` (ClusterState::Tasks(),
+/// sorted by id), at state.seq().
+net::TaskList TaskListOf(const os::events::ClusterState& state);
 
 class EventHub {
  public:

@@ -287,3 +287,27 @@ TEST_CASE("a subscriber's frame is the event's JSON text in one frame", "[hub]")
   CHECK(frame.substr(net::kFrameHeaderBytes) == net::DumpEvent(event));
   CHECK(header->length == frame.size() - net::kFrameHeaderBytes);
 }
+
+TEST_CASE("TASK_LIST's answer is the hub's fold: the live tasks by id, at its seq", "[hub][tasks]") {
+  int calls = 0;
+  EventHub hub("e", CountingEncoder{&calls}, 8);
+  hub.Publish(At(1, PeerJoined{"peer-1", "h:1", 2}));
+  hub.Publish(At(2, TaskSubmitted{"peer-1/10", std::nullopt, "main", "peer-1", 1}));
+  hub.Publish(At(3, TaskSubmitted{"peer-1/9", std::string("peer-1/10"), "leaf", "peer-1"}));
+  hub.Publish(At(4, TaskQueued{"peer-1/10", std::nullopt, "peer-1", 1}));
+  hub.Publish(At(5, TaskRunning{"peer-1/10", std::nullopt, "peer-1"}));
+  hub.Publish(At(6, TaskBlocked{"peer-1/10", std::nullopt, "peer-1", "io", 12.5}));
+  hub.Publish(At(7, TaskSubmitted{"peer-1/11", std::nullopt, "done", "peer-1"}));
+  hub.Publish(At(8, TaskFinished{"peer-1/11", std::nullopt, "peer-1", Outcome::kOk, 0, 1, 1}));
+
+  net::TaskList list = tracker::TaskListOf(hub.state());
+  CHECK(list.seq == 8);
+  REQUIRE(list.tasks.size() == 2);
+  CHECK(list.tasks[0] ==
+        net::TaskList::Entry{"peer-1/9", "leaf", "peer-1", "ready", std::nullopt, 0, std::string("peer-1/10"), 3});
+  CHECK(list.tasks[1] == net::TaskList::Entry{"peer-1/10", "main", "peer-1", "waiting", 1, 12.5, std::nullopt, 2});
+  auto back = net::DecodeTaskList(net::EncodeTaskList(list));
+  REQUIRE(back.ok());
+  CHECK(back.value() == list);
+  CHECK(tracker::TaskListOf(EventHub("e2", CountingEncoder{&calls}, 8).state()).tasks.empty());
+}

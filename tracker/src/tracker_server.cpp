@@ -76,8 +76,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
         cron_timer(context),
         hub(NewEpoch(), EventFrame, options.max_subscribers) {}
 
-  /// The tracker's table of requests. STATUS, PEER_LIST and SUBSCRIBE only
-  /// read: an observer may call them.
+  /// The tracker's table of requests. STATUS, PEER_LIST, TASK_LIST and
+  /// SUBSCRIBE only read: an observer may call them.
   Status AddRoutes() {
     using net::Access;
     return net::AddMemberRoutes<Impl>(router, this,
@@ -89,6 +89,7 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                                           {"EVENTS", &Impl::OnEvents, Access::kMember},
                                           {"SUBSCRIBE", &Impl::OnSubscribe, Access::kObserver},
                                           {"PEER_LIST", &Impl::OnPeerList, Access::kObserver},
+                                          {"TASK_LIST", &Impl::OnTaskList, Access::kObserver},
                                           {"STATUS", &Impl::OnStatus, Access::kObserver},
                                       });
   }
@@ -164,6 +165,12 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     Json peers = Json::array();
     for (const auto& peer : registry.List()) peers.push_back(PeerJson(peer, now));
     session->Reply(request, {{"type", "PEERS"}, {"peers", std::move(peers)}});
+  }
+
+  /// TASK_LIST: the live tasks as the hub's fold knows them, at its seq
+  /// (the same state a new subscriber's snapshot is taken from).
+  void OnTaskList(const net::SessionPtr& session, const Json& request) {
+    session->Reply(request, net::EncodeTaskList(TaskListOf(hub.state())));
   }
 
   void OnPickPeer(const net::SessionPtr& session, const Json& request) {

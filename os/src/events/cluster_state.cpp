@@ -8,6 +8,7 @@
 #include "osgrid/os/events/cluster_state.h"
 
 #include <algorithm>
+#include <cctype>
 #include <type_traits>
 #include <utility>
 
@@ -20,15 +21,72 @@ void Erase(std::vector<TaskRef>& tasks, const std::string& task_id) {
   std::erase_if(tasks, [&](const TaskRef& ref) { return ref.task_id == task_id; });
 }
 
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+/// Compares `a` and `b` with runs of digits compared as numbers: <0, 0, >0.
+/// Texts that differ only in leading zeros compare equal.
+int NaturalCompare(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (IsDigit(a[i]) && IsDigit(b[j])) {
+      while (i < a.size() && a[i] == '0') ++i;  // leading zeros say nothing of the value
+      while (j < b.size() && b[j] == '0') ++j;
+      std::size_t end_a = i, end_b = j;
+      while (end_a < a.size() && IsDigit(a[end_a])) ++end_a;
+      while (end_b < b.size() && IsDigit(b[end_b])) ++end_b;
+      if (end_a - i != end_b - j) return end_a - i < end_b - j ? -1 : 1;  // more digits, larger number
+      if (int order = a.substr(i, end_a - i).compare(b.substr(j, end_b - j)); order != 0) return order;
+      i = end_a;
+      j = end_b;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]) ? -1 : 1;
+      ++i;
+      ++j;
+    }
+  }
+  if (i < a.size()) return 1;
+  if (j < b.size()) return -1;
+  return 0;
+}
+
+/// "peer-9001/17" -> {"peer-9001", "17"}; an id without '/' is all peer part.
+std::pair<std::string_view, std::string_view> SplitTaskId(std::string_view id) {
+  std::size_t slash = id.rfind('/');
+  if (slash == std::string_view::npos) return {id, {}};
+  return {id.substr(0, slash), id.substr(slash + 1)};
+}
+
 }  // namespace
+
+std::string_view TaskStateName(TaskState state) {
+  switch (state) {
+    case TaskState::kReady:
+      return "ready";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kWaiting:
+      return "waiting";
+  }
+  return "ready";
+}
+
+bool TaskIdLess(std::string_view a, std::string_view b) {
+  auto [peer_a, number_a] = SplitTaskId(a);
+  auto [peer_b, number_b] = SplitTaskId(b);
+  if (int order = NaturalCompare(peer_a, peer_b); order != 0) return order < 0;
+  if (int order = NaturalCompare(number_a, number_b); order != 0) return order < 0;
+  return a < b;  // equal as numbers ("a/01", "a/1"): a strict order still
+}
 
 ClusterState::ClusterState(const Snapshot& snapshot) : seq_(snapshot.seq), epoch_(snapshot.epoch), t_(snapshot.t) {
   for (const PeerState& peer : snapshot.peers) {
     peers_[peer.peer] = peer;
-    for (const auto* list : {&peer.ready_queue, &peer.running}) {
-      for (const TaskRef& ref : *list) tasks_[ref.task_id] = Task{ref, peer.peer};
-    }
+    for (const TaskRef& ref : peer.ready_queue) tasks_[ref.task_id] = Task{ref, peer.peer};
+    for (const TaskRef& ref : peer.running) tasks_[ref.task_id] = Task{ref, peer.peer, TaskState::kRunning};
   }
+  // What the snapshot does not carry (priority, CPU time, submission time) is
+  // unknown; the snapshot's time stands for when the task was first seen.
+  for (auto& [id, task] : tasks_) task.submitted_t = snapshot.t;
 }
 
 bool ClusterState::Apply(const Event& event) {
@@ -43,11 +101,16 @@ bool ClusterState::Apply(const Event& event) {
         if constexpr (std::is_same_v<T, PeerLeft>) Depart(body.peer, false, event.t);
         if constexpr (std::is_same_v<T, PeerDead>) Depart(body.peer, true, event.t);
         if constexpr (std::is_same_v<T, PeerLoad>) Load(body, event.t);
-        if constexpr (std::is_same_v<T, TaskSubmitted>) Submit(body);
-        if constexpr (std::is_same_v<T, TaskForwarded>) Forward(body);
-        if constexpr (std::is_same_v<T, TaskQueued>) Enqueue(body);
-        if constexpr (std::is_same_v<T, TaskRunning>) Run(body);
-        if constexpr (std::is_same_v<T, TaskPreempted> || std::is_same_v<T, TaskBlocked>) Stop(body.task_id, body.peer);
+        if constexpr (std::is_same_v<T, TaskSubmitted>) Submit(body, event.t);
+        if constexpr (std::is_same_v<T, TaskForwarded>) Forward(body, event.t);
+        if constexpr (std::is_same_v<T, TaskQueued>) Enqueue(body, event.t);
+        if constexpr (std::is_same_v<T, TaskRunning>) Run(body, event.t);
+        if constexpr (std::is_same_v<T, TaskPreempted>) {
+          Stop(body.task_id, body.parent, body.peer, TaskState::kReady, body.cpu_ms, event.t);
+        }
+        if constexpr (std::is_same_v<T, TaskBlocked>) {
+          Stop(body.task_id, body.parent, body.peer, TaskState::kWaiting, body.cpu_ms, event.t);
+        }
         if constexpr (std::is_same_v<T, TaskFinished>) Finish(body);
       },
       event.body);
@@ -69,6 +132,18 @@ const PeerState* ClusterState::Find(const std::string& peer) const {
 std::string ClusterState::PeerOf(const std::string& task_id) const {
   auto it = tasks_.find(task_id);
   return it == tasks_.end() ? std::string() : it->second.peer;
+}
+
+std::vector<TaskInfo> ClusterState::Tasks() const {
+  std::vector<TaskInfo> tasks;
+  tasks.reserve(tasks_.size());
+  for (const auto& [id, task] : tasks_) {
+    tasks.push_back(TaskInfo{task.ref.task_id, task.ref.parent, task.ref.name, task.peer, task.state, task.priority,
+                             task.cpu_ms, task.submitted_t});
+  }
+  std::sort(tasks.begin(), tasks.end(),
+            [](const TaskInfo& a, const TaskInfo& b) { return TaskIdLess(a.task_id, b.task_id); });
+  return tasks;
 }
 
 std::vector<TaskRef> ClusterState::TasksOn(const std::string& peer) const {
@@ -112,34 +187,42 @@ void ClusterState::Load(const PeerLoad& load, double t) {
 // ---- tasks ---------------------------------------------------------------------
 
 ClusterState::Task& ClusterState::Known(const std::string& task_id, const std::optional<std::string>& parent,
-                                        const std::string& peer) {
+                                        const std::string& peer, double t) {
   auto [it, added] = tasks_.try_emplace(task_id);
-  if (added) it->second = Task{TaskRef{task_id, parent, ""}, peer};
+  if (added) {
+    it->second = Task{TaskRef{task_id, parent, ""}, peer};
+    it->second.submitted_t = t;
+  }
   return it->second;
 }
 
-void ClusterState::Submit(const TaskSubmitted& submitted) {
-  Task& task = Known(submitted.task_id, submitted.parent, submitted.peer);
+void ClusterState::Submit(const TaskSubmitted& submitted, double t) {
+  Task& task = Known(submitted.task_id, submitted.parent, submitted.peer, t);
   task.ref.name = submitted.name;
   task.peer = submitted.peer;
+  task.priority = submitted.priority;
+  task.submitted_t = t;
 }
 
-void ClusterState::Forward(const TaskForwarded& forwarded) {
-  Known(forwarded.task_id, forwarded.parent, forwarded.from).peer = forwarded.to;
+void ClusterState::Forward(const TaskForwarded& forwarded, double t) {
+  Task& task = Known(forwarded.task_id, forwarded.parent, forwarded.from, t);
+  task.peer = forwarded.to;
+  task.state = TaskState::kReady;  // on its way to the ready queue of `to`
 }
 
-void ClusterState::Enqueue(const TaskQueued& queued) {
-  Place(queued.task_id, queued.parent, queued.peer, &PeerState::ready_queue);
+void ClusterState::Enqueue(const TaskQueued& queued, double t) {
+  Place(queued.task_id, queued.parent, queued.peer, &PeerState::ready_queue, TaskState::kReady, t);
 }
 
-void ClusterState::Run(const TaskRunning& running) {
-  Place(running.task_id, running.parent, running.peer, &PeerState::running);
+void ClusterState::Run(const TaskRunning& running, double t) {
+  Place(running.task_id, running.parent, running.peer, &PeerState::running, TaskState::kRunning, t);
 }
 
 void ClusterState::Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
-                         std::vector<TaskRef> PeerState::*list) {
-  Task& task = Known(task_id, parent, peer);
+                         std::vector<TaskRef> PeerState::*list, TaskState state, double t) {
+  Task& task = Known(task_id, parent, peer, t);
   task.peer = peer;
+  task.state = state;
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
   Erase(it->second.ready_queue, task_id);
@@ -147,7 +230,12 @@ void ClusterState::Place(const std::string& task_id, const std::optional<std::st
   (it->second.*list).push_back(task.ref);
 }
 
-void ClusterState::Stop(const std::string& task_id, const std::string& peer) {
+void ClusterState::Stop(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
+                        TaskState state, double cpu_ms, double t) {
+  Task& task = Known(task_id, parent, peer, t);
+  task.peer = peer;
+  task.state = state;
+  task.cpu_ms = std::max(task.cpu_ms, cpu_ms);  // it only grows; a publisher that does not say sends 0
   auto it = peers_.find(peer);
   if (it != peers_.end()) Erase(it->second.running, task_id);
 }

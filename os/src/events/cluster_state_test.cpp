@@ -144,3 +144,114 @@ TEST_CASE("a task first seen running (attached late) is still tracked", "[events
   CHECK(state.PeerOf("late") == "p");
   CHECK(Ids(state.Find("p")->running) == std::vector<std::string>{"late"});
 }
+
+namespace {
+
+/// The task `id` of state.Tasks(); fails the test if it is not there.
+TaskInfo TaskOf(const ClusterState& state, const std::string& id) {
+  for (const TaskInfo& task : state.Tasks()) {
+    if (task.task_id == id) return task;
+  }
+  FAIL("no task " << id);
+  return {};
+}
+
+std::vector<std::string> TaskIds(const std::vector<TaskInfo>& tasks) {
+  std::vector<std::string> ids;
+  for (const TaskInfo& task : tasks) ids.push_back(task.task_id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("each task goes ready, running, waiting and ready again, with its name, priority and CPU time",
+          "[events][state][tasks]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"a", "h:1", 1}));
+  state.Apply(s.Next(PeerJoined{"b", "h:2", 1}));
+  state.Apply(s.Next(TaskSubmitted{"a/1", std::nullopt, "work", "a", 3}, 10.0));
+  TaskInfo task = TaskOf(state, "a/1");
+  CHECK(task == TaskInfo{"a/1", std::nullopt, "work", "a", TaskState::kReady, 3, 0, 10.0});
+  state.Apply(s.Next(TaskForwarded{"a/1", std::nullopt, "a", "b"}, 11.0));
+  CHECK(TaskOf(state, "a/1").peer == "b");
+  CHECK(TaskOf(state, "a/1").state == TaskState::kReady);  // forwarded, not yet queued
+  state.Apply(s.Next(TaskQueued{"a/1", std::nullopt, "b", 1}, 12.0));
+  CHECK(TaskOf(state, "a/1").state == TaskState::kReady);
+  state.Apply(s.Next(TaskRunning{"a/1", std::nullopt, "b"}, 13.0));
+  CHECK(TaskOf(state, "a/1").state == TaskState::kRunning);
+  state.Apply(s.Next(TaskBlocked{"a/1", std::nullopt, "b", "sem:mutex", 35}, 14.0));
+  task = TaskOf(state, "a/1");
+  CHECK(task.state == TaskState::kWaiting);
+  CHECK(task.cpu_ms == 35);
+  CHECK(state.Find("b")->running.empty());
+  state.Apply(s.Next(TaskQueued{"a/1", std::nullopt, "b", 1}, 15.0));
+  CHECK(TaskOf(state, "a/1").state == TaskState::kReady);
+  state.Apply(s.Next(TaskRunning{"a/1", std::nullopt, "b"}, 16.0));
+  state.Apply(s.Next(TaskPreempted{"a/1", std::nullopt, "b", "quantum", 1200}, 17.0));
+  task = TaskOf(state, "a/1");
+  CHECK(task.state == TaskState::kReady);  // preempted: back to the ready queue
+  CHECK(task.cpu_ms == 1200);
+  CHECK(task.priority == 3);
+  CHECK(task.submitted_t == 10.0);
+  CHECK(task.name == "work");
+  // A publisher that does not say its CPU time (0) does not make it shrink.
+  state.Apply(s.Next(TaskRunning{"a/1", std::nullopt, "b"}, 18.0));
+  state.Apply(s.Next(TaskBlocked{"a/1", std::nullopt, "b", "io"}, 19.0));
+  CHECK(TaskOf(state, "a/1").cpu_ms == 1200);
+  CHECK(TaskOf(state, "a/1").state == TaskState::kWaiting);
+  state.Apply(s.Next(TaskRunning{"a/1", std::nullopt, "b"}, 20.0));
+  CHECK(TaskOf(state, "a/1").state == TaskState::kRunning);
+  state.Apply(s.Next(TaskFinished{"a/1", std::nullopt, "b", Outcome::kOk, 1, 1300, 11}, 21.0));
+  CHECK(state.Tasks().empty());
+
+  CHECK(TaskStateName(TaskState::kReady) == "ready");
+  CHECK(TaskStateName(TaskState::kRunning) == "running");
+  CHECK(TaskStateName(TaskState::kWaiting) == "waiting");
+}
+
+TEST_CASE("Tasks() lists every unfinished task by id, peer then number", "[events][state][tasks]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"peer-9", "h:1", 1}));
+  for (const char* id : {"peer-10/1", "peer-9/10", "peer-9/2", "peer-9/1", "peer-10/03"}) {
+    state.Apply(s.Next(TaskSubmitted{id, std::nullopt, "f", "peer-9"}));
+  }
+  state.Apply(s.Next(TaskSubmitted{"peer-9/7", std::string("peer-9/2"), "child", "peer-9"}));
+  state.Apply(s.Next(TaskFinished{"peer-9/1", std::nullopt, "peer-9", Outcome::kOk, 0, 0, 0}));
+  const std::vector<TaskInfo> tasks = state.Tasks();
+  CHECK(TaskIds(tasks) == std::vector<std::string>{"peer-9/2", "peer-9/7", "peer-9/10", "peer-10/1", "peer-10/03"});
+  CHECK(tasks[1].parent == std::optional<std::string>("peer-9/2"));
+  CHECK_FALSE(tasks[0].priority.has_value());
+
+  CHECK(TaskIdLess("peer-9/2", "peer-9/10"));
+  CHECK_FALSE(TaskIdLess("peer-9/10", "peer-9/2"));
+  CHECK(TaskIdLess("peer-9/10", "peer-10/1"));
+  CHECK(TaskIdLess("a/01", "a/1"));  // equal as numbers: by text, so the order stays strict
+  CHECK_FALSE(TaskIdLess("a/1", "a/01"));
+  CHECK_FALSE(TaskIdLess("a/1", "a/1"));
+  CHECK(TaskIdLess("A", "B"));  // a simulation's job names
+  CHECK(TaskIdLess("job2", "job10"));
+}
+
+TEST_CASE("a task first seen stopped, or in a snapshot, is listed with what is known of it", "[events][state][tasks]") {
+  Snapshot snapshot;
+  snapshot.seq = 5;
+  snapshot.t = 500;
+  PeerState peer;
+  peer.peer = "p";
+  peer.ready_queue = {TaskRef{"p/2", std::nullopt, "f"}};
+  peer.running = {TaskRef{"p/1", std::nullopt, "g"}};
+  snapshot.peers = {peer};
+  ClusterState state(snapshot);
+  std::vector<TaskInfo> tasks = state.Tasks();
+  REQUIRE(tasks.size() == 2);
+  CHECK(tasks[0] == TaskInfo{"p/1", std::nullopt, "g", "p", TaskState::kRunning, std::nullopt, 0, 500});
+  CHECK(tasks[1] == TaskInfo{"p/2", std::nullopt, "f", "p", TaskState::kReady, std::nullopt, 0, 500});
+
+  // Attached after its task.submitted and task.running: its task.blocked says it exists.
+  CHECK(state.Apply(Event{6, "e", 600, "p", TaskBlocked{"p/3", std::string("p/1"), "p", "io", 20}}));
+  TaskInfo late = TaskOf(state, "p/3");
+  CHECK(late == TaskInfo{"p/3", std::string("p/1"), "", "p", TaskState::kWaiting, std::nullopt, 20, 600});
+  CHECK(state.TasksOn("p").size() == 3);  // what the tracker would report lost if p died
+}

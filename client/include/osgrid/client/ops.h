@@ -1,5 +1,5 @@
 // The operations layer: every request a person or a program makes of an
-// osgrid cluster -- cpu, batch, mem, file, status, peers, events -- as one
+// osgrid cluster -- cpu, batch, mem, file, status, peers, tasks, events -- as one
 // function each. The `osgrid` commands, the scenario steps and the
 // benchmarks call these (and next the viewer and the lab grader), so none
 // of them builds a request by hand, and each waits for its reply as long as
@@ -119,7 +119,7 @@ Result<Json> Cancel(net::Client& client, const std::string& task_id, std::chrono
 /// "peer-1"; "" for an id without one.
 std::string OriginOf(const std::string& task_id);
 
-// ---- status, peers, events ----------------------------------------------------------------
+// ---- status, peers, tasks, events ---------------------------------------------------------
 
 /// STATUS: a peer's load, queues, memory and disk, or the tracker's view of
 /// the cluster ("role" tells which; docs/protocol.md lists both shapes).
@@ -127,6 +127,11 @@ Result<Json> NodeStatus(net::Client& client, std::chrono::milliseconds wait = kD
 /// PEER_LIST, from the tracker: every live peer with its last reported load.
 /// Errors: UNKNOWN_TYPE when `client` talks to a peer.
 Result<Reply<net::PeerList>> Peers(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
+/// TASK_LIST, from the tracker: every unfinished task of the cluster (its
+/// peer, state, priority, CPU time, parent), sorted by id, as the tracker's
+/// fold of the event stream knows it at the reply's seq. Observers may ask.
+/// Errors: UNKNOWN_TYPE when `client` talks to a peer.
+Result<Reply<net::TaskList>> Tasks(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
 /// SUBSCRIBE, to the tracker: the snapshot, then every later event
 /// (net::Subscriber). `client` must outlive the subscriber and carries
 /// nothing else from then on. Errors: BAD_REQUEST (unknown type prefix or

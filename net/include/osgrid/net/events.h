@@ -16,8 +16,10 @@
 // documented but not sent, or sent but not read.
 //
 // Forward compatibility: a decoder ignores fields it does not know, so a
-// newer writer may add fields (as optional ones) without breaking older
-// readers. A type it does not know is UNKNOWN_TYPE, which a trace reader
+// newer writer may add fields without breaking older readers; and a field
+// added to a type is optional or defaulted (required: no; a defaulted
+// number reads as 0 when absent, e.g. task.preempted's cpu_ms), so a newer
+// reader still reads what older writers wrote. A type it does not know is UNKNOWN_TYPE, which a trace reader
 // skips and counts (osgrid/net/trace.h) rather than stopping.
 #pragma once
 
@@ -37,7 +39,7 @@ namespace osgrid::net {
 struct EventSpec {
   std::string_view type;          // "task.finished" (for the snapshot: "Snapshot", "PeerState", "TaskRef")
   std::string_view summary;       // one line for docs
-  std::vector<FieldSpec> fields;  // in wire order; `required` is false only for std::optional members
+  std::vector<FieldSpec> fields;  // in wire order; `required` is false for std::optional and defaulted members
 };
 
 /// The fields every event has, before its payload's: type, seq, epoch, t, node.
@@ -63,7 +65,7 @@ std::string DumpEvent(const os::events::Event& event);
 
 /// A JSON value -> an event, checked deeply: an object with a string "type"
 /// that is in the catalogue, every header and payload field present (but
-/// optional ones) with its JSON type, integers within the range of their C++
+/// optional and defaulted ones) with its JSON type, integers within the range of their C++
 /// member (an error, never a wrap), outcomes among their names. Fields it does
 /// not know are ignored. Never throws. Errors:
 ///   UNKNOWN_TYPE  unknown event type "nope.x" (sanitised)

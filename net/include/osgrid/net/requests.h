@@ -194,4 +194,32 @@ struct PeerList {
 };
 Result<PeerList> DecodePeerList(const Json& reply);
 
+/// TASK_LIST's TASKS: every unfinished task of the cluster, as the tracker's
+/// fold of the event stream knows it (os/events/cluster_state.h).
+struct TaskList {
+  struct Entry {
+    std::string task_id;                   // cluster-wide, "peer-9001/17"
+    std::string name;                      // the function's name ("" if the tracker never saw its task.submitted)
+    std::string peer;                      // where it is now
+    std::string state;                     // "ready", "running" or "waiting" (os::events::TaskStateName)
+    std::optional<std::int64_t> priority;  // lower = more urgent; none: it has none
+    double cpu_ms = 0;                     // CPU time used so far, as its last task.preempted / task.blocked said
+    std::optional<std::string> parent;     // the task that submitted it, if a task did
+    double submitted_t = 0;                // when it was submitted, ms on the tracker's clock (events' t)
+
+    bool operator==(const Entry&) const = default;
+  };
+  std::vector<Entry> tasks;  // sorted by id: peer, then number (os::events::TaskIdLess)
+  std::uint64_t seq = 0;     // the last event the list reflects
+
+  bool operator==(const TaskList&) const = default;
+};
+/// The TASKS reply, without id: {type, tasks: [{task_id, name, peer, state,
+/// priority?, cpu_ms, parent?, submitted_t}], seq}; priority and parent are
+/// left out when there are none.
+Json EncodeTaskList(const TaskList& list);
+/// A TASKS reply. Errors: INTERNAL naming a field of the wrong type ("TASKS
+/// task: field 'cpu_ms' must be a number, got string"), or the ERROR the reply is.
+Result<TaskList> DecodeTaskList(const Json& reply);
+
 }  // namespace osgrid::net

@@ -8,14 +8,18 @@
 //   peer.joined     the peer is live (a peer that joins again starts afresh)
 //   peer.left/dead  the peer is gone; it is remembered in departed()
 //   peer.load       its figures (counts, memory, disk) are replaced
-//   task.submitted  the task is known, on the peer that accepted it
-//   task.forwarded  the task moves to the peer that will run it
-//   task.queued     it joins the end of that peer's ready queue
-//   task.running    it leaves the ready queue and runs
-//   task.preempted, task.blocked
-//                   it stops running (a later task.queued puts it back)
+//   task.submitted  the task is known, on the peer that accepted it: ready,
+//                   with its name, priority and submission time
+//   task.forwarded  the task moves to the peer that will run it (still ready)
+//   task.queued     it joins the end of that peer's ready queue: ready
+//   task.running    it leaves the ready queue and runs: running
+//   task.preempted  it stops running and is ready again (a later
+//                   task.queued puts it back in the queue); its cpu_ms is kept
+//   task.blocked    it stops running and waits: waiting, until the next
+//                   task.queued or task.running; its cpu_ms is kept
 //   task.finished   it is gone; the peer's tasks_finished counts it
-// Every other type leaves the cluster's picture as it is.
+// Every other type leaves the cluster's picture as it is. Tasks() lists the
+// unfinished tasks with their state (what `osgrid ps` shows).
 //
 // The ready queue's order is the order tasks joined it: right for FCFS and
 // round robin. A policy that reorders its queue (SJF, priority) publishes
@@ -27,12 +31,45 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "osgrid/os/events/events.h"
 
 namespace osgrid::os::events {
+
+/// Where an unfinished task is in its life (Silberschatz 3.1.2's ready,
+/// running and waiting; "new" is ready here, since a submitted task is
+/// on its way to a ready queue).
+enum class TaskState {
+  kReady,    // "ready": submitted, forwarded, queued, or preempted and back in (or on its way to) a ready queue
+  kRunning,  // "running": it has a CPU
+  kWaiting,  // "waiting": blocked (task.blocked) until it is queued or runs again
+};
+
+/// "ready", "running", "waiting".
+std::string_view TaskStateName(TaskState state);
+
+/// An unfinished task as the fold knows it.
+struct TaskInfo {
+  std::string task_id;
+  std::optional<std::string> parent;
+  std::string name;  // the function's name ("" if the fold never saw its task.submitted)
+  std::string peer;  // where it is now
+  TaskState state = TaskState::kReady;
+  std::optional<int> priority;  // from task.submitted; lower = more urgent
+  double cpu_ms = 0;            // CPU time used so far, ms: the most its task.preempted and task.blocked said
+  double submitted_t = 0;       // t of its task.submitted (or of the first event or snapshot that showed it)
+
+  bool operator==(const TaskInfo&) const = default;
+};
+
+/// The order of task ids: by the peer part, then by the number after the
+/// last '/', digits compared as numbers ("peer-9/2" < "peer-9/10" <
+/// "peer-10/1"); ids equal as numbers ("a/01", "a/1") by their text.
+bool TaskIdLess(std::string_view a, std::string_view b);
 
 /// A peer that left or died, and when.
 struct DepartedPeer {
@@ -68,6 +105,8 @@ class ClusterState {
   std::vector<TaskRef> TasksOn(const std::string& peer) const;
   /// Tasks submitted and not finished.
   std::size_t tasks_in_flight() const { return tasks_.size(); }
+  /// Every unfinished task (on live and departed peers), sorted by TaskIdLess. O(tasks log tasks).
+  std::vector<TaskInfo> Tasks() const;
   /// Peers that left or died, in the order they went.
   const std::vector<DepartedPeer>& departed() const { return departed_; }
 
@@ -75,24 +114,30 @@ class ClusterState {
   struct Task {
     TaskRef ref;
     std::string peer;  // where it is now
+    TaskState state = TaskState::kReady;
+    std::optional<int> priority;
+    double cpu_ms = 0;
+    double submitted_t = 0;
   };
 
   void Join(const PeerJoined& joined, double t);
   void Depart(const std::string& peer, bool dead, double t);
   void Load(const PeerLoad& load, double t);
-  void Submit(const TaskSubmitted& submitted);
-  void Forward(const TaskForwarded& forwarded);
-  void Enqueue(const TaskQueued& queued);
-  void Run(const TaskRunning& running);
+  void Submit(const TaskSubmitted& submitted, double t);
+  void Forward(const TaskForwarded& forwarded, double t);
+  void Enqueue(const TaskQueued& queued, double t);
+  void Run(const TaskRunning& running, double t);
   /// Moves the task to the end of `list` (ready_queue or running) of `peer`,
   /// out of wherever it was there.
   void Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
-             std::vector<TaskRef> PeerState::*list);
-  void Stop(const std::string& task_id, const std::string& peer);
+             std::vector<TaskRef> PeerState::*list, TaskState state, double t);
+  /// It stops running on `peer`: ready again (preempted) or waiting (blocked), with its CPU time so far.
+  void Stop(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
+            TaskState state, double cpu_ms, double t);
   void Finish(const TaskFinished& finished);
   /// The task's entry, made from what the event says if it was not known
-  /// (a subscriber that attached after task.submitted).
-  Task& Known(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer);
+  /// (a subscriber that attached after task.submitted), first seen at `t`.
+  Task& Known(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer, double t);
 
   std::uint64_t seq_ = 0;
   std::string epoch_;

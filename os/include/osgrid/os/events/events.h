@@ -85,6 +85,7 @@ struct TaskSubmitted {
   std::optional<std::string> parent;  // the task that submitted it, if a task did
   std::string name;                   // the function's name, or the job's name
   std::string peer;                   // the peer that accepted it; "" in a simulation
+  std::optional<int> priority;        // its priority, lower = more urgent; none when it has none
 
   bool operator==(const TaskSubmitted&) const = default;
 };
@@ -129,6 +130,7 @@ struct TaskPreempted {
   std::optional<std::string> parent;
   std::string peer;
   std::string reason;  // "quantum" (its time slice ended) or "preempted" (a more urgent task came)
+  double cpu_ms = 0;   // CPU time it has used so far (0 when the publisher does not say)
 
   bool operator==(const TaskPreempted&) const = default;
 };
@@ -140,7 +142,8 @@ struct TaskBlocked {
   std::string task_id;
   std::optional<std::string> parent;
   std::string peer;
-  std::string on;  // "io", or the resource's name
+  std::string on;     // "io", or the resource's name
+  double cpu_ms = 0;  // CPU time it has used so far (0 when the publisher does not say)
 
   bool operator==(const TaskBlocked&) const = default;
 };
