@@ -94,8 +94,8 @@ CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbo
 CpuService::~CpuService() = default;
 
 Status CpuService::Open() {
-  SchedulerOptions sched{options_.node, options_.cores, options_.scheduler, options_.sched_params,
-                         options_.ready_queue_max};
+  SchedulerOptions sched{options_.node,         options_.cores,           options_.scheduler,
+                         options_.sched_params, options_.ready_queue_max, [this] { UpdateStats(); }};
   auto scheduler = LiveScheduler::Create(io_, executor_, events_, std::move(sched));
   if (!scheduler.ok()) return scheduler.status();
   scheduler_ = std::move(scheduler).value();
@@ -323,27 +323,29 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
   auto tasks_left = std::make_shared<std::vector<Task>>(std::move(parsed));
   std::vector<const Task*> placing;
   for (const Task& task : *tasks_left) placing.push_back(&task);
-  outbound_->CallTracker(PickPeerRequest(placing), milliseconds(5000), [this, tasks_left, batch,
-                                                                         shared_fills](Result<Json> picked) {
-    std::vector<Task>& parsed = *tasks_left;
-    // Group by peer: each remote peer gets one forwarded batch.
-    std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
-    std::map<std::string, Json> where;
-    Json placed = Placements(picked, parsed.size());
-    for (std::size_t i = 0; i < parsed.size(); ++i) {
-      Json target = placed.is_null() ? Json{{"id", options_.node}} : placed[i];
-      std::string id = target["id"];
-      where[id] = target;
-      groups[id].emplace_back(i, std::move(parsed[i]));
-    }
-    for (auto& [peer_id, group] : groups) {
-      if (peer_id == options_.node) {
-        for (auto& [index, task] : group) RunHere(std::move(task), std::move((*shared_fills)[index]));
-      } else {
-        ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"], batch, shared_fills);
-      }
-    }
-  });
+  outbound_->CallTracker(PickPeerRequest(placing), milliseconds(5000),
+                         [this, tasks_left, batch, shared_fills](Result<Json> picked) {
+                           std::vector<Task>& parsed = *tasks_left;
+                           // Group by peer: each remote peer gets one forwarded batch.
+                           std::map<std::string, std::vector<std::pair<std::size_t, Task>>> groups;
+                           std::map<std::string, Json> where;
+                           Json placed = Placements(picked, parsed.size());
+                           for (std::size_t i = 0; i < parsed.size(); ++i) {
+                             Json target = placed.is_null() ? Json{{"id", options_.node}} : placed[i];
+                             std::string id = target["id"];
+                             where[id] = target;
+                             groups[id].emplace_back(i, std::move(parsed[i]));
+                           }
+                           for (auto& [peer_id, group] : groups) {
+                             if (peer_id == options_.node) {
+                               for (auto& [index, task] : group)
+                                 RunHere(std::move(task), std::move((*shared_fills)[index]));
+                             } else {
+                               ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"],
+                                            batch, shared_fills);
+                             }
+                           }
+                         });
 }
 
 /// Sends `group` as one batch to another peer once a forward slot is free,
@@ -369,27 +371,27 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
       longest = std::max(longest, task.spec.timeout);
     }
     auto budget = longest * static_cast<int>(shared->size()) + kForwardSlack;  // worst case: one at a time
-    outbound_->CallPeer(host, port, net::Encode(forward), budget, [this, shared, peer_id, batch,
-                                                                   fills](Result<Json> reply) {
-      EndForward();
-      std::vector<std::pair<std::size_t, Task>>& group = *shared;
-      auto entries = BatchEntries(reply, group.size());
-      bool usable = entries.has_value();
-      if (!usable) {
-        spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
-                     reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
-      } else {
-        stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
-      }
-      for (std::size_t k = 0; k < group.size(); ++k) {
-        std::size_t index = group[k].first;
-        if (usable) {
-          (*fills)[index](net::EncodeTaskResult((*entries)[k]));
-        } else {
-          RunHere(std::move(group[k].second), std::move((*fills)[index]));
-        }
-      }
-    });
+    outbound_->CallPeer(
+        host, port, net::Encode(forward), budget, [this, shared, peer_id, batch, fills](Result<Json> reply) {
+          EndForward();
+          std::vector<std::pair<std::size_t, Task>>& group = *shared;
+          auto entries = BatchEntries(reply, group.size());
+          bool usable = entries.has_value();
+          if (!usable) {
+            spdlog::warn("forwarding {} tasks to {} failed ({}); running them here", group.size(), peer_id,
+                         reply.ok() ? net::StatusFromReply(*reply).ToString() : reply.status().ToString());
+          } else {
+            stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
+          }
+          for (std::size_t k = 0; k < group.size(); ++k) {
+            std::size_t index = group[k].first;
+            if (usable) {
+              (*fills)[index](net::EncodeTaskResult((*entries)[k]));
+            } else {
+              RunHere(std::move(group[k].second), std::move((*fills)[index]));
+            }
+          }
+        });
   });
   if (!started.ok()) {
     for (const auto& [index, task] : *shared) {
@@ -403,7 +405,8 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
 
 void CpuService::RunHere(Task task, EntryDone done) {
   if (EndIfCancelled(task, done)) return;
-  if (auto it = whereabouts_.find(task.spec.task_id); it != whereabouts_.end()) it->second = {Whereabouts::Kind::kLocal};
+  if (auto it = whereabouts_.find(task.spec.task_id); it != whereabouts_.end())
+    it->second = {Whereabouts::Kind::kLocal};
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
   TaskSpec spec = shared->first.spec;
   Status admitted = scheduler_->Submit(std::move(spec), shared->first.sched,
@@ -451,8 +454,8 @@ void CpuService::HandleCancel(const net::SessionPtr& session, const Json& reques
     auto ended = std::find_if(recently_ended_.rbegin(), recently_ended_.rend(),
                               [&](const auto& entry) { return entry.first == task_id; });
     if (ended != recently_ended_.rend()) {
-      return session->ReplyError(request, Status::NotFound("task " + task_id + " already finished (" +
-                                                           ended->second + "); nothing to cancel"));
+      return session->ReplyError(request, Status::NotFound("task " + task_id + " already finished (" + ended->second +
+                                                           "); nothing to cancel"));
     }
     return session->ReplyError(request, Status::NotFound("no task " + net::Sanitize(task_id) + " on " + options_.node));
   }
@@ -462,8 +465,8 @@ void CpuService::HandleCancel(const net::SessionPtr& session, const Json& reques
       cancelled_while_placing_.insert(task_id);
       return cancelled("placing");
     case Whereabouts::Kind::kLocal: {
-      auto was = scheduler_->Cancel(task_id, Status(Code::kCancelled, "task " + task_id + " was cancelled on " +
-                                                                          options_.node));
+      auto was = scheduler_->Cancel(task_id,
+                                    Status(Code::kCancelled, "task " + task_id + " was cancelled on " + options_.node));
       if (!was.ok()) return session->ReplyError(request, was.status());
       return cancelled(*was);
     }
@@ -473,8 +476,8 @@ void CpuService::HandleCancel(const net::SessionPtr& session, const Json& reques
                           [session, request, peer = where.peer](Result<Json> reply) {
                             if (!reply.ok()) {
                               return session->ReplyError(
-                                  request, Status::Unavailable("cannot reach " + peer + ", which runs the task: " +
-                                                               reply.status().message()));
+                                  request, Status::Unavailable("cannot reach " + peer +
+                                                               ", which runs the task: " + reply.status().message()));
                             }
                             Json answer = *reply;
                             answer["id"] = request["id"];
@@ -515,8 +518,9 @@ void CpuService::OnFinished(const Task& task, const TaskOutcome& outcome, const 
 // [SECTION] Events ----------------------------------------------------------------------------
 
 void CpuService::PublishSubmitted(const Task& task) {
-  events_.Publish(os::events::TaskSubmitted{
-      task.spec.task_id, std::nullopt, task.sched.name.empty() ? task.spec.function : task.sched.name, options_.node});
+  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, std::nullopt,
+                                            task.sched.name.empty() ? task.spec.function : task.sched.name,
+                                            options_.node, task.sched.priority});
 }
 
 Json CpuService::PickPeerRequest(const std::vector<const Task*>& tasks) const {

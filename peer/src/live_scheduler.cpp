@@ -153,6 +153,7 @@ void LiveScheduler::Dispatch() {
     RunOn(proc, core);
   }
   ArmWakeup();
+  if (options_.on_change) options_.on_change();
 }
 
 /// Puts `proc` on `core`: starts its process the first time, continues it
@@ -299,7 +300,8 @@ void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) 
   policy_->Ran(proc.ready, cpu, end);
   proc.ready.ready_since_ms = now;
   policy_->Admit(proc.ready);
-  events_.Publish(os::events::TaskPreempted{proc.task_id, std::nullopt, options_.node, reason});
+  const double cpu_total_ms = proc.handle ? static_cast<double>(executor_.CpuTime(*proc.handle).count()) / 1000 : 0.0;
+  events_.Publish(os::events::TaskPreempted{proc.task_id, std::nullopt, options_.node, reason, cpu_total_ms});
   events_.Publish(os::events::TaskQueued{proc.task_id, std::nullopt, options_.node, static_cast<int>(policy_->size())});
 }
 
@@ -323,7 +325,8 @@ void LiveScheduler::ArmWakeup() {
 // [SECTION] Ending ------------------------------------------------------------------------
 
 Result<std::string> LiveScheduler::Cancel(const std::string& task_id, Status why) {
-  auto it = std::find_if(procs_.begin(), procs_.end(), [&](const auto& entry) { return entry.second->task_id == task_id; });
+  auto it =
+      std::find_if(procs_.begin(), procs_.end(), [&](const auto& entry) { return entry.second->task_id == task_id; });
   if (it == procs_.end()) return Status::NotFound("no task " + task_id + " on " + options_.node);
   Proc& proc = *it->second;
   if (proc.cancelling) return Status::NotFound("task " + task_id + " is already being cancelled");

@@ -80,6 +80,9 @@ struct SchedulerOptions {
   std::string policy = "FCFS";   // any name or alias of os::SchedPolicies()
   os::SchedPolicyParams params;  // quantum etc., in ms
   std::size_t ready_queue_max = 1000;
+  /// Called after every dispatch (tasks ready and running may have changed),
+  /// e.g. to update the load the heartbeat reports.
+  std::function<void()> on_change;
 };
 
 /// What a task carries for its scheduler, besides what it runs.
