@@ -1,5 +1,6 @@
 // The scenario parser: it accepts the shipped quickstart and rejects each kind
-// of mistake with the right "file:line:column: message". No process is started.
+// of mistake with the right "file:line:column: message"; the `cluster:`
+// scheduler keys and the osgrid-peer flags they become. No process is started.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -27,6 +28,24 @@ std::string FirstError(const std::string& yaml) {
 }
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// `yaml`, which must parse.
+Scenario Parsed(const std::string& yaml) {
+  auto scenario = Parse(yaml);
+  INFO(scenario.status().detail());
+  REQUIRE(scenario.ok());
+  return std::move(scenario).value();
+}
+
+/// Every problem reported for `yaml`, one per line.
+std::string AllErrors(const std::string& yaml) {
+  auto scenario = Parse(yaml);
+  REQUIRE_FALSE(scenario.ok());
+  return scenario.status().detail();
+}
+
+/// A scenario with these `cluster:` keys and one step.
+std::string Cluster(const std::string& keys) { return "name: test\ncluster: {" + keys + "}\nsteps:\n  - say: hi\n"; }
 
 }  // namespace
 
@@ -336,4 +355,56 @@ TEST_CASE("a program file must be a regular file of at most 8 MiB", "[scenario]"
   REQUIRE_FALSE(device.ok());
   CHECK(Contains(device.status().message(), "'/dev/zero' is not a regular file"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cluster scheduler keys become osgrid-peer flags", "[scenario]") {
+  Scenario one = Parsed(Cluster("peers: 2, scheduler: rr, quantum: 50"));
+  CHECK(one.cluster.scheduler == std::vector<std::string>{"rr"});
+  CHECK(one.cluster.SharedPeerArgs() == std::vector<std::string>{"--scheduler", "rr", "--quantum", "50"});
+  CHECK(one.cluster.OwnPeerArgs(1).empty());
+  CHECK(one.cluster.SchedulerOf(2) == "rr");
+
+  Scenario each = Parsed(Cluster("peers: 3, scheduler: [fcfs, SJF, rr], quantum: 100"));
+  CHECK(each.cluster.SharedPeerArgs() == std::vector<std::string>{"--quantum", "100"});
+  CHECK(each.cluster.OwnPeerArgs(2) == std::vector<std::string>{"--scheduler", "SJF"});
+  CHECK(each.cluster.OwnPeerArgs(3) == std::vector<std::string>{"--scheduler", "rr"});
+  CHECK(each.cluster.SchedulerOf(1) == "fcfs");
+
+  Scenario mlfq =
+      Parsed(Cluster("peers: 1, scheduler: mlfq, mlfq_quantum: [10, 20, 40], mlfq_allotment: 2, "
+                     "mlfq_boost: 1000"));
+  CHECK(mlfq.cluster.SharedPeerArgs() == std::vector<std::string>{"--scheduler", "mlfq", "--mlfq-quantum", "10,20,40",
+                                                                  "--mlfq-allotment", "2", "--mlfq-boost", "1000"});
+  Scenario priority = Parsed(Cluster("peers: 1, scheduler: priority-p, aging: 200"));
+  CHECK(priority.cluster.SharedPeerArgs() == std::vector<std::string>{"--scheduler", "priority-p", "--aging", "200"});
+  CHECK(Parsed(Cluster("peers: 2")).cluster.SharedPeerArgs().empty());  // the peers' defaults
+}
+
+TEST_CASE("cluster scheduler mistakes name the key before anything starts", "[scenario]") {
+  std::string typo = FirstError(Cluster("peers: 3, scheduler: [fcfs, sfj, rr]"));
+  CHECK(Contains(typo, "t.yaml:2:39: cluster: scheduler: unknown policy 'sfj' (did you mean 'sjf'?)"));
+  CHECK(Contains(typo, "the policies are: fcfs, sjf, srtf, priority, priority-p, rr, mlfq, lottery, stride"));
+  CHECK(Contains(FirstError(Cluster("peers: 3, scheduler: [fcfs, sjf]")),
+                 "cluster: scheduler lists 2 policies for 3 peers; give one per peer"));
+  CHECK(Contains(FirstError(Cluster("scheduler: [fcfs, sjf]")), "for 3 peers"));  // the default cluster
+  CHECK(Contains(FirstError(Cluster("scheduler: 5")), "cluster: scheduler must be text"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, quantum: 0")), "cluster: quantum must be from 1 to"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, quantum: 0.5")), "cluster: quantum must be a whole number"));
+  CHECK(Contains(FirstError(Cluster("scheduler: [fcfs, sjf, fcfs], quantum: 100")),
+                 "cluster: quantum is set, but no peer's scheduler uses it; it is for rr, mlfq, lottery, stride"));
+  CHECK(Contains(FirstError(Cluster("quantum: 100")), "(set 'scheduler'; the peers' default is fcfs)"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, aging: 10")), "aging is set, but no peer's scheduler uses it"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, mlfq_boost: 10")), "mlfq_boost is set"));
+  CHECK(Contains(FirstError(Cluster("scheduler: mlfq, mlfq_queues: 2, mlfq_quantum: [10, 20, 40]")),
+                 "mlfq_quantum lists 3 quanta, but mlfq_queues is 2"));
+  CHECK(Contains(FirstError(Cluster("scheduler: mlfq, mlfq_allotment: [1, 2]")),
+                 "mlfq_allotment lists 2 allotments for 3 queues"));
+  CHECK(Contains(FirstError(Cluster("scheduler: mlfq, mlfq_quantum: [10, 0]")),
+                 "cluster: mlfq_quantum: each value must be from 1 to"));
+  CHECK(
+      Contains(FirstError(Cluster("schedular: rr")), "unknown key 'schedular' in cluster (did you mean 'scheduler'?)"));
+  // A refused scheduler is reported once, not again as "quantum is set, but ...".
+  std::string refused = AllErrors(Cluster("scheduler: rrr, quantum: 100"));
+  CHECK(Contains(refused, "unknown policy 'rrr'"));
+  CHECK_FALSE(Contains(refused, "quantum is set"));
 }

@@ -9,6 +9,7 @@
 // process or opens a socket: the runner (runner.h) does that.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -32,6 +33,25 @@ struct ClusterSpec {
   double heartbeat_interval_s = 0.5;  // seconds between a peer's heartbeats
   double peer_timeout_s = 2.0;        // seconds of silence before the tracker drops a peer
   double start_timeout_s = 10.0;      // seconds to wait for every peer to register
+
+  // Scheduling: each peer's --scheduler and its knobs (osgrid-peer --help).
+  // Unset: the peer's defaults (FCFS).
+  std::vector<std::string> scheduler;         // one policy for every peer, or one per peer (peer-1 first)
+  std::optional<std::int64_t> quantum_ms;     // --quantum: rr, lottery, stride, mlfq's top queue
+  std::optional<std::int64_t> aging_ms;       // --aging: priority, priority-p
+  std::optional<std::int64_t> mlfq_queues;    // --mlfq-queues
+  std::vector<std::int64_t> mlfq_quantum_ms;  // --mlfq-quantum, top queue first
+  std::vector<std::int64_t> mlfq_allotment;   // --mlfq-allotment, top queue first
+  std::optional<std::int64_t> mlfq_boost_ms;  // --mlfq-boost
+
+  /// The policy peer `index` (1-based) runs, as written; "" when `scheduler` is unset.
+  std::string SchedulerOf(int index) const;
+  /// osgrid-peer flags every peer gets: the knobs above, and --scheduler when
+  /// one policy is named for all (ClusterOptions::peer_args).
+  std::vector<std::string> SharedPeerArgs() const;
+  /// osgrid-peer flags for peer `index` alone: --scheduler when `scheduler`
+  /// names one policy per peer, else none (ClusterOptions::peer_args_by_index).
+  std::vector<std::string> OwnPeerArgs(int index) const;
 };
 
 /// One Python call: function(*args) of program.
