@@ -50,9 +50,11 @@ std::optional<Action> ParseCpu(StepParser& parser, const YamlEntry& entry) {
   auto args = parser.ArgList(map, "args", "cpu step");
   auto confidential = parser.reader().Bool(map, "confidential", "cpu step", false);
   step.timeout_s = parser.OptionalSeconds(map, "timeout", "cpu step");
-  if (!on || !program || !args) return std::nullopt;
+  step.cpu_limit_s = parser.OptionalSeconds(map, "cpu_limit", "cpu step");
+  auto sched = parser.SchedFields(map, "cpu step");
+  if (!on || !program || !args || !sched) return std::nullopt;
   step.on = *on;
-  step.task = TaskSpec{*program, function.value_or("main"), *args};
+  step.task = TaskSpec{*program, function.value_or("main"), *args, std::move(*sched)};
   step.confidential = confidential.value_or(false);
   return step;
 }
@@ -63,14 +65,16 @@ std::optional<Action> ParseBatch(StepParser& parser, const YamlEntry& entry) {
   auto on = parser.PeerField(map, "on", "batch step");
   auto program = parser.Program(map, "batch step");
   auto function = parser.reader().String(map, "function", "batch step", false);
-  auto each = parser.EachList(map);
+  auto sched = parser.SchedFields(map, "batch step");  // every task's, unless it has its own
+  auto tasks = parser.BatchTasks(map, sched.value_or(TaskSched{}));
   auto confidential = parser.reader().Bool(map, "confidential", "batch step", false);
   step.timeout_s = parser.OptionalSeconds(map, "timeout", "batch step");
-  if (!on || !program || !each) return std::nullopt;
+  step.cpu_limit_s = parser.OptionalSeconds(map, "cpu_limit", "batch step");
+  if (!on || !program || !sched || !tasks) return std::nullopt;
   step.on = *on;
   step.program = *program;
   step.function = function.value_or("main");
-  step.each = *each;
+  step.tasks = std::move(*tasks);
   step.confidential = confidential.value_or(false);
   return step;
 }
@@ -152,12 +156,14 @@ const std::vector<StepKind>& StepKinds() {
       {"say", {}, {}, "", ParseSay},
       {"sleep", {}, {}, "", ParseSleep},
       {"cpu",
-       {"on", "program", "file", "function", "args", "confidential", "timeout"},
+       {"on", "program", "file", "function", "args", "confidential", "timeout", "cpu_limit", "priority", "burst_ms",
+        "tickets", "name"},
        {"result", "error", "error_contains", "ran_on", "forwarded", "stdout_contains"},
        "result",
        ParseCpu},
       {"batch",
-       {"on", "program", "file", "function", "each", "confidential", "timeout"},
+       {"on", "program", "file", "function", "each", "tasks", "confidential", "timeout", "cpu_limit", "priority",
+        "burst_ms", "tickets", "name"},
        {"results", "error", "error_contains", "ran_on", "spread", "all_ok"},
        "results",
        ParseBatch},

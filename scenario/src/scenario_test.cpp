@@ -1,6 +1,7 @@
 // The scenario parser: it accepts the shipped quickstart and rejects each kind
 // of mistake with the right "file:line:column: message"; the `cluster:`
-// scheduler keys and the osgrid-peer flags they become. No process is started.
+// scheduler keys and the osgrid-peer flags they become; the scheduling fields
+// of cpu and batch steps and a batch's `tasks:`. No process is started.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -43,6 +44,8 @@ std::string AllErrors(const std::string& yaml) {
   REQUIRE_FALSE(scenario.ok());
   return scenario.status().detail();
 }
+
+const std::string kProgram = "program: 'def main(ms): return ms'";
 
 /// A scenario with these `cluster:` keys and one step.
 std::string Cluster(const std::string& keys) { return "name: test\ncluster: {" + keys + "}\nsteps:\n  - say: hi\n"; }
@@ -407,4 +410,62 @@ TEST_CASE("cluster scheduler mistakes name the key before anything starts", "[sc
   std::string refused = AllErrors(Cluster("scheduler: rrr, quantum: 100"));
   CHECK(Contains(refused, "unknown policy 'rrr'"));
   CHECK_FALSE(Contains(refused, "quantum is set"));
+}
+
+TEST_CASE("cpu and batch steps carry scheduling fields", "[scenario]") {
+  Scenario scenario = Parsed(kHead + "  - cpu: {on: peer-1, " + kProgram +
+                             ", args: [1], priority: high, burst_ms: 300, tickets: 50, name: render, cpu_limit: 2}\n" +
+                             "  - batch: {on: peer-2, " + kProgram + ", each: [[1], [2]], priority: 7, name: job}\n" +
+                             "  - batch:\n"
+                             "      on: peer-3\n"
+                             "      " +
+                             kProgram +
+                             "\n"
+                             "      priority: low\n"
+                             "      tasks:\n"
+                             "        - {args: [400], name: A, burst_ms: 400}\n"
+                             "        - {args: [100], name: B, burst_ms: 100, priority: '-3', tickets: 9}\n");
+  const auto& cpu = std::get<CpuStep>(scenario.steps[0].action);
+  CHECK(cpu.task.sched.priority == 0);
+  CHECK(cpu.task.sched.burst_ms == 300);
+  CHECK(cpu.task.sched.tickets == 50);
+  CHECK(cpu.task.sched.name == "render");
+  CHECK(cpu.cpu_limit_s == Approx(2.0));
+  const auto& each = std::get<BatchStep>(scenario.steps[1].action);
+  REQUIRE(each.tasks.size() == 2);
+  CHECK(each.tasks[1].args == Json::array({2}));
+  CHECK(each.tasks[1].sched.priority == 7);  // the step's fields apply to every task
+  CHECK(each.tasks[1].sched.name == "job");
+  const auto& tasks = std::get<BatchStep>(scenario.steps[2].action);
+  REQUIRE(tasks.tasks.size() == 2);
+  CHECK(tasks.tasks[0].args == Json::array({400}));
+  CHECK(tasks.tasks[0].sched.name == "A");
+  CHECK(tasks.tasks[0].sched.burst_ms == 400);
+  CHECK(tasks.tasks[0].sched.priority == 2);   // the step's `low`
+  CHECK(tasks.tasks[1].sched.priority == -3);  // its own, written as text
+  CHECK(tasks.tasks[1].sched.tickets == 9);
+  CHECK_FALSE(tasks.tasks[0].sched.tickets.has_value());
+}
+
+TEST_CASE("scheduling field mistakes are file:line problems", "[scenario]") {
+  const std::string cpu = kHead + "  - cpu: {on: peer-1, " + kProgram + ", ";
+  CHECK(Contains(FirstError(cpu + "priority: urgent}\n"), "cpu step: priority must be high, medium, low (0, 1, 2)"));
+  CHECK(Contains(FirstError(cpu + "priority: 99999999}\n"), "priority must be high"));
+  CHECK(Contains(FirstError(cpu + "burst_ms: -1}\n"), "cpu step: burst_ms must be from 0 to"));
+  CHECK(Contains(FirstError(cpu + "tickets: 0}\n"), "cpu step: tickets must be from 1 to"));
+  CHECK(Contains(FirstError(cpu + "name: ''}\n"), "cpu step: name must be 1 to 64 characters"));
+  CHECK(Contains(FirstError(cpu + "cpu_limit: 0}\n"), "cpu step: cpu_limit must be a number of seconds"));
+  CHECK(Contains(FirstError(cpu + "burst: 5}\n"), "unknown key 'burst' in cpu step (did you mean 'burst_ms'?)"));
+
+  const std::string batch = kHead + "  - batch:\n      on: peer-1\n      " + kProgram + "\n";
+  CHECK(Contains(FirstError(batch + "      each: [[1]]\n      tasks: [{args: [1]}]\n"),
+                 "t.yaml:8:7: batch step: give either 'each' (one argument list per task) or 'tasks'"));
+  CHECK(Contains(FirstError(batch), "batch step is missing 'each'"));
+  CHECK(Contains(FirstError(batch + "      tasks: []\n"), "batch step: tasks must be a non-empty list"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1], nmae: A}]\n"),
+                 "unknown key 'nmae' in batch step: tasks[0] (did you mean 'name'?)"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1]}, {args: 2}]\n"),
+                 "batch step: tasks[1]: args must be a list of arguments"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1], burst_ms: lots}]\n"),
+                 "batch step: tasks[0]: burst_ms must be a whole number"));
 }

@@ -54,11 +54,26 @@ struct ClusterSpec {
   std::vector<std::string> OwnPeerArgs(int index) const;
 };
 
+/// How a task asks its peer's scheduler to treat it; unset fields: the peer's defaults.
+struct TaskSched {
+  std::optional<int> priority;           // lower = more urgent; `high`, `medium`, `low` are 0, 1, 2
+  std::optional<std::int64_t> burst_ms;  // expected CPU burst, for sjf and srtf
+  std::optional<std::int64_t> tickets;   // share, for lottery and stride
+  std::string name;                      // in the timeline and ps; "" = the function's name
+};
+
 /// One Python call: function(*args) of program.
 struct TaskSpec {
   std::string program;  // Python 3 source (inline, or read from `file:`)
   std::string function = "main";
   Json args = Json::array();  // always a JSON array
+  TaskSched sched;
+};
+
+/// One task of a batch: its arguments and scheduling fields (the step's, or its own).
+struct BatchTask {
+  Json args = Json::array();
+  TaskSched sched;
 };
 
 // ---- Steps: one struct per action, named as in the file ---------------------
@@ -69,19 +84,21 @@ struct SayStep {  // say: "text"      -- narration, printed as is
 struct SleepStep {  // sleep: 1.5       -- seconds
   double seconds = 0;
 };
-struct CpuStep {   // cpu: {on, program|file, function, args, confidential, timeout}
+struct CpuStep {   // cpu: {on, program|file, function, args, confidential, timeout, cpu_limit, priority, ...}
   std::string on;  // peer that receives the task
   TaskSpec task;
-  bool confidential = false;        // run on `on` only, never forwarded
-  std::optional<double> timeout_s;  // task wall-clock limit; the peer's default when unset
+  bool confidential = false;          // run on `on` only, never forwarded
+  std::optional<double> timeout_s;    // task wall-clock limit; the peer's default when unset
+  std::optional<double> cpu_limit_s;  // task CPU-time limit; the peer's default when unset
 };
-struct BatchStep {  // batch: {on, program|file, function, each, confidential, timeout}
+struct BatchStep {  // batch: {on, program|file, function, each|tasks, confidential, timeout, cpu_limit, priority, ...}
   std::string on;
   std::string program;
   std::string function = "main";
-  std::vector<Json> each;  // one JSON array of arguments per task
+  std::vector<BatchTask> tasks;  // from `each:` (arguments only) or `tasks:` (a mapping per task)
   bool confidential = false;
-  std::optional<double> timeout_s;  // per task
+  std::optional<double> timeout_s;    // per task
+  std::optional<double> cpu_limit_s;  // per task
 };
 struct MemSetStep {  // mem_set: {on, key, value}
   std::string on;
