@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gantt_step.h"
 #include "osgrid/client/text.h"
 #include "osgrid/net/requests.h"
 #include "osgrid/os/sched/sched_policies.h"
@@ -177,6 +178,12 @@ const std::vector<StepKind>& StepKinds() {
       {"wait_dead", {"peer", "within"}, {}, "", ParseWaitDead},
       {"status", {}, {"error", "error_contains"}, "", ParseStatus},
       {"list_peers", {}, {"count", "error", "error_contains"}, "count", ParseListPeers},
+      {"gantt",
+       {"peers"},
+       {"lowest_avg_waiting", "lowest_avg_turnaround", "lowest_avg_response", "avg_waiting_ms_below", "error",
+        "error_contains"},
+       "",
+       ParseGanttStep},
       {"sim", {}, {"answers"}, "", ParseSimStep, {"args", "policies"}},
   };
   return kinds;
@@ -401,7 +408,9 @@ int Expectation::CheckCount() const {
          static_cast<int>(results.has_value()) + static_cast<int>(!ran_on.empty()) +
          static_cast<int>(forwarded.has_value()) + static_cast<int>(stdout_contains.has_value()) +
          static_cast<int>(spread.has_value()) + static_cast<int>(all_ok.has_value()) +
-         static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value());
+         static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value()) +
+         static_cast<int>(lowest_avg_waiting.has_value()) + static_cast<int>(lowest_avg_turnaround.has_value()) +
+         static_cast<int>(lowest_avg_response.has_value()) + static_cast<int>(avg_waiting_ms_below.size());
 }
 
 std::string ClusterSpec::SchedulerOf(int index) const {

@@ -222,6 +222,32 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
     }
     return assign(expect.answers, answers);
   }
+  if (key == "lowest_avg_waiting") return assign(expect.lowest_avg_waiting, PeerValue(entry, what, false));
+  if (key == "lowest_avg_turnaround") return assign(expect.lowest_avg_turnaround, PeerValue(entry, what, false));
+  if (key == "lowest_avg_response") return assign(expect.lowest_avg_response, PeerValue(entry, what, false));
+  if (key == "avg_waiting_ms_below") {
+    if (!entry.value.IsMap() || entry.value.size() == 0) {
+      reader_.Error(entry.value,
+                    what + " must map peers to milliseconds, e.g. {peer-2: 500}, got " + DescribeYaml(entry.value),
+                    YamlReader::Where(entry.key));
+      return false;
+    }
+    bool ok = true;
+    for (const auto& item : entry.value) {
+      auto peer = PeerValue(YamlEntry{item.first, item.first}, what, false);
+      auto ms = reader_.AsNumber(YamlEntry{item.first, item.second}, what + ": " + item.first.Scalar());
+      if (ms && *ms <= 0) {
+        reader_.Error(item.second, what + ": " + item.first.Scalar() + " must be above 0 ms");
+        ms.reset();
+      }
+      if (!peer || !ms) {
+        ok = false;
+        continue;
+      }
+      expect.avg_waiting_ms_below[*peer] = *ms;
+    }
+    return ok;
+  }
   if (key == "count") {
     auto count = reader_.AsInteger(entry, what);
     if (count && *count < 0) {

@@ -65,6 +65,8 @@ class StepParser {
   /// or an integer), burst_ms, tickets, name -- over `defaults`; nullopt if
   /// any is wrong (recorded).
   std::optional<TaskSched> SchedFields(const YAML::Node& map, std::string_view what, TaskSched defaults = {});
+  /// A peer name or a list of them (at least one), each checked like PeerValue.
+  std::optional<std::vector<std::string>> PeerList(const YamlEntry& entry, std::string_view what);
   /// A number of seconds, > 0 (or >= 0 when `allow_zero`), at most an hour.
   std::optional<double> Seconds(const YamlEntry& entry, std::string_view what, bool allow_zero);
   /// map[key] as seconds if present; nullopt when absent or wrong (the latter recorded).
@@ -76,7 +78,6 @@ class StepParser {
                  std::optional<YamlEntry>& expect);
   std::optional<Expectation> ParseExpect(const YamlEntry& entry, const StepKind& kind);
   bool SetExpectation(Expectation& expect, std::string_view key, const YamlEntry& entry, const StepKind& kind);
-  std::optional<std::vector<std::string>> PeerList(const YamlEntry& entry, std::string_view what);
   std::optional<std::string> ErrorCode(const YamlEntry& entry, std::string_view what);
 
   YamlReader& reader_;

@@ -9,8 +9,10 @@
 // [SECTION] file_put, file_get, file_rm
 // [SECTION] kill_peer, wait_dead
 // [SECTION] status, list_peers
+// [SECTION] sim, gantt (sim_step.cpp, gantt_step.cpp)
 // [SECTION] Execute()
 #include "steps.h"
+#include "gantt_step.h"
 #include "sim_step.h"
 
 #include <algorithm>
@@ -139,6 +141,7 @@ struct Describer {
   std::string operator()(const StatusStep& s) const { return "status of " + s.on; }
   std::string operator()(const ListPeersStep&) const { return "list_peers (the tracker's PEER_LIST)"; }
   std::string operator()(const SimStep& s) const { return DescribeSimStep(s); }
+  std::string operator()(const GanttStep& s) const { return DescribeGanttStep(s); }
 };
 
 // ---- [SECTION] say, sleep ------------------------------------------------------------
@@ -403,9 +406,10 @@ StepResult Run(const ListPeersStep&, StepContext& context) {
   return Succeeded(std::move(reply->raw));
 }
 
-// ---- [SECTION] sim (sim_step.cpp) ------------------------------------------------------------
+// ---- [SECTION] sim, gantt (sim_step.cpp, gantt_step.cpp) ------------------------------------------------------------
 
 StepResult Run(const SimStep& step, StepContext& context) { return RunSimStep(step, context); }
+StepResult Run(const GanttStep& step, StepContext& context) { return RunGanttStep(step, context); }
 
 }  // namespace
 

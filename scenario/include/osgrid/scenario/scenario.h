@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -136,7 +137,10 @@ struct WaitDeadStep {  // wait_dead: {peer, within}  -- polls the tracker's PEER
 struct StatusStep {  // status: peer-1 | tracker
   std::string on;
 };
-struct ListPeersStep {};              // list_peers: {}  -- the tracker's PEER_LIST as a table
+struct ListPeersStep {};           // list_peers: {}  -- the tracker's PEER_LIST as a table
+struct GanttStep {                 // gantt: {peers: [peer-1, peer-2]}  -- each peer's live scheduling
+  std::vector<std::string> peers;  // empty: every peer of the cluster
+};
 struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and policies: [FCFS, SJF]
   std::string topic;                  // as in `osgrid sim <topic>`
   std::vector<std::string> args;      // its flags, already split into words
@@ -144,8 +148,9 @@ struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and
   std::string policy_flag;            // how the topic takes a policy ("-p")
 };
 
-using Action = std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, FilePutStep,
-                            FileGetStep, FileRmStep, KillPeerStep, WaitDeadStep, StatusStep, ListPeersStep, SimStep>;
+using Action =
+    std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, FilePutStep, FileGetStep,
+                 FileRmStep, KillPeerStep, WaitDeadStep, StatusStep, ListPeersStep, SimStep, GanttStep>;
 
 /// What a step's `expect:` asks for. Only the fields that are set are checked;
 /// which ones a step accepts is listed in docs/scenarios.md.
@@ -164,6 +169,11 @@ struct Expectation {
   /// sim: {dotted.path: value} in the run's --json object, or with policies
   /// {policy: {dotted.path: value}}; numbers match within 0.01.
   std::optional<Json> answers;
+  // gantt: a peer whose average (over its finished tasks) no other charted peer beats.
+  std::optional<std::string> lowest_avg_waiting;
+  std::optional<std::string> lowest_avg_turnaround;
+  std::optional<std::string> lowest_avg_response;
+  std::map<std::string, double> avg_waiting_ms_below;  // gantt: peer -> its average waiting time must be below
 
   /// How many separate checks this expectation makes.
   int CheckCount() const;
