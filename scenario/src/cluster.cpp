@@ -261,7 +261,8 @@ Status LocalCluster::StartPeers(const std::vector<std::uint16_t>& ports) {
                                      Seconds(options_.heartbeat_interval_s),
                                      "--exit-with-parent"};
     argv.insert(argv.end(), options_.peer_args.begin(), options_.peer_args.end());
-    if (auto own = options_.peer_args_by_index.find(static_cast<int>(i) + 1); own != options_.peer_args_by_index.end()) {
+    if (auto own = options_.peer_args_by_index.find(static_cast<int>(i) + 1);
+        own != options_.peer_args_by_index.end()) {
       argv.insert(argv.end(), own->second.begin(), own->second.end());
     }
     AddTlsFlags(argv);
