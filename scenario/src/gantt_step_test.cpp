@@ -1,7 +1,7 @@
 // The `gantt` step: its parsing, its rendering as a pure function of STATUS
-// replies, and its expectations. (The `cluster:` scheduler keys and the
-// tasks' scheduling fields are parser tests, in scenario_test.cpp.) No
-// process is started.
+// replies, and its expectations; and the shipped live-scheduling.yaml. (The
+// `cluster:` scheduler keys and the tasks' scheduling fields are parser
+// tests, in scenario_test.cpp.) No process is started.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -214,4 +214,32 @@ TEST_CASE("gantt expectations compare the peers' averages", "[scenario][gantt]")
   CHECK(checks[3].text == "peer-1 (FCFS) average waiting 200 ms, below 300 ms");
   CHECK_FALSE(checks[4].passed);  // 100 is not below 100
   CHECK(checks[4].text == "peer-2 (RR) average waiting: expected below 100 ms, got 100 ms");
+}
+
+TEST_CASE("the shipped live-scheduling scenario parses", "[scenario][gantt]") {
+  auto scenario = LoadScenario(std::string(OSGRID_SOURCE_DIR) + "/scenarios/live-scheduling.yaml");
+  INFO(scenario.status().ToString() << "\n" << scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(scenario->cluster.peers == 3);
+  CHECK(scenario->cluster.cores == 1);
+  CHECK(scenario->cluster.scheduler == std::vector<std::string>{"fcfs", "sjf", "rr"});
+  CHECK(scenario->cluster.quantum_ms == 100);
+  int batches = 0;
+  for (const Step& step : scenario->steps) {
+    const auto* batch = std::get_if<BatchStep>(&step.action);
+    if (batch == nullptr) continue;
+    ++batches;
+    CHECK(batch->confidential);
+    REQUIRE(batch->tasks.size() == 4);
+    for (const BatchTask& task : batch->tasks) {
+      CHECK(task.sched.burst_ms == task.args[0].get<std::int64_t>());  // SJF is told the true bursts
+    }
+    CHECK(batch->tasks[1].sched.name == "B");
+  }
+  CHECK(batches == 3);
+  auto gantt = std::find_if(scenario->steps.begin(), scenario->steps.end(),
+                            [](const Step& step) { return std::holds_alternative<GanttStep>(step.action); });
+  REQUIRE(gantt != scenario->steps.end());
+  CHECK(gantt->expect.lowest_avg_waiting == "peer-2");
+  CHECK(gantt->expect.lowest_avg_response == "peer-3");
 }
