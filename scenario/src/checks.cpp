@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "gantt_step.h"
 #include "osgrid/client/text.h"
 #include "sim_step.h"
 #include "steps.h"
@@ -139,6 +140,8 @@ std::vector<Check> CheckExpectation(const Expectation& expect, const Action& act
   const Json& reply = result.reply;
   if (std::holds_alternative<BatchStep>(action)) {
     BatchChecks(expect, reply, checks);
+  } else if (std::holds_alternative<GanttStep>(action)) {
+    for (Check& check : GanttChecks(expect, reply)) checks.push_back(std::move(check));
   } else {
     CpuChecks(expect, reply, checks);
   }

@@ -39,7 +39,31 @@ ClusterOptions ClusterOptionsFor(const Scenario& scenario, const RunOptions& opt
   cluster.bin_dir = options.bin_dir;
   cluster.secret = options.secret;
   cluster.observer_secret = options.observer_secret;
+  cluster.peer_args = scenario.cluster.SharedPeerArgs();
+  for (int index = 1; index <= scenario.cluster.peers; ++index) {
+    std::vector<std::string> own = scenario.cluster.OwnPeerArgs(index);
+    if (!own.empty()) cluster.peer_args_by_index[index] = std::move(own);
+  }
   return cluster;
+}
+
+/// "peer-1 fcfs, peer-2 sjf, peer-3 rr; quantum 100 ms" or "every peer rr; quantum 50 ms".
+std::string SchedulerSummary(const ClusterSpec& c) {
+  std::string text;
+  if (c.scheduler.size() == 1) {
+    text = (c.peers == 1 ? "the peer runs " : "every peer runs ") + c.scheduler.front();
+  } else {
+    for (int index = 1; index <= c.peers; ++index) {
+      text += (index == 1 ? "" : ", ") + PeerName(index) + " " + c.SchedulerOf(index);
+    }
+  }
+  std::vector<std::string> args = c.SharedPeerArgs();
+  std::string knobs;
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--scheduler") continue;
+    knobs += (knobs.empty() ? "" : " ") + args[i] + " " + args[i + 1];
+  }
+  return text + (knobs.empty() ? "" : " (" + knobs + ")");
 }
 
 void PrintHeader(const Scenario& scenario, std::ostream& out) {
@@ -54,6 +78,7 @@ void PrintHeader(const Scenario& scenario, std::ostream& out) {
   out << "\nstarting a tracker and " << c.peers << (c.peers == 1 ? " peer" : " peers") << " with " << c.cores
       << (c.cores == 1 ? " core" : " cores") << " each (heartbeat every " << Seconds(c.heartbeat_interval_s)
       << ", a peer silent for " << Seconds(c.peer_timeout_s) << " is dropped)\n";
+  if (!c.scheduler.empty()) out << "scheduling: " << SchedulerSummary(c) << "\n";
   out.flush();
 }
 

@@ -10,9 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
+#include "gantt_step.h"
+#include "osgrid/client/text.h"
+#include "osgrid/net/requests.h"
+#include "osgrid/os/sched/sched_policies.h"
 #include "scenario_parser.h"
 #include "sim_step.h"
 
@@ -46,9 +51,11 @@ std::optional<Action> ParseCpu(StepParser& parser, const YamlEntry& entry) {
   auto args = parser.ArgList(map, "args", "cpu step");
   auto confidential = parser.reader().Bool(map, "confidential", "cpu step", false);
   step.timeout_s = parser.OptionalSeconds(map, "timeout", "cpu step");
-  if (!on || !program || !args) return std::nullopt;
+  step.cpu_limit_s = parser.OptionalSeconds(map, "cpu_limit", "cpu step");
+  auto sched = parser.SchedFields(map, "cpu step");
+  if (!on || !program || !args || !sched) return std::nullopt;
   step.on = *on;
-  step.task = TaskSpec{*program, function.value_or("main"), *args};
+  step.task = TaskSpec{*program, function.value_or("main"), *args, std::move(*sched)};
   step.confidential = confidential.value_or(false);
   return step;
 }
@@ -59,14 +66,16 @@ std::optional<Action> ParseBatch(StepParser& parser, const YamlEntry& entry) {
   auto on = parser.PeerField(map, "on", "batch step");
   auto program = parser.Program(map, "batch step");
   auto function = parser.reader().String(map, "function", "batch step", false);
-  auto each = parser.EachList(map);
+  auto sched = parser.SchedFields(map, "batch step");  // every task's, unless it has its own
+  auto tasks = parser.BatchTasks(map, sched.value_or(TaskSched{}));
   auto confidential = parser.reader().Bool(map, "confidential", "batch step", false);
   step.timeout_s = parser.OptionalSeconds(map, "timeout", "batch step");
-  if (!on || !program || !each) return std::nullopt;
+  step.cpu_limit_s = parser.OptionalSeconds(map, "cpu_limit", "batch step");
+  if (!on || !program || !sched || !tasks) return std::nullopt;
   step.on = *on;
   step.program = *program;
   step.function = function.value_or("main");
-  step.each = *each;
+  step.tasks = std::move(*tasks);
   step.confidential = confidential.value_or(false);
   return step;
 }
@@ -148,12 +157,14 @@ const std::vector<StepKind>& StepKinds() {
       {"say", {}, {}, "", ParseSay},
       {"sleep", {}, {}, "", ParseSleep},
       {"cpu",
-       {"on", "program", "file", "function", "args", "confidential", "timeout"},
+       {"on", "program", "file", "function", "args", "confidential", "timeout", "cpu_limit", "priority", "burst_ms",
+        "tickets", "name"},
        {"result", "error", "error_contains", "ran_on", "forwarded", "stdout_contains"},
        "result",
        ParseCpu},
       {"batch",
-       {"on", "program", "file", "function", "each", "confidential", "timeout"},
+       {"on", "program", "file", "function", "each", "tasks", "confidential", "timeout", "cpu_limit", "priority",
+        "burst_ms", "tickets", "name"},
        {"results", "error", "error_contains", "ran_on", "spread", "all_ok"},
        "results",
        ParseBatch},
@@ -167,32 +178,144 @@ const std::vector<StepKind>& StepKinds() {
       {"wait_dead", {"peer", "within"}, {}, "", ParseWaitDead},
       {"status", {}, {"error", "error_contains"}, "", ParseStatus},
       {"list_peers", {}, {"count", "error", "error_contains"}, "count", ParseListPeers},
+      {"gantt",
+       {"peers"},
+       {"lowest_avg_waiting", "lowest_avg_turnaround", "lowest_avg_response", "avg_waiting_ms_below", "error",
+        "error_contains"},
+       "",
+       ParseGanttStep},
       {"sim", {}, {"answers"}, "", ParseSimStep, {"args", "policies"}},
   };
   return kinds;
 }
 
-// ---- Top level ----------------------------------------------------------------
+// ---- cluster: ------------------------------------------------------------------
+
+constexpr long long kMaxMs = net::kMaxTaskTimeoutMs;  // the longest quantum, aging step or boost period
+constexpr long long kMaxMlfqQueues = 100;             // as os::MlfqQueue
+constexpr long long kMaxMlfqAllotment = 1'000'000;
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+/// The policies' names as osgrid-peer's --scheduler lists them: "fcfs, sjf, ..., stride".
+std::string PolicyNames(bool (*which)(const os::SchedPolicyInfo&) = nullptr) {
+  std::string names;
+  for (const os::SchedPolicyInfo& row : os::SchedPolicies()) {
+    if (which == nullptr || which(row)) names += (names.empty() ? "" : ", ") + Lower(row.name);
+  }
+  return names;
+}
+
+bool IsSliced(const os::SchedPolicyInfo& row) { return row.sliced; }
+bool IsPriority(const os::SchedPolicyInfo& row) { return row.name == "PRIORITY" || row.name == "PRIORITY-P"; }
+bool IsMlfq(const os::SchedPolicyInfo& row) { return row.name == "MLFQ"; }
+
+/// One policy name of `scheduler:`, checked against os::FindSchedPolicy.
+const os::SchedPolicyInfo* PolicyName(YamlReader& reader, const YamlEntry& entry) {
+  auto name = reader.AsString(entry, "cluster: scheduler");
+  if (!name) return nullptr;
+  if (const os::SchedPolicyInfo* info = os::FindSchedPolicy(*name)) return info;
+  std::vector<std::string> lowered;
+  for (const os::SchedPolicyInfo& row : os::SchedPolicies()) {
+    lowered.push_back(Lower(row.name));
+    for (std::string_view alias : row.aliases) lowered.push_back(Lower(alias));
+  }
+  const std::string hint = client::DidYouMean(Lower(*name), {lowered.begin(), lowered.end()});
+  reader.Error(entry.value, "cluster: scheduler: unknown policy '" + *name + "'" +
+                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                "; the policies are: " + PolicyNames());
+  return nullptr;
+}
+
+/// `scheduler:` -- one name for every peer, or a list of one per peer.
+std::vector<const os::SchedPolicyInfo*> ParseScheduler(YamlReader& reader, const YAML::Node& map, bool peers_known,
+                                                       ClusterSpec& cluster) {
+  std::vector<const os::SchedPolicyInfo*> policies;
+  auto entry = reader.Find(map, "scheduler", "cluster", false);
+  if (!entry) return policies;
+  if (!entry->value.IsSequence()) {
+    if (const os::SchedPolicyInfo* info = PolicyName(reader, *entry)) {
+      cluster.scheduler = {entry->value.Scalar()};
+      policies.push_back(info);
+    }
+    return policies;
+  }
+  bool ok = true;
+  std::vector<std::string> names;
+  for (const YAML::Node& item : entry->value) {
+    const os::SchedPolicyInfo* info = PolicyName(reader, YamlEntry{entry->key, item});
+    ok = ok && info != nullptr;
+    if (info != nullptr) {
+      names.push_back(item.Scalar());
+      policies.push_back(info);
+    }
+  }
+  if (!ok) return {};
+  if (peers_known && static_cast<int>(names.size()) != cluster.peers) {
+    reader.Error(entry->value,
+                 "cluster: scheduler lists " + std::to_string(names.size()) +
+                     (names.size() == 1 ? " policy" : " policies") + " for " + std::to_string(cluster.peers) +
+                     (cluster.peers == 1 ? " peer" : " peers") +
+                     "; give one per peer (peer-1 first), or a single name for every peer",
+                 YamlReader::Where(entry->key));
+    return {};
+  }
+  cluster.scheduler = std::move(names);
+  return policies;
+}
+
+/// `mlfq_quantum:` or `mlfq_allotment:` -- one whole number (every queue) or a list, top queue first.
+void ParseMsList(YamlReader& reader, const YAML::Node& map, const char* key, long long high,
+                 std::vector<std::int64_t>& out) {
+  auto entry = reader.Find(map, key, "cluster", false);
+  if (!entry) return;
+  const std::string what = std::string("cluster: ") + key;
+  std::vector<YAML::Node> items;
+  if (entry->value.IsSequence()) {
+    for (const YAML::Node& item : entry->value) items.push_back(item);
+    if (items.empty()) reader.Error(entry->value, what + " must list at least one value, top queue first");
+  } else {
+    items.push_back(entry->value);
+  }
+  std::vector<std::int64_t> values;
+  for (const YAML::Node& item : items) {
+    auto value = reader.AsInteger(YamlEntry{entry->key, item}, what);
+    if (!value) return;
+    if (*value < 1 || *value > high) {
+      reader.Error(item, what + ": each value must be from 1 to " + std::to_string(high));
+      return;
+    }
+    values.push_back(*value);
+  }
+  out = std::move(values);
+}
 
 void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root, ClusterSpec& cluster) {
   auto entry = reader.Find(root, "cluster", "scenario", false);
   if (!entry) return;
   const YAML::Node& map = entry->value;
-  if (!reader.CheckMap(map, {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout"}, "cluster",
-                       YamlReader::Where(entry->key))) {
+  if (!reader.CheckMap(map,
+                       {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout", "scheduler", "quantum",
+                        "aging", "mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost"},
+                       "cluster", YamlReader::Where(entry->key))) {
     return;
   }
-  auto in_range = [&](const char* key, long long low, long long high, int& out) {
+  auto in_range = [&](const char* key, long long low, long long high, auto& out) {
     auto value = reader.Integer(map, key, "cluster", false);
-    if (!value) return;
+    if (!value) return !reader.Find(map, key, "", false);  // absent is fine
     if (*value < low || *value > high) {
       reader.Error(reader.Find(map, key, "", false)->value, std::string("cluster: ") + key + " must be from " +
                                                                 std::to_string(low) + " to " + std::to_string(high));
-      return;
+      return false;
     }
-    out = static_cast<int>(*value);
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*value);
+    return true;
   };
-  in_range("peers", 1, kMaxPeers, cluster.peers);
+  const bool peers_known = in_range("peers", 1, kMaxPeers, cluster.peers);
   in_range("cores", 1, kMaxCores, cluster.cores);
   auto seconds = [&](const char* key, double& out) { out = parser.OptionalSeconds(map, key, "cluster").value_or(out); };
   seconds("heartbeat_interval", cluster.heartbeat_interval_s);
@@ -203,7 +326,48 @@ void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root
                  "cluster: peer_timeout must be longer than heartbeat_interval, "
                  "or the tracker drops live peers between two heartbeats");
   }
+
+  // Scheduling: the peers' --scheduler and its knobs, in ms.
+  const std::vector<const os::SchedPolicyInfo*> policies = ParseScheduler(reader, map, peers_known, cluster);
+  in_range("quantum", 1, kMaxMs, cluster.quantum_ms);
+  in_range("aging", 0, kMaxMs, cluster.aging_ms);
+  in_range("mlfq_queues", 1, kMaxMlfqQueues, cluster.mlfq_queues);
+  ParseMsList(reader, map, "mlfq_quantum", kMaxMs, cluster.mlfq_quantum_ms);
+  ParseMsList(reader, map, "mlfq_allotment", kMaxMlfqAllotment, cluster.mlfq_allotment);
+  in_range("mlfq_boost", 0, kMaxMs, cluster.mlfq_boost_ms);
+  // A knob no peer's policy uses is a mistake (the wrong policy, or a leftover):
+  // say so now rather than let the demo show something else.
+  auto any = [&](bool (*which)(const os::SchedPolicyInfo&)) {
+    return std::any_of(policies.begin(), policies.end(), [&](const os::SchedPolicyInfo* p) { return which(*p); });
+  };
+  const bool scheduler_refused = policies.empty() && reader.Find(map, "scheduler", "cluster", false);
+  auto unused = [&](const char* key, bool (*which)(const os::SchedPolicyInfo&)) {
+    auto knob = reader.Find(map, key, "cluster", false);
+    if (!knob || any(which) || scheduler_refused) return;  // a refused scheduler was reported already
+    reader.Error(knob->key, std::string("cluster: ") + key + " is set, but no peer's scheduler uses it; " +
+                                "it is for " + PolicyNames(which) +
+                                (policies.empty() ? " (set 'scheduler'; the peers' default is fcfs)" : ""));
+  };
+  unused("quantum", IsSliced);
+  unused("aging", IsPriority);
+  for (const char* key : {"mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost"}) unused(key, IsMlfq);
+  // MLFQ's lists against each other, as osgrid-peer reads them: one value applies to every queue.
+  const std::size_t quanta = cluster.mlfq_quantum_ms.size();
+  if (cluster.mlfq_queues && quanta > 1 && static_cast<std::size_t>(*cluster.mlfq_queues) != quanta) {
+    reader.Error(reader.Find(map, "mlfq_quantum", "", false)->value,
+                 "cluster: mlfq_quantum lists " + std::to_string(quanta) + " quanta, but mlfq_queues is " +
+                     std::to_string(*cluster.mlfq_queues) + "; give one per queue, or one for all");
+  }
+  const std::size_t queues = quanta > 1 ? quanta : static_cast<std::size_t>(cluster.mlfq_queues.value_or(3));
+  const std::size_t allotments = cluster.mlfq_allotment.size();
+  if (allotments > 1 && allotments != queues) {
+    reader.Error(reader.Find(map, "mlfq_allotment", "", false)->value,
+                 "cluster: mlfq_allotment lists " + std::to_string(allotments) + " allotments for " +
+                     std::to_string(queues) + " queues; give one per queue, or one for all");
+  }
 }
+
+// ---- Top level ----------------------------------------------------------------
 
 void ParseSteps(YamlReader& reader, StepParser& parser, const YAML::Node& root, Scenario& scenario) {
   auto entry = reader.Find(root, "steps", "scenario", true);
@@ -244,7 +408,42 @@ int Expectation::CheckCount() const {
          static_cast<int>(results.has_value()) + static_cast<int>(!ran_on.empty()) +
          static_cast<int>(forwarded.has_value()) + static_cast<int>(stdout_contains.has_value()) +
          static_cast<int>(spread.has_value()) + static_cast<int>(all_ok.has_value()) +
-         static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value());
+         static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value()) +
+         static_cast<int>(lowest_avg_waiting.has_value()) + static_cast<int>(lowest_avg_turnaround.has_value()) +
+         static_cast<int>(lowest_avg_response.has_value()) + static_cast<int>(avg_waiting_ms_below.size());
+}
+
+std::string ClusterSpec::SchedulerOf(int index) const {
+  if (scheduler.size() == 1) return scheduler.front();
+  if (index >= 1 && static_cast<std::size_t>(index) <= scheduler.size()) return scheduler[index - 1];
+  return "";
+}
+
+std::vector<std::string> ClusterSpec::SharedPeerArgs() const {
+  std::vector<std::string> args;
+  auto add = [&](const char* flag, std::string value) {
+    args.push_back(flag);
+    args.push_back(std::move(value));
+  };
+  auto add_list = [&](const char* flag, const std::vector<std::int64_t>& values) {
+    if (values.empty()) return;
+    std::string joined;
+    for (std::int64_t value : values) joined += (joined.empty() ? "" : ",") + std::to_string(value);
+    add(flag, joined);
+  };
+  if (scheduler.size() == 1) add("--scheduler", scheduler.front());
+  if (quantum_ms) add("--quantum", std::to_string(*quantum_ms));
+  if (aging_ms) add("--aging", std::to_string(*aging_ms));
+  if (mlfq_queues) add("--mlfq-queues", std::to_string(*mlfq_queues));
+  add_list("--mlfq-quantum", mlfq_quantum_ms);
+  add_list("--mlfq-allotment", mlfq_allotment);
+  if (mlfq_boost_ms) add("--mlfq-boost", std::to_string(*mlfq_boost_ms));
+  return args;
+}
+
+std::vector<std::string> ClusterSpec::OwnPeerArgs(int index) const {
+  if (scheduler.size() <= 1 || index < 1 || static_cast<std::size_t>(index) > scheduler.size()) return {};
+  return {"--scheduler", scheduler[index - 1]};
 }
 
 bool Scenario::NeedsCluster() const {

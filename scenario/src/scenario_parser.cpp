@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "osgrid/client/text.h"
+#include "osgrid/net/requests.h"
 #include "osgrid/scenario/cluster.h"
 
 namespace osgrid::scenario {
@@ -20,6 +21,7 @@ namespace {
 
 constexpr double kMaxSeconds = 3600;
 constexpr std::uintmax_t kMaxProgramBytes = 8u << 20;  // a `file:` program, bytes (a task travels in one frame)
+constexpr std::size_t kMaxTaskName = 64;               // characters of a task's name (net::DecodeTask)
 
 std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
@@ -220,6 +222,32 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
     }
     return assign(expect.answers, answers);
   }
+  if (key == "lowest_avg_waiting") return assign(expect.lowest_avg_waiting, PeerValue(entry, what, false));
+  if (key == "lowest_avg_turnaround") return assign(expect.lowest_avg_turnaround, PeerValue(entry, what, false));
+  if (key == "lowest_avg_response") return assign(expect.lowest_avg_response, PeerValue(entry, what, false));
+  if (key == "avg_waiting_ms_below") {
+    if (!entry.value.IsMap() || entry.value.size() == 0) {
+      reader_.Error(entry.value,
+                    what + " must map peers to milliseconds, e.g. {peer-2: 500}, got " + DescribeYaml(entry.value),
+                    YamlReader::Where(entry.key));
+      return false;
+    }
+    bool ok = true;
+    for (const auto& item : entry.value) {
+      auto peer = PeerValue(YamlEntry{item.first, item.first}, what, false);
+      auto ms = reader_.AsNumber(YamlEntry{item.first, item.second}, what + ": " + item.first.Scalar());
+      if (ms && *ms <= 0) {
+        reader_.Error(item.second, what + ": " + item.first.Scalar() + " must be above 0 ms");
+        ms.reset();
+      }
+      if (!peer || !ms) {
+        ok = false;
+        continue;
+      }
+      expect.avg_waiting_ms_below[*peer] = *ms;
+    }
+    return ok;
+  }
   if (key == "count") {
     auto count = reader_.AsInteger(entry, what);
     if (count && *count < 0) {
@@ -353,6 +381,114 @@ std::optional<std::vector<Json>> StepParser::EachList(const YAML::Node& map) {
     return std::nullopt;
   }
   return std::vector<Json>(each->begin(), each->end());
+}
+
+std::optional<std::vector<BatchTask>> StepParser::BatchTasks(const YAML::Node& map, const TaskSched& sched) {
+  auto each_entry = reader_.Find(map, "each", "batch step", false);
+  auto tasks_entry = reader_.Find(map, "tasks", "batch step", false);
+  if (each_entry && tasks_entry) {
+    reader_.Error(tasks_entry->key,
+                  "batch step: give either 'each' (one argument list per task) or 'tasks' (one mapping per task), "
+                  "not both");
+    return std::nullopt;
+  }
+  std::vector<BatchTask> tasks;
+  if (!tasks_entry) {
+    if (!each_entry) {
+      reader_.Error(map,
+                    "batch step is missing 'each' (one argument list per task, e.g. [[1], [2]]) or 'tasks' "
+                    "(one mapping per task, e.g. [{args: [1], name: A}])");
+      return std::nullopt;
+    }
+    auto each = EachList(map);
+    if (!each) return std::nullopt;
+    for (Json& args : *each) tasks.push_back(BatchTask{std::move(args), sched});
+    return tasks;
+  }
+  const YAML::Node& list = tasks_entry->value;
+  if (!list.IsSequence() || list.size() == 0) {
+    reader_.Error(list,
+                  "batch step: tasks must be a non-empty list with one mapping per task, e.g. "
+                  "[{args: [400], name: A, burst_ms: 400}]; got " +
+                      DescribeYaml(list),
+                  YamlReader::Where(tasks_entry->key));
+    return std::nullopt;
+  }
+  bool ok = true;
+  std::size_t index = 0;
+  for (const YAML::Node& item : list) {
+    const std::string what = "batch step: tasks[" + std::to_string(index++) + "]";
+    if (!reader_.CheckMap(item, {"args", "name", "priority", "burst_ms", "tickets"}, what,
+                          YamlReader::Where(tasks_entry->key))) {
+      ok = false;
+      continue;
+    }
+    auto args = ArgList(item, "args", what);
+    auto own = SchedFields(item, what, sched);
+    if (!args || !own) {
+      ok = false;
+      continue;
+    }
+    tasks.push_back(BatchTask{std::move(*args), std::move(*own)});
+  }
+  if (!ok) return std::nullopt;
+  return tasks;
+}
+
+std::optional<TaskSched> StepParser::SchedFields(const YAML::Node& map, std::string_view what, TaskSched defaults) {
+  TaskSched sched = std::move(defaults);
+  bool ok = true;
+  const std::string prefix = std::string(what) + ": ";
+  if (auto entry = reader_.Find(map, "priority", what, false)) {
+    // An integer, or text: "high", "medium", "low" or an integer written as text (quoted).
+    const Json value = entry->value.IsScalar() ? ScalarToJson(entry->value) : Json();
+    std::optional<int> priority;
+    if (value.is_number_integer() && std::llabs(value.get<long long>()) <= net::kMaxPriority) {
+      priority = static_cast<int>(value.get<long long>());
+    } else if (value.is_string()) {
+      if (auto parsed = net::ParsePriority(value.get<std::string>()); parsed.ok()) priority = *parsed;
+    }
+    if (priority) {
+      sched.priority = *priority;
+    } else {
+      reader_.Error(entry->value,
+                    prefix + "priority must be high, medium, low (0, 1, 2) or a whole number from -" +
+                        std::to_string(net::kMaxPriority) + " to " + std::to_string(net::kMaxPriority) +
+                        "; lower is more urgent; got " + DescribeYaml(entry->value),
+                    YamlReader::Where(entry->key));
+      ok = false;
+    }
+  }
+  auto in_range = [&](const char* key, long long low, long long high, std::optional<std::int64_t>& out) {
+    auto value = reader_.Integer(map, key, what, false);
+    if (!value) {
+      ok = ok && !reader_.Find(map, key, what, false);  // absent is fine, wrong is not
+      return;
+    }
+    if (*value < low || *value > high) {
+      reader_.Error(reader_.Find(map, key, what, false)->value,
+                    prefix + key + " must be from " + std::to_string(low) + " to " + std::to_string(high));
+      ok = false;
+      return;
+    }
+    out = *value;
+  };
+  in_range("burst_ms", 0, net::kMaxTaskTimeoutMs, sched.burst_ms);
+  in_range("tickets", 1, net::kMaxTickets, sched.tickets);
+  if (auto entry = reader_.Find(map, "name", what, false)) {
+    auto name = reader_.AsString(*entry, prefix + "name");
+    if (name && (name->empty() || name->size() > kMaxTaskName)) {
+      reader_.Error(entry->value, prefix + "name must be 1 to " + std::to_string(kMaxTaskName) + " characters");
+      name.reset();
+    }
+    if (name) {
+      sched.name = *name;
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return sched;
 }
 
 // ---- Seconds ---------------------------------------------------------------------

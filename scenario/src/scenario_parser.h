@@ -57,6 +57,16 @@ class StepParser {
   std::optional<Json> ArgList(const YAML::Node& map, std::string_view key, std::string_view what);
   /// A batch's `each:` list: a non-empty list of argument lists.
   std::optional<std::vector<Json>> EachList(const YAML::Node& map);
+  /// A batch's tasks: from `each:` (each task gets `sched`) or from `tasks:`,
+  /// a non-empty list of mappings {args, name, priority, burst_ms, tickets}
+  /// whose fields override `sched`; exactly one of the two.
+  std::optional<std::vector<BatchTask>> BatchTasks(const YAML::Node& map, const TaskSched& sched);
+  /// The scheduling fields of a task in `map` -- priority (high, medium, low
+  /// or an integer), burst_ms, tickets, name -- over `defaults`; nullopt if
+  /// any is wrong (recorded).
+  std::optional<TaskSched> SchedFields(const YAML::Node& map, std::string_view what, TaskSched defaults = {});
+  /// A peer name or a list of them (at least one), each checked like PeerValue.
+  std::optional<std::vector<std::string>> PeerList(const YamlEntry& entry, std::string_view what);
   /// A number of seconds, > 0 (or >= 0 when `allow_zero`), at most an hour.
   std::optional<double> Seconds(const YamlEntry& entry, std::string_view what, bool allow_zero);
   /// map[key] as seconds if present; nullopt when absent or wrong (the latter recorded).
@@ -68,7 +78,6 @@ class StepParser {
                  std::optional<YamlEntry>& expect);
   std::optional<Expectation> ParseExpect(const YamlEntry& entry, const StepKind& kind);
   bool SetExpectation(Expectation& expect, std::string_view key, const YamlEntry& entry, const StepKind& kind);
-  std::optional<std::vector<std::string>> PeerList(const YamlEntry& entry, std::string_view what);
   std::optional<std::string> ErrorCode(const YamlEntry& entry, std::string_view what);
 
   YamlReader& reader_;

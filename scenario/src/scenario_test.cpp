@@ -1,5 +1,7 @@
 // The scenario parser: it accepts the shipped quickstart and rejects each kind
-// of mistake with the right "file:line:column: message". No process is started.
+// of mistake with the right "file:line:column: message"; the `cluster:`
+// scheduler keys and the osgrid-peer flags they become; the scheduling fields
+// of cpu and batch steps and a batch's `tasks:`. No process is started.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -27,6 +29,26 @@ std::string FirstError(const std::string& yaml) {
 }
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// `yaml`, which must parse.
+Scenario Parsed(const std::string& yaml) {
+  auto scenario = Parse(yaml);
+  INFO(scenario.status().detail());
+  REQUIRE(scenario.ok());
+  return std::move(scenario).value();
+}
+
+/// Every problem reported for `yaml`, one per line.
+std::string AllErrors(const std::string& yaml) {
+  auto scenario = Parse(yaml);
+  REQUIRE_FALSE(scenario.ok());
+  return scenario.status().detail();
+}
+
+const std::string kProgram = "program: 'def main(ms): return ms'";
+
+/// A scenario with these `cluster:` keys and one step.
+std::string Cluster(const std::string& keys) { return "name: test\ncluster: {" + keys + "}\nsteps:\n  - say: hi\n"; }
 
 }  // namespace
 
@@ -336,4 +358,114 @@ TEST_CASE("a program file must be a regular file of at most 8 MiB", "[scenario]"
   REQUIRE_FALSE(device.ok());
   CHECK(Contains(device.status().message(), "'/dev/zero' is not a regular file"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cluster scheduler keys become osgrid-peer flags", "[scenario]") {
+  Scenario one = Parsed(Cluster("peers: 2, scheduler: rr, quantum: 50"));
+  CHECK(one.cluster.scheduler == std::vector<std::string>{"rr"});
+  CHECK(one.cluster.SharedPeerArgs() == std::vector<std::string>{"--scheduler", "rr", "--quantum", "50"});
+  CHECK(one.cluster.OwnPeerArgs(1).empty());
+  CHECK(one.cluster.SchedulerOf(2) == "rr");
+
+  Scenario each = Parsed(Cluster("peers: 3, scheduler: [fcfs, SJF, rr], quantum: 100"));
+  CHECK(each.cluster.SharedPeerArgs() == std::vector<std::string>{"--quantum", "100"});
+  CHECK(each.cluster.OwnPeerArgs(2) == std::vector<std::string>{"--scheduler", "SJF"});
+  CHECK(each.cluster.OwnPeerArgs(3) == std::vector<std::string>{"--scheduler", "rr"});
+  CHECK(each.cluster.SchedulerOf(1) == "fcfs");
+
+  Scenario mlfq =
+      Parsed(Cluster("peers: 1, scheduler: mlfq, mlfq_quantum: [10, 20, 40], mlfq_allotment: 2, "
+                     "mlfq_boost: 1000"));
+  CHECK(mlfq.cluster.SharedPeerArgs() == std::vector<std::string>{"--scheduler", "mlfq", "--mlfq-quantum", "10,20,40",
+                                                                  "--mlfq-allotment", "2", "--mlfq-boost", "1000"});
+  Scenario priority = Parsed(Cluster("peers: 1, scheduler: priority-p, aging: 200"));
+  CHECK(priority.cluster.SharedPeerArgs() == std::vector<std::string>{"--scheduler", "priority-p", "--aging", "200"});
+  CHECK(Parsed(Cluster("peers: 2")).cluster.SharedPeerArgs().empty());  // the peers' defaults
+}
+
+TEST_CASE("cluster scheduler mistakes name the key before anything starts", "[scenario]") {
+  std::string typo = FirstError(Cluster("peers: 3, scheduler: [fcfs, sfj, rr]"));
+  CHECK(Contains(typo, "t.yaml:2:39: cluster: scheduler: unknown policy 'sfj' (did you mean 'sjf'?)"));
+  CHECK(Contains(typo, "the policies are: fcfs, sjf, srtf, priority, priority-p, rr, mlfq, lottery, stride"));
+  CHECK(Contains(FirstError(Cluster("peers: 3, scheduler: [fcfs, sjf]")),
+                 "cluster: scheduler lists 2 policies for 3 peers; give one per peer"));
+  CHECK(Contains(FirstError(Cluster("scheduler: [fcfs, sjf]")), "for 3 peers"));  // the default cluster
+  CHECK(Contains(FirstError(Cluster("scheduler: 5")), "cluster: scheduler must be text"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, quantum: 0")), "cluster: quantum must be from 1 to"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, quantum: 0.5")), "cluster: quantum must be a whole number"));
+  CHECK(Contains(FirstError(Cluster("scheduler: [fcfs, sjf, fcfs], quantum: 100")),
+                 "cluster: quantum is set, but no peer's scheduler uses it; it is for rr, mlfq, lottery, stride"));
+  CHECK(Contains(FirstError(Cluster("quantum: 100")), "(set 'scheduler'; the peers' default is fcfs)"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, aging: 10")), "aging is set, but no peer's scheduler uses it"));
+  CHECK(Contains(FirstError(Cluster("scheduler: rr, mlfq_boost: 10")), "mlfq_boost is set"));
+  CHECK(Contains(FirstError(Cluster("scheduler: mlfq, mlfq_queues: 2, mlfq_quantum: [10, 20, 40]")),
+                 "mlfq_quantum lists 3 quanta, but mlfq_queues is 2"));
+  CHECK(Contains(FirstError(Cluster("scheduler: mlfq, mlfq_allotment: [1, 2]")),
+                 "mlfq_allotment lists 2 allotments for 3 queues"));
+  CHECK(Contains(FirstError(Cluster("scheduler: mlfq, mlfq_quantum: [10, 0]")),
+                 "cluster: mlfq_quantum: each value must be from 1 to"));
+  CHECK(
+      Contains(FirstError(Cluster("schedular: rr")), "unknown key 'schedular' in cluster (did you mean 'scheduler'?)"));
+  // A refused scheduler is reported once, not again as "quantum is set, but ...".
+  std::string refused = AllErrors(Cluster("scheduler: rrr, quantum: 100"));
+  CHECK(Contains(refused, "unknown policy 'rrr'"));
+  CHECK_FALSE(Contains(refused, "quantum is set"));
+}
+
+TEST_CASE("cpu and batch steps carry scheduling fields", "[scenario]") {
+  Scenario scenario = Parsed(kHead + "  - cpu: {on: peer-1, " + kProgram +
+                             ", args: [1], priority: high, burst_ms: 300, tickets: 50, name: render, cpu_limit: 2}\n" +
+                             "  - batch: {on: peer-2, " + kProgram + ", each: [[1], [2]], priority: 7, name: job}\n" +
+                             "  - batch:\n"
+                             "      on: peer-3\n"
+                             "      " +
+                             kProgram +
+                             "\n"
+                             "      priority: low\n"
+                             "      tasks:\n"
+                             "        - {args: [400], name: A, burst_ms: 400}\n"
+                             "        - {args: [100], name: B, burst_ms: 100, priority: '-3', tickets: 9}\n");
+  const auto& cpu = std::get<CpuStep>(scenario.steps[0].action);
+  CHECK(cpu.task.sched.priority == 0);
+  CHECK(cpu.task.sched.burst_ms == 300);
+  CHECK(cpu.task.sched.tickets == 50);
+  CHECK(cpu.task.sched.name == "render");
+  CHECK(cpu.cpu_limit_s == Approx(2.0));
+  const auto& each = std::get<BatchStep>(scenario.steps[1].action);
+  REQUIRE(each.tasks.size() == 2);
+  CHECK(each.tasks[1].args == Json::array({2}));
+  CHECK(each.tasks[1].sched.priority == 7);  // the step's fields apply to every task
+  CHECK(each.tasks[1].sched.name == "job");
+  const auto& tasks = std::get<BatchStep>(scenario.steps[2].action);
+  REQUIRE(tasks.tasks.size() == 2);
+  CHECK(tasks.tasks[0].args == Json::array({400}));
+  CHECK(tasks.tasks[0].sched.name == "A");
+  CHECK(tasks.tasks[0].sched.burst_ms == 400);
+  CHECK(tasks.tasks[0].sched.priority == 2);   // the step's `low`
+  CHECK(tasks.tasks[1].sched.priority == -3);  // its own, written as text
+  CHECK(tasks.tasks[1].sched.tickets == 9);
+  CHECK_FALSE(tasks.tasks[0].sched.tickets.has_value());
+}
+
+TEST_CASE("scheduling field mistakes are file:line problems", "[scenario]") {
+  const std::string cpu = kHead + "  - cpu: {on: peer-1, " + kProgram + ", ";
+  CHECK(Contains(FirstError(cpu + "priority: urgent}\n"), "cpu step: priority must be high, medium, low (0, 1, 2)"));
+  CHECK(Contains(FirstError(cpu + "priority: 99999999}\n"), "priority must be high"));
+  CHECK(Contains(FirstError(cpu + "burst_ms: -1}\n"), "cpu step: burst_ms must be from 0 to"));
+  CHECK(Contains(FirstError(cpu + "tickets: 0}\n"), "cpu step: tickets must be from 1 to"));
+  CHECK(Contains(FirstError(cpu + "name: ''}\n"), "cpu step: name must be 1 to 64 characters"));
+  CHECK(Contains(FirstError(cpu + "cpu_limit: 0}\n"), "cpu step: cpu_limit must be a number of seconds"));
+  CHECK(Contains(FirstError(cpu + "burst: 5}\n"), "unknown key 'burst' in cpu step (did you mean 'burst_ms'?)"));
+
+  const std::string batch = kHead + "  - batch:\n      on: peer-1\n      " + kProgram + "\n";
+  CHECK(Contains(FirstError(batch + "      each: [[1]]\n      tasks: [{args: [1]}]\n"),
+                 "t.yaml:8:7: batch step: give either 'each' (one argument list per task) or 'tasks'"));
+  CHECK(Contains(FirstError(batch), "batch step is missing 'each'"));
+  CHECK(Contains(FirstError(batch + "      tasks: []\n"), "batch step: tasks must be a non-empty list"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1], nmae: A}]\n"),
+                 "unknown key 'nmae' in batch step: tasks[0] (did you mean 'name'?)"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1]}, {args: 2}]\n"),
+                 "batch step: tasks[1]: args must be a list of arguments"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1], burst_ms: lots}]\n"),
+                 "batch step: tasks[0]: burst_ms must be a whole number"));
 }

@@ -9,8 +9,10 @@
 // [SECTION] file_put, file_get, file_rm
 // [SECTION] kill_peer, wait_dead
 // [SECTION] status, list_peers
+// [SECTION] sim, gantt (sim_step.cpp, gantt_step.cpp)
 // [SECTION] Execute()
 #include "steps.h"
+#include "gantt_step.h"
 #include "sim_step.h"
 
 #include <algorithm>
@@ -113,8 +115,13 @@ struct Describer {
            (s.confidential ? "  [confidential]" : "");
   }
   std::string operator()(const BatchStep& s) const {
-    return "batch on " + s.on + ": " + s.function + "() × " + std::to_string(s.each.size()) + " tasks" +
-           (s.confidential ? "  [confidential]" : "");
+    std::string names;
+    for (const BatchTask& task : s.tasks) {
+      if (!task.sched.name.empty()) names += (names.empty() ? "" : ", ") + task.sched.name;
+    }
+    if (names.size() > 40) names = names.substr(0, 37) + "...";
+    return "batch on " + s.on + ": " + s.function + "() × " + std::to_string(s.tasks.size()) + " tasks" +
+           (names.empty() ? "" : " (" + names + ")") + (s.confidential ? "  [confidential]" : "");
   }
   std::string operator()(const MemSetStep& s) const {
     return "mem_set on " + s.on + ": " + s.key + " = " + ShortJson(s.value);
@@ -134,6 +141,7 @@ struct Describer {
   std::string operator()(const StatusStep& s) const { return "status of " + s.on; }
   std::string operator()(const ListPeersStep&) const { return "list_peers (the tracker's PEER_LIST)"; }
   std::string operator()(const SimStep& s) const { return DescribeSimStep(s); }
+  std::string operator()(const GanttStep& s) const { return DescribeGanttStep(s); }
 };
 
 // ---- [SECTION] say, sleep ------------------------------------------------------------
@@ -153,16 +161,49 @@ StepResult Run(const SleepStep& step, StepContext&) {
 
 // ---- [SECTION] cpu, batch ---------------------------------------------------------------
 
+/// A task's scheduling fields and limits, as the step gives them (unset: the peer's defaults).
+void ApplySched(const TaskSched& sched, std::optional<double> timeout_s, std::optional<double> cpu_limit_s,
+                net::TaskRequest& task) {
+  task.priority = sched.priority;
+  task.burst_ms = sched.burst_ms;
+  task.tickets = sched.tickets;
+  task.name = sched.name;
+  if (timeout_s) task.timeout_ms = Ms(*timeout_s).count();
+  if (cpu_limit_s) task.cpu_limit_ms = Ms(*cpu_limit_s).count();
+}
+
 StepResult Run(const CpuStep& step, StepContext& context) {
   net::CpuTaskRequest request{net::MakeTask(step.task.program, step.task.function, step.task.args)};
   request.confidential = step.confidential;
-  if (step.timeout_s) request.task.timeout_ms = Ms(*step.timeout_s).count();
+  ApplySched(step.task.sched, step.timeout_s, step.cpu_limit_s, request.task);
   auto ran = context.On(step.on, "CPU_TASK " + request.task.function + "(" + ShortJson(request.task.args, 60) + ")",
                         [&](net::Client& c) { return client::Cpu(c, request); });
   if (!ran.ok()) return Failed(ran.status());
   context.out << StepContext::kIndent << "→ " << ShortJson(ran->value.result, 70) << "   " << CpuWhere(ran->raw) << "\n"
               << CapturedOutput(ran->raw, StepContext::kIndent);
   return Succeeded(std::move(ran->raw));
+}
+
+/// PrintBatchTable with the tasks' names, which the reply does not carry.
+void PrintNamedBatchTable(const Json& reply, const std::vector<BatchTask>& tasks, std::ostream& out,
+                          std::size_t max_rows) {
+  client::Table table({"#", "task", "peer", "queued", "ran", "result"});
+  const Json results = reply.value("results", Json::array());
+  auto ms = [](const Json& task, const char* key) { return task.contains(key) ? HumanMs(Number(task, key)) : "-"; };
+  for (const Json& task : results) {
+    if (table.size() >= max_rows) break;
+    if (!task.is_object()) continue;
+    const auto index = static_cast<std::size_t>(Number(task, "index", static_cast<double>(table.size())));
+    std::string outcome = task.value("ok", false) ? ShortJson(task.value("result", Json()), 50)
+                                                  : client::Field(task, "code") + ": " + client::Field(task, "message");
+    if (outcome.size() > 70) outcome = outcome.substr(0, 67) + "...";
+    table.AddRow({client::Field(task, "index"), index < tasks.size() ? tasks[index].sched.name : "",
+                  client::Field(task, "peer"), ms(task, "queued_ms"), ms(task, "run_ms"), outcome});
+  }
+  table.Print(out, StepContext::kIndent);
+  if (results.size() > table.size()) {
+    out << StepContext::kIndent << "... and " << results.size() - table.size() << " more tasks\n";
+  }
 }
 
 void PrintBatchSummary(const Json& reply, std::ostream& out) {
@@ -182,14 +223,19 @@ void PrintBatchSummary(const Json& reply, std::ostream& out) {
 StepResult Run(const BatchStep& step, StepContext& context) {
   net::CpuBatchRequest batch;
   batch.confidential = step.confidential;
-  for (const Json& args : step.each) {
-    batch.tasks.push_back(net::MakeTask(step.program, step.function, args));
-    if (step.timeout_s) batch.tasks.back().timeout_ms = Ms(*step.timeout_s).count();
+  for (const BatchTask& task : step.tasks) {
+    batch.tasks.push_back(net::MakeTask(step.program, step.function, task.args));
+    ApplySched(task.sched, step.timeout_s, step.cpu_limit_s, batch.tasks.back());
   }
   auto ran = context.On(step.on, "CPU_BATCH of " + std::to_string(batch.tasks.size()) + " tasks",
                         [&](net::Client& c) { return client::Batch(c, batch); });
   if (!ran.ok()) return Failed(ran.status());
-  PrintBatchTable(ran->raw, context.out, StepContext::kIndent, context.verbose ? SIZE_MAX : kBatchRowsShown);
+  const std::size_t rows = context.verbose ? SIZE_MAX : kBatchRowsShown;
+  if (std::any_of(step.tasks.begin(), step.tasks.end(), [](const BatchTask& t) { return !t.sched.name.empty(); })) {
+    PrintNamedBatchTable(ran->raw, step.tasks, context.out, rows);
+  } else {
+    PrintBatchTable(ran->raw, context.out, StepContext::kIndent, rows);
+  }
   PrintBatchSummary(ran->raw, context.out);
   return Succeeded(std::move(ran->raw));
 }
@@ -360,9 +406,10 @@ StepResult Run(const ListPeersStep&, StepContext& context) {
   return Succeeded(std::move(reply->raw));
 }
 
-// ---- [SECTION] sim (sim_step.cpp) ------------------------------------------------------------
+// ---- [SECTION] sim, gantt (sim_step.cpp, gantt_step.cpp) ------------------------------------------------------------
 
 StepResult Run(const SimStep& step, StepContext& context) { return RunSimStep(step, context); }
+StepResult Run(const GanttStep& step, StepContext& context) { return RunGanttStep(step, context); }
 
 }  // namespace
 

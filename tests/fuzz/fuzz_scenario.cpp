@@ -7,8 +7,8 @@
 // Invariants: ParseScenario returns (no exception, e.g. from yaml-cpp, gets
 // out); a refusal is BAD_REQUEST whose message is "fuzz.yaml:LINE:COL: ..."
 // and is the first line of its detail; an accepted scenario has a name, at
-// least one step, a cluster within its documented ranges, and every step's
-// peer among peer-1 .. peer-N.
+// least one step, a cluster within its documented ranges (and one scheduler
+// for all peers or one per peer), and every step's peer among peer-1 .. peer-N.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -53,6 +53,8 @@ void CheckAccepted(const Scenario& scenario) {
   FUZZ_CHECK(cluster.peers >= 1 && cluster.peers <= 32 && cluster.cores >= 1 && cluster.cores <= 64,
              "cluster peers 1..32, cores 1..64");
   FUZZ_CHECK(cluster.peer_timeout_s > cluster.heartbeat_interval_s, "peer_timeout > heartbeat_interval");
+  FUZZ_CHECK(cluster.scheduler.size() <= 1 || static_cast<int>(cluster.scheduler.size()) == cluster.peers,
+             "one scheduler for all peers, or one per peer");
   for (const Step& step : scenario.steps) {
     const std::string peer = StepPeer(step.action);
     FUZZ_CHECK(peer.empty() || KnownPeer(peer, cluster), "a step's peer is in the cluster");
@@ -60,6 +62,14 @@ void CheckAccepted(const Scenario& scenario) {
     FUZZ_CHECK(step.expect.CheckCount() >= 0, "expectations count");
     if (const auto* cpu = std::get_if<CpuStep>(&step.action)) {
       FUZZ_CHECK(cpu->task.args.is_array(), "cpu args are a list");
+    }
+    if (const auto* batch = std::get_if<BatchStep>(&step.action)) {
+      FUZZ_CHECK(!batch->tasks.empty(), "a batch has tasks");
+      for (const BatchTask& task : batch->tasks) FUZZ_CHECK(task.args.is_array(), "batch args are lists");
+    }
+    if (const auto* gantt = std::get_if<GanttStep>(&step.action)) {
+      for (const std::string& name : gantt->peers)
+        FUZZ_CHECK(KnownPeer(name, cluster), "a gantt peer is in the cluster");
     }
     if (const auto* sleep = std::get_if<SleepStep>(&step.action)) {
       FUZZ_CHECK(sleep->seconds >= 0 && sleep->seconds <= 3600, "sleep 0..3600 s");

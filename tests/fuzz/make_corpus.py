@@ -407,6 +407,10 @@ def scenario_corpus():
         "anchors.yaml": "name: x\nsteps:\n  - &a {say: hi}\n  - *a\n  - {<<: *a}\n",
         "tags.yaml": "name: !!str 5\nsteps:\n  - say: !!binary aGk=\n  - sleep: !!float 1\n",
         "deep.yaml": "name: x\nsteps:\n  - mem_set: {on: peer-1, key: k, value: " + "[" * 50 + "]" * 50 + "}\n",
+        "scheduling.yaml": "name: x\ncluster: {peers: 2, scheduler: [rr, sfj], quantum: 0, mlfq_boost: 5}\n"
+                           "steps:\n  - batch: {on: peer-1, program: 'def main(): 1', each: [[]], tasks: [{args: 1}],"
+                           " priority: urgent, burst_ms: -1}\n  - gantt: {peers: [peer-3]}\n"
+                           "    expect: {lowest_avg_waiting: peer-9, avg_waiting_ms_below: {peer-1: 0}}\n",
     }
     for name, text in broken.items():
         write("fuzz_scenario", f"seed-broken-{name}", text.encode())

@@ -9,6 +9,8 @@
 // process or opens a socket: the runner (runner.h) does that.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -32,6 +34,33 @@ struct ClusterSpec {
   double heartbeat_interval_s = 0.5;  // seconds between a peer's heartbeats
   double peer_timeout_s = 2.0;        // seconds of silence before the tracker drops a peer
   double start_timeout_s = 10.0;      // seconds to wait for every peer to register
+
+  // Scheduling: each peer's --scheduler and its knobs (osgrid-peer --help).
+  // Unset: the peer's defaults (FCFS).
+  std::vector<std::string> scheduler;         // one policy for every peer, or one per peer (peer-1 first)
+  std::optional<std::int64_t> quantum_ms;     // --quantum: rr, lottery, stride, mlfq's top queue
+  std::optional<std::int64_t> aging_ms;       // --aging: priority, priority-p
+  std::optional<std::int64_t> mlfq_queues;    // --mlfq-queues
+  std::vector<std::int64_t> mlfq_quantum_ms;  // --mlfq-quantum, top queue first
+  std::vector<std::int64_t> mlfq_allotment;   // --mlfq-allotment, top queue first
+  std::optional<std::int64_t> mlfq_boost_ms;  // --mlfq-boost
+
+  /// The policy peer `index` (1-based) runs, as written; "" when `scheduler` is unset.
+  std::string SchedulerOf(int index) const;
+  /// osgrid-peer flags every peer gets: the knobs above, and --scheduler when
+  /// one policy is named for all (ClusterOptions::peer_args).
+  std::vector<std::string> SharedPeerArgs() const;
+  /// osgrid-peer flags for peer `index` alone: --scheduler when `scheduler`
+  /// names one policy per peer, else none (ClusterOptions::peer_args_by_index).
+  std::vector<std::string> OwnPeerArgs(int index) const;
+};
+
+/// How a task asks its peer's scheduler to treat it; unset fields: the peer's defaults.
+struct TaskSched {
+  std::optional<int> priority;           // lower = more urgent; `high`, `medium`, `low` are 0, 1, 2
+  std::optional<std::int64_t> burst_ms;  // expected CPU burst, for sjf and srtf
+  std::optional<std::int64_t> tickets;   // share, for lottery and stride
+  std::string name;                      // in the timeline and ps; "" = the function's name
 };
 
 /// One Python call: function(*args) of program.
@@ -39,6 +68,13 @@ struct TaskSpec {
   std::string program;  // Python 3 source (inline, or read from `file:`)
   std::string function = "main";
   Json args = Json::array();  // always a JSON array
+  TaskSched sched;
+};
+
+/// One task of a batch: its arguments and scheduling fields (the step's, or its own).
+struct BatchTask {
+  Json args = Json::array();
+  TaskSched sched;
 };
 
 // ---- Steps: one struct per action, named as in the file ---------------------
@@ -49,19 +85,21 @@ struct SayStep {  // say: "text"      -- narration, printed as is
 struct SleepStep {  // sleep: 1.5       -- seconds
   double seconds = 0;
 };
-struct CpuStep {   // cpu: {on, program|file, function, args, confidential, timeout}
+struct CpuStep {   // cpu: {on, program|file, function, args, confidential, timeout, cpu_limit, priority, ...}
   std::string on;  // peer that receives the task
   TaskSpec task;
-  bool confidential = false;        // run on `on` only, never forwarded
-  std::optional<double> timeout_s;  // task wall-clock limit; the peer's default when unset
+  bool confidential = false;          // run on `on` only, never forwarded
+  std::optional<double> timeout_s;    // task wall-clock limit; the peer's default when unset
+  std::optional<double> cpu_limit_s;  // task CPU-time limit; the peer's default when unset
 };
-struct BatchStep {  // batch: {on, program|file, function, each, confidential, timeout}
+struct BatchStep {  // batch: {on, program|file, function, each|tasks, confidential, timeout, cpu_limit, priority, ...}
   std::string on;
   std::string program;
   std::string function = "main";
-  std::vector<Json> each;  // one JSON array of arguments per task
+  std::vector<BatchTask> tasks;  // from `each:` (arguments only) or `tasks:` (a mapping per task)
   bool confidential = false;
-  std::optional<double> timeout_s;  // per task
+  std::optional<double> timeout_s;    // per task
+  std::optional<double> cpu_limit_s;  // per task
 };
 struct MemSetStep {  // mem_set: {on, key, value}
   std::string on;
@@ -99,7 +137,10 @@ struct WaitDeadStep {  // wait_dead: {peer, within}  -- polls the tracker's PEER
 struct StatusStep {  // status: peer-1 | tracker
   std::string on;
 };
-struct ListPeersStep {};              // list_peers: {}  -- the tracker's PEER_LIST as a table
+struct ListPeersStep {};           // list_peers: {}  -- the tracker's PEER_LIST as a table
+struct GanttStep {                 // gantt: {peers: [peer-1, peer-2]}  -- each peer's live scheduling
+  std::vector<std::string> peers;  // empty: every peer of the cluster
+};
 struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and policies: [FCFS, SJF]
   std::string topic;                  // as in `osgrid sim <topic>`
   std::vector<std::string> args;      // its flags, already split into words
@@ -107,8 +148,9 @@ struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and
   std::string policy_flag;            // how the topic takes a policy ("-p")
 };
 
-using Action = std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, FilePutStep,
-                            FileGetStep, FileRmStep, KillPeerStep, WaitDeadStep, StatusStep, ListPeersStep, SimStep>;
+using Action =
+    std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, FilePutStep, FileGetStep,
+                 FileRmStep, KillPeerStep, WaitDeadStep, StatusStep, ListPeersStep, SimStep, GanttStep>;
 
 /// What a step's `expect:` asks for. Only the fields that are set are checked;
 /// which ones a step accepts is listed in docs/scenarios.md.
@@ -127,6 +169,11 @@ struct Expectation {
   /// sim: {dotted.path: value} in the run's --json object, or with policies
   /// {policy: {dotted.path: value}}; numbers match within 0.01.
   std::optional<Json> answers;
+  // gantt: a peer whose average (over its finished tasks) no other charted peer beats.
+  std::optional<std::string> lowest_avg_waiting;
+  std::optional<std::string> lowest_avg_turnaround;
+  std::optional<std::string> lowest_avg_response;
+  std::map<std::string, double> avg_waiting_ms_below;  // gantt: peer -> its average waiting time must be below
 
   /// How many separate checks this expectation makes.
   int CheckCount() const;
