@@ -215,7 +215,9 @@ TEST_CASE("SJF runs the shortest burst_ms first", "[integration][sched]") {
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"first", "short", "middle", "long"});
 }
 
-TEST_CASE("MLFQ: a CPU hog ends below a task that sleeps often", "[integration][sched]") {
+// This one and the next compare CPU time between tasks on one core, so they
+// run alone (ctest: live_scheduling_serial), not beside other tests.
+TEST_CASE("MLFQ: a CPU hog ends below a task that sleeps often", "[integration][sched][.serial]") {
   // Queues of 50, 100 and 200 ms, two quanta of CPU time allowed in each:
   // the sleeper's whole run (about 60 ms of CPU) fits in the top queue's
   // allotment; the hog's 800 ms does not fit in the first two.
@@ -233,7 +235,7 @@ TEST_CASE("MLFQ: a CPU hog ends below a task that sleeps often", "[integration][
 }
 
 TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaround close to it",
-          "[integration][sched]") {
+          "[integration][sched][.serial]") {
   // CPU-bound tasks submitted together (one CPU_BATCH) to an idle one-core
   // peer, with burst estimates equal to their run times; the simulator runs
   // the same policy objects on the same input, all arriving at 0.

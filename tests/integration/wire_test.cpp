@@ -68,7 +68,7 @@ TEST_CASE("malformed JSON, unknown types and bad fields are answered, not fatal"
   bad_timeout.update({{"type", "CPU_TASK"}, {"timeout_ms", -5}});
   auto timeout_reply = peer->Call(bad_timeout);
   CHECK(timeout_reply.status().code() == Code::kBadRequest);
-  CHECK(timeout_reply.status().message() == "task: timeout_ms must be an integer from 1 to 86400000");
+  CHECK(timeout_reply.status().message() == "task: timeout_ms must be an integer from 1 to 86400000, got -5");
 
   auto tracker = Connect(cluster->tracker_port());
   Json for_a_peer = net::TaskFields("x", "main");
