@@ -360,40 +360,6 @@ std::string RenderGantt(const std::vector<PeerSchedule>& peers, int width, std::
   return out;
 }
 
-StepResult RunGanttStep(const GanttStep& step, StepContext& context) {
-  if (context.cluster == nullptr) return {Status::Unavailable("this scenario started no cluster"), Json(), {}};
-  std::vector<std::string> names = step.peers;
-  if (names.empty()) {
-    for (const NodeProcess& peer : context.cluster->Peers()) names.push_back(peer.name);
-  }
-  std::vector<PeerSchedule> peers;
-  std::vector<std::string> empty;
-  Json reply = Json::object();
-  for (const std::string& name : names) {
-    auto status = context.On(name, "STATUS", [](net::Client& c) { return client::NodeStatus(c); });
-    if (!status.ok()) return {Status(status.status().code(), name + ": " + status.status().message()), Json(), {}};
-    Json summary = ScheduleSummary(*status);
-    if (summary.value("tasks", 0) == 0) empty.push_back(name);
-    reply[name] = std::move(summary);
-    peers.push_back(PeerSchedule{name, std::move(*status)});
-  }
-  const int width = 100 - static_cast<int>(std::string_view(StepContext::kIndent).size());  // a 100-column terminal
-  std::istringstream lines(RenderGantt(peers, width, context.verbose ? SIZE_MAX : 20));
-  for (std::string line; std::getline(lines, line);) {
-    context.out << (line.empty() ? "" : StepContext::kIndent) << line << "\n";
-  }
-  if (!empty.empty()) {
-    std::string list;
-    for (const std::string& name : empty) list += (list.empty() ? "" : ", ") + name;
-    return {Status::NotFound(list + (empty.size() == 1 ? " has" : " have") +
-                             " no finished task to chart: send tasks to it (a cpu or batch step with on: " +
-                             empty.front() + ") before the gantt step"),
-            Json(),
-            {}};
-  }
-  return {Status::Ok(), std::move(reply), {}};
-}
-
 std::vector<Check> GanttChecks(const Expectation& expect, const Json& reply) {
   std::vector<Check> checks;
   for (auto check : {LowestCheck(expect.lowest_avg_waiting, "waiting", reply),

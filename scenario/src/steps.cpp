@@ -22,6 +22,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "osgrid/client/reply_view.h"
@@ -419,6 +420,42 @@ std::string Describe(const Action& action) { return std::visit(Describer{}, acti
 
 StepResult Execute(const Action& action, StepContext& context) {
   return std::visit([&](const auto& step) { return Run(step, context); }, action);
+}
+
+// The gantt step runs here, beside the other steps that talk to the cluster;
+// gantt_step.cpp keeps what needs no cluster (parsing, rendering, checks).
+StepResult RunGanttStep(const GanttStep& step, StepContext& context) {
+  if (context.cluster == nullptr) return {Status::Unavailable("this scenario started no cluster"), Json(), {}};
+  std::vector<std::string> names = step.peers;
+  if (names.empty()) {
+    for (const NodeProcess& peer : context.cluster->Peers()) names.push_back(peer.name);
+  }
+  std::vector<PeerSchedule> peers;
+  std::vector<std::string> empty;
+  Json reply = Json::object();
+  for (const std::string& name : names) {
+    auto status = context.On(name, "STATUS", [](net::Client& c) { return client::NodeStatus(c); });
+    if (!status.ok()) return {Status(status.status().code(), name + ": " + status.status().message()), Json(), {}};
+    Json summary = ScheduleSummary(*status);
+    if (summary.value("tasks", 0) == 0) empty.push_back(name);
+    reply[name] = std::move(summary);
+    peers.push_back(PeerSchedule{name, std::move(*status)});
+  }
+  const int width = 100 - static_cast<int>(std::string_view(StepContext::kIndent).size());  // a 100-column terminal
+  std::istringstream lines(RenderGantt(peers, width, context.verbose ? SIZE_MAX : 20));
+  for (std::string line; std::getline(lines, line);) {
+    context.out << (line.empty() ? "" : StepContext::kIndent) << line << "\n";
+  }
+  if (!empty.empty()) {
+    std::string list;
+    for (const std::string& name : empty) list += (list.empty() ? "" : ", ") + name;
+    return {Status::NotFound(list + (empty.size() == 1 ? " has" : " have") +
+                             " no finished task to chart: send tasks to it (a cpu or batch step with on: " +
+                             empty.front() + ") before the gantt step"),
+            Json(),
+            {}};
+  }
+  return {Status::Ok(), std::move(reply), {}};
 }
 
 }  // namespace osgrid::scenario
