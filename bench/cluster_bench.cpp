@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
   cert->needs(key);
   key->needs(cert);
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a line at a time, also into a pipe (bench/vs_dask.py)
   auto secret = net::LoadSecret(secret_file);
   if (!secret.ok()) {
     std::fprintf(stderr, "osgrid-bench: %s\n", secret.status().message().c_str());
