@@ -186,7 +186,9 @@ void LiveScheduler::RunOn(Proc& proc, int core) {
   proc.segment_start = Clock::now();
   proc.segment_start_t = events_.TrackerNowMs();
   if (!proc.first_run) proc.first_run = proc.segment_start;
-  proc.cpu_at_segment_start = executor_.CpuTime(*proc.handle);
+  // The segment counts CPU from the reading taken when the task was last
+  // stopped (EndSegment), so what it used while the stop took effect is not
+  // lost between two segments.
   BeginTurn(proc);
   events_.Publish(os::events::TaskRunning{proc.task_id, std::nullopt, options_.node});
 
@@ -211,7 +213,8 @@ void LiveScheduler::StartSlice(Proc& proc) {
 
 void LiveScheduler::BeginTurn(Proc& proc) {
   proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
-  proc.run_delay_at_dispatch = executor_.RunDelay(*proc.handle);
+  // Only a slice needs the run delay (a read of /proc): FCFS and SJF never look.
+  if (info_->sliced) proc.run_delay_at_dispatch = executor_.RunDelay(*proc.handle);
   proc.delay_credited = std::chrono::microseconds{0};
 }
 
@@ -403,6 +406,7 @@ void LiveScheduler::LearnBurst(const std::string& name, std::int64_t cpu_ms) {
 void LiveScheduler::EndSegment(Proc& proc, const char* end, std::chrono::microseconds cpu_now) {
   proc.on_core += Clock::now() - proc.segment_start;
   const double cpu_ms = std::max(0.0, static_cast<double>((cpu_now - proc.cpu_at_segment_start).count()) / 1000);
+  proc.cpu_at_segment_start = cpu_now;  // where its next segment starts counting
   timeline_.push_back(
       Segment{proc.task_id, proc.name, proc.core, proc.segment_start_t, events_.TrackerNowMs(), cpu_ms, end});
   if (timeline_.size() > kTimelineKept) timeline_.pop_front();

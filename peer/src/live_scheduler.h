@@ -129,7 +129,6 @@ class LiveScheduler {
 
   std::size_t ready() const;    // tasks in the ready queue
   std::size_t running() const;  // tasks on a core
-  const os::SchedPolicyInfo& policy() const { return *info_; }
 
   /// The policy and its settings, the tasks on each core and in the ready
   /// queue, and the recent timeline: {"policy", "summary", "source",

@@ -46,16 +46,17 @@ Json Answer(Submitted& submitted) {
 /// `list` ("running" or "ready") of its scheduling report.
 std::string AwaitTask(std::uint16_t port, const std::string& name, const std::string& list) {
   auto client = Connect(port);
-  Json report;
-  for (auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < 30s;) {
-    report = MustCall(*client, {{"type", "STATUS"}})["scheduling"];
-    for (const Json& task : report[list]) {
-      if (task["name"] == name) return task["task_id"];
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  FAIL("never saw " << name << " " << list << "; last report: " << report.dump());
-  return "";
+  std::string id;
+  AwaitStatus(
+      *client,
+      [&](const Json& status) {
+        for (const Json& task : status["scheduling"][list]) {
+          if (task["name"] == name) id = task["task_id"];
+        }
+        return !id.empty();
+      },
+      name + " " + list);
+  return id;
 }
 
 Json Cancel(std::uint16_t port, const std::string& task_id) {

@@ -20,24 +20,7 @@ extern char** environ;
 using namespace osgrid;
 using namespace osgrid::test;
 
-namespace {
-
-/// Runs `osgrid <args> --port <port>`.
-CommandResult At(std::uint16_t port, std::vector<std::string> args) {
-  args.push_back("--port");
-  args.push_back(std::to_string(port));
-  return RunOsgrid(args);
-}
-
-Json JsonOut(const CommandResult& result) {
-  INFO("stdout: " << result.out << "\nstderr: " << result.err);
-  REQUIRE(result.exit_code == 0);
-  Json parsed = Json::parse(result.out, nullptr, false);
-  REQUIRE_FALSE(parsed.is_discarded());
-  return parsed;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("osgrid cpu and batch", "[integration][cli]") {
   auto cluster = StartCluster(3);

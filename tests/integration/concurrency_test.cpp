@@ -97,19 +97,6 @@ struct Held {
   }
 };
 
-/// Polls `client`'s peer until its STATUS satisfies `done`; returns that STATUS.
-template <class Done>
-Json AwaitStatus(net::Client& client, Done done, const std::string& what) {
-  Json status;
-  for (auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < 30s;) {
-    status = MustCall(client, {{"type", "STATUS"}});
-    if (done(status)) return status;
-    std::this_thread::sleep_for(10ms);
-  }
-  FAIL("never saw " << what << "; last STATUS: " << status.dump());
-  return status;
-}
-
 }  // namespace
 
 TEST_CASE("200 tasks forwarded at once from one peer all complete, on a constant number of threads",

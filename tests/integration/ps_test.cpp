@@ -17,21 +17,6 @@ using os::events::Event;
 
 namespace {
 
-/// Runs `osgrid <args> --port <port>`.
-CommandResult At(std::uint16_t port, std::vector<std::string> args) {
-  args.push_back("--port");
-  args.push_back(std::to_string(port));
-  return RunOsgrid(args);
-}
-
-Json JsonOut(const CommandResult& result) {
-  INFO("stdout: " << result.out << "\nstderr: " << result.err);
-  REQUIRE(result.exit_code == 0);
-  Json parsed = Json::parse(result.out, nullptr, false);
-  REQUIRE_FALSE(parsed.is_discarded());
-  return parsed;
-}
-
 /// The text of `osgrid ps` (with `extra` flags), which must succeed.
 std::string PsText(std::uint16_t tracker, std::vector<std::string> extra = {}) {
   extra.insert(extra.begin(), "ps");

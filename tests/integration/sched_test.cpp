@@ -88,14 +88,8 @@ Json Scheduling(const scenario::LocalCluster& cluster) {
 Json AwaitScheduling(const scenario::LocalCluster& cluster, const std::function<bool(const Json&)>& done,
                      const std::string& what) {
   auto client = Connect(PortOf(cluster, "peer-1"));
-  Json report;
-  for (auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < 30s;) {
-    report = MustCall(*client, {{"type", "STATUS"}})["scheduling"];
-    if (done(report)) return report;
-    std::this_thread::sleep_for(5ms);
-  }
-  FAIL("never saw " << what << "; last report: " << report.dump());
-  return report;
+  return AwaitStatus(
+      *client, [&](const Json& status) { return done(status["scheduling"]); }, what)["scheduling"];
 }
 
 /// Waits until the task named `name` is on the core.

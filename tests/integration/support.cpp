@@ -192,6 +192,32 @@ std::uint16_t FreePort() {
   return ntohs(address.sin_port);
 }
 
+CommandResult At(std::uint16_t port, std::vector<std::string> args) {
+  args.push_back("--port");
+  args.push_back(std::to_string(port));
+  return RunOsgrid(args);
+}
+
+Json JsonOut(const CommandResult& result) {
+  INFO("stdout: " << result.out << "\nstderr: " << result.err);
+  REQUIRE(result.exit_code == 0);
+  Json parsed = Json::parse(result.out, nullptr, false);
+  REQUIRE_FALSE(parsed.is_discarded());
+  return parsed;
+}
+
+Json AwaitStatus(net::Client& client, const std::function<bool(const Json&)>& done, const std::string& what) {
+  Json status;
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+    status = MustCall(client, {{"type", "STATUS"}});
+    if (done(status)) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  FAIL("never saw " << what << "; last STATUS: " << status.dump());
+  return status;
+}
+
 PeerProcess::PeerProcess(std::vector<std::string> argv, std::string log_path) : log_path_(std::move(log_path)) {
   std::vector<char*> raw;
   for (std::string& arg : argv) raw.push_back(arg.data());

@@ -67,6 +67,13 @@ struct CommandResult {
 };
 /// Runs build/bin/osgrid with `args` (no shell), stdin closed.
 CommandResult RunOsgrid(const std::vector<std::string>& args);
+/// Runs `osgrid <args> --port <port>`.
+CommandResult At(std::uint16_t port, std::vector<std::string> args);
+/// The stdout of a command that must have succeeded, parsed as JSON.
+Json JsonOut(const CommandResult& result);
+/// Polls `client`'s node until its STATUS satisfies `done` and returns that
+/// STATUS; fails the test, naming `what`, after 30 s.
+Json AwaitStatus(net::Client& client, const std::function<bool(const Json&)>& done, const std::string& what);
 
 /// The path of a program built next to the tests, e.g. BinPath("osgrid-tracker").
 std::string BinPath(const std::string& name);
