@@ -277,6 +277,10 @@ TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaroun
       // processes on a shared machine do not count. Each dispatch may add
       // kSwitchCpuMs (a process start, the program's loading).
       constexpr double kSwitchCpuMs = 20;
+      // A slice ends on the peer's clock, so a task may get a little less
+      // CPU in one than the quantum (the stop and the continue take time):
+      // the others can be that much behind the simulated CPU.
+      constexpr double kSliceShortCpuMs = 1;
       double cpu_so_far = 0;
       int dispatches = 0;
       std::map<std::string, double> live_completion;
@@ -294,7 +298,7 @@ TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaroun
         const double expected_ms = static_cast<double>(simulated->processes[i].completion);
         INFO(policy << " " << name << ": live " << live_completion[name] << " ms of CPU, simulated " << expected_ms
                     << " ms, after " << dispatches_by_end[name] << " dispatches");
-        CHECK(live_completion[name] >= expected_ms - 1);
+        CHECK(live_completion[name] >= expected_ms - kSliceShortCpuMs * dispatches_by_end[name]);
         CHECK(live_completion[name] <= expected_ms + kSwitchCpuMs * dispatches_by_end[name]);
       }
     }
