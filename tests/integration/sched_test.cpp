@@ -280,7 +280,7 @@ TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaroun
       // A slice ends on the peer's clock, so a task may get a little less
       // CPU in one than the quantum (the stop and the continue take time):
       // the others can be that much behind the simulated CPU.
-      constexpr double kSliceShortCpuMs = 1;
+      constexpr double kSliceShortCpuMs = 5;
       double cpu_so_far = 0;
       int dispatches = 0;
       std::map<std::string, double> live_completion;
