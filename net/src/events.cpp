@@ -129,6 +129,20 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
            {"on", &TaskBlocked::on, "what it waits for: io, or the resource's name"},
            {"cpu_ms", &TaskBlocked::cpu_ms,
             "ms of CPU time it has used so far; read as 0 when left out (older writers)", Presence::kDefaulted}}},
+      Record<TaskZombie>{
+          "A task ended before its parent waited for it: a zombie, holding its outcome, until its parent reaps it "
+          "or ends; its task.finished follows then. Published by the parent's peer.",
+          {{"task_id", &TaskZombie::task_id, "cluster-wide id"},
+           {"parent", &TaskZombie::parent, "the parent that has not waited for it yet"},
+           {"peer", &TaskZombie::peer, "where it ran"},
+           {"outcome", &TaskZombie::outcome, "how it ended: one of the outcomes of task.finished"}}},
+      Record<TaskReparented>{
+          "A task's parent ended first: the orphan is adopted by the init of its parent's peer, which reaps it "
+          "when it ends.",
+          {{"task_id", &TaskReparented::task_id, "cluster-wide id"},
+           {"parent", &TaskReparented::parent, "the new parent, <peer>/init"},
+           {"from", &TaskReparented::from, "the parent that ended"},
+           {"peer", &TaskReparented::peer, "the peer whose init adopted it"}}},
       Record<TaskFinished>{
           "A task ended, for good.",
           {{"task_id", &TaskFinished::task_id, "cluster-wide id"},
@@ -226,7 +240,7 @@ const Record<ev::Event>& HeaderRecord() {
 
 const Record<ev::TaskRef>& TaskRefRecord() {
   using ev::TaskRef;
-  static const Record<TaskRef> record{"A task in a ready queue or running.",
+  static const Record<TaskRef> record{"A task in a ready queue, running, waiting or a zombie.",
                                       {{"task_id", &TaskRef::task_id, "cluster-wide id"},
                                        {"parent", &TaskRef::parent, "the task that submitted it, if a task did"},
                                        {"name", &TaskRef::name, "the function's name"}}};
@@ -243,6 +257,14 @@ const Record<ev::PeerState>& PeerStateRecord() {
        {"policy", &PeerState::policy, "its ready queue's scheduling policy, e.g. fcfs"},
        {"ready_queue", &PeerState::ready_queue, "TaskRef objects, in the order the policy would run them"},
        {"running", &PeerState::running, "TaskRef objects: the tasks running now"},
+       {"waiting", &PeerState::waiting,
+        "TaskRef objects: the tasks blocked (task.blocked), in the order they blocked; read as empty when left out "
+        "(older writers)",
+        Presence::kDefaulted},
+       {"zombies", &PeerState::zombies,
+        "TaskRef objects: the tasks that ended here and whose parents have not waited for them yet (task.zombie), in "
+        "the order they ended; read as empty when left out (older writers)",
+        Presence::kDefaulted},
        {"mem_used_bytes", &PeerState::mem_used_bytes, "bytes in its key-value memory"},
        {"mem_limit_bytes", &PeerState::mem_limit_bytes, "its memory's limit, bytes"},
        {"mem_keys", &PeerState::mem_keys, "keys in its memory"},

@@ -39,6 +39,8 @@ constexpr std::size_t MemberCount() {
 
 static_assert(MemberCount<PeerJoined>() == 3);
 static_assert(MemberCount<TaskFinished>() == 7);
+static_assert(MemberCount<TaskZombie>() == 4);
+static_assert(MemberCount<TaskReparented>() == 4);
 static_assert(MemberCount<Event>() == 5);
 
 // ---- A sample of each type, with no field left at its default -------------------
@@ -232,6 +234,52 @@ TEST_CASE("every outcome goes by its wire name", "[events]") {
         "lost; got 0");
 }
 
+TEST_CASE("a process tree's events round-trip: task.zombie and task.reparented", "[events]") {
+  const Event zombie{12, "t-5f3a", 1540.5, "peer-1", TaskZombie{"peer-1/5", "peer-1/3", "peer-2", Outcome::kFailed}};
+  CHECK(DumpEvent(zombie) ==
+        R"({"type":"task.zombie","seq":12,"epoch":"t-5f3a","t":1540.5,"node":"peer-1","task_id":"peer-1/5",)"
+        R"("parent":"peer-1/3","peer":"peer-2","outcome":"failed"})");
+  const Event orphan{13, "t-5f3a", 1541, "peer-1", TaskReparented{"peer-1/6", "peer-1/init", "peer-1/3", "peer-1"}};
+  CHECK(DumpEvent(orphan) ==
+        R"({"type":"task.reparented","seq":13,"epoch":"t-5f3a","t":1541.0,"node":"peer-1","task_id":"peer-1/6",)"
+        R"("parent":"peer-1/init","from":"peer-1/3","peer":"peer-1"})");
+  for (const Event& event : {zombie, orphan}) {
+    INFO(DumpEvent(event));
+    auto text = ParseMessage(DumpEvent(event));
+    REQUIRE(text.ok());
+    auto back = DecodeEvent(text.value());
+    REQUIRE(back.ok());
+    CHECK(back.value() == event);
+    auto from_tree = DecodeEvent(EncodeEvent(event));
+    REQUIRE(from_tree.ok());
+    CHECK(from_tree.value() == event);
+  }
+  for (Outcome outcome : AllOutcomes()) {
+    Event event = zombie;
+    std::get<TaskZombie>(event.body).outcome = outcome;
+    auto back = DecodeEvent(EncodeEvent(event));
+    REQUIRE(back.ok());
+    CHECK(std::get<TaskZombie>(back->body).outcome == outcome);
+  }
+
+  Json bad = EncodeEvent(zombie);
+  bad["outcome"] = "zombie";
+  CHECK(DecodeError(bad).message() ==
+        "event task.zombie: field \"outcome\" must be one of ok, failed, timeout, cancelled, killed, aborted, lost; "
+        "got \"zombie\"");
+  CHECK(DecodeError(bad).code() == Code::kBadRequest);
+  bad.erase("outcome");
+  CHECK(DecodeError(bad).message() == "event task.zombie: missing field \"outcome\" (string)");
+  bad = EncodeEvent(orphan);
+  bad.erase("from");
+  CHECK(DecodeError(bad).message() == "event task.reparented: missing field \"from\" (string)");
+  bad = EncodeEvent(orphan);
+  bad.erase("parent");  // optional, as in every task event
+  auto no_parent = DecodeEvent(bad);
+  REQUIRE(no_parent.ok());
+  CHECK_FALSE(std::get<TaskReparented>(no_parent->body).parent.has_value());
+}
+
 TEST_CASE("a bad event is refused with the field and what was expected", "[events]") {
   CHECK(DecodeError(Json::array()).message() == "an event must be a JSON object; got an array");
   CHECK(DecodeError(Json::object()).message() == "event: missing field \"type\" (string)");
@@ -367,6 +415,8 @@ Snapshot SampleSnapshot() {
   b.address = "127.0.0.1:9002";
   b.cores = 1;
   b.policy = "rr";
+  b.waiting = {{"peer-9002/4", std::nullopt, "main"}};
+  b.zombies = {{"peer-9002/6", "peer-9002/4", "leaf"}, {"peer-9002/7", "peer-9002/init", "leaf"}};
   snapshot.peers = {a, b};
   return snapshot;
 }
@@ -381,6 +431,10 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
   CHECK(json["peers"][0]["ready_queue"][0] == Json{{"task_id", "peer-9001/18"}, {"name", "main"}});
   CHECK(json["peers"][0]["ready_queue"][1]["parent"] == "peer-9001/3");
   CHECK(json["peers"][1]["running"] == Json::array());
+  CHECK(json["peers"][0]["waiting"] == Json::array());
+  CHECK(json["peers"][1]["waiting"][0]["task_id"] == "peer-9002/4");
+  CHECK(json["peers"][1]["zombies"][0] ==
+        Json{{"task_id", "peer-9002/6"}, {"parent", "peer-9002/4"}, {"name", "leaf"}});
   auto back = DecodeSnapshot(json);
   REQUIRE(back.ok());
   CHECK(back.value() == snapshot);
@@ -397,6 +451,25 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
   auto empty = DecodeSnapshot(EncodeSnapshot(Snapshot{}));
   REQUIRE(empty.ok());
   CHECK(empty.value() == Snapshot{});
+}
+
+TEST_CASE("a snapshot written before waiting and zombies reads them as empty", "[events]") {
+  Json json = EncodeSnapshot(SampleSnapshot());
+  for (Json& peer : json["peers"]) {
+    peer.erase("waiting");
+    peer.erase("zombies");
+  }
+  auto older = DecodeSnapshot(json);
+  REQUIRE(older.ok());
+  Snapshot expected = SampleSnapshot();
+  for (PeerState& peer : expected.peers) {
+    peer.waiting.clear();
+    peer.zombies.clear();
+  }
+  CHECK(older.value() == expected);
+
+  json["peers"][1]["zombies"] = Json::array({Json{{"name", "leaf"}}});
+  CHECK(DecodeSnapshot(json).status().message() == "snapshot: missing field \"peers[1].zombies[0].task_id\" (string)");
 }
 
 TEST_CASE("a bad snapshot is refused with the path of the field, unknown fields are ignored", "[events]") {
@@ -473,8 +546,11 @@ std::string ReferenceDump(const Event& event) {
 
 std::string ReferenceDump(const Snapshot& snapshot) {
   const auto& tables = SnapshotCatalogue();  // Snapshot, PeerState, TaskRef
-  const NestedTables nested = {
-      {"peers", &tables[1].fields}, {"ready_queue", &tables[2].fields}, {"running", &tables[2].fields}};
+  const NestedTables nested = {{"peers", &tables[1].fields},
+                               {"ready_queue", &tables[2].fields},
+                               {"running", &tables[2].fields},
+                               {"waiting", &tables[2].fields},
+                               {"zombies", &tables[2].fields}};
   return ReferenceText(InTableOrder(EncodeSnapshot(snapshot), tables[0].fields, nested));
 }
 

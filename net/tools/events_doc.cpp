@@ -53,7 +53,9 @@ range is refused, never wrapped. A `number` field may have a fraction.
 refused. A field added to a type after its first release is never required, so that
 traces and peers written before it still read: a string or integer one is left out when
 it has no value (`priority` of `task.submitted`), a number one is always written and reads
-as 0 when it is absent (`cpu_ms` of `task.preempted` and `task.blocked`).
+as 0 when it is absent (`cpu_ms` of `task.preempted` and `task.blocked`), and an array
+one is always written and reads as empty when it is absent (`waiting` and `zombies` of a
+snapshot's peer).
 
 ## Order
 
@@ -68,6 +70,11 @@ as 0 when it is absent (`cpu_ms` of `task.preempted` and `task.blocked`).
   `task.forwarded` itself before it answers that peer; only then does the peer send the
   task on, so the peer that runs it can publish `task.queued` (and all that follows)
   only after `task.forwarded` has its `seq`.
+* A task submitted by a task lives in a process tree (fork and wait): if it ends before
+  its parent waits for it, its parent's peer publishes `task.zombie`, and its
+  `task.finished` follows when the parent reaps it or ends; if its parent ends first, a
+  `task.reparented` names its new parent, `<peer>/init`, at some point before its
+  `task.finished`.
 * Replay orders by `seq`; `t` gives the times. Two nodes' clocks differ by the error of
   the offset estimate, so `t` may not grow across nodes even where `seq` does.
 * `seq` starts again at 1 when the tracker restarts; `epoch` names the tracker's run,
@@ -122,8 +129,9 @@ What a subscriber gets first: the cluster's state consistent with `seq` (every e
 up to and including it is reflected, none after it), so a viewer that attaches mid-run
 draws the true state and then applies the events whose `seq` is greater. Readers ignore
 fields they do not know: later issues add to it (a peer's arena blocks, the cluster
-resources' holders and waiters). A snapshot of one peer running one task with another
-waiting:
+resources' holders and waiters). A snapshot of one peer running one task, with another
+in its ready queue and a third a zombie (it ended, and the task running has not waited
+for it yet):
 
 )";
 
@@ -185,6 +193,7 @@ ev::Snapshot ExampleSnapshot() {
   peer.policy = "fcfs";
   peer.ready_queue = {{"peer-9001/18", std::nullopt, "main"}};
   peer.running = {{"peer-9001/17", std::nullopt, "main"}};
+  peer.zombies = {{"peer-9001/19", "peer-9001/17", "square"}};
   peer.mem_used_bytes = 12;
   peer.mem_limit_bytes = 64u << 20;
   peer.mem_keys = 2;

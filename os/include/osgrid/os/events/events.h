@@ -74,9 +74,12 @@ struct PeerLoad {
 // Every task event names the task by its cluster-wide id and its parent
 // task when it has one. For one task a subscriber sees, in causal order:
 // submitted -> [forwarded] -> queued -> running -> ([preempted|blocked] ->
-// [queued] -> running)* -> finished. On a CPU whose context switches are
-// counted (the simulators), a cpu.switch naming the task as `to` comes
-// between a queued and the running that follows it.
+// [queued] -> running)* -> [zombie] -> finished. A task submitted by a task
+// (a process tree, as os/proc/process_table.h models it) is a zombie when it
+// ends before its parent waits for it, and may be reparented at any point
+// before its finished, when its parent ends first. On a CPU whose context
+// switches are counted (the simulators), a cpu.switch naming the task as `to`
+// comes between a queued and the running that follows it.
 
 /// A client's task was accepted by a peer (or, in a simulation, arrived).
 struct TaskSubmitted {
@@ -165,6 +168,31 @@ std::string_view OutcomeName(Outcome outcome);
 std::optional<Outcome> ParseOutcome(std::string_view name);
 /// Every Outcome, in declaration order (for messages and docs that list them).
 const std::vector<Outcome>& AllOutcomes();
+
+/// A task ended before its parent waited for it: a zombie (Silberschatz
+/// 3.3.2), holding its outcome, until its parent reaps it (osgrid.wait) or
+/// ends; its task.finished follows then. Published by the parent's peer.
+struct TaskZombie {
+  static constexpr std::string_view kType = "task.zombie";
+  std::string task_id;
+  std::optional<std::string> parent;  // the parent that has not waited yet
+  std::string peer;                   // where it ran
+  Outcome outcome = Outcome::kOk;
+
+  bool operator==(const TaskZombie&) const = default;
+};
+
+/// A task's parent ended first: the orphan is adopted by its parent's
+/// peer's init, "<peer>/init" (Silberschatz 3.3.2), which reaps it when it ends.
+struct TaskReparented {
+  static constexpr std::string_view kType = "task.reparented";
+  std::string task_id;
+  std::optional<std::string> parent;  // the new parent, "<peer>/init"
+  std::string from;                   // the parent that ended
+  std::string peer;                   // the peer whose init adopted it
+
+  bool operator==(const TaskReparented&) const = default;
+};
 
 /// A task ended, for good.
 struct TaskFinished {
@@ -330,10 +358,10 @@ struct EventsLost {
   bool operator==(const EventsLost&) const = default;
 };
 
-using Payload =
-    std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued, TaskRunning,
-                 TaskPreempted, TaskBlocked, TaskFinished, CpuSwitch, MemSet, MemDel, FileStored, FileRemoved, MemAlloc,
-                 MemFree, MemFailed, MemCompact, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
+using Payload = std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued,
+                             TaskRunning, TaskPreempted, TaskBlocked, TaskZombie, TaskReparented, TaskFinished,
+                             CpuSwitch, MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree, MemFailed,
+                             MemCompact, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
 
 /// One event: where and when, and what.
 struct Event {
@@ -376,7 +404,7 @@ std::optional<std::string> UnknownPrefix(const std::vector<std::string>& prefixe
 // viewer that attaches mid-run can draw the true state and then apply the
 // events that follow. Later issues add to it (a peer's arena blocks, the
 // cluster resources' holders and waiters); a reader ignores what it does
-// not know.
+// not know, and takes what an older writer left out as empty.
 
 /// A task as the snapshot shows it.
 struct TaskRef {
@@ -395,6 +423,9 @@ struct PeerState {
   std::string policy;                // its ready queue's scheduling policy, e.g. "fcfs"
   std::vector<TaskRef> ready_queue;  // in the order the policy would run them
   std::vector<TaskRef> running;      // running now
+  std::vector<TaskRef> waiting;      // blocked (task.blocked), in the order they blocked; added later: may be absent
+  std::vector<TaskRef> zombies;      // ended here, their parents not yet waited (task.zombie), in the order they
+                                     // ended; added later: may be absent
   std::uint64_t mem_used_bytes = 0;  // the key-value memory
   std::uint64_t mem_limit_bytes = 0;
   std::uint64_t mem_keys = 0;
