@@ -2,12 +2,14 @@
 // each event does).
 //
 // Source: Silberschatz 10e 3.1.2 (process states: a task goes new -> ready
-//         -> running -> waiting/ready -> terminated, here across peers) and
-//         3.2.1 (the ready queue); the fold itself is event sourcing
+//         -> running -> waiting/ready -> terminated, here across peers),
+//         3.2.1 (the ready queue) and 3.3.2 (zombies until the parent
+//         waits, orphans adopted by init); the fold itself is event sourcing
 //         (M. Fowler, "Event Sourcing", 2005): state = apply(events).
 #include "osgrid/os/events/cluster_state.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <type_traits>
 #include <utility>
@@ -15,6 +17,11 @@
 namespace osgrid::os::events {
 
 namespace {
+
+/// The lists of a peer that a task is in, one at a time (or in none: on its
+/// way to a ready queue).
+constexpr std::array<std::vector<TaskRef> PeerState::*, 4> kTaskLists = {&PeerState::ready_queue, &PeerState::running,
+                                                                         &PeerState::waiting, &PeerState::zombies};
 
 /// Removes the task `task_id` from `tasks`, if it is there.
 void Erase(std::vector<TaskRef>& tasks, const std::string& task_id) {
@@ -66,6 +73,8 @@ std::string_view TaskStateName(TaskState state) {
       return "running";
     case TaskState::kWaiting:
       return "waiting";
+    case TaskState::kZombie:
+      return "zombie";
   }
   return "ready";
 }
@@ -83,6 +92,8 @@ ClusterState::ClusterState(const Snapshot& snapshot) : seq_(snapshot.seq), epoch
     peers_[peer.peer] = peer;
     for (const TaskRef& ref : peer.ready_queue) tasks_[ref.task_id] = Task{ref, peer.peer};
     for (const TaskRef& ref : peer.running) tasks_[ref.task_id] = Task{ref, peer.peer, TaskState::kRunning};
+    for (const TaskRef& ref : peer.waiting) tasks_[ref.task_id] = Task{ref, peer.peer, TaskState::kWaiting};
+    for (const TaskRef& ref : peer.zombies) tasks_[ref.task_id] = Task{ref, peer.peer, TaskState::kZombie};
   }
   // What the snapshot does not carry (priority, CPU time, submission time) is
   // unknown; the snapshot's time stands for when the task was first seen.
@@ -111,6 +122,8 @@ bool ClusterState::Apply(const Event& event) {
         if constexpr (std::is_same_v<T, TaskBlocked>) {
           Stop(body.task_id, body.parent, body.peer, TaskState::kWaiting, body.cpu_ms, event.t);
         }
+        if constexpr (std::is_same_v<T, TaskZombie>) Zombie(body, event.t);
+        if constexpr (std::is_same_v<T, TaskReparented>) Reparent(body, event.t);
         if constexpr (std::is_same_v<T, TaskFinished>) Finish(body);
       },
       event.body);
@@ -149,7 +162,7 @@ std::vector<TaskInfo> ClusterState::Tasks() const {
 std::vector<TaskRef> ClusterState::TasksOn(const std::string& peer) const {
   std::vector<TaskRef> on;
   for (const auto& [id, task] : tasks_) {
-    if (task.peer == peer) on.push_back(task.ref);
+    if (task.peer == peer && task.state != TaskState::kZombie) on.push_back(task.ref);
   }
   return on;
 }
@@ -218,35 +231,60 @@ void ClusterState::Run(const TaskRunning& running, double t) {
   Place(running.task_id, running.parent, running.peer, &PeerState::running, TaskState::kRunning, t);
 }
 
-void ClusterState::Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
-                         std::vector<TaskRef> PeerState::*list, TaskState state, double t) {
+ClusterState::Task& ClusterState::Place(const std::string& task_id, const std::optional<std::string>& parent,
+                                        const std::string& peer, std::vector<TaskRef> PeerState::*list, TaskState state,
+                                        double t) {
   Task& task = Known(task_id, parent, peer, t);
+  Unlist(task.peer, task_id);  // where it was (a task.forwarded moved it since)
+  Unlist(peer, task_id);
   task.peer = peer;
   task.state = state;
   auto it = peers_.find(peer);
-  if (it == peers_.end()) return;
-  Erase(it->second.ready_queue, task_id);
-  Erase(it->second.running, task_id);
-  (it->second.*list).push_back(task.ref);
+  if (list != nullptr && it != peers_.end()) (it->second.*list).push_back(task.ref);
+  return task;
 }
 
 void ClusterState::Stop(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
                         TaskState state, double cpu_ms, double t) {
-  Task& task = Known(task_id, parent, peer, t);
-  task.peer = peer;
-  task.state = state;
+  // Preempted, it is in no list until its task.queued; blocked, it waits.
+  Task& task = Place(task_id, parent, peer, state == TaskState::kWaiting ? &PeerState::waiting : nullptr, state, t);
   task.cpu_ms = std::max(task.cpu_ms, cpu_ms);  // it only grows; a publisher that does not say sends 0
-  auto it = peers_.find(peer);
-  if (it != peers_.end()) Erase(it->second.running, task_id);
+}
+
+void ClusterState::Zombie(const TaskZombie& zombie, double t) {
+  auto known = tasks_.find(zombie.task_id);
+  if (known != tasks_.end() && zombie.parent) known->second.ref.parent = zombie.parent;  // before Place copies it
+  Place(zombie.task_id, zombie.parent, zombie.peer, &PeerState::zombies, TaskState::kZombie, t);
+}
+
+void ClusterState::Reparent(const TaskReparented& reparented, double t) {
+  // Where it is and what it does are unchanged; a task not known yet (the
+  // fold attached after its other events) is made known where it was adopted.
+  Task& task = Known(reparented.task_id, reparented.parent, reparented.peer, t);
+  task.ref.parent = reparented.parent;
+  auto it = peers_.find(task.peer);
+  if (it == peers_.end()) return;
+  for (auto list : kTaskLists) {
+    for (TaskRef& ref : it->second.*list) {
+      if (ref.task_id == reparented.task_id) ref.parent = reparented.parent;
+    }
+  }
 }
 
 void ClusterState::Finish(const TaskFinished& finished) {
-  tasks_.erase(finished.task_id);
+  if (auto known = tasks_.find(finished.task_id); known != tasks_.end()) {
+    Unlist(known->second.peer, finished.task_id);  // a zombie: where it ran, which the parent's peer may not say
+    tasks_.erase(known);
+  }
+  Unlist(finished.peer, finished.task_id);
   auto it = peers_.find(finished.peer);
+  if (it != peers_.end()) ++it->second.tasks_finished;
+}
+
+void ClusterState::Unlist(const std::string& peer, const std::string& task_id) {
+  auto it = peers_.find(peer);
   if (it == peers_.end()) return;
-  Erase(it->second.ready_queue, finished.task_id);
-  Erase(it->second.running, finished.task_id);
-  ++it->second.tasks_finished;
+  for (auto list : kTaskLists) Erase(it->second.*list, task_id);
 }
 
 }  // namespace osgrid::os::events

@@ -255,3 +255,125 @@ TEST_CASE("a task first seen stopped, or in a snapshot, is listed with what is k
   CHECK(late == TaskInfo{"p/3", std::string("p/1"), "", "p", TaskState::kWaiting, std::nullopt, 20, 600});
   CHECK(state.TasksOn("p").size() == 3);  // what the tracker would report lost if p died
 }
+
+TEST_CASE("a child that ends before its parent waits is a zombie until its task.finished", "[events][state][tree]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"p", "h:1", 2}));
+  state.Apply(s.Next(PeerJoined{"q", "h:2", 1}));
+  state.Apply(s.Next(TaskSubmitted{"p/3", std::nullopt, "main", "p"}));
+  state.Apply(s.Next(TaskRunning{"p/3", std::nullopt, "p"}));
+  state.Apply(s.Next(TaskSubmitted{"p/5", std::string("p/3"), "leaf", "p"}, 20.0));
+  state.Apply(s.Next(TaskForwarded{"p/5", std::string("p/3"), "p", "q"}));
+  state.Apply(s.Next(TaskQueued{"p/5", std::string("p/3"), "q", 1}));
+  state.Apply(s.Next(TaskRunning{"p/5", std::string("p/3"), "q"}));
+  state.Apply(s.Next(TaskPreempted{"p/5", std::string("p/3"), "q", "quantum", 40}));
+  state.Apply(s.Next(TaskQueued{"p/5", std::string("p/3"), "q", 1}));
+  state.Apply(s.Next(TaskRunning{"p/5", std::string("p/3"), "q"}));
+
+  // Published by the parent's peer, p: the child ran on q.
+  CHECK(state.Apply(s.Next(TaskZombie{"p/5", std::string("p/3"), "q", Outcome::kFailed}, 30.0)));
+  TaskInfo zombie = TaskOf(state, "p/5");
+  CHECK(zombie == TaskInfo{"p/5", std::string("p/3"), "leaf", "q", TaskState::kZombie, std::nullopt, 40, 20.0});
+  CHECK(TaskStateName(TaskState::kZombie) == "zombie");
+  const PeerState* q = state.Find("q");
+  REQUIRE(q != nullptr);
+  CHECK(q->running.empty());
+  CHECK(q->ready_queue.empty());
+  CHECK(q->zombies == std::vector<TaskRef>{TaskRef{"p/5", std::string("p/3"), "leaf"}});
+  CHECK(state.tasks_in_flight() == 2);  // not finished: still listed
+  CHECK(TaskIds(state.Tasks()) == std::vector<std::string>{"p/3", "p/5"});
+  CHECK(state.TasksOn("q").empty());  // if q died now, the zombie would not be lost: it has ended
+
+  // The parent reaps it (osgrid.wait): its task.finished, said by p.
+  state.Apply(s.Next(TaskFinished{"p/5", std::string("p/3"), "q", Outcome::kFailed, 1, 45, 12}));
+  CHECK(TaskIds(state.Tasks()) == std::vector<std::string>{"p/3"});
+  CHECK(state.Find("q")->zombies.empty());
+  CHECK(state.Find("q")->tasks_finished == 1);
+  CHECK(state.PeerOf("p/5").empty());
+}
+
+TEST_CASE("an orphan is reparented to init and keeps its state", "[events][state][tree]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"p", "h:1", 2}));
+  state.Apply(s.Next(PeerJoined{"q", "h:2", 1}));
+  state.Apply(s.Next(TaskSubmitted{"p/6", std::string("p/3"), "leaf", "p"}));
+  state.Apply(s.Next(TaskQueued{"p/6", std::string("p/3"), "p", 1}));
+  state.Apply(s.Next(TaskRunning{"p/6", std::string("p/3"), "p"}));
+  state.Apply(s.Next(TaskBlocked{"p/6", std::string("p/3"), "p", "sem:mutex", 15}));
+  REQUIRE(TaskOf(state, "p/6").state == TaskState::kWaiting);
+  CHECK(Ids(state.Find("p")->waiting) == std::vector<std::string>{"p/6"});
+
+  state.Apply(s.Next(TaskReparented{"p/6", std::string("p/init"), "p/3", "p"}));
+  TaskInfo orphan = TaskOf(state, "p/6");
+  CHECK(orphan.parent == std::optional<std::string>("p/init"));
+  CHECK(orphan.state == TaskState::kWaiting);  // a new parent changes nothing else
+  CHECK(orphan.peer == "p");
+  CHECK(orphan.cpu_ms == 15);
+  CHECK(state.Find("p")->waiting == std::vector<TaskRef>{TaskRef{"p/6", std::string("p/init"), "leaf"}});
+
+  state.Apply(s.Next(TaskRunning{"p/6", std::string("p/init"), "p"}));
+  CHECK(state.Find("p")->waiting.empty());
+  CHECK(state.Find("p")->running[0].parent == std::optional<std::string>("p/init"));
+  state.Apply(s.Next(TaskFinished{"p/6", std::string("p/init"), "p", Outcome::kOk, 0, 20, 9}));
+  CHECK(state.Tasks().empty());
+
+  // A zombie reparented keeps being a zombie, where it ran; its task.finished
+  // clears it there even when it names another peer.
+  state.Apply(s.Next(TaskRunning{"p/7", std::string("p/3"), "q"}));
+  state.Apply(s.Next(TaskZombie{"p/7", std::string("p/3"), "q", Outcome::kOk}));
+  state.Apply(s.Next(TaskReparented{"p/7", std::string("p/init"), "p/3", "p"}));
+  TaskInfo zombie = TaskOf(state, "p/7");
+  CHECK(zombie.state == TaskState::kZombie);
+  CHECK(zombie.peer == "q");
+  CHECK(state.Find("q")->zombies == std::vector<TaskRef>{TaskRef{"p/7", std::string("p/init"), ""}});
+  state.Apply(s.Next(TaskFinished{"p/7", std::string("p/init"), "p", Outcome::kOk, 0, 20, 9}));
+  CHECK(state.Find("q")->zombies.empty());
+  CHECK(state.Tasks().empty());
+
+  // Attached late: a task.reparented is the first the fold hears of a task.
+  state.Apply(s.Next(TaskReparented{"p/9", std::string("p/init"), "p/4", "p"}));
+  CHECK(TaskOf(state, "p/9").parent == std::optional<std::string>("p/init"));
+}
+
+TEST_CASE("a snapshot keeps waiting and zombie tasks, with their parents and states", "[events][state][tree]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"p", "h:1", 2}));
+  state.Apply(s.Next(TaskSubmitted{"p/1", std::nullopt, "main", "p"}));
+  state.Apply(s.Next(TaskRunning{"p/1", std::nullopt, "p"}));
+  for (const char* child : {"p/2", "p/3", "p/4"}) {
+    state.Apply(s.Next(TaskSubmitted{child, std::string("p/1"), "leaf", "p"}));
+    state.Apply(s.Next(TaskQueued{child, std::string("p/1"), "p", 1}));
+  }
+  state.Apply(s.Next(TaskRunning{"p/2", std::string("p/1"), "p"}));
+  state.Apply(s.Next(TaskBlocked{"p/2", std::string("p/1"), "p", "io", 5}));
+  state.Apply(s.Next(TaskRunning{"p/3", std::string("p/1"), "p"}));
+  state.Apply(s.Next(TaskZombie{"p/3", std::string("p/1"), "p", Outcome::kOk}));
+
+  const Snapshot snapshot = state.ToSnapshot();
+  REQUIRE(snapshot.peers.size() == 1);
+  const PeerState& peer = snapshot.peers[0];
+  CHECK(Ids(peer.ready_queue) == std::vector<std::string>{"p/4"});
+  CHECK(Ids(peer.running) == std::vector<std::string>{"p/1"});
+  CHECK(peer.waiting == std::vector<TaskRef>{TaskRef{"p/2", std::string("p/1"), "leaf"}});
+  CHECK(peer.zombies == std::vector<TaskRef>{TaskRef{"p/3", std::string("p/1"), "leaf"}});
+
+  // A subscriber that starts from it sees the same tasks in the same states.
+  ClusterState attached(snapshot);
+  REQUIRE(attached.Tasks().size() == 4);
+  CHECK(TaskOf(attached, "p/2").state == TaskState::kWaiting);
+  CHECK(TaskOf(attached, "p/2").parent == std::optional<std::string>("p/1"));
+  CHECK(TaskOf(attached, "p/3").state == TaskState::kZombie);
+  CHECK(TaskOf(attached, "p/3").parent == std::optional<std::string>("p/1"));
+  CHECK(TaskOf(attached, "p/4").state == TaskState::kReady);
+  CHECK(attached.ToSnapshot() == snapshot);
+
+  // And goes on from there: the zombie is reaped, the waiting task runs.
+  CHECK(attached.Apply(s.Next(TaskFinished{"p/3", std::string("p/1"), "p", Outcome::kOk, 0, 1, 2})));
+  CHECK(attached.Apply(s.Next(TaskRunning{"p/2", std::string("p/1"), "p"})));
+  CHECK(attached.Find("p")->zombies.empty());
+  CHECK(attached.Find("p")->waiting.empty());
+  CHECK(Ids(attached.Find("p")->running) == std::vector<std::string>{"p/1", "p/2"});
+}

@@ -15,18 +15,26 @@
 //   task.running    it leaves the ready queue and runs: running
 //   task.preempted  it stops running and is ready again (a later
 //                   task.queued puts it back in the queue); its cpu_ms is kept
-//   task.blocked    it stops running and waits: waiting, until the next
-//                   task.queued or task.running; its cpu_ms is kept
+//   task.blocked    it stops running and waits: waiting, in its peer's
+//                   waiting list, until the next task.queued or
+//                   task.running; its cpu_ms is kept
+//   task.zombie     it has ended and its parent has not waited for it: it
+//                   leaves the ready queue, running or waiting list and is
+//                   a zombie, in the zombies of the peer it ran on, until
+//                   its task.finished
+//   task.reparented its parent is the new one (its state is unchanged)
 //   task.finished   it is gone; the peer's tasks_finished counts it
 // Every other type leaves the cluster's picture as it is. Tasks() lists the
-// unfinished tasks with their state (what `osgrid ps` shows).
+// unfinished tasks with their state (what `osgrid ps` shows); zombies are
+// among them, since a zombie has not finished.
 //
 // The ready queue's order is the order tasks joined it: right for FCFS and
 // round robin. A policy that reorders its queue (SJF, priority) publishes
 // the order in its peer's snapshot; between snapshots the fold cannot know it.
 //
-// Memory grows with live peers and tasks not yet finished, never with the
-// length of the stream. Apply() is O(queue length) at worst.
+// Memory grows with live peers and tasks not yet finished (zombies
+// included), never with the length of the stream. Apply() is O(the tasks
+// in one peer's lists) at worst.
 #pragma once
 
 #include <cstdint>
@@ -42,14 +50,16 @@ namespace osgrid::os::events {
 
 /// Where an unfinished task is in its life (Silberschatz 3.1.2's ready,
 /// running and waiting; "new" is ready here, since a submitted task is
-/// on its way to a ready queue).
+/// on its way to a ready queue; 3.3.2's zombie, terminated but not yet
+/// reaped, is the one terminated state a task is listed in).
 enum class TaskState {
   kReady,    // "ready": submitted, forwarded, queued, or preempted and back in (or on its way to) a ready queue
   kRunning,  // "running": it has a CPU
   kWaiting,  // "waiting": blocked (task.blocked) until it is queued or runs again
+  kZombie,   // "zombie": ended (task.zombie), its parent has not waited for it; until its task.finished
 };
 
-/// "ready", "running", "waiting".
+/// "ready", "running", "waiting", "zombie".
 std::string_view TaskStateName(TaskState state);
 
 /// An unfinished task as the fold knows it.
@@ -57,7 +67,7 @@ struct TaskInfo {
   std::string task_id;
   std::optional<std::string> parent;
   std::string name;  // the function's name ("" if the fold never saw its task.submitted)
-  std::string peer;  // where it is now
+  std::string peer;  // where it is now (a zombie: where it ran)
   TaskState state = TaskState::kReady;
   std::optional<int> priority;  // from task.submitted; lower = more urgent
   double cpu_ms = 0;            // CPU time used so far, ms: the most its task.preempted and task.blocked said
@@ -82,7 +92,8 @@ struct DepartedPeer {
 class ClusterState {
  public:
   ClusterState() = default;
-  /// Starts from `snapshot`: its peers, queues and running tasks, at its seq.
+  /// Starts from `snapshot`: its peers, and their ready queues, running,
+  /// waiting and zombie tasks (each in that state), at its seq.
   explicit ClusterState(const Snapshot& snapshot);
 
   /// Applies one event. Events must come in seq order; one at or below
@@ -100,8 +111,10 @@ class ClusterState {
   const PeerState* Find(const std::string& peer) const;
   /// The peer a task is on now ("" if unknown or finished).
   std::string PeerOf(const std::string& task_id) const;
-  /// The unfinished tasks on `peer` (queued, running, or on their way to
-  /// it), by task_id; a departed peer's too, until they finish. O(tasks).
+  /// The unfinished tasks on `peer` (queued, running, waiting, or on their
+  /// way to it), by task_id; a departed peer's too, until they finish. A
+  /// zombie is not among them: it has ended, and its task.finished comes
+  /// from its parent's peer, not from the peer it ran on. O(tasks).
   std::vector<TaskRef> TasksOn(const std::string& peer) const;
   /// Tasks submitted and not finished.
   std::size_t tasks_in_flight() const { return tasks_.size(); }
@@ -127,14 +140,19 @@ class ClusterState {
   void Forward(const TaskForwarded& forwarded, double t);
   void Enqueue(const TaskQueued& queued, double t);
   void Run(const TaskRunning& running, double t);
-  /// Moves the task to the end of `list` (ready_queue or running) of `peer`,
-  /// out of wherever it was there.
-  void Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
-             std::vector<TaskRef> PeerState::*list, TaskState state, double t);
+  /// Moves the task to `peer`, in `state`: out of every list it was in (on
+  /// the peer it was on, and on `peer`), then to the end of `list`
+  /// (ready_queue, running, waiting or zombies) of `peer`; nullptr: in none.
+  Task& Place(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
+              std::vector<TaskRef> PeerState::*list, TaskState state, double t);
   /// It stops running on `peer`: ready again (preempted) or waiting (blocked), with its CPU time so far.
   void Stop(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer,
             TaskState state, double cpu_ms, double t);
+  void Zombie(const TaskZombie& zombie, double t);
+  void Reparent(const TaskReparented& reparented, double t);
   void Finish(const TaskFinished& finished);
+  /// Takes the task out of every list of `peer` (if it is live).
+  void Unlist(const std::string& peer, const std::string& task_id);
   /// The task's entry, made from what the event says if it was not known
   /// (a subscriber that attached after task.submitted), first seen at `t`.
   Task& Known(const std::string& task_id, const std::optional<std::string>& parent, const std::string& peer, double t);
