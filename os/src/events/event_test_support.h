@@ -46,6 +46,12 @@ inline std::string Line(const Event& e) {
   if (const auto* x = std::get_if<TaskRunning>(&e.body)) line << ' ' << x->task_id;
   if (const auto* x = std::get_if<TaskPreempted>(&e.body)) line << ' ' << x->task_id << ' ' << x->reason;
   if (const auto* x = std::get_if<TaskBlocked>(&e.body)) line << ' ' << x->task_id << ' ' << x->on;
+  if (const auto* x = std::get_if<TaskZombie>(&e.body)) {
+    line << ' ' << x->task_id << " (parent " << x->parent.value_or("-") << ") " << OutcomeName(x->outcome);
+  }
+  if (const auto* x = std::get_if<TaskReparented>(&e.body)) {
+    line << ' ' << x->task_id << ' ' << x->from << '>' << x->parent.value_or("-");
+  }
   if (const auto* x = std::get_if<CpuSwitch>(&e.body)) line << ' ' << x->from << '>' << x->to << ' ' << x->cost_ms;
   if (const auto* x = std::get_if<TaskFinished>(&e.body)) {
     line << ' ' << x->task_id << ' ' << OutcomeName(x->outcome) << " wait " << x->wait_ms << " cpu " << x->cpu_ms
@@ -82,7 +88,8 @@ inline std::vector<std::string> Lines(const std::vector<Event>& events) {
 
 /// Checks that each task's own events follow the simulators' causal order:
 /// submitted, queued, running, then (preempted or blocked, queued, running)
-/// any number of times, then finished. Returns how many tasks it saw.
+/// any number of times, then [zombie,] finished; a task.reparented, which
+/// may come at any point, is not counted. Returns how many tasks it saw.
 inline std::size_t CheckCausalOrder(const std::vector<Event>& events) {
   std::map<std::string, std::string> lives;  // task -> one letter per event
   for (const Event& e : events) {
@@ -91,9 +98,10 @@ inline std::size_t CheckCausalOrder(const std::vector<Event>& events) {
     if (const auto* x = std::get_if<TaskRunning>(&e.body)) lives[x->task_id] += 'R';
     if (const auto* x = std::get_if<TaskPreempted>(&e.body)) lives[x->task_id] += 'P';
     if (const auto* x = std::get_if<TaskBlocked>(&e.body)) lives[x->task_id] += 'B';
+    if (const auto* x = std::get_if<TaskZombie>(&e.body)) lives[x->task_id] += 'Z';
     if (const auto* x = std::get_if<TaskFinished>(&e.body)) lives[x->task_id] += 'F';
   }
-  static const std::regex kCausal("SQR([PB]QR)*F");
+  static const std::regex kCausal("SQR([PB]QR)*Z?F");
   for (const auto& [task, life] : lives) {
     INFO("task " << task << ": " << life);
     CHECK(std::regex_match(life, kCausal));

@@ -44,18 +44,15 @@ class ScheduleFold {
     if (const auto* e = std::get_if<TaskRunning>(&event.body)) return Running(event, *e);
     if (const auto* e = std::get_if<TaskPreempted>(&event.body)) return Stopped(event, e->task_id, State::kPreempted);
     if (const auto* e = std::get_if<TaskBlocked>(&event.body)) return Stopped(event, e->task_id, State::kBlocked);
-    if (const auto* e = std::get_if<TaskFinished>(&event.body)) {
-      if (auto error = Stopped(event, e->task_id, State::kFinished)) return error;
-      Times(e->task_id).finished = event.t;
-      Times(e->task_id).report = *e;
-    }
-    return std::nullopt;
+    if (const auto* e = std::get_if<TaskZombie>(&event.body)) return Stopped(event, e->task_id, State::kZombie);
+    if (const auto* e = std::get_if<TaskFinished>(&event.body)) return Finished(event, *e);
+    return std::nullopt;  // task.reparented among them: a new parent changes no time
   }
 
   ScheduleReplay Take() && { return std::move(out_); }
 
  private:
-  enum class State { kSubmitted, kReady, kRunning, kPreempted, kBlocked, kFinished };
+  enum class State { kSubmitted, kReady, kRunning, kPreempted, kBlocked, kZombie, kFinished };
   struct Life {
     std::size_t index = 0;  // into out_.tasks
     State state = State::kSubmitted;
@@ -74,6 +71,8 @@ class ScheduleFold {
         return "preempted";
       case State::kBlocked:
         return "blocked";
+      case State::kZombie:
+        return "a zombie";
       case State::kFinished:
         return "finished";
     }
@@ -139,7 +138,21 @@ class ScheduleFold {
     return std::nullopt;
   }
 
-  /// The running task stops: preempted, blocked or finished.
+  /// The task ends: it stops running now, or it stopped when it became a
+  /// zombie (its run ended there; the time until now is its parent's wait).
+  std::optional<InputError> Finished(const Event& event, const TaskFinished& e) {
+    if (auto error = Expect(event, e.task_id, {State::kRunning, State::kZombie})) return error;
+    if (tasks_[e.task_id].state == State::kZombie) {
+      tasks_[e.task_id].state = State::kFinished;
+    } else if (auto error = Stopped(event, e.task_id, State::kFinished)) {
+      return error;
+    }
+    Times(e.task_id).finished = event.t;
+    Times(e.task_id).report = e;
+    return std::nullopt;
+  }
+
+  /// The running task stops: preempted, blocked, a zombie or finished.
   std::optional<InputError> Stopped(const Event& event, const std::string& task, State next) {
     if (auto error = Expect(event, task, {State::kRunning})) return error;
     Life& life = tasks_[task];

@@ -36,6 +36,8 @@ TaskRunning Running(const std::string& task) { return {.task_id = task}; }
 TaskPreempted Preempted(const std::string& task, const char* reason) { return {.task_id = task, .reason = reason}; }
 TaskBlocked Blocked(const std::string& task) { return {.task_id = task, .on = "io"}; }
 TaskFinished Finished(const std::string& task) { return {.task_id = task}; }
+TaskZombie Zombie(const std::string& task) { return {.task_id = task, .parent = "P"}; }
+TaskReparented Reparented(const std::string& task) { return {.task_id = task, .parent = "init", .from = "P"}; }
 CpuSwitch Switch(const std::string& from, const std::string& to, double cost) {
   return {.from = from, .to = to, .cost_ms = cost};
 }
@@ -139,6 +141,34 @@ TEST_CASE("The schedule fold refuses what could not have happened", "[events][re
   finished_twice.At(0, Submitted("A")).At(0, Queued("A", 1)).At(0, Running("A")).At(1, Finished("A"));
   finished_twice.At(2, Finished("A"));
   CHECK(ErrorOf(finished_twice) == "seq 5 (t 2): task.finished of 'A': it is finished");
+}
+
+// A child of P runs 0..2 and ends before P waits for it; P reaps it at 5.
+TEST_CASE("A zombie's run ends at its task.zombie, and its task.finished follows when it is reaped",
+          "[events][replay]") {
+  Stream s;
+  s.At(0, Submitted("A")).At(0, Queued("A", 1)).At(0, Running("A"));
+  s.At(1, Reparented("A"));  // a new parent changes no time
+  s.At(2, Zombie("A"));
+  s.At(2, Submitted("B")).At(2, Queued("B", 1)).At(2, Running("B"));
+  s.At(5, Finished("A")).At(6, Finished("B"));
+  auto replay = ReplaySchedule(s.events());
+  INFO((replay.ok() ? "" : replay.error().message));
+  REQUIRE(replay.ok());
+  CHECK(replay->gantt == std::vector<GanttBar>{{Kind::kRun, 0, 2, "A"}, {Kind::kRun, 2, 6, "B"}});
+  const TaskTimes& a = replay->tasks[0];
+  CHECK(a.cpu == 2);
+  CHECK(a.finished == 5.0);
+  CHECK(a.report.has_value());
+
+  Stream zombie_twice;
+  zombie_twice.At(0, Submitted("A")).At(0, Queued("A", 1)).At(0, Running("A")).At(1, Zombie("A"));
+  zombie_twice.At(2, Zombie("A"));
+  CHECK(ErrorOf(zombie_twice) == "seq 5 (t 2): task.zombie of 'A': it is a zombie");
+  Stream runs_again;
+  runs_again.At(0, Submitted("A")).At(0, Queued("A", 1)).At(0, Running("A")).At(1, Zombie("A"));
+  runs_again.At(2, Queued("A", 1));
+  CHECK(ErrorOf(runs_again) == "seq 5 (t 2): task.queued of 'A': it is a zombie");
 }
 
 TEST_CASE("The heap fold draws blocks and holes, and slides them on compaction", "[events][replay]") {

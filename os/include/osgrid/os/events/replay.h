@@ -42,7 +42,7 @@ struct TaskTimes {
   std::string task_id;
   double submitted = 0;                // its task.submitted's t
   std::optional<double> first_run;     // where its first run of non-zero length starts
-  std::optional<double> finished;      // its task.finished's t
+  std::optional<double> finished;      // its task.finished's t (for a zombie, when its parent reaped it)
   double wait = 0;                     // ready: each task.queued to the task.running that ends it
   double cpu = 0;                      // running: each task.running to the event that stops it
   double io = 0;                       // blocked: each task.blocked to the task.queued that ends it
@@ -53,10 +53,10 @@ struct TaskTimes {
 struct ScheduleReplay {
   /// Time-ordered and gap-free from 0 (a simulation's clock starts at 0) to
   /// the end of the last run or switch: a run from each task.running to the
-  /// task.preempted, task.blocked or task.finished that stops it, a switch
-  /// for [t, t + cost_ms) of each cpu.switch, idle in between. Runs of one
-  /// task that touch are merged (its quantum expired with nobody else ready),
-  /// and so are idle bars; switches never are.
+  /// task.preempted, task.blocked, task.zombie or task.finished that stops
+  /// it, a switch for [t, t + cost_ms) of each cpu.switch, idle in between.
+  /// Runs of one task that touch are merged (its quantum expired with nobody
+  /// else ready), and so are idle bars; switches never are.
   std::vector<GanttBar> gantt;
   std::vector<TaskTimes> tasks;       // in task.submitted order
   std::int64_t context_switches = 0;  // cpu.switch events, those with no cost included
@@ -65,7 +65,9 @@ struct ScheduleReplay {
 
 /// Folds the task.* and cpu.switch events of one CPU (a simulation's). Each
 /// task must go submitted -> queued -> [cpu.switch to it] -> running ->
-/// (preempted -> queued | blocked -> queued) -> ... -> running -> finished;
+/// (preempted -> queued | blocked -> queued) -> ... -> running -> [zombie] ->
+/// finished (a zombie's run ends at its task.zombie; task.reparented changes
+/// no time and is skipped);
 /// a task.running needs the CPU free (or the switch to that task just
 /// ended), a cpu.switch needs it free and its task ready; t never decreases.
 /// Errors name the event: "seq 14 (t 6): task.running of 'B': the CPU is
