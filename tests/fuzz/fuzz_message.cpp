@@ -85,14 +85,14 @@ constexpr tracker::SubscribeLimits kSubscribeLimits{2048, 16384};
 /// enough to keep the target fast.
 constexpr std::size_t kMaxScriptSteps = 48;
 
-/// An event of the cluster's stream, by `kind` (16 of them, from every family),
+/// An event of the cluster's stream, by `kind` (18 of them, from every family),
 /// with ids padded by `pad` characters so that frame sizes vary.
 ev::Event ScriptEvent(unsigned kind, std::size_t pad, std::uint64_t n) {
   const std::string peer = "peer-" + std::to_string(1 + n % 3);
   const std::string task = peer + "/" + std::to_string(n % 5) + std::string(pad, 'x');
   const double t = static_cast<double>(n);
   const auto& outcomes = ev::AllOutcomes();
-  switch (kind % 16) {
+  switch (kind % 18) {
     case 0:
       return {0, "", t, "tracker", ev::PeerJoined{peer, "127.0.0.1:" + std::to_string(9000 + n % 3), 2}};
     case 1:
@@ -123,6 +123,10 @@ ev::Event ScriptEvent(unsigned kind, std::size_t pad, std::uint64_t n) {
       return {0, "", t, "tracker", ev::PeerDead{peer, 3000.5}};
     case 14:
       return {0, "", t, "sim", ev::DeadlockFound{std::vector<std::string>(2 + pad % 7, "P"), {"R1"}}};
+    case 15:
+      return {0, "", t, peer, ev::TaskZombie{task, peer + "/0", peer, outcomes[n % outcomes.size()]}};
+    case 16:
+      return {0, "", t, peer, ev::TaskReparented{task, peer + "/init", peer + "/0", peer}};
     default:
       return {0, "", t, peer, ev::CpuSwitch{task, peer + "/1", peer, 0.5}};
   }
@@ -198,8 +202,8 @@ void CheckTaskList(const ev::ClusterState& state, const Json& id) {
              "TASKS is sorted by id");
   for (std::size_t i = 0; i < list.tasks.size(); ++i) {
     const std::string& state_name = list.tasks[i].state;
-    FUZZ_CHECK(state_name == "ready" || state_name == "running" || state_name == "waiting",
-               "a task is ready, running or waiting");
+    FUZZ_CHECK(state_name == "ready" || state_name == "running" || state_name == "waiting" || state_name == "zombie",
+               "a task is ready, running, waiting or a zombie");
     FUZZ_CHECK(i == 0 || list.tasks[i - 1].task_id != list.tasks[i].task_id, "a task is listed once");
   }
   Json reply = net::EncodeTaskList(list);
@@ -251,7 +255,9 @@ Status TrackerHandler(const std::string& type, const Json& request, std::string_
   if (type == "EVENTS") return OnEvents(request);
   if (type == "TASK_LIST") {  // OnTaskList: no fields to read; the answer from a hub with a history
     HubCheck hub(1);
-    for (unsigned kind = 0; kind < 9; ++kind) hub.Publish(ScriptEvent(kind, 0, hub.seq()), false);
+    for (unsigned kind : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 15u, 16u, 8u}) {  // a zombie and an orphan among them
+      hub.Publish(ScriptEvent(kind, 0, hub.seq()), false);
+    }
     CheckTaskList(hub.state(), request["id"]);
     return Status::Ok();
   }

@@ -164,7 +164,9 @@ REPLIES = {
         {"task_id": "peer-1/1", "name": "main", "peer": "peer-2", "state": "running", "priority": 1, "cpu_ms": 1250.5,
          "submitted_t": 100.25},
         {"task_id": "peer-1/2", "name": "leaf", "peer": "peer-1", "state": "waiting", "cpu_ms": 35,
-         "parent": "peer-1/1", "submitted_t": 130}]},
+         "parent": "peer-1/1", "submitted_t": 130},
+        {"task_id": "peer-1/3", "name": "leaf", "peer": "peer-3", "state": "zombie", "cpu_ms": 20,
+         "parent": "peer-1/1", "submitted_t": 131}]},
     "tasks-bad": {"type": "TASKS", "id": 9, "seq": -1, "tasks": [{"task_id": 1, "priority": None}, 2]},
 }
 
@@ -210,6 +212,9 @@ EVENTS = {
     "task.running": {"task_id": "peer-9001/17", "peer": "peer-9002"},
     "task.preempted": {"task_id": "A", "peer": "", "reason": "quantum"},
     "task.blocked": {"task_id": "A", "peer": "", "on": "io"},
+    "task.zombie": {"task_id": "peer-9001/5", "parent": "peer-9001/3", "peer": "peer-9002", "outcome": "ok"},
+    "task.reparented": {"task_id": "peer-9001/5", "parent": "peer-9001/init", "from": "peer-9001/3",
+                        "peer": "peer-9001"},
     "task.finished": {"task_id": "peer-9001/17", "parent": "peer-9001/3", "peer": "peer-9002", "outcome": "ok",
                       "wait_ms": 3, "cpu_ms": 41.5, "turnaround_ms": 50},
     "cpu.switch": {"from": "A", "to": "B", "peer": "", "cost_ms": 1},
@@ -240,6 +245,7 @@ VARIANTS = {
     "task.submitted-priority": ("task.submitted", dict(EVENTS["task.submitted"], priority=2)),
     "task.preempted-cpu": ("task.preempted", dict(EVENTS["task.preempted"], cpu_ms=1250.5)),
     "task.blocked-cpu": ("task.blocked", dict(EVENTS["task.blocked"], cpu_ms=35)),
+    "task.zombie-failed": ("task.zombie", dict(EVENTS["task.zombie"], outcome="failed")),
     "mem.failed-no_space": ("mem.failed", dict(EVENTS["mem.failed"], reason="no_space")),
     "mem.failed-bad_size": ("mem.failed", dict(EVENTS["mem.failed"], request=0, reason="bad_size")),
     "deadlock.found-no-resources": ("deadlock.found", {"cycle": ["P1", "P2"], "resources": []}),
@@ -252,6 +258,12 @@ SNAPSHOT = {"seq": 41, "epoch": "t-5f3a", "t": 1530.5, "peers": [
      "running": [{"task_id": "peer-9001/17", "name": "main"}], "mem_used_bytes": 12, "mem_limit_bytes": 67108864,
      "mem_keys": 2, "disk_used_bytes": 5000, "disk_limit_bytes": 4294967296, "disk_files": 1,
      "last_heartbeat_t": 1500, "tasks_finished": 9}]}
+
+# The same, as a writer with a process tree writes it: blocked tasks and zombies too.
+SNAPSHOT_TREE = {**SNAPSHOT, "peers": [dict(
+    SNAPSHOT["peers"][0], waiting=[{"task_id": "peer-9001/3", "name": "main"}],
+    zombies=[{"task_id": "peer-9001/5", "parent": "peer-9001/3", "name": "square"},
+             {"task_id": "peer-9001/6", "parent": "peer-9001/init", "name": "square"}])]}
 
 BROKEN_EVENTS = [
     b'{"seq":1}',
@@ -266,6 +278,8 @@ BROKEN_EVENTS = [
     b'{"type":"page.hit","seq":1,"epoch":"e","t":0,"node":"sim","page":-9223372036854775809,"frame":0}',
     b'{"type":"deadlock.found","seq":1,"epoch":"e","t":0,"node":"sim","cycle":["P1",2],"resources":{}}',
     b'{"seq":1,"epoch":"e","t":0,"peers":[{"peer":"p","ready_queue":[1]}]}',
+    b'{"type":"task.zombie","seq":1,"epoch":"e","t":0,"node":"p","task_id":"p/2","parent":"p/1","peer":"p",'
+    b'"outcome":"zombie"}',
 ]
 
 
@@ -424,6 +438,7 @@ def event_corpus():
         write("fuzz_event", f"seed-{name}.json", dumps(event(kind, 7, **fields)))
     write("fuzz_event", "seed-peer-event.json", dumps(PEER_EVENTS[3]))
     write("fuzz_event", "seed-snapshot.json", dumps(SNAPSHOT))
+    write("fuzz_event", "seed-snapshot-tree.json", dumps(SNAPSHOT_TREE))
     write("fuzz_event", "seed-snapshot-empty.json", dumps({"seq": 0, "epoch": "", "t": 0, "peers": []}))
     for i, data in enumerate(BROKEN_EVENTS):
         write("fuzz_event", f"seed-broken-{i:02d}.json", data)
