@@ -295,9 +295,11 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
       "  osgrid ps --json          the tracker's TASKS reply, {\"tasks\": [...], \"seq\": N}, for programs\n"
       "Columns: ID (peer/number, sorted peer then number), NAME (the function), PEER (where it\n"
       "is now), STATE (ready: submitted, queued or preempted; running: it has a CPU; waiting:\n"
-      "blocked on a resource), PRI (priority, lower = more urgent; - for none), CPU (CPU time\n"
-      "as its peer last reported it, when it was preempted or blocked), PARENT (the task that\n"
-      "submitted it). The last line counts them: \"3 tasks: 1 running, 2 ready, 0 waiting\".\n"
+      "blocked on a resource; zombie: it ended, and its parent has not waited for it yet),\n"
+      "PRI (priority, lower = more urgent; - for none), CPU (CPU time as its peer last\n"
+      "reported it, when it was preempted or blocked), PARENT (the task that submitted it,\n"
+      "or <peer>/init once its parent ended). The last line counts them: \"3 tasks: 1 running,\n"
+      "2 ready, 0 waiting\" (and \", 1 zombie\" when there are any).\n"
       "The tracker answers from its event stream (docs/events.md), so a task shows as soon as\n"
       "its event arrives and is gone once it has finished. An observer credential may use it.");
   all.events.conn.port = params::kDefaultTrackerPort;

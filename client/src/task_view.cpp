@@ -46,8 +46,11 @@ std::string TaskSummary(const net::TaskList& list) {
   std::map<std::string, std::size_t> in;
   for (const Entry& task : list.tasks) ++in[task.state];
   const std::size_t count = list.tasks.size();
-  return std::to_string(count) + (count == 1 ? " task: " : " tasks: ") + std::to_string(in["running"]) + " running, " +
-         std::to_string(in["ready"]) + " ready, " + std::to_string(in["waiting"]) + " waiting";
+  std::string summary = std::to_string(count) + (count == 1 ? " task: " : " tasks: ") + std::to_string(in["running"]) +
+                        " running, " + std::to_string(in["ready"]) + " ready, " + std::to_string(in["waiting"]) +
+                        " waiting";
+  if (in["zombie"] > 0) summary += ", " + std::to_string(in["zombie"]) + (in["zombie"] == 1 ? " zombie" : " zombies");
+  return summary;
 }
 
 void PrintTaskTable(const net::TaskList& list, std::ostream& out, std::string_view indent) {

@@ -49,6 +49,10 @@ TEST_CASE("the summary counts tasks by state", "[ps]") {
   list.tasks.push_back(Task("a/3", "f", "a", "waiting"));
   list.tasks.push_back(Task("a/4", "f", "a", "ready"));
   CHECK(TaskSummary(list) == "4 tasks: 1 running, 2 ready, 1 waiting");
+  list.tasks.push_back(Task("a/5", "f", "a", "zombie"));
+  CHECK(TaskSummary(list) == "5 tasks: 1 running, 2 ready, 1 waiting, 1 zombie");
+  list.tasks.push_back(Task("a/6", "f", "a", "zombie"));
+  CHECK(TaskSummary(list) == "6 tasks: 1 running, 2 ready, 1 waiting, 2 zombies");
 }
 
 TEST_CASE("the table lists tasks by id, peer then number, with - for what a task has not", "[ps]") {

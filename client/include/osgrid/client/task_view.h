@@ -26,7 +26,8 @@ namespace osgrid::client {
 std::string CpuTime(double ms);
 
 /// The last line of `osgrid ps`: "3 tasks: 1 running, 2 ready, 0 waiting"
-/// ("1 task: ..."); "no live tasks" when there are none.
+/// ("1 task: ..."), then ", 1 zombie" ("2 zombies") when there are any;
+/// "no live tasks" when there are none.
 std::string TaskSummary(const net::TaskList& list);
 
 /// The table ID NAME PEER STATE PRI CPU PARENT, one row per task sorted by id

@@ -201,7 +201,7 @@ struct TaskList {
     std::string task_id;                   // cluster-wide, "peer-9001/17"
     std::string name;                      // the function's name ("" if the tracker never saw its task.submitted)
     std::string peer;                      // where it is now
-    std::string state;                     // "ready", "running" or "waiting" (os::events::TaskStateName)
+    std::string state;                     // "ready", "running", "waiting" or "zombie" (os::events::TaskStateName)
     std::optional<std::int64_t> priority;  // lower = more urgent; none: it has none
     double cpu_ms = 0;                     // CPU time used so far, as its last task.preempted / task.blocked said
     std::optional<std::string> parent;     // the task that submitted it, if a task did
