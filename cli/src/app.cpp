@@ -47,6 +47,7 @@ struct AllOptions {
   CpuOptions cpu;
   BatchOptions batch;
   CancelOptions cancel;
+  CancelOptions kill;
   MemOptions mem_set, mem_get, mem_del, mem_ls;
   FileOptions file_put, file_get, file_ls, file_rm;
   Connection status, peers;
@@ -212,6 +213,22 @@ Command AddCancel(CLI::App& app, CancelOptions& o, SecurityFlags& security) {
       "The task ends with outcome CANCELLED; its submitter gets that error. Cancelling a task\n"
       "that already ended says so (exit 1).");
   return {cancel, [&o] { return CancelCommand(o); }};
+}
+
+Command AddKill(CLI::App& app, CancelOptions& o, SecurityFlags& security) {
+  o.conn.port = params::kDefaultTrackerPort;
+  auto* kill = app.add_subcommand("kill", "Kill a task and all its descendants (its subtasks), wherever they run");
+  kill->add_flag("--group", o.group, "Kill the task's whole process group: it, its children, theirs, ...")->required();
+  kill->add_option("ID", o.task_id, "The root of the group, as osgrid ps --tree shows it (e.g. peer-1/7)")
+      ->required()
+      ->type_name("ID");
+  AddConnection(kill, o.conn, security);
+  kill->footer(
+      "Every task of the group ends with outcome KILLED, each where it runs; its submitter or\n"
+      "parent gets that error. For one task alone use osgrid cancel. Example:\n"
+      "  osgrid ps --tree\n"
+      "  osgrid kill --group peer-1/7");
+  return {kill, [&o] { return CancelCommand(o); }};
 }
 
 // ---- [SECTION] mem, file ----------------------------------------------------------
@@ -500,7 +517,7 @@ int RunCommandLine(int argc, char** argv) {
   Describe(app);
   AllOptions all;
   std::vector<Command> commands = {AddCpu(app, all.cpu, all.security), AddBatch(app, all.batch, all.security),
-                                   AddCancel(app, all.cancel, all.security)};
+                                   AddCancel(app, all.cancel, all.security), AddKill(app, all.kill, all.security)};
   for (auto* group : {&AddMem, &AddFile, &AddNodes}) {
     for (Command& command : group(app, all)) commands.push_back(std::move(command));
   }

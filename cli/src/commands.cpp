@@ -351,10 +351,17 @@ int CancelCommand(const CancelOptions& o) {
     if (!opened.ok()) return Fail(opened.status(), kExitRemote, o.conn.json);
     peer = std::move(opened).value();
   }
-  auto reply = client::Cancel(*peer, o.task_id, Ms(o.conn.timeout_s));
+  auto reply = client::Cancel(*peer, o.task_id, Ms(o.conn.timeout_s), o.group);
   if (!reply.ok()) return Fail(reply.status(), kExitRemote, o.conn.json);
   return PrintReply(o.conn, *reply, [&] {
-    std::cout << "cancelled " << Field(*reply, "task_id") << " on " << Field(*reply, "peer") << " (it was "
+    if (Field(*reply, "was") == "finished") {  // a group whose root had ended
+      std::cout << "killed the " << reply->value("members", 0) << " live tasks of " << Field(*reply, "task_id")
+                << "'s group on " << Field(*reply, "peer") << " (" << Field(*reply, "task_id")
+                << " itself had finished)\n";
+      return;
+    }
+    std::cout << (o.group ? "killed " : "cancelled ") << Field(*reply, "task_id")
+              << (o.group ? " and its descendants" : "") << " on " << Field(*reply, "peer") << " (it was "
               << Field(*reply, "was") << ")\n";
   });
 }

@@ -107,9 +107,11 @@ int BatchCommand(const BatchOptions& options);
 struct CancelOptions {
   Connection conn;  // the tracker (default), or the peer the task was submitted to
   std::string task_id;
+  bool group = false;  // `osgrid kill --group`: the task and its descendants, outcome KILLED
 };
-/// `osgrid cancel ID`: asks the tracker where the peer the id names is, then
-/// that peer to cancel it (a peer relays to the one running it).
+/// `osgrid cancel ID` and `osgrid kill --group ID`: asks the tracker where
+/// the peer the id names is, then that peer to end it (a peer relays to the
+/// one running it, and a group kill follows the tree).
 int CancelCommand(const CancelOptions& options);
 
 // ---- Nodes --------------------------------------------------------------------

@@ -98,8 +98,10 @@ Result<Json> FileDel(net::Client& client, const std::string& name, milliseconds 
 
 // [SECTION] status, peers, tasks, events -----------------------------------------------
 
-Result<Json> Cancel(net::Client& client, const std::string& task_id, milliseconds wait) {
-  return client.Call({{"type", "TASK_CANCEL"}, {"task_id", task_id}}, wait);
+Result<Json> Cancel(net::Client& client, const std::string& task_id, milliseconds wait, bool group) {
+  Json request = {{"type", "TASK_CANCEL"}, {"task_id", task_id}};
+  if (group) request["group"] = true;
+  return client.Call(request, wait);
 }
 
 std::string OriginOf(const std::string& task_id) {

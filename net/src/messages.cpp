@@ -145,8 +145,9 @@ std::vector<MessageSpec> BuildCatalogue() {
        Served::kPeer,
        "CANCELLED",
        "Cancel a task that has not ended, wherever it runs; send it to the peer it was submitted to (its id "
-       "names it).",
+       "names it). With group, kill it and all its descendants (its subtasks, theirs, ...): outcome KILLED.",
        {{"task_id", F::kString, true, "the task's cluster-wide id, e.g. \"peer-1/7\""},
+        {"group", F::kBool, false, "kill the task's whole process group (`osgrid kill --group`)"},
         {"forwarded", F::kBool, false, "set by a peer that relays the cancel to the peer running the task"}}},
 
       // ---- Peer: memory -------------------------------------------------

@@ -180,6 +180,8 @@ Json EncodeTask(const TaskRequest& task) {
   if (!task.name.empty()) fields["name"] = task.name;
   if (!task.task_id.empty()) fields["task_id"] = task.task_id;
   if (task.submitted_t) fields["submitted_t"] = *task.submitted_t;
+  if (!task.parent.empty()) fields["parent"] = task.parent;
+  if (!task.root.empty()) fields["root"] = task.root;
   return fields;
 }
 
@@ -209,12 +211,17 @@ Result<TaskRequest> DecodeTask(const Json& fields) {
   if (const Json* args = reader.Array("args")) task.args = *args;
   reader.Text("task_id", task.task_id);
   reader.Text("name", task.name);
+  reader.Text("parent", task.parent);
+  reader.Text("root", task.root);
   double submitted_t = 0;
   reader.Number("submitted_t", submitted_t);
   if (!reader.error().ok()) return reader.error();
 
   if (task.function.empty()) return Status::BadRequest("task: missing field 'function' (non-empty string)");
   if (task.name.size() > 64) return Status::BadRequest("task: name must be at most 64 characters");
+  if (task.parent.size() > 200 || task.root.size() > 200) {
+    return Status::BadRequest("task: parent and root must be task ids of at most 200 characters");
+  }
   Status ranged = ReadRanged(reader, "timeout_ms", 1, kMaxTaskTimeoutMs, task.timeout_ms);
   if (ranged.ok()) ranged = ReadRanged(reader, "cpu_limit_ms", 1, kMaxTaskTimeoutMs, task.cpu_limit_ms);
   if (ranged.ok()) ranged = ReadRanged(reader, "burst_ms", 0, kMaxTaskTimeoutMs, task.burst_ms);

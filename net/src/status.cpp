@@ -10,7 +10,7 @@ struct CodeEntry {
   std::string_view name;
 };
 
-constexpr std::array<CodeEntry, 16> kCodes = {{
+constexpr std::array<CodeEntry, 17> kCodes = {{
     {Code::kOk, "OK"},
     {Code::kBadRequest, "BAD_REQUEST"},
     {Code::kUnknownType, "UNKNOWN_TYPE"},
@@ -26,6 +26,7 @@ constexpr std::array<CodeEntry, 16> kCodes = {{
     {Code::kAuth, "AUTH"},
     {Code::kForbidden, "FORBIDDEN"},
     {Code::kCancelled, "CANCELLED"},
+    {Code::kKilled, "KILLED"},
     {Code::kInternal, "INTERNAL"},
 }};
 

@@ -3,6 +3,8 @@
 //   [SECTION] Single tasks: place, forward or run here
 //   [SECTION] Batches: one placement for all, one forward per peer
 //   [SECTION] The ready queue and the executor
+//   [SECTION] Cancellation
+//   [SECTION] System calls and the process tree
 //   [SECTION] Events: what each task's life tells the cluster
 #include "cpu_service.h"
 
@@ -89,7 +91,8 @@ CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbo
       outbound_(outbound),
       stats_(stats),
       events_(events),
-      executor_(io, ExecutorOptions(options_)) {}
+      executor_(io, ExecutorOptions(options_)),
+      tree_(options_.node, options_.tree_limits) {}
 
 CpuService::~CpuService() = default;
 
@@ -145,6 +148,8 @@ CpuService::Task CpuService::Admit(net::TaskRequest request, const std::string& 
   task.sched.priority = request.priority.value_or(1);
   task.sched.burst_ms = request.burst_ms;
   task.sched.tickets = request.tickets.value_or(100);
+  if (!request.parent.empty()) task.sched.parent = std::move(request.parent);
+  task.root = std::move(request.root);
   task.spec.task_id =
       request.task_id.empty() ? options_.node + "/" + std::to_string(++submitted_) : std::move(request.task_id);
   task.program_sha256 = std::move(request.program_sha256);
@@ -166,6 +171,8 @@ net::TaskRequest CpuService::Forwardable(const Task& task) const {
   request.tickets = task.sched.tickets;
   request.task_id = task.spec.task_id;
   request.submitted_t = task.submitted_t;
+  request.parent = task.sched.parent.value_or("");
+  request.root = task.root;
   return request;
 }
 
@@ -177,6 +184,10 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
   if (!decoded.ok()) return session->ReplyError(request, decoded.status());
   bool forwarded = decoded->forwarded;
   bool confidential = decoded->confidential;
+  if (!forwarded) {  // only a peer says a task is a subtask (osgrid.submit)
+    decoded->task.parent.clear();
+    decoded->task.root.clear();
+  }
   Task task = Admit(std::move(decoded->task), decoded->origin.empty() ? options_.node : decoded->origin);
   if (!forwarded) PublishSubmitted(task);
 
@@ -304,7 +315,10 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
   const std::string origin = decoded->origin.empty() ? options_.node : decoded->origin;
   std::vector<Task> parsed;
   parsed.reserve(decoded->tasks.size());
-  for (net::TaskRequest& task : decoded->tasks) parsed.push_back(Admit(std::move(task), origin));
+  for (net::TaskRequest& task : decoded->tasks) {
+    if (!decoded->forwarded) task.parent.clear(), task.root.clear();  // only a peer says a task is a subtask
+    parsed.push_back(Admit(std::move(task), origin));
+  }
   if (!decoded->forwarded) {
     for (const Task& task : parsed) PublishSubmitted(task);
   }
@@ -408,16 +422,21 @@ void CpuService::RunHere(Task task, EntryDone done) {
   if (auto it = whereabouts_.find(task.spec.task_id); it != whereabouts_.end())
     it->second = {Whereabouts::Kind::kLocal};
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
+  const std::string id = shared->first.spec.task_id;
   TaskSpec spec = shared->first.spec;
+  spec.on_call = [this, id](Json call, CallReply reply) { OnCall(id, call, reply); };
   Status admitted = scheduler_->Submit(std::move(spec), shared->first.sched,
                                        [this, shared](TaskOutcome outcome, const TaskTimes& times) {
+                                         OnTaskExit(shared->first.spec.task_id);
                                          OnFinished(shared->first, outcome, times, shared->second);
                                          UpdateStats();
                                        });
   if (!admitted.ok()) {
     PublishFinished(shared->first, admitted, 0, 0);
-    return shared->second(ErrorEntry(admitted, shared->first.spec.task_id, options_.node));
+    return shared->second(ErrorEntry(admitted, id, options_.node));
   }
+  tree_.Enter(id, shared->first.sched.parent, shared->first.root);
+  running_here_[id] = std::shared_ptr<const Task>(shared, &shared->first);
   UpdateStats();
 }
 
@@ -437,20 +456,35 @@ CpuService::EntryDone CpuService::Track(const Task& task, EntryDone done) {
 }
 
 bool CpuService::EndIfCancelled(const Task& task, const EntryDone& done) {
-  if (cancelled_while_placing_.erase(task.spec.task_id) == 0) return false;
-  Status cancelled(Code::kCancelled, "task " + task.spec.task_id + " was cancelled before it ran");
-  PublishFinished(task, cancelled, 0, 0);
-  done(ErrorEntry(cancelled, task.spec.task_id, options_.node));
+  auto it = cancelled_while_placing_.find(task.spec.task_id);
+  if (it == cancelled_while_placing_.end()) return false;
+  Status why = std::move(it->second);
+  cancelled_while_placing_.erase(it);
+  PublishFinished(task, why, 0, 0);
+  done(ErrorEntry(why, task.spec.task_id, options_.node));
   return true;
 }
 
 void CpuService::HandleCancel(const net::SessionPtr& session, const Json& request) {
   const std::string task_id = request["task_id"];
-  auto cancelled = [&](const std::string& was) {
-    session->Reply(request, {{"type", "CANCELLED"}, {"task_id", task_id}, {"peer", options_.node}, {"was", was}});
-  };
+  const bool group = request.value("group", false);
+  const Status why = group ? Status(Code::kKilled, "task " + task_id + " was killed with its group on " + options_.node)
+                           : Status(Code::kCancelled, "task " + task_id + " was cancelled on " + options_.node);
+  // Killing a root's group ends every task of its tree, adopted ones too,
+  // even after the root itself ended (killpg). A relayed kill names the root.
+  std::string root = request.value("root", std::string());
+  if (group && root.empty() && tree_.RootOf(task_id) == task_id) root = task_id;
   auto it = whereabouts_.find(task_id);
   if (it == whereabouts_.end()) {
+    if (!root.empty()) {
+      if (std::size_t killed = KillGroup(root, why); killed > 0) {
+        return session->Reply(request, {{"type", "CANCELLED"},
+                                        {"task_id", task_id},
+                                        {"peer", options_.node},
+                                        {"was", "finished"},
+                                        {"members", killed}});
+      }
+    }
     auto ended = std::find_if(recently_ended_.rbegin(), recently_ended_.rend(),
                               [&](const auto& entry) { return entry.first == task_id; });
     if (ended != recently_ended_.rend()) {
@@ -459,31 +493,76 @@ void CpuService::HandleCancel(const net::SessionPtr& session, const Json& reques
     }
     return session->ReplyError(request, Status::NotFound("no task " + net::Sanitize(task_id) + " on " + options_.node));
   }
+  if (it->second.kind == Whereabouts::Kind::kForwarded) {  // answered by the peer that runs it
+    const Whereabouts where = it->second;
+    Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}, {"group", group}};
+    if (!root.empty()) relay["root"] = root;
+    if (!root.empty()) KillGroup(root, why);
+    outbound_->CallPeer(where.host, where.port, std::move(relay), milliseconds(5000),
+                        [session, request, peer = where.peer](Result<Json> reply) {
+                          if (!reply.ok()) {
+                            return session->ReplyError(
+                                request, Status::Unavailable("cannot reach " + peer +
+                                                             ", which runs the task: " + reply.status().message()));
+                          }
+                          Json answer = *reply;
+                          answer["id"] = request["id"];
+                          session->Send(std::move(answer));
+                        });
+    return;
+  }
+  auto was = EndTask(task_id, why, group, root);
+  if (!was.ok()) return session->ReplyError(request, was.status());
+  Json reply = {{"type", "CANCELLED"}, {"task_id", task_id}, {"peer", options_.node}, {"was", *was}};
+  if (!root.empty()) reply["members"] = KillGroup(root, why) + 1;
+  session->Reply(request, reply);
+}
+
+Result<std::string> CpuService::EndTask(const std::string& task_id, const Status& why, bool group,
+                                        const std::string& root) {
+  auto it = whereabouts_.find(task_id);
+  if (it == whereabouts_.end()) return Status::NotFound("no task " + task_id + " on " + options_.node);
   const Whereabouts where = it->second;
+  if (group) KillDescendants(task_id, why);  // first, so they are not adopted by init on the way
   switch (where.kind) {
     case Whereabouts::Kind::kPlacing:
-      cancelled_while_placing_.insert(task_id);
-      return cancelled("placing");
-    case Whereabouts::Kind::kLocal: {
-      auto was = scheduler_->Cancel(task_id,
-                                    Status(Code::kCancelled, "task " + task_id + " was cancelled on " + options_.node));
-      if (!was.ok()) return session->ReplyError(request, was.status());
-      return cancelled(*was);
-    }
+      cancelled_while_placing_[task_id] = why;
+      return std::string("placing");
+    case Whereabouts::Kind::kLocal:
+      return scheduler_->Cancel(task_id, why);
     case Whereabouts::Kind::kForwarded: {
-      Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}};
+      Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}, {"group", group}};
+      if (!root.empty()) relay["root"] = root;
       outbound_->CallPeer(where.host, where.port, std::move(relay), milliseconds(5000),
-                          [session, request, peer = where.peer](Result<Json> reply) {
-                            if (!reply.ok()) {
-                              return session->ReplyError(
-                                  request, Status::Unavailable("cannot reach " + peer +
-                                                               ", which runs the task: " + reply.status().message()));
+                          [task_id, peer = where.peer](Result<Json> reply) {
+                            if (!reply.ok() || !IsOk(*reply)) {
+                              spdlog::warn("relaying the end of {} to {} failed: {}", task_id, peer,
+                                           reply.ok() ? reply->dump() : reply.status().ToString());
                             }
-                            Json answer = *reply;
-                            answer["id"] = request["id"];
-                            session->Send(std::move(answer));
                           });
-      return;
+      return std::string("forwarded");
+    }
+  }
+  return Status::Internal("unknown whereabouts of " + task_id);
+}
+
+std::size_t CpuService::KillGroup(const std::string& root, const Status& why) {
+  std::size_t killed = 0;
+  for (const std::string& member : tree_.LiveMembers(root)) {
+    Status status(why.code(), "task " + member + " was killed with the group of " + root);
+    if (EndTask(member, status, /*group=*/true, root).ok()) ++killed;
+  }
+  return killed;
+}
+
+/// `osgrid kill --group`: the children of `task_id` that this peer
+/// submitted, and theirs, are ended with `why`: here, or where they run.
+void CpuService::KillDescendants(const std::string& task_id, const Status& why) {
+  for (const std::string& child : tree_.LiveChildren(task_id)) {
+    if (!whereabouts_.contains(child)) continue;  // ending already
+    Status killed(why.code(), "task " + child + " was killed with its group (" + task_id + "'s descendants)");
+    if (auto ended = EndTask(child, killed, /*group=*/true); !ended.ok()) {
+      spdlog::debug("killing {}: {}", child, ended.status().ToString());
     }
   }
 }
@@ -518,7 +597,7 @@ void CpuService::OnFinished(const Task& task, const TaskOutcome& outcome, const 
 // [SECTION] Events ----------------------------------------------------------------------------
 
 void CpuService::PublishSubmitted(const Task& task) {
-  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, std::nullopt,
+  events_.Publish(os::events::TaskSubmitted{task.spec.task_id, task.sched.parent,
                                             task.sched.name.empty() ? task.spec.function : task.sched.name,
                                             options_.node, task.sched.priority});
 }
@@ -539,14 +618,178 @@ static os::events::Outcome OutcomeOf(const Status& status) {
       return os::events::Outcome::kTimeout;
     case Code::kCancelled:
       return os::events::Outcome::kCancelled;
+    case Code::kKilled:
+      return os::events::Outcome::kKilled;
     default:
       return os::events::Outcome::kFailed;
   }
 }
 
 void CpuService::PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms) {
+  // A subtask's end is its parent's to publish, when it reaps it (PublishReaped).
+  if (task.sched.parent) return;
   const double turnaround = std::max(0.0, events_.TrackerNowMs() - task.submitted_t);
   events_.Publish(os::events::TaskFinished{task.spec.task_id, std::nullopt, options_.node, OutcomeOf(status),
+                                           std::max(0.0, turnaround - run_ms), cpu_ms, turnaround});
+}
+
+// [SECTION] System calls and the process tree ------------------------------------------------
+//
+// A task's calls arrive from its process (call_channel.h) while it runs
+// here. The tree's rules are TaskTree's (task_tree.h); this section acts on
+// them: it submits children, blocks and wakes waiting parents, and
+// publishes what the tree does (task.zombie, task.reparented, and a
+// subtask's task.finished when it is reaped).
+
+namespace {
+
+Json CallOk(Json fields = Json::object()) {
+  fields["ok"] = true;
+  return fields;
+}
+
+Json CallRefused(const Status& status) {
+  return {{"ok", false}, {"code", std::string(CodeName(status.code()))}, {"error", status.message()}};
+}
+
+/// The reply to osgrid.wait for a child that ended with `entry`: its result,
+/// or why it failed; with what it printed, which the parent prints.
+Json WaitReply(const std::string& child, const Json& entry) {
+  auto decoded = net::DecodeTaskResult(entry);
+  if (!decoded.ok()) return CallRefused(Status::Internal("child " + child + " ended without a readable result"));
+  Json reply =
+      decoded->status.ok()
+          ? CallOk({{"result", decoded->result}})
+          : CallRefused(Status(decoded->status.code(), "child " + child + " failed: " + decoded->status.message()));
+  reply["stdout"] = decoded->stdout_text;
+  reply["stderr"] = decoded->stderr_text;
+  return reply;
+}
+
+}  // namespace
+
+void CpuService::OnCall(const std::string& task_id, const Json& call, const CallReply& reply) {
+  const std::string name = call["call"];
+  if (name == "getpid") return reply(CallOk({{"task_id", task_id}}));
+  if (name == "getppid") {
+    std::optional<std::string> parent = tree_.ParentOf(task_id);
+    return reply(CallOk({{"task_id", parent ? Json(*parent) : Json()}}));
+  }
+  if (name == "submit") return SubmitChild(task_id, call, reply);
+  if (name == "wait") return WaitChild(task_id, call, reply);
+  reply(CallRefused(
+      Status::BadRequest("unknown call '" + net::Sanitize(name) + "' (the calls are submit, wait, getpid, getppid)")));
+}
+
+/// osgrid.submit(fn, *args, **options): a child task running the parent's
+/// program, placed like any task. The reply (its id) goes at once; the
+/// child's end comes back to OnChildEnded.
+void CpuService::SubmitChild(const std::string& parent_id, const Json& call, const CallReply& reply) {
+  auto running = running_here_.find(parent_id);
+  if (running == running_here_.end()) return reply(CallRefused(Status::NotFound("task " + parent_id + " has ended")));
+  const Task& parent = *running->second;
+  // The child's fields go through the same decoding as a client's task, so
+  // a bad option gets the same message ("task: tickets must be ...").
+  Json fields = Json::object();
+  Json options = call.value("options", Json::object());
+  if (!options.is_object()) return reply(CallRefused(Status::BadRequest("options must be an object")));
+  for (const char* key : {"priority", "name", "burst_ms", "tickets", "cpu_limit_ms", "timeout_ms"}) {
+    if (options.contains(key) && !options[key].is_null()) fields[key] = options[key];
+  }
+  if (fields.contains("priority") && fields["priority"].is_string()) {
+    auto priority = net::ParsePriority(fields["priority"].get<std::string>());
+    if (!priority.ok()) return reply(CallRefused(priority.status()));
+    fields["priority"] = *priority;
+  }
+  fields["program"] = parent.spec.program;
+  fields["program_sha256"] = parent.program_sha256;
+  fields["function"] = call.value("function", Json());
+  fields["args"] = call.value("args", Json());
+  auto decoded = net::DecodeTask(fields);
+  if (!decoded.ok()) return reply(CallRefused(decoded.status()));
+
+  const std::string child_id = options_.node + "/" + std::to_string(submitted_ + 1);
+  if (Status forked = tree_.Fork(parent_id, child_id); !forked.ok()) return reply(CallRefused(forked));
+  ++submitted_;
+  net::TaskRequest request = std::move(decoded).value();
+  request.task_id = child_id;
+  request.parent = parent_id;
+  request.root = tree_.RootOf(parent_id);
+  Task child = Admit(std::move(request), options_.node);
+  PublishSubmitted(child);
+  EntryDone done = Track(child, [this, child_id, submitted_t = child.submitted_t](Json entry) {
+    OnChildEnded(child_id, submitted_t, std::move(entry));
+  });
+  reply(CallOk({{"task_id", child_id}}));
+  if (!HasTracker()) return RunHere(std::move(child), std::move(done));
+  Place(std::move(child), std::move(done));
+}
+
+/// osgrid.wait(handle): a zombie child is reaped at once; for a running one
+/// the parent blocks, giving up its core, until OnChildEnded wakes it.
+void CpuService::WaitChild(const std::string& parent_id, const Json& call, const CallReply& reply) {
+  const Json child_field = call.value("task_id", Json());
+  if (!child_field.is_string()) return reply(CallRefused(Status::BadRequest("task_id must be a string")));
+  const std::string child = child_field;
+  auto waited = tree_.Wait(parent_id, child);
+  if (!waited.ok()) return reply(CallRefused(waited.status()));
+  if (waited->has_value()) {
+    PublishReaped(child, parent_id, **waited);
+    return reply(WaitReply(child, (*waited)->entry));
+  }
+  waiting_[parent_id] = reply;
+  if (Status blocked = scheduler_->Block(parent_id, "wait " + child); !blocked.ok()) {
+    spdlog::warn("{} waits for {} but cannot block: {}", parent_id, child, blocked.ToString());
+  }
+}
+
+void CpuService::OnChildEnded(const std::string& child, double submitted_t, Json entry) {
+  ChildExit exit{std::move(entry), events_.TrackerNowMs(), submitted_t};
+  const Json& ended = exit.entry;
+  TaskTree::Fate fate = tree_.ChildEnded(child, exit);
+  switch (fate.kind) {
+    case TaskTree::Fate::kHandedToWaiter: {
+      PublishReaped(child, fate.parent, exit);
+      auto waiter = waiting_.find(fate.parent);
+      if (waiter == waiting_.end()) return;
+      CallReply reply = std::move(waiter->second);
+      waiting_.erase(waiter);
+      // The reply goes when the parent is on a core again: it runs when the policy says.
+      Status woken = scheduler_->Wake(fate.parent, [reply, answer = WaitReply(child, exit.entry)] { reply(answer); });
+      if (!woken.ok()) spdlog::warn("waking {}: {}", fate.parent, woken.ToString());
+      return;
+    }
+    case TaskTree::Fate::kZombie: {
+      auto result = net::DecodeTaskResult(ended);
+      const Status status = result.ok() ? result->status : result.status();
+      events_.Publish(
+          os::events::TaskZombie{child, fate.parent, ended.value("peer", options_.node), OutcomeOf(status)});
+      return;
+    }
+    case TaskTree::Fate::kReapedByInit:
+      return PublishReaped(child, fate.parent, exit);
+    case TaskTree::Fate::kNotAChild:
+      return;
+  }
+}
+
+void CpuService::OnTaskExit(const std::string& task_id) {
+  running_here_.erase(task_id);
+  waiting_.erase(task_id);
+  TaskTree::Orphans orphans = tree_.Exit(task_id);
+  for (const auto& [child, exit] : orphans.reaped) PublishReaped(child, task_id, exit);
+  for (const std::string& child : orphans.adopted) {
+    events_.Publish(os::events::TaskReparented{child, tree_.init_id(), task_id, options_.node});
+  }
+}
+
+void CpuService::PublishReaped(const std::string& child, const std::string& parent, const ChildExit& exit) {
+  auto result = net::DecodeTaskResult(exit.entry);
+  const Status status = result.ok() ? result->status : result.status();
+  const double cpu_ms = result.ok() ? static_cast<double>(result->cpu_ms) : 0.0;
+  const double run_ms = result.ok() ? static_cast<double>(result->run_ms) : 0.0;
+  const double turnaround = std::max(0.0, exit.exited_t - exit.submitted_t);
+  events_.Publish(os::events::TaskFinished{child, parent, exit.entry.value("peer", options_.node), OutcomeOf(status),
                                            std::max(0.0, turnaround - run_ms), cpu_ms, turnaround});
 }
 

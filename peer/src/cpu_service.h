@@ -37,6 +37,7 @@
 #include "outbound.h"
 #include "peer_events.h"
 #include "peer_stats.h"
+#include "task_tree.h"
 
 namespace osgrid::peer {
 
@@ -52,6 +53,7 @@ struct CpuOptions {
   std::size_t max_forwards = params::kMaxForwards;  // forwards in flight at once, --max-forwards
   SandboxMode sandbox = SandboxMode::kStrict;
   TaskLimits task_limits;
+  TreeLimits tree_limits;  // children per task, tasks per tree (docs/syscalls.md)
 };
 
 class CpuService {
@@ -76,11 +78,11 @@ class CpuService {
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK
   void HandleBatch(const net::SessionPtr& session, const Json& request);  // CPU_BATCH
   /// TASK_CANCEL: ends a task submitted here or running here, with outcome
-  /// CANCELLED. A task this peer forwarded is cancelled where it runs (the
-  /// cancel is relayed there); one still being placed is cancelled before it
-  /// goes anywhere. Reply {type CANCELLED, task_id, peer, was: "ready" |
-  /// "running" | "placing"}. Errors: NOT_FOUND for an unknown id, or one that
-  /// already ended ("task peer-1/3 already finished (ok)").
+  /// CANCELLED; with "group": true, KILLED, and its descendants with it
+  /// (each where it runs: the kill is relayed along the tree). A task this peer forwarded is cancelled where it runs
+  /// (the cancel is relayed there); one still being placed is cancelled before it goes anywhere. Reply {type CANCELLED,
+  /// task_id, peer, was: "ready" | "running" | "placing"}. Errors: NOT_FOUND for an unknown id, or one that already
+  /// ended ("task peer-1/3 already finished (ok)").
   void HandleCancel(const net::SessionPtr& session, const Json& request);
   /// The scheduler's policy and settings ({"policy", "quantum_ms"?, ...}),
   /// and the whole report with its timeline (LiveScheduler::Report). Null
@@ -98,6 +100,7 @@ class CpuService {
     std::string origin;          // peer the task was submitted to
     std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
     double submitted_t = 0;      // when it was submitted, ms on the tracker's clock (events' t)
+    std::string root;            // the root of its process tree; "" when it is one
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
   /// message, detail, stdout, stderr, output_truncated, queued_ms, run_ms}.
@@ -124,6 +127,26 @@ class CpuService {
   /// The PICK_PEER request that places `tasks` (named, so the tracker can
   /// publish their task.forwarded).
   Json PickPeerRequest(const std::vector<const Task*>& tasks) const;
+  // ---- System calls and the process tree (docs/syscalls.md) ----
+  using CallReply = TaskSpec::CallReply;
+  void OnCall(const std::string& task_id, const Json& call, const CallReply& reply);
+  void SubmitChild(const std::string& parent, const Json& call, const CallReply& reply);
+  void WaitChild(const std::string& parent, const Json& call, const CallReply& reply);
+  /// A child submitted from here ended (its entry came back).
+  void OnChildEnded(const std::string& child, double submitted_t, Json entry);
+  /// A task that ran here ended: its orphans go to init, its zombies are reaped.
+  void OnTaskExit(const std::string& task_id);
+  /// task.finished for a child reaped now (by its parent's wait, its parent's end, or init).
+  void PublishReaped(const std::string& child, const std::string& parent, const ChildExit& exit);
+  /// Ends `task_id`'s descendants known here (kill --group), deepest first where they run here.
+  void KillDescendants(const std::string& task_id, const Status& why);
+  /// Ends one task wherever it is, for a cancel or a kill: "ready", "running",
+  /// "waiting", "placing" or "forwarded"; NOT_FOUND if it is not here.
+  /// `root`: also end the members of that tree where a kill is relayed.
+  Result<std::string> EndTask(const std::string& task_id, const Status& why, bool group, const std::string& root = "");
+  /// Ends every live member of `root`'s tree known here (killpg); how many.
+  std::size_t KillGroup(const std::string& root, const Status& why);
+
   void PublishSubmitted(const Task& task);
   /// task.finished for `task`, ended here (ran, or refused) with `status`.
   void PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms);
@@ -142,8 +165,8 @@ class CpuService {
   /// Whether a cancel came for `task` while it was being placed; if so,
   /// answers it as cancelled through `done`.
   bool EndIfCancelled(const Task& task, const EntryDone& done);
-  std::map<std::string, Whereabouts> whereabouts_;  // tasks submitted or running here, not yet answered
-  std::set<std::string> cancelled_while_placing_;
+  std::map<std::string, Whereabouts> whereabouts_;                  // tasks submitted or running here, not yet answered
+  std::map<std::string, Status> cancelled_while_placing_;           // and why (CANCELLED or KILLED)
   std::deque<std::pair<std::string, std::string>> recently_ended_;  // task id, outcome; the last kRecentlyEnded
   static constexpr std::size_t kRecentlyEnded = 1000;
 
@@ -157,6 +180,10 @@ class CpuService {
   std::uint64_t submitted_ = 0;               // tasks submitted here, for task ids
   std::size_t forwards_in_flight_ = 0;
   std::deque<std::function<void()>> forwards_waiting_;  // forwards to start, oldest first
+
+  TaskTree tree_;
+  std::map<std::string, std::shared_ptr<const Task>> running_here_;  // given to the scheduler, not yet ended
+  std::map<std::string, CallReply> waiting_;                         // tasks blocked in osgrid.wait: the reply
 };
 
 }  // namespace osgrid::peer

@@ -34,6 +34,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "call_channel.h"
 #include "unique_fd.h"
 #include "warm_pool.h"
 
@@ -229,6 +230,8 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   std::chrono::microseconds RunDelay() const;
   /// Kills the process group; the outcome will be `why`.
   void Kill(Status why);
+  /// Answers its oldest unanswered system call.
+  void Reply(const Json& reply);
 
  private:
   Status Adopt(TaskProcess process);
@@ -254,13 +257,14 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds cpu_limit_;  // 0: none of its own
   std::function<void(TaskOutcome)> done_;
-  std::function<void()> launched_;  // Start's `launched`, called once in Launch
-  std::string input_;               // the task JSON, until written to stdin
+  std::function<void()> launched_;                          // Start's `launched`, called once in Launch
+  std::function<void(Json, TaskSpec::CallReply)> on_call_;  // TaskSpec::on_call
+  std::string input_;                                       // the task JSON, until written to stdin
 
-  int pid_ = 0;                   // also the process-group id; 0 until launched
-  UniqueFd socket_;               // our end of the task's socket (zygote_protocol.h)
-  Clock::time_point start_time_;  // just before the hand-off
-  Clock::time_point exit_time_;   // when reaped
+  int pid_ = 0;                           // also the process-group id; 0 until launched
+  std::shared_ptr<CallChannel> channel_;  // our end of the task's socket: its system calls
+  Clock::time_point start_time_;          // just before the hand-off
+  Clock::time_point exit_time_;           // when reaped
   asio::posix::stream_descriptor stdin_pipe_;
   asio::posix::stream_descriptor exit_watch_;  // the pidfd
   TaskPipe stdout_;
@@ -292,6 +296,7 @@ Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::f
       timeout_(spec.timeout),
       cpu_limit_(spec.cpu_limit),
       done_(std::move(done)),
+      on_call_(std::move(spec.on_call)),
       stdin_pipe_(executor.io_),
       exit_watch_(executor.io_),
       stdout_(executor.io_, executor.options_.output_cap),
@@ -411,7 +416,22 @@ void Executor::Task::FailToStart(const Status& status) {
 Status Executor::Task::Adopt(TaskProcess process) {
   pid_ = process.pid;
   start_time_ = process.start_time;
-  socket_ = std::move(process.socket);
+  // A call is handled only while the task lives; one that arrives as it
+  // ends is dropped with it.
+  std::weak_ptr<Task> weak = shared_from_this();
+  channel_ = std::make_shared<CallChannel>(executor_->io_, std::move(process.socket), [weak](Json call) {
+    std::shared_ptr<Task> self = weak.lock();
+    if (!self || self->finished_) return;
+    if (!self->on_call_) {
+      return self->Reply({{"ok", false},
+                          {"code", "UNAVAILABLE"},
+                          {"error", "this peer takes no system calls from task " + self->task_id_}});
+    }
+    self->on_call_(std::move(call), [weak](const Json& reply) {
+      if (std::shared_ptr<Task> task = weak.lock(); task && !task->finished_) task->Reply(reply);
+    });
+  });
+  channel_->Start();
   Status status = AssignFd(stdin_pipe_, process.stdin_pipe);
   if (status.ok()) status = AssignFd(exit_watch_, process.pidfd);
   if (status.ok()) status = AssignFd(stdout_.descriptor, process.stdout_pipe);
@@ -571,8 +591,12 @@ void Executor::Task::Finish() {
   done(std::move(outcome));
 }
 
+void Executor::Task::Reply(const Json& reply) {
+  if (channel_) channel_->Reply(reply);
+}
+
 void Executor::Task::CloseAll() {
-  socket_.reset();
+  if (channel_) channel_->Close();
   deadline_.cancel();
   drain_deadline_.cancel();
   cpu_check_.cancel();

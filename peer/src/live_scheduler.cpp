@@ -39,7 +39,9 @@ struct LiveScheduler::Proc {
   std::string name;
   Done done;
   os::ReadyTask ready;  // what the policy knows of it
-  enum class State { kReady, kRunning } state = State::kReady;
+  std::optional<std::string> parent;
+  enum class State { kReady, kRunning, kWaiting } state = State::kReady;
+  std::function<void()> on_resume;             // Wake's: runs when it is next put on a core
   std::optional<Executor::TaskHandle> handle;  // once started
   int core = -1;                               // while running
   std::int64_t burst_estimate_ms = 0;          // its whole CPU burst, as given or predicted
@@ -108,6 +110,7 @@ Status LiveScheduler::Submit(TaskSpec spec, SchedFields fields, Done done) {
   auto proc = std::make_unique<Proc>(io_);
   proc->task_id = spec.task_id;
   proc->name = fields.name.empty() ? spec.function : fields.name;
+  proc->parent = fields.parent;
   proc->spec = std::move(spec);
   proc->done = std::move(done);
   proc->submitted = Clock::now();
@@ -119,7 +122,7 @@ Status LiveScheduler::Submit(TaskSpec spec, SchedFields fields, Done done) {
   policy_->AdvanceTo(now);
   policy_->Admit(admitted.ready);
   events_.Publish(
-      os::events::TaskQueued{admitted.task_id, std::nullopt, options_.node, static_cast<int>(policy_->size())});
+      os::events::TaskQueued{admitted.task_id, admitted.parent, options_.node, static_cast<int>(policy_->size())});
   DispatchSoon();
   return Status::Ok();
 }
@@ -190,7 +193,12 @@ void LiveScheduler::RunOn(Proc& proc, int core) {
   // stopped (EndSegment), so what it used while the stop took effect is not
   // lost between two segments.
   BeginTurn(proc);
-  events_.Publish(os::events::TaskRunning{proc.task_id, std::nullopt, options_.node});
+  events_.Publish(os::events::TaskRunning{proc.task_id, proc.parent, options_.node});
+  if (proc.on_resume) {  // back from a system call: its reply lets it go on
+    auto resume = std::move(proc.on_resume);
+    proc.on_resume = nullptr;
+    resume();
+  }
 
   // A task's first slice starts when its process has its task: waiting for
   // a process is not time on the core (OnLaunched).
@@ -304,8 +312,55 @@ void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) 
   proc.ready.ready_since_ms = now;
   policy_->Admit(proc.ready);
   const double cpu_total_ms = proc.handle ? static_cast<double>(executor_.CpuTime(*proc.handle).count()) / 1000 : 0.0;
-  events_.Publish(os::events::TaskPreempted{proc.task_id, std::nullopt, options_.node, reason, cpu_total_ms});
-  events_.Publish(os::events::TaskQueued{proc.task_id, std::nullopt, options_.node, static_cast<int>(policy_->size())});
+  events_.Publish(os::events::TaskPreempted{proc.task_id, proc.parent, options_.node, reason, cpu_total_ms});
+  events_.Publish(os::events::TaskQueued{proc.task_id, proc.parent, options_.node, static_cast<int>(policy_->size())});
+}
+
+// [SECTION] Blocking in a system call --------------------------------------------------------
+
+LiveScheduler::Proc* LiveScheduler::FindTask(const std::string& task_id) {
+  auto it =
+      std::find_if(procs_.begin(), procs_.end(), [&](const auto& entry) { return entry.second->task_id == task_id; });
+  return it == procs_.end() ? nullptr : it->second.get();
+}
+
+Status LiveScheduler::Block(const std::string& task_id, const std::string& on) {
+  Proc* found = FindTask(task_id);
+  if (found == nullptr) return Status::NotFound("no task " + task_id + " on " + options_.node);
+  Proc& proc = *found;
+  if (proc.state == Proc::State::kWaiting) return Status::BadRequest("task " + task_id + " is already waiting");
+  policy_->AdvanceTo(NowMs());
+  if (proc.state == Proc::State::kRunning) {  // off its core; its process sleeps in the call
+    proc.slice_timer.cancel();
+    const std::int64_t cpu = CpuSinceDispatch(proc);
+    EndSegment(proc, "blocked", executor_.CpuTime(*proc.handle));
+    cores_[static_cast<std::size_t>(proc.core)] = 0;
+    proc.core = -1;
+    policy_->Ran(proc.ready, cpu, os::RunEnd::kBlocked);
+  } else {  // stopped in the ready queue as it made the call
+    policy_->Remove(proc.ready.id);
+  }
+  proc.state = Proc::State::kWaiting;
+  const double cpu_total_ms = static_cast<double>(executor_.CpuTime(*proc.handle).count()) / 1000;
+  events_.Publish(os::events::TaskBlocked{proc.task_id, proc.parent, options_.node, on, cpu_total_ms});
+  DispatchSoon();
+  return Status::Ok();
+}
+
+Status LiveScheduler::Wake(const std::string& task_id, std::function<void()> resume) {
+  Proc* found = FindTask(task_id);
+  if (found == nullptr) return Status::NotFound("no task " + task_id + " on " + options_.node);
+  Proc& proc = *found;
+  if (proc.state != Proc::State::kWaiting) return Status::BadRequest("task " + task_id + " is not waiting");
+  const std::int64_t now = NowMs();
+  proc.state = Proc::State::kReady;
+  proc.on_resume = std::move(resume);
+  proc.ready.ready_since_ms = now;
+  policy_->AdvanceTo(now);
+  policy_->Admit(proc.ready);
+  events_.Publish(os::events::TaskQueued{proc.task_id, proc.parent, options_.node, static_cast<int>(policy_->size())});
+  DispatchSoon();
+  return Status::Ok();
 }
 
 /// Arms a timer for the policy's next change of mind without an arrival
@@ -334,7 +389,9 @@ Result<std::string> LiveScheduler::Cancel(const std::string& task_id, Status why
   Proc& proc = *it->second;
   if (proc.cancelling) return Status::NotFound("task " + task_id + " is already being cancelled");
   proc.cancelling = true;
-  const std::string was = proc.state == Proc::State::kRunning ? "running" : "ready";
+  const std::string was = proc.state == Proc::State::kRunning   ? "running"
+                          : proc.state == Proc::State::kWaiting ? "waiting"
+                                                                : "ready";
   if (proc.handle) {  // it has (or is getting) a process: OnExit reports `why`
     if (Status killed = executor_.Kill(*proc.handle, why); !killed.ok()) return killed;
     return was;
@@ -363,10 +420,10 @@ void LiveScheduler::OnExit(std::uint64_t id, TaskOutcome outcome) {
     policy_->Ran(proc->ready, cpu, os::RunEnd::kFinished);
     if (proc->handle) EndSegment(*proc, "finished", outcome.cpu_time);
     cores_[static_cast<std::size_t>(proc->core)] = 0;
-  } else {  // ended while stopped in the ready queue (its wall-clock limit, a kill)
+  } else if (proc->state == Proc::State::kReady) {  // ended while stopped in the ready queue (a limit, a kill)
     policy_->Remove(id);
     policy_->Ran(proc->ready, 0, os::RunEnd::kCancelled);
-  }
+  }  // a waiting task is in no queue
   if (outcome.status.ok()) LearnBurst(proc->name, cpu_ms);
 
   const Clock::time_point now = Clock::now();
@@ -435,18 +492,22 @@ Json LiveScheduler::Report() const {
   report["burst_prediction"] = {{"alpha", kBurstAlpha}, {"first_guess_ms", kFirstBurstGuessMs}};
   Json running = Json::array();
   Json ready = Json::array();
+  Json waiting = Json::array();
   for (const auto& [id, proc] : procs_) {
     Json entry = {{"task_id", proc->task_id}, {"name", proc->name}, {"priority", proc->ready.priority}};
     if (auto queue = policy_->QueueOf(id)) entry["queue"] = *queue;
     if (proc->state == Proc::State::kRunning) {
       entry["core"] = proc->core;
       running.push_back(std::move(entry));
+    } else if (proc->state == Proc::State::kWaiting) {
+      waiting.push_back(std::move(entry));
     } else {
       ready.push_back(std::move(entry));
     }
   }
   report["running"] = std::move(running);
   report["ready"] = std::move(ready);
+  report["waiting"] = std::move(waiting);
   Json timeline = Json::array();
   for (const Segment& s : timeline_) {
     timeline.push_back({{"task_id", s.task_id},

@@ -14,6 +14,8 @@
 //   running --slice ends, another task is ready--> ready   (SIGSTOP: "quantum")
 //   running --a more urgent task arrives (preemptive policy)--> ready   (SIGSTOP: "preempted")
 //   running/ready --the process ends--> gone (done is called)
+//   running/ready --a system call that must wait (osgrid.wait)--> waiting   (Block)
+//   waiting --the call can return--> ready   (Wake; the reply goes out when it runs)
 //
 // Stopping and continuing go through the process's pidfd (Executor::Stop,
 // Continue). A stopped task keeps its process, its memory and its place in
@@ -40,8 +42,13 @@
 // exponential average of the CPU time of the earlier tasks with its name:
 // τ(n+1) = α·t(n) + (1 − α)·τ(n), α = kBurstAlpha, τ(0) = kFirstBurstGuessMs.
 //
+// A waiting task holds no core: its process sleeps in the call, and gets
+// the call's reply only when the policy puts it on a core again, so it runs
+// only when the policy says (Silberschatz 3.2.1: waiting -> ready -> running).
+// The policy hears Ran(kBlocked) when it blocks.
+//
 // Events: task.queued, task.running, task.preempted (reason "quantum" or
-// "preempted"), published as they happen; the caller publishes
+// "preempted"), task.blocked, published as they happen; the caller publishes
 // task.submitted and task.finished.
 //
 // Not thread-safe: every call on the io_context's thread.
@@ -91,6 +98,7 @@ struct SchedFields {
   int priority = 1;                      // lower = more urgent
   std::optional<std::int64_t> burst_ms;  // expected CPU burst; none: predicted
   std::int64_t tickets = 100;            // >= 1
+  std::optional<std::string> parent;     // the task that submitted it, for events
 };
 
 /// How long a task spent in each state on this peer, ms (Silberschatz 5.2).
@@ -126,6 +134,17 @@ class LiveScheduler {
   /// what it was: "ready" or "running". Errors: NOT_FOUND when no task here
   /// has that id.
   Result<std::string> Cancel(const std::string& task_id, Status why);
+  // (Cancel returns "waiting" for a task blocked in a system call.)
+
+  /// The task `task_id`, on a core or ready, blocked in a system call
+  /// (`on`, e.g. "wait peer-1/5", goes in its task.blocked): it gives up its
+  /// core, or leaves the ready queue, and is waiting until Wake. Errors:
+  /// NOT_FOUND (no such task here), BAD_REQUEST (it is already waiting).
+  Status Block(const std::string& task_id, const std::string& on);
+  /// The call `task_id` blocked in can return: it is ready again, and
+  /// `resume` (which sends the call's reply) runs when the policy next puts
+  /// it on a core. Errors: NOT_FOUND, BAD_REQUEST (it is not waiting).
+  Status Wake(const std::string& task_id, std::function<void()> resume);
 
   std::size_t ready() const;    // tasks in the ready queue
   std::size_t running() const;  // tasks on a core
@@ -133,7 +152,7 @@ class LiveScheduler {
   /// The policy and its settings, the tasks on each core and in the ready
   /// queue, and the recent timeline: {"policy", "summary", "source",
   /// "preemptive", "quantum_ms"?, "mlfq"?, "cores", "running": [...], "ready":
-  /// [...], "timeline": [{task_id, name, core, start_t, end_t, cpu_ms, end}],
+  /// [...], "waiting": [...], "timeline": [{task_id, name, core, start_t, end_t, cpu_ms, end}],
   /// "finished": [{task_id, name, response_ms, waiting_ms, turnaround_ms,
   /// run_ms, cpu_ms, preemptions}], "preemptions", "context_switches"}.
   /// Times *_t are ms on the tracker's clock (events' t).
@@ -148,6 +167,7 @@ class LiveScheduler {
                 const os::SchedPolicyInfo& info, std::unique_ptr<os::ReadyQueuePolicy> policy);
 
   std::int64_t NowMs() const;
+  Proc* FindTask(const std::string& task_id);  // nullptr if not here
   void DispatchSoon();
   void Dispatch();
   void RunOn(Proc& proc, int core);
@@ -189,7 +209,7 @@ class LiveScheduler {
     int core = 0;
     double start_t = 0, end_t = 0;
     double cpu_ms = 0;  // CPU time the task used in it
-    std::string end;    // "quantum", "preempted", "finished"
+    std::string end;    // "quantum", "preempted", "blocked", "finished"
   };
   struct Finished {
     std::string task_id, name;

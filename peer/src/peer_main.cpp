@@ -182,6 +182,14 @@ int main(int argc, char** argv) {
   app.add_option("--task-file-size", options.task_limits.file_bytes,
                  "Largest file a task may write, and the size of its private /tmp, bytes")
       ->capture_default_str();
+  app.add_option("--task-max-children", options.task_max_children,
+                 "Children (osgrid.submit) a task may have that it has not waited for")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  app.add_option("--task-max-tree", options.task_max_tree,
+                 "Tasks of one root task's tree this peer submits and holds at once (like RLIMIT_NPROC)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
   std::string secret_file, tls_ca;

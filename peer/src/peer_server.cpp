@@ -215,6 +215,7 @@ Status PeerServer::Start() {
   cpu.max_forwards = impl.options.max_forwards;
   cpu.sandbox = impl.options.sandbox;
   cpu.task_limits = impl.options.task_limits;
+  cpu.tree_limits = {impl.options.task_max_children, impl.options.task_max_tree};
   impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.outbound.get(), impl.stats, *impl.events);
   if (Status s = impl.cpu->Open(); !s.ok()) return s;
 

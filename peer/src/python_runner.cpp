@@ -42,6 +42,7 @@ import traceback
 
 # Modules tasks often use, imported once here rather than in every task.
 import collections, functools, itertools, math, random, re, string, time  # noqa: E401
+import osgrid                             # made by StartPython before this runs
 
 TASK_FILE = "<task>"                      # the program's name in tracebacks
 BOOTSTRAP_FILE = "<osgrid-bootstrap>"     # our own name (kBootstrapFile)
@@ -78,6 +79,7 @@ def load_program(program):
     linecache.cache[TASK_FILE] = (len(program), None, program.splitlines(True), TASK_FILE)
     code = compile(program, TASK_FILE, "exec")
     namespace = {"__name__": "__task__"}
+    osgrid._program = namespace           # osgrid.submit checks a function is defined here
     exec(code, namespace)
     return namespace
 
@@ -130,12 +132,196 @@ def osgrid_run_task(program, function_name, args_json):
 gc.freeze()
 )py";
 
+// The `osgrid` module: a task's system calls to its peer. Made in StartPython,
+// before the bootstrap, so every task process inherits it; a task imports it
+// as any module. The peer's side is call_channel.h and cpu_service.cpp;
+// docs/syscalls.md is the user's guide. The packet format (flag byte 'M' or
+// 'E', then at most 65535 bytes of JSON) is CallChannel's.
+constexpr const char* kOsgridModuleFile = "<osgrid>";
+constexpr const char* kOsgridModule = R"py(
+"""System calls of a task running on an osgrid peer.
+
+    import osgrid
+
+    def square(x):
+        return x * x
+
+    def main(n):
+        children = [osgrid.submit(square, i) for i in range(n)]  # fork + exec
+        return sum(osgrid.wait(child) for child in children)     # wait
+
+submit(fn, *args, **options) -> Handle
+    Starts fn(*args) as a child task, which may run on another peer. fn must
+    be a function defined with def at module level in this program: the
+    child runs the same program and calls fn by its name. The arguments are
+    JSON. Options: priority ("high", "medium", "low" or an int, lower is more
+    urgent), name, burst_ms, tickets, cpu_limit_ms, timeout_ms.
+wait(handle) -> the child's result
+    Waits for a child to end and reaps it; raises osgrid.Error (with .code)
+    if it failed. While it waits the task gives up its core.
+getpid() -> this task's cluster-wide id
+getppid() -> its parent's id ("peer-1/init" once reparented), or None
+
+Errors: TypeError / ValueError for bad arguments, osgrid.Error for what the
+peer refuses (e.g. code "LIMIT": too many children).
+"""
+import json as _json
+import os as _os
+import socket as _socket
+import sys as _sys
+import types as _types
+
+CHANNEL_FD = 4        # the task's socket to its peer (zygote_protocol.h, kCallFd)
+_CHUNK = 65535        # bytes of JSON per packet, after its flag byte
+_OPTIONS = ("priority", "name", "burst_ms", "tickets", "cpu_limit_ms", "timeout_ms")
+
+_channel = None       # the socket, opened at the first call
+_program = None       # the task program's namespace (set by the bootstrap)
+
+
+class Error(Exception):
+    """A system call the peer refused or a child that failed; .code says which
+    ("LIMIT", "NOT_FOUND", "TASK_FAILED", "TIMEOUT", "CANCELLED", ...)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class Handle:
+    """A child task, as submit() returns it; .id is its cluster-wide task id."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, task_id):
+        self.id = task_id
+
+    def __repr__(self):
+        return f"<osgrid task {self.id}>"
+
+
+def _open():
+    global _channel
+    if _channel is None:
+        try:
+            _channel = _socket.socket(fileno=_os.dup(CHANNEL_FD))
+        except OSError as error:
+            raise Error("UNAVAILABLE", "osgrid: this program is not running as a task on a peer "
+                        f"(no channel on fd {CHANNEL_FD}: {error.strerror})") from None
+    return _channel
+
+
+def _exchange(request):
+    """Sends one call and returns its reply, a dict."""
+    channel = _open()
+    data = _json.dumps(request, allow_nan=False).encode()
+    for start in range(0, max(len(data), 1), _CHUNK):
+        end = start + _CHUNK
+        channel.send((b"E" if end >= len(data) else b"M") + data[start:end])
+    parts = []
+    while True:
+        packet = channel.recv(_CHUNK + 1)
+        if not packet:
+            raise Error("UNAVAILABLE", "osgrid: the peer closed the channel")
+        parts.append(packet[1:])
+        if packet[:1] == b"E":
+            break
+    return _json.loads(b"".join(parts))
+
+
+def _check(request, reply):
+    """The reply if it is ok; else the exception it stands for."""
+    if not reply.get("ok"):
+        code, message = reply.get("code", "INTERNAL"), reply.get("error", "the call failed")
+        if code == "BAD_REQUEST":
+            raise ValueError(f"osgrid.{request['call']}: {message}")
+        raise Error(code, message)
+    return reply
+
+
+def _call(request):
+    """Sends one call and returns its reply (a dict with "ok": true)."""
+    return _check(request, _exchange(request))
+
+
+def _function_name(fn):
+    """The name a child calls fn by; TypeError if it cannot be called so."""
+    if not isinstance(fn, _types.FunctionType):
+        raise TypeError("osgrid.submit: fn must be a function defined with def at module level "
+                        f"in this program, not {type(fn).__name__}")
+    if fn.__name__ == "<lambda>":
+        raise TypeError("osgrid.submit: a lambda cannot be submitted: the child runs this program "
+                        "again and calls fn by its name, and a lambda has none; define it with def "
+                        "at module level")
+    if fn.__qualname__ != fn.__name__:
+        raise TypeError(f"osgrid.submit: {fn.__qualname__} is defined inside another function or "
+                        "class; the child can only call a function defined at module level in this "
+                        "program")
+    if _program is None or _program.get(fn.__name__) is not fn:
+        raise TypeError(f"osgrid.submit: {fn.__name__} is not a module-level function of this "
+                        "task's program (the child runs the same program and calls it by name)")
+    return fn.__name__
+
+
+def submit(fn, *args, **options):
+    """Starts fn(*args) as a child task; returns its Handle. See the module's doc."""
+    function = _function_name(fn)
+    for key in options:
+        if key not in _OPTIONS:
+            raise TypeError(f"osgrid.submit: unknown option {key!r} (options: {', '.join(_OPTIONS)})")
+    try:
+        _json.dumps(list(args), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"osgrid.submit: the arguments of {function}() must be JSON (numbers, "
+                        f"strings, lists, dicts, True, False, None): {error}") from None
+    reply = _call({"call": "submit", "function": function, "args": list(args), "options": options})
+    return Handle(reply["task_id"])
+
+
+def wait(handle):
+    """Waits for the child `handle` (a Handle or a task id) to end and returns
+    its result; what the child printed is printed here first."""
+    task_id = handle.id if isinstance(handle, Handle) else handle
+    if not isinstance(task_id, str):
+        raise TypeError(f"osgrid.wait: expected a Handle from osgrid.submit, not {type(handle).__name__}")
+    request = {"call": "wait", "task_id": task_id}
+    reply = _exchange(request)
+    if reply.get("stdout"):
+        _sys.stdout.write(reply["stdout"])
+    if reply.get("stderr"):
+        _sys.stderr.write(reply["stderr"])
+    return _check(request, reply).get("result")
+
+
+def getpid():
+    """This task's cluster-wide id, e.g. "peer-1/7"."""
+    return _call({"call": "getpid"})["task_id"]
+
+
+def getppid():
+    """The parent task's id; "<peer>/init" once its parent ended; None for a task a client submitted."""
+    return _call({"call": "getppid"})["task_id"]
+)py";
+
 /// __main__.osgrid_run_task, borrowed; set by StartPython().
 PyObject* run_task_function = nullptr;
 
 /// A new Python str from `text`; nullptr with a Python error set on failure.
 PyObject* NewString(const std::string& text) {
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+/// Creates the module `osgrid` in sys.modules from kOsgridModule.
+bool MakeOsgridModule() {
+  PyObject* module = PyImport_AddModule("osgrid");  // borrowed; registered in sys.modules
+  if (module == nullptr) return false;
+  PyObject* globals = PyModule_GetDict(module);  // borrowed
+  if (PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) != 0) return false;
+  PyObject* code = Py_CompileString(kOsgridModule, kOsgridModuleFile, Py_file_input);
+  PyObject* outcome = code != nullptr ? PyEval_EvalCode(code, globals, globals) : nullptr;
+  Py_XDECREF(code);
+  Py_XDECREF(outcome);
+  return outcome != nullptr;
 }
 
 }  // namespace
@@ -183,6 +369,11 @@ bool StartPython() {
   if (PyStatus_Exception(status)) {
     std::fprintf(stderr, "osgrid-task: cannot start Python %s (home %s): %s\n", kPythonVersion, kPythonHome,
                  status.err_msg != nullptr ? status.err_msg : "unknown error");
+    return false;
+  }
+  if (!MakeOsgridModule()) {
+    PyErr_Print();
+    std::fprintf(stderr, "osgrid-task: the osgrid module did not load (Python %s)\n", kPythonVersion);
     return false;
   }
   PyObject* globals = PyModule_GetDict(PyImport_AddModule("__main__"));  // borrowed

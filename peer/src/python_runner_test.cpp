@@ -64,3 +64,46 @@ TEST_CASE("a missing standard library is reported with its path", "[unit][python
   CHECK(problem.find("cannot read /nonexistent/lib/python3.11/os.py: No such file or directory") == 0);
   CHECK(problem.find(std::string("home ") + kPythonHome) != std::string::npos);
 }
+
+TEST_CASE("the osgrid module refuses what a child could not call, before any call", "[unit][python]") {
+  Json message = RunMain(
+      "import osgrid\n"
+      "def ok(x):\n"
+      "    return x\n"
+      "def main():\n"
+      "    def nested():\n"
+      "        pass\n"
+      "    out = []\n"
+      "    for fn, args, options in [(lambda: 1, (), {}), (nested, (), {}), (len, (), {}),\n"
+      "                              (ok, (float('nan'),), {}), (ok, (1,), {'colour': 1})]:\n"
+      "        try:\n"
+      "            osgrid.submit(fn, *args, **options)\n"
+      "            out.append(None)\n"
+      "        except TypeError as error:\n"
+      "            out.append(str(error))\n"
+      "    return out\n");
+  INFO(message.dump(2));
+  REQUIRE(message["ok"] == true);
+  const Json& out = message["result"];
+  REQUIRE(out.size() == 5);
+  CHECK_THAT(out[0].get<std::string>(), Catch::Contains("a lambda cannot be submitted"));
+  CHECK_THAT(out[1].get<std::string>(), Catch::Contains("main.<locals>.nested is defined inside another function"));
+  CHECK_THAT(out[2].get<std::string>(), Catch::Contains("not builtin_function_or_method"));
+  CHECK_THAT(out[3].get<std::string>(), Catch::Contains("must be JSON"));
+  CHECK_THAT(out[4].get<std::string>(), Catch::Contains("unknown option 'colour'"));
+}
+
+TEST_CASE("outside a peer, a system call says the task has no channel", "[unit][python]") {
+  Json message = RunMain(
+      "import osgrid\n"
+      "def main():\n"
+      "    try:\n"
+      "        osgrid.CHANNEL_FD = 987\n"
+      "        osgrid.getpid()\n"
+      "    except osgrid.Error as error:\n"
+      "        return [error.code, str(error)]\n");
+  INFO(message.dump());
+  REQUIRE(message["ok"] == true);
+  CHECK(message["result"][0] == "UNAVAILABLE");
+  CHECK_THAT(message["result"][1].get<std::string>(), Catch::Contains("not running as a task on a peer"));
+}

@@ -19,7 +19,8 @@
 //        │ <─────────────────── ChildWarm ───────────── 6. warm-up run, setsid, waits
 //        │ ─── Handoff + fds 0-3 (the task's pipes) ──> 7. rlimits, read the task from
 //        │                                                 stdin, run it, result on fd 3,
-//        │                                                 _exit
+//        │ <── system calls on fd 4 (the same socket) ───     _exit
+//        │     (call_channel.h, docs/syscalls.md)
 //
 // The double fork has two purposes: the task process must be the first
 // process of its new pid namespace (unshare(CLONE_NEWPID) applies to the
@@ -84,18 +85,20 @@ void CopyField(char (&field)[N], const std::string& text) {
 // The task process, from the moment it is forked to its exit.
 
 /// Step 7: makes the four received descriptors this process's fds 0-3 and
-/// closes every other descriptor (among them the socket to the peer).
-bool InstallTaskFds(int (&fds)[4]) {
-  for (int& fd : fds) {  // first lift them above 0..3, so no dup2 below clobbers one
+/// its socket to the peer fd 4 (zygote::kCallFd, the system-call channel),
+/// and closes every other descriptor.
+bool InstallTaskFds(int (&fds)[4], int socket) {
+  int wanted[5] = {fds[0], fds[1], fds[2], fds[3], socket};
+  for (int& fd : wanted) {  // first lift them above 0..4, so no dup2 below clobbers one
     int lifted = fcntl(fd, F_DUPFD_CLOEXEC, 10);
     if (lifted < 0) return false;
     close(fd);
     fd = lifted;
   }
-  for (int target = 0; target < 4; ++target) {
-    if (dup2(fds[target], target) < 0) return false;  // dup2 clears close-on-exec
+  for (int target = 0; target < 5; ++target) {
+    if (dup2(wanted[target], target) < 0) return false;  // dup2 clears close-on-exec
   }
-  close_range(4, ~0u, 0);
+  close_range(5, ~0u, 0);
   return true;
 }
 
@@ -106,7 +109,7 @@ bool InstallTaskFds(int (&fds)[4]) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   pollfd peer_end{socket, POLLRDHUP, 0};
   if (poll(&peer_end, 1, 0) > 0 && (peer_end.revents & (POLLRDHUP | POLLHUP))) _exit(1);
-  if (!InstallTaskFds(fds)) _exit(4);
+  if (!InstallTaskFds(fds, socket)) _exit(4);
 
   char title[16];  // ps shows at most 15 characters of a process name
   std::snprintf(title, sizeof title, "task %s", handoff.task_id);
@@ -125,7 +128,7 @@ bool InstallTaskFds(int (&fds)[4]) {
   // Close the pipes first: the peer has the whole task once they reach end of
   // file, and need not wait for the kernel to tear this process down.
   std::fflush(stderr);
-  close_range(0, 3, 0);
+  close_range(0, zygote::kCallFd, 0);
   _exit(0);  // no Py_FinalizeEx: see task_main.cpp
 }
 

@@ -20,6 +20,10 @@
 //   child  -> peer    ChildWarm               sandboxed and warmed up: ready
 //   child  -> peer    ChildFailed             could not sandbox itself; exits
 //   peer   -> child   Handoff + 4 fds         the task's fds 0-3 and limits: run now
+//
+// After the Handoff the same socket becomes the task's fd 4 (kCallFd): the
+// channel of its system calls (`import osgrid`), JSON messages in packets
+// as call_channel.h describes.
 #pragma once
 
 #include <cstdint>
@@ -75,5 +79,8 @@ inline constexpr unsigned kMaxMessageBytes = sizeof(ZygoteHello);
 
 /// The zygote's fd for its socket to the peer (argv: --zygote).
 inline constexpr int kControlFd = 3;
+
+/// A task process's fd for its socket to the peer: its system calls.
+inline constexpr int kCallFd = 4;
 
 }  // namespace osgrid::peer::zygote

@@ -111,10 +111,12 @@ Result<Reply<net::FileList>> FileList(net::Client& client, std::chrono::millisec
 Result<Json> FileDel(net::Client& client, const std::string& name, std::chrono::milliseconds wait = kDefaultSlack);
 
 /// TASK_CANCEL, to the peer the task was submitted to (or the one running
-/// it): ends the task with outcome CANCELLED wherever it runs. Returns the
-/// CANCELLED reply {task_id, peer, was: "ready" | "running" | "placing"}.
+/// it): ends the task with outcome CANCELLED wherever it runs; with `group`,
+/// kills it and all its descendants (outcome KILLED). Returns the CANCELLED
+/// reply {task_id, peer, was: "ready" | "running" | "waiting" | "placing"}.
 /// Errors: NOT_FOUND (unknown id, or "already finished (ok)"), UNAVAILABLE.
-Result<Json> Cancel(net::Client& client, const std::string& task_id, std::chrono::milliseconds wait = kDefaultSlack);
+Result<Json> Cancel(net::Client& client, const std::string& task_id, std::chrono::milliseconds wait = kDefaultSlack,
+                    bool group = false);
 /// The peer a task id names as the one it was submitted to: "peer-1/7" ->
 /// "peer-1"; "" for an id without one.
 std::string OriginOf(const std::string& task_id);

@@ -56,6 +56,10 @@ struct TaskRequest {
   std::string name;                      // for ps, events and burst prediction; "": the function's name
   std::string task_id;                   // cluster-wide id; "": the peer it is submitted to assigns one
   std::optional<double> submitted_t;     // set by a forwarding peer: ms on the tracker's clock (events' t)
+  // The process tree (docs/syscalls.md). Peers honour them only on a
+  // forwarded task; a client's task is always a root.
+  std::string parent;  // the task that submitted it (osgrid.submit); "": none
+  std::string root;    // the root of its tree; "": it is a root
   /// Hex SHA-256 of `program`. Decoding keeps what was sent (after checking
   /// it); encoding computes it when empty.
   std::string program_sha256;

@@ -31,6 +31,7 @@ enum class Code {
   kAuth,         // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
   kForbidden,    // FORBIDDEN: authenticated, but the credential does not allow this request (an observer)
   kCancelled,    // CANCELLED: the task was cancelled (TASK_CANCEL) before it ended
+  kKilled,       // KILLED: the task was killed with its descendants (TASK_CANCEL with group)
   kInternal,     // INTERNAL: a bug; please report
 };
 

@@ -62,6 +62,13 @@ struct TaskSpec {
   /// 0 = as long as `timeout`. Checked by the executor with ms precision
   /// (RLIMIT_CPU, whole seconds, backs it up).
   std::chrono::milliseconds cpu_limit{0};
+  /// The task's system calls (`import osgrid`; call_channel.h): each a JSON
+  /// object {"call": ..., ...}, on the io thread, with the function that
+  /// answers it ({"ok": true, ...} or {"ok": false, "code", "error"}). Answer
+  /// each once, in the order they came; a reply to a task that has ended is
+  /// dropped. Empty: every call is refused (UNAVAILABLE).
+  using CallReply = std::function<void(const Json& reply)>;
+  std::function<void(Json call, CallReply reply)> on_call;
 };
 
 /// How a task ended. `status` is one of:

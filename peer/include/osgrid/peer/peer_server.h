@@ -44,6 +44,8 @@ struct PeerOptions {
   std::string task_binary;                                      // osgrid-task; default: next to this program
   SandboxMode sandbox = SandboxMode::kStrict;                   // how task processes are isolated
   TaskLimits task_limits;                                       // per task: memory, file size, open files, threads
+  std::size_t task_max_children = 64;  // children a task may have not yet waited for (osgrid.submit)
+  std::size_t task_max_tree = 256;     // tasks of one root's tree submitted on this peer, not yet waited for
   std::size_t ready_queue_max = params::kReadyQueueMax;
   std::size_t max_forwards = params::kMaxForwards;       // tasks forwarded to other peers at once
   std::size_t max_send_queue = params::kSendQueueBytes;  // bytes queued per outgoing connection
