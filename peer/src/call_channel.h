@@ -67,8 +67,8 @@ class CallChannel : public std::enable_shared_from_this<CallChannel> {
 
   boost::asio::posix::stream_descriptor socket_;
   OnCall on_call_;
-  std::string message_;       // the call being assembled
-  bool dropping_ = false;     // the call being received is over kMaxCallBytes
+  std::string message_;               // the call being assembled
+  bool dropping_ = false;             // the call being received is over kMaxCallBytes
   std::deque<std::string> outgoing_;  // packets not yet sent
   bool writing_ = false;
   bool closed_ = false;

@@ -52,9 +52,9 @@ struct LiveScheduler::Proc {
   Clock::time_point segment_start;
   double segment_start_t = 0;  // the same, on the tracker's clock
   std::chrono::microseconds cpu_at_segment_start{0};
+  Clock::time_point turn_start;                        // when this turn began
   std::chrono::microseconds cpu_at_dispatch{0};        // CPU time when this turn began
   std::chrono::microseconds run_delay_at_dispatch{0};  // Executor::RunDelay when this turn began
-  std::chrono::microseconds delay_credited{0};         // of it, already added to this turn's slice
   Clock::duration on_core{0};
   std::int64_t preemptions = 0;
   bool cancelling = false;  // Cancel() was called; its end is on its way
@@ -178,8 +178,14 @@ void LiveScheduler::RunOn(Proc& proc, int core) {
       return;
     }
     proc.handle = *started;
-  } else if (Status continued = executor_.Continue(*proc.handle); !continued.ok()) {
-    spdlog::debug("continuing {}: {}", proc.task_id, continued.ToString());  // it is exiting; OnExit follows
+    BeginTurn(proc);
+  } else {
+    // The turn counts from before SIGCONT: on a loaded machine the task can
+    // run for ms before this handler has the CPU back.
+    BeginTurn(proc);
+    if (Status continued = executor_.Continue(*proc.handle); !continued.ok()) {
+      spdlog::debug("continuing {}: {}", proc.task_id, continued.ToString());  // it is exiting; OnExit follows
+    }
   }
   if (last_dispatched_ != 0 && last_dispatched_ != id) ++context_switches_;
   last_dispatched_ = id;
@@ -192,7 +198,6 @@ void LiveScheduler::RunOn(Proc& proc, int core) {
   // The segment counts CPU from the reading taken when the task was last
   // stopped (EndSegment), so what it used while the stop took effect is not
   // lost between two segments.
-  BeginTurn(proc);
   events_.Publish(os::events::TaskRunning{proc.task_id, proc.parent, options_.node});
   if (proc.on_resume) {  // back from a system call: its reply lets it go on
     auto resume = std::move(proc.on_resume);
@@ -220,10 +225,10 @@ void LiveScheduler::StartSlice(Proc& proc) {
 }
 
 void LiveScheduler::BeginTurn(Proc& proc) {
+  proc.turn_start = Clock::now();
   proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
   // Only a slice needs the run delay (a read of /proc): FCFS and SJF never look.
   if (info_->sliced) proc.run_delay_at_dispatch = executor_.RunDelay(*proc.handle);
-  proc.delay_credited = std::chrono::microseconds{0};
 }
 
 void LiveScheduler::ArmSlice(Proc& proc, std::chrono::microseconds length) {
@@ -238,6 +243,25 @@ std::int64_t LiveScheduler::CpuSinceDispatch(const Proc& proc) const {
   return std::max<std::int64_t>(0, Millis(executor_.CpuTime(*proc.handle) - proc.cpu_at_dispatch));
 }
 
+/// A slice of `slice` ms is two allowances, and ends when either is used up:
+///   CPU:  `slice` of CPU time, read from the kernel (Executor::CpuTime);
+///   held: `slice` + kSliceGraceMs on the wall clock, plus the task's run
+///         delay, the time in which the kernel ran other processes instead
+///         (Executor::RunDelay).
+/// A busy task uses up the first, so on a loaded machine it still gets a
+/// quantum of CPU, not more; a task that sleeps uses up the second. The
+/// kernel adds a wait to the run delay only once it is over, so a task
+/// waiting for a CPU right now looks as if it slept: the grace keeps that
+/// from ending a busy task's slice early.
+std::chrono::microseconds LiveScheduler::SliceLeft(const Proc& proc, std::int64_t slice) const {
+  using std::chrono::microseconds;
+  const microseconds quantum = milliseconds(slice);
+  const microseconds cpu = executor_.CpuTime(*proc.handle) - proc.cpu_at_dispatch;
+  const microseconds delay = executor_.RunDelay(*proc.handle) - proc.run_delay_at_dispatch;
+  const microseconds held = std::chrono::duration_cast<microseconds>(Clock::now() - proc.turn_start) - delay;
+  return std::min(quantum - cpu, quantum + milliseconds(kSliceGraceMs) - held);
+}
+
 /// The running task's time slice is over: the policy hears how it ran and
 /// picks again. The same task keeps its core without a stop; another one
 /// takes the core from it (SIGSTOP, task.preempted "quantum").
@@ -245,17 +269,15 @@ void LiveScheduler::OnSliceEnd(std::uint64_t id) {
   auto it = procs_.find(id);
   if (it == procs_.end() || it->second->state != Proc::State::kRunning) return;
   Proc& proc = *it->second;
-  // A slice is time the task held its core, running or sleeping. Time in
-  // which the machine's kernel ran other processes instead (its run delay)
-  // is given back, so a busy machine does not shorten a slice.
-  if (proc.handle) {
-    const auto owed = executor_.RunDelay(*proc.handle) - proc.run_delay_at_dispatch - proc.delay_credited;
-    if (owed >= std::chrono::milliseconds(1)) {
-      proc.delay_credited += owed;
-      return ArmSlice(proc, owed);
-    }
-  }
   const std::int64_t slice = policy_->SliceFor(proc.ready);
+  // The timer ran until the slice could be over at the soonest. If the task
+  // waited for a CPU, or slept, neither allowance is used up (SliceLeft):
+  // the timer waits again for what is left (under 1 ms counts as none), so
+  // neither is overrun by more than the timer is late.
+  if (proc.handle) {
+    const std::chrono::microseconds left = SliceLeft(proc, slice);
+    if (left >= milliseconds(1)) return ArmSlice(proc, left);
+  }
   const std::int64_t cpu = CpuSinceDispatch(proc);
   // Less than half the slice in CPU time: it slept through most of its turn.
   const os::RunEnd end = 2 * cpu < slice ? os::RunEnd::kBlocked : os::RunEnd::kSliceExpired;
@@ -269,7 +291,7 @@ void LiveScheduler::OnSliceEnd(std::uint64_t id) {
     ArmSlice(proc, std::chrono::milliseconds(std::max<std::int64_t>(policy_->SliceFor(proc.ready), 1)));
     return;
   }
-  StopRunning(proc, end, "quantum");
+  if (!StopRunning(proc, end, "quantum")) return;
   Dispatch();
 }
 
@@ -285,18 +307,21 @@ void LiveScheduler::MaybePreempt() {
     running.expected_burst_ms = std::max<std::int64_t>(0, proc.burst_estimate_ms - used);  // SRTF: what is left
     if (!policy_->ShouldPreempt(running)) continue;
     proc.ready.expected_burst_ms = running.expected_burst_ms;
-    StopRunning(proc, os::RunEnd::kPreempted, "preempted");
+    if (!StopRunning(proc, os::RunEnd::kPreempted, "preempted")) continue;
     return;  // one at a time: Dispatch gives the core to the urgent task
   }
 }
 
 /// Takes `proc` off its core: SIGSTOP, the policy hears Ran(end), and it
 /// joins the ready queue again.
-void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) {
+bool LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) {
   proc.slice_timer.cancel();
   if (proc.handle) {
+    // A process that cannot be stopped has exited, and OnExit, on its way,
+    // ends its turn as finished: it keeps its core until then.
     if (Status stopped = executor_.Stop(*proc.handle); !stopped.ok()) {
-      spdlog::debug("stopping {}: {}", proc.task_id, stopped.ToString());  // exiting; OnExit follows
+      spdlog::debug("stopping {}: {}", proc.task_id, stopped.ToString());
+      return false;
     }
   }
   const std::int64_t cpu = CpuSinceDispatch(proc);
@@ -314,6 +339,7 @@ void LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) 
   const double cpu_total_ms = proc.handle ? static_cast<double>(executor_.CpuTime(*proc.handle).count()) / 1000 : 0.0;
   events_.Publish(os::events::TaskPreempted{proc.task_id, proc.parent, options_.node, reason, cpu_total_ms});
   events_.Publish(os::events::TaskQueued{proc.task_id, proc.parent, options_.node, static_cast<int>(policy_->size())});
+  return true;
 }
 
 // [SECTION] Blocking in a system call --------------------------------------------------------

@@ -22,11 +22,22 @@
 // the program; its wall-clock limit keeps running, its CPU-time limit does not.
 //
 // Time. The policy sees ms on this peer's steady clock, from the scheduler's
-// creation. A time slice is time the task holds its core, running or
-// sleeping, on the wall clock, except that time in which the machine's own
-// kernel ran other processes instead (the task's run delay,
-// /proc/PID/schedstat) is added back: a busy machine does not shorten it. CPU time is read from the kernel for the
-// task's process at every dispatch and every stop (Executor::CpuTime), never guessed from wall time.
+// creation. CPU time is read from the kernel for the task's process at
+// every dispatch, stop and slice timer (Executor::CpuTime), never guessed
+// from wall time.
+//
+// A time slice of q ms (the policy's SliceFor) begins when the task is put
+// on a core (its first: when its process has its task) and ends at the
+// first of:
+//   (a) the task has used q ms of CPU time: on a loaded machine a busy task
+//       still gets a quantum of CPU, and no more, as in the simulator;
+//   (b) it has held its core for q + kSliceGraceMs ms on the wall clock plus
+//       its run delay (time in which the machine's kernel ran other
+//       processes instead, /proc/PID/schedstat): a task that sleeps, and so
+//       uses little CPU, loses its core too.
+// The slice timer fires when the slice could be over at the soonest, and
+// waits again for what is left until (a) or (b) holds; a late timer (a
+// loaded machine delays the peer too) lengthens the slice by its lateness.
 //
 // What the policy is told (ReadyQueuePolicy::Ran) when a task leaves a core:
 //   - finished: kFinished;
@@ -80,6 +91,11 @@ namespace osgrid::peer {
 /// Silberschatz 5.3.2's α and τ(0) for burst prediction.
 inline constexpr double kBurstAlpha = 0.5;
 inline constexpr std::int64_t kFirstBurstGuessMs = 100;
+/// What a slice's wall-clock allowance has beyond the quantum and the run
+/// delay. The kernel adds a wait to a task's run delay only once the wait
+/// is over, so a task that waits for a CPU right now looks, for that long,
+/// like one that sleeps; waits are a few ms.
+inline constexpr std::int64_t kSliceGraceMs = 5;
 
 struct SchedulerOptions {
   std::string node;              // our peer id, for events
@@ -177,11 +193,15 @@ class LiveScheduler {
   void ArmSlice(Proc& proc, std::chrono::microseconds length);
   void OnSliceEnd(std::uint64_t id);
   void MaybePreempt();
-  void StopRunning(Proc& proc, os::RunEnd end, const char* reason);
+  /// False (and nothing changes) if its process has exited: OnExit follows.
+  bool StopRunning(Proc& proc, os::RunEnd end, const char* reason);
   void OnExit(std::uint64_t id, TaskOutcome outcome);
   void ArmWakeup();
   /// CPU time of `proc`'s process since it was last put on a core, ms.
   std::int64_t CpuSinceDispatch(const Proc& proc) const;
+  /// What is left of `proc`'s current slice of `slice` ms: the smaller of
+  /// what is left of its two allowances (above); <= 0 once the slice is over.
+  std::chrono::microseconds SliceLeft(const Proc& proc, std::int64_t slice) const;
   void EndSegment(Proc& proc, const char* end, std::chrono::microseconds cpu_now);
   std::int64_t PredictBurst(const std::string& name) const;
   void LearnBurst(const std::string& name, std::int64_t cpu_ms);

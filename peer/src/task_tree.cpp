@@ -40,8 +40,8 @@ Status TaskTree::Fork(const std::string& parent, const std::string& child) {
                          " children not yet waited for, the most one task may have; wait for some first");
   }
   if (tree_size(node.root) >= limits_.max_tree) {
-    return Status::Limit("the tree of task " + node.root + " has " + std::to_string(limits_.max_tree) +
-                         " tasks on " + node_ + " not yet waited for, the most one tree may have");
+    return Status::Limit("the tree of task " + node.root + " has " + std::to_string(limits_.max_tree) + " tasks on " +
+                         node_ + " not yet waited for, the most one tree may have");
   }
   node.children[child] = Child{node.root, std::nullopt};
   parent_of_[child] = parent;

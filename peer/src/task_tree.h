@@ -48,8 +48,8 @@ struct TreeLimits {
 
 /// How a child ended, as its parent's peer keeps it until it is reaped.
 struct ChildExit {
-  Json entry;            // its result entry (net::TaskResult encoded)
-  double exited_t = 0;   // when it ended, ms on the tracker's clock
+  Json entry;           // its result entry (net::TaskResult encoded)
+  double exited_t = 0;  // when it ended, ms on the tracker's clock
   double submitted_t = 0;
 };
 
@@ -99,8 +99,8 @@ class TaskTree {
 
   /// What a parent's end did to its children.
   struct Orphans {
-    std::vector<std::string> adopted;                           // live: now init's
-    std::vector<std::pair<std::string, ChildExit>> reaped;      // zombies, reaped now
+    std::vector<std::string> adopted;                       // live: now init's
+    std::vector<std::pair<std::string, ChildExit>> reaped;  // zombies, reaped now
   };
   /// The task `task_id` ended: it runs here no more; see Orphans.
   Orphans Exit(const std::string& task_id);

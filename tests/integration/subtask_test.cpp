@@ -108,7 +108,8 @@ TEST_CASE("a task on a one-core peer submits 3 subtasks and waits for them, and 
   bool blocked = false;
   for (const Json& segment : status["scheduling"]["timeline"]) blocked |= segment["end"] == "blocked";
   CHECK(blocked);
-  AwaitPs(cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "every task reaped");
+  AwaitPs(
+      cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "every task reaped");
 }
 
 TEST_CASE("a child that ends first is a zombie until its parent ends; an orphan goes to the peer's init",
@@ -131,13 +132,15 @@ TEST_CASE("a child that ends first is a zombie until its parent ends; an orphan 
       watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskZombie>(e.body); }, "task.zombie", 20);
   const auto& z = std::get<ev::TaskZombie>(zombie.body);
   CHECK(z.outcome == ev::Outcome::kOk);
-  Json zombies =
-      AwaitPs(cluster->tracker_port(), [&](const Json& tasks) {
+  Json zombies = AwaitPs(
+      cluster->tracker_port(),
+      [&](const Json& tasks) {
         for (const Json& task : tasks) {
           if (task["task_id"] == z.task_id) return task["state"] == "zombie";
         }
         return false;
-      }, "the zombie");
+      },
+      "the zombie");
 
   Json reply = Answer(*submitter);
   REQUIRE(reply["type"] == "CPU_RESULT");
@@ -151,8 +154,7 @@ TEST_CASE("a child that ends first is a zombie until its parent ends; an orphan 
     ev::Event e = AwaitEvent(
         watcher,
         [](const ev::Event& e) {
-          return std::holds_alternative<ev::TaskFinished>(e.body) ||
-                 std::holds_alternative<ev::TaskReparented>(e.body);
+          return std::holds_alternative<ev::TaskFinished>(e.body) || std::holds_alternative<ev::TaskReparented>(e.body);
         },
         "the zombie reaped and the orphan adopted", 20);
     if (const auto* f = std::get_if<ev::TaskFinished>(&e.body)) {
@@ -169,8 +171,7 @@ TEST_CASE("a child that ends first is a zombie until its parent ends; an orphan 
   }
 }
 
-TEST_CASE("bad system calls raise Python exceptions that say why, and the peer goes on",
-          "[integration][syscalls]") {
+TEST_CASE("bad system calls raise Python exceptions that say why, and the peer goes on", "[integration][syscalls]") {
   auto cluster = OnePeer(1);
   const char* program =
       "import osgrid\n"
@@ -267,7 +268,8 @@ TEST_CASE("a task that submits without end meets the limits, and the peer surviv
                status["scheduling"]["waiting"].empty();
       },
       "the tree to end");
-  AwaitPs(cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "every task reaped");
+  AwaitPs(
+      cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "every task reaped");
   int live = 0, most = 0;
   do {  // the events in order: each task's submitted comes before its finished
     auto next = watcher.events->Next(30s);
@@ -309,8 +311,8 @@ TEST_CASE("kill --group ends a task and all its descendants with KILLED", "[inte
   std::set<std::string> ended;
   while (ended.size() < 5) {
     ev::Event e = AwaitEvent(
-        watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskFinished>(e.body); },
-        "5 task.finished", 20);
+        watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskFinished>(e.body); }, "5 task.finished",
+        20);
     const auto& finished = std::get<ev::TaskFinished>(e.body);
     CHECK(finished.outcome == ev::Outcome::kKilled);
     ended.insert(finished.task_id);
