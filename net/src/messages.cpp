@@ -148,6 +148,7 @@ std::vector<MessageSpec> BuildCatalogue() {
        "names it). With group, kill it and all its descendants (its subtasks, theirs, ...): outcome KILLED.",
        {{"task_id", F::kString, true, "the task's cluster-wide id, e.g. \"peer-1/7\""},
         {"group", F::kBool, false, "kill the task's whole process group (`osgrid kill --group`)"},
+        {"root", F::kString, false, "set by a peer relaying a group kill: also end that tree's members there"},
         {"forwarded", F::kBool, false, "set by a peer that relays the cancel to the peer running the task"}}},
 
       // ---- Peer: memory -------------------------------------------------

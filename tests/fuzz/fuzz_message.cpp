@@ -323,7 +323,9 @@ constexpr std::int64_t kDefaultTimeoutMs = 60000;  // CpuOptions::default_timeou
 
 bool SameTask(const net::TaskRequest& a, const net::TaskRequest& b) {
   return a.program == b.program && a.function == b.function && a.args == b.args && a.timeout_ms == b.timeout_ms &&
-         a.task_id == b.task_id && a.submitted_t == b.submitted_t && a.program_sha256 == b.program_sha256;
+         a.task_id == b.task_id && a.submitted_t == b.submitted_t && a.program_sha256 == b.program_sha256 &&
+         a.cpu_limit_ms == b.cpu_limit_ms && a.priority == b.priority && a.burst_ms == b.burst_ms &&
+         a.tickets == b.tickets && a.name == b.name && a.parent == b.parent && a.root == b.root;
 }
 
 template <class Request>
