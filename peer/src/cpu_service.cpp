@@ -590,7 +590,7 @@ void CpuService::OnFinished(const Task& task, const TaskOutcome& outcome, const 
   if (!outcome.status.ok()) stats_.tasks_failed++;
   stats_.tasks_done++;
   PublishFinished(task, outcome.status, std::chrono::duration<double, std::milli>(outcome.cpu_time).count(),
-                  static_cast<double>(times.run_ms));
+                  static_cast<double>(times.run_ms), static_cast<double>(times.blocked_ms));
   done(net::EncodeTaskResult(result));
 }
 
@@ -625,12 +625,13 @@ static os::events::Outcome OutcomeOf(const Status& status) {
   }
 }
 
-void CpuService::PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms) {
+void CpuService::PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms,
+                                 double blocked_ms) {
   // A subtask's end is its parent's to publish, when it reaps it (PublishReaped).
   if (task.sched.parent) return;
   const double turnaround = std::max(0.0, events_.TrackerNowMs() - task.submitted_t);
   events_.Publish(os::events::TaskFinished{task.spec.task_id, std::nullopt, options_.node, OutcomeOf(status),
-                                           std::max(0.0, turnaround - run_ms), cpu_ms, turnaround});
+                                           std::max(0.0, turnaround - run_ms - blocked_ms), cpu_ms, turnaround});
 }
 
 // [SECTION] System calls and the process tree ------------------------------------------------

@@ -149,7 +149,8 @@ class CpuService {
 
   void PublishSubmitted(const Task& task);
   /// task.finished for `task`, ended here (ran, or refused) with `status`.
-  void PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms);
+  /// Its wait_ms is the turnaround less `run_ms` and `blocked_ms` (waiting in system calls).
+  void PublishFinished(const Task& task, const Status& status, double cpu_ms, double run_ms, double blocked_ms = 0);
   void UpdateStats();
 
   // ---- Where each task is, for TASK_CANCEL ----

@@ -42,6 +42,10 @@ struct LiveScheduler::Proc {
   std::optional<std::string> parent;
   enum class State { kReady, kRunning, kWaiting } state = State::kReady;
   std::function<void()> on_resume;             // Wake's: runs when it is next put on a core
+  Clock::time_point blocked_since;             // while waiting
+  double blocked_since_t = 0;                  // the same, on the tracker's clock
+  std::string blocked_on;                      // what it waits for: "wait peer-1/8"
+  Clock::duration blocked{0};                  // time spent waiting in system calls, in all
   std::optional<Executor::TaskHandle> handle;  // once started
   int core = -1;                               // while running
   std::int64_t burst_estimate_ms = 0;          // its whole CPU burst, as given or predicted
@@ -367,6 +371,9 @@ Status LiveScheduler::Block(const std::string& task_id, const std::string& on) {
     policy_->Remove(proc.ready.id);
   }
   proc.state = Proc::State::kWaiting;
+  proc.blocked_since = Clock::now();
+  proc.blocked_since_t = events_.TrackerNowMs();
+  proc.blocked_on = on;
   const double cpu_total_ms = static_cast<double>(executor_.CpuTime(*proc.handle).count()) / 1000;
   events_.Publish(os::events::TaskBlocked{proc.task_id, proc.parent, options_.node, on, cpu_total_ms});
   DispatchSoon();
@@ -380,6 +387,8 @@ Status LiveScheduler::Wake(const std::string& task_id, std::function<void()> res
   if (proc.state != Proc::State::kWaiting) return Status::BadRequest("task " + task_id + " is not waiting");
   const std::int64_t now = NowMs();
   proc.state = Proc::State::kReady;
+  proc.blocked += Clock::now() - proc.blocked_since;
+  EndBlocked(proc);
   proc.on_resume = std::move(resume);
   proc.ready.ready_since_ms = now;
   policy_->AdvanceTo(now);
@@ -457,7 +466,12 @@ void LiveScheduler::OnExit(std::uint64_t id, TaskOutcome outcome) {
   times.turnaround_ms = Millis(now - proc->submitted);
   times.run_ms = Millis(proc->on_core);
   times.cpu_ms = cpu_ms;
-  times.waiting_ms = std::max<std::int64_t>(0, times.turnaround_ms - times.run_ms);
+  if (proc->state == Proc::State::kWaiting) {  // killed while waiting
+    proc->blocked += now - proc->blocked_since;
+    EndBlocked(*proc);
+  }
+  times.blocked_ms = Millis(proc->blocked);
+  times.waiting_ms = std::max<std::int64_t>(0, times.turnaround_ms - times.run_ms - times.blocked_ms);
   times.response_ms = proc->first_run ? Millis(*proc->first_run - proc->submitted) : times.turnaround_ms;
   times.preemptions = proc->preemptions;
   finished_.push_back(Finished{proc->task_id, proc->name, times, queue});
@@ -493,6 +507,12 @@ void LiveScheduler::EndSegment(Proc& proc, const char* end, std::chrono::microse
   timeline_.push_back(
       Segment{proc.task_id, proc.name, proc.core, proc.segment_start_t, events_.TrackerNowMs(), cpu_ms, end});
   if (timeline_.size() > kTimelineKept) timeline_.pop_front();
+}
+
+void LiveScheduler::EndBlocked(const Proc& proc) {
+  blocked_.push_back(
+      BlockedStretch{proc.task_id, proc.name, proc.blocked_on, proc.blocked_since_t, events_.TrackerNowMs()});
+  if (blocked_.size() > kTimelineKept) blocked_.pop_front();
 }
 
 // [SECTION] Reports ------------------------------------------------------------------------
@@ -545,12 +565,19 @@ Json LiveScheduler::Report() const {
                         {"end", s.end}});
   }
   report["timeline"] = std::move(timeline);
+  Json blocked = Json::array();
+  for (const BlockedStretch& b : blocked_) {
+    blocked.push_back(
+        {{"task_id", b.task_id}, {"name", b.name}, {"on", b.on}, {"start_t", b.start_t}, {"end_t", b.end_t}});
+  }
+  report["blocked"] = std::move(blocked);
   Json finished = Json::array();
   for (const Finished& f : finished_) {
     Json entry = {{"task_id", f.task_id},
                   {"name", f.name},
                   {"response_ms", f.times.response_ms},
                   {"waiting_ms", f.times.waiting_ms},
+                  {"blocked_ms", f.times.blocked_ms},
                   {"turnaround_ms", f.times.turnaround_ms},
                   {"run_ms", f.times.run_ms},
                   {"cpu_ms", f.times.cpu_ms},

@@ -121,6 +121,7 @@ struct SchedFields {
 struct TaskTimes {
   std::int64_t response_ms = 0;    // submitted here -> first on a core
   std::int64_t waiting_ms = 0;     // ready but not on a core
+  std::int64_t blocked_ms = 0;     // waiting in a system call (osgrid.wait): neither ready nor running
   std::int64_t run_ms = 0;         // on a core (wall clock)
   std::int64_t cpu_ms = 0;         // CPU time of its process
   std::int64_t turnaround_ms = 0;  // submitted here -> ended
@@ -168,10 +169,10 @@ class LiveScheduler {
   /// The policy and its settings, the tasks on each core and in the ready
   /// queue, and the recent timeline: {"policy", "summary", "source",
   /// "preemptive", "quantum_ms"?, "mlfq"?, "cores", "running": [...], "ready":
-  /// [...], "waiting": [...], "timeline": [{task_id, name, core, start_t, end_t, cpu_ms, end}],
-  /// "finished": [{task_id, name, response_ms, waiting_ms, turnaround_ms,
-  /// run_ms, cpu_ms, preemptions}], "preemptions", "context_switches"}.
-  /// Times *_t are ms on the tracker's clock (events' t).
+  /// [...], "waiting": [...], "blocked": [{task_id, name, on, start_t,
+  /// end_t}] (stretches spent waiting in system calls), "timeline": [{task_id, name, core, start_t, end_t, cpu_ms,
+  /// end}], "finished": [{task_id, name, response_ms, waiting_ms, turnaround_ms, run_ms, cpu_ms, preemptions}],
+  /// "preemptions", "context_switches"}. Times *_t are ms on the tracker's clock (events' t).
   Json Report() const;
   /// The policy and its settings only ({"policy", "quantum_ms"?, "mlfq"?}).
   Json Settings() const;
@@ -231,6 +232,10 @@ class LiveScheduler {
     double cpu_ms = 0;  // CPU time the task used in it
     std::string end;    // "quantum", "preempted", "blocked", "finished"
   };
+  struct BlockedStretch {  // a task waiting in a system call, off every queue
+    std::string task_id, name, on;
+    double start_t = 0, end_t = 0;
+  };
   struct Finished {
     std::string task_id, name;
     TaskTimes times;
@@ -241,6 +246,8 @@ class LiveScheduler {
   static constexpr std::size_t kBurstNamesKept = 4096;
   std::deque<Segment> timeline_;
   std::deque<Finished> finished_;
+  std::deque<BlockedStretch> blocked_;  // the most recent kTimelineKept
+  void EndBlocked(const Proc& proc);
 };
 
 }  // namespace osgrid::peer

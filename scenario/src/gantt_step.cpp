@@ -20,8 +20,9 @@ using client::Table;
 
 namespace {
 
-constexpr const char* kRun = "█";   // on a core
-constexpr const char* kWait = "·";  // in the ready queue: submitted, not finished, not on a core
+constexpr const char* kRun = "█";      // on a core
+constexpr const char* kWait = "·";     // in the ready queue: submitted, not finished, not on a core
+constexpr const char* kBlocked = "-";  // waiting: blocked in a system call (osgrid.wait), off the ready queue
 constexpr std::size_t kMaxLabel = 12;
 
 std::string IntMs(double ms) { return std::to_string(std::llround(ms)) + " ms"; }
@@ -76,7 +77,8 @@ bool TaskIdLess(const std::string& a, const std::string& b) {
 struct TaskRow {
   std::string task_id;
   std::string label;
-  std::vector<std::pair<double, double>> runs;  // [start_t, end_t), tracker clock ms
+  std::vector<std::pair<double, double>> runs;     // [start_t, end_t), tracker clock ms
+  std::vector<std::pair<double, double>> blocked;  // waiting in a system call (the report's "blocked")
   std::optional<double> submitted_t, finished_t;
 };
 
@@ -110,6 +112,12 @@ PeerChart BuildChart(const PeerSchedule& input) {
     const double start = Number(s, "start_t"), end = Number(s, "end_t");
     if (end > start) row.runs.emplace_back(start, end);
     if (s.value("end", "") == "finished") row.finished_t = end;
+  }
+  for (const Json& b : scheduling.value("blocked", Json::array())) {  // waiting in system calls
+    if (!b.is_object()) continue;
+    auto it = rows.find(b.value("task_id", "?"));
+    const double start = Number(b, "start_t"), end = Number(b, "end_t");
+    if (it != rows.end() && end > start) it->second.blocked.emplace_back(start, end);
   }
   chart.finished = scheduling.value("finished", Json::array());
   for (const Json& f : chart.finished) {
@@ -153,11 +161,17 @@ std::string ChartLine(const TaskRow& row, double origin, double ms_per_column, i
     const double from = origin + c * ms_per_column, to = from + ms_per_column;
     double ran = 0;
     for (const auto& [start, end] : row.runs) ran += Overlap(from, to, start, end);
+    double blocked = 0;
+    for (const auto& [start, end] : row.blocked) blocked += Overlap(from, to, start, end);
     double waited = 0;
-    if (row.submitted_t) waited = std::max(0.0, Overlap(from, to, *row.submitted_t, row.runs.back().second) - ran);
-    const double idle = ms_per_column - ran - waited;
-    if (ran > 0 && ran >= waited && ran >= idle) {
+    if (row.submitted_t) {
+      waited = std::max(0.0, Overlap(from, to, *row.submitted_t, row.runs.back().second) - ran - blocked);
+    }
+    const double idle = ms_per_column - ran - waited - blocked;
+    if (ran > 0 && ran >= waited && ran >= blocked && ran >= idle) {
       cells[static_cast<std::size_t>(c)] = kRun;
+    } else if (blocked > 0 && blocked >= waited && blocked >= idle) {
+      cells[static_cast<std::size_t>(c)] = kBlocked;
     } else if (waited > 0 && waited >= idle) {
       cells[static_cast<std::size_t>(c)] = kWait;
     }
@@ -321,7 +335,14 @@ std::string RenderGantt(const std::vector<PeerSchedule>& peers, int width, std::
   const std::string pad(2 + label_width + 2, ' ');
   char scale[32];
   std::snprintf(scale, sizeof scale, ms_per_column < 10 ? "%.1f ms" : "%.0f ms", ms_per_column);
-  std::string out = std::string(kRun) + " on a core   " + kWait + " in the ready queue   (" + scale + " a column)\n";
+  // The legend names "waiting" only when some task blocked in a system call.
+  bool any_blocked = false;
+  for (const PeerChart& chart : charts) {
+    for (const TaskRow& row : chart.rows) any_blocked |= !row.blocked.empty();
+  }
+  std::string out = std::string(kRun) + " on a core   " + kWait + " in the ready queue   " +
+                    (any_blocked ? std::string(kBlocked) + " blocked in a system call   " : "") + "(" + scale +
+                    " a column)\n";
   for (const PeerChart& chart : charts) {
     std::string title = chart.title;
     if (static_cast<int>(title.size()) > width) title = title.substr(0, static_cast<std::size_t>(width - 3)) + "...";

@@ -195,6 +195,30 @@ TEST_CASE("the gantt chart copes with odd reports", "[scenario][gantt]") {
   CHECK(ChartRow(cut, "peer-1", "B").empty());
 }
 
+TEST_CASE("the gantt chart shows a task blocked in a system call apart from one in the ready queue",
+          "[scenario][gantt]") {
+  // P waits for its child C (osgrid.wait) from 10100 to 10400, then in the
+  // ready queue behind Q until 10500; Q waits in the ready queue from 10100.
+  Json status = FcfsStatus();
+  status["scheduling"]["timeline"] = {
+      Segment("peer-1/1", "P", 10000, 10100, "blocked"), Segment("peer-1/2", "C", 10100, 10400, "finished"),
+      Segment("peer-1/3", "Q", 10400, 10500, "finished"), Segment("peer-1/1", "P", 10500, 10600, "finished")};
+  status["scheduling"]["blocked"] = {
+      {{"task_id", "peer-1/1"}, {"name", "P"}, {"on", "wait peer-1/2"}, {"start_t", 10100}, {"end_t", 10400}}};
+  status["scheduling"]["finished"] = {Done("peer-1/2", "C", 0, 0, 300, 300, 0),
+                                      Done("peer-1/3", "Q", 300, 300, 400, 100, 0),
+                                      Done("peer-1/1", "P", 0, 400, 600, 200, 0)};
+  const std::string text = RenderGantt({{"peer-1", status}}, 60, 20);
+  INFO(text);
+  CHECK(Contains(text, "- blocked in a system call"));
+  const std::string p = ChartRow(text, "peer-1", "P");
+  const std::string q = ChartRow(text, "peer-1", "Q");
+  CHECK(Contains(p, "█---"));
+  CHECK(Contains(p, "-··"));  // blocked, then ready once C ended
+  CHECK(Contains(q, "···"));
+  CHECK_FALSE(Contains(q, "-"));
+}
+
 TEST_CASE("gantt expectations compare the peers' averages", "[scenario][gantt]") {
   const Json reply = {{"peer-1", ScheduleSummary(FcfsStatus())}, {"peer-2", ScheduleSummary(RrStatus())}};
   Expectation expect;
