@@ -147,7 +147,7 @@ TEST_CASE("a missing or uncallable function gives TASK_FAILED", "[executor]") {
   CHECK(uncallable.status.message() == "program defines 'main', but it is not callable (type int)");
 }
 
-TEST_CASE("the task gets fds 0-3 and nothing else of ours", "[executor]") {
+TEST_CASE("the task gets fds 0-3, fd 4 for its system calls, and nothing else of ours", "[executor]") {
   int inheritable = dup(STDOUT_FILENO);  // no close-on-exec: it must not leak anyway
   REQUIRE(inheritable >= 0);
   // No /proc in the sandbox: probe every descriptor number with fstat.
@@ -165,7 +165,7 @@ def main():
 )py");
   close(inheritable);
   REQUIRE(outcome.status.ok());
-  CHECK(outcome.result == Json::array({0, 1, 2, 3}));
+  CHECK(outcome.result == Json::array({0, 1, 2, 3, 4}));
 }
 
 TEST_CASE("a result that is not JSON gives TASK_FAILED", "[executor]") {
