@@ -189,6 +189,7 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
     decoded->task.root.clear();
   }
   Task task = Admit(std::move(decoded->task), decoded->origin.empty() ? options_.node : decoded->origin);
+  task.confidential = confidential;
   if (!forwarded) PublishSubmitted(task);
 
   auto reply = [session, request, start, node = options_.node](Json entry) {
@@ -318,6 +319,7 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
   for (net::TaskRequest& task : decoded->tasks) {
     if (!decoded->forwarded) task.parent.clear(), task.root.clear();  // only a peer says a task is a subtask
     parsed.push_back(Admit(std::move(task), origin));
+    parsed.back().confidential = decoded->confidential;
   }
   if (!decoded->forwarded) {
     for (const Task& task : parsed) PublishSubmitted(task);
@@ -717,12 +719,13 @@ void CpuService::SubmitChild(const std::string& parent_id, const Json& call, con
   request.parent = parent_id;
   request.root = tree_.RootOf(parent_id);
   Task child = Admit(std::move(request), options_.node);
+  child.confidential = parent.confidential;  // a confidential program's children stay here too
   PublishSubmitted(child);
   EntryDone done = Track(child, [this, child_id, submitted_t = child.submitted_t](Json entry) {
     OnChildEnded(child_id, submitted_t, std::move(entry));
   });
   reply(CallOk({{"task_id", child_id}}));
-  if (!HasTracker()) return RunHere(std::move(child), std::move(done));
+  if (child.confidential || !HasTracker()) return RunHere(std::move(child), std::move(done));
   Place(std::move(child), std::move(done));
 }
 

@@ -101,6 +101,7 @@ class CpuService {
     std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
     double submitted_t = 0;      // when it was submitted, ms on the tracker's clock (events' t)
     std::string root;            // the root of its process tree; "" when it is one
+    bool confidential = false;   // never leaves this peer; nor do its subtasks
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
   /// message, detail, stdout, stderr, output_truncated, queued_ms, run_ms}.

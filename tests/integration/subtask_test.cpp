@@ -321,3 +321,53 @@ TEST_CASE("kill --group ends a task and all its descendants with KILLED", "[inte
   CommandResult missing = At(cluster->tracker_port(), {"kill", root});
   CHECK(missing.exit_code == 2);  // --group is required
 }
+
+TEST_CASE("subtasks run on other peers, and come back to their parent; a confidential task's stay home",
+          "[integration][syscalls]") {
+  scenario::ClusterOptions options = TestClusterOptions(2, 1.5);
+  options.cores = 1;
+  auto cluster = StartCluster(options);
+  const char* program =
+      "import osgrid, time\n"
+      "def child(x):\n"
+      "    time.sleep(0.3)\n"
+      "    return x * 10\n"
+      "def main():\n"
+      "    children = [osgrid.submit(child, x) for x in (1, 2)]\n"
+      "    return [osgrid.wait(c) for c in children] + [c.id for c in children]\n";
+  for (bool confidential : {false, true}) {
+    DYNAMIC_SECTION((confidential ? "confidential" : "placed by the tracker")) {
+      auto watcher = Watch(cluster->tracker_port(), {"task.running"});
+      net::CpuTaskRequest request{net::MakeTask(program)};
+      request.confidential = confidential;
+      Json frame = net::Encode(request);
+      frame["id"] = 1;
+      auto submitter = Connect(PortOf(*cluster, "peer-1"));
+      REQUIRE(submitter->SendJson(frame).ok());
+      Json reply = Answer(*submitter);
+      INFO(reply.dump());
+      REQUIRE(reply["type"] == "CPU_RESULT");
+      CHECK(reply["result"][0] == 10);
+      CHECK(reply["result"][1] == 20);
+      std::set<std::string> children = {reply["result"][2], reply["result"][3]};
+      std::map<std::string, std::string> ran_on;
+      while (ran_on.size() < 2) {
+        ev::Event e = AwaitEvent(
+            watcher,
+            [&](const ev::Event& e) {
+              const auto* running = std::get_if<ev::TaskRunning>(&e.body);
+              return running != nullptr && children.contains(running->task_id);
+            },
+            "the children's task.running");
+        const auto& running = std::get<ev::TaskRunning>(e.body);
+        ran_on[running.task_id] = running.peer;
+        CHECK(running.parent == std::optional<std::string>(reply["task_id"].get<std::string>()));
+      }
+      bool any_away = false;
+      for (const auto& [child, peer] : ran_on) any_away |= peer != "peer-1";
+      // The tracker places a child on the least-loaded peer: peer-2 is idle
+      // while the parent holds peer-1's core.
+      CHECK(any_away == !confidential);
+    }
+  }
+}
