@@ -317,7 +317,10 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
   std::vector<Task> parsed;
   parsed.reserve(decoded->tasks.size());
   for (net::TaskRequest& task : decoded->tasks) {
-    if (!decoded->forwarded) task.parent.clear(), task.root.clear();  // only a peer says a task is a subtask
+    if (!decoded->forwarded) {  // only a peer says a task is a subtask
+      task.parent.clear();
+      task.root.clear();
+    }
     parsed.push_back(Admit(std::move(task), origin));
     parsed.back().confidential = decoded->confidential;
   }
