@@ -112,7 +112,7 @@ TEST_CASE("a task on a one-core peer submits 3 subtasks and waits for them, and 
       cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "every task reaped");
 }
 
-TEST_CASE("a child that ends first is a zombie until its parent ends; an orphan goes to the peer's init",
+TEST_CASE("a child that ends first is a zombie until its parent ends, and an orphan goes to the peer's init",
           "[integration][syscalls]") {
   auto cluster = OnePeer(3);
   auto watcher = Watch(cluster->tracker_port(), {"task."});
@@ -322,7 +322,7 @@ TEST_CASE("kill --group ends a task and all its descendants with KILLED", "[inte
   CHECK(missing.exit_code == 2);  // --group is required
 }
 
-TEST_CASE("subtasks run on other peers, and come back to their parent; a confidential task's stay home",
+TEST_CASE("subtasks run on other peers and come back to their parent, but a confidential task's stay home",
           "[integration][syscalls]") {
   scenario::ClusterOptions options = TestClusterOptions(2, 1.5);
   options.cores = 1;
