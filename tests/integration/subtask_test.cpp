@@ -371,3 +371,38 @@ TEST_CASE("subtasks run on other peers and come back to their parent, but a conf
     }
   }
 }
+
+TEST_CASE("when a parent's peer dies, the parent and its zombie children end as lost", "[integration][syscalls]") {
+  scenario::ClusterOptions options = TestClusterOptions(2, 1.5);
+  options.cores = 1;
+  auto cluster = StartCluster(options);
+  auto watcher = Watch(cluster->tracker_port(), {"task.", "peer.dead"});
+  // The parent holds peer-1's core (it sleeps), so the tracker places its
+  // child on idle peer-2; the child ends at once: a zombie, its parent on peer-1.
+  const char* program =
+      "import osgrid, time\n"
+      "def child():\n"
+      "    return 1\n"
+      "def main():\n"
+      "    osgrid.submit(child)\n"
+      "    time.sleep(60)\n";
+  auto submitter = Send(PortOf(*cluster, "peer-1"), program);
+  ev::Event zombie = AwaitEvent(
+      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskZombie>(e.body); }, "task.zombie", 20);
+  const auto& z = std::get<ev::TaskZombie>(zombie.body);
+  CHECK(z.peer == "peer-2");
+  REQUIRE(cluster->KillPeer("peer-1").ok());
+  std::set<std::string> lost;
+  while (lost.size() < 2) {
+    ev::Event e = AwaitEvent(
+        watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskFinished>(e.body); },
+        "the parent and the zombie lost", 20);
+    const auto& finished = std::get<ev::TaskFinished>(e.body);
+    CHECK(finished.outcome == ev::Outcome::kLost);
+    lost.insert(finished.task_id);
+  }
+  CHECK(lost.contains(z.task_id));
+  CHECK(lost.contains(*z.parent));
+  AwaitPs(
+      cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "no task left");
+}

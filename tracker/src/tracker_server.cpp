@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
+#include <set>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -352,13 +353,26 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     }
   }
 
-  /// peer.dead, then task.finished (lost) for each task it held: nothing
-  /// that was accepted disappears without an end.
+  /// peer.dead, then task.finished (lost) for each task it held, and for
+  /// each zombie whose parent it held (the parent that would have reaped it
+  /// is gone): nothing that was accepted disappears without an end.
   void PublishDeath(const std::string& id, double silent_ms) {
     std::vector<os::events::TaskRef> lost = hub.state().TasksOn(id);
+    std::set<std::string> gone;
+    for (const auto& task : lost) gone.insert(task.task_id);
+    std::vector<os::events::TaskInfo> orphaned_zombies;
+    for (const os::events::TaskInfo& task : hub.state().Tasks()) {
+      if (task.state == os::events::TaskState::kZombie && task.parent && gone.contains(*task.parent)) {
+        orphaned_zombies.push_back(task);
+      }
+    }
     Publish(os::events::PeerDead{id, silent_ms});
     for (const auto& task : lost) {
       Publish(os::events::TaskFinished{task.task_id, task.parent, id, os::events::Outcome::kLost, 0, 0, 0});
+    }
+    for (const auto& zombie : orphaned_zombies) {
+      Publish(
+          os::events::TaskFinished{zombie.task_id, zombie.parent, zombie.peer, os::events::Outcome::kLost, 0, 0, 0});
     }
   }
 };
