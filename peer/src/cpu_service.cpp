@@ -192,7 +192,13 @@ void CpuService::HandleTask(const net::SessionPtr& session, const Json& request)
   task.confidential = confidential;
   if (!forwarded) PublishSubmitted(task);
 
-  auto reply = [session, request, start, node = options_.node](Json entry) {
+  auto reply = [this, session, request, start, node = options_.node, parent = task.sched.parent,
+                task_id = task.spec.task_id, submitted_t = task.submitted_t](Json entry) {
+    if (parent && session->closed()) {
+      // A subtask whose parent's peer is gone: its end can reach no one to
+      // reap it, so it is published here, or the task would never end.
+      PublishReaped(task_id, *parent, ChildExit{entry, events_.TrackerNowMs(), submitted_t});
+    }
     entry["id"] = request["id"];
     entry["submitted_to"] = request.value("origin", node);
     entry["forwarded"] = entry.value("peer", node) != entry["submitted_to"];
