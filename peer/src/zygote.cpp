@@ -21,6 +21,9 @@
 //        │                                                 stdin, run it, result on fd 3,
 //        │ <── system calls on fd 4 (the same socket) ───     _exit
 //        │     (call_channel.h, docs/syscalls.md)
+//        │ ─── RunCall + fds 0-3 on fd 4 ─────────────> 8. a worker (Handoff::worker)
+//        │                                                 runs its job's next call, and
+//        │                                                 so on (RunWorker, executor.h)
 //
 // The double fork has two purposes: the task process must be the first
 // process of its new pid namespace (unshare(CLONE_NEWPID) applies to the
