@@ -119,6 +119,12 @@ void CallChannel::OnMessage() {
   on_call_(std::move(call));
 }
 
+int CallChannel::SendWithFds(const void* data, std::size_t size, const int* fds, int fd_count) {
+  if (closed_) return EBADF;
+  if (writing_ || !outgoing_.empty()) return EAGAIN;
+  return SendPacket(socket_.native_handle(), data, size, fds, fd_count);
+}
+
 void CallChannel::Reply(const Json& reply) {
   if (closed_) return;
   for (std::string& packet : Packets(reply.dump(-1, ' ', false, Json::error_handler_t::replace))) {

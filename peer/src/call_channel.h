@@ -55,6 +55,15 @@ class CallChannel : public std::enable_shared_from_this<CallChannel> {
   void Reply(const Json& reply);
   /// Stops reading and writing; closes the socket. Idempotent.
   void Close();
+  /// Whom the calls go to from now on: a worker's channel outlives each of
+  /// the calls it runs (executor.h), and its next call takes it over.
+  void SetOnCall(OnCall on_call) { on_call_ = std::move(on_call); }
+  /// Sends one packet that is not a reply, with descriptors: a worker's next
+  /// call (zygote::RunCall, fds 0-3), only while nothing else is being sent.
+  /// Never blocks. Returns 0 or an errno: EPIPE/ECONNRESET once the process
+  /// is gone, EAGAIN if the socket is full or a reply is still queued, EBADF
+  /// once closed.
+  int SendWithFds(const void* data, std::size_t size, const int* fds, int fd_count);
 
   /// Cuts `text` into packets: flag byte + chunk (for the task side's tests).
   static std::deque<std::string> Packets(const std::string& text);

@@ -341,7 +341,11 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
     fills.push_back(Track(parsed[i], [batch, i](Json entry) { batch->Fill(i, std::move(entry)); }));
   }
   if (decoded->forwarded || decoded->confidential || !HasTracker()) {
-    for (std::size_t i = 0; i < parsed.size(); ++i) RunHere(std::move(parsed[i]), std::move(fills[i]));
+    std::map<std::string, std::string> jobs;
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      JoinJob(parsed[i], jobs);
+      RunHere(std::move(parsed[i]), std::move(fills[i]));
+    }
     return;
   }
   auto shared_fills = std::make_shared<std::vector<EntryDone>>(std::move(fills));
@@ -363,8 +367,11 @@ void CpuService::HandleBatch(const net::SessionPtr& session, const Json& request
                            }
                            for (auto& [peer_id, group] : groups) {
                              if (peer_id == options_.node) {
-                               for (auto& [index, task] : group)
+                               std::map<std::string, std::string> jobs;
+                               for (auto& [index, task] : group) {
+                                 JoinJob(task, jobs);
                                  RunHere(std::move(task), std::move((*shared_fills)[index]));
+                               }
                              } else {
                                ForwardBatch(std::move(group), peer_id, where[peer_id]["host"], where[peer_id]["port"],
                                             batch, shared_fills);
@@ -408,11 +415,13 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
           } else {
             stats_.tasks_forwarded += static_cast<std::int64_t>(group.size());
           }
+          std::map<std::string, std::string> jobs;
           for (std::size_t k = 0; k < group.size(); ++k) {
             std::size_t index = group[k].first;
             if (usable) {
               (*fills)[index](net::EncodeTaskResult((*entries)[k]));
             } else {
+              JoinJob(group[k].second, jobs);
               RunHere(std::move(group[k].second), std::move((*fills)[index]));
             }
           }
@@ -428,6 +437,12 @@ void CpuService::ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, s
 
 // [SECTION] The ready queue and the executor ---------------------------------------------
 
+void CpuService::JoinJob(Task& task, std::map<std::string, std::string>& jobs) {
+  auto [job, added] = jobs.try_emplace(task.program_sha256);
+  if (added) job->second = options_.node + "/job-" + std::to_string(++jobs_made_);
+  task.spec.job = job->second;
+}
+
 void CpuService::RunHere(Task task, EntryDone done) {
   if (EndIfCancelled(task, done)) return;
   if (auto it = whereabouts_.find(task.spec.task_id); it != whereabouts_.end())
@@ -439,6 +454,7 @@ void CpuService::RunHere(Task task, EntryDone done) {
   Status admitted = scheduler_->Submit(std::move(spec), shared->first.sched,
                                        [this, shared](TaskOutcome outcome, const TaskTimes& times) {
                                          OnTaskExit(shared->first.spec.task_id);
+                                         LeaveJob(shared->first.spec.job);
                                          OnFinished(shared->first, outcome, times, shared->second);
                                          UpdateStats();
                                        });
@@ -446,9 +462,17 @@ void CpuService::RunHere(Task task, EntryDone done) {
     PublishFinished(shared->first, admitted, 0, 0);
     return shared->second(ErrorEntry(admitted, id, options_.node));
   }
+  if (!shared->first.spec.job.empty()) ++job_tasks_[shared->first.spec.job];
   tree_.Enter(id, shared->first.sched.parent, shared->first.root);
   running_here_[id] = std::shared_ptr<const Task>(shared, &shared->first);
   UpdateStats();
+}
+
+void CpuService::LeaveJob(const std::string& job) {
+  auto it = job_tasks_.find(job);
+  if (it == job_tasks_.end() || --it->second > 0) return;
+  job_tasks_.erase(it);
+  executor_.EndJob(job);
 }
 
 // [SECTION] Cancellation ---------------------------------------------------------------------

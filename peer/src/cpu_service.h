@@ -18,6 +18,15 @@
 // on another peer while that many are in flight waits, in arrival order, for
 // one to end; while as many tasks wait as the ready queue may hold
 // (--ready-queue-max), a further one is refused with LIMIT naming both flags.
+//
+// Jobs. The tasks of one CPU_BATCH that run here (all of a forwarded batch,
+// or this peer's share of a client's) and share a program form a job, with a
+// new id "<node>/job-<n>" each time a batch arrives: the executor runs a
+// job's calls in worker processes, one call after another (executor.h),
+// never shared with another job, so never with another submitter. Each call
+// stays a task of its own in the scheduler. A CPU_TASK, and a subtask, has
+// no job: a process of its own. When a job has no task left here, its
+// workers are ended (Executor::EndJob).
 #pragma once
 
 #include <chrono>
@@ -114,6 +123,12 @@ class CpuService {
   net::TaskRequest Forwardable(const Task& task) const;
   void Place(Task task, EntryDone done);
   void RunHere(Task task, EntryDone done);
+  /// Puts `task`, one of a batch's tasks about to run here, in its job:
+  /// `jobs` maps a program's sha256 to its job in this batch, and gets a new
+  /// job "<node>/job-<n>" for a program not in it yet.
+  void JoinJob(Task& task, std::map<std::string, std::string>& jobs);
+  /// A task of `job` ended here; the last one ends the job's workers.
+  void LeaveJob(const std::string& job);
   void OnFinished(const Task& task, const TaskOutcome& outcome, const TaskTimes& times, const EntryDone& done);
   void Forward(Task task, Json target, EntryDone done);
   void ForwardBatch(std::vector<std::pair<std::size_t, Task>> group, std::string peer_id, std::string host,
@@ -186,6 +201,8 @@ class CpuService {
   TaskTree tree_;
   std::map<std::string, std::shared_ptr<const Task>> running_here_;  // given to the scheduler, not yet ended
   std::map<std::string, CallReply> waiting_;                         // tasks blocked in osgrid.wait: the reply
+  std::uint64_t jobs_made_ = 0;                                      // for job ids
+  std::map<std::string, std::size_t> job_tasks_;                     // job -> its tasks in the scheduler
 };
 
 }  // namespace osgrid::peer

@@ -23,8 +23,10 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <system_error>
 
 #include <spdlog/spdlog.h>
@@ -37,6 +39,7 @@
 #include "call_channel.h"
 #include "unique_fd.h"
 #include "warm_pool.h"
+#include "zygote_protocol.h"
 
 namespace osgrid::peer {
 namespace {
@@ -88,26 +91,38 @@ struct TaskProcess {
   UniqueFd result_pipe;          // read end of the child's fd 3
 };
 
-/// Gives a warm task process (warm_pool.h) the four pipes of its task and its
-/// limits. Errors: INTERNAL naming the failed call, e.g. "pipe2: Too many open
-/// files"; the child is then killed and reaped.
-Result<TaskProcess> HandOff(WarmChild child, const std::string& task_id, const TaskLimits& limits) {
-  std::array<Pipe, 4> pipes;
-  Status status = Status::Ok();
+/// The four pipes of one task (or call): fds 0-3 of its process.
+Status MakePipes(std::array<Pipe, 4>& pipes) {
   for (Pipe& pipe : pipes) {
     Result<Pipe> made = MakePipe();
-    if (!made.ok()) {
-      status = made.status();
-      break;
-    }
+    if (!made.ok()) return made.status();
     pipe = std::move(made).value();
   }
+  return Status::Ok();
+}
+
+/// Keeps the peer's ends of `pipes` in `process`; the child's ends close
+/// with `pipes`, so the child's closing them brings end of file.
+void KeepPeerEnds(std::array<Pipe, 4>& pipes, TaskProcess& process) {
+  process.stdin_pipe = std::move(pipes[0].write_end);
+  process.stdout_pipe = std::move(pipes[1].read_end);
+  process.stderr_pipe = std::move(pipes[2].read_end);
+  process.result_pipe = std::move(pipes[3].read_end);
+}
+
+/// Gives a warm task process (warm_pool.h) the four pipes of its task and its
+/// limits; `worker`: it becomes a worker of the task's job. Errors: INTERNAL
+/// naming the failed call, e.g. "pipe2: Too many open files"; the child is
+/// then killed and reaped.
+Result<TaskProcess> HandOff(WarmChild child, const std::string& task_id, const TaskLimits& limits, bool worker) {
+  std::array<Pipe, 4> pipes;
+  Status status = MakePipes(pipes);
   TaskProcess process;
   process.start_time = Clock::now();
   if (status.ok()) {
     const int child_fds[4] = {pipes[0].read_end.get(), pipes[1].write_end.get(), pipes[2].write_end.get(),
                               pipes[3].write_end.get()};
-    status = WarmPool::Handoff(child, child_fds, limits, task_id);
+    status = WarmPool::Handoff(child, child_fds, limits, task_id, worker);
   }
   if (!status.ok()) {
     KillAndReap(child.pid);
@@ -116,11 +131,8 @@ Result<TaskProcess> HandOff(WarmChild child, const std::string& task_id, const T
   process.pid = child.pid;
   process.pidfd = std::move(child.pidfd);
   process.socket = std::move(child.socket);
-  process.stdin_pipe = std::move(pipes[0].write_end);
-  process.stdout_pipe = std::move(pipes[1].read_end);
-  process.stderr_pipe = std::move(pipes[2].read_end);
-  process.result_pipe = std::move(pipes[3].read_end);
-  return process;  // the child's ends close here, so its exit brings end of file
+  KeepPeerEnds(pipes, process);
+  return process;
 }
 
 // ---------------------------------------------------------------------------
@@ -203,6 +215,21 @@ Status AssignFd(asio::posix::stream_descriptor& descriptor, UniqueFd& fd) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
+// [SECTION] Executor::IdleWorker: a worker between two calls
+
+/// A worker process between two calls of its job (executor.h), blocked on its
+/// fd 4 until the next call's RunCall comes. It is nobody's task: it stays
+/// with its job until EndJob, its idle time or the idle cap retires it.
+struct Executor::IdleWorker {
+  explicit IdleWorker(asio::io_context& io) : idle_timer(io) {}
+  std::string job;
+  int pid = 0;                           // also its process-group id
+  UniqueFd pidfd;                        // readable once it has exited (it has not been reaped)
+  std::shared_ptr<CallChannel> channel;  // our end of its fd 4
+  asio::steady_timer idle_timer;         // kWorkerIdleTime after it was parked
+};
+
+// ---------------------------------------------------------------------------
 // [SECTION] Executor::Task: one running task
 //
 // Every asynchronous step holds a shared_ptr to its Task, so a Task lives until
@@ -215,7 +242,13 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
 
   /// Called by the warm pool with this task's process (or why there is none):
   /// hands the task over and starts watching it, or finishes with the error.
+  /// A task with a job makes its process a worker of that job.
   void Launch(Result<WarmChild> child, const TaskLimits& limits);
+  /// Hands this call to `worker`, an idle worker of its job (zygote::RunCall
+  /// on its fd 4), and starts watching it. False, with `worker` untouched, if
+  /// the worker cannot take it (it died while idle): then retire it.
+  bool LaunchInWorker(IdleWorker& worker, const TaskLimits& limits);
+  const std::string& job() const { return job_; }
   /// For ~Executor: kills and reaps the process; `done` is never called.
   void Abandon();
   std::uint64_t id() const { return id_; }
@@ -234,7 +267,9 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   void Reply(const Json& reply);
 
  private:
-  Status Adopt(TaskProcess process);
+  Status Adopt(TaskProcess process, std::shared_ptr<CallChannel> channel);
+  CallChannel::OnCall CallHandler();
+  void Started();
   void Begin();
   void FailToStart(const Status& status);
   void WriteInput();
@@ -247,6 +282,8 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   void ArmDrainDeadline();
   void MaybeFinish();
   void Finish();
+  /// A worker whose call ended well, and can take the job's next one.
+  bool CanPark() const;
   void CloseAll();
   TaskOutcome MakeOutcome();
   Status Judge(Json& result, std::chrono::microseconds& cpu_time) const;
@@ -259,6 +296,10 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   std::function<void(TaskOutcome)> done_;
   std::function<void()> launched_;                          // Start's `launched`, called once in Launch
   std::function<void(Json, TaskSpec::CallReply)> on_call_;  // TaskSpec::on_call
+  std::string job_;                                         // TaskSpec::job; "" = a process of its own
+  std::string program_;                                     // until launched
+  std::string function_;                                    // until launched
+  Json args_;                                               // until launched
   std::string input_;                                       // the task JSON, until written to stdin
 
   int pid_ = 0;                           // also the process-group id; 0 until launched
@@ -279,11 +320,15 @@ class Executor::Task : public std::enable_shared_from_this<Task> {
   bool stop_pending_ = false;                            // Stop() before it had a process: stop it at launch
   std::optional<Status> killed_;                         // Kill(): why, the outcome's status
   std::optional<std::chrono::microseconds> reaped_cpu_;  // from wait4's rusage, less cpu_baseline_
+  /// A worker's call that ended with its process alive: its CPU time then.
+  std::optional<std::chrono::microseconds> finish_cpu_;
   /// CPU time the warm process had used before its hand-off (starting up,
   /// warming up): not the task's.
   std::chrono::microseconds cpu_baseline_{0};
   std::chrono::microseconds ProcessCpuTime() const;
   bool printed_too_much_ = false;   // we killed it for output past output_limit
+  bool unreadable_result_ = false;  // a worker closed its pipes without a whole result: we killed it
+  bool drain_armed_ = false;        // ArmDrainDeadline() was called
   bool exited_ = false;             // reaped
   std::optional<int> wait_status_;  // from waitpid; nullopt if lost
   bool finished_ = false;           // done called, or abandoned
@@ -297,6 +342,10 @@ Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::f
       cpu_limit_(spec.cpu_limit),
       done_(std::move(done)),
       on_call_(std::move(spec.on_call)),
+      job_(std::move(spec.job)),
+      program_(std::move(spec.program)),
+      function_(std::move(spec.function)),
+      args_(std::move(spec.args)),
       stdin_pipe_(executor.io_),
       exit_watch_(executor.io_),
       stdout_(executor.io_, executor.options_.output_cap),
@@ -304,23 +353,64 @@ Executor::Task::Task(Executor& executor, std::uint64_t id, TaskSpec spec, std::f
       result_(executor.io_, executor.options_.result_cap),
       deadline_(executor.io_),
       drain_deadline_(executor.io_),
-      cpu_check_(executor.io_) {
+      cpu_check_(executor.io_) {}
+
+namespace {
+
+/// What a task process reads on its stdin: {"program", "function", "args"};
+/// a worker's later calls leave the program out (it has it).
+std::string TaskInputText(std::string program, std::string function, Json args, bool with_program) {
   Json input = Json::object();
-  input["program"] = std::move(spec.program);
-  input["function"] = std::move(spec.function);
-  input["args"] = std::move(spec.args);
-  input_ = input.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (with_program) input["program"] = std::move(program);
+  input["function"] = std::move(function);
+  input["args"] = std::move(args);
+  return input.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
+
+}  // namespace
 
 void Executor::Task::Launch(Result<WarmChild> child, const TaskLimits& limits) {
   if (!child.ok()) return FailToStart(child.status());
-  Result<TaskProcess> process = HandOff(std::move(child).value(), task_id_, limits);
+  Result<TaskProcess> process = HandOff(std::move(child).value(), task_id_, limits, !job_.empty());
   if (!process.ok()) return FailToStart(process.status());
-  if (Status adopted = Adopt(std::move(process).value()); !adopted.ok()) {
+  if (Status adopted = Adopt(std::move(process).value(), nullptr); !adopted.ok()) {
     KillAndReap(pid_);
     exited_ = true;
     return FailToStart(adopted);
   }
+  input_ = TaskInputText(std::move(program_), std::move(function_), std::move(args_), /*with_program=*/true);
+  Started();
+}
+
+bool Executor::Task::LaunchInWorker(IdleWorker& worker, const TaskLimits& limits) {
+  std::array<Pipe, 4> pipes;
+  if (!MakePipes(pipes).ok()) return false;  // the warm pool's path reports it
+  zygote::RunCall order;
+  order.cpu_seconds = limits.cpu_seconds;
+  std::size_t length = std::min(task_id_.size(), sizeof order.task_id - 1);
+  std::memcpy(order.task_id, task_id_.data(), length);
+  const int child_fds[4] = {pipes[0].read_end.get(), pipes[1].write_end.get(), pipes[2].write_end.get(),
+                            pipes[3].write_end.get()};
+  TaskProcess process;
+  process.start_time = Clock::now();
+  if (worker.channel->SendWithFds(&order, sizeof order, child_fds, 4) != 0) return false;
+  process.pid = worker.pid;
+  process.pidfd = std::move(worker.pidfd);
+  KeepPeerEnds(pipes, process);
+  if (Status adopted = Adopt(std::move(process), std::move(worker.channel)); !adopted.ok()) {
+    KillAndReap(pid_);
+    exited_ = true;
+    FailToStart(adopted);
+    return true;
+  }
+  program_ = std::string();
+  input_ = TaskInputText("", std::move(function_), std::move(args_), /*with_program=*/false);
+  Started();
+  return true;
+}
+
+// The task has its process: from here its time and CPU count.
+void Executor::Task::Started() {
   cpu_baseline_ = ProcessCpuTime();
   if (stop_pending_) (void)Signal(SIGSTOP);  // it reads its task once continued
   Begin();
@@ -413,13 +503,11 @@ void Executor::Task::FailToStart(const Status& status) {
   done(std::move(outcome));
 }
 
-Status Executor::Task::Adopt(TaskProcess process) {
-  pid_ = process.pid;
-  start_time_ = process.start_time;
-  // A call is handled only while the task lives; one that arrives as it
-  // ends is dropped with it.
+// A call is handled only while the task lives; one that arrives as it
+// ends is dropped with it.
+CallChannel::OnCall Executor::Task::CallHandler() {
   std::weak_ptr<Task> weak = shared_from_this();
-  channel_ = std::make_shared<CallChannel>(executor_->io_, std::move(process.socket), [weak](Json call) {
+  return [weak](Json call) {
     std::shared_ptr<Task> self = weak.lock();
     if (!self || self->finished_) return;
     if (!self->on_call_) {
@@ -430,8 +518,21 @@ Status Executor::Task::Adopt(TaskProcess process) {
     self->on_call_(std::move(call), [weak](const Json& reply) {
       if (std::shared_ptr<Task> task = weak.lock(); task && !task->finished_) task->Reply(reply);
     });
-  });
-  channel_->Start();
+  };
+}
+
+// `channel`: a worker's, which this call takes over; null: a new one on
+// process.socket.
+Status Executor::Task::Adopt(TaskProcess process, std::shared_ptr<CallChannel> channel) {
+  pid_ = process.pid;
+  start_time_ = process.start_time;
+  if (channel) {
+    channel_ = std::move(channel);
+    channel_->SetOnCall(CallHandler());
+  } else {
+    channel_ = std::make_shared<CallChannel>(executor_->io_, std::move(process.socket), CallHandler());
+    channel_->Start();
+  }
   Status status = AssignFd(stdin_pipe_, process.stdin_pipe);
   if (status.ok()) status = AssignFd(exit_watch_, process.pidfd);
   if (status.ok()) status = AssignFd(stdout_.descriptor, process.stdout_pipe);
@@ -553,6 +654,7 @@ void Executor::Task::OnExit() {
 // Output written before the exit is already in the pipes and arrives at once;
 // this deadline only matters if a process outside the group holds a pipe open.
 void Executor::Task::ArmDrainDeadline() {
+  drain_armed_ = true;
   drain_deadline_.expires_after(kDrainTime);
   drain_deadline_.async_wait([self = shared_from_this()](const ErrorCode& error) {
     if (error || self->finished_) return;
@@ -565,23 +667,52 @@ void Executor::Task::ArmDrainDeadline() {
 // exits, and tearing down a process takes milliseconds on these machines, so
 // waiting for the exit would put that teardown on every task's path. A process
 // not yet exited is reaped in the background (Executor::ReapLater).
+//
+// A worker does not exit after a call; it closes the call's pipes and waits
+// for the next. So with its pipes closed and no whole result, it is killed
+// (it would wait forever); with a whole result but output still open (a
+// process it started holds the pipe), the output gets kDrainTime more.
 void Executor::Task::MaybeFinish() {
-  if (stdout_.open || stderr_.open || result_.open) return;
+  if (result_.open) return;
   Json ignored;
   std::chrono::microseconds unused{0};
   bool result_is_whole =
       !result_.capture.truncated() && DecodeResultMessage(result_.capture.text, ignored, unused).has_value();
-  if (exited_ || result_is_whole) Finish();
+  const bool worker_alive = !job_.empty() && !exited_;
+  if (stdout_.open || stderr_.open) {
+    if (worker_alive && result_is_whole && !drain_armed_) ArmDrainDeadline();
+    return;
+  }
+  if (exited_ || result_is_whole) return Finish();
+  if (worker_alive && !unreadable_result_) {
+    unreadable_result_ = true;
+    kill(-pid_, SIGKILL);  // OnExit finishes it
+  }
+}
+
+bool Executor::Task::CanPark() const {
+  constexpr std::string_view kNext = ",\"next\":true}";  // the bootstrap's osgrid_run_call
+  const std::string& message = result_.capture.text;
+  const bool goes_on = !result_.capture.truncated() && message.size() >= kNext.size() &&
+                       message.compare(message.size() - kNext.size(), kNext.size(), kNext) == 0;
+  return goes_on && !job_.empty() && !exited_ && !killed_ && !timed_out_ && !over_cpu_limit_ && !printed_too_much_ &&
+         !stdout_.open && !stderr_.open;
 }
 
 // Runs inside one of our own handlers, which holds a reference to this Task, so
 // dropping the Executor's reference below does not destroy it.
 void Executor::Task::Finish() {
   finished_ = true;
-  if (!exited_) {  // its result is whole; the kernel is still tearing it down
+  if (!exited_) {  // its result is whole; the kernel is still tearing it down, or a worker waits
     exit_time_ = Clock::now();
     deadline_.cancel();
-    executor_->ReapLater(pid_, UniqueFd(exit_watch_.release()));
+    if (!job_.empty()) finish_cpu_ = CpuTime();
+    if (CanPark()) {
+      executor_->Park(job_, pid_, UniqueFd(exit_watch_.release()), std::move(channel_));
+    } else {
+      if (!job_.empty()) kill(-pid_, SIGKILL);  // a worker would wait for a next call
+      executor_->ReapLater(pid_, UniqueFd(exit_watch_.release()));
+    }
   }
   CloseAll();
   TaskOutcome outcome = MakeOutcome();
@@ -612,6 +743,7 @@ TaskOutcome Executor::Task::MakeOutcome() {
   TaskOutcome outcome;
   outcome.status = Judge(outcome.result, outcome.cpu_time);
   if (reaped_cpu_) outcome.cpu_time = *reaped_cpu_;  // the kernel's figure, over the task's own
+  if (finish_cpu_) outcome.cpu_time = *finish_cpu_;
   outcome.stdout_text = std::move(stdout_.capture.text);
   outcome.stderr_text = std::move(stderr_.capture.text);
   outcome.output_truncated = stdout_.capture.truncated() || stderr_.capture.truncated();
@@ -641,6 +773,9 @@ Status Executor::Task::Judge(Json& result, std::chrono::microseconds& cpu_time) 
     return Status::Limit("result of task " + task_id_ + " is " + std::to_string(message.total_bytes) +
                          " bytes, over the limit of " + std::to_string(message.cap) + " bytes");
   }
+  if (unreadable_result_) {
+    return Status(Code::kTaskFailed, "task " + task_id_ + " left no readable result (did it write to fd 3?)");
+  }
   if (std::optional<Status> decoded = DecodeResultMessage(message.text, result, cpu_time)) return *decoded;
   return ProcessDied(wait_status_);
 }
@@ -668,6 +803,11 @@ Executor::Executor(asio::io_context& io, Options options) : io_(io), options_(st
 Executor::~Executor() {
   for (auto& [id, task] : running_) task->Abandon();
   for (auto& [pid, watch] : exiting_) KillAndReap(pid);
+  for (auto& worker : idle_) {
+    worker->idle_timer.cancel();
+    worker->channel->Close();
+    KillAndReap(worker->pid);
+  }
 }
 
 struct Executor::ExitWatch {
@@ -722,6 +862,23 @@ Result<Executor::TaskHandle> Executor::Start(TaskSpec spec, std::function<void(T
   auto task = std::make_shared<Task>(*this, handle, std::move(spec), std::move(done));
   task->OnLaunch(std::move(launched));
   running_.emplace(task->id(), task);
+  if (std::shared_ptr<IdleWorker> worker = TakeIdle(task->job())) {
+    // Launched from the io loop, as the warm pool launches: never inside Start.
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), weak = std::weak_ptr<Task>(task), worker, limits] {
+      if (alive.expired()) return KillAndReap(worker->pid);
+      std::shared_ptr<Task> task = weak.lock();
+      if (!task || task->finished()) return Park(worker);  // cancelled meanwhile
+      if (task->LaunchInWorker(*worker, limits)) return;
+      Retire(*worker);  // it died while idle: the call gets a fresh process
+      Acquire(task, limits);
+    });
+    return handle;
+  }
+  Acquire(task, limits);
+  return handle;
+}
+
+void Executor::Acquire(const std::shared_ptr<Task>& task, const TaskLimits& limits) {
   pool_->Acquire([weak = std::weak_ptr<Task>(task), limits](Result<WarmChild> child) {
     std::shared_ptr<Task> task = weak.lock();
     if (!task || task->finished()) {  // the executor went away meanwhile
@@ -730,8 +887,75 @@ Result<Executor::TaskHandle> Executor::Start(TaskSpec spec, std::function<void(T
     }
     task->Launch(std::move(child), limits);
   });
-  return handle;
 }
+
+// [SECTION] Workers between calls
+//
+// A worker whose call ended well is parked here for its job's next call:
+// the most recently parked first (its caches are warm). It leaves at the
+// job's next Start, at EndJob, after kWorkerIdleTime, or as the oldest of
+// more than Options::max_idle_workers.
+
+void Executor::Park(const std::string& job, int pid, UniqueFd pidfd, std::shared_ptr<CallChannel> channel) {
+  auto worker = std::make_shared<IdleWorker>(io_);
+  worker->job = job;
+  worker->pid = pid;
+  worker->pidfd = std::move(pidfd);
+  worker->channel = std::move(channel);
+  // A SIGSTOP that came as its call ended would leave it deaf to the next one.
+  syscall(SYS_pidfd_send_signal, worker->pidfd.get(), SIGCONT, nullptr, 0);
+  Park(worker);
+}
+
+void Executor::Park(const std::shared_ptr<IdleWorker>& worker) {
+  worker->idle_timer.expires_after(kWorkerIdleTime);
+  worker->idle_timer.async_wait([this, weak = std::weak_ptr<IdleWorker>(worker)](const ErrorCode& error) {
+    std::shared_ptr<IdleWorker> idle = weak.lock();
+    if (error || !idle) return;  // taken, retired, or the executor is gone
+    std::erase(idle_, idle);
+    Retire(*idle);
+  });
+  idle_.push_back(worker);
+  while (idle_.size() > options_.max_idle_workers) {
+    std::shared_ptr<IdleWorker> oldest = idle_.front();
+    idle_.pop_front();
+    Retire(*oldest);
+  }
+}
+
+std::shared_ptr<Executor::IdleWorker> Executor::TakeIdle(const std::string& job) {
+  if (job.empty()) return nullptr;
+  for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+    if ((*it)->job != job) continue;
+    std::shared_ptr<IdleWorker> worker = *it;
+    idle_.erase(std::next(it).base());
+    worker->idle_timer.cancel();
+    return worker;
+  }
+  return nullptr;
+}
+
+// Its process group is killed (the worker is not reaped yet, so the id is
+// still its own) and the worker is reaped once its pidfd says it exited.
+void Executor::Retire(IdleWorker& worker) {
+  worker.idle_timer.cancel();
+  if (worker.channel) worker.channel->Close();
+  if (!worker.pidfd.valid()) return;  // a call took it over
+  kill(-worker.pid, SIGKILL);
+  ReapLater(worker.pid, std::move(worker.pidfd));
+}
+
+void Executor::EndJob(const std::string& job) {
+  std::vector<std::shared_ptr<IdleWorker>> ended;
+  std::erase_if(idle_, [&](const std::shared_ptr<IdleWorker>& worker) {
+    if (worker->job != job) return false;
+    ended.push_back(worker);
+    return true;
+  });
+  for (const auto& worker : ended) Retire(*worker);
+}
+
+std::size_t Executor::idle_workers() const { return idle_.size(); }
 
 Status Executor::Stop(TaskHandle task) {
   auto it = running_.find(task);

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -403,4 +404,216 @@ TEST_CASE("median time of a trivial task", "[.executor-bench]") {
         kRuns, static_cast<int>(pause.count()), wall_ms[kRuns / 2], wall_ms.front(), wall_ms[kRuns * 9 / 10],
         run_ms[kRuns / 2]);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Workers: the calls of one job (executor.h)
+
+namespace {
+
+/// Call `i` of the job "job-1".
+TaskSpec MakeCall(std::string program, Json args, int i) {
+  TaskSpec spec = MakeSpec(std::move(program), std::move(args));
+  spec.task_id = "call-" + std::to_string(i);
+  spec.job = "job-1";
+  return spec;
+}
+
+/// Runs `calls` with at most `at_once` started and not done, as a scheduler
+/// with that many cores would, and returns their outcomes in order.
+/// `on_launch(executor, handle, i)`, if set, runs once call i has its process.
+std::vector<TaskOutcome> RunCalls(Executor& executor, boost::asio::io_context& io, std::vector<TaskSpec> calls,
+                                  std::size_t at_once,
+                                  std::function<void(Executor&, Executor::TaskHandle, std::size_t)> on_launch = {}) {
+  std::vector<std::optional<TaskOutcome>> outcomes(calls.size());
+  std::size_t next = 0, running = 0, done = 0;
+  std::vector<std::size_t> launched;
+  std::vector<Executor::TaskHandle> handles(calls.size());
+  while (done < calls.size()) {
+    while (running < at_once && next < calls.size()) {
+      const std::size_t i = next++;
+      ++running;
+      auto started = executor.Start(
+          std::move(calls[i]),
+          [&, i](TaskOutcome outcome) {
+            outcomes[i] = std::move(outcome);
+            --running;
+            ++done;
+          },
+          [&, i] { launched.push_back(i); });
+      REQUIRE(started.ok());
+      handles[i] = *started;
+    }
+    io.run_one();
+    for (std::size_t i : std::exchange(launched, {})) {
+      if (on_launch) on_launch(executor, handles[i], i);
+    }
+  }
+  std::vector<TaskOutcome> result;
+  for (auto& outcome : outcomes) result.push_back(std::move(*outcome));
+  return result;
+}
+
+/// Runs `io` for `time`, e.g. for workers retired to be reaped.
+void RunFor(boost::asio::io_context& io, std::chrono::milliseconds time) {
+  auto until = Clock::now() + time;
+  while (Clock::now() < until) io.run_for(10ms);
+}
+
+}  // namespace
+
+TEST_CASE("a job's calls run in at most `cores` processes, each call with its own result and output",
+          "[executor][worker]") {
+  boost::asio::io_context io;
+  Executor executor(io, TestOptions());
+  REQUIRE(executor.Open().ok());
+  const char* program = R"py(
+import sys
+calls = 0
+def main(x):
+    global calls
+    calls += 1
+    print(f"call {x}")
+    print(f"err {x}", file=sys.stderr)
+    return x * x
+)py";
+  std::vector<TaskSpec> specs;
+  for (int i = 0; i < 30; ++i) specs.push_back(MakeCall(program, Json::array({i}), i));
+  std::vector<TaskOutcome> outcomes = RunCalls(executor, io, std::move(specs), 2);
+  std::set<int> pids;
+  for (int i = 0; i < 30; ++i) {
+    INFO("call " << i);
+    REQUIRE(outcomes[i].status.ok());
+    CHECK(outcomes[i].result == i * i);
+    CHECK(outcomes[i].stdout_text == "call " + std::to_string(i) + "\n");
+    CHECK(outcomes[i].stderr_text == "err " + std::to_string(i) + "\n");
+    CHECK(outcomes[i].cpu_time < 500ms);
+    pids.insert(outcomes[i].pid);
+  }
+  CHECK(pids.size() <= 2);
+  CHECK(executor.idle_workers() == pids.size());
+  executor.EndJob("job-1");
+  CHECK(executor.idle_workers() == 0);
+  RunFor(io, 200ms);  // reaped once their pidfds say they exited
+  for (int pid : pids) CHECK(NoSuchProcess(pid));
+}
+
+TEST_CASE("a call over its CPU-time limit kills its worker, and the next call gets a fresh one", "[executor][worker]") {
+  boost::asio::io_context io;
+  Executor executor(io, TestOptions());
+  REQUIRE(executor.Open().ok());
+  const char* program = "def main(spin):\n    while spin:\n        pass\n    return 'ok'\n";
+  std::vector<TaskSpec> specs;
+  for (int i = 0; i < 4; ++i) specs.push_back(MakeCall(program, Json::array({i == 1}), i));
+  specs[1].cpu_limit = 300ms;
+  std::vector<TaskOutcome> outcomes = RunCalls(executor, io, std::move(specs), 1);
+  CHECK(outcomes[0].status.ok());
+  CHECK(outcomes[1].status.code() == Code::kTimeout);
+  CHECK(outcomes[1].status.message() == "task call-1 used its CPU-time limit of 300 ms and was killed");
+  CHECK(outcomes[1].cpu_time >= 300ms);
+  CHECK(outcomes[1].cpu_time < 1s);  // its own, not the worker's
+  CHECK(outcomes[2].status.ok());
+  CHECK(outcomes[3].status.ok());
+  CHECK(outcomes[0].pid == outcomes[1].pid);  // the limit is the call's, from its start
+  CHECK(outcomes[2].pid != outcomes[1].pid);  // a fresh worker
+  CHECK(outcomes[3].pid == outcomes[2].pid);
+  CHECK(NoSuchProcess(outcomes[1].pid));
+  CHECK(outcomes[2].cpu_time < 200ms);
+}
+
+TEST_CASE("killing a running call kills its worker, and the job goes on in a fresh one", "[executor][worker]") {
+  boost::asio::io_context io;
+  Executor executor(io, TestOptions());
+  REQUIRE(executor.Open().ok());
+  const char* program = "import time\ndef main(sleep):\n    time.sleep(sleep)\n    return sleep\n";
+  std::vector<TaskSpec> specs;
+  for (int i = 0; i < 3; ++i) specs.push_back(MakeCall(program, Json::array({i == 1 ? 30 : 0}), i));
+  auto kill_call_1 = [](Executor& executor, Executor::TaskHandle handle, std::size_t i) {
+    if (i == 1) CHECK(executor.Kill(handle, Status(Code::kCancelled, "cancelled by the test")).ok());
+  };
+  auto before = Clock::now();
+  std::vector<TaskOutcome> outcomes = RunCalls(executor, io, std::move(specs), 1, kill_call_1);
+  CHECK(Clock::now() - before < 10s);
+  CHECK(outcomes[0].status.ok());
+  CHECK(outcomes[1].status.code() == Code::kCancelled);
+  CHECK(outcomes[2].status.ok());
+  CHECK(outcomes[1].pid == outcomes[0].pid);
+  CHECK(outcomes[2].pid != outcomes[1].pid);
+}
+
+TEST_CASE("a worker is not reused after a call that leaves a thread, fails to load or returns too much",
+          "[executor][worker]") {
+  Executor::Options options = TestOptions();
+  options.result_cap = 1000;
+  boost::asio::io_context io;
+  Executor executor(io, options);
+  REQUIRE(executor.Open().ok());
+  const char* program = R"py(
+import threading, time
+def main(what):
+    if what == "thread":
+        threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+    if what == "big":
+        return "x" * 5000
+    if what == "raise":
+        raise ValueError("no")
+    return what
+)py";
+  std::vector<TaskSpec> specs;
+  for (const char* what : {"a", "raise", "b", "thread", "c", "big", "d"}) {
+    specs.push_back(MakeCall(program, Json::array({what}), static_cast<int>(specs.size())));
+  }
+  std::vector<TaskOutcome> outcomes = RunCalls(executor, io, std::move(specs), 1);
+  CHECK(outcomes[0].result == "a");
+  CHECK(outcomes[1].status.code() == Code::kTaskFailed);  // an exception is the call's, not the worker's
+  CHECK(outcomes[2].result == "b");
+  CHECK(outcomes[3].result == "thread");
+  CHECK(outcomes[4].result == "c");
+  CHECK(outcomes[5].status.code() == Code::kLimit);
+  CHECK(outcomes[6].result == "d");
+  CHECK(outcomes[0].pid == outcomes[1].pid);
+  CHECK(outcomes[1].pid == outcomes[2].pid);
+  CHECK(outcomes[2].pid == outcomes[3].pid);
+  CHECK(outcomes[4].pid != outcomes[3].pid);  // a thread was left running
+  CHECK(outcomes[4].pid == outcomes[5].pid);
+  CHECK(outcomes[6].pid != outcomes[5].pid);  // killed for its result
+
+  std::vector<TaskSpec> broken;
+  for (int i = 0; i < 2; ++i) broken.push_back(MakeCall("def main(:\n", Json::array(), i));
+  broken[0].job = broken[1].job = "job-2";
+  std::vector<TaskOutcome> failed = RunCalls(executor, io, std::move(broken), 1);
+  for (const TaskOutcome& outcome : failed) {
+    CHECK(outcome.status.code() == Code::kTaskFailed);
+    CHECK_THAT(outcome.status.message(), StartsWith("SyntaxError"));
+  }
+  CHECK(failed[0].pid != failed[1].pid);  // each call loads the program again, in its own process
+}
+
+TEST_CASE("single tasks get a fresh process each, and workers are kept per job", "[executor][worker]") {
+  boost::asio::io_context io;
+  Executor executor(io, TestOptions());
+  REQUIRE(executor.Open().ok());
+  const char* program = "import os\ndef main():\n    return os.getpid()\n";
+  std::vector<TaskSpec> singles;
+  for (int i = 0; i < 3; ++i) singles.push_back(MakeSpec(program));
+  std::vector<TaskOutcome> alone = RunCalls(executor, io, std::move(singles), 1);
+  CHECK(std::set<int>{alone[0].pid, alone[1].pid, alone[2].pid}.size() == 3);
+  CHECK(executor.idle_workers() == 0);
+
+  std::vector<TaskSpec> calls;  // two jobs, alternating: neither takes the other's worker
+  for (int i = 0; i < 6; ++i) {
+    calls.push_back(MakeCall(program, Json::array(), i));
+    calls.back().job = i % 2 == 0 ? "job-a" : "job-b";
+  }
+  std::vector<TaskOutcome> jobs = RunCalls(executor, io, std::move(calls), 1);
+  CHECK(jobs[0].pid == jobs[2].pid);
+  CHECK(jobs[2].pid == jobs[4].pid);
+  CHECK(jobs[1].pid == jobs[3].pid);
+  CHECK(jobs[3].pid == jobs[5].pid);
+  CHECK(jobs[0].pid != jobs[1].pid);
+  CHECK(executor.idle_workers() == 2);
+  RunFor(io, Executor::kWorkerIdleTime + 300ms);  // no EndJob: the idle time ends them
+  CHECK(executor.idle_workers() == 0);
+  CHECK(NoSuchProcess(jobs[0].pid));
+  CHECK(NoSuchProcess(jobs[1].pid));
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,7 @@ import linecache
 import os
 import sys
 import traceback
+import _thread
 
 # Modules tasks often use, imported once here rather than in every task.
 import collections, functools, itertools, math, random, re, string, time  # noqa: E401
@@ -90,6 +92,11 @@ def run_task(program, function_name, args_json):
         namespace = load_program(program)
     except BaseException as error:        # SystemExit too: the task failed
         return failure_from(error)
+    return call_function(namespace, function_name, args_json)
+
+
+def call_function(namespace, function_name, args_json):
+    """Calls a function of a loaded program; returns the message for fd 3."""
     if function_name not in namespace:
         return failure(f"program defines no function {function_name!r}")
     function = namespace[function_name]
@@ -124,6 +131,46 @@ def osgrid_run_task(program, function_name, args_json):
     cpu_ms = (time.process_time() - started) * 1000.0
     flush_output()
     return message[:-1] + f',"cpu_ms":{cpu_ms:.3f}}}'   # every message is one JSON object
+
+
+job_namespace = None   # a worker's program, loaded by its job's first call
+
+
+def can_go_on():
+    """Whether this worker may run its job's next call: the program loaded,
+    and the call left no thread, no child process and no closed std stream."""
+    if job_namespace is None or _thread._count() != 0:
+        return False
+    if sys.__stdout__ is None or sys.__stdout__.closed or sys.__stderr__ is None or sys.__stderr__.closed:
+        return False
+    try:
+        os.waitpid(-1, os.WNOHANG)        # any child, even one that exited, keeps it from going on
+    except ChildProcessError:
+        return True
+    return False
+
+
+def osgrid_run_call(program, function_name, args_json):
+    """A worker's entry point: one call of its job (RunPythonCall in
+    python_runner.h). `program` is the job's program on the first call, None
+    on the later ones. Returns the message, with "next" if it can go on."""
+    global job_namespace
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__   # a call may have replaced them
+    started = time.process_time()
+    message = failure("osgrid worker: no program loaded")   # the peer never sends this
+    if program is not None:
+        try:
+            job_namespace = load_program(program)
+        except BaseException as error:
+            job_namespace = None
+            message = failure_from(error)
+    if job_namespace is not None:
+        osgrid._program = job_namespace
+        message = call_function(job_namespace, function_name, args_json)
+    cpu_ms = (time.process_time() - started) * 1000.0
+    flush_output()
+    next_call = ',"next":true' if can_go_on() else ''
+    return message[:-1] + f',"cpu_ms":{cpu_ms:.3f}{next_call}}}'
 
 
 # What exists now is shared by every task process forked from here: keep the
@@ -303,8 +350,9 @@ def getppid():
     return _call({"call": "getppid"})["task_id"]
 )py";
 
-/// __main__.osgrid_run_task, borrowed; set by StartPython().
+/// __main__.osgrid_run_task and osgrid_run_call, borrowed; set by StartPython().
 PyObject* run_task_function = nullptr;
+PyObject* run_call_function = nullptr;
 
 /// A new Python str from `text`; nullptr with a Python error set on failure.
 PyObject* NewString(const std::string& text) {
@@ -326,9 +374,9 @@ bool MakeOsgridModule() {
 
 }  // namespace
 
-std::optional<TaskInput> ParseTaskInput(const std::string& text) {
+std::optional<TaskInput> ParseTaskInput(const std::string& text, bool with_program) {
   Json task = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  bool well_formed = task.is_object() && task.contains("program") && task["program"].is_string() &&
+  bool well_formed = task.is_object() && (!with_program || (task.contains("program") && task["program"].is_string())) &&
                      task.contains("function") && task["function"].is_string() && task.contains("args") &&
                      task["args"].is_array();
   if (!well_formed) {
@@ -337,7 +385,8 @@ std::optional<TaskInput> ParseTaskInput(const std::string& text) {
                  "{\"program\": str, \"function\": str, \"args\": array}\n");
     return std::nullopt;
   }
-  return TaskInput{task["program"].get<std::string>(), task["function"].get<std::string>(), task["args"].dump()};
+  std::string program = with_program ? task["program"].get<std::string>() : "";
+  return TaskInput{std::move(program), task["function"].get<std::string>(), task["args"].dump()};
 }
 
 std::string StandardLibraryProblem(const std::string& stdlib) {
@@ -382,7 +431,8 @@ bool StartPython() {
   Py_XDECREF(code);
   Py_XDECREF(outcome);
   run_task_function = outcome != nullptr ? PyDict_GetItemString(globals, "osgrid_run_task") : nullptr;
-  if (run_task_function == nullptr) {
+  run_call_function = outcome != nullptr ? PyDict_GetItemString(globals, "osgrid_run_call") : nullptr;
+  if (run_task_function == nullptr || run_call_function == nullptr) {
     if (PyErr_Occurred() != nullptr) PyErr_Print();
     std::fprintf(stderr, "osgrid-task: the bootstrap did not start (Python %s, home %s)\n", kPythonVersion,
                  kPythonHome);
@@ -402,12 +452,16 @@ EmbeddedPython DescribePython() {
   return python;
 }
 
-std::optional<std::string> RunPythonTask(const TaskInput& task) {
-  PyObject* program = NewString(task.program);
+namespace {
+
+/// Calls `entry` (osgrid_run_task or osgrid_run_call) with the program (None
+/// without one), the function's name and the arguments' JSON text; returns
+/// its message, or nullopt after printing the Python error.
+std::optional<std::string> CallBootstrap(PyObject* entry, const TaskInput& task, bool with_program) {
+  PyObject* program = with_program ? NewString(task.program) : Py_NewRef(Py_None);
   PyObject* function = program != nullptr ? NewString(task.function) : nullptr;
   PyObject* args = function != nullptr ? NewString(task.args_json) : nullptr;
-  PyObject* message =
-      args != nullptr ? PyObject_CallFunctionObjArgs(run_task_function, program, function, args, nullptr) : nullptr;
+  PyObject* message = args != nullptr ? PyObject_CallFunctionObjArgs(entry, program, function, args, nullptr) : nullptr;
   Py_XDECREF(program);
   Py_XDECREF(function);
   Py_XDECREF(args);
@@ -418,6 +472,21 @@ std::optional<std::string> RunPythonTask(const TaskInput& task) {
   Py_XDECREF(message);
   if (!text) PyErr_Print();
   return text;
+}
+
+}  // namespace
+
+std::optional<std::string> RunPythonTask(const TaskInput& task) {
+  return CallBootstrap(run_task_function, task, /*with_program=*/true);
+}
+
+std::optional<CallMessage> RunPythonCall(const TaskInput& task, bool first) {
+  std::optional<std::string> text = CallBootstrap(run_call_function, task, first);
+  if (!text) return std::nullopt;
+  constexpr std::string_view kNext = ",\"next\":true}";
+  const bool next =
+      text->size() >= kNext.size() && text->compare(text->size() - kNext.size(), kNext.size(), kNext) == 0;
+  return CallMessage{std::move(*text), next};
 }
 
 void WarmUpPython() {

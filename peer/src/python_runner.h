@@ -16,8 +16,10 @@ struct TaskInput {
 };
 
 /// Parses and checks the task JSON {"program": str, "function": str, "args":
-/// array}; nullopt (after a message on stderr) if it is not that.
-std::optional<TaskInput> ParseTaskInput(const std::string& text);
+/// array}; nullopt (after a message on stderr) if it is not that. Without
+/// `with_program` (a worker's later calls) "program" is absent: {"function",
+/// "args"}, and TaskInput::program stays "".
+std::optional<TaskInput> ParseTaskInput(const std::string& text, bool with_program = true);
 
 /// "" if `stdlib` (a folder such as /usr/lib/python3.11) holds a standard
 /// library, else a message naming the missing file and the Python the build
@@ -44,6 +46,19 @@ EmbeddedPython DescribePython();
 /// A failing task is still a message; nullopt only if the bootstrap itself
 /// failed (the Python error is printed on stderr).
 std::optional<std::string> RunPythonTask(const TaskInput& task);
+
+/// One call run by a worker (zygote_protocol.h, Handoff::worker).
+struct CallMessage {
+  std::string text;   // the result message, as RunPythonTask's, plus "next"
+  bool next = false;  // the process can run the job's next call
+};
+/// Runs one call of a worker's job. `first`: task.program is the job's
+/// program, which is loaded and kept for the later calls; else the kept
+/// program's function is called. The message says "next": true when this
+/// process can take another call: the program loaded, and the call left no
+/// thread, no child process and no closed standard stream behind.
+/// nullopt as RunPythonTask.
+std::optional<CallMessage> RunPythonCall(const TaskInput& task, bool first);
 
 /// Runs a small sample task and throws its result away. A process forked from
 /// the zygote shares its memory copy-on-write; the first task it runs copies

@@ -441,7 +441,8 @@ void WarmPool::Refill() {
   }
 }
 
-Status WarmPool::Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits, const std::string& task_id) {
+Status WarmPool::Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits, const std::string& task_id,
+                         bool worker) {
   // Warmed up on idle time; its task runs as any other process. (A child the
   // zygote made while boosted is SCHED_OTHER already: then this is a no-op.)
   if (child.idle_priority) {
@@ -451,6 +452,7 @@ Status WarmPool::Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits
   }
   zygote::Handoff handoff;
   handoff.limits = limits;
+  handoff.worker = worker ? 1 : 0;
   std::size_t length = std::min(task_id.size(), sizeof handoff.task_id - 1);
   std::memcpy(handoff.task_id, task_id.data(), length);
   int error = SendPacket(child.socket.get(), &handoff, sizeof handoff, fds, 4);

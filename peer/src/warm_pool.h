@@ -86,9 +86,11 @@ class WarmPool {
   void Acquire(Ready ready);
 
   /// Gives `child` its task: the descriptors that become its fds 0-3, and its
-  /// limits. `child` keeps its socket (hold it until the task ends). Errors:
-  /// INTERNAL if the child is gone (it then exits or has exited).
-  static Status Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits, const std::string& task_id);
+  /// limits. `child` keeps its socket (hold it until the task ends). `worker`:
+  /// the child becomes a worker of a job (zygote_protocol.h, Handoff::worker).
+  /// Errors: INTERNAL if the child is gone (it then exits or has exited).
+  static Status Handoff(WarmChild& child, const int (&fds)[4], const TaskLimits& limits, const std::string& task_id,
+                        bool worker);
 
   /// SandboxLayer bits every task gets, and why the others are missing.
   std::uint32_t layers() const { return layers_; }

@@ -21,6 +21,9 @@
 //        │                                                 stdin, run it, result on fd 3,
 //        │ <── system calls on fd 4 (the same socket) ───     _exit
 //        │     (call_channel.h, docs/syscalls.md)
+//        │ ─── RunCall + fds 0-3 on fd 4 ─────────────> 8. a worker (Handoff::worker)
+//        │                                                 runs its job's next call, and
+//        │                                                 so on (RunWorker, executor.h)
 //
 // The double fork has two purposes: the task process must be the first
 // process of its new pid namespace (unshare(CLONE_NEWPID) applies to the
@@ -41,6 +44,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,7 +106,75 @@ bool InstallTaskFds(int (&fds)[4], int socket) {
   return true;
 }
 
-/// Step 7: the peer's Handoff arrived; run the task and exit.
+/// A worker, between calls: makes the four descriptors of its next call
+/// (RunCall) fds 0-3, leaving every other descriptor as the job's calls left
+/// it. Returns false if a dup2 failed.
+bool InstallCallFds(int (&fds)[4]) {
+  int lifted[4];
+  for (int i = 0; i < 4; ++i) {  // above 0..4 first, so no dup2 below clobbers one
+    lifted[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+    close(fds[i]);
+    if (lifted[i] < 0) return false;
+  }
+  bool ok = true;
+  for (int target = 0; target < 4; ++target) {
+    ok = ok && dup2(lifted[target], target) == target;
+    close(lifted[target]);
+  }
+  return ok;
+}
+
+/// Sets this process's soft RLIMIT_CPU to `seconds` more than it has used:
+/// a worker's per-call backup of the peer's own CPU-time check.
+void SetCallCpuLimit(std::uint64_t seconds) {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return;
+  const std::uint64_t used =
+      static_cast<std::uint64_t>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + 1;  // rounded up
+  rlimit limit{};
+  if (getrlimit(RLIMIT_CPU, &limit) != 0) return;
+  limit.rlim_cur = std::min<rlim_t>(used + seconds, limit.rlim_max);
+  setrlimit(RLIMIT_CPU, &limit);
+}
+
+/// A worker (Handoff::worker): runs the calls of one job one after another,
+/// as a shell runs commands. Each call comes with its own fds 0-3 (the first
+/// with the Handoff, the others with a RunCall on fd 4) and reads the call
+/// from its stdin: the program only the first time, which is loaded once.
+/// Closing fds 0-3 after the result ends the call for the peer; a worker
+/// that cannot go on (python_runner.h, RunPythonCall) exits instead.
+[[noreturn]] void RunWorker(std::uint64_t cpu_seconds) {
+  for (bool first = true;; first = false) {
+    SetCallCpuLimit(cpu_seconds);
+    std::optional<std::string> input = ReadAll(STDIN_FILENO);
+    std::optional<TaskInput> call = input ? ParseTaskInput(*input, first) : std::nullopt;
+    if (!call) _exit(2);
+    input.reset();
+    std::optional<CallMessage> message = RunPythonCall(*call, first);
+    if (!message || !WriteAll(3, message->text)) _exit(4);
+    std::fflush(stderr);
+    if (!message->next) {
+      close_range(0, zygote::kCallFd, 0);
+      _exit(0);
+    }
+    close_range(0, 3, 0);  // the call's end, for the peer
+    zygote::RunCall order;
+    int fds[kMaxPassedFds];
+    int fd_count = 0;
+    ssize_t size = ReceivePacket(zygote::kCallFd, &order, sizeof order, fds, &fd_count, 0);
+    bool well_formed = size == static_cast<ssize_t>(sizeof order) && order.op == zygote::Op::kRunCall && fd_count == 4;
+    if (!well_formed) _exit(0);  // the peer closed: the job is over here
+    if (!InstallCallFds(fds)) _exit(4);
+    order.task_id[sizeof order.task_id - 1] = '\0';
+    char title[16];
+    std::snprintf(title, sizeof title, "task %s", order.task_id);
+    prctl(PR_SET_NAME, title);
+    cpu_seconds = order.cpu_seconds;
+  }
+}
+
+/// Step 7: the peer's Handoff arrived; run the task and exit (or, as a
+/// worker, the calls of its job).
 [[noreturn]] void RunHandedOffTask(int socket, const zygote::Handoff& handoff, int (&fds)[4], std::uint32_t layers) {
   // Die with the peer from now on. The peer holds its end of `socket` until
   // the task ends, so a hang-up here means it died before the prctl.
@@ -115,10 +187,13 @@ bool InstallTaskFds(int (&fds)[4], int socket) {
   std::snprintf(title, sizeof title, "task %s", handoff.task_id);
   prctl(PR_SET_NAME, title);
 
-  if (std::string error = sandbox::ApplyLimits(layers, handoff.limits); !error.empty()) {
+  TaskLimits limits = handoff.limits;
+  if (handoff.worker) limits.cpu_seconds = RLIM_INFINITY;  // per call: SetCallCpuLimit
+  if (std::string error = sandbox::ApplyLimits(layers, limits); !error.empty()) {
     std::fprintf(stderr, "osgrid-task: %s\n", error.c_str());
     _exit(5);
   }
+  if (handoff.worker) RunWorker(handoff.limits.cpu_seconds);
   std::optional<std::string> input = ReadAll(STDIN_FILENO);
   std::optional<TaskInput> task = input ? ParseTaskInput(*input) : std::nullopt;
   if (!task) _exit(2);

@@ -20,6 +20,8 @@
 //   child  -> peer    ChildWarm               sandboxed and warmed up: ready
 //   child  -> peer    ChildFailed             could not sandbox itself; exits
 //   peer   -> child   Handoff + 4 fds         the task's fds 0-3 and limits: run now
+//   peer   -> worker  RunCall + 4 fds         (on fd 4) the next call of a worker's
+//                                             job, with that call's fds 0-3
 //
 // After the Handoff the same socket becomes the task's fd 4 (kCallFd): the
 // channel of its system calls (`import osgrid`), JSON messages in packets
@@ -39,6 +41,7 @@ enum class Op : std::uint32_t {
   kChildWarm = 4,
   kChildFailed = 5,
   kHandoff = 6,
+  kRunCall = 7,
 };
 
 struct ForkRequest {
@@ -72,6 +75,18 @@ struct Handoff {
   Op op = Op::kHandoff;
   TaskLimits limits;
   char task_id[128] = {};  // for the process title in `ps`; may be cut
+  /// 1: the process is a worker (executor.h): it runs this task, then waits
+  /// on fd 4 for RunCall messages, each one more call of the same job. Its
+  /// RLIMIT_CPU is then a soft limit of limits.cpu_seconds per call.
+  std::uint32_t worker = 0;
+};
+
+/// The next call for a worker, sent on its fd 4 between calls (never while
+/// a call runs, when fd 4 carries that call's system calls).
+struct RunCall {
+  Op op = Op::kRunCall;
+  std::uint64_t cpu_seconds = 0;  // this call's soft RLIMIT_CPU, from its start
+  char task_id[128] = {};         // for the process title; may be cut
 };
 
 /// The largest message above: the receive buffer size.

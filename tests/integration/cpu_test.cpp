@@ -202,3 +202,65 @@ TEST_CASE("the tracker detects a killed peer within the configured timeout", "[i
   Json batch = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}});
   CHECK_FALSE(batch["peers"].contains("peer-3"));
 }
+
+TEST_CASE("a batch on a one-core peer runs as one job: calls share a worker, each is its own task",
+          "[integration][cpu]") {
+  scenario::ClusterOptions options = TestClusterOptions(1, 1.5);
+  options.cores = 1;
+  auto cluster = StartCluster(options);
+  auto client = Connect(PortOf(*cluster, "peer-1"));
+  // `calls` counts the calls this process has run: the program's globals
+  // live on from call to call in a worker (docs/security.md).
+  const char* program = R"py(
+import osgrid
+calls = 0
+def main(i, spin):
+    global calls
+    calls += 1
+    print("call", i)
+    while spin:
+        pass
+    return [i * 2, calls, osgrid.getpid()]
+)py";
+  constexpr int kCalls = 200;
+  constexpr int kSpinner = 50;  // over its CPU-time limit: its worker is killed, the job goes on
+  Json tasks = Json::array();
+  for (int i = 0; i < kCalls; ++i) {
+    Json task = net::TaskFields(program, "main", {i, i == kSpinner});
+    if (i == kSpinner) task["cpu_limit_ms"] = 300;
+    tasks.push_back(task);
+  }
+  Json reply = MustCall(*client, {{"type", "CPU_BATCH"}, {"tasks", tasks}});
+  REQUIRE(reply["results"].size() == kCalls);
+  int fresh_processes = 0;
+  std::set<std::string> task_ids;
+  for (int i = 0; i < kCalls; ++i) {
+    const Json& entry = reply["results"][i];
+    INFO(entry.dump());
+    task_ids.insert(entry["task_id"].get<std::string>());
+    if (i == kSpinner) {
+      CHECK(entry["ok"] == false);
+      CHECK(entry["code"] == "TIMEOUT");
+      CHECK(entry["cpu_ms"].get<int>() >= 300);
+      continue;
+    }
+    REQUIRE(entry["ok"] == true);
+    CHECK(entry["result"][0] == i * 2);
+    CHECK(entry["result"][2] == entry["task_id"]);  // osgrid.getpid(): the call's own task id
+    CHECK(entry["stdout"] == "call " + std::to_string(i) + "\n");
+    CHECK(entry["cpu_ms"].get<int>() < 200);  // the call's CPU time, not its worker's
+    if (entry["result"][1] == 1) ++fresh_processes;
+  }
+  CHECK(task_ids.size() == kCalls);
+  CHECK(fresh_processes >= 2);  // the first call, and the one after the spinner
+  CHECK(fresh_processes <= 4);  // one core: a worker at a time, replaced only when killed
+
+  // The scheduler saw each call as a task of its own.
+  Json status = MustCall(*client, {{"type", "STATUS"}});
+  const Json& finished = status["scheduling"]["finished"];
+  REQUIRE(finished.size() == kCalls);
+  std::set<std::string> scheduled;
+  for (const Json& task : finished) scheduled.insert(task["task_id"].get<std::string>());
+  CHECK(scheduled == task_ids);
+  CHECK(status["scheduling"]["timeline"].size() >= static_cast<std::size_t>(kCalls));
+}

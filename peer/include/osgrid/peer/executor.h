@@ -28,10 +28,28 @@
 //   exit:  kill the rest of the group -> reap -> wait (at most kDrainTime) for
 //          the pipes to reach end of file -> decide the outcome -> done(outcome)
 //   timeout: kill(-pgid, SIGKILL), then as on exit; the outcome is TIMEOUT.
+//
+// Workers: the calls of one job. A task with a TaskSpec::job (the calls of
+// one batch that share a program, on this peer: cpu_service.h) is a call of
+// that job. Its process is a worker: a task process that runs the job's calls
+// one after another, as a shell runs commands, and loads the program once.
+// Each call is still a task here, with a handle, its own four pipes (sent
+// over fd 4 with a zygote::RunCall), its own timeout, CPU-time limit (from
+// its start), output and result. A call ends when the worker closes its
+// pipes after a whole result; the worker is then parked for the job's next
+// call. Starting a call whose job has a parked worker takes that worker, no
+// warm process; otherwise a warm process becomes a new worker. Since the
+// caller runs at most `cores` calls at once, a job has about that many
+// workers. A call that is killed (Kill, a limit, its output) or whose result
+// is over the cap kills its worker; the job's later calls get a fresh one.
+// Workers are never shared between jobs (docs/security.md says what the
+// calls of one job share). A parked worker is killed at EndJob, after
+// kWorkerIdleTime, or as the oldest of more than Options::max_idle_workers.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,8 +66,9 @@ class io_context;
 
 namespace osgrid::peer {
 
-class WarmPool;  // peer/src/warm_pool.h
-class UniqueFd;  // peer/src/unique_fd.h
+class WarmPool;     // peer/src/warm_pool.h
+class UniqueFd;     // peer/src/unique_fd.h
+class CallChannel;  // peer/src/call_channel.h
 
 /// One task to run: call `function(*args)` after running `program`.
 struct TaskSpec {
@@ -69,6 +88,11 @@ struct TaskSpec {
   /// dropped. Empty: every call is refused (UNAVAILABLE).
   using CallReply = std::function<void(const Json& reply)>;
   std::function<void(Json call, CallReply reply)> on_call;
+  /// The job this task is a call of, e.g. "peer-1/job-3": its process may be
+  /// a worker that ran earlier calls of the job and runs later ones (see the
+  /// top of this file). Give one job only calls of one submitter's batch
+  /// that share `program`. "": a process of its own, used once.
+  std::string job;
 };
 
 /// How a task ended. `status` is one of:
@@ -92,11 +116,12 @@ struct TaskOutcome {
   std::string stdout_text;                // captured stdout, at most output_cap bytes
   std::string stderr_text;                // captured stderr, at most output_cap bytes
   bool output_truncated = false;          // stdout or stderr was longer than output_cap
-  std::chrono::milliseconds run_time{0};  // from hand-off to exit, wall clock
+  std::chrono::milliseconds run_time{0};  // from hand-off to exit (a worker's call: to its end), wall clock
   /// CPU time of the process (user + system), from the kernel when it was
-  /// reaped (wait4's rusage); else what the task reported (fd 3's cpu_ms).
+  /// reaped (wait4's rusage), or for a worker's call, from the call's start
+  /// to its end (clock_getcpuclockid); else what the task reported (fd 3's cpu_ms).
   std::chrono::microseconds cpu_time{0};
-  int pid = 0;  // the task process (also its process-group id)
+  int pid = 0;  // the task process (also its process-group id); the calls a worker ran share its pid
 };
 // Note: stdout_text and stderr_text are raw bytes, cut at the cap; they need not
 // be valid UTF-8. Serialise them with Json::error_handler_t::replace.
@@ -118,9 +143,13 @@ class Executor {
     std::size_t output_limit = 64u << 20;               // bytes printed in all before the task is killed
     std::size_t result_cap = params::kResultBytes;      // bytes of the fd-3 message
     SandboxMode sandbox = SandboxMode::kStrict;
-    TaskLimits limits;    // per task; cpu_seconds is set from each task's timeout
-    int warm_target = 2;  // task processes kept warm
+    TaskLimits limits;                 // per task; cpu_seconds is set from each task's timeout
+    int warm_target = 2;               // task processes kept warm
+    std::size_t max_idle_workers = 8;  // parked workers kept, over all jobs
   };
+
+  /// How long a worker stays parked without a call before it is killed.
+  static constexpr std::chrono::milliseconds kWorkerIdleTime{2000};
 
   /// How long, after the task process exits, to wait for its pipes to reach
   /// end of file (a grandchild that left the process group may hold them open).
@@ -181,6 +210,13 @@ class Executor {
   /// Tasks started whose `done` has not been called yet.
   std::size_t running() const;
 
+  /// The job `job` has no call left to start here: its parked workers are
+  /// killed now. (One parked later, e.g. by a call still running, goes after
+  /// kWorkerIdleTime.)
+  void EndJob(const std::string& job);
+  /// Workers parked between two calls of their job.
+  std::size_t idle_workers() const;
+
   /// The sandbox in force: mode, SandboxLayer bits every task gets, and why
   /// the missing ones are missing ("" when none is).
   SandboxMode sandbox_mode() const { return options_.sandbox; }
@@ -211,6 +247,19 @@ class Executor {
   std::unordered_map<int, std::shared_ptr<ExitWatch>> exiting_;
   std::unordered_map<std::uint64_t, std::shared_ptr<Task>> running_;  // started, not done
   std::uint64_t next_task_id_ = 1;
+
+  struct IdleWorker;  // a worker between two calls; see executor.cpp
+  /// A warm process for `task` (first come, first served), then Task::Launch.
+  void Acquire(const std::shared_ptr<Task>& task, const TaskLimits& limits);
+  /// Parks a worker whose call ended well (`pidfd` and `channel` as the call held them).
+  void Park(const std::string& job, int pid, UniqueFd pidfd, std::shared_ptr<CallChannel> channel);
+  void Park(const std::shared_ptr<IdleWorker>& worker);
+  /// The most recently parked worker of `job`, out of idle_; null if none.
+  std::shared_ptr<IdleWorker> TakeIdle(const std::string& job);
+  /// Kills `worker` (its process group) and reaps it in the background.
+  void Retire(IdleWorker& worker);
+  std::deque<std::shared_ptr<IdleWorker>> idle_;                // parked, oldest first
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // handlers posted to io_ check it
 };
 
 }  // namespace osgrid::peer
