@@ -25,8 +25,9 @@
 //              switches (from first seen after one to last seen before the
 //              next; its first and last turns are left out) minus Q, p50 and
 //              p99. "wall" counts the whole stretch; "net" subtracts the
-//              task's own gaps within it that were not switches (the peer
-//              adds that run delay back to the slice, docs/scheduling.md)
+//              task's own gaps within it that were not switches (a slice
+//              ends on Q of CPU time, or Q + 5 ms held besides the run
+//              delay: docs/scheduling.md)
 //
 // Each quantum is run --runs times (after one short warm-up batch) and the
 // table ends with the medians of the runs. On a machine shared with other
