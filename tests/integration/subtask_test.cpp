@@ -53,6 +53,13 @@ Json AwaitPs(std::uint16_t tracker, const std::function<bool(const Json&)>& done
   return tasks;
 }
 
+/// The next task.zombie on `watcher`'s stream.
+ev::TaskZombie AwaitZombie(Watcher& watcher) {
+  ev::Event zombie = AwaitEvent(
+      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskZombie>(e.body); }, "task.zombie", 20);
+  return std::get<ev::TaskZombie>(zombie.body);
+}
+
 const char* kFanOut =
     "import osgrid, time\n"
     "def square(x):\n"
@@ -128,11 +135,9 @@ TEST_CASE("a child that ends first is a zombie until its parent ends, and an orp
       "    return [fast.id, slow.id]\n";
   auto submitter = Send(PortOf(*cluster, "peer-1"), program);
 
-  ev::Event zombie = AwaitEvent(
-      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskZombie>(e.body); }, "task.zombie", 20);
-  const auto& z = std::get<ev::TaskZombie>(zombie.body);
+  const ev::TaskZombie z = AwaitZombie(watcher);
   CHECK(z.outcome == ev::Outcome::kOk);
-  Json zombies = AwaitPs(
+  AwaitPs(
       cluster->tracker_port(),
       [&](const Json& tasks) {
         for (const Json& task : tasks) {
@@ -392,9 +397,7 @@ TEST_CASE("when a parent's peer dies, it and its zombies end as lost, and a runn
       "    osgrid.submit(child, 3)\n"
       "    time.sleep(60)\n";
   auto submitter = Send(PortOf(*cluster, "peer-1"), program);
-  ev::Event zombie = AwaitEvent(
-      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::TaskZombie>(e.body); }, "task.zombie", 20);
-  const auto& z = std::get<ev::TaskZombie>(zombie.body);
+  const ev::TaskZombie z = AwaitZombie(watcher);
   CHECK(z.peer != "peer-1");
   REQUIRE(cluster->KillPeer("peer-1").ok());
   // The parent and its zombie end as lost; the child still running on
