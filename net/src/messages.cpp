@@ -150,6 +150,13 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"group", F::kBool, false, "kill the task's whole process group (`osgrid kill --group`)"},
         {"root", F::kString, false, "set by a peer relaying a group kill: also end that tree's members there"},
         {"forwarded", F::kBool, false, "set by a peer that relays the cancel to the peer running the task"}}},
+      {"TASK_ADOPTED",
+       Served::kPeer,
+       "OK",
+       "Peer to peer: a task running here has a new parent, its parent's peer's init, because its parent "
+       "ended first (docs/syscalls.md); osgrid.getppid() says so from then on.",
+       {{"task_id", F::kString, true, "the adopted task, running on this peer"},
+        {"parent", F::kString, true, "its new parent, \"<peer>/init\""}}},
 
       // ---- Peer: memory -------------------------------------------------
       {"SET_MEM",

@@ -171,7 +171,8 @@ net::TaskRequest CpuService::Forwardable(const Task& task) const {
   request.tickets = task.sched.tickets;
   request.task_id = task.spec.task_id;
   request.submitted_t = task.submitted_t;
-  request.parent = task.sched.parent.value_or("");
+  // Its parent now: init's, if its parent ended while it was being placed.
+  request.parent = tree_.ParentOfChild(task.spec.task_id).value_or(task.sched.parent.value_or(""));
   request.root = task.root;
   return request;
 }
@@ -463,7 +464,15 @@ void CpuService::RunHere(Task task, EntryDone done) {
     return shared->second(ErrorEntry(admitted, id, options_.node));
   }
   if (!shared->first.spec.job.empty()) ++job_tasks_[shared->first.spec.job];
-  tree_.Enter(id, shared->first.sched.parent, shared->first.root);
+  std::optional<std::string> parent = shared->first.sched.parent;
+  auto early = std::find_if(early_adoptions_.begin(), early_adoptions_.end(),
+                            [&](const auto& adoption) { return adoption.first == id; });
+  if (early != early_adoptions_.end()) {  // adopted before its forward arrived
+    parent = early->second;
+    scheduler_->Reparent(id, *parent);
+    early_adoptions_.erase(early);
+  }
+  tree_.Enter(id, parent, shared->first.root);
   running_here_[id] = std::shared_ptr<const Task>(shared, &shared->first);
   UpdateStats();
 }
@@ -817,7 +826,31 @@ void CpuService::OnTaskExit(const std::string& task_id) {
   for (const auto& [child, exit] : orphans.reaped) PublishReaped(child, task_id, exit);
   for (const std::string& child : orphans.adopted) {
     events_.Publish(os::events::TaskReparented{child, tree_.init_id(), task_id, options_.node});
+    scheduler_->Reparent(child, tree_.init_id());  // if it runs here: its events name its new parent
+    auto where = whereabouts_.find(child);
+    if (where == whereabouts_.end() || where->second.kind != Whereabouts::Kind::kForwarded) continue;
+    // It runs on another peer: tell it, so that its getppid() is right.
+    Json adopted = {{"type", "TASK_ADOPTED"}, {"task_id", child}, {"parent", tree_.init_id()}};
+    outbound_->CallPeer(where->second.host, where->second.port, std::move(adopted), milliseconds(5000),
+                        [child, peer = where->second.peer](Result<Json> reply) {
+                          if (!reply.ok() || !IsOk(*reply)) {
+                            spdlog::debug("telling {} that {} was adopted: {}", peer, child,
+                                          reply.ok() ? reply->dump() : reply.status().ToString());
+                          }
+                        });
   }
+}
+
+void CpuService::HandleAdopted(const net::SessionPtr& session, const Json& request) {
+  const std::string task_id = request["task_id"];
+  const std::string parent = request["parent"];
+  if (tree_.Adopted(task_id, parent)) {
+    scheduler_->Reparent(task_id, parent);
+  } else {  // the forward that brings it may still be on its way: adopt it when it comes
+    early_adoptions_.emplace_back(task_id, parent);
+    if (early_adoptions_.size() > kRecentlyEnded) early_adoptions_.pop_front();
+  }
+  session->Reply(request, {{"type", "OK"}});
 }
 
 void CpuService::PublishReaped(const std::string& child, const std::string& parent, const ChildExit& exit) {

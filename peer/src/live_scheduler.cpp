@@ -380,6 +380,10 @@ Status LiveScheduler::Block(const std::string& task_id, const std::string& on) {
   return Status::Ok();
 }
 
+void LiveScheduler::Reparent(const std::string& task_id, const std::string& parent) {
+  if (Proc* proc = FindTask(task_id)) proc->parent = parent;
+}
+
 Status LiveScheduler::Wake(const std::string& task_id, std::function<void()> resume) {
   Proc* found = FindTask(task_id);
   if (found == nullptr) return Status::NotFound("no task " + task_id + " on " + options_.node);

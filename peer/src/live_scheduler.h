@@ -163,6 +163,10 @@ class LiveScheduler {
   /// it on a core. Errors: NOT_FOUND, BAD_REQUEST (it is not waiting).
   Status Wake(const std::string& task_id, std::function<void()> resume);
 
+  /// The task `task_id` has a new parent (adopted by init): its events name
+  /// it from now on. A task not here is ignored.
+  void Reparent(const std::string& task_id, const std::string& parent);
+
   std::size_t ready() const;    // tasks in the ready queue
   std::size_t running() const;  // tasks on a core
 

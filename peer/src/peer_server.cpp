@@ -65,6 +65,7 @@ struct PeerServer::Impl {
                                           {"CPU_TASK", &Impl::OnCpuTask, Access::kMember},
                                           {"CPU_BATCH", &Impl::OnCpuBatch, Access::kMember},
                                           {"TASK_CANCEL", &Impl::OnTaskCancel, Access::kMember},
+                                          {"TASK_ADOPTED", &Impl::OnTaskAdopted, Access::kMember},
                                           {"SET_MEM", &Impl::OnSetMem, Access::kMember},
                                           {"GET_MEM", &Impl::OnGetMem, Access::kMember},
                                           {"DEL_MEM", &Impl::OnDelMem, Access::kMember},
@@ -98,6 +99,7 @@ struct PeerServer::Impl {
   void OnCpuTask(const net::SessionPtr& session, const Json& request) { cpu->HandleTask(session, request); }
   void OnCpuBatch(const net::SessionPtr& session, const Json& request) { cpu->HandleBatch(session, request); }
   void OnTaskCancel(const net::SessionPtr& session, const Json& request) { cpu->HandleCancel(session, request); }
+  void OnTaskAdopted(const net::SessionPtr& session, const Json& request) { cpu->HandleAdopted(session, request); }
 
   // ---- Memory -------------------------------------------------------------
   void PublishMemoryStats() {

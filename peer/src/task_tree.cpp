@@ -26,6 +26,18 @@ std::optional<std::string> TaskTree::ParentOf(const std::string& task_id) const 
   return it == nodes_.end() ? std::nullopt : it->second.parent;
 }
 
+std::optional<std::string> TaskTree::ParentOfChild(const std::string& child) const {
+  auto it = parent_of_.find(child);
+  return it == parent_of_.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+bool TaskTree::Adopted(const std::string& task_id, const std::string& parent) {
+  auto it = nodes_.find(task_id);
+  if (it == nodes_.end() || task_id == init_id_) return false;
+  it->second.parent = parent;
+  return true;
+}
+
 std::string TaskTree::RootOf(const std::string& task_id) const {
   auto it = nodes_.find(task_id);
   return it == nodes_.end() ? task_id : it->second.root;

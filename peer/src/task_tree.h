@@ -69,6 +69,12 @@ class TaskTree {
   /// The parent of `task_id` (running here) now: its submitter, init_id()
   /// once adopted, nullopt for a client's task or an unknown one.
   std::optional<std::string> ParentOf(const std::string& task_id) const;
+  /// The parent now of `child`, a child submitted here (its submitter, or
+  /// init once adopted); nullopt if it is not one.
+  std::optional<std::string> ParentOfChild(const std::string& child) const;
+  /// `task_id`, running here, has a new parent (its parent's peer's init,
+  /// which adopted it there). Returns false if it does not run here.
+  bool Adopted(const std::string& task_id, const std::string& parent);
   /// The root of the tree `task_id` (running here) belongs to.
   std::string RootOf(const std::string& task_id) const;
 

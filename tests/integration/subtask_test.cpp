@@ -418,3 +418,42 @@ TEST_CASE("when a parent's peer dies, it and its zombies end as lost, and a runn
   AwaitPs(
       cluster->tracker_port(), [](const Json& tasks) { return tasks.empty(); }, "no task left");
 }
+
+TEST_CASE("an orphan on another peer learns its new parent: getppid() says <peer>/init", "[integration][syscalls]") {
+  scenario::ClusterOptions options = TestClusterOptions(2, 1.5);
+  options.cores = 1;
+  auto cluster = StartCluster(options);
+  auto watcher = Watch(cluster->tracker_port(), {"task.finished", "task.running", "task.reparented"});
+  // The child fails unless its getppid() follows the adoption.
+  const char* program =
+      "import osgrid, time\n"
+      "def child(parent):\n"
+      "    assert osgrid.getppid() in (parent, 'peer-1/init'), osgrid.getppid()\n"
+      "    time.sleep(2)\n"
+      "    assert osgrid.getppid() == 'peer-1/init', osgrid.getppid()\n"
+      "def main():\n"
+      "    time.sleep(1)  # a heartbeat or two: the tracker sees peer-1 busy\n"
+      "    return osgrid.submit(child, osgrid.getpid()).id\n";
+  auto submitter = Send(PortOf(*cluster, "peer-1"), program);
+  Json reply = Answer(*submitter);
+  REQUIRE(reply["type"] == "CPU_RESULT");
+  const std::string child = reply["result"];
+  std::string ran_on;
+  for (;;) {
+    ev::Event e = AwaitEvent(
+        watcher,
+        [&](const ev::Event& e) {
+          if (const auto* r = std::get_if<ev::TaskRunning>(&e.body)) return r->task_id == child;
+          if (const auto* f = std::get_if<ev::TaskFinished>(&e.body)) return f->task_id == child;
+          return false;
+        },
+        "the child's run and end", 20);
+    if (const auto* r = std::get_if<ev::TaskRunning>(&e.body)) ran_on = r->peer;
+    if (const auto* f = std::get_if<ev::TaskFinished>(&e.body)) {
+      CHECK(f->outcome == ev::Outcome::kOk);
+      CHECK(f->parent == std::optional<std::string>("peer-1/init"));
+      break;
+    }
+  }
+  CHECK(ran_on == "peer-2");
+}
