@@ -31,7 +31,7 @@ Json Refusal(const char* code, const std::string& message) {
 }  // namespace
 
 CallChannel::CallChannel(asio::io_context& io, UniqueFd socket, OnCall on_call)
-    : socket_(io), on_call_(std::move(on_call)) {
+    : socket_(io), on_call_(std::move(on_call)), packet_(kCallChunkBytes + 1) {
   ErrorCode error;
   socket_.assign(socket.get(), error);
   if (error) {
@@ -78,7 +78,7 @@ void CallChannel::Read() {
 
 // Takes every packet waiting, then waits for more.
 void CallChannel::OnReadable() {
-  std::vector<char> buffer(kCallChunkBytes + 1);
+  std::vector<char>& buffer = packet_;  // kept: a worker's channel carries a message per call
   for (;;) {
     int fds[kMaxPassedFds];
     int fd_count = 0;

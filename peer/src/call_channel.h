@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -77,6 +78,7 @@ class CallChannel : public std::enable_shared_from_this<CallChannel> {
   boost::asio::posix::stream_descriptor socket_;
   OnCall on_call_;
   std::string message_;               // the call being assembled
+  std::vector<char> packet_;          // one packet as received: flag byte + chunk
   bool dropping_ = false;             // the call being received is over kMaxCallBytes
   std::deque<std::string> outgoing_;  // packets not yet sent
   bool writing_ = false;

@@ -59,6 +59,13 @@ bool IsOk(const Json& entry) {
   return type == entry.end() || *type != "ERROR";
 }
 
+/// The TASK_CANCEL a peer relays to the peer that runs `task_id`.
+Json CancelRelay(const std::string& task_id, bool group, const std::string& root) {
+  Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}, {"group", group}};
+  if (!root.empty()) relay["root"] = root;
+  return relay;
+}
+
 /// The placements of a PICKED reply: `count` objects {id, host, port} with
 /// the right types, or null (no placement: the tasks run here).
 Json Placements(const Result<Json>& picked, std::size_t count) {
@@ -539,10 +546,8 @@ void CpuService::HandleCancel(const net::SessionPtr& session, const Json& reques
   }
   if (it->second.kind == Whereabouts::Kind::kForwarded) {  // answered by the peer that runs it
     const Whereabouts where = it->second;
-    Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}, {"group", group}};
-    if (!root.empty()) relay["root"] = root;
     if (!root.empty()) KillGroup(root, why);
-    outbound_->CallPeer(where.host, where.port, std::move(relay), milliseconds(5000),
+    outbound_->CallPeer(where.host, where.port, CancelRelay(task_id, group, root), milliseconds(5000),
                         [session, request, peer = where.peer](Result<Json> reply) {
                           if (!reply.ok()) {
                             return session->ReplyError(
@@ -575,9 +580,7 @@ Result<std::string> CpuService::EndTask(const std::string& task_id, const Status
     case Whereabouts::Kind::kLocal:
       return scheduler_->Cancel(task_id, why);
     case Whereabouts::Kind::kForwarded: {
-      Json relay = {{"type", "TASK_CANCEL"}, {"task_id", task_id}, {"forwarded", true}, {"group", group}};
-      if (!root.empty()) relay["root"] = root;
-      outbound_->CallPeer(where.host, where.port, std::move(relay), milliseconds(5000),
+      outbound_->CallPeer(where.host, where.port, CancelRelay(task_id, group, root), milliseconds(5000),
                           [task_id, peer = where.peer](Result<Json> reply) {
                             if (!reply.ok() || !IsOk(*reply)) {
                               spdlog::warn("relaying the end of {} to {} failed: {}", task_id, peer,
@@ -848,7 +851,7 @@ void CpuService::HandleAdopted(const net::SessionPtr& session, const Json& reque
     scheduler_->Reparent(task_id, parent);
   } else {  // the forward that brings it may still be on its way: adopt it when it comes
     early_adoptions_.emplace_back(task_id, parent);
-    if (early_adoptions_.size() > kRecentlyEnded) early_adoptions_.pop_front();
+    if (early_adoptions_.size() > kEarlyAdoptionsKept) early_adoptions_.pop_front();
   }
   session->Reply(request, {{"type", "OK"}});
 }

@@ -96,7 +96,7 @@ class CpuService {
   /// TASK_ADOPTED: a task running here was adopted by its parent's peer's
   /// init (its parent ended first); getppid() returns the new parent from
   /// now on. Reply OK. A task not here yet (its forward may still be on its
-  /// way) is adopted when it comes; the last kRecentlyEnded are kept.
+  /// way) is adopted when it comes; the last kEarlyAdoptionsKept are kept.
   void HandleAdopted(const net::SessionPtr& session, const Json& request);
   /// The scheduler's policy and settings ({"policy", "quantum_ms"?, ...}),
   /// and the whole report with its timeline (LiveScheduler::Report). Null
@@ -207,8 +207,9 @@ class CpuService {
   std::map<std::string, std::shared_ptr<const Task>> running_here_;  // given to the scheduler, not yet ended
   std::map<std::string, CallReply> waiting_;                         // tasks blocked in osgrid.wait: the reply
   std::deque<std::pair<std::string, std::string>> early_adoptions_;  // TASK_ADOPTED before the task came: id, parent
-  std::uint64_t jobs_made_ = 0;                                      // for job ids
-  std::map<std::string, std::size_t> job_tasks_;                     // job -> its tasks in the scheduler
+  static constexpr std::size_t kEarlyAdoptionsKept = 1000;
+  std::uint64_t jobs_made_ = 0;                   // for job ids
+  std::map<std::string, std::size_t> job_tasks_;  // job -> its tasks in the scheduler
 };
 
 }  // namespace osgrid::peer

@@ -422,10 +422,9 @@ void LiveScheduler::ArmWakeup() {
 // [SECTION] Ending ------------------------------------------------------------------------
 
 Result<std::string> LiveScheduler::Cancel(const std::string& task_id, Status why) {
-  auto it =
-      std::find_if(procs_.begin(), procs_.end(), [&](const auto& entry) { return entry.second->task_id == task_id; });
-  if (it == procs_.end()) return Status::NotFound("no task " + task_id + " on " + options_.node);
-  Proc& proc = *it->second;
+  Proc* found = FindTask(task_id);
+  if (found == nullptr) return Status::NotFound("no task " + task_id + " on " + options_.node);
+  Proc& proc = *found;
   if (proc.cancelling) return Status::NotFound("task " + task_id + " is already being cancelled");
   proc.cancelling = true;
   const std::string was = proc.state == Proc::State::kRunning   ? "running"
@@ -436,10 +435,10 @@ Result<std::string> LiveScheduler::Cancel(const std::string& task_id, Status why
     return was;
   }
   // It never ran: out of the ready queue now, and ended from the io loop.
-  policy_->Remove(it->first);
+  policy_->Remove(proc.ready.id);
   TaskOutcome outcome;
   outcome.status = std::move(why);
-  asio::post(io_, [this, id = it->first, outcome, alive = std::weak_ptr<bool>(alive_)] {
+  asio::post(io_, [this, id = proc.ready.id, outcome, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.expired()) OnExit(id, outcome);
   });
   return was;

@@ -258,10 +258,16 @@ def _open():
     return _channel
 
 
-def _exchange(request):
-    """Sends one call and returns its reply, a dict."""
+def _encode(request):
+    """The call as the bytes that go on the channel; TypeError/ValueError if not JSON."""
+    return _json.dumps(request, allow_nan=False).encode()
+
+
+def _exchange(request, data=None):
+    """Sends one call (`data`: already encoded) and returns its reply, a dict."""
     channel = _open()
-    data = _json.dumps(request, allow_nan=False).encode()
+    if data is None:
+        data = _encode(request)
     for start in range(0, max(len(data), 1), _CHUNK):
         end = start + _CHUNK
         channel.send((b"E" if end >= len(data) else b"M") + data[start:end])
@@ -316,12 +322,13 @@ def submit(fn, *args, **options):
     for key in options:
         if key not in _OPTIONS:
             raise TypeError(f"osgrid.submit: unknown option {key!r} (options: {', '.join(_OPTIONS)})")
+    request = {"call": "submit", "function": function, "args": list(args), "options": options}
     try:
-        _json.dumps(list(args), allow_nan=False)
+        data = _encode(request)  # once, before the channel: a bad argument fails here, on a peer or not
     except (TypeError, ValueError) as error:
         raise TypeError(f"osgrid.submit: the arguments of {function}() must be JSON (numbers, "
                         f"strings, lists, dicts, True, False, None): {error}") from None
-    reply = _call({"call": "submit", "function": function, "args": list(args), "options": options})
+    reply = _check(request, _exchange(request, data))
     return Handle(reply["task_id"])
 
 
