@@ -6,8 +6,6 @@
 
 namespace osgrid::os {
 
-KeyedHeap::KeyedHeap(std::unique_ptr<HeapAllocator> heap) : heap_(std::move(heap)) {}
-
 KeyedSet KeyedHeap::Set(const std::string& key, std::int64_t bytes) {
   KeyedSet set;
   set.alloc = heap_->Alloc(bytes);  // first the new block: the old one stays if this fails
@@ -38,10 +36,14 @@ std::optional<Block> KeyedHeap::Delete(const std::string& key) {
 
 Expected<Compaction> KeyedHeap::Compact() {
   Expected<Compaction> compaction = heap_->Compact();
-  if (!compaction) return compaction;
+  if (compaction) FollowMoves(*compaction);
+  return compaction;
+}
+
+void KeyedHeap::FollowMoves(const Compaction& compaction) {
   // Moves come in address order and only downwards, so re-keying them in that
   // order never overwrites a block's entry before it has moved.
-  for (const Move& move : compaction->moves) {
+  for (const Move& move : compaction.moves) {
     auto owner = key_at_.find(move.from);
     if (owner == key_at_.end()) continue;
     std::string key = std::move(owner->second);
@@ -49,7 +51,6 @@ Expected<Compaction> KeyedHeap::Compact() {
     address_of_[key].addr = move.to;
     key_at_[move.to] = std::move(key);
   }
-  return compaction;
 }
 
 std::optional<Block> KeyedHeap::BlockOf(const std::string& key) const {

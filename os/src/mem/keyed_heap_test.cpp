@@ -12,22 +12,29 @@ using osgrid::os::FitPolicy;
 using osgrid::os::HeapConfig;
 using osgrid::os::KeyedHeap;
 
-KeyedHeap Keyed(FitPolicy policy, bool indexed, std::int64_t size = 100) {
-  HeapConfig config;
-  config.base = 0;
-  config.size = size;
-  config.policy = policy;
-  config.coalesce = true;
-  auto heap = osgrid::os::MakeHeap(config, indexed);
-  REQUIRE(heap.ok());
-  return KeyedHeap(std::move(heap).value());
-}
+/// A 100-byte coalescing heap at address 0 and the keys over it.
+struct Keyed {
+  Keyed(FitPolicy policy, bool indexed) : heap(Make(policy, indexed)), keyed(*heap) {}
+  static std::unique_ptr<osgrid::os::HeapAllocator> Make(FitPolicy policy, bool indexed) {
+    HeapConfig config;
+    config.base = 0;
+    config.size = 100;
+    config.policy = policy;
+    config.coalesce = true;
+    auto made = osgrid::os::MakeHeap(config, indexed);
+    REQUIRE(made.ok());
+    return std::move(made).value();
+  }
+  std::unique_ptr<osgrid::os::HeapAllocator> heap;
+  KeyedHeap keyed;
+};
 
 }  // namespace
 
 TEST_CASE("A new key gets a block; an overwrite places the new block before freeing the old", "[mem][keyed]") {
   for (bool indexed : {false, true}) {
-    KeyedHeap heap = Keyed(FitPolicy::kFirst, indexed);
+    Keyed keyed(FitPolicy::kFirst, indexed);
+    KeyedHeap& heap = keyed.keyed;
     REQUIRE(heap.Set("a", 30).alloc.addr == 0);
     REQUIRE(heap.Set("b", 20).alloc.addr == 30);
     auto overwrite = heap.Set("a", 10);  // the old block [0, 30) is still allocated while placing
@@ -46,7 +53,8 @@ TEST_CASE("A new key gets a block; an overwrite places the new block before free
 }
 
 TEST_CASE("A failed overwrite keeps the old block", "[mem][keyed]") {
-  KeyedHeap heap = Keyed(FitPolicy::kBest, false);
+  Keyed keyed(FitPolicy::kBest, false);
+  KeyedHeap& heap = keyed.keyed;
   REQUIRE(heap.Set("a", 60).alloc.ok());
   auto grown = heap.Set("a", 50);  // 40 free: it fails, even though 50 <= 60 + 40
   CHECK(grown.alloc.failure == AllocFailure::kNoSpace);
@@ -57,7 +65,8 @@ TEST_CASE("A failed overwrite keeps the old block", "[mem][keyed]") {
 }
 
 TEST_CASE("Delete frees the key's block; an unknown key changes nothing", "[mem][keyed]") {
-  KeyedHeap heap = Keyed(FitPolicy::kFirst, true);
+  Keyed keyed(FitPolicy::kFirst, true);
+  KeyedHeap& heap = keyed.keyed;
   REQUIRE(heap.Set("a", 30).alloc.ok());
   CHECK_FALSE(heap.Delete("nope").has_value());
   auto freed = heap.Delete("a");
@@ -68,7 +77,8 @@ TEST_CASE("Delete frees the key's block; an unknown key changes nothing", "[mem]
 }
 
 TEST_CASE("External fragmentation is told from no space, with the figures", "[mem][keyed]") {
-  KeyedHeap heap = Keyed(FitPolicy::kFirst, false);
+  Keyed keyed(FitPolicy::kFirst, false);
+  KeyedHeap& heap = keyed.keyed;
   for (const char* key : {"a", "b", "c", "d", "e"}) REQUIRE(heap.Set(key, 20).alloc.ok());
   REQUIRE(heap.Delete("b"));
   REQUIRE(heap.Delete("d"));
@@ -78,11 +88,13 @@ TEST_CASE("External fragmentation is told from no space, with the figures", "[me
         "external fragmentation: need 30 B; 40 B free in 2 holes, largest 20 B");
   auto too_big = heap.Set("g", 50);
   CHECK(too_big.alloc.failure == AllocFailure::kNoSpace);
-  CHECK(osgrid::os::DescribeAllocFailure(too_big.alloc, heap.heap().Metrics()) == "no space: need 50 B; 40 B free of 100 B");
+  CHECK(osgrid::os::DescribeAllocFailure(too_big.alloc, heap.heap().Metrics()) ==
+        "no space: need 50 B; 40 B free of 100 B");
 }
 
 TEST_CASE("Compaction moves every key with its block, and the refused request then fits", "[mem][keyed]") {
-  KeyedHeap heap = Keyed(FitPolicy::kFirst, true);
+  Keyed keyed(FitPolicy::kFirst, true);
+  KeyedHeap& heap = keyed.keyed;
   for (const char* key : {"a", "b", "c", "d", "e"}) REQUIRE(heap.Set(key, 20).alloc.ok());
   REQUIRE(heap.Delete("b"));
   REQUIRE(heap.Delete("d"));
@@ -104,7 +116,7 @@ TEST_CASE("The buddy system places keyed blocks but cannot compact", "[mem][keye
   config.size = 64;
   auto buddy = osgrid::os::BuddyAllocator::Create(config);
   REQUIRE(buddy.ok());
-  KeyedHeap heap(std::make_unique<osgrid::os::BuddyAllocator>(std::move(buddy).value()));
+  KeyedHeap heap(*buddy);
   CHECK(heap.Set("a", 20).alloc.addr == 0);
   CHECK(heap.Set("a", 20).alloc.addr == 32);
   CHECK_FALSE(heap.Compact().ok());

@@ -22,7 +22,6 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,10 +40,12 @@ struct KeyedSet {
 
 class KeyedHeap {
  public:
-  /// Takes the allocator policy that places the blocks (FreeListHeap,
-  /// IndexedHeap or BuddyAllocator). Precondition: `heap` is not null and
-  /// has nothing allocated.
-  explicit KeyedHeap(std::unique_ptr<HeapAllocator> heap);
+  /// Keys the blocks of `heap`, the allocator policy that places them
+  /// (FreeListHeap, IndexedHeap or BuddyAllocator), which must outlive this.
+  /// Other blocks of the same heap (a simulation's numbered pointers) are
+  /// left alone; whoever compacts the heap without Compact() below passes
+  /// the result to FollowMoves.
+  explicit KeyedHeap(HeapAllocator& heap) : heap_(&heap) {}
 
   /// Gives `key` a block for `bytes` bytes (> 0). On success the key's old
   /// block, if any, is freed after the new one was placed; on failure
@@ -56,6 +57,9 @@ class KeyedHeap {
   /// Compacts the heap; every key follows its block. Errors: as the
   /// allocator's (the buddy system cannot compact).
   Expected<Compaction> Compact();
+  /// Moves the keys whose blocks `compaction` moved (HeapAllocator::Compact's
+  /// result for this heap).
+  void FollowMoves(const Compaction& compaction);
 
   /// The block of `key`: its address and size; nullopt if none.
   std::optional<Block> BlockOf(const std::string& key) const;
@@ -67,7 +71,7 @@ class KeyedHeap {
   const HeapAllocator& heap() const { return *heap_; }
 
  private:
-  std::unique_ptr<HeapAllocator> heap_;
+  HeapAllocator* heap_;
   std::unordered_map<std::string, Block> address_of_;  // key -> its block
   std::map<std::int64_t, std::string> key_at_;         // block address -> key
 };
