@@ -31,7 +31,7 @@ struct Keyed {
 
 }  // namespace
 
-TEST_CASE("A new key gets a block; an overwrite places the new block before freeing the old", "[mem][keyed]") {
+TEST_CASE("A new key gets a block, and an overwrite places the new block before freeing the old", "[mem][keyed]") {
   for (bool indexed : {false, true}) {
     Keyed keyed(FitPolicy::kFirst, indexed);
     KeyedHeap& heap = keyed.keyed;
@@ -64,7 +64,7 @@ TEST_CASE("A failed overwrite keeps the old block", "[mem][keyed]") {
   CHECK(heap.heap().Metrics().allocated_bytes == 60);
 }
 
-TEST_CASE("Delete frees the key's block; an unknown key changes nothing", "[mem][keyed]") {
+TEST_CASE("Delete frees the key's block, and an unknown key changes nothing", "[mem][keyed]") {
   Keyed keyed(FitPolicy::kFirst, true);
   KeyedHeap& heap = keyed.keyed;
   REQUIRE(heap.Set("a", 30).alloc.ok());
