@@ -75,6 +75,12 @@ std::int64_t BlockSizeFor(const HeapConfig& config, std::int64_t request) {
   return size + config.header_size;
 }
 
+bool IsRestorableBlock(const HeapConfig& config, std::int64_t addr, std::int64_t block_size, std::int64_t requested) {
+  if (block_size <= 0 || requested <= 0 || block_size > config.size || requested > config.size) return false;
+  if (block_size < BlockSizeFor(config, requested)) return false;
+  return addr >= config.base && addr - config.base <= config.size - block_size;
+}
+
 std::string_view AllocFailureName(AllocFailure failure) {
   switch (failure) {
     case AllocFailure::kNone:

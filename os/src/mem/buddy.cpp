@@ -105,6 +105,33 @@ bool BuddyAllocator::Free(std::int64_t addr) {
   return true;
 }
 
+bool BuddyAllocator::Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) {
+  const int order = RestoreOrder(addr, block_size, requested);
+  if (order < 0) return false;
+  const std::int64_t offset = addr - config_.base;
+  // From the whole heap down: the first free block on the way to the target.
+  int k = top_order_;
+  while (k >= order && free_[static_cast<std::size_t>(k)].count(Holding(offset, k)) == 0) --k;
+  if (k < order) return false;  // an allocated block holds or overlaps the range
+  free_[static_cast<std::size_t>(k)].erase(Holding(offset, k));
+  // Split down as Alloc does, freeing each time the half that does not hold the target.
+  for (; k > order; --k) {
+    free_[static_cast<std::size_t>(k - 1)].insert(Holding(offset, k - 1) ^ BlockSize(k - 1));
+  }
+  allocated_[offset] = {order, requested};
+  allocated_bytes_ += block_size;
+  return true;
+}
+
+int BuddyAllocator::RestoreOrder(std::int64_t addr, std::int64_t block_size, std::int64_t requested) const {
+  if (requested <= 0 || !IsPowerOfTwo(block_size)) return -1;
+  if (block_size < config_.min_block || block_size > config_.size) return -1;
+  if (requested > block_size - config_.header_size) return -1;  // too small for request + header
+  if (addr < config_.base || addr - config_.base > config_.size - block_size) return -1;
+  if ((addr - config_.base) % block_size != 0) return -1;  // not where a buddy block of that size starts
+  return OrderFor(block_size);
+}
+
 Expected<Compaction> BuddyAllocator::Compact() {
   return Fail("the buddy system cannot compact: every block must stay at an address aligned to its size");
 }

@@ -50,13 +50,17 @@ AllocResult FreeListHeap::Alloc(std::int64_t size) {
   } else {
     free_list_.erase(free_list_.begin() + index);
   }
-  allocated_[result.addr] = {need, size};
+  RecordAllocation(result.addr, need, size);
   rover_ = result.addr + need;
   ++counters_.allocations;
-  counters_.allocated_bytes += need;
-  counters_.header_bytes += config_.header_size;
-  counters_.alignment_padding += need - config_.header_size - size;
   return result;
+}
+
+void FreeListHeap::RecordAllocation(std::int64_t addr, std::int64_t block_size, std::int64_t requested) {
+  allocated_[addr] = {block_size, requested};
+  counters_.allocated_bytes += block_size;
+  counters_.header_bytes += config_.header_size;
+  counters_.alignment_padding += block_size - config_.header_size - requested;
 }
 
 int FreeListHeap::FindFit(std::int64_t need, std::int64_t* searched) const {
@@ -99,6 +103,30 @@ std::size_t FreeListHeap::NextFitStart() const {
     if (free_list_[i].addr + free_list_[i].size > rover_) return i;
   }
   return 0;  // nothing at or above the rover: wrap to the head of the list
+}
+
+bool FreeListHeap::Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) {
+  if (!IsRestorableBlock(config_, addr, block_size, requested)) return false;
+  const int index = FindHolding(addr, block_size);
+  if (index < 0) return false;
+  // Split the element in up to three: the free part below the block and the
+  // free part above it take its list position, below first.
+  const FreeChunk chunk = free_list_[static_cast<std::size_t>(index)];
+  const FreeChunk below{chunk.addr, addr - chunk.addr};
+  const FreeChunk above{addr + block_size, chunk.addr + chunk.size - (addr + block_size)};
+  auto at = free_list_.erase(free_list_.begin() + index);
+  if (above.size > 0) at = free_list_.insert(at, above);
+  if (below.size > 0) free_list_.insert(at, below);
+  RecordAllocation(addr, block_size, requested);
+  return true;
+}
+
+int FreeListHeap::FindHolding(std::int64_t addr, std::int64_t size) const {
+  for (std::size_t i = 0; i < free_list_.size(); ++i) {
+    const FreeChunk& chunk = free_list_[i];
+    if (chunk.addr <= addr && addr + size <= chunk.addr + chunk.size) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 bool FreeListHeap::Free(std::int64_t addr) {

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <tuple>
 #include <vector>
 
 #include "osgrid/os/mem/allocator.h"
@@ -34,6 +35,20 @@ inline void CheckHeapInvariants(const HeapAllocator& heap) {
   REQUIRE(metrics.free_bytes == free_bytes);
   REQUIRE(metrics.free_blocks == free_count);
   REQUIRE(static_cast<std::int64_t>(heap.FreeList().size()) == free_count);
+}
+
+/// Every figure of `m`, to compare two HeapMetrics with ==.
+inline auto AllFigures(const HeapMetrics& m) {
+  return std::tuple(m.heap_size, m.allocated_bytes, m.free_bytes, m.free_blocks, m.largest_free_block,
+                    m.external_fragmentation, m.internal_fragmentation, m.alignment_padding, m.header_bytes,
+                    m.allocations, m.failed_requests, m.failed_fragmentation, m.frees, m.searched);
+}
+
+/// The figures that follow from which blocks are allocated and free, not
+/// from the calls that made them.
+inline auto LayoutFigures(const HeapMetrics& m) {
+  return std::tuple(m.heap_size, m.allocated_bytes, m.free_bytes, m.free_blocks, m.largest_free_block,
+                    m.external_fragmentation, m.internal_fragmentation, m.alignment_padding, m.header_bytes);
 }
 
 /// Whether two free blocks touch (only possible without coalescing).

@@ -52,13 +52,17 @@ AllocResult IndexedHeap::Alloc(std::int64_t size) {
     RemoveFree(*chunk);
   }
   result.addr = chunk->addr;
-  allocated_.Put(result.addr, {need, size});
+  RecordAllocation(result.addr, need, size);
   rover_ = result.addr + need;
   ++counters_.allocations;
-  counters_.allocated_bytes += need;
-  counters_.header_bytes += config_.header_size;
-  counters_.alignment_padding += need - config_.header_size - size;
   return result;
+}
+
+void IndexedHeap::RecordAllocation(std::int64_t addr, std::int64_t block_size, std::int64_t requested) {
+  allocated_.Put(addr, {block_size, requested});
+  counters_.allocated_bytes += block_size;
+  counters_.header_bytes += config_.header_size;
+  counters_.alignment_padding += block_size - config_.header_size - requested;
 }
 
 std::optional<FreeChunk> IndexedHeap::FindFit(std::int64_t need, std::int64_t* searched) const {
@@ -92,6 +96,23 @@ std::optional<FreeChunk> IndexedHeap::NextFit(std::int64_t need, std::int64_t* s
   std::optional<FreeChunk> found = by_addr_.FirstFit(from, need, searched);
   if (!found) found = by_addr_.FirstFit(kLowest, need, searched);  // wrap around
   return found;
+}
+
+bool IndexedHeap::Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) {
+  if (!IsRestorableBlock(config_, addr, block_size, requested)) return false;
+  const std::optional<FreeChunk> chunk = by_addr_.Floor(addr);  // the only free block that can hold addr
+  if (!chunk || chunk->addr + chunk->size < addr + block_size) return false;
+  // What is left of the free block below and above the restored one stays free.
+  const FreeChunk below{chunk->addr, addr - chunk->addr};
+  const FreeChunk above{addr + block_size, chunk->addr + chunk->size - (addr + block_size)};
+  if (below.size > 0) {
+    ReplaceFree(*chunk, below);
+  } else {
+    RemoveFree(*chunk);
+  }
+  if (above.size > 0) AddFree(above);
+  RecordAllocation(addr, block_size, requested);
+  return true;
 }
 
 bool IndexedHeap::Free(std::int64_t addr) {

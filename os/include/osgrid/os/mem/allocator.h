@@ -12,8 +12,11 @@
 // A heap manages the byte range [base, base + size). Alloc(n) hands out a
 // block of at least n bytes and returns the block's start address (where its
 // header, if any, lives: the address malloc.py prints for -A lists); Free(addr)
-// gives the block starting at addr back. Sizes and addresses are in bytes.
-// The live peer's key-value store will drive these same objects.
+// gives the block starting at addr back; Restore(addr, block_size, requested)
+// marks a block found in memory allocated again, at the address it already
+// has (a restarted peer rebuilding its heap from its arena). Sizes and
+// addresses are in bytes. The live peer's key-value store will drive these
+// same objects.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +76,13 @@ Expected<HeapConfig> ValidateHeapConfig(const HeapConfig& config);
 /// the request rounded up to the alignment, plus the header (malloc.py's
 /// order: align first, then add the header).
 std::int64_t BlockSizeFor(const HeapConfig& config, std::int64_t request);
+
+/// Whether a contiguous heap under `config` could hold a block of block_size
+/// bytes at addr for a request of `requested` bytes: both sizes > 0,
+/// block_size >= BlockSizeFor(config, requested), and [addr, addr +
+/// block_size) inside [base, base + size). The argument checks of
+/// HeapAllocator::Restore shared by FreeListHeap and IndexedHeap.
+bool IsRestorableBlock(const HeapConfig& config, std::int64_t addr, std::int64_t block_size, std::int64_t requested);
 
 /// Why an allocation failed.
 enum class AllocFailure {
@@ -172,6 +182,19 @@ class HeapAllocator {
   /// changes) when no allocated block starts there: never allocated, or
   /// already freed (malloc.py's "returned -1").
   virtual bool Free(std::int64_t addr) = 0;
+  /// Marks [addr, addr + block_size) allocated, as if Alloc had placed a block
+  /// of block_size bytes there for a request of `requested` bytes: for
+  /// rebuilding a heap from the blocks found in memory (a restarted peer's
+  /// arena). Restored blocks count in allocated_bytes and internal
+  /// fragmentation as allocated blocks do, but not in the `allocations` call
+  /// count. False, and nothing changes, when the range is not inside a single
+  /// free block (FreeListHeap, IndexedHeap), or is not a block the buddy
+  /// system could hand out: block_size a power of two >= min_block and <= size,
+  /// (addr - base) a multiple of block_size, and the whole of it free
+  /// (BuddyAllocator); also when block_size <= 0, requested <= 0,
+  /// block_size < what BlockSizeFor would give for `requested`, or the range
+  /// leaves [base, base + size).
+  virtual bool Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) = 0;
   /// Slides every allocated block down to the lowest addresses, in address
   /// order, leaving one free block at the top (Silberschatz 9.2.3). Errors:
   /// the buddy system cannot compact.

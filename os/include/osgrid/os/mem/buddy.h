@@ -14,7 +14,13 @@
 // (addr - base) XOR block size -- for as long as that buddy is free too.
 // The rounding up to a power of two is internal fragmentation.
 //
-// Cost: O(log(size / min_block)) set operations per Alloc and Free.
+// Restore(addr, block_size, requested) puts back a block found in memory:
+// going down from the whole heap along the blocks that hold addr, it takes
+// the first free one and splits it as Alloc would (each time freeing the half
+// that does not hold addr) until the block of block_size at addr exists. No
+// free block on the way means part of the range is allocated: refused.
+//
+// Cost: O(log(size / min_block)) set operations per Alloc, Free and Restore.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +51,7 @@ class BuddyAllocator final : public HeapAllocator {
   /// splits = blocks split in two.
   AllocResult Alloc(std::int64_t size) override;
   bool Free(std::int64_t addr) override;
+  bool Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) override;
   /// Always an error: buddy blocks must stay at addresses aligned to their size.
   Expected<Compaction> Compact() override;
   std::vector<Block> Blocks() const override;
@@ -67,6 +74,11 @@ class BuddyAllocator final : public HeapAllocator {
   std::int64_t BlockSize(int order) const { return config_.min_block << order; }
   /// The smallest order whose block holds `need` bytes, or -1 if none does.
   int OrderFor(std::int64_t need) const;
+  /// The order of the block Restore's arguments describe, or -1 when it is not
+  /// one the buddy system could hand out (see HeapAllocator::Restore).
+  int RestoreOrder(std::int64_t addr, std::int64_t block_size, std::int64_t requested) const;
+  /// Offset of the block of `order` that holds the byte at `offset`.
+  std::int64_t Holding(std::int64_t offset, int order) const { return offset - offset % BlockSize(order); }
 
   BuddyConfig config_;
   int top_order_ = 0;                             // the whole heap

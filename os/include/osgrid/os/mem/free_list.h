@@ -25,7 +25,14 @@
 // coalescing, one pass then merges every element with the next one in list
 // order when they are adjacent in memory (with ADDRSORT: all neighbours).
 //
-// Cost: O(free-list length) per Alloc and per Free. IndexedHeap gives the
+// Restore(addr, block_size, requested): the free element holding the whole
+// range is replaced, at its list position, by what is left of it below the
+// block and above it (below first; either may be empty) -- the position an
+// Alloc split keeps, so with ADDRSORT the list stays in address order and the
+// other orders are re-sorted at the next Free, as after an Alloc. The rover
+// stays where it is.
+//
+// Cost: O(free-list length) per Alloc, Free and Restore. IndexedHeap gives the
 // same answers in O(log n).
 #pragma once
 
@@ -48,6 +55,7 @@ class FreeListHeap final : public HeapAllocator {
   std::string_view name() const override { return FitPolicyName(config_.policy); }
   AllocResult Alloc(std::int64_t size) override;
   bool Free(std::int64_t addr) override;
+  bool Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) override;
   Expected<Compaction> Compact() override;
   std::vector<Block> Blocks() const override;
   std::vector<FreeChunk> FreeList() const override { return free_list_; }
@@ -70,6 +78,11 @@ class FreeListHeap final : public HeapAllocator {
   int FindFirstFrom(std::size_t start, std::int64_t need, std::int64_t* searched) const;
   /// Where NEXT fit starts scanning: the first element holding or above the rover.
   std::size_t NextFitStart() const;
+  /// Index in the free list of the element holding all of [addr, addr + size), or -1.
+  int FindHolding(std::int64_t addr, std::int64_t size) const;
+  /// Books an allocated block: its size, the request, the bytes allocated and
+  /// the internal fragmentation (header, and the rest as padding).
+  void RecordAllocation(std::int64_t addr, std::int64_t block_size, std::int64_t requested);
   void InsertFree(FreeChunk chunk);
   /// Sorts the free list stably by `before`, as Python's sorted().
   template <typename Before>

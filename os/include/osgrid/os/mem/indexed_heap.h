@@ -18,6 +18,10 @@
 // every policy -- a property test checks it. "searched" counts the tree's
 // nodes and blocks examined (FIRST/NEXT) or 1 per set lookup (BEST/WORST),
 // not list elements. Allocated blocks are found by address in a hash table.
+//
+// Restore(addr, block_size, requested) finds the free block holding the range
+// (the tree's Floor of addr) and leaves free what is left of it below and
+// above, as the ADDRSORT free list does; the rover stays where it is.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +44,7 @@ class IndexedHeap final : public HeapAllocator {
   std::string_view name() const override { return FitPolicyName(config_.policy); }
   AllocResult Alloc(std::int64_t size) override;
   bool Free(std::int64_t addr) override;
+  bool Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) override;
   Expected<Compaction> Compact() override;
   std::vector<Block> Blocks() const override;
   std::vector<FreeChunk> FreeList() const override { return by_addr_.InOrder(); }
@@ -57,6 +62,9 @@ class IndexedHeap final : public HeapAllocator {
   explicit IndexedHeap(const HeapConfig& config);
   std::optional<FreeChunk> FindFit(std::int64_t need, std::int64_t* searched) const;
   std::optional<FreeChunk> NextFit(std::int64_t need, std::int64_t* searched) const;
+  /// Books an allocated block: its size, the request, the bytes allocated and
+  /// the internal fragmentation (header, and the rest as padding).
+  void RecordAllocation(std::int64_t addr, std::int64_t block_size, std::int64_t requested);
   void AddFree(FreeChunk chunk);
   void RemoveFree(FreeChunk chunk);
   void ReplaceFree(FreeChunk old_chunk, FreeChunk new_chunk);
