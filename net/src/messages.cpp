@@ -162,12 +162,26 @@ std::vector<MessageSpec> BuildCatalogue() {
       {"SET_MEM",
        Served::kPeer,
        "OK",
-       "Store a value (string or any JSON) under a key.",
+       "Store a value (string or any JSON) under a key, in a new block of the peer's arena; then free the key's "
+       "old block. The reply gives the block's address and size. LIMIT when the arena has too few free bytes, "
+       "FRAGMENTATION when it has enough, in no single hole.",
        {{"key", F::kString, true, "1..256 bytes, no control characters"},
         {"value", F::kAny, true, "string or JSON value"}}},
       {"GET_MEM", Served::kPeer, "MEM_VALUE", "Read a key.", {{"key", F::kString, true, "as stored"}}},
       {"DEL_MEM", Served::kPeer, "OK", "Delete a key.", {{"key", F::kString, true, "as stored"}}},
-      {"LIST_MEM", Served::kPeer, "MEM_LIST", "Every key with its size in bytes.", {}},
+      {"LIST_MEM", Served::kPeer, "MEM_LIST", "Every key with its block's size in bytes.", {}},
+      {"MEM_MAP",
+       Served::kPeer,
+       "MEM_MAP_REPLY",
+       "The memory arena block by block (address, size, free or whose key) and its fragmentation figures "
+       "(`osgrid mem map`).",
+       {{"max_blocks", F::kInteger, false, "send at most this many blocks, lowest addresses first (default 10000)"}}},
+      {"MEM_COMPACT",
+       Served::kPeer,
+       "MEM_COMPACTED",
+       "Compact the memory arena: slide every block down, in address order; the reply lists what moved "
+       "(`osgrid mem compact`). BAD_REQUEST under the buddy system, which cannot compact.",
+       {}},
 
       // ---- Peer: disk ---------------------------------------------------
       {"PUT_FILE",

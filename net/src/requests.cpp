@@ -379,6 +379,84 @@ Result<MemList> DecodeMemList(const Json& reply) {
   return decoded;
 }
 
+Json EncodeMemMap(const MemMap& map) {
+  Json blocks = Json::array();
+  for (const MemMap::Block& block : map.blocks) {
+    Json entry = {{"address", block.address}, {"size", block.size}, {"free", block.free}};
+    if (!block.free) {
+      entry["key"] = block.key;
+      entry["request"] = block.request;
+    }
+    blocks.push_back(std::move(entry));
+  }
+  return {{"type", "MEM_MAP_REPLY"},
+          {"allocator", map.allocator},
+          {"arena_bytes", map.arena_bytes},
+          {"header_bytes", map.header_bytes},
+          {"alignment", map.alignment},
+          {"blocks", std::move(blocks)},
+          {"truncated", map.truncated},
+          {"used_bytes", map.used_bytes},
+          {"free_bytes", map.free_bytes},
+          {"free_holes", map.free_holes},
+          {"largest_hole", map.largest_hole},
+          {"external_fragmentation", map.external_fragmentation},
+          {"internal_fragmentation", map.internal_fragmentation},
+          {"failed_fragmentation", map.failed_fragmentation},
+          {"failed_no_space", map.failed_no_space}};
+}
+
+Result<MemMap> DecodeMemMap(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "MEM_MAP_REPLY", Code::kInternal);
+  MemMap decoded;
+  reader.Text("allocator", decoded.allocator);
+  reader.Unsigned("arena_bytes", decoded.arena_bytes);
+  reader.Unsigned("header_bytes", decoded.header_bytes);
+  reader.Unsigned("alignment", decoded.alignment);
+  reader.List("blocks", "MEM_MAP_REPLY block", decoded.blocks, [](Reader& entry, MemMap::Block& block) {
+    entry.Unsigned("address", block.address);
+    entry.Unsigned("size", block.size);
+    entry.Flag("free", block.free);
+    entry.Text("key", block.key);
+    entry.Unsigned("request", block.request);
+  });
+  reader.Flag("truncated", decoded.truncated);
+  reader.Unsigned("used_bytes", decoded.used_bytes);
+  reader.Unsigned("free_bytes", decoded.free_bytes);
+  reader.Unsigned("free_holes", decoded.free_holes);
+  reader.Unsigned("largest_hole", decoded.largest_hole);
+  reader.Number("external_fragmentation", decoded.external_fragmentation);
+  reader.Unsigned("internal_fragmentation", decoded.internal_fragmentation);
+  reader.Unsigned("failed_fragmentation", decoded.failed_fragmentation);
+  reader.Unsigned("failed_no_space", decoded.failed_no_space);
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
+Json EncodeMemCompacted(const MemCompacted& compacted) {
+  Json moves = Json::array();
+  for (const MemCompacted::Move& move : compacted.moves) {
+    moves.push_back({{"key", move.key}, {"from", move.from}, {"to", move.to}, {"size", move.size}});
+  }
+  return {{"type", "MEM_COMPACTED"}, {"moves", std::move(moves)}, {"moved_bytes", compacted.moved_bytes}};
+}
+
+Result<MemCompacted> DecodeMemCompacted(const Json& reply) {
+  if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
+  Reader reader(reply, "MEM_COMPACTED", Code::kInternal);
+  MemCompacted decoded;
+  reader.List("moves", "MEM_COMPACTED move", decoded.moves, [](Reader& entry, MemCompacted::Move& move) {
+    entry.Text("key", move.key);
+    entry.Unsigned("from", move.from);
+    entry.Unsigned("to", move.to);
+    entry.Unsigned("size", move.size);
+  });
+  reader.Unsigned("moved_bytes", decoded.moved_bytes);
+  if (!reader.error().ok()) return reader.error();
+  return decoded;
+}
+
 Result<FileList> DecodeFileList(const Json& reply) {
   if (Status refused = StatusFromReply(reply); !refused.ok()) return refused;
   Reader reader(reply, "FILE_LIST", Code::kInternal);

@@ -10,13 +10,14 @@ struct CodeEntry {
   std::string_view name;
 };
 
-constexpr std::array<CodeEntry, 17> kCodes = {{
+constexpr std::array<CodeEntry, 18> kCodes = {{
     {Code::kOk, "OK"},
     {Code::kBadRequest, "BAD_REQUEST"},
     {Code::kUnknownType, "UNKNOWN_TYPE"},
     {Code::kNotFound, "NOT_FOUND"},
     {Code::kTooLarge, "FRAME_TOO_LARGE"},
     {Code::kLimit, "LIMIT"},
+    {Code::kFragmented, "FRAGMENTATION"},
     {Code::kTimeout, "TIMEOUT"},
     {Code::kTaskFailed, "TASK_FAILED"},
     {Code::kUnavailable, "UNAVAILABLE"},

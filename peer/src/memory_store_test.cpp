@@ -1,115 +1,167 @@
+// The key-value memory in its arena: blocks placed by an os/ allocator.
 #include "osgrid/peer/memory_store.h"
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace osgrid::peer {
 namespace {
 
+std::unique_ptr<MemoryStore> Store(std::uint64_t arena_bytes = 4096, const std::string& allocator = "first") {
+  auto store = MemoryStore::Create({arena_bytes, allocator});
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+/// The block a request of `bytes` takes: rounded up to 8, plus the 24-byte header.
+std::size_t BlockFor(std::size_t bytes) { return (bytes + 7) / 8 * 8 + 24; }
+
 TEST_CASE("set, get, replace and delete a key", "[memory]") {
-  MemoryStore store(1024);
-  REQUIRE(store.Set("greeting", Json("hello")).ok());
-  REQUIRE(store.Get("greeting").ok());
-  CHECK(store.Get("greeting").value() == Json("hello"));
-  CHECK(store.entries() == 1);
-  CHECK(store.bytes() == std::string("greeting").size() + std::string("\"hello\"").size());
+  auto store = Store();
+  REQUIRE(store->Set("greeting", Json("hello")).ok());  // 8 + 7 = 15 bytes: a 40-byte block
+  CHECK(store->Get("greeting").value() == Json("hello"));
+  CHECK(store->entries() == 1);
+  CHECK(store->bytes() == BlockFor(15));
+  CHECK(store->address_of("greeting") == 0);
 
-  REQUIRE(store.Set("greeting", Json("bye")).ok());
-  CHECK(store.Get("greeting").value() == Json("bye"));
-  CHECK(store.entries() == 1);
-  CHECK(store.bytes() == 8 + 5);  // "greeting" + "\"bye\""
+  REQUIRE(store->Set("greeting", Json("bye")).ok());  // placed after the old block, which is then freed
+  CHECK(store->Get("greeting").value() == Json("bye"));
+  CHECK(store->address_of("greeting") == 40);
+  CHECK(store->entries() == 1);
+  CHECK(store->bytes() == BlockFor(13));
 
-  REQUIRE(store.Delete("greeting").ok());
-  CHECK(store.entries() == 0);
-  CHECK(store.bytes() == 0);
-  CHECK(store.Get("greeting").status().code() == Code::kNotFound);
+  REQUIRE(store->Delete("greeting").ok());
+  CHECK(store->entries() == 0);
+  CHECK(store->bytes() == 0);
+  CHECK(store->Get("greeting").status().code() == Code::kNotFound);
+  CHECK(store->Delete("greeting").code() == Code::kNotFound);
 }
 
-TEST_CASE("values may be any JSON and are charged by their dump", "[memory]") {
-  MemoryStore store(1024);
-  const Json object = {{"x", 1}, {"list", {1, 2, 3}}};
-  REQUIRE(store.Set("object", object).ok());
-  REQUIRE(store.Set("number", Json(42.5)).ok());
-  REQUIRE(store.Set("string", Json("text")).ok());
-
-  CHECK(store.Get("object").value() == object);
-  CHECK(store.Get("number").value() == Json(42.5));
-  CHECK(store.Get("string").value().is_string());
-  CHECK(store.bytes() == (6 + object.dump().size()) + (6 + 4) + (6 + 6));
+TEST_CASE("values may be any JSON and read back from the arena unchanged", "[memory]") {
+  auto store = Store();
+  const Json object = {{"x", 1}, {"list", {1, 2, 3}}, {"text", "ünï"}, {"none", nullptr}};
+  REQUIRE(store->Set("object", object).ok());
+  REQUIRE(store->Set("number", Json(42.5)).ok());
+  REQUIRE(store->Set("string", Json("text")).ok());
+  CHECK(store->Get("object").value() == object);
+  CHECK(store->Get("number").value() == Json(42.5));
+  CHECK(store->Get("string").value() == Json("text"));
   CHECK(MemoryStore::EntryBytes("k", Json{{"a", 1}}) == 1 + 7);
+  CHECK(store->charged("object") == BlockFor(6 + object.dump().size()));
 }
 
-TEST_CASE("list is sorted by key and gives each entry's bytes", "[memory]") {
-  MemoryStore store(1024);
-  REQUIRE(store.Set("b", Json(1)).ok());
-  REQUIRE(store.Set("a", Json("xy")).ok());
-  REQUIRE(store.Set("c", Json::array()).ok());
-
-  const auto list = store.List();
-  REQUIRE(list.size() == 3);
-  CHECK(list[0].key == "a");
-  CHECK(list[0].bytes == 1 + 4);  // a + "xy"
-  CHECK(list[1].key == "b");
-  CHECK(list[1].bytes == 1 + 1);  // b + 1
-  CHECK(list[2].key == "c");
-  CHECK(list[2].bytes == 1 + 2);  // c + []
+TEST_CASE("list is sorted by key and gives each block's bytes", "[memory]") {
+  auto store = Store();
+  REQUIRE(store->Set("b", Json(1)).ok());
+  REQUIRE(store->Set("a", Json("0123456789")).ok());
+  const auto entries = store->List();
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].key == "a");
+  CHECK(entries[0].bytes == BlockFor(13));
+  CHECK(entries[1].key == "b");
+  CHECK(entries[1].bytes == BlockFor(2));
 }
 
-TEST_CASE("an unknown key is NOT_FOUND for get and delete", "[memory]") {
-  MemoryStore store;
-  const auto got = store.Get("missing");
-  REQUIRE_FALSE(got.ok());
-  CHECK(got.status().code() == Code::kNotFound);
-  CHECK(got.status().message() == "no key 'missing'");
-
-  const Status deleted = store.Delete("missing");
-  CHECK(deleted.code() == Code::kNotFound);
-  CHECK(store.Get("bad\nkey").status().message() == "no key 'bad?key'");  // sanitised echo
+TEST_CASE("a failed overwrite keeps the old value", "[memory]") {
+  auto store = Store(128);           // room for one 64-byte block and a bit
+  const std::string forty(36, 'x');  // "x...x" as JSON: 38 bytes, + key 2 = 40: a 64-byte block
+  REQUIRE(store->Set("k1", Json(forty)).ok());
+  const Status grown = store->Set("k1", Json(std::string(70, 'y')));  // 74 bytes: a 104-byte block
+  CHECK(grown.code() == Code::kLimit);
+  CHECK_THAT(grown.message(), Catch::Contains("no space: need 104 B; 64 B free of 128 B"));
+  CHECK(store->Get("k1").value() == Json(forty));
+  CHECK(store->bytes() == 64);
 }
 
-TEST_CASE("a set over the limit leaves the store unchanged", "[memory]") {
-  MemoryStore store(20);
-  REQUIRE(store.Set("a", Json("0123456789")).ok());  // 1 + 12 = 13 bytes
-  const std::size_t entries_before = store.entries();
-  const std::size_t bytes_before = store.bytes();
+TEST_CASE("external fragmentation has its own error, with the figures", "[memory]") {
+  auto store = Store(160);  // five 32-byte blocks fill it
+  for (const char* key : {"a", "b", "c", "d", "e"}) REQUIRE(store->Set(key, Json(1)).ok());
+  REQUIRE(store->Delete("b").ok());
+  REQUIRE(store->Delete("d").ok());
+  const Status refused = store->Set("f", Json("0123456789abc"));  // 1 + 15 = 16: a 40-byte block
+  CHECK(refused.code() == Code::kFragmented);
+  CHECK(refused.message() == "external fragmentation: need 40 B; 64 B free in 2 holes, largest 32 B");
+  CHECK(store->entries() == 3);
 
-  const Status status = store.Set("b", Json("01234"));  // 1 + 7 = 8 bytes: 21 > 20
+  std::vector<std::string> seen;
+  store->set_event_sink([&](os::events::Payload event) {
+    if (auto* failed = std::get_if<os::events::MemFailed>(&event)) {
+      seen.push_back(failed->owner + " " + failed->reason + " " + std::to_string(failed->largest_hole));
+    }
+  });
+  CHECK(store->Set("f", Json("0123456789abc")).code() == Code::kFragmented);
+  CHECK(seen == std::vector<std::string>{"f fragmentation 32"});
+
+  const auto compacted = store->Compact();  // c: 64 -> 32, e: 128 -> 64
+  REQUIRE(compacted.ok());
+  REQUIRE(compacted->moves.size() == 2);
+  CHECK(compacted->moves[0].key == "c");
+  CHECK(compacted->moves[0].from == 64);
+  CHECK(compacted->moves[0].to == 32);
+  CHECK(compacted->moves[1].key == "e");
+  CHECK(store->Set("f", Json("0123456789abc")).ok());
+  CHECK(store->address_of("f") == 96);
+  for (const char* key : {"a", "c", "e"}) CHECK(store->Get(key).value() == Json(1));
+  CHECK(store->Get("f").value() == Json("0123456789abc"));
+}
+
+TEST_CASE("a value bigger than the whole arena says so", "[memory]") {
+  auto store = Store(64);
+  const Status status = store->Set("big", Json(std::string(100, 'z')));
   CHECK(status.code() == Code::kLimit);
-  CHECK(status.message() == "memory limit of 20 bytes reached: 13 used, 8 requested for key 'b'");
-  CHECK(store.entries() == entries_before);
-  CHECK(store.bytes() == bytes_before);
-  CHECK(store.Get("b").status().code() == Code::kNotFound);
-
-  REQUIRE(store.Set("b", Json("0123")).ok());  // 1 + 6 = 7 bytes: exactly 20
-  CHECK(store.bytes() == store.limit_bytes());
+  CHECK_THAT(status.message(), Catch::Contains("more than the whole arena (64 B, --mem-arena)"));
+  CHECK(store->entries() == 0);
 }
 
-TEST_CASE("replacing a key near the limit frees the old value first", "[memory]") {
-  MemoryStore store(20);
-  REQUIRE(store.Set("a", Json("0123456789")).ok());  // 13 bytes
-  REQUIRE(store.Set("b", Json("0123")).ok());        // 7 bytes: the store is full
+TEST_CASE("the map covers the arena and names each block's key", "[memory]") {
+  auto store = Store(256, "best");
+  REQUIRE(store->Set("a", Json(1)).ok());
+  REQUIRE(store->Set("b", Json("0123456789abc")).ok());
+  REQUIRE(store->Delete("a").ok());
+  const net::MemMap map = store->Describe(100);
+  CHECK(map.allocator == "best");
+  CHECK(map.arena_bytes == 256);
+  CHECK(map.header_bytes == 24);
+  REQUIRE(map.blocks.size() == 3);
+  CHECK(map.blocks[0].free);
+  CHECK(map.blocks[1].key == "b");
+  CHECK(map.blocks[1].address == 32);
+  CHECK(map.blocks[1].size == 40);
+  CHECK(map.blocks[1].request == 16);
+  CHECK(map.blocks[2].free);
+  CHECK(map.free_holes == 2);
+  CHECK(map.largest_hole == 184);
+  CHECK(map.free_bytes == 216);
+  CHECK_FALSE(map.truncated);
+  CHECK(store->Describe(2).truncated);
+  CHECK(store->Describe(2).blocks.size() == 2);
+}
 
-  // Same size: fits only because the old value of "a" is freed first.
-  REQUIRE(store.Set("a", Json("9876543210")).ok());
-  CHECK(store.bytes() == 20);
+TEST_CASE("the buddy system places entries in power-of-two blocks and cannot compact", "[memory]") {
+  auto store = Store(1024, "buddy");
+  REQUIRE(store->Set("a", Json(1)).ok());
+  CHECK(store->charged("a") == 32);
+  REQUIRE(store->Set("b", Json(std::string(40, 'q'))).ok());  // 43 + 24 = 67: 128
+  CHECK(store->charged("b") == 128);
+  CHECK(store->Compact().status().code() == Code::kBadRequest);
+}
 
-  // One byte larger: 7 used by "b" + 14 > 20; the old value stays.
-  const Status status = store.Set("a", Json("0123456789X"));
-  CHECK(status.code() == Code::kLimit);
-  CHECK(status.message() == "memory limit of 20 bytes reached: 7 used, 14 requested for key 'a'");
-  CHECK(store.Get("a").value() == Json("9876543210"));
-  CHECK(store.bytes() == 20);
-  CHECK(store.entries() == 2);
-
-  // Shrinking "b" makes room for the larger "a".
-  REQUIRE(store.Set("b", Json("012")).ok());  // 6 bytes
-  REQUIRE(store.Set("a", Json("0123456789X")).ok());
-  CHECK(store.bytes() == 20);
+TEST_CASE("a bad arena or allocator is refused with a clear error", "[memory]") {
+  auto tiny = MemoryStore::Create({16, "first"});
+  CHECK(tiny.status().code() == Code::kBadRequest);
+  CHECK_THAT(tiny.status().message(), Catch::Contains("--mem-arena must be 32 bytes"));
+  auto unknown = MemoryStore::Create({4096, "fastest"});
+  CHECK_THAT(unknown.status().message(), Catch::Contains("unknown --allocator 'fastest': use one of first|best"));
+  auto upper = MemoryStore::Create({4096, "FIRST"});
+  CHECK(upper.status().code() == Code::kBadRequest);
+  auto buddy = MemoryStore::Create({1000, "buddy"});
+  CHECK_THAT(buddy.status().message(), Catch::Contains("power-of-two --mem-arena"));
 }
 
 TEST_CASE("bad keys are BAD_REQUEST and say which rule they break", "[memory]") {
-  MemoryStore store;
+  auto store = Store();
   struct Case {
     std::string key;
     std::string message_part;
@@ -122,15 +174,15 @@ TEST_CASE("bad keys are BAD_REQUEST and say which rule they break", "[memory]") 
       {std::string("del\x7f"), "control character at byte 3"},
   };
   for (const Case& bad : cases) {
-    const Status status = store.Set(bad.key, Json(1));
+    const Status status = store->Set(bad.key, Json(1));
     INFO("key: " << bad.key);
     CHECK(status.code() == Code::kBadRequest);
     CHECK_THAT(status.message(), Catch::Contains(bad.message_part));
   }
-  CHECK(store.entries() == 0);
+  CHECK(store->entries() == 0);
 
-  CHECK(store.Set(std::string(params::kMaxKeyBytes, 'k'), Json(1)).ok());
-  CHECK(store.Set("spaces and ünïcode are fine", Json(1)).ok());
+  CHECK(store->Set(std::string(params::kMaxKeyBytes, 'k'), Json(1)).ok());
+  CHECK(store->Set("spaces and ünïcode are fine", Json(1)).ok());
 }
 
 }  // namespace

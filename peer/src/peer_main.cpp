@@ -112,7 +112,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.add_option("--storage", options.storage_dir, "File store directory (default: ./osgrid-storage/<name>)");
   app.add_option("--disk-limit", options.disk_limit_bytes, "File store limit, bytes")->capture_default_str();
-  app.add_option("--mem-limit", options.mem_limit_bytes, "Memory store limit, bytes")->capture_default_str();
+  app.add_option("--mem-arena", options.memory.arena_bytes,
+                 "Size of the key-value memory's arena, bytes; takes KiB, MiB, GiB (docs/memory.md)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  app.add_option("--allocator", options.memory.allocator,
+                 "How the arena places entries: " + osgrid::peer::AllocatorNames() + " (OSTEP 17.3)")
+      ->capture_default_str();
+  std::string removed_mem_limit;  // refused below, with the flags that replace it
+  app.add_option("--mem-limit", removed_mem_limit)->group("");
   app.add_option("--task-timeout", task_timeout_s, "Default task timeout, seconds [env TASK_TIMEOUT]")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -225,6 +233,13 @@ int main(int argc, char** argv) {
   osgrid::net::SetDefaultClientSecurity({secret.secret, tls_ca});                     // out: always as a member
   if (secret.secret.empty() && app.count("--host") == 0) options.host = "127.0.0.1";  // open: loopback only
 
+  if (app.count("--mem-limit") > 0) {
+    std::fprintf(stderr,
+                 "osgrid-peer: --mem-limit is gone: the key-value memory is an arena now; give its size with "
+                 "--mem-arena SIZE (e.g. --mem-arena 64MiB) and its policy with --allocator %s\n",
+                 osgrid::peer::AllocatorNames().c_str());
+    return 2;
+  }
   if (exit_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() == 1) return 1;

@@ -40,7 +40,7 @@ struct PeerServer::Impl {
   net::Router router;  // before `server`, which calls it
   Status routed;       // the first route that could not be added; Start() returns it
   net::Server server;
-  MemoryStore memory;
+  std::unique_ptr<MemoryStore> memory;  // made by Start()
   // The users of the connections out (above): their handlers are dropped
   // with the connections (net::Connection), which are destroyed after them.
   std::unique_ptr<CpuService> cpu;
@@ -52,8 +52,7 @@ struct PeerServer::Impl {
       : io(context),
         options(WithDefaults(std::move(opts))),
         routed(AddRoutes()),
-        server(context, ServerOptionsFor(options), router.AsRequestHandler()),
-        memory(options.mem_limit_bytes) {}
+        server(context, ServerOptionsFor(options), router.AsRequestHandler()) {}
 
   /// The peer's table of requests. An observer may call what shows no one's
   /// data: STATUS, and LIST_MEM (keys and sizes, as events show them). Not
@@ -70,6 +69,8 @@ struct PeerServer::Impl {
                                           {"GET_MEM", &Impl::OnGetMem, Access::kMember},
                                           {"DEL_MEM", &Impl::OnDelMem, Access::kMember},
                                           {"LIST_MEM", &Impl::OnListMem, Access::kObserver},
+                                          {"MEM_MAP", &Impl::OnMemMap, Access::kObserver},
+                                          {"MEM_COMPACT", &Impl::OnMemCompact, Access::kMember},
                                           {"PUT_FILE", &Impl::OnPutFile, Access::kMember},
                                           {"PUT_END", &Impl::OnPutEnd, Access::kMember},
                                           {"GET_FILE", &Impl::OnGetFile, Access::kMember},
@@ -103,28 +104,32 @@ struct PeerServer::Impl {
 
   // ---- Memory -------------------------------------------------------------
   void PublishMemoryStats() {
-    stats.mem_entries = static_cast<std::int64_t>(memory.entries());
-    stats.mem_bytes = static_cast<std::int64_t>(memory.bytes());
+    stats.mem_entries = static_cast<std::int64_t>(memory->entries());
+    stats.mem_bytes = static_cast<std::int64_t>(memory->bytes());
   }
 
   void OnSetMem(const net::SessionPtr& session, const Json& request) {
     const std::string key = request["key"];
-    if (Status s = memory.Set(key, request["value"]); !s.ok()) return session->ReplyError(request, s);
+    if (Status s = memory->Set(key, request["value"]); !s.ok()) return session->ReplyError(request, s);
     PublishMemoryStats();
-    events->Publish(os::events::MemSet{options.name, key, memory.charged(key)});
-    session->Reply(request, {{"type", "OK"}, {"key", key}, {"bytes", memory.bytes()}});
+    events->Publish(os::events::MemSet{options.name, key, memory->charged(key)});
+    session->Reply(request, {{"type", "OK"},
+                             {"key", key},
+                             {"bytes", memory->bytes()},
+                             {"address", memory->address_of(key)},
+                             {"block_bytes", memory->charged(key)}});
   }
 
   void OnGetMem(const net::SessionPtr& session, const Json& request) {
-    auto value = memory.Get(request["key"]);
+    auto value = memory->Get(request["key"]);
     if (!value.ok()) return session->ReplyError(request, value.status());
     session->Reply(request, {{"type", "MEM_VALUE"}, {"key", request["key"]}, {"value", *value}});
   }
 
   void OnDelMem(const net::SessionPtr& session, const Json& request) {
     const std::string key = request["key"];
-    const std::size_t freed = memory.charged(key);
-    if (Status s = memory.Delete(key); !s.ok()) return session->ReplyError(request, s);
+    const std::size_t freed = memory->charged(key);
+    if (Status s = memory->Delete(key); !s.ok()) return session->ReplyError(request, s);
     PublishMemoryStats();
     events->Publish(os::events::MemDel{options.name, key, freed});
     session->Reply(request, {{"type", "OK"}, {"key", request["key"]}});
@@ -132,12 +137,28 @@ struct PeerServer::Impl {
 
   void OnListMem(const net::SessionPtr& session, const Json& request) {
     Json keys = Json::array();
-    for (const auto& entry : memory.List()) keys.push_back({{"key", entry.key}, {"bytes", entry.bytes}});
+    for (const auto& entry : memory->List()) keys.push_back({{"key", entry.key}, {"bytes", entry.bytes}});
     session->Reply(request, {{"type", "MEM_LIST"},
                              {"keys", std::move(keys)},
-                             {"entries", memory.entries()},
-                             {"bytes", memory.bytes()},
-                             {"limit_bytes", memory.limit_bytes()}});
+                             {"entries", memory->entries()},
+                             {"bytes", memory->bytes()},
+                             {"limit_bytes", memory->limit_bytes()}});
+  }
+
+  void OnMemMap(const net::SessionPtr& session, const Json& request) {
+    std::size_t max_blocks = 10000;
+    if (request.contains("max_blocks")) {
+      const std::int64_t asked = request["max_blocks"];
+      if (asked < 0) return session->ReplyError(request, Status::BadRequest("max_blocks must be >= 0"));
+      max_blocks = static_cast<std::size_t>(asked);
+    }
+    session->Reply(request, net::EncodeMemMap(memory->Describe(max_blocks)));
+  }
+
+  void OnMemCompact(const net::SessionPtr& session, const Json& request) {
+    auto compacted = memory->Compact();
+    if (!compacted.ok()) return session->ReplyError(request, compacted.status());
+    session->Reply(request, net::EncodeMemCompacted(*compacted));
   }
 
   // ---- Disk: file_service.h ------------------------------------------------
@@ -167,9 +188,10 @@ struct PeerServer::Impl {
                               {{"in_flight", cpu->forwards_in_flight()},
                                {"waiting", cpu->forwards_waiting()},
                                {"max", options.max_forwards}}},
-                             {"mem_entries", memory.entries()},
-                             {"mem_bytes", memory.bytes()},
-                             {"mem_limit_bytes", memory.limit_bytes()},
+                             {"mem_entries", memory->entries()},
+                             {"mem_bytes", memory->bytes()},
+                             {"mem_limit_bytes", memory->limit_bytes()},
+                             {"mem_allocator", memory->allocator()},
                              {"files", files->store().count()},
                              {"disk_bytes", files->store().used_bytes()},
                              {"disk_limit_bytes", files->store().limit_bytes()},
@@ -193,6 +215,9 @@ PeerServer::~PeerServer() { Stop(); }
 Status PeerServer::Start() {
   Impl& impl = *impl_;
   if (!impl.routed.ok()) return impl.routed;
+  auto memory = MemoryStore::Create(impl.options.memory);
+  if (!memory.ok()) return memory.status();
+  impl.memory = std::move(memory).value();
   auto files = FileStore::Open(impl.options.storage_dir, impl.options.disk_limit_bytes);
   if (!files.ok()) return files.status();
   if (!impl.options.tracker_host.empty()) {
@@ -201,6 +226,7 @@ Status PeerServer::Start() {
     impl.outbound = std::make_unique<Outbound>(impl.io, outbound);
   }
   impl.events = std::make_unique<PeerEvents>(impl.io, impl.options.name, impl.outbound.get());
+  impl.memory->set_event_sink([&impl](os::events::Payload event) { impl.events->Publish(std::move(event)); });
   impl.files = std::make_unique<FileService>(std::move(files).value(), impl.stats, *impl.events);
   impl.files->PublishDiskStats();
 

@@ -3,7 +3,7 @@
 //
 //   payload -> net::ParseMessage (the server's parse, see fuzz_support.h)
 //           -> the reply decoders (net::DecodeTaskResult, DecodeBatchResult,
-//              DecodeMemList, DecodeFileList, DecodePeerList, DecodeTaskList):
+//              DecodeMemList, DecodeMemMap, DecodeMemCompacted, DecodeFileList, DecodePeerList, DecodeTaskList):
 //              any JSON may come back as a reply
 //           -> net::ValidateRequest (the catalogue)
 //           -> the handler's reads of its fields, into the real pure parts:
@@ -478,18 +478,22 @@ Status OnCpuBatch(const Json& request) {
 
 /// The peer's handlers (peer_server.cpp, cpu_service.cpp, file_service.cpp), reads and pure checks only.
 Status PeerHandler(const std::string& type, const Json& request) {
-  if (type == "CPU_TASK") return OnCpuTask(request);    // OnCpuTask -> CpuService::HandleTask
-  if (type == "CPU_BATCH") return OnCpuBatch(request);  // OnCpuBatch -> CpuService::HandleBatch
-  peer::MemoryStore memory(4096);                       // small, so LIMIT is reachable
-  if (type == "SET_MEM") {                              // OnSetMem
+  if (type == "CPU_TASK") return OnCpuTask(request);       // OnCpuTask -> CpuService::HandleTask
+  if (type == "CPU_BATCH") return OnCpuBatch(request);     // OnCpuBatch -> CpuService::HandleBatch
+  auto made = peer::MemoryStore::Create({4096, "first"});  // small, so LIMIT is reachable
+  FUZZ_CHECK(made.ok(), "a 4 KiB first-fit arena is a good config");
+  peer::MemoryStore& memory = **made;
+  if (type == "SET_MEM") {  // OnSetMem
     const std::string key = request["key"];
     Status s = memory.Set(key, request["value"]);
-    FUZZ_CHECK(memory.bytes() <= memory.limit_bytes(), "the store stays within its limit");
+    FUZZ_CHECK(memory.bytes() <= memory.limit_bytes(), "the store stays within its arena");
     if (s.ok()) {
       auto value = memory.Get(key);
       FUZZ_CHECK(value.ok() && *value == request["value"], "GET_MEM returns what SET_MEM stored");
-      FUZZ_CHECK(memory.bytes() == peer::MemoryStore::EntryBytes(key, *value), "the entry is charged once");
-      FUZZ_CHECK(memory.charged(key) == memory.bytes(), "mem.set reports what the entry is charged");
+      const std::size_t request_bytes = peer::MemoryStore::EntryBytes(key, *value);
+      FUZZ_CHECK(memory.bytes() == (request_bytes + 7) / 8 * 8 + 24,
+                 "the entry's block is its bytes, aligned, plus the header");
+      FUZZ_CHECK(memory.charged(key) == memory.bytes(), "mem.set reports what the entry's block takes");
       CheckReplyFrame({{"type", "MEM_VALUE"}, {"id", request["id"]}, {"key", key}, {"value", *value}});
       FUZZ_CHECK(memory.Delete(key).ok() && memory.bytes() == 0, "DEL_MEM frees the entry");
     } else {
@@ -560,6 +564,14 @@ void CheckReplyDecoders(const Json& reply) {
     CheckReplyRefusal(mem, error);
     auto files = net::DecodeFileList(reply);
     CheckReplyRefusal(files, error);
+    auto map = net::DecodeMemMap(reply);
+    CheckReplyRefusal(map, error);
+    if (map.ok()) {
+      auto again = net::DecodeMemMap(net::EncodeMemMap(*map));
+      FUZZ_CHECK(again.ok() && again->blocks.size() == map->blocks.size(), "a decoded arena map re-encodes");
+    }
+    auto compacted = net::DecodeMemCompacted(reply);
+    CheckReplyRefusal(compacted, error);
     auto peers = net::DecodePeerList(reply);
     CheckReplyRefusal(peers, error);
     auto tasks = net::DecodeTaskList(reply);

@@ -204,8 +204,7 @@ TEST_CASE("Restore leaves the free parts at the list position of the block it sp
   CHECK(sorted->FreeList() == std::vector<FreeChunk>{{21, 5}, {0, 10}, {11, 10}, {26, 15}, {42, 20}});
 }
 
-TEST_CASE("Restore refuses ranges that are not inside one free block, and changes nothing",
-          "[mem][restore][errors]") {
+TEST_CASE("Restore refuses ranges that are not inside one free block, and changes nothing", "[mem][restore][errors]") {
   HeapConfig config = Config(FitPolicy::kFirst, false);  // no coalescing: free neighbours stay apart
   config.header_size = 2;
   config.alignment = 4;  // a block for 1 byte takes 4 + 2 = 6
@@ -215,7 +214,7 @@ TEST_CASE("Restore refuses ranges that are not inside one free block, and change
     const auto a = heap->Alloc(10), b = heap->Alloc(10), c = heap->Alloc(10);  // 14 bytes each
     REQUIRE(c.addr == 1028);
     REQUIRE(heap->Free(a.addr));
-    REQUIRE(heap->Free(b.addr));  // [1000, 1014) and [1014, 1028) free, side by side
+    REQUIRE(heap->Free(b.addr));                    // [1000, 1014) and [1014, 1028) free, side by side
     CheckRefused(*heap, c.addr, c.block_size, 10);  // allocated
     CheckRefused(*heap, c.addr - 2, 8, 1);          // half free, half allocated
     CheckRefused(*heap, b.addr - 4, 8, 1);          // straddles two free blocks
@@ -262,8 +261,8 @@ TEST_CASE("Buddy Restore refuses blocks the buddy system could not hand out, and
   CheckRefused(*buddy, 1008, 8, 1);        // inside an allocated block
   CheckRefused(*buddy, 1000, 64, 20);      // holds one
   CheckRefused(*buddy, 1000, 256, 20);
-  CheckRefused(*buddy, 1128, 24, 4);  // not a power of two
-  CheckRefused(*buddy, 1128, 4, 1);   // below min_block
+  CheckRefused(*buddy, 1128, 24, 4);   // not a power of two
+  CheckRefused(*buddy, 1128, 4, 1);    // below min_block
   CheckRefused(*buddy, 1000, 512, 1);  // bigger than the heap
   CheckRefused(*buddy, 1048, 32, 4);   // offset 48 is not a multiple of 32
   CheckRefused(*buddy, 1128, 8, 7);    // 7 + 2 bytes of header do not fit in 8

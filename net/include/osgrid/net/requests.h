@@ -165,6 +165,47 @@ struct MemList {
 };
 Result<MemList> DecodeMemList(const Json& reply);
 
+/// MEM_MAP's reply: a peer's memory arena block by block (memory_store.h).
+struct MemMap {
+  struct Block {
+    std::uint64_t address = 0;  // the block's first byte (its header), from the arena's start
+    std::uint64_t size = 0;     // bytes, header and padding included
+    bool free = true;
+    std::string key;            // allocated: whose entry
+    std::uint64_t request = 0;  // allocated: key + value bytes asked for
+  };
+  std::string allocator;  // "first", "best", "worst", "next" or "buddy"
+  std::uint64_t arena_bytes = 0;
+  std::uint64_t header_bytes = 0;  // of every block
+  std::uint64_t alignment = 0;     // requests are rounded up to a multiple of this
+  std::vector<Block> blocks;       // by address; the first max_blocks only when truncated
+  bool truncated = false;          // more blocks than the request's max_blocks
+  std::uint64_t used_bytes = 0;    // in allocated blocks
+  std::uint64_t free_bytes = 0;
+  std::uint64_t free_holes = 0;              // free blocks
+  std::uint64_t largest_hole = 0;            // bytes
+  double external_fragmentation = 0;         // 1 - largest_hole / free_bytes (Silberschatz 10e 9.2.3)
+  std::uint64_t internal_fragmentation = 0;  // bytes in blocks not asked for: headers and padding
+  std::uint64_t failed_fragmentation = 0;    // SETs refused for external fragmentation since the peer started
+  std::uint64_t failed_no_space = 0;         // SETs refused for too few free bytes
+};
+Json EncodeMemMap(const MemMap& map);
+Result<MemMap> DecodeMemMap(const Json& reply);
+
+/// MEM_COMPACT's MEM_COMPACTED: every block that moved, in address order.
+struct MemCompacted {
+  struct Move {
+    std::string key;
+    std::uint64_t from = 0;
+    std::uint64_t to = 0;
+    std::uint64_t size = 0;  // bytes
+  };
+  std::vector<Move> moves;
+  std::uint64_t moved_bytes = 0;
+};
+Json EncodeMemCompacted(const MemCompacted& compacted);
+Result<MemCompacted> DecodeMemCompacted(const Json& reply);
+
 /// LIST_FILES's FILE_LIST.
 struct FileList {
   struct Entry {

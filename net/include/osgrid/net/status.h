@@ -22,6 +22,7 @@ enum class Code {
   kNotFound,     // NOT_FOUND: unknown key, file or peer
   kTooLarge,     // FRAME_TOO_LARGE: frame over the configured maximum
   kLimit,        // LIMIT: a configured limit (disk, memory, queue, connections) is reached
+  kFragmented,   // FRAGMENTATION: enough memory is free in all, but no single hole is big enough
   kTimeout,      // TIMEOUT: a task or a network operation ran past its deadline
   kTaskFailed,   // TASK_FAILED: the task's program raised or crashed
   kUnavailable,  // UNAVAILABLE: could not connect, connection lost, no peer

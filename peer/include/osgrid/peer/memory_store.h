@@ -1,84 +1,161 @@
-// The peer's key-value memory: the store behind SET_MEM, GET_MEM, DEL_MEM and
-// LIST_MEM (see the message catalogue in osgrid/net/messages.h).
+// The peer's key-value memory: the store behind SET_MEM, GET_MEM, DEL_MEM,
+// LIST_MEM, MEM_MAP and MEM_COMPACT (see the message catalogue in
+// osgrid/net/messages.h).
 //
-// Keys are strings; values are any JSON (a string value is a JSON string). The
-// store has a byte limit, and every entry is charged
+// The store is an arena of `--mem-arena` bytes, addresses 0 .. size - 1, in
+// which every entry is one block placed by an os/ allocator policy
+// (`--allocator first|best|worst|next|buddy`; osgrid/os/mem/). So the memory
+// fragments as the textbook says it does, and a request can fail from
+// external fragmentation (FRAGMENTATION) while enough bytes are free in all.
+// The rules of SET and DEL are os::KeyedHeap's: an overwrite places the new
+// block before it frees the old one, so a failed overwrite keeps the old
+// value; `osgrid sim mem -A "key=N,-key"` replays the same sequence.
 //
-//     bytes of one entry = key.size() + value.dump().size()
+// An entry's block, at its address:
 //
-// so `{"a":1}` under key "k" costs 1 + 7 = 8 bytes. That charge is computed in
-// one place, EntryBytes(), so that a later os/ allocator policy can place values
-// in an arena and charge what the arena really uses.
+//     header  24 bytes  magic, checksum, sequence number, key and value lengths
+//     key     K bytes   as given
+//     value   V bytes   the value's JSON text (a string value is a JSON string)
+//     padding           to a multiple of 8 bytes
+//
+// The allocator is asked for K + V bytes with a 24-byte header and 8-byte
+// alignment (`osgrid sim mem -b 0 -H 24 -a 8 -C`), so the block takes
+// round_up(K + V, 8) + 24 bytes; the buddy system rounds that up to a power
+// of two, at least 32. E.g. key "k" and value {"a":1}: K + V = 1 + 7 = 8, a
+// 32-byte block.
 //
 // Thread safety: none. The peer uses the store from its one io thread.
 #pragma once
 
 #include <cstddef>
-#include <map>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "osgrid/net/json.h"
 #include "osgrid/net/params.h"
+#include "osgrid/net/requests.h"
 #include "osgrid/net/status.h"
+#include "osgrid/os/events/events.h"
+#include "osgrid/os/mem/allocator.h"
+#include "osgrid/os/mem/keyed_heap.h"
 
 namespace osgrid::peer {
 
-/// A map from key to JSON value with a byte limit. Not thread-safe.
+/// Bytes of the header at the start of every block.
+inline constexpr std::int64_t kBlockHeaderBytes = 24;
+/// Requests are rounded up to a multiple of this, so headers stay aligned.
+inline constexpr std::int64_t kBlockAlignment = 8;
+/// The smallest arena: one block for a 1-byte key and a 1-byte value.
+inline constexpr std::int64_t kMinArenaBytes = kBlockAlignment + kBlockHeaderBytes;
+
+/// How the arena is laid out and managed.
+struct MemoryConfig {
+  std::uint64_t arena_bytes = params::kMemArenaBytes;  // --mem-arena
+  std::string allocator = "first";                     // --allocator: first, best, worst, next or buddy
+};
+
+/// The allocator names --allocator takes, for help texts: "first|best|worst|next|buddy".
+std::string AllocatorNames();
+
+/// A map from key to JSON value, each entry a block of an arena. Not thread-safe.
 class MemoryStore {
  public:
-  /// One row of List(): a key and what its entry is charged, in bytes.
+  /// One row of List(): a key and the bytes its block takes.
   struct Entry {
     std::string key;
-    std::size_t bytes;  // EntryBytes(key, value)
+    std::size_t bytes;  // the block: header, key, value and padding
   };
 
-  /// An empty store that holds at most `limit_bytes` bytes of entries.
-  explicit MemoryStore(std::size_t limit_bytes = params::kMemLimitBytes);
+  /// One block of the arena, as MEM_MAP shows it.
+  struct MapBlock {
+    std::int64_t address = 0;
+    std::int64_t size = 0;
+    bool free = true;
+    std::string key;           // allocated blocks: whose entry
+    std::int64_t request = 0;  // allocated blocks: key + value bytes
+  };
+  /// The arena block by block, and its figures.
+  struct ArenaMap {
+    std::vector<MapBlock> blocks;  // by address, covering the arena exactly
+    os::HeapMetrics metrics;
+  };
 
-  /// Stores `value` under `key`, replacing any old value. Replacing a key frees
-  /// its old value first in the accounting, so a value may grow right up to
-  /// the limit.
+  /// Receives mem.alloc, mem.free, mem.failed and mem.compact as they happen.
+  using EventSink = std::function<void(os::events::Payload)>;
+
+  /// An empty store. Errors: BAD_REQUEST when the arena is smaller than
+  /// kMinArenaBytes or over 2^40 bytes, the allocator is unknown, or the
+  /// buddy system is asked for an arena that is not a power of two.
+  static Result<std::unique_ptr<MemoryStore>> Create(const MemoryConfig& config);
+
+  /// Where mem.* events go; empty (the default): nowhere.
+  void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
+
+  /// Stores `value` under `key` in a new block, then frees the key's old
+  /// block, if any (the new block is placed while the old one still exists).
   /// Errors: BAD_REQUEST (empty key, key over params::kMaxKeyBytes bytes, or a
-  /// control character in the key; the message says which), LIMIT (the store
-  /// would exceed limit_bytes(); the message names the sizes). On error the
-  /// store is unchanged.
-  Status Set(const std::string& key, Json value);
+  /// control character in the key; the message says which), LIMIT (the
+  /// entry is bigger than the whole arena, or fewer bytes are free than its
+  /// block needs: "memory arena full: no space: need 304 B; 200 B free of
+  /// 4,096 B"), FRAGMENTATION (enough bytes are free, in no single hole:
+  /// "external fragmentation: need 304 B; 1,000 B free in 5 holes, largest
+  /// 250 B"). On error the store is unchanged.
+  Status Set(const std::string& key, const Json& value);
 
   /// A copy of the value under `key`. Errors: NOT_FOUND "no key 'x'".
   Result<Json> Get(const std::string& key) const;
 
-  /// Removes `key` and frees its bytes. Errors: NOT_FOUND "no key 'x'".
+  /// Removes `key` and frees its block. Errors: NOT_FOUND "no key 'x'".
   Status Delete(const std::string& key);
 
-  /// Every key with its charge in bytes, sorted by key.
+  /// Slides every block down to the lowest addresses, in address order
+  /// (Silberschatz 10e 9.2.3), moving each entry's bytes with it. Returns
+  /// what moved, each move with its key. Errors: BAD_REQUEST for the buddy
+  /// system, which cannot compact.
+  Result<net::MemCompacted> Compact();
+
+  /// Every key with its block's bytes, sorted by key.
   std::vector<Entry> List() const;
+  /// The arena block by block.
+  ArenaMap Map() const;
+  /// The same as MEM_MAP sends it: at most `max_blocks` blocks, lowest
+  /// addresses first (truncated says if there were more).
+  net::MemMap Describe(std::size_t max_blocks) const;
 
   /// Number of keys.
-  std::size_t entries() const { return values_.size(); }
-  /// Bytes charged for `key`'s entry (EntryBytes), 0 if there is none.
+  std::size_t entries() const { return keys_.keys(); }
+  /// Bytes of `key`'s block, 0 if there is none.
   std::size_t charged(const std::string& key) const;
-  /// Bytes charged for all entries; never more than limit_bytes().
-  std::size_t bytes() const { return bytes_; }
-  /// The limit given to the constructor, in bytes.
-  std::size_t limit_bytes() const { return limit_bytes_; }
+  /// Bytes of all allocated blocks; never more than limit_bytes().
+  std::size_t bytes() const;
+  /// The arena's size, bytes.
+  std::size_t limit_bytes() const { return config_.arena_bytes; }
+  /// "first", "best", "worst", "next" or "buddy".
+  const std::string& allocator() const { return config_.allocator; }
+  /// The address of `key`'s block, -1 if there is none.
+  std::int64_t address_of(const std::string& key) const;
 
-  /// What one entry is charged: key.size() + value.dump().size(), in bytes.
-  /// Strings that are not valid UTF-8 are dumped with U+FFFD replacements
-  /// rather than throwing (values decoded from the wire are always valid).
+  /// What the allocator is asked for by an entry: key.size() + the size of
+  /// the value's JSON text, bytes. Strings that are not valid UTF-8 are
+  /// dumped with U+FFFD replacements rather than throwing (values decoded
+  /// from the wire are always valid).
   static std::size_t EntryBytes(const std::string& key, const Json& value);
 
  private:
-  /// A stored value and its charge, kept so List() and Delete() need not
-  /// dump the value again.
-  struct Stored {
-    Json value;
-    std::size_t bytes;  // EntryBytes(key, value)
-  };
+  MemoryStore(MemoryConfig config, std::unique_ptr<os::HeapAllocator> heap);
+  void WriteBlock(std::int64_t address, const std::string& key, const std::string& text);
+  void ClearBlock(std::int64_t address);
+  void Say(os::events::Payload event) const;
 
-  std::size_t limit_bytes_;               // the most bytes_ may reach
-  std::size_t bytes_ = 0;                 // sum of Stored::bytes over values_
-  std::map<std::string, Stored> values_;  // key -> value, sorted by key
+  MemoryConfig config_;
+  std::unique_ptr<char[]> arena_;            // the arena's config_.arena_bytes bytes
+  std::unique_ptr<os::HeapAllocator> heap_;  // places the blocks
+  os::KeyedHeap keys_;                       // key -> its block
+  std::uint64_t next_sequence_ = 1;          // stamped on each block written
+  EventSink sink_;
 };
 
 /// Checks a key: 1..params::kMaxKeyBytes bytes, no control characters

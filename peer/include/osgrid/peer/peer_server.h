@@ -23,6 +23,8 @@
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/peer/sandbox.h"
 
+#include "osgrid/peer/memory_store.h"
+
 namespace osgrid::peer {
 
 struct PeerOptions {
@@ -35,7 +37,7 @@ struct PeerOptions {
   std::string advertise_host;  // how others reach us; empty: as the tracker sees us
   std::string storage_dir;     // file store; default "./osgrid-storage/<name>"
   std::uint64_t disk_limit_bytes = params::kDiskLimitBytes;
-  std::size_t mem_limit_bytes = params::kMemLimitBytes;
+  MemoryConfig memory;  // the key-value memory's arena and allocator
   std::chrono::milliseconds task_timeout{static_cast<int>(params::kTaskTimeoutS * 1000)};     // wall clock
   std::chrono::milliseconds task_cpu_limit{static_cast<int>(params::kTaskCpuLimitS * 1000)};  // CPU time
   std::string scheduler = "FCFS";      // --scheduler: the ready queue's policy (os::SchedPolicies())
