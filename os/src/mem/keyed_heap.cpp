@@ -1,4 +1,5 @@
-// KeyedHeap: see keyed_heap.h. OSTEP ch. 17; Silberschatz 10e 9.2.2-9.2.3.
+// KeyedHeap: see keyed_heap.h.
+// Source: OSTEP ch. 17 "Free-Space Management"; Silberschatz 10e 9.2.2-9.2.3.
 #include "osgrid/os/mem/keyed_heap.h"
 
 #include <cstdlib>
