@@ -159,7 +159,10 @@ std::vector<ev::HeapBlockView> Map(const Json& blocks) {
       continue;
     }
     ev::HeapBlockView view{address, size, free, "", 0};
-    if (!free) view.owner = "ptr[" + block["ptr"].dump() + "]", view.request = block["requested"].get<std::uint64_t>();
+    if (!free) {
+      view.owner = block.contains("key") ? block["key"].get<std::string>() : "ptr[" + block["ptr"].dump() + "]";
+      view.request = block["requested"].get<std::uint64_t>();
+    }
     map.push_back(view);
   }
   return map;
@@ -279,6 +282,10 @@ TEST_CASE("sim trace: the memory map, folded from a heap's trace", "[cli][sim][t
     CheckHeap(RunTraced("mem", {"-S", "64", "-H", "0", "-p", "FIRST", "-A", "+16,+16,+16,-1,+32,C,+32"}));
   }
   SECTION("random ops") { CheckHeap(RunTraced("mem", {"-s", "3", "-n", "40", "-p", "NEXT", "-C"})); }
+  SECTION("keys beside pointers: an overwrite, a failed set, a compaction") {
+    CheckHeap(RunTraced(
+        "mem", {"-S", "100", "-b", "0", "-p", "FIRST", "-C", "-A", "a=30,+20,a=10,b=20,-0,f=60,-nope,C,f=60,-a"}));
+  }
   SECTION("the buddy system") {
     CheckHeap(RunTraced("mem", {"-S", "128", "-H", "0", "-a", "8", "-p", "BUDDY", "-A", "+10,+30,+5,-1,+60"}));
   }

@@ -1,5 +1,6 @@
 // HeapSession's event stream (heap_session.h, "Events"): a malloc.py -A list
-// event by event, then random programs on every heap, whose memory map,
+// and a list of keys event by event, then random programs on every heap
+// (pointers, and in odd rounds keys too), whose memory map,
 // rebuilt from the events alone (events/replay.h), must equal the heap's.
 #include <catch2/catch.hpp>
 
@@ -35,7 +36,11 @@ std::vector<HeapBlockView> Map(const HeapSession& session) {
   for (const Block& block : session.heap().Blocks()) {
     HeapBlockView view{static_cast<std::uint64_t>(block.addr), static_cast<std::uint64_t>(block.size), block.free, "",
                        static_cast<std::uint64_t>(block.requested)};
-    if (!block.free) view.owner = "ptr[" + std::to_string(*session.OwnerOf(block.addr)) + "]";
+    if (const std::string* key = block.free ? nullptr : session.keyed().KeyAt(block.addr)) {
+      view.owner = *key;
+    } else if (!block.free) {
+      view.owner = "ptr[" + std::to_string(*session.OwnerOf(block.addr)) + "]";
+    }
     if (block.free && !map.empty() && map.back().free && map.back().address + map.back().size == view.address) {
       map.back().size += view.size;
     } else {
@@ -131,6 +136,31 @@ TEST_CASE("An allocation of 0 bytes fails as bad_size", "[mem][session][events]"
         "0 mem.failed ptr[0] request 0 bad_size free 100 holes 1 largest 100");
 }
 
+// The live peer's store says the same: SET and DEL of keys (keyed_heap.h).
+TEST_CASE("Keys, event by event: an overwrite says the new block, then the old one freed", "[mem][session][events]") {
+  HeapConfig config;
+  config.base = 0;
+  config.policy = FitPolicy::kFirst;
+  config.coalesce = true;
+  HeapSession session(Heap(config));
+  Recorder recorder;
+  session.set_event_sink(recorder.Sink());
+  REQUIRE(session.Run(*ParseHeapOps("a=30,b=20,a=10,-b,-nope,f=60,+5,C,f=60")).ok());
+  CHECK(Lines(recorder.events) == std::vector<std::string>{
+                                      "0 mem.alloc a at 0 size 30 request 30",
+                                      "1 mem.alloc b at 30 size 20 request 20",
+                                      "2 mem.alloc a at 50 size 10 request 10",
+                                      "2 mem.free a at 0 size 30",
+                                      "3 mem.free b at 30 size 20",
+                                      // op 4 deletes a key with no block: nothing happens
+                                      "5 mem.failed f request 60 fragmentation free 90 holes 2 largest 50",
+                                      "6 mem.alloc ptr[0] at 0 size 5 request 5",
+                                      "7 mem.compact moved 1 bytes 10",  // a: 50 -> 5
+                                      "8 mem.alloc f at 15 size 60 request 60",
+                                  });
+  CheckReplay(recorder.events, session);
+}
+
 TEST_CASE("The buddy system's events rebuild its map", "[mem][session][events]") {
   auto buddy = BuddyAllocator::Create(BuddyConfig{0, 64, 4, 0});
   REQUIRE(buddy.ok());
@@ -186,13 +216,18 @@ TEST_CASE("Random programs on every heap: the events rebuild the map", "[mem][se
     for (int op = 0; op < 60; ++op) {
       const std::int64_t draw = rng.Uniform(0, 99);
       HeapOp next = HeapOp::Alloc(rng.Uniform(1, 40));
+      // Odd rounds also set and delete four keys on the same heap.
+      const bool keys = round % 2 == 1;
+      const auto key = [&rng] { return "k" + std::to_string(rng.Uniform(0, 3)); };
+      if (keys && draw >= 40 && draw < 55) next = HeapOp::Set(key(), rng.Uniform(1, 40));
       if (draw >= 55) next = HeapOp::Free(rng.Uniform(0, session.pointers_issued()));
+      if (keys && draw >= 80 && draw < 96) next = HeapOp::Delete(key());
       if (draw >= 96 && !buddy) next = HeapOp::Compact();
       const std::size_t before = recorder.events.size();
       auto step = session.Apply(next);
       REQUIRE(step.ok());
       // A failed allocation says why, with the heap's figures just after it.
-      if (next.kind == HeapOp::Kind::kAlloc && !step->alloc.ok()) {
+      if ((next.kind == HeapOp::Kind::kAlloc || next.kind == HeapOp::Kind::kSet) && !step->alloc.ok()) {
         REQUIRE(recorder.events.size() == before + 1);
         const auto* failed = std::get_if<events::MemFailed>(&recorder.events.back().body);
         REQUIRE(failed != nullptr);
@@ -204,8 +239,10 @@ TEST_CASE("Random programs on every heap: the events rebuild the map", "[mem][se
         CHECK((failed->free_bytes < static_cast<std::uint64_t>(step->alloc.block_size)) ==
               (failed->reason == "no_space"));
       }
-      // Frees that fail or are skipped say nothing.
-      if (next.kind == HeapOp::Kind::kFree && step->returned != 0) CHECK(recorder.events.size() == before);
+      // Frees and deletes that fail or are skipped say nothing.
+      if (next.kind == HeapOp::Kind::kFree || next.kind == HeapOp::Kind::kDelete) {
+        CHECK(recorder.events.size() == before + (step->returned == 0 ? 1 : 0));
+      }
     }
     CheckReplay(recorder.events, session);
     // With coalescing in an address-ordered list, each hole is one free-list entry.

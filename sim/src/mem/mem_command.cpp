@@ -1,8 +1,9 @@
 // `osgrid sim mem`: free-space management on a contiguous heap, with the
 // flags of OSTEP's vm-freespace/malloc.py (-s -S -b -H -a -p -l -C -n -r -P
-// -A -c), plus next fit, the buddy system, compaction and an indexed
-// allocator. The algorithms are os/mem (FreeListHeap, IndexedHeap,
-// BuddyAllocator, driven by a HeapSession); docs/sim/mem.md is the manual.
+// -A -c), plus next fit, the buddy system, compaction, an indexed allocator
+// and keys (-A "KEY=N,-KEY": a live peer's memory store, replayed). The
+// algorithms are os/mem (FreeListHeap, IndexedHeap, BuddyAllocator, driven by
+// a HeapSession, whose keys are a KeyedHeap); docs/sim/mem.md is the manual.
 //
 // For what malloc.py can express (FIRST, BEST or WORST fit; an -A list or a
 // seed), the text is malloc.py's, byte for byte, and a seed draws malloc.py's
@@ -15,7 +16,6 @@
 // session applies it, so memory grows with the live blocks and pointers, not
 // with the length of the output.
 #include <algorithm>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,15 +62,34 @@ struct Problem {
   os::BuddyConfig buddy_config;
   bool random = true;           // no -A list: ops drawn from the seed
   std::vector<os::HeapOp> ops;  // the -A list
+  bool keyed = false;           // the -A list sets or deletes keys
   std::int64_t seed = 0;
 };
 
-/// Why an Alloc failed, for osgrid's note after malloc.py's lines.
+/// Why an Alloc or a set failed, for osgrid's note after malloc.py's lines.
 struct Failure {
   std::int64_t ptr = 0, size = 0, need = 0;
   os::AllocFailure why = os::AllocFailure::kNone;
   std::int64_t free_bytes = 0, largest = 0;
+  std::string key;     // a set's key ("" for an Alloc)
+  std::string reason;  // a set: os::DescribeAllocFailure's words, as the peer's memory store gives them
 };
+
+/// The failure of `step` (an Alloc or a set that failed) on `heap` just after it.
+Failure FailureOf(const os::HeapStep& step, const os::HeapAllocator& heap) {
+  const os::HeapMetrics m = heap.Metrics();
+  Failure failure{step.ptr,     step.op.value,        step.alloc.block_size, step.alloc.failure,
+                  m.free_bytes, m.largest_free_block, step.op.key,           ""};
+  if (step.op.kind == os::HeapOp::Kind::kSet) failure.reason = os::DescribeAllocFailure(step.alloc, m);
+  return failure;
+}
+
+/// Blocks `step` gave back: a free or delete that freed one, an overwrite's old block.
+std::int64_t BlocksFreed(const os::HeapStep& step) {
+  const bool freed =
+      (step.op.kind == os::HeapOp::Kind::kFree || step.op.kind == os::HeapOp::Kind::kDelete) && step.returned == 0;
+  return (freed ? 1 : 0) + (step.old_block ? 1 : 0);
+}
 
 /// A fresh heap for the problem. Prepare() made one already, so this cannot fail.
 std::unique_ptr<os::HeapAllocator> NewHeap(const Problem& p) {
@@ -98,6 +117,9 @@ class MemSimulation : public Simulation {
   void WriteArguments(TextOut& out) const;
   void WriteStep(TextOut& out, const os::HeapStep& step, const os::HeapSession& session,
                  std::vector<os::FreeChunk>& list) const;
+  void WriteAllocResult(TextOut& out, const os::HeapStep& step) const;
+  void WriteSet(TextOut& out, const os::HeapStep& step) const;
+  void WriteDelete(TextOut& out, const os::HeapStep& step) const;
   void WriteAdditions(TextOut& out, const os::HeapSession& session, const std::vector<Failure>& failures,
                       std::int64_t frees) const;
   /// What malloc.py prints as an Alloc's result: the block's start for -A
@@ -167,16 +189,13 @@ void MemSimulation::WriteStep(TextOut& out, const os::HeapStep& step, const os::
   switch (step.op.kind) {
     case os::HeapOp::Kind::kAlloc:
       out.Print("ptr[{}] = Alloc({}) returned ", step.ptr, step.op.value);
-      if (!solve) {
-        out.Write("?\n");
-      } else if (!p_.buddy) {
-        out.Print("{} (searched {} elements)\n", Returned(step), step.alloc.searched);
-      } else if (step.alloc.ok()) {
-        out.Print("{} (searched {} free lists; {}-byte block, {} splits)\n", Returned(step), step.alloc.searched,
-                  step.alloc.block_size, step.alloc.splits);
-      } else {
-        out.Print("{} (searched {} free lists)\n", Returned(step), step.alloc.searched);
-      }
+      WriteAllocResult(out, step);
+      break;
+    case os::HeapOp::Kind::kSet:
+      WriteSet(out, step);
+      break;
+    case os::HeapOp::Kind::kDelete:
+      WriteDelete(out, step);
       break;
     case os::HeapOp::Kind::kFree:
       if (step.skipped) {  // ptr[K] was never returned: malloc.py prints this line only, no list
@@ -214,12 +233,55 @@ void MemSimulation::WriteStep(TextOut& out, const os::HeapStep& step, const os::
   out.Write("\n\n");
 }
 
+/// What an Alloc (or a set) returned, after "returned ": malloc.py's answer
+/// (and the buddy system's details), or "?" without -c.
+void MemSimulation::WriteAllocResult(TextOut& out, const os::HeapStep& step) const {
+  if (!common_.solve) {
+    out.Write("?\n");
+  } else if (!p_.buddy) {
+    out.Print("{} (searched {} elements)\n", Returned(step), step.alloc.searched);
+  } else if (step.alloc.ok()) {
+    out.Print("{} (searched {} free lists; {}-byte block, {} splits)\n", Returned(step), step.alloc.searched,
+              step.alloc.block_size, step.alloc.splits);
+  } else {
+    out.Print("{} (searched {} free lists)\n", Returned(step), step.alloc.searched);
+  }
+}
+
+/// "user:1=200 returned 456 (searched 1 elements)", and for an overwrite
+/// "  (freed old block at 0, 136 bytes)": the old block goes only after the
+/// new one was placed.
+void MemSimulation::WriteSet(TextOut& out, const os::HeapStep& step) const {
+  out.Print("{}={} returned ", step.op.key, step.op.value);
+  WriteAllocResult(out, step);
+  if (common_.solve && step.old_block) {
+    out.Print("  (freed old block at {}, {} bytes)\n", step.old_block->addr, step.old_block->size);
+  }
+}
+
+/// "-cart returned 0"; a key with no block: "-cart returned -1 (no such key: skipped)".
+void MemSimulation::WriteDelete(TextOut& out, const os::HeapStep& step) const {
+  out.Print("-{} returned ", step.op.key);
+  if (!common_.solve) {
+    out.Write("?\n");
+  } else if (step.skipped) {
+    out.Write("-1 (no such key: skipped)\n");
+  } else {
+    out.Print("{}\n", step.returned);
+  }
+}
+
 void MemSimulation::WriteAdditions(TextOut& out, const os::HeapSession& session, const std::vector<Failure>& failures,
                                    std::int64_t frees) const {
   if (!common_.solve) {
     out.Write(
         "Compute the address each Alloc returns (-1 if it fails), the number of free-list\n"
         "elements searched, the value each Free returns, and the free list after each op.\n");
+    if (p_.keyed) {
+      out.Write(
+          "A set KEY=N returns what an Alloc would, then frees KEY's old block (if any);\n"
+          "-KEY returns 0, or -1 if KEY has no block.\n");
+    }
     if (p_.random && p_.args.header != 0) {
       out.Print(
           "(In random programs, as in malloc.py, Alloc returns the address after the {}-byte header,\n"
@@ -231,6 +293,10 @@ void MemSimulation::WriteAdditions(TextOut& out, const os::HeapSession& session,
   if (!failures.empty()) {
     out.Write("Failed allocations (osgrid):\n");
     for (const Failure& f : failures) {
+      if (!f.key.empty()) {  // a set: worded as the peer's memory store words it
+        out.Print("  {}={}: {}\n", f.key, f.size, f.reason);
+        continue;
+      }
       out.Print("  ptr[{}] = Alloc({}): ", f.ptr, f.size);
       if (f.why == os::AllocFailure::kFragmentation) {
         out.Print("external fragmentation (the block needs {} bytes, {} are free, the largest free block has {})\n",
@@ -256,12 +322,9 @@ void MemSimulation::WriteText(TextOut& out) const {
   Run(session, [&](const os::HeapStep& step) {
     WriteStep(out, step, session, list);
     if (!additions) return;
-    if (step.op.kind == os::HeapOp::Kind::kFree && step.returned == 0) ++frees;
-    if (step.op.kind == os::HeapOp::Kind::kAlloc && !step.alloc.ok() && common_.solve) {
-      const os::HeapMetrics m = session.heap().Metrics();
-      failures.push_back(
-          {step.ptr, step.op.value, step.alloc.block_size, step.alloc.failure, m.free_bytes, m.largest_free_block});
-    }
+    frees += BlocksFreed(step);
+    const bool allocates = step.op.kind == os::HeapOp::Kind::kAlloc || step.op.kind == os::HeapOp::Kind::kSet;
+    if (allocates && !step.alloc.ok() && common_.solve) failures.push_back(FailureOf(step, session.heap()));
   });
   if (additions) WriteAdditions(out, session, failures, frees);
 }
@@ -277,63 +340,86 @@ void WriteChunks(JsonOut& json, const std::vector<os::FreeChunk>& list) {
   json.EndArray();
 }
 
+/// An Alloc's or a set's answer: from "size" (bytes asked for) to "splits" (BUDDY only).
+void WriteAllocJson(JsonOut& json, const os::HeapStep& step, std::int64_t returned, bool buddy) {
+  json.Field("size", step.op.value);
+  json.Field("addr", step.addr);
+  json.Field("returned", returned);
+  json.Field("searched", step.alloc.searched);
+  json.Field("block_size", step.alloc.block_size);
+  json.Key("failure");
+  if (step.alloc.ok()) {
+    json.Null();
+  } else {
+    json.String(os::AllocFailureName(step.alloc.failure));
+  }
+  if (buddy) json.Field("splits", step.alloc.splits);
+}
+
+/// A free's or a delete's answer: from "size" (bytes freed) to "searched".
+void WriteFreeJson(JsonOut& json, const os::HeapStep& step) {
+  json.Field("size", step.freed_size);
+  json.Field("addr", step.addr);
+  json.Field("returned", step.returned);
+  json.Field("skipped", step.skipped);
+  json.Field("searched", 0);
+}
+
+/// A set's "old_block": the key's previous block, freed after the new one was placed; null if none.
+void WriteOldBlockJson(JsonOut& json, const os::HeapStep& step) {
+  json.Key("old_block");
+  if (!step.old_block) {
+    json.Null();
+    return;
+  }
+  json.BeginObject();
+  json.Field("addr", step.old_block->addr);
+  json.Field("size", step.old_block->size);
+  json.EndObject();
+}
+
+void WriteCompactJson(JsonOut& json, const os::HeapStep& step) {
+  json.Field("moved_bytes", step.compaction.moved_bytes);
+  json.Key("moves");
+  json.BeginArray();
+  for (const os::Move& move : step.compaction.moves) {
+    json.BeginObject();
+    json.Field("from", move.from);
+    json.Field("to", move.to);
+    json.Field("size", move.size);
+    json.EndObject();
+  }
+  json.EndArray();
+}
+
+/// One op's object, left open for its "free_list" (docs/sim-json.md).
 void WriteStepJson(JsonOut& json, const os::HeapStep& step, std::int64_t returned, bool buddy) {
   json.BeginObject();
   switch (step.op.kind) {
     case os::HeapOp::Kind::kAlloc:
       json.Field("op", "alloc");
       json.Field("ptr", step.ptr);
-      json.Field("size", step.op.value);
-      json.Field("addr", step.addr);
-      json.Field("returned", returned);
-      json.Field("searched", step.alloc.searched);
-      json.Field("block_size", step.alloc.block_size);
-      json.Key("failure");
-      if (step.alloc.ok()) {
-        json.Null();
-      } else {
-        json.String(os::AllocFailureName(step.alloc.failure));
-      }
-      if (buddy) json.Field("splits", step.alloc.splits);
+      WriteAllocJson(json, step, returned, buddy);
       break;
     case os::HeapOp::Kind::kFree:
       json.Field("op", "free");
       json.Field("ptr", step.ptr);
-      json.Field("size", step.freed_size);
-      json.Field("addr", step.addr);
-      json.Field("returned", step.returned);
-      json.Field("skipped", step.skipped);
-      json.Field("searched", 0);
+      WriteFreeJson(json, step);
       break;
     case os::HeapOp::Kind::kCompact:
       json.Field("op", "compact");
-      json.Field("moved_bytes", step.compaction.moved_bytes);
-      json.Key("moves");
-      json.BeginArray();
-      for (const os::Move& move : step.compaction.moves) {
-        json.BeginObject();
-        json.Field("from", move.from);
-        json.Field("to", move.to);
-        json.Field("size", move.size);
-        json.EndObject();
-      }
-      json.EndArray();
+      WriteCompactJson(json, step);
       break;
-  }
-}
-
-/// An op in -A syntax, appended to `list`: "+10", "-0", "C".
-void AppendOp(std::string& list, const os::HeapOp& op) {
-  if (!list.empty()) list += ',';
-  switch (op.kind) {
-    case os::HeapOp::Kind::kAlloc:
-      fmt::format_to(std::back_inserter(list), "+{}", op.value);
+    case os::HeapOp::Kind::kSet:
+      json.Field("op", "set");
+      json.Field("key", step.op.key);
+      WriteAllocJson(json, step, returned, buddy);
+      WriteOldBlockJson(json, step);
       break;
-    case os::HeapOp::Kind::kFree:
-      fmt::format_to(std::back_inserter(list), "-{}", op.value);
-      break;
-    case os::HeapOp::Kind::kCompact:
-      list += 'C';
+    case os::HeapOp::Kind::kDelete:
+      json.Field("op", "delete");
+      json.Field("key", step.op.key);
+      WriteFreeJson(json, step);
       break;
   }
 }
@@ -375,7 +461,7 @@ void MemSimulation::WriteJson(JsonOut& json) const {
     session.heap().CopyFreeList(list);
     WriteChunks(json, list);
     json.EndObject();
-    AppendOp(alloc_list, step.op);
+    os::AppendHeapOp(alloc_list, step.op);
   });
   json.EndArray();
   json.Field("alloc_list", alloc_list);
@@ -404,6 +490,7 @@ void MemSimulation::WriteJson(JsonOut& json) const {
     } else {
       json.Int(block.ptr);
     }
+    if (!block.key.empty()) json.Field("key", block.key);
     if (!block.free) json.Field("requested", block.requested);
     json.EndObject();
   }
@@ -427,6 +514,11 @@ std::string StepLabel(const os::HeapStep& step) {
       return fmt::format("Free(ptr[{}]){}", step.ptr, step.returned == 0 ? "" : " -> -1");
     case os::HeapOp::Kind::kCompact:
       return "Compact()";
+    case os::HeapOp::Kind::kSet:
+      return fmt::format("{}={} {}", step.op.key, step.op.value,
+                         step.addr < 0 ? std::string("fails") : "@" + std::to_string(step.addr));
+    case os::HeapOp::Kind::kDelete:
+      return fmt::format("-{}{}", step.op.key, step.returned == 0 ? "" : " -> -1");
   }
   return "";
 }
@@ -481,6 +573,9 @@ Result<Problem> BuildProblem(MemArgs args, const CommonOptions& common) {
     auto ops = os::ParseHeapOps(args.ops);
     if (!ops.ok()) return BadInput("-A/--allocList: " + ops.error().message);
     p.ops = std::move(ops).value();
+    p.keyed = std::any_of(p.ops.begin(), p.ops.end(), [](const os::HeapOp& op) {
+      return op.kind == os::HeapOp::Kind::kSet || op.kind == os::HeapOp::Kind::kDelete;
+    });
     if (static_cast<std::int64_t>(p.ops.size()) > kMaxOps) return BadInput("-A/--allocList: more than 1,000,000 ops");
   }
   // -n, -r and -P are printed (as malloc.py does) even with -A, so they are checked either way.
@@ -550,7 +645,9 @@ Topic MemTopic() {
         ->capture_default_str();
     command
         .add_option("-A,--allocList,--ops", o->ops,
-                    "Ops instead of random ones: +N allocates N bytes, -K frees ptr[K], C compacts")
+                    "Ops instead of random ones: +N allocates N bytes, -K frees ptr[K], C compacts; "
+                    "KEY=N sets KEY to a block of N bytes (a new block first, then the old one is freed), "
+                    "-KEY deletes it (a live peer's SET and DEL)")
         ->type_name("LIST");
     command.add_option("--compact-at", o->compact_at, "Compact the heap after op K (0-based)")->type_name("K");
     command.add_flag("--indexed", o->indexed,
@@ -560,6 +657,7 @@ Topic MemTopic() {
         "  osgrid sim mem -n 10 -H 0 -p BEST -s 0 -c          (OSTEP ch. 17 homework)\n"
         "  osgrid sim mem -S 100 -b 1000 -H 4 -a 4 -p BEST -l ADDRSORT -C -A +10,+20,-0 -c\n"
         "  osgrid sim mem -S 64 -b 0 -p BUDDY -A +21,+7,-0,-1 -c\n"
+        "  osgrid sim mem -S 4096 -b 0 -H 24 -a 8 -C -p FIRST -A user:1=120,cart=300,user:1=200,-cart -c\n"
         "Manual: docs/sim/mem.md");
     return [o](const CommonOptions& common) { return Prepare(*o, common); };
   };

@@ -203,3 +203,118 @@ TEST_CASE("sim mem --compact-at works on a random program too", "[cli][sim][mem]
   CHECK(run.json["ops"][5]["free_list"].size() == 1);
   CHECK(run.text.find("Compact()\nmoved ") != std::string::npos);
 }
+
+// ---- Keys: replaying a live peer's memory store (docs/sim/mem.md) ----------
+
+// The peer's arena (base 0, 24-byte headers, 8-byte alignment, first fit,
+// coalescing) after SET user:1 (120 bytes), SET cart (300), SET user:1 (200),
+// DEL cart. The overwrite places user:1's new block before freeing the old.
+TEST_CASE("sim mem replays a peer's SET and DEL as KEY=N and -KEY", "[cli][sim][mem][keys]") {
+  const std::string text = Text({"-S", "4096", "-b", "0", "-H", "24", "-a", "8", "-C", "-p", "FIRST", "-A",
+                                 "user:1=120,cart=300,user:1=200,-cart", "-c"});
+  const std::string ops = text.substr(text.find("compute True\n\n") + 14);
+  CHECK(ops ==
+        "user:1=120 returned 0 (searched 1 elements)\n"
+        "Free List [ Size 1 ]: [ addr:144 sz:3952 ]\n"
+        "\n"
+        "cart=300 returned 144 (searched 1 elements)\n"
+        "Free List [ Size 1 ]: [ addr:472 sz:3624 ]\n"
+        "\n"
+        "user:1=200 returned 472 (searched 1 elements)\n"
+        "  (freed old block at 0, 144 bytes)\n"
+        "Free List [ Size 2 ]: [ addr:0 sz:144 ][ addr:696 sz:3400 ]\n"
+        "\n"
+        "-cart returned 0\n"
+        "Free List [ Size 2 ]: [ addr:0 sz:472 ][ addr:696 sz:3400 ]\n"
+        "\n"
+        "Summary\n"
+        "  figure                  value\n"
+        "  allocations             3 (0 failed: 0 no space, 0 external fragmentation)\n"
+        "  frees                   2\n"
+        "  external fragmentation  0.12 (largest free block 3400 of 3872 free bytes)\n"
+        "  internal fragmentation  24 bytes (0 alignment, 24 headers)\n"
+        "  allocated / free        224 / 3872 bytes (2 free blocks)\n"
+        "  elements searched       3\n"
+        "\n"
+        "Memory map (64.00 bytes per column; ptr[N] shows as N, a key as its letter below, free as .)\n"
+        "0 |.......AAAA.....................................................| 4096\n"
+        "  A=user:1 472+224\n");
+  CHECK(text.find("allocList user:1=120,cart=300,user:1=200,-cart\n") != std::string::npos);
+}
+
+TEST_CASE("sim mem: a set refused by external fragmentation says so with the figures", "[cli][sim][mem][keys]") {
+  const std::vector<std::string> args{
+      "-S", "100", "-b", "0", "-p", "FIRST", "-C", "-A", "a=20,b=20,c=20,d=20,e=20,-b,-d,f=30,C,f=30", "-c"};
+  const auto run = osgrid::sim::testing::SimOk("mem", args);
+  CHECK(run.text.find("f=30 returned -1 (searched 2 elements)\n"
+                      "Free List [ Size 2 ]: [ addr:20 sz:20 ][ addr:60 sz:20 ]\n") != std::string::npos);
+  CHECK(run.text.find("Compact()\nmoved 40 bytes: 40->20, 80->40\n") != std::string::npos);
+  CHECK(run.text.find("f=30 returned 60 (searched 1 elements)\n") != std::string::npos);
+  // The failure in the words of the peer's store (os::DescribeAllocFailure).
+  CHECK(run.text.find("Failed allocations (osgrid):\n"
+                      "  f=30: external fragmentation: need 30 B; 40 B free in 2 holes, largest 20 B\n\n") !=
+        std::string::npos);
+  CHECK(run.text.find("Memory map (1.56 bytes per column; ptr[N] shows as N, a key as its letter below, free as .)\n"
+                      "0 |AAAAAAAAAAAAABBBBBBBBBBBBBCCCCCCCCCCCCDDDDDDDDDDDDDDDDDDDD......| 100\n"
+                      "  A=a 0+20  B=c 20+20  C=e 40+20  D=f 60+30\n") != std::string::npos);
+  const auto& ops = run.json["ops"];
+  CHECK(ops[7]["op"] == "set");
+  CHECK(ops[7]["key"] == "f");
+  CHECK(ops[7]["addr"] == -1);
+  CHECK(ops[7]["failure"] == "external fragmentation");
+  CHECK(ops[7]["old_block"].is_null());
+  CHECK(run.json["failed_fragmentation"] == 1);
+  CHECK(run.json["alloc_list"] == "a=20,b=20,c=20,d=20,e=20,-b,-d,f=30,C,f=30");
+}
+
+TEST_CASE("sim mem JSON: set and delete ops, and blocks owned by keys", "[cli][sim][mem][keys]") {
+  const auto json = Solve({"-S", "100", "-b", "0", "-p", "FIRST", "-C", "-A", "a=20,+10,a=30,-a,-a,-0,b=5"});
+  const auto& ops = json["ops"];
+  CHECK(ops[2] == osgrid::Json::parse(R"({"op":"set","key":"a","size":30,"addr":30,"returned":30,"searched":1,
+      "block_size":30,"failure":null,"old_block":{"addr":0,"size":20},
+      "free_list":[{"addr":0,"size":20},{"addr":60,"size":40}]})"));
+  CHECK(ops[3] == osgrid::Json::parse(R"({"op":"delete","key":"a","size":30,"addr":30,"returned":0,"skipped":false,
+      "searched":0,"free_list":[{"addr":0,"size":20},{"addr":30,"size":70}]})"));
+  CHECK(ops[4]["skipped"] == true);  // a has no block any more
+  CHECK(ops[4]["returned"] == -1);
+  CHECK(ops[4]["addr"] == -1);
+  CHECK(json["blocks"] == osgrid::Json::parse(R"([{"addr":0,"size":5,"free":false,"ptr":null,"key":"b","requested":5},
+      {"addr":5,"size":95,"free":true,"ptr":null}])"));
+}
+
+TEST_CASE("sim mem: pointers and keys on one heap, compacted together", "[cli][sim][mem][keys]") {
+  const auto run = osgrid::sim::testing::SimOk(
+      "mem", {"-S", "100", "-b", "0", "-p", "FIRST", "-A", "+20,a=20,-0,+10,-nope", "--compact-at", "2", "-c"});
+  CHECK(run.json["ops"][3]["moves"] == osgrid::Json::parse(R"([{"from":20,"to":0,"size":20}])"));
+  CHECK(run.json["ops"][4]["addr"] == 20);  // ptr[1] after a, which now lives at 0
+  CHECK(run.text.find("-nope returned -1 (no such key: skipped)\nFree List [ Size 1 ]: [ addr:30 sz:70 ]\n") !=
+        std::string::npos);
+  CHECK(run.text.find("  A=a 0+20  1=ptr[1] 20+10\n") != std::string::npos);
+  CHECK(run.svg.find("<title>a 0-19 (20 B)</title>") != std::string::npos);
+  CHECK(run.svg.find(">-nope -&gt; -1</text>") != std::string::npos);  // the row's label
+}
+
+TEST_CASE("sim mem: keys under the buddy system", "[cli][sim][mem][keys]") {
+  const std::string text = Text({"-p", "BUDDY", "-S", "64", "-b", "0", "-A", "a=20,a=20", "-c"});
+  CHECK(text.find("a=20 returned 32 (searched 1 free lists; 32-byte block, 0 splits)\n"
+                  "  (freed old block at 0, 32 bytes)\n") != std::string::npos);
+}
+
+TEST_CASE("sim mem: key ops as a problem, and only key ops add words", "[cli][sim][mem][keys]") {
+  const std::string problem = Text({"-A", "a=10,-a,+5"});
+  CHECK(problem.find("a=10 returned ?\nList?\n\n-a returned ?\nList?\n\nptr[0] = Alloc(5) returned ?\n") !=
+        std::string::npos);
+  CHECK(problem.find("A set KEY=N returns what an Alloc would, then frees KEY's old block (if any);\n") !=
+        std::string::npos);
+  const std::string plain = Text({"-A", "+10,-0", "-c"});
+  CHECK(plain.find("KEY") == std::string::npos);
+  CHECK(plain.find("a key as its letter") == std::string::npos);
+  CHECK(Text({"-A", "+10,-0"}).find("KEY") == std::string::npos);
+}
+
+TEST_CASE("sim mem refuses bad key ops, naming the op", "[cli][sim][mem][keys]") {
+  CHECK(BadRequest({"-A", "+10,12=5"}).find("op 1 '12=5': a key cannot be all digits") != std::string::npos);
+  CHECK(BadRequest({"-A", "a=0"}).find("op 0 'a=0': a set must ask for at least 1 byte") != std::string::npos);
+  CHECK(BadRequest({"-A", "a=x"}).find("op 0 'a=x': expected KEY=SIZE") != std::string::npos);
+  CHECK(BadRequest({"-A", "cart"}).find("op 0 'cart': expected +SIZE (allocate)") != std::string::npos);
+}

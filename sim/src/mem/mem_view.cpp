@@ -23,6 +23,36 @@ char PtrChar(std::int64_t ptr) {
   return ptr < 0 ? '#' : kDigits[ptr % 62];
 }
 
+/// The map character of each block (MemMapLine): a pointer's PtrChar, the
+/// n-th keyed block by address 'A' + n (mod 26), '.' when free.
+std::vector<char> BlockChars(const std::vector<MapBlock>& blocks) {
+  std::vector<char> chars;
+  chars.reserve(blocks.size());
+  std::size_t keyed = 0;
+  for (const MapBlock& block : blocks) {
+    if (block.free) {
+      chars.push_back('.');
+    } else if (block.key.empty()) {
+      chars.push_back(PtrChar(block.ptr));
+    } else {
+      chars.push_back(static_cast<char>('A' + keyed++ % 26));
+    }
+  }
+  return chars;
+}
+
+bool HasKeys(const std::vector<MapBlock>& blocks) {
+  return std::any_of(blocks.begin(), blocks.end(), [](const MapBlock& block) { return !block.key.empty(); });
+}
+
+/// The SVG colour of a key's block: from the key itself (FNV-1a), so it
+/// stays the same from row to row while the block moves.
+std::string_view KeyColour(const std::string& key) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : key) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return Colour(static_cast<std::size_t>(hash));
+}
+
 /// The map blocks of a run's JSON "blocks".
 std::vector<MapBlock> BlocksOf(const Json& blocks) {
   std::vector<MapBlock> map;
@@ -33,6 +63,8 @@ std::vector<MapBlock> BlocksOf(const Json& blocks) {
     b.free = block.value("free", true);
     const Json ptr = block.value("ptr", Json());
     b.ptr = ptr.is_number() ? ptr.get<std::int64_t>() : -1;
+    const Json key = block.value("key", Json());
+    if (key.is_string()) b.key = key.get<std::string>();
     map.push_back(b);
   }
   return map;
@@ -44,7 +76,8 @@ std::vector<MapBlock> MapOf(const os::HeapSession& session) {
   std::vector<MapBlock> map;
   for (const os::Block& block : session.heap().Blocks()) {
     const std::int64_t ptr = block.free ? -1 : session.OwnerOf(block.addr).value_or(-1);
-    map.push_back({block.addr, block.size, block.free, ptr, block.requested});
+    const std::string* key = block.free ? nullptr : session.keyed().KeyAt(block.addr);
+    map.push_back({block.addr, block.size, block.free, ptr, block.requested, key != nullptr ? *key : ""});
   }
   return map;
 }
@@ -72,13 +105,17 @@ void WriteMemSummary(TextOut& out, const os::HeapMetrics& m, std::int64_t frees,
 
 void WriteMemMap(TextOut& out, const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size) {
   const int width = static_cast<int>(std::min<std::int64_t>(kMapWidth, size));
-  out.Print("\nMemory map ({} per column; ptr[N] shows as N, free as .)\n",
-            size == width ? std::string("1 byte") : Fixed2(double(size) / width) + " bytes");
+  out.Print("\nMemory map ({} per column; ptr[N] shows as N, {}free as .)\n",
+            size == width ? std::string("1 byte") : Fixed2(double(size) / width) + " bytes",
+            HasKeys(blocks) ? "a key as its letter below, " : "");
   out.Print("{} |{}| {}\n", base, MemMapLine(blocks, base, size, width), base + size);
+  const std::vector<char> chars = BlockChars(blocks);
   std::string line;
-  for (const MapBlock& block : blocks) {
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const MapBlock& block = blocks[b];
     if (block.free) continue;
-    const std::string item = fmt::format("{}=ptr[{}] {}+{}", PtrChar(block.ptr), block.ptr, block.addr, block.size);
+    const std::string owner = block.key.empty() ? fmt::format("ptr[{}]", block.ptr) : block.key;
+    const std::string item = fmt::format("{}={} {}+{}", chars[b], owner, block.addr, block.size);
     if (!line.empty() && line.size() + item.size() > 76) {
       out.Write(line);
       out.Put('\n');
@@ -93,16 +130,36 @@ void WriteMemMap(TextOut& out, const std::vector<MapBlock>& blocks, std::int64_t
 }
 
 std::string MemMapLine(const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size, int width) {
+  const std::vector<char> chars = BlockChars(blocks);
   std::string line;
   std::size_t b = 0;
   for (int column = 0; column < width; ++column) {
     // The byte in the middle of this column decides its character.
     const std::int64_t byte = base + ((2 * column + 1) * size) / (2 * width);
     while (b + 1 < blocks.size() && blocks[b].addr + blocks[b].size <= byte) ++b;
-    line += b >= blocks.size() || blocks[b].free ? '.' : PtrChar(blocks[b].ptr);
+    line += b >= blocks.size() ? '.' : chars[b];
   }
   return line;
 }
+
+namespace {
+
+/// One allocated block of an SVG row, `row_height` high at (x, y), `w`
+/// wide: coloured and labelled by its owner, the span in its tooltip.
+void DrawOwnedBlock(Svg& svg, const MapBlock& block, double x, double y, double w, double row_height,
+                    const std::string& span) {
+  if (block.key.empty()) {
+    svg.Rect(x, y, w, row_height, Colour(static_cast<std::size_t>(std::max<std::int64_t>(block.ptr, 0))), "#333",
+             fmt::format("ptr[{}] {}", block.ptr, span));
+    if (w >= 14) svg.Text(x + w / 2, y + 14, std::to_string(block.ptr), 11, "middle");
+    return;
+  }
+  svg.Rect(x, y, w, row_height, KeyColour(block.key), "#333", block.key + " " + span);
+  // About 6.6 px a character at 11 px: the key is written only if it fits whole.
+  if (w >= 6.6 * static_cast<double>(block.key.size()) + 4) svg.Text(x + w / 2, y + 14, block.key, 11, "middle");
+}
+
+}  // namespace
 
 std::string MemSvg(const std::string& title, std::int64_t base, std::int64_t size, const std::vector<MemSvgRow>& rows) {
   constexpr double kLeft = 190, kBar = 560, kRow = 20, kGap = 6, kTop = 40;
@@ -118,11 +175,9 @@ std::string MemSvg(const std::string& title, std::int64_t base, std::int64_t siz
       const std::string span = fmt::format("{}-{} ({} B)", block.addr, block.addr + block.size - 1, block.size);
       if (block.free) {
         svg.Rect(x, y, w, kRow, "#f4f4f4", "#999", "free " + span);
-        continue;
+      } else {
+        DrawOwnedBlock(svg, block, x, y, w, kRow, span);
       }
-      svg.Rect(x, y, w, kRow, Colour(static_cast<std::size_t>(std::max<std::int64_t>(block.ptr, 0))), "#333",
-               fmt::format("ptr[{}] {}", block.ptr, span));
-      if (w >= 14) svg.Text(x + w / 2, y + 14, std::to_string(block.ptr), 11, "middle");
     }
     y += kRow + kGap;
   }

@@ -14,16 +14,18 @@
 
 namespace osgrid::sim {
 
-/// One block of the address space map, with the pointer that owns it.
+/// One block of the address space map, with the pointer or key that owns it.
 struct MapBlock {
   std::int64_t addr = 0;
   std::int64_t size = 0;
   bool free = true;
-  std::int64_t ptr = -1;       // allocated blocks: ptr[N] that owns it (-1: none)
+  std::int64_t ptr = -1;       // allocated blocks: ptr[N] that owns it (-1: none, or a key)
   std::int64_t requested = 0;  // allocated blocks: bytes asked for
+  std::string key;             // allocated blocks owned by a key ("KEY=N" ops): the key; "" otherwise
 };
 
-/// The heap's map now, by address, each allocated block with its owner.
+/// The heap's map now, by address, each allocated block with its owner
+/// (pointer or key).
 std::vector<MapBlock> MapOf(const os::HeapSession& session);
 
 /// "Summary" and its table: allocations and failures, frees, external and
@@ -32,8 +34,10 @@ void WriteMemSummary(TextOut& out, const os::HeapMetrics& metrics, std::int64_t 
 /// "Memory map (...)", the map in up to 64 columns and its legend.
 void WriteMemMap(TextOut& out, const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size);
 
-/// "0000111....22..": the map in `width` columns; allocated blocks show
-/// their pointer's digit/letter, free bytes '.'.
+/// "0000111....22..AAA": the map in `width` columns; allocated blocks show
+/// their pointer's digit/letter (0-9, a-z, A-Z, then again), blocks owned by
+/// keys a capital letter (A, B, ... Z, then again, in address order), free
+/// bytes '.'.
 std::string MemMapLine(const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size, int width);
 
 /// One row of the SVG: a label and the map after that op.
