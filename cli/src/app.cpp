@@ -48,7 +48,7 @@ struct AllOptions {
   BatchOptions batch;
   CancelOptions cancel;
   CancelOptions kill;
-  MemOptions mem_set, mem_get, mem_del, mem_ls;
+  MemOptions mem_set, mem_get, mem_del, mem_ls, mem_map, mem_compact;
   FileOptions file_put, file_get, file_ls, file_rm;
   Connection status, peers;
   PsOptions ps;
@@ -234,11 +234,12 @@ Command AddKill(CLI::App& app, CancelOptions& o, SecurityFlags& security) {
 // ---- [SECTION] mem, file ----------------------------------------------------------
 
 std::vector<Command> AddMem(CLI::App& app, AllOptions& all) {
-  auto* mem = app.add_subcommand("mem", "A peer's key-value memory: set, get, del, ls");
+  auto* mem = app.add_subcommand("mem", "A peer's key-value memory: set, get, del, ls, map, compact");
   mem->require_subcommand(1);
   mem->footer(
       "Examples:\n  osgrid mem set greeting hello\n  osgrid mem set scores '[90, 85]'\n"
-      "  osgrid mem get greeting\n  osgrid mem ls --port 9001");
+      "  osgrid mem get greeting\n  osgrid mem ls --port 9001\n  osgrid mem map          (the arena block by block)\n"
+      "  osgrid mem compact      (slide every block down; docs/memory.md)");
   auto* set = mem->add_subcommand("set", "Store VALUE under KEY (VALUE is JSON if it parses as JSON, else text)");
   set->add_option("KEY", all.mem_set.key, "The key (1 to 256 bytes)")->required();
   set->add_option("VALUE", all.mem_set.value,
@@ -254,7 +255,17 @@ std::vector<Command> AddMem(CLI::App& app, AllOptions& all) {
   AddConnection(del, all.mem_del.conn, all.security);
   auto* ls = mem->add_subcommand("ls", "List every key with its size")->alias("list");
   AddConnection(ls, all.mem_ls.conn, all.security);
+  auto* map =
+      mem->add_subcommand("map", "Show the arena block by block: each key's block, the free holes, the fragmentation");
+  map->add_option("--svg", all.mem_map.svg, "Also draw the arena into this SVG file");
+  map->add_option("--max-blocks", all.mem_map.max_blocks, "Show at most this many blocks, lowest addresses first")
+      ->capture_default_str();
+  AddConnection(map, all.mem_map.conn, all.security);
+  auto* compact = mem->add_subcommand("compact", "Compact the arena: slide every block down, and list what moved");
+  AddConnection(compact, all.mem_compact.conn, all.security);
   return {{set, [&all] { return MemSetCommand(all.mem_set); }},
+          {map, [&all] { return MemMapCommand(all.mem_map); }},
+          {compact, [&all] { return MemCompactCommand(all.mem_compact); }},
           {get, [&all] { return MemGetCommand(all.mem_get); }},
           {del, [&all] { return MemDelCommand(all.mem_del); }},
           {ls, [&all] { return MemListCommand(all.mem_ls); }}};

@@ -134,13 +134,17 @@ int PsCommand(const PsOptions& options);
 struct MemOptions {
   Connection conn;
   std::string key;
-  std::string value;          // mem set: JSON if it parses, else text
-  bool force_string = false;  // mem set --string
+  std::string value;                 // mem set: JSON if it parses, else text
+  bool force_string = false;         // mem set --string
+  std::string svg;                   // mem map --svg FILE
+  std::uint64_t max_blocks = 10000;  // mem map --max-blocks
 };
 int MemSetCommand(const MemOptions& options);
 int MemGetCommand(const MemOptions& options);
 int MemDelCommand(const MemOptions& options);
 int MemListCommand(const MemOptions& options);
+int MemMapCommand(const MemOptions& options);
+int MemCompactCommand(const MemOptions& options);
 
 struct FileOptions {
   Connection conn;

@@ -78,6 +78,14 @@ Result<Reply<net::MemList>> MemList(net::Client& client, milliseconds wait) {
   return CallDecoded<net::MemList>(client, {{"type", "LIST_MEM"}}, wait, net::DecodeMemList);
 }
 
+Result<Reply<net::MemMap>> MemMap(net::Client& client, std::uint64_t max_blocks, milliseconds wait) {
+  return CallDecoded<net::MemMap>(client, {{"type", "MEM_MAP"}, {"max_blocks", max_blocks}}, wait, net::DecodeMemMap);
+}
+
+Result<Reply<net::MemCompacted>> MemCompact(net::Client& client, milliseconds wait) {
+  return CallDecoded<net::MemCompacted>(client, {{"type", "MEM_COMPACT"}}, wait, net::DecodeMemCompacted);
+}
+
 // [SECTION] file ----------------------------------------------------------------------
 
 Result<Json> FilePut(net::Client& client, const std::string& name, const std::string& local_path) {

@@ -66,7 +66,8 @@ void PrintPeerStatusLines(const Json& s, std::ostream& out, std::string_view ind
   out << indent << "  tasks    " << Field(s, "tasks_done") << " done, " << Field(s, "tasks_failed") << " failed, "
       << Field(s, "tasks_forwarded") << " forwarded to other peers\n";
   out << indent << "  memory   " << Field(s, "mem_entries") << " keys, " << HumanBytes(Bytes(s, "mem_bytes")) << " of "
-      << HumanBytes(Bytes(s, "mem_limit_bytes")) << "\n";
+      << HumanBytes(Bytes(s, "mem_limit_bytes"))
+      << (s.contains("mem_allocator") ? " arena, allocator " + Field(s, "mem_allocator") : std::string()) << "\n";
   out << indent << "  disk     " << Field(s, "files") << " files, " << HumanBytes(Bytes(s, "disk_bytes")) << " of "
       << HumanBytes(Bytes(s, "disk_limit_bytes")) << "\n";
   out << indent << "  tracker  " << Field(s, "tracker")

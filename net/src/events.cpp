@@ -266,7 +266,7 @@ const Record<ev::PeerState>& PeerStateRecord() {
         "the order they ended; read as empty when left out (older writers)",
         Presence::kDefaulted},
        {"mem_used_bytes", &PeerState::mem_used_bytes, "bytes in its key-value memory"},
-       {"mem_limit_bytes", &PeerState::mem_limit_bytes, "its memory's limit, bytes"},
+       {"mem_limit_bytes", &PeerState::mem_limit_bytes, "the size of its memory arena (--mem-arena), bytes"},
        {"mem_keys", &PeerState::mem_keys, "keys in its memory"},
        {"disk_used_bytes", &PeerState::disk_used_bytes, "bytes in its file store"},
        {"disk_limit_bytes", &PeerState::disk_limit_bytes, "its file store's limit, bytes"},

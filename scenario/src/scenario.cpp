@@ -294,14 +294,44 @@ void ParseMsList(YamlReader& reader, const YAML::Node& map, const char* key, lon
   out = std::move(values);
 }
 
+/// The peers' memory: mem_arena (bytes, 32 to 2^40) and allocator
+/// (first|best|worst|next|buddy; buddy needs a power-of-two arena), as
+/// osgrid-peer takes them.
+void ParseMemory(YamlReader& reader, const YAML::Node& map, ClusterSpec& cluster) {
+  if (auto arena = reader.Integer(map, "mem_arena", "cluster", false)) {
+    if (*arena < 32 || *arena > (1ll << 40)) {
+      reader.Error(reader.Find(map, "mem_arena", "", false)->value,
+                   "cluster: mem_arena must be from 32 bytes (one block) to 2^40 bytes");
+    } else {
+      cluster.mem_arena_bytes = *arena;
+    }
+  }
+  auto allocator = reader.String(map, "allocator", "cluster", false);
+  if (!allocator) return;
+  const std::vector<std::string> names = {"first", "best", "worst", "next", "buddy"};
+  if (std::find(names.begin(), names.end(), *allocator) == names.end()) {
+    reader.Error(reader.Find(map, "allocator", "", false)->value,
+                 "cluster: unknown allocator '" + *allocator + "': use one of first, best, worst, next, buddy");
+    return;
+  }
+  const std::int64_t arena = cluster.mem_arena_bytes.value_or(64ll << 20);
+  if (*allocator == "buddy" && (arena & (arena - 1)) != 0) {
+    reader.Error(reader.Find(map, "allocator", "", false)->value,
+                 "cluster: allocator buddy needs a power-of-two mem_arena, got " + std::to_string(arena));
+    return;
+  }
+  cluster.allocator = *allocator;
+}
+
 void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root, ClusterSpec& cluster) {
   auto entry = reader.Find(root, "cluster", "scenario", false);
   if (!entry) return;
   const YAML::Node& map = entry->value;
-  if (!reader.CheckMap(map,
-                       {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout", "scheduler", "quantum",
-                        "aging", "mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost"},
-                       "cluster", YamlReader::Where(entry->key))) {
+  if (!reader.CheckMap(
+          map,
+          {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout", "scheduler", "quantum", "aging",
+           "mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost", "mem_arena", "allocator"},
+          "cluster", YamlReader::Where(entry->key))) {
     return;
   }
   auto in_range = [&](const char* key, long long low, long long high, auto& out) {
@@ -351,6 +381,7 @@ void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root
   unused("quantum", IsSliced);
   unused("aging", IsPriority);
   for (const char* key : {"mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost"}) unused(key, IsMlfq);
+  ParseMemory(reader, map, cluster);
   // MLFQ's lists against each other, as osgrid-peer reads them: one value applies to every queue.
   const std::size_t quanta = cluster.mlfq_quantum_ms.size();
   if (cluster.mlfq_queues && quanta > 1 && static_cast<std::size_t>(*cluster.mlfq_queues) != quanta) {
@@ -438,6 +469,8 @@ std::vector<std::string> ClusterSpec::SharedPeerArgs() const {
   add_list("--mlfq-quantum", mlfq_quantum_ms);
   add_list("--mlfq-allotment", mlfq_allotment);
   if (mlfq_boost_ms) add("--mlfq-boost", std::to_string(*mlfq_boost_ms));
+  if (mem_arena_bytes) add("--mem-arena", std::to_string(*mem_arena_bytes));
+  if (!allocator.empty()) add("--allocator", allocator);
   return args;
 }
 

@@ -383,6 +383,18 @@ TEST_CASE("cluster scheduler keys become osgrid-peer flags", "[scenario]") {
   CHECK(Parsed(Cluster("peers: 2")).cluster.SharedPeerArgs().empty());  // the peers' defaults
 }
 
+TEST_CASE("cluster memory keys become the peers' --mem-arena and --allocator", "[scenario]") {
+  Scenario memory = Parsed(Cluster("peers: 1, mem_arena: 4096, allocator: best"));
+  CHECK(memory.cluster.SharedPeerArgs() == std::vector<std::string>{"--mem-arena", "4096", "--allocator", "best"});
+  CHECK(Parsed(Cluster("allocator: buddy")).cluster.SharedPeerArgs() ==
+        std::vector<std::string>{"--allocator", "buddy"});  // the default 64 MiB is a power of two
+  CHECK(Contains(FirstError(Cluster("allocator: fastest")),
+                 "cluster: unknown allocator 'fastest': use one of first, best, worst, next, buddy"));
+  CHECK(Contains(FirstError(Cluster("mem_arena: 16")), "cluster: mem_arena must be from 32 bytes (one block)"));
+  CHECK(Contains(FirstError(Cluster("mem_arena: 1000, allocator: buddy")),
+                 "cluster: allocator buddy needs a power-of-two mem_arena, got 1000"));
+}
+
 TEST_CASE("cluster scheduler mistakes name the key before anything starts", "[scenario]") {
   std::string typo = FirstError(Cluster("peers: 3, scheduler: [fcfs, sfj, rr]"));
   CHECK(Contains(typo, "t.yaml:2:39: cluster: scheduler: unknown policy 'sfj' (did you mean 'sjf'?)"));

@@ -11,18 +11,9 @@
 #include "../out.h"
 #include "osgrid/net/json.h"
 #include "osgrid/os/mem/heap_session.h"
+#include "osgrid/sim/mem_picture.h"
 
 namespace osgrid::sim {
-
-/// One block of the address space map, with the pointer or key that owns it.
-struct MapBlock {
-  std::int64_t addr = 0;
-  std::int64_t size = 0;
-  bool free = true;
-  std::int64_t ptr = -1;       // allocated blocks: ptr[N] that owns it (-1: none, or a key)
-  std::int64_t requested = 0;  // allocated blocks: bytes asked for
-  std::string key;             // allocated blocks owned by a key ("KEY=N" ops): the key; "" otherwise
-};
 
 /// The heap's map now, by address, each allocated block with its owner
 /// (pointer or key).
@@ -33,20 +24,6 @@ std::vector<MapBlock> MapOf(const os::HeapSession& session);
 void WriteMemSummary(TextOut& out, const os::HeapMetrics& metrics, std::int64_t frees, bool buddy);
 /// "Memory map (...)", the map in up to 64 columns and its legend.
 void WriteMemMap(TextOut& out, const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size);
-
-/// "0000111....22..AAA": the map in `width` columns; allocated blocks show
-/// their pointer's digit/letter (0-9, a-z, A-Z, then again), blocks owned by
-/// keys a capital letter (A, B, ... Z, then again, in address order), free
-/// bytes '.'.
-std::string MemMapLine(const std::vector<MapBlock>& blocks, std::int64_t base, std::int64_t size, int width);
-
-/// One row of the SVG: a label and the map after that op.
-struct MemSvgRow {
-  std::string label;
-  std::vector<MapBlock> blocks;
-};
-/// The heap after every op given (one row each) and at the end.
-std::string MemSvg(const std::string& title, std::int64_t base, std::int64_t size, const std::vector<MemSvgRow>& rows);
 
 /// Scenario views of one run's JSON: key figures, and the one-line map.
 std::vector<std::pair<std::string, std::string>> MemSummary(const Json& run);

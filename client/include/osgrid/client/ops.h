@@ -82,8 +82,11 @@ Result<Reply<net::BatchResult>> Batch(net::Client& client, const net::CpuBatchRe
 // ---- mem -------------------------------------------------------------------------------
 
 /// SET_MEM: stores `value` (a string or any JSON) under `key` (1..256 bytes,
-/// no control characters). Returns the bytes the node's memory holds now.
-/// Errors: BAD_REQUEST (key), LIMIT (the node's --mem-limit).
+/// no control characters) in a new block of the peer's arena. Returns the
+/// bytes the node's memory holds now (the reply also has the block's
+/// `address` and `block_bytes`). Errors: BAD_REQUEST (key), LIMIT (too few
+/// free bytes in the arena, or a value bigger than it), FRAGMENTATION (enough
+/// free bytes, in no single hole).
 Result<Reply<std::uint64_t>> MemSet(net::Client& client, const std::string& key, const Json& value,
                                     std::chrono::milliseconds wait = kDefaultSlack);
 /// GET_MEM: the value stored under `key`. Errors: NOT_FOUND.
@@ -92,6 +95,12 @@ Result<Reply<Json>> MemGet(net::Client& client, const std::string& key, std::chr
 Result<Json> MemDel(net::Client& client, const std::string& key, std::chrono::milliseconds wait = kDefaultSlack);
 /// LIST_MEM: every key with its size, and the store's use and limit.
 Result<Reply<net::MemList>> MemList(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
+/// MEM_MAP: the arena block by block (at most `max_blocks`, lowest addresses
+/// first) and its fragmentation figures.
+Result<Reply<net::MemMap>> MemMap(net::Client& client, std::uint64_t max_blocks = 10000,
+                                  std::chrono::milliseconds wait = kDefaultSlack);
+/// MEM_COMPACT: compacts the arena; what moved. Errors: BAD_REQUEST (buddy).
+Result<Reply<net::MemCompacted>> MemCompact(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
 
 // ---- file ------------------------------------------------------------------------------
 

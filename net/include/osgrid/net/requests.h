@@ -161,7 +161,7 @@ struct MemList {
   };
   std::vector<Entry> keys;
   std::uint64_t bytes = 0;        // held in all
-  std::uint64_t limit_bytes = 0;  // the store's --mem-limit
+  std::uint64_t limit_bytes = 0;  // the arena's size, --mem-arena
 };
 Result<MemList> DecodeMemList(const Json& reply);
 

@@ -45,6 +45,11 @@ struct ClusterSpec {
   std::vector<std::int64_t> mlfq_allotment;   // --mlfq-allotment, top queue first
   std::optional<std::int64_t> mlfq_boost_ms;  // --mlfq-boost
 
+  // Memory: each peer's key-value arena (docs/memory.md). Unset: the peer's
+  // defaults (64 MiB, first fit).
+  std::optional<std::int64_t> mem_arena_bytes;  // --mem-arena, bytes
+  std::string allocator;                        // --allocator: first, best, worst, next or buddy; "" = unset
+
   /// The policy peer `index` (1-based) runs, as written; "" when `scheduler` is unset.
   std::string SchedulerOf(int index) const;
   /// osgrid-peer flags every peer gets: the knobs above, and --scheduler when
