@@ -167,7 +167,7 @@ TEST_CASE("osgrid with only OSGRID_OBSERVER_SECRET can watch and not submit", "[
   auto refused = RunProgram(BinPath("osgrid"), cpu, observer_env, no_secret);
   CHECK(refused.exit_code == 1);
   CHECK(refused.err.rfind("osgrid: FORBIDDEN: CPU_TASK needs the cluster secret: this connection holds the observer "
-                          "credential, which may only watch (PING, LIST_MEM, STATUS)\n",
+                          "credential, which may only watch (PING, LIST_MEM, MEM_MAP, STATUS)\n",
                           0) == 0);
 
   // From a file too; with the cluster secret as well, the member wins.
