@@ -1,7 +1,11 @@
 // The key-value memory in its arena: blocks placed by an os/ allocator.
 #include "osgrid/peer/memory_store.h"
 
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -183,6 +187,123 @@ TEST_CASE("bad keys are BAD_REQUEST and say which rule they break", "[memory]") 
 
   CHECK(store->Set(std::string(params::kMaxKeyBytes, 'k'), Json(1)).ok());
   CHECK(store->Set("spaces and ünïcode are fine", Json(1)).ok());
+}
+
+}  // namespace
+}  // namespace osgrid::peer
+
+// ---- Persistence: the arena in a mapped file --------------------------------------
+
+namespace osgrid::peer {
+namespace {
+
+/// A fresh file path in a folder of its own, removed at the end.
+struct ArenaFile {
+  ArenaFile() {
+    char pattern[] = "/tmp/osgrid-arena-test-XXXXXX";
+    dir = mkdtemp(pattern);
+    path = dir + "/memory.arena";
+  }
+  ~ArenaFile() { std::filesystem::remove_all(dir); }
+  std::string dir, path;
+};
+
+std::unique_ptr<MemoryStore> OpenStore(const std::string& path, std::uint64_t arena = 4096,
+                                       const std::string& allocator = "first") {
+  auto store = MemoryStore::Open({arena, allocator}, path);
+  INFO(store.status().ToString());
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Layout(const MemoryStore& store) {
+  std::vector<std::pair<std::int64_t, std::string>> layout;
+  for (const auto& block : store.Map().blocks) layout.emplace_back(block.address, block.free ? "." : block.key);
+  return layout;
+}
+
+TEST_CASE("a reopened arena file serves every key at the address it had", "[memory][persist]") {
+  ArenaFile file;
+  std::vector<std::pair<std::int64_t, std::string>> before;
+  {
+    auto store = OpenStore(file.path);
+    for (int i = 0; i < 20; ++i) REQUIRE(store->Set("k" + std::to_string(i), Json(std::string(i * 7, 'v'))).ok());
+    for (int i = 0; i < 20; i += 3) REQUIRE(store->Delete("k" + std::to_string(i)).ok());
+    REQUIRE(store->Set("k4", Json({{"list", {1, 2, 3}}})).ok());  // an overwrite: old block freed
+    before = Layout(*store);
+  }
+  auto again = OpenStore(file.path);
+  CHECK(again->recovery().keys == 13);
+  CHECK(again->recovery().stale == 0);
+  CHECK(again->recovery().damaged == 0);
+  CHECK(Layout(*again) == before);
+  CHECK(again->Get("k4").value() == Json({{"list", {1, 2, 3}}}));
+  CHECK(again->Get("k5").value() == Json(std::string(35, 'v')));
+  CHECK(again->Get("k3").status().code() == Code::kNotFound);
+  REQUIRE(again->Set("k5", Json("newer")).ok());  // and it goes on allocating around them
+  CHECK(again->Get("k5").value() == Json("newer"));
+}
+
+TEST_CASE("a compaction cut short by a crash is finished when the file is opened again", "[memory][persist]") {
+  ArenaFile file;
+  {
+    auto store = OpenStore(file.path);
+    REQUIRE(store->Set("a", Json(1)).ok());                      // 32 bytes at 0
+    REQUIRE(store->Set("b", Json(std::string(300, 'b'))).ok());  // 328 bytes at 32
+    REQUIRE(store->Set("c", Json(std::string(500, 'c'))).ok());  // 528 bytes at 360
+    REQUIRE(store->Delete("a").ok());                            // c moves down by 328, onto itself
+    store->CrashDuringCompactionForTest(1);                      // b moved whole; c's first chunk of 32
+  }
+  auto again = OpenStore(file.path);
+  CHECK(again->recovery().finished_move);
+  CHECK(again->recovery().keys == 2);
+  CHECK(again->Get("b").value() == Json(std::string(300, 'b')));
+  CHECK(again->Get("c").value() == Json(std::string(500, 'c')));
+  CHECK(again->address_of("b") == 0);
+  CHECK(again->address_of("c") == 360);  // never moved: the file says where it is
+  CHECK(again->Map().metrics.free_blocks == 2);
+  REQUIRE(again->Compact().ok());
+  CHECK(again->address_of("c") == 328);
+  CHECK(again->Get("c").value() == Json(std::string(500, 'c')));
+}
+
+TEST_CASE("a block whose checksum fails is dropped, the others kept", "[memory][persist]") {
+  ArenaFile file;
+  std::int64_t damaged_at = 0;
+  {
+    auto store = OpenStore(file.path);
+    REQUIRE(store->Set("good", Json("fine")).ok());
+    REQUIRE(store->Set("torn", Json("half written")).ok());
+    damaged_at = store->address_of("torn");
+  }
+  {
+    std::fstream bytes(file.path, std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekp(4096 + damaged_at + 24 + 6);  // inside the value's text
+    bytes.put('X');
+  }
+  auto again = OpenStore(file.path);
+  CHECK(again->recovery().keys == 1);
+  CHECK(again->recovery().damaged == 1);
+  CHECK(again->Get("good").value() == Json("fine"));
+  CHECK(again->Get("torn").status().code() == Code::kNotFound);
+  CHECK(again->bytes() == again->charged("good"));
+}
+
+TEST_CASE("an arena file made with other flags, or held by another store, is refused", "[memory][persist]") {
+  ArenaFile file;
+  auto held = OpenStore(file.path, 4096, "best");
+  auto locked = MemoryStore::Open({4096, "best"}, file.path);
+  CHECK(locked.status().code() == Code::kIo);
+  CHECK_THAT(locked.status().message(), Catch::Contains("another process holds the memory arena file"));
+  held.reset();
+  auto other = MemoryStore::Open({8192, "first"}, file.path);
+  CHECK(other.status().code() == Code::kBadRequest);
+  CHECK_THAT(other.status().message(), Catch::Contains("was made with --mem-arena 4096 --allocator best, not "
+                                                       "--mem-arena 8192 --allocator first"));
+  std::ofstream(file.dir + "/junk") << "not an arena";
+  auto junk = MemoryStore::Open({4096, "first"}, file.dir + "/junk");
+  CHECK(junk.status().code() == Code::kIo);
+  CHECK_THAT(junk.status().message(), Catch::Contains("is not an osgrid memory arena file"));
 }
 
 }  // namespace

@@ -215,11 +215,18 @@ PeerServer::~PeerServer() { Stop(); }
 Status PeerServer::Start() {
   Impl& impl = *impl_;
   if (!impl.routed.ok()) return impl.routed;
-  auto memory = MemoryStore::Create(impl.options.memory);
-  if (!memory.ok()) return memory.status();
-  impl.memory = std::move(memory).value();
   auto files = FileStore::Open(impl.options.storage_dir, impl.options.disk_limit_bytes);
   if (!files.ok()) return files.status();
+  const std::string arena_file = impl.options.storage_dir + "/memory.arena";
+  auto memory = MemoryStore::Open(impl.options.memory, arena_file);
+  if (!memory.ok()) return memory.status();
+  impl.memory = std::move(memory).value();
+  const MemoryStore::Recovery& found = impl.memory->recovery();
+  spdlog::info("memory: {} ({} bytes, --allocator {}): {} keys restored{}{}{}", arena_file,
+               impl.options.memory.arena_bytes, impl.options.memory.allocator, found.keys,
+               found.stale > 0 ? fmt::format(", {} older copies freed", found.stale) : "",
+               found.damaged > 0 ? fmt::format(", {} unfinished writes dropped", found.damaged) : "",
+               found.finished_move ? ", an interrupted compaction finished" : "");
   if (!impl.options.tracker_host.empty()) {
     OutboundOptions outbound{impl.options.name, impl.options.tracker_host, impl.options.tracker_port};
     outbound.max_send_queue = impl.options.max_send_queue;

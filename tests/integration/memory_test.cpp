@@ -1,8 +1,11 @@
 // The key-value memory of a live peer: an arena whose blocks an os/
 // allocator places, checked against `osgrid sim mem` on the same sequence
 // (docs/memory.md).
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -145,9 +148,11 @@ TEST_CASE("memory: a SET refused for external fragmentation succeeds after mem c
 
 TEST_CASE("memory: the old --mem-limit and bad arenas are refused before the peer serves", "[integration][memory]") {
   TempDir dir;
-  for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
-           {"--mem-limit", "1000"}, {"--mem-arena", "16"}, {"--allocator", "fastest"}, {"--allocator", "buddy",
-                                                                                         "--mem-arena", "1000"}}) {
+  for (const std::vector<std::string>& flags :
+       std::vector<std::vector<std::string>>{{"--mem-limit", "1000"},
+                                             {"--mem-arena", "16"},
+                                             {"--allocator", "fastest"},
+                                             {"--allocator", "buddy", "--mem-arena", "1000"}}) {
     std::vector<std::string> argv = {"--standalone", "--port", std::to_string(FreePort()), "--storage",
                                      dir.path + "/storage"};
     argv.insert(argv.end(), flags.begin(), flags.end());
@@ -158,4 +163,40 @@ TEST_CASE("memory: the old --mem-limit and bad arenas are refused before the pee
   auto gone = RunProgram(BinPath("osgrid-peer"), {"--standalone", "--mem-limit", "1000"});
   CHECK(gone.err.find("--mem-limit is gone") != std::string::npos);
   CHECK(gone.err.find("--mem-arena SIZE") != std::string::npos);
+}
+
+TEST_CASE("memory: a peer killed with kill -9 serves every acknowledged key after a restart",
+          "[integration][memory][persist]") {
+  TempDir dir;
+  const std::uint16_t port = FreePort();
+  const std::vector<std::string> argv = {
+      BinPath("osgrid-peer"), "--standalone", "--host",      "127.0.0.1", "--port",
+      std::to_string(port),   "--cores",      "1",           "--storage", dir.path + "/storage",
+      "--mem-arena",          "65536",        "--allocator", "best"};
+  auto first = std::make_unique<PeerProcess>(argv, dir.path + "/first.log");
+  auto client = first->Connect(port);
+  std::map<std::string, Json> acknowledged;  // what the peer said OK to, last value per key
+  for (int i = 0; i < 600; ++i) {
+    const std::string key = "key-" + std::to_string(i % 60);
+    if (i % 7 == 3) {
+      if (client->Call({{"type", "DEL_MEM"}, {"key", key}}).ok()) acknowledged.erase(key);
+      continue;
+    }
+    const Json value = {{"i", i}, {"pad", std::string(static_cast<std::size_t>(i % 300), 'p')}};
+    if (client->Call({{"type", "SET_MEM"}, {"key", key}, {"value", value}}).ok()) acknowledged[key] = value;
+  }
+  REQUIRE(acknowledged.size() > 40);
+  REQUIRE(kill(first->pid(), SIGKILL) == 0);
+  client.reset();
+  first.reset();  // reaps it
+
+  PeerProcess second(argv, dir.path + "/second.log");
+  auto again = second.Connect(port);
+  const Json list = MustCall(*again, {{"type", "LIST_MEM"}});
+  CHECK(list["entries"] == acknowledged.size());
+  for (const auto& [key, value] : acknowledged) {
+    INFO(key);
+    CHECK(MustCall(*again, {{"type", "GET_MEM"}, {"key", key}})["value"] == value);
+  }
+  CHECK(second.Log().find(std::to_string(acknowledged.size()) + " keys restored") != std::string::npos);
 }

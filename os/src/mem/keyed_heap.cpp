@@ -26,6 +26,13 @@ KeyedSet KeyedHeap::Set(const std::string& key, std::int64_t bytes) {
   return set;
 }
 
+bool KeyedHeap::Restore(const std::string& key, std::int64_t addr, std::int64_t block_size, std::int64_t bytes) {
+  if (address_of_.count(key) != 0 || !heap_->Restore(addr, block_size, bytes)) return false;
+  address_of_.emplace(key, Block{addr, block_size, false, bytes});
+  key_at_[addr] = key;
+  return true;
+}
+
 std::optional<Block> KeyedHeap::Delete(const std::string& key) {
   auto found = address_of_.find(key);
   if (found == address_of_.end()) return std::nullopt;

@@ -130,3 +130,16 @@ TEST_CASE("GroupThousands writes the figures of the messages", "[mem][keyed]") {
   CHECK(osgrid::os::GroupThousands(67108864) == "67,108,864");
   CHECK(osgrid::os::GroupThousands(-1234) == "-1,234");
 }
+
+TEST_CASE("Restore gives a key the block it already has, once", "[mem][keyed]") {
+  Keyed keyed(FitPolicy::kBest, true);
+  KeyedHeap& heap = keyed.keyed;
+  CHECK(heap.Restore("b", 40, 20, 20));
+  CHECK_FALSE(heap.Restore("b", 0, 10, 10));   // the key has a block
+  CHECK_FALSE(heap.Restore("c", 50, 20, 20));  // overlaps b's
+  CHECK(heap.BlockOf("b")->addr == 40);
+  CHECK(*heap.KeyAt(40) == "b");
+  CHECK(heap.Set("a", 40).alloc.addr == 0);  // best fit: the 40-byte hole below b
+  CHECK(heap.Delete("b").has_value());
+  CHECK(heap.heap().Metrics().free_bytes == 60);
+}

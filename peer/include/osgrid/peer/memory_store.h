@@ -86,10 +86,38 @@ class MemoryStore {
   /// Receives mem.alloc, mem.free, mem.failed and mem.compact as they happen.
   using EventSink = std::function<void(os::events::Payload)>;
 
-  /// An empty store. Errors: BAD_REQUEST when the arena is smaller than
-  /// kMinArenaBytes or over 2^40 bytes, the allocator is unknown, or the
-  /// buddy system is asked for an arena that is not a power of two.
+  /// An empty store in this process's memory, gone when it ends (tests).
+  /// Errors: BAD_REQUEST when the arena is smaller than kMinArenaBytes or
+  /// over 2^40 bytes, the allocator is unknown, or the buddy system is asked
+  /// for an arena that is not a power of two.
   static Result<std::unique_ptr<MemoryStore>> Create(const MemoryConfig& config);
+
+  /// The store kept in the file `path`, created if absent: a 4 KiB
+  /// superblock (the arena's size and allocator, and the compaction journal)
+  /// and then the arena, mapped with Boost.Interprocess. Writes reach the
+  /// file's pages in the kernel's page cache as they are made, so whatever
+  /// was acknowledged survives the peer's process dying (kill -9); a clean
+  /// shutdown also flushes them to disk (msync). On open it finishes a
+  /// block move that a crash cut short, then rebuilds every key from the
+  /// valid blocks in the arena (see Recovery). Errors: as Create; BAD_REQUEST
+  /// when the file was made with another --mem-arena or --allocator (the
+  /// message says which, and how to start afresh); IO when it cannot be
+  /// created, sized, locked (another peer has it open) or mapped, or is not
+  /// an osgrid arena file.
+  static Result<std::unique_ptr<MemoryStore>> Open(const MemoryConfig& config, const std::string& path);
+
+  /// What Open found in the file.
+  struct Recovery {
+    std::size_t keys = 0;        // keys restored
+    std::size_t stale = 0;       // older blocks of a key a crash left behind, freed
+    std::size_t damaged = 0;     // blocks whose checksum failed: a write cut short, never acknowledged
+    bool finished_move = false;  // a compaction's block move was finished from the journal
+  };
+  const Recovery& recovery() const { return recovery_; }
+
+  ~MemoryStore();
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
 
   /// Where mem.* events go; empty (the default): nowhere.
   void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
@@ -116,6 +144,12 @@ class MemoryStore {
   /// what moved, each move with its key. Errors: BAD_REQUEST for the buddy
   /// system, which cannot compact.
   Result<net::MemCompacted> Compact();
+
+  /// For tests only: starts Compact() and stops, as if the process died,
+  /// after copying `chunks` chunks of the first block whose move overlaps its
+  /// own old place (the journaled kind). The store must then only be
+  /// destroyed; Open on its file finishes the move.
+  void CrashDuringCompactionForTest(std::size_t chunks);
 
   /// Every key with its block's bytes, sorted by key.
   std::vector<Entry> List() const;
@@ -145,16 +179,34 @@ class MemoryStore {
   static std::size_t EntryBytes(const std::string& key, const Json& value);
 
  private:
+  struct Superblock;
+  struct Journal;
+
   MemoryStore(MemoryConfig config, std::unique_ptr<os::HeapAllocator> heap);
+  Status MapFile(const std::string& path);
+  Status CheckSuperblock(const Superblock& super, std::uint64_t file_bytes, const std::string& path) const;
+  void Recover();
+  void FinishMove();
+  std::int64_t BlockBytesFor(std::int64_t request) const;
+  /// Moves one block's bytes down to move.to; through the journal when the
+  /// two places overlap. Stops after `max_chunks` chunks (tests).
+  bool MoveBytes(const os::Move& move, std::size_t max_chunks = static_cast<std::size_t>(-1));
   void WriteBlock(std::int64_t address, const std::string& key, const std::string& text);
   void ClearBlock(std::int64_t address);
   void Say(os::events::Payload event) const;
 
   MemoryConfig config_;
-  std::unique_ptr<char[]> arena_;            // the arena's config_.arena_bytes bytes
+  std::unique_ptr<char[]> memory_;  // Create: the arena, in this process
+  struct Mapping;                   // Open: the file, its lock and its mapping
+  std::unique_ptr<Mapping> mapping_;
+  char* arena_ = nullptr;       // the arena's first byte (in memory_ or the mapping)
+  Journal* journal_ = nullptr;  // the superblock's journal, or scratch_journal_
+  std::unique_ptr<Journal> scratch_journal_;
   std::unique_ptr<os::HeapAllocator> heap_;  // places the blocks
   os::KeyedHeap keys_;                       // key -> its block
   std::uint64_t next_sequence_ = 1;          // stamped on each block written
+  Recovery recovery_;
+  bool crashed_ = false;  // CrashDuringCompactionForTest: no flush on destruction
   EventSink sink_;
 };
 

@@ -54,6 +54,11 @@ class KeyedHeap {
   /// Frees `key`'s block and returns it; nullopt (and nothing changes) when
   /// the key has none.
   std::optional<Block> Delete(const std::string& key);
+  /// Gives `key` the block of `block_size` bytes for `bytes` bytes that is
+  /// already at `addr` (HeapAllocator::Restore): how a restarted store
+  /// rebuilds its keys from the blocks it finds. False, and nothing changes,
+  /// when the key has a block already or the heap refuses the block.
+  bool Restore(const std::string& key, std::int64_t addr, std::int64_t block_size, std::int64_t bytes);
   /// Compacts the heap; every key follows its block. Errors: as the
   /// allocator's (the buddy system cannot compact).
   Expected<Compaction> Compact();
