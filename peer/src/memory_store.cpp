@@ -196,8 +196,9 @@ Result<std::unique_ptr<MemoryStore>> MemoryStore::Open(const MemoryConfig& confi
   auto heap = MakeAllocator(config);
   if (!heap.ok()) return heap.status();
   std::unique_ptr<MemoryStore> store(new MemoryStore(config, std::move(heap).value()));
-  if (Status mapped = store->MapFile(path); !mapped.ok()) return mapped;
-  store->Recover();
+  bool fresh = false;
+  if (Status mapped = store->MapFile(path, fresh); !mapped.ok()) return mapped;
+  if (!fresh) store->Recover();  // a new file has nothing to find (and reading its holes would cost)
   return store;
 }
 
@@ -208,7 +209,7 @@ MemoryStore::~MemoryStore() {
   if (mapping_ && !crashed_) mapping_->region.flush();  // a clean shutdown: to the disk too
 }
 
-Status MemoryStore::MapFile(const std::string& path) {
+Status MemoryStore::MapFile(const std::string& path, bool& fresh) {
   static_assert(sizeof(Superblock) <= kSuperblockBytes);
   static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
   auto failed = [&](const std::string& what) { return Status::Io(what + " " + path + ": " + std::strerror(errno)); };
@@ -219,7 +220,7 @@ Status MemoryStore::MapFile(const std::string& path) {
   struct stat info {};
   if (fstat(mapping_->fd, &info) != 0) return failed("cannot stat");
   const auto file_bytes = static_cast<std::uint64_t>(kSuperblockBytes) + config_.arena_bytes;
-  const bool fresh = info.st_size == 0;
+  fresh = info.st_size == 0;
   if (fresh && ftruncate(mapping_->fd, static_cast<off_t>(file_bytes)) != 0) return failed("cannot size");
   try {
     boost::interprocess::file_mapping file(path.c_str(), boost::interprocess::read_write);

@@ -183,7 +183,8 @@ class MemoryStore {
   struct Journal;
 
   MemoryStore(MemoryConfig config, std::unique_ptr<os::HeapAllocator> heap);
-  Status MapFile(const std::string& path);
+  /// Opens, locks and maps the file, creating it if absent (`fresh`).
+  Status MapFile(const std::string& path, bool& fresh);
   Status CheckSuperblock(const Superblock& super, std::uint64_t file_bytes, const std::string& path) const;
   void Recover();
   void FinishMove();
