@@ -30,12 +30,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
+#include <limits>
 #include <unordered_map>
 #include <utility>
 
@@ -324,6 +326,9 @@ std::size_t MemoryStore::EntryBytes(const std::string& key, const Json& value) {
 Status MemoryStore::Set(const std::string& key, const Json& value) {
   if (Status status = ValidateKey(key); !status.ok()) return status;
   const std::string text = ValueText(value);
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) {  // the header's length field
+    return Status::Limit("the value of key '" + net::Sanitize(key) + "' is over 4 GiB as JSON text");
+  }
   const auto request = static_cast<std::int64_t>(key.size() + text.size());
   const os::KeyedSet set = keys_.Set(key, request);
   if (!set.alloc.ok()) {
