@@ -4,6 +4,7 @@
 // of cpu and batch steps and a batch's `tasks:`. No process is started.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -434,6 +435,21 @@ TEST_CASE("mem_map and mem_compact steps name a peer and take free-space expecta
   CHECK(expect.CheckCount() == 3);
   CHECK(std::get<MemCompactStep>(scenario.steps[1].action).on == "peer-3");
   CHECK(scenario.steps[1].kind == "mem_compact");
+}
+
+TEST_CASE("the shipped live-memory scenario parses", "[scenario]") {
+  auto scenario = LoadScenario(std::string(OSGRID_SOURCE_DIR) + "/scenarios/live-memory.yaml");
+  INFO(scenario.status().ToString() << "\n" << scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(scenario->cluster.peers == 2);
+  CHECK(scenario->cluster.mem_arena_bytes == 256);
+  CHECK(scenario->cluster.allocator == std::vector<std::string>{"first", "best"});
+  auto refused = std::find_if(scenario->steps.begin(), scenario->steps.end(),
+                              [](const Step& step) { return step.expect.error == "FRAGMENTATION"; });
+  REQUIRE(refused != scenario->steps.end());
+  CHECK(std::get<MemSetStep>(refused->action).on == "peer-2");
+  CHECK(std::any_of(refused, scenario->steps.end(),
+                    [](const Step& step) { return std::holds_alternative<MemCompactStep>(step.action); }));
 }
 
 TEST_CASE("mem_map and mem_compact mistakes are file:line problems", "[scenario]") {
