@@ -2,7 +2,6 @@
 // file put|get|ls|rm.
 #include <unistd.h>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +10,7 @@
 #include "commands.h"
 #include "osgrid/client/ops.h"
 #include "osgrid/client/text.h"
-#include "osgrid/sim/mem_picture.h"
+#include "osgrid/sim/mem_map_text.h"
 
 namespace osgrid::cli {
 
@@ -112,60 +111,6 @@ int MemListCommand(const MemOptions& o) {
   });
 }
 
-namespace {
-
-/// The blocks as the simulator's pictures take them.
-std::vector<sim::MapBlock> PictureBlocks(const net::MemMap& map) {
-  std::vector<sim::MapBlock> blocks;
-  for (const net::MemMap::Block& block : map.blocks) {
-    blocks.push_back({static_cast<std::int64_t>(block.address), static_cast<std::int64_t>(block.size), block.free, -1,
-                      static_cast<std::int64_t>(block.request), block.key});
-  }
-  return blocks;
-}
-
-/// "A=a 0+32  B=c 64+32": which key each letter of the picture stands for
-/// (sim::MemMapLine letters keyed blocks A, B, ... Z, then again, by address).
-std::string Legend(const net::MemMap& map) {
-  std::string legend = "free: .";
-  int letter = 0;
-  for (const net::MemMap::Block& block : map.blocks) {
-    if (block.free) continue;
-    legend += "  " + std::string(1, static_cast<char>('A' + letter++ % 26)) + "=" + block.key + " " +
-              std::to_string(block.address) + "+" + std::to_string(block.size);
-  }
-  return legend;
-}
-
-/// The map as text: one row per block, the one-line picture, the figures.
-void PrintMemMap(const net::MemMap& map, const std::string& node) {
-  std::cout << node << "'s memory: a " << GroupDigits(map.arena_bytes) << "-byte arena, --allocator " << map.allocator
-            << " (blocks: " << map.header_bytes << "-byte header + key + value, rounded up to " << map.alignment
-            << ")\n";
-  Table table({"address", "size", "block"});
-  for (const net::MemMap::Block& block : map.blocks) {
-    table.AddRow({std::to_string(block.address), std::to_string(block.size),
-                  block.free ? "free" : block.key + " (" + std::to_string(block.request) + " B asked)"});
-  }
-  table.Print(std::cout);
-  if (map.truncated) std::cout << "(only the first " << map.blocks.size() << " blocks: --max-blocks)\n";
-  if (!map.truncated) {
-    std::cout << "0 |" << sim::MemMapLine(PictureBlocks(map), 0, static_cast<std::int64_t>(map.arena_bytes), 64) << "| "
-              << map.arena_bytes << "\n  " << Legend(map) << "\n";
-  }
-  char fragmentation[32];
-  std::snprintf(fragmentation, sizeof fragmentation, "%.2f", map.external_fragmentation);
-  std::cout << "used " << GroupDigits(map.used_bytes) << " B, free " << GroupDigits(map.free_bytes) << " B in "
-            << map.free_holes << (map.free_holes == 1 ? " hole" : " holes") << ", largest "
-            << GroupDigits(map.largest_hole) << " B\n"
-            << "external fragmentation " << fragmentation << " (1 - largest hole / free)"
-            << ", internal " << GroupDigits(map.internal_fragmentation) << " B (headers and padding)\n"
-            << "refused so far: " << map.failed_fragmentation << " for external fragmentation, " << map.failed_no_space
-            << " for too little free space\n";
-}
-
-}  // namespace
-
 int MemMapCommand(const MemOptions& o) {
   std::string node;
   auto mapped = OnNode(
@@ -175,11 +120,11 @@ int MemMapCommand(const MemOptions& o) {
   if (!o.svg.empty()) {
     std::ofstream file(o.svg, std::ios::binary | std::ios::trunc);
     file << sim::MemSvg(node + "'s memory arena (--allocator " + map.allocator + ")", 0,
-                        static_cast<std::int64_t>(map.arena_bytes), {{"now", PictureBlocks(map)}});
+                        static_cast<std::int64_t>(map.arena_bytes), {{"now", sim::MapBlocksOf(map)}});
     if (!file) return Fail(Status::Io("cannot write '" + o.svg + "'"), kExitUsage, o.conn.json);
   }
   return PrintReply(o.conn, mapped->raw, [&] {
-    PrintMemMap(map, node);
+    std::cout << sim::MemMapText(map, node);
     if (!o.svg.empty()) std::cout << "Picture written to " << o.svg << "\n";
   });
 }
@@ -190,17 +135,7 @@ int MemCompactCommand(const MemOptions& o) {
       o.conn, [&](net::Client& c) { return client::MemCompact(c, Ms(o.conn.timeout_s)); }, &node);
   if (!compacted.ok()) return Fail(compacted.status(), kExitRemote, o.conn.json);
   const net::MemCompacted& result = compacted->value;
-  return PrintReply(o.conn, compacted->raw, [&] {
-    std::cout << "compacted " << node << "'s memory: " << result.moves.size()
-              << (result.moves.size() == 1 ? " block" : " blocks") << " moved, " << GroupDigits(result.moved_bytes)
-              << " bytes copied\n";
-    if (result.moves.empty()) return;
-    Table table({"key", "from", "to", "size"});
-    for (const net::MemCompacted::Move& move : result.moves) {
-      table.AddRow({move.key, std::to_string(move.from), std::to_string(move.to), std::to_string(move.size)});
-    }
-    table.Print(std::cout);
-  });
+  return PrintReply(o.conn, compacted->raw, [&] { std::cout << sim::MemCompactedText(result, node); });
 }
 
 // ---- file -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // it does not hold, what came back instead.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "gantt_step.h"
@@ -127,6 +128,25 @@ void BatchChecks(const Expectation& expect, const Json& reply, std::vector<Check
   }
 }
 
+/// mem_map: the free space the reply reports against free_holes,
+/// largest_hole and external_fragmentation (within 0.01, as the map prints it).
+void MemMapChecks(const Expectation& expect, const Json& reply, std::vector<Check>& checks) {
+  if (expect.free_holes) checks.push_back(Compare("free holes", *expect.free_holes, reply.value("free_holes", Json())));
+  if (expect.largest_hole) {
+    checks.push_back(Compare("largest hole (bytes)", *expect.largest_hole, reply.value("largest_hole", Json())));
+  }
+  if (expect.external_fragmentation) {
+    const Json got = reply.value("external_fragmentation", Json());
+    const double want = *expect.external_fragmentation;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.2f", got.is_number() ? got.get<double>() : -1.0);
+    bool close = got.is_number() && std::fabs(got.get<double>() - want) <= 0.01;
+    checks.push_back({close, close ? std::string("external fragmentation: ") + text
+                                   : "external fragmentation: expected " + ShortJson(want) + ", got " +
+                                         (got.is_number() ? std::string(text) : ShortJson(got))});
+  }
+}
+
 }  // namespace
 
 std::vector<Check> CheckExpectation(const Expectation& expect, const Action& action, const StepResult& result) {
@@ -140,6 +160,8 @@ std::vector<Check> CheckExpectation(const Expectation& expect, const Action& act
   const Json& reply = result.reply;
   if (std::holds_alternative<BatchStep>(action)) {
     BatchChecks(expect, reply, checks);
+  } else if (std::holds_alternative<MemMapStep>(action)) {
+    MemMapChecks(expect, reply, checks);
   } else if (std::holds_alternative<GanttStep>(action)) {
     for (Check& check : GanttChecks(expect, reply)) checks.push_back(std::move(check));
   } else {

@@ -60,10 +60,24 @@ std::string SchedulerSummary(const ClusterSpec& c) {
   std::vector<std::string> args = c.SharedPeerArgs();
   std::string knobs;
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--scheduler") continue;
+    if (args[i] == "--scheduler" || args[i] == "--mem-arena" || args[i] == "--allocator") continue;
     knobs += (knobs.empty() ? "" : " ") + args[i] + " " + args[i + 1];
   }
   return text + (knobs.empty() ? "" : " (" + knobs + ")");
+}
+
+/// "first fit", "buddy system": an allocator's name as the textbooks say it.
+std::string AllocatorWords(const std::string& name) { return name == "buddy" ? "buddy system" : name + " fit"; }
+
+/// "a 1,024-byte arena per peer; peer-1 first fit, peer-2 best fit".
+std::string MemorySummary(const ClusterSpec& c) {
+  std::string text = c.mem_arena_bytes ? "a " + client::GroupDigits(*c.mem_arena_bytes) + "-byte arena per peer"
+                                       : "the peers' default arena";
+  if (c.allocator.size() == 1) return text + "; every peer " + AllocatorWords(c.allocator.front());
+  for (int index = 1; index <= c.peers && !c.allocator.empty(); ++index) {
+    text += (index == 1 ? "; " : ", ") + PeerName(index) + " " + AllocatorWords(c.AllocatorOf(index));
+  }
+  return text;
 }
 
 void PrintHeader(const Scenario& scenario, std::ostream& out) {
@@ -79,6 +93,7 @@ void PrintHeader(const Scenario& scenario, std::ostream& out) {
       << (c.cores == 1 ? " core" : " cores") << " each (heartbeat every " << Seconds(c.heartbeat_interval_s)
       << ", a peer silent for " << Seconds(c.peer_timeout_s) << " is dropped)\n";
   if (!c.scheduler.empty()) out << "scheduling: " << SchedulerSummary(c) << "\n";
+  if (c.mem_arena_bytes || !c.allocator.empty()) out << "memory: " << MemorySummary(c) << "\n";
   out.flush();
 }
 

@@ -107,6 +107,17 @@ std::optional<Action> ParseMemDel(StepParser& p, const YamlEntry& e) { return Pa
 std::optional<Action> ParseFileGet(StepParser& p, const YamlEntry& e) { return ParseOnAnd<FileGetStep>(p, e, "name"); }
 std::optional<Action> ParseFileRm(StepParser& p, const YamlEntry& e) { return ParseOnAnd<FileRmStep>(p, e, "name"); }
 
+// mem_map and mem_compact: {on}.
+template <class StepType>
+std::optional<Action> ParseOn(StepParser& parser, const YamlEntry& entry) {
+  auto on = parser.PeerField(entry.value, "on", entry.key.Scalar() + " step");
+  if (!on) return std::nullopt;
+  return StepType{*on};
+}
+
+std::optional<Action> ParseMemMap(StepParser& p, const YamlEntry& e) { return ParseOn<MemMapStep>(p, e); }
+std::optional<Action> ParseMemCompact(StepParser& p, const YamlEntry& e) { return ParseOn<MemCompactStep>(p, e); }
+
 std::optional<Action> ParseFilePut(StepParser& parser, const YamlEntry& entry) {
   auto on = parser.PeerField(entry.value, "on", "file_put step");
   auto name = parser.reader().String(entry.value, "name", "file_put step", true);
@@ -171,6 +182,12 @@ const std::vector<StepKind>& StepKinds() {
       {"mem_set", {"on", "key", "value"}, {"error", "error_contains"}, "", ParseMemSet},
       {"mem_get", {"on", "key"}, {"value", "error", "error_contains"}, "value", ParseMemGet},
       {"mem_del", {"on", "key"}, {"error", "error_contains"}, "", ParseMemDel},
+      {"mem_map",
+       {"on"},
+       {"free_holes", "largest_hole", "external_fragmentation", "error", "error_contains"},
+       "",
+       ParseMemMap},
+      {"mem_compact", {"on"}, {"error", "error_contains"}, "", ParseMemCompact},
       {"file_put", {"on", "name", "size_mb"}, {"error", "error_contains"}, "", ParseFilePut},
       {"file_get", {"on", "name"}, {"error", "error_contains"}, "", ParseFileGet},
       {"file_rm", {"on", "name"}, {"error", "error_contains"}, "", ParseFileRm},
@@ -294,10 +311,55 @@ void ParseMsList(YamlReader& reader, const YAML::Node& map, const char* key, lon
   out = std::move(values);
 }
 
-/// The peers' memory: mem_arena (bytes, 32 to 2^40) and allocator
-/// (first|best|worst|next|buddy; buddy needs a power-of-two arena), as
+/// One name of `allocator:` (first|best|worst|next|buddy), as osgrid-peer
+/// takes it; buddy needs a power-of-two arena. nullopt (recorded) if wrong.
+std::optional<std::string> AllocatorName(YamlReader& reader, const YamlEntry& entry, std::int64_t arena) {
+  auto name = reader.AsString(entry, "cluster: allocator");
+  if (!name) return std::nullopt;
+  const std::vector<std::string> names = {"first", "best", "worst", "next", "buddy"};
+  if (std::find(names.begin(), names.end(), *name) == names.end()) {
+    reader.Error(entry.value, "cluster: unknown allocator '" + *name + "': use one of first, best, worst, next, buddy");
+    return std::nullopt;
+  }
+  if (*name == "buddy" && (arena & (arena - 1)) != 0) {
+    reader.Error(entry.value, "cluster: allocator buddy needs a power-of-two mem_arena, got " + std::to_string(arena));
+    return std::nullopt;
+  }
+  return name;
+}
+
+/// `allocator:` -- one name for every peer, or a list of one per peer (peer-1 first).
+void ParseAllocator(YamlReader& reader, const YAML::Node& map, bool peers_known, ClusterSpec& cluster) {
+  auto entry = reader.Find(map, "allocator", "cluster", false);
+  if (!entry) return;
+  const std::int64_t arena = cluster.mem_arena_bytes.value_or(64ll << 20);
+  std::vector<YAML::Node> items;
+  if (entry->value.IsSequence()) {
+    for (const YAML::Node& item : entry->value) items.push_back(item);
+  } else {
+    items.push_back(entry->value);
+  }
+  std::vector<std::string> names;
+  for (const YAML::Node& item : items) {
+    auto name = AllocatorName(reader, YamlEntry{entry->key, item}, arena);
+    if (!name) return;
+    names.push_back(*name);
+  }
+  if (entry->value.IsSequence() && peers_known && static_cast<int>(names.size()) != cluster.peers) {
+    reader.Error(entry->value,
+                 "cluster: allocator lists " + std::to_string(names.size()) +
+                     (names.size() == 1 ? " allocator" : " allocators") + " for " + std::to_string(cluster.peers) +
+                     (cluster.peers == 1 ? " peer" : " peers") +
+                     "; give one per peer (peer-1 first), or a single name for every peer",
+                 YamlReader::Where(entry->key));
+    return;
+  }
+  cluster.allocator = std::move(names);
+}
+
+/// The peers' memory: mem_arena (bytes, 32 to 2^40) and allocator, as
 /// osgrid-peer takes them.
-void ParseMemory(YamlReader& reader, const YAML::Node& map, ClusterSpec& cluster) {
+void ParseMemory(YamlReader& reader, const YAML::Node& map, bool peers_known, ClusterSpec& cluster) {
   if (auto arena = reader.Integer(map, "mem_arena", "cluster", false)) {
     if (*arena < 32 || *arena > (1ll << 40)) {
       reader.Error(reader.Find(map, "mem_arena", "", false)->value,
@@ -306,21 +368,7 @@ void ParseMemory(YamlReader& reader, const YAML::Node& map, ClusterSpec& cluster
       cluster.mem_arena_bytes = *arena;
     }
   }
-  auto allocator = reader.String(map, "allocator", "cluster", false);
-  if (!allocator) return;
-  const std::vector<std::string> names = {"first", "best", "worst", "next", "buddy"};
-  if (std::find(names.begin(), names.end(), *allocator) == names.end()) {
-    reader.Error(reader.Find(map, "allocator", "", false)->value,
-                 "cluster: unknown allocator '" + *allocator + "': use one of first, best, worst, next, buddy");
-    return;
-  }
-  const std::int64_t arena = cluster.mem_arena_bytes.value_or(64ll << 20);
-  if (*allocator == "buddy" && (arena & (arena - 1)) != 0) {
-    reader.Error(reader.Find(map, "allocator", "", false)->value,
-                 "cluster: allocator buddy needs a power-of-two mem_arena, got " + std::to_string(arena));
-    return;
-  }
-  cluster.allocator = *allocator;
+  ParseAllocator(reader, map, peers_known, cluster);
 }
 
 void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root, ClusterSpec& cluster) {
@@ -381,7 +429,7 @@ void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root
   unused("quantum", IsSliced);
   unused("aging", IsPriority);
   for (const char* key : {"mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost"}) unused(key, IsMlfq);
-  ParseMemory(reader, map, cluster);
+  ParseMemory(reader, map, peers_known, cluster);
   // MLFQ's lists against each other, as osgrid-peer reads them: one value applies to every queue.
   const std::size_t quanta = cluster.mlfq_quantum_ms.size();
   if (cluster.mlfq_queues && quanta > 1 && static_cast<std::size_t>(*cluster.mlfq_queues) != quanta) {
@@ -441,7 +489,9 @@ int Expectation::CheckCount() const {
          static_cast<int>(spread.has_value()) + static_cast<int>(all_ok.has_value()) +
          static_cast<int>(count.has_value()) + static_cast<int>(answers.has_value()) +
          static_cast<int>(lowest_avg_waiting.has_value()) + static_cast<int>(lowest_avg_turnaround.has_value()) +
-         static_cast<int>(lowest_avg_response.has_value()) + static_cast<int>(avg_waiting_ms_below.size());
+         static_cast<int>(lowest_avg_response.has_value()) + static_cast<int>(avg_waiting_ms_below.size()) +
+         static_cast<int>(free_holes.has_value()) + static_cast<int>(largest_hole.has_value()) +
+         static_cast<int>(external_fragmentation.has_value());
 }
 
 std::string ClusterSpec::SchedulerOf(int index) const {
@@ -470,13 +520,25 @@ std::vector<std::string> ClusterSpec::SharedPeerArgs() const {
   add_list("--mlfq-allotment", mlfq_allotment);
   if (mlfq_boost_ms) add("--mlfq-boost", std::to_string(*mlfq_boost_ms));
   if (mem_arena_bytes) add("--mem-arena", std::to_string(*mem_arena_bytes));
-  if (!allocator.empty()) add("--allocator", allocator);
+  if (allocator.size() == 1) add("--allocator", allocator.front());
   return args;
 }
 
+std::string ClusterSpec::AllocatorOf(int index) const {
+  if (allocator.size() == 1) return allocator.front();
+  if (index >= 1 && static_cast<std::size_t>(index) <= allocator.size()) return allocator[index - 1];
+  return "";
+}
+
 std::vector<std::string> ClusterSpec::OwnPeerArgs(int index) const {
-  if (scheduler.size() <= 1 || index < 1 || static_cast<std::size_t>(index) > scheduler.size()) return {};
-  return {"--scheduler", scheduler[index - 1]};
+  std::vector<std::string> args;
+  if (scheduler.size() > 1 && index >= 1 && static_cast<std::size_t>(index) <= scheduler.size()) {
+    args.insert(args.end(), {"--scheduler", scheduler[index - 1]});
+  }
+  if (allocator.size() > 1 && index >= 1 && static_cast<std::size_t>(index) <= allocator.size()) {
+    args.insert(args.end(), {"--allocator", allocator[index - 1]});
+  }
+  return args;
 }
 
 bool Scenario::NeedsCluster() const {

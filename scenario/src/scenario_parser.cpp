@@ -248,6 +248,22 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
     }
     return ok;
   }
+  if (key == "free_holes" || key == "largest_hole") {
+    auto number = reader_.AsInteger(entry, what);
+    if (number && *number < 0) {
+      reader_.Error(entry.value, what + " must be 0 or more");
+      return false;
+    }
+    return assign(key == "free_holes" ? expect.free_holes : expect.largest_hole, number);
+  }
+  if (key == "external_fragmentation") {
+    auto fraction = reader_.AsNumber(entry, what);
+    if (fraction && (*fraction < 0 || *fraction > 1)) {
+      reader_.Error(entry.value, what + " must be from 0 (one hole holds all free space) to 1");
+      return false;
+    }
+    return assign(expect.external_fragmentation, fraction);
+  }
   if (key == "count") {
     auto count = reader_.AsInteger(entry, what);
     if (count && *count < 0) {

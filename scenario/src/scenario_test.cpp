@@ -4,6 +4,7 @@
 // of cpu and batch steps and a batch's `tasks:`. No process is started.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -393,6 +394,75 @@ TEST_CASE("cluster memory keys become the peers' --mem-arena and --allocator", "
   CHECK(Contains(FirstError(Cluster("mem_arena: 16")), "cluster: mem_arena must be from 32 bytes (one block)"));
   CHECK(Contains(FirstError(Cluster("mem_arena: 1000, allocator: buddy")),
                  "cluster: allocator buddy needs a power-of-two mem_arena, got 1000"));
+}
+
+TEST_CASE("allocator may name one allocator per peer, peer-1 first", "[scenario]") {
+  Scenario one = Parsed(Cluster("peers: 2, allocator: best"));
+  CHECK(one.cluster.OwnPeerArgs(1).empty());
+  CHECK(one.cluster.AllocatorOf(2) == "best");
+
+  Scenario each = Parsed(Cluster("peers: 2, mem_arena: 1024, allocator: [first, best]"));
+  CHECK(each.cluster.SharedPeerArgs() == std::vector<std::string>{"--mem-arena", "1024"});
+  CHECK(each.cluster.OwnPeerArgs(1) == std::vector<std::string>{"--allocator", "first"});
+  CHECK(each.cluster.OwnPeerArgs(2) == std::vector<std::string>{"--allocator", "best"});
+  CHECK(each.cluster.AllocatorOf(2) == "best");
+
+  Scenario both = Parsed(Cluster("peers: 2, scheduler: [fcfs, rr], allocator: [worst, next]"));
+  CHECK(both.cluster.OwnPeerArgs(2) == std::vector<std::string>{"--scheduler", "rr", "--allocator", "next"});
+}
+
+TEST_CASE("an allocator list of the wrong length or with a wrong name is refused at its line", "[scenario]") {
+  CHECK(Contains(FirstError(Cluster("peers: 3, allocator: [first, best]")),
+                 "t.yaml:2:32: cluster: allocator lists 2 allocators for 3 peers; give one per peer (peer-1 "
+                 "first), or a single name for every peer"));
+  CHECK(Contains(FirstError(Cluster("peers: 2, allocator: [first, fastest]")),
+                 "t.yaml:2:40: cluster: unknown allocator 'fastest': use one of first, best, worst, next, buddy"));
+  CHECK(Contains(FirstError(Cluster("peers: 2, mem_arena: 1000, allocator: [first, buddy]")),
+                 "cluster: allocator buddy needs a power-of-two mem_arena, got 1000"));
+}
+
+TEST_CASE("mem_map and mem_compact steps name a peer and take free-space expectations", "[scenario]") {
+  Scenario scenario = Parsed(kHead +
+                             "  - mem_map: {on: peer-2}\n"
+                             "    expect: {free_holes: 2, largest_hole: 64, external_fragmentation: 0.5}\n"
+                             "  - mem_compact: {on: peer-3}\n");
+  REQUIRE(scenario.steps.size() == 2);
+  CHECK(std::get<MemMapStep>(scenario.steps[0].action).on == "peer-2");
+  const Expectation& expect = scenario.steps[0].expect;
+  CHECK(expect.free_holes == 2);
+  CHECK(expect.largest_hole == 64);
+  CHECK(expect.external_fragmentation == 0.5);
+  CHECK(expect.CheckCount() == 3);
+  CHECK(std::get<MemCompactStep>(scenario.steps[1].action).on == "peer-3");
+  CHECK(scenario.steps[1].kind == "mem_compact");
+}
+
+TEST_CASE("the shipped live-memory scenario parses", "[scenario]") {
+  auto scenario = LoadScenario(std::string(OSGRID_SOURCE_DIR) + "/scenarios/live-memory.yaml");
+  INFO(scenario.status().ToString() << "\n" << scenario.status().detail());
+  REQUIRE(scenario.ok());
+  CHECK(scenario->cluster.peers == 2);
+  CHECK(scenario->cluster.mem_arena_bytes == 256);
+  CHECK(scenario->cluster.allocator == std::vector<std::string>{"first", "best"});
+  auto refused = std::find_if(scenario->steps.begin(), scenario->steps.end(),
+                              [](const Step& step) { return step.expect.error == "FRAGMENTATION"; });
+  REQUIRE(refused != scenario->steps.end());
+  CHECK(std::get<MemSetStep>(refused->action).on == "peer-2");
+  CHECK(std::any_of(refused, scenario->steps.end(),
+                    [](const Step& step) { return std::holds_alternative<MemCompactStep>(step.action); }));
+}
+
+TEST_CASE("mem_map and mem_compact mistakes are file:line problems", "[scenario]") {
+  CHECK(Contains(FirstError(kHead + "  - mem_map: {on: peer-7}\n"),
+                 "t.yaml:4:19: mem_map step: on: unknown peer 'peer-7'"));
+  CHECK(Contains(FirstError(kHead + "  - mem_compact: {}\n"), "t.yaml:4:18: mem_compact step is missing 'on'"));
+  CHECK(Contains(FirstError(kHead + "  - mem_map: {on: peer-1, key: k}\n"), "unknown key 'key' in mem_map step"));
+  CHECK(Contains(FirstError(kHead + "  - mem_map: {on: peer-1}\n    expect: {free_holes: -1}\n"),
+                 "t.yaml:5:26: expect: free_holes must be 0 or more"));
+  CHECK(Contains(FirstError(kHead + "  - mem_map: {on: peer-1}\n    expect: {external_fragmentation: 2}\n"),
+                 "expect: external_fragmentation must be from 0"));
+  CHECK(Contains(FirstError(kHead + "  - mem_compact: {on: peer-1}\n    expect: {free_holes: 1}\n"),
+                 "unknown expectation 'free_holes' for a mem_compact step"));
 }
 
 TEST_CASE("cluster scheduler mistakes name the key before anything starts", "[scenario]") {

@@ -5,7 +5,7 @@
 // [SECTION] Headers: Describe()
 // [SECTION] say, sleep
 // [SECTION] cpu, batch
-// [SECTION] mem_set, mem_get, mem_del
+// [SECTION] mem_set, mem_get, mem_del, mem_map, mem_compact
 // [SECTION] file_put, file_get, file_rm
 // [SECTION] kill_peer, wait_dead
 // [SECTION] status, list_peers
@@ -31,6 +31,7 @@
 #include "osgrid/net/messages.h"
 #include "osgrid/net/params.h"
 #include "osgrid/net/sha256.h"
+#include "osgrid/sim/mem_map_text.h"
 
 namespace osgrid::scenario {
 
@@ -129,6 +130,8 @@ struct Describer {
   }
   std::string operator()(const MemGetStep& s) const { return "mem_get on " + s.on + ": " + s.key; }
   std::string operator()(const MemDelStep& s) const { return "mem_del on " + s.on + ": " + s.key; }
+  std::string operator()(const MemMapStep& s) const { return "mem_map of " + s.on + "'s memory arena"; }
+  std::string operator()(const MemCompactStep& s) const { return "mem_compact on " + s.on + ": close the holes"; }
   std::string operator()(const FilePutStep& s) const {
     return "file_put on " + s.on + ": " + s.name + ", " + HumanBytes(static_cast<std::uint64_t>(s.size_mb * 1048576)) +
            " of random bytes";
@@ -241,7 +244,7 @@ StepResult Run(const BatchStep& step, StepContext& context) {
   return Succeeded(std::move(ran->raw));
 }
 
-// ---- [SECTION] mem_set, mem_get, mem_del --------------------------------------------------
+// ---- [SECTION] mem_set, mem_get, mem_del, mem_map, mem_compact --------------------------------------------------
 
 StepResult Run(const MemSetStep& step, StepContext& context) {
   auto start = Clock::now();
@@ -267,6 +270,22 @@ StepResult Run(const MemDelStep& step, StepContext& context) {
   if (!reply.ok()) return Failed(reply.status());
   context.out << StepContext::kIndent << "→ deleted\n";
   return Succeeded(std::move(*reply));
+}
+
+// The map as `osgrid mem map` prints it (sim::MemMapText), indented.
+StepResult Run(const MemMapStep& step, StepContext& context) {
+  auto mapped = context.On(step.on, "MEM_MAP", [](net::Client& c) { return client::MemMap(c); });
+  if (!mapped.ok()) return Failed(mapped.status());
+  context.out << Indent(sim::MemMapText(mapped->value, step.on), StepContext::kIndent) << "\n";
+  return Succeeded(std::move(mapped->raw));
+}
+
+// What moved, as `osgrid mem compact` prints it (sim::MemCompactedText), indented.
+StepResult Run(const MemCompactStep& step, StepContext& context) {
+  auto compacted = context.On(step.on, "MEM_COMPACT", [](net::Client& c) { return client::MemCompact(c); });
+  if (!compacted.ok()) return Failed(compacted.status());
+  context.out << Indent(sim::MemCompactedText(compacted->value, step.on), StepContext::kIndent) << "\n";
+  return Succeeded(std::move(compacted->raw));
 }
 
 // ---- [SECTION] file_put, file_get, file_rm ----------------------------------------------------

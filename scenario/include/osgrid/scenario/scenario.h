@@ -48,15 +48,18 @@ struct ClusterSpec {
   // Memory: each peer's key-value arena (docs/memory.md). Unset: the peer's
   // defaults (64 MiB, first fit).
   std::optional<std::int64_t> mem_arena_bytes;  // --mem-arena, bytes
-  std::string allocator;                        // --allocator: first, best, worst, next or buddy; "" = unset
+  std::vector<std::string> allocator;           // --allocator (first, best, worst, next, buddy): one for
+                                                // every peer, or one per peer (peer-1 first); empty = unset
 
   /// The policy peer `index` (1-based) runs, as written; "" when `scheduler` is unset.
   std::string SchedulerOf(int index) const;
-  /// osgrid-peer flags every peer gets: the knobs above, and --scheduler when
-  /// one policy is named for all (ClusterOptions::peer_args).
+  /// The allocator peer `index` (1-based) runs; "" when `allocator` is unset.
+  std::string AllocatorOf(int index) const;
+  /// osgrid-peer flags every peer gets: the knobs above, and --scheduler or
+  /// --allocator when one name is given for all (ClusterOptions::peer_args).
   std::vector<std::string> SharedPeerArgs() const;
-  /// osgrid-peer flags for peer `index` alone: --scheduler when `scheduler`
-  /// names one policy per peer, else none (ClusterOptions::peer_args_by_index).
+  /// osgrid-peer flags for peer `index` alone: --scheduler and --allocator
+  /// when they name one per peer, else none (ClusterOptions::peer_args_by_index).
   std::vector<std::string> OwnPeerArgs(int index) const;
 };
 
@@ -119,6 +122,12 @@ struct MemDelStep {  // mem_del: {on, key}
   std::string on;
   std::string key;
 };
+struct MemMapStep {  // mem_map: {on}  -- the peer's arena, block by block (MEM_MAP)
+  std::string on;
+};
+struct MemCompactStep {  // mem_compact: {on}  -- slides every block down, joining the holes (MEM_COMPACT)
+  std::string on;
+};
 struct FilePutStep {  // file_put: {on, name, size_mb}  -- random bytes, generated locally
   std::string on;
   std::string name;
@@ -153,9 +162,9 @@ struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and
   std::string policy_flag;            // how the topic takes a policy ("-p")
 };
 
-using Action =
-    std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, FilePutStep, FileGetStep,
-                 FileRmStep, KillPeerStep, WaitDeadStep, StatusStep, ListPeersStep, SimStep, GanttStep>;
+using Action = std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, MemMapStep,
+                            MemCompactStep, FilePutStep, FileGetStep, FileRmStep, KillPeerStep, WaitDeadStep,
+                            StatusStep, ListPeersStep, SimStep, GanttStep>;
 
 /// What a step's `expect:` asks for. Only the fields that are set are checked;
 /// which ones a step accepts is listed in docs/scenarios.md.
@@ -171,6 +180,10 @@ struct Expectation {
   std::optional<bool> spread;                  // batch: true = tasks ran on more than one peer
   std::optional<bool> all_ok;                  // batch: true = no task failed
   std::optional<int> count;                    // list_peers: live peers in the tracker's list
+  // mem_map: the arena's free space, as MEM_MAP_REPLY reports it.
+  std::optional<std::int64_t> free_holes;        // free blocks
+  std::optional<std::int64_t> largest_hole;      // bytes
+  std::optional<double> external_fragmentation;  // 1 - largest hole / free, matched within 0.01
   /// sim: {dotted.path: value} in the run's --json object, or with policies
   /// {policy: {dotted.path: value}}; numbers match within 0.01.
   std::optional<Json> answers;
