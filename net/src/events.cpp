@@ -34,7 +34,7 @@ template <class R>
 using Member =
     std::variant<std::string R::*, std::optional<std::string> R::*, int R::*, std::optional<int> R::*,
                  std::int64_t R::*, std::uint64_t R::*, double R::*, ev::Outcome R::*, std::vector<std::string> R::*,
-                 std::vector<ev::TaskRef> R::*, std::vector<ev::PeerState> R::*>;
+                 std::vector<ev::TaskRef> R::*, std::vector<ev::PeerState> R::*, std::vector<ev::ArenaBlock> R::*>;
 
 /// Whether a reader needs a (non-optional) field. Writers always write it.
 enum class Presence {
@@ -202,6 +202,11 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
       Record<MemCompact>{"The allocator compacted its memory.",
                          {{"moved_blocks", &MemCompact::moved_blocks, "blocks moved"},
                           {"moved_bytes", &MemCompact::moved_bytes, "bytes moved"}}},
+      Record<MemArena>{"A peer's memory arena as it registers with the tracker; one mem.alloc follows per block it "
+                       "holds, so a fold starts the peer's arena afresh here.",
+                       {{"allocator", &MemArena::allocator, "first, best, worst, next or buddy"},
+                        {"arena_bytes", &MemArena::arena_bytes, "the arena's size, bytes"},
+                        {"blocks", &MemArena::blocks, "allocated blocks, each told by a mem.alloc that follows"}}},
       // ---- paging
       Record<PageHit>{
           "A reference to a resident page.",
@@ -247,6 +252,15 @@ const Record<ev::TaskRef>& TaskRefRecord() {
   return record;
 }
 
+const Record<ev::ArenaBlock>& ArenaBlockRecord() {
+  using ev::ArenaBlock;
+  static const Record<ArenaBlock> record{"An allocated block of a peer's memory arena.",
+                                         {{"address", &ArenaBlock::address, "its first byte, from the arena's start"},
+                                          {"size", &ArenaBlock::size, "bytes, header and padding included"},
+                                          {"key", &ArenaBlock::key, "whose entry"}}};
+  return record;
+}
+
 const Record<ev::PeerState>& PeerStateRecord() {
   using ev::PeerState;
   static const Record<PeerState> record{
@@ -268,6 +282,12 @@ const Record<ev::PeerState>& PeerStateRecord() {
        {"mem_used_bytes", &PeerState::mem_used_bytes, "bytes in its key-value memory"},
        {"mem_limit_bytes", &PeerState::mem_limit_bytes, "the size of its memory arena (--mem-arena), bytes"},
        {"mem_keys", &PeerState::mem_keys, "keys in its memory"},
+       {"mem_allocator", &PeerState::mem_allocator,
+        "its arena's allocator (mem.arena); read as empty when left out (older writers)", Presence::kDefaulted},
+       {"arena", &PeerState::arena,
+        "ArenaBlock objects: its arena's allocated blocks, by address (mem.arena, mem.alloc, mem.free, "
+        "mem.compact); read as empty when left out (older writers)",
+        Presence::kDefaulted},
        {"disk_used_bytes", &PeerState::disk_used_bytes, "bytes in its file store"},
        {"disk_limit_bytes", &PeerState::disk_limit_bytes, "its file store's limit, bytes"},
        {"disk_files", &PeerState::disk_files, "files in its store"},
@@ -303,6 +323,8 @@ const Record<R>& RecordOf() {
     return TaskRefRecord();
   } else if constexpr (std::is_same_v<R, ev::PeerState>) {
     return PeerStateRecord();
+  } else if constexpr (std::is_same_v<R, ev::ArenaBlock>) {
+    return ArenaBlockRecord();
   } else {
     static_assert(std::is_same_v<R, ev::Snapshot>, "a record type without a table");
     return SnapshotRecord();
@@ -736,6 +758,7 @@ const std::vector<EventSpec>& SnapshotCatalogue() {
       {"Snapshot", SnapshotRecord().summary, SpecsOf(SnapshotRecord())},
       {"PeerState", PeerStateRecord().summary, SpecsOf(PeerStateRecord())},
       {"TaskRef", TaskRefRecord().summary, SpecsOf(TaskRefRecord())},
+      {"ArenaBlock", ArenaBlockRecord().summary, SpecsOf(ArenaBlockRecord())},
   };
   return catalogue;
 }

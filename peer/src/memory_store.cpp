@@ -508,6 +508,19 @@ std::int64_t MemoryStore::address_of(const std::string& key) const {
   return block ? block->addr : -1;
 }
 
+void MemoryStore::AnnounceArena() const {
+  const std::vector<os::Block> blocks = heap_->Blocks();
+  const auto allocated = static_cast<std::uint64_t>(
+      std::count_if(blocks.begin(), blocks.end(), [](const os::Block& block) { return !block.free; }));
+  Say(os::events::MemArena{config_.allocator, config_.arena_bytes, allocated});
+  for (const os::Block& block : blocks) {
+    const std::string* key = block.free ? nullptr : keys_.KeyAt(block.addr);
+    if (key == nullptr) continue;
+    Say(os::events::MemAlloc{*key, static_cast<std::uint64_t>(block.addr), static_cast<std::uint64_t>(block.size),
+                             static_cast<std::uint64_t>(block.requested)});
+  }
+}
+
 void MemoryStore::WriteBlock(std::int64_t address, const std::string& key, const std::string& text) {
   BlockHeader header;
   header.sequence = next_sequence_++;

@@ -263,6 +263,7 @@ Status PeerServer::Start() {
     Json sandbox = impl.cpu->SandboxReport();
     link.sandbox = sandbox["mode"];
     link.sandbox_missing = sandbox["missing"];
+    link.on_registered = [&impl] { impl.memory->AnnounceArena(); };  // the tracker's fold starts it afresh
     impl.tracker_link = std::make_unique<TrackerLink>(impl.io, *impl.outbound, link, impl.stats, *impl.events);
     impl.tracker_link->Start();
   }

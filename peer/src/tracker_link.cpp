@@ -67,6 +67,7 @@ void TrackerLink::Register() {
     stats_.registered = true;
     spdlog::info("registered with tracker {} as {} (heartbeat every {} ms)", outbound_.tracker().where(),
                  options_.peer_id, interval_.count());
+    if (options_.on_registered) options_.on_registered();
     After(interval_, &TrackerLink::SendHeartbeat);
   });
 }

@@ -34,6 +34,9 @@ struct TrackerLinkOptions {
   std::optional<std::chrono::milliseconds> heartbeat_interval;
   std::string sandbox;          // --sandbox mode, for the tracker's peer list
   std::string sandbox_missing;  // layers this peer lacks, and why; "" for none
+  /// Called each time the tracker accepts REGISTER (at start, and again after
+  /// the tracker restarted): to tell the tracker what it cannot know.
+  std::function<void()> on_registered;
 };
 
 class TrackerLink {

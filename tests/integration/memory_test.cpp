@@ -5,9 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.h"
@@ -199,4 +201,54 @@ TEST_CASE("memory: a peer killed with kill -9 serves every acknowledged key afte
     CHECK(MustCall(*again, {{"type", "GET_MEM"}, {"key", key}})["value"] == value);
   }
   CHECK(second.Log().find(std::to_string(acknowledged.size()) + " keys restored") != std::string::npos);
+}
+
+TEST_CASE("memory: the tracker's snapshot shows each peer's arena, also for keys a restarted peer kept",
+          "[integration][memory][events]") {
+  auto cluster = StartCluster(0);  // the tracker alone; the peer is this test's, to restart it on its storage
+  TempDir dir;
+  const std::uint16_t port = FreePort();
+  const std::vector<std::string> argv = {BinPath("osgrid-peer"),
+                                         "--host",
+                                         "127.0.0.1",
+                                         "--port",
+                                         std::to_string(port),
+                                         "--tracker",
+                                         "127.0.0.1:" + std::to_string(cluster->tracker_port()),
+                                         "--name",
+                                         "arena",
+                                         "--cores",
+                                         "1",
+                                         "--storage",
+                                         dir.path + "/storage",
+                                         "--heartbeat-interval",
+                                         "0.3"};
+  const std::vector<os::events::ArenaBlock> expected = {{0, 32, "a"}, {32, 32, "c"}};
+  // The snapshot a new subscriber gets shows the arena once the peer's events
+  // reached the tracker (they go with its next flush): look until it does.
+  auto snapshot_shows = [&] {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      Watcher watcher = Watch(cluster->tracker_port(), {"mem."});
+      for (const auto& peer : watcher.events->snapshot().peers) {
+        if (peer.peer == "arena" && peer.arena == expected && peer.mem_allocator == "first") return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  auto first = std::make_unique<PeerProcess>(argv, dir.path + "/first.log");
+  auto client = first->Connect(port);
+  for (const char* key : {"a", "b", "c"}) MustCall(*client, {{"type", "SET_MEM"}, {"key", key}, {"value", 1}});
+  MustCall(*client, {{"type", "DEL_MEM"}, {"key", "b"}});
+  MustCall(*client, {{"type", "MEM_COMPACT"}});
+  CHECK(snapshot_shows());
+
+  // Killed and started again on the same storage: it tells the tracker its kept keys anew.
+  REQUIRE(kill(first->pid(), SIGKILL) == 0);
+  client.reset();
+  first.reset();
+  PeerProcess second(argv, dir.path + "/second.log");
+  auto again = second.Connect(port);
+  CHECK(MustCall(*again, {{"type", "GET_MEM"}, {"key", "c"}})["value"] == 1);
+  CHECK(snapshot_shows());
 }

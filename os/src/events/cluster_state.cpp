@@ -125,6 +125,10 @@ bool ClusterState::Apply(const Event& event) {
         if constexpr (std::is_same_v<T, TaskZombie>) Zombie(body, event.t);
         if constexpr (std::is_same_v<T, TaskReparented>) Reparent(body, event.t);
         if constexpr (std::is_same_v<T, TaskFinished>) Finish(body);
+        if constexpr (std::is_same_v<T, MemArena>) ArenaReset(event.node, body);
+        if constexpr (std::is_same_v<T, MemAlloc>) ArenaAlloc(event.node, body);
+        if constexpr (std::is_same_v<T, MemFree>) ArenaFree(event.node, body);
+        if constexpr (std::is_same_v<T, MemCompact>) ArenaCompact(event.node);
       },
       event.body);
   return true;
@@ -195,6 +199,51 @@ void ClusterState::Load(const PeerLoad& load, double t) {
   peer.mem_used_bytes = load.mem_used_bytes;
   peer.disk_used_bytes = load.disk_used_bytes;
   peer.last_heartbeat_t = t;
+}
+
+// ---- a peer's memory arena -----------------------------------------------------
+// Only a live peer's (a simulation's mem.* events have node "sim": no peer).
+
+void ClusterState::ArenaReset(const std::string& node, const MemArena& arena) {
+  auto it = peers_.find(node);
+  if (it == peers_.end()) return;
+  it->second.arena.clear();
+  it->second.mem_allocator = arena.allocator;
+  it->second.mem_limit_bytes = arena.arena_bytes;
+}
+
+void ClusterState::ArenaAlloc(const std::string& node, const MemAlloc& alloc) {
+  auto it = peers_.find(node);
+  if (it == peers_.end()) return;
+  std::vector<ArenaBlock>& blocks = it->second.arena;
+  auto at = std::lower_bound(blocks.begin(), blocks.end(), alloc.address,
+                             [](const ArenaBlock& block, std::uint64_t address) { return block.address < address; });
+  if (at != blocks.end() && at->address == alloc.address) {
+    *at = ArenaBlock{alloc.address, alloc.size, alloc.owner};  // a gap in the stream: the newest wins
+  } else {
+    blocks.insert(at, ArenaBlock{alloc.address, alloc.size, alloc.owner});
+  }
+}
+
+void ClusterState::ArenaFree(const std::string& node, const MemFree& free) {
+  auto it = peers_.find(node);
+  if (it == peers_.end()) return;
+  std::vector<ArenaBlock>& blocks = it->second.arena;
+  auto at = std::lower_bound(blocks.begin(), blocks.end(), free.address,
+                             [](const ArenaBlock& block, std::uint64_t address) { return block.address < address; });
+  if (at != blocks.end() && at->address == free.address) blocks.erase(at);
+}
+
+void ClusterState::ArenaCompact(const std::string& node) {
+  // Compaction slides every block down, in address order, from the arena's
+  // start (Silberschatz 10e 9.2.3), so the moves need not be told.
+  auto it = peers_.find(node);
+  if (it == peers_.end()) return;
+  std::uint64_t next = 0;
+  for (ArenaBlock& block : it->second.arena) {
+    block.address = next;
+    next += block.size;
+  }
 }
 
 // ---- tasks ---------------------------------------------------------------------

@@ -11,9 +11,11 @@ namespace {
 /// Numbers events 1, 2, 3... as the tracker would publish them.
 class Stream {
  public:
-  Event Next(Payload body, double t = 0) {
+  Event Next(Payload body, double t = 0) { return From("tracker", std::move(body), t); }
+  /// An event a node published (a peer's mem.* events name it only as their node).
+  Event From(const std::string& node, Payload body, double t = 0) {
     ++seq_;
-    return Event{seq_, "e1", t == 0 ? static_cast<double>(seq_) : t, "tracker", std::move(body)};
+    return Event{seq_, "e1", t == 0 ? static_cast<double>(seq_) : t, node, std::move(body)};
   }
 
  private:
@@ -376,4 +378,29 @@ TEST_CASE("a snapshot keeps waiting and zombie tasks, with their parents and sta
   CHECK(attached.Find("p")->zombies.empty());
   CHECK(attached.Find("p")->waiting.empty());
   CHECK(Ids(attached.Find("p")->running) == std::vector<std::string>{"p/1", "p/2"});
+}
+
+TEST_CASE("a peer's arena follows its mem events: alloc, free, compact, and a fresh start at mem.arena",
+          "[events][state]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"a", "127.0.0.1:9001", 1}));
+  state.Apply(s.From("a", MemArena{"best", 160, 0}));
+  state.Apply(s.From("a", MemAlloc{"k1", 0, 32, 2}));
+  state.Apply(s.From("a", MemAlloc{"k2", 32, 40, 16}));
+  state.Apply(s.From("a", MemAlloc{"k3", 72, 32, 2}));
+  state.Apply(s.From("a", MemFree{"k2", 32, 40}));
+  state.Apply(s.From("sim", MemAlloc{"ptr[0]", 0, 10, 10}));  // a simulation's: no peer of that name
+  const PeerState* a = state.Find("a");
+  REQUIRE(a != nullptr);
+  CHECK(a->mem_allocator == "best");
+  CHECK(a->mem_limit_bytes == 160);
+  CHECK(a->arena == std::vector<ArenaBlock>{{0, 32, "k1"}, {72, 32, "k3"}});
+  state.Apply(s.From("a", MemCompact{1, 32}));
+  CHECK(state.Find("a")->arena == std::vector<ArenaBlock>{{0, 32, "k1"}, {32, 32, "k3"}});
+  CHECK(state.ToSnapshot().peers[0].arena.size() == 2);
+  // The peer registers again (the tracker restarted, say): its arena is told afresh.
+  state.Apply(s.From("a", MemArena{"best", 160, 1}));
+  state.Apply(s.From("a", MemAlloc{"k3", 32, 32, 2}));
+  CHECK(state.Find("a")->arena == std::vector<ArenaBlock>{{32, 32, "k3"}});
 }

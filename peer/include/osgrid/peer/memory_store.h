@@ -121,6 +121,9 @@ class MemoryStore {
 
   /// Where mem.* events go; empty (the default): nowhere.
   void set_event_sink(EventSink sink) { sink_ = std::move(sink); }
+  /// Says mem.arena, then one mem.alloc per allocated block, by address: the
+  /// whole arena, for a tracker the peer has just registered with.
+  void AnnounceArena() const;
 
   /// Stores `value` under `key` in a new block, then frees the key's old
   /// block, if any (the new block is placed while the old one still exists).

@@ -136,6 +136,11 @@ class ClusterState {
   void Join(const PeerJoined& joined, double t);
   void Depart(const std::string& peer, bool dead, double t);
   void Load(const PeerLoad& load, double t);
+  // A live peer's arena (mem.arena, mem.alloc, mem.free, mem.compact from that peer).
+  void ArenaReset(const std::string& node, const MemArena& arena);
+  void ArenaAlloc(const std::string& node, const MemAlloc& alloc);
+  void ArenaFree(const std::string& node, const MemFree& free);
+  void ArenaCompact(const std::string& node);
   void Submit(const TaskSubmitted& submitted, double t);
   void Forward(const TaskForwarded& forwarded, double t);
   void Enqueue(const TaskQueued& queued, double t);

@@ -299,6 +299,19 @@ struct MemFailed {
   bool operator==(const MemFailed&) const = default;
 };
 
+/// A peer's memory arena, as it is when the peer registers with the tracker
+/// (at start, and again after the tracker restarts): its size and allocator.
+/// One mem.alloc follows for each block it holds (keys kept across a restart,
+/// docs/memory.md), so a fold starts the peer's arena afresh here.
+struct MemArena {
+  static constexpr std::string_view kType = "mem.arena";
+  std::string allocator;          // --allocator: first, best, worst, next or buddy
+  std::uint64_t arena_bytes = 0;  // --mem-arena
+  std::uint64_t blocks = 0;       // allocated blocks, each told by a mem.alloc that follows
+
+  bool operator==(const MemArena&) const = default;
+};
+
 /// The allocator compacted its memory.
 struct MemCompact {
   static constexpr std::string_view kType = "mem.compact";
@@ -361,7 +374,7 @@ struct EventsLost {
 using Payload = std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued,
                              TaskRunning, TaskPreempted, TaskBlocked, TaskZombie, TaskReparented, TaskFinished,
                              CpuSwitch, MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree, MemFailed,
-                             MemCompact, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
+                             MemCompact, MemArena, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
 
 /// One event: where and when, and what.
 struct Event {
@@ -415,6 +428,15 @@ struct TaskRef {
   bool operator==(const TaskRef&) const = default;
 };
 
+/// An allocated block of a peer's memory arena, as the snapshot shows it.
+struct ArenaBlock {
+  std::uint64_t address = 0;  // its first byte, from the arena's start
+  std::uint64_t size = 0;     // bytes, header and padding included
+  std::string key;            // whose entry
+
+  bool operator==(const ArenaBlock&) const = default;
+};
+
 /// One live peer.
 struct PeerState {
   std::string peer;
@@ -429,6 +451,9 @@ struct PeerState {
   std::uint64_t mem_used_bytes = 0;  // the key-value memory
   std::uint64_t mem_limit_bytes = 0;
   std::uint64_t mem_keys = 0;
+  std::string mem_allocator;          // its arena's allocator (mem.arena); added later: may be absent
+  std::vector<ArenaBlock> arena;      // its arena's allocated blocks, by address (mem.arena, mem.alloc,
+                                      // mem.free, mem.compact); added later: may be absent
   std::uint64_t disk_used_bytes = 0;  // the file store
   std::uint64_t disk_limit_bytes = 0;
   std::uint64_t disk_files = 0;
