@@ -154,10 +154,11 @@ TEST_CASE("every member of every event struct is in the catalogue", "[events]") 
     CHECK(MemberCount<P>() == spec->fields.size());
   });
   const auto& snapshot = SnapshotCatalogue();
-  REQUIRE(snapshot.size() == 3);
+  REQUIRE(snapshot.size() == 4);
   CHECK(MemberCount<Snapshot>() == snapshot[0].fields.size());
   CHECK(MemberCount<PeerState>() == snapshot[1].fields.size());
   CHECK(MemberCount<TaskRef>() == snapshot[2].fields.size());
+  CHECK(MemberCount<ArenaBlock>() == snapshot[3].fields.size());
 }
 
 TEST_CASE("every event type round-trips with every field set", "[events]") {
@@ -405,6 +406,8 @@ Snapshot SampleSnapshot() {
   a.mem_used_bytes = 12;
   a.mem_limit_bytes = 64u << 20;
   a.mem_keys = 2;
+  a.mem_allocator = "best";
+  a.arena = {{0, 32, "k"}, {96, 40, "greeting"}};
   a.disk_used_bytes = 5000;
   a.disk_limit_bytes = 4ull << 30;
   a.disk_files = 1;
@@ -435,6 +438,8 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
   CHECK(json["peers"][1]["waiting"][0]["task_id"] == "peer-9002/4");
   CHECK(json["peers"][1]["zombies"][0] ==
         Json{{"task_id", "peer-9002/6"}, {"parent", "peer-9002/4"}, {"name", "leaf"}});
+  CHECK(json["peers"][0]["arena"][1] == Json{{"address", 96}, {"size", 40}, {"key", "greeting"}});
+  CHECK(json["peers"][1]["arena"] == Json::array());
   auto back = DecodeSnapshot(json);
   REQUIRE(back.ok());
   CHECK(back.value() == snapshot);
@@ -453,11 +458,10 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
   CHECK(empty.value() == Snapshot{});
 }
 
-TEST_CASE("a snapshot written before waiting and zombies reads them as empty", "[events]") {
+TEST_CASE("a snapshot written before waiting, zombies and the arena reads them as empty", "[events]") {
   Json json = EncodeSnapshot(SampleSnapshot());
   for (Json& peer : json["peers"]) {
-    peer.erase("waiting");
-    peer.erase("zombies");
+    for (const char* added_later : {"waiting", "zombies", "mem_allocator", "arena"}) peer.erase(added_later);
   }
   auto older = DecodeSnapshot(json);
   REQUIRE(older.ok());
@@ -465,6 +469,8 @@ TEST_CASE("a snapshot written before waiting and zombies reads them as empty", "
   for (PeerState& peer : expected.peers) {
     peer.waiting.clear();
     peer.zombies.clear();
+    peer.mem_allocator.clear();
+    peer.arena.clear();
   }
   CHECK(older.value() == expected);
 
@@ -545,12 +551,10 @@ std::string ReferenceDump(const Event& event) {
 }
 
 std::string ReferenceDump(const Snapshot& snapshot) {
-  const auto& tables = SnapshotCatalogue();  // Snapshot, PeerState, TaskRef
-  const NestedTables nested = {{"peers", &tables[1].fields},
-                               {"ready_queue", &tables[2].fields},
-                               {"running", &tables[2].fields},
-                               {"waiting", &tables[2].fields},
-                               {"zombies", &tables[2].fields}};
+  const auto& tables = SnapshotCatalogue();  // Snapshot, PeerState, TaskRef, ArenaBlock
+  const NestedTables nested = {{"peers", &tables[1].fields},   {"ready_queue", &tables[2].fields},
+                               {"running", &tables[2].fields}, {"waiting", &tables[2].fields},
+                               {"zombies", &tables[2].fields}, {"arena", &tables[3].fields}};
   return ReferenceText(InTableOrder(EncodeSnapshot(snapshot), tables[0].fields, nested));
 }
 
