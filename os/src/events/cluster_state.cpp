@@ -204,6 +204,16 @@ void ClusterState::Load(const PeerLoad& load, double t) {
 // ---- a peer's memory arena -----------------------------------------------------
 // Only a live peer's (a simulation's mem.* events have node "sim": no peer).
 
+namespace {
+
+/// The first of `blocks` (sorted by address) at or above `address`.
+std::vector<ArenaBlock>::iterator BlockAtOrAbove(std::vector<ArenaBlock>& blocks, std::uint64_t address) {
+  return std::lower_bound(blocks.begin(), blocks.end(), address,
+                          [](const ArenaBlock& block, std::uint64_t at) { return block.address < at; });
+}
+
+}  // namespace
+
 void ClusterState::ArenaReset(const std::string& node, const MemArena& arena) {
   auto it = peers_.find(node);
   if (it == peers_.end()) return;
@@ -216,8 +226,7 @@ void ClusterState::ArenaAlloc(const std::string& node, const MemAlloc& alloc) {
   auto it = peers_.find(node);
   if (it == peers_.end()) return;
   std::vector<ArenaBlock>& blocks = it->second.arena;
-  auto at = std::lower_bound(blocks.begin(), blocks.end(), alloc.address,
-                             [](const ArenaBlock& block, std::uint64_t address) { return block.address < address; });
+  auto at = BlockAtOrAbove(blocks, alloc.address);
   if (at != blocks.end() && at->address == alloc.address) {
     *at = ArenaBlock{alloc.address, alloc.size, alloc.owner};  // a gap in the stream: the newest wins
   } else {
@@ -229,8 +238,7 @@ void ClusterState::ArenaFree(const std::string& node, const MemFree& free) {
   auto it = peers_.find(node);
   if (it == peers_.end()) return;
   std::vector<ArenaBlock>& blocks = it->second.arena;
-  auto at = std::lower_bound(blocks.begin(), blocks.end(), free.address,
-                             [](const ArenaBlock& block, std::uint64_t address) { return block.address < address; });
+  auto at = BlockAtOrAbove(blocks, free.address);
   if (at != blocks.end() && at->address == free.address) blocks.erase(at);
 }
 
