@@ -262,7 +262,7 @@ Status MemoryStore::CheckSuperblock(const Superblock& super, std::uint64_t file_
 
 void MemoryStore::Recover() {
   if (journal_->moving != 0) {
-    FinishMove();
+    RunJournal();
     recovery_.finished_move = true;
   }
   struct Found {
@@ -302,21 +302,13 @@ void MemoryStore::Recover() {
   for (std::int64_t address : stale) ClearBlock(address);
   recovery_.stale = stale.size();
   for (const auto& [key, found] : newest) {
-    if (keys_.Restore(key, found.address, BlockBytesFor(found.request), found.request)) {
+    if (keys_.Restore(key, found.address, heap_->BlockBytes(found.request), found.request)) {
       ++recovery_.keys;
     } else {  // overlaps a block kept already: cannot happen unless the file was damaged
       ++recovery_.damaged;
       ClearBlock(found.address);
     }
   }
-}
-
-std::int64_t MemoryStore::BlockBytesFor(std::int64_t request) const {
-  const std::int64_t aligned = (request + kBlockAlignment - 1) / kBlockAlignment * kBlockAlignment + kBlockHeaderBytes;
-  if (config_.allocator != "buddy") return aligned;
-  std::int64_t block = kBuddyMinBlock;
-  while (block < request + kBlockHeaderBytes) block *= 2;
-  return block;
 }
 
 std::size_t MemoryStore::EntryBytes(const std::string& key, const Json& value) {
@@ -405,46 +397,35 @@ void MemoryStore::CrashDuringCompactionForTest(std::size_t chunks) {
 }
 
 bool MemoryStore::MoveBytes(const os::Move& move, std::size_t max_chunks) {
-  char* from = arena_ + move.from;
-  char* to = arena_ + move.to;
-  const auto size = static_cast<std::uint64_t>(move.size);
   if (move.from >= move.to + move.size) {  // apart: copy, then retire the old copy
-    std::memcpy(to, from, size);
+    std::memcpy(arena_ + move.to, arena_ + move.from, static_cast<std::size_t>(move.size));
     ClearBlock(move.from);
     return true;
   }
   journal_->from = static_cast<std::uint64_t>(move.from);
   journal_->to = static_cast<std::uint64_t>(move.to);
-  journal_->size = size;
+  journal_->size = static_cast<std::uint64_t>(move.size);
   journal_->done.store(0, std::memory_order_release);
   std::atomic_thread_fence(std::memory_order_release);
   journal_->moving = 1;
   std::atomic_thread_fence(std::memory_order_release);
-  const std::uint64_t chunk = static_cast<std::uint64_t>(move.from - move.to);
-  for (std::size_t chunks = 0; journal_->done.load() < size; ++chunks) {
+  return RunJournal(max_chunks);
+}
+
+bool MemoryStore::RunJournal(std::size_t max_chunks) {
+  char* from = arena_ + journal_->from;
+  char* to = arena_ + journal_->to;
+  const std::uint64_t chunk = journal_->from - journal_->to;
+  for (std::size_t chunks = 0; journal_->done.load() < journal_->size; ++chunks) {
     if (chunks == max_chunks) return false;  // a test's crash
     const std::uint64_t done = journal_->done.load();
-    const std::uint64_t n = std::min(chunk, size - done);
+    const std::uint64_t n = std::min(chunk, journal_->size - done);
     std::memcpy(to + done, from + done, n);  // only over bytes copied already
     journal_->done.store(done + n, std::memory_order_release);
   }
   std::atomic_thread_fence(std::memory_order_release);
   journal_->moving = 0;
   return true;
-}
-
-void MemoryStore::FinishMove() {
-  char* from = arena_ + journal_->from;
-  char* to = arena_ + journal_->to;
-  const std::uint64_t chunk = journal_->from - journal_->to;
-  for (std::uint64_t done = journal_->done.load(); done < journal_->size;) {
-    const std::uint64_t n = std::min(chunk, journal_->size - done);
-    std::memcpy(to + done, from + done, n);
-    done += n;
-    journal_->done.store(done, std::memory_order_release);
-  }
-  std::atomic_thread_fence(std::memory_order_release);
-  journal_->moving = 0;
 }
 
 std::vector<MemoryStore::Entry> MemoryStore::List() const {
@@ -459,32 +440,22 @@ std::vector<MemoryStore::Entry> MemoryStore::List() const {
   return entries;
 }
 
-MemoryStore::ArenaMap MemoryStore::Map() const {
-  ArenaMap map;
-  for (const os::Block& block : heap_->Blocks()) {
-    const std::string* key = block.free ? nullptr : keys_.KeyAt(block.addr);
-    map.blocks.push_back({block.addr, block.size, block.free, key ? *key : "", block.requested});
-  }
-  map.metrics = heap_->Metrics();
-  return map;
-}
-
 net::MemMap MemoryStore::Describe(std::size_t max_blocks) const {
-  const ArenaMap arena = Map();
   net::MemMap map;
   map.allocator = config_.allocator;
   map.arena_bytes = config_.arena_bytes;
   map.header_bytes = kBlockHeaderBytes;
   map.alignment = kBlockAlignment;
-  for (const MapBlock& block : arena.blocks) {
+  for (const os::Block& block : heap_->Blocks()) {
     if (map.blocks.size() == max_blocks) {
       map.truncated = true;
       break;
     }
-    map.blocks.push_back({static_cast<std::uint64_t>(block.address), static_cast<std::uint64_t>(block.size), block.free,
-                          block.key, static_cast<std::uint64_t>(block.request)});
+    const std::string* key = block.free ? nullptr : keys_.KeyAt(block.addr);
+    map.blocks.push_back({static_cast<std::uint64_t>(block.addr), static_cast<std::uint64_t>(block.size), block.free,
+                          key != nullptr ? *key : "", static_cast<std::uint64_t>(block.requested)});
   }
-  const os::HeapMetrics& m = arena.metrics;
+  const os::HeapMetrics m = heap_->Metrics();
   map.used_bytes = static_cast<std::uint64_t>(m.allocated_bytes);
   map.free_bytes = static_cast<std::uint64_t>(m.free_bytes);
   map.free_holes = static_cast<std::uint64_t>(m.free_blocks);

@@ -43,6 +43,11 @@ int BuddyAllocator::OrderFor(std::int64_t need) const {
   return -1;
 }
 
+std::int64_t BuddyAllocator::BlockBytes(std::int64_t request) const {
+  const int order = request > kMaxSize ? -1 : OrderFor(request + config_.header_size);
+  return order < 0 ? request + config_.header_size : BlockSize(order);
+}
+
 AllocResult BuddyAllocator::Alloc(std::int64_t size) {
   AllocResult result;
   if (size <= 0) {
@@ -50,7 +55,7 @@ AllocResult BuddyAllocator::Alloc(std::int64_t size) {
     return result;
   }
   const int order = size > kMaxSize ? -1 : OrderFor(size + config_.header_size);
-  result.block_size = order < 0 ? size + config_.header_size : BlockSize(order);
+  result.block_size = BlockBytes(size);
   // The smallest order >= `order` with a free block.
   int from = -1;
   for (int k = std::max(order, 0); order >= 0 && k <= top_order_; ++k) {

@@ -143,3 +143,22 @@ TEST_CASE("Restore gives a key the block it already has, once", "[mem][keyed]") 
   CHECK(heap.Delete("b").has_value());
   CHECK(heap.heap().Metrics().free_bytes == 60);
 }
+
+TEST_CASE("BlockBytes is the block Alloc gives a request, under each policy", "[mem][keyed]") {
+  HeapConfig config;
+  config.base = 0;
+  config.size = 1024;
+  config.header_size = 24;
+  config.alignment = 8;
+  for (bool indexed : {false, true}) {
+    auto heap = osgrid::os::MakeHeap(config, indexed);
+    REQUIRE(heap.ok());
+    CHECK((*heap)->BlockBytes(15) == 40);
+    CHECK((*heap)->Alloc(15).block_size == (*heap)->BlockBytes(15));
+  }
+  auto buddy = osgrid::os::BuddyAllocator::Create({0, 1024, 32, 24});
+  REQUIRE(buddy.ok());
+  CHECK(buddy->BlockBytes(2) == 32);
+  CHECK(buddy->BlockBytes(43) == 128);
+  CHECK(buddy->Alloc(43).block_size == 128);
+}

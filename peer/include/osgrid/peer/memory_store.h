@@ -69,20 +69,6 @@ class MemoryStore {
     std::size_t bytes;  // the block: header, key, value and padding
   };
 
-  /// One block of the arena, as MEM_MAP shows it.
-  struct MapBlock {
-    std::int64_t address = 0;
-    std::int64_t size = 0;
-    bool free = true;
-    std::string key;           // allocated blocks: whose entry
-    std::int64_t request = 0;  // allocated blocks: key + value bytes
-  };
-  /// The arena block by block, and its figures.
-  struct ArenaMap {
-    std::vector<MapBlock> blocks;  // by address, covering the arena exactly
-    os::HeapMetrics metrics;
-  };
-
   /// Receives mem.alloc, mem.free, mem.failed and mem.compact as they happen.
   using EventSink = std::function<void(os::events::Payload)>;
 
@@ -156,10 +142,9 @@ class MemoryStore {
 
   /// Every key with its block's bytes, sorted by key.
   std::vector<Entry> List() const;
-  /// The arena block by block.
-  ArenaMap Map() const;
-  /// The same as MEM_MAP sends it: at most `max_blocks` blocks, lowest
-  /// addresses first (truncated says if there were more).
+  /// The arena block by block, and its figures, as MEM_MAP sends it: at
+  /// most `max_blocks` blocks, lowest addresses first (truncated says if
+  /// there were more).
   net::MemMap Describe(std::size_t max_blocks) const;
 
   /// Number of keys.
@@ -190,8 +175,9 @@ class MemoryStore {
   Status MapFile(const std::string& path, bool& fresh);
   Status CheckSuperblock(const Superblock& super, std::uint64_t file_bytes, const std::string& path) const;
   void Recover();
-  void FinishMove();
-  std::int64_t BlockBytesFor(std::int64_t request) const;
+  /// Copies the journaled move from where it stands (journal_->done) to its
+  /// end, then closes the journal; false if stopped after `max_chunks` (tests).
+  bool RunJournal(std::size_t max_chunks = static_cast<std::size_t>(-1));
   /// Moves one block's bytes down to move.to; through the journal when the
   /// two places overlap. Stops after `max_chunks` chunks (tests).
   bool MoveBytes(const os::Move& move, std::size_t max_chunks = static_cast<std::size_t>(-1));

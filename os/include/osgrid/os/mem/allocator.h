@@ -178,6 +178,10 @@ class HeapAllocator {
   virtual std::string_view name() const = 0;
   /// A block for `size` bytes (size > 0), or a failure saying why.
   virtual AllocResult Alloc(std::int64_t size) = 0;
+  /// Bytes the block for a request of `request` bytes (> 0) takes under
+  /// this policy: the request rounded up (alignment, or a power of two) plus
+  /// the header. What Alloc gives and Restore expects.
+  virtual std::int64_t BlockBytes(std::int64_t request) const = 0;
   /// Frees the allocated block starting at `addr`. False (and nothing
   /// changes) when no allocated block starts there: never allocated, or
   /// already freed (malloc.py's "returned -1").

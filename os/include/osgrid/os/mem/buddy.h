@@ -50,6 +50,8 @@ class BuddyAllocator final : public HeapAllocator {
   /// searched = the free lists examined (one per block size tried);
   /// splits = blocks split in two.
   AllocResult Alloc(std::int64_t size) override;
+  /// The smallest power of two >= max(request + header, min_block).
+  std::int64_t BlockBytes(std::int64_t request) const override;
   bool Free(std::int64_t addr) override;
   bool Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) override;
   /// Always an error: buddy blocks must stay at addresses aligned to their size.

@@ -43,6 +43,7 @@ class IndexedHeap final : public HeapAllocator {
 
   std::string_view name() const override { return FitPolicyName(config_.policy); }
   AllocResult Alloc(std::int64_t size) override;
+  std::int64_t BlockBytes(std::int64_t request) const override { return BlockSizeFor(config_, request); }
   bool Free(std::int64_t addr) override;
   bool Restore(std::int64_t addr, std::int64_t block_size, std::int64_t requested) override;
   Expected<Compaction> Compact() override;
