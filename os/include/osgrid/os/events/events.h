@@ -349,15 +349,113 @@ struct PageEvict {
   bool operator==(const PageEvict&) const = default;
 };
 
+// ---- cluster resources ---------------------------------------------------------
+// The tracker's synchronisation objects, which tasks reach through the
+// `osgrid` module (docs/sync.md): Locks, Resources (several instances),
+// Semaphores and MessageQueues, named cluster-wide. The tracker publishes
+// these; for one operation a subscriber sees resource.request, then
+// resource.grant (at once, or when the object frees up) or resource.cancel
+// (the wait timed out, or its task ended while it waited).
+
+/// A task asked for an object: lock acquire, resource request, semaphore
+/// wait, queue send or receive.
+struct ResourceRequest {
+  static constexpr std::string_view kType = "resource.request";
+  std::string task_id;
+  std::string peer;            // where the task runs
+  std::string kind;            // "lock", "resource", "semaphore" or "queue"
+  std::string name;            // the object's cluster-wide name
+  std::string op;              // "acquire", "request", "wait", "send" or "receive"
+  std::int64_t count = 1;      // instances asked for (a resource); 1 otherwise
+  bool blocked = false;        // it must wait: not granted at once
+  std::int64_t available = 0;  // after the event: free instances (lock 0/1, resource), the semaphore's value, or
+                               // messages queued (a queue)
+
+  bool operator==(const ResourceRequest&) const = default;
+};
+
+/// A request was granted (at once, or after waiting `waited_ms`).
+struct ResourceGrant {
+  static constexpr std::string_view kType = "resource.grant";
+  std::string task_id;
+  std::string peer;
+  std::string kind;
+  std::string name;
+  std::string op;
+  std::int64_t count = 1;
+  double waited_ms = 0;  // since its resource.request
+  std::int64_t available = 0;
+
+  bool operator==(const ResourceGrant&) const = default;
+};
+
+/// A task gave something back: lock release, resource release, semaphore
+/// signal; or the tracker took back what an ended task held.
+struct ResourceRelease {
+  static constexpr std::string_view kType = "resource.release";
+  std::string task_id;
+  std::string peer;
+  std::string kind;
+  std::string name;
+  std::string op;          // "release" or "signal"
+  std::int64_t count = 1;  // instances given back
+  std::string reason;      // "released" (the task called it), or "task ended (OUTCOME)" when the tracker freed it
+  std::int64_t available = 0;
+
+  bool operator==(const ResourceRelease&) const = default;
+};
+
+/// A waiting request ended without a grant.
+struct ResourceCancel {
+  static constexpr std::string_view kType = "resource.cancel";
+  std::string task_id;
+  std::string peer;
+  std::string kind;
+  std::string name;
+  std::string op;
+  std::int64_t count = 1;
+  std::string reason;  // "timed out", "task ended (OUTCOME)", "aborted: deadlock victim", "tracker stopping"
+
+  bool operator==(const ResourceCancel&) const = default;
+};
+
 // ---- deadlock ----------------------------------------------------------------
 
 /// Detection found a deadlock.
 struct DeadlockFound {
   static constexpr std::string_view kType = "deadlock.found";
   std::vector<std::string> cycle;  // the processes of a wait-for cycle, in order (the first waits for the second...)
-  std::vector<std::string> resources;  // the resources they hold and wait for (may be empty)
+  std::vector<std::string> resources;  // resources[k]: what cycle[k] waits for, held by cycle[k + 1] (may be empty)
+  std::vector<std::string> peers;      // peers[k]: where cycle[k] runs; empty in a simulation
+  std::vector<std::string> deadlocked;  // every deadlocked process (multi-instance detection finds a set; the cycle
+                                        // is one cycle of waits inside it); empty when it is just the cycle
+  std::string algorithm;                // "wait-for graph" (Silberschatz 8.7.1) or "multi-instance detection"
+                                        // (8.7.2); empty in a simulation
 
   bool operator==(const DeadlockFound&) const = default;
+};
+
+/// Recovery chose a victim to abort (the tracker's --deadlock recover): its
+/// task.finished follows with outcome "aborted", and what it held is released.
+struct DeadlockVictim {
+  static constexpr std::string_view kType = "deadlock.victim";
+  std::string task_id;
+  std::string peer;
+  std::int64_t held = 0;  // instances it held (the rule picks the fewest)
+  std::string rule;       // why this one, e.g. "holds the fewest instances (1); youngest on a tie"
+
+  bool operator==(const DeadlockVictim&) const = default;
+};
+
+/// No progress is possible though no Lock or Resource is in a cycle: every
+/// live task waits on a Semaphore or a MessageQueue with no timeout (or for a
+/// child that does). A lost wake-up: some signal or send never comes.
+struct DeadlockStall {
+  static constexpr std::string_view kType = "deadlock.stall";
+  std::vector<std::string> tasks;    // every live task, by id
+  std::vector<std::string> waiting;  // waiting[k]: what tasks[k] waits on, e.g. "semaphore full (wait)", "child"
+
+  bool operator==(const DeadlockStall&) const = default;
 };
 
 // ---- the stream itself -------------------------------------------------------
@@ -374,7 +472,8 @@ struct EventsLost {
 using Payload = std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued,
                              TaskRunning, TaskPreempted, TaskBlocked, TaskZombie, TaskReparented, TaskFinished,
                              CpuSwitch, MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree, MemFailed,
-                             MemCompact, MemArena, PageHit, PageFault, PageEvict, DeadlockFound, EventsLost>;
+                             MemCompact, MemArena, PageHit, PageFault, PageEvict, ResourceRequest, ResourceGrant,
+                             ResourceRelease, ResourceCancel, DeadlockFound, DeadlockVictim, DeadlockStall, EventsLost>;
 
 /// One event: where and when, and what.
 struct Event {
@@ -463,11 +562,36 @@ struct PeerState {
   bool operator==(const PeerState&) const = default;
 };
 
+/// A task holding, or waiting for, a cluster object.
+struct ResourceUse {
+  std::string task_id;
+  std::string peer;
+  std::int64_t count = 1;  // instances held or asked for
+  std::string op;          // for a waiter: "acquire", "request", "wait", "send" or "receive"; "" for a holder
+
+  bool operator==(const ResourceUse&) const = default;
+};
+
+/// One of the tracker's cluster objects (docs/sync.md).
+struct ResourceState {
+  std::string kind;  // "lock", "resource", "semaphore" or "queue"
+  std::string name;
+  std::int64_t instances = 1;  // a lock 1, a resource its instances, a semaphore its initial value, a queue its
+                               // capacity
+  std::int64_t available = 0;  // free instances, the semaphore's value, or messages queued
+  std::vector<ResourceUse> holders;  // locks and resources: who holds how many
+  std::vector<ResourceUse> waiters;  // in the order they will be served (FIFO)
+
+  bool operator==(const ResourceState&) const = default;
+};
+
 struct Snapshot {
   std::uint64_t seq = 0;  // the last event it reflects (0: none yet)
   std::string epoch;
   double t = 0;                  // when it was taken, ms on the tracker's clock
   std::vector<PeerState> peers;  // live peers, sorted by id
+  std::vector<ResourceState> resources;  // the tracker's cluster objects, by kind then name; added later: may be
+                                         // absent
 
   bool operator==(const Snapshot&) const = default;
 };
