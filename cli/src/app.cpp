@@ -52,6 +52,7 @@ struct AllOptions {
   FileOptions file_put, file_get, file_ls, file_rm;
   Connection status, peers;
   PsOptions ps;
+  DeadlockOptions deadlock;
   EventsOptions events;
   std::string scenario;
   RunOptions run;
@@ -149,6 +150,11 @@ void AddSchedFlags(CLI::App* sub, SchedFlags& flags) {
       ->check(kPositive)
       ->type_name("S")
       ->group("Scheduling");
+  sub->add_option("--claims", flags.claims,
+                  "Its maximum claims on cluster Locks and Resources, for the tracker's --deadlock avoid "
+                  "(Banker's algorithm), e.g. '{\"fork-1\": 1, \"fork-2\": 1}' (docs/sync.md)")
+      ->type_name("JSON")
+      ->group("Cluster objects");
 }
 
 Command AddCpu(CLI::App& app, CpuOptions& o, SecurityFlags& security) {
@@ -345,10 +351,25 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
       "Types and fields: docs/events.md. A --type that names no event type is refused (exit 2).\n"
       "events.lost always comes: a gap is never hidden. Too slow a reader is cut off by the\n"
       "tracker (LIMIT), with the reason.");
+  all.deadlock.conn.port = params::kDefaultTrackerPort;
+  auto* deadlock = app.add_subcommand("deadlock",
+                                      "Show the cluster's Locks, Resources, Semaphores and MessageQueues with their "
+                                      "holders and waiters, and any deadlock or stall the tracker found");
+  deadlock->add_option("NAME", all.deadlock.name, "Show this object only")->type_name("NAME");
+  AddConnection(deadlock, all.deadlock.conn, all.security);
+  deadlock->footer(
+      "Examples:\n"
+      "  osgrid deadlock              the tracker's mode (detect, recover, avoid), deadlocks, stall, objects\n"
+      "  osgrid deadlock fork-1       one object: its holders and waiters\n"
+      "  osgrid deadlock --json       the tracker's DEADLOCK_REPLY\n"
+      "A deadlock is a cycle of tasks each waiting for a Lock or Resource the next holds; a stall is\n"
+      "every live task waiting on a Semaphore or MessageQueue (a lost wake-up). docs/sync.md.\n"
+      "Exit status: 0, also when there is a deadlock; 1 for an unknown NAME or an unreachable tracker.");
   return {{status, [&all] { return StatusCommand(all.status); }},
           {peers, [&all] { return PeersCommand(all.peers); }},
           {ps, [&all] { return PsCommand(all.ps); }},
-          {events, [&all] { return EventsCommand(all.events); }}};
+          {events, [&all] { return EventsCommand(all.events); }},
+          {deadlock, [&all] { return DeadlockCommand(all.deadlock); }}};
 }
 
 Command AddVersion(CLI::App& app) {

@@ -74,6 +74,7 @@ struct SchedFlags {
   std::int64_t tickets = 0;    // LOTTERY, STRIDE
   std::string name;            // for ps, events and burst prediction
   double cpu_limit_s = 0;      // CPU time it may use
+  std::string claims;          // JSON {"name": count}: maximum claims on cluster objects (docs/sync.md)
 };
 /// Sets `task`'s fields from `flags`. Errors: BAD_REQUEST for a priority that
 /// is not high, medium, low or an integer in range.
@@ -128,6 +129,15 @@ struct PsOptions {
 /// table or a tree (osgrid/client/task_view.h) and a summary line; with
 /// --json the TASKS reply.
 int PsCommand(const PsOptions& options);
+
+struct DeadlockOptions {
+  Connection conn;   // the tracker
+  std::string name;  // one object; "": every one
+};
+/// `osgrid deadlock [NAME]`: the tracker's deadlock mode, the deadlocks and
+/// stall it knows now, and the cluster objects with their holders and
+/// waiters (DEADLOCK); with --json its reply. NOT_FOUND for an unknown NAME.
+int DeadlockCommand(const DeadlockOptions& options);
 
 // ---- Memory and files (store_commands.cpp) -------------------------------------
 

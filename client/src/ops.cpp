@@ -127,6 +127,12 @@ Result<Reply<net::TaskList>> Tasks(net::Client& client, milliseconds wait) {
   return CallDecoded<net::TaskList>(client, {{"type", "TASK_LIST"}}, wait, net::DecodeTaskList);
 }
 
+Result<Json> Deadlock(net::Client& client, const std::string& name, milliseconds wait) {
+  Json request = {{"type", "DEADLOCK"}};
+  if (!name.empty()) request["name"] = name;
+  return client.Call(std::move(request), wait);
+}
+
 Result<net::Subscriber> Follow(net::Client& client, const net::SubscribeRequest& request) {
   return net::Subscriber::Start(client, request);
 }

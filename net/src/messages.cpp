@@ -106,6 +106,38 @@ std::vector<MessageSpec> BuildCatalogue() {
          "tracker's --subscriber-queue and --max-subscriber-queue"},
         {"name", F::kString, false, "who subscribes, as STATUS shows it (e.g. \"osgrid events\")"}}},
 
+      {"SYNC",
+       Served::kTracker,
+       "SYNC_OK",
+       "A task's call on a cluster object (docs/sync.md), relayed by the peer it runs on. The reply comes when "
+       "the call completes: at once, when the object frees up, or when timeout_ms passes (`granted` false). "
+       "ABORTED when the task is chosen as a deadlock victim.",
+       {{"op", F::kString, true,
+         "lock.acquire, lock.release, resource.request, resource.release, sem.wait, sem.signal, queue.send or "
+         "queue.receive"},
+        {"name", F::kString, true, "the object's cluster-wide name, 1..128 printable characters"},
+        {"task_id", F::kString, true, "the task that calls"},
+        {"peer_id", F::kString, true, "the peer it runs on, as registered"},
+        {"count", F::kInteger, false, "resource.request/release: instances; default 1"},
+        {"instances", F::kInteger, false, "resource.*: the resource's instances (>= 1), required the first time"},
+        {"initial", F::kInteger, false, "sem.*: the semaphore's initial value (>= 0), required the first time"},
+        {"capacity", F::kInteger, false, "queue.*: the queue's capacity (>= 1), required the first time"},
+        {"message", F::kAny, false, "queue.send: the message, any JSON value of at most 64 KiB"},
+        {"claims", F::kObject, false, "the task's declared maximum claims, {\"name\": count}"},
+        {"timeout_ms", F::kInteger, false,
+         "give up after this many ms (0: only if it can be done at once); default: wait as long as it takes"}}},
+      {"DEADLOCK",
+       Served::kTracker,
+       "DEADLOCK_REPLY",
+       "The tracker's deadlock state (`osgrid deadlock`): its --deadlock mode, the deadlocks found and still in "
+       "force, the stall if any, what was found since the tracker started or the mode last changed (`history`: "
+       "deadlock.found, deadlock.victim and deadlock.stall events, the last 100), and every cluster object "
+       "with its holders and waiters; with `name`, that object only (NOT_FOUND if there is none). Observers may "
+       "ask, but not change the mode.",
+       {{"name", F::kString, false, "one object's name"},
+        {"mode", F::kString, false,
+         "switch to detect, recover or avoid from now on, and start the history afresh (members only)"}}},
+
       // ---- Peer: CPU ----------------------------------------------------
       {"CPU_TASK",
        Served::kPeer,
@@ -129,14 +161,17 @@ std::vector<MessageSpec> BuildCatalogue() {
         {"origin", F::kString, false, "set by a forwarding peer: where the task was submitted"},
         {"task_id", F::kString, false, "caller's id for the task; assigned if absent"},
         {"submitted_t", F::kNumber, false,
-         "set by a forwarding peer: when the task was submitted, ms on the tracker's clock (events' t)"}}},
+         "set by a forwarding peer: when the task was submitted, ms on the tracker's clock (events' t)"},
+        {"claims", F::kObject, false,
+         "its maximum claims on cluster Locks and Resources, {\"name\": count}, for --deadlock avoid "
+         "(docs/sync.md)"}}},
       {"CPU_BATCH",
        Served::kPeer,
        "BATCH_RESULT",
        "Run many tasks in one request, spread across the cluster by load.",
        {{"tasks", F::kArray, true,
          "objects with the CPU_TASK fields program, program_sha256, function, args, timeout_ms, cpu_limit_ms, "
-         "priority, burst_ms, tickets, name"},
+         "priority, burst_ms, tickets, name, claims"},
         {"confidential", F::kBool, false, "run every task on this peer"},
         {"forwarded", F::kBool, false, "set by a forwarding peer: run all here, do not forward again"},
         {"origin", F::kString, false, "set by a forwarding peer: where the batch was submitted"}}},

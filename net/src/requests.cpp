@@ -182,7 +182,28 @@ Json EncodeTask(const TaskRequest& task) {
   if (task.submitted_t) fields["submitted_t"] = *task.submitted_t;
   if (!task.parent.empty()) fields["parent"] = task.parent;
   if (!task.root.empty()) fields["root"] = task.root;
+  if (!task.claims.empty()) fields["claims"] = task.claims;
   return fields;
+}
+
+Result<std::map<std::string, std::int64_t>> DecodeClaims(const Json& claims) {
+  if (!claims.is_object()) return Status::BadRequest("claims must be an object {\"name\": count, ...}");
+  if (claims.empty() || claims.size() > kMaxClaims) {
+    return Status::BadRequest("claims must name 1.." + std::to_string(kMaxClaims) + " objects");
+  }
+  std::map<std::string, std::int64_t> decoded;
+  for (const auto& [name, count] : claims.items()) {
+    if (name.empty() || name.size() > 128 ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; })) {
+      return Status::BadRequest("claims: '" + Sanitize(name) + "' is not an object name (1..128 printable characters)");
+    }
+    if (!count.is_number_integer() || count.get<std::int64_t>() < 1 || count.get<std::int64_t>() > kMaxClaim) {
+      return Status::BadRequest("claims: the claim on " + name + " must be an integer 1.." +
+                                std::to_string(kMaxClaim) + ", got " + count.dump());
+    }
+    decoded[name] = count.get<std::int64_t>();
+  }
+  return decoded;
 }
 
 Json Encode(const CpuTaskRequest& request) {
@@ -231,6 +252,11 @@ Result<TaskRequest> DecodeTask(const Json& fields) {
   if (!ranged.ok()) return ranged;
   if (priority) task.priority = static_cast<int>(*priority);
   if (reader.Has("submitted_t")) task.submitted_t = submitted_t;
+  if (reader.Has("claims")) {
+    auto claims = DecodeClaims(fields["claims"]);
+    if (!claims.ok()) return Status::BadRequest("task: " + claims.status().message());
+    task.claims = std::move(claims).value();
+  }
   if (Status digest = CheckProgramDigest(task, reader.Has("program_sha256")); !digest.ok()) return digest;
   return task;
 }

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -99,7 +100,8 @@ CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbo
       stats_(stats),
       events_(events),
       executor_(io, ExecutorOptions(options_)),
-      tree_(options_.node, options_.tree_limits) {}
+      tree_(options_.node, options_.tree_limits),
+      cut_off_timer_(io) {}
 
 CpuService::~CpuService() = default;
 
@@ -161,6 +163,7 @@ CpuService::Task CpuService::Admit(net::TaskRequest request, const std::string& 
       request.task_id.empty() ? options_.node + "/" + std::to_string(++submitted_) : std::move(request.task_id);
   task.program_sha256 = std::move(request.program_sha256);
   task.origin = origin;
+  task.claims = std::move(request.claims);
   task.submitted_t = request.submitted_t.value_or(events_.TrackerNowMs());  // a forwarding peer sets it
   return task;
 }
@@ -181,6 +184,7 @@ net::TaskRequest CpuService::Forwardable(const Task& task) const {
   // Its parent now: init's, if its parent ended while it was being placed.
   request.parent = tree_.ParentOfChild(task.spec.task_id).value_or(task.sched.parent.value_or(""));
   request.root = task.root;
+  request.claims = task.claims;
   return request;
 }
 
@@ -667,6 +671,8 @@ static os::events::Outcome OutcomeOf(const Status& status) {
       return os::events::Outcome::kCancelled;
     case Code::kKilled:
       return os::events::Outcome::kKilled;
+    case Code::kAborted:
+      return os::events::Outcome::kAborted;
     default:
       return os::events::Outcome::kFailed;
   }
@@ -725,8 +731,11 @@ void CpuService::OnCall(const std::string& task_id, const Json& call, const Call
   }
   if (name == "submit") return SubmitChild(task_id, call, reply);
   if (name == "wait") return WaitChild(task_id, call, reply);
-  reply(CallRefused(
-      Status::BadRequest("unknown call '" + net::Sanitize(name) + "' (the calls are submit, wait, getpid, getppid)")));
+  if (name == "mem.get" || name == "mem.set" || name == "mem.delete") return MemoryCall(task_id, name, call, reply);
+  if (name == "sync") return SyncCall(task_id, call, reply);
+  reply(CallRefused(Status::BadRequest("unknown call '" + net::Sanitize(name) +
+                                       "' (the calls are submit, wait, getpid, getppid, mem.get, mem.set, "
+                                       "mem.delete and sync)")));
 }
 
 /// osgrid.submit(fn, *args, **options): a child task running the parent's
@@ -741,7 +750,7 @@ void CpuService::SubmitChild(const std::string& parent_id, const Json& call, con
   Json fields = Json::object();
   Json options = call.value("options", Json::object());
   if (!options.is_object()) return reply(CallRefused(Status::BadRequest("options must be an object")));
-  for (const char* key : {"priority", "name", "burst_ms", "tickets", "cpu_limit_ms", "timeout_ms"}) {
+  for (const char* key : {"priority", "name", "burst_ms", "tickets", "cpu_limit_ms", "timeout_ms", "claims"}) {
     if (options.contains(key) && !options[key].is_null()) fields[key] = options[key];
   }
   if (fields.contains("priority") && fields["priority"].is_string()) {
@@ -825,6 +834,7 @@ void CpuService::OnChildEnded(const std::string& child, double submitted_t, Json
 void CpuService::OnTaskExit(const std::string& task_id) {
   running_here_.erase(task_id);
   waiting_.erase(task_id);
+  holding_.erase(task_id);  // the tracker frees what it held when its end arrives (docs/sync.md)
   TaskTree::Orphans orphans = tree_.Exit(task_id);
   for (const auto& [child, exit] : orphans.reaped) PublishReaped(child, task_id, exit);
   for (const std::string& child : orphans.adopted) {
@@ -864,6 +874,199 @@ void CpuService::PublishReaped(const std::string& child, const std::string& pare
   const double turnaround = std::max(0.0, exit.exited_t - exit.submitted_t);
   events_.Publish(os::events::TaskFinished{child, parent, exit.entry.value("peer", options_.node), OutcomeOf(status),
                                            std::max(0.0, turnaround - run_ms), cpu_ms, turnaround});
+}
+
+// [SECTION] Shared memory and cluster objects (docs/sync.md) ----------------------------------
+//
+// osgrid.mem reaches the key-value memory of the peer a task was submitted
+// to: here, or its origin over the network (GET_MEM, SET_MEM, DEL_MEM, as a
+// client sends them). Calls on cluster objects go to the tracker as SYNC;
+// this peer keeps only which of its tasks hold Locks or Resources, so that
+// it can kill them if it loses the tracker (OnTrackerContact, OnTrackerRun).
+
+namespace {
+
+/// The frame osgrid.mem.<name> stands for, or why it cannot be sent.
+Result<Json> MemoryFrame(const std::string& name, const Json& call) {
+  if (!call.contains("key") || !call["key"].is_string()) return Status::BadRequest("key must be a string");
+  if (name == "mem.get") return Json{{"type", "GET_MEM"}, {"key", call["key"]}};
+  if (name == "mem.delete") return Json{{"type", "DEL_MEM"}, {"key", call["key"]}};
+  if (!call.contains("value")) return Status::BadRequest("mem.set needs a value");
+  return Json{{"type", "SET_MEM"}, {"key", call["key"]}, {"value", call["value"]}};
+}
+
+/// The task's reply to osgrid.mem.<name>, from the memory's reply frame.
+Json MemoryReply(const std::string& name, const Result<Json>& reply) {
+  Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
+  if (status.code() == Code::kNotFound && name != "mem.set") return CallOk({{"found", false}});
+  if (!status.ok()) return CallRefused(status);
+  if (name == "mem.get") return CallOk({{"found", true}, {"value", reply->value("value", Json())}});
+  return CallOk({{"found", true}});
+}
+
+const std::set<std::string>& SyncOps() {
+  static const std::set<std::string> ops = {"lock.acquire",  "lock.release",  "resource.request", "resource.release",
+                                            "sem.wait",      "sem.signal",    "queue.send",       "queue.receive"};
+  return ops;
+}
+
+}  // namespace
+
+void CpuService::MemoryCall(const std::string& task_id, const std::string& name, const Json& call,
+                            const CallReply& reply) {
+  auto frame = MemoryFrame(name, call);
+  if (!frame.ok()) return reply(CallRefused(frame.status()));
+  auto running = running_here_.find(task_id);
+  if (running == running_here_.end()) return reply(CallRefused(Status::NotFound("task " + task_id + " has ended")));
+  const std::string origin = running->second->origin;
+  if (origin.empty() || origin == options_.node) {
+    if (!local_memory_) return reply(CallRefused(Status::Unavailable("this peer serves no memory")));
+    return reply(MemoryReply(name, local_memory_(*frame)));
+  }
+  CallOriginPeer(origin, std::move(frame).value(),
+                 [name, reply](Result<Json> answer) { reply(MemoryReply(name, answer)); });
+}
+
+void CpuService::CallOriginPeer(const std::string& peer_id, Json request, std::function<void(Result<Json>)> done) {
+  auto send = [this, peer_id, request = std::move(request), done](bool looked_up) mutable {
+    auto where = peer_addresses_.find(peer_id);
+    if (where == peer_addresses_.end()) {
+      return done(Status::Unavailable("peer " + peer_id + ", where this task was submitted (its memory is there), " +
+                                      (looked_up ? "is not in the cluster" : "cannot be looked up")));
+    }
+    outbound_->CallPeer(where->second.first, where->second.second, std::move(request), milliseconds(10000),
+                        [this, peer_id, done](Result<Json> reply) {
+                          if (!reply.ok()) {
+                            peer_addresses_.erase(peer_id);  // look it up again next time: it may have moved
+                            return done(Status::Unavailable("cannot reach " + peer_id + ", where this task was " +
+                                                            "submitted (its memory is there): " +
+                                                            reply.status().message()));
+                          }
+                          done(std::move(reply));
+                        });
+  };
+  if (peer_addresses_.contains(peer_id) || !HasTracker()) return send(false);
+  outbound_->CallTracker({{"type", "PEER_LIST"}}, milliseconds(5000),
+                         [this, send = std::move(send)](Result<Json> reply) mutable {
+                           if (reply.ok() && net::StatusFromReply(*reply).ok()) {
+                             for (const Json& peer : reply->value("peers", Json::array())) {
+                               peer_addresses_[peer.value("id", "")] = {peer.value("host", ""),
+                                                                        peer.value("port", std::uint16_t{0})};
+                             }
+                           }
+                           send(true);
+                         });
+}
+
+void CpuService::SyncCall(const std::string& task_id, const Json& call, const CallReply& reply) {
+  const std::string op = call.value("op", "");
+  if (!SyncOps().contains(op)) {
+    return reply(CallRefused(Status::BadRequest("unknown op '" + net::Sanitize(op) + "'")));
+  }
+  auto running = running_here_.find(task_id);
+  if (running == running_here_.end()) return reply(CallRefused(Status::NotFound("task " + task_id + " has ended")));
+  if (!HasTracker()) {
+    return reply(CallRefused(Status::Unavailable("this peer runs without a tracker, and cluster objects (" + op +
+                                                 ") live at the tracker; start the peer with --tracker")));
+  }
+  Json request = {{"type", "SYNC"}, {"op", op}, {"task_id", task_id}, {"peer_id", options_.node}};
+  for (const char* field : {"name", "count", "instances", "initial", "capacity", "message", "timeout_ms"}) {
+    if (call.contains(field)) request[field] = call[field];
+  }
+  if (!running->second->claims.empty()) request["claims"] = running->second->claims;
+  if (Status valid = net::ValidateRequest(request); !valid.ok()) {
+    return reply(CallRefused(Status::BadRequest(valid.message())));
+  }
+  const std::int64_t count = call.value("count", Json(1)).is_number_integer() ? call.value("count", std::int64_t{1}) : 1;
+  // Waiting at the tracker may take long; the task's own time limit still bounds it.
+  const std::int64_t timeout_ms = call.value("timeout_ms", Json()).is_number_integer()
+                                      ? call.value("timeout_ms", std::int64_t{0}) + 10000
+                                      : std::int64_t{24} * 3600 * 1000;
+
+  // Answered within kSyncBlockAfter: the task keeps its core. Else it gives
+  // it up (task.blocked on "<op> <name>") until the answer wakes it.
+  struct Pending {
+    bool answered = false;
+    bool blocked = false;
+    boost::asio::steady_timer timer;
+    explicit Pending(boost::asio::io_context& io) : timer(io) {}
+  };
+  auto pending = std::make_shared<Pending>(io_);
+  pending->timer.expires_after(kSyncBlockAfter);
+  pending->timer.async_wait([this, pending, task_id, what = op + " " + call.value("name", "")](auto ec) {
+    if (ec || pending->answered) return;
+    pending->blocked = scheduler_->Block(task_id, what).ok();
+  });
+  outbound_->CallTracker(
+      std::move(request), milliseconds(timeout_ms),
+      [this, pending, task_id, op, count, reply](Result<Json> answer) {
+        pending->answered = true;
+        pending->timer.cancel();
+        if (answer.ok() && net::StatusFromReply(*answer).code() == Code::kAborted) {
+          // A deadlock victim: it ends here, with outcome aborted; the tracker frees what it held.
+          auto ended = EndTask(task_id, net::StatusFromReply(*answer), /*group=*/false);
+          if (!ended.ok()) spdlog::debug("aborting {}: {}", task_id, ended.status().ToString());
+          return;
+        }
+        Json result = SyncReply(task_id, op, count, answer);
+        if (!pending->blocked) return reply(result);
+        Status woken = scheduler_->Wake(task_id, [reply, result] { reply(result); });
+        if (!woken.ok()) spdlog::debug("waking {} after {}: {}", task_id, op, woken.ToString());
+      });
+}
+
+Json CpuService::SyncReply(const std::string& task_id, const std::string& op, std::int64_t count,
+                           const Result<Json>& answer) {
+  if (!answer.ok()) {
+    return CallRefused(Status::Unavailable("lost the tracker while " + op + " waited (" + answer.status().message() +
+                                           "); cluster objects live at the tracker, and a restarted tracker has "
+                                           "forgotten them: retry"));
+  }
+  if (Status status = net::StatusFromReply(*answer); !status.ok()) return CallRefused(status);
+  const bool granted = answer->value("granted", true);
+  if (granted && (op == "lock.acquire" || op == "resource.request") && running_here_.contains(task_id)) {
+    holding_[task_id] += op == "lock.acquire" ? 1 : count;
+  }
+  if (op == "lock.release" || op == "resource.release") {
+    auto held = holding_.find(task_id);
+    if (held != holding_.end() && (held->second -= op == "lock.release" ? 1 : count) <= 0) holding_.erase(held);
+  }
+  Json result = CallOk({{"granted", granted}});
+  if (answer->contains("message")) result["message"] = (*answer)["message"];
+  return result;
+}
+
+void CpuService::OnTrackerContact(double sent_ms, milliseconds peer_timeout) {
+  // Kill a little before the tracker could declare us dead, so that its
+  // release of our Locks can never come while a holder still runs.
+  const double margin_ms = std::min(500.0, peer_timeout.count() / 10.0);
+  const double deadline_ms = sent_ms + static_cast<double>(peer_timeout.count()) - margin_ms;
+  const auto wait = std::chrono::duration<double, std::milli>(std::max(0.0, deadline_ms - PeerEvents::LocalNowMs()));
+  cut_off_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
+  cut_off_timer_.async_wait([this, peer_timeout](boost::system::error_code ec) {
+    if (ec) return;
+    KillHolders("cut off from the tracker for over " + std::to_string(peer_timeout.count()) +
+                " ms (its peer timeout) while holding Locks or Resources; the tracker frees them");
+  });
+}
+
+void CpuService::OnTrackerRun(const std::string& epoch) {
+  if (!tracker_epoch_.empty() && !epoch.empty() && epoch != tracker_epoch_) {
+    KillHolders("the tracker restarted (run " + tracker_epoch_ + " is now " + epoch +
+                ") and no longer knows the Locks and Resources this task held");
+  }
+  if (!epoch.empty()) tracker_epoch_ = epoch;
+}
+
+void CpuService::KillHolders(const std::string& why) {
+  if (holding_.empty()) return;
+  const std::map<std::string, std::int64_t> holders = holding_;
+  for (const auto& [task_id, held] : holders) {
+    spdlog::warn("killing {} ({} instances held): {}", task_id, held, why);
+    auto ended = EndTask(task_id, Status(Code::kKilled, "task " + task_id + " killed: " + why), /*group=*/false);
+    if (!ended.ok()) spdlog::debug("killing {}: {}", task_id, ended.status().ToString());
+    holding_.erase(task_id);
+  }
 }
 
 }  // namespace osgrid::peer

@@ -38,6 +38,8 @@
 #include <set>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "live_scheduler.h"
 #include "osgrid/net/requests.h"
 #include "osgrid/net/server.h"
@@ -103,6 +105,24 @@ class CpuService {
   /// before Open().
   Json SchedulerSettings() const;
   Json SchedulerReport() const;
+  /// How osgrid.mem reaches this peer's own key-value memory: a SET_MEM,
+  /// GET_MEM or DEL_MEM frame in, its reply frame (or the error) out; the
+  /// same code that serves clients (PeerServer). Unset: osgrid.mem is
+  /// refused with UNAVAILABLE.
+  using LocalMemory = std::function<Result<Json>(const Json& request)>;
+  void SetLocalMemory(LocalMemory memory) { local_memory_ = std::move(memory); }
+  /// The tracker answered a request this peer sent at `sent_ms`
+  /// (PeerEvents::LocalNowMs): it heard from us then, so it will not
+  /// declare us dead before sent_ms + peer_timeout. Re-arms the cut-off
+  /// deadline: a little before then, tasks here that still hold Locks or
+  /// Resources are killed (docs/sync.md, "Cut off from the tracker").
+  void OnTrackerContact(double sent_ms, std::chrono::milliseconds peer_timeout);
+  /// Registered with the tracker run `epoch`. A run other than the last one
+  /// knows none of our tasks' Locks and Resources: their holders are killed.
+  void OnTrackerRun(const std::string& epoch);
+  /// Tasks running here that hold Locks or Resources, with how many instances.
+  const std::map<std::string, std::int64_t>& holders() const { return holding_; }
+
   /// Forwards in flight now, and tasks waiting for one to end.
   std::size_t forwards_in_flight() const { return forwards_in_flight_; }
   std::size_t forwards_waiting() const { return forwards_waiting_.size(); }
@@ -116,6 +136,7 @@ class CpuService {
     double submitted_t = 0;      // when it was submitted, ms on the tracker's clock (events' t)
     std::string root;            // the root of its process tree; "" when it is one
     bool confidential = false;   // never leaves this peer; nor do its subtasks
+    std::map<std::string, std::int64_t> claims;  // its declared maximum claims (docs/sync.md)
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,
   /// message, detail, stdout, stderr, output_truncated, queued_ms, run_ms}.
@@ -153,6 +174,18 @@ class CpuService {
   void OnCall(const std::string& task_id, const Json& call, const CallReply& reply);
   void SubmitChild(const std::string& parent, const Json& call, const CallReply& reply);
   void WaitChild(const std::string& parent, const Json& call, const CallReply& reply);
+  /// osgrid.mem.get/set/delete: the memory of the peer the task was submitted to.
+  void MemoryCall(const std::string& task_id, const std::string& name, const Json& call, const CallReply& reply);
+  /// Sends `request` (GET_MEM...) to peer `peer_id`, found in the tracker's PEER_LIST.
+  void CallOriginPeer(const std::string& peer_id, Json request, std::function<void(Result<Json>)> done);
+  /// A call on a cluster object (Lock, Resource, Semaphore, MessageQueue):
+  /// relayed to the tracker as SYNC. If no answer comes within
+  /// kSyncBlockAfter, the task gives up its core until it does.
+  void SyncCall(const std::string& task_id, const Json& call, const CallReply& reply);
+  /// The tracker's answer to a SYNC, as the task's reply; notes grants and releases in `holding_`.
+  Json SyncReply(const std::string& task_id, const std::string& op, std::int64_t count, const Result<Json>& answer);
+  /// Kills every task here that holds a Lock or Resource (outcome killed, `why`).
+  void KillHolders(const std::string& why);
   /// A child submitted from here ended (its entry came back).
   void OnChildEnded(const std::string& child, double submitted_t, Json entry);
   /// A task that ran here ended: its orphans go to init, its zombies are reaped.
@@ -206,6 +239,12 @@ class CpuService {
   TaskTree tree_;
   std::map<std::string, std::shared_ptr<const Task>> running_here_;  // given to the scheduler, not yet ended
   std::map<std::string, CallReply> waiting_;                         // tasks blocked in osgrid.wait: the reply
+  LocalMemory local_memory_;
+  std::map<std::string, std::pair<std::string, std::uint16_t>> peer_addresses_;  // peer id -> host, port
+  std::map<std::string, std::int64_t> holding_;  // task -> Lock/Resource instances it holds (granted, not released)
+  boost::asio::steady_timer cut_off_timer_;      // when to kill holders if the tracker stays silent
+  std::string tracker_epoch_;                    // the tracker run we registered with last
+  static constexpr std::chrono::milliseconds kSyncBlockAfter{2};
   std::deque<std::pair<std::string, std::string>> early_adoptions_;  // TASK_ADOPTED before the task came: id, parent
   static constexpr std::size_t kEarlyAdoptionsKept = 1000;
   std::uint64_t jobs_made_ = 0;                   // for job ids

@@ -108,31 +108,40 @@ struct PeerServer::Impl {
     stats.mem_bytes = static_cast<std::int64_t>(memory->bytes());
   }
 
-  void OnSetMem(const net::SessionPtr& session, const Json& request) {
-    const std::string key = request["key"];
-    if (Status s = memory->Set(key, request["value"]); !s.ok()) return session->ReplyError(request, s);
-    PublishMemoryStats();
-    events->Publish(os::events::MemSet{options.name, key, memory->charged(key)});
-    session->Reply(request, {{"type", "OK"},
-                             {"key", key},
-                             {"bytes", memory->bytes()},
-                             {"address", memory->address_of(key)},
-                             {"block_bytes", memory->charged(key)}});
+  void OnSetMem(const net::SessionPtr& session, const Json& request) { ReplyWith(session, request, MemoryCall(request)); }
+  void OnGetMem(const net::SessionPtr& session, const Json& request) { ReplyWith(session, request, MemoryCall(request)); }
+  void OnDelMem(const net::SessionPtr& session, const Json& request) { ReplyWith(session, request, MemoryCall(request)); }
+
+  static void ReplyWith(const net::SessionPtr& session, const Json& request, Result<Json> reply) {
+    if (!reply.ok()) return session->ReplyError(request, reply.status());
+    session->Reply(request, std::move(reply).value());
   }
 
-  void OnGetMem(const net::SessionPtr& session, const Json& request) {
-    auto value = memory->Get(request["key"]);
-    if (!value.ok()) return session->ReplyError(request, value.status());
-    session->Reply(request, {{"type", "MEM_VALUE"}, {"key", request["key"]}, {"value", *value}});
-  }
-
-  void OnDelMem(const net::SessionPtr& session, const Json& request) {
+  /// SET_MEM, GET_MEM or DEL_MEM (validated), from a client or from a task
+  /// (osgrid.mem, through CpuService): the reply, or the error.
+  Result<Json> MemoryCall(const Json& request) {
+    const std::string type = request["type"];
     const std::string key = request["key"];
+    if (type == "GET_MEM") {
+      auto value = memory->Get(key);
+      if (!value.ok()) return value.status();
+      return Json{{"type", "MEM_VALUE"}, {"key", key}, {"value", *value}};
+    }
+    if (type == "SET_MEM") {
+      if (Status s = memory->Set(key, request["value"]); !s.ok()) return s;
+      PublishMemoryStats();
+      events->Publish(os::events::MemSet{options.name, key, memory->charged(key)});
+      return Json{{"type", "OK"},
+                  {"key", key},
+                  {"bytes", memory->bytes()},
+                  {"address", memory->address_of(key)},
+                  {"block_bytes", memory->charged(key)}};
+    }
     const std::size_t freed = memory->charged(key);
-    if (Status s = memory->Delete(key); !s.ok()) return session->ReplyError(request, s);
+    if (Status s = memory->Delete(key); !s.ok()) return s;
     PublishMemoryStats();
     events->Publish(os::events::MemDel{options.name, key, freed});
-    session->Reply(request, {{"type", "OK"}, {"key", request["key"]}});
+    return Json{{"type", "OK"}, {"key", key}};
   }
 
   void OnListMem(const net::SessionPtr& session, const Json& request) {
@@ -253,6 +262,7 @@ Status PeerServer::Start() {
   cpu.tree_limits = {impl.options.task_max_children, impl.options.task_max_tree};
   impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.outbound.get(), impl.stats, *impl.events);
   if (Status s = impl.cpu->Open(); !s.ok()) return s;
+  impl.cpu->SetLocalMemory([&impl](const Json& request) { return impl.MemoryCall(request); });
 
   if (Status s = impl.server.Listen(impl.options.host, impl.options.port); !s.ok()) return s;
   if (impl.options.port == 0) impl.options.port = impl.server.port();
@@ -263,7 +273,13 @@ Status PeerServer::Start() {
     Json sandbox = impl.cpu->SandboxReport();
     link.sandbox = sandbox["mode"];
     link.sandbox_missing = sandbox["missing"];
-    link.on_registered = [&impl] { impl.memory->AnnounceArena(); };  // the tracker's fold starts it afresh
+    link.on_registered = [&impl](const std::string& epoch) {
+      impl.memory->AnnounceArena();  // the tracker's fold starts it afresh
+      impl.cpu->OnTrackerRun(epoch);
+    };
+    link.on_contact = [&impl](double sent_ms, std::chrono::milliseconds peer_timeout) {
+      impl.cpu->OnTrackerContact(sent_ms, peer_timeout);
+    };
     impl.tracker_link = std::make_unique<TrackerLink>(impl.io, *impl.outbound, link, impl.stats, *impl.events);
     impl.tracker_link->Start();
   }

@@ -209,6 +209,17 @@ wait(handle) -> the child's result
 getpid() -> this task's cluster-wide id
 getppid() -> its parent's id ("peer-1/init" once reparented), or None
 
+mem.get(key, default=None), mem.set(key, value), mem.delete(key)
+    The key-value memory of the peer this task was submitted to.
+Lock(name), Resource(name, instances), Semaphore(name, initial),
+MessageQueue(name, capacity)
+    Cluster-wide synchronisation objects the tracker owns (docs/sync.md):
+    lock.acquire(timeout=None) / release(), res.request(n=1, timeout=None) /
+    release(n=1), sem.wait(timeout=None) / signal(), q.send(message,
+    timeout=None) / receive(timeout=None). A blocking call gives up the core
+    while it waits; with a timeout (seconds) it returns False (receive raises
+    osgrid.Error "TIMEOUT") when the time passes.
+
 Errors: TypeError / ValueError for bad arguments, osgrid.Error for what the
 peer refuses (e.g. code "LIMIT": too many children).
 """
@@ -220,7 +231,7 @@ import types as _types
 
 CHANNEL_FD = 4        # the task's socket to its peer (zygote_protocol.h, kCallFd)
 _CHUNK = 65535        # bytes of JSON per packet, after its flag byte
-_OPTIONS = ("priority", "name", "burst_ms", "tickets", "cpu_limit_ms", "timeout_ms")
+_OPTIONS = ("priority", "name", "burst_ms", "tickets", "cpu_limit_ms", "timeout_ms", "claims")
 
 _channel = None       # the socket, opened at the first call
 _program = None       # the task program's namespace (set by the bootstrap)
@@ -355,6 +366,178 @@ def getpid():
 def getppid():
     """The parent task's id; "<peer>/init" once its parent ended; None for a task a client submitted."""
     return _call({"call": "getppid"})["task_id"]
+
+
+class _Memory:
+    """osgrid.mem: the key-value memory of the peer this task was submitted
+    to, as `osgrid mem` reaches it (values are JSON)."""
+
+    __slots__ = ()
+
+    def get(self, key, default=None):
+        """The value of `key`, or `default` when there is none."""
+        reply = _call({"call": "mem.get", "key": _key(key)})
+        return reply["value"] if reply.get("found") else default
+
+    def set(self, key, value):
+        """Stores `value` (JSON) under `key`. osgrid.Error "LIMIT" or
+        "FRAGMENTATION" when the arena has no room (the old value stays)."""
+        request = {"call": "mem.set", "key": _key(key), "value": value}
+        try:
+            data = _encode(request)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"osgrid.mem.set: the value must be JSON: {error}") from None
+        _check(request, _exchange(request, data))
+
+    def delete(self, key):
+        """Deletes `key`; True if it was there."""
+        return _call({"call": "mem.delete", "key": _key(key)})["found"]
+
+    def __repr__(self):
+        return "<osgrid.mem: the submitting peer's key-value memory>"
+
+
+mem = _Memory()
+
+
+def _key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"osgrid.mem: a key must be a str, not {type(key).__name__}")
+    return key
+
+
+def _timeout_ms(timeout, call):
+    """None (wait as long as it takes) or seconds >= 0, as whole ms."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ValueError(f"osgrid.{call}: timeout must be None or seconds >= 0, not {timeout!r}")
+    return int(round(timeout * 1000))
+
+
+def _sync(op, name, timeout=None, **fields):
+    """One call on a cluster object; returns the reply (a dict)."""
+    request = {"call": "sync", "op": op, "name": name}
+    request.update({key: value for key, value in fields.items() if value is not None or key == "message"})
+    timeout_ms = _timeout_ms(timeout, op)
+    if timeout_ms is not None:
+        request["timeout_ms"] = timeout_ms
+    return _call(request)
+
+
+def _name(name, kind):
+    if not isinstance(name, str):
+        raise TypeError(f"osgrid.{kind}: name must be a str, not {type(name).__name__}")
+    return name
+
+
+class Lock:
+    """A cluster-wide mutex with an owner (Silberschatz 6.5): only the task
+    that acquired it may release it; not recursive. `with lock:` works."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = _name(name, "Lock")
+
+    def acquire(self, timeout=None):
+        """Waits for the lock; True once held, False if `timeout` s passed first."""
+        return _sync("lock.acquire", self.name, timeout)["granted"]
+
+    def release(self):
+        """Releases it; ValueError if this task does not hold it."""
+        _sync("lock.release", self.name)
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+    def __repr__(self):
+        return f"<osgrid.Lock {self.name!r}>"
+
+
+class Resource:
+    """A resource type with `instances` instances, held per task (Silberschatz
+    8.3); Banker's algorithm and multi-instance detection work on these."""
+
+    __slots__ = ("name", "instances")
+
+    def __init__(self, name, instances):
+        self.name = _name(name, "Resource")
+        if isinstance(instances, bool) or not isinstance(instances, int) or instances < 1:
+            raise ValueError(f"osgrid.Resource: instances must be an int >= 1, not {instances!r}")
+        self.instances = instances
+
+    def request(self, n=1, timeout=None):
+        """Waits until `n` more instances are this task's; False on timeout."""
+        return _sync("resource.request", self.name, timeout, count=n, instances=self.instances)["granted"]
+
+    def release(self, n=1):
+        """Gives back `n` instances; ValueError if it holds fewer."""
+        _sync("resource.release", self.name, count=n, instances=self.instances)
+
+    def __repr__(self):
+        return f"<osgrid.Resource {self.name!r} of {self.instances}>"
+
+
+class Semaphore:
+    """A counting semaphore with no owner (Silberschatz 6.6): wait() = P,
+    signal() = V; signal without a prior wait is legal."""
+
+    __slots__ = ("name", "initial")
+
+    def __init__(self, name, initial):
+        self.name = _name(name, "Semaphore")
+        if isinstance(initial, bool) or not isinstance(initial, int):
+            raise TypeError(f"osgrid.Semaphore: initial must be an int, not {type(initial).__name__}")
+        self.initial = initial
+
+    def wait(self, timeout=None):
+        """P(): decrements, waiting while the value is 0; False on timeout."""
+        return _sync("sem.wait", self.name, timeout, initial=self.initial)["granted"]
+
+    def signal(self):
+        """V(): increments, waking the longest waiter."""
+        _sync("sem.signal", self.name, initial=self.initial)
+
+    def __repr__(self):
+        return f"<osgrid.Semaphore {self.name!r}>"
+
+
+class MessageQueue:
+    """A bounded mailbox of JSON messages (Silberschatz 3.7.4): send waits
+    while it is full, receive while it is empty; FIFO."""
+
+    __slots__ = ("name", "capacity")
+
+    def __init__(self, name, capacity):
+        self.name = _name(name, "MessageQueue")
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"osgrid.MessageQueue: capacity must be an int, not {type(capacity).__name__}")
+        self.capacity = capacity
+
+    def send(self, message, timeout=None):
+        """Queues `message` (JSON), waiting while the queue is full; False on timeout."""
+        try:
+            _encode(message)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"osgrid.MessageQueue.send: the message must be JSON: {error}") from None
+        return _sync("queue.send", self.name, timeout, capacity=self.capacity, message=message)["granted"]
+
+    def receive(self, timeout=None):
+        """The oldest message, waiting while there is none; osgrid.Error
+        "TIMEOUT" when `timeout` s pass first."""
+        reply = _sync("queue.receive", self.name, timeout, capacity=self.capacity)
+        if not reply["granted"]:
+            raise Error("TIMEOUT", f"osgrid.MessageQueue.receive: nothing came on {self.name!r} in {timeout} s")
+        return reply.get("message")
+
+    def __repr__(self):
+        return f"<osgrid.MessageQueue {self.name!r} of {self.capacity}>"
 )py";
 
 /// __main__.osgrid_run_task and osgrid_run_call, borrowed; set by StartPython().

@@ -63,11 +63,13 @@ void TrackerLink::Register() {
     if (!options_.heartbeat_interval) {
       interval_ = milliseconds(reply->value("heartbeat_interval_ms", std::int64_t{10000}));
     }
+    peer_timeout_ = milliseconds(reply->value("peer_timeout_ms", std::int64_t{30000}));
+    if (options_.on_contact) options_.on_contact(sent, peer_timeout_);
     warned_ = false;
     stats_.registered = true;
     spdlog::info("registered with tracker {} as {} (heartbeat every {} ms)", outbound_.tracker().where(),
                  options_.peer_id, interval_.count());
-    if (options_.on_registered) options_.on_registered();
+    if (options_.on_registered) options_.on_registered(reply->value("epoch", std::string()));
     After(interval_, &TrackerLink::SendHeartbeat);
   });
 }
@@ -88,6 +90,7 @@ void TrackerLink::SendHeartbeat() {
     Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
     if (status.ok()) {
       SampleClock(sent, *reply);
+      if (options_.on_contact) options_.on_contact(sent, peer_timeout_);
       return After(interval_, &TrackerLink::SendHeartbeat);
     }
     // No answer in time: the connection may be half open (the tracker's

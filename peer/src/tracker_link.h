@@ -35,8 +35,14 @@ struct TrackerLinkOptions {
   std::string sandbox;          // --sandbox mode, for the tracker's peer list
   std::string sandbox_missing;  // layers this peer lacks, and why; "" for none
   /// Called each time the tracker accepts REGISTER (at start, and again after
-  /// the tracker restarted): to tell the tracker what it cannot know.
-  std::function<void()> on_registered;
+  /// the tracker restarted), with the tracker run's epoch ("" from an older
+  /// tracker): to tell the tracker what it cannot know.
+  std::function<void(const std::string& epoch)> on_registered;
+  /// Called each time the tracker answers REGISTER or HEARTBEAT, with when
+  /// that request was sent (PeerEvents::LocalNowMs) and the tracker's peer
+  /// timeout: the tracker heard from us no earlier than `sent`, so it will
+  /// not declare us dead before sent + peer_timeout (docs/sync.md, "Cut off").
+  std::function<void(double sent_ms, std::chrono::milliseconds peer_timeout)> on_contact;
 };
 
 class TrackerLink {
@@ -66,6 +72,7 @@ class TrackerLink {
   PeerStats& stats_;
   PeerEvents& events_;
   std::chrono::milliseconds interval_{10000};
+  std::chrono::milliseconds peer_timeout_{30000};  // the tracker's, from REGISTERED
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
   bool warned_ = false;  // "tracker unreachable" logged once per outage

@@ -122,6 +122,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
       ->group("Events");
+  app.add_option("--deadlock", options.deadlock,
+                 "What the tracker does about deadlock among tasks' Locks and Resources (docs/sync.md): detect "
+                 "(report it), recover (report it and abort a victim) or avoid (Banker's algorithm on declared "
+                 "claims)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"detect", "recover", "avoid"}))
+      ->group("Cluster objects");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
   app.add_option("--secret-file", secret_file,
@@ -196,6 +203,8 @@ int main(int argc, char** argv) {
                heartbeat_s, timeout_s);
   for (const std::string& line : osgrid::net::DescribeSecrets(*secrets)) spdlog::info("{}", line);
   spdlog::info("tls: {}", security.tls_cert.empty() ? "off" : "on (TLS only), certificate " + security.tls_cert);
+  spdlog::info("deadlock: {} (cluster Locks, Resources, Semaphores and MessageQueues; docs/sync.md)",
+               options.deadlock);
 
   // 3. Run until SIGINT/SIGTERM, then stop cleanly.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

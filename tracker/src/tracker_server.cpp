@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
 #include <random>
 #include <set>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "osgrid/net/messages.h"
 #include "osgrid/net/router.h"
 #include "osgrid/tracker/registry.h"
+#include "sync_table.h"
 
 namespace osgrid::tracker {
 
@@ -68,6 +70,15 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   Clock::time_point started = Clock::now();
   std::int64_t peers_died = 0;
   EventHub hub;
+  Result<DeadlockMode> deadlock_mode;
+  SyncTable sync;
+  /// A SYNC call that waits: where its reply goes, and its timeout.
+  struct PendingSync {
+    std::weak_ptr<net::Session> session;  // expired once the peer's connection closed
+    Json request;                         // for the reply's id, and to undo a grant nobody can receive
+    std::unique_ptr<asio::steady_timer> timeout;
+  };
+  std::map<Ticket, PendingSync> pending_sync;
 
   Impl(asio::io_context& context, TrackerOptions opts)
       : io(context),
@@ -75,7 +86,24 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
         routed(AddRoutes()),
         server(context, ServerOptionsFor(options), router.AsRequestHandler()),
         cron_timer(context),
-        hub(NewEpoch(), EventFrame, options.max_subscribers) {}
+        hub(NewEpoch(), EventFrame, options.max_subscribers),
+        deadlock_mode(ParseDeadlockMode(options.deadlock)),
+        sync(deadlock_mode.value_or(DeadlockMode::kDetect), [this](os::events::Payload body) { PublishSync(std::move(body)); },
+             [this] { return NowMs(); }) {}
+
+  /// The SyncTable's events: published, and the deadlock ones kept for DEADLOCK's history.
+  void PublishSync(os::events::Payload body) {
+    const std::string_view type = os::events::TypeOf(body);
+    if (type.starts_with("deadlock.")) {
+      Json event = net::EncodePayload(body);
+      event["type"] = std::string(type);
+      event["t"] = NowMs();
+      deadlock_history.push_back(std::move(event));
+      if (deadlock_history.size() > 100) deadlock_history.pop_front();
+    }
+    Publish(std::move(body));
+  }
+  std::deque<Json> deadlock_history;  // deadlock.* events since the start or the last mode change
 
   /// The tracker's table of requests. STATUS, PEER_LIST, TASK_LIST and
   /// SUBSCRIBE only read: an observer may call them.
@@ -92,6 +120,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                                           {"PEER_LIST", &Impl::OnPeerList, Access::kObserver},
                                           {"TASK_LIST", &Impl::OnTaskList, Access::kObserver},
                                           {"STATUS", &Impl::OnStatus, Access::kObserver},
+                                          {"SYNC", &Impl::OnSync, Access::kMember},
+                                          {"DEADLOCK", &Impl::OnDeadlock, Access::kObserver},
                                       });
   }
 
@@ -139,6 +169,7 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                              {"host", peer.host},
                              {"heartbeat_interval_ms", options.heartbeat_interval.count()},
                              {"peer_timeout_ms", options.peer_timeout.count()},
+                             {"epoch", hub.epoch()},
                              {"now_ms", NowMs()}});
   }
 
@@ -227,8 +258,164 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     const std::string peer = request["peer_id"];
     auto events = DecodePeerEvents(peer, request["events"]);
     if (!events.ok()) return session->ReplyError(request, events.status());
-    for (os::events::Event& event : *events) hub.Publish(std::move(event));
+    std::vector<std::pair<std::string, std::string>> ended;  // task, outcome: what it held is freed now
+    for (os::events::Event& event : *events) {
+      if (const auto* finished = std::get_if<os::events::TaskFinished>(&event.body)) {
+        ended.emplace_back(finished->task_id, std::string(os::events::OutcomeName(finished->outcome)));
+      } else if (const auto* zombie = std::get_if<os::events::TaskZombie>(&event.body)) {
+        ended.emplace_back(zombie->task_id, std::string(os::events::OutcomeName(zombie->outcome)));
+      }
+      hub.Publish(std::move(event));
+    }
+    for (const auto& [task_id, outcome] : ended) sync.TaskEnded(task_id, outcome);
+    if (!ended.empty()) AnswerCompletedSyncs();
     session->Reply(request, {{"type", "OK"}, {"accepted", events->size()}});
+  }
+
+  // ---- Cluster objects (docs/sync.md) ------------------------------------------
+
+  /// SYNC: a task's call on a Lock, Resource, Semaphore or MessageQueue. The
+  /// reply goes now, or when the SyncTable completes the call, or when its
+  /// timeout passes.
+  void OnSync(const net::SessionPtr& session, const Json& request) {
+    auto decoded = DecodeSync(request);
+    if (!decoded.ok()) return session->ReplyError(request, decoded.status());
+    SyncAnswer answer = sync.Submit(*decoded);
+    if (!answer.status.ok()) return session->ReplyError(request, answer.status);
+    if (!answer.waiting) {
+      ReplySync(*session, request, answer.reply);
+    } else {
+      PendingSync& pending = pending_sync[answer.ticket];
+      pending.session = session;
+      pending.request = request;
+      if (request.contains("timeout_ms")) {
+        pending.timeout = std::make_unique<asio::steady_timer>(io, milliseconds(request["timeout_ms"].get<std::int64_t>()));
+        pending.timeout->async_wait([weak = weak_from_this(), ticket = answer.ticket](boost::system::error_code ec) {
+          auto self = weak.lock();
+          if (ec || !self) return;
+          self->SyncTimedOut(ticket);
+        });
+      }
+    }
+    AnswerCompletedSyncs();
+  }
+
+  static Result<SyncRequest> DecodeSync(const Json& request) {
+    SyncRequest sync;
+    sync.op = request["op"];
+    sync.name = request["name"];
+    sync.task_id = request["task_id"];
+    sync.peer = request["peer_id"];
+    sync.count = request.value("count", std::int64_t{1});
+    if (request.contains("instances")) sync.instances = request["instances"].get<std::int64_t>();
+    if (request.contains("initial")) sync.initial = request["initial"].get<std::int64_t>();
+    if (request.contains("capacity")) sync.capacity = request["capacity"].get<std::int64_t>();
+    if (request.contains("message")) sync.message = request["message"];
+    if (request.contains("claims")) {
+      auto claims = net::DecodeClaims(request["claims"]);
+      if (!claims.ok()) return claims.status();
+      sync.claims = std::move(claims).value();
+    }
+    if (request.contains("timeout_ms")) {
+      const std::int64_t timeout_ms = request["timeout_ms"];
+      if (timeout_ms < 0 || timeout_ms > params::kMaxTaskTimeoutMs) {
+        return Status::BadRequest("SYNC: timeout_ms must be 0.." + std::to_string(params::kMaxTaskTimeoutMs));
+      }
+      sync.may_wait = timeout_ms > 0;
+      sync.has_timeout = true;
+    }
+    return sync;
+  }
+
+  static void ReplySync(net::Session& session, const Json& request, Json fields) {
+    fields["type"] = "SYNC_OK";
+    if (!fields.contains("granted")) fields["granted"] = true;
+    session.Reply(request, std::move(fields));
+  }
+
+  void SyncTimedOut(Ticket ticket) {
+    auto it = pending_sync.find(ticket);
+    if (it == pending_sync.end() || !sync.Cancel(ticket, "timed out")) return;
+    if (auto session = it->second.session.lock()) ReplySync(*session, it->second.request, {{"granted", false}});
+    pending_sync.erase(it);
+    AnswerCompletedSyncs();
+  }
+
+  /// Replies to every waiting call the SyncTable completed. A grant whose
+  /// peer is gone (its connection closed) is given back, so no Lock stays
+  /// held by a task that never learnt it has it.
+  void AnswerCompletedSyncs() {
+    for (int round = 0; round < 1000; ++round) {  // an undo may complete others: until none is left
+      std::vector<Completion> completions = sync.TakeCompletions();
+      if (completions.empty()) return;
+      for (Completion& done : completions) {
+        auto it = pending_sync.find(done.ticket);
+        if (it == pending_sync.end()) continue;
+        PendingSync pending = std::move(it->second);
+        pending_sync.erase(it);
+        auto session = pending.session.lock();
+        if (!session) {
+          if (done.status.ok()) UndoGrant(pending.request);
+          continue;
+        }
+        if (!done.status.ok()) {
+          session->ReplyError(pending.request, done.status);
+        } else {
+          ReplySync(*session, pending.request, std::move(done.reply));
+        }
+      }
+    }
+  }
+
+  void UndoGrant(const Json& request) {
+    static const std::map<std::string, std::string> undo = {
+        {"lock.acquire", "lock.release"}, {"resource.request", "resource.release"}, {"sem.wait", "sem.signal"}};
+    const std::string op = request["op"];
+    auto it = undo.find(op);
+    if (it == undo.end()) {
+      spdlog::warn("{} by {} on {} completed after its peer's connection closed", op,
+                   request["task_id"].get<std::string>(), request["name"].get<std::string>());
+      return;
+    }
+    Json reverse = request;
+    reverse["op"] = it->second;
+    reverse.erase("timeout_ms");
+    auto decoded = DecodeSync(reverse);
+    if (decoded.ok()) sync.Submit(*decoded);
+  }
+
+  /// DEADLOCK: what `osgrid deadlock` prints.
+  void OnDeadlock(const net::SessionPtr& session, const Json& request) {
+    if (request.contains("mode")) {
+      if (session->access() != net::Access::kMember) {
+        return session->ReplyError(request, Status(Code::kForbidden, "an observer may not change the deadlock mode"));
+      }
+      auto mode = ParseDeadlockMode(request["mode"].get<std::string>());
+      if (!mode.ok()) return session->ReplyError(request, mode.status());
+      if (*mode != sync.mode()) {
+        spdlog::info("deadlock: {} from now on (was {})", DeadlockModeName(*mode), DeadlockModeName(sync.mode()));
+      }
+      sync.set_mode(*mode);
+      deadlock_history.clear();
+    }
+    Json reply = {{"type", "DEADLOCK_REPLY"}, {"mode", std::string(DeadlockModeName(sync.mode()))}};
+    reply["history"] = Json(std::vector<Json>(deadlock_history.begin(), deadlock_history.end()));
+    if (request.contains("name")) {
+      auto object = sync.Find(request["name"]);
+      if (!object.ok()) return session->ReplyError(request, object.status());
+      reply["objects"] = Json::array({net::EncodeResourceState(*object)});
+    } else {
+      reply["objects"] = Json::array();
+      for (const auto& object : sync.Snapshot()) reply["objects"].push_back(net::EncodeResourceState(object));
+    }
+    reply["deadlocks"] = Json::array();
+    for (const DeadlockReport& report : sync.Deadlocks()) {
+      Json found = net::EncodePayload(report.found);
+      found["t"] = report.found_t;
+      reply["deadlocks"].push_back(std::move(found));
+    }
+    if (auto stall = sync.Stall()) reply["stall"] = net::EncodePayload(*stall);
+    session->Reply(request, std::move(reply));
   }
 
   /// SUBSCRIBE: the snapshot now, then every later event as a frame of its
@@ -246,7 +433,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       s->EndStream(cut_off);
     });
     if (!subscription.ok()) return session->ReplyError(request, subscription.status());
-    const os::events::Snapshot& snapshot = subscription->snapshot;
+    os::events::Snapshot snapshot = subscription->snapshot;
+    snapshot.resources = sync.Snapshot();  // the table changes only with events, on this thread: same seq
     session->Reply(request, {{"type", "SUBSCRIBED"},
                              {"subscriber", subscription->id},
                              {"epoch", hub.epoch()},
@@ -301,6 +489,7 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                              {"observers", !server.options().observer_secret.empty()},
                              {"access", std::string(net::AccessName(session->access()))},
                              {"tls", !server.options().tls_cert.empty()},
+                             {"deadlock", std::string(DeadlockModeName(sync.mode()))},
                              {"totals", {{"cores", cores}, {"running", running}, {"queue_length", queued}}},
                              {"events", EventsStatus()}});
   }
@@ -351,7 +540,36 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       spdlog::warn("peer {} is dead: no heartbeat for over {} ms; removed", id, options.peer_timeout.count());
       PublishDeath(id, silent[id]);
     }
+    SweepSync();
   }
+
+  /// Each sweep: the dead peers' Locks and Resources freed one sweep after
+  /// their death (docs/sync.md, "Cut off"), calls whose peer hung up
+  /// dropped, periodic detection, and the stall check.
+  void SweepSync() {
+    for (const std::string& peer : dead_peers_to_free) sync.PeerGone(peer, "lost");
+    dead_peers_to_free = std::move(dying_peers);
+    dying_peers.clear();
+    for (auto it = pending_sync.begin(); it != pending_sync.end();) {
+      if (!it->second.session.expired()) {
+        ++it;
+        continue;
+      }
+      const Ticket ticket = it->first;
+      it = pending_sync.erase(it);
+      sync.Cancel(ticket, "its peer's connection closed");
+    }
+    sync.Detect();
+    std::map<std::string, bool> live;  // task -> blocked outside the table (in osgrid.wait for a child)
+    for (const os::events::TaskInfo& task : hub.state().Tasks()) {
+      if (task.state == os::events::TaskState::kZombie) continue;
+      live[task.task_id] = task.state == os::events::TaskState::kWaiting;
+    }
+    sync.CheckStall(live);
+    AnswerCompletedSyncs();
+  }
+  std::vector<std::string> dying_peers;         // declared dead this sweep: freed at the next
+  std::vector<std::string> dead_peers_to_free;  // declared dead last sweep: freed now
 
   /// peer.dead, then task.finished (lost) for each task it held, and for
   /// each zombie whose parent it held (the parent that would have reaped it
@@ -367,6 +585,7 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       }
     }
     Publish(os::events::PeerDead{id, silent_ms});
+    dying_peers.push_back(id);
     for (const auto& task : lost) {
       Publish(os::events::TaskFinished{task.task_id, task.parent, id, os::events::Outcome::kLost, 0, 0, 0});
     }
@@ -384,6 +603,7 @@ TrackerServer::~TrackerServer() { Stop(); }
 
 Status TrackerServer::Start() {
   if (!impl_->routed.ok()) return impl_->routed;
+  if (!impl_->deadlock_mode.ok()) return impl_->deadlock_mode.status();
   if (Status s = impl_->server.Listen(impl_->options.host, impl_->options.port); !s.ok()) return s;
   impl_->ScheduleCron();
   return Status::Ok();

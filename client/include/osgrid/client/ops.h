@@ -143,6 +143,11 @@ Result<Reply<net::PeerList>> Peers(net::Client& client, std::chrono::millisecond
 /// fold of the event stream knows it at the reply's seq. Observers may ask.
 /// Errors: UNKNOWN_TYPE when `client` talks to a peer.
 Result<Reply<net::TaskList>> Tasks(net::Client& client, std::chrono::milliseconds wait = kDefaultSlack);
+/// DEADLOCK, from the tracker: its --deadlock mode, the deadlocks and stall
+/// in force, and the cluster objects (only `name`'s when not empty), as the
+/// raw DEADLOCK_REPLY (docs/protocol-messages.md). Observers may ask.
+/// Errors: NOT_FOUND for an unknown name; UNKNOWN_TYPE from a peer.
+Result<Json> Deadlock(net::Client& client, const std::string& name, std::chrono::milliseconds wait = kDefaultSlack);
 /// SUBSCRIBE, to the tracker: the snapshot, then every later event
 /// (net::Subscriber). `client` must outlive the subscriber and carries
 /// nothing else from then on. Errors: BAD_REQUEST (unknown type prefix or

@@ -63,7 +63,19 @@ struct TaskRequest {
   /// Hex SHA-256 of `program`. Decoding keeps what was sent (after checking
   /// it); encoding computes it when empty.
   std::string program_sha256;
+  /// Its maximum claims on cluster Locks and Resources, by name, for the
+  /// tracker's Banker's algorithm (docs/sync.md); empty: none declared.
+  std::map<std::string, std::int64_t> claims;
 };
+
+/// The most claims one task may declare, and the largest claim.
+inline constexpr std::size_t kMaxClaims = 1000;
+inline constexpr std::int64_t kMaxClaim = 1000000;
+
+/// A task's `claims` object ({"fork-1": 1, "printers": 2}): 1..kMaxClaims
+/// names, each a cluster object name (1..128 printable characters), each
+/// claim an integer 1..kMaxClaim. Errors: BAD_REQUEST saying which.
+Result<std::map<std::string, std::int64_t>> DecodeClaims(const Json& claims);
 
 /// A task with its program, function and arguments; the rest defaulted.
 TaskRequest MakeTask(std::string program, std::string function = "main", Json args = Json::array());

@@ -30,6 +30,8 @@ struct TrackerOptions {
   /// The largest bound a subscriber may ask for (the recorder of `osgrid run
   /// --record` asks for this much), bytes.
   std::size_t max_subscriber_queue_bytes = 64u << 20;
+  /// --deadlock: "detect", "recover" or "avoid" (docs/sync.md); Start() refuses anything else.
+  std::string deadlock = "detect";
 };
 
 class TrackerServer {
