@@ -667,6 +667,8 @@ static os::events::Outcome OutcomeOf(const Status& status) {
       return os::events::Outcome::kCancelled;
     case Code::kKilled:
       return os::events::Outcome::kKilled;
+    case Code::kAborted:
+      return os::events::Outcome::kAborted;
     default:
       return os::events::Outcome::kFailed;
   }
