@@ -10,7 +10,7 @@ struct CodeEntry {
   std::string_view name;
 };
 
-constexpr std::array<CodeEntry, 18> kCodes = {{
+constexpr std::array<CodeEntry, 19> kCodes = {{
     {Code::kOk, "OK"},
     {Code::kBadRequest, "BAD_REQUEST"},
     {Code::kUnknownType, "UNKNOWN_TYPE"},
@@ -28,6 +28,7 @@ constexpr std::array<CodeEntry, 18> kCodes = {{
     {Code::kForbidden, "FORBIDDEN"},
     {Code::kCancelled, "CANCELLED"},
     {Code::kKilled, "KILLED"},
+    {Code::kAborted, "ABORTED"},
     {Code::kInternal, "INTERNAL"},
 }};
 

@@ -2,6 +2,8 @@
 // Source: Silberschatz 10e, 3.7.4.2 "Synchronization" and 3.7.4.3 "Buffering".
 #include "osgrid/os/sync/message_queue.h"
 
+#include <algorithm>
+
 namespace osgrid::os {
 
 MessageQueue::SendResult MessageQueue::Send(ProcessId sender, std::string message) {
@@ -36,6 +38,21 @@ MessageQueue::ReceiveResult MessageQueue::Receive(ProcessId receiver) {
   }
   if (!result.message) blocked_receivers_.push_back(receiver);  // empty: block
   return result;
+}
+
+bool MessageQueue::CancelSend(ProcessId sender) {
+  const auto it = std::find_if(blocked_senders_.begin(), blocked_senders_.end(),
+                               [sender](const auto& blocked) { return blocked.first == sender; });
+  if (it == blocked_senders_.end()) return false;
+  blocked_senders_.erase(it);  // its message goes with it
+  return true;
+}
+
+bool MessageQueue::CancelReceive(ProcessId receiver) {
+  const auto it = std::find(blocked_receivers_.begin(), blocked_receivers_.end(), receiver);
+  if (it == blocked_receivers_.end()) return false;
+  blocked_receivers_.erase(it);
+  return true;
 }
 
 }  // namespace osgrid::os

@@ -43,3 +43,30 @@ TEST_CASE("a zero-capacity queue is a rendezvous", "[sync][queue]") {
   CHECK_FALSE(q.Receive(1).message.has_value());
   CHECK(q.Send(0, "y").woken == 1u);
 }
+
+TEST_CASE("a blocked sender that gives up takes its message with it", "[sync][queue]") {
+  MessageQueue q(1);
+  CHECK_FALSE(q.Send(0, "a").blocked);
+  CHECK(q.Send(1, "b").blocked);
+  CHECK(q.Send(2, "c").blocked);
+  CHECK(q.CancelSend(1));
+  CHECK_FALSE(q.CancelSend(1));
+  CHECK_FALSE(q.CancelSend(0));  // its send completed
+  REQUIRE(q.blocked_senders().size() == 1);
+  const auto got = q.Receive(9);
+  CHECK(got.message == "a");
+  CHECK(got.woken == 2u);  // "b" was never delivered
+  CHECK(q.Receive(9).message == "c");
+}
+
+TEST_CASE("a blocked receiver that gives up is skipped by the next send", "[sync][queue]") {
+  MessageQueue q(2);
+  CHECK_FALSE(q.Receive(4).message.has_value());
+  CHECK_FALSE(q.Receive(5).message.has_value());
+  CHECK(q.CancelReceive(4));
+  CHECK_FALSE(q.CancelReceive(4));
+  CHECK(q.Send(0, "x").woken == 5u);
+  CHECK(q.CancelReceive(5) == false);  // it got its message
+  CHECK_FALSE(q.Send(0, "y").woken.has_value());
+  CHECK(q.messages().size() == 1);  // nobody waits: queued
+}

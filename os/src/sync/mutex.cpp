@@ -2,6 +2,8 @@
 // Source: Silberschatz 10e, 6.5 "Mutex Locks"; OSTEP ch. 28.1, 28.14-28.15.
 #include "osgrid/os/sync/mutex.h"
 
+#include <algorithm>
+
 namespace osgrid::os {
 
 bool Mutex::Lock(ProcessId process) {
@@ -22,6 +24,13 @@ Mutex::UnlockResult Mutex::Unlock(ProcessId process) {
   owner_ = waiting_.front();  // hand the lock to the longest waiter
   waiting_.pop_front();
   return {true, owner_};
+}
+
+bool Mutex::CancelWait(ProcessId process) {
+  const auto it = std::find(waiting_.begin(), waiting_.end(), process);
+  if (it == waiting_.end()) return false;
+  waiting_.erase(it);  // the owner is unchanged: a waiter never held the lock
+  return true;
 }
 
 }  // namespace osgrid::os

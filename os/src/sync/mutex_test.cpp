@@ -43,3 +43,20 @@ TEST_CASE("the mutex is not recursive: the owner locking again blocks", "[sync][
   CHECK_FALSE(m.Lock(0));
   CHECK(m.waiting().front() == 0u);
 }
+
+// A timed acquire (pthread_mutex_timedlock) gives up: the waiter leaves the
+// queue and the next release skips it.
+TEST_CASE("a waiter that gives up leaves the queue; the others keep their order", "[sync][mutex]") {
+  Mutex m;
+  CHECK(m.Lock(0));
+  CHECK_FALSE(m.Lock(1));
+  CHECK_FALSE(m.Lock(2));
+  CHECK_FALSE(m.Lock(3));
+  CHECK(m.CancelWait(2));
+  CHECK(m.waiting() == std::deque<osgrid::os::ProcessId>{1, 3});
+  CHECK_FALSE(m.CancelWait(2));  // no longer waiting
+  CHECK_FALSE(m.CancelWait(0));  // the owner is not a waiter
+  CHECK(m.owner() == 0u);
+  CHECK(m.Unlock(0).woken == 1u);
+  CHECK(m.Unlock(1).woken == 3u);
+}

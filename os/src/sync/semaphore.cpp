@@ -2,6 +2,7 @@
 // Source: Silberschatz 10e, 6.6.2 "Semaphore Implementation"; OSTEP ch. 31.1-31.2.
 #include "osgrid/os/sync/semaphore.h"
 
+#include <algorithm>
 #include <string>
 
 namespace osgrid::os {
@@ -32,6 +33,14 @@ std::optional<ProcessId> Semaphore::Signal() {
   const ProcessId woken = waiting_.front();  // value <= 0: someone waits; FIFO
   waiting_.pop_front();
   return woken;
+}
+
+bool Semaphore::CancelWait(ProcessId process) {
+  const auto it = std::find(waiting_.begin(), waiting_.end(), process);
+  if (it == waiting_.end()) return false;
+  waiting_.erase(it);
+  ++value_;  // its wait() never happened: still value == -waiting
+  return true;
 }
 
 }  // namespace osgrid::os

@@ -53,3 +53,24 @@ TEST_CASE("bad initial values are refused with a message", "[sync][semaphore]") 
   REQUIRE_FALSE(binary.ok());
   CHECK(binary.error().message == "a binary semaphore's initial value must be 0 or 1, got 2");
 }
+
+// sem_timedwait gives up: the wait() is undone, so a negative value still
+// counts the waiters (Silberschatz 6.6.2).
+TEST_CASE("a waiter that gives up leaves the queue and gives back its decrement", "[sync][semaphore]") {
+  auto s = Semaphore::Counting(0);
+  REQUIRE(s.ok());
+  CHECK_FALSE(s->Wait(1));
+  CHECK_FALSE(s->Wait(2));
+  CHECK_FALSE(s->Wait(3));
+  CHECK(s->value() == -3);
+  CHECK(s->CancelWait(2));
+  CHECK(s->value() == -2);
+  CHECK(s->waiting() == std::deque<osgrid::os::ProcessId>{1, 3});
+  CHECK_FALSE(s->CancelWait(2));
+  CHECK(s->value() == -2);  // unchanged by a refused cancel
+  CHECK(s->Signal() == 1u);
+  CHECK(s->Signal() == 3u);
+  CHECK(s->value() == 0);
+  CHECK_FALSE(s->Signal().has_value());  // the value counts up again
+  CHECK(s->value() == 1);
+}

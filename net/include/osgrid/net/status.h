@@ -33,6 +33,7 @@ enum class Code {
   kForbidden,    // FORBIDDEN: authenticated, but the credential does not allow this request (an observer)
   kCancelled,    // CANCELLED: the task was cancelled (TASK_CANCEL) before it ended
   kKilled,       // KILLED: the task was killed with its descendants (TASK_CANCEL with group)
+  kAborted,      // ABORTED: the task was aborted as a deadlock victim (osgrid-tracker --deadlock recover)
   kInternal,     // INTERNAL: a bug; please report
 };
 
@@ -56,6 +57,7 @@ class Status {
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Io(std::string m) { return {Code::kIo, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status Aborted(std::string m) { return {Code::kAborted, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

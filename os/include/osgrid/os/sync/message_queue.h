@@ -51,6 +51,16 @@ class MessageQueue {
   /// blocks; a later Send() hands it that send's message directly.
   ReceiveResult Receive(ProcessId receiver);
 
+  /// A blocked sender gives up (its send timed out, or it ended): it leaves
+  /// the senders' queue and its message is dropped, never delivered; the
+  /// other senders keep their order. False, changing nothing, when `sender`
+  /// is not blocked here. Not in the textbook, whose send() blocks for ever.
+  bool CancelSend(ProcessId sender);
+  /// A blocked receiver gives up: it leaves the receivers' queue, and the
+  /// next send() goes to the receiver after it (or into the queue). False,
+  /// changing nothing, when `receiver` is not blocked here.
+  bool CancelReceive(ProcessId receiver);
+
   std::size_t capacity() const { return capacity_; }
   /// The queued messages, front = oldest = received next.
   const std::deque<std::string>& messages() const { return messages_; }

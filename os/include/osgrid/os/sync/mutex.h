@@ -39,6 +39,13 @@ class Mutex {
   /// which becomes the owner and is ready again. By anyone else: {ok=false}.
   UnlockResult Unlock(ProcessId process);
 
+  /// A blocked process stops waiting without getting the lock (its wait
+  /// timed out, or it ended): it leaves the waiting queue, and the others
+  /// keep their order. Returns false, changing nothing, when `process` is
+  /// not waiting. Not in the textbook, whose acquire() waits for ever; a
+  /// timed lock (POSIX pthread_mutex_timedlock) needs it.
+  bool CancelWait(ProcessId process);
+
   /// The process holding the lock, or nullopt when it is available.
   std::optional<ProcessId> owner() const { return owner_; }
   /// The blocked processes, front = waited longest = next owner.

@@ -53,6 +53,14 @@ class Semaphore {
   /// removed and returned: its wait() has now completed and it is ready.
   std::optional<ProcessId> Signal();
 
+  /// A blocked process stops waiting without completing its wait() (its
+  /// wait timed out, or it ended): it leaves the queue and the value goes
+  /// back up by 1, undoing its wait()'s decrement, so value() == -waiting()
+  /// still holds while the value is negative. Returns false, changing
+  /// nothing, when `process` is not waiting. Not in the textbook, whose
+  /// wait() blocks for ever; POSIX sem_timedwait() needs it.
+  bool CancelWait(ProcessId process);
+
   std::int64_t value() const { return value_; }
   bool binary() const { return binary_; }
   /// The blocked processes, front = waited longest = woken next.
