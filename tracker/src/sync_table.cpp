@@ -42,7 +42,7 @@
 //   - A task waiting for a Lock it holds (Locks are not recursive) is a
 //     deadlock by itself: a self-loop of the wait-for graph, reported on its
 //     own. (8.7.2 cannot take that request: it could never be granted.)
-#include "sync_table.h"
+#include "osgrid/tracker/sync_table.h"
 
 #include <algorithm>
 #include <array>
@@ -1234,6 +1234,28 @@ SyncTable::SyncTable(DeadlockMode mode, EventPublisher publish, NowMs now)
 SyncTable::~SyncTable() = default;
 
 DeadlockMode SyncTable::mode() const { return impl_->mode; }
+
+Status SyncTable::SetMode(DeadlockMode mode) {
+  if (mode == impl_->mode) return Status::Ok();
+  if (mode == DeadlockMode::kAvoid || impl_->mode == DeadlockMode::kAvoid) {
+    std::size_t in_use = 0;  // Locks and Resources held or waited for
+    for (const auto& [name, object] : impl_->objects) {
+      if (Holdable(object.kind) && !Holders(object).empty()) ++in_use;
+    }
+    for (const auto& [ticket, waiter] : impl_->waiting) {
+      if (Holdable(impl_->objects.at(waiter.object).kind)) ++in_use;
+    }
+    if (in_use > 0) {
+      return Status::BadRequest(
+          "cannot switch between " + std::string(DeadlockModeName(impl_->mode)) + " and " +
+          std::string(DeadlockModeName(mode)) + " while Locks or Resources are held or waited for (" +
+          std::to_string(in_use) +
+          "): the Banker's algorithm must see every allocation from the start; switch once they are free");
+    }
+  }
+  impl_->mode = mode;
+  return Status::Ok();
+}
 
 SyncAnswer SyncTable::Submit(const SyncRequest& request) {
   const OpInfo* op = FindOp(request.op);

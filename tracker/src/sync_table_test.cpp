@@ -1,7 +1,7 @@
 // The tracker's cluster objects and deadlock handling (sync_table.h,
 // docs/sync.md): each test drives a SyncTable as the tracker would and reads
 // the events it published, its replies and its snapshot.
-#include "sync_table.h"
+#include "osgrid/tracker/sync_table.h"
 
 #include <catch2/catch.hpp>
 #include <map>

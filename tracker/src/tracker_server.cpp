@@ -16,7 +16,7 @@
 #include "osgrid/net/messages.h"
 #include "osgrid/net/router.h"
 #include "osgrid/tracker/registry.h"
-#include "sync_table.h"
+#include "osgrid/tracker/sync_table.h"
 
 namespace osgrid::tracker {
 
@@ -392,10 +392,9 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       }
       auto mode = ParseDeadlockMode(request["mode"].get<std::string>());
       if (!mode.ok()) return session->ReplyError(request, mode.status());
-      if (*mode != sync.mode()) {
-        spdlog::info("deadlock: {} from now on (was {})", DeadlockModeName(*mode), DeadlockModeName(sync.mode()));
-      }
-      sync.set_mode(*mode);
+      const DeadlockMode was = sync.mode();
+      if (Status switched = sync.SetMode(*mode); !switched.ok()) return session->ReplyError(request, switched);
+      if (*mode != was) spdlog::info("deadlock: {} from now on (was {})", DeadlockModeName(*mode), DeadlockModeName(was));
       deadlock_history.clear();
     }
     Json reply = {{"type", "DEADLOCK_REPLY"}, {"mode", std::string(DeadlockModeName(sync.mode()))}};

@@ -1,4 +1,4 @@
-// Private to tracker/: the cluster's synchronisation objects (docs/sync.md).
+// The tracker's cluster synchronisation objects (docs/sync.md).
 //
 // Tasks on any peer share Locks, Resources (several instances), Semaphores
 // and MessageQueues by name. The tracker owns them all in one SyncTable: a
@@ -114,6 +114,12 @@ class SyncTable {
   SyncTable& operator=(const SyncTable&) = delete;
 
   DeadlockMode mode() const;
+  /// Switches the mode for the requests that follow (DEADLOCK's `mode`).
+  /// Into or out of avoid only while no Lock or Resource is held or waited
+  /// for, since the Banker's algorithm must see every allocation from its
+  /// start; BAD_REQUEST saying so otherwise. Between detect and recover at
+  /// any time.
+  Status SetMode(DeadlockMode mode);
 
   /// One request. Done at once, waiting (detection runs then; under recover
   /// a victim's Completion may be ready right after), or refused with a
