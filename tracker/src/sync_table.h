@@ -65,9 +65,9 @@ struct SyncRequest {
   /// "lock.acquire", "lock.release", "resource.request", "resource.release",
   /// "sem.wait", "sem.signal", "queue.send", "queue.receive".
   std::string op;
-  std::string name;     // the object: 1..128 printable characters
-  std::string task_id;  // who asks
-  std::string peer;     // where it runs
+  std::string name;                       // the object: 1..128 printable characters
+  std::string task_id;                    // who asks
+  std::string peer;                       // where it runs
   std::int64_t count = 1;                 // resource.request/release: instances, >= 1
   std::optional<std::int64_t> instances;  // resource.*: its total; required the first time
   std::optional<std::int64_t> initial;    // sem.*: its initial value, >= 0; required the first time
@@ -83,9 +83,9 @@ using Ticket = std::uint64_t;
 
 /// What Submit() says.
 struct SyncAnswer {
-  Status status;          // not ok: refused, nothing changed (BAD_REQUEST ...)
-  bool waiting = false;   // ok and waiting: `ticket` completes later (TakeCompletions) or is cancelled
-  Ticket ticket = 0;      // when waiting
+  Status status;                // not ok: refused, nothing changed (BAD_REQUEST ...)
+  bool waiting = false;         // ok and waiting: `ticket` completes later (TakeCompletions) or is cancelled
+  Ticket ticket = 0;            // when waiting
   Json reply = Json::object();  // ok and done: {"granted": true, "message": ...} for a receive, {"granted": false}
                                 // for a try that would have waited; {} otherwise
 };

@@ -425,8 +425,8 @@ struct ResourceCancel {
 struct DeadlockFound {
   static constexpr std::string_view kType = "deadlock.found";
   std::vector<std::string> cycle;  // the processes of a wait-for cycle, in order (the first waits for the second...)
-  std::vector<std::string> resources;  // resources[k]: what cycle[k] waits for, held by cycle[k + 1] (may be empty)
-  std::vector<std::string> peers;      // peers[k]: where cycle[k] runs; empty in a simulation
+  std::vector<std::string> resources;   // resources[k]: what cycle[k] waits for, held by cycle[k + 1] (may be empty)
+  std::vector<std::string> peers;       // peers[k]: where cycle[k] runs; empty in a simulation
   std::vector<std::string> deadlocked;  // every deadlocked process (multi-instance detection finds a set; the cycle
                                         // is one cycle of waits inside it); empty when it is just the cycle
   std::string algorithm;                // "wait-for graph" (Silberschatz 8.7.1) or "multi-instance detection"
@@ -576,9 +576,9 @@ struct ResourceUse {
 struct ResourceState {
   std::string kind;  // "lock", "resource", "semaphore" or "queue"
   std::string name;
-  std::int64_t instances = 1;  // a lock 1, a resource its instances, a semaphore its initial value, a queue its
-                               // capacity
-  std::int64_t available = 0;  // free instances, the semaphore's value, or messages queued
+  std::int64_t instances = 1;        // a lock 1, a resource its instances, a semaphore its initial value, a queue its
+                                     // capacity
+  std::int64_t available = 0;        // free instances, the semaphore's value, or messages queued
   std::vector<ResourceUse> holders;  // locks and resources: who holds how many
   std::vector<ResourceUse> waiters;  // in the order they will be served (FIFO)
 
@@ -588,8 +588,8 @@ struct ResourceState {
 struct Snapshot {
   std::uint64_t seq = 0;  // the last event it reflects (0: none yet)
   std::string epoch;
-  double t = 0;                  // when it was taken, ms on the tracker's clock
-  std::vector<PeerState> peers;  // live peers, sorted by id
+  double t = 0;                          // when it was taken, ms on the tracker's clock
+  std::vector<PeerState> peers;          // live peers, sorted by id
   std::vector<ResourceState> resources;  // the tracker's cluster objects, by kind then name; added later: may be
                                          // absent
 
