@@ -191,7 +191,68 @@ TEST_CASE("replay: a --type that names no event type is bad usage", "[cli][repla
   CHECK(printed.exit_status == 2);
   CHECK(printed.out.empty());
   CHECK(printed.err.find("--type 'tsk' selects no event type") != std::string::npos);
-  CHECK(printed.err.find("peer, task, cpu, mem, file, page, deadlock, events") != std::string::npos);
+  CHECK(printed.err.find("peer, task, cpu, mem, file, page, resource, deadlock, events") != std::string::npos);
+}
+
+TEST_CASE("replay: the cluster objects' and deadlock's events, a line each", "[cli][replay]") {
+  const std::string header =
+      R"({"format":"osgrid-trace","version":1,"osgrid":"0.1.0","epoch":"t-5f3a","source":"cluster",)"
+      R"("time_unit":"ms","cluster":{"scenario":"philosophers"}})"
+      "\n";
+  const std::vector<std::string> events = {
+      R"({"type":"resource.request","seq":17,"epoch":"t-5f3a","t":2040.5,"node":"tracker","task_id":"peer-1/3",)"
+      R"("peer":"peer-1","kind":"lock","name":"fork-1","op":"acquire","count":1,"blocked":true,"available":0})",
+      R"({"type":"resource.grant","seq":18,"epoch":"t-5f3a","t":2053,"node":"tracker","task_id":"peer-1/3",)"
+      R"("peer":"peer-1","kind":"lock","name":"fork-1","op":"acquire","count":1,"waited_ms":12.5,"available":0})",
+      R"j({"type":"resource.release","seq":19,"epoch":"t-5f3a","t":2100,"node":"tracker","task_id":"peer-2/5",)j"
+      R"j("peer":"peer-2","kind":"resource","name":"tape","op":"release","count":2,"reason":"task ended (killed)",)j"
+      R"j("available":3})j",
+      R"({"type":"resource.cancel","seq":20,"epoch":"t-5f3a","t":2101,"node":"tracker","task_id":"peer-2/6",)"
+      R"("peer":"peer-2","kind":"semaphore","name":"full","op":"wait","count":1,"reason":"timed out"})",
+      R"({"type":"deadlock.found","seq":21,"epoch":"t-5f3a","t":2102,"node":"tracker",)"
+      R"("cycle":["peer-1/1","peer-2/2"],"resources":["fork-2","fork-1"],"peers":["peer-1","peer-2"],)"
+      R"("algorithm":"wait-for graph"})",
+      R"j({"type":"deadlock.victim","seq":22,"epoch":"t-5f3a","t":2102,"node":"tracker","task_id":"peer-2/5",)j"
+      R"j("peer":"peer-2","held":1,"rule":"holds the fewest instances (1); youngest on a tie"})j",
+      R"j({"type":"deadlock.stall","seq":23,"epoch":"t-5f3a","t":2103,"node":"tracker",)j"
+      R"j("tasks":["peer-1/3","peer-2/4"],"waiting":["semaphore full (wait)","child"]})j",
+  };
+  std::string text = header;
+  for (const std::string& event : events) text += event + "\n";
+  TraceFile file(text);
+  const Printed printed = Replay(Options(file.path));
+  INFO(printed.out << printed.err);
+  CHECK(printed.exit_status == 0);
+  REQUIRE(printed.lines.size() == 10);
+  CHECK(printed.lines[2] ==
+        "    2040.5      17  tracker     resource.request task_id=peer-1/3 peer=peer-1 kind=lock name=fork-1 "
+        "op=acquire count=1 blocked=true available=0");
+  CHECK(printed.lines[3] ==
+        "      2053      18  tracker     resource.grant  task_id=peer-1/3 peer=peer-1 kind=lock name=fork-1 "
+        "op=acquire count=1 waited_ms=12.5 available=0");
+  CHECK(printed.lines[4] ==
+        "      2100      19  tracker     resource.release task_id=peer-2/5 peer=peer-2 kind=resource name=tape "
+        "op=release count=2 reason=\"task ended (killed)\" available=3");
+  CHECK(printed.lines[5] ==
+        "      2101      20  tracker     resource.cancel task_id=peer-2/6 peer=peer-2 kind=semaphore name=full op=wait "
+        "count=1 reason=\"timed out\"");
+  CHECK(printed.lines[6] ==
+        "      2102      21  tracker     deadlock.found  cycle=[\"peer-1/1\",\"peer-2/2\"] "
+        "resources=[\"fork-2\",\"fork-1\"] peers=[\"peer-1\",\"peer-2\"] algorithm=\"wait-for graph\"");
+  CHECK(printed.lines[7] ==
+        "      2102      22  tracker     deadlock.victim task_id=peer-2/5 peer=peer-2 held=1 "
+        "rule=\"holds the fewest instances (1); youngest on a tie\"");
+  CHECK(printed.lines[8] ==
+        "      2103      23  tracker     deadlock.stall  tasks=[\"peer-1/3\",\"peer-2/4\"] "
+        "waiting=[\"semaphore full (wait)\",\"child\"]");
+  CHECK(printed.lines[9] == file.path + ": 7 events read, 0 skipped (unknown types), no gaps");
+
+  ReplayOptions options = Options(file.path);
+  options.json = true;
+  options.types = {"resource"};
+  CHECK(Replay(options).lines.size() == 4);
+  options.types = {"deadlock"};
+  CHECK(Replay(options).lines.size() == 3);
 }
 
 TEST_CASE("replay -: reads the trace from stdin", "[cli][replay]") {

@@ -7,7 +7,9 @@
 // does not know yet does not compile until Member, ToJson and FromJson learn it.
 // A field added to an existing type must not break the streams already
 // written (traces, older peers): make it a std::optional, or mark it
-// kDefaulted so that a reader takes the member's default when it is absent.
+// kDefaulted so that a reader takes the member's default when it is absent,
+// or kWhenNotEmpty (a string or an array) so that it is also left out when
+// empty, and the events that do not use it keep their bytes (simulator traces).
 #include "osgrid/net/events.h"
 
 #include <algorithm>
@@ -31,15 +33,20 @@ namespace ev = os::events;
 // type and whether the field may be left out (std::optional).
 
 template <class R>
-using Member =
-    std::variant<std::string R::*, std::optional<std::string> R::*, int R::*, std::optional<int> R::*,
-                 std::int64_t R::*, std::uint64_t R::*, double R::*, ev::Outcome R::*, std::vector<std::string> R::*,
-                 std::vector<ev::TaskRef> R::*, std::vector<ev::PeerState> R::*, std::vector<ev::ArenaBlock> R::*>;
+using Member = std::variant<std::string R::*, std::optional<std::string> R::*, int R::*, std::optional<int> R::*,
+                            std::int64_t R::*, std::uint64_t R::*, double R::*, bool R::*, ev::Outcome R::*,
+                            std::vector<std::string> R::*, std::vector<ev::TaskRef> R::*,
+                            std::vector<ev::PeerState> R::*, std::vector<ev::ArenaBlock> R::*,
+                            std::vector<ev::ResourceUse> R::*, std::vector<ev::ResourceState> R::*>;
 
-/// Whether a reader needs a (non-optional) field. Writers always write it.
+/// Whether a reader needs a (non-optional) field, and whether a writer writes it.
 enum class Presence {
-  kRequired,   // absent: the event is refused
-  kDefaulted,  // absent: the member keeps its default (a field added later, which older writers leave out)
+  kRequired,      // always written; absent: the event is refused
+  kDefaulted,     // always written; absent: the member keeps its default (a field added later, which older writers
+                  // leave out)
+  kWhenNotEmpty,  // a string or an array, written only when it is not empty; absent: empty. A field added later
+                  // that many writers leave empty (a simulation's deadlock.found has no peers): their events keep
+                  // the bytes they had before it. Of another type it is kDefaulted.
 };
 
 /// One field of record R: its wire name, where it lives, what it means.
@@ -217,12 +224,82 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
       Record<PageEvict>{
           "A resident page chosen as the victim of a fault, published before that fault.",
           {{"page", &PageEvict::page, "the victim's number"}, {"frame", &PageEvict::frame, "the frame it leaves"}}},
+      // ---- cluster resources (the tracker's Locks, Resources, Semaphores and MessageQueues; docs/sync.md)
+      Record<ResourceRequest>{
+          "A task asked for a cluster object: lock acquire, resource request, semaphore wait, queue send or "
+          "receive. resource.grant or resource.cancel follows (published by the tracker).",
+          {{"task_id", &ResourceRequest::task_id, "cluster-wide id of the task that asked"},
+           {"peer", &ResourceRequest::peer, "where the task runs"},
+           {"kind", &ResourceRequest::kind, "lock, resource, semaphore or queue"},
+           {"name", &ResourceRequest::name, "the object's cluster-wide name"},
+           {"op", &ResourceRequest::op, "acquire, request, wait, send or receive"},
+           {"count", &ResourceRequest::count, "instances asked for (a resource); 1 otherwise"},
+           {"blocked", &ResourceRequest::blocked, "true: it must wait (not granted at once)"},
+           {"available", &ResourceRequest::available,
+            "after the event: free instances (a lock 0 or 1, a resource), the semaphore's value, or the messages "
+            "queued (a queue)"}}},
+      Record<ResourceGrant>{
+          "A request for a cluster object was granted, at once or after waiting (published by the tracker).",
+          {{"task_id", &ResourceGrant::task_id, "cluster-wide id of the task granted"},
+           {"peer", &ResourceGrant::peer, "where the task runs"},
+           {"kind", &ResourceGrant::kind, "lock, resource, semaphore or queue"},
+           {"name", &ResourceGrant::name, "the object's cluster-wide name"},
+           {"op", &ResourceGrant::op, "the op of its resource.request"},
+           {"count", &ResourceGrant::count, "instances granted (a resource); 1 otherwise"},
+           {"waited_ms", &ResourceGrant::waited_ms, "ms since its resource.request (0: granted at once)"},
+           {"available", &ResourceGrant::available, "after the event: as in resource.request"}}},
+      Record<ResourceRelease>{
+          "A task gave a cluster object back (lock release, resource release, semaphore signal), or the tracker "
+          "took back what an ended task held (published by the tracker).",
+          {{"task_id", &ResourceRelease::task_id, "cluster-wide id of the task that held it"},
+           {"peer", &ResourceRelease::peer, "where the task runs (ran)"},
+           {"kind", &ResourceRelease::kind, "lock, resource or semaphore"},
+           {"name", &ResourceRelease::name, "the object's cluster-wide name"},
+           {"op", &ResourceRelease::op, "release or signal"},
+           {"count", &ResourceRelease::count, "instances given back"},
+           {"reason", &ResourceRelease::reason,
+            "released (the task called it), or task ended (OUTCOME) when the tracker freed it"},
+           {"available", &ResourceRelease::available, "after the event: as in resource.request"}}},
+      Record<ResourceCancel>{"A waiting request for a cluster object ended without a grant (published by the tracker).",
+                             {{"task_id", &ResourceCancel::task_id, "cluster-wide id of the task that waited"},
+                              {"peer", &ResourceCancel::peer, "where the task runs (ran)"},
+                              {"kind", &ResourceCancel::kind, "lock, resource, semaphore or queue"},
+                              {"name", &ResourceCancel::name, "the object's cluster-wide name"},
+                              {"op", &ResourceCancel::op, "the op of its resource.request"},
+                              {"count", &ResourceCancel::count, "instances it asked for"},
+                              {"reason", &ResourceCancel::reason,
+                               "timed out, task ended (OUTCOME), aborted: deadlock victim, or tracker stopping"}}},
       // ---- deadlock
       Record<DeadlockFound>{
-          "Detection found a deadlock.",
+          "Detection found a deadlock (a simulation's detection, or the tracker's among its cluster objects).",
           {{"cycle", &DeadlockFound::cycle,
             "strings: the processes of a wait-for cycle, in order (the first waits for the second, ...)"},
-           {"resources", &DeadlockFound::resources, "strings: the resources they hold and wait for (may be empty)"}}},
+           {"resources", &DeadlockFound::resources,
+            "strings: resources[k] is what cycle[k] waits for, held by cycle[k + 1] (may be empty)"},
+           {"peers", &DeadlockFound::peers,
+            "strings: peers[k] is where cycle[k] runs; left out when empty (a simulation, older writers)",
+            Presence::kWhenNotEmpty},
+           {"deadlocked", &DeadlockFound::deadlocked,
+            "strings: every deadlocked process, when multi-instance detection finds a set larger than the cycle; "
+            "left out when empty (it is just the cycle)",
+            Presence::kWhenNotEmpty},
+           {"algorithm", &DeadlockFound::algorithm,
+            "wait-for graph (Silberschatz 8.7.1) or multi-instance detection (8.7.2); left out when empty (a "
+            "simulation, older writers)",
+            Presence::kWhenNotEmpty}}},
+      Record<DeadlockVictim>{
+          "Recovery chose a victim to abort (the tracker's --deadlock recover): its task.finished with outcome "
+          "aborted follows, and what it held is released.",
+          {{"task_id", &DeadlockVictim::task_id, "cluster-wide id of the victim"},
+           {"peer", &DeadlockVictim::peer, "where it runs"},
+           {"held", &DeadlockVictim::held, "instances it held (the rule picks the fewest)"},
+           {"rule", &DeadlockVictim::rule, "why this one, e.g. holds the fewest instances (1); youngest on a tie"}}},
+      Record<DeadlockStall>{
+          "No progress is possible though no Lock or Resource is in a cycle: every live task waits on a Semaphore "
+          "or a MessageQueue with no timeout, or for a child that does (a lost wake-up).",
+          {{"tasks", &DeadlockStall::tasks, "strings: every live task, by id"},
+           {"waiting", &DeadlockStall::waiting,
+            "strings: waiting[k] is what tasks[k] waits on, e.g. semaphore full (wait), or child"}}},
       // ---- the stream itself
       Record<EventsLost>{"Events had to be dropped here (a full buffer, a cut-off subscriber): a gap is always said.",
                          {{"count", &EventsLost::count, "events dropped"}}},
@@ -258,6 +335,34 @@ const Record<ev::ArenaBlock>& ArenaBlockRecord() {
                                          {{"address", &ArenaBlock::address, "its first byte, from the arena's start"},
                                           {"size", &ArenaBlock::size, "bytes, header and padding included"},
                                           {"key", &ArenaBlock::key, "whose entry"}}};
+  return record;
+}
+
+const Record<ev::ResourceUse>& ResourceUseRecord() {
+  using ev::ResourceUse;
+  static const Record<ResourceUse> record{
+      "A task holding, or waiting for, a cluster object.",
+      {{"task_id", &ResourceUse::task_id, "cluster-wide id"},
+       {"peer", &ResourceUse::peer, "where the task runs"},
+       {"count", &ResourceUse::count, "instances held or asked for"},
+       {"op", &ResourceUse::op, "a waiter's op (acquire, request, wait, send or receive); empty for a holder"}}};
+  return record;
+}
+
+const Record<ev::ResourceState>& ResourceStateRecord() {
+  using ev::ResourceState;
+  static const Record<ResourceState> record{
+      "One of the tracker's cluster objects (docs/sync.md).",
+      {{"kind", &ResourceState::kind, "lock, resource, semaphore or queue"},
+       {"name", &ResourceState::name, "its cluster-wide name"},
+       {"instances", &ResourceState::instances,
+        "a lock 1, a resource its instances, a semaphore its initial value, a queue its capacity"},
+       {"available", &ResourceState::available, "free instances, the semaphore's value, or the messages queued"},
+       {"holders", &ResourceState::holders,
+        "ResourceUse objects: who holds how many (locks and resources; empty for the others)"},
+       {"waiters", &ResourceState::waiters,
+        "ResourceUse objects: the waiting requests, in the order they will be "
+        "served (first come, first served)"}}};
   return record;
 }
 
@@ -303,7 +408,11 @@ const Record<ev::Snapshot>& SnapshotRecord() {
       {{"seq", &Snapshot::seq, "the last event it reflects (0: none yet)"},
        {"epoch", &Snapshot::epoch, "the tracker's run"},
        {"t", &Snapshot::t, "when it was taken, ms on the tracker's clock"},
-       {"peers", &Snapshot::peers, "PeerState objects: the live peers, sorted by id"}}};
+       {"peers", &Snapshot::peers, "PeerState objects: the live peers, sorted by id"},
+       {"resources", &Snapshot::resources,
+        "ResourceState objects: the tracker's cluster objects (docs/sync.md), by kind then name; read as empty "
+        "when left out (older writers)",
+        Presence::kDefaulted}}};
   return record;
 }
 
@@ -325,6 +434,10 @@ const Record<R>& RecordOf() {
     return PeerStateRecord();
   } else if constexpr (std::is_same_v<R, ev::ArenaBlock>) {
     return ArenaBlockRecord();
+  } else if constexpr (std::is_same_v<R, ev::ResourceState>) {
+    return ResourceStateRecord();
+  } else if constexpr (std::is_same_v<R, ev::ResourceUse>) {
+    return ResourceUseRecord();
   } else {
     static_assert(std::is_same_v<R, ev::Snapshot>, "a record type without a table");
     return SnapshotRecord();
@@ -347,6 +460,8 @@ template <>
 struct Wire<std::uint64_t> : std::integral_constant<FieldType, FieldType::kInteger> {};
 template <>
 struct Wire<double> : std::integral_constant<FieldType, FieldType::kNumber> {};
+template <>
+struct Wire<bool> : std::integral_constant<FieldType, FieldType::kBool> {};
 template <>
 struct Wire<ev::Outcome> : std::integral_constant<FieldType, FieldType::kString> {};
 template <class T>
@@ -424,10 +539,25 @@ void Put(J& out, std::string_view name, const std::optional<T>& value) {
   if (value) out[std::string(name)] = ToJson<J>(*value);  // left out when absent
 }
 
+/// Whether `field` is left out of `record`'s encoding: a kWhenNotEmpty field
+/// that is empty. (A std::optional without a value is left out by Put and WriteField.)
+template <class R, class M>
+bool LeftOut(const Field<R>& field, const M& value) {
+  if constexpr (requires { value.empty(); }) {
+    return field.presence == Presence::kWhenNotEmpty && value.empty();
+  } else {
+    return false;  // kWhenNotEmpty on a number or a bool: always written, as kDefaulted
+  }
+}
+
 template <class J, class R>
 void EncodeRecord(const R& record, J& out) {
   for (const Field<R>& field : RecordOf<R>().fields) {
-    std::visit([&](auto member) { Put(out, field.name, record.*member); }, field.member);
+    std::visit(
+        [&](auto member) {
+          if (!LeftOut(field, record.*member)) Put(out, field.name, record.*member);
+        },
+        field.member);
   }
 }
 
@@ -467,11 +597,12 @@ void WriteText(std::string& out, std::string_view value) {
 }
 
 template <class T>
-requires std::is_integral_v<T>
-void WriteText(std::string& out, T value) {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) void WriteText(std::string& out, T value) {
   char digits[24];
   out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
 }
+
+void WriteText(std::string& out, bool value) { out += value ? "true" : "false"; }
 
 /// As dump() writes a double: the shortest text that reads back the same
 /// (Grisu2; "3.0" for three), and null for NaN and infinities.
@@ -526,7 +657,11 @@ void WriteField(std::string& out, std::string_view name, const std::optional<T>&
 template <class R>
 void WriteFields(std::string& out, const R& record, bool& first) {
   for (const Field<R>& field : RecordOf<R>().fields) {
-    std::visit([&](auto member) { WriteField(out, field.name, record.*member, first); }, field.member);
+    std::visit(
+        [&](auto member) {
+          if (!LeftOut(field, record.*member)) WriteField(out, field.name, record.*member, first);
+        },
+        field.member);
   }
 }
 
@@ -566,8 +701,15 @@ Error FromJson(const Json& value, std::string& into, const std::string& path) {
   return std::nullopt;
 }
 
+Error FromJson(const Json& value, bool& into, const std::string& path) {
+  if (!value.is_boolean()) return Mismatch(path, "true or false", value);
+  into = value.get<bool>();
+  return std::nullopt;
+}
+
 template <class T>
-requires std::is_integral_v<T> Error FromJson(const Json& value, T& into, const std::string& path) {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) Error
+    FromJson(const Json& value, T& into, const std::string& path) {
   bool fits = false;
   if (value.is_number_unsigned()) {
     auto number = value.get<std::uint64_t>();
@@ -759,6 +901,8 @@ const std::vector<EventSpec>& SnapshotCatalogue() {
       {"PeerState", PeerStateRecord().summary, SpecsOf(PeerStateRecord())},
       {"TaskRef", TaskRefRecord().summary, SpecsOf(TaskRefRecord())},
       {"ArenaBlock", ArenaBlockRecord().summary, SpecsOf(ArenaBlockRecord())},
+      {"ResourceState", ResourceStateRecord().summary, SpecsOf(ResourceStateRecord())},
+      {"ResourceUse", ResourceUseRecord().summary, SpecsOf(ResourceUseRecord())},
   };
   return catalogue;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -42,6 +43,8 @@ static_assert(MemberCount<TaskFinished>() == 7);
 static_assert(MemberCount<TaskZombie>() == 4);
 static_assert(MemberCount<TaskReparented>() == 4);
 static_assert(MemberCount<Event>() == 5);
+static_assert(MemberCount<DeadlockFound>() == 5);
+static_assert(MemberCount<ResourceState>() == 6);
 
 // ---- A sample of each type, with no field left at its default -------------------
 
@@ -55,6 +58,8 @@ Json SampleValue(const FieldSpec& field, int index) {
       return 1000 + index;
     case FieldType::kNumber:
       return 0.25 + index;
+    case FieldType::kBool:
+      return true;
     case FieldType::kArray:
       return Json::array({name + "-a", name + "-b"});
     default:
@@ -89,6 +94,43 @@ void ForEachPayloadType(F&& f) {
 Status DecodeError(const Json& json) {
   auto event = DecodeEvent(json);
   return event.ok() ? Status::Ok() : event.status();
+}
+
+/// The fields of the snapshot's object `name` ("PeerState").
+const std::vector<FieldSpec>& SnapshotTable(std::string_view name) {
+  const auto& catalogue = SnapshotCatalogue();
+  auto spec = std::find_if(catalogue.begin(), catalogue.end(), [&](const EventSpec& s) { return s.type == name; });
+  REQUIRE(spec != catalogue.end());
+  return spec->fields;
+}
+
+/// The object an array field of a snapshot holds, by the field's name ("" for none).
+std::string_view NestedTableName(std::string_view field) {
+  static const std::map<std::string_view, std::string_view> nested = {
+      {"peers", "PeerState"},     {"ready_queue", "TaskRef"}, {"running", "TaskRef"},
+      {"waiting", "TaskRef"},     {"zombies", "TaskRef"},     {"arena", "ArenaBlock"},
+      {"holders", "ResourceUse"}, {"waiters", "ResourceUse"}, {"resources", "ResourceState"}};
+  auto it = nested.find(field);
+  return it == nested.end() ? std::string_view() : it->second;
+}
+
+/// The snapshot's object `table` as JSON, every field set to a value that is
+/// neither its default nor another field's; an array of objects holds one.
+/// `visited` collects the tables it reached.
+Json SampleObject(std::string_view table, int& index, std::set<std::string_view>& visited) {
+  visited.insert(table);
+  Json json = Json::object();
+  for (const FieldSpec& field : SnapshotTable(table)) {
+    INFO(table << "." << field.name);
+    if (field.type != FieldType::kArray) {
+      json[std::string(field.name)] = SampleValue(field, index++);
+      continue;
+    }
+    const std::string_view nested = NestedTableName(field.name);
+    REQUIRE_FALSE(nested.empty());  // every array of a snapshot holds objects with a table
+    json[std::string(field.name)] = Json::array({SampleObject(nested, index, visited)});
+  }
+  return json;
 }
 
 Json Finished(Json outcome) {
@@ -130,7 +172,8 @@ TEST_CASE("the event catalogue has every type, in AllTypes order, each field doc
       CHECK_FALSE(field.meaning.empty());
       // Not required: parent, and the fields added to a type after its first
       // release, which older traces and peers leave out.
-      const bool added_later = field.name == "priority" || (field.name == "cpu_ms" && spec.type != "task.finished");
+      const bool added_later = field.name == "priority" || (field.name == "cpu_ms" && spec.type != "task.finished") ||
+                               (spec.type == "deadlock.found" && field.name != "cycle" && field.name != "resources");
       CHECK(field.required == (field.name != "parent" && !added_later));
     }
   }
@@ -153,12 +196,36 @@ TEST_CASE("every member of every event struct is in the catalogue", "[events]") 
     REQUIRE(spec != nullptr);
     CHECK(MemberCount<P>() == spec->fields.size());
   });
-  const auto& snapshot = SnapshotCatalogue();
-  REQUIRE(snapshot.size() == 4);
-  CHECK(MemberCount<Snapshot>() == snapshot[0].fields.size());
-  CHECK(MemberCount<PeerState>() == snapshot[1].fields.size());
-  CHECK(MemberCount<TaskRef>() == snapshot[2].fields.size());
-  CHECK(MemberCount<ArenaBlock>() == snapshot[3].fields.size());
+  std::set<std::string_view> tables;
+  for (const EventSpec& spec : SnapshotCatalogue()) CHECK(tables.insert(spec.type).second);
+  CHECK(tables ==
+        std::set<std::string_view>{"Snapshot", "PeerState", "TaskRef", "ArenaBlock", "ResourceState", "ResourceUse"});
+  CHECK(MemberCount<Snapshot>() == SnapshotTable("Snapshot").size());
+  CHECK(MemberCount<PeerState>() == SnapshotTable("PeerState").size());
+  CHECK(MemberCount<TaskRef>() == SnapshotTable("TaskRef").size());
+  CHECK(MemberCount<ArenaBlock>() == SnapshotTable("ArenaBlock").size());
+  CHECK(MemberCount<ResourceState>() == SnapshotTable("ResourceState").size());
+  CHECK(MemberCount<ResourceUse>() == SnapshotTable("ResourceUse").size());
+}
+
+TEST_CASE("every snapshot object round-trips with every field set, each in its own member", "[events]") {
+  // A snapshot with every field of every table set (one object in each array
+  // of objects): a table entry pointing at the wrong member, or a table no
+  // array leads to, would lose a value.
+  int index = 1;
+  std::set<std::string_view> visited;
+  const Json sample = SampleObject("Snapshot", index, visited);
+  CHECK(visited.size() == SnapshotCatalogue().size());
+  auto decoded = DecodeSnapshot(sample);
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value() != Snapshot{});
+  REQUIRE(decoded->resources.size() == 1);
+  CHECK(decoded->resources[0].holders.size() == 1);
+  CHECK(decoded->resources[0].waiters.size() == 1);
+  CHECK(EncodeSnapshot(decoded.value()) == sample);
+  auto text = ParseMessage(DumpSnapshot(decoded.value()));
+  REQUIRE(text.ok());
+  CHECK(text.value() == sample);
 }
 
 TEST_CASE("every event type round-trips with every field set", "[events]") {
@@ -421,6 +488,19 @@ Snapshot SampleSnapshot() {
   b.waiting = {{"peer-9002/4", std::nullopt, "main"}};
   b.zombies = {{"peer-9002/6", "peer-9002/4", "leaf"}, {"peer-9002/7", "peer-9002/init", "leaf"}};
   snapshot.peers = {a, b};
+  ResourceState fork;
+  fork.kind = "lock";
+  fork.name = "fork-1";
+  fork.instances = 1;
+  fork.available = 0;
+  fork.holders = {{"peer-9001/17", "peer-9001", 1, ""}};
+  fork.waiters = {{"peer-9002/4", "peer-9002", 1, "acquire"}};
+  ResourceState full;
+  full.kind = "semaphore";
+  full.name = "full";
+  full.instances = 0;
+  full.available = 0;
+  snapshot.resources = {fork, full};
   return snapshot;
 }
 
@@ -440,6 +520,15 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
         Json{{"task_id", "peer-9002/6"}, {"parent", "peer-9002/4"}, {"name", "leaf"}});
   CHECK(json["peers"][0]["arena"][1] == Json{{"address", 96}, {"size", 40}, {"key", "greeting"}});
   CHECK(json["peers"][1]["arena"] == Json::array());
+  REQUIRE(json["resources"].size() == 2);
+  CHECK(json["resources"][0] ==
+        Json{{"kind", "lock"},
+             {"name", "fork-1"},
+             {"instances", 1},
+             {"available", 0},
+             {"holders", {{{"task_id", "peer-9001/17"}, {"peer", "peer-9001"}, {"count", 1}, {"op", ""}}}},
+             {"waiters", {{{"task_id", "peer-9002/4"}, {"peer", "peer-9002"}, {"count", 1}, {"op", "acquire"}}}}});
+  CHECK(json["resources"][1]["holders"] == Json::array());
   auto back = DecodeSnapshot(json);
   REQUIRE(back.ok());
   CHECK(back.value() == snapshot);
@@ -453,16 +542,24 @@ TEST_CASE("a snapshot round-trips, nested queues and parents included", "[events
   REQUIRE(from_text.ok());
   CHECK(from_text.value() == snapshot);
 
+  CHECK(dumped.find(R"(,"resources":[{"kind":"lock","name":"fork-1","instances":1,"available":0,"holders":[)"
+                    R"({"task_id":"peer-9001/17","peer":"peer-9001","count":1,"op":""}],"waiters":[)"
+                    R"({"task_id":"peer-9002/4","peer":"peer-9002","count":1,"op":"acquire"}]},)"
+                    R"({"kind":"semaphore","name":"full","instances":0,"available":0,"holders":[],"waiters":[]}]})") !=
+        std::string::npos);
+
   auto empty = DecodeSnapshot(EncodeSnapshot(Snapshot{}));
   REQUIRE(empty.ok());
   CHECK(empty.value() == Snapshot{});
+  CHECK(DumpSnapshot(Snapshot{}) == R"({"seq":0,"epoch":"","t":0.0,"peers":[],"resources":[]})");  // always written
 }
 
-TEST_CASE("a snapshot written before waiting, zombies and the arena reads them as empty", "[events]") {
+TEST_CASE("a snapshot written before waiting, zombies, the arena and the resources reads them as empty", "[events]") {
   Json json = EncodeSnapshot(SampleSnapshot());
   for (Json& peer : json["peers"]) {
     for (const char* added_later : {"waiting", "zombies", "mem_allocator", "arena"}) peer.erase(added_later);
   }
+  json.erase("resources");
   auto older = DecodeSnapshot(json);
   REQUIRE(older.ok());
   Snapshot expected = SampleSnapshot();
@@ -472,6 +569,7 @@ TEST_CASE("a snapshot written before waiting, zombies and the arena reads them a
     peer.mem_allocator.clear();
     peer.arena.clear();
   }
+  expected.resources.clear();
   CHECK(older.value() == expected);
 
   json["peers"][1]["zombies"] = Json::array({Json{{"name", "leaf"}}});
@@ -505,6 +603,14 @@ TEST_CASE("a bad snapshot is refused with the path of the field, unknown fields 
   CHECK(error(bad) ==
         "snapshot: field \"peers[0].mem_used_bytes\" must be an integer from 0 to 18446744073709551615; got -12");
   CHECK(DecodeSnapshot(bad).status().code() == Code::kBadRequest);
+  bad = json;
+  bad["resources"][0]["waiters"][0]["count"] = "1";
+  CHECK(error(bad) ==
+        "snapshot: field \"resources[0].waiters[0].count\" must be an integer from -9223372036854775808 to "
+        "9223372036854775807; got \"1\"");
+  bad = json;
+  bad["resources"][1].erase("holders");  // resources is new, but each of its objects is whole
+  CHECK(error(bad) == "snapshot: missing field \"resources[1].holders\" (array)");
 }
 
 // ---- The text, byte for byte -------------------------------------------------------
@@ -551,11 +657,12 @@ std::string ReferenceDump(const Event& event) {
 }
 
 std::string ReferenceDump(const Snapshot& snapshot) {
-  const auto& tables = SnapshotCatalogue();  // Snapshot, PeerState, TaskRef, ArenaBlock
-  const NestedTables nested = {{"peers", &tables[1].fields},   {"ready_queue", &tables[2].fields},
-                               {"running", &tables[2].fields}, {"waiting", &tables[2].fields},
-                               {"zombies", &tables[2].fields}, {"arena", &tables[3].fields}};
-  return ReferenceText(InTableOrder(EncodeSnapshot(snapshot), tables[0].fields, nested));
+  NestedTables nested;
+  for (const char* field :
+       {"peers", "ready_queue", "running", "waiting", "zombies", "arena", "resources", "holders", "waiters"}) {
+    nested.emplace_back(field, &SnapshotTable(NestedTableName(field)));
+  }
+  return ReferenceText(InTableOrder(EncodeSnapshot(snapshot), SnapshotTable("Snapshot"), nested));
 }
 
 /// Strings that take every path of a JSON string writer.
@@ -621,6 +728,8 @@ TEST_CASE("DumpSnapshot writes the bytes nlohmann's dump writes", "[events]") {
   CHECK(DumpSnapshot(Snapshot{}) == ReferenceDump(Snapshot{}));
   snapshot.peers[1].policy = AwkwardStrings()[3];
   snapshot.peers[0].ready_queue[0].name = AwkwardStrings()[5];
+  snapshot.resources[0].name = AwkwardStrings()[4];
+  snapshot.resources[0].waiters[0].op = AwkwardStrings()[3];
   CHECK(DumpSnapshot(snapshot) == ReferenceDump(snapshot));
 }
 
@@ -677,4 +786,133 @@ TEST_CASE("fields added after a type's first release: older events still decode,
   bad = EncodeEvent(with_cpu);
   bad["cpu_ms"] = "soon";
   CHECK(DecodeError(bad).message() == "event task.preempted: field \"cpu_ms\" must be a number; got \"soon\"");
+}
+
+// ---- The cluster objects and deadlock (docs/sync.md) ---------------------------------
+
+namespace {
+
+/// The tracker's events of one dining philosophers' deadlock, with recovery.
+std::vector<Event> SyncEvents() {
+  const std::string e = "t-5f3a";
+  return {
+      {17, e, 2040.5, "tracker", ResourceRequest{"peer-1/3", "peer-1", "lock", "fork-1", "acquire", 1, true, 0}},
+      {18, e, 2053, "tracker", ResourceGrant{"peer-1/3", "peer-1", "lock", "fork-1", "acquire", 1, 12.5, 0}},
+      {19, e, 2100, "tracker",
+       ResourceRelease{"peer-2/5", "peer-2", "resource", "tape", "release", 2, "task ended (killed)", 3}},
+      {20, e, 2101, "tracker", ResourceCancel{"peer-2/6", "peer-2", "semaphore", "full", "wait", 1, "timed out"}},
+      {21, e, 2102, "tracker",
+       DeadlockFound{{"peer-1/1", "peer-2/2"}, {"fork-2", "fork-1"}, {"peer-1", "peer-2"}, {}, "wait-for graph"}},
+      {22, e, 2102, "tracker",
+       DeadlockVictim{"peer-2/5", "peer-2", 1, "holds the fewest instances (1); youngest on a tie"}},
+      {23, e, 2103, "tracker", DeadlockStall{{"peer-1/3", "peer-2/4"}, {"semaphore full (wait)", "child"}}},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("the cluster objects' and deadlock's events are written field by field, and read back", "[events]") {
+  const std::vector<std::string> expected = {
+      R"({"type":"resource.request","seq":17,"epoch":"t-5f3a","t":2040.5,"node":"tracker","task_id":"peer-1/3",)"
+      R"("peer":"peer-1","kind":"lock","name":"fork-1","op":"acquire","count":1,"blocked":true,"available":0})",
+      R"({"type":"resource.grant","seq":18,"epoch":"t-5f3a","t":2053.0,"node":"tracker","task_id":"peer-1/3",)"
+      R"("peer":"peer-1","kind":"lock","name":"fork-1","op":"acquire","count":1,"waited_ms":12.5,"available":0})",
+      R"({"type":"resource.release","seq":19,"epoch":"t-5f3a","t":2100.0,"node":"tracker","task_id":"peer-2/5",)"
+      R"j("peer":"peer-2","kind":"resource","name":"tape","op":"release","count":2,"reason":"task ended (killed)",)j"
+      R"("available":3})",
+      R"({"type":"resource.cancel","seq":20,"epoch":"t-5f3a","t":2101.0,"node":"tracker","task_id":"peer-2/6",)"
+      R"("peer":"peer-2","kind":"semaphore","name":"full","op":"wait","count":1,"reason":"timed out"})",
+      R"({"type":"deadlock.found","seq":21,"epoch":"t-5f3a","t":2102.0,"node":"tracker",)"
+      R"("cycle":["peer-1/1","peer-2/2"],"resources":["fork-2","fork-1"],"peers":["peer-1","peer-2"],)"
+      R"("algorithm":"wait-for graph"})",
+      R"({"type":"deadlock.victim","seq":22,"epoch":"t-5f3a","t":2102.0,"node":"tracker","task_id":"peer-2/5",)"
+      R"("peer":"peer-2","held":1,"rule":"holds the fewest instances (1); youngest on a tie"})",
+      R"({"type":"deadlock.stall","seq":23,"epoch":"t-5f3a","t":2103.0,"node":"tracker",)"
+      R"j("tasks":["peer-1/3","peer-2/4"],"waiting":["semaphore full (wait)","child"]})j",
+  };
+  const std::vector<Event> events = SyncEvents();
+  REQUIRE(events.size() == expected.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    INFO(expected[i]);
+    CHECK(DumpEvent(events[i]) == expected[i]);
+    CHECK(DumpEvent(events[i]) == ReferenceDump(events[i]));
+    auto text = ParseMessage(expected[i]);
+    REQUIRE(text.ok());
+    CHECK(EncodeEvent(events[i]) == text.value());
+    auto back = DecodeEvent(text.value());
+    REQUIRE(back.ok());
+    CHECK(back.value() == events[i]);
+  }
+
+  // A flag is JSON true or false, and required like any field of a type's first release.
+  Json request = EncodeEvent(events[0]);
+  CHECK(request["blocked"] == true);
+  request["blocked"] = 1;
+  CHECK(DecodeError(request).message() == "event resource.request: field \"blocked\" must be true or false; got 1");
+  request["blocked"] = "false";
+  CHECK(DecodeError(request).code() == Code::kBadRequest);
+  request.erase("blocked");
+  CHECK(DecodeError(request).message() == "event resource.request: missing field \"blocked\" (boolean)");
+  request = EncodeEvent(events[0]);
+  request["blocked"] = false;
+  auto granted_at_once = DecodeEvent(request);
+  REQUIRE(granted_at_once.ok());
+  CHECK_FALSE(std::get<ResourceRequest>(granted_at_once->body).blocked);
+  CHECK(DumpEvent(*granted_at_once).find(R"("blocked":false,)") != std::string::npos);
+  Json victim = EncodeEvent(events[5]);
+  victim.erase("rule");
+  CHECK(DecodeError(victim).message() == "event deadlock.victim: missing field \"rule\" (string)");
+}
+
+TEST_CASE("deadlock.found without peers, deadlocked set or algorithm writes the bytes it always wrote", "[events]") {
+  // As `osgrid sim deadlock --trace` writes it, before and after these fields:
+  // a simulation's traces stay byte for byte the same.
+  const Event sim{1, "sim-deadlock-0badf00d", 0, "sim", DeadlockFound{{"P1", "P2", "P3"}, {"A", "C", "A"}}};
+  const std::string before = R"({"type":"deadlock.found","seq":1,"epoch":"sim-deadlock-0badf00d","t":0.0,"node":"sim",)"
+                             R"("cycle":["P1","P2","P3"],"resources":["A","C","A"]})";
+  CHECK(DumpEvent(sim) == before);
+  const Json json = EncodeEvent(sim);
+  for (const char* added : {"peers", "deadlocked", "algorithm"}) CHECK_FALSE(json.contains(added));
+  CHECK(DumpEvent({2, "e", 1, "sim", DeadlockFound{{"P1", "P2"}, {}}}) ==
+        R"({"type":"deadlock.found","seq":2,"epoch":"e","t":1.0,"node":"sim","cycle":["P1","P2"],"resources":[]})");
+
+  // An older writer's event reads with them empty; present but empty, they read the same and are left out again.
+  auto text = ParseMessage(before);
+  REQUIRE(text.ok());
+  auto older = DecodeEvent(text.value());
+  REQUIRE(older.ok());
+  CHECK(older.value() == sim);
+  Json explicit_empty = text.value();
+  explicit_empty["peers"] = Json::array();
+  explicit_empty["deadlocked"] = Json::array();
+  explicit_empty["algorithm"] = "";
+  auto empty = DecodeEvent(explicit_empty);
+  REQUIRE(empty.ok());
+  CHECK(empty.value() == sim);
+  CHECK(DumpEvent(empty.value()) == before);
+
+  // Each is written on its own when it has something, in table order.
+  Event set = sim;
+  auto& found = std::get<DeadlockFound>(set.body);
+  found.deadlocked = {"P1", "P2", "P3", "P4"};
+  CHECK(DumpEvent(set) == R"({"type":"deadlock.found","seq":1,"epoch":"sim-deadlock-0badf00d","t":0.0,"node":"sim",)"
+                          R"("cycle":["P1","P2","P3"],"resources":["A","C","A"],"deadlocked":["P1","P2","P3","P4"]})");
+  found.algorithm = "multi-instance detection";
+  found.peers = {"peer-1", "peer-1", "peer-2"};
+  CHECK(DumpEvent(set) == R"({"type":"deadlock.found","seq":1,"epoch":"sim-deadlock-0badf00d","t":0.0,"node":"sim",)"
+                          R"("cycle":["P1","P2","P3"],"resources":["A","C","A"],"peers":["peer-1","peer-1","peer-2"],)"
+                          R"("deadlocked":["P1","P2","P3","P4"],"algorithm":"multi-instance detection"})");
+  CHECK(DumpEvent(set) == ReferenceDump(set));
+  auto back = DecodeEvent(EncodeEvent(set));
+  REQUIRE(back.ok());
+  CHECK(back.value() == set);
+
+  // Present, they are checked like any other field.
+  Json bad = EncodeEvent(set);
+  bad["peers"] = "peer-1";
+  CHECK(DecodeError(bad).message() ==
+        "event deadlock.found: field \"peers\" must be an array of strings; got \"peer-1\"");
+  bad = EncodeEvent(set);
+  bad["algorithm"] = nullptr;
+  CHECK(DecodeError(bad).message() == "event deadlock.found: field \"algorithm\" must be a string; got null");
 }

@@ -49,13 +49,18 @@ range is refused, never wrapped. A `number` field may have a fraction.
 
 **Strings** are UTF-8; a writer replaces invalid UTF-8 with U+FFFD.
 
+**Flags** (`boolean`) are JSON `true` or `false`.
+
 **Optional fields** (required: no) are left out when they have no value; `null` is
 refused. A field added to a type after its first release is never required, so that
 traces and peers written before it still read: a string or integer one is left out when
 it has no value (`priority` of `task.submitted`), a number one is always written and reads
 as 0 when it is absent (`cpu_ms` of `task.preempted` and `task.blocked`), and an array
 one is always written and reads as empty when it is absent (`waiting` and `zombies` of a
-snapshot's peer).
+snapshot's peer, the snapshot's `resources`). A string or array one that most writers
+leave empty is left out when empty and reads as empty when absent, so that their events
+keep the bytes they had before it (`peers`, `deadlocked` and `algorithm` of
+`deadlock.found`, which a simulation never fills).
 
 ## Order
 
@@ -101,7 +106,8 @@ viewer or a classroom projector can show the stream without showing anyone's dat
 ## Following the stream
 
 * **Who publishes.** The tracker publishes its own events (`peer.*`, `task.forwarded`,
-  and `task.finished` with outcome `lost` for the tasks of a dead peer). A peer sends
+  `task.finished` with outcome `lost` for the tasks of a dead peer, and the cluster
+  objects' `resource.*` and `deadlock.*`, [sync.md](sync.md)). A peer sends
   its events to the tracker in `EVENTS` batches over its one connection, ahead of any
   other request; while the tracker is unreachable it keeps up to 100,000 and then
   drops the newest, marking the gap with `events.lost`.
@@ -128,10 +134,11 @@ constexpr const char* kSnapshot = R"(
 What a subscriber gets first: the cluster's state consistent with `seq` (every event
 up to and including it is reflected, none after it), so a viewer that attaches mid-run
 draws the true state and then applies the events whose `seq` is greater. Readers ignore
-fields they do not know: later issues add to it (a peer's arena blocks, the cluster
-resources' holders and waiters). A snapshot of one peer running one task, with another
-in its ready queue and a third a zombie (it ended, and the task running has not waited
-for it yet):
+fields they do not know: later issues add to it. The cluster objects (`resources`) are
+the tracker's own table, not a fold of the events: a viewer takes them from a snapshot,
+and the `resource.*` events tell what changes after it. A snapshot of one peer running
+one task, with another in its ready queue and a third a zombie (it ended, and the task
+running has not waited for it yet); the task running holds a Lock:
 
 )";
 
@@ -200,7 +207,13 @@ ev::Snapshot ExampleSnapshot() {
   peer.disk_limit_bytes = 4ull << 30;
   peer.last_heartbeat_t = 1500;
   peer.tasks_finished = 4;
-  return {41, "t-5f3a", 1530.5, {peer}};
+  ev::ResourceState lock;
+  lock.kind = "lock";
+  lock.name = "fork-1";
+  lock.instances = 1;
+  lock.available = 0;
+  lock.holders = {{"peer-9001/17", "peer-9001", 1, ""}};
+  return {41, "t-5f3a", 1530.5, {peer}, {lock}};
 }
 
 void PrintTable(const std::vector<FieldSpec>& fields) {

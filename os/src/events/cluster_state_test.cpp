@@ -113,6 +113,48 @@ TEST_CASE("events already in the state are ignored, unnumbered ones applied", "[
   CHECK(state.seq() == 1);
 }
 
+TEST_CASE("the cluster objects' and deadlock's events are applied and leave peers and tasks as they are",
+          "[events][state]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"a", "127.0.0.1:9001", 1}));
+  state.Apply(s.Next(PeerJoined{"b", "127.0.0.1:9002", 1}));
+  for (const char* peer : {"a", "b"}) {
+    const std::string task = std::string(peer) + "/1";
+    state.Apply(s.From(peer, TaskSubmitted{task, std::nullopt, "philosopher", peer}));
+    state.Apply(s.From(peer, TaskQueued{task, std::nullopt, peer, 1}));
+    state.Apply(s.From(peer, TaskRunning{task, std::nullopt, peer}));
+  }
+  state.Apply(s.From("b", TaskBlocked{"b/1", std::nullopt, "b", "lock fork-1", 3}));
+  const Snapshot before = state.ToSnapshot();
+  const std::vector<TaskInfo> tasks = state.Tasks();
+
+  const std::vector<Payload> bodies = {
+      ResourceRequest{"a/1", "a", "lock", "fork-1", "acquire", 1, false, 0},
+      ResourceGrant{"a/1", "a", "lock", "fork-1", "acquire", 1, 0, 0},
+      ResourceRequest{"b/1", "b", "lock", "fork-1", "acquire", 1, true, 0},
+      ResourceCancel{"b/1", "b", "lock", "fork-1", "acquire", 1, "timed out"},
+      DeadlockFound{{"a/1", "b/1"}, {"fork-2", "fork-1"}, {"a", "b"}, {}, "wait-for graph"},
+      DeadlockVictim{"b/1", "b", 1, "holds the fewest instances (1); youngest on a tie"},
+      ResourceRelease{"a/1", "a", "lock", "fork-1", "release", 1, "released", 1},
+      DeadlockStall{{"a/1", "b/1"}, {"semaphore full (wait)", "child"}},
+  };
+  for (const Payload& body : bodies) {
+    INFO(TypeOf(body));
+    const Event event = s.Next(body);
+    CHECK(state.Apply(event));
+    CHECK(state.seq() == event.seq);
+  }
+  Snapshot after = state.ToSnapshot();
+  CHECK(after.seq == before.seq + bodies.size());
+  CHECK(after.resources.empty());  // the tracker's table, not the fold's
+  after.seq = before.seq;
+  after.t = before.t;
+  CHECK(after == before);
+  CHECK(state.Tasks() == tasks);
+  CHECK(state.departed().empty());
+}
+
 TEST_CASE("a state started from a snapshot goes on from its seq", "[events][state]") {
   Snapshot snapshot;
   snapshot.seq = 40;
@@ -136,6 +178,10 @@ TEST_CASE("a state started from a snapshot goes on from its seq", "[events][stat
   CHECK(after.peers[0].ready_queue.empty());
   CHECK(Ids(after.peers[0].running) == std::vector<std::string>{"r1", "q1"});
   CHECK(after.peers[0].running[0].parent == std::optional<std::string>("q0"));
+
+  // The cluster objects are the tracker's table: a fold does not carry them on.
+  snapshot.resources = {ResourceState{"lock", "fork-1", 1, 0, {{"r1", "b", 1, ""}}, {}}};
+  CHECK(ClusterState(snapshot).ToSnapshot().resources.empty());
 }
 
 TEST_CASE("a task first seen running (attached late) is still tracked", "[events][state]") {

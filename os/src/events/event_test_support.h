@@ -71,10 +71,44 @@ inline std::string Line(const Event& e) {
   if (const auto* x = std::get_if<PageHit>(&e.body)) line << ' ' << x->page << " in " << x->frame;
   if (const auto* x = std::get_if<PageFault>(&e.body)) line << ' ' << x->page << " in " << x->frame;
   if (const auto* x = std::get_if<PageEvict>(&e.body)) line << ' ' << x->page << " in " << x->frame;
+  if (const auto* x = std::get_if<ResourceRequest>(&e.body)) {
+    line << ' ' << x->task_id << ' ' << x->op << ' ' << x->kind << ' ' << x->name << " x" << x->count
+         << (x->blocked ? " waits" : "") << " available " << x->available;
+  }
+  if (const auto* x = std::get_if<ResourceGrant>(&e.body)) {
+    line << ' ' << x->task_id << ' ' << x->op << ' ' << x->kind << ' ' << x->name << " x" << x->count << " waited "
+         << x->waited_ms << " available " << x->available;
+  }
+  if (const auto* x = std::get_if<ResourceRelease>(&e.body)) {
+    line << ' ' << x->task_id << ' ' << x->op << ' ' << x->kind << ' ' << x->name << " x" << x->count << " ("
+         << x->reason << ") available " << x->available;
+  }
+  if (const auto* x = std::get_if<ResourceCancel>(&e.body)) {
+    line << ' ' << x->task_id << ' ' << x->op << ' ' << x->kind << ' ' << x->name << " x" << x->count << " ("
+         << x->reason << ')';
+  }
   if (const auto* x = std::get_if<DeadlockFound>(&e.body)) {
     for (const std::string& process : x->cycle) line << ' ' << process;
     line << " /";
     for (const std::string& resource : x->resources) line << ' ' << resource;
+    // What only the tracker says; a simulation's lines stay as they were.
+    if (!x->peers.empty()) {
+      line << " / on";
+      for (const std::string& peer : x->peers) line << ' ' << peer;
+    }
+    if (!x->deadlocked.empty()) {
+      line << " / set";
+      for (const std::string& process : x->deadlocked) line << ' ' << process;
+    }
+    if (!x->algorithm.empty()) line << " (" << x->algorithm << ')';
+  }
+  if (const auto* x = std::get_if<DeadlockVictim>(&e.body)) {
+    line << ' ' << x->task_id << " held " << x->held << " (" << x->rule << ')';
+  }
+  if (const auto* x = std::get_if<DeadlockStall>(&e.body)) {
+    for (std::size_t k = 0; k < x->tasks.size(); ++k) {
+      line << ' ' << x->tasks[k] << ':' << (k < x->waiting.size() ? x->waiting[k] : "?");
+    }
   }
   return line.str();
 }

@@ -1,8 +1,11 @@
 #include "osgrid/os/events/events.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+
+#include "event_test_support.h"
 
 using namespace osgrid::os::events;
 
@@ -22,6 +25,41 @@ TEST_CASE("the catalogue lists every type once, in declaration order", "[events]
     INFO(type);
     CHECK(type.find('.') != std::string_view::npos);
   }
+}
+
+TEST_CASE("the cluster objects' and deadlock's types come between paging and events.lost", "[events]") {
+  const auto& types = AllTypes();
+  auto at = std::find(types.begin(), types.end(), "page.evict");
+  REQUIRE(at != types.end());
+  const std::vector<std::string_view> after(at + 1, types.end());
+  CHECK(after == std::vector<std::string_view>{"resource.request", "resource.grant", "resource.release",
+                                               "resource.cancel", "deadlock.found", "deadlock.victim", "deadlock.stall",
+                                               "events.lost"});
+  CHECK(TypeOf(Payload{ResourceGrant{}}) == "resource.grant");
+  CHECK(TypeOf(Payload{DeadlockStall{}}) == "deadlock.stall");
+  CHECK_FALSE(UnknownPrefix({"resource", "resource.cancel", "deadlock", "deadlock.victim"}).has_value());
+  CHECK(UnknownPrefix({"resources"}) == std::optional<std::string>("resources"));
+  CHECK(PassesFilter({"deadlock"}, "deadlock.stall"));
+  CHECK_FALSE(PassesFilter({"deadlock.found"}, "deadlock.victim"));
+}
+
+TEST_CASE("a test's line of each cluster object and deadlock event says what it did", "[events]") {
+  using testing::Line;
+  CHECK(Line({1, "e", 5, "tracker", ResourceRequest{"p/1", "p", "lock", "fork-1", "acquire", 1, true, 0}}) ==
+        "5 resource.request p/1 acquire lock fork-1 x1 waits available 0");
+  CHECK(Line({2, "e", 6, "tracker", ResourceGrant{"p/1", "p", "resource", "tape", "request", 2, 1.5, 1}}) ==
+        "6 resource.grant p/1 request resource tape x2 waited 1.5 available 1");
+  CHECK(Line({3, "e", 7, "tracker", ResourceRelease{"p/1", "p", "semaphore", "full", "signal", 1, "released", 4}}) ==
+        "7 resource.release p/1 signal semaphore full x1 (released) available 4");
+  CHECK(Line({4, "e", 8, "tracker", ResourceCancel{"p/2", "p", "queue", "jobs", "receive", 1, "timed out"}}) ==
+        "8 resource.cancel p/2 receive queue jobs x1 (timed out)");
+  CHECK(Line({5, "e", 9, "tracker", DeadlockFound{{"p/1", "q/2"}, {"b", "a"}, {"p", "q"}, {}, "wait-for graph"}}) ==
+        "9 deadlock.found p/1 q/2 / b a / on p q (wait-for graph)");
+  CHECK(Line({5, "e", 9, "sim", DeadlockFound{{"P1", "P2"}, {"R1", "R2"}}}) == "9 deadlock.found P1 P2 / R1 R2");
+  CHECK(Line({6, "e", 9, "tracker", DeadlockVictim{"q/2", "q", 1, "the fewest"}}) ==
+        "9 deadlock.victim q/2 held 1 (the fewest)");
+  CHECK(Line({7, "e", 10, "tracker", DeadlockStall{{"p/1", "q/2"}, {"semaphore full (wait)", "child"}}}) ==
+        "10 deadlock.stall p/1:semaphore full (wait) q/2:child");
 }
 
 TEST_CASE("outcomes go to their wire names and back", "[events]") {

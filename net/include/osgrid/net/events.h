@@ -6,9 +6,12 @@
 //   {"type":"task.finished","seq":42,"epoch":"t-5f3a","t":1532.25,"node":"peer-9001",
 //    "task_id":"peer-9001/17","peer":"peer-9001","outcome":"ok","wait_ms":3,"cpu_ms":41.5,
 //    "turnaround_ms":50}
-// An optional field (`parent`) is left out when it has no value; an Outcome is
+// An optional field (`parent`) is left out when it has no value, and a few
+// fields added later are left out when empty (deadlock.found's `peers`,
+// `deadlocked` and `algorithm`, which a simulation never fills); an Outcome is
 // its wire name ("ok", "failed", ...). Times are numbers (ms on the cluster,
-// the simulator's unit in a simulation), sizes and counts whole numbers.
+// the simulator's unit in a simulation), sizes and counts whole numbers,
+// flags true or false.
 //
 // The catalogue is declared once, as data, in net/src/events.cpp: per payload
 // type a table of its fields (name, member, meaning). Encoding, decoding,
@@ -37,7 +40,7 @@ namespace osgrid::net {
 /// One record of the catalogue: an event type and its payload's fields, or
 /// one of the snapshot's objects.
 struct EventSpec {
-  std::string_view type;          // "task.finished" (for the snapshot: "Snapshot", "PeerState", "TaskRef")
+  std::string_view type;          // "task.finished" (for the snapshot: "Snapshot", "PeerState", "TaskRef", ...)
   std::string_view summary;       // one line for docs
   std::vector<FieldSpec> fields;  // in wire order; `required` is false for std::optional and defaulted members
 };
@@ -74,7 +77,8 @@ std::string DumpEvent(const os::events::Event& event);
 ///                 timeout, cancelled, killed, aborted, lost; got "done"
 Result<os::events::Event> DecodeEvent(const Json& json);
 
-/// The snapshot's three objects (Snapshot, PeerState, TaskRef), for docs.
+/// The snapshot's objects, for docs: Snapshot, PeerState, TaskRef, ArenaBlock,
+/// ResourceState, ResourceUse (a record's table before those it nests).
 const std::vector<EventSpec>& SnapshotCatalogue();
 
 /// A snapshot as JSON:

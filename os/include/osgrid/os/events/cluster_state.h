@@ -24,9 +24,13 @@
 //                   its task.finished
 //   task.reparented its parent is the new one (its state is unchanged)
 //   task.finished   it is gone; the peer's tasks_finished counts it
-// Every other type leaves the cluster's picture as it is. Tasks() lists the
-// unfinished tasks with their state (what `osgrid ps` shows); zombies are
-// among them, since a zombie has not finished.
+// Every other type leaves the cluster's picture as it is. That includes
+// resource.* and deadlock.*: the cluster objects' holders and waiters are the
+// tracker's own table (docs/sync.md), which fills Snapshot::resources; a
+// fold keeps none, so ToSnapshot()'s resources are empty (and a snapshot's
+// are not taken in). A deadlock victim's end comes as its task.finished.
+// Tasks() lists the unfinished tasks with their state (what `osgrid ps`
+// shows); zombies are among them, since a zombie has not finished.
 //
 // The ready queue's order is the order tasks joined it: right for FCFS and
 // round robin. A policy that reorders its queue (SJF, priority) publishes
@@ -93,7 +97,8 @@ class ClusterState {
  public:
   ClusterState() = default;
   /// Starts from `snapshot`: its peers, and their ready queues, running,
-  /// waiting and zombie tasks (each in that state), at its seq.
+  /// waiting and zombie tasks (each in that state), at its seq. Its
+  /// resources are not kept (see the top of this file).
   explicit ClusterState(const Snapshot& snapshot);
 
   /// Applies one event. Events must come in seq order; one at or below
