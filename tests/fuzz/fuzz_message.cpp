@@ -85,14 +85,15 @@ constexpr tracker::SubscribeLimits kSubscribeLimits{2048, 16384};
 /// enough to keep the target fast.
 constexpr std::size_t kMaxScriptSteps = 48;
 
-/// An event of the cluster's stream, by `kind` (18 of them, from every family),
+/// An event of the cluster's stream, by `kind` (24 of them, from every family),
 /// with ids padded by `pad` characters so that frame sizes vary.
 ev::Event ScriptEvent(unsigned kind, std::size_t pad, std::uint64_t n) {
   const std::string peer = "peer-" + std::to_string(1 + n % 3);
   const std::string task = peer + "/" + std::to_string(n % 5) + std::string(pad, 'x');
   const double t = static_cast<double>(n);
   const auto& outcomes = ev::AllOutcomes();
-  switch (kind % 18) {
+  const std::string object = "fork-" + std::to_string(n % 2) + std::string(pad, 'f');
+  switch (kind % 24) {
     case 0:
       return {0, "", t, "tracker", ev::PeerJoined{peer, "127.0.0.1:" + std::to_string(9000 + n % 3), 2}};
     case 1:
@@ -122,13 +123,32 @@ ev::Event ScriptEvent(unsigned kind, std::size_t pad, std::uint64_t n) {
     case 13:
       return {0, "", t, "tracker", ev::PeerDead{peer, 3000.5}};
     case 14:
-      return {0, "", t, "sim", ev::DeadlockFound{std::vector<std::string>(2 + pad % 7, "P"), {"R1"}}};
+      if (n % 2 == 0) return {0, "", t, "sim", ev::DeadlockFound{std::vector<std::string>(2 + pad % 7, "P"), {"R1"}}};
+      return {0, "", t, "tracker",
+              ev::DeadlockFound{{task, peer + "/9"}, {object, "fork-9"}, {peer, "peer-9"}, {}, "wait-for graph"}};
     case 15:
       return {0, "", t, peer, ev::TaskZombie{task, peer + "/0", peer, outcomes[n % outcomes.size()]}};
     case 16:
       return {0, "", t, peer, ev::TaskReparented{task, peer + "/init", peer + "/0", peer}};
-    default:
+    case 17:
       return {0, "", t, peer, ev::CpuSwitch{task, peer + "/1", peer, 0.5}};
+    case 18:
+      return {
+          0, "", t, "tracker",
+          ev::ResourceRequest{task, peer, "lock", object, "acquire", 1, n % 2 == 1, static_cast<std::int64_t>(n % 2)}};
+    case 19:
+      return {0, "", t, "tracker", ev::ResourceGrant{task, peer, "resource", object, "request", 2, 0.5 * t, 1}};
+    case 20:
+      return {0, "", t, "tracker",
+              ev::ResourceRelease{task, peer, "semaphore", object, "signal", 1, n % 2 ? "released" : "task ended (ok)",
+                                  static_cast<std::int64_t>(n % 5)}};
+    case 21:
+      return {0, "", t, "tracker", ev::ResourceCancel{task, peer, "queue", object, "receive", 1, "timed out"}};
+    case 22:
+      return {0, "", t, "tracker", ev::DeadlockVictim{task, peer, 1, "holds the fewest instances (1)"}};
+    default:
+      return {0, "", t, "tracker",
+              ev::DeadlockStall{{task, peer + "/9"}, {"semaphore " + object + " (wait)", "child"}}};
   }
 }
 
@@ -255,7 +275,8 @@ Status TrackerHandler(const std::string& type, const Json& request, std::string_
   if (type == "EVENTS") return OnEvents(request);
   if (type == "TASK_LIST") {  // OnTaskList: no fields to read; the answer from a hub with a history
     HubCheck hub(1);
-    for (unsigned kind : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 15u, 16u, 8u}) {  // a zombie and an orphan among them
+    // A zombie and an orphan among them, and the tracker's cluster objects and deadlock, which change no task.
+    for (unsigned kind : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 18u, 15u, 16u, 22u, 8u, 23u}) {
       hub.Publish(ScriptEvent(kind, 0, hub.seq()), false);
     }
     CheckTaskList(hub.state(), request["id"]);

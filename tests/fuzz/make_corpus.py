@@ -235,7 +235,18 @@ EVENTS = {
     "page.hit": {"page": 3, "frame": 1},
     "page.fault": {"page": 5, "frame": 0},
     "page.evict": {"page": 1, "frame": 0},
+    "resource.request": {"task_id": "peer-9001/3", "peer": "peer-9001", "kind": "lock", "name": "fork-1",
+                         "op": "acquire", "count": 1, "blocked": True, "available": 0},
+    "resource.grant": {"task_id": "peer-9001/3", "peer": "peer-9001", "kind": "lock", "name": "fork-1",
+                       "op": "acquire", "count": 1, "waited_ms": 12.5, "available": 0},
+    "resource.release": {"task_id": "peer-9002/5", "peer": "peer-9002", "kind": "resource", "name": "tape",
+                         "op": "release", "count": 2, "reason": "task ended (killed)", "available": 3},
+    "resource.cancel": {"task_id": "peer-9002/6", "peer": "peer-9002", "kind": "semaphore", "name": "full",
+                        "op": "wait", "count": 1, "reason": "timed out"},
     "deadlock.found": {"cycle": ["P1", "P2", "P3"], "resources": ["R1", "R2", "R3"]},
+    "deadlock.victim": {"task_id": "peer-9002/5", "peer": "peer-9002", "held": 1,
+                        "rule": "holds the fewest instances (1); youngest on a tie"},
+    "deadlock.stall": {"tasks": ["peer-9001/3", "peer-9002/4"], "waiting": ["semaphore full (wait)", "child"]},
     "events.lost": {"count": 12},
 }
 
@@ -254,6 +265,10 @@ VARIANTS = {
     "mem.failed-no_space": ("mem.failed", dict(EVENTS["mem.failed"], reason="no_space")),
     "mem.failed-bad_size": ("mem.failed", dict(EVENTS["mem.failed"], request=0, reason="bad_size")),
     "deadlock.found-no-resources": ("deadlock.found", {"cycle": ["P1", "P2"], "resources": []}),
+    "deadlock.found-tracker": ("deadlock.found", dict(
+        EVENTS["deadlock.found"], peers=["peer-9001", "peer-9002", "peer-9001"], deadlocked=["P1", "P2", "P3", "P4"],
+        algorithm="multi-instance detection")),
+    "resource.request-granted": ("resource.request", dict(EVENTS["resource.request"], blocked=False, available=1)),
 }
 
 SNAPSHOT = {"seq": 41, "epoch": "t-5f3a", "t": 1530.5, "peers": [
@@ -270,6 +285,13 @@ SNAPSHOT_TREE = {**SNAPSHOT, "peers": [dict(
     zombies=[{"task_id": "peer-9001/5", "parent": "peer-9001/3", "name": "square"},
              {"task_id": "peer-9001/6", "parent": "peer-9001/init", "name": "square"}])]}
 
+# The same, with the tracker's cluster objects (written by trackers that have them).
+SNAPSHOT_RESOURCES = {**SNAPSHOT, "resources": [
+    {"kind": "lock", "name": "fork-1", "instances": 1, "available": 0,
+     "holders": [{"task_id": "peer-9001/17", "peer": "peer-9001", "count": 1, "op": ""}],
+     "waiters": [{"task_id": "peer-9001/18", "peer": "peer-9001", "count": 1, "op": "acquire"}]},
+    {"kind": "semaphore", "name": "full", "instances": 0, "available": 0, "holders": [], "waiters": []}]}
+
 BROKEN_EVENTS = [
     b'{"seq":1}',
     b'{"type":5}',
@@ -285,10 +307,15 @@ BROKEN_EVENTS = [
     b'{"seq":1,"epoch":"e","t":0,"peers":[{"peer":"p","ready_queue":[1]}]}',
     b'{"type":"task.zombie","seq":1,"epoch":"e","t":0,"node":"p","task_id":"p/2","parent":"p/1","peer":"p",'
     b'"outcome":"zombie"}',
+    b'{"type":"resource.request","seq":1,"epoch":"e","t":0,"node":"tracker","task_id":"p/1","peer":"p",'
+    b'"kind":"lock","name":"fork-1","op":"acquire","count":1,"blocked":1,"available":0}',
+    b'{"seq":1,"epoch":"e","t":0,"peers":[],"resources":[{"kind":"lock","name":"f","instances":1,"available":0,'
+    b'"holders":[{"task_id":"p/1"}],"waiters":[]}]}',
 ]
 
 
-def event(kind, seq, epoch="t-5f3a", t=None, **fields):
+def event(kind, seq, /, epoch="t-5f3a", t=None, **fields):
+    # kind and seq are positional only: resource.* events have a field named kind.
     return dict({"type": kind, "seq": seq, "epoch": epoch, "t": float(seq) if t is None else t,
                  "node": "peer-9001"}, **fields)
 
@@ -444,6 +471,7 @@ def event_corpus():
     write("fuzz_event", "seed-peer-event.json", dumps(PEER_EVENTS[3]))
     write("fuzz_event", "seed-snapshot.json", dumps(SNAPSHOT))
     write("fuzz_event", "seed-snapshot-tree.json", dumps(SNAPSHOT_TREE))
+    write("fuzz_event", "seed-snapshot-resources.json", dumps(SNAPSHOT_RESOURCES))
     write("fuzz_event", "seed-snapshot-empty.json", dumps({"seq": 0, "epoch": "", "t": 0, "peers": []}))
     for i, data in enumerate(BROKEN_EVENTS):
         write("fuzz_event", f"seed-broken-{i:02d}.json", data)
