@@ -897,7 +897,7 @@ Result<Json> MemoryFrame(const std::string& name, const Json& call) {
 
 /// The task's reply to osgrid.mem.<name>, from the memory's reply frame.
 Json MemoryReply(const std::string& name, const Result<Json>& reply) {
-  Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
+  Status status = reply.ok() ? net::StatusFromReply(reply.value()) : reply.status();
   if (status.code() == Code::kNotFound && name != "mem.set") return CallOk({{"found", false}});
   if (!status.ok()) return CallRefused(status);
   if (name == "mem.get") return CallOk({{"found", true}, {"value", reply->value("value", Json())}});
@@ -1022,7 +1022,7 @@ Json CpuService::SyncReply(const std::string& task_id, const std::string& op, st
                                            "); cluster objects live at the tracker, and a restarted tracker has "
                                            "forgotten them: retry"));
   }
-  if (Status status = net::StatusFromReply(*answer); !status.ok()) return CallRefused(status);
+  if (Status status = net::StatusFromReply(answer.value()); !status.ok()) return CallRefused(status);
   const bool granted = answer->value("granted", true);
   if (granted && (op == "lock.acquire" || op == "resource.request") && running_here_.contains(task_id)) {
     holding_[task_id] += op == "lock.acquire" ? 1 : count;
@@ -1032,7 +1032,7 @@ Json CpuService::SyncReply(const std::string& task_id, const std::string& op, st
     if (held != holding_.end() && (held->second -= op == "lock.release" ? 1 : count) <= 0) holding_.erase(held);
   }
   Json result = CallOk({{"granted", granted}});
-  if (answer->contains("message")) result["message"] = (*answer)["message"];
+  if (answer->contains("message")) result["message"] = answer.value()["message"];
   return result;
 }
 

@@ -14,6 +14,7 @@
 #include "osgrid/net/events.h"
 #include "osgrid/net/frame.h"
 #include "osgrid/net/messages.h"
+#include "osgrid/net/requests.h"
 #include "osgrid/net/router.h"
 #include "osgrid/tracker/registry.h"
 #include "osgrid/tracker/sync_table.h"
@@ -88,17 +89,14 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
         cron_timer(context),
         hub(NewEpoch(), EventFrame, options.max_subscribers),
         deadlock_mode(ParseDeadlockMode(options.deadlock)),
-        sync(deadlock_mode.value_or(DeadlockMode::kDetect), [this](os::events::Payload body) { PublishSync(std::move(body)); },
+        sync(deadlock_mode.ok() ? *deadlock_mode : DeadlockMode::kDetect, [this](os::events::Payload body) { PublishSync(std::move(body)); },
              [this] { return NowMs(); }) {}
 
   /// The SyncTable's events: published, and the deadlock ones kept for DEADLOCK's history.
   void PublishSync(os::events::Payload body) {
     const std::string_view type = os::events::TypeOf(body);
     if (type.starts_with("deadlock.")) {
-      Json event = net::EncodePayload(body);
-      event["type"] = std::string(type);
-      event["t"] = NowMs();
-      deadlock_history.push_back(std::move(event));
+      deadlock_history.push_back(net::EncodeEvent(os::events::Event{0, hub.epoch(), NowMs(), "tracker", body}));
       if (deadlock_history.size() > 100) deadlock_history.pop_front();
     }
     Publish(std::move(body));
@@ -318,8 +316,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     }
     if (request.contains("timeout_ms")) {
       const std::int64_t timeout_ms = request["timeout_ms"];
-      if (timeout_ms < 0 || timeout_ms > params::kMaxTaskTimeoutMs) {
-        return Status::BadRequest("SYNC: timeout_ms must be 0.." + std::to_string(params::kMaxTaskTimeoutMs));
+      if (timeout_ms < 0 || timeout_ms > net::kMaxTaskTimeoutMs) {
+        return Status::BadRequest("SYNC: timeout_ms must be 0.." + std::to_string(net::kMaxTaskTimeoutMs));
       }
       sync.may_wait = timeout_ms > 0;
       sync.has_timeout = true;
@@ -399,21 +397,24 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     }
     Json reply = {{"type", "DEADLOCK_REPLY"}, {"mode", std::string(DeadlockModeName(sync.mode()))}};
     reply["history"] = Json(std::vector<Json>(deadlock_history.begin(), deadlock_history.end()));
+    // The objects as the snapshot writes them (its `resources`), the deadlocks as events.
+    os::events::Snapshot objects;
     if (request.contains("name")) {
       auto object = sync.Find(request["name"]);
       if (!object.ok()) return session->ReplyError(request, object.status());
-      reply["objects"] = Json::array({net::EncodeResourceState(*object)});
+      objects.resources.push_back(std::move(object).value());
     } else {
-      reply["objects"] = Json::array();
-      for (const auto& object : sync.Snapshot()) reply["objects"].push_back(net::EncodeResourceState(object));
+      objects.resources = sync.Snapshot();
     }
+    reply["objects"] = net::EncodeSnapshot(objects).value("resources", Json::array());
     reply["deadlocks"] = Json::array();
     for (const DeadlockReport& report : sync.Deadlocks()) {
-      Json found = net::EncodePayload(report.found);
-      found["t"] = report.found_t;
-      reply["deadlocks"].push_back(std::move(found));
+      reply["deadlocks"].push_back(
+          net::EncodeEvent(os::events::Event{0, hub.epoch(), report.found_t, "tracker", report.found}));
     }
-    if (auto stall = sync.Stall()) reply["stall"] = net::EncodePayload(*stall);
+    if (auto stall = sync.Stall()) {
+      reply["stall"] = net::EncodeEvent(os::events::Event{0, hub.epoch(), NowMs(), "tracker", *stall});
+    }
     session->Reply(request, std::move(reply));
   }
 
@@ -542,13 +543,9 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     SweepSync();
   }
 
-  /// Each sweep: the dead peers' Locks and Resources freed one sweep after
-  /// their death (docs/sync.md, "Cut off"), calls whose peer hung up
-  /// dropped, periodic detection, and the stall check.
+  /// Each sweep: calls whose peer hung up dropped, periodic detection, and
+  /// the stall check.
   void SweepSync() {
-    for (const std::string& peer : dead_peers_to_free) sync.PeerGone(peer, "lost");
-    dead_peers_to_free = std::move(dying_peers);
-    dying_peers.clear();
     for (auto it = pending_sync.begin(); it != pending_sync.end();) {
       if (!it->second.session.expired()) {
         ++it;
@@ -567,8 +564,6 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     sync.CheckStall(live);
     AnswerCompletedSyncs();
   }
-  std::vector<std::string> dying_peers;         // declared dead this sweep: freed at the next
-  std::vector<std::string> dead_peers_to_free;  // declared dead last sweep: freed now
 
   /// peer.dead, then task.finished (lost) for each task it held, and for
   /// each zombie whose parent it held (the parent that would have reaped it
@@ -584,7 +579,6 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       }
     }
     Publish(os::events::PeerDead{id, silent_ms});
-    dying_peers.push_back(id);
     for (const auto& task : lost) {
       Publish(os::events::TaskFinished{task.task_id, task.parent, id, os::events::Outcome::kLost, 0, 0, 0});
     }
@@ -592,6 +586,12 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       Publish(
           os::events::TaskFinished{zombie.task_id, zombie.parent, zombie.peer, os::events::Outcome::kLost, 0, 0, 0});
     }
+    // Its tasks' Locks and Resources are free from now on. Safe: a peer that
+    // is cut off but alive killed its holders before this (docs/sync.md,
+    // "Cut off from the tracker"); it counts its silence from before we last
+    // heard it, and stops short of the timeout by a margin.
+    sync.PeerGone(id, "lost");
+    AnswerCompletedSyncs();
   }
 };
 
