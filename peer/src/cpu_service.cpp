@@ -974,9 +974,11 @@ void CpuService::SyncCall(const std::string& task_id, const Json& call, const Ca
     if (call.contains(field)) request[field] = call[field];
   }
   if (!running->second->claims.empty()) request["claims"] = running->second->claims;
+  request["id"] = 0;  // ValidateRequest checks a whole frame; the connection numbers the request it sends
   if (Status valid = net::ValidateRequest(request); !valid.ok()) {
     return reply(CallRefused(Status::BadRequest(valid.message())));
   }
+  request.erase("id");
   const std::int64_t count = call.value("count", Json(1)).is_number_integer() ? call.value("count", std::int64_t{1}) : 1;
   // Waiting at the tracker may take long; the task's own time limit still bounds it.
   const std::int64_t timeout_ms = call.value("timeout_ms", Json()).is_number_integer()

@@ -293,12 +293,24 @@ def _exchange(request, data=None):
     return _json.loads(b"".join(parts))
 
 
+_CLASS_OF = {"lock": "Lock", "resource": "Resource", "sem": "Semaphore", "queue": "MessageQueue"}
+
+
+def _where(request):
+    """The call as the program wrote it: "osgrid.submit", "osgrid.Lock.release"."""
+    op = request.get("op")
+    if request["call"] == "sync" and isinstance(op, str) and "." in op:
+        kind, method = op.split(".", 1)
+        return f"osgrid.{_CLASS_OF.get(kind, kind)}.{method}"
+    return f"osgrid.{request['call']}"
+
+
 def _check(request, reply):
     """The reply if it is ok; else the exception it stands for."""
     if not reply.get("ok"):
         code, message = reply.get("code", "INTERNAL"), reply.get("error", "the call failed")
         if code == "BAD_REQUEST":
-            raise ValueError(f"osgrid.{request['call']}: {message}")
+            raise ValueError(f"{_where(request)}: {message}")
         raise Error(code, message)
     return reply
 

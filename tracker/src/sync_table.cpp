@@ -1298,6 +1298,14 @@ void SyncTable::PeerGone(const std::string& peer, const std::string& outcome) {
   for (const auto& [pid, id] : on_peer) impl_->TaskEnded(id, outcome);
 }
 
+void SyncTable::PeerJoined(const std::string& peer) {
+  PeerGone(peer, "lost");
+  // A restarted peer numbers its tasks from 1 again: its new "peer-1/1" is not the one that ended.
+  const std::string prefix = peer + "/";
+  std::erase_if(impl_->ended, [&](const std::string& id) { return id.starts_with(prefix); });
+  std::erase_if(impl_->ended_order, [&](const std::string& id) { return id.starts_with(prefix); });
+}
+
 void SyncTable::Detect() { impl_->Detect(); }
 
 void SyncTable::CheckStall(const std::map<std::string, bool>& live) { impl_->CheckStall(live); }

@@ -456,6 +456,21 @@ TEST_CASE("a dead peer's tasks end: what they held goes to tasks elsewhere", "[s
   CHECK(b.All<ResourceRelease>().back().reason == "task ended (lost)");
 }
 
+TEST_CASE("a peer that registers again has restarted: its tasks are gone and its task ids are new ones",
+          "[sync_table][ended]") {
+  Bench b;
+  b.Submit(Acquire("peer-2/1", "L", "peer-2"));
+  b.table.TaskEnded("peer-2/1", "ok");
+  CHECK(b.Submit(Acquire("peer-2/1", "L", "peer-2")).status.code() == Code::kNotFound);
+  b.Submit(Acquire("peer-2/2", "M", "peer-2"));
+
+  b.table.PeerJoined("peer-2");
+  CHECK(b.table.HoldersOn("peer-2").empty());      // peer-2/2 was on the old process
+  const SyncAnswer reborn = b.Submit(Acquire("peer-2/1", "L", "peer-2"));  // the new process's first task
+  CHECK(reborn.status.ok());
+  CHECK(b.table.HoldersOn("peer-2") == std::vector<std::string>{"peer-2/1"});
+}
+
 // ---- Detection (Silberschatz 8.7) --------------------------------------------------------
 
 TEST_CASE("five philosophers on locks: the wait-for graph finds the 5-cycle, published once",

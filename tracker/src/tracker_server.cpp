@@ -161,6 +161,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
                    peer.sandbox_missing);
     }
     if (rejoin) Publish(os::events::PeerLeft{peer.id, "replaced"});
+    sync.PeerJoined(peer.id);
+    AnswerCompletedSyncs();
     Publish(os::events::PeerJoined{peer.id, peer.host + ":" + std::to_string(peer.port), peer.cores});
     session->Reply(request, {{"type", "REGISTERED"},
                              {"peer_id", peer.id},

@@ -143,6 +143,10 @@ class SyncTable {
   void TaskEnded(const std::string& task_id, const std::string& outcome);
   /// Every task known on `peer` ended (the peer died): TaskEnded for each.
   void PeerGone(const std::string& peer, const std::string& outcome);
+  /// `peer` (re-)registered: a process that may have restarted, so the tasks
+  /// known on it are gone (PeerGone, "lost") and the ended task ids it
+  /// numbered ("peer/N") are forgotten, since it numbers from 1 again.
+  void PeerJoined(const std::string& peer);
   /// Detection now (detect and recover; avoid never deadlocks on Locks and
   /// Resources, but runs it too). Publishes a deadlock not yet reported.
   void Detect();
