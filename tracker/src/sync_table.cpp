@@ -936,13 +936,18 @@ struct SyncTable::Impl {
   /// requested by the one behind (strict FIFO as a wait).
   struct DetectionModel {
     std::vector<ProcessId> rows;
+    std::map<ProcessId, std::size_t> row_of;        // the inverse of rows
     std::size_t holdable = 0;                       // the first columns: Locks and Resources
     std::vector<std::size_t> self_waits;            // rows waiting for a Lock they hold
     std::map<std::size_t, std::string> lock_waits;  // row -> the Lock it waits for
     bool resource_waits = false;                    // someone waits for a Resource
-    os::DetectionState state;
+    os::DetectionState state;                       // n x m: built only when resource_waits (8.7.2 needs it)
   };
 
+  /// The rows and who waits for what; the matrices of 8.7.2 only when a
+  /// Resource is waited for. With Locks alone, the wait-for graph needs
+  /// none of them, and n x m matrices would make each blocking request cost
+  /// O(tasks x Locks) for nothing.
   DetectionModel BuildModel() const {
     DetectionModel model;
     std::vector<const Object*> columns;
@@ -954,19 +959,33 @@ struct SyncTable::Impl {
         if (!TaskOf(pid).aborting) involved.insert(pid);
       }
       for (Ticket ticket : object.waiters) involved.insert(tasks.at(waiting.at(ticket).task_id).pid);
+      if (object.kind == Kind::kResource && !object.waiters.empty()) model.resource_waits = true;
     }
     model.rows.assign(involved.begin(), involved.end());
     model.holdable = columns.size();
-    std::map<ProcessId, std::size_t> row_of;
-    for (std::size_t i = 0; i < model.rows.size(); ++i) row_of[model.rows[i]] = i;
+    for (std::size_t i = 0; i < model.rows.size(); ++i) model.row_of[model.rows[i]] = i;
+    for (const Object* object : columns) NoteLockWaits(model, *object);
+    for (ProcessId pid : model.rows) model.state.process_names.push_back(task_of.at(pid));
+    if (!model.resource_waits) return model;
     model.state.allocation.assign(model.rows.size(), {});
     model.state.request.assign(model.rows.size(), {});
-    for (const Object* object : columns) AddObjectColumn(model, row_of, *object);
+    for (const Object* object : columns) AddObjectColumn(model, *object);
     for (const Object* object : columns) {
-      if (object->kind == Kind::kResource) AddTurns(model, row_of, *object);
+      if (object->kind == Kind::kResource) AddTurns(model, *object);
     }
-    for (ProcessId pid : model.rows) model.state.process_names.push_back(task_of.at(pid));
     return model;
+  }
+
+  /// Which rows wait for `object`, if it is a Lock, and which of them hold it already.
+  void NoteLockWaits(DetectionModel& model, const Object& object) const {
+    if (object.kind != Kind::kLock) return;
+    const auto owner = std::get<os::Mutex>(object.state).owner();
+    for (Ticket ticket : object.waiters) {
+      const ProcessId pid = tasks.at(waiting.at(ticket).task_id).pid;
+      const std::size_t i = model.row_of.at(pid);
+      model.lock_waits[i] = object.name;
+      if (owner == pid) model.self_waits.push_back(i);  // never grantable: 8.7.2 refuses such a request
+    }
   }
 
   /// A new column of 0s, named `name`, with `available` free.
@@ -979,31 +998,26 @@ struct SyncTable::Impl {
   }
 
   /// A Lock or Resource: Available (with the victims' holdings), Allocation, Request.
-  void AddObjectColumn(DetectionModel& model, const std::map<ProcessId, std::size_t>& row_of,
-                       const Object& object) const {
+  void AddObjectColumn(DetectionModel& model, const Object& object) const {
     const std::size_t j = AddColumn(model, object.name, Available(object));
     for (const auto& [pid, held] : Holders(object)) {
       if (TaskOf(pid).aborting) {
         model.state.available[j] += held;
       } else {
-        model.state.allocation[row_of.at(pid)][j] = held;
+        model.state.allocation[model.row_of.at(pid)][j] = held;
       }
     }
     for (Ticket ticket : object.waiters) {
       const Waiter& waiter = waiting.at(ticket);
-      const std::size_t i = row_of.at(tasks.at(waiter.task_id).pid);
-      if (object.kind == Kind::kResource) model.resource_waits = true;
-      if (object.kind == Kind::kLock) model.lock_waits[i] = object.name;
-      if (object.kind == Kind::kLock && model.state.allocation[i][j] > 0) {
-        model.self_waits.push_back(i);  // never grantable: 8.7.2 refuses such a request
-      } else {
-        model.state.request[i][j] = waiter.count;
-      }
+      const std::size_t i = model.row_of.at(tasks.at(waiter.task_id).pid);
+      if (object.kind == Kind::kLock && model.state.allocation[i][j] > 0) continue;  // a self-wait (NoteLockWaits)
+      model.state.request[i][j] = waiter.count;
     }
   }
 
   /// The waiter behind requests the turn that the one ahead holds.
-  void AddTurns(DetectionModel& model, const std::map<ProcessId, std::size_t>& row_of, const Object& object) const {
+  void AddTurns(DetectionModel& model, const Object& object) const {
+    const auto& row_of = model.row_of;
     const auto& queue = std::get<ResourceType>(object.state).waiting();
     for (std::size_t k = 1; k < queue.size(); ++k) {
       const ProcessId ahead = queue[k - 1].first, behind = queue[k].first;
@@ -1040,9 +1054,9 @@ struct SyncTable::Impl {
       for (const auto& [row, lock] : model.lock_waits) {
         const auto owner = std::get<os::Mutex>(objects.at(lock).state).owner();  // none: avoid's waits
         if (!owner || reported.count(row)) continue;
-        const auto to = std::find(model.rows.begin(), model.rows.end(), *owner);  // absent: a victim
-        if (to == model.rows.end()) continue;
-        graph.AddEdge(static_cast<std::uint32_t>(row), static_cast<std::uint32_t>(to - model.rows.begin()));
+        const auto to = model.row_of.find(*owner);  // absent: a victim
+        if (to == model.row_of.end()) continue;
+        graph.AddEdge(static_cast<std::uint32_t>(row), static_cast<std::uint32_t>(to->second));
       }
       std::vector<std::uint32_t> cycle = os::FindCycle(graph);
       if (cycle.empty()) return found;
@@ -1107,20 +1121,33 @@ struct SyncTable::Impl {
   /// a tie (rows are oldest first). Turns are not instances: they are left
   /// out of the cost. Its waiting request completes with ABORTED; its peer
   /// ends it, and TaskEnded releases what it holds.
+  /// Lock and Resource instances `pid` holds.
+  std::int64_t InstancesHeldBy(ProcessId pid) const {
+    std::int64_t held = 0;
+    for (const auto& [name, object] : objects) {
+      if (!Holdable(object.kind)) continue;
+      for (const auto& [holder, count] : Holders(object)) {
+        if (holder == pid) held += count;
+      }
+    }
+    return held;
+  }
+
   void AbortVictim(const DetectionModel& model, const ev::DeadlockFound& deadlock) {
-    os::DetectionState cost;
-    for (const os::ResourceVector& row : model.state.allocation) {
-      cost.allocation.emplace_back(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(model.holdable));
-    }
+    // The cost: one row per deadlocked task, oldest first, with the Lock and
+    // Resource instances it holds (turns are not instances).
     std::vector<std::size_t> rows;
-    for (const std::string& id : deadlock.deadlocked) {
-      rows.push_back(static_cast<std::size_t>(std::find(model.rows.begin(), model.rows.end(), tasks.at(id).pid) -
-                                              model.rows.begin()));
+    for (const std::string& id : deadlock.deadlocked) rows.push_back(model.row_of.at(tasks.at(id).pid));
+    std::sort(rows.begin(), rows.end());
+    os::DetectionState cost;
+    std::vector<std::size_t> candidates;
+    for (std::size_t row : rows) {
+      candidates.push_back(cost.allocation.size());
+      cost.allocation.push_back({InstancesHeldBy(model.rows[row])});
     }
-    const std::size_t victim = os::ChooseVictim(cost, rows);
-    const std::int64_t held =
-        std::accumulate(cost.allocation[victim].begin(), cost.allocation[victim].end(), std::int64_t{0});
-    Task& task = TaskOf(model.rows[victim]);
+    const std::size_t victim = os::ChooseVictim(cost, candidates);
+    const std::int64_t held = cost.allocation[victim][0];
+    Task& task = TaskOf(model.rows[rows[victim]]);
     task.aborting = true;
     const std::string rule = "holds the fewest instances (" + std::to_string(held) + "); the youngest on a tie";
     Publish(ev::DeadlockVictim{task.id, task.peer, held, rule});
