@@ -96,9 +96,10 @@ int main(int argc, char** argv) {
   auto client = net::Client::Connect("127.0.0.1", (*cluster)->Peer("peer-1")->port);
   if (!client.ok()) Die(client.status().ToString());
 
-  std::printf("osgrid-sync-bench: 1 tracker + 1 peer on loopback, %d calls of each kind per task, %d tasks (load "
-              "average %s)\n",
-              calls, runs, bench::LoadAverage().c_str());
+  std::printf(
+      "osgrid-sync-bench: 1 tracker + 1 peer on loopback, %d calls of each kind per task, %d tasks (load "
+      "average %s)\n",
+      calls, runs, bench::LoadAverage().c_str());
   std::vector<std::vector<Figures>> figures(std::size(kCalls));
   for (int run = 0; run < runs; ++run) {
     net::CpuTaskRequest request{net::MakeTask(kProgram, "main", Json::array({calls}))};
@@ -110,8 +111,8 @@ int main(int argc, char** argv) {
       figures[k].push_back(Summarise(ran->value.result[kCalls[k]].get<std::vector<double>>()));
     }
   }
-  std::printf("  %-22s %9s %9s %9s   (microseconds, seen by the task; medians over the tasks)\n", "call", "p50",
-              "p99", "max");
+  std::printf("  %-22s %9s %9s %9s   (microseconds, seen by the task; medians over the tasks)\n", "call", "p50", "p99",
+              "max");
   for (std::size_t k = 0; k < std::size(kCalls); ++k) {
     std::vector<double> p50, p99, max;
     for (const Figures& f : figures[k]) {

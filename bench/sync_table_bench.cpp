@@ -40,7 +40,8 @@ SyncRequest Ask(int task, int object, bool resource) {
 
 /// The table with the chain described above, and nothing published.
 std::unique_ptr<SyncTable> Chain(DeadlockMode mode, bool resources, int tasks) {
-  auto table = std::make_unique<SyncTable>(mode, [](os::events::Payload) {}, [] { return 0.0; });
+  auto table = std::make_unique<SyncTable>(
+      mode, [](os::events::Payload) {}, [] { return 0.0; });
   for (int i = 0; i < tasks; ++i) table->Submit(Ask(i, i, resources));
   for (int i = 1; i < tasks - 1; ++i) table->Submit(Ask(i, i - 1, resources));
   return table;

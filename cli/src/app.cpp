@@ -359,7 +359,8 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
   AddConnection(deadlock, all.deadlock.conn, all.security);
   deadlock->footer(
       "Examples:\n"
-      "  osgrid deadlock              the tracker's mode (detect, recover, avoid), deadlocks, stall, objects\n"
+      "  osgrid deadlock              the tracker's mode (detect, recover, avoid), deadlocks, stall, objects,\n"
+      "                               and what it found since its mode was set (a line per event)\n"
       "  osgrid deadlock fork-1       one object: its holders and waiters\n"
       "  osgrid deadlock --json       the tracker's DEADLOCK_REPLY\n"
       "A deadlock is a cycle of tasks each waiting for a Lock or Resource the next holds; a stall is\n"

@@ -1,16 +1,16 @@
-// The CPU and node commands of `osgrid` -- cpu, batch, status, peers, ps, version --
+// The CPU and node commands of `osgrid` -- cpu, batch, status, peers, ps, deadlock, version --
 // and what every client command shares: connecting, printing, failing.
 #include "commands.h"
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
 
+#include "osgrid/client/deadlock_view.h"
 #include "osgrid/client/ops.h"
 #include "osgrid/client/reply_view.h"
 #include "osgrid/client/task_view.h"
@@ -391,82 +391,12 @@ int PsCommand(const PsOptions& o) {
   });
 }
 
-namespace {
-
-/// "peer-1/3 (peer-1)": a holder or waiter of a cluster object.
-std::string UseText(const Json& use, bool waiter) {
-  std::string text = use.value("task_id", "?");
-  const std::int64_t count = use.value("count", std::int64_t{1});
-  if (count != 1) text += " x" + std::to_string(count);
-  if (waiter && !use.value("op", "").empty()) text += " (" + use.value("op", "") + ")";
-  return text;
-}
-
-std::string UsesText(const Json& uses, bool waiter) {
-  std::string text;
-  for (const Json& use : uses) text += (text.empty() ? "" : ", ") + UseText(use, waiter);
-  return text.empty() ? "-" : text;
-}
-
-void PrintDeadlockReply(const Json& reply) {
-  std::cout << "deadlock mode: " << reply.value("mode", "?") << "\n";
-  for (const Json& found : reply.value("deadlocks", Json::array())) {
-    const Json cycle = found.value("cycle", Json::array());
-    const Json resources = found.value("resources", Json::array());
-    const Json peers = found.value("peers", Json::array());
-    std::cout << "DEADLOCK (" << found.value("algorithm", "detection") << "): a cycle of " << cycle.size()
-              << " tasks\n";
-    for (std::size_t k = 0; k < cycle.size(); ++k) {
-      std::cout << "  " << cycle[k].get<std::string>();
-      if (k < peers.size()) std::cout << " on " << peers[k].get<std::string>();
-      if (k < resources.size()) {
-        std::cout << " waits for " << resources[k].get<std::string>() << ", held by "
-                  << cycle[(k + 1) % cycle.size()].get<std::string>();
-      }
-      std::cout << "\n";
-    }
-    const Json deadlocked = found.value("deadlocked", Json::array());
-    if (deadlocked.size() > cycle.size()) std::cout << "  deadlocked in all: " << deadlocked.dump() << "\n";
-  }
-  if (reply.contains("stall")) {
-    const Json& stall = reply["stall"];
-    const Json tasks = stall.value("tasks", Json::array());
-    const Json waiting = stall.value("waiting", Json::array());
-    std::cout << "STALL: every live task waits, and nothing can wake them (a lost wake-up?)\n";
-    for (std::size_t k = 0; k < tasks.size(); ++k) {
-      std::cout << "  " << tasks[k].get<std::string>() << " waits on "
-                << (k < waiting.size() ? waiting[k].get<std::string>() : "?") << "\n";
-    }
-  }
-  if (reply.value("deadlocks", Json::array()).empty() && !reply.contains("stall")) {
-    std::cout << "no deadlock, no stall\n";
-  }
-  const Json objects = reply.value("objects", Json::array());
-  if (objects.empty()) {
-    std::cout << "no cluster objects yet\n";
-    return;
-  }
-  std::printf("%-10s %-20s %9s  %-28s %s\n", "KIND", "NAME", "AVAILABLE", "HOLDERS", "WAITERS");
-  for (const Json& object : objects) {
-    const std::string kind = object.value("kind", "?");
-    std::string available = std::to_string(object.value("available", std::int64_t{0}));
-    if (kind == "lock" || kind == "resource" || kind == "queue") {
-      available += "/" + std::to_string(object.value("instances", std::int64_t{0}));
-    }
-    std::printf("%-10s %-20s %9s  %-28s %s\n", kind.c_str(), object.value("name", "?").c_str(), available.c_str(),
-                UsesText(object.value("holders", Json::array()), false).c_str(),
-                UsesText(object.value("waiters", Json::array()), true).c_str());
-  }
-}
-
-}  // namespace
-
 int DeadlockCommand(const DeadlockOptions& o) {
   auto client = Open(o.conn, Ms(o.conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
   auto reply = client::Deadlock(**client, o.name, Ms(o.conn.timeout_s));
   if (!reply.ok()) return FailAtTracker(o.conn, **client, reply.status());
-  return PrintReply(o.conn, *reply, [&] { PrintDeadlockReply(*reply); });
+  return PrintReply(o.conn, *reply, [&] { client::PrintDeadlock(*reply, std::cout); });
 }
 
 int VersionCommand() {

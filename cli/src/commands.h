@@ -135,8 +135,10 @@ struct DeadlockOptions {
   std::string name;  // one object; "": every one
 };
 /// `osgrid deadlock [NAME]`: the tracker's deadlock mode, the deadlocks and
-/// stall it knows now, and the cluster objects with their holders and
-/// waiters (DEADLOCK); with --json its reply. NOT_FOUND for an unknown NAME.
+/// stall it knows now, what it found since its mode was set (the history),
+/// and the cluster objects with their holders and waiters (DEADLOCK, printed
+/// by osgrid/client/deadlock_view.h); with --json its reply. NOT_FOUND for
+/// an unknown NAME.
 int DeadlockCommand(const DeadlockOptions& options);
 
 // ---- Memory and files (store_commands.cpp) -------------------------------------

@@ -128,8 +128,13 @@ Result<Reply<net::TaskList>> Tasks(net::Client& client, milliseconds wait) {
 }
 
 Result<Json> Deadlock(net::Client& client, const std::string& name, milliseconds wait) {
+  return Deadlock(client, name, "", wait);
+}
+
+Result<Json> Deadlock(net::Client& client, const std::string& name, const std::string& mode, milliseconds wait) {
   Json request = {{"type", "DEADLOCK"}};
   if (!name.empty()) request["name"] = name;
+  if (!mode.empty()) request["mode"] = mode;
   return client.Call(std::move(request), wait);
 }
 

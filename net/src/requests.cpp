@@ -198,8 +198,8 @@ Result<std::map<std::string, std::int64_t>> DecodeClaims(const Json& claims) {
       return Status::BadRequest("claims: '" + Sanitize(name) + "' is not an object name (1..128 printable characters)");
     }
     if (!count.is_number_integer() || count.get<std::int64_t>() < 1 || count.get<std::int64_t>() > kMaxClaim) {
-      return Status::BadRequest("claims: the claim on " + name + " must be an integer 1.." +
-                                std::to_string(kMaxClaim) + ", got " + count.dump());
+      return Status::BadRequest("claims: the claim on " + name + " must be an integer 1.." + std::to_string(kMaxClaim) +
+                                ", got " + count.dump());
     }
     decoded[name] = count.get<std::int64_t>();
   }

@@ -905,8 +905,8 @@ Json MemoryReply(const std::string& name, const Result<Json>& reply) {
 }
 
 const std::set<std::string>& SyncOps() {
-  static const std::set<std::string> ops = {"lock.acquire",  "lock.release",  "resource.request", "resource.release",
-                                            "sem.wait",      "sem.signal",    "queue.send",       "queue.receive"};
+  static const std::set<std::string> ops = {"lock.acquire", "lock.release", "resource.request", "resource.release",
+                                            "sem.wait",     "sem.signal",   "queue.send",       "queue.receive"};
   return ops;
 }
 
@@ -934,28 +934,27 @@ void CpuService::CallOriginPeer(const std::string& peer_id, Json request, std::f
       return done(Status::Unavailable("peer " + peer_id + ", where this task was submitted (its memory is there), " +
                                       (looked_up ? "is not in the cluster" : "cannot be looked up")));
     }
-    outbound_->CallPeer(where->second.first, where->second.second, std::move(request), milliseconds(10000),
-                        [this, peer_id, done](Result<Json> reply) {
-                          if (!reply.ok()) {
-                            peer_addresses_.erase(peer_id);  // look it up again next time: it may have moved
-                            return done(Status::Unavailable("cannot reach " + peer_id + ", where this task was " +
-                                                            "submitted (its memory is there): " +
-                                                            reply.status().message()));
-                          }
-                          done(std::move(reply));
-                        });
+    outbound_->CallPeer(
+        where->second.first, where->second.second, std::move(request), milliseconds(10000),
+        [this, peer_id, done](Result<Json> reply) {
+          if (!reply.ok()) {
+            peer_addresses_.erase(peer_id);  // look it up again next time: it may have moved
+            return done(Status::Unavailable("cannot reach " + peer_id + ", where this task was " +
+                                            "submitted (its memory is there): " + reply.status().message()));
+          }
+          done(std::move(reply));
+        });
   };
   if (peer_addresses_.contains(peer_id) || !HasTracker()) return send(false);
-  outbound_->CallTracker({{"type", "PEER_LIST"}}, milliseconds(5000),
-                         [this, send = std::move(send)](Result<Json> reply) mutable {
-                           if (reply.ok() && net::StatusFromReply(*reply).ok()) {
-                             for (const Json& peer : reply->value("peers", Json::array())) {
-                               peer_addresses_[peer.value("id", "")] = {peer.value("host", ""),
-                                                                        peer.value("port", std::uint16_t{0})};
-                             }
-                           }
-                           send(true);
-                         });
+  outbound_->CallTracker(
+      {{"type", "PEER_LIST"}}, milliseconds(5000), [this, send = std::move(send)](Result<Json> reply) mutable {
+        if (reply.ok() && net::StatusFromReply(*reply).ok()) {
+          for (const Json& peer : reply->value("peers", Json::array())) {
+            peer_addresses_[peer.value("id", "")] = {peer.value("host", ""), peer.value("port", std::uint16_t{0})};
+          }
+        }
+        send(true);
+      });
 }
 
 void CpuService::SyncCall(const std::string& task_id, const Json& call, const CallReply& reply) {
@@ -979,7 +978,8 @@ void CpuService::SyncCall(const std::string& task_id, const Json& call, const Ca
     return reply(CallRefused(Status::BadRequest(valid.message())));
   }
   request.erase("id");
-  const std::int64_t count = call.value("count", Json(1)).is_number_integer() ? call.value("count", std::int64_t{1}) : 1;
+  const std::int64_t count =
+      call.value("count", Json(1)).is_number_integer() ? call.value("count", std::int64_t{1}) : 1;
   // Waiting at the tracker may take long; the task's own time limit still bounds it.
   const std::int64_t timeout_ms = call.value("timeout_ms", Json()).is_number_integer()
                                       ? call.value("timeout_ms", std::int64_t{0}) + 10000
@@ -999,22 +999,21 @@ void CpuService::SyncCall(const std::string& task_id, const Json& call, const Ca
     if (ec || pending->answered) return;
     pending->blocked = scheduler_->Block(task_id, what).ok();
   });
-  outbound_->CallTracker(
-      std::move(request), milliseconds(timeout_ms),
-      [this, pending, task_id, op, count, reply](Result<Json> answer) {
-        pending->answered = true;
-        pending->timer.cancel();
-        if (answer.ok() && net::StatusFromReply(*answer).code() == Code::kAborted) {
-          // A deadlock victim: it ends here, with outcome aborted; the tracker frees what it held.
-          auto ended = EndTask(task_id, net::StatusFromReply(*answer), /*group=*/false);
-          if (!ended.ok()) spdlog::debug("aborting {}: {}", task_id, ended.status().ToString());
-          return;
-        }
-        Json result = SyncReply(task_id, op, count, answer);
-        if (!pending->blocked) return reply(result);
-        Status woken = scheduler_->Wake(task_id, [reply, result] { reply(result); });
-        if (!woken.ok()) spdlog::debug("waking {} after {}: {}", task_id, op, woken.ToString());
-      });
+  outbound_->CallTracker(std::move(request), milliseconds(timeout_ms),
+                         [this, pending, task_id, op, count, reply](Result<Json> answer) {
+                           pending->answered = true;
+                           pending->timer.cancel();
+                           if (answer.ok() && net::StatusFromReply(*answer).code() == Code::kAborted) {
+                             // A deadlock victim: it ends here, with outcome aborted; the tracker frees what it held.
+                             auto ended = EndTask(task_id, net::StatusFromReply(*answer), /*group=*/false);
+                             if (!ended.ok()) spdlog::debug("aborting {}: {}", task_id, ended.status().ToString());
+                             return;
+                           }
+                           Json result = SyncReply(task_id, op, count, answer);
+                           if (!pending->blocked) return reply(result);
+                           Status woken = scheduler_->Wake(task_id, [reply, result] { reply(result); });
+                           if (!woken.ok()) spdlog::debug("waking {} after {}: {}", task_id, op, woken.ToString());
+                         });
 }
 
 Json CpuService::SyncReply(const std::string& task_id, const std::string& op, std::int64_t count,

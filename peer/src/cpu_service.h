@@ -131,11 +131,11 @@ class CpuService {
   struct Task {
     TaskSpec spec;
     SchedFields sched;
-    std::string origin;          // peer the task was submitted to
-    std::string program_sha256;  // as the submitter sent it; checked, and passed on when forwarded
-    double submitted_t = 0;      // when it was submitted, ms on the tracker's clock (events' t)
-    std::string root;            // the root of its process tree; "" when it is one
-    bool confidential = false;   // never leaves this peer; nor do its subtasks
+    std::string origin;                          // peer the task was submitted to
+    std::string program_sha256;                  // as the submitter sent it; checked, and passed on when forwarded
+    double submitted_t = 0;                      // when it was submitted, ms on the tracker's clock (events' t)
+    std::string root;                            // the root of its process tree; "" when it is one
+    bool confidential = false;                   // never leaves this peer; nor do its subtasks
     std::map<std::string, std::int64_t> claims;  // its declared maximum claims (docs/sync.md)
   };
   /// One finished task as a JSON entry: {ok, task_id, peer, result | code,

@@ -108,9 +108,15 @@ struct PeerServer::Impl {
     stats.mem_bytes = static_cast<std::int64_t>(memory->bytes());
   }
 
-  void OnSetMem(const net::SessionPtr& session, const Json& request) { ReplyWith(session, request, MemoryCall(request)); }
-  void OnGetMem(const net::SessionPtr& session, const Json& request) { ReplyWith(session, request, MemoryCall(request)); }
-  void OnDelMem(const net::SessionPtr& session, const Json& request) { ReplyWith(session, request, MemoryCall(request)); }
+  void OnSetMem(const net::SessionPtr& session, const Json& request) {
+    ReplyWith(session, request, MemoryCall(request));
+  }
+  void OnGetMem(const net::SessionPtr& session, const Json& request) {
+    ReplyWith(session, request, MemoryCall(request));
+  }
+  void OnDelMem(const net::SessionPtr& session, const Json& request) {
+    ReplyWith(session, request, MemoryCall(request));
+  }
 
   static void ReplyWith(const net::SessionPtr& session, const Json& request, Result<Json> reply) {
     if (!reply.ok()) return session->ReplyError(request, reply.status());

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "gantt_step.h"
 #include "osgrid/client/text.h"
@@ -147,6 +149,90 @@ void MemMapChecks(const Expectation& expect, const Json& reply, std::vector<Chec
   }
 }
 
+/// reply[key] when it is an array, else an empty one (a reply out of protocol fails the checks, never throws).
+Json ArrayField(const Json& reply, const char* key) {
+  const auto it = reply.is_object() ? reply.find(key) : reply.end();
+  return reply.is_object() && it != reply.end() && it->is_array() ? *it : Json::array();
+}
+
+/// The history's events of one type ("deadlock.found"), oldest first.
+std::vector<Json> EventsOfType(const Json& history, std::string_view type) {
+  std::vector<Json> events;
+  for (const Json& event : history) {
+    const auto it = event.is_object() ? event.find("type") : event.end();
+    if (event.is_object() && it != event.end() && it->is_string() && it->get_ref<const std::string&>() == type) {
+      events.push_back(event);
+    }
+  }
+  return events;
+}
+
+/// " at 2102 ms": when an event happened, on the tracker's clock; "" if it does not say.
+std::string AtTime(const Json& event) {
+  const auto it = event.find("t");
+  if (it == event.end() || !it->is_number()) return "";
+  return " at " + std::to_string(std::llround(it->get<double>())) + " ms";
+}
+
+/// deadlock: the history's deadlock.found, deadlock.victim and deadlock.stall
+/// events (since the tracker started or its mode was last set) against found,
+/// cycle_length, victims and stall.
+void DeadlockChecks(const Expectation& expect, const Json& reply, std::vector<Check>& checks) {
+  const Json history = ArrayField(reply, "history");
+  const std::vector<Json> found = EventsOfType(history, "deadlock.found");
+  const std::vector<Json> victims = EventsOfType(history, "deadlock.victim");
+  const std::vector<Json> stalls = EventsOfType(history, "deadlock.stall");
+  if (expect.found) {
+    const bool any = !found.empty();
+    std::string text;
+    if (any == *expect.found) {
+      text = any ? "a deadlock was found" + AtTime(found.back()) : "no deadlock was found";
+    } else if (*expect.found) {
+      const std::size_t in_force = ArrayField(reply, "deadlocks").size();
+      text = "found: expected a deadlock, none was found" +
+             (in_force > 0 ? " since the mode was set (" + std::to_string(in_force) + " found before is still in force)"
+                           : std::string());
+    } else {
+      text = "found: expected no deadlock, but one was found" + AtTime(found.back());
+    }
+    checks.push_back({any == *expect.found, text});
+  }
+  if (expect.cycle_length) {
+    const std::string want = std::to_string(*expect.cycle_length);
+    if (found.empty()) {
+      checks.push_back({false, "cycle_length: expected " + want + " tasks, but no deadlock was found"});
+    } else {
+      const std::size_t got = ArrayField(found.back(), "cycle").size();
+      const std::string tasks = std::to_string(got) + (got == 1 ? " task" : " tasks");
+      const bool same = static_cast<std::int64_t>(got) == *expect.cycle_length;
+      checks.push_back({same, same ? "the deadlock's cycle has " + tasks
+                                   : "cycle_length: expected " + want + ", the latest deadlock's cycle has " + tasks});
+    }
+  }
+  if (expect.victims) {
+    std::string ids;
+    for (const Json& victim : victims) {
+      const auto id = victim.find("task_id");
+      ids += (ids.empty() ? "" : ", ") + (id != victim.end() && id->is_string() ? id->get<std::string>() : "?");
+    }
+    const std::string got = std::to_string(victims.size()) + (ids.empty() ? "" : " (" + ids + ")");
+    const bool same = static_cast<std::int64_t>(victims.size()) == *expect.victims;
+    checks.push_back(
+        {same, same ? "victims: " + got : "victims: expected " + std::to_string(*expect.victims) + ", got " + got});
+  }
+  if (expect.stall) {
+    const bool any = !stalls.empty();
+    std::string text;
+    if (any == *expect.stall) {
+      text = any ? "a stall was found" + AtTime(stalls.back()) : "no stall was found";
+    } else {
+      text = *expect.stall ? "stall: expected a stall, none was found"
+                           : "stall: expected no stall, but one was found" + AtTime(stalls.back());
+    }
+    checks.push_back({any == *expect.stall, text});
+  }
+}
+
 }  // namespace
 
 std::vector<Check> CheckExpectation(const Expectation& expect, const Action& action, const StepResult& result) {
@@ -162,6 +248,8 @@ std::vector<Check> CheckExpectation(const Expectation& expect, const Action& act
     BatchChecks(expect, reply, checks);
   } else if (std::holds_alternative<MemMapStep>(action)) {
     MemMapChecks(expect, reply, checks);
+  } else if (std::holds_alternative<DeadlockStep>(action)) {
+    DeadlockChecks(expect, reply, checks);
   } else if (std::holds_alternative<GanttStep>(action)) {
     for (Check& check : GanttChecks(expect, reply)) checks.push_back(std::move(check));
   } else {

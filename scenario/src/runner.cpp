@@ -39,6 +39,7 @@ ClusterOptions ClusterOptionsFor(const Scenario& scenario, const RunOptions& opt
   cluster.bin_dir = options.bin_dir;
   cluster.secret = options.secret;
   cluster.observer_secret = options.observer_secret;
+  cluster.tracker_args = scenario.cluster.TrackerArgs();
   cluster.peer_args = scenario.cluster.SharedPeerArgs();
   for (int index = 1; index <= scenario.cluster.peers; ++index) {
     std::vector<std::string> own = scenario.cluster.OwnPeerArgs(index);
@@ -80,6 +81,14 @@ std::string MemorySummary(const ClusterSpec& c) {
   return text;
 }
 
+/// " (the tracker aborts a victim)": what the tracker's --deadlock mode does, for the header.
+std::string DeadlockWords(const std::string& mode) {
+  if (mode == "detect") return " (the tracker finds deadlocks and reports them)";
+  if (mode == "recover") return " (the tracker finds deadlocks and aborts a victim)";
+  if (mode == "avoid") return " (the tracker grants only what keeps the state safe: the Banker's algorithm)";
+  return "";
+}
+
 void PrintHeader(const Scenario& scenario, std::ostream& out) {
   out << scenario.name << "   (" << scenario.file << ")\n";
   if (!scenario.description.empty()) out << Indent(scenario.description, "  ") << "\n";
@@ -94,6 +103,7 @@ void PrintHeader(const Scenario& scenario, std::ostream& out) {
       << ", a peer silent for " << Seconds(c.peer_timeout_s) << " is dropped)\n";
   if (!c.scheduler.empty()) out << "scheduling: " << SchedulerSummary(c) << "\n";
   if (c.mem_arena_bytes || !c.allocator.empty()) out << "memory: " << MemorySummary(c) << "\n";
+  if (!c.deadlock.empty()) out << "deadlock: " << c.deadlock << DeadlockWords(c.deadlock) << "\n";
   out.flush();
 }
 

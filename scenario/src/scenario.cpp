@@ -27,6 +27,23 @@ namespace {
 constexpr int kMaxPeers = 32;
 constexpr int kMaxCores = 64;
 constexpr double kMaxFileMb = 1024;
+constexpr std::size_t kMaxObjectName = 128;  // characters of a cluster object's name (docs/sync.md)
+
+/// The tracker's --deadlock modes (osgrid-tracker --help, docs/sync.md).
+const std::vector<std::string_view> kDeadlockModes = {"detect", "recover", "avoid"};
+
+/// A --deadlock mode, checked against kDeadlockModes; nullopt (recorded) if
+/// unknown. `what` starts the message: "cluster: deadlock", "deadlock step: mode".
+std::optional<std::string> DeadlockModeName(YamlReader& reader, const YamlEntry& entry, const std::string& what) {
+  auto name = reader.AsString(entry, what);
+  if (!name) return std::nullopt;
+  if (std::find(kDeadlockModes.begin(), kDeadlockModes.end(), *name) != kDeadlockModes.end()) return name;
+  const std::string hint = client::DidYouMean(*name, kDeadlockModes);
+  reader.Error(entry.value, what + ": unknown deadlock mode '" + *name + "'" +
+                                (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                ": use one of detect, recover, avoid");
+  return std::nullopt;
+}
 
 // ---- Step parse functions (one per kind) --------------------------------------
 
@@ -53,9 +70,10 @@ std::optional<Action> ParseCpu(StepParser& parser, const YamlEntry& entry) {
   step.timeout_s = parser.OptionalSeconds(map, "timeout", "cpu step");
   step.cpu_limit_s = parser.OptionalSeconds(map, "cpu_limit", "cpu step");
   auto sched = parser.SchedFields(map, "cpu step");
-  if (!on || !program || !args || !sched) return std::nullopt;
+  auto claims = parser.ClaimsField(map, "cpu step");
+  if (!on || !program || !args || !sched || !claims) return std::nullopt;
   step.on = *on;
-  step.task = TaskSpec{*program, function.value_or("main"), *args, std::move(*sched)};
+  step.task = TaskSpec{*program, function.value_or("main"), *args, std::move(*sched), std::move(*claims)};
   step.confidential = confidential.value_or(false);
   return step;
 }
@@ -66,12 +84,13 @@ std::optional<Action> ParseBatch(StepParser& parser, const YamlEntry& entry) {
   auto on = parser.PeerField(map, "on", "batch step");
   auto program = parser.Program(map, "batch step");
   auto function = parser.reader().String(map, "function", "batch step", false);
-  auto sched = parser.SchedFields(map, "batch step");  // every task's, unless it has its own
-  auto tasks = parser.BatchTasks(map, sched.value_or(TaskSched{}));
+  auto sched = parser.SchedFields(map, "batch step");   // every task's, unless it has its own
+  auto claims = parser.ClaimsField(map, "batch step");  // the same
+  auto tasks = parser.BatchTasks(map, sched.value_or(TaskSched{}), claims.value_or(Claims{}));
   auto confidential = parser.reader().Bool(map, "confidential", "batch step", false);
   step.timeout_s = parser.OptionalSeconds(map, "timeout", "batch step");
   step.cpu_limit_s = parser.OptionalSeconds(map, "cpu_limit", "batch step");
-  if (!on || !program || !sched || !tasks) return std::nullopt;
+  if (!on || !program || !sched || !claims || !tasks) return std::nullopt;
   step.on = *on;
   step.program = *program;
   step.function = function.value_or("main");
@@ -162,6 +181,32 @@ std::optional<Action> ParseListPeers(StepParser& parser, const YamlEntry& entry)
   return ListPeersStep{};
 }
 
+// deadlock: {} | {mode: recover} | {name: fork-1} (the mapping's keys are checked already).
+std::optional<Action> ParseDeadlock(StepParser& parser, const YamlEntry& entry) {
+  YamlReader& reader = parser.reader();
+  DeadlockStep step;
+  bool ok = true;
+  if (auto mode = reader.Find(entry.value, "mode", "deadlock step", false)) {
+    auto name = DeadlockModeName(reader, *mode, "deadlock step: mode");
+    ok = name.has_value();
+    step.mode = name.value_or("");
+  }
+  if (auto name_entry = reader.Find(entry.value, "name", "deadlock step", false)) {
+    auto name = reader.AsString(*name_entry, "deadlock step: name");
+    const bool printable =
+        name && std::all_of(name->begin(), name->end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+    if (name && (name->empty() || name->size() > kMaxObjectName || !printable)) {
+      reader.Error(name_entry->value, "deadlock step: name must be a cluster object's name, 1 to " +
+                                          std::to_string(kMaxObjectName) + " printable characters");
+      name.reset();
+    }
+    ok = ok && name.has_value();
+    step.name = name.value_or("");
+  }
+  if (!ok) return std::nullopt;
+  return step;
+}
+
 // The step table. `keys` is empty for kinds whose value is not a mapping.
 const std::vector<StepKind>& StepKinds() {
   static const std::vector<StepKind> kinds = {
@@ -169,13 +214,13 @@ const std::vector<StepKind>& StepKinds() {
       {"sleep", {}, {}, "", ParseSleep},
       {"cpu",
        {"on", "program", "file", "function", "args", "confidential", "timeout", "cpu_limit", "priority", "burst_ms",
-        "tickets", "name"},
+        "tickets", "name", "claims"},
        {"result", "error", "error_contains", "ran_on", "forwarded", "stdout_contains"},
        "result",
        ParseCpu},
       {"batch",
        {"on", "program", "file", "function", "each", "tasks", "confidential", "timeout", "cpu_limit", "priority",
-        "burst_ms", "tickets", "name"},
+        "burst_ms", "tickets", "name", "claims"},
        {"results", "error", "error_contains", "ran_on", "spread", "all_ok"},
        "results",
        ParseBatch},
@@ -202,6 +247,11 @@ const std::vector<StepKind>& StepKinds() {
        "",
        ParseGanttStep},
       {"sim", {}, {"answers"}, "", ParseSimStep, {"args", "policies"}},
+      {"deadlock",
+       {"mode", "name"},
+       {"found", "cycle_length", "victims", "stall", "error", "error_contains"},
+       "",
+       ParseDeadlock},
   };
   return kinds;
 }
@@ -378,7 +428,7 @@ void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root
   if (!reader.CheckMap(
           map,
           {"peers", "cores", "heartbeat_interval", "peer_timeout", "start_timeout", "scheduler", "quantum", "aging",
-           "mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost", "mem_arena", "allocator"},
+           "mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost", "mem_arena", "allocator", "deadlock"},
           "cluster", YamlReader::Where(entry->key))) {
     return;
   }
@@ -430,6 +480,9 @@ void ParseCluster(YamlReader& reader, StepParser& parser, const YAML::Node& root
   unused("aging", IsPriority);
   for (const char* key : {"mlfq_queues", "mlfq_quantum", "mlfq_allotment", "mlfq_boost"}) unused(key, IsMlfq);
   ParseMemory(reader, map, peers_known, cluster);
+  if (auto deadlock = reader.Find(map, "deadlock", "cluster", false)) {
+    cluster.deadlock = DeadlockModeName(reader, *deadlock, "cluster: deadlock").value_or("");
+  }
   // MLFQ's lists against each other, as osgrid-peer reads them: one value applies to every queue.
   const std::size_t quanta = cluster.mlfq_quantum_ms.size();
   if (cluster.mlfq_queues && quanta > 1 && static_cast<std::size_t>(*cluster.mlfq_queues) != quanta) {
@@ -491,7 +544,9 @@ int Expectation::CheckCount() const {
          static_cast<int>(lowest_avg_waiting.has_value()) + static_cast<int>(lowest_avg_turnaround.has_value()) +
          static_cast<int>(lowest_avg_response.has_value()) + static_cast<int>(avg_waiting_ms_below.size()) +
          static_cast<int>(free_holes.has_value()) + static_cast<int>(largest_hole.has_value()) +
-         static_cast<int>(external_fragmentation.has_value());
+         static_cast<int>(external_fragmentation.has_value()) + static_cast<int>(found.has_value()) +
+         static_cast<int>(cycle_length.has_value()) + static_cast<int>(victims.has_value()) +
+         static_cast<int>(stall.has_value());
 }
 
 std::string ClusterSpec::SchedulerOf(int index) const {
@@ -539,6 +594,11 @@ std::vector<std::string> ClusterSpec::OwnPeerArgs(int index) const {
     args.insert(args.end(), {"--allocator", allocator[index - 1]});
   }
   return args;
+}
+
+std::vector<std::string> ClusterSpec::TrackerArgs() const {
+  if (deadlock.empty()) return {};
+  return {"--deadlock", deadlock};
 }
 
 bool Scenario::NeedsCluster() const {

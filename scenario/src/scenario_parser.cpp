@@ -264,6 +264,20 @@ bool StepParser::SetExpectation(Expectation& expect, std::string_view key, const
     }
     return assign(expect.external_fragmentation, fraction);
   }
+  if (key == "found") return assign(expect.found, reader_.AsBool(entry, what));
+  if (key == "stall") return assign(expect.stall, reader_.AsBool(entry, what));
+  if (key == "cycle_length" || key == "victims") {
+    const bool cycle = key == "cycle_length";
+    auto number = reader_.AsInteger(entry, what);
+    if (number && *number < (cycle ? 1 : 0)) {
+      reader_.Error(entry.value, cycle ? what +
+                                             " must be 1 or more (a task that waits for a Lock it holds is a cycle "
+                                             "of 1)"
+                                       : what + " must be 0 or more");
+      return false;
+    }
+    return assign(cycle ? expect.cycle_length : expect.victims, number);
+  }
   if (key == "count") {
     auto count = reader_.AsInteger(entry, what);
     if (count && *count < 0) {
@@ -399,7 +413,8 @@ std::optional<std::vector<Json>> StepParser::EachList(const YAML::Node& map) {
   return std::vector<Json>(each->begin(), each->end());
 }
 
-std::optional<std::vector<BatchTask>> StepParser::BatchTasks(const YAML::Node& map, const TaskSched& sched) {
+std::optional<std::vector<BatchTask>> StepParser::BatchTasks(const YAML::Node& map, const TaskSched& sched,
+                                                             const Claims& claims) {
   auto each_entry = reader_.Find(map, "each", "batch step", false);
   auto tasks_entry = reader_.Find(map, "tasks", "batch step", false);
   if (each_entry && tasks_entry) {
@@ -418,7 +433,7 @@ std::optional<std::vector<BatchTask>> StepParser::BatchTasks(const YAML::Node& m
     }
     auto each = EachList(map);
     if (!each) return std::nullopt;
-    for (Json& args : *each) tasks.push_back(BatchTask{std::move(args), sched});
+    for (Json& args : *each) tasks.push_back(BatchTask{std::move(args), sched, claims});
     return tasks;
   }
   const YAML::Node& list = tasks_entry->value;
@@ -434,18 +449,19 @@ std::optional<std::vector<BatchTask>> StepParser::BatchTasks(const YAML::Node& m
   std::size_t index = 0;
   for (const YAML::Node& item : list) {
     const std::string what = "batch step: tasks[" + std::to_string(index++) + "]";
-    if (!reader_.CheckMap(item, {"args", "name", "priority", "burst_ms", "tickets"}, what,
+    if (!reader_.CheckMap(item, {"args", "name", "priority", "burst_ms", "tickets", "claims"}, what,
                           YamlReader::Where(tasks_entry->key))) {
       ok = false;
       continue;
     }
     auto args = ArgList(item, "args", what);
     auto own = SchedFields(item, what, sched);
-    if (!args || !own) {
+    auto own_claims = ClaimsField(item, what, claims);
+    if (!args || !own || !own_claims) {
       ok = false;
       continue;
     }
-    tasks.push_back(BatchTask{std::move(*args), std::move(*own)});
+    tasks.push_back(BatchTask{std::move(*args), std::move(*own), std::move(*own_claims)});
   }
   if (!ok) return std::nullopt;
   return tasks;
@@ -505,6 +521,38 @@ std::optional<TaskSched> StepParser::SchedFields(const YAML::Node& map, std::str
   }
   if (!ok) return std::nullopt;
   return sched;
+}
+
+std::optional<Claims> StepParser::ClaimsField(const YAML::Node& map, std::string_view what, Claims defaults) {
+  auto entry = reader_.Find(map, "claims", what, false);
+  if (!entry) return defaults;
+  const std::string prefix = std::string(what) + ": ";
+  auto claims = reader_.AsJson(entry->value, YamlReader::Where(entry->key));
+  if (!claims) return std::nullopt;
+  if (!claims->is_object()) {
+    reader_.Error(entry->value,
+                  prefix + "claims must map cluster objects to counts, e.g. {fork-1: 1, printers: 2}; got " +
+                      DescribeYaml(entry->value),
+                  YamlReader::Where(entry->key));
+    return std::nullopt;
+  }
+  auto decoded = net::DecodeClaims(*claims);
+  if (decoded.ok()) return std::move(decoded).value();
+  // Point at the claim that is wrong when one alone is (a name, a count),
+  // else at the whole mapping (none, or too many).
+  YAML::Node at = entry->value;
+  if (entry->value.IsMap()) {
+    for (const auto& item : entry->value) {
+      const std::string name = item.first.IsScalar() ? item.first.Scalar() : "";
+      const auto one = claims->find(name);
+      if (one == claims->end() || net::DecodeClaims(Json{{name, *one}}).ok()) continue;
+      const bool bad_name = !net::DecodeClaims(Json{{name, 1}}).ok();
+      at.reset(bad_name ? item.first : item.second);  // rebinds; operator= would write into the tree
+      break;
+    }
+  }
+  reader_.Error(at, prefix + decoded.status().message(), YamlReader::Where(entry->key));
+  return std::nullopt;
 }
 
 // ---- Seconds ---------------------------------------------------------------------

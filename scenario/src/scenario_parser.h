@@ -57,14 +57,20 @@ class StepParser {
   std::optional<Json> ArgList(const YAML::Node& map, std::string_view key, std::string_view what);
   /// A batch's `each:` list: a non-empty list of argument lists.
   std::optional<std::vector<Json>> EachList(const YAML::Node& map);
-  /// A batch's tasks: from `each:` (each task gets `sched`) or from `tasks:`,
-  /// a non-empty list of mappings {args, name, priority, burst_ms, tickets}
-  /// whose fields override `sched`; exactly one of the two.
-  std::optional<std::vector<BatchTask>> BatchTasks(const YAML::Node& map, const TaskSched& sched);
+  /// A batch's tasks: from `each:` (each task gets `sched` and `claims`) or
+  /// from `tasks:`, a non-empty list of mappings {args, name, priority,
+  /// burst_ms, tickets, claims} whose fields override `sched` and `claims`;
+  /// exactly one of the two.
+  std::optional<std::vector<BatchTask>> BatchTasks(const YAML::Node& map, const TaskSched& sched, const Claims& claims);
   /// The scheduling fields of a task in `map` -- priority (high, medium, low
   /// or an integer), burst_ms, tickets, name -- over `defaults`; nullopt if
   /// any is wrong (recorded).
   std::optional<TaskSched> SchedFields(const YAML::Node& map, std::string_view what, TaskSched defaults = {});
+  /// map's `claims:` -- a task's maximum claims {NAME: COUNT, ...}, checked as
+  /// net::DecodeClaims checks them (1..1000 names of cluster objects, each
+  /// claim 1..1000000) -- or `defaults` when absent; nullopt if wrong (recorded
+  /// at the claim that is wrong).
+  std::optional<Claims> ClaimsField(const YAML::Node& map, std::string_view what, Claims defaults = {});
   /// A peer name or a list of them (at least one), each checked like PeerValue.
   std::optional<std::vector<std::string>> PeerList(const YamlEntry& entry, std::string_view what);
   /// A number of seconds, > 0 (or >= 0 when `allow_zero`), at most an hour.

@@ -1,7 +1,9 @@
 // The scenario parser: it accepts the shipped quickstart and rejects each kind
 // of mistake with the right "file:line:column: message"; the `cluster:`
 // scheduler keys and the osgrid-peer flags they become; the scheduling fields
-// of cpu and batch steps and a batch's `tasks:`. No process is started.
+// of cpu and batch steps and a batch's `tasks:`; the deadlock step, its
+// expectations (checked against a reply made here) and the tasks' claims.
+// No process is started.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <fstream>
 
 #include "osgrid/scenario/scenario.h"
+#include "steps.h"
 
 using namespace osgrid;
 using namespace osgrid::scenario;
@@ -550,4 +553,189 @@ TEST_CASE("scheduling field mistakes are file:line problems", "[scenario]") {
                  "batch step: tasks[1]: args must be a list of arguments"));
   CHECK(Contains(FirstError(batch + "      tasks: [{args: [1], burst_ms: lots}]\n"),
                  "batch step: tasks[0]: burst_ms must be a whole number"));
+}
+
+TEST_CASE("cluster deadlock becomes the tracker's --deadlock", "[scenario][deadlock]") {
+  CHECK(Parsed(Cluster("peers: 2")).cluster.TrackerArgs().empty());  // the tracker's default, detect
+  for (const char* mode : {"detect", "recover", "avoid"}) {
+    Scenario scenario = Parsed(Cluster(std::string("deadlock: ") + mode));
+    CHECK(scenario.cluster.deadlock == mode);
+    CHECK(scenario.cluster.TrackerArgs() == std::vector<std::string>{"--deadlock", mode});
+    CHECK(scenario.cluster.SharedPeerArgs().empty());  // the peers know nothing of it
+  }
+  CHECK(Contains(FirstError(Cluster("deadlock: recovr")),
+                 "t.yaml:2:21: cluster: deadlock: unknown deadlock mode 'recovr' (did you mean 'recover'?): use one "
+                 "of detect, recover, avoid"));
+  CHECK(Contains(FirstError(Cluster("deadlock: banker")),
+                 "t.yaml:2:21: cluster: deadlock: unknown deadlock mode 'banker': use one of detect, recover, avoid"));
+  CHECK(Contains(FirstError(Cluster("deadlock: [detect]")), "cluster: deadlock must be text"));
+  CHECK(
+      Contains(FirstError(Cluster("dedlock: detect")), "unknown key 'dedlock' in cluster (did you mean 'deadlock'?)"));
+}
+
+TEST_CASE("a deadlock step prints the state, switches the mode or shows one object", "[scenario][deadlock]") {
+  Scenario scenario = Parsed(kHead +
+                             "  - deadlock: {}\n"
+                             "  - deadlock: {mode: recover}\n"
+                             "  - deadlock: {name: fork-1}\n"
+                             "    expect: {error: NOT_FOUND}\n"
+                             "  - deadlock: {mode: avoid, name: printers}\n");
+  REQUIRE(scenario.steps.size() == 4);
+  CHECK(scenario.steps[0].kind == "deadlock");
+  const auto& state = std::get<DeadlockStep>(scenario.steps[0].action);
+  CHECK(state.mode.empty());
+  CHECK(state.name.empty());
+  CHECK(scenario.steps[0].expect.CheckCount() == 0);
+  CHECK(std::get<DeadlockStep>(scenario.steps[1].action).mode == "recover");
+  CHECK(std::get<DeadlockStep>(scenario.steps[2].action).name == "fork-1");
+  CHECK(scenario.steps[2].expect.error == "NOT_FOUND");
+  const auto& both = std::get<DeadlockStep>(scenario.steps[3].action);
+  CHECK(both.mode == "avoid");
+  CHECK(both.name == "printers");
+  CHECK(scenario.NeedsCluster());
+
+  CHECK(Describe(state) == "deadlock: the tracker's deadlock state");
+  CHECK(Describe(scenario.steps[1].action) == "deadlock: switch the tracker to recover, then its state");
+  CHECK(Describe(scenario.steps[2].action) == "deadlock: the holders and waiters of fork-1");
+  CHECK(Describe(both) == "deadlock: switch the tracker to avoid, then the holders and waiters of printers");
+}
+
+TEST_CASE("a deadlock step's expectations are parsed and counted", "[scenario][deadlock]") {
+  Scenario scenario = Parsed(kHead +
+                             "  - deadlock: {}\n"
+                             "    expect: {found: true, cycle_length: 5, victims: 1, stall: false}\n"
+                             "  - deadlock: {}\n"
+                             "    expect: {found: false, victims: 0}\n");
+  const Expectation& expect = scenario.steps[0].expect;
+  CHECK(expect.found == true);
+  CHECK(expect.cycle_length == 5);
+  CHECK(expect.victims == 1);
+  CHECK(expect.stall == false);
+  CHECK(expect.CheckCount() == 4);
+  CHECK(scenario.steps[1].expect.found == false);
+  CHECK(scenario.steps[1].expect.victims == 0);
+  CHECK_FALSE(scenario.steps[1].expect.stall.has_value());
+  CHECK(scenario.steps[1].expect.CheckCount() == 2);
+}
+
+TEST_CASE("deadlock step mistakes are file:line problems", "[scenario][deadlock]") {
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {mode: recovr}\n"),
+                 "t.yaml:4:22: deadlock step: mode: unknown deadlock mode 'recovr' (did you mean 'recover'?): use "
+                 "one of detect, recover, avoid"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {mode: Avoid}\n"), "unknown deadlock mode 'Avoid'"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {name: ''}\n"),
+                 "t.yaml:4:22: deadlock step: name must be a cluster object's name, 1 to 128 printable characters"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {name: [fork-1]}\n"), "deadlock step: name must be text"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {on: tracker}\n"),
+                 "unknown key 'on' in deadlock step; allowed: mode, name"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: recover\n"), "deadlock step must be a mapping"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {}\n    expect: {cycle_length: 0}\n"),
+                 "t.yaml:5:28: expect: cycle_length must be 1 or more"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {}\n    expect: {victims: -1}\n"),
+                 "expect: victims must be 0 or more"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {}\n    expect: {found: yes}\n"),
+                 "expect: found must be true or false"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {}\n    expect: {stalled: true}\n"),
+                 "unknown expectation 'stalled' for a deadlock step (did you mean 'stall'?)"));
+  CHECK(Contains(FirstError(kHead + "  - deadlock: {}\n    expect: true\n"),
+                 "expect of a deadlock step must be a mapping such as {error: NOT_FOUND}"));
+  CHECK(Contains(FirstError(kHead + "  - cpu: {on: peer-1, " + kProgram + "}\n    expect: {found: true}\n"),
+                 "unknown expectation 'found' for a cpu step"));
+  // Both mistakes of one step are reported.
+  std::string both = AllErrors(kHead + "  - deadlock: {mode: x, name: ''}\n");
+  CHECK(Contains(both, "unknown deadlock mode 'x'"));
+  CHECK(Contains(both, "name must be a cluster object's name"));
+}
+
+TEST_CASE("cpu and batch steps carry the tasks' claims", "[scenario][deadlock]") {
+  Scenario scenario = Parsed(kHead + "  - cpu: {on: peer-1, " + kProgram + ", claims: {fork-1: 1, fork-2: 1}}\n" +
+                             "  - batch: {on: peer-2, " + kProgram + ", each: [[1], [2]], claims: {printers: 2}}\n" +
+                             "  - batch:\n"
+                             "      on: peer-3\n"
+                             "      " +
+                             kProgram +
+                             "\n"
+                             "      claims: {tape: 1}\n"
+                             "      tasks:\n"
+                             "        - {args: [1]}\n"
+                             "        - {args: [2], claims: {tape: 3, fork-1: 1}}\n"
+                             "  - cpu: {on: peer-1, " +
+                             kProgram + "}\n");
+  CHECK(std::get<CpuStep>(scenario.steps[0].action).task.claims == Claims{{"fork-1", 1}, {"fork-2", 1}});
+  const auto& each = std::get<BatchStep>(scenario.steps[1].action);
+  REQUIRE(each.tasks.size() == 2);
+  CHECK(each.tasks[0].claims == Claims{{"printers", 2}});  // the step's claims are every task's
+  CHECK(each.tasks[1].claims == Claims{{"printers", 2}});
+  const auto& tasks = std::get<BatchStep>(scenario.steps[2].action);
+  REQUIRE(tasks.tasks.size() == 2);
+  CHECK(tasks.tasks[0].claims == Claims{{"tape", 1}});
+  CHECK(tasks.tasks[1].claims == Claims{{"fork-1", 1}, {"tape", 3}});      // its own, instead of the step's
+  CHECK(std::get<CpuStep>(scenario.steps[3].action).task.claims.empty());  // none declared
+}
+
+TEST_CASE("a bad claim is a file:line problem at the claim", "[scenario][deadlock]") {
+  const std::string cpu = kHead + "  - cpu: {on: peer-1, " + kProgram + ", claims: ";
+  const std::string column = std::to_string(cpu.size() - kHead.size() + 1);  // where the claims value starts
+  CHECK(Contains(FirstError(cpu + "{fork-1: 0}}\n"),
+                 "t.yaml:4:" + std::to_string(cpu.size() - kHead.size() + 10) +
+                     ": cpu step: claims: the claim on fork-1 must be an integer 1..1000000, got 0"));
+  CHECK(Contains(FirstError(cpu + "{fork-1: 1, fork-2: 1.5}}\n"), "the claim on fork-2 must be an integer 1..1000000"));
+  CHECK(Contains(FirstError(cpu + "{fork-1: many}}\n"), "the claim on fork-1 must be an integer"));
+  CHECK(Contains(FirstError(cpu + "{}}\n"), "t.yaml:4:" + column + ": cpu step: claims must name 1..1000 objects"));
+  CHECK(
+      Contains(FirstError(cpu + "[fork-1]}\n"),
+               "t.yaml:4:" + column +
+                   ": cpu step: claims must map cluster objects to counts, e.g. {fork-1: 1, printers: 2}; got a list"));
+  CHECK(Contains(FirstError(cpu + "{\"fork\\t1\": 1}}\n"), "is not an object name (1..128 printable characters)"));
+  CHECK(Contains(FirstError(cpu + "{" + std::string(129, 'x') + ": 1}}\n"), "is not an object name"));
+
+  const std::string batch = kHead + "  - batch:\n      on: peer-1\n      " + kProgram + "\n";
+  CHECK(Contains(FirstError(batch + "      each: [[1]]\n      claims: {tape: -1}\n"),
+                 "t.yaml:8:22: batch step: claims: the claim on tape must be an integer 1..1000000, got -1"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1]}, {args: [2], claims: {tape: 0}}]\n"),
+                 "batch step: tasks[1]: claims: the claim on tape must be an integer 1..1000000, got 0"));
+  CHECK(Contains(FirstError(batch + "      tasks: [{args: [1], claim: {tape: 1}}]\n"),
+                 "unknown key 'claim' in batch step: tasks[0] (did you mean 'claims'?)"));
+}
+
+TEST_CASE("deadlock expectations are checked against the tracker's history", "[scenario][deadlock]") {
+  const Json found = {{"type", "deadlock.found"},
+                      {"t", 2102.4},
+                      {"cycle", {"peer-1/1", "peer-2/2"}},
+                      {"resources", {"fork-2", "fork-1"}}};
+  const Json victim = {{"type", "deadlock.victim"}, {"t", 2103}, {"task_id", "peer-2/2"}, {"peer", "peer-2"}};
+  const Json stall = {{"type", "deadlock.stall"}, {"t", 2500}, {"tasks", {"peer-1/3"}}, {"waiting", {"child"}}};
+  auto checks = [](const std::string& expect_yaml, const Json& reply) {
+    Scenario scenario = Parsed(kHead + "  - deadlock: {}\n    expect: " + expect_yaml + "\n");
+    const Step& step = scenario.steps.at(0);
+    std::vector<std::string> lines;
+    for (const Check& check : CheckExpectation(step.expect, step.action, StepResult{Status::Ok(), reply, {}})) {
+      lines.push_back((check.passed ? "ok: " : "FAILED: ") + check.text);
+    }
+    return lines;
+  };
+  const Json deadlocked = {{"mode", "recover"}, {"deadlocks", Json::array()}, {"history", {found, victim}}};
+  CHECK(checks("{found: true, cycle_length: 2, victims: 1, stall: false}", deadlocked) ==
+        std::vector<std::string>{"ok: a deadlock was found at 2102 ms", "ok: the deadlock's cycle has 2 tasks",
+                                 "ok: victims: 1 (peer-2/2)", "ok: no stall was found"});
+  CHECK(checks("{found: false, cycle_length: 5, victims: 0, stall: true}", deadlocked) ==
+        std::vector<std::string>{"FAILED: found: expected no deadlock, but one was found at 2102 ms",
+                                 "FAILED: cycle_length: expected 5, the latest deadlock's cycle has 2 tasks",
+                                 "FAILED: victims: expected 0, got 1 (peer-2/2)",
+                                 "FAILED: stall: expected a stall, none was found"});
+  const Json quiet = {{"mode", "detect"}, {"deadlocks", Json::array()}, {"history", {stall}}};
+  CHECK(checks("{found: false, victims: 0, stall: true}", quiet) ==
+        std::vector<std::string>{"ok: no deadlock was found", "ok: victims: 0", "ok: a stall was found at 2500 ms"});
+  CHECK(checks("{found: true, cycle_length: 2}", quiet) ==
+        std::vector<std::string>{"FAILED: found: expected a deadlock, none was found",
+                                 "FAILED: cycle_length: expected 2 tasks, but no deadlock was found"});
+  // After a mode switch the history starts afresh; a deadlock still in force is not in it.
+  const Json switched = {{"mode", "recover"}, {"deadlocks", {found}}, {"history", Json::array()}};
+  CHECK(checks("{found: true}", switched) ==
+        std::vector<std::string>{
+            "FAILED: found: expected a deadlock, none was found since the mode was set (1 found before is still in "
+            "force)"});
+  // A reply out of protocol fails the checks; it does not throw.
+  CHECK(checks("{found: true, victims: 0}", Json{{"history", "none"}}) ==
+        std::vector<std::string>{"FAILED: found: expected a deadlock, none was found", "ok: victims: 0"});
 }

@@ -9,6 +9,7 @@
 // [SECTION] file_put, file_get, file_rm
 // [SECTION] kill_peer, wait_dead
 // [SECTION] status, list_peers
+// [SECTION] deadlock
 // [SECTION] sim, gantt (sim_step.cpp, gantt_step.cpp)
 // [SECTION] Execute()
 #include "steps.h"
@@ -25,6 +26,7 @@
 #include <sstream>
 #include <thread>
 
+#include "osgrid/client/deadlock_view.h"
 #include "osgrid/client/reply_view.h"
 #include "osgrid/client/text.h"
 #include "osgrid/net/client.h"
@@ -146,6 +148,12 @@ struct Describer {
   std::string operator()(const ListPeersStep&) const { return "list_peers (the tracker's PEER_LIST)"; }
   std::string operator()(const SimStep& s) const { return DescribeSimStep(s); }
   std::string operator()(const GanttStep& s) const { return DescribeGanttStep(s); }
+  std::string operator()(const DeadlockStep& s) const {
+    std::string text = "deadlock: ";
+    if (!s.mode.empty()) text += "switch the tracker to " + s.mode + ", then ";
+    if (!s.name.empty()) return text + "the holders and waiters of " + s.name;
+    return text + (s.mode.empty() ? "the tracker's deadlock state" : "its state");
+  }
 };
 
 // ---- [SECTION] say, sleep ------------------------------------------------------------
@@ -165,9 +173,10 @@ StepResult Run(const SleepStep& step, StepContext&) {
 
 // ---- [SECTION] cpu, batch ---------------------------------------------------------------
 
-/// A task's scheduling fields and limits, as the step gives them (unset: the peer's defaults).
-void ApplySched(const TaskSched& sched, std::optional<double> timeout_s, std::optional<double> cpu_limit_s,
-                net::TaskRequest& task) {
+/// A task's scheduling fields, claims and limits, as the step gives them (unset: the peer's defaults).
+void ApplySched(const TaskSched& sched, const Claims& claims, std::optional<double> timeout_s,
+                std::optional<double> cpu_limit_s, net::TaskRequest& task) {
+  task.claims = claims;
   task.priority = sched.priority;
   task.burst_ms = sched.burst_ms;
   task.tickets = sched.tickets;
@@ -179,7 +188,7 @@ void ApplySched(const TaskSched& sched, std::optional<double> timeout_s, std::op
 StepResult Run(const CpuStep& step, StepContext& context) {
   net::CpuTaskRequest request{net::MakeTask(step.task.program, step.task.function, step.task.args)};
   request.confidential = step.confidential;
-  ApplySched(step.task.sched, step.timeout_s, step.cpu_limit_s, request.task);
+  ApplySched(step.task.sched, step.task.claims, step.timeout_s, step.cpu_limit_s, request.task);
   auto ran = context.On(step.on, "CPU_TASK " + request.task.function + "(" + ShortJson(request.task.args, 60) + ")",
                         [&](net::Client& c) { return client::Cpu(c, request); });
   if (!ran.ok()) return Failed(ran.status());
@@ -229,7 +238,7 @@ StepResult Run(const BatchStep& step, StepContext& context) {
   batch.confidential = step.confidential;
   for (const BatchTask& task : step.tasks) {
     batch.tasks.push_back(net::MakeTask(step.program, step.function, task.args));
-    ApplySched(task.sched, step.timeout_s, step.cpu_limit_s, batch.tasks.back());
+    ApplySched(task.sched, task.claims, step.timeout_s, step.cpu_limit_s, batch.tasks.back());
   }
   auto ran = context.On(step.on, "CPU_BATCH of " + std::to_string(batch.tasks.size()) + " tasks",
                         [&](net::Client& c) { return client::Batch(c, batch); });
@@ -424,6 +433,18 @@ StepResult Run(const ListPeersStep&, StepContext& context) {
   if (!reply.ok()) return Failed(reply.status());
   PrintPeerTable(reply->raw, context.out, StepContext::kIndent);
   return Succeeded(std::move(reply->raw));
+}
+
+// ---- [SECTION] deadlock -------------------------------------------------------------------------
+
+// The tracker's DEADLOCK_REPLY as `osgrid deadlock` prints it (client::PrintDeadlock), indented.
+StepResult Run(const DeadlockStep& step, StepContext& context) {
+  const std::string what =
+      "DEADLOCK" + (step.mode.empty() ? "" : " mode=" + step.mode) + (step.name.empty() ? "" : " name=" + step.name);
+  auto reply = context.On("tracker", what, [&](net::Client& c) { return client::Deadlock(c, step.name, step.mode); });
+  if (!reply.ok()) return Failed(reply.status());
+  client::PrintDeadlock(*reply, context.out, StepContext::kIndent);
+  return Succeeded(std::move(*reply));
 }
 
 // ---- [SECTION] sim, gantt (sim_step.cpp, gantt_step.cpp) ------------------------------------------------------------

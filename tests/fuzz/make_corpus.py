@@ -457,6 +457,12 @@ def scenario_corpus():
                            "steps:\n  - batch: {on: peer-1, program: 'def main(): 1', each: [[]], tasks: [{args: 1}],"
                            " priority: urgent, burst_ms: -1}\n  - gantt: {peers: [peer-3]}\n"
                            "    expect: {lowest_avg_waiting: peer-9, avg_waiting_ms_below: {peer-1: 0}}\n",
+        "deadlock.yaml": "name: x\ncluster: {peers: 2, deadlock: recovr}\nsteps:\n"
+                         "  - cpu: {on: peer-1, program: 'def main(): 1', claims: {fork-1: 0, '': 1}}\n"
+                         "  - batch: {on: peer-2, program: 'def main(): 1', claims: [fork-1],"
+                         " tasks: [{args: [], claims: {fork-2: 1}}]}\n"
+                         "  - deadlock: {mode: avoid, name: fork-1}\n"
+                         "    expect: {found: true, cycle_length: 0, victims: -1, stall: maybe}\n",
     }
     for name, text in broken.items():
         write("fuzz_scenario", f"seed-broken-{name}", text.encode())

@@ -203,8 +203,7 @@ int main(int argc, char** argv) {
                heartbeat_s, timeout_s);
   for (const std::string& line : osgrid::net::DescribeSecrets(*secrets)) spdlog::info("{}", line);
   spdlog::info("tls: {}", security.tls_cert.empty() ? "off" : "on (TLS only), certificate " + security.tls_cert);
-  spdlog::info("deadlock: {} (cluster Locks, Resources, Semaphores and MessageQueues; docs/sync.md)",
-               options.deadlock);
+  spdlog::info("deadlock: {} (cluster Locks, Resources, Semaphores and MessageQueues; docs/sync.md)", options.deadlock);
 
   // 3. Run until SIGINT/SIGTERM, then stop cleanly.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -89,8 +89,9 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
         cron_timer(context),
         hub(NewEpoch(), EventFrame, options.max_subscribers),
         deadlock_mode(ParseDeadlockMode(options.deadlock)),
-        sync(deadlock_mode.ok() ? *deadlock_mode : DeadlockMode::kDetect, [this](os::events::Payload body) { PublishSync(std::move(body)); },
-             [this] { return NowMs(); }) {}
+        sync(
+            deadlock_mode.ok() ? *deadlock_mode : DeadlockMode::kDetect,
+            [this](os::events::Payload body) { PublishSync(std::move(body)); }, [this] { return NowMs(); }) {}
 
   /// The SyncTable's events: published, and the deadlock ones kept for DEADLOCK's history.
   void PublishSync(os::events::Payload body) {
@@ -289,7 +290,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       pending.session = session;
       pending.request = request;
       if (request.contains("timeout_ms")) {
-        pending.timeout = std::make_unique<asio::steady_timer>(io, milliseconds(request["timeout_ms"].get<std::int64_t>()));
+        pending.timeout =
+            std::make_unique<asio::steady_timer>(io, milliseconds(request["timeout_ms"].get<std::int64_t>()));
         pending.timeout->async_wait([weak = weak_from_this(), ticket = answer.ticket](boost::system::error_code ec) {
           auto self = weak.lock();
           if (ec || !self) return;
@@ -394,7 +396,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       if (!mode.ok()) return session->ReplyError(request, mode.status());
       const DeadlockMode was = sync.mode();
       if (Status switched = sync.SetMode(*mode); !switched.ok()) return session->ReplyError(request, switched);
-      if (*mode != was) spdlog::info("deadlock: {} from now on (was {})", DeadlockModeName(*mode), DeadlockModeName(was));
+      if (*mode != was)
+        spdlog::info("deadlock: {} from now on (was {})", DeadlockModeName(*mode), DeadlockModeName(was));
       deadlock_history.clear();
     }
     Json reply = {{"type", "DEADLOCK_REPLY"}, {"mode", std::string(DeadlockModeName(sync.mode()))}};

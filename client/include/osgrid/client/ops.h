@@ -148,6 +148,12 @@ Result<Reply<net::TaskList>> Tasks(net::Client& client, std::chrono::millisecond
 /// raw DEADLOCK_REPLY (docs/protocol-messages.md). Observers may ask.
 /// Errors: NOT_FOUND for an unknown name; UNKNOWN_TYPE from a peer.
 Result<Json> Deadlock(net::Client& client, const std::string& name, std::chrono::milliseconds wait = kDefaultSlack);
+/// DEADLOCK with `mode` (detect, recover or avoid; "" = leave it): the
+/// tracker switches to it first, which also starts its history afresh, then
+/// replies as above. Errors: BAD_REQUEST for an unknown mode, FORBIDDEN for
+/// an observer, NOT_FOUND for an unknown name (after the switch).
+Result<Json> Deadlock(net::Client& client, const std::string& name, const std::string& mode,
+                      std::chrono::milliseconds wait = kDefaultSlack);
 /// SUBSCRIBE, to the tracker: the snapshot, then every later event
 /// (net::Subscriber). `client` must outlive the subscriber and carries
 /// nothing else from then on. Errors: BAD_REQUEST (unknown type prefix or

@@ -27,6 +27,10 @@ struct SourceLocation {
   int column = 0;
 };
 
+/// A task's maximum claims on cluster Locks and Resources, by name
+/// (net::TaskRequest::claims; docs/sync.md). Empty: none declared.
+using Claims = std::map<std::string, std::int64_t>;
+
 /// The `cluster:` section: what `osgrid run` starts before the first step.
 struct ClusterSpec {
   int peers = 3;                      // peer-1 .. peer-N, 1..32
@@ -51,6 +55,9 @@ struct ClusterSpec {
   std::vector<std::string> allocator;           // --allocator (first, best, worst, next, buddy): one for
                                                 // every peer, or one per peer (peer-1 first); empty = unset
 
+  // Deadlock: the tracker's --deadlock (detect, recover or avoid; docs/sync.md).
+  std::string deadlock;  // "" = unset: the tracker's default, detect
+
   /// The policy peer `index` (1-based) runs, as written; "" when `scheduler` is unset.
   std::string SchedulerOf(int index) const;
   /// The allocator peer `index` (1-based) runs; "" when `allocator` is unset.
@@ -61,6 +68,8 @@ struct ClusterSpec {
   /// osgrid-peer flags for peer `index` alone: --scheduler and --allocator
   /// when they name one per peer, else none (ClusterOptions::peer_args_by_index).
   std::vector<std::string> OwnPeerArgs(int index) const;
+  /// osgrid-tracker flags: --deadlock when set (ClusterOptions::tracker_args).
+  std::vector<std::string> TrackerArgs() const;
 };
 
 /// How a task asks its peer's scheduler to treat it; unset fields: the peer's defaults.
@@ -77,12 +86,14 @@ struct TaskSpec {
   std::string function = "main";
   Json args = Json::array();  // always a JSON array
   TaskSched sched;
+  Claims claims;  // its maximum claims on Locks and Resources; empty: none declared
 };
 
 /// One task of a batch: its arguments and scheduling fields (the step's, or its own).
 struct BatchTask {
   Json args = Json::array();
   TaskSched sched;
+  Claims claims;  // the step's, or its own
 };
 
 // ---- Steps: one struct per action, named as in the file ---------------------
@@ -93,14 +104,14 @@ struct SayStep {  // say: "text"      -- narration, printed as is
 struct SleepStep {  // sleep: 1.5       -- seconds
   double seconds = 0;
 };
-struct CpuStep {   // cpu: {on, program|file, function, args, confidential, timeout, cpu_limit, priority, ...}
+struct CpuStep {   // cpu: {on, program|file, function, args, confidential, timeout, cpu_limit, priority, claims, ...}
   std::string on;  // peer that receives the task
   TaskSpec task;
   bool confidential = false;          // run on `on` only, never forwarded
   std::optional<double> timeout_s;    // task wall-clock limit; the peer's default when unset
   std::optional<double> cpu_limit_s;  // task CPU-time limit; the peer's default when unset
 };
-struct BatchStep {  // batch: {on, program|file, function, each|tasks, confidential, timeout, cpu_limit, priority, ...}
+struct BatchStep {  // batch: {on, program|file, function, each|tasks, confidential, timeout, priority, claims, ...}
   std::string on;
   std::string program;
   std::string function = "main";
@@ -155,6 +166,10 @@ struct ListPeersStep {};           // list_peers: {}  -- the tracker's PEER_LIST
 struct GanttStep {                 // gantt: {peers: [peer-1, peer-2]}  -- each peer's live scheduling
   std::vector<std::string> peers;  // empty: every peer of the cluster
 };
+struct DeadlockStep {  // deadlock: {} | {mode: recover} | {name: fork-1}  -- the tracker's DEADLOCK
+  std::string mode;    // switch the tracker to detect, recover or avoid first (its history starts afresh); "" = leave
+  std::string name;    // one cluster object only; "" = every one
+};
 struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and policies: [FCFS, SJF]
   std::string topic;                  // as in `osgrid sim <topic>`
   std::vector<std::string> args;      // its flags, already split into words
@@ -164,7 +179,7 @@ struct SimStep {                      // sim: sched, with args: "-l 5,10,15" and
 
 using Action = std::variant<SayStep, SleepStep, CpuStep, BatchStep, MemSetStep, MemGetStep, MemDelStep, MemMapStep,
                             MemCompactStep, FilePutStep, FileGetStep, FileRmStep, KillPeerStep, WaitDeadStep,
-                            StatusStep, ListPeersStep, SimStep, GanttStep>;
+                            StatusStep, ListPeersStep, SimStep, GanttStep, DeadlockStep>;
 
 /// What a step's `expect:` asks for. Only the fields that are set are checked;
 /// which ones a step accepts is listed in docs/scenarios.md.
@@ -192,6 +207,11 @@ struct Expectation {
   std::optional<std::string> lowest_avg_turnaround;
   std::optional<std::string> lowest_avg_response;
   std::map<std::string, double> avg_waiting_ms_below;  // gantt: peer -> its average waiting time must be below
+  // deadlock: the tracker's history (deadlock.* events since it started or its mode was last set).
+  std::optional<bool> found;                 // it holds a deadlock.found
+  std::optional<std::int64_t> cycle_length;  // the latest deadlock.found's cycle has this many tasks
+  std::optional<std::int64_t> victims;       // it holds exactly this many deadlock.victim
+  std::optional<bool> stall;                 // it holds a deadlock.stall
 
   /// How many separate checks this expectation makes.
   int CheckCount() const;
