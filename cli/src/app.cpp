@@ -356,12 +356,19 @@ std::vector<Command> AddNodes(CLI::App& app, AllOptions& all) {
                                       "Show the cluster's Locks, Resources, Semaphores and MessageQueues with their "
                                       "holders and waiters, and any deadlock or stall the tracker found");
   deadlock->add_option("NAME", all.deadlock.name, "Show this object only")->type_name("NAME");
+  deadlock
+      ->add_option("--mode", all.deadlock.mode,
+                   "Switch the tracker to detect, recover or avoid from now on (starts the history afresh; "
+                   "into or out of avoid only while no Lock or Resource is in use)")
+      ->check(CLI::IsMember({"detect", "recover", "avoid"}))
+      ->type_name("MODE");
   AddConnection(deadlock, all.deadlock.conn, all.security);
   deadlock->footer(
       "Examples:\n"
       "  osgrid deadlock              the tracker's mode (detect, recover, avoid), deadlocks, stall, objects,\n"
       "                               and what it found since its mode was set (a line per event)\n"
       "  osgrid deadlock fork-1       one object: its holders and waiters\n"
+      "  osgrid deadlock --mode avoid from now on, grant only what keeps a safe sequence (Banker's)\n"
       "  osgrid deadlock --json       the tracker's DEADLOCK_REPLY\n"
       "A deadlock is a cycle of tasks each waiting for a Lock or Resource the next holds; a stall is\n"
       "every live task waiting on a Semaphore or MessageQueue (a lost wake-up). docs/sync.md.\n"

@@ -394,7 +394,7 @@ int PsCommand(const PsOptions& o) {
 int DeadlockCommand(const DeadlockOptions& o) {
   auto client = Open(o.conn, Ms(o.conn.timeout_s));
   if (!client.ok()) return Fail(client.status(), kExitRemote, o.conn.json);
-  auto reply = client::Deadlock(**client, o.name, Ms(o.conn.timeout_s));
+  auto reply = client::Deadlock(**client, o.name, o.mode, Ms(o.conn.timeout_s));
   if (!reply.ok()) return FailAtTracker(o.conn, **client, reply.status());
   return PrintReply(o.conn, *reply, [&] { client::PrintDeadlock(*reply, std::cout); });
 }

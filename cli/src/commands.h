@@ -133,6 +133,7 @@ int PsCommand(const PsOptions& options);
 struct DeadlockOptions {
   Connection conn;   // the tracker
   std::string name;  // one object; "": every one
+  std::string mode;  // --mode: switch the tracker to detect, recover or avoid first; "": leave it
 };
 /// `osgrid deadlock [NAME]`: the tracker's deadlock mode, the deadlocks and
 /// stall it knows now, what it found since its mode was set (the history),

@@ -80,8 +80,7 @@ std::vector<Json> Dinners(std::uint16_t port, const std::string& prefix, const s
     std::vector<std::future<net::TaskResult>> running;
     for (std::size_t k = start; k < std::min(seeds.size(), start + parallel); ++k) {
       running.push_back(std::async(std::launch::async, [&, k] {
-        return Run(port, program, "dinner",
-                   {seeds[k], prefix + std::to_string(seeds[k]), 5, barrier_s, patience_s});
+        return Run(port, program, "dinner", {seeds[k], prefix + std::to_string(seeds[k]), 5, barrier_s, patience_s});
       }));
     }
     for (std::size_t k = start; k < std::min(seeds.size(), start + parallel); ++k) {
@@ -187,7 +186,8 @@ TEST_CASE("a task waiting for a Lock shows as waiting in ps and as a waiter in t
       "    return 'held'\n"
       "def take():\n"
       "    return osgrid.Lock('printer').acquire(timeout=30)\n";
-  auto holder = std::async(std::launch::async, [&] { return Run(PortOf(*cluster, "peer-1"), program, "hold", Json::array({3})); });
+  auto holder = std::async(std::launch::async,
+                           [&] { return Run(PortOf(*cluster, "peer-1"), program, "hold", Json::array({3})); });
   Json objects;
   for (int attempt = 0; attempt < 100; ++attempt) {
     objects = Deadlock(tracker)["objects"];
@@ -197,7 +197,8 @@ TEST_CASE("a task waiting for a Lock shows as waiting in ps and as a waiter in t
   REQUIRE(objects.size() == 1);
   REQUIRE(objects[0]["holders"].size() == 1);
   const std::string holder_id = objects[0]["holders"][0]["task_id"];
-  auto taker = std::async(std::launch::async, [&] { return Run(PortOf(*cluster, "peer-2"), program, "take", Json::array()); });
+  auto taker =
+      std::async(std::launch::async, [&] { return Run(PortOf(*cluster, "peer-2"), program, "take", Json::array()); });
 
   Json tasks;
   std::string seen;
@@ -256,7 +257,8 @@ TEST_CASE("philosophers on three peers deadlock every time under detect, and nev
   CHECK(tables.size() == 20);  // one deadlock per seed
 
   REQUIRE(Deadlock(tracker, "avoid")["mode"] == "avoid");
-  for (const Json& counts : Dinners(peer1, "avoid-", seeds, 1.0, 20)) CHECK(counts == Json{{"ate", 5}, {"starved", 0}, {"aborted", 0}});
+  for (const Json& counts : Dinners(peer1, "avoid-", seeds, 1.0, 20))
+    CHECK(counts == Json{{"ate", 5}, {"starved", 0}, {"aborted", 0}});
   CHECK(History(Deadlock(tracker), "deadlock.found").empty());
 }
 

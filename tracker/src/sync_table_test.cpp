@@ -465,7 +465,7 @@ TEST_CASE("a peer that registers again has restarted: its tasks are gone and its
   b.Submit(Acquire("peer-2/2", "M", "peer-2"));
 
   b.table.PeerJoined("peer-2");
-  CHECK(b.table.HoldersOn("peer-2").empty());      // peer-2/2 was on the old process
+  CHECK(b.table.HoldersOn("peer-2").empty());                              // peer-2/2 was on the old process
   const SyncAnswer reborn = b.Submit(Acquire("peer-2/1", "L", "peer-2"));  // the new process's first task
   CHECK(reborn.status.ok());
   CHECK(b.table.HoldersOn("peer-2") == std::vector<std::string>{"peer-2/1"});
