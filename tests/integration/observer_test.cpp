@@ -84,8 +84,13 @@ TEST_CASE("an observer watches the tracker and is refused the rest with FORBIDDE
   ExpectForbidden(*observer, {{"type", "EVENTS"}, {"peer_id", "peer-1"}, {"events", Json::array({Json::object()})}});
   ExpectForbidden(*observer, {{"type", "UNREGISTER"}, {"peer_id", "peer-1"}});
   auto reply = observer->Call({{"type", "PICK_PEER"}});  // the list grows with the tracker's read-only requests
-  CHECK(reply.status().message().find("which may only watch (PING, PEER_LIST, STATUS, SUBSCRIBE, TASK_LIST)") !=
-        std::string::npos);
+  CHECK(reply.status().message().find(
+            "which may only watch (PING, DEADLOCK, PEER_LIST, STATUS, SUBSCRIBE, TASK_LIST)") != std::string::npos);
+  ExpectForbidden(
+      *observer,
+      {{"type", "SYNC"}, {"op", "lock.acquire"}, {"name", "L"}, {"task_id", "peer-1/1"}, {"peer_id", "peer-1"}});
+  CHECK(MustCall(*observer, {{"type", "DEADLOCK"}})["mode"] == "detect");  // `osgrid deadlock` watches
+  ExpectForbidden(*observer, {{"type", "DEADLOCK"}, {"mode", "avoid"}});   // but may not change the mode
 
   // The tracker keeps serving: the observer still watches, nothing changed, and a member may act.
   CHECK(MustCall(*observer, {{"type", "PEER_LIST"}})["peers"].size() == 2);

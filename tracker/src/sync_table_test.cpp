@@ -667,7 +667,8 @@ TEST_CASE("claims: requests outside or over them are refused, in every mode", "[
   }
 }
 
-TEST_CASE("avoid: a lock or resource request without claims is refused; semaphores need none", "[sync_table][avoid]") {
+TEST_CASE("avoid: a lock or resource request without claims is refused, while semaphores need none",
+          "[sync_table][avoid]") {
   Bench b(DeadlockMode::kAvoid);
   const std::string why =
       "under --deadlock avoid a task must declare its claims (osgrid cpu --claims, osgrid.submit(claims=...))";

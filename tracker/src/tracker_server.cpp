@@ -390,7 +390,10 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   void OnDeadlock(const net::SessionPtr& session, const Json& request) {
     if (request.contains("mode")) {
       if (session->access() != net::Access::kMember) {
-        return session->ReplyError(request, Status(Code::kForbidden, "an observer may not change the deadlock mode"));
+        return session->ReplyError(request, Status(Code::kForbidden,
+                                                   "DEADLOCK needs the cluster secret: this connection holds the "
+                                                   "observer credential, which may read the deadlock state but not "
+                                                   "change its mode"));
       }
       auto mode = ParseDeadlockMode(request["mode"].get<std::string>());
       if (!mode.ok()) return session->ReplyError(request, mode.status());

@@ -46,7 +46,7 @@ TEST_CASE("the mutex is not recursive: the owner locking again blocks", "[sync][
 
 // A timed acquire (pthread_mutex_timedlock) gives up: the waiter leaves the
 // queue and the next release skips it.
-TEST_CASE("a waiter that gives up leaves the queue; the others keep their order", "[sync][mutex]") {
+TEST_CASE("a waiter that gives up leaves the queue, and the others keep their order", "[sync][mutex]") {
   Mutex m;
   CHECK(m.Lock(0));
   CHECK_FALSE(m.Lock(1));
