@@ -242,6 +242,7 @@ TEST_CASE("philosophers on three peers deadlock every time under detect, and nev
   const std::vector<Json> found = History(Deadlock(tracker), "deadlock.found");
   std::set<std::string> tables;
   for (const Json& event : found) {
+    CHECK(event["seq"].get<std::uint64_t>() > 0);  // as the stream numbered it
     CHECK(event["algorithm"] == "wait-for graph");
     REQUIRE(event["cycle"].size() == 5);  // all five philosophers, each waiting for the next one's fork
     REQUIRE(event["resources"].size() == 5);

@@ -95,12 +95,14 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
 
   /// The SyncTable's events: published, and the deadlock ones kept for DEADLOCK's history.
   void PublishSync(os::events::Payload body) {
-    const std::string_view type = os::events::TypeOf(body);
-    if (type.starts_with("deadlock.")) {
-      deadlock_history.push_back(net::EncodeEvent(os::events::Event{0, hub.epoch(), NowMs(), "tracker", body}));
-      if (deadlock_history.size() > 100) deadlock_history.pop_front();
-    }
-    Publish(std::move(body));
+    const bool kept = os::events::TypeOf(body).starts_with("deadlock.");
+    const double t = NowMs();
+    os::events::Event event{0, hub.epoch(), t, "tracker", body};
+    hub.Publish(os::events::Event{0, "", t, "tracker", std::move(body)});
+    if (!kept) return;
+    event.seq = hub.seq();  // the number the hub just gave it
+    deadlock_history.push_back(net::EncodeEvent(event));
+    if (deadlock_history.size() > 100) deadlock_history.pop_front();
   }
   std::deque<Json> deadlock_history;  // deadlock.* events since the start or the last mode change
 
