@@ -978,8 +978,8 @@ void CpuService::SyncCall(const std::string& task_id, const Json& call, const Ca
     return reply(CallRefused(Status::BadRequest(valid.message())));
   }
   request.erase("id");
-  const std::int64_t count =
-      call.value("count", Json(1)).is_number_integer() ? call.value("count", std::int64_t{1}) : 1;
+  const Json count_field = call.value("count", Json(1));  // the tracker checks it; here only to count holdings
+  const std::int64_t count = count_field.is_number_integer() ? count_field.get<std::int64_t>() : 1;
   // Waiting at the tracker may take long; the task's own time limit still bounds it.
   const std::int64_t timeout_ms = call.value("timeout_ms", Json()).is_number_integer()
                                       ? call.value("timeout_ms", std::int64_t{0}) + 10000

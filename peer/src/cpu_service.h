@@ -120,8 +120,6 @@ class CpuService {
   /// Registered with the tracker run `epoch`. A run other than the last one
   /// knows none of our tasks' Locks and Resources: their holders are killed.
   void OnTrackerRun(const std::string& epoch);
-  /// Tasks running here that hold Locks or Resources, with how many instances.
-  const std::map<std::string, std::int64_t>& holders() const { return holding_; }
 
   /// Forwards in flight now, and tasks waiting for one to end.
   std::size_t forwards_in_flight() const { return forwards_in_flight_; }
