@@ -176,6 +176,8 @@ std::string DeadlockEventText(const Json& event) {
 void PrintDeadlock(const Json& reply, std::ostream& out, std::string_view indent_view) {
   const std::string indent(indent_view);
   out << indent << "deadlock mode: " << Str(reply, "mode") << "\n";
+  if (reply.is_object() && reply.contains("grace_message"))
+    out << indent << "grace: " << Str(reply, "grace_message") << "\n";
   const Json deadlocks = List(reply, "deadlocks");
   for (const Json& found : deadlocks) PrintFound(found, out, indent);
   const bool stalled = reply.is_object() && reply.contains("stall") && reply["stall"].is_object();

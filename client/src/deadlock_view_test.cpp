@@ -67,6 +67,17 @@ TEST_CASE("a reply with no deadlock, no stall and no objects says so", "[deadloc
   CHECK(Printed(reply) == "deadlock mode: detect\nno deadlock, no stall\nno cluster objects yet\n");
 }
 
+TEST_CASE("a tracker still in its grace says how long Locks wait, with control characters made safe",
+          "[deadlock_view]") {
+  const Json reply = {{"mode", "detect"},
+                      {"grace_ms", 900},
+                      {"grace_message", "Locks are granted in 900 ms\x1b[2J"},
+                      {"objects", Json::array()}};
+  CHECK(
+      Printed(reply) ==
+      "deadlock mode: detect\ngrace: Locks are granted in 900 ms?[2J\nno deadlock, no stall\nno cluster objects yet\n");
+}
+
 TEST_CASE("a deadlock in force, the stall, the history and the objects", "[deadlock_view]") {
   const Json reply = {{"type", "DEADLOCK_REPLY"}, {"mode", "recover"}, {"objects", Objects()},
                       {"deadlocks", {kFound}},    {"stall", kStall},   {"history", {kFound, kVictim, kStall}}};

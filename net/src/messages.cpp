@@ -132,8 +132,9 @@ std::vector<MessageSpec> BuildCatalogue() {
        "The tracker's deadlock state (`osgrid deadlock`): its --deadlock mode, the deadlocks found and still in "
        "force, the stall if any, what was found since the tracker started or the mode last changed (`history`: "
        "deadlock.found, deadlock.victim and deadlock.stall events, the last 100), and every cluster object "
-       "with its holders and waiters; with `name`, that object only (NOT_FOUND if there is none). Observers may "
-       "ask, but not change the mode.",
+       "with its holders and waiters; with `name`, that object only (NOT_FOUND if there is none). While a newly "
+       "started tracker still holds grants of Locks and Resources back (--sync-grace), `grace_ms` and "
+       "`grace_message` say for how long. Observers may ask, but not change the mode.",
        {{"name", F::kString, false, "one object's name"},
         {"mode", F::kString, false,
          "switch to detect, recover or avoid from now on, and start the history afresh (members only)"}}},

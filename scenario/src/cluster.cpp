@@ -230,6 +230,12 @@ Status LocalCluster::StartTracker(std::uint16_t port) {
                                    "--peer-timeout",
                                    Seconds(options_.peer_timeout_s),
                                    "--exit-with-parent"};
+  // Every peer of a LocalCluster starts after its tracker, so no task can
+  // hold a Lock from an earlier run: no grace is needed (docs/sync.md).
+  if (std::find(options_.tracker_args.begin(), options_.tracker_args.end(), "--sync-grace") ==
+      options_.tracker_args.end()) {
+    argv.insert(argv.end(), {"--sync-grace", "0"});
+  }
   argv.insert(argv.end(), options_.tracker_args.begin(), options_.tracker_args.end());
   AddTlsFlags(argv);
   return Spawn(tracker_, argv);

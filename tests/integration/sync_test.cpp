@@ -17,6 +17,7 @@
 #include "osgrid/net/requests.h"
 #include "osgrid/os/events/events.h"
 #include "support.h"
+#include "tcp_relay.h"
 
 using namespace osgrid;
 using namespace osgrid::test;
@@ -91,6 +92,106 @@ std::vector<Json> Dinners(std::uint16_t port, const std::string& prefix, const s
     }
   }
   return results;
+}
+
+/// An osgrid-tracker on 127.0.0.1:port: heartbeat 0.3 s, peers dead after
+/// 1.5 s, deadlock detect. `extra`: more flags (e.g. --sync-grace).
+std::unique_ptr<PeerProcess> StartTracker(std::uint16_t port, const std::string& log,
+                                          const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {
+      BinPath("osgrid-tracker"), "--host", "127.0.0.1",      "--port", std::to_string(port),
+      "--heartbeat-interval",    "0.3",    "--peer-timeout", "1.5",    "--exit-with-parent"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto tracker = std::make_unique<PeerProcess>(argv, log);
+  tracker->Connect(port);  // waits until it listens
+  return tracker;
+}
+
+/// An osgrid-peer `name` on 127.0.0.1:port with 2 cores, heartbeat 0.3 s,
+/// whose tracker is at 127.0.0.1:tracker (maybe a TcpRelay).
+std::unique_ptr<PeerProcess> StartPeer(const std::string& name, std::uint16_t port, std::uint16_t tracker,
+                                       const TempDir& dir) {
+  return std::make_unique<PeerProcess>(
+      std::vector<std::string>{BinPath("osgrid-peer"), "--host", "127.0.0.1", "--port", std::to_string(port),
+                               "--tracker", "127.0.0.1:" + std::to_string(tracker), "--name", name, "--cores", "2",
+                               "--storage", dir.path + "/" + name, "--heartbeat-interval", "0.3", "--exit-with-parent"},
+      dir.path + "/" + name + ".log");
+}
+
+/// Waits until the tracker at `port` lists exactly `ids` as its peers.
+void AwaitPeerIds(std::uint16_t port, const std::set<std::string>& ids) {
+  auto client = Connect(port);
+  std::set<std::string> listed;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    listed.clear();
+    const Json list = MustCall(*client, {{"type", "PEER_LIST"}});
+    for (const Json& peer : list["peers"]) listed.insert(peer["id"]);
+    if (listed == ids) return;
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("the tracker's peers are " << Json(listed).dump() << ", not " << Json(ids).dump());
+}
+
+/// Waits until the tracker at `port` shows `holders` holders and `waiters`
+/// waiters on the cluster object `name`.
+void AwaitObject(std::uint16_t port, const std::string& name, std::size_t holders, std::size_t waiters) {
+  Json object;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const Json reply = Deadlock(port);
+    for (const Json& each : reply["objects"]) {
+      if (each["name"] == name) object = each;
+    }
+    if (object.is_object() && object["holders"].size() == holders && object["waiters"].size() == waiters) return;
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL(name << " at the tracker is " << object.dump() << ", not " << holders << " holders and " << waiters
+            << " waiters");
+}
+
+/// Now on the steady clock (CLOCK_MONOTONIC, the same for every process on
+/// this machine), ms.
+double SteadyMs() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// When the tracker at `port` started, on this process's steady clock, ms:
+/// event times (t) are ms since then. Good to the millisecond of STATUS's
+/// uptime plus half a loopback round trip.
+double TrackerStartMs(std::uint16_t port) {
+  auto client = Connect(port);
+  const double before = SteadyMs();
+  const Json status = MustCall(*client, {{"type", "STATUS"}});
+  const double after = SteadyMs();
+  return (before + after) / 2 - status["uptime_s"].get<double>() * 1000;
+}
+
+/// The program of the two partition tests: hold() takes Lock L and keeps it;
+/// take() takes it, retrying on an error (as UNAVAILABLE's message says to),
+/// and returns the first error, if any, and how many tries it took.
+const char* kLockProgram =
+    "import osgrid, time\n"
+    "def hold():\n"
+    "    osgrid.Lock('L').acquire()\n"
+    "    time.sleep(60)\n"
+    "def take():\n"
+    "    first_error = None\n"
+    "    for attempt in range(1, 101):\n"
+    "        try:\n"
+    "            osgrid.Lock('L').acquire()\n"
+    "            return {'first_error': first_error, 'attempts': attempt}\n"
+    "        except osgrid.Error as e:\n"
+    "            first_error = first_error or e.code + ': ' + str(e)\n"
+    "            time.sleep(0.1)\n"
+    "    return {'first_error': first_error, 'attempts': 100}\n";
+
+/// Runs `function` of kLockProgram on the peer at `port` on a thread of its
+/// own; `*ended_ms` gets the steady time its reply came back.
+std::future<net::TaskResult> RunLockTask(std::uint16_t port, const std::string& function, double* ended_ms) {
+  return std::async(std::launch::async, [port, function, ended_ms] {
+    net::TaskResult result = Run(port, kLockProgram, function, Json::array(), 60000);
+    *ended_ms = SteadyMs();
+    return result;
+  });
 }
 
 }  // namespace
@@ -356,4 +457,98 @@ TEST_CASE("after kill -9 of a peer whose tasks held Locks, every Lock is free wi
   CHECK(held() == 0);
   // Peer timeout 1.5 s; the sweep runs every 150 ms; the CLI's own round trips add a little.
   CHECK(freed_s < 1.5 + 0.15 + 0.5);
+}
+
+TEST_CASE("a peer cut off from the tracker but alive kills its Lock holder before the tracker grants the Lock again",
+          "[integration][sync]") {
+  TempDir dir;
+  const std::uint16_t tracker_port = FreePort(), cut_port = FreePort(), whole_port = FreePort();
+  auto tracker = StartTracker(tracker_port, dir.path + "/tracker.log", {"--sync-grace", "0"});
+  TcpRelay relay(tracker_port);  // the only way from peer "cut" to the tracker
+  auto cut = StartPeer("cut", cut_port, relay.port(), dir);
+  auto whole = StartPeer("whole", whole_port, tracker_port, dir);
+  AwaitPeerIds(tracker_port, {"cut", "whole"});
+  auto watcher = Watch(tracker_port, {"resource.grant", "peer.dead"});
+
+  double holder_ended_ms = 0, taker_ended_ms = 0;
+  auto holder = RunLockTask(cut_port, "hold", &holder_ended_ms);
+  AwaitObject(tracker_port, "L", 1, 0);
+  auto taker = RunLockTask(whole_port, "take", &taker_ended_ms);
+  AwaitObject(tracker_port, "L", 1, 1);
+
+  // The partition: both peers live on, but "cut" and the tracker hear
+  // nothing more from each other. The holder runs on while the tracker
+  // still counts "cut" alive; the peer must kill it before the tracker,
+  // after its peer timeout, gives L to the waiting task.
+  relay.Cut();
+  const net::TaskResult held = holder.get();
+  INFO("cut's log:\n" << cut->Log());
+  CHECK(held.status.code() == Code::kKilled);
+  CHECK_THAT(held.status.message(), Catch::Contains("cut off from the tracker"));
+
+  os::events::Event dead = AwaitEvent(
+      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::PeerDead>(e.body); }, "peer.dead of cut", 10);
+  CHECK(std::get<ev::PeerDead>(dead.body).peer == "cut");
+  os::events::Event grant = AwaitEvent(
+      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::ResourceGrant>(e.body); },
+      "resource.grant of L", 10);
+  CHECK(std::get<ev::ResourceGrant>(grant.body).name == "L");
+  CHECK(std::get<ev::ResourceGrant>(grant.body).peer == "whole");
+  const net::TaskResult took = taker.get();
+  REQUIRE(took.status.ok());
+  CHECK(took.result["first_error"].is_null());
+  CHECK(took.result["attempts"] == 1);
+
+  // No moment with two holders: the holder's reply (which the peer sends
+  // after killing it) came back before the tracker granted L again.
+  const double granted_ms = TrackerStartMs(tracker_port) + grant.t;
+  INFO("holder ended at " << holder_ended_ms << " ms, L granted again at " << granted_ms << " ms (steady clock)");
+  CHECK(holder_ended_ms < granted_ms);
+  CHECK(dead.t <= grant.t);
+}
+
+TEST_CASE(
+    "when the tracker restarts, a waiting call fails saying to retry, the holder is killed, and a retry gets "
+    "the Lock only after the grace",
+    "[integration][sync]") {
+  TempDir dir;
+  const std::uint16_t tracker_port = FreePort(), peer_port = FreePort();
+  auto tracker = StartTracker(tracker_port, dir.path + "/tracker-1.log", {"--sync-grace", "0"});
+  auto peer = StartPeer("solo", peer_port, tracker_port, dir);
+  AwaitPeerIds(tracker_port, {"solo"});
+
+  double holder_ended_ms = 0, taker_ended_ms = 0;
+  auto holder = RunLockTask(peer_port, "hold", &holder_ended_ms);
+  AwaitObject(tracker_port, "L", 1, 0);
+  auto taker = RunLockTask(peer_port, "take", &taker_ended_ms);
+  AwaitObject(tracker_port, "L", 1, 1);
+
+  // The tracker dies and a new run starts on the same port, with the
+  // default grace (the peer timeout, 1.5 s).
+  REQUIRE(kill(tracker->pid(), SIGKILL) == 0);
+  tracker.reset();
+  tracker = StartTracker(tracker_port, dir.path + "/tracker-2.log");
+  const double restarted_ms = TrackerStartMs(tracker_port);
+  auto watcher = Watch(tracker_port, {"resource.grant"});
+  CHECK_THAT(At(tracker_port, {"deadlock"}).out,
+             Catch::Contains("grace: the tracker grants Locks and Resources only 1500 ms after it starts"));
+
+  INFO("solo's log:\n" << peer->Log());
+  const net::TaskResult held = holder.get();
+  CHECK(held.status.code() == Code::kKilled);
+  CHECK_THAT(held.status.message(), Catch::Contains("tracker"));
+
+  const net::TaskResult took = taker.get();
+  REQUIRE(took.status.ok());
+  INFO("take() returned " << took.result.dump());
+  REQUIRE(took.result["first_error"].is_string());
+  const std::string first_error = took.result["first_error"];
+  CHECK_THAT(first_error, Catch::Contains("UNAVAILABLE") && Catch::Contains("retry"));
+  CHECK(took.result["attempts"] >= 2);
+
+  os::events::Event grant = AwaitEvent(
+      watcher, [](const ev::Event& e) { return std::holds_alternative<ev::ResourceGrant>(e.body); },
+      "resource.grant of L", 10);
+  CHECK(grant.t >= 1500 - 5);  // held back for the grace, ms since the new run started
+  CHECK(holder_ended_ms < restarted_ms + grant.t);
 }

@@ -129,6 +129,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"detect", "recover", "avoid"}))
       ->group("Cluster objects");
+  double sync_grace_s = -1;
+  app.add_option("--sync-grace", sync_grace_s,
+                 "Seconds after start before Locks and Resources are granted, so that tasks holding them under a "
+                 "previous run of the tracker are gone (docs/sync.md) [default: the peer timeout; give 0 for a new "
+                 "cluster whose peers start after the tracker]")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Cluster objects");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--exit-with-parent", exit_with_parent, "Exit when the parent process dies (used by `osgrid run`)");
   app.add_option("--secret-file", secret_file,
@@ -184,6 +191,7 @@ int main(int argc, char** argv) {
   options.name = name;
   options.heartbeat_interval = Millis(heartbeat_s);
   options.peer_timeout = Millis(timeout_s);
+  if (sync_grace_s >= 0) options.sync_grace = Millis(sync_grace_s);
   options.server.max_frame_bytes = max_frame;
   options.server.socket_timeout = Millis(socket_timeout_s);
   options.server.max_connections = max_connections;
@@ -204,6 +212,12 @@ int main(int argc, char** argv) {
   for (const std::string& line : osgrid::net::DescribeSecrets(*secrets)) spdlog::info("{}", line);
   spdlog::info("tls: {}", security.tls_cert.empty() ? "off" : "on (TLS only), certificate " + security.tls_cert);
   spdlog::info("deadlock: {} (cluster Locks, Resources, Semaphores and MessageQueues; docs/sync.md)", options.deadlock);
+  if (const double grace_s = sync_grace_s >= 0 ? sync_grace_s : timeout_s; grace_s > 0) {
+    spdlog::info(
+        "Locks and Resources are granted from {} s after start: tasks holding them under a previous run "
+        "are gone by then (--sync-grace)",
+        grace_s);
+  }
 
   // 3. Run until SIGINT/SIGTERM, then stop cleanly.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -80,6 +80,16 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     std::unique_ptr<asio::steady_timer> timeout;
   };
   std::map<Ticket, PendingSync> pending_sync;
+  /// Grants of Locks and Resources wait until then (TrackerOptions::sync_grace; set by Start).
+  Clock::time_point grace_end;
+  /// lock.acquire and resource.request calls that came before grace_end, in order.
+  struct DeferredSync {
+    std::weak_ptr<net::Session> session;
+    Json request;
+    Clock::time_point arrived;
+  };
+  std::vector<DeferredSync> deferred_sync;
+  asio::steady_timer grace_timer;
 
   Impl(asio::io_context& context, TrackerOptions opts)
       : io(context),
@@ -91,7 +101,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
         deadlock_mode(ParseDeadlockMode(options.deadlock)),
         sync(
             deadlock_mode.ok() ? *deadlock_mode : DeadlockMode::kDetect,
-            [this](os::events::Payload body) { PublishSync(std::move(body)); }, [this] { return NowMs(); }) {}
+            [this](os::events::Payload body) { PublishSync(std::move(body)); }, [this] { return NowMs(); }),
+        grace_timer(context) {}
 
   /// The SyncTable's events: published, and the deadlock ones kept for DEADLOCK's history.
   void PublishSync(os::events::Payload body) {
@@ -283,6 +294,9 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   void OnSync(const net::SessionPtr& session, const Json& request) {
     auto decoded = DecodeSync(request);
     if (!decoded.ok()) return session->ReplyError(request, decoded.status());
+    if (GraceLeft() > milliseconds(0) && (decoded->op == "lock.acquire" || decoded->op == "resource.request")) {
+      return DeferSync(session, request, *decoded);
+    }
     SyncAnswer answer = sync.Submit(*decoded);
     if (!answer.status.ok()) return session->ReplyError(request, answer.status);
     if (!answer.waiting) {
@@ -302,6 +316,60 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       }
     }
     AnswerCompletedSyncs();
+  }
+
+  // A restarted tracker knows nothing of the Locks and Resources that tasks
+  // hold under its previous run. Those tasks are killed by their peers: at
+  // once when the peer registers with this run, or when the peer timeout
+  // passes if it cannot reach us. So grants wait that long (the grace, as
+  // NFS's lock manager and Chubby's new master wait after a restart).
+
+  /// What is left of the grace, 0 once it is over.
+  milliseconds GraceLeft() const {
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(grace_end - Clock::now()));
+  }
+
+  std::string GraceMessage() const {
+    return "the tracker grants Locks and Resources only " +
+           std::to_string((options.sync_grace ? *options.sync_grace : options.peer_timeout).count()) +
+           " ms after it starts, when every task holding one under a previous run has been killed (" +
+           std::to_string(GraceLeft().count()) + " ms left; docs/sync.md)";
+  }
+
+  /// Holds a grant back until the grace is over; a call that may not wait is
+  /// answered "not granted" at once.
+  void DeferSync(const net::SessionPtr& session, const Json& request, const SyncRequest& call) {
+    if (call.has_timeout && !call.may_wait) {
+      return ReplySync(*session, request, {{"granted", false}, {"message", GraceMessage()}});
+    }
+    deferred_sync.push_back({session, request, Clock::now()});
+    if (deferred_sync.size() > 1) return;
+    grace_timer.expires_at(grace_end);
+    grace_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (!ec && self) self->EndGrace();
+    });
+  }
+
+  /// The grace is over: the held-back calls go to the SyncTable in the order
+  /// they came, each with what is left of its timeout.
+  void EndGrace() {
+    std::vector<DeferredSync> deferred = std::move(deferred_sync);
+    deferred_sync.clear();
+    for (DeferredSync& call : deferred) {
+      auto session = call.session.lock();
+      if (!session) continue;  // its peer's connection closed: nobody waits for the answer
+      if (call.request.contains("timeout_ms")) {
+        const std::int64_t waited = std::chrono::duration_cast<milliseconds>(Clock::now() - call.arrived).count();
+        const std::int64_t left = call.request["timeout_ms"].get<std::int64_t>() - waited;
+        if (left <= 0) {
+          ReplySync(*session, call.request, {{"granted", false}});
+          continue;
+        }
+        call.request["timeout_ms"] = left;
+      }
+      OnSync(session, call.request);
+    }
   }
 
   static Result<SyncRequest> DecodeSync(const Json& request) {
@@ -406,6 +474,10 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
       deadlock_history.clear();
     }
     Json reply = {{"type", "DEADLOCK_REPLY"}, {"mode", std::string(DeadlockModeName(sync.mode()))}};
+    if (GraceLeft() > milliseconds(0)) {
+      reply["grace_ms"] = GraceLeft().count();
+      reply["grace_message"] = GraceMessage();
+    }
     reply["history"] = Json(std::vector<Json>(deadlock_history.begin(), deadlock_history.end()));
     // The objects as the snapshot writes them (its `resources`), the deadlocks as events.
     os::events::Snapshot objects;
@@ -614,12 +686,15 @@ Status TrackerServer::Start() {
   if (!impl_->routed.ok()) return impl_->routed;
   if (!impl_->deadlock_mode.ok()) return impl_->deadlock_mode.status();
   if (Status s = impl_->server.Listen(impl_->options.host, impl_->options.port); !s.ok()) return s;
+  const milliseconds grace = impl_->options.sync_grace.value_or(impl_->options.peer_timeout);
+  impl_->grace_end = Clock::now() + grace;
   impl_->ScheduleCron();
   return Status::Ok();
 }
 
 void TrackerServer::Stop() {
   impl_->cron_timer.cancel();
+  impl_->grace_timer.cancel();
   impl_->server.Stop();
 }
 

@@ -37,6 +37,7 @@ namespace osgrid::client {
 std::string DeadlockEventText(const Json& event);
 
 /// The whole reply, every line starting with `indent`: "deadlock mode: M";
+/// "grace: ..." while a newly started tracker still holds grants back;
 /// each deadlock in force (DEADLOCK ...: its cycle, a line per task); the
 /// stall (STALL ...: a line per task); "no deadlock, no stall" when there is
 /// neither; the history, when it holds events; then the objects as a table

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "osgrid/net/server.h"
@@ -32,6 +33,12 @@ struct TrackerOptions {
   std::size_t max_subscriber_queue_bytes = 64u << 20;
   /// --deadlock: "detect", "recover" or "avoid" (docs/sync.md); Start() refuses anything else.
   std::string deadlock = "detect";
+  /// How long after it starts the tracker holds back grants of Locks and
+  /// Resources (docs/sync.md, "A restarted tracker"): a peer cut off from the
+  /// tracker's previous run kills its holders within one peer timeout, so
+  /// waiting that long keeps two tasks from ever holding one Lock. Unset: the
+  /// peer timeout. Zero suits a tracker whose peers all start after it.
+  std::optional<std::chrono::milliseconds> sync_grace;
 };
 
 class TrackerServer {
