@@ -42,19 +42,19 @@ struct TcpRelay::Impl : std::enable_shared_from_this<TcpRelay::Impl> {
   /// Copies what `from` sends to `to`, until either closes; once cut, reads and drops it.
   void Pump(std::shared_ptr<tcp::socket> from, std::shared_ptr<tcp::socket> to) {
     auto buffer = std::make_shared<std::array<char, 16384>>();
-    from->async_read_some(asio::buffer(*buffer), [self = shared_from_this(), from, to, buffer](
-                                                     boost::system::error_code ec, std::size_t n) {
-      if (ec) {
-        if (!self->cut) to->close();  // pass a close on, unless partitioned
-        return;
-      }
-      if (self->cut) return self->Pump(from, to);
-      asio::async_write(*to, asio::buffer(buffer->data(), n),
-                        [self, from, to](boost::system::error_code written, std::size_t) {
-                          if (written) return from->close();
-                          self->Pump(from, to);
-                        });
-    });
+    from->async_read_some(asio::buffer(*buffer),
+                          [self = shared_from_this(), from, to, buffer](boost::system::error_code ec, std::size_t n) {
+                            if (ec) {
+                              if (!self->cut) to->close();  // pass a close on, unless partitioned
+                              return;
+                            }
+                            if (self->cut) return self->Pump(from, to);
+                            asio::async_write(*to, asio::buffer(buffer->data(), n),
+                                              [self, from, to](boost::system::error_code written, std::size_t) {
+                                                if (written) return from->close();
+                                                self->Pump(from, to);
+                                              });
+                          });
   }
 };
 
