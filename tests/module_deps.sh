@@ -14,9 +14,10 @@ declare -A allowed=(
   [client]="os net client"
   [sim]="os net client sim"
   [scenario]="os net client sim scenario"
+  [viz]="os net client viz"
   [cli]="os net client sim scenario cli"
 )
-modules="os net tracker peer client sim scenario cli"
+modules="os net tracker peer client sim scenario viz cli"
 bad=0
 for module in $modules; do
   while IFS=: read -r file line text; do

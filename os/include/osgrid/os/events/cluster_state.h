@@ -114,6 +114,8 @@ class ClusterState {
   std::uint64_t seq() const { return seq_; }
   /// The live peer `peer`, or nullptr.
   const PeerState* Find(const std::string& peer) const;
+  /// The live peers, by id (what ToSnapshot() copies, without copying).
+  const std::map<std::string, PeerState>& peers() const { return peers_; }
   /// The peer a task is on now ("" if unknown or finished).
   std::string PeerOf(const std::string& task_id) const;
   /// The unfinished tasks on `peer` (queued, running, waiting, or on their
