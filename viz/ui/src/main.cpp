@@ -1,0 +1,310 @@
+// osgrid-viz: the cluster monitor and trace replayer (docs/viz.md).
+//
+//   osgrid-viz --tracker HOST:PORT [--secret-file F | --observer-secret-file F]   live
+//   osgrid-viz FILE.trace                                                         replay
+//   ... --screenshot OUT.png (--at T | --after S)                                 save one frame, exit
+//
+// main() in three acts, as Dear ImGui's own example: 1. flags and the model,
+// 2. the window, ImGui and the loop, 3. cleanup in reverse. The loop draws
+// only when something changed (input, events, the replay clock, a forward
+// in flight, once a second for the "last event" age) and never faster than
+// --fps; between frames it waits in glfwWaitEventsTimeout, which the
+// network thread wakes with glfwPostEmptyEvent.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "app.h"
+#include "capture.h"
+#include "live_feed.h"
+#include "osgrid/net/auth.h"
+#include "osgrid/net/client.h"
+#include "osgrid/viz/load_trace.h"
+
+namespace ui = osgrid::viz::ui;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kFontFile = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr int kWarmUpFrames = 3;  // frames drawn before a screenshot (llvmpipe, and ImGui's own layout pass)
+
+struct Flags {
+  std::string trace;
+  std::string tracker;
+  std::string secret_file, observer_secret_file, tls_ca;
+  float font_px = 16;
+  double fps = 60;
+  int width = 1280, height = 720;
+  std::string screenshot;
+  std::optional<double> at, after;
+  bool verbose = false;
+};
+
+/// Set by the GLFW callbacks that ImGui chains to: the user did something.
+std::atomic<bool> g_input{false};
+
+void NoteInput(GLFWwindow*) { g_input = true; }
+
+void InstallInputNotes(GLFWwindow* window) {
+  glfwSetCursorPosCallback(window, [](GLFWwindow* w, double, double) { NoteInput(w); });
+  glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int, int, int) { NoteInput(w); });
+  glfwSetScrollCallback(window, [](GLFWwindow* w, double, double) { NoteInput(w); });
+  glfwSetKeyCallback(window, [](GLFWwindow* w, int, int, int, int) { NoteInput(w); });
+  glfwSetCharCallback(window, [](GLFWwindow* w, unsigned int) { NoteInput(w); });
+  glfwSetWindowSizeCallback(window, [](GLFWwindow* w, int, int) { NoteInput(w); });
+  glfwSetWindowRefreshCallback(window, NoteInput);
+}
+
+/// The fonts at `px` pixels (DejaVu Sans when installed, else ImGui's own),
+/// with the style's sizes scaled to match. Call outside a frame.
+void LoadFonts(float px, const ImGuiStyle& base_style, bool rebuild_texture) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  if (std::FILE* file = std::fopen(kFontFile, "rb")) {
+    std::fclose(file);
+    // Latin, and the arrows and shapes the legends use (-> and the triangles and squares).
+    static const ImWchar kRanges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0x25A0, 0x25FF, 0};
+    io.Fonts->AddFontFromFileTTF(kFontFile, px, nullptr, kRanges);
+  } else {
+    ImFontConfig config;
+    config.SizePixels = px;
+    io.Fonts->AddFontDefault(&config);
+  }
+  ImGui::GetStyle() = base_style;
+  ImGui::GetStyle().ScaleAllSizes(px / 16.0f);
+  if (rebuild_texture) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+}
+
+/// The light style, which reads best on a projector in a lit room.
+ImGuiStyle BaseStyle() {
+  ImGuiStyle style;
+  ImGui::StyleColorsLight(&style);
+  style.WindowRounding = 0;
+  style.WindowBorderSize = 1;
+  style.Colors[ImGuiCol_TitleBg] = ImVec4(0.86f, 0.89f, 0.93f, 1);
+  style.Colors[ImGuiCol_TitleBgActive] = ImVec4(0.80f, 0.86f, 0.93f, 1);
+  return style;
+}
+
+/// Parses the flags; returns an exit status when the program should stop now.
+std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
+  CLI::App cli{"osgrid-viz: watch a live osgrid cluster, or replay a trace (docs/viz.md)", "osgrid-viz"};
+  cli.add_option("trace", flags.trace, "A trace file to replay (osgrid run --record, osgrid sim --trace)");
+  cli.add_option("--tracker", flags.tracker, "Attach live to the tracker at HOST:PORT");
+  cli.add_option("--secret-file", flags.secret_file, "Cluster secret file (wins over env OSGRID_SECRET)");
+  cli.add_option("--observer-secret-file", flags.observer_secret_file,
+                 "Observer secret file (wins over env OSGRID_OBSERVER_SECRET): watch only");
+  cli.add_option("--tls-ca", flags.tls_ca, "CA certificate (PEM) of a TLS cluster");
+  cli.add_option("--font-size", flags.font_px, "Font size in pixels (Ctrl +/- at run time)")
+      ->check(CLI::Range(8.0f, 64.0f));
+  cli.add_option("--fps", flags.fps, "Frame-rate cap")->check(CLI::Range(1.0, 240.0));
+  cli.add_option("--width", flags.width, "Window width, pixels")->check(CLI::Range(320, 8192));
+  cli.add_option("--height", flags.height, "Window height, pixels")->check(CLI::Range(240, 8192));
+  cli.add_option("--screenshot", flags.screenshot,
+                 "Save one frame to this PNG (and its layout to .layout.json beside it), then exit");
+  auto* at = cli.add_option("--at", flags.at, "With --screenshot, replay: the trace time of the frame");
+  auto* after = cli.add_option("--after", flags.after, "With --screenshot: seconds to wait before the frame");
+  cli.add_flag("-v,--verbose", flags.verbose, "Log more");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return cli.exit(error);
+  }
+  auto usage = [](const std::string& message) {
+    std::fprintf(stderr, "osgrid-viz: %s (see osgrid-viz --help)\n", message.c_str());
+    return 2;
+  };
+  if (flags.trace.empty() == flags.tracker.empty()) return usage("give either a trace file or --tracker HOST:PORT");
+  if ((at->count() || after->count()) && flags.screenshot.empty())
+    return usage("--at and --after go with --screenshot");
+  if (at->count() && !flags.tracker.empty()) return usage("--at is a trace time: it goes with a trace file");
+  return std::nullopt;
+}
+
+/// The live options from the flags. Errors: the secrets' (a file that cannot be read).
+osgrid::Result<ui::LiveOptions> LiveOptionsOf(const Flags& flags) {
+  auto where = osgrid::net::ParseHostPort(flags.tracker);
+  if (!where.ok()) return where.status();
+  auto secret = osgrid::net::LoadSecret(flags.secret_file, osgrid::net::Access::kMember);
+  if (!secret.ok()) return secret.status();
+  auto observer = osgrid::net::LoadSecret(flags.observer_secret_file, osgrid::net::Access::kObserver);
+  if (!observer.ok()) return observer.status();
+  for (const auto* loaded : {&secret.value(), &observer.value()}) {
+    if (!loaded->warning.empty()) spdlog::warn("osgrid-viz: {}", loaded->warning);
+  }
+  return ui::LiveOptions{where->first, where->second, {secret->secret, flags.tls_ca, observer->secret}};
+}
+
+/// Saves the back buffer and the layout (before the swap). Returns false on error (said on stderr).
+bool SaveFrame(const ui::App& app, const std::string& path, int width, int height) {
+  if (auto status = ui::WriteBackBufferPng(path, width, height); !status.ok()) {
+    std::fprintf(stderr, "osgrid-viz: %s\n", status.message().c_str());
+    return false;
+  }
+  if (auto status = ui::WriteLayoutJson(ui::LayoutPathFor(path), app.layout(), app.Facts(width, height));
+      !status.ok()) {
+    std::fprintf(stderr, "osgrid-viz: %s\n", status.message().c_str());
+    return false;
+  }
+  spdlog::info("osgrid-viz: saved {} and {}", path, ui::LayoutPathFor(path));
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // 1. Flags, and what to show: a trace loaded whole, or a live feed.
+  Flags flags;
+  if (auto exit_status = ParseFlags(argc, argv, flags)) return *exit_status;
+  spdlog::set_pattern("%v");
+  spdlog::set_level(flags.verbose ? spdlog::level::debug : spdlog::level::warn);
+  const bool shooting = !flags.screenshot.empty();
+
+  osgrid::viz::Inbox inbox;
+  std::optional<ui::LiveOptions> live;
+  osgrid::viz::Model model;
+  std::string load_error;
+  if (!flags.tracker.empty()) {
+    auto options = LiveOptionsOf(flags);
+    if (!options.ok()) {
+      std::fprintf(stderr, "osgrid-viz: %s\n", options.status().message().c_str());
+      return 2;
+    }
+    live = *options;
+  } else {
+    auto loaded = osgrid::viz::LoadTrace(flags.trace);
+    if (loaded.ok()) {
+      model = std::move(*loaded);
+    } else {
+      load_error = loaded.status().message();
+      std::fprintf(stderr, "osgrid-viz: %s\n", load_error.c_str());
+      if (shooting) return 2;
+    }
+  }
+
+  // 2. The window, ImGui, and the loop.
+  glfwSetErrorCallback(
+      [](int code, const char* what) { std::fprintf(stderr, "osgrid-viz: GLFW %d: %s\n", code, what); });
+  if (!glfwInit()) {
+    std::fprintf(stderr, "osgrid-viz: cannot open a window (is DISPLAY set? for tests: xvfb-run -a osgrid-viz ...)\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  const std::string title = live ? "osgrid-viz: tracker " + flags.tracker : "osgrid-viz: " + flags.trace;
+  GLFWwindow* window = glfwCreateWindow(flags.width, flags.height, title.c_str(), nullptr, nullptr);
+  if (window == nullptr) {
+    std::fprintf(stderr, "osgrid-viz: cannot create an OpenGL 3.3 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(0);  // the loop caps the rate itself
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // no saved layout: every run (and every test) starts the same
+  InstallInputNotes(window);             // before the backend, which chains to these
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330");
+  const ImGuiStyle base_style = BaseStyle();
+  float font_px = flags.font_px;
+  LoadFonts(font_px, base_style, false);
+
+  std::unique_ptr<ui::LiveFeed> feed;
+  if (live) feed = std::make_unique<ui::LiveFeed>(*live, inbox, [] { glfwPostEmptyEvent(); });
+  ui::App app(std::move(model), live ? &inbox : nullptr, feed.get(), font_px, load_error);
+  app.ui().title = live ? "tracker " + flags.tracker : flags.trace;
+  if (flags.at) app.SeekTo(*flags.at);
+
+  const Clock::time_point started = Clock::now();
+  const auto frame_interval = std::chrono::duration<double>(1.0 / flags.fps);
+  Clock::time_point last_frame = Clock::now() - std::chrono::seconds(1);
+  int frames_due = kWarmUpFrames;  // draw this many frames before waiting again
+  int shot_frames = 0;             // frames drawn since the screenshot's moment came
+  bool save_requested = false;
+  int exit_status = 0;
+  while (!glfwWindowShouldClose(window)) {
+    // Wait for input, events, or the next tick of something that moves.
+    const bool moving = app.Animating() || shooting || frames_due > 0;
+    const double since_frame = std::chrono::duration<double>(Clock::now() - last_frame).count();
+    glfwWaitEventsTimeout(moving ? std::max(0.0, frame_interval.count() - since_frame) : 0.5);
+    if (g_input.exchange(false)) frames_due = std::max(frames_due, 3);
+    const double dt = std::chrono::duration<double>(Clock::now() - last_frame).count();
+    if (dt < frame_interval.count() && frames_due == 0 && !shooting) continue;  // the cap
+    bool changed = app.Drain();
+    changed |= app.Tick(std::min(dt, 0.25));
+    if (!changed && frames_due == 0 && !app.Animating() && !shooting && dt < 1.0) continue;
+    frames_due = std::max(0, frames_due - 1);
+    if (changed) frames_due = std::max(frames_due, 1);
+
+    // Ctrl +/- resizes the fonts (outside the frame: the atlas is rebuilt).
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.KeyCtrl && (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD) ||
+                       ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT))) {
+      const bool bigger = ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD);
+      font_px = std::clamp(font_px + (bigger ? 2.0f : -2.0f), 8.0f, 64.0f);
+      LoadFonts(font_px, base_style, true);
+      app.ui().font_px = font_px;
+    }
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    int width = 0, height = 0;
+    glfwGetFramebufferSize(window, &width, &height);
+    app.Frame(static_cast<float>(width), static_cast<float>(height));
+    if (!io.WantTextInput && (ImGui::IsKeyPressed(GLFW_KEY_F12, false) || ImGui::IsKeyPressed(GLFW_KEY_P, false))) {
+      save_requested = true;
+    }
+    ImGui::Render();
+    glViewport(0, 0, width, height);
+    glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    last_frame = Clock::now();
+
+    // Screenshots read the back buffer before the swap.
+    if (save_requested) {
+      save_requested = false;
+      const std::string name = ui::TimestampedPngName();
+      if (SaveFrame(app, name, width, height)) std::fprintf(stderr, "osgrid-viz: saved %s\n", name.c_str());
+    }
+    if (shooting) {
+      const double waited = std::chrono::duration<double>(Clock::now() - started).count();
+      if (!flags.after || waited >= *flags.after) ++shot_frames;
+      if (shot_frames > kWarmUpFrames) {
+        exit_status = SaveFrame(app, flags.screenshot, width, height) ? 0 : 1;
+        glfwSetWindowShouldClose(window, GLFW_TRUE);
+      }
+    }
+    glfwSwapBuffers(window);
+  }
+
+  // 3. Cleanup, in reverse.
+  feed.reset();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return exit_status;
+}
