@@ -76,6 +76,12 @@ void App::SeekTo(double t) {
   ui_.playing = false;
 }
 
+void App::SeekAfter(std::uint64_t index) {
+  model_.SeekToIndex(index);
+  ui_.play_t = model_.cursor_t();
+  ui_.playing = false;
+}
+
 FrameFacts App::Facts(int width, int height) const {
   return FrameFacts{
       width, height, model_.source().source, model_.source().time_unit, model_.cursor_t(), ui_.live ? ui_.link : ""};

@@ -39,6 +39,8 @@ class App {
 
   /// Replay: puts the cursor at trace time `t` and pauses.
   void SeekTo(double t);
+  /// Puts the cursor just after the log entry `index` and pauses.
+  void SeekAfter(std::uint64_t index);
   /// The layout of the last frame built.
   const LayoutRecorder& layout() const { return layout_; }
   /// The facts the layout JSON carries besides its panels.

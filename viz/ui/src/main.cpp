@@ -12,8 +12,10 @@
 // network thread wakes with glfwPostEmptyEvent.
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +52,8 @@ struct Flags {
   double fps = 60;
   int width = 1280, height = 720;
   std::string screenshot;
-  std::optional<double> at, after;
+  std::string at;  // a trace time, or an event: "deadlock.found" (the first), "mem.failed#2" (the second)
+  std::optional<double> after;
   bool verbose = false;
 };
 
@@ -119,7 +122,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   cli.add_option("--height", flags.height, "Window height, pixels")->check(CLI::Range(240, 8192));
   cli.add_option("--screenshot", flags.screenshot,
                  "Save one frame to this PNG (and its layout to .layout.json beside it), then exit");
-  auto* at = cli.add_option("--at", flags.at, "With --screenshot, replay: the trace time of the frame");
+  auto* at = cli.add_option("--at", flags.at,
+                            "Replay: start at this trace time, or just after an event: TYPE or TYPE#N (the "
+                            "Nth event of that type), e.g. deadlock.found");
   auto* after = cli.add_option("--after", flags.after, "With --screenshot: seconds to wait before the frame");
   cli.add_flag("-v,--verbose", flags.verbose, "Log more");
   try {
@@ -132,8 +137,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
     return 2;
   };
   if (flags.trace.empty() == flags.tracker.empty()) return usage("give either a trace file or --tracker HOST:PORT");
-  if ((at->count() || after->count()) && flags.screenshot.empty())
-    return usage("--at and --after go with --screenshot");
+  if (after->count() && flags.screenshot.empty()) return usage("--after goes with --screenshot");
   if (at->count() && !flags.tracker.empty()) return usage("--at is a trace time: it goes with a trace file");
   return std::nullopt;
 }
@@ -165,6 +169,31 @@ bool SaveFrame(const ui::App& app, const std::string& path, int width, int heigh
   }
   spdlog::info("osgrid-viz: saved {} and {}", path, ui::LayoutPathFor(path));
   return true;
+}
+
+/// --at: a number is a trace time; anything else names an event, "TYPE" or
+/// "TYPE#N", and the picture is put just after it. Errors: BAD_REQUEST when
+/// the trace has no such event.
+osgrid::Status SeekToFlag(ui::App& app, const std::string& at) {
+  double t = 0;
+  const auto [end, error] = std::from_chars(at.data(), at.data() + at.size(), t);
+  if (error == std::errc() && end == at.data() + at.size()) {
+    app.SeekTo(t);
+    return osgrid::Status();
+  }
+  const std::size_t hash = at.find('#');
+  const std::string type = at.substr(0, hash);
+  const long wanted = hash == std::string::npos ? 1 : std::strtol(at.c_str() + hash + 1, nullptr, 10);
+  long seen = 0;
+  const osgrid::viz::Model& model = app.model();
+  for (std::uint64_t index = model.begin_index(); index < model.end_index(); ++index) {
+    if (model.entry(index).type() == type && ++seen == wanted) {
+      app.SeekAfter(index);
+      return osgrid::Status();
+    }
+  }
+  return osgrid::Status::BadRequest("the trace has " + std::to_string(seen) + " '" + type + "' event(s); not a time " +
+                                    "either: give a number (the trace's time) or TYPE or TYPE#N");
 }
 
 }  // namespace
@@ -233,7 +262,12 @@ int main(int argc, char** argv) {
   if (live) feed = std::make_unique<ui::LiveFeed>(*live, inbox, [] { glfwPostEmptyEvent(); });
   ui::App app(std::move(model), live ? &inbox : nullptr, feed.get(), font_px, load_error);
   app.ui().title = live ? "tracker " + flags.tracker : flags.trace;
-  if (flags.at) app.SeekTo(*flags.at);
+  if (!flags.at.empty() && load_error.empty()) {
+    if (auto status = SeekToFlag(app, flags.at); !status.ok()) {
+      std::fprintf(stderr, "osgrid-viz: --at: %s\n", status.message().c_str());
+      if (shooting) return 2;
+    }
+  }
 
   const Clock::time_point started = Clock::now();
   const auto frame_interval = std::chrono::duration<double>(1.0 / flags.fps);
