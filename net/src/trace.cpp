@@ -313,6 +313,7 @@ Result<std::optional<ev::Event>> TraceReader::Next() {
     if (!event.ok()) {
       if (event.status().code() == Code::kUnknownType) {
         ++skipped_unknown_;
+        if (on_unknown_) on_unknown_(UnknownTraceLine{line_, parsed->value("type", ""), text});
         continue;
       }
       return Fail(Code::kBadRequest, event.status().message());

@@ -248,6 +248,22 @@ TEST_CASE("events of a type this build does not know are skipped and counted", "
   }
   CHECK(seqs == std::vector<std::uint64_t>{1, 3});
   CHECK(reader->skipped_unknown() == 2);
+  // A reader that shows every line is told each one skipped, in its place.
+  auto told = ReadText(HeaderLine() + EventLine(1) + future + "\n" + EventLine(3));
+  REQUIRE(told.ok());
+  std::vector<std::string> order;
+  told->set_unknown_handler([&](const UnknownTraceLine& unknown) {
+    order.push_back("line " + std::to_string(unknown.line) + " " + unknown.type);
+    CHECK(unknown.text == future);
+  });
+  for (;;) {
+    auto next = told->Next();
+    REQUIRE(next.ok());
+    if (!next->has_value()) break;
+    order.push_back("seq " + std::to_string((*next)->seq));
+  }
+  CHECK(order == std::vector<std::string>{"seq 1", "line 3 arena.split", "seq 3"});
+  CHECK(told->skipped_unknown() == 1);
   // A "type" that is not a string is not a newer type: it is an error.
   CHECK(ReadAll(HeaderLine() + R"({"type":5,"seq":2})"
                                "\n")

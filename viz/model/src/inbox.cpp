@@ -33,17 +33,19 @@ void Inbox::Push(InboxItem item, bool droppable) {
     last_t_ = snapshot->t;
   }
   if (droppable && incoming_.size() + taking_size_ >= max_pending_) {
-    ++lost_since_take_;
+    ++lost_since_gap_;
     ++dropped_;
     return;
   }
-  if (lost_since_take_ > 0) {
-    // The gap goes where it happened: before the first item kept after it.
-    os::events::Event lost{0, last_epoch_, last_t_, "viewer", os::events::EventsLost{lost_since_take_}};
-    incoming_.push_back(InboxItem{std::move(lost), item.arrived});
-    lost_since_take_ = 0;
-  }
+  QueueGap(item.arrived);  // the gap goes where it happened: before the first item kept after it
   incoming_.push_back(std::move(item));
+}
+
+void Inbox::QueueGap(std::chrono::steady_clock::time_point arrived) {
+  if (lost_since_gap_ == 0) return;
+  os::events::Event lost{0, last_epoch_, last_t_, "viewer", os::events::EventsLost{lost_since_gap_}};
+  incoming_.push_back(InboxItem{std::move(lost), arrived});
+  lost_since_gap_ = 0;
 }
 
 std::vector<InboxItem> Inbox::Take(std::size_t max_items) {
@@ -53,6 +55,7 @@ std::vector<InboxItem> Inbox::Take(std::size_t max_items) {
       taking_.clear();
       taken_ = 0;
       std::lock_guard lock(mutex_);
+      QueueGap(std::chrono::steady_clock::now());  // dropped after all that waits: said at its end
       taking_.swap(incoming_);
       taking_size_ = taking_.size();
       if (taking_.empty()) break;

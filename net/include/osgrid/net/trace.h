@@ -15,11 +15,14 @@
 // last line, a line that is not JSON, an event DecodeEvent refuses, a seq that
 // goes backwards, a missing or unknown header, a newer format version. An
 // event of a type this build does not know is skipped and counted
-// (skipped_unknown()), so an old reader survives a newer trace.
+// (skipped_unknown()), so an old reader survives a newer trace; a reader
+// that shows every line (a viewer's log) can also be told each one
+// (set_unknown_handler).
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -97,6 +100,13 @@ class TraceWriter {
   std::uint64_t last_seq_ = 0;
 };
 
+/// An event line TraceReader skipped because its type is unknown to this build.
+struct UnknownTraceLine {
+  std::uint64_t line = 0;  // its line number (1: the header)
+  std::string type;        // its "type", as written
+  std::string text;        // the whole line, without its newline (its JSON)
+};
+
 /// Reads a trace, one event at a time (memory bounded by the longest line).
 class TraceReader {
  public:
@@ -122,6 +132,11 @@ class TraceReader {
   /// Events skipped because their type is unknown to this build.
   std::uint64_t skipped_unknown() const { return skipped_unknown_; }
 
+  /// Calls `handler` for each event skipped because its type is unknown, as
+  /// Next() skips it (so before Next() returns the event after it, or the
+  /// end). Skipping and counting are as without it; an empty handler removes it.
+  void set_unknown_handler(std::function<void(const UnknownTraceLine&)> handler) { on_unknown_ = std::move(handler); }
+
   /// The number of the line read last (1: the header).
   std::uint64_t line() const { return line_; }
 
@@ -146,6 +161,7 @@ class TraceReader {
   TraceHeader header_;
   std::uint64_t line_ = 0;
   std::uint64_t skipped_unknown_ = 0;
+  std::function<void(const UnknownTraceLine&)> on_unknown_;
   bool have_last_ = false;
   std::string last_epoch_;
   std::uint64_t last_seq_ = 0;

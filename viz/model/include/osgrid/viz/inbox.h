@@ -9,9 +9,9 @@
 // on the other for longer than a push or a swap.
 //
 // Bounds: at most `max_pending` items wait. Past that, events are dropped
-// (a snapshot never is) and counted; the next Take hands over an
-// events.lost (node "viewer") with the count before what follows, so a gap
-// is never silent.
+// (a snapshot never is) and counted; an events.lost (seq 0, node "viewer")
+// with the count is handed over where they were (before the next item
+// kept, or after the last), so a gap is never silent.
 #pragma once
 
 #include <chrono>
@@ -67,12 +67,14 @@ class Inbox {
 
  private:
   void Push(InboxItem item, bool droppable);
+  /// Queues an events.lost for the events dropped since the last one, if any. Requires mutex_.
+  void QueueGap(std::chrono::steady_clock::time_point arrived);
 
   const std::size_t max_pending_;
   mutable std::mutex mutex_;
   // Guarded by mutex_:
   std::vector<InboxItem> incoming_;
-  std::uint64_t lost_since_take_ = 0;  // events dropped since the last swap
+  std::uint64_t lost_since_gap_ = 0;  // events dropped since the last events.lost queued
   std::uint64_t dropped_ = 0;
   std::optional<std::string> closed_;
   std::string last_epoch_;  // of the last event or snapshot pushed (for the events.lost)

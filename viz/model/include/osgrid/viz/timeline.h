@@ -195,6 +195,7 @@ class Timeline {
   void Stop(const std::string& task_id, double t, std::uint64_t index, BarEnd why);
   void StopPeer(const std::string& peer, double t, std::uint64_t index, BarEnd why);
   void Close(Lane& lane, double t, std::uint64_t index, BarEnd why);
+  void AddSwitch(const std::string& peer, const std::string& to, double t, double cost, std::uint64_t index, int cores);
   void Touch(double t);
 
   std::map<std::string, PeerTimeline, std::less<>> peers_;

@@ -162,7 +162,9 @@ class ViewState {
   void StartSegment(const std::string& epoch, double t);
   void ApplyResource(const os::events::Event& event);
   void ApplyMarks(const os::events::Event& event);
-  void ClearMarksOf(std::string_view task_id, bool ran);
+  /// A task was granted, stopped waiting, ran or ended: the deadlock (when
+  /// `ends_deadlock`) and the stall it is in are over.
+  void EndMarksOf(std::string_view task_id, bool ends_deadlock);
 
   SourceInfo source_;
   os::events::ClusterState cluster_;
