@@ -79,8 +79,8 @@ void LoadFonts(float px, const ImGuiStyle& base_style, bool rebuild_texture) {
   io.Fonts->Clear();
   if (std::FILE* file = std::fopen(kFontFile, "rb")) {
     std::fclose(file);
-    // Latin, and the arrows and shapes the legends use (-> and the triangles and squares).
-    static const ImWchar kRanges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0x25A0, 0x25FF, 0};
+    // Latin, arrows, the tree's box-drawing lines, and the legends' triangles and squares.
+    static const ImWchar kRanges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0x2500, 0x257F, 0x25A0, 0x25FF, 0};
     io.Fonts->AddFontFromFileTTF(kFontFile, px, nullptr, kRanges);
   } else {
     ImFontConfig config;

@@ -176,7 +176,8 @@ void DrawGantt(const PanelContext& ctx) {
       if (lane % 2 == 0)
         canvas.draw->AddRectFilled(ImVec2(canvas.min.x, y), ImVec2(canvas.max.x, y + row_h), Rgb(0xF6F6F6));
       const std::string label = id + " #" + std::to_string(lane) + (peer.lanes[lane].overflow() ? "+" : "");
-      canvas.draw->AddText(ImVec2(origin.x, y + (row_h - line) / 2), peer.gone_t ? kGrey : kBlack, label.c_str());
+      canvas.draw->AddText(ImVec2(origin.x, y + (row_h - line) / 2),
+                           peer.gone_t && *peer.gone_t <= ctx.now_t ? kGrey : kBlack, label.c_str());
       for (const FoldedBar& item : FoldForDrawing(peer.lanes[lane].Overlapping(canvas.t0, canvas.t1), fold_width)) {
         if (item.count == 1 && item.bar != nullptr) {
           DrawBar(ctx, canvas, *item.bar, item.bar->end, y0, y1, hovered);

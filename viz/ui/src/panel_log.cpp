@@ -88,6 +88,12 @@ void DrawEventLog(const PanelContext& ctx) {
   record.Add("marks", std::to_string(view.matches.size()) + " entries");
   ImGui::BeginChild("lines", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
   const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
+  if (!ctx.model.following() && current != view.shown_position) {  // the cursor moved: bring its line into view
+    view.shown_position = current;
+    const auto row = std::lower_bound(view.matches.begin(), view.matches.end(), current) - view.matches.begin();
+    const float y = static_cast<float>(row) * ImGui::GetTextLineHeightWithSpacing() - ImGui::GetWindowHeight() / 2;
+    ImGui::SetScrollY(std::max(0.0f, y));
+  }
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(view.matches.size()));
   while (clipper.Step()) {

@@ -49,6 +49,15 @@ std::vector<std::string> RingOrder(const ViewState& view) {
   return order;
 }
 
+/// A node's label on the ring: a task's id; an object's name after its last
+/// '/' (the square says it is an object; its tooltip and the layout have it whole).
+std::string Shown(const std::string& node) {
+  if (node.rfind("task ", 0) == 0) return node.substr(5);
+  const std::string name = node.substr(4);
+  const std::size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name.substr(name.find(':') + 1) : name.substr(slash + 1);
+}
+
 void DrawDashed(ImDrawList* draw, ImVec2 from, ImVec2 to, ImU32 colour, float thickness) {
   const float dx = to.x - from.x, dy = to.y - from.y;
   const float length = std::sqrt(dx * dx + dy * dy);
@@ -75,7 +84,9 @@ void DrawDeadlockLine(const ViewState& view, PanelRecord& record) {
     for (const std::string& task : found.cycle) cycle += task + " -> ";
     if (!found.cycle.empty()) cycle += found.cycle.front();
     const std::string words = "DEADLOCK: " + cycle;
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kAlarm), "%s", words.c_str());
+    ImGui::PushStyleColor(ImGuiCol_Text, kAlarm);
+    ImGui::TextWrapped("%s", words.c_str());
+    ImGui::PopStyleColor();
     record.Add("marks", words);
   } else if (view.stall()) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kAlarm), "STALL: every live task waits (a lost wake-up?)");
@@ -104,8 +115,11 @@ void DrawResources(const PanelContext& ctx) {
     EndPanel(ctx);
     return;
   }
-  const ImVec2 centre(origin.x + avail.x / 2, origin.y + avail.y / 2);
-  const float ring = std::max(20.0f, std::min(avail.x * 0.5f - 70, avail.y * 0.5f - 24));
+  float label_w = 0;
+  for (const std::string& node : order) label_w = std::max(label_w, ImGui::CalcTextSize(Shown(node).c_str()).x);
+  const float line = ImGui::GetTextLineHeight();
+  const float ring = std::max(20.0f, std::min(avail.x * 0.5f - label_w - 16, avail.y * 0.5f - 1.5f * line));
+  const ImVec2 centre(origin.x + avail.x / 2, origin.y + avail.y / 2 - line / 2);
   std::map<std::string, ImVec2> at;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const float angle = -kPi / 2 + 2 * kPi * static_cast<float>(k) / static_cast<float>(order.size());
@@ -130,16 +144,16 @@ void DrawResources(const PanelContext& ctx) {
   for (const std::string& node : order) {
     const ImVec2 c = at[node];
     const bool is_task = node.rfind("task ", 0) == 0;
-    const std::string name = node.substr(is_task ? 5 : 4);
+    const std::string name = node.substr(is_task ? 5 : 4), shown = Shown(node);
     const float dx = c.x - centre.x;
-    const ImVec2 label(dx >= 0 ? c.x + r + 4 : c.x - r - 4 - ImGui::CalcTextSize(name.c_str()).x, c.y - 8);
+    const ImVec2 label(dx >= 0 ? c.x + r + 4 : c.x - r - 4 - ImGui::CalcTextSize(shown.c_str()).x, c.y - 8);
     if (is_task) {
       const bool hot = view.InDeadlock(name);
       const bool selected = ctx.ui.selected_task == name;
       draw->AddCircleFilled(c, r, hot ? kAlarm : kSkyBlue, 20);
       draw->AddCircle(c, r + (selected ? 2 : 0), selected ? kSelected : kBlack, 20, selected ? 3.0f : 1.0f);
-      draw->AddText(label, kBlack, name.c_str());
-      if (hot) draw->AddText(ImVec2(label.x, label.y + ImGui::GetTextLineHeight() - 2), kAlarm, "DEADLOCK");
+      if (hot) draw->AddCircle(c, r + 4, kAlarm, 20, 2.0f);  // a double ring: in the deadlock (and said above)
+      draw->AddText(label, hot ? kAlarm : kBlack, shown.c_str());
       record.Add("tasks", name);
       const ImVec2 mouse = ImGui::GetIO().MousePos;
       if (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && std::fabs(mouse.x - c.x) <= r &&
@@ -149,15 +163,16 @@ void DrawResources(const PanelContext& ctx) {
     } else {
       draw->AddRectFilled(ImVec2(c.x - r, c.y - r), ImVec2(c.x + r, c.y + r), kYellow);
       draw->AddRect(ImVec2(c.x - r, c.y - r), ImVec2(c.x + r, c.y + r), kBlack);
-      draw->AddText(label, kBlack, name.c_str());
+      draw->AddText(label, kBlack, shown.c_str());
       record.Add("resources", name);
+      if (ImGui::IsMouseHoveringRect(ImVec2(c.x - r, c.y - r), ImVec2(c.x + r, c.y + r)))
+        ImGui::SetTooltip("%s", name.c_str());
     }
   }
   for (const auto& object : view.resources()) record.Add("resources", ObjectKey(object));
   // Legend.
-  const float line = ImGui::GetTextLineHeight();
   draw->AddText(ImVec2(origin.x, origin.y + avail.y - line), kGrey,
-                "square: object   circle: task   solid: holds   dashed: waits for");
+                "\u25A0 object  \u25CF task  solid: holds  dashed: waits  double ring: deadlocked");
   EndPanel(ctx);
 }
 

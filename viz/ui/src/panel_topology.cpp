@@ -40,19 +40,19 @@ std::vector<Node> Nodes(const ViewState& view) {
   return list;
 }
 
-void DrawPeerNode(ImDrawList* draw, const Node& node, float radius, PanelRecord& record) {
+void DrawPeerNode(ImDrawList* draw, const Node& node, float radius, bool above, PanelRecord& record) {
   const ImVec2 c = node.centre;
-  std::string figures;
+  std::string inside, figures;
   ImU32 fill = kDead;
   if (node.live != nullptr) {
     const auto& peer = *node.live;
     const int cores = std::max(peer.cores, 1);
     const double utilisation = static_cast<double>(peer.running.size()) / cores;
     fill = LoadColour(utilisation);
-    figures = std::to_string(peer.running.size()) + "/" + std::to_string(peer.cores) + " run, " +
-              std::to_string(peer.ready_queue.size()) + " rdy";
+    inside = std::to_string(peer.running.size()) + "/" + std::to_string(peer.cores);
+    figures = inside + " run, " + std::to_string(peer.ready_queue.size()) + " ready";
   } else {
-    figures = node.dead ? "DEAD" : "LEFT";
+    inside = figures = node.dead ? "DEAD" : "LEFT";
   }
   draw->AddCircleFilled(c, radius, fill, 32);
   if (node.live == nullptr) {
@@ -60,10 +60,16 @@ void DrawPeerNode(ImDrawList* draw, const Node& node, float radius, PanelRecord&
   }
   draw->AddCircle(c, radius, kBlack, 32, node.live ? 1.5f : 1.0f);
   const float line = ImGui::GetTextLineHeight();
-  DrawCentredText(draw, ImVec2(c.x - 3 * radius, c.y + radius + 2), ImVec2(c.x + 3 * radius, c.y + radius + 2 + line),
-                  node.live ? kBlack : kGrey, node.peer);
-  DrawCentredText(draw, ImVec2(c.x - 3 * radius, c.y - line / 2), ImVec2(c.x + 3 * radius, c.y + line / 2),
-                  node.live ? TextOn(fill) : kBlack, figures);
+  // The name and figures outside the ring: above the nodes of its upper half, below the others.
+  const float top = above ? c.y - radius - 2 - 2 * line : c.y + radius + 2;
+  DrawCentredText(draw, ImVec2(c.x - 4 * radius, top), ImVec2(c.x + 4 * radius, top + line), node.live ? kBlack : kGrey,
+                  node.peer);
+  if (node.live != nullptr) {
+    DrawCentredText(draw, ImVec2(c.x - 4 * radius, top + line), ImVec2(c.x + 4 * radius, top + 2 * line), kGrey,
+                    figures);
+  }
+  DrawCentredText(draw, ImVec2(c.x - radius, c.y - line / 2), ImVec2(c.x + radius, c.y + line / 2),
+                  node.live ? TextOn(fill) : kBlack, inside);
   record.Add("peers", node.peer);
   record.Add("marks", node.peer + " " + figures);
 }
@@ -71,6 +77,7 @@ void DrawPeerNode(ImDrawList* draw, const Node& node, float radius, PanelRecord&
 /// The dots of tasks forwarded in the last kTravelMs, each on its way.
 void DrawForwards(const PanelContext& ctx, ImDrawList* draw, const std::map<std::string, ImVec2>& at,
                   PanelRecord& record) {
+  float stagger = 0;  // forwards at the same moment: their labels one under the other
   for (const Forward& forward : ctx.model.timeline().ForwardsBetween(ctx.now_t - kTravelMs, ctx.now_t + 1)) {
     auto from = at.find(forward.from), to = at.find(forward.to);
     if (from == at.end() || to == at.end()) continue;
@@ -81,7 +88,8 @@ void DrawForwards(const PanelContext& ctx, ImDrawList* draw, const std::map<std:
     const bool selected = ctx.ui.selected_task == forward.task_id;
     draw->AddCircleFilled(dot, 7, TaskColour(forward.task_id));
     draw->AddCircle(dot, 7, selected ? kSelected : kBlack, 16, selected ? 3.0f : 1.0f);
-    draw->AddText(ImVec2(dot.x + 9, dot.y - 8), kBlack, ("-> " + forward.task_id).c_str());
+    draw->AddText(ImVec2(dot.x + 9, dot.y - 8 + stagger), kBlue, ("\u2192 " + forward.task_id).c_str());
+    stagger += ImGui::GetTextLineHeight();
     record.Add("tasks", forward.task_id);
     record.Add("marks", "forwarding " + forward.task_id + " " + forward.from + " -> " + forward.to);
   }
@@ -96,8 +104,10 @@ void DrawTopology(const PanelContext& ctx) {
   const ImVec2 origin = ImGui::GetCursorScreenPos(), avail = ImGui::GetContentRegionAvail();
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 centre(origin.x + avail.x / 2, origin.y + avail.y / 2 - 6);
-  const float ring = std::max(10.0f, std::min(avail.x, avail.y) / 2 - 40);
-  const float radius = std::clamp(ring * 0.9f / std::max<std::size_t>(nodes.size(), 4) * 2.2f, 12.0f, 32.0f);
+  const float line = ImGui::GetTextLineHeight();
+  const float ring = std::max(10.0f, std::min(avail.x / 2 - 50, avail.y / 2 - 2.5f * line - 20));
+  const float radius =
+      std::clamp(ring / static_cast<float>(std::max<std::size_t>(nodes.size(), 4)) * 1.6f, line * 0.9f, line * 1.6f);
   std::map<std::string, ImVec2> at;
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     const float angle = -kPi / 2 + 2 * kPi * static_cast<float>(k) / static_cast<float>(nodes.size());
@@ -114,11 +124,11 @@ void DrawTopology(const PanelContext& ctx) {
                     "tracker");
     record.Add("peers", "tracker");
   }
-  for (const Node& node : nodes) DrawPeerNode(draw, node, radius, record);
+  for (const Node& node : nodes)
+    DrawPeerNode(draw, node, radius, nodes.size() > 1 && node.centre.y < centre.y - 1, record);
   DrawForwards(ctx, draw, at, record);
   if (nodes.empty()) ImGui::TextDisabled(ctx.ui.live ? "no peers yet" : "no peers at this time");
   // Legend: the load colours with their words.
-  const float line = ImGui::GetTextLineHeight();
   float x = origin.x;
   const float y = origin.y + avail.y - line;
   for (auto [colour, word] :

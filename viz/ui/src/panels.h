@@ -38,7 +38,7 @@ struct LogView {
   std::vector<std::uint64_t> matches;
   std::uint64_t scanned_to = 0;
   std::string cached_key;
-  bool scroll_to_cursor = false;
+  std::uint64_t shown_position = ~std::uint64_t{0};  // the cursor the list last scrolled to
 };
 
 /// The viewer's own state: what the user chose, not what the cluster did.
