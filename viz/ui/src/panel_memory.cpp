@@ -39,7 +39,9 @@ void DrawFailure(ImDrawList* draw, const ArenaMap& map, std::uint64_t span, ImVe
   const std::string words = "FAILED: " + FormatBytes(static_cast<double>(failure.request)) + " for " + failure.owner +
                             " (" + failure.reason + "; free " + FormatBytes(static_cast<double>(failure.free_bytes)) +
                             ", largest hole " + FormatBytes(static_cast<double>(failure.largest_hole)) + ")";
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kAlarm), "%s", words.c_str());
+  ImGui::PushStyleColor(ImGuiCol_Text, kAlarm);
+  ImGui::TextWrapped("%s", words.c_str());
+  ImGui::PopStyleColor();
   record.Add("marks", words);
 }
 

@@ -26,7 +26,7 @@ void ChipRow(const PanelContext& ctx, PanelRecord& record, const char* word, ImU
   for (std::size_t k = 0; k < tasks.size(); ++k) {
     const std::string& id = tasks[k].task_id;
     std::string text = numbered ? std::to_string(k + 1) + ". " + id : id;
-    if (!tasks[k].name.empty()) text += " " + tasks[k].name;
+    if (!tasks[k].name.empty() && tasks[k].name != id) text += " " + tasks[k].name;
     const float width = ImGui::CalcTextSize(text.c_str()).x + 12;
     ImGui::SameLine();
     if (ImGui::GetCursorScreenPos().x + width > right) ImGui::NewLine();
@@ -77,7 +77,7 @@ void DrawPeers(const PanelContext& ctx) {
     record.Add("peers", id);
     ImGui::PushID(id.c_str());
     const std::string policy = peer.policy.empty() ? "" : ", " + peer.policy;
-    ImGui::Text("%s  (%d cores%s)", id.c_str(), peer.cores, policy.c_str());
+    ImGui::Text("%s  (%d %s%s)", id.c_str(), peer.cores, peer.cores == 1 ? "core" : "cores", policy.c_str());
     ChipRow(ctx, record, "RUN  ", kRunning, peer.running, false);
     ChipRow(ctx, record, "READY", kReady, peer.ready_queue, true);
     if (!peer.waiting.empty()) ChipRow(ctx, record, "WAIT ", kWaiting, peer.waiting, false);
