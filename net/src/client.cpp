@@ -10,6 +10,7 @@
 #include "osgrid/net/client.h"
 
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
@@ -356,7 +357,11 @@ bool Client::HasInput() {
   if (!impl_->Socket().is_open()) return false;
   if (impl_->tls && SSL_pending(impl_->tls->native_handle()) > 0) return true;
   boost::system::error_code ec;
-  return impl_->Socket().available(ec) > 0 || ec;
+  if (impl_->Socket().available(ec) > 0 || ec) return true;
+  // Nothing to read, yet readable: the server closed the connection (EOF) or
+  // it failed. FIONREAD alone says 0 then, as for a quiet connection.
+  pollfd ready{impl_->Socket().native_handle(), POLLIN, 0};
+  return ::poll(&ready, 1, 0) > 0 && (ready.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 Result<int> Client::ReleaseSocket() {

@@ -55,7 +55,7 @@ std::uint64_t Span(const ArenaMap& map) {
   }
   if (map.last_failure) used_end += map.last_failure->event.request;
   const std::uint64_t used = used_end - map.base;
-  if (map.size == 0 || used * 10 >= map.size) return std::max<std::uint64_t>(map.size, 1);
+  if (map.size == 0 || used == 0 || used * 10 >= map.size) return std::max<std::uint64_t>(map.size, 1);
   std::uint64_t span = 64;
   while (span < used + used / 2) span *= 2;
   return std::min(span, map.size);

@@ -68,8 +68,8 @@ class Client {
   /// Reads one binary chunk frame straight into `buffer`; returns its length.
   /// A chunk longer than the buffer is BAD_REQUEST and closes the client.
   Result<std::size_t> ReadChunk(std::span<char> buffer, std::chrono::milliseconds timeout);
-  /// True when the server has sent something not yet read (or the
-  /// connection failed), without blocking: during an upload, when the server
+  /// True when the server has sent something not yet read (or closed the
+  /// connection, or it failed), without blocking: during an upload, when the server
   /// sends nothing but an early ERROR, this tells the sender to stop.
   bool HasInput();
 
