@@ -50,7 +50,7 @@ void DrawPeerNode(ImDrawList* draw, const Node& node, float radius, bool above, 
     const double utilisation = static_cast<double>(peer.running.size()) / cores;
     fill = LoadColour(utilisation);
     inside = std::to_string(peer.running.size()) + "/" + std::to_string(peer.cores);
-    figures = inside + " run, " + std::to_string(peer.ready_queue.size()) + " ready";
+    figures = std::to_string(peer.ready_queue.size()) + " ready";  // inside: running / cores
   } else {
     inside = figures = node.dead ? "DEAD" : "LEFT";
   }
@@ -71,7 +71,7 @@ void DrawPeerNode(ImDrawList* draw, const Node& node, float radius, bool above, 
   DrawCentredText(draw, ImVec2(c.x - radius, c.y - line / 2), ImVec2(c.x + radius, c.y + line / 2),
                   node.live ? TextOn(fill) : kBlack, inside);
   record.Add("peers", node.peer);
-  record.Add("marks", node.peer + " " + figures);
+  record.Add("marks", node.peer + " " + inside + (node.live ? " run, " + figures : ""));
 }
 
 /// The dots of tasks forwarded in the last kTravelMs, each on its way.
@@ -103,9 +103,9 @@ void DrawTopology(const PanelContext& ctx) {
   std::vector<Node> nodes = Nodes(view);
   const ImVec2 origin = ImGui::GetCursorScreenPos(), avail = ImGui::GetContentRegionAvail();
   ImDrawList* draw = ImGui::GetWindowDrawList();
-  const ImVec2 centre(origin.x + avail.x / 2, origin.y + avail.y / 2 - 6);
+  const ImVec2 centre(origin.x + avail.x / 2, origin.y + avail.y / 2 - ImGui::GetTextLineHeight() / 2);
   const float line = ImGui::GetTextLineHeight();
-  const float ring = std::max(10.0f, std::min(avail.x / 2 - 50, avail.y / 2 - 2.5f * line - 20));
+  const float ring = std::max(10.0f, std::min(avail.x / 2 - 50, avail.y / 2 - 5.0f * line));
   const float radius =
       std::clamp(ring / static_cast<float>(std::max<std::size_t>(nodes.size(), 4)) * 1.6f, line * 0.9f, line * 1.6f);
   std::map<std::string, ImVec2> at;
