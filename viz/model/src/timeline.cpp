@@ -179,11 +179,10 @@ int CoresOf(const ViewState& state, const std::string& peer) {
 
 }  // namespace
 
-void Timeline::Apply(const ev::Event& raw, std::uint64_t index, const ViewState& after) {
+void Timeline::Apply(const ev::Event& raw, std::uint64_t index, double t, const ViewState& after) {
   ev::Event scratch;
   const ev::Event& event = ForFold(after.source(), raw, scratch);
-  Touch(event.t);
-  const double t = event.t;
+  Touch(t);
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -232,8 +231,8 @@ void Timeline::AddSwitch(const std::string& peer, const std::string& to, double 
   Close(lane, lane.open_->start + cost, index, BarEnd::kSwitched);
 }
 
-void Timeline::ApplySnapshot(const ev::Snapshot& snapshot, std::uint64_t index, const ViewState& after) {
-  Touch(snapshot.t);
+void Timeline::ApplySnapshot(const ev::Snapshot& snapshot, std::uint64_t index, double t, const ViewState& after) {
+  Touch(t);
   std::set<std::pair<std::string, std::string>> shown;  // (task, peer) running in the snapshot
   for (const ev::PeerState& peer : snapshot.peers) {
     Peer(peer.peer).gone_t.reset();
@@ -241,14 +240,14 @@ void Timeline::ApplySnapshot(const ev::Snapshot& snapshot, std::uint64_t index, 
   }
   for (auto it = running_.begin(); it != running_.end();) {
     if (shown.count({it->first, it->second.first}) == 0) {
-      Close(peers_[it->second.first].lanes[it->second.second], snapshot.t, index, BarEnd::kResync);
+      Close(peers_[it->second.first].lanes[it->second.second], t, index, BarEnd::kResync);
       it = running_.erase(it);
     } else {
       ++it;
     }
   }
   for (const auto& [task, peer] : shown) {
-    if (running_.count(task) == 0) Start(peer, task, snapshot.t, index, CoresOf(after, peer), BarKind::kRun, true);
+    if (running_.count(task) == 0) Start(peer, task, t, index, CoresOf(after, peer), BarKind::kRun, true);
   }
 }
 

@@ -20,7 +20,7 @@ struct Fed {
 
   explicit Fed(SourceInfo source = {}) : state(std::move(source)) {}
   void operator()(const ev::Event& event) {
-    if (state.Apply(event)) timeline.Apply(event, index, state);
+    if (state.Apply(event)) timeline.Apply(event, index, event.t + state.time_shift(), state);
     ++index;
   }
 };
@@ -166,7 +166,7 @@ TEST_CASE("a snapshot ends the bars of tasks it does not show running and opens 
   peer.running = {ev::TaskRef{"B", std::nullopt, "main"}, ev::TaskRef{"C", std::nullopt, "main"}};
   ev::Snapshot snapshot{7, "e2", 50, {peer}, {}};
   fed.state.ApplySnapshot(snapshot);
-  fed.timeline.ApplySnapshot(snapshot, 3, fed.state);
+  fed.timeline.ApplySnapshot(snapshot, 3, snapshot.t, fed.state);
   const PeerTimeline* rows = fed.timeline.Find("peer-1");
   CHECK(rows->lanes[0].bars().back() == GanttBar{"A", 10, 50, BarKind::kRun, BarEnd::kResync, false, 1, 3});
   CHECK(rows->lanes[1].open()->task_id == "B");

@@ -107,6 +107,7 @@ void ViewState::StartSegment(const std::string& epoch, double t) {
   fresh.epoch_ = epoch;
   fresh.t_ = t;
   fresh.segment_ = segment_ + 1;
+  fresh.time_shift_ = t_ + time_shift_ - t;  // the new clock goes on from where the old one stopped
   *this = std::move(fresh);
 }
 
@@ -125,6 +126,7 @@ bool ViewState::Apply(const ev::Event& raw) {
 void ViewState::ApplySnapshot(const ev::Snapshot& snapshot) {
   const bool new_epoch = !epoch_.empty() && snapshot.epoch != epoch_;
   const std::uint64_t segment = segment_ + (new_epoch ? 1 : 0);
+  const double shift = new_epoch ? t_ + time_shift_ - snapshot.t : time_shift_;
   ViewState fresh(source_);
   fresh.cluster_ = ev::ClusterState(snapshot);
   fresh.resources_ = snapshot.resources;
@@ -133,6 +135,7 @@ void ViewState::ApplySnapshot(const ev::Snapshot& snapshot) {
   fresh.epoch_ = snapshot.epoch;
   fresh.t_ = snapshot.t;
   fresh.segment_ = segment;
+  fresh.time_shift_ = shift;
   *this = std::move(fresh);
 }
 
@@ -299,6 +302,7 @@ Json ViewState::ToJson() const {
               {"epoch", epoch_},
               {"t", t_},
               {"segment", segment_},
+              {"time_shift", time_shift_},
               {"source", {{"source", source_.source}, {"time_unit", source_.time_unit}, {"topic", source_.topic}}}};
 }
 

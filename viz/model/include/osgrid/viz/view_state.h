@@ -28,10 +28,13 @@
 // addresses are kept from the base, as the simulator printed them).
 //
 // Epochs: a tracker that restarts numbers its events from seq 1 again, under
-// a new epoch. An event of another epoch than the state's starts a new
-// segment: the state starts afresh (as a new subscriber would see the new
-// tracker, whose snapshot at seq 0 is empty) and segment() counts one more.
-// A snapshot (a live reconnect) replaces the state whole (ApplySnapshot).
+// a new epoch, and its clock (t) starts again near 0. An event of another
+// epoch than the state's starts a new segment: the state starts afresh (as a
+// new subscriber would see the new tracker, whose snapshot at seq 0 is
+// empty) and segment() counts one more. A snapshot (a live reconnect)
+// replaces the state whole (ApplySnapshot). The state's times are the
+// events' own; time_shift() puts them on the recording's one time axis
+// (model.h), on which each segment goes on from where the one before ended.
 #pragma once
 
 #include <cstdint>
@@ -149,6 +152,11 @@ class ViewState {
   double t() const { return t_; }
   /// Epoch changes seen (0 in the first epoch).
   std::uint64_t segment() const { return segment_; }
+  /// What to add to this state's times (t(), the marks', the tasks' and
+  /// peers') to put them on the recording's time axis, where a new epoch's
+  /// clock goes on from the largest t of the epoch before: 0 in the first
+  /// epoch; at a new epoch, (the old t() + its shift) - the new first t.
+  double time_shift() const { return time_shift_; }
   const SourceInfo& source() const { return source_; }
 
   /// The whole state as canonical JSON (keys sorted, lists in their fold
@@ -177,6 +185,7 @@ class ViewState {
   std::string epoch_;
   double t_ = 0;
   std::uint64_t segment_ = 0;
+  double time_shift_ = 0;
 };
 
 }  // namespace osgrid::viz
