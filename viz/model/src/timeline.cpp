@@ -276,12 +276,13 @@ std::size_t Timeline::DropBefore(std::uint64_t index) {
 std::size_t Timeline::CapBars(std::size_t max_bars) {
   if (bar_count_ <= max_bars) return 0;
   // Which bars go: the oldest by start over all lanes, counted per lane first
-  // so that each lane is erased from once.
+  // so that each lane is erased from once; a tenth more than needed, so that
+  // a timeline at its cap moves its bars once per max_bars / 10 new ones.
   std::vector<std::pair<Lane*, std::size_t>> cut;  // lane, bars to drop from its front
   for (auto& [peer, rows] : peers_) {
     for (Lane& lane : rows.lanes) cut.emplace_back(&lane, 0);
   }
-  const std::size_t excess = bar_count_ - max_bars;
+  const std::size_t excess = std::min(bar_count_, bar_count_ - max_bars + max_bars / 10);
   for (std::size_t k = 0; k < excess; ++k) {
     std::pair<Lane*, std::size_t>* oldest = nullptr;
     for (auto& one : cut) {

@@ -208,7 +208,8 @@ TEST_CASE("the timeline drops the oldest bars and samples to stay within its bou
     fed(stream("tracker", ev::PeerLoad{peer, 1, 0, 1}));
   }
   CHECK(fed.timeline.bar_count() == 50);
-  CHECK(fed.timeline.CapBars(10) == 40);
+  CHECK(fed.timeline.CapBars(50) == 0);
+  CHECK(fed.timeline.CapBars(11) == 40);  // down to 90% of 11: 10
   CHECK(fed.timeline.bar_count() == 10);
   // The ten kept are the newest, over both peers.
   std::size_t kept = fed.timeline.Find("peer-1")->lanes[0].bars().size();

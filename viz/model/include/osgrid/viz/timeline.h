@@ -185,8 +185,9 @@ class Timeline {
   /// Drops what came from log entries before `index` (bars that ended
   /// before it, samples and forwards before it); returns the bars dropped.
   std::size_t DropBefore(std::uint64_t index);
-  /// Drops the oldest closed bars (by start, over all lanes) until at most
-  /// `max_bars` are kept; returns how many were dropped.
+  /// When more than `max_bars` closed bars are kept, drops the oldest (by
+  /// start, over all lanes) down to 90% of max_bars (so that dropping is
+  /// rare); returns how many were dropped.
   std::size_t CapBars(std::size_t max_bars);
   /// Drops each peer's oldest load samples until at most `max_samples` are kept; returns how many.
   std::size_t CapLoadSamples(std::size_t max_samples);

@@ -17,6 +17,7 @@
 //                  force (until one of its tasks runs, is granted or ends)
 //   LastLoad()     each live peer's last peer.load
 //   LastMemFailure() each arena's last mem.failed
+//   frame_table()  a paging simulation's frames, hits, faults and evictions
 //
 // Units: t and every *_ms are ms on a live cluster, the simulator's unit in a
 // simulation (SourceInfo::time_unit); sizes are bytes.
@@ -95,6 +96,18 @@ struct WaitForEdge {
   bool operator==(const WaitForEdge&) const = default;
 };
 
+/// A simulated memory's frame table (page.hit, page.fault, page.evict of
+/// `osgrid sim page`; Silberschatz 10.4, OSTEP ch. 22), as
+/// os::events::ReplayPaging folds it, one event at a time.
+struct FrameTable {
+  std::uint64_t hits = 0;
+  std::uint64_t faults = 0;  // misses, cold ones included
+  std::uint64_t evictions = 0;
+  std::vector<std::optional<std::int64_t>> frames;  // frames[i]: the page in frame i (nullopt: free)
+
+  bool operator==(const FrameTable&) const = default;
+};
+
 class ViewState {
  public:
   /// The empty state of a live cluster (no peers, seq 0).
@@ -138,6 +151,9 @@ class ViewState {
   /// The stall in force, or nullopt.
   const std::optional<Marked<os::events::DeadlockStall>>& stall() const { return stall_; }
 
+  /// The frame table of a paging simulation (empty when no page.* came).
+  const FrameTable& frame_table() const { return frame_table_; }
+
   /// The last peer.load of the live peer `peer`, or nullptr (none since it joined).
   const Marked<os::events::PeerLoad>* LastLoad(std::string_view peer) const;
   /// The last mem.failed of `peer`'s arena (kSimPeer: the simulated heap's),
@@ -170,6 +186,7 @@ class ViewState {
   void StartSegment(const std::string& epoch, double t);
   void ApplyResource(const os::events::Event& event);
   void ApplyMarks(const os::events::Event& event);
+  void ApplyPaging(const os::events::Event& event);
   /// A task was granted, stopped waiting, ran or ended: the deadlock (when
   /// `ends_deadlock`) and the stall it is in are over.
   void EndMarksOf(std::string_view task_id, bool ends_deadlock);
@@ -180,6 +197,7 @@ class ViewState {
   std::optional<Marked<os::events::DeadlockFound>> deadlock_;
   std::optional<Marked<os::events::DeadlockVictim>> victim_;
   std::optional<Marked<os::events::DeadlockStall>> stall_;
+  FrameTable frame_table_;
   std::map<std::string, Marked<os::events::PeerLoad>, std::less<>> loads_;        // by peer
   std::map<std::string, Marked<os::events::MemFailed>, std::less<>> mem_failed_;  // by peer (or kSimPeer)
   std::string epoch_;
