@@ -3,7 +3,7 @@
 // panels draw only from here; nothing here draws (no ImGui), so it is tested
 // without a window, as Tracy keeps its Worker apart from its View.
 //
-//   Model model(source);                   // or LoadTrace(path): model.h's siblings
+//   Model model(source);                   // or LoadTrace(path) (load_trace.h) for a trace file
 //   model.AddEvent(event);                 // live: as they arrive (or Drain(inbox, ...))
 //   model.view().cluster().Find("peer-1")  // the state at the cursor
 //   model.SeekTo(1500.0);                  // replay: the state as of t = 1500
@@ -23,12 +23,13 @@
 // checkpoint_every applies (or fewer, going forward from the cursor),
 // however far it goes.
 //
-// Bounds. At most max_entries entries are kept (give or take one checkpoint
-// interval): past it the oldest interval is dropped, with its checkpoint,
+// Bounds. At most max_entries entries are kept (once there are two
+// checkpoints): past it the oldest interval is dropped, with its checkpoint,
 // and counted in truncation() (counts by type, the t range dropped); the
 // timeline drops what came from those entries. Seeking before what is kept
 // clamps to the oldest checkpoint. The timeline's bars and load samples have
-// caps of their own.
+// caps of their own. An entry takes about 350 bytes plus its longer
+// strings, so the default 200,000 entries take some 70-100 MB.
 //
 // Times. The state's times (view().t(), a task's submitted_t, a mark's t)
 // are the events' own. The recording's (LogEntry::time, first_t(),
@@ -72,7 +73,7 @@ struct ModelOptions {
 struct Truncation {
   bool history_truncated = false;  // anything dropped at all: the UI says "history truncated"
   std::uint64_t entries = 0;       // log entries dropped
-  std::optional<double> first_t;   // the t range of the entries dropped
+  std::optional<double> first_t;   // the time range of the entries dropped (on the recording's axis)
   std::optional<double> last_t;
   std::map<std::string, std::uint64_t, std::less<>> by_type;  // entries dropped, by type (LogEntry::type)
   std::uint64_t bars = 0;          // Gantt bars dropped (with their entries, or past max_bars)

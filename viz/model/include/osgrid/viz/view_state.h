@@ -78,7 +78,7 @@ struct SourceInfo {
 template <typename Payload>
 struct Marked {
   std::uint64_t seq = 0;
-  double t = 0;
+  double t = 0;  // the event's own t (add ViewState::time_shift() for the recording's axis)
   std::string node;
   Payload event;
 
