@@ -1,6 +1,6 @@
 // The viewer's model: what was received, kept in order (the recording), and
 // the state rebuilt from it at any point of it (time travel). osgrid-viz's
-// panels draw only from here; nothing here draws (no ImGui), so it is tested
+// panels draw only from here; nothing here draws (no UI toolkit), so it is tested
 // without a window, as Tracy keeps its Worker apart from its View.
 //
 //   Model model(source);                   // or LoadTrace(path) (load_trace.h) for a trace file
