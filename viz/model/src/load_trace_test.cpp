@@ -352,5 +352,43 @@ TEST_CASE("a simulated heap: the memory map is the one os::events::ReplayHeap re
   CHECK(map->external_fragmentation == Approx(0.5));
 }
 
+TEST_CASE("a simulated deadlock and a simulated paging run show as state, not only in the log", "[viz][load]") {
+  Result<Model> deadlock = LoadTrace(TestData("sim-deadlock.trace"));
+  REQUIRE(deadlock.ok());
+  CHECK(deadlock->source().topic == "deadlock");
+  deadlock->Follow(true);
+  REQUIRE(deadlock->view().deadlock());
+  CHECK(deadlock->view().deadlock()->event.cycle == std::vector<std::string>{"P1", "P2", "P3"});
+  CHECK(deadlock->view().InDeadlock("P2"));
+
+  // LRU with 2 frames over 1,2,3,1,4,2: as os::events::ReplayPaging folds it.
+  net::TraceHeader header = ClusterHeader();
+  header.source = "sim";
+  header.time_unit = "reference";
+  header.cluster = {{"topic", "page"}, {"options", Json::object()}};
+  Stream stream{"e1", 0, -1, 1};
+  std::vector<ev::Event> events = {
+      stream("sim", ev::PageFault{1, 0}), stream("sim", ev::PageFault{2, 1}), stream("sim", ev::PageEvict{1, 0}),
+      stream("sim", ev::PageFault{3, 0}), stream("sim", ev::PageEvict{2, 1}), stream("sim", ev::PageFault{1, 1}),
+      stream("sim", ev::PageEvict{3, 0}), stream("sim", ev::PageFault{4, 0}), stream("sim", ev::PageEvict{1, 1}),
+      stream("sim", ev::PageFault{2, 1}), stream("sim", ev::PageHit{2, 1})};
+  TempDir tmp;
+  auto writer = net::TraceWriter::Open(tmp.Path("page.trace"), header);
+  REQUIRE(writer.ok());
+  for (const ev::Event& event : events) REQUIRE(writer->Write(event).ok());
+  REQUIRE(writer->Close().ok());
+  Result<Model> paging = LoadTrace(tmp.Path("page.trace"));
+  REQUIRE(paging.ok());
+  paging->Follow(true);
+  auto replay = ev::ReplayPaging(events);
+  REQUIRE(replay.ok());
+  const FrameTable& table = paging->view().frame_table();
+  CHECK(table.hits == replay->hits);
+  CHECK(table.faults == replay->faults);
+  CHECK(table.evictions == replay->evictions);
+  CHECK(table.frames == replay->frames);
+  CHECK(table.frames == std::vector<std::optional<std::int64_t>>{4, 2});
+}
+
 }  // namespace
 }  // namespace osgrid::viz

@@ -25,16 +25,16 @@ Model::Model(SourceInfo source, ModelOptions options)
 
 void Model::AddEvent(ev::Event event, std::uint64_t line,
                      std::optional<std::chrono::steady_clock::time_point> arrived) {
-  Append(LogEntry{0, std::move(event), line, 0, arrived});
+  Append(LogEntry{.item = std::move(event), .line = line, .arrived = arrived});
 }
 
 void Model::AddUnknown(UnknownEvent unknown, std::uint64_t line,
                        std::optional<std::chrono::steady_clock::time_point> arrived) {
-  Append(LogEntry{0, std::move(unknown), line, 0, arrived});
+  Append(LogEntry{.item = std::move(unknown), .line = line, .arrived = arrived});
 }
 
 void Model::AddSnapshot(ev::Snapshot snapshot, std::optional<std::chrono::steady_clock::time_point> arrived) {
-  Append(LogEntry{0, SnapshotMark{std::make_shared<const ev::Snapshot>(std::move(snapshot))}, 0, 0, arrived});
+  Append(LogEntry{.item = SnapshotMark{std::make_shared<const ev::Snapshot>(std::move(snapshot))}, .arrived = arrived});
 }
 
 DrainResult Model::Drain(Inbox& inbox, std::size_t max_items) {
@@ -52,24 +52,31 @@ DrainResult Model::Drain(Inbox& inbox, std::size_t max_items) {
   return DrainResult{items.size(), inbox.pending()};
 }
 
-void Model::ApplyEntry(ViewState& state, const LogEntry& entry, bool to_timeline) {
-  if (const ev::Event* event = entry.event()) {
-    if (state.Apply(*event) && to_timeline) timeline_.Apply(*event, entry.index, state);
-  } else if (const auto* mark = std::get_if<SnapshotMark>(&entry.item)) {
+bool Model::ApplyEntry(ViewState& state, const LogEntry& entry) {
+  if (const ev::Event* event = entry.event()) return state.Apply(*event);
+  if (const auto* mark = std::get_if<SnapshotMark>(&entry.item)) {
     state.ApplySnapshot(*mark->snapshot);
-    if (to_timeline) timeline_.ApplySnapshot(*mark->snapshot, entry.index, state);
+    return true;
   }
-  // An unknown event changes nothing: this build cannot know what it means.
+  return false;  // an unknown event changes nothing: this build cannot know what it means
 }
 
 void Model::Append(LogEntry entry) {
   entry.index = end_index();
-  max_t_ = entry.index == 0 ? entry.t() : std::max(max_t_, entry.t());
-  entry.max_t = max_t_;
-  newest_t_ = entry.t();
-  if (entry.arrived) newest_arrival_ = entry.arrived;
   entries_.push_back(std::move(entry));
-  ApplyEntry(newest_, entries_.back(), true);
+  LogEntry& added = entries_.back();
+  const bool applied = ApplyEntry(newest_, added);
+  added.time = added.t() + newest_.time_shift();
+  max_t_ = added.index == 0 ? added.time : std::max(max_t_, added.time);
+  added.max_t = max_t_;
+  newest_t_ = added.time;
+  if (added.arrived) newest_arrival_ = added.arrived;
+  if (applied) {
+    if (const ev::Event* event = added.event()) timeline_.Apply(*event, added.index, added.time, newest_);
+    if (const auto* mark = std::get_if<SnapshotMark>(&added.item)) {
+      timeline_.ApplySnapshot(*mark->snapshot, added.index, added.time, newest_);
+    }
+  }
   truncation_.bars += timeline_.CapBars(options_.max_bars);
   truncation_.load_samples += timeline_.CapLoadSamples(options_.max_load_samples);
   if (truncation_.bars + truncation_.load_samples > 0) truncation_.history_truncated = true;
@@ -83,8 +90,8 @@ void Model::Trim() {
     const std::uint64_t next = checkpoints_[1].position;
     for (std::uint64_t index = begin_index_; index < next; ++index) {
       const LogEntry& gone = entries_.front();
-      truncation_.first_t = std::min(truncation_.first_t.value_or(gone.t()), gone.t());
-      truncation_.last_t = std::max(truncation_.last_t.value_or(gone.t()), gone.t());
+      truncation_.first_t = std::min(truncation_.first_t.value_or(gone.time), gone.time);
+      truncation_.last_t = std::max(truncation_.last_t.value_or(gone.time), gone.time);
       ++truncation_.by_type[std::string(gone.type())];
       ++truncation_.entries;
       entries_.pop_front();
@@ -101,12 +108,12 @@ void Model::Trim() {
 
 std::optional<double> Model::first_t() const {
   if (entries_.empty()) return std::nullopt;
-  return entries_.front().t();
+  return entries_.front().time;
 }
 
 std::optional<double> Model::last_t() const {
   if (entries_.empty()) return std::nullopt;
-  return entries_.back().t();
+  return entries_.back().max_t;
 }
 
 std::vector<std::uint64_t> Model::Filter(const LogFilter& filter, std::uint64_t from) const {
@@ -121,7 +128,7 @@ std::vector<std::uint64_t> Model::Filter(const LogFilter& filter, std::uint64_t 
 
 double Model::cursor_t() const {
   const std::uint64_t at = position();
-  return at > begin_index_ ? entry(at - 1).t() : view().t();
+  return at > begin_index_ ? entry(at - 1).time : view().t() + view().time_shift();
 }
 
 void Model::Follow(bool follow) {
@@ -154,12 +161,14 @@ void Model::SeekToPosition(std::uint64_t position) {
     if (target == end_index()) {
       view_ = newest_;
       position_ = target;
+      last_seek_applied_ = 0;
       return;
     }
     view_ = checkpoint.state;
     position_ = checkpoint.position;
   }
-  for (; position_ < target; ++position_) ApplyEntry(view_, entry(position_), false);
+  last_seek_applied_ = target - position_;
+  for (; position_ < target; ++position_) ApplyEntry(view_, entry(position_));
 }
 
 void Model::SeekToIndex(std::uint64_t index) { SeekToPosition(index + 1); }

@@ -68,6 +68,47 @@ TEST_CASE("a seek anywhere gives exactly the state of replaying from the start",
   CHECK(model.view() == ReplayFromStart(model, 98));
 }
 
+TEST_CASE("a seek far away applies no more than one checkpoint interval", "[viz][model]") {
+  Model model({}, ModelOptions{.checkpoint_every = 500});
+  for (const ev::Event& event : VariedStream(20000, 17)) model.AddEvent(event);
+  std::mt19937 random(8);
+  for (int k = 0; k < 40; ++k) {
+    const std::uint64_t target = random() % (model.end_index() + 1);
+    model.SeekToPosition(target);
+    CHECK(model.position() == target);
+    CHECK(model.last_seek_applied() <= 500);
+  }
+  model.SeekToPosition(10);
+  model.Step(+1);
+  CHECK(model.last_seek_applied() == 1);  // on from the cursor, not from the checkpoint
+}
+
+TEST_CASE("after a tracker restart the time axis goes on, and SeekTo reaches the new epoch", "[viz][model]") {
+  Model model;
+  Stream first{"e1"};
+  model.AddEvent(first.At(100, "tracker", Joined("peer-1", 1)));
+  model.AddEvent(first.At(200, "peer-1", Running("A", "peer-1")));
+  model.AddEvent(first.At(900, "peer-1", Finished("A", "peer-1")));
+  Stream second{"e2"};  // the restarted tracker's clock starts again
+  model.AddEvent(second.At(5, "tracker", Joined("peer-1", 1)));
+  model.AddEvent(second.At(50, "peer-1", Running("B", "peer-1")));
+  model.AddEvent(second.At(80, "peer-1", Finished("B", "peer-1")));
+  CHECK(model.entry(3).time == 900);  // the new epoch starts where the old one ended
+  CHECK(model.entry(4).time == 945);
+  CHECK(model.newest().time_shift() == 895);
+  CHECK(model.last_t() == 975);
+  const Lane& lane = model.timeline().Find("peer-1")->lanes[0];
+  REQUIRE(lane.bars().size() == 2);
+  CHECK(lane.bars()[0].end == 900);
+  CHECK(lane.bars()[1].start == 945);
+  CHECK(lane.bars()[1].end == 975);
+  model.SeekTo(950);
+  CHECK(model.position() == 5);
+  CHECK(model.view().epoch() == "e2");
+  CHECK(model.view().cluster().Find("peer-1")->running.size() == 1);
+  CHECK(model.cursor_t() == 945);
+}
+
 TEST_CASE("the new epoch after a reconnect is a new segment, its seqs never mixed with the old", "[viz][model]") {
   Model model = VariedModel(ModelOptions{});
   CHECK(model.newest().epoch() == "e2");

@@ -179,11 +179,10 @@ int CoresOf(const ViewState& state, const std::string& peer) {
 
 }  // namespace
 
-void Timeline::Apply(const ev::Event& raw, std::uint64_t index, const ViewState& after) {
+void Timeline::Apply(const ev::Event& raw, std::uint64_t index, double t, const ViewState& after) {
   ev::Event scratch;
   const ev::Event& event = ForFold(after.source(), raw, scratch);
-  Touch(event.t);
-  const double t = event.t;
+  Touch(t);
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -232,8 +231,8 @@ void Timeline::AddSwitch(const std::string& peer, const std::string& to, double 
   Close(lane, lane.open_->start + cost, index, BarEnd::kSwitched);
 }
 
-void Timeline::ApplySnapshot(const ev::Snapshot& snapshot, std::uint64_t index, const ViewState& after) {
-  Touch(snapshot.t);
+void Timeline::ApplySnapshot(const ev::Snapshot& snapshot, std::uint64_t index, double t, const ViewState& after) {
+  Touch(t);
   std::set<std::pair<std::string, std::string>> shown;  // (task, peer) running in the snapshot
   for (const ev::PeerState& peer : snapshot.peers) {
     Peer(peer.peer).gone_t.reset();
@@ -241,14 +240,14 @@ void Timeline::ApplySnapshot(const ev::Snapshot& snapshot, std::uint64_t index, 
   }
   for (auto it = running_.begin(); it != running_.end();) {
     if (shown.count({it->first, it->second.first}) == 0) {
-      Close(peers_[it->second.first].lanes[it->second.second], snapshot.t, index, BarEnd::kResync);
+      Close(peers_[it->second.first].lanes[it->second.second], t, index, BarEnd::kResync);
       it = running_.erase(it);
     } else {
       ++it;
     }
   }
   for (const auto& [task, peer] : shown) {
-    if (running_.count(task) == 0) Start(peer, task, snapshot.t, index, CoresOf(after, peer), BarKind::kRun, true);
+    if (running_.count(task) == 0) Start(peer, task, t, index, CoresOf(after, peer), BarKind::kRun, true);
   }
 }
 
@@ -277,12 +276,13 @@ std::size_t Timeline::DropBefore(std::uint64_t index) {
 std::size_t Timeline::CapBars(std::size_t max_bars) {
   if (bar_count_ <= max_bars) return 0;
   // Which bars go: the oldest by start over all lanes, counted per lane first
-  // so that each lane is erased from once.
+  // so that each lane is erased from once; a tenth more than needed, so that
+  // a timeline at its cap moves its bars once per max_bars / 10 new ones.
   std::vector<std::pair<Lane*, std::size_t>> cut;  // lane, bars to drop from its front
   for (auto& [peer, rows] : peers_) {
     for (Lane& lane : rows.lanes) cut.emplace_back(&lane, 0);
   }
-  const std::size_t excess = bar_count_ - max_bars;
+  const std::size_t excess = std::min(bar_count_, bar_count_ - max_bars + max_bars / 10);
   for (std::size_t k = 0; k < excess; ++k) {
     std::pair<Lane*, std::size_t>* oldest = nullptr;
     for (auto& one : cut) {

@@ -20,7 +20,7 @@ struct Fed {
 
   explicit Fed(SourceInfo source = {}) : state(std::move(source)) {}
   void operator()(const ev::Event& event) {
-    if (state.Apply(event)) timeline.Apply(event, index, state);
+    if (state.Apply(event)) timeline.Apply(event, index, event.t + state.time_shift(), state);
     ++index;
   }
 };
@@ -166,7 +166,7 @@ TEST_CASE("a snapshot ends the bars of tasks it does not show running and opens 
   peer.running = {ev::TaskRef{"B", std::nullopt, "main"}, ev::TaskRef{"C", std::nullopt, "main"}};
   ev::Snapshot snapshot{7, "e2", 50, {peer}, {}};
   fed.state.ApplySnapshot(snapshot);
-  fed.timeline.ApplySnapshot(snapshot, 3, fed.state);
+  fed.timeline.ApplySnapshot(snapshot, 3, snapshot.t, fed.state);
   const PeerTimeline* rows = fed.timeline.Find("peer-1");
   CHECK(rows->lanes[0].bars().back() == GanttBar{"A", 10, 50, BarKind::kRun, BarEnd::kResync, false, 1, 3});
   CHECK(rows->lanes[1].open()->task_id == "B");
@@ -208,7 +208,8 @@ TEST_CASE("the timeline drops the oldest bars and samples to stay within its bou
     fed(stream("tracker", ev::PeerLoad{peer, 1, 0, 1}));
   }
   CHECK(fed.timeline.bar_count() == 50);
-  CHECK(fed.timeline.CapBars(10) == 40);
+  CHECK(fed.timeline.CapBars(50) == 0);
+  CHECK(fed.timeline.CapBars(11) == 40);  // down to 90% of 11: 10
   CHECK(fed.timeline.bar_count() == 10);
   // The ten kept are the newest, over both peers.
   std::size_t kept = fed.timeline.Find("peer-1")->lanes[0].bars().size();

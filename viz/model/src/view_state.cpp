@@ -57,6 +57,12 @@ Json MarkJson(const std::optional<Marked<Payload>>& mark) {
               {"event", net::EncodeEvent(ev::Event{mark->seq, "", mark->t, mark->node, mark->event})}};
 }
 
+Json Frames(const FrameTable& table) {
+  Json frames = Json::array();
+  for (const auto& page : table.frames) frames.push_back(page ? Json(*page) : Json(nullptr));
+  return frames;
+}
+
 }  // namespace
 
 const ev::Event& ForFold(const SourceInfo& source, const ev::Event& event, ev::Event& scratch) {
@@ -107,6 +113,7 @@ void ViewState::StartSegment(const std::string& epoch, double t) {
   fresh.epoch_ = epoch;
   fresh.t_ = t;
   fresh.segment_ = segment_ + 1;
+  fresh.time_shift_ = t_ + time_shift_ - t;  // the new clock goes on from where the old one stopped
   *this = std::move(fresh);
 }
 
@@ -119,12 +126,14 @@ bool ViewState::Apply(const ev::Event& raw) {
   t_ = std::max(t_, event.t);
   ApplyResource(event);
   ApplyMarks(event);
+  ApplyPaging(event);
   return true;
 }
 
 void ViewState::ApplySnapshot(const ev::Snapshot& snapshot) {
   const bool new_epoch = !epoch_.empty() && snapshot.epoch != epoch_;
   const std::uint64_t segment = segment_ + (new_epoch ? 1 : 0);
+  const double shift = new_epoch ? t_ + time_shift_ - snapshot.t : time_shift_;
   ViewState fresh(source_);
   fresh.cluster_ = ev::ClusterState(snapshot);
   fresh.resources_ = snapshot.resources;
@@ -133,6 +142,7 @@ void ViewState::ApplySnapshot(const ev::Snapshot& snapshot) {
   fresh.epoch_ = snapshot.epoch;
   fresh.t_ = snapshot.t;
   fresh.segment_ = segment;
+  fresh.time_shift_ = shift;
   *this = std::move(fresh);
 }
 
@@ -255,6 +265,27 @@ bool ViewState::InDeadlock(std::string_view task_id) const {
   return has(found.cycle) || has(found.deadlocked);
 }
 
+// ---- paging ----------------------------------------------------------------------------
+
+void ViewState::ApplyPaging(const ev::Event& event) {
+  // As os::events::ReplayPaging, which refuses an impossible sequence; a
+  // viewer shows what came instead.
+  auto frame = [&](std::int64_t index) -> std::optional<std::int64_t>& {
+    const auto at = static_cast<std::size_t>(std::max<std::int64_t>(index, 0));
+    if (at >= frame_table_.frames.size()) frame_table_.frames.resize(at + 1);
+    return frame_table_.frames[at];
+  };
+  if (std::holds_alternative<ev::PageHit>(event.body)) ++frame_table_.hits;
+  if (const auto* evict = std::get_if<ev::PageEvict>(&event.body)) {
+    frame(evict->frame).reset();
+    ++frame_table_.evictions;
+  }
+  if (const auto* fault = std::get_if<ev::PageFault>(&event.body)) {
+    frame(fault->frame) = fault->page;
+    ++frame_table_.faults;
+  }
+}
+
 const Marked<ev::PeerLoad>* ViewState::LastLoad(std::string_view peer) const {
   auto it = loads_.find(peer);
   return it == loads_.end() ? nullptr : &it->second;
@@ -298,7 +329,13 @@ Json ViewState::ToJson() const {
               {"mem_failures", std::move(failures)},
               {"epoch", epoch_},
               {"t", t_},
+              {"paging",
+               {{"hits", frame_table_.hits},
+                {"faults", frame_table_.faults},
+                {"evictions", frame_table_.evictions},
+                {"frames", Frames(frame_table_)}}},
               {"segment", segment_},
+              {"time_shift", time_shift_},
               {"source", {{"source", source_.source}, {"time_unit", source_.time_unit}, {"topic", source_.topic}}}};
 }
 

@@ -49,7 +49,8 @@ struct LogEntry {
   std::uint64_t index = 0;  // its place in the recording, from 0; dropped entries keep theirs counted
   std::variant<os::events::Event, UnknownEvent, SnapshotMark> item;
   std::uint64_t line = 0;  // its line in the trace file (line 1 is the header); 0 when live
-  double max_t = 0;        // the largest t of this entry and every one before it (Model::SeekTo's key)
+  double time = 0;         // its t on the recording's time axis: t, shifted after a tracker restart (model.h)
+  double max_t = 0;        // the largest `time` of this entry and every one before it (Model::SeekTo's key)
   std::optional<std::chrono::steady_clock::time_point> arrived;  // when it reached the viewer (live)
 
   EntryKind kind() const { return static_cast<EntryKind>(item.index()); }

@@ -1,9 +1,9 @@
 // The viewer's model: what was received, kept in order (the recording), and
 // the state rebuilt from it at any point of it (time travel). osgrid-viz's
-// panels draw only from here; nothing here draws (no ImGui), so it is tested
+// panels draw only from here; nothing here draws (no UI toolkit), so it is tested
 // without a window, as Tracy keeps its Worker apart from its View.
 //
-//   Model model(source);                   // or LoadTrace(path): model.h's siblings
+//   Model model(source);                   // or LoadTrace(path) (load_trace.h) for a trace file
 //   model.AddEvent(event);                 // live: as they arrive (or Drain(inbox, ...))
 //   model.view().cluster().Find("peer-1")  // the state at the cursor
 //   model.SeekTo(1500.0);                  // replay: the state as of t = 1500
@@ -23,12 +23,21 @@
 // checkpoint_every applies (or fewer, going forward from the cursor),
 // however far it goes.
 //
-// Bounds. At most max_entries entries are kept (give or take one checkpoint
-// interval): past it the oldest interval is dropped, with its checkpoint,
+// Bounds. At most max_entries entries are kept (once there are two
+// checkpoints): past it the oldest interval is dropped, with its checkpoint,
 // and counted in truncation() (counts by type, the t range dropped); the
 // timeline drops what came from those entries. Seeking before what is kept
 // clamps to the oldest checkpoint. The timeline's bars and load samples have
-// caps of their own.
+// caps of their own. An entry takes about 350 bytes plus its longer
+// strings, so the default 200,000 entries take some 70-100 MB.
+//
+// Times. The state's times (view().t(), a task's submitted_t, a mark's t)
+// are the events' own. The recording's (LogEntry::time, first_t(),
+// last_t(), cursor_t(), SeekTo, the timeline) are on one axis: the events'
+// t, except that after a tracker restart (a new epoch, whose clock starts
+// again near 0) they are shifted to go on from where the epoch before
+// ended (ViewState::time_shift()). Units: ms live, the simulator's unit in
+// a simulation.
 //
 // Threads: none. The UI thread owns the model; a network thread hands
 // items over through an Inbox (inbox.h).
@@ -64,7 +73,7 @@ struct ModelOptions {
 struct Truncation {
   bool history_truncated = false;  // anything dropped at all: the UI says "history truncated"
   std::uint64_t entries = 0;       // log entries dropped
-  std::optional<double> first_t;   // the t range of the entries dropped
+  std::optional<double> first_t;   // the time range of the entries dropped (on the recording's axis)
   std::optional<double> last_t;
   std::map<std::string, std::uint64_t, std::less<>> by_type;  // entries dropped, by type (LogEntry::type)
   std::uint64_t bars = 0;          // Gantt bars dropped (with their entries, or past max_bars)
@@ -124,7 +133,8 @@ class Model {
   std::size_t size() const { return entries_.size(); }
   /// The entry `index`. Precondition: begin_index() <= index < end_index().
   const LogEntry& entry(std::uint64_t index) const { return entries_[index - begin_index_]; }
-  /// The t of the oldest and newest entries kept (nullopt when none).
+  /// The time range kept, on the recording's axis: the oldest entry's
+  /// time and the largest time (nullopt when none).
   std::optional<double> first_t() const;
   std::optional<double> last_t() const;
   /// What the bounds dropped.
@@ -134,19 +144,22 @@ class Model {
   /// log panel can call it with `from` = the end of its last call to add the
   /// new ones.
   std::vector<std::uint64_t> Filter(const LogFilter& filter, std::uint64_t from = 0) const;
-  /// The newest t received, and when it arrived (live; nullopt for a trace):
-  /// the "last event" age.
+  /// The time of the newest entry received (on the recording's axis), and
+  /// when it arrived (live; nullopt for a trace): the "last event" age.
   double newest_t() const { return newest_t_; }
   std::optional<std::chrono::steady_clock::time_point> newest_arrival() const { return newest_arrival_; }
   /// Checkpoints kept (for tests and a debug overlay).
   std::size_t checkpoint_count() const { return checkpoints_.size(); }
+  /// Entries the last seek or step applied to rebuild view() (for tests and
+  /// a debug overlay): at most checkpoint_every.
+  std::uint64_t last_seek_applied() const { return last_seek_applied_; }
 
   // ---- the cursor -----------------------------------------------------------------------
 
   /// view() is the state after every entry with index < position().
   std::uint64_t position() const { return following_ ? end_index() : position_; }
-  /// The t of the cursor: the t of the last entry applied (the state's t
-  /// before any), or of the oldest checkpoint.
+  /// The time of the cursor on the recording's axis: the time of the last
+  /// entry applied, or, at begin_index(), the state's t (shifted).
   double cursor_t() const;
   /// Whether the cursor follows the newest entry (live playback).
   bool following() const { return following_; }
@@ -157,9 +170,9 @@ class Model {
   void SeekToPosition(std::uint64_t position);
   /// The state just after entry `index` was applied (position index + 1).
   void SeekToIndex(std::uint64_t index);
-  /// The state as of time t: after every entry up to the last one whose
-  /// max_t is <= t (entries before the first are none: begin_index()).
-  /// Binary search, then as SeekToPosition.
+  /// The state as of time t (on the recording's axis): after every entry
+  /// up to the last one whose max_t is <= t (none: begin_index()). Binary
+  /// search, then as SeekToPosition.
   void SeekTo(double t);
   /// `delta` entries forward (+1) or back (-1), clamped; stops following.
   void Step(std::int64_t delta);
@@ -183,8 +196,9 @@ class Model {
   };
 
   void Append(LogEntry entry);
-  /// Applies `entry` to `state` (and, for the newest state, to the timeline).
-  void ApplyEntry(ViewState& state, const LogEntry& entry, bool to_timeline);
+  /// Applies `entry` to `state`; false when it changed nothing (already
+  /// reflected, or an unknown type).
+  static bool ApplyEntry(ViewState& state, const LogEntry& entry);
   void Trim();
   /// The checkpoint nearest at or before `position`.
   const Checkpoint& CheckpointAtOrBefore(std::uint64_t position) const;
@@ -198,6 +212,7 @@ class Model {
   ViewState view_;  // when not following
   std::uint64_t position_ = 0;
   bool following_ = true;
+  std::uint64_t last_seek_applied_ = 0;
   Timeline timeline_;
   Truncation truncation_;
   double newest_t_ = 0;

@@ -21,6 +21,8 @@
 // overlap a window are found by binary search (Lane::Overlapping).
 //
 // Units: t in ms on a live cluster, the simulator's unit in a simulation.
+// Every time here is on the recording's axis (LogEntry::time, model.h): the
+// events' t, a later epoch's shifted to go on from where the one before ended.
 // Memory: bounded by Model's options (max_bars, max_load_samples): the
 // oldest bars, samples and forwards are dropped with the events they came from.
 #pragma once
@@ -171,19 +173,21 @@ class Timeline {
 
   // ---- building (Model calls these; a test may too) ----
 
-  /// Takes in one event (as received) at log index `index`; `after` is the
-  /// state once the event is applied (for the peers' cores). Call it only
-  /// for events the state applied (ViewState::Apply returned true).
-  void Apply(const os::events::Event& event, std::uint64_t index, const ViewState& after);
-  /// A snapshot at log index `index` (reconnect, new epoch): open bars of
-  /// tasks it does not show running end (kResync); its running tasks
-  /// without a bar get one from its t, start_unknown.
-  void ApplySnapshot(const os::events::Snapshot& snapshot, std::uint64_t index, const ViewState& after);
+  /// Takes in one event (as received) at log index `index`, at time `t` on
+  /// the recording's axis (its LogEntry::time); `after` is the state once
+  /// the event is applied (for the peers' cores). Call it only for events
+  /// the state applied (ViewState::Apply returned true).
+  void Apply(const os::events::Event& event, std::uint64_t index, double t, const ViewState& after);
+  /// A snapshot at log index `index`, time `t` on the axis (reconnect, new
+  /// epoch): open bars of tasks it does not show running end (kResync); its
+  /// running tasks without a bar get one from t, start_unknown.
+  void ApplySnapshot(const os::events::Snapshot& snapshot, std::uint64_t index, double t, const ViewState& after);
   /// Drops what came from log entries before `index` (bars that ended
   /// before it, samples and forwards before it); returns the bars dropped.
   std::size_t DropBefore(std::uint64_t index);
-  /// Drops the oldest closed bars (by start, over all lanes) until at most
-  /// `max_bars` are kept; returns how many were dropped.
+  /// When more than `max_bars` closed bars are kept, drops the oldest (by
+  /// start, over all lanes) down to 90% of max_bars (so that dropping is
+  /// rare); returns how many were dropped.
   std::size_t CapBars(std::size_t max_bars);
   /// Drops each peer's oldest load samples until at most `max_samples` are kept; returns how many.
   std::size_t CapLoadSamples(std::size_t max_samples);

@@ -17,6 +17,7 @@
 //                  force (until one of its tasks runs, is granted or ends)
 //   LastLoad()     each live peer's last peer.load
 //   LastMemFailure() each arena's last mem.failed
+//   frame_table()  a paging simulation's frames, hits, faults and evictions
 //
 // Units: t and every *_ms are ms on a live cluster, the simulator's unit in a
 // simulation (SourceInfo::time_unit); sizes are bytes.
@@ -28,10 +29,13 @@
 // addresses are kept from the base, as the simulator printed them).
 //
 // Epochs: a tracker that restarts numbers its events from seq 1 again, under
-// a new epoch. An event of another epoch than the state's starts a new
-// segment: the state starts afresh (as a new subscriber would see the new
-// tracker, whose snapshot at seq 0 is empty) and segment() counts one more.
-// A snapshot (a live reconnect) replaces the state whole (ApplySnapshot).
+// a new epoch, and its clock (t) starts again near 0. An event of another
+// epoch than the state's starts a new segment: the state starts afresh (as a
+// new subscriber would see the new tracker, whose snapshot at seq 0 is
+// empty) and segment() counts one more. A snapshot (a live reconnect)
+// replaces the state whole (ApplySnapshot). The state's times are the
+// events' own; time_shift() puts them on the recording's one time axis
+// (model.h), on which each segment goes on from where the one before ended.
 #pragma once
 
 #include <cstdint>
@@ -74,7 +78,7 @@ struct SourceInfo {
 template <typename Payload>
 struct Marked {
   std::uint64_t seq = 0;
-  double t = 0;
+  double t = 0;  // the event's own t (add ViewState::time_shift() for the recording's axis)
   std::string node;
   Payload event;
 
@@ -90,6 +94,18 @@ struct WaitForEdge {
   std::string name;    // the object's name
 
   bool operator==(const WaitForEdge&) const = default;
+};
+
+/// A simulated memory's frame table (page.hit, page.fault, page.evict of
+/// `osgrid sim page`; Silberschatz 10.4, OSTEP ch. 22), as
+/// os::events::ReplayPaging folds it, one event at a time.
+struct FrameTable {
+  std::uint64_t hits = 0;
+  std::uint64_t faults = 0;  // misses, cold ones included
+  std::uint64_t evictions = 0;
+  std::vector<std::optional<std::int64_t>> frames;  // frames[i]: the page in frame i (nullopt: free)
+
+  bool operator==(const FrameTable&) const = default;
 };
 
 class ViewState {
@@ -135,6 +151,9 @@ class ViewState {
   /// The stall in force, or nullopt.
   const std::optional<Marked<os::events::DeadlockStall>>& stall() const { return stall_; }
 
+  /// The frame table of a paging simulation (empty when no page.* came).
+  const FrameTable& frame_table() const { return frame_table_; }
+
   /// The last peer.load of the live peer `peer`, or nullptr (none since it joined).
   const Marked<os::events::PeerLoad>* LastLoad(std::string_view peer) const;
   /// The last mem.failed of `peer`'s arena (kSimPeer: the simulated heap's),
@@ -149,6 +168,11 @@ class ViewState {
   double t() const { return t_; }
   /// Epoch changes seen (0 in the first epoch).
   std::uint64_t segment() const { return segment_; }
+  /// What to add to this state's times (t(), the marks', the tasks' and
+  /// peers') to put them on the recording's time axis, where a new epoch's
+  /// clock goes on from the largest t of the epoch before: 0 in the first
+  /// epoch; at a new epoch, (the old t() + its shift) - the new first t.
+  double time_shift() const { return time_shift_; }
   const SourceInfo& source() const { return source_; }
 
   /// The whole state as canonical JSON (keys sorted, lists in their fold
@@ -162,6 +186,7 @@ class ViewState {
   void StartSegment(const std::string& epoch, double t);
   void ApplyResource(const os::events::Event& event);
   void ApplyMarks(const os::events::Event& event);
+  void ApplyPaging(const os::events::Event& event);
   /// A task was granted, stopped waiting, ran or ended: the deadlock (when
   /// `ends_deadlock`) and the stall it is in are over.
   void EndMarksOf(std::string_view task_id, bool ends_deadlock);
@@ -172,11 +197,13 @@ class ViewState {
   std::optional<Marked<os::events::DeadlockFound>> deadlock_;
   std::optional<Marked<os::events::DeadlockVictim>> victim_;
   std::optional<Marked<os::events::DeadlockStall>> stall_;
+  FrameTable frame_table_;
   std::map<std::string, Marked<os::events::PeerLoad>, std::less<>> loads_;        // by peer
   std::map<std::string, Marked<os::events::MemFailed>, std::less<>> mem_failed_;  // by peer (or kSimPeer)
   std::string epoch_;
   double t_ = 0;
   std::uint64_t segment_ = 0;
+  double time_shift_ = 0;
 };
 
 }  // namespace osgrid::viz
