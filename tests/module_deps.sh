@@ -15,7 +15,7 @@ declare -A allowed=(
   [sim]="os net client sim"
   [scenario]="os net client sim scenario"
   [viz]="os net client viz"
-  [cli]="os net client sim scenario cli"
+  [cli]="os net client sim scenario viz cli"
 )
 modules="os net tracker peer client sim scenario viz cli"
 bad=0

@@ -476,11 +476,19 @@ Command AddReplay(CLI::App& app, ReplayOptions& o) {
       ->type_name("PREFIX")
       ->delimiter(',')
       ->allow_extra_args(false);
+  replay
+      ->add_option("--chrome", o.chrome,
+                   "Instead, write the run as Chrome trace-event JSON to OUT (- for stdout), for Perfetto "
+                   "(ui.perfetto.dev) or chrome://tracing: a row per peer's core, instants for deadlocks")
+      ->type_name("OUT")
+      ->excludes("--json")
+      ->excludes("--type");
   replay->footer(
       "Examples:\n"
       "  osgrid sim sched -p RR -q 2 -l 5,3 --trace rr.trace && osgrid replay rr.trace\n"
       "  osgrid replay rr.trace --type task.finished --type cpu\n"
       "  osgrid sim page -a 1,2,3,1,4 -C 3 --trace - | osgrid replay - --json\n"
+      "  osgrid run scenarios/live-philosophers.yaml --record p.trace && osgrid replay p.trace --chrome p.json\n"
       "Prints the header, a line per event and a summary (events read, unknown types skipped,\n"
       "gaps). Exit status: 0; 1 for a trace that cannot be read, is cut or is corrupt (FILE:LINE:\n"
       "says where, after the events before it); 2 for a --type that names no event type.");

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <fstream>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +18,8 @@
 #include "osgrid/net/events.h"
 #include "osgrid/net/trace.h"
 #include "osgrid/os/events/events.h"
+#include "osgrid/viz/chrome_trace.h"
+#include "osgrid/viz/load_trace.h"
 
 namespace osgrid::cli {
 
@@ -127,7 +131,38 @@ Status CheckTypes(const std::vector<std::string>& types) {
 
 }  // namespace
 
+/// --chrome: the whole trace through the viewer's model, out as Chrome trace-event JSON.
+int ChromeCommand(const ReplayOptions& options) {
+  viz::ModelOptions keep_all;  // an export wants every event, not the viewer's bounded window
+  keep_all.max_entries = std::numeric_limits<std::size_t>::max() / 2;
+  keep_all.max_bars = std::numeric_limits<std::size_t>::max() / 2;
+  keep_all.max_load_samples = std::numeric_limits<std::size_t>::max() / 2;
+  Result<viz::Model> model = viz::LoadTrace(options.path, keep_all);
+  if (!model.ok()) return Fail(model.status(), kExitRemote, false);
+  const Json trace = viz::ChromeTrace(*model);
+  const std::string text = trace.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (options.chrome == "-") {
+    std::cout << text << "\n";
+    std::cout.flush();
+    return kExitOk;
+  }
+  std::ofstream out(options.chrome, std::ios::binary | std::ios::trunc);
+  out << text << "\n";
+  out.close();
+  if (!out) return Fail(Status::Io(options.chrome + ": cannot write"), kExitRemote, false);
+  std::size_t bars = 0, instants = 0;
+  for (const Json& event : trace["traceEvents"]) {
+    bars += event["ph"] == "X";
+    instants += event["ph"] == "i";
+  }
+  std::cout << "wrote " << options.chrome << ": " << bars << " task bars on " << model->timeline().peers().size()
+            << " peers, " << instants << " instants, from " << model->size()
+            << " events (open it at ui.perfetto.dev or chrome://tracing)\n";
+  return kExitOk;
+}
+
 int ReplayCommand(const ReplayOptions& options) {
+  if (!options.chrome.empty()) return ChromeCommand(options);
   if (Status types = CheckTypes(options.types); !types.ok()) return Fail(types, kExitUsage, false);
   Result<net::TraceReader> reader = net::TraceReader::Open(options.path);
   if (!reader.ok()) return Fail(reader.status(), kExitRemote, false);

@@ -18,6 +18,10 @@
 // trace osgrid wrote), nothing else. --type keeps the events whose type a
 // prefix selects (os::events::PassesFilter, the tracker's rule; events.lost
 // always passes).
+//
+// --chrome OUT.json: instead, the run in Chrome's trace-event format
+// (osgrid/viz/chrome_trace.h), for Perfetto: a row per peer's core with its
+// tasks' bars, and instants for deadlocks, failures and departures.
 #pragma once
 
 #include <string>
@@ -29,13 +33,16 @@ struct ReplayOptions {
   std::string path;                // the trace; "-" reads stdin
   bool json = false;               // the events as JSON lines, without header or summary
   std::vector<std::string> types;  // --type prefixes ("task", "page.fault"); empty: every type
+  std::string chrome;              // --chrome: write Chrome trace-event JSON here ("-": stdout) instead
 };
 
 /// Prints the trace at options.path on stdout; problems go to stderr as
 /// "osgrid: CODE: message". Returns the exit status: 0; 1 when the trace
 /// cannot be opened, or is cut or corrupt ("osgrid: BAD_REQUEST: FILE:LINE:
 /// ...", after the events before that line and the summary); 2 when a --type
-/// prefix selects no event type (nothing is read).
+/// prefix selects no event type (nothing is read). With --chrome, a cut or
+/// corrupt trace writes nothing (exit 1), and a file that cannot be written
+/// is exit 1 too.
 int ReplayCommand(const ReplayOptions& options);
 
 }  // namespace osgrid::cli

@@ -9,12 +9,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "osgrid/net/json.h"
+
 namespace {
 
+using osgrid::Json;
 using osgrid::cli::ReplayCommand;
 using osgrid::cli::ReplayOptions;
 
@@ -274,4 +278,37 @@ TEST_CASE("replay: a name with control characters cannot drive the terminal", "[
   CHECK(printed.exit_status == 0);
   CHECK(printed.out.find('\x1b') == std::string::npos);
   CHECK(printed.lines[2].find("name=?[2J") != std::string::npos);
+}
+
+TEST_CASE("replay --chrome: the job's run as one complete event in microseconds, on a named row", "[cli][replay]") {
+  TraceFile file(Trace(kEvents));
+  ReplayOptions options = Options(file.path);
+  options.chrome = "-";
+  const Printed printed = Replay(options);
+  INFO(printed.out << printed.err);
+  REQUIRE(printed.exit_status == 0);
+  const Json trace = Json::parse(printed.out);
+  CHECK(trace["otherData"]["time_unit"] == "time unit");
+  std::vector<Json> complete;
+  std::set<std::string> rows;  // "pid/tid" named by a thread_name event
+  for (const Json& event : trace["traceEvents"]) {
+    if (event["ph"] == "X") complete.push_back(event);
+    if (event["name"] == "thread_name") rows.insert(event["pid"].dump() + "/" + event["tid"].dump());
+  }
+  REQUIRE(complete.size() == 1);
+  CHECK(complete[0]["args"]["task_id"] == "0");
+  CHECK(complete[0]["ts"] == 0.0);
+  CHECK(complete[0]["dur"] == 2000.0);  // 2 time units, each taken as 1 ms
+  CHECK(rows.contains(complete[0]["pid"].dump() + "/" + complete[0]["tid"].dump()));
+}
+
+TEST_CASE("replay --chrome: a cut trace writes nothing and names its line", "[cli][replay]") {
+  std::string text = Trace(kEvents);
+  TraceFile file(text.substr(0, text.size() - 20));
+  ReplayOptions options = Options(file.path);
+  options.chrome = file.path + ".json";
+  const Printed printed = Replay(options);
+  CHECK(printed.exit_status == 1);
+  CHECK_THAT(printed.err, Catch::Contains(file.path + ":5:"));
+  CHECK(!std::filesystem::exists(options.chrome));
 }
