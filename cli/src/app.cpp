@@ -12,13 +12,21 @@
 // [SECTION] RunCommandLine: parse, dispatch, report usage errors
 #include "osgrid/cli/app.h"
 
+#include <spawn.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <charconv>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "interrupt.h"
@@ -56,6 +64,8 @@ struct AllOptions {
   EventsOptions events;
   std::string scenario;
   RunOptions run;
+  bool run_step = false;  // osgrid run --step
+  bool run_viz = false;   // osgrid run --viz
   ReplayOptions replay;
   SecurityFlags security;  // whichever command runs binds these
 };
@@ -424,8 +434,67 @@ RunOptions WithRunSecurity(RunOptions options) {
   return options;
 }
 
-int RunCommand(const std::string& path, const RunOptions& run_options) {
-  const RunOptions options = WithRunSecurity(run_options);
+/// --step: before each step, waits for Enter; "c" and Enter, or the end of
+/// the input, runs the rest without pausing. The cluster runs on meanwhile.
+std::function<void(std::size_t, std::size_t)> PauseBeforeSteps() {
+  auto pausing = std::make_shared<bool>(true);
+  return [pausing](std::size_t number, std::size_t steps) {
+    if (!*pausing) return;
+    std::cout << "       paused: Enter runs step " << number << " of " << steps
+              << " (c and Enter: the rest without pausing) " << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) || line == "c") *pausing = false;
+  };
+}
+
+/// --viz: starts osgrid-viz, from this program's folder, attached to the
+/// run's tracker, with the run's secret in its environment. It has its own
+/// process group, so Ctrl-C stops the run and not the viewer, and it stays
+/// open when the run ends, showing the final state until it is closed.
+std::function<void(std::uint16_t)> StartViewer(const RunOptions& options) {
+  return [secret = options.secret, observer = options.observer_secret](std::uint16_t port) {
+    std::error_code error;
+    const std::string viewer =
+        std::filesystem::read_symlink("/proc/self/exe", error).parent_path().string() + "/osgrid-viz";
+    if (::access(viewer.c_str(), X_OK) != 0) {
+      std::cerr << "osgrid: --viz: " << viewer << " was not built (configure says what it lacks: Dear ImGui, "
+                << "GLFW, OpenGL; scripts/install-deps installs them); running without it\n";
+      return;
+    }
+    if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
+      std::cerr << "osgrid: --viz: no DISPLAY, so no window can open; running without the viewer\n";
+      return;
+    }
+    const std::string tracker = "127.0.0.1:" + std::to_string(port);
+    std::vector<std::string> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
+    if (!observer.empty()) env.push_back("OSGRID_OBSERVER_SECRET=" + observer);
+    if (!secret.empty() && observer.empty()) env.push_back("OSGRID_SECRET=" + secret);
+    std::vector<char*> argv = {const_cast<char*>(viewer.c_str()), const_cast<char*>("--tracker"),
+                               const_cast<char*>(tracker.c_str()), nullptr};
+    std::vector<char*> envp;
+    for (std::string& entry : env) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    pid_t pid = 0;
+    const int failed = posix_spawn(&pid, viewer.c_str(), nullptr, &attributes, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attributes);
+    if (failed != 0) {
+      std::cerr << "osgrid: --viz: cannot start " << viewer << ": " << std::strerror(failed) << "\n";
+      return;
+    }
+    std::cout << "viewer: osgrid-viz (pid " << pid << ") attached to the tracker at " << tracker
+              << "; it keeps the final state on screen when the run ends\n";
+  };
+}
+
+int RunCommand(const std::string& path, const RunOptions& run_options, bool step, bool viz) {
+  RunOptions options = WithRunSecurity(run_options);
+  if (step) options.before_step = PauseBeforeSteps();
+  if (viz) options.on_cluster_up = StartViewer(options);
   auto scenario = LoadScenario(path);
   if (!scenario.ok()) return ScenarioProblems(path, scenario.status());
   // Ctrl-C (or SIGTERM, SIGHUP) stops the cluster before the process exits.
@@ -451,16 +520,22 @@ Command AddRun(CLI::App& app, AllOptions& all) {
   run->add_option("--record", all.run.record_path,
                   "Write every event of the run to TRACE (JSON Lines; read it with osgrid replay)")
       ->type_name("TRACE");
+  run->add_flag("--step", all.run_step,
+                "Pause before each step until Enter is pressed (c and Enter: run the rest); the cluster runs on");
+  run->add_flag("--viz", all.run_viz,
+                "Start osgrid-viz attached to the scenario's cluster; it stays open, on the final state, after "
+                "the run");
   AddSecurity(run, all.security, /*tls=*/false);
   run->footer(
       "Examples:\n  osgrid run scenarios/quickstart.yaml\n"
+      "  osgrid run scenarios/live-philosophers.yaml --viz --step   (in class: the viewer, one step at a time)\n"
       "  osgrid run scenarios/quickstart.yaml --record q.trace && osgrid replay q.trace\n"
       "The file is checked completely before anything starts. The processes are stopped at the\n"
       "end, on failure and on Ctrl-C. Exit status: 0 if every expectation held, 1 if not,\n"
       "2 for a bad scenario file, 130 after Ctrl-C. With a cluster secret (OSGRID_SECRET or\n"
       "--secret-file) the cluster it starts authenticates every connection with it; with an\n"
       "observer secret as well (OSGRID_OBSERVER_SECRET or --observer-secret-file) a viewer may watch it.");
-  return {run, [&all] { return RunCommand(all.scenario, all.run); }};
+  return {run, [&all] { return RunCommand(all.scenario, all.run, all.run_step, all.run_viz); }};
 }
 
 // ---- [SECTION] replay ---------------------------------------------------------------------

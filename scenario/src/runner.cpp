@@ -127,7 +127,9 @@ void PrintCluster(const LocalCluster& cluster, double start_s, bool verbose, std
 /// Runs the steps one by one, printing each and tallying its checks.
 class StepLoop {
  public:
-  StepLoop(const Scenario& scenario, StepContext& context) : scenario_(scenario), context_(context) {}
+  StepLoop(const Scenario& scenario, StepContext& context,
+           std::function<void(std::size_t, std::size_t)> before_step = nullptr)
+      : scenario_(scenario), context_(context), before_step_(std::move(before_step)) {}
 
   RunSummary Run() {
     for (std::size_t i = 0; i < scenario_.steps.size(); ++i) RunStep(scenario_.steps[i], i + 1);
@@ -140,6 +142,7 @@ class StepLoop {
     out << "\n[" << number << "/" << scenario_.steps.size() << "] " << Describe(step.action)
         << Dim("   (line " + std::to_string(step.where.line) + ")") << "\n";
     out.flush();
+    if (before_step_) before_step_(number, scenario_.steps.size());
     StepResult result = Execute(step.action, context_);
     ++summary_.steps;
     if (!result.status.ok()) PrintError(result.status, !step.expect.error.has_value());
@@ -168,6 +171,7 @@ class StepLoop {
 
   const Scenario& scenario_;
   StepContext& context_;
+  std::function<void(std::size_t, std::size_t)> before_step_;
   RunSummary summary_;
 };
 
@@ -219,7 +223,7 @@ void FinishRecording(Recorder& recorder, const std::string& path, RunSummary& su
 /// A scenario of simulations and narration only: no processes, no run folder.
 RunSummary RunWithoutCluster(const Scenario& scenario, const RunOptions& options, std::ostream& out) {
   StepContext context{nullptr, out, options.verbose, "", {}, {}};
-  RunSummary summary = StepLoop(scenario, context).Run();
+  RunSummary summary = StepLoop(scenario, context, options.before_step).Run();
   PrintSummary(summary, out);
   return summary;
 }
@@ -252,7 +256,8 @@ Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& optio
   StepContext context{cluster->get(), out, options.verbose, (*cluster)->run_dir() + "/files", {}, {}};
   std::error_code ignored;
   std::filesystem::create_directories(context.files_dir, ignored);
-  RunSummary summary = StepLoop(scenario, context).Run();
+  if (options.on_cluster_up) options.on_cluster_up((*cluster)->tracker_port());
+  RunSummary summary = StepLoop(scenario, context, options.before_step).Run();
   PrintSummary(summary, out);
   Finish(**cluster, summary, options, out);
   if (recorder) FinishRecording(*recorder, options.record_path, summary, out);

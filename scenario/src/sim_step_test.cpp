@@ -32,13 +32,13 @@ std::string FirstError(const std::string& yaml) {
 }
 
 /// Runs a cluster-free scenario; returns its summary and fills `report`.
-RunSummary RunText(const std::string& yaml, std::string& report) {
+RunSummary RunText(const std::string& yaml, std::string& report, const RunOptions& options = {}) {
   auto scenario = ParseScenario(yaml, "t.yaml");
   INFO(scenario.status().ToString());
   REQUIRE(scenario.ok());
   REQUIRE_FALSE(scenario->NeedsCluster());
   std::ostringstream out;
-  auto summary = RunScenario(*scenario, RunOptions{}, out);
+  auto summary = RunScenario(*scenario, options, out);
   REQUIRE(summary.ok());
   report = out.str();
   return *summary;
@@ -114,4 +114,17 @@ TEST_CASE("sim steps run side by side and check answers by JSON path", "[scenari
   CHECK(Contains(report, "SSTF total_movement: expected 640, got 236"));
   CHECK(Contains(report, "no such answer"));
   CHECK(Contains(report, "'SCAN' is not one of this step's policies"));
+}
+
+TEST_CASE("before_step (osgrid run --step) is called once before each step, with its number", "[scenario][sim]") {
+  std::vector<std::string> calls;
+  RunOptions options;
+  options.before_step = [&](std::size_t number, std::size_t steps) {
+    calls.push_back(std::to_string(number) + "/" + std::to_string(steps));
+  };
+  std::string report;
+  RunSummary summary = RunText(kHead + kDisk + kDisk, report, options);
+  INFO(report);
+  CHECK(summary.steps == 2);
+  CHECK(calls == std::vector<std::string>{"1/2", "2/2"});
 }

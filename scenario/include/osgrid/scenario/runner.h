@@ -9,6 +9,8 @@
 // The format of the steps is in docs/scenarios.md.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -25,6 +27,14 @@ struct RunOptions {
                                 // own clients use net::DefaultClientSecurity(), which must match
   std::string observer_secret;  // observer secret for the nodes it starts ("" = none); needs `secret`
   std::string record_path;      // write the run's whole event stream to this trace file; "" = none
+  /// Called before each step with its number (from 1) and the count, after
+  /// the step's title is printed and before it runs (`osgrid run --step`
+  /// waits for Enter there). The cluster runs on meanwhile. None: no pause.
+  std::function<void(std::size_t number, std::size_t steps)> before_step;
+  /// Called once the cluster is up, before the first step, with its
+  /// tracker's port (`osgrid run --viz` starts the viewer there). Not called
+  /// for a scenario that starts no cluster.
+  std::function<void(std::uint16_t tracker_port)> on_cluster_up;
 };
 
 /// The tally of a run.
