@@ -21,7 +21,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -447,15 +446,14 @@ std::function<void(std::size_t, std::size_t)> PauseBeforeSteps() {
   };
 }
 
-/// --viz: starts osgrid-viz, from this program's folder, attached to the
+/// --viz: starts osgrid-viz, from the folder of the nodes it starts, attached to the
 /// run's tracker, with the run's secret in its environment. It has its own
 /// process group, so Ctrl-C stops the run and not the viewer, and it stays
 /// open when the run ends, showing the final state until it is closed.
 std::function<void(std::uint16_t)> StartViewer(const RunOptions& options) {
-  return [secret = options.secret, observer = options.observer_secret](std::uint16_t port) {
-    std::error_code error;
-    const std::string viewer =
-        std::filesystem::read_symlink("/proc/self/exe", error).parent_path().string() + "/osgrid-viz";
+  const std::string bin_dir = options.bin_dir.empty() ? scenario::ProgramDir() : options.bin_dir;
+  return [secret = options.secret, observer = options.observer_secret, bin_dir](std::uint16_t port) {
+    const std::string viewer = bin_dir + "/osgrid-viz";
     if (::access(viewer.c_str(), X_OK) != 0) {
       std::cerr << "osgrid: --viz: " << viewer << " was not built (configure says what it lacks: Dear ImGui, "
                 << "GLFW, OpenGL; scripts/install-deps installs them); running without it\n";

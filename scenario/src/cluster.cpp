@@ -66,12 +66,6 @@ Result<std::vector<std::uint16_t>> FreePorts(int count) {
   return ports;
 }
 
-std::string ProgramDir() {
-  std::error_code error;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? "." : self.parent_path().string();
-}
-
 Result<std::string> MakeRunDir(const std::string& requested) {
   std::error_code error;
   if (!requested.empty()) {
@@ -157,6 +151,12 @@ std::set<LocalCluster*>& Registry() {
 }
 
 }  // namespace
+
+std::string ProgramDir() {
+  std::error_code error;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? "." : self.parent_path().string();
+}
 
 // ---- [SECTION] Start ----------------------------------------------------------
 

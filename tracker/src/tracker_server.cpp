@@ -80,7 +80,8 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
     std::unique_ptr<asio::steady_timer> timeout;
   };
   std::map<Ticket, PendingSync> pending_sync;
-  /// Grants of Locks and Resources wait until then (TrackerOptions::sync_grace; set by Start).
+  /// Grants of Locks and Resources wait for `grace` after Start, until grace_end (TrackerOptions::sync_grace).
+  milliseconds grace = options.sync_grace.value_or(options.peer_timeout);
   Clock::time_point grace_end;
   /// lock.acquire and resource.request calls that came before grace_end, in order.
   struct DeferredSync {
@@ -330,8 +331,7 @@ struct TrackerServer::Impl : std::enable_shared_from_this<TrackerServer::Impl> {
   }
 
   std::string GraceMessage() const {
-    return "the tracker grants Locks and Resources only " +
-           std::to_string((options.sync_grace ? *options.sync_grace : options.peer_timeout).count()) +
+    return "the tracker grants Locks and Resources only " + std::to_string(grace.count()) +
            " ms after it starts, when every task holding one under a previous run has been killed (" +
            std::to_string(GraceLeft().count()) + " ms left; docs/sync.md)";
   }
@@ -686,8 +686,7 @@ Status TrackerServer::Start() {
   if (!impl_->routed.ok()) return impl_->routed;
   if (!impl_->deadlock_mode.ok()) return impl_->deadlock_mode.status();
   if (Status s = impl_->server.Listen(impl_->options.host, impl_->options.port); !s.ok()) return s;
-  const milliseconds grace = impl_->options.sync_grace.value_or(impl_->options.peer_timeout);
-  impl_->grace_end = Clock::now() + grace;
+  impl_->grace_end = Clock::now() + impl_->grace;
   impl_->ScheduleCron();
   return Status::Ok();
 }

@@ -52,15 +52,15 @@ class Exporter {
 
   /// A pid per peer of the timeline, with its process and thread names.
   void AddPeers() {
-    events_.push_back(Metadata("process_name", 0, std::nullopt, "cluster"));
+    events_.push_back(Metadata("process_name", 0, std::nullopt, {{"name", "cluster"}}));
     int pid = 0;
     for (const auto& [peer, rows] : model_.timeline().peers()) {
       pids_[peer] = ++pid;
-      events_.push_back(Metadata("process_name", pid, std::nullopt, peer));
-      events_.push_back(Metadata("process_sort_index", pid, std::nullopt, pid));
+      events_.push_back(Metadata("process_name", pid, std::nullopt, {{"name", peer}}));
+      events_.push_back(Metadata("process_sort_index", pid, std::nullopt, {{"sort_index", pid}}));
       for (std::size_t lane = 0; lane < rows.lanes.size(); ++lane) {
         const std::string name = (rows.lanes[lane].overflow() ? "overflow " : "core ") + std::to_string(lane);
-        events_.push_back(Metadata("thread_name", pid, static_cast<int>(lane), name));
+        events_.push_back(Metadata("thread_name", pid, static_cast<int>(lane), {{"name", name}}));
       }
     }
   }
@@ -112,10 +112,10 @@ class Exporter {
     }
   }
 
-  static Json Metadata(const char* what, int pid, std::optional<int> tid, Json value) {
-    Json event = {{"ph", "M"}, {"name", what}, {"pid", pid}};
+  /// A metadata ("M") event: `what` names a pid (or a pid's tid) with `args`.
+  static Json Metadata(const char* what, int pid, std::optional<int> tid, Json args) {
+    Json event = {{"ph", "M"}, {"name", what}, {"pid", pid}, {"args", std::move(args)}};
     if (tid) event["tid"] = *tid;
-    event["args"] = std::string(what) == "process_sort_index" ? Json{{"sort_index", value}} : Json{{"name", value}};
     return event;
   }
 

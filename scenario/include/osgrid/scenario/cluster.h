@@ -59,6 +59,11 @@ namespace osgrid::scenario {
 /// "peer-1" .. "peer-N": the name a LocalCluster gives its index-th peer (1-based).
 std::string PeerName(int index);
 
+/// The folder of this program (/proc/self/exe; "." if it cannot be read):
+/// where LocalCluster finds osgrid-tracker and osgrid-peer unless told
+/// otherwise (ClusterOptions::bin_dir), and `osgrid run --viz` osgrid-viz.
+std::string ProgramDir();
+
 struct ClusterOptions {
   int peers = 3;                                   // started as peer-1 .. peer-N; 0: the tracker alone
   int cores = 2;                                   // --cores of each peer: tasks it runs at once
