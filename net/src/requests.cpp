@@ -199,7 +199,7 @@ Result<std::map<std::string, std::int64_t>> DecodeClaims(const Json& claims) {
     }
     if (!count.is_number_integer() || count.get<std::int64_t>() < 1 || count.get<std::int64_t>() > kMaxClaim) {
       return Status::BadRequest("claims: the claim on " + name + " must be an integer 1.." + std::to_string(kMaxClaim) +
-                                ", got " + count.dump());
+                                ", got " + Sanitize(count.dump(-1, ' ', false, Json::error_handler_t::replace)));
     }
     decoded[name] = count.get<std::int64_t>();
   }

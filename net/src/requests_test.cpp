@@ -279,4 +279,14 @@ TEST_CASE("a task list round-trips, optional fields left out, and a mistyped fie
   CHECK(refused.message() == "no");
 }
 
+TEST_CASE("claims with a bad count are refused with a message, even a count of invalid UTF-8", "[requests]") {
+  auto refused = DecodeClaims(Json{{"fork-1", "\x81"}});  // found by fuzz_scenario: dump() used to throw
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().code() == Code::kBadRequest);
+  CHECK(refused.status().message().find("the claim on fork-1 must be an integer") != std::string::npos);
+  auto decoded = DecodeClaims(Json{{"fork-1", 1}, {"tape", 2}});
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == std::map<std::string, std::int64_t>{{"fork-1", 1}, {"tape", 2}});
+}
+
 }  // namespace osgrid::net
