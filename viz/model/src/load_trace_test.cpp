@@ -281,6 +281,25 @@ TEST_CASE("the recorded live scheduling: ready queues, running tasks, preemption
   CHECK(rows->load[4].queue_length == 3);
 }
 
+TEST_CASE("the hand-written 64 peers: all join, every third runs a task, every fifth has one waiting", "[viz][load]") {
+  Result<Model> loaded = LoadTrace(TestData("many-peers.trace"));
+  REQUIRE(loaded.ok());
+  Model& model = *loaded;
+  model.SeekToPosition(model.end_index());
+  const auto& peers = model.view().cluster().peers();
+  REQUIRE(peers.size() == 64);
+  CHECK(peers.begin()->first == "peer-9001");
+  CHECK(peers.rbegin()->first == "peer-9064");
+  std::size_t running = 0, ready = 0;
+  for (const auto& [id, peer] : peers) {
+    running += peer.running.size();
+    ready += peer.ready_queue.size();
+  }
+  CHECK(running == 22);                                          // peers 0, 3, ..., 63 of 64
+  CHECK(ready == 13);                                            // peers 0, 5, ..., 60
+  CHECK(model.timeline().Find("peer-9064")->lanes.size() == 4);  // 1 + 63 % 4 cores
+}
+
 TEST_CASE("a simulated CPU: the Gantt chart is the one os::events::ReplaySchedule rebuilds", "[viz][load]") {
   Result<Model> loaded = LoadTrace(TestData("sim-sched-rr.trace"));
   REQUIRE(loaded.ok());
