@@ -339,6 +339,33 @@ TEST_CASE("a simulated CPU: the Gantt chart is the one os::events::ReplaySchedul
   CHECK(sim->running.size() + sim->ready_queue.size() == 3);
 }
 
+TEST_CASE("a simulated SJF CPU: the ready queue in SJF order, an older RR trace's in arrival order, said so",
+          "[viz][load]") {
+  auto ids = [](const ev::PeerState& peer) {
+    std::vector<std::string> out;
+    for (const ev::TaskRef& task : peer.ready_queue) out.push_back(task.task_id);
+    return out;
+  };
+  const std::string sim(kSimPeer);
+  Result<Model> sjf = LoadTrace(TestData("sim-sched-sjf.trace"));
+  REQUIRE(sjf.ok());
+  sjf->SeekToIndex(5);  // seq 6: jobs of 8, 7 and 3 units all queued at t = 0
+  const ev::PeerState* cpu = sjf->view().cluster().Find(sim);
+  REQUIRE(cpu != nullptr);
+  CHECK(cpu->policy == "SJF");
+  CHECK(ids(*cpu) == std::vector<std::string>{"2", "1", "0"});
+  CHECK(sjf->view().ReadyQueueInPolicyOrder(sim));
+
+  Result<Model> rr = LoadTrace(TestData("sim-sched-rr.trace"));
+  REQUIRE(rr.ok());
+  rr->SeekToIndex(5);  // three queued, no position said
+  cpu = rr->view().cluster().Find(sim);
+  REQUIRE(cpu != nullptr);
+  CHECK(cpu->policy == "RR");
+  CHECK(ids(*cpu) == std::vector<std::string>{"0", "1", "2"});
+  CHECK_FALSE(rr->view().ReadyQueueInPolicyOrder(sim));
+}
+
 TEST_CASE("a simulated heap: the memory map is the one os::events::ReplayHeap rebuilds", "[viz][load]") {
   Result<Model> loaded = LoadTrace(TestData("sim-mem-first.trace"));
   REQUIRE(loaded.ok());

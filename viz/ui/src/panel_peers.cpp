@@ -1,5 +1,7 @@
 // Per peer: its policy and cores, the running tasks, the ready queue in the
-// order the policy will run it (numbered), the waiting and zombie tasks,
+// order the policy will run it, numbered (when the events say that order:
+// task.queued's position; otherwise in arrival order, not numbered, and the
+// panel says so: ViewState::ReadyQueueInPolicyOrder), the waiting and zombie tasks,
 // and a sparkline of its utilisation up to the picture's time: busy
 // core-time / (cores x bucket) per bucket of 1 s (a simulation: 1 time
 // unit), from the Gantt bars (viz/model's utilisation.h), so that it has a
@@ -125,7 +127,14 @@ void DrawPeers(const PanelContext& ctx) {
     const std::string policy = peer.policy.empty() ? "" : ", " + peer.policy;
     ImGui::Text("%s  (%d %s%s)", id.c_str(), peer.cores, peer.cores == 1 ? "core" : "cores", policy.c_str());
     ChipRow(ctx, record, "RUN  ", kRunning, peer.running, false);
-    ChipRow(ctx, record, "READY", kReady, peer.ready_queue, true);
+    const bool policy_order = ctx.model.view().ReadyQueueInPolicyOrder(id);
+    ChipRow(ctx, record, "READY", kReady, peer.ready_queue, policy_order);
+    if (!policy_order) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      ImGui::TextWrapped("shown in arrival order: the order the policy will run them in is not known");
+      ImGui::PopStyleColor();
+      record.Add("marks", id + " ready queue in arrival order");
+    }
     if (!peer.waiting.empty()) ChipRow(ctx, record, "WAIT ", kWaiting, peer.waiting, false);
     if (!peer.zombies.empty()) ChipRow(ctx, record, "ZOMBIE", kZombie, peer.zombies, false);
     Sparkline(ctx, record, id, peer.cores);
