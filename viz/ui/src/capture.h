@@ -9,7 +9,8 @@
 // rect is in pixels from the window's top-left corner, y down. The labels
 // are what the panel shows in that frame, by kind: "peers", "tasks",
 // "blocks" (arena keys), "resources" ("lock:fork-1"), and a few panel-own
-// kinds ("status", "marks").
+// kinds ("status", "marks", and the topology's "label_boxes": each text
+// label with its box, "X,Y,W,H TEXT", for the check that none overlap).
 #pragma once
 
 #include <map>
