@@ -1,6 +1,8 @@
 // The blocking client. Each operation is started asynchronously and the
 // private io_context is run until it completes or the deadline passes (the
 // Boost.Asio "blocking_tcp_client" pattern): a timeout closes the socket.
+// The deadline is a timer, not io_context::run_for, which wakes the thread
+// every second while it waits: a blocked call sleeps until something happens.
 //
 // With ClientSecurity::tls_ca the connected socket is moved into an
 // ssl::stream that verifies the server's certificate against that CA (TLS
@@ -71,15 +73,34 @@ struct Client::Impl {
     OnEitherStream(tls, socket, std::forward<Operation>(operation));
   }
 
-  /// Runs the pending operation; on timeout closes the socket. Returns false on timeout.
-  bool Run(milliseconds timeout) {
+  /// Runs the io_context until the pending operation, whose handler sets
+  /// `result`, has completed, or `timeout` has passed; then calls
+  /// `on_timeout`, which must make the operation end, and runs on until it
+  /// has. Returns false on timeout.
+  template <class OnTimeout>
+  bool RunUntilDone(const boost::system::error_code& result, milliseconds timeout, OnTimeout on_timeout) {
+    bool timed_out = false;
+    asio::steady_timer deadline(io, timeout);
+    deadline.async_wait([&](boost::system::error_code ec) {
+      if (ec || result != asio::error::would_block) return;  // the operation ended first
+      timed_out = true;
+      on_timeout();
+    });
     io.restart();
-    io.run_for(timeout);
-    if (io.stopped()) return true;
-    boost::system::error_code ignored;
-    Socket().close(ignored);
-    io.run();  // let the aborted operation finish
-    return false;
+    while (result == asio::error::would_block && io.run_one() > 0) {
+    }
+    deadline.cancel();
+    io.run();  // the timer's end, and anything else left
+    return !timed_out;
+  }
+
+  /// Runs the pending operation, whose handler sets `result`; on timeout
+  /// closes the socket. Returns false on timeout.
+  bool Run(const boost::system::error_code& result, milliseconds timeout) {
+    return RunUntilDone(result, timeout, [this] {
+      boost::system::error_code ignored;
+      Socket().close(ignored);
+    });
   }
 
   Status Lost(const boost::system::error_code& ec) {
@@ -101,7 +122,7 @@ struct Client::Impl {
     tls = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket), *tls_context);
     boost::system::error_code result = asio::error::would_block;
     tls->async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) { result = ec; });
-    if (!Run(options.connect_timeout)) return Status::Timeout("TLS handshake with " + where + " timed out");
+    if (!Run(result, options.connect_timeout)) return Status::Timeout("TLS handshake with " + where + " timed out");
     if (!result) return Status::Ok();
     Status failed = TlsHandshakeFailed(where, result, ca_file);
     Socket().close(result);
@@ -116,7 +137,7 @@ struct Client::Impl {
     OnStream([&](auto& stream) {
       asio::async_write(stream, buffers, [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
-    if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
+    if (!Run(result, timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
@@ -124,7 +145,7 @@ struct Client::Impl {
   Status AwaitWritable(milliseconds timeout) {
     boost::system::error_code result = asio::error::would_block;
     Socket().async_wait(tcp::socket::wait_write, [&](boost::system::error_code ec) { result = ec; });
-    if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
+    if (!Run(result, timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
@@ -156,7 +177,7 @@ struct Client::Impl {
       asio::async_read(stream, target, [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (!Run(std::max(left, milliseconds(1))))
+    if (!Run(result, std::max(left, milliseconds(1))))
       return Status::Timeout(std::string(what) + " from " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
@@ -170,7 +191,7 @@ struct Client::Impl {
       asio::async_read(stream, asio::buffer(header_bytes),
                        [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
-    if (!Run(timeout))
+    if (!Run(result, timeout))
       return Status::Timeout("no reply from " + where + " within " + std::to_string(timeout.count()) + " ms");
     if (result) return Lost(result);
     auto header = DecodeHeader(header_bytes.data(), options.max_frame_bytes);
@@ -240,12 +261,12 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::ui
                            result = ec;
                            endpoints = std::move(found);
                          });
-  if (!impl.Run(impl.options.connect_timeout)) return Status::Timeout("resolving " + host + " timed out");
+  if (!impl.Run(result, impl.options.connect_timeout)) return Status::Timeout("resolving " + host + " timed out");
   if (result) return Status::Unavailable("cannot resolve '" + host + "': " + result.message());
 
   result = asio::error::would_block;
   asio::async_connect(impl.socket, endpoints, [&](boost::system::error_code ec, const tcp::endpoint&) { result = ec; });
-  if (!impl.Run(impl.options.connect_timeout)) {
+  if (!impl.Run(result, impl.options.connect_timeout)) {
     return Status::Timeout("connecting to " + impl.where + " timed out");
   }
   if (result) {
