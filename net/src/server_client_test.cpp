@@ -618,6 +618,55 @@ Blocked StartBlocked(Call call) {
 
 }  // namespace
 
+TEST_CASE("AwaitInput waits for a frame without reading it, and its TIMEOUT leaves the client open", "[client]") {
+  ServerOptions options;
+  options.max_frame_bytes = 1024;
+  TestServer server(options);
+  auto client = ConnectTo(server);
+  CHECK(client->AwaitInput(20ms).code() == Code::kTimeout);
+  CHECK(client->is_open());
+
+  REQUIRE(client->SendJson({{"type", "PING"}, {"id", 1}}).ok());
+  CHECK(client->AwaitInput(5s).ok());
+  CHECK(client->AwaitInput(5s).ok());  // still there: nothing was read
+  auto pong = client->ReadJson(1s);
+  REQUIRE(pong.ok());
+  CHECK(pong->at("type") == "PONG");
+
+  // The server answers a frame over its limit and closes: AwaitInput says
+  // OK for the answer, then OK for the end, which the read reports.
+  REQUIRE(client->SendRaw(std::string(EncodeHeader(FrameKind::kJson, 4096).data(), 4)).ok());
+  CHECK(client->AwaitInput(5s).ok());
+  CHECK(client->ReadJson(1s).ok());
+  CHECK(client->AwaitInput(5s).ok());
+  CHECK(client->ReadJson(1s).status().code() == Code::kUnavailable);
+  CHECK(client->AwaitInput(5s).code() == Code::kUnavailable);  // closed now
+}
+
+TEST_CASE("Shutdown from another thread ends a blocked call at once with CANCELLED, and every later one", "[client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  REQUIRE(client->Call({{"type", "PING"}}).ok());
+  Blocked blocked;
+  SECTION("a read") {
+    blocked = StartBlocked([&client] { return client->ReadJson(10s).status(); });  // nothing will come
+  }
+  SECTION("AwaitInput") {
+    blocked = StartBlocked([&client] { return client->AwaitInput(10s); });
+  }
+  const auto shut = std::chrono::steady_clock::now();
+  client->Shutdown();
+  const Status status = blocked.result.get();
+  const auto took = std::chrono::steady_clock::now() - shut;
+  INFO(status.ToString());
+  CHECK(status.code() == Code::kCancelled);
+  CHECK(took < 1s);  // not the call's 10 s
+  CHECK(client->Call({{"type", "PING"}}).status().code() == Code::kCancelled);
+  CHECK(client->AwaitInput(10ms).code() == Code::kCancelled);
+  client->Shutdown();  // again: nothing more happens
+  CHECK_FALSE(client->is_open());
+}
+
 TEST_CASE("a call blocked on a quiet connection sleeps until its deadline, not waking every second", "[client]") {
   TestServer server;
   auto client = ConnectTo(server);
@@ -628,6 +677,14 @@ TEST_CASE("a call blocked on a quiet connection sleeps until its deadline, not w
   CHECK(blocked.result.get().code() == Code::kTimeout);
   CHECK(before >= 0);
   CHECK(after - before == 0);
+}
+
+TEST_CASE("Shutdown before any call: the next one returns CANCELLED without sending", "[client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  client->Shutdown();
+  CHECK(client->SendJson({{"type", "PING"}, {"id", 1}}).code() == Code::kCancelled);
+  CHECK(client->ReadJson(10s).status().code() == Code::kCancelled);
 }
 
 TEST_CASE("ParseHostPort", "[client]") {
