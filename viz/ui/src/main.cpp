@@ -3,6 +3,7 @@
 //   osgrid-viz --tracker HOST:PORT [--secret-file F | --observer-secret-file F]   live
 //   osgrid-viz FILE.trace                                                         replay
 //   ... --screenshot OUT.png (--at T | --after S)                                 save one frame, exit
+//   ... --screenshot OUT.png --screenshot-every S                                 save a frame every S s
 //
 // main() in three acts, as Dear ImGui's own example: 1. flags and the model,
 // 2. the window, ImGui and the loop, 3. cleanup in reverse. The loop draws
@@ -54,6 +55,7 @@ struct Flags {
   std::string screenshot;
   std::string at;  // a trace time, or an event: "deadlock.found" (the first), "mem.failed#2" (the second)
   std::optional<double> after;
+  std::optional<double> screenshot_every;  // seconds between saves; unset: one save, then exit
   bool verbose = false;
 };
 
@@ -125,7 +127,11 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   auto* at = cli.add_option("--at", flags.at,
                             "Replay: start at this trace time, or just after an event: TYPE or TYPE#N (the "
                             "Nth event of that type), e.g. deadlock.found");
-  auto* after = cli.add_option("--after", flags.after, "With --screenshot: seconds to wait before the frame");
+  auto* after = cli.add_option("--after", flags.after, "With --screenshot: seconds to wait before the (first) frame");
+  auto* every = cli.add_option("--screenshot-every", flags.screenshot_every,
+                               "With --screenshot: save a frame every S seconds instead of once, each replacing the "
+                               "last, until the viewer is closed (for watching a live view change)")
+                    ->check(CLI::PositiveNumber);
   cli.add_flag("-v,--verbose", flags.verbose, "Log more");
   try {
     cli.parse(argc, argv);
@@ -138,6 +144,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   };
   if (flags.trace.empty() == flags.tracker.empty()) return usage("give either a trace file or --tracker HOST:PORT");
   if (after->count() && flags.screenshot.empty()) return usage("--after goes with --screenshot");
+  if (every->count() && flags.screenshot.empty()) return usage("--screenshot-every goes with --screenshot");
   if (at->count() && !flags.tracker.empty()) return usage("--at is a trace time: it goes with a trace file");
   return std::nullopt;
 }
@@ -155,6 +162,43 @@ osgrid::Result<ui::LiveOptions> LiveOptionsOf(const Flags& flags) {
   }
   return ui::LiveOptions{where->first, where->second, {secret->secret, flags.tls_ca, observer->secret}};
 }
+
+/// When --screenshot saves a frame: --after seconds after the start (at
+/// once without it); with --screenshot-every, again that many seconds after
+/// each save, else the first save ends the viewer. A save falls due, then
+/// comes kWarmUpFrames frames later (llvmpipe, and ImGui's own layout pass).
+class ShotSchedule {
+ public:
+  ShotSchedule(const Flags& flags, Clock::time_point start)
+      : enabled_(!flags.screenshot.empty()), every_(flags.screenshot_every), next_(start + Seconds(flags.after)) {}
+
+  /// Whether a save is due: the loop then draws at its frame cap.
+  bool Due(Clock::time_point now) const { return enabled_ && now >= next_; }
+  /// Seconds until the next save falls due: 0 when due, a day when none will.
+  double SecondsUntilDue(Clock::time_point now) const {
+    if (!enabled_) return 86400;
+    return std::max(0.0, std::chrono::duration<double>(next_ - now).count());
+  }
+  /// Notes a frame drawn at `now`; true when it is the one to save.
+  bool FrameDrawn(Clock::time_point now) { return Due(now) && ++warm_frames_ > kWarmUpFrames; }
+  /// Notes a save at `now`; true when the viewer should now exit.
+  bool Saved(Clock::time_point now) {
+    warm_frames_ = 0;
+    if (!every_) return true;
+    next_ = now + Seconds(every_);
+    return false;
+  }
+
+ private:
+  static Clock::duration Seconds(std::optional<double> seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds.value_or(0)));
+  }
+
+  const bool enabled_;                 // --screenshot given
+  const std::optional<double> every_;  // --screenshot-every, seconds
+  Clock::time_point next_;             // when the next save falls due
+  int warm_frames_ = 0;                // frames drawn since it fell due
+};
 
 /// Saves the back buffer and the layout (before the swap). Returns false on error (said on stderr).
 bool SaveFrame(const ui::App& app, const std::string& path, int width, int height) {
@@ -269,24 +313,25 @@ int main(int argc, char** argv) {
     }
   }
 
-  const Clock::time_point started = Clock::now();
+  ShotSchedule shots(flags, Clock::now());
   const auto frame_interval = std::chrono::duration<double>(1.0 / flags.fps);
   Clock::time_point last_frame = Clock::now() - std::chrono::seconds(1);
   int frames_due = kWarmUpFrames;  // draw this many frames before waiting again
-  int shot_frames = 0;             // frames drawn since the screenshot's moment came
   bool save_requested = false;
   int exit_status = 0;
   while (!glfwWindowShouldClose(window)) {
     // Wait for input, events, or the next tick of something that moves.
-    const bool moving = app.Animating() || shooting || frames_due > 0;
+    const bool moving = app.Animating() || shots.Due(Clock::now()) || frames_due > 0;
     const double since_frame = std::chrono::duration<double>(Clock::now() - last_frame).count();
-    glfwWaitEventsTimeout(moving ? std::max(0.0, frame_interval.count() - since_frame) : 0.5);
+    glfwWaitEventsTimeout(moving ? std::max(0.0, frame_interval.count() - since_frame)
+                                 : std::min(0.5, shots.SecondsUntilDue(Clock::now())));
     if (g_input.exchange(false)) frames_due = std::max(frames_due, 3);
     const double dt = std::chrono::duration<double>(Clock::now() - last_frame).count();
-    if (dt < frame_interval.count() && frames_due == 0 && !shooting) continue;  // the cap
+    const bool shot_due = shots.Due(Clock::now());
+    if (dt < frame_interval.count() && frames_due == 0 && !shot_due) continue;  // the cap
     bool changed = app.Drain();
     changed |= app.Tick(std::min(dt, 0.25));
-    if (!changed && frames_due == 0 && !app.Animating() && !shooting && dt < 1.0) continue;
+    if (!changed && frames_due == 0 && !app.Animating() && !shot_due && dt < 1.0) continue;
     frames_due = std::max(0, frames_due - 1);
     if (changed) frames_due = std::max(frames_due, 1);
 
@@ -322,13 +367,10 @@ int main(int argc, char** argv) {
       const std::string name = ui::TimestampedPngName();
       if (SaveFrame(app, name, width, height)) std::fprintf(stderr, "osgrid-viz: saved %s\n", name.c_str());
     }
-    if (shooting) {
-      const double waited = std::chrono::duration<double>(Clock::now() - started).count();
-      if (!flags.after || waited >= *flags.after) ++shot_frames;
-      if (shot_frames > kWarmUpFrames) {
-        exit_status = SaveFrame(app, flags.screenshot, width, height) ? 0 : 1;
-        glfwSetWindowShouldClose(window, GLFW_TRUE);
-      }
+    if (shots.FrameDrawn(Clock::now())) {
+      const bool saved = SaveFrame(app, flags.screenshot, width, height);
+      if (!saved) exit_status = 1;
+      if (!saved || shots.Saved(Clock::now())) glfwSetWindowShouldClose(window, GLFW_TRUE);
     }
     glfwSwapBuffers(window);
   }
