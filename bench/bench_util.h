@@ -36,10 +36,11 @@ inline double SteadyNowMs() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-/// CPU seconds (user + system) process `pid` has used so far, from
-/// /proc/PID/stat; -1 when it cannot be read.
-inline double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+/// CPU seconds (user + system) in a /proc stat file: /proc/PID/stat (the
+/// whole process) or /proc/PID/task/TID/stat (one thread); -1 when it cannot
+/// be read.
+inline double StatCpuSeconds(const std::string& path) {
+  std::ifstream stat(path);
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   const auto name_end = text.rfind(')');  // the command name may hold spaces
   if (name_end == std::string::npos) return -1;
@@ -55,6 +56,10 @@ inline double ProcessCpuSeconds(pid_t pid) {
   }
   return -1;
 }
+
+/// CPU seconds (user + system) process `pid` has used so far, all its
+/// threads; -1 when it cannot be read.
+inline double ProcessCpuSeconds(pid_t pid) { return StatCpuSeconds("/proc/" + std::to_string(pid) + "/stat"); }
 
 /// Seconds process `pid`'s main thread has spent runnable but waiting for a
 /// CPU (the second field of /proc/PID/schedstat); -1 when it cannot be read.

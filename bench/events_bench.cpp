@@ -32,13 +32,12 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "bench_util.h"
 #include "events_bench_peers.h"
 #include "events_bench_subscribers.h"
+#include "io_thread.h"
 #include "osgrid/net/client.h"
 #include "osgrid/scenario/cluster.h"
 
@@ -89,23 +88,6 @@ double CpuSecondsOfThisProcess() {
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
-
-/// An io_context on a thread of its own, kept running until Stop().
-class IoThread {
- public:
-  IoThread() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
-  ~IoThread() { Stop(); }
-  asio::io_context& io() { return io_; }
-  void Stop() {
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
 
 /// What is counted at the start and at the end of the measured window.
 struct Counts {

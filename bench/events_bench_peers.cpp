@@ -173,7 +173,7 @@ void SimulatedPeers::Tick() {
 // One EVENTS request of `count` events stamped now; in ceiling mode its
 // acknowledgement sends the next.
 void SimulatedPeers::SendEvents(Peer& peer, std::size_t count) {
-  const double now_ms = SteadyNowMs();
+  const double now_ms = SteadyNowMs() - options_.t_origin_ms;
   Json events = Json::array();
   for (std::size_t i = 0; i < count; ++i) events.push_back(net::EncodeEvent(peer.tasks.Next(now_ms)));
   counters_.sent += count;

@@ -6,9 +6,12 @@
 // Every task goes through task.submitted, task.queued, task.running and
 // task.finished (outcome ok, with wait, CPU and turnaround times), one task
 // after another on each peer. An event's `t` is the sender's monotonic clock
-// (bench_util.h SteadyNowMs) when its batch is built: the tracker passes `t`
-// through untouched, so a subscriber on this machine measures the delay from
-// a peer's event to itself by reading the same clock.
+// (bench_util.h SteadyNowMs) when its batch is built, less `t_origin_ms`: the
+// tracker passes `t` through untouched, so a subscriber on this machine
+// measures the delay from a peer's event to itself by reading the same clock.
+// With t_origin_ms = the tracker's start on that clock, `t` is on the
+// tracker's axis (ms since it started), as a real peer stamps it, and a
+// viewer draws the simulated peers' tasks beside the tracker's own events.
 //
 // Two ways to offer load:
 //   rate mode (rate > 0): every tick, the events due since the start at that
@@ -46,6 +49,7 @@ struct LoadOptions {
   std::chrono::milliseconds tick{10};  // rate mode: how often the peers send what they produced
   std::size_t batch = 100;             // ceiling mode: events per EVENTS request
   int window = 2;                      // ceiling mode: EVENTS requests in flight per peer
+  double t_origin_ms = 0;              // an event's t = SteadyNowMs() - t_origin_ms
 };
 
 /// What the simulated peers did so far.

@@ -115,7 +115,11 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
                          {{"task_id", &TaskQueued::task_id, "cluster-wide id"},
                           {"parent", &TaskQueued::parent, "the task that submitted it, if a task did"},
                           {"peer", &TaskQueued::peer, "whose ready queue; empty in a simulation"},
-                          {"queue_length", &TaskQueued::queue_length, "tasks in that ready queue, this one included"}}},
+                          {"queue_length", &TaskQueued::queue_length, "tasks in that ready queue, this one included"},
+                          {"position", &TaskQueued::position,
+                           "where it stands in that queue in the order the policy will run it, 1 = next; left out "
+                           "when the policy's order can change with no task queued or run (lottery, aging, an MLFQ "
+                           "boost)"}}},
       Record<TaskRunning>{"A task got a CPU.",
                           {{"task_id", &TaskRunning::task_id, "cluster-wide id"},
                            {"parent", &TaskRunning::parent, "the task that submitted it, if a task did"},

@@ -172,7 +172,8 @@ TEST_CASE("the event catalogue has every type, in AllTypes order, each field doc
       CHECK_FALSE(field.meaning.empty());
       // Not required: parent, and the fields added to a type after its first
       // release, which older traces and peers leave out.
-      const bool added_later = field.name == "priority" || (field.name == "cpu_ms" && spec.type != "task.finished") ||
+      const bool added_later = field.name == "priority" || field.name == "position" ||
+                               (field.name == "cpu_ms" && spec.type != "task.finished") ||
                                (spec.type == "deadlock.found" && field.name != "cycle" && field.name != "resources");
       CHECK(field.required == (field.name != "parent" && !added_later));
     }
@@ -753,6 +754,11 @@ TEST_CASE("fields added after a type's first release: older events still decode,
   REQUIRE(submitted.ok());
   CHECK_FALSE(std::get<TaskSubmitted>(submitted->body).priority.has_value());
   CHECK(DumpEvent(submitted.value()).find("priority") == std::string::npos);  // left out when it has none
+  auto queued = decode(R"({"type":"task.queued","seq":4,"epoch":"e","t":5,"node":"p","task_id":"p/1","peer":"p",)"
+                       R"("queue_length":2})");
+  REQUIRE(queued.ok());
+  CHECK_FALSE(std::get<TaskQueued>(queued->body).position.has_value());  // arrival order: the end
+  CHECK(DumpEvent(queued.value()).find("position") == std::string::npos);
 
   // With them: written, in table order, and read back.
   Event with_priority{1, "e", 1, "p", TaskSubmitted{"p/1", std::nullopt, "main", "p", 2}};
@@ -764,7 +770,11 @@ TEST_CASE("fields added after a type's first release: older events still decode,
         R"({"type":"task.preempted","seq":2,"epoch":"e","t":3.0,"node":"p","task_id":"p/1","peer":"p",)"
         R"("reason":"quantum","cpu_ms":12.5})");
   Event blocked_cpu{3, "e", 4, "p", TaskBlocked{"p/1", std::nullopt, "p", "sem:mutex", 40}};
-  for (const Event& event : {with_priority, with_cpu, blocked_cpu}) {
+  Event with_position{4, "e", 5, "p", TaskQueued{"p/2", std::nullopt, "p", 3, 1}};
+  CHECK(DumpEvent(with_position) ==
+        R"({"type":"task.queued","seq":4,"epoch":"e","t":5.0,"node":"p","task_id":"p/2","peer":"p",)"
+        R"("queue_length":3,"position":1})");
+  for (const Event& event : {with_priority, with_cpu, blocked_cpu, with_position}) {
     INFO(DumpEvent(event));
     auto back = decode(DumpEvent(event));
     REQUIRE(back.ok());

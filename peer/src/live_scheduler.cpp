@@ -125,10 +125,17 @@ Status LiveScheduler::Submit(TaskSpec spec, SchedFields fields, Done done) {
 
   policy_->AdvanceTo(now);
   policy_->Admit(admitted.ready);
-  events_.Publish(
-      os::events::TaskQueued{admitted.task_id, admitted.parent, options_.node, static_cast<int>(policy_->size())});
+  PublishQueued(admitted);
   DispatchSoon();
   return Status::Ok();
+}
+
+void LiveScheduler::PublishQueued(const Proc& proc) {
+  os::events::TaskQueued queued{proc.task_id, proc.parent, options_.node, static_cast<int>(policy_->size())};
+  if (std::optional<std::size_t> position = policy_->PositionOf(proc.ready.id)) {
+    queued.position = static_cast<int>(*position) + 1;
+  }
+  events_.Publish(std::move(queued));
 }
 
 /// The dispatcher runs once the current handler is done, so that tasks that
@@ -342,7 +349,7 @@ bool LiveScheduler::StopRunning(Proc& proc, os::RunEnd end, const char* reason) 
   policy_->Admit(proc.ready);
   const double cpu_total_ms = proc.handle ? static_cast<double>(executor_.CpuTime(*proc.handle).count()) / 1000 : 0.0;
   events_.Publish(os::events::TaskPreempted{proc.task_id, proc.parent, options_.node, reason, cpu_total_ms});
-  events_.Publish(os::events::TaskQueued{proc.task_id, proc.parent, options_.node, static_cast<int>(policy_->size())});
+  PublishQueued(proc);
   return true;
 }
 
@@ -397,7 +404,7 @@ Status LiveScheduler::Wake(const std::string& task_id, std::function<void()> res
   proc.ready.ready_since_ms = now;
   policy_->AdvanceTo(now);
   policy_->Admit(proc.ready);
-  events_.Publish(os::events::TaskQueued{proc.task_id, proc.parent, options_.node, static_cast<int>(policy_->size())});
+  PublishQueued(proc);
   DispatchSoon();
   return Status::Ok();
 }

@@ -208,6 +208,11 @@ class LiveScheduler {
   /// what is left of its two allowances (above); <= 0 once the slice is over.
   std::chrono::microseconds SliceLeft(const Proc& proc, std::int64_t slice) const;
   void EndSegment(Proc& proc, const char* end, std::chrono::microseconds cpu_now);
+  /// Publishes task.queued for `proc`, just admitted: the ready queue's
+  /// length and, when the policy says (os::ReadyQueuePolicy::PositionOf),
+  /// where the task stands in it (1 = next), so that a viewer keeps the
+  /// queue in the policy's order.
+  void PublishQueued(const Proc& proc);
   std::int64_t PredictBurst(const std::string& name) const;
   void LearnBurst(const std::string& name, std::int64_t cpu_ms);
 

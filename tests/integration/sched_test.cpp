@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "osgrid/net/requests.h"
+#include "osgrid/os/events/cluster_state.h"
 #include "osgrid/os/events/events.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
@@ -196,8 +197,9 @@ TEST_CASE("priority-p: a high-priority arrival preempts the running task", "[int
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"high", "running", "low1", "low2", "low3"});
 }
 
-TEST_CASE("SJF runs the shortest burst_ms first", "[integration][sched]") {
+TEST_CASE("SJF runs the shortest burst_ms first, and its task.queued events say that order", "[integration][sched]") {
   auto cluster = OneCorePeer({"--scheduler", "sjf"});
+  auto watcher = Watch(cluster->tracker_port(), {"task"});
   std::vector<Submitted> tasks;
   tasks.push_back(Submit(*cluster, kBurn, {300}, "first", std::nullopt, 300));
   AwaitRunning(*cluster, "first");
@@ -205,6 +207,20 @@ TEST_CASE("SJF runs the shortest burst_ms first", "[integration][sched]") {
   tasks.push_back(Submit(*cluster, kBurn, {100}, "short", std::nullopt, 100));
   tasks.push_back(Submit(*cluster, kBurn, {200}, "middle", std::nullopt, 200));
   AwaitReady(*cluster, 3);
+  // A viewer's fold of the stream: each task.queued's position puts the task
+  // where SJF will run it, whatever order the three arrived in.
+  os::events::ClusterState state;
+  state.Apply(os::events::Event{0, "", 0, "tracker", os::events::PeerJoined{"peer-1", "", 1}});
+  AwaitEvent(
+      watcher,
+      [&](const os::events::Event& e) {
+        state.Apply(e);
+        return state.Find("peer-1")->ready_queue.size() == 3;
+      },
+      "3 tasks queued on peer-1");
+  std::vector<std::string> queued;
+  for (const os::events::TaskRef& task : state.Find("peer-1")->ready_queue) queued.push_back(task.name);
+  CHECK(queued == std::vector<std::string>{"short", "middle", "long"});
   for (Submitted& task : tasks) Await(task);
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"first", "short", "middle", "long"});
 }

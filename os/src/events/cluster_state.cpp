@@ -281,7 +281,18 @@ void ClusterState::Forward(const TaskForwarded& forwarded, double t) {
 }
 
 void ClusterState::Enqueue(const TaskQueued& queued, double t) {
-  Place(queued.task_id, queued.parent, queued.peer, &PeerState::ready_queue, TaskState::kReady, t);
+  if (!queued.position) {  // the publisher does not say where: the end, arrival order
+    Place(queued.task_id, queued.parent, queued.peer, &PeerState::ready_queue, TaskState::kReady, t);
+    return;
+  }
+  Task& task = Place(queued.task_id, queued.parent, queued.peer, nullptr, TaskState::kReady, t);
+  auto it = peers_.find(queued.peer);
+  if (it == peers_.end()) return;
+  std::vector<TaskRef>& ready_queue = it->second.ready_queue;
+  // 1 = the front; a position past the end (a gap in the stream) is the end.
+  const auto index =
+      std::clamp<std::size_t>(static_cast<std::size_t>(std::max(*queued.position, 1)) - 1, 0, ready_queue.size());
+  ready_queue.insert(ready_queue.begin() + static_cast<std::ptrdiff_t>(index), task.ref);
 }
 
 void ClusterState::Run(const TaskRunning& running, double t) {

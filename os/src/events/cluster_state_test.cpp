@@ -72,6 +72,31 @@ TEST_CASE("preemption sends a task back to the end of the ready queue", "[events
   CHECK(state.PeerOf("t2") == "p");  // blocked, not gone
 }
 
+// Silberschatz 10e 5.3.2: bursts 6, 8, 7, 3 arrive in that order on an SJF
+// peer, which says where each stands (task.queued's position).
+TEST_CASE("task.queued with a position puts the task there: an SJF peer's queue in SJF order", "[events][state]") {
+  ClusterState state;
+  Stream s;
+  state.Apply(s.Next(PeerJoined{"p", "h:1", 1}));
+  auto queued = [&](const char* id, int length, std::optional<int> position) {
+    state.Apply(s.From("p", TaskQueued{id, std::nullopt, "p", length, position}));
+  };
+  queued("P1", 1, 1);  // burst 6
+  queued("P2", 2, 2);  // 8: after P1
+  queued("P3", 3, 2);  // 7: between them
+  queued("P4", 4, 1);  // 3: first
+  CHECK(Ids(state.Find("p")->ready_queue) == std::vector<std::string>{"P4", "P1", "P3", "P2"});
+  state.Apply(s.From("p", TaskRunning{"P4", std::nullopt, "p"}));
+  CHECK(Ids(state.Find("p")->ready_queue) == std::vector<std::string>{"P1", "P3", "P2"});
+
+  queued("P5", 4, 9);             // past the end (a gap in the stream): the end
+  queued("P6", 5, 0);             // not a position: the front
+  queued("P7", 6, std::nullopt);  // not said: the end, as it arrived
+  CHECK(Ids(state.Find("p")->ready_queue) == std::vector<std::string>{"P6", "P1", "P3", "P2", "P5", "P7"});
+  queued("P3", 6, 6);  // queued again while queued (a gap): moved, not doubled
+  CHECK(Ids(state.Find("p")->ready_queue) == std::vector<std::string>{"P6", "P1", "P2", "P5", "P7", "P3"});
+}
+
 TEST_CASE("a dead peer is remembered, and its lost tasks end", "[events][state]") {
   ClusterState state;
   Stream s;

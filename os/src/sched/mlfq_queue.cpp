@@ -103,6 +103,16 @@ std::optional<ReadyTask> MlfqQueue::PickNext() {
   return std::nullopt;
 }
 
+std::optional<std::size_t> MlfqQueue::PositionOf(std::uint64_t id) const {
+  auto it = tasks_.find(id);
+  if (boost_ > 0 || it == tasks_.end() || !it->second.ready) return std::nullopt;
+  std::size_t before = 0;
+  for (int q = top_queue(); q > it->second.queue; --q) before += queues_[static_cast<std::size_t>(q)].size();
+  std::optional<std::size_t> in_queue = PositionInQueue(queues_[static_cast<std::size_t>(it->second.queue)], id);
+  if (!in_queue) return std::nullopt;
+  return before + *in_queue;
+}
+
 bool MlfqQueue::Remove(std::uint64_t id) {
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return false;

@@ -230,3 +230,86 @@ TEST_CASE("The policy table: one row per policy, in order, with traits that matc
   stride.stride_constant = 0;
   CHECK(MakeSchedPolicy("STRIDE", stride).error().message == "stride constant L must be > 0, got 0");
 }
+
+// PositionOf: what a viewer needs to keep a ready queue in the policy's order
+// from "task X joined" alone (task.queued's position).
+namespace {
+
+/// The positions of `ids` now, then the order PickNext takes them in.
+std::pair<std::vector<std::size_t>, std::vector<std::uint64_t>> PositionsThenOrder(
+    ReadyQueuePolicy& policy, const std::vector<std::uint64_t>& ids) {
+  std::vector<std::size_t> positions;
+  for (std::uint64_t id : ids) positions.push_back(policy.PositionOf(id).value_or(99));
+  return {positions, Drain(policy)};
+}
+
+/// Admits tasks 1..5 with bursts 6, 8, 7, 3, 7 and priorities 3, 1, 4, 1, 2
+/// arriving at 0, 1, 2, 3, 4 (tickets 100, 50, 200, 100, 25).
+void AdmitFive(ReadyQueuePolicy& policy) {
+  policy.Admit(Task(1, 0, 6, 3, 100));
+  policy.Admit(Task(2, 1, 8, 1, 50));
+  policy.Admit(Task(3, 2, 7, 4, 200));
+  policy.Admit(Task(4, 3, 3, 1, 100));
+  policy.Admit(Task(5, 4, 7, 2, 25));
+}
+
+}  // namespace
+
+TEST_CASE("PositionOf says where each ready task stands in the order PickNext takes them", "[sched][position]") {
+  const std::vector<std::uint64_t> ids = {1, 2, 3, 4, 5};
+  for (const char* name : {"FCFS", "SJF", "SRTF", "PRIORITY", "PRIORITY-P", "RR", "MLFQ", "STRIDE"}) {
+    INFO(name);
+    SchedPolicyParams params;
+    params.quantum = 2;
+    auto policy = MakeSchedPolicy(name, params);
+    REQUIRE(policy.ok());
+    AdmitFive(**policy);
+    auto [positions, order] = PositionsThenOrder(**policy, ids);
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      INFO("task " << ids[k]);
+      REQUIRE(positions[k] < order.size());
+      CHECK(order[positions[k]] == ids[k]);
+    }
+  }
+}
+
+TEST_CASE("PositionOf for SJF and priority: Silberschatz's bursts and priorities", "[sched][position]") {
+  SjfQueue sjf;
+  AdmitFive(sjf);
+  CHECK(sjf.PositionOf(4) == 0u);  // burst 3
+  CHECK(sjf.PositionOf(1) == 1u);  // 6
+  CHECK(sjf.PositionOf(3) == 2u);  // 7, arrived before task 5
+  CHECK(sjf.PositionOf(5) == 3u);  // 7
+  CHECK(sjf.PositionOf(2) == 4u);  // 8
+  CHECK_FALSE(sjf.PositionOf(9).has_value());
+  sjf.Admit(Task(6, 5, 1));
+  CHECK(sjf.PositionOf(6) == 0u);  // a shorter one goes to the front
+  CHECK(sjf.PositionOf(2) == 5u);
+
+  PriorityQueue priority(false);
+  AdmitFive(priority);
+  CHECK(priority.PositionOf(2) == 0u);  // priority 1, arrived before task 4
+  CHECK(priority.PositionOf(4) == 1u);
+  CHECK(priority.PositionOf(5) == 2u);
+  CHECK(priority.PositionOf(1) == 3u);
+  CHECK(priority.PositionOf(3) == 4u);
+}
+
+TEST_CASE("PositionOf is nullopt where the order can change with nothing admitted", "[sched][position]") {
+  PriorityQueue aging(false, 10);  // a task that waits 10 units gains a step
+  AdmitFive(aging);
+  CHECK_FALSE(aging.PositionOf(1).has_value());
+
+  SchedPolicyParams params;
+  params.quantum = 2;
+  auto lottery = MakeSchedPolicy("LOTTERY", params);
+  REQUIRE(lottery.ok());
+  AdmitFive(**lottery);
+  CHECK_FALSE((*lottery)->PositionOf(1).has_value());  // a draw, not an order
+
+  params.mlfq_boost = 50;
+  auto boosted = MakeSchedPolicy("MLFQ", params);
+  REQUIRE(boosted.ok());
+  AdmitFive(**boosted);
+  CHECK_FALSE((*boosted)->PositionOf(1).has_value());
+}

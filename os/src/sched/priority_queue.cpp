@@ -54,6 +54,11 @@ std::optional<ReadyTask> PriorityQueue::PickNext() {
   return next;
 }
 
+std::optional<std::size_t> PriorityQueue::PositionOf(std::uint64_t id) const {
+  if (aging_ != 0) return std::nullopt;
+  return PositionByKey(ready_queue_, id, RunsLater);
+}
+
 bool PriorityQueue::Remove(std::uint64_t id) {
   auto it = std::find_if(ready_queue_.begin(), ready_queue_.end(), [id](const ReadyTask& t) { return t.id == id; });
   if (it == ready_queue_.end()) return false;

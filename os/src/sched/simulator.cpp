@@ -354,9 +354,13 @@ void Engine::Publish(TaskEvent what, std::size_t r) {
     case TaskEvent::kSubmitted:
       events_.Publish(t, events::TaskSubmitted{.task_id = TaskId(r), .name = TaskId(r)});
       return;
-    case TaskEvent::kQueued:
-      events_.Publish(t, events::TaskQueued{.task_id = TaskId(r), .queue_length = static_cast<int>(policy_.size())});
+    case TaskEvent::kQueued: {
+      const std::optional<std::size_t> position = policy_.PositionOf(r);  // the policy's order, when fixed
+      events_.Publish(t, events::TaskQueued{.task_id = TaskId(r),
+                                            .queue_length = static_cast<int>(policy_.size()),
+                                            .position = position ? std::optional<int>(*position + 1) : std::nullopt});
       return;
+    }
     case TaskEvent::kRunning:
       events_.Publish(t, events::TaskRunning{.task_id = TaskId(r)});
       return;

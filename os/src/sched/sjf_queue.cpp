@@ -30,6 +30,8 @@ std::optional<ReadyTask> SjfQueue::PickNext() {
   return shortest;
 }
 
+std::optional<std::size_t> SjfQueue::PositionOf(std::uint64_t id) const { return PositionByKey(heap_, id, RunsLater); }
+
 bool SjfQueue::Remove(std::uint64_t id) {
   auto it = std::find_if(heap_.begin(), heap_.end(), [id](const ReadyTask& task) { return task.id == id; });
   if (it == heap_.end()) return false;

@@ -37,6 +37,10 @@ std::optional<ReadyTask> StrideQueue::PickNext() {
   return lowest;
 }
 
+std::optional<std::size_t> StrideQueue::PositionOf(std::uint64_t id) const {
+  return PositionByKey(heap_, id, RunsLater);
+}
+
 bool StrideQueue::Remove(std::uint64_t id) {
   auto it = std::find_if(heap_.begin(), heap_.end(), [id](const ReadyTask& t) { return t.id == id; });
   if (it == heap_.end()) return false;

@@ -281,6 +281,25 @@ TEST_CASE("the recorded live scheduling: ready queues, running tasks, preemption
   CHECK(rows->load[4].queue_length == 3);
 }
 
+TEST_CASE("the hand-written 64 peers: all join, every third runs a task, every fifth has one waiting", "[viz][load]") {
+  Result<Model> loaded = LoadTrace(TestData("many-peers.trace"));
+  REQUIRE(loaded.ok());
+  Model& model = *loaded;
+  model.SeekToPosition(model.end_index());
+  const auto& peers = model.view().cluster().peers();
+  REQUIRE(peers.size() == 64);
+  CHECK(peers.begin()->first == "peer-9001");
+  CHECK(peers.rbegin()->first == "peer-9064");
+  std::size_t running = 0, ready = 0;
+  for (const auto& [id, peer] : peers) {
+    running += peer.running.size();
+    ready += peer.ready_queue.size();
+  }
+  CHECK(running == 22);                                          // peers 0, 3, ..., 63 of 64
+  CHECK(ready == 13);                                            // peers 0, 5, ..., 60
+  CHECK(model.timeline().Find("peer-9064")->lanes.size() == 4);  // 1 + 63 % 4 cores
+}
+
 TEST_CASE("a simulated CPU: the Gantt chart is the one os::events::ReplaySchedule rebuilds", "[viz][load]") {
   Result<Model> loaded = LoadTrace(TestData("sim-sched-rr.trace"));
   REQUIRE(loaded.ok());
@@ -318,6 +337,33 @@ TEST_CASE("a simulated CPU: the Gantt chart is the one os::events::ReplaySchedul
   const ev::PeerState* sim = model.view().cluster().Find(std::string(kSimPeer));
   REQUIRE(sim != nullptr);
   CHECK(sim->running.size() + sim->ready_queue.size() == 3);
+}
+
+TEST_CASE("a simulated SJF CPU: the ready queue in SJF order, an older RR trace's in arrival order, said so",
+          "[viz][load]") {
+  auto ids = [](const ev::PeerState& peer) {
+    std::vector<std::string> out;
+    for (const ev::TaskRef& task : peer.ready_queue) out.push_back(task.task_id);
+    return out;
+  };
+  const std::string sim(kSimPeer);
+  Result<Model> sjf = LoadTrace(TestData("sim-sched-sjf.trace"));
+  REQUIRE(sjf.ok());
+  sjf->SeekToIndex(5);  // seq 6: jobs of 8, 7 and 3 units all queued at t = 0
+  const ev::PeerState* cpu = sjf->view().cluster().Find(sim);
+  REQUIRE(cpu != nullptr);
+  CHECK(cpu->policy == "SJF");
+  CHECK(ids(*cpu) == std::vector<std::string>{"2", "1", "0"});
+  CHECK(sjf->view().ReadyQueueInPolicyOrder(sim));
+
+  Result<Model> rr = LoadTrace(TestData("sim-sched-rr.trace"));
+  REQUIRE(rr.ok());
+  rr->SeekToIndex(5);  // three queued, no position said
+  cpu = rr->view().cluster().Find(sim);
+  REQUIRE(cpu != nullptr);
+  CHECK(cpu->policy == "RR");
+  CHECK(ids(*cpu) == std::vector<std::string>{"0", "1", "2"});
+  CHECK_FALSE(rr->view().ReadyQueueInPolicyOrder(sim));
 }
 
 TEST_CASE("a simulated heap: the memory map is the one os::events::ReplayHeap rebuilds", "[viz][load]") {

@@ -96,13 +96,22 @@ SourceInfo SourceInfo::FromTraceHeader(const net::TraceHeader& header) {
     source.sim_heap_size = NumberOption(options, {"--size", "-S"}, 100);
     source.sim_allocator = TextOption(options, "--policy", "BEST");
   }
+  if (source.topic == "sched") {
+    const Json options = header.cluster.is_object() ? header.cluster.value("options", Json::object()) : Json();
+    source.sim_policy = TextOption(options, "--policy", "FIFO");
+  }
+  if (source.topic == "mlfq") source.sim_policy = "MLFQ";
   return source;
 }
 
 ViewState::ViewState(SourceInfo source) : source_(std::move(source)) {
   if (!source_.is_sim()) return;
   const std::string sim(kSimPeer);
-  cluster_.Apply(ev::Event{0, "", 0, "tracker", ev::PeerJoined{sim, "", 1}});
+  ev::PeerState cpu;  // one core, scheduled as the simulation's options say
+  cpu.peer = sim;
+  cpu.cores = 1;
+  cpu.policy = source_.sim_policy;
+  cluster_ = ev::ClusterState(ev::Snapshot{0, "", 0, {cpu}, {}});
   if (source_.topic == "mem") {
     cluster_.Apply(ev::Event{0, "", 0, sim, ev::MemArena{source_.sim_allocator, source_.sim_heap_size, 0}});
   }
@@ -127,6 +136,7 @@ bool ViewState::Apply(const ev::Event& raw) {
   ApplyResource(event);
   ApplyMarks(event);
   ApplyPaging(event);
+  TrackQueueOrder(event);
   return true;
 }
 
@@ -139,11 +149,28 @@ void ViewState::ApplySnapshot(const ev::Snapshot& snapshot) {
   fresh.resources_ = snapshot.resources;
   std::sort(fresh.resources_.begin(), fresh.resources_.end(),
             [](const auto& a, const auto& b) { return std::tie(a.kind, a.name) < std::tie(b.kind, b.name); });
+  for (const ev::PeerState& peer : snapshot.peers) {
+    if (peer.ready_queue.size() >= 2) fresh.arrival_order_.insert(peer.peer);  // how it was built is not said
+  }
   fresh.epoch_ = snapshot.epoch;
   fresh.t_ = snapshot.t;
   fresh.segment_ = segment;
   fresh.time_shift_ = shift;
   *this = std::move(fresh);
+}
+
+// ---- the ready queues' order --------------------------------------------------------
+
+bool ViewState::ReadyQueueInPolicyOrder(std::string_view peer) const { return arrival_order_.count(peer) == 0; }
+
+void ViewState::TrackQueueOrder(const ev::Event& event) {
+  if (const auto* queued = std::get_if<ev::TaskQueued>(&event.body); queued != nullptr && !queued->position) {
+    arrival_order_.insert(queued->peer);  // taken out below if it holds one task or none
+  }
+  std::erase_if(arrival_order_, [&](const std::string& peer) {
+    const ev::PeerState* state = cluster_.Find(peer);
+    return state == nullptr || state->ready_queue.size() <= 1;
+  });
 }
 
 // ---- the cluster objects ----------------------------------------------------------
@@ -319,6 +346,8 @@ Json ViewState::ToJson() const {
   for (const auto& [peer, load] : loads_) loads[peer] = MarkJson(std::optional(load));
   Json failures = Json::object();
   for (const auto& [peer, failed] : mem_failed_) failures[peer] = MarkJson(std::optional(failed));
+  Json arrival_order = Json::array();
+  for (const std::string& peer : arrival_order_) arrival_order.push_back(peer);
   return Json{{"snapshot", net::EncodeSnapshot(snapshot)},
               {"tasks", std::move(tasks)},
               {"departed", std::move(departed)},
@@ -327,6 +356,7 @@ Json ViewState::ToJson() const {
               {"stall", MarkJson(stall_)},
               {"loads", std::move(loads)},
               {"mem_failures", std::move(failures)},
+              {"ready_queues_in_arrival_order", std::move(arrival_order)},
               {"epoch", epoch_},
               {"t", t_},
               {"paging",

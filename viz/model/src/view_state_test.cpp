@@ -203,3 +203,101 @@ TEST_CASE("two states are equal when their dumps are, and differ when a task mov
 
 }  // namespace
 }  // namespace osgrid::viz
+
+// The ready queue's order (view_state.h, "The ready queue's order").
+namespace osgrid::viz {
+namespace {
+
+using namespace testing;
+
+ev::Payload QueuedAt(const std::string& task, const std::string& peer, int length, std::optional<int> position) {
+  return ev::TaskQueued{task, std::nullopt, peer, length, position};
+}
+
+std::vector<std::string> ReadyIds(const ViewState& state, const std::string& peer) {
+  std::vector<std::string> ids;
+  for (const ev::TaskRef& task : state.cluster().Find(peer)->ready_queue) ids.push_back(task.task_id);
+  return ids;
+}
+
+// Silberschatz 10e 5.3.2's bursts (P1 6, P2 8, P3 7, P4 3), arriving in that
+// order at an SJF peer that is busy with P0: each task.queued says where.
+TEST_CASE("an SJF peer's ready queue is shown in SJF order from task.queued's positions", "[viz][state][order]") {
+  ViewState state;
+  Stream stream;
+  state.Apply(stream("tracker", Joined("sjf", 1)));
+  state.Apply(stream("sjf", QueuedAt("P0", "sjf", 1, 1)));
+  state.Apply(stream("sjf", Running("P0", "sjf")));
+  state.Apply(stream("sjf", QueuedAt("P1", "sjf", 1, 1)));
+  state.Apply(stream("sjf", QueuedAt("P2", "sjf", 2, 2)));
+  state.Apply(stream("sjf", QueuedAt("P3", "sjf", 3, 2)));
+  state.Apply(stream("sjf", QueuedAt("P4", "sjf", 4, 1)));
+  CHECK(ReadyIds(state, "sjf") == std::vector<std::string>{"P4", "P1", "P3", "P2"});
+  CHECK(state.ReadyQueueInPolicyOrder("sjf"));
+  state.Apply(stream("sjf", Finished("P0", "sjf")));
+  state.Apply(stream("sjf", Running("P4", "sjf")));  // the shortest runs next, as the panel numbered it
+  CHECK(ReadyIds(state, "sjf") == std::vector<std::string>{"P1", "P3", "P2"});
+  CHECK(state.ReadyQueueInPolicyOrder("sjf"));
+}
+
+// Silberschatz 10e 5.3.4's priorities (P1 3, P2 1, P3 4, P4 5, P5 2), on a
+// preemptive-priority peer running P0: a preempted task goes back where its
+// priority puts it, not to the end.
+TEST_CASE("a priority peer's queue follows the positions, preempted tasks included", "[viz][state][order]") {
+  ViewState state;
+  Stream stream;
+  state.Apply(stream("tracker", Joined("prio", 1)));
+  state.Apply(stream("prio", Running("P0", "prio")));
+  state.Apply(stream("prio", QueuedAt("P1", "prio", 1, 1)));  // 3
+  state.Apply(stream("prio", QueuedAt("P2", "prio", 2, 1)));  // 1
+  state.Apply(stream("prio", QueuedAt("P3", "prio", 3, 3)));  // 4
+  state.Apply(stream("prio", QueuedAt("P4", "prio", 4, 4)));  // 5
+  state.Apply(stream("prio", QueuedAt("P5", "prio", 5, 2)));  // 2
+  CHECK(ReadyIds(state, "prio") == std::vector<std::string>{"P2", "P5", "P1", "P3", "P4"});
+  state.Apply(stream("prio", Preempted("P0", "prio")));  // P0 has priority 2, arrived before P5
+  state.Apply(stream("prio", QueuedAt("P0", "prio", 6, 2)));
+  state.Apply(stream("prio", Running("P2", "prio")));
+  CHECK(ReadyIds(state, "prio") == std::vector<std::string>{"P0", "P5", "P1", "P3", "P4"});
+  CHECK(state.ReadyQueueInPolicyOrder("prio"));
+}
+
+TEST_CASE("without positions a queue of two or more is in arrival order, until it is down to one",
+          "[viz][state][order]") {
+  ViewState state;
+  Stream stream;
+  state.Apply(stream("tracker", Joined("old", 1)));
+  state.Apply(stream("old", Running("A", "old")));
+  state.Apply(stream("old", Queued("B", "old", 1)));
+  CHECK(state.ReadyQueueInPolicyOrder("old"));  // one task: any order is the policy's
+  state.Apply(stream("old", Queued("C", "old", 2)));
+  CHECK_FALSE(state.ReadyQueueInPolicyOrder("old"));
+  state.Apply(stream("old", QueuedAt("D", "old", 3, 1)));  // a position now: the others' order is still not known
+  CHECK(ReadyIds(state, "old") == std::vector<std::string>{"D", "B", "C"});
+  CHECK_FALSE(state.ReadyQueueInPolicyOrder("old"));
+  state.Apply(stream("old", Running("D", "old")));
+  state.Apply(stream("old", Running("B", "old")));
+  CHECK(state.ReadyQueueInPolicyOrder("old"));  // C alone
+  CHECK(state.ToJson()["ready_queues_in_arrival_order"].empty());
+  CHECK(state.ReadyQueueInPolicyOrder("no-such-peer"));
+}
+
+TEST_CASE("a snapshot's queues of two or more are taken as arrival order", "[viz][state][order]") {
+  ev::Snapshot snapshot{7, "e1", 100, {}, {}};
+  ev::PeerState busy;
+  busy.peer = "busy";
+  busy.cores = 1;
+  busy.ready_queue = {{"X", std::nullopt, "main"}, {"Y", std::nullopt, "main"}};
+  ev::PeerState calm;
+  calm.peer = "calm";
+  calm.cores = 1;
+  calm.ready_queue = {{"Z", std::nullopt, "main"}};
+  snapshot.peers = {busy, calm};
+  ViewState state;
+  state.ApplySnapshot(snapshot);
+  CHECK_FALSE(state.ReadyQueueInPolicyOrder("busy"));
+  CHECK(state.ReadyQueueInPolicyOrder("calm"));
+  CHECK(state.ToJson()["ready_queues_in_arrival_order"] == Json::array({"busy"}));
+}
+
+}  // namespace
+}  // namespace osgrid::viz

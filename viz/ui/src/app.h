@@ -36,6 +36,8 @@ class App {
   /// Whether something moves on its own (playing, a forward in flight): the
   /// loop then draws at its frame cap instead of waiting for input.
   bool Animating() const;
+  /// Whether the network thread handed over items not yet drained. Any time.
+  bool Pending() const { return inbox_ != nullptr && inbox_->pending() > 0; }
 
   /// Replay: puts the cursor at trace time `t` and pauses.
   void SeekTo(double t);

@@ -9,10 +9,11 @@
 // rect is in pixels from the window's top-left corner, y down. The labels
 // are what the panel shows in that frame, by kind: "peers", "tasks",
 // "blocks" (arena keys), "resources" ("lock:fork-1"), and a few panel-own
-// kinds ("status", "marks"). "link" is the live connection as the window
-// words it ("connected to ...", "DISCONNECTED (retrying in 0.5 s): why"),
-// and "link_attempts" the attempts that failed since the last success ("" and
-// 0 for a trace).
+// kinds ("status", "marks", and the topology's "label_boxes": each text
+// label with its box, "X,Y,W,H TEXT", for the check that none overlap).
+// "link" is the live connection as the window words it ("connected to ...",
+// "DISCONNECTED (retrying in 0.5 s): why"), and "link_attempts" the attempts
+// that failed since the last success ("" and 0 for a trace).
 #pragma once
 
 #include <cstdint>

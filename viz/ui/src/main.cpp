@@ -8,9 +8,11 @@
 // main() in three acts, as Dear ImGui's own example: 1. flags and the model,
 // 2. the window, ImGui and the loop, 3. cleanup in reverse. The loop draws
 // only when something changed (input, events, the replay clock, a forward
-// in flight, once a second for the "last event" age) and never faster than
-// --fps; between frames it waits in glfwWaitEventsTimeout, which the
-// network thread wakes with glfwPostEmptyEvent.
+// in flight, once a second for the "last event" age), never faster than
+// --fps, and no faster than --event-fps when only a live cluster's events
+// changed the picture (a busy cluster would otherwise keep it at --fps and
+// cost a core for no one's benefit); between frames it waits in
+// glfwWaitEventsTimeout, which the network thread wakes with glfwPostEmptyEvent.
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -31,6 +33,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app.h"
+#include "bench_stats.h"
 #include "capture.h"
 #include "live_feed.h"
 #include "osgrid/net/auth.h"
@@ -51,11 +54,14 @@ struct Flags {
   std::string secret_file, observer_secret_file, tls_ca;
   float font_px = 16;
   double fps = 60;
+  double event_fps = 30;
   int width = 1280, height = 720;
   std::string screenshot;
   std::string at;  // a trace time, or an event: "deadlock.found" (the first), "mem.failed#2" (the second)
   std::optional<double> after;
   std::optional<double> screenshot_every;  // seconds between saves; unset: one save, then exit
+  std::string bench_stats;                 // osgrid-viz-bench: where to write the frame and delay counters
+  double bench_t_origin_ms = 0;
   bool verbose = false;
 };
 
@@ -119,7 +125,13 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   cli.add_option("--tls-ca", flags.tls_ca, "CA certificate (PEM) of a TLS cluster");
   cli.add_option("--font-size", flags.font_px, "Font size in pixels (Ctrl +/- at run time)")
       ->check(CLI::Range(8.0f, 64.0f));
-  cli.add_option("--fps", flags.fps, "Frame-rate cap")->check(CLI::Range(1.0, 240.0));
+  cli.add_option("--fps", flags.fps, "Frame-rate cap while you interact or a replay plays")
+      ->check(CLI::Range(1.0, 240.0))
+      ->capture_default_str();
+  cli.add_option("--event-fps", flags.event_fps,
+                 "Frame-rate cap when only new events from a live cluster call for a redraw")
+      ->check(CLI::Range(1.0, 240.0))
+      ->capture_default_str();
   cli.add_option("--width", flags.width, "Window width, pixels")->check(CLI::Range(320, 8192));
   cli.add_option("--height", flags.height, "Window height, pixels")->check(CLI::Range(240, 8192));
   cli.add_option("--screenshot", flags.screenshot,
@@ -133,6 +145,12 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
                                "last, until the viewer is closed (for watching a live view change)")
                     ->check(CLI::PositiveNumber);
   cli.add_flag("-v,--verbose", flags.verbose, "Log more");
+  cli.add_option("--bench-stats", flags.bench_stats,
+                 "Write frame and event-delay counters to this JSON file about once a second (osgrid-viz-bench)")
+      ->group("Benchmark");
+  cli.add_option("--bench-t-origin", flags.bench_t_origin_ms,
+                 "With --bench-stats: the monotonic clock's ms at which the tracker's t was 0")
+      ->group("Benchmark");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -313,27 +331,43 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::optional<ui::BenchStats> bench;
+  if (!flags.bench_stats.empty()) bench.emplace(flags.bench_stats, flags.bench_t_origin_ms);
+  std::uint64_t drawn_end = 0;  // entries before this index were drawn in an earlier frame
+
   ShotSchedule shots(flags, Clock::now());
-  const auto frame_interval = std::chrono::duration<double>(1.0 / flags.fps);
+  const double frame_interval = 1.0 / flags.fps;        // while the user interacts or a replay plays
+  const double event_interval = 1.0 / flags.event_fps;  // when only new events call for a redraw
+  // When the last frame was due: frames keep to a grid of the cap's interval
+  // while the viewer keeps up, so the cap is the rate reached, not a bound
+  // that wake-up delays keep it just under.
   Clock::time_point last_frame = Clock::now() - std::chrono::seconds(1);
-  int frames_due = kWarmUpFrames;  // draw this many frames before waiting again
+  int frames_due = kWarmUpFrames;  // draw this many frames at the full rate (after input)
+  bool settle = false;             // draw one more frame after a change: ImGui settles sizes a frame late
   bool save_requested = false;
   int exit_status = 0;
   while (!glfwWindowShouldClose(window)) {
     // Wait for input, events, or the next tick of something that moves.
-    const bool moving = app.Animating() || shots.Due(Clock::now()) || frames_due > 0;
+    const bool interacting = app.Animating() || frames_due > 0 || shots.Due(Clock::now());
+    const double interval = interacting ? frame_interval : event_interval;
+    const bool moving = interacting || settle || app.Pending();
     const double since_frame = std::chrono::duration<double>(Clock::now() - last_frame).count();
-    glfwWaitEventsTimeout(moving ? std::max(0.0, frame_interval.count() - since_frame)
+    glfwWaitEventsTimeout(moving ? std::max(0.0, interval - since_frame)
                                  : std::min(0.5, shots.SecondsUntilDue(Clock::now())));
     if (g_input.exchange(false)) frames_due = std::max(frames_due, 3);
     const double dt = std::chrono::duration<double>(Clock::now() - last_frame).count();
     const bool shot_due = shots.Due(Clock::now());
-    if (dt < frame_interval.count() && frames_due == 0 && !shot_due) continue;  // the cap
+    const bool full_rate = app.Animating() || frames_due > 0;
+    const double cap = full_rate ? frame_interval : event_interval;
+    if (!shot_due && dt < cap) continue;  // the caps
+    const Clock::time_point frame_start = Clock::now();
     bool changed = app.Drain();
     changed |= app.Tick(std::min(dt, 0.25));
-    if (!changed && frames_due == 0 && !app.Animating() && !shot_due && dt < 1.0) continue;
+    if (!changed && !full_rate && !settle && !shot_due && dt < 1.0) continue;
     frames_due = std::max(0, frames_due - 1);
-    if (changed) frames_due = std::max(frames_due, 1);
+    settle = changed;
+    const auto on_grid = last_frame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cap));
+    last_frame = dt < 2 * cap ? on_grid : frame_start;
 
     // Ctrl +/- resizes the fonts (outside the frame: the atlas is rebuilt).
     const ImGuiIO& io = ImGui::GetIO();
@@ -359,7 +393,6 @@ int main(int argc, char** argv) {
     glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    last_frame = Clock::now();
 
     // Screenshots read the back buffer before the swap.
     if (save_requested) {
@@ -373,7 +406,13 @@ int main(int argc, char** argv) {
       if (!saved || shots.Saved(Clock::now())) glfwSetWindowShouldClose(window, GLFW_TRUE);
     }
     glfwSwapBuffers(window);
+    if (bench) {
+      bench->FrameShown(app.model(), drawn_end,
+                        std::chrono::duration<double, std::milli>(Clock::now() - frame_start).count());
+      drawn_end = app.model().end_index();
+    }
   }
+  if (bench) bench->Write(true);
 
   // 3. Cleanup, in reverse.
   feed.reset();

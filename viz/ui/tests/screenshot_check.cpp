@@ -3,7 +3,7 @@
 // check, exit status 0 when all pass, 1 when any fails, 2 for bad usage.
 //
 //   osgrid-viz-check LAYOUT.json [--png FILE.png] [--panels a,b,...] [--min-colours N]
-//                    [--expect PANEL:KIND:LABEL]...
+//                    [--expect PANEL:KIND:LABEL]... [--no-overlap PANEL]...
 //
 // --panels   each must be present, visible, with a rectangle of some size;
 //            with --png, the rectangle must hold at least --min-colours
@@ -11,6 +11,8 @@
 //            or two flat colours
 // --expect   the panel lists LABEL among its KIND labels ("gantt:tasks:peer-1/3");
 //            a LABEL ending in '*' matches any label it begins
+// --no-overlap  the panel's text labels (its "label_boxes": "X,Y,W,H TEXT",
+//            pixels) lie inside its rectangle and no two overlap: readable
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -97,12 +99,64 @@ void CheckExpect(const Json& layout, const std::string& expect) {
   Report(found, name + " shows " + kind + " '" + label + "' (it shows " + shown + ")");
 }
 
+/// A text label's box, from "X,Y,W,H TEXT".
+struct Box {
+  double x = 0, y = 0, width = 0, height = 0;
+  std::string text;
+};
+
+std::vector<Box> LabelBoxes(const Json& panel) {
+  std::vector<Box> boxes;
+  for (const Json& shown : panel["labels"].value("label_boxes", Json::array())) {
+    const std::string entry = shown.get<std::string>();
+    Box box;
+    const std::size_t space = entry.find(' ');
+    std::vector<std::string> numbers = Split(entry.substr(0, space), ',');
+    if (numbers.size() != 4) continue;
+    box.x = std::stod(numbers[0]), box.y = std::stod(numbers[1]);
+    box.width = std::stod(numbers[2]), box.height = std::stod(numbers[3]);
+    box.text = space == std::string::npos ? "" : entry.substr(space + 1);
+    boxes.push_back(box);
+  }
+  return boxes;
+}
+
+bool Overlap(const Box& a, const Box& b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+void CheckNoOverlap(const Json& layout, const std::string& name) {
+  const Json* panel = FindPanel(layout, name);
+  if (panel == nullptr) return Report(false, "panel " + name + " is in the layout");
+  const std::vector<Box> boxes = LabelBoxes(*panel);
+  Report(!boxes.empty(), "panel " + name + " lists its labels' boxes (" + std::to_string(boxes.size()) + ")");
+  const Json& rect = (*panel)["rect"];
+  const double left = rect[0].get<double>(), top = rect[1].get<double>();
+  const double right = left + rect[2].get<double>(), bottom = top + rect[3].get<double>();
+  for (const Box& box : boxes) {
+    const bool inside =
+        box.x >= left - 1 && box.y >= top - 1 && box.x + box.width <= right + 1 && box.y + box.height <= bottom + 1;
+    if (!inside) Report(false, "panel " + name + ": label '" + box.text + "' lies inside the panel");
+  }
+  std::size_t overlaps = 0;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    for (std::size_t j = i + 1; j < boxes.size(); ++j) {
+      if (!Overlap(boxes[i], boxes[j])) continue;
+      ++overlaps;
+      Report(false, "panel " + name + ": labels '" + boxes[i].text + "' and '" + boxes[j].text + "' do not overlap");
+    }
+  }
+  if (overlaps == 0)
+    Report(true, "panel " + name + ": no two of its " + std::to_string(boxes.size()) + " labels overlap");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(
-        stderr, "usage: osgrid-viz-check LAYOUT.json [--png F] [--panels a,b] [--min-colours N] [--expect P:K:L]...\n");
+    std::fprintf(stderr,
+                 "usage: osgrid-viz-check LAYOUT.json [--png F] [--panels a,b] [--min-colours N] [--expect P:K:L]... "
+                 "[--no-overlap P]...\n");
     return 2;
   }
   std::ifstream in(argv[1]);
@@ -112,7 +166,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string png;
-  std::vector<std::string> panels, expects;
+  std::vector<std::string> panels, expects, no_overlap;
   std::size_t min_colours = 4;
   for (int k = 2; k + 1 < argc; k += 2) {
     const std::string flag = argv[k], value = argv[k + 1];
@@ -124,6 +178,8 @@ int main(int argc, char** argv) {
       min_colours = std::stoul(value);
     else if (flag == "--expect")
       expects.push_back(value);
+    else if (flag == "--no-overlap")
+      no_overlap.push_back(value);
     else
       return std::fprintf(stderr, "osgrid-viz-check: unknown flag %s\n", flag.c_str()), 2;
   }
@@ -141,6 +197,7 @@ int main(int argc, char** argv) {
   }
   for (const std::string& name : panels) CheckPanel(layout, name, image.rgb.empty() ? nullptr : &image, min_colours);
   for (const std::string& expect : expects) CheckExpect(layout, expect);
+  for (const std::string& name : no_overlap) CheckNoOverlap(layout, name);
   std::printf("%d check(s) failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -11,7 +11,8 @@
 //   task.submitted  the task is known, on the peer that accepted it: ready,
 //                   with its name, priority and submission time
 //   task.forwarded  the task moves to the peer that will run it (still ready)
-//   task.queued     it joins the end of that peer's ready queue: ready
+//   task.queued     it joins that peer's ready queue at its `position` (1 =
+//                   the front; the end when the event has none): ready
 //   task.running    it leaves the ready queue and runs: running
 //   task.preempted  it stops running and is ready again (a later
 //                   task.queued puts it back in the queue); its cpu_ms is kept
@@ -32,9 +33,13 @@
 // Tasks() lists the unfinished tasks with their state (what `osgrid ps`
 // shows); zombies are among them, since a zombie has not finished.
 //
-// The ready queue's order is the order tasks joined it: right for FCFS and
-// round robin. A policy that reorders its queue (SJF, priority) publishes
-// the order in its peer's snapshot; between snapshots the fold cannot know it.
+// The ready queue's order is the policy's when every task.queued says where
+// the task stands (its `position`, which the peer's policy computes: SJF,
+// SRTF, priority without aging, stride, FCFS, RR and MLFQ without a boost
+// do). A task.queued without a position joins the end, so a queue fed by
+// such events (a lottery peer, aging, an older peer) is in arrival order,
+// which is the policy's only for FCFS and RR; the fold does not know which
+// it is, and a viewer that needs to say so tracks it (viz's ViewState).
 //
 // Memory grows with live peers and tasks not yet finished (zombies
 // included), never with the length of the stream. Apply() is O(the tasks

@@ -110,8 +110,12 @@ struct TaskQueued {
   static constexpr std::string_view kType = "task.queued";
   std::string task_id;
   std::optional<std::string> parent;
-  std::string peer;      // whose ready queue; "" in a simulation
-  int queue_length = 0;  // tasks in that ready queue, this one included
+  std::string peer;             // whose ready queue; "" in a simulation
+  int queue_length = 0;         // tasks in that ready queue, this one included
+  std::optional<int> position;  // where it stands in that queue in the order the policy will run it, 1 = next;
+                                // none when the policy's order can change with no task queued or run (lottery,
+                                // aging, an MLFQ boost: os::ReadyQueuePolicy::PositionOf) or the publisher
+                                // does not say
 
   bool operator==(const TaskQueued&) const = default;
 };

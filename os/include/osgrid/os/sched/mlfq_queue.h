@@ -102,6 +102,10 @@ class MlfqQueue final : public ReadyQueuePolicy {
   bool Remove(std::uint64_t id) override;
   /// Ready tasks, in every queue.
   std::size_t size() const override { return ready_; }
+  /// Without a boost: the ready tasks in higher queues, plus its index in
+  /// its own (Rules 1-2). With a boost period: nullopt, since a boost
+  /// reorders the ready tasks while nothing is admitted.
+  std::optional<std::size_t> PositionOf(std::uint64_t id) const override;
 
   bool preemptive() const override { return true; }
   /// The top queue's quantum.

@@ -40,6 +40,10 @@ class PriorityQueue final : public ReadyQueuePolicy {
   std::optional<ReadyTask> PickNext() override;
   bool Remove(std::uint64_t id) override;
   std::size_t size() const override { return ready_queue_.size(); }
+  /// Without aging: how many ready tasks are more urgent (then arrived
+  /// earlier, then a lower id). With aging: nullopt, since a task that waits
+  /// long enough overtakes others while nothing is admitted.
+  std::optional<std::size_t> PositionOf(std::uint64_t id) const override;
 
   bool preemptive() const override { return preemptive_; }
   /// True when a ready task's effective priority is strictly lower (more

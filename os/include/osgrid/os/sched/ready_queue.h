@@ -27,11 +27,13 @@
 // admission, so the caller decides ties by the order in which it admits.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "osgrid/os/expected.h"
 
@@ -73,6 +75,17 @@ class ReadyQueuePolicy {
   /// Removes a waiting task (cancellation). Returns false if it is not queued.
   virtual bool Remove(std::uint64_t id) = 0;
   virtual std::size_t size() const = 0;
+  /// Where the ready task `id` stands in the order the policy would run the
+  /// ready queue if nothing else arrived: 0 = PickNext returns it next, 1 =
+  /// the one after, ... A viewer that hears only "task X joined the queue"
+  /// (task.queued) can then keep the queue in the policy's order. nullopt
+  /// when `id` is not ready, or when the order can change while nothing is
+  /// admitted or picked (LOTTERY draws; PRIORITY with aging; MLFQ with a
+  /// boost period). Default: nullopt. O(n).
+  virtual std::optional<std::size_t> PositionOf(std::uint64_t id) const {
+    (void)id;
+    return std::nullopt;
+  }
 
   // ---- Preemption and time (defaults: a non-preemptive policy without time slices) ----
 
@@ -124,6 +137,27 @@ class ReadyQueuePolicy {
   }
 };
 
+/// PositionOf for a queue kept in run order (FCFS, RR, one MLFQ level):
+/// the index of `id` in `queue`, or nullopt. O(n).
+inline std::optional<std::size_t> PositionInQueue(const std::deque<ReadyTask>& queue, std::uint64_t id) {
+  auto it = std::find_if(queue.begin(), queue.end(), [id](const ReadyTask& task) { return task.id == id; });
+  if (it == queue.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - queue.begin());
+}
+
+/// PositionOf for a policy that orders by a key (a heap, or no order kept):
+/// how many of `tasks` run before `id`, where runs_later(a, b) says that a
+/// runs after b (a strict order: keys, then arrival, then id); nullopt when
+/// `id` is not among them. O(n).
+template <typename RunsLater>
+std::optional<std::size_t> PositionByKey(const std::vector<ReadyTask>& tasks, std::uint64_t id, RunsLater runs_later) {
+  auto it = std::find_if(tasks.begin(), tasks.end(), [id](const ReadyTask& task) { return task.id == id; });
+  if (it == tasks.end()) return std::nullopt;
+  const ReadyTask& self = *it;
+  return static_cast<std::size_t>(
+      std::count_if(tasks.begin(), tasks.end(), [&](const ReadyTask& other) { return runs_later(self, other); }));
+}
+
 /// First-come, first-served: tasks run in the order they were admitted.
 /// Non-preemptive. O(1) Admit and PickNext, O(n) Remove.
 class FcfsQueue final : public ReadyQueuePolicy {
@@ -133,6 +167,8 @@ class FcfsQueue final : public ReadyQueuePolicy {
   std::optional<ReadyTask> PickNext() override;
   bool Remove(std::uint64_t id) override;
   std::size_t size() const override { return ready_queue_.size(); }
+  /// Its index in admission order.
+  std::optional<std::size_t> PositionOf(std::uint64_t id) const override { return PositionInQueue(ready_queue_, id); }
 
  private:
   std::deque<ReadyTask> ready_queue_;  // front = arrived first

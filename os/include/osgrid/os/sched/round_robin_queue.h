@@ -31,6 +31,8 @@ class RoundRobinQueue final : public ReadyQueuePolicy {
   bool Remove(std::uint64_t id) override;
   std::size_t size() const override { return ready_queue_.size(); }
   std::int64_t quantum() const override { return quantum_; }
+  /// Its index from the head.
+  std::optional<std::size_t> PositionOf(std::uint64_t id) const override { return PositionInQueue(ready_queue_, id); }
 
  private:
   std::int64_t quantum_;

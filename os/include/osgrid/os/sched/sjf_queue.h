@@ -25,6 +25,8 @@ class SjfQueue : public ReadyQueuePolicy {
   std::optional<ReadyTask> PickNext() override;
   bool Remove(std::uint64_t id) override;
   std::size_t size() const override { return heap_.size(); }
+  /// How many ready tasks have a shorter burst (then arrived earlier, then a lower id).
+  std::optional<std::size_t> PositionOf(std::uint64_t id) const override;
 
  protected:
   /// The task PickNext would return, without removing it; nullptr when empty.

@@ -39,6 +39,9 @@ class StrideQueue final : public ReadyQueuePolicy {
   bool Remove(std::uint64_t id) override;
   std::size_t size() const override { return heap_.size(); }
   std::int64_t quantum() const override { return quantum_; }
+  /// How many ready tasks have a lower pass (then arrived earlier, then a
+  /// lower id): a waiting task's pass does not change.
+  std::optional<std::size_t> PositionOf(std::uint64_t id) const override;
 
   /// L / tickets, at least 1.
   std::int64_t Stride(std::int64_t tickets) const;

@@ -1,8 +1,8 @@
 // What happened over time, across the whole recording kept: the Gantt chart
-// of every peer's cores, each peer's utilisation history and the tasks
-// forwarded between peers. The viewer draws these against a time axis and
-// puts the cursor (model.h) on it as a line; they do not change when the
-// cursor moves. Built as events arrive (Model feeds it), in the same order.
+// of every peer's cores (utilisation.h derives utilisation from it), each
+// peer's peer.load samples and the tasks forwarded between peers. The viewer
+// draws these against a time axis and puts the cursor (model.h) on it as a
+// line; they do not change when the cursor moves. Built as events arrive (Model feeds it), in the same order.
 //
 // Lanes: a live peer does not say which core ran a task, so the timeline
 // gives each task that starts running the lowest free lane of its peer (a

@@ -7,6 +7,9 @@
 //   cluster()      peers, ready queues, running, waiting and zombie tasks, the
 //                  live peers' memory arenas (os::events::ClusterState: the
 //                  same fold the tracker and `osgrid replay` use)
+//   ReadyQueueInPolicyOrder()  whether a peer's ready queue is known to be in
+//                  the order its policy will run it, or only in arrival
+//                  order: from task.queued's position (see below)
 //   resources()    the cluster objects (Locks, Resources, Semaphores,
 //                  MessageQueues) with holders and waiters: from the
 //                  snapshot, then resource.request/grant/release/cancel
@@ -28,6 +31,16 @@
 // one arena (the simulated heap, from SourceInfo's base and size; the heap's
 // addresses are kept from the base, as the simulator printed them).
 //
+// The ready queue's order. A peer whose policy's order is fixed between
+// events says in each task.queued where the task stands (`position`), and
+// the fold puts it there (ClusterState). A task.queued without one (a
+// lottery peer, aging, an MLFQ boost, an older peer or trace) joins the end:
+// from then on, while two or more tasks wait, that queue is in arrival
+// order, and the viewer says so rather than number it as the policy's. A
+// snapshot's queues are taken as arrival order too (it cannot say how they
+// were built). A queue of one task or none is in every order, and starts
+// afresh.
+//
 // Epochs: a tracker that restarts numbers its events from seq 1 again, under
 // a new epoch, and its clock (t) starts again near 0. An event of another
 // epoch than the state's starts a new segment: the state starts afresh (as a
@@ -41,6 +54,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +77,7 @@ struct SourceInfo {
   std::uint64_t sim_heap_base = 0;  // a "mem" simulation: the heap's first address (-b; default 1000)
   std::uint64_t sim_heap_size = 0;  // a "mem" simulation: the heap's size, bytes (-S; default 100)
   std::string sim_allocator;        // a "mem" simulation: its policy as given (-p; default "BEST")
+  std::string sim_policy;           // a "sched" simulation: its CPU policy as given (-p; default "FIFO"); "MLFQ"
 
   bool is_sim() const { return source == "sim"; }
 
@@ -131,6 +146,11 @@ class ViewState {
 
   /// Peers, tasks, queues and the live arenas.
   const os::events::ClusterState& cluster() const { return cluster_; }
+  /// Whether `peer`'s ready queue (cluster().Find(peer)->ready_queue) is in
+  /// the order its policy will run it: true unless, since it last held one
+  /// task or none, a task joined it without a position or a snapshot showed
+  /// it (see the top); then it is in arrival order. True for an unknown peer.
+  bool ReadyQueueInPolicyOrder(std::string_view peer) const;
   /// The cluster objects, by kind then name (as Snapshot::resources). An
   /// object first seen in an event (not in a snapshot) has `instances` 1 for
   /// a lock, the most ever seen in use (held + available) for a resource,
@@ -187,6 +207,10 @@ class ViewState {
   void ApplyResource(const os::events::Event& event);
   void ApplyMarks(const os::events::Event& event);
   void ApplyPaging(const os::events::Event& event);
+  /// After `event`: a task queued without a position in a queue of two or
+  /// more puts its peer in arrival_order_; a queue down to one task or none
+  /// (or a peer gone) takes it out.
+  void TrackQueueOrder(const os::events::Event& event);
   /// A task was granted, stopped waiting, ran or ended: the deadlock (when
   /// `ends_deadlock`) and the stall it is in are over.
   void EndMarksOf(std::string_view task_id, bool ends_deadlock);
@@ -200,6 +224,7 @@ class ViewState {
   FrameTable frame_table_;
   std::map<std::string, Marked<os::events::PeerLoad>, std::less<>> loads_;        // by peer
   std::map<std::string, Marked<os::events::MemFailed>, std::less<>> mem_failed_;  // by peer (or kSimPeer)
+  std::set<std::string, std::less<>> arrival_order_;  // peers whose ready queue is in arrival order
   std::string epoch_;
   double t_ = 0;
   std::uint64_t segment_ = 0;
