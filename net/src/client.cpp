@@ -1,12 +1,21 @@
 // The blocking client. Each operation is started asynchronously and the
 // private io_context is run until it completes or the deadline passes (the
 // Boost.Asio "blocking_tcp_client" pattern): a timeout closes the socket.
+// The deadline is a timer, not io_context::run_for, which wakes the thread
+// every second while it waits: a blocked call sleeps until something happens.
 //
 // With ClientSecurity::tls_ca the connected socket is moved into an
 // ssl::stream that verifies the server's certificate against that CA (TLS
 // 1.2+; the CA file is loaded once per process); every read and write then
 // goes through whichever stream is in use. The handshake itself is
 // ClientHandshake (handshake.h).
+//
+// Shutdown() is the one call from another thread. It never touches the
+// socket itself: the owner thread may be closing it at that moment (after a
+// timeout), and a descriptor closed and reused would then be shut down by
+// mistake. It sets a flag and posts the close to the client's io_context,
+// which is thread-safe and wakes a run in progress; the owner thread runs the
+// close the next time it runs the io_context, and its pending operation ends.
 #include "osgrid/net/client.h"
 
 #include <openssl/ssl.h>
@@ -14,6 +23,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -59,8 +69,9 @@ struct Client::Impl {
   ClientOptions options;
   Json hello;
   std::int64_t next_id = 1;
-  std::string where;              // "host:port", for messages
-  std::vector<char> tls_scratch;  // SendFileChunk's buffer over TLS
+  std::string where;                   // "host:port", for messages
+  std::vector<char> tls_scratch;       // SendFileChunk's buffer over TLS
+  std::atomic<bool> shut_down{false};  // Shutdown() was called; set by any thread
 
   /// The TCP socket, wherever it lives now.
   tcp::socket& Socket() { return tls ? tls->next_layer() : socket; }
@@ -71,20 +82,55 @@ struct Client::Impl {
     OnEitherStream(tls, socket, std::forward<Operation>(operation));
   }
 
-  /// Runs the pending operation; on timeout closes the socket. Returns false on timeout.
-  bool Run(milliseconds timeout) {
+  /// Runs the io_context until the pending operation, whose handler sets
+  /// `result`, has completed, or `timeout` has passed; then calls
+  /// `on_timeout`, which must make the operation end, and runs on until it
+  /// has. Returns false on timeout.
+  template <class OnTimeout>
+  bool RunUntilDone(const boost::system::error_code& result, milliseconds timeout, OnTimeout on_timeout) {
+    bool timed_out = false;
+    asio::steady_timer deadline(io, timeout);
+    deadline.async_wait([&](boost::system::error_code ec) {
+      if (ec || result != asio::error::would_block) return;  // the operation ended first
+      timed_out = true;
+      on_timeout();
+    });
     io.restart();
-    io.run_for(timeout);
-    if (io.stopped()) return true;
+    while (result == asio::error::would_block && io.run_one() > 0) {
+    }
+    deadline.cancel();
+    io.run();  // the timer's end, and anything else left
+    return !timed_out;
+  }
+
+  /// Runs the pending operation, whose handler sets `result`; on timeout
+  /// closes the socket. Returns false on timeout.
+  bool Run(const boost::system::error_code& result, milliseconds timeout) {
+    return RunUntilDone(result, timeout, [this] { CloseSocket(); });
+  }
+
+  /// What every call returns after Shutdown().
+  Status Cancelled() const {
+    return Status(Code::kCancelled, "the connection to " + where + " was shut down by this program");
+  }
+
+  /// OK while the connection can be used; else why not: CANCELLED after
+  /// Shutdown(), UNAVAILABLE when closed.
+  Status Usable() {
+    if (shut_down) return Cancelled();
+    if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
+    return Status::Ok();
+  }
+
+  /// The socket closed, on the owner thread. Shutdown() posts this.
+  void CloseSocket() {
     boost::system::error_code ignored;
     Socket().close(ignored);
-    io.run();  // let the aborted operation finish
-    return false;
   }
 
   Status Lost(const boost::system::error_code& ec) {
-    boost::system::error_code ignored;
-    Socket().close(ignored);
+    CloseSocket();
+    if (shut_down) return Cancelled();
     if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
       return Status::Unavailable("connection to " + where + " closed by the other side");
     }
@@ -101,7 +147,7 @@ struct Client::Impl {
     tls = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket), *tls_context);
     boost::system::error_code result = asio::error::would_block;
     tls->async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) { result = ec; });
-    if (!Run(options.connect_timeout)) return Status::Timeout("TLS handshake with " + where + " timed out");
+    if (!Run(result, options.connect_timeout)) return Status::Timeout("TLS handshake with " + where + " timed out");
     if (!result) return Status::Ok();
     Status failed = TlsHandshakeFailed(where, result, ca_file);
     Socket().close(result);
@@ -111,12 +157,12 @@ struct Client::Impl {
   /// Writes every byte of `buffers` (one buffer or a sequence: one writev).
   template <class Buffers>
   Status Write(const Buffers& buffers, milliseconds timeout) {
-    if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
+    if (Status s = Usable(); !s.ok()) return s;
     boost::system::error_code result = asio::error::would_block;
     OnStream([&](auto& stream) {
       asio::async_write(stream, buffers, [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
-    if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
+    if (!Run(result, timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
@@ -124,7 +170,7 @@ struct Client::Impl {
   Status AwaitWritable(milliseconds timeout) {
     boost::system::error_code result = asio::error::would_block;
     Socket().async_wait(tcp::socket::wait_write, [&](boost::system::error_code ec) { result = ec; });
-    if (!Run(timeout)) return Status::Timeout("sending to " + where + " timed out");
+    if (!Run(result, timeout)) return Status::Timeout("sending to " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
@@ -156,26 +202,43 @@ struct Client::Impl {
       asio::async_read(stream, target, [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (!Run(std::max(left, milliseconds(1))))
+    if (!Run(result, std::max(left, milliseconds(1))))
       return Status::Timeout(std::string(what) + " from " + where + " timed out");
     return result ? Lost(result) : Status::Ok();
   }
 
   /// Reads a frame header. Errors: TIMEOUT (nothing within `timeout`), UNAVAILABLE, FRAME_TOO_LARGE.
   Result<FrameHeader> ReadHeader(milliseconds timeout) {
-    if (!Socket().is_open()) return Status::Unavailable("not connected to " + where);
+    if (Status s = Usable(); !s.ok()) return s;
     std::array<char, kFrameHeaderBytes> header_bytes{};
     boost::system::error_code result = asio::error::would_block;
     OnStream([&](auto& stream) {
       asio::async_read(stream, asio::buffer(header_bytes),
                        [&](boost::system::error_code ec, std::size_t) { result = ec; });
     });
-    if (!Run(timeout))
+    if (!Run(result, timeout))
       return Status::Timeout("no reply from " + where + " within " + std::to_string(timeout.count()) + " ms");
     if (result) return Lost(result);
     auto header = DecodeHeader(header_bytes.data(), options.max_frame_bytes);
     if (!header.ok()) Socket().close(result);
     return header;
+  }
+
+  /// Waits until the socket is readable (data, its end, or an error) or
+  /// `timeout` passes, reading nothing. Errors: TIMEOUT (the socket stays
+  /// open), CANCELLED, UNAVAILABLE.
+  Status AwaitReadable(milliseconds timeout) {
+    boost::system::error_code result = asio::error::would_block;
+    Socket().async_wait(tcp::socket::wait_read, [&](boost::system::error_code ec) { result = ec; });
+    RunUntilDone(result, timeout, [this] {  // nothing came: withdraw the wait, keep the connection
+      boost::system::error_code ignored;
+      Socket().cancel(ignored);
+    });
+    if (shut_down) return Cancelled();
+    if (result == asio::error::operation_aborted) {
+      return Status::Timeout("nothing from " + where + " within " + std::to_string(timeout.count()) + " ms");
+    }
+    return result ? Lost(result) : Status::Ok();
   }
 
   /// The error for a frame of the wrong kind: a JSON frame where a chunk was
@@ -240,12 +303,12 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, std::ui
                            result = ec;
                            endpoints = std::move(found);
                          });
-  if (!impl.Run(impl.options.connect_timeout)) return Status::Timeout("resolving " + host + " timed out");
+  if (!impl.Run(result, impl.options.connect_timeout)) return Status::Timeout("resolving " + host + " timed out");
   if (result) return Status::Unavailable("cannot resolve '" + host + "': " + result.message());
 
   result = asio::error::would_block;
   asio::async_connect(impl.socket, endpoints, [&](boost::system::error_code ec, const tcp::endpoint&) { result = ec; });
-  if (!impl.Run(impl.options.connect_timeout)) {
+  if (!impl.Run(result, impl.options.connect_timeout)) {
     return Status::Timeout("connecting to " + impl.where + " timed out");
   }
   if (result) {
@@ -327,7 +390,7 @@ Status Client::SendFileChunk(int fd, std::uint64_t offset, std::size_t size, con
     }
     return SendChunk(std::string_view(scratch.data(), size));
   }
-  if (!impl_->Socket().is_open()) return Status::Unavailable("not connected to " + impl_->where);
+  if (Status s = impl_->Usable(); !s.ok()) return s;
   auto header = EncodeHeader(FrameKind::kBinary, static_cast<std::uint32_t>(size));
   if (Status s = impl_->Write(asio::buffer(header), impl_->options.io_timeout); !s.ok()) return s;
   return impl_->SendFromFile(fd, offset, size, path, impl_->options.io_timeout);
@@ -364,9 +427,24 @@ bool Client::HasInput() {
   return ::poll(&ready, 1, 0) > 0 && (ready.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
+Status Client::AwaitInput(milliseconds timeout) {
+  Impl& impl = *impl_;
+  if (Status s = impl.Usable(); !s.ok()) return s;
+  if (impl.tls) {  // bytes already decrypted, or received and not yet decrypted
+    SSL* ssl = impl.tls->native_handle();
+    if (SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0) return Status::Ok();
+  }
+  return impl.AwaitReadable(timeout);
+}
+
+void Client::Shutdown() {
+  if (impl_->shut_down.exchange(true)) return;
+  asio::post(impl_->io, [impl = impl_.get()] { impl->CloseSocket(); });
+}
+
 Result<int> Client::ReleaseSocket() {
   if (impl_->tls) return Status::BadRequest("a TLS connection to " + impl_->where + " cannot be handed over");
-  if (!impl_->socket.is_open()) return Status::Unavailable("not connected to " + impl_->where);
+  if (Status s = impl_->Usable(); !s.ok()) return s;
   boost::system::error_code ec;
   const int fd = impl_->socket.release(ec);
   if (ec) return Status::Unavailable("cannot release the socket to " + impl_->where + ": " + ec.message());
@@ -375,7 +453,7 @@ Result<int> Client::ReleaseSocket() {
 
 const Json& Client::server_hello() const { return impl_->hello; }
 const ClientOptions& Client::options() const { return impl_->options; }
-bool Client::is_open() const { return impl_->Socket().is_open(); }
+bool Client::is_open() const { return !impl_->shut_down && impl_->Socket().is_open(); }
 void Client::Close() {
   boost::system::error_code ignored;
   impl_->Socket().close(ignored);

@@ -1,13 +1,19 @@
 // The server and client in one process: a real socket on loopback, the server
 // on its own io thread, the blocking client on the test thread.
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <mutex>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "asio.h"
@@ -555,6 +561,130 @@ TEST_CASE("ReleaseSocket hands the connection over at a frame boundary", "[clien
   auto pong = Json::parse(body);
   CHECK(pong["type"] == "PONG");
   CHECK(pong["id"] == 7);
+}
+
+namespace {
+
+/// The text of a file in /proc ("" when it cannot be read).
+std::string ReadProc(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// Whether thread `tid` of this process sleeps in epoll_wait, as far as
+/// /proc tells: by its wchan where the kernel shows it, else by its state.
+bool SleepsInPoll(pid_t tid) {
+  const std::string task = "/proc/self/task/" + std::to_string(tid);
+  const std::string wchan = ReadProc(task + "/wchan");
+  if (!wchan.empty() && wchan != "0") return wchan.find("epoll") != std::string::npos;
+  const std::string stat = ReadProc(task + "/stat");
+  const std::size_t name_end = stat.rfind(')');
+  return name_end != std::string::npos && stat.compare(name_end, 4, ") S ") == 0;
+}
+
+/// How many times thread `tid` of this process has gone to sleep (its
+/// voluntary context switches).
+long TimesAsleep(pid_t tid) {
+  std::istringstream status(ReadProc("/proc/self/task/" + std::to_string(tid) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(line.find(':') + 1));
+  }
+  return -1;
+}
+
+/// A call running on a thread of its own.
+struct Blocked {
+  std::future<Status> result;
+  pid_t tid = 0;  // its thread
+};
+
+/// Starts `call` on a thread of its own and returns once that thread sleeps
+/// in epoll_wait (blocked in the call) or 5 s have passed.
+template <class Call>
+Blocked StartBlocked(Call call) {
+  auto tid = std::make_shared<std::atomic<pid_t>>(0);
+  Blocked blocked;
+  blocked.result = std::async(std::launch::async, [tid, call] {
+    *tid = gettid();
+    return call();
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while ((*tid == 0 || !SleepsInPoll(*tid)) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  blocked.tid = *tid;
+  return blocked;
+}
+
+}  // namespace
+
+TEST_CASE("AwaitInput waits for a frame without reading it, and its TIMEOUT leaves the client open", "[client]") {
+  ServerOptions options;
+  options.max_frame_bytes = 1024;
+  TestServer server(options);
+  auto client = ConnectTo(server);
+  CHECK(client->AwaitInput(20ms).code() == Code::kTimeout);
+  CHECK(client->is_open());
+
+  REQUIRE(client->SendJson({{"type", "PING"}, {"id", 1}}).ok());
+  CHECK(client->AwaitInput(5s).ok());
+  CHECK(client->AwaitInput(5s).ok());  // still there: nothing was read
+  auto pong = client->ReadJson(1s);
+  REQUIRE(pong.ok());
+  CHECK(pong->at("type") == "PONG");
+
+  // The server answers a frame over its limit and closes: AwaitInput says
+  // OK for the answer, then OK for the end, which the read reports.
+  REQUIRE(client->SendRaw(std::string(EncodeHeader(FrameKind::kJson, 4096).data(), 4)).ok());
+  CHECK(client->AwaitInput(5s).ok());
+  CHECK(client->ReadJson(1s).ok());
+  CHECK(client->AwaitInput(5s).ok());
+  CHECK(client->ReadJson(1s).status().code() == Code::kUnavailable);
+  CHECK(client->AwaitInput(5s).code() == Code::kUnavailable);  // closed now
+}
+
+TEST_CASE("Shutdown from another thread ends a blocked call at once with CANCELLED, and every later one", "[client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  REQUIRE(client->Call({{"type", "PING"}}).ok());
+  Blocked blocked;
+  SECTION("a read") {
+    blocked = StartBlocked([&client] { return client->ReadJson(10s).status(); });  // nothing will come
+  }
+  SECTION("AwaitInput") {
+    blocked = StartBlocked([&client] { return client->AwaitInput(10s); });
+  }
+  const auto shut = std::chrono::steady_clock::now();
+  client->Shutdown();
+  const Status status = blocked.result.get();
+  const auto took = std::chrono::steady_clock::now() - shut;
+  INFO(status.ToString());
+  CHECK(status.code() == Code::kCancelled);
+  CHECK(took < 1s);  // not the call's 10 s
+  CHECK(client->Call({{"type", "PING"}}).status().code() == Code::kCancelled);
+  CHECK(client->AwaitInput(10ms).code() == Code::kCancelled);
+  client->Shutdown();  // again: nothing more happens
+  CHECK_FALSE(client->is_open());
+}
+
+TEST_CASE("a call blocked on a quiet connection sleeps until its deadline, not waking every second", "[client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  Blocked blocked = StartBlocked([&client] { return client->ReadJson(3s).status(); });  // nothing will come
+  const long before = TimesAsleep(blocked.tid);
+  std::this_thread::sleep_for(1500ms);  // the window watched: io_context::run_for would wake it once at least
+  const long after = TimesAsleep(blocked.tid);
+  CHECK(blocked.result.get().code() == Code::kTimeout);
+  CHECK(before >= 0);
+  CHECK(after - before == 0);
+}
+
+TEST_CASE("Shutdown before any call: the next one returns CANCELLED without sending", "[client]") {
+  TestServer server;
+  auto client = ConnectTo(server);
+  client->Shutdown();
+  CHECK(client->SendJson({{"type", "PING"}, {"id", 1}}).code() == Code::kCancelled);
+  CHECK(client->ReadJson(10s).status().code() == Code::kCancelled);
 }
 
 TEST_CASE("ParseHostPort", "[client]") {

@@ -124,12 +124,10 @@ CommandResult RunOsgrid(const std::vector<std::string>& args) { return RunProgra
 
 std::string BinPath(const std::string& name) { return fs::read_symlink("/proc/self/exe").parent_path() / name; }
 
-CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
-                         const std::vector<std::string>& extra_env, const std::vector<std::string>& unset_env,
-                         double timeout_s) {
-  TempDir dir;
-  std::string out_path = dir.path + "/out", err_path = dir.path + "/err";
-  std::string binary = program;
+/// This process's environment ("NAME=value" each) with `extra_env` added and
+/// the variables named in `unset_env` removed.
+static std::vector<std::string> EnvironmentWith(const std::vector<std::string>& extra_env,
+                                                const std::vector<std::string>& unset_env = {}) {
   std::vector<std::string> env_strings;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string_view text(*entry);
@@ -138,6 +136,16 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
     if (!drop) env_strings.emplace_back(text);
   }
   env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  return env_strings;
+}
+
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env, const std::vector<std::string>& unset_env,
+                         double timeout_s) {
+  TempDir dir;
+  std::string out_path = dir.path + "/out", err_path = dir.path + "/err";
+  std::string binary = program;
+  std::vector<std::string> env_strings = EnvironmentWith(extra_env, unset_env);
   std::vector<char*> envp;
   for (std::string& text : env_strings) envp.push_back(text.data());
   envp.push_back(nullptr);
@@ -218,15 +226,20 @@ Json AwaitStatus(net::Client& client, const std::function<bool(const Json&)>& do
   return status;
 }
 
-PeerProcess::PeerProcess(std::vector<std::string> argv, std::string log_path) : log_path_(std::move(log_path)) {
+PeerProcess::PeerProcess(std::vector<std::string> argv, std::string log_path, std::vector<std::string> extra_env)
+    : log_path_(std::move(log_path)) {
   std::vector<char*> raw;
   for (std::string& arg : argv) raw.push_back(arg.data());
   raw.push_back(nullptr);
+  std::vector<std::string> env_strings = EnvironmentWith(extra_env);
+  std::vector<char*> envp;
+  for (std::string& text : env_strings) envp.push_back(text.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  int spawned = posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
+  int spawned = posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   INFO("starting " << argv[0]);
   REQUIRE(spawned == 0);
@@ -249,6 +262,26 @@ std::unique_ptr<net::Client> PeerProcess::Connect(std::uint16_t port) const {
 }
 
 std::string PeerProcess::Log() const { return Slurp(log_path_); }
+
+std::unique_ptr<PeerProcess> StartTracker(std::uint16_t port, const std::string& log,
+                                          const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {
+      BinPath("osgrid-tracker"), "--host", "127.0.0.1",      "--port", std::to_string(port),
+      "--heartbeat-interval",    "0.3",    "--peer-timeout", "1.5",    "--exit-with-parent"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto tracker = std::make_unique<PeerProcess>(argv, log);
+  tracker->Connect(port);  // waits until it listens
+  return tracker;
+}
+
+std::unique_ptr<PeerProcess> StartPeer(const std::string& name, std::uint16_t port, std::uint16_t tracker,
+                                       const TempDir& dir) {
+  return std::make_unique<PeerProcess>(
+      std::vector<std::string>{BinPath("osgrid-peer"), "--host", "127.0.0.1", "--port", std::to_string(port),
+                               "--tracker", "127.0.0.1:" + std::to_string(tracker), "--name", name, "--cores", "2",
+                               "--storage", dir.path + "/" + name, "--heartbeat-interval", "0.3", "--exit-with-parent"},
+      dir.path + "/" + name + ".log");
+}
 
 TempDir::TempDir() {
   std::string pattern = (fs::temp_directory_path() / "osgrid-test-XXXXXX").string();

@@ -93,12 +93,15 @@ std::string SleepProgram();
 std::uint16_t FreePort();
 
 /// An osgrid-peer a test starts by itself, for a command line LocalCluster
-/// does not make (another user, another osgrid-task): `argv` is the whole
-/// command, its stdout and stderr go to `log_path`. The destructor stops it
-/// (SIGTERM) and reaps it, whether the test passed or failed.
+/// does not make (another user, another osgrid-task), or any other program
+/// that runs beside a test (a tracker, a viewer): `argv` is the whole
+/// command, its stdout and stderr go to `log_path`, and its environment is
+/// this process's with `extra_env` ("NAME=value") added. The destructor
+/// stops it (SIGTERM) and reaps it, whether the test passed or failed.
 class PeerProcess {
  public:
-  PeerProcess(std::vector<std::string> argv, std::string log_path);  // fails the test if it cannot start
+  /// Fails the test if it cannot start.
+  PeerProcess(std::vector<std::string> argv, std::string log_path, std::vector<std::string> extra_env = {});
   ~PeerProcess();
   PeerProcess(const PeerProcess&) = delete;
   PeerProcess& operator=(const PeerProcess&) = delete;
@@ -123,5 +126,16 @@ struct TempDir {
   ~TempDir();
   std::string path;
 };
+
+/// An osgrid-tracker on 127.0.0.1:port (heartbeat 0.3 s, peers dead after
+/// 1.5 s), its output in `log`, once it listens; `extra`: more flags (e.g.
+/// --sync-grace). Fails the test if it does not listen within 10 s.
+std::unique_ptr<PeerProcess> StartTracker(std::uint16_t port, const std::string& log,
+                                          const std::vector<std::string>& extra = {});
+/// An osgrid-peer `name` on 127.0.0.1:port with 2 cores, heartbeat 0.3 s,
+/// whose tracker is at 127.0.0.1:tracker (maybe a TcpRelay); its storage and
+/// its log (NAME.log) in `dir`.
+std::unique_ptr<PeerProcess> StartPeer(const std::string& name, std::uint16_t port, std::uint16_t tracker,
+                                       const TempDir& dir);
 
 }  // namespace osgrid::test

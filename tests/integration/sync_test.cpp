@@ -94,30 +94,6 @@ std::vector<Json> Dinners(std::uint16_t port, const std::string& prefix, const s
   return results;
 }
 
-/// An osgrid-tracker on 127.0.0.1:port: heartbeat 0.3 s, peers dead after
-/// 1.5 s, deadlock detect. `extra`: more flags (e.g. --sync-grace).
-std::unique_ptr<PeerProcess> StartTracker(std::uint16_t port, const std::string& log,
-                                          const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {
-      BinPath("osgrid-tracker"), "--host", "127.0.0.1",      "--port", std::to_string(port),
-      "--heartbeat-interval",    "0.3",    "--peer-timeout", "1.5",    "--exit-with-parent"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto tracker = std::make_unique<PeerProcess>(argv, log);
-  tracker->Connect(port);  // waits until it listens
-  return tracker;
-}
-
-/// An osgrid-peer `name` on 127.0.0.1:port with 2 cores, heartbeat 0.3 s,
-/// whose tracker is at 127.0.0.1:tracker (maybe a TcpRelay).
-std::unique_ptr<PeerProcess> StartPeer(const std::string& name, std::uint16_t port, std::uint16_t tracker,
-                                       const TempDir& dir) {
-  return std::make_unique<PeerProcess>(
-      std::vector<std::string>{BinPath("osgrid-peer"), "--host", "127.0.0.1", "--port", std::to_string(port),
-                               "--tracker", "127.0.0.1:" + std::to_string(tracker), "--name", name, "--cores", "2",
-                               "--storage", dir.path + "/" + name, "--heartbeat-interval", "0.3", "--exit-with-parent"},
-      dir.path + "/" + name + ".log");
-}
-
 /// Waits until the tracker at `port` lists exactly `ids` as its peers.
 void AwaitPeerIds(std::uint16_t port, const std::set<std::string>& ids) {
   auto client = Connect(port);

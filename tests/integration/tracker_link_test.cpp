@@ -14,14 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// An osgrid-tracker on 127.0.0.1:port (heartbeat 0.3 s, peers dead after 1.5 s).
-std::unique_ptr<PeerProcess> StartTracker(std::uint16_t port, const std::string& log) {
-  return std::make_unique<PeerProcess>(
-      std::vector<std::string>{BinPath("osgrid-tracker"), "--host", "127.0.0.1", "--port", std::to_string(port),
-                               "--heartbeat-interval", "0.3", "--peer-timeout", "1.5", "--exit-with-parent"},
-      log);
-}
-
 /// The ids in the tracker's PEER_LIST.
 std::vector<std::string> PeerIds(net::Client& tracker) {
   Json list = MustCall(tracker, {{"type", "PEER_LIST"}});

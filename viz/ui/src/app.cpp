@@ -40,6 +40,7 @@ bool App::Drain() {
     changed = link != ui_.link || ok != ui_.link_ok;
     ui_.link = std::move(link);
     ui_.link_ok = ok;
+    ui_.link_attempts = status.attempts;
   }
   if (inbox_ != nullptr && model_.Drain(*inbox_).taken > 0) changed = true;
   return changed;
@@ -83,8 +84,13 @@ void App::SeekAfter(std::uint64_t index) {
 }
 
 FrameFacts App::Facts(int width, int height) const {
-  return FrameFacts{
-      width, height, model_.source().source, model_.source().time_unit, model_.cursor_t(), ui_.live ? ui_.link : ""};
+  return FrameFacts{width,
+                    height,
+                    model_.source().source,
+                    model_.source().time_unit,
+                    model_.cursor_t(),
+                    ui_.live ? ui_.link : "",
+                    ui_.live ? ui_.link_attempts : 0};
 }
 
 void App::Frame(float width, float height) {

@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -11,6 +12,21 @@
 #include "osgrid/net/json.h"
 
 namespace osgrid::viz::ui {
+
+namespace {
+
+/// The name a file is written under before it replaces `path`.
+std::string PartPath(const std::string& path) { return path + ".part"; }
+
+/// Renames PartPath(path) over `path` (atomic within a file system). Errors: IO naming the path.
+Status ReplaceWithPart(const std::string& path) {
+  std::error_code error;
+  std::filesystem::rename(PartPath(path), path, error);
+  if (error) return Status(Code::kIo, path + ": cannot replace it: " + error.message());
+  return Status();
+}
+
+}  // namespace
 
 PanelRecord& LayoutRecorder::Panel(const std::string& name, const std::string& title, float x, float y, float width,
                                    float height, bool visible) {
@@ -33,14 +49,21 @@ Status WriteLayoutJson(const std::string& path, const LayoutRecorder& layout, co
                       {"visible", panel.visible},
                       {"labels", labels}});
   }
-  Json root = {{"format", "osgrid-viz-layout"}, {"version", 1},           {"width", facts.width},
-               {"height", facts.height},        {"source", facts.source}, {"time_unit", facts.time_unit},
-               {"cursor_t", facts.cursor_t},    {"link", facts.link},     {"panels", panels}};
-  std::ofstream out(path);
+  Json root = {{"format", "osgrid-viz-layout"},
+               {"version", 1},
+               {"width", facts.width},
+               {"height", facts.height},
+               {"source", facts.source},
+               {"time_unit", facts.time_unit},
+               {"cursor_t", facts.cursor_t},
+               {"link", facts.link},
+               {"link_attempts", facts.link_attempts},
+               {"panels", panels}};
+  std::ofstream out(PartPath(path));
   out << root.dump(1, ' ', false, Json::error_handler_t::replace) << "\n";
   out.close();
   if (!out) return Status(Code::kIo, path + ": cannot write the layout");
-  return Status();
+  return ReplaceWithPart(path);
 }
 
 Status WriteBackBufferPng(const std::string& path, int width, int height) {
@@ -50,10 +73,10 @@ Status WriteBackBufferPng(const std::string& path, int width, int height) {
   glReadBuffer(GL_BACK);
   glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
   stbi_flip_vertically_on_write(1);  // GL's rows go bottom-up
-  if (stbi_write_png(path.c_str(), width, height, 3, pixels.data(), width * 3) == 0) {
+  if (stbi_write_png(PartPath(path).c_str(), width, height, 3, pixels.data(), width * 3) == 0) {
     return Status(Code::kIo, path + ": cannot write the PNG");
   }
-  return Status();
+  return ReplaceWithPart(path);
 }
 
 std::string LayoutPathFor(const std::string& png_path) {

@@ -3,7 +3,7 @@
 //
 //   {"format":"osgrid-viz-layout","version":1,"width":1280,"height":720,
 //    "source":"cluster","time_unit":"ms","cursor_t":1532.0,"link":"connected ...",
-//    "panels":[{"name":"gantt","title":"Gantt","rect":[x,y,w,h],"visible":true,
+//    "link_attempts":0,"panels":[{"name":"gantt","title":"Gantt","rect":[x,y,w,h],"visible":true,
 //               "labels":{"peers":["peer-1"],"tasks":["peer-1/3"]}}, ...]}
 //
 // rect is in pixels from the window's top-left corner, y down. The labels
@@ -11,8 +11,12 @@
 // "blocks" (arena keys), "resources" ("lock:fork-1"), and a few panel-own
 // kinds ("status", "marks", and the topology's "label_boxes": each text
 // label with its box, "X,Y,W,H TEXT", for the check that none overlap).
+// "link" is the live connection as the window words it ("connected to ...",
+// "DISCONNECTED (retrying in 0.5 s): why"), and "link_attempts" the attempts
+// that failed since the last success ("" and 0 for a trace).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -53,16 +57,18 @@ struct FrameFacts {
   std::string source;         // "cluster" or "sim"
   std::string time_unit;
   double cursor_t = 0;
-  std::string link;  // live: the connection's state in words; "" for a trace
+  std::string link;                 // live: the connection's state in words; "" for a trace
+  std::uint64_t link_attempts = 0;  // live: failed attempts since the last success
 };
 
-/// Writes `layout` and `facts` as JSON (the shape at the top) to `path`.
-/// Errors: IO naming the path.
+/// Writes `layout` and `facts` as JSON (the shape at the top) to `path`,
+/// whole: under a temporary name beside it, then renamed over it, so that a
+/// reader never sees half a file. Errors: IO naming the path.
 Status WriteLayoutJson(const std::string& path, const LayoutRecorder& layout, const FrameFacts& facts);
 
 /// Reads the current GL framebuffer (the back buffer: call before swapping)
-/// of `width` x `height` pixels and writes it to `path` as an RGB PNG.
-/// Errors: IO naming the path.
+/// of `width` x `height` pixels and writes it to `path` as an RGB PNG,
+/// whole, as WriteLayoutJson does. Errors: IO naming the path.
 Status WriteBackBufferPng(const std::string& path, int width, int height);
 
 /// "FILE.png" -> "FILE.layout.json" (any other name gets ".layout.json" added).

@@ -3,6 +3,7 @@
 //   osgrid-viz --tracker HOST:PORT [--secret-file F | --observer-secret-file F]   live
 //   osgrid-viz FILE.trace                                                         replay
 //   ... --screenshot OUT.png (--at T | --after S)                                 save one frame, exit
+//   ... --screenshot OUT.png --screenshot-every S                                 save a frame every S s
 //
 // main() in three acts, as Dear ImGui's own example: 1. flags and the model,
 // 2. the window, ImGui and the loop, 3. cleanup in reverse. The loop draws
@@ -58,7 +59,8 @@ struct Flags {
   std::string screenshot;
   std::string at;  // a trace time, or an event: "deadlock.found" (the first), "mem.failed#2" (the second)
   std::optional<double> after;
-  std::string bench_stats;  // osgrid-viz-bench: where to write the frame and delay counters
+  std::optional<double> screenshot_every;  // seconds between saves; unset: one save, then exit
+  std::string bench_stats;                 // osgrid-viz-bench: where to write the frame and delay counters
   double bench_t_origin_ms = 0;
   bool verbose = false;
 };
@@ -137,7 +139,11 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   auto* at = cli.add_option("--at", flags.at,
                             "Replay: start at this trace time, or just after an event: TYPE or TYPE#N (the "
                             "Nth event of that type), e.g. deadlock.found");
-  auto* after = cli.add_option("--after", flags.after, "With --screenshot: seconds to wait before the frame");
+  auto* after = cli.add_option("--after", flags.after, "With --screenshot: seconds to wait before the (first) frame");
+  auto* every = cli.add_option("--screenshot-every", flags.screenshot_every,
+                               "With --screenshot: save a frame every S seconds instead of once, each replacing the "
+                               "last, until the viewer is closed (for watching a live view change)")
+                    ->check(CLI::PositiveNumber);
   cli.add_flag("-v,--verbose", flags.verbose, "Log more");
   cli.add_option("--bench-stats", flags.bench_stats,
                  "Write frame and event-delay counters to this JSON file about once a second (osgrid-viz-bench)")
@@ -156,6 +162,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   };
   if (flags.trace.empty() == flags.tracker.empty()) return usage("give either a trace file or --tracker HOST:PORT");
   if (after->count() && flags.screenshot.empty()) return usage("--after goes with --screenshot");
+  if (every->count() && flags.screenshot.empty()) return usage("--screenshot-every goes with --screenshot");
   if (at->count() && !flags.tracker.empty()) return usage("--at is a trace time: it goes with a trace file");
   return std::nullopt;
 }
@@ -173,6 +180,43 @@ osgrid::Result<ui::LiveOptions> LiveOptionsOf(const Flags& flags) {
   }
   return ui::LiveOptions{where->first, where->second, {secret->secret, flags.tls_ca, observer->secret}};
 }
+
+/// When --screenshot saves a frame: --after seconds after the start (at
+/// once without it); with --screenshot-every, again that many seconds after
+/// each save, else the first save ends the viewer. A save falls due, then
+/// comes kWarmUpFrames frames later (llvmpipe, and ImGui's own layout pass).
+class ShotSchedule {
+ public:
+  ShotSchedule(const Flags& flags, Clock::time_point start)
+      : enabled_(!flags.screenshot.empty()), every_(flags.screenshot_every), next_(start + Seconds(flags.after)) {}
+
+  /// Whether a save is due: the loop then draws at its frame cap.
+  bool Due(Clock::time_point now) const { return enabled_ && now >= next_; }
+  /// Seconds until the next save falls due: 0 when due, a day when none will.
+  double SecondsUntilDue(Clock::time_point now) const {
+    if (!enabled_) return 86400;
+    return std::max(0.0, std::chrono::duration<double>(next_ - now).count());
+  }
+  /// Notes a frame drawn at `now`; true when it is the one to save.
+  bool FrameDrawn(Clock::time_point now) { return Due(now) && ++warm_frames_ > kWarmUpFrames; }
+  /// Notes a save at `now`; true when the viewer should now exit.
+  bool Saved(Clock::time_point now) {
+    warm_frames_ = 0;
+    if (!every_) return true;
+    next_ = now + Seconds(every_);
+    return false;
+  }
+
+ private:
+  static Clock::duration Seconds(std::optional<double> seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds.value_or(0)));
+  }
+
+  const bool enabled_;                 // --screenshot given
+  const std::optional<double> every_;  // --screenshot-every, seconds
+  Clock::time_point next_;             // when the next save falls due
+  int warm_frames_ = 0;                // frames drawn since it fell due
+};
 
 /// Saves the back buffer and the layout (before the swap). Returns false on error (said on stderr).
 bool SaveFrame(const ui::App& app, const std::string& path, int width, int height) {
@@ -291,7 +335,7 @@ int main(int argc, char** argv) {
   if (!flags.bench_stats.empty()) bench.emplace(flags.bench_stats, flags.bench_t_origin_ms);
   std::uint64_t drawn_end = 0;  // entries before this index were drawn in an earlier frame
 
-  const Clock::time_point started = Clock::now();
+  ShotSchedule shots(flags, Clock::now());
   const double frame_interval = 1.0 / flags.fps;        // while the user interacts or a replay plays
   const double event_interval = 1.0 / flags.event_fps;  // when only new events call for a redraw
   // When the last frame was due: frames keep to a grid of the cap's interval
@@ -300,25 +344,26 @@ int main(int argc, char** argv) {
   Clock::time_point last_frame = Clock::now() - std::chrono::seconds(1);
   int frames_due = kWarmUpFrames;  // draw this many frames at the full rate (after input)
   bool settle = false;             // draw one more frame after a change: ImGui settles sizes a frame late
-  int shot_frames = 0;             // frames drawn since the screenshot's moment came
   bool save_requested = false;
   int exit_status = 0;
   while (!glfwWindowShouldClose(window)) {
     // Wait for input, events, or the next tick of something that moves.
-    const bool interacting = app.Animating() || frames_due > 0 || shooting;
+    const bool interacting = app.Animating() || frames_due > 0 || shots.Due(Clock::now());
     const double interval = interacting ? frame_interval : event_interval;
     const bool moving = interacting || settle || app.Pending();
     const double since_frame = std::chrono::duration<double>(Clock::now() - last_frame).count();
-    glfwWaitEventsTimeout(moving ? std::max(0.0, interval - since_frame) : 0.5);
+    glfwWaitEventsTimeout(moving ? std::max(0.0, interval - since_frame)
+                                 : std::min(0.5, shots.SecondsUntilDue(Clock::now())));
     if (g_input.exchange(false)) frames_due = std::max(frames_due, 3);
     const double dt = std::chrono::duration<double>(Clock::now() - last_frame).count();
+    const bool shot_due = shots.Due(Clock::now());
     const bool full_rate = app.Animating() || frames_due > 0;
     const double cap = full_rate ? frame_interval : event_interval;
-    if (!shooting && dt < cap) continue;  // the caps
+    if (!shot_due && dt < cap) continue;  // the caps
     const Clock::time_point frame_start = Clock::now();
     bool changed = app.Drain();
     changed |= app.Tick(std::min(dt, 0.25));
-    if (!changed && !full_rate && !settle && !shooting && dt < 1.0) continue;
+    if (!changed && !full_rate && !settle && !shot_due && dt < 1.0) continue;
     frames_due = std::max(0, frames_due - 1);
     settle = changed;
     const auto on_grid = last_frame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cap));
@@ -355,13 +400,10 @@ int main(int argc, char** argv) {
       const std::string name = ui::TimestampedPngName();
       if (SaveFrame(app, name, width, height)) std::fprintf(stderr, "osgrid-viz: saved %s\n", name.c_str());
     }
-    if (shooting) {
-      const double waited = std::chrono::duration<double>(Clock::now() - started).count();
-      if (!flags.after || waited >= *flags.after) ++shot_frames;
-      if (shot_frames > kWarmUpFrames) {
-        exit_status = SaveFrame(app, flags.screenshot, width, height) ? 0 : 1;
-        glfwSetWindowShouldClose(window, GLFW_TRUE);
-      }
+    if (shots.FrameDrawn(Clock::now())) {
+      const bool saved = SaveFrame(app, flags.screenshot, width, height);
+      if (!saved) exit_status = 1;
+      if (!saved || shots.Saved(Clock::now())) glfwSetWindowShouldClose(window, GLFW_TRUE);
     }
     glfwSwapBuffers(window);
     if (bench) {

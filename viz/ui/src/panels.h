@@ -50,11 +50,12 @@ struct UiState {
   float font_px = 16;         // the font size in use
   GanttView gantt;
   LogView log;
-  bool live = false;       // attached to a tracker
-  std::string title;       // what is shown: "trace philo.trace", "tracker 127.0.0.1:8888"
-  std::string link;        // live: the connection in words (DescribeLink)
-  bool link_ok = true;     // live: connected
-  std::string load_error;  // a trace that failed to load: its error, shown instead of the panels
+  bool live = false;                // attached to a tracker
+  std::string title;                // what is shown: "trace philo.trace", "tracker 127.0.0.1:8888"
+  std::string link;                 // live: the connection in words (DescribeLink)
+  bool link_ok = true;              // live: connected
+  std::uint64_t link_attempts = 0;  // live: failed attempts since the last success (LinkStatus::attempts)
+  std::string load_error;           // a trace that failed to load: its error, shown instead of the panels
 };
 
 /// What a panel asks of the model; the app applies it after the frame.

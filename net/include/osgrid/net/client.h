@@ -5,7 +5,8 @@
 // handshake: HELLO, then AUTH when the cluster has a secret (auth.h). Call() sends one request and waits
 // for the reply carrying the same id; an ERROR reply comes back as its Status,
 // so callers see one error path for network, protocol and remote failures.
-// A Client is not thread-safe; use one per thread.
+// A Client is not thread-safe; use one per thread. The one exception is
+// Shutdown(), which another thread may call to end a blocked call.
 #pragma once
 
 #include <chrono>
@@ -72,6 +73,22 @@ class Client {
   /// connection, or it failed), without blocking: during an upload, when the server
   /// sends nothing but an early ERROR, this tells the sender to stop.
   bool HasInput();
+  /// Waits, without reading, until the server has sent something not yet
+  /// read, or closed the connection, or it failed, or `timeout` passed.
+  /// Returns OK when a read would not block (it then returns the frame, or
+  /// the error); TIMEOUT when nothing came, and unlike a read's TIMEOUT the
+  /// client stays open; CANCELLED after Shutdown(); UNAVAILABLE when the
+  /// client is closed. Over TLS, bytes that the TLS layer has already taken
+  /// off the socket but not yet decrypted may go unseen until more arrive,
+  /// so keep `timeout` short there, or read.
+  Status AwaitInput(std::chrono::milliseconds timeout);
+
+  /// Ends the connection from any thread, also while another thread is
+  /// blocked in a call on this client (a read, a write, AwaitInput): that
+  /// call returns CANCELLED at once, and so does every later call, without
+  /// touching the network. Thread-safe (the only method that is), never
+  /// blocks, and may be called again; the client must outlive the call.
+  void Shutdown();
 
   /// Hands the TCP socket over to the caller, who then owns the descriptor
   /// and must close it; this client is closed. For a reader that takes over
@@ -85,7 +102,7 @@ class Client {
   /// The server's HELLO reply: {"type":"HELLO","version":2,"role":...,"node":...,"auth":...}.
   const Json& server_hello() const;
   const ClientOptions& options() const;
-  bool is_open() const;
+  bool is_open() const;  // false after Close(), a lost connection, a read's TIMEOUT, or Shutdown()
   void Close();
 
  private:

@@ -31,7 +31,7 @@ enum class Code {
   kIntegrity,    // INTEGRITY: checksum mismatch
   kAuth,         // AUTH: cluster authentication failed (no, wrong or unexpected secret; TLS)
   kForbidden,    // FORBIDDEN: authenticated, but the credential does not allow this request (an observer)
-  kCancelled,    // CANCELLED: the task was cancelled (TASK_CANCEL) before it ended
+  kCancelled,    // CANCELLED: the task was cancelled (TASK_CANCEL) before it ended; locally, a Client::Shutdown()
   kKilled,       // KILLED: the task was killed with its descendants (TASK_CANCEL with group)
   kAborted,      // ABORTED: the task was aborted as a deadlock victim (osgrid-tracker --deadlock recover)
   kInternal,     // INTERNAL: a bug; please report
