@@ -20,7 +20,10 @@ void TrackerLink::Start() { Register(); }
 
 void TrackerLink::Stop(std::function<void()> done) {
   if (!done) done = [] {};
-  if (stopped_ || !stats_.registered) {
+  // Unregister when the tracker knows us, or may: a REGISTER in flight may
+  // have registered us already (the tracker told its subscribers) though its
+  // reply has not come back. UNREGISTER goes after it on the same connection.
+  if (stopped_ || !(stats_.registered || registering_)) {
     stopped_ = true;
     timer_.cancel();
     return boost::asio::post(io_, std::move(done));
@@ -48,7 +51,9 @@ void TrackerLink::Register() {
     request["sandbox"] = options_.sandbox;
     request["sandbox_missing"] = options_.sandbox_missing;
   }
+  registering_ = true;
   outbound_.CallTracker(request, milliseconds(5000), [this, sent = PeerEvents::LocalNowMs()](Result<Json> reply) {
+    registering_ = false;
     if (stopped_) return;
     Status status = reply.ok() ? net::StatusFromReply(*reply) : reply.status();
     if (status.ok()) SampleClock(sent, *reply);

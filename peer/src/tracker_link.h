@@ -75,7 +75,8 @@ class TrackerLink {
   std::chrono::milliseconds peer_timeout_{30000};  // the tracker's, from REGISTERED
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
-  bool warned_ = false;  // "tracker unreachable" logged once per outage
+  bool registering_ = false;  // a REGISTER is in flight: the tracker may know us before we hear so
+  bool warned_ = false;       // "tracker unreachable" logged once per outage
 };
 
 }  // namespace osgrid::peer
