@@ -173,14 +173,6 @@ std::vector<std::unique_ptr<CountingSubscriber>> Subscribe(const Config& config,
   return subscribers;
 }
 
-void AwaitRegistered(const SimulatedPeers& peers, int count) {
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (peers.counters().registered.load() < static_cast<std::uint64_t>(count)) {
-    if (Clock::now() > deadline) Die("the simulated peers did not register in 10 s: " + peers.first_error());
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 void SleepSeconds(double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); }
 
 /// 1. tracker, 2. subscribers, 3. peers, 4. warm-up, 5. the measured window, 6. stop.
@@ -193,7 +185,9 @@ RunResult RunOnce(const Config& config, int subscriber_count) {
   load.port = tracker->tracker_port();
   SimulatedPeers peers(peer_thread.io(), load);
   asio::post(peer_thread.io(), [&peers] { peers.Start(); });
-  AwaitRegistered(peers, load.peers);
+  if (!peers.AwaitRegistered(std::chrono::seconds(10))) {
+    Die("the simulated peers did not register in 10 s: " + peers.first_error());
+  }
   auto status_client = net::Client::Connect("127.0.0.1", tracker->tracker_port(), {.role = "client"});
   if (!status_client.ok()) Die(status_client.status().ToString());
 

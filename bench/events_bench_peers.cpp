@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "bench_util.h"
@@ -183,6 +184,15 @@ void SimulatedPeers::SendEvents(Peer& peer, std::size_t count) {
     counters_.accepted += reply->value("accepted", std::uint64_t{0});
     if (options_.rate <= 0 && !stopped_) SendEvents(peer, options_.batch);
   });
+}
+
+bool SimulatedPeers::AwaitRegistered(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (counters_.registered.load() < peers_.size()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace osgrid::bench

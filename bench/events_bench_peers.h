@@ -75,6 +75,10 @@ class SimulatedPeers {
   /// Stops sending events and heartbeats (what is in flight still completes).
   void Stop();
 
+  /// Waits (sleeping, from any thread but the io thread) until every peer
+  /// is registered; false after `timeout`. Thread-safe.
+  bool AwaitRegistered(std::chrono::milliseconds timeout) const;
+
   /// Thread-safe.
   const LoadCounters& counters() const { return counters_; }
   /// The first failure, e.g. "EVENTS: LIMIT: ..."; "" if none. Thread-safe.

@@ -319,14 +319,6 @@ std::unique_ptr<scenario::LocalCluster> StartTracker(const Config& config) {
   return std::move(cluster).value();
 }
 
-void AwaitRegistered(const SimulatedPeers& peers, int count) {
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (peers.counters().registered.load() < static_cast<std::uint64_t>(count)) {
-    if (Clock::now() > deadline) Die("the simulated peers did not register in 10 s: " + peers.first_error());
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 /// Waits until the viewer's stats show it drew a frame with a peer's event in it.
 VizStats AwaitFirstEvents(Child& viz, const std::string& stats_path, const std::string& log) {
   const auto deadline = Clock::now() + std::chrono::seconds(30);
@@ -406,7 +398,9 @@ int main(int argc, char** argv) {
   IoThread peer_thread;
   SimulatedPeers peers(peer_thread.io(), load);
   asio::post(peer_thread.io(), [&peers] { peers.Start(); });
-  AwaitRegistered(peers, load.peers);
+  if (!peers.AwaitRegistered(std::chrono::seconds(10))) {
+    Die("the simulated peers did not register in 10 s: " + peers.first_error());
+  }
 
   // 3. The viewer.
   const std::string stats_path = dir + "/stats.json", viz_log = dir + "/osgrid-viz.log";
