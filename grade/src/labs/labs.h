@@ -1,0 +1,20 @@
+// The labs, one file each (grade/src/labs/*.cpp); lab.cpp's table lists them.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "osgrid/grade/lab.h"
+
+namespace osgrid::grade::labs {
+
+std::unique_ptr<Lab> MakeCpuSchedulingLab();  // 01-cpu-scheduling (cpu_scheduling.cpp)
+
+/// Every lab, in the order `osgrid lab list` shows them.
+inline std::vector<std::unique_ptr<Lab>> MakeAll() {
+  std::vector<std::unique_ptr<Lab>> all;
+  all.push_back(MakeCpuSchedulingLab());
+  return all;
+}
+
+}  // namespace osgrid::grade::labs
