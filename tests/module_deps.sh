@@ -15,9 +15,10 @@ declare -A allowed=(
   [sim]="os net client sim"
   [scenario]="os net client sim scenario"
   [viz]="os net client viz"
-  [cli]="os net client sim scenario viz cli"
+  [grade]="os grade"
+  [cli]="os net client sim scenario viz grade cli"
 )
-modules="os net tracker peer client sim scenario viz cli"
+modules="os net tracker peer client sim scenario viz grade cli"
 bad=0
 for module in $modules; do
   while IFS=: read -r file line text; do

@@ -1,6 +1,8 @@
 // The grader's engine: cases in, scores out (grader.h explains the scoring).
 #include "osgrid/grade/grader.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace osgrid::grade {
 namespace {
@@ -127,6 +130,32 @@ Scored Score(const Lab& lab, const Case& test, const CaseRun& run, bool explain)
   return scored;
 }
 
+
+// Runs one case (twice for a hidden one, to check determinism) and scores it.
+Scored RunCase(const Lab& lab, const Case& test, const StudentRunner& runner, const GradeOptions& options) {
+  CaseRun run = runner.Run(test, test.hidden ? 1 : 0);
+  Scored scored = Score(lab, test, run, options.explain);
+  if (!test.hidden || !options.check_determinism || run.end != CaseRun::End::kAnswered) return scored;
+  CaseRun again = runner.Run(test, 2);
+  const double seconds = run.seconds + again.seconds;
+  std::size_t differs = FirstDifference(run, again);
+  if (differs == std::string::npos) {
+    // The same answers as far as both went; a second run that did not finish
+    // (a timeout, a crash) is scored as what it is.
+    if (again.end != CaseRun::End::kAnswered) scored = Score(lab, test, again, options.explain);
+    scored.result.seconds = seconds;
+    return scored;
+  }
+  scored.result.score = 0;
+  scored.result.seconds = seconds;
+  scored.result.mistake = "non-deterministic";
+  scored.result.output = "Two runs of the same calls (PYTHONHASHSEED 1 and 2) gave different answers at step " +
+                         std::to_string(differs + 1) + " (" + Describe(test.steps[differs]) +
+                         "). Iterating over a set, or over a dict filled in another order, is the usual cause; "
+                         "break ties by id.";
+  return scored;
+}
+
 }  // namespace
 
 double GradeReport::score() const {
@@ -157,33 +186,31 @@ os::Expected<GradeReport> Grade(const Lab& lab, const std::string& submission_di
   auto runner = StudentRunner::Prepare(submission_dir, std::string(lab.module_file()), options.sandbox);
   if (!runner) return runner.error();
 
+  // One process per case; cases run side by side, one per core.
+  std::vector<Scored> scored(cases.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < cases.size();) {
+      scored[i] = RunCase(lab, cases[i], *runner, options);
+    }
+  };
+  const std::size_t workers =
+      std::clamp<std::size_t>(options.jobs > 0 ? options.jobs : std::thread::hardware_concurrency(), 1, cases.size());
+  std::vector<std::thread> threads;
+  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (auto& thread : threads) thread.join();
+
   GradeReport report;
   report.lab = lab.id();
   report.lab_version = lab.version();
   std::vector<std::string> setup_problems;
-  for (const Case& test : cases) {
-    CaseRun run = runner->Run(test, test.hidden ? 1 : 0);
-    Scored scored = Score(lab, test, run, options.explain);
-    if (test.hidden && options.check_determinism && run.end == CaseRun::End::kAnswered) {
-      CaseRun again = runner->Run(test, 2);
-      scored.result.seconds += again.seconds;
-      std::size_t differs = FirstDifference(run, again);
-      if (differs != std::string::npos || again.end != CaseRun::End::kAnswered) {
-        scored.result.score = 0;
-        scored.result.mistake = "non-deterministic";
-        scored.result.output = "Two runs of the same calls (PYTHONHASHSEED 1 and 2) gave different answers" +
-                               (differs != std::string::npos ? " at step " + std::to_string(differs + 1) + " (" +
-                                                                   Describe(test.steps[differs]) + ")"
-                                                             : ": the second " + again.why) +
-                               ". Iterating over a set, or over a dict filled in another order, is the usual cause; "
-                               "break ties by id.";
-      }
+  for (Scored& each : scored) {
+    if (!each.setup_problem.empty() &&
+        std::find(setup_problems.begin(), setup_problems.end(), each.setup_problem) == setup_problems.end()) {
+      setup_problems.push_back(each.setup_problem);
     }
-    if (!scored.setup_problem.empty() &&
-        std::find(setup_problems.begin(), setup_problems.end(), scored.setup_problem) == setup_problems.end()) {
-      setup_problems.push_back(scored.setup_problem);
-    }
-    report.tests.push_back(std::move(scored.result));
+    report.tests.push_back(std::move(each.result));
   }
 
   std::ostringstream out;

@@ -8,6 +8,8 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <vector>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -28,23 +31,96 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr uid_t kStudentUid = 65534;  // "nobody" on Debian and Ubuntu
-constexpr gid_t kStudentGid = 65534;  // "nogroup"
+// The student's user when the grader is root: a uid of its own per grader
+// process, 61000-64999 (no account has it; inside the 16-bit range every
+// container maps). Its own, because RLIMIT_NPROC counts per user: a fork bomb
+// graded next door under a shared "nobody" would make this grader's execs fail.
+uid_t StudentUid() {
+  static const uid_t uid = 61000 + static_cast<uid_t>(getpid()) % 4000;
+  return uid;
+}
 constexpr std::size_t kMaxFiles = 200;
 constexpr std::uintmax_t kMaxBytes = 20u << 20;
 
 bool IsRoot() { return geteuid() == 0; }
 
+// ---- The seccomp filter, compiled once in the grader ----
+
+// The syscalls a student's policy never needs and a hostile one would use:
+// sockets, ptrace and reading other processes' memory, fork (threads are
+// allowed: clone with CLONE_THREAD), namespaces and mounts, signals to other
+// processes (kill only to its own process group, pid 0), keyrings, bpf.
+// Compiled to BPF here, in the grader, because libseccomp allocates and the
+// child of a multi-threaded grader may only make async-signal-safe calls.
+struct SeccompProgram {
+  std::vector<sock_filter> code;
+  std::string problem;  // "" = compiled
+};
+
+const SeccompProgram& Seccomp() {
+  static const SeccompProgram* program = [] {
+    auto* result = new SeccompProgram;
+    scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
+    if (filter == nullptr) {
+      result->problem = "seccomp_init failed";
+      return result;
+    }
+    const auto eperm = SCMP_ACT_ERRNO(EPERM);
+    bool ok = true;
+    for (int call : {SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
+                     SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv),
+                     SCMP_SYS(process_vm_writev), SCMP_SYS(kcmp), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
+                     SCMP_SYS(pidfd_send_signal), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(unshare),
+                     SCMP_SYS(setns), SCMP_SYS(mount), SCMP_SYS(bpf), SCMP_SYS(perf_event_open),
+                     SCMP_SYS(userfaultfd), SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+                     SCMP_SYS(setsid), SCMP_SYS(setpgid), SCMP_SYS(tkill), SCMP_SYS(tgkill)}) {
+      ok = ok && seccomp_rule_add(filter, eperm, call, 0) == 0;
+    }
+    // clone3 hides its flags in memory: ENOSYS, and glibc falls back to clone.
+    ok = ok &&
+         seccomp_rule_add(filter, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) == 0 &&
+         seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0 &&
+         seccomp_rule_add(filter, eperm, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_NE, 0)) == 0;
+    // Export the BPF through a pipe (libseccomp 2.5 has no in-memory export).
+    int fds[2];
+    if (ok && pipe2(fds, O_CLOEXEC) == 0) {
+      ok = seccomp_export_bpf(filter, fds[1]) == 0;
+      close(fds[1]);
+      std::string bytes;
+      char chunk[4096];
+      for (ssize_t n; (n = read(fds[0], chunk, sizeof chunk)) > 0;) bytes.append(chunk, static_cast<std::size_t>(n));
+      close(fds[0]);
+      result->code.resize(bytes.size() / sizeof(sock_filter));
+      std::memcpy(result->code.data(), bytes.data(), result->code.size() * sizeof(sock_filter));
+    } else {
+      ok = false;
+    }
+    seccomp_release(filter);
+    if (!ok || result->code.empty()) result->problem = "the seccomp filter could not be built";
+    return result;
+  }();
+  return *program;
+}
+
 // ---- In the child, between fork and exec: only async-signal-safe calls ----
 
+// Everything the child needs, built by the grader before fork.
+struct ExecPlan {
+  std::string work;                     // the submission's copy: the working directory
+  std::vector<std::string> candidates;  // python3 paths to try, in order
+  std::vector<std::string> argv_text, env_text;
+  std::vector<char*> argv, env;  // pointers into the texts, nullptr-terminated
+  rlim_t cpu = 2, address_space = 0, file_size = 0;
+  const SeccompProgram* seccomp = nullptr;
+  int request_fd = -1, answer_fd = -1, output_fd = -1;
+  uid_t uid = 0;  // the student's user (and group), when the grader is root
+};
+
 [[noreturn]] void Die(const char* what) {
-  // stderr is the captured output: the student's output shows why.
-  const char* reason = strerror(errno);
+  // stderr is the captured output: the student's report shows why.
   (void)!write(2, "osgrid sandbox: ", 16);
   (void)!write(2, what, strlen(what));
-  (void)!write(2, ": ", 2);
-  (void)!write(2, reason, strlen(reason));
-  (void)!write(2, "\n", 1);
+  (void)!write(2, " failed\n", 8);
   _exit(127);
 }
 
@@ -53,64 +129,11 @@ void SetLimit(int resource, rlim_t soft, rlim_t hard) {
   if (setrlimit(resource, &limit) != 0) Die("setrlimit");
 }
 
-// The syscalls a student's policy never needs and a hostile one would use.
-// Not async-signal-safe in theory (libseccomp allocates), but the child is
-// single-threaded after fork, which is what matters here.
-bool LoadSeccomp() {
-  scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
-  if (filter == nullptr) return false;
-  const int eperm = SCMP_ACT_ERRNO(EPERM);
-  for (int call : {SCMP_SYS(socket),
-                   SCMP_SYS(socketpair),
-                   SCMP_SYS(connect),
-                   SCMP_SYS(bind),
-                   SCMP_SYS(listen),
-                   SCMP_SYS(accept),
-                   SCMP_SYS(accept4),
-                   SCMP_SYS(ptrace),
-                   SCMP_SYS(process_vm_readv),
-                   SCMP_SYS(process_vm_writev),
-                   SCMP_SYS(kcmp),
-                   SCMP_SYS(pidfd_open),
-                   SCMP_SYS(pidfd_getfd),
-                   SCMP_SYS(fork),
-                   SCMP_SYS(vfork),
-                   SCMP_SYS(unshare),
-                   SCMP_SYS(setns),
-                   SCMP_SYS(mount),
-                   SCMP_SYS(bpf),
-                   SCMP_SYS(perf_event_open),
-                   SCMP_SYS(userfaultfd),
-                   SCMP_SYS(keyctl),
-                   SCMP_SYS(add_key),
-                   SCMP_SYS(request_key),
-                   SCMP_SYS(setsid),
-                   SCMP_SYS(setpgid)}) {
-    if (seccomp_rule_add(filter, eperm, call, 0) != 0) {
-      seccomp_release(filter);
-      return false;
-    }
-  }
-  // clone: threads only (CLONE_THREAD set); clone3 hides its flags in
-  // memory, so it says ENOSYS and glibc falls back to clone.
-  bool ok = seccomp_rule_add(filter, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) == 0 &&
-            seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0;
-  // Signals only to itself: kill(pid, ...) with another pid (or a group) is refused.
-  const auto self = static_cast<scmp_datum_t>(getpid());
-  ok = ok && seccomp_rule_add(filter, eperm, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
-       seccomp_rule_add(filter, eperm, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
-       seccomp_rule_add(filter, eperm, SCMP_SYS(tkill), 0) == 0;
-  ok = ok && seccomp_load(filter) == 0;
-  seccomp_release(filter);
-  return ok;
-}
-
-[[noreturn]] void ExecHost(const std::string& work, const std::string& host, const SandboxOptions& options,
-                           int hash_seed, int request_fd, int answer_fd, int output_fd) {
+[[noreturn]] void ExecHost(const ExecPlan& plan) {
   setpgid(0, 0);
   // Move every source above 4 first: dup2 onto the fd it already is keeps
   // O_CLOEXEC, and a source numbered 0-4 could be overwritten before use.
-  int sources[4] = {open("/dev/null", O_RDONLY | O_CLOEXEC), output_fd, request_fd, answer_fd};
+  int sources[4] = {open("/dev/null", O_RDONLY | O_CLOEXEC), plan.output_fd, plan.request_fd, plan.answer_fd};
   for (int& fd : sources) {
     fd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
     if (fd < 0) Die("fcntl");
@@ -119,52 +142,52 @@ bool LoadSeccomp() {
       dup2(sources[3], 4) < 0) {
     Die("dup2");
   }
-  for (int fd = 5; fd < 1024; ++fd)
-    close(fd);  // close_range is glibc 2.34+: Ubuntu 22.04 has 2.35, fine, but keep it plain
-  if (chdir(work.c_str()) != 0) Die("chdir");
+  for (int fd = 5; fd < 1024; ++fd) close(fd);
+  if (chdir(plan.work.c_str()) != 0) Die("chdir");
 
   if (IsRoot()) {
     (void)unshare(CLONE_NEWNET | CLONE_NEWIPC);  // refused in Docker: the other layers stand alone
-    if (setgroups(0, nullptr) != 0 || setgid(kStudentGid) != 0 || setuid(kStudentUid) != 0) Die("setuid");
+    if (setgroups(0, nullptr) != 0 || setgid(plan.uid) != 0 || setuid(plan.uid) != 0) Die("setuid");
     SetLimit(RLIMIT_NPROC, 64, 64);  // its own user: a bound on threads and processes
   } else {
     (void)unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC);  // where unprivileged namespaces exist
   }
-  const auto cpu = static_cast<rlim_t>(options.cpu_seconds);
-  SetLimit(RLIMIT_CPU, cpu, cpu + 1);  // SIGXCPU at the soft limit, SIGKILL a second later
-  SetLimit(RLIMIT_AS, options.address_space_bytes, options.address_space_bytes);
-  SetLimit(RLIMIT_FSIZE, options.file_size_bytes, options.file_size_bytes);
+  SetLimit(RLIMIT_CPU, plan.cpu, plan.cpu + 1);  // SIGXCPU at the soft limit, SIGKILL a second later
+  SetLimit(RLIMIT_AS, plan.address_space, plan.address_space);
+  SetLimit(RLIMIT_FSIZE, plan.file_size, plan.file_size);
   SetLimit(RLIMIT_NOFILE, 64, 64);
   SetLimit(RLIMIT_CORE, 0, 0);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Die("no_new_privs");
-  if (!LoadSeccomp()) Die("seccomp");
-
-  std::string seed = "PYTHONHASHSEED=" + std::to_string(hash_seed);
-  std::string home = "HOME=" + work;
-  std::array<char*, 6> env{const_cast<char*>("PATH=/usr/local/bin:/usr/bin:/bin"),
-                           const_cast<char*>("LANG=C.UTF-8"),
-                           seed.data(),
-                           home.data(),
-                           const_cast<char*>("PYTHONIOENCODING=utf-8"),
-                           nullptr};
-  // -s: no user site; -S: no site at all (faster, nothing installed leaks in); -B: no .pyc
-  // writes; -u: unbuffered, so what it printed before a crash is not lost.
-  std::array<char*, 7> argv{const_cast<char*>(options.python.c_str()),
-                            const_cast<char*>("-s"),
-                            const_cast<char*>("-S"),
-                            const_cast<char*>("-B"),
-                            const_cast<char*>("-u"),
-                            const_cast<char*>(host.c_str()),
-                            nullptr};
-  if (options.python.find('/') != std::string::npos) {
-    execve(options.python.c_str(), argv.data(), env.data());
-  } else {
-    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/"}) {
-      std::string path = std::string(dir) + options.python;
-      execve(path.c_str(), argv.data(), env.data());
-    }
-  }
+  sock_fprog program{static_cast<unsigned short>(plan.seccomp->code.size()),
+                     const_cast<sock_filter*>(plan.seccomp->code.data())};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) Die("seccomp");
+  for (const auto& python : plan.candidates) execve(python.c_str(), plan.argv.data(), plan.env.data());
   Die("exec python3");
+}
+
+ExecPlan MakePlan(const std::string& root, const SandboxOptions& options, int hash_seed) {
+  ExecPlan plan;
+  plan.work = root + "/submission";
+  if (options.python.find('/') != std::string::npos) {
+    plan.candidates = {options.python};
+  } else {
+    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/"}) plan.candidates.push_back(dir + options.python);
+  }
+  // -s: no user site; -S: no site at all (faster, and nothing installed leaks in); -B: no .pyc
+  // writes; -u: unbuffered, so what it printed before a crash is not lost.
+  plan.argv_text = {options.python, "-s", "-S", "-B", "-u", root + "/host/grader_host.py"};
+  plan.env_text = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "PYTHONIOENCODING=utf-8",
+                   "PYTHONHASHSEED=" + std::to_string(hash_seed), "HOME=" + plan.work};
+  for (auto& text : plan.argv_text) plan.argv.push_back(text.data());
+  for (auto& text : plan.env_text) plan.env.push_back(text.data());
+  plan.argv.push_back(nullptr);
+  plan.env.push_back(nullptr);
+  plan.cpu = static_cast<rlim_t>(options.cpu_seconds);
+  plan.address_space = options.address_space_bytes;
+  plan.file_size = options.file_size_bytes;
+  plan.seccomp = &Seccomp();
+  plan.uid = StudentUid();
+  return plan;
 }
 
 // ---- In the grader ----
@@ -332,8 +355,15 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
     run.why = std::string("cannot make pipes: ") + strerror(errno);
     return run;
   }
-  const std::string work = root_ + "/submission";
-  const std::string host = root_ + "/host/grader_host.py";
+  ExecPlan plan = MakePlan(root_, options_, hash_seed);
+  if (!plan.seccomp->problem.empty()) {
+    run.why = plan.seccomp->problem;  // never run student code without the filter
+    request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
+    return run;
+  }
+  plan.request_fd = request_pipe.read;
+  plan.answer_fd = answer_pipe.write;
+  plan.output_fd = output_pipe.write;
   const auto started = Clock::now();
   pid_t child = fork();
   if (child < 0) {
@@ -341,7 +371,7 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
     request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
     return run;
   }
-  if (child == 0) ExecHost(work, host, options_, hash_seed, request_pipe.read, answer_pipe.write, output_pipe.write);
+  if (child == 0) ExecHost(plan);
   setpgid(child, child);  // also here: no race with the kill below
   CloseFd(request_pipe.read);
   CloseFd(answer_pipe.write);
@@ -416,7 +446,8 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
 }
 
 std::string StudentRunner::Layers() {
-  std::string layers = IsRoot() ? "user nobody (65534), " : "the grader's own user (not root: no separate user), ";
+  std::string layers = IsRoot() ? "a user of its own (uid " + std::to_string(StudentUid()) + "), "
+                                : "the grader's own user (not root: no separate user), ";
   return layers + "rlimits (CPU, memory, file size, open files), seccomp (no sockets, ptrace or fork)";
 }
 

@@ -61,6 +61,8 @@ class RecordingPolicy final : public os::ReadyQueuePolicy {
     reference_->Admit(task);
   }
   std::optional<os::ReadyTask> PickNext() override {
+    // An empty ready queue leaves nothing to decide: the student is not asked.
+    if (ready_.empty()) return reference_->PickNext();
     json context = ReadyJson();
     auto picked = reference_->PickNext();
     Step& step = Record("pick_next", json::array());

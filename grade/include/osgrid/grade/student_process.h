@@ -3,8 +3,9 @@
 // The grader never imports student code. It copies the submission into a
 // private work folder and, per test case, starts `python3 grader_host.py`
 // (labs/common/grader_host.py, built into the grader) in that folder:
-//   - as another user (uid/gid 65534, "nobody") when the grader runs as root,
-//     so the grader's files (mode 0600/0700) and its results are out of reach;
+//   - as another user when the grader runs as root (a uid of its own per
+//     grader process, 61000-64999, that no account has), so the grader's
+//     files (mode 0600/0700) and its results are out of reach;
 //   - with resource limits (CPU seconds, address space, file size, open files,
 //     and processes when it has a user of its own) and no core dumps;
 //   - under a seccomp filter (no_new_privs): no sockets, no ptrace or reading

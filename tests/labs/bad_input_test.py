@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Bad submissions (tests/labs/bad/) graded as lab 01 submissions, by ctest.
+
+    bad_input_test.py OSGRID LABS_DIR
+
+Each gets a clear message saying what to fix, and the grader still writes a
+valid results.json (labs/gradescope/results.schema.json).
+"""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+OSGRID, LABS = sys.argv[1:3]
+HERE = pathlib.Path(__file__).resolve().parent
+SCHEMA = json.loads((pathlib.Path(LABS) / "gradescope" / "results.schema.json").read_text())
+# submission -> (text the top-level output must contain, text some test's output must contain)
+CASES = {
+    None: ("the submission has no policy.py", "the submission has no policy.py"),
+    "missing_class.py": ("policy.py defines no RR", "policy.py defines no RR"),
+    "wrong_signature.py": ("pick_next(now) cannot take 0 argument(s)", "cannot take 0 argument(s)"),
+    "syntax_error.py": ("syntax error in policy.py line 45", "syntax error in policy.py line 45"),
+    "not_in_queue.py": ("points", "picked a task that is not in the ready queue"),
+    "nondeterministic.py": ("points", "gave different answers"),
+}
+failures = []
+
+
+def fail(message):
+    failures.append(message)
+    print("FAILED: " + message, file=sys.stderr)
+
+
+with tempfile.TemporaryDirectory() as scratch:
+    for name, (top, test_text) in CASES.items():
+        submission = pathlib.Path(scratch) / (name or "empty").removesuffix(".py")
+        submission.mkdir()
+        if name:
+            shutil.copy(HERE / "bad" / name, submission / "policy.py")
+        results = submission.parent / f"{submission.name}.json"
+        run = subprocess.run([OSGRID, "lab", "grade", "01", str(submission), "--hidden-seed", "5", "--results",
+                              str(results), "--labs-dir", LABS], capture_output=True, text=True, timeout=600)
+        if run.returncode != 0:
+            fail(f"{name}: the grader exited {run.returncode}: {run.stderr}")
+            continue
+        data = json.loads(results.read_text())
+        try:
+            jsonschema.validate(data, SCHEMA)
+        except jsonschema.ValidationError as error:
+            fail(f"{name}: results.json is not valid: {error.message}")
+        if top not in data["output"]:
+            fail(f"{name}: the top-level output does not say '{top}':\n{data['output']}")
+        hits = [test["name"] for test in data["tests"] if test_text in test["output"]]
+        if not hits:
+            fail(f"{name}: no test's output says '{test_text}'")
+        print(f"{name}: {data['score']} points; '{test_text}' in {len(hits)} tests; top: "
+              f"{data['output'].strip().splitlines()[-1][:150]}")
+sys.exit(1 if failures else 0)
