@@ -8,12 +8,14 @@
 
 namespace osgrid::grade::labs {
 
-std::unique_ptr<Lab> MakeCpuSchedulingLab();  // 01-cpu-scheduling (cpu_scheduling.cpp)
+std::unique_ptr<Lab> MakeCpuSchedulingLab();    // 01-cpu-scheduling (cpu_scheduling.cpp)
+std::unique_ptr<Lab> MakePageReplacementLab();  // 03-page-replacement (page_replacement.cpp)
 
 /// Every lab, in the order `osgrid lab list` shows them.
 inline std::vector<std::unique_ptr<Lab>> MakeAll() {
   std::vector<std::unique_ptr<Lab>> all;
   all.push_back(MakeCpuSchedulingLab());
+  all.push_back(MakePageReplacementLab());
   return all;
 }
 
