@@ -231,7 +231,8 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
   test->add_option("LAB", o->lab, "The lab: 01, 01-cpu-scheduling, ...")->required();
   test->add_option("DIR", o->dir, "The folder that holds your file (policy.py, ...)")->required();
   test->add_option("-k", o->filter, "Only the tests whose name contains TEXT")->type_name("TEXT");
-  test->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")->type_name("MS");
+  test->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")
+      ->type_name("MS");
   test->footer(
       "Example: osgrid lab test 01 labs/01-cpu-scheduling/starter\nExit status: 0 all passed, 1 some failed, 2 bad "
       "usage.");
@@ -253,7 +254,8 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
                    "Gradescope visibility of hidden tests: visible (pass/fail and the kind of mistake, at once), "
                    "after_due_date, after_published or hidden")
       ->check(CLI::IsMember({"visible", "hidden", "after_due_date", "after_published"}));
-  grade->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")->type_name("MS");
+  grade->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")
+      ->type_name("MS");
   grade->add_flag("--json", o->json, "Print results.json instead of the report");
   grade->footer(
       "Examples:\n  osgrid lab grade 01 --reference --hidden-seed 7\n"

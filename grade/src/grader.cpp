@@ -90,7 +90,7 @@ Scored Score(const Lab& lab, const Case& test, const CaseRun& run, bool explain)
       out << ": " << mismatch->detail;
       if (!test.reference.empty()) out << "\nThe reference run: " << test.reference.dump();
     }
-    out << "\n" << graded_ok << " of " << graded << " graded answers were right before it.";
+    if (graded > 1) out << "\n" << graded_ok << " of " << graded << " graded answers were right before it.";
     result.output = out.str() + Printed(run);
     return scored;
   }
@@ -130,7 +130,6 @@ Scored Score(const Lab& lab, const Case& test, const CaseRun& run, bool explain)
   return scored;
 }
 
-
 // Runs one case (twice for a hidden one, to check determinism) and scores it.
 Scored RunCase(const Lab& lab, const Case& test, const StudentRunner& runner, const GradeOptions& options) {
   CaseRun run = runner.Run(test, test.hidden ? 1 : 0);
@@ -151,8 +150,8 @@ Scored RunCase(const Lab& lab, const Case& test, const StudentRunner& runner, co
   scored.result.mistake = "non-deterministic";
   scored.result.output = "Two runs of the same calls (PYTHONHASHSEED 1 and 2) gave different answers at step " +
                          std::to_string(differs + 1) + " (" + Describe(test.steps[differs]) +
-                         "). Iterating over a set, or over a dict filled in another order, is the usual cause; "
-                         "break ties by id.";
+                         "). Iterating over a set, or over a dict filled in another order, is the usual cause: "
+                         "break ties explicitly, as the handout says.";
   return scored;
 }
 

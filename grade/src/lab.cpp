@@ -19,6 +19,7 @@ nlohmann::json CaseToJson(const Case& test) {
     if (step.expect) s["expect"] = *step.expect;
     if (step.check != "equal") s["check"] = step.check;
     if (!step.where.empty()) s["where"] = step.where;
+    if (!step.context.is_null() && !test.hidden) s["context"] = step.context;  // a visible case's only
     steps.push_back(std::move(s));
   }
   return {{"name", test.name}, {"target", test.target}, {"init", test.init},           {"max_score", test.max_score},

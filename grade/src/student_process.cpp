@@ -4,12 +4,12 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include <array>
-#include <vector>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "host_files.h"
 
@@ -67,18 +67,39 @@ const SeccompProgram& Seccomp() {
     }
     const auto eperm = SCMP_ACT_ERRNO(EPERM);
     bool ok = true;
-    for (int call : {SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
-                     SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv),
-                     SCMP_SYS(process_vm_writev), SCMP_SYS(kcmp), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
-                     SCMP_SYS(pidfd_send_signal), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(unshare),
-                     SCMP_SYS(setns), SCMP_SYS(mount), SCMP_SYS(bpf), SCMP_SYS(perf_event_open),
-                     SCMP_SYS(userfaultfd), SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
-                     SCMP_SYS(setsid), SCMP_SYS(setpgid), SCMP_SYS(tkill), SCMP_SYS(tgkill)}) {
+    for (int call : {SCMP_SYS(socket),
+                     SCMP_SYS(socketpair),
+                     SCMP_SYS(connect),
+                     SCMP_SYS(bind),
+                     SCMP_SYS(listen),
+                     SCMP_SYS(accept),
+                     SCMP_SYS(accept4),
+                     SCMP_SYS(ptrace),
+                     SCMP_SYS(process_vm_readv),
+                     SCMP_SYS(process_vm_writev),
+                     SCMP_SYS(kcmp),
+                     SCMP_SYS(pidfd_open),
+                     SCMP_SYS(pidfd_getfd),
+                     SCMP_SYS(pidfd_send_signal),
+                     SCMP_SYS(fork),
+                     SCMP_SYS(vfork),
+                     SCMP_SYS(unshare),
+                     SCMP_SYS(setns),
+                     SCMP_SYS(mount),
+                     SCMP_SYS(bpf),
+                     SCMP_SYS(perf_event_open),
+                     SCMP_SYS(userfaultfd),
+                     SCMP_SYS(keyctl),
+                     SCMP_SYS(add_key),
+                     SCMP_SYS(request_key),
+                     SCMP_SYS(setsid),
+                     SCMP_SYS(setpgid),
+                     SCMP_SYS(tkill),
+                     SCMP_SYS(tgkill)}) {
       ok = ok && seccomp_rule_add(filter, eperm, call, 0) == 0;
     }
     // clone3 hides its flags in memory: ENOSYS, and glibc falls back to clone.
-    ok = ok &&
-         seccomp_rule_add(filter, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) == 0 &&
+    ok = ok && seccomp_rule_add(filter, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) == 0 &&
          seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0 &&
          seccomp_rule_add(filter, eperm, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_NE, 0)) == 0;
     // Export the BPF through a pipe (libseccomp 2.5 has no in-memory export).

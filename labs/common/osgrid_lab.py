@@ -96,8 +96,21 @@ def show(value: Any) -> str:
 Checker = Callable[[dict, int, Any], Optional[str]]
 
 
+def same(a: Any, b: Any) -> bool:
+    """JSON equality, as the grader's: True is not 1, and [1] is not (1,) only in Python."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
 def check_equal(step: dict, got: Any) -> Optional[str]:
-    if got == step["expect"]:
+    if same(got, step["expect"]):
         return None
     return f"expected {show(step['expect'])}, got {show(got)}"
 
@@ -113,7 +126,11 @@ def check_task(step: dict, got: Any) -> Optional[str]:
     """pick_next: the same task (returned as a Task or by id), or None for both."""
     if task_id(got) == task_id(step["expect"]) and (got is None) == (step["expect"] is None):
         return None
-    return f"expected {show(step['expect'])}, got {show(got)}"
+
+    def name(value: Any) -> str:
+        return "None" if value is None else f"task {task_id(value)}"
+
+    return f"expected {name(step['expect'])}, got {name(got)}"
 
 
 CHECKS: Dict[str, Callable[[dict, Any], Optional[str]]] = {"equal": check_equal, "task": check_task}
@@ -187,6 +204,8 @@ def run_case(case: dict, directory, module_file: str, checks: Dict[str, Any]) ->
         if problem:
             lines = [f"step {index + 1} of {len(case['steps'])}{where}: "
                      f"{call}({', '.join(show(a) for a in step['args'])}): {problem}"]
+            if step.get("context"):
+                lines.append("at that point: " + json.dumps(step["context"]))
             if case.get("reference"):
                 lines.append("the reference run: " + json.dumps(case["reference"]))
             return lines

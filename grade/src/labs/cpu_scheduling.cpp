@@ -68,7 +68,7 @@ class RecordingPolicy final : public os::ReadyQueuePolicy {
     Step& step = Record("pick_next", json::array());
     step.expect = picked ? json(picked->id) : json(nullptr);
     step.check = "task";
-    step.context = {{"ready", std::move(context)}};
+    step.context = {{"ready_set", std::move(context)}};
     if (picked) ready_.erase(picked->id);
     return picked;
   }
@@ -80,7 +80,7 @@ class RecordingPolicy final : public os::ReadyQueuePolicy {
     bool answer = reference_->ShouldPreempt(running);
     Step& step = Record("should_preempt", json::array({TaskJson(running)}));
     step.expect = answer;
-    step.context = {{"ready", ReadyJson()}};
+    step.context = {{"ready_set", ReadyJson()}};
     return answer;
   }
   void AdvanceTo(std::int64_t now) override {
@@ -244,7 +244,7 @@ class CpuSchedulingLab final : public Lab {
     // pick_next: a Task or its id, or None.
     json id = got.is_object() && got.contains("id") ? got["id"] : got;
     if (id == *step.expect) return std::nullopt;
-    const json& ready = step.context["ready"];
+    const json& ready = step.context["ready_set"];
     auto in_ready = [&](const json& candidate) -> const json* {
       for (const auto& task : ready) {
         if (task["id"] == candidate) return &task;
@@ -252,7 +252,7 @@ class CpuSchedulingLab final : public Lab {
       return nullptr;
     };
     std::string detail = "expected task " + step.expect->dump() + ", got " +
-                         (id.is_null() ? "None" : "task " + id.dump()) + "; ready: " + ready.dump();
+                         (id.is_null() ? "None" : "task " + id.dump()) + "; ready tasks (by id): " + ready.dump();
     if (id.is_null()) return Mismatch{"returned None while tasks were ready", detail};
     if (!id.is_number_integer()) return Mismatch{"returned something that is not a task or a task id", detail};
     const json* chosen = in_ready(id);

@@ -34,7 +34,7 @@ struct GradeOptions {
   std::string only;               // run just the test of this name ("" = all)
   bool explain = false;           // hidden cases too show expected values
   bool check_determinism = true;  // run each hidden case twice
-  unsigned jobs = 0;  // cases run side by side; 0 = one per core
+  unsigned jobs = 0;              // cases run side by side; 0 = one per core
   SandboxOptions sandbox;
 };
 

@@ -35,9 +35,9 @@ struct Step {
   std::optional<nlohmann::json> expect;           // the reference's answer; absent = the reply is not graded
   std::string check = "equal";                    // how Lab::Check compares: "equal" or a lab's own name
   std::string where;                              // where we are, for people: "t=12", "op 7: malloc(5)"
-  /// For Lab::Check and for people when expected values may be shown (never
-  /// sent to the student's process): the ready queue at a pick, the free list
-  /// before a malloc.
+  /// For Lab::Check, and for people when expected values may be shown: the
+  /// ready queue at a pick, the free list before a malloc. Never sent to the
+  /// student's process; written into a visible case's JSON, for check.py.
   nlohmann::json context;
 };
 
