@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bad submissions (tests/labs/bad/) graded as lab 01 submissions, by ctest.
+"""Bad submissions (tests/labs/bad/*.patch: lab 01's reference, broken) graded as lab 01 submissions, by ctest.
 
     bad_input_test.py OSGRID LABS_DIR
 
@@ -9,7 +9,6 @@ valid results.json (labs/gradescope/results.schema.json).
 
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,11 +21,11 @@ SCHEMA = json.loads((pathlib.Path(LABS) / "gradescope" / "results.schema.json").
 # submission -> (text the top-level output must contain, text some test's output must contain)
 CASES = {
     None: ("the submission has no policy.py", "the submission has no policy.py"),
-    "missing_class.py": ("policy.py defines no RR", "policy.py defines no RR"),
-    "wrong_signature.py": ("pick_next(now) cannot take 0 argument(s)", "cannot take 0 argument(s)"),
-    "syntax_error.py": ("syntax error in policy.py line 45", "syntax error in policy.py line 45"),
-    "not_in_queue.py": ("points", "picked a task that is not in the ready queue"),
-    "nondeterministic.py": ("points", "gave different answers"),
+    "missing_class.patch": ("policy.py defines no RR", "policy.py defines no RR"),
+    "wrong_signature.patch": ("pick_next(now) cannot take 0 argument(s)", "cannot take 0 argument(s)"),
+    "syntax_error.patch": ("syntax error in policy.py line 44", "syntax error in policy.py line 44"),
+    "not_in_queue.patch": ("points", "picked a task that is not in the ready queue"),
+    "nondeterministic.patch": ("points", "gave different answers"),
 }
 failures = []
 
@@ -38,10 +37,12 @@ def fail(message):
 
 with tempfile.TemporaryDirectory() as scratch:
     for name, (top, test_text) in CASES.items():
-        submission = pathlib.Path(scratch) / (name or "empty").removesuffix(".py")
+        submission = pathlib.Path(scratch) / (name or "empty").removesuffix(".patch")
         submission.mkdir()
-        if name:
-            shutil.copy(HERE / "bad" / name, submission / "policy.py")
+        if name:  # a patch of lab 01's reference
+            subprocess.run(["patch", "--quiet", f"--output={submission / 'policy.py'}",
+                            str(pathlib.Path(LABS) / "01-cpu-scheduling" / "reference" / "policy.py"),
+                            str(HERE / "bad" / name)], check=True)
         results = submission.parent / f"{submission.name}.json"
         run = subprocess.run([OSGRID, "lab", "grade", "01", str(submission), "--hidden-seed", "5", "--results",
                               str(results), "--labs-dir", LABS], capture_output=True, text=True, timeout=600)

@@ -6,7 +6,8 @@
 CHECK is one of:
   reference  the shipped reference scores 100 % on seeds 1, 2 and 3
   starter    the unmodified starter scores 0, and the grader still writes a valid results.json
-  mutants    each mutant in LAB/mutants fails exactly the tests mutants/expect.json names, per seed
+  mutants    each mutant (LAB/mutants/*.patch, a bug patched into the reference) fails exactly the tests
+             mutants/expect.json names, per seed
   visible    tests/visible/*.json is what `osgrid lab export` writes now (regenerate == checked in)
   checkpy    check.py passes the reference and fails the starter, with nothing but Python
 Every results.json is validated against labs/gradescope/results.schema.json.
@@ -15,7 +16,6 @@ Exit status 0 = passed; 1 = failed, with what differs on stderr.
 
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,11 +54,12 @@ def grade(submission, seed, extra=()):
     return data
 
 
-def as_submission(source, scratch):
-    """A folder holding `source` under the lab's module file name."""
-    folder = pathlib.Path(scratch) / source.stem
+def as_submission(mutant, scratch):
+    """A folder holding the reference with `mutant` (a patch) applied, under the lab's module file name."""
+    folder = pathlib.Path(scratch) / mutant.stem
     folder.mkdir()
-    shutil.copy(source, folder / MODULE)
+    subprocess.run(["patch", "--quiet", f"--output={folder / MODULE}", str(LAB_DIR / "reference" / MODULE),
+                    str(mutant)], check=True)
     return folder
 
 
@@ -89,7 +90,7 @@ def check_starter():
 def check_mutants():
     expect = json.loads((LAB_DIR / "mutants" / "expect.json").read_text())
     mutants = expect["mutants"]
-    found = sorted(path.name for path in (LAB_DIR / "mutants").glob("*.py"))
+    found = sorted(path.name for path in (LAB_DIR / "mutants").glob("*.patch"))
     if sorted(mutants) != found:
         fail(f"mutants/expect.json lists {sorted(mutants)} but mutants/ holds {found}")
     if len(found) < 5:

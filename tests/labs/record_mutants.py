@@ -6,13 +6,13 @@
 For lab authors: after adding a mutant or changing the cases, run it, then
 READ the diff: each mutant's list must be the tests its bug should fail (a bug
 in RR fails RR tests), and every mutant must fail a visible and a hidden test.
-The `mutants` ctest then holds the lab to it. A mutant's "bug" is its module
-docstring's first line.
+The `mutants` ctest then holds the lab to it. A mutant is a patch of the
+reference (mutants/NAME.patch, made with `diff -u`); its first line,
+"# Mutant of reference/FILE: BUG", says the bug.
 """
 
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,11 +23,12 @@ lab_dir = next(pathlib.Path(labs).glob(f"{lab}*"))
 module = json.loads(next((lab_dir / "tests" / "visible").glob("*.json")).read_text())["module"]
 mutants = {}
 with tempfile.TemporaryDirectory() as scratch:
-    for path in sorted((lab_dir / "mutants").glob("*.py")):
+    for path in sorted((lab_dir / "mutants").glob("*.patch")):
         folder = pathlib.Path(scratch) / path.stem
         folder.mkdir()
-        shutil.copy(path, folder / module)
-        bug = path.read_text().split('"""')[1].strip().splitlines()[0].removeprefix("Mutant: ").rstrip(".")
+        subprocess.run(["patch", "--quiet", f"--output={folder / module}", str(lab_dir / "reference" / module),
+                        str(path)], check=True)
+        bug = path.read_text().splitlines()[0].split(": ", 1)[1].rstrip(".")
         fails = {}
         for seed in seeds:
             run = subprocess.run([osgrid, "lab", "grade", lab, str(folder), "--hidden-seed", str(seed), "--json",
