@@ -125,6 +125,26 @@ std::string Timeline(const os::SchedResult& result, const std::vector<os::SchedP
   return text;
 }
 
+// The `osgrid sim sched` command that replays the reference run; with
+// --trace FILE it writes the trace osgrid-viz opens (what --explain offers a TA).
+std::string SimCommand(const std::string& policy, const Workload& load) {
+  std::string lengths, arrivals, io;
+  for (std::size_t i = 0; i < load.jobs.size(); ++i) {
+    const auto& job = load.jobs[i];
+    std::string sep = i == 0 ? "" : ",";
+    lengths += sep + std::to_string(job.bursts.front());
+    arrivals += sep + std::to_string(job.arrival);
+    if (job.bursts.size() > 1) {
+      io += (io.empty() ? "" : ";") + std::to_string(i) + ":";
+      for (std::size_t b = 0; b < job.bursts.size(); ++b) io += (b == 0 ? "" : ",") + std::to_string(job.bursts[b]);
+    }
+  }
+  std::string command = "osgrid sim sched -p " + policy + " -l " + lengths + " --arrivals " + arrivals;
+  if (!io.empty()) command += " --io '" + io + "'";
+  if (policy == "RR") command += " -q " + std::to_string(load.quantum);
+  return command + " -c --trace expected.trace";
+}
+
 Case Record(const std::string& policy, const Workload& load, std::string name, bool hidden) {
   os::SchedPolicyParams params;
   params.quantum = load.quantum > 0 ? load.quantum : 1;
@@ -151,7 +171,8 @@ Case Record(const std::string& policy, const Workload& load, std::string name, b
   test.reference = {{"timeline", Timeline(*result, load.jobs)},
                     {"average_turnaround", result->average_turnaround},
                     {"average_waiting", result->average_waiting},
-                    {"average_response", result->average_response}};
+                    {"average_response", result->average_response},
+                    {"simulate", SimCommand(policy, load)}};
   return test;
 }
 
