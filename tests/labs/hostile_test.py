@@ -57,7 +57,8 @@ try:
     shutil.copy(HERE / "hostile" / f"{NAME}.py", submission / "policy.py")
     results = scratch / "results.json"
 
-    runs = [["--hidden-seed-file", str(seed_file)], ["--hidden-seed", SEED]]
+    # The seed on the command line (scrubbed from /proc/PID/cmdline) matters only to the one that looks for it.
+    runs = [["--hidden-seed-file", str(seed_file)]] + ([["--hidden-seed", SEED]] if NAME == "reads_secrets" else [])
     for seed_args in runs:
         command = [OSGRID, "lab", "grade", "01", str(submission), "--results", str(results), "--labs-dir", LABS,
                    *seed_args]
