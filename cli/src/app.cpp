@@ -29,7 +29,7 @@
 
 #include "commands.h"
 #include "interrupt.h"
-#include "lab_command.h"
+#include "osgrid/grade/command.h"
 #include "osgrid/scenario/cluster.h"
 #include "osgrid/scenario/runner.h"
 #include "osgrid/scenario/scenario.h"
@@ -647,7 +647,7 @@ int RunCommandLine(int argc, char** argv) {
   auto [sim, run_sim] = sim::AddSimCommand(app);
   commands.push_back({sim, std::move(run_sim)});
   commands.push_back(AddReplay(app, all.replay));
-  auto [lab, run_lab] = AddLabCommand(app);
+  auto [lab, run_lab] = grade::AddLabCommand(app);
   commands.push_back({lab, std::move(run_lab)});
   commands.push_back(AddVersion(app));
   if (argc <= 1) {
@@ -661,7 +661,7 @@ int RunCommandLine(int argc, char** argv) {
     bool no_command = std::string(error.what()).find("subcommand is required") != std::string::npos;
     return UsageError(app, no_command ? SubcommandProblem(app, argc, argv) : error.what());
   }
-  ScrubHiddenSeed(argc, argv);
+  grade::ScrubHiddenSeed(argc, argv);
   for (const Command& command : commands) {
     if (!command.app->parsed()) continue;
     const bool local = command.app == sim || command.app == lab || command.app->get_name() == "version" ||

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# setup.sh of an osgrid Gradescope bundle (made by `osgrid lab pack`; docs/labs-gradescope.md).
+#
+# Gradescope runs it once, as root, when it builds the autograder's image,
+# after unpacking the bundle into /autograder/source. The grader in the bundle
+# (osgrid-grade) is a static executable: all it needs from the image is
+# python3 >= 3.10, which runs the students' code. It is installed with apt-get
+# only when missing (Gradescope's Ubuntu 22.04 image has Python 3.10).
+# AUTOGRADER_ROOT (default /autograder) lets osgrid's own tests run this in a
+# scratch folder.
+set -euo pipefail
+source_dir="${AUTOGRADER_ROOT:-/autograder}/source"
+
+# The python3 the grader runs: the first of these that exists (grade/src/student_process.cpp).
+grader_python() {
+  local candidate
+  for candidate in /usr/local/bin/python3 /usr/bin/python3 /bin/python3; do
+    if [[ -x "$candidate" ]]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+python_ok() {
+  local python
+  python=$(grader_python) && "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))'
+}
+
+if ! python_ok; then
+  echo "setup.sh: no python3 >= 3.10 found: installing python3 with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends python3
+  if ! python_ok; then
+    echo "setup.sh: python3 >= 3.10 is still missing; the grader cannot run students' code" >&2
+    exit 1
+  fi
+fi
+python=$(grader_python)
+echo "setup.sh: students' code will run in $python ($("$python" --version 2>&1))"
+
+# The hidden seed and the grader are root's alone: students' code runs as
+# another user, which must not read the seed (it draws the hidden tests).
+chmod 700 "$source_dir"
+chmod 600 "$source_dir/seed"
+chmod 700 "$source_dir/osgrid-grade"
+chmod 755 "$source_dir/run_autograder"
+
+echo "setup.sh: the bundle's VERSION:"
+sed 's/^/  /' "$source_dir/VERSION"
+echo "setup.sh: osgrid-grade --version:"
+"$source_dir/osgrid-grade" --version | sed 's/^/  /'
