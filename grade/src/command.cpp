@@ -1,7 +1,7 @@
 // `osgrid lab` and `osgrid-grade lab`: the graded labs (labs/README.md).
 // list, test (students: the visible tests), grade (the autograder: visible
 // and hidden, results.json), export (writes a lab's visible tests for
-// check.py), pack (the Gradescope bundle: docs/labs-gradescope.md).
+// check.py), pack (the Gradescope bundle: labs/README.md, "Gradescope").
 #include "osgrid/grade/command.h"
 
 #include <elf.h>
@@ -169,8 +169,7 @@ int Test(const LabOptions& o) {
   auto report = Grade(*lab, o.dir, options);
   if (!report) return Usage(report.error().message);
   if (!o.filter.empty()) {
-    std::erase_if(report->tests,
-                  [&](const TestResult& t) { return t.name.find(o.filter) == std::string::npos; });
+    std::erase_if(report->tests, [&](const TestResult& t) { return t.name.find(o.filter) == std::string::npos; });
   }
   PrintReport(*report, false);
   for (const auto& test : report->tests) {
@@ -214,8 +213,8 @@ int GradeCommand(const LabOptions& o) {
   } else {
     PrintReport(*report, o.explain);
     std::cout << "Graded in " << std::fixed << std::setprecision(1) << report->seconds << " s"
-              << (o.results.empty() ? "" : "; results in " + o.results)
-              << ". Sandbox: " << StudentRunner::Layers() << ".\n";
+              << (o.results.empty() ? "" : "; results in " + o.results) << ". Sandbox: " << StudentRunner::Layers()
+              << ".\n";
   }
   return kOk;
 }
@@ -241,7 +240,7 @@ int Export(const LabOptions& o) {
   return kOk;
 }
 
-// ---- pack: the Gradescope bundle (docs/labs-gradescope.md) ----
+// ---- pack: the Gradescope bundle (labs/README.md, "Gradescope") ----
 
 int Fail(const std::string& code, const std::string& message) {
   std::cerr << "osgrid: " << code << ": " << message << "\n";
@@ -371,9 +370,10 @@ int Pack(const LabOptions& o) {
   if (error) return Fail("NOT_FOUND", "cannot find this program's own file (/proc/self/exe): " + error.message());
   fs::path grader = self.parent_path() / "osgrid-grade";
   if (!fs::is_regular_file(grader)) {
-    return Fail("NOT_FOUND", "the bundle carries the static grader osgrid-grade, and there is none next to this "
-                             "program (in " + self.parent_path().string() +
-                                 "): build it (cmake --build build --target osgrid-grade)");
+    return Fail("NOT_FOUND",
+                "the bundle carries the static grader osgrid-grade, and there is none next to this "
+                "program (in " +
+                    self.parent_path().string() + "): build it (cmake --build build --target osgrid-grade)");
   }
   if (auto why = NotStaticX86(grader)) return Fail("BAD_REQUEST", grader.string() + " cannot go in a bundle: " + *why);
   std::string versions;
@@ -408,12 +408,12 @@ int Pack(const LabOptions& o) {
   };
   for (const auto& [name, text] : BundleFiles()) {
     std::string filled = text;
-    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"@LAB@", id},
-             {"@LAB_VERSION@", version},
-             {"@OSGRID_VERSION@", OSGRID_VERSION},
-             {"@PACKED@", packed},
-             {"@HIDDEN_VISIBILITY@", o.hidden_visibility}}) {
+    for (const auto& [from, to] :
+         std::vector<std::pair<std::string, std::string>>{{"@LAB@", id},
+                                                          {"@LAB_VERSION@", version},
+                                                          {"@OSGRID_VERSION@", OSGRID_VERSION},
+                                                          {"@PACKED@", packed},
+                                                          {"@HIDDEN_VISIBILITY@", o.hidden_visibility}}) {
       filled = Replace(filled, from, to);
     }
     write(name, filled, name == "setup.sh" || name == "run_autograder" ? executable : readable);
@@ -453,8 +453,8 @@ int Pack(const LabOptions& o) {
             << o.gradescope << " (" << (fs::file_size(o.gradescope, error) + 1023) / 1024 << " KiB):\n  " << names
             << "\n";
   if (!has_handout) std::cout << "No handout: " << handout.string() << " does not exist.\n";
-  std::cout << "Hidden seed: " << seed << (fresh_seed ? " (new)" : "")
-            << ". Keep it: packing again with --hidden-seed " << seed << " draws the same hidden tests.\n"
+  std::cout << "Hidden seed: " << seed << (fresh_seed ? " (new)" : "") << ". Keep it: packing again with --hidden-seed "
+            << seed << " draws the same hidden tests.\n"
             << "Hidden tests' visibility: " << o.hidden_visibility << ".\n"
             << "Upload the zip in Gradescope (Configure Autograder, Zip file upload, Ubuntu 22.04); README-bundle.md "
                "in it says how, and how to regrade.\n";
@@ -477,7 +477,8 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
   test->add_option("LAB", o->lab, "The lab: 01, 01-cpu-scheduling, ...")->required();
   test->add_option("DIR", o->dir, "The folder that holds your file (policy.py, ...)")->required();
   test->add_option("-k", o->filter, "Only the tests whose name contains TEXT")->type_name("TEXT");
-  test->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")->type_name("MS");
+  test->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")
+      ->type_name("MS");
   test->footer(
       "Example: osgrid lab test 01 labs/01-cpu-scheduling/starter\nExit status: 0 all passed, 1 some failed, 2 bad "
       "usage.");
@@ -499,7 +500,8 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
                    "Gradescope visibility of hidden tests: visible (pass/fail and the kind of mistake, at once), "
                    "after_due_date, after_published or hidden")
       ->check(CLI::IsMember({"visible", "hidden", "after_due_date", "after_published"}));
-  grade->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")->type_name("MS");
+  grade->add_option("--timeout", o->timeout_ms, "Wall-clock limit per test, ms (default 10000; the CPU limit is 2 s)")
+      ->type_name("MS");
   grade->add_flag("--json", o->json, "Print results.json instead of the report");
   grade->footer(
       "Examples:\n  osgrid lab grade 01 --reference --hidden-seed 7\n"
@@ -512,7 +514,7 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
   exporter->add_option("LAB", o->lab, "The lab")->required();
   exporter->add_option("--out", o->out, "The folder (default: labs/LAB/tests/visible)")->type_name("DIR");
 
-  auto* pack = lab->add_subcommand("pack", "Build a lab's Gradescope autograder bundle (docs/labs-gradescope.md)");
+  auto* pack = lab->add_subcommand("pack", "Build a lab's Gradescope autograder bundle (labs/README.md: Gradescope)");
   pack->add_option("LAB", o->lab, "The lab")->required();
   pack->add_option("--gradescope", o->gradescope, "Write the bundle, a zip to upload to Gradescope, here")
       ->type_name("OUT.zip")
@@ -557,7 +559,8 @@ void ScrubHiddenSeed(int argc, char** argv) {
 
 std::string VersionText() {
   std::string text = "osgrid " OSGRID_VERSION "\n";
-  for (const auto& lab : AllLabs()) text += std::string(lab->id()) + " version " + std::to_string(lab->version()) + "\n";
+  for (const auto& lab : AllLabs())
+    text += std::string(lab->id()) + " version " + std::to_string(lab->version()) + "\n";
   return text;
 }
 

@@ -1,5 +1,5 @@
 // osgrid-grade: the lab grader alone, linked statically (grade/CMakeLists.txt),
-// the executable a Gradescope bundle carries (docs/labs-gradescope.md).
+// the executable a Gradescope bundle carries (labs/README.md, "Gradescope").
 // `osgrid-grade lab list|test|grade|export|pack` is `osgrid lab ...` (the same
 // code: osgrid/grade/command.h); --version prints osgrid's version and each
 // lab's, which a bundle's run_autograder checks against its VERSION file.

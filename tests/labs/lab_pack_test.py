@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`osgrid lab pack` (docs/labs-gradescope.md), run by ctest as lab_pack: no root, no network.
+"""`osgrid lab pack` (labs/README.md, "Gradescope"), run by ctest as lab_pack: no root, no network.
 
     lab_pack_test.py OSGRID OSGRID_GRADE LABS_DIR
 

@@ -4,7 +4,9 @@
 // Python 3.10; osgrid's machines have only 3.11. Run by scripts/lab-bundle-test
 // (before a release), not by CI:
 //   node python310_pyodide.js PYODIDE_PREFIX LABS_DIR
-// where PYODIDE_PREFIX holds node_modules/pyodide (npm install --prefix DIR pyodide@0.22.1).
+// where PYODIDE_PREFIX holds node_modules/pyodide (npm install --prefix DIR pyodide@0.22.1),
+// and LABS_DIR is a copy of labs/ with each mutant patch applied as
+// mutants/NAME.py (`patch --output`: Pyodide has no patch program).
 const fs = require("fs");
 const path = require("path");
 

@@ -4,7 +4,9 @@ With the labs mounted at /labs, under Python 3.10:
   1. every labs/**/*.py compiles;
   2. each lab's check.py passes its reference, fails its starter cleanly (no
      traceback), and fails exactly the visible tests mutants/expect.json
-     names for each mutant (seed 1), as the grader does under 3.11;
+     names for each mutant (seed 1), as the grader does under 3.11. The
+     mutants are patches (mutants/NAME.patch); Pyodide has no `patch`, so the
+     caller gives a copy of the labs with each applied as mutants/NAME.py;
   3. labs/common/grader_host.py, the grader's side of the student process,
      answers every step of every visible case for the reference (its fds 3
      and 4 are files here).
@@ -129,7 +131,7 @@ def main():
         expect = json.loads((lab / "mutants" / "expect.json").read_text())["mutants"]
         for name, spec in sorted(expect.items()):
             with tempfile.TemporaryDirectory() as scratch:
-                shutil.copy(lab / "mutants" / name, pathlib.Path(scratch) / module)
+                shutil.copy(lab / "mutants" / name.replace(".patch", ".py"), pathlib.Path(scratch) / module)
                 status, text, failed = check_py(lab, scratch, module)
             wanted = set(spec["fails"]["1"]) & names
             if status != 1 or failed != wanted or "Traceback" in text:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# setup.sh of an osgrid Gradescope bundle (made by `osgrid lab pack`; docs/labs-gradescope.md).
+# setup.sh of an osgrid Gradescope bundle (made by `osgrid lab pack`; labs/README.md, "Gradescope").
 #
 # Gradescope runs it once, as root, when it builds the autograder's image,
 # after unpacking the bundle into /autograder/source. The grader in the bundle
