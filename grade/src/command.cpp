@@ -352,6 +352,9 @@ int Pack(const LabOptions& o) {
   if (lab == nullptr) return kUsage;
   if (fs::path(o.gradescope).extension() != ".zip")
     return Usage("--gradescope names the bundle's zip file (OUT.zip), got '" + o.gradescope + "'");
+  const fs::path out_folder = fs::absolute(o.gradescope).parent_path();
+  if (!fs::is_directory(out_folder))
+    return Usage("--gradescope: the folder " + out_folder.string() + " does not exist");
   std::string problem;
   std::uint64_t seed = 0;
   const bool fresh_seed = o.hidden_seed.empty();
@@ -411,6 +414,7 @@ int Pack(const LabOptions& o) {
     for (const auto& [from, to] :
          std::vector<std::pair<std::string, std::string>>{{"@LAB@", id},
                                                           {"@LAB_VERSION@", version},
+                                                          {"@MODULE@", std::string(lab->module_file())},
                                                           {"@OSGRID_VERSION@", OSGRID_VERSION},
                                                           {"@PACKED@", packed},
                                                           {"@HIDDEN_VISIBILITY@", o.hidden_visibility}}) {

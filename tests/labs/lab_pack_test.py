@@ -202,9 +202,10 @@ def check_refusals(scratch):
             print("refused: " + done.stderr.strip()[:110] + "...")
     finally:
         shutil.rmtree(folder)
-    done = run([OSGRID, "lab", "pack", "01", "--gradescope", str(scratch / "bundle.tar")])
-    if done.returncode != 2:
-        fail(f"pack --gradescope bundle.tar: exit {done.returncode}, expected 2 (bad usage)")
+    for out in (scratch / "bundle.tar", scratch / "no-such-folder" / "bundle.zip"):
+        done = run([OSGRID, "lab", "pack", "01", "--gradescope", str(out)])
+        if done.returncode != 2 or "BAD_REQUEST" not in done.stderr:
+            fail(f"pack --gradescope {out}: exit {done.returncode}, expected 2 (bad usage): {done.stderr}")
     # osgrid-grade packs too (the same command code), with a fresh 63-bit seed when none is given.
     done = run([GRADER, "lab", "pack", "01", "--gradescope", str(scratch / "again.zip"), "--labs-dir", LABS])
     seed = re.search(r"Hidden seed: (\d+) \(new\)", done.stdout)
