@@ -382,7 +382,7 @@ int Pack(const LabOptions& o) {
   std::string versions;
   if (int status = RunProgram({grader.string(), "--version"}, versions);
       status != 0 || Trim(versions) != Trim(VersionText())) {
-    return Fail("BAD_REQUEST", grader.string() + " is not the same build as this program: its --version says\n" +
+    return Fail("BAD_REQUEST", grader.string() + " does not pin what this program does: its --version says\n" +
                                    Indent(Trim(versions), "  ") + "and this program's\n" +
                                    Indent(Trim(VersionText()), "  ") + "Rebuild both (cmake --build build).");
   }
