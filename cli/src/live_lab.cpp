@@ -59,6 +59,7 @@ class ClusterRunner final : public grade::LiveRunner {
 
     auto finish = [&](grade::CaseRun::End end, std::string why) {
       run.end = end;
+      run.loaded = end != grade::CaseRun::End::kCrashed;  // the driver ran the student's module
       run.why = std::move(why);
       run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
       return run;

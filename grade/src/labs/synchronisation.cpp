@@ -47,6 +47,11 @@ struct RwShape {
   double hold_s;             // time inside, per round
 };
 
+// "1 producer", "2 producers".
+std::string Count(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 Case Buffer(const std::string& name, const BufferShape& shape, bool hidden) {
   int items = 0;
   for (const auto& p : shape.producers) items += static_cast<int>(p.size());
@@ -62,8 +67,8 @@ Case Buffer(const std::string& name, const BufferShape& shape, bool hidden) {
   test.init = nullptr;
   test.hidden = hidden;
   test.tags = {"bounded buffer"};
-  test.about = std::to_string(shape.producers.size()) + " producers, " + std::to_string(shape.consumers.size()) +
-               " consumers, capacity " + std::to_string(shape.capacity) + ", " + std::to_string(items) + " items";
+  test.about = Count(shape.producers.size(), "producer") + ", " + Count(shape.consumers.size(), "consumer") +
+               ", capacity " + std::to_string(shape.capacity) + ", " + Count(static_cast<std::size_t>(items), "item");
   test.steps.push_back(Step{"lab05_buffer", json::array({config}), json{{"invariants", "hold"}}, "invariants",
                             test.about, json::object()});
   return test;
@@ -84,9 +89,10 @@ Case ReadersWriters(const std::string& name, const RwShape& shape, bool hidden) 
   int reads = 0, writes = 0;
   for (int r : shape.readers) reads += r;
   for (int w : shape.writers) writes += w;
-  test.about = std::to_string(shape.readers.size()) + " readers, " + std::to_string(shape.writers.size()) +
-               " writers, " + std::to_string(reads) + " reads and " + std::to_string(writes) + " writes of " +
-               std::to_string(static_cast<int>(shape.hold_s * 1000)) + " ms";
+  test.about = Count(shape.readers.size(), "reader") + ", " + Count(shape.writers.size(), "writer") + ", " +
+               Count(static_cast<std::size_t>(reads), "read") + " and " +
+               Count(static_cast<std::size_t>(writes), "write") + " of " +
+               std::to_string(static_cast<int>(shape.hold_s * 1000)) + " ms each";
   test.steps.push_back(Step{"lab05_readers_writers", json::array({config}), json{{"invariants", "hold"}}, "invariants",
                             test.about, json::object()});
   return test;
@@ -193,7 +199,7 @@ class SynchronisationLab final : public Lab {
         Buffer("bounded buffer: 1 producer, 1 consumer, capacity 1", {1, Split(0, 8, 1), {8}}, false),
         Buffer("bounded buffer: 2 producers, 2 consumers, capacity 2", {2, Split(0, 16, 2), {8, 8}}, false),
         ReadersWriters("readers-writers: 3 readers, 1 writer", {{3, 3, 3}, {2}, 0.03}, false),
-        ReadersWriters("readers-writers: 2 readers, 2 writers", {{3, 3}, {2, 2}, 0.03}, false),
+        ReadersWriters("readers-writers: 2 readers, 2 writers", {{4, 4}, {2, 2}, 0.03}, false),
     };
   }
 
@@ -203,7 +209,7 @@ class SynchronisationLab final : public Lab {
     for (int i = 1; i <= 3; ++i) {
       const int producers = static_cast<int>(rng.Uniform(2, 3));
       const int consumers = static_cast<int>(rng.Uniform(2, 3));
-      const int capacity = static_cast<int>(rng.Uniform(1, 3));
+      const int capacity = static_cast<int>(rng.Uniform(2, 3));
       const int items = static_cast<int>(rng.Uniform(12, 18));
       const int first = static_cast<int>(rng.Uniform(1, 900)) * 10;
       cases.push_back(Buffer("bounded buffer: hidden " + std::to_string(i),
@@ -212,7 +218,7 @@ class SynchronisationLab final : public Lab {
     for (int i = 1; i <= 2; ++i) {
       RwShape shape;
       shape.readers.resize(static_cast<std::size_t>(rng.Uniform(2, 4)));
-      for (int& rounds : shape.readers) rounds = static_cast<int>(rng.Uniform(2, 3));
+      for (int& rounds : shape.readers) rounds = static_cast<int>(rng.Uniform(3, 4));
       shape.writers.resize(static_cast<std::size_t>(rng.Uniform(1, 2)));
       for (int& rounds : shape.writers) rounds = static_cast<int>(rng.Uniform(2, 3));
       shape.hold_s = static_cast<double>(rng.Uniform(20, 40)) / 1000;
