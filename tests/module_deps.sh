@@ -10,7 +10,7 @@ declare -A allowed=(
   [os]="os"
   [net]="os net"
   [tracker]="os net tracker"
-  [peer]="os net peer"
+  [peer]="os net grade peer"
   [client]="os net client"
   [sim]="os net client sim"
   [scenario]="os net client sim scenario"
@@ -18,7 +18,7 @@ declare -A allowed=(
   [grade]="os grade"
   [cli]="os net client sim scenario viz grade cli"
 )
-modules="os net tracker peer client sim scenario viz grade cli"
+modules="os net tracker grade peer client sim scenario viz cli"
 bad=0
 for module in $modules; do
   while IFS=: read -r file line text; do

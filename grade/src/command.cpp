@@ -477,6 +477,10 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
   auto* lab = app.add_subcommand(
       "lab", "Graded labs: list them, test your code, grade submissions, pack for Gradescope (labs/README.md)");
   lab->require_subcommand(1);
+  lab->footer(
+      "Students: 'osgrid lab test NN DIR' (or 'python3 labs/NN-*/check.py DIR', Python 3.10+ only).\n"
+      "Autograders: 'osgrid lab grade NN DIR --hidden-seed-file F --results results.json'.\n"
+      "Run 'osgrid lab COMMAND --help' for a command's options; the manual is labs/README.md.");
 
   auto* list = lab->add_subcommand("list", "List the labs, or one lab's tests");
   list->add_option("LAB", o->lab, "A lab: its number or full name (01, 01-cpu-scheduling)");

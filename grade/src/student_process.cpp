@@ -21,9 +21,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 #include <vector>
 
 #include "host_files.h"
+#include "host_process.h"
 
 namespace osgrid::grade {
 namespace {
@@ -67,35 +69,15 @@ const SeccompProgram& Seccomp() {
     }
     const auto eperm = SCMP_ACT_ERRNO(EPERM);
     bool ok = true;
-    for (int call : {SCMP_SYS(socket),
-                     SCMP_SYS(socketpair),
-                     SCMP_SYS(connect),
-                     SCMP_SYS(bind),
-                     SCMP_SYS(listen),
-                     SCMP_SYS(accept),
-                     SCMP_SYS(accept4),
-                     SCMP_SYS(ptrace),
-                     SCMP_SYS(process_vm_readv),
-                     SCMP_SYS(process_vm_writev),
-                     SCMP_SYS(kcmp),
-                     SCMP_SYS(pidfd_open),
-                     SCMP_SYS(pidfd_getfd),
-                     SCMP_SYS(pidfd_send_signal),
-                     SCMP_SYS(fork),
-                     SCMP_SYS(vfork),
-                     SCMP_SYS(unshare),
-                     SCMP_SYS(setns),
-                     SCMP_SYS(mount),
-                     SCMP_SYS(bpf),
-                     SCMP_SYS(perf_event_open),
-                     SCMP_SYS(userfaultfd),
-                     SCMP_SYS(keyctl),
-                     SCMP_SYS(add_key),
-                     SCMP_SYS(request_key),
-                     SCMP_SYS(setsid),
-                     SCMP_SYS(setpgid),
-                     SCMP_SYS(tkill),
-                     SCMP_SYS(tgkill)}) {
+    // clang-format off
+    for (int call : {SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
+                     SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv),
+                     SCMP_SYS(process_vm_writev), SCMP_SYS(kcmp), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
+                     SCMP_SYS(pidfd_send_signal), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(unshare),
+                     SCMP_SYS(setns), SCMP_SYS(mount), SCMP_SYS(bpf), SCMP_SYS(perf_event_open),
+                     SCMP_SYS(userfaultfd), SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+                     SCMP_SYS(setsid), SCMP_SYS(setpgid), SCMP_SYS(tkill), SCMP_SYS(tgkill)}) {
+      // clang-format on
       ok = ok && seccomp_rule_add(filter, eperm, call, 0) == 0;
     }
     // clone3 hides its flags in memory: ENOSYS, and glibc falls back to clone.
@@ -134,7 +116,8 @@ struct ExecPlan {
   rlim_t cpu = 2, address_space = 0, file_size = 0;
   const SeccompProgram* seccomp = nullptr;
   int request_fd = -1, answer_fd = -1, output_fd = -1;
-  uid_t uid = 0;  // the student's user (and group), when the grader is root
+  uid_t uid = 0;     // the student's user (and group), when the grader is root
+  pid_t parent = 0;  // the grader: the child dies with it (PR_SET_PDEATHSIG)
 };
 
 [[noreturn]] void Die(const char* what) {
@@ -178,6 +161,9 @@ void SetLimit(int resource, rlim_t soft, rlim_t hard) {
   SetLimit(RLIMIT_FSIZE, plan.file_size, plan.file_size);
   SetLimit(RLIMIT_NOFILE, 64, 64);
   SetLimit(RLIMIT_CORE, 0, 0);
+  // After setuid, which clears it: a grader (or peer) that dies, even by
+  // SIGKILL, takes the process with it. It may have died already.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != plan.parent) Die("pdeathsig");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Die("no_new_privs");
   sock_fprog program{static_cast<unsigned short>(plan.seccomp->code.size()),
                      const_cast<sock_filter*>(plan.seccomp->code.data())};
@@ -208,6 +194,7 @@ ExecPlan MakePlan(const std::string& root, const SandboxOptions& options, int ha
   plan.file_size = options.file_size_bytes;
   plan.seccomp = &Seccomp();
   plan.uid = StudentUid();
+  plan.parent = getpid();
   return plan;
 }
 
@@ -230,17 +217,6 @@ std::string SignalName(int signal) {
     default:
       return "signal " + std::to_string(signal);
   }
-}
-
-std::string Describe(int status, const SandboxOptions& options) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (!WIFSIGNALED(status)) return "ended";
-  int signal = WTERMSIG(status);
-  std::string why = "killed by " + SignalName(signal);
-  if (signal == SIGXCPU || signal == SIGKILL)
-    why += " (the CPU limit is " + std::to_string(options.cpu_seconds) + " s)";
-  if (signal == SIGXFSZ) why += " (it wrote a file larger than " + std::to_string(options.file_size_bytes) + " bytes)";
-  return why;
 }
 
 struct Pipe {
@@ -289,7 +265,116 @@ bool TakeAnswers(std::string& buffer, CaseRun& run) {
   return true;
 }
 
+// A new private folder under $TMPDIR with host/ (the grader's Python files)
+// and an empty submission/, 0711: the student's user may pass through to
+// host/ and submission/ but not list the folder.
+os::Expected<std::string> MakeWorkFolder() {
+  std::string pattern = (fs::temp_directory_path() / "osgrid-grade-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) return os::Fail("cannot make a work folder: " + std::string(strerror(errno)));
+  const fs::path root(pattern);
+  std::error_code error;
+  fs::permissions(root, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, error);
+  fs::create_directories(root / "host");
+  fs::create_directories(root / "submission");
+  for (const auto& [name, text] : HostFiles()) {
+    std::ofstream(root / "host" / name) << text;
+  }
+  return pattern;
+}
+
+// Everything under `root` readable (the student's user reads its own code),
+// nothing writable but by the grader.
+void OpenUpForReading(const fs::path& root) {
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(root, error); !error && it != fs::end(it); it.increment(error)) {
+    fs::permissions(it->path(),
+                    it->is_directory() ? fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                             fs::perms::others_read | fs::perms::others_exec
+                                       : fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                             fs::perms::others_read,
+                    error);
+  }
+}
+
 }  // namespace
+
+std::string DescribeExit(int status, const SandboxOptions& options) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (!WIFSIGNALED(status)) return "ended";
+  int signal = WTERMSIG(status);
+  std::string why = "killed by " + SignalName(signal);
+  if (signal == SIGXCPU || signal == SIGKILL)
+    why += " (the CPU limit is " + std::to_string(options.cpu_seconds) + " s)";
+  if (signal == SIGXFSZ) why += " (it wrote a file larger than " + std::to_string(options.file_size_bytes) + " bytes)";
+  return why;
+}
+
+// ---- HostProcess ----
+
+HostProcess::HostProcess(HostProcess&& other) noexcept { *this = std::move(other); }
+
+HostProcess& HostProcess::operator=(HostProcess&& other) noexcept {
+  if (this == &other) return *this;
+  Kill();
+  pid = std::exchange(other.pid, -1);
+  request_fd = std::exchange(other.request_fd, -1);
+  answer_fd = std::exchange(other.answer_fd, -1);
+  output_fd = std::exchange(other.output_fd, -1);
+  started = other.started;
+  status_ = other.status_;
+  return *this;
+}
+
+HostProcess::~HostProcess() { Kill(); }
+
+int HostProcess::Kill() {
+  if (pid > 0) {
+    kill(-pid, SIGKILL);  // the whole group: whatever it left running
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status_, 0) < 0 && errno == EINTR) {
+    }
+    pid = -1;
+  }
+  CloseFd(request_fd);
+  CloseFd(answer_fd);
+  CloseFd(output_fd);
+  return status_;
+}
+
+os::Expected<HostProcess> StartHost(const std::string& root, const SandboxOptions& options, int hash_seed) {
+  ExecPlan plan = MakePlan(root, options, hash_seed);
+  if (!plan.seccomp->problem.empty()) return os::Fail(plan.seccomp->problem);  // never run student code without it
+  Pipe request_pipe, answer_pipe, output_pipe;
+  if (!request_pipe.Open() || !answer_pipe.Open() || !output_pipe.Open()) {
+    std::string why = std::string("cannot make pipes: ") + strerror(errno);
+    request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
+    return os::Fail(why);
+  }
+  plan.request_fd = request_pipe.read;
+  plan.answer_fd = answer_pipe.write;
+  plan.output_fd = output_pipe.write;
+  HostProcess host;
+  host.started = Clock::now();
+  pid_t child = fork();
+  if (child < 0) {
+    std::string why = std::string("cannot fork: ") + strerror(errno);
+    request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
+    return os::Fail(why);
+  }
+  if (child == 0) ExecHost(plan);
+  setpgid(child, child);  // also here: no race with a kill of the group
+  host.pid = child;
+  CloseFd(request_pipe.read);
+  CloseFd(answer_pipe.write);
+  CloseFd(output_pipe.write);
+  host.request_fd = request_pipe.write;
+  host.answer_fd = answer_pipe.read;
+  host.output_fd = output_pipe.read;
+  fcntl(host.request_fd, F_SETFL, O_NONBLOCK);
+  return host;
+}
+
+// ---- StudentRunner ----
 
 os::Expected<StudentRunner> StudentRunner::Prepare(const std::string& submission_dir, std::string module_file,
                                                    SandboxOptions options) {
@@ -305,20 +390,13 @@ os::Expected<StudentRunner> StudentRunner::Prepare(const std::string& submission
     if (found.size() == 1) source = found.front();
   }
 
-  std::string pattern = (fs::temp_directory_path() / "osgrid-grade-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) return os::Fail("cannot make a work folder: " + std::string(strerror(errno)));
+  auto folder = MakeWorkFolder();
+  if (!folder) return folder.error();
   StudentRunner runner;
-  runner.root_ = pattern;
+  runner.root_ = std::move(folder).value();
   runner.module_file_ = std::move(module_file);
   runner.options_ = options;
   fs::path root(runner.root_);
-  // 0711: the student's user may pass through to host/ and submission/ but not list the folder.
-  fs::permissions(root, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, error);
-  fs::create_directories(root / "host");
-  fs::create_directories(root / "submission");
-  for (const auto& [name, text] : HostFiles()) {
-    std::ofstream(root / "host" / name) << text;
-  }
   std::size_t files = 0;
   std::uintmax_t bytes = 0;
   for (auto it = fs::recursive_directory_iterator(source, error); !error && it != fs::end(it); it.increment(error)) {
@@ -337,16 +415,29 @@ os::Expected<StudentRunner> StudentRunner::Prepare(const std::string& submission
     if (error) return os::Fail("cannot copy " + it->path().string() + ": " + error.message());
   }
   if (error) return os::Fail("cannot read the submission folder " + submission_dir + ": " + error.message());
-  // Everything readable (the student's user reads its own code), nothing writable but by the grader.
-  for (auto it = fs::recursive_directory_iterator(root, error); !error && it != fs::end(it); it.increment(error)) {
-    fs::permissions(it->path(),
-                    it->is_directory() ? fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                             fs::perms::others_read | fs::perms::others_exec
-                                       : fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                                             fs::perms::others_read,
-                    error);
-  }
+  OpenUpForReading(root);
   runner.has_module_ = fs::is_regular_file(root / "submission" / runner.module_file_);
+  return runner;
+}
+
+os::Expected<StudentRunner> StudentRunner::PrepareFile(const std::string& module_path, SandboxOptions options) {
+  std::error_code error;
+  const fs::path source(module_path);
+  if (!fs::is_regular_file(source, error)) return os::Fail(module_path + " is not a file");
+  const std::uintmax_t size = fs::file_size(source, error);
+  if (error) return os::Fail("cannot read " + module_path + ": " + error.message());
+  if (size > kMaxBytes) return os::Fail(module_path + " is too big (more than 20 MB)");
+  auto folder = MakeWorkFolder();
+  if (!folder) return folder.error();
+  StudentRunner runner;
+  runner.root_ = std::move(folder).value();
+  runner.module_file_ = source.filename().string();
+  runner.options_ = options;
+  const fs::path root(runner.root_);
+  fs::copy_file(source, root / "submission" / runner.module_file_, error);
+  if (error) return os::Fail("cannot copy " + module_path + ": " + error.message());
+  OpenUpForReading(root);
+  runner.has_module_ = true;
   return runner;
 }
 
@@ -371,59 +462,38 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
   for (const auto& step : test.steps) steps.push_back({{"call", step.call}, {"args", step.args}});
   std::string pending = request.dump() + "\n";
 
-  Pipe request_pipe, answer_pipe, output_pipe;
-  if (!request_pipe.Open() || !answer_pipe.Open() || !output_pipe.Open()) {
-    run.why = std::string("cannot make pipes: ") + strerror(errno);
+  auto started = StartHost(root_, options_, hash_seed);
+  if (!started) {
+    run.why = started.error().message;
     return run;
   }
-  ExecPlan plan = MakePlan(root_, options_, hash_seed);
-  if (!plan.seccomp->problem.empty()) {
-    run.why = plan.seccomp->problem;  // never run student code without the filter
-    request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
-    return run;
-  }
-  plan.request_fd = request_pipe.read;
-  plan.answer_fd = answer_pipe.write;
-  plan.output_fd = output_pipe.write;
-  const auto started = Clock::now();
-  pid_t child = fork();
-  if (child < 0) {
-    run.why = std::string("cannot fork: ") + strerror(errno);
-    request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
-    return run;
-  }
-  if (child == 0) ExecHost(plan);
-  setpgid(child, child);  // also here: no race with the kill below
-  CloseFd(request_pipe.read);
-  CloseFd(answer_pipe.write);
-  CloseFd(output_pipe.write);
-  fcntl(request_pipe.write, F_SETFL, O_NONBLOCK);
+  HostProcess host = std::move(started).value();
 
   std::string answers_buffer;
   std::size_t output_dropped = 0;
   bool protocol_ok = true;
   bool timed_out = false;
-  const auto deadline = started + options_.timeout;
-  while (answer_pipe.read >= 0 || output_pipe.read >= 0) {
+  const auto deadline = host.started + options_.timeout;
+  while (host.answer_fd >= 0 || host.output_fd >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;
     }
-    std::array<pollfd, 3> fds{pollfd{answer_pipe.read, POLLIN, 0}, pollfd{output_pipe.read, POLLIN, 0},
-                              pollfd{pending.empty() ? -1 : request_pipe.write, POLLOUT, 0}};
+    std::array<pollfd, 3> fds{pollfd{host.answer_fd, POLLIN, 0}, pollfd{host.output_fd, POLLIN, 0},
+                              pollfd{pending.empty() ? -1 : host.request_fd, POLLOUT, 0}};
     if (poll(fds.data(), fds.size(), static_cast<int>(left)) < 0 && errno != EINTR) break;
     if (fds[2].revents != 0) {
-      ssize_t n = write(request_pipe.write, pending.data(), pending.size());
+      ssize_t n = write(host.request_fd, pending.data(), pending.size());
       if (n > 0) pending.erase(0, static_cast<std::size_t>(n));
       if (n < 0 && errno != EAGAIN) pending.clear();  // it closed fd 3 (or died): nothing more to send
-      if (pending.empty()) CloseFd(request_pipe.write);
+      if (pending.empty()) CloseFd(host.request_fd);
     }
     char chunk[65536];
     if (fds[0].revents != 0) {
-      ssize_t n = read(answer_pipe.read, chunk, sizeof chunk);
+      ssize_t n = read(host.answer_fd, chunk, sizeof chunk);
       if (n <= 0) {
-        CloseFd(answer_pipe.read);
+        CloseFd(host.answer_fd);
       } else {
         answers_buffer.append(chunk, static_cast<std::size_t>(n));
         protocol_ok = protocol_ok && TakeAnswers(answers_buffer, run);
@@ -432,9 +502,9 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
       }
     }
     if (fds[1].revents != 0) {
-      ssize_t n = read(output_pipe.read, chunk, sizeof chunk);
+      ssize_t n = read(host.output_fd, chunk, sizeof chunk);
       if (n <= 0) {
-        CloseFd(output_pipe.read);
+        CloseFd(host.output_fd);
       } else {
         std::size_t keep = std::min(static_cast<std::size_t>(n),
                                     options_.output_cap_bytes - std::min(options_.output_cap_bytes, run.output.size()));
@@ -443,13 +513,8 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
       }
     }
   }
-  kill(-child, SIGKILL);  // the whole group: whatever it left running
-  kill(child, SIGKILL);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  request_pipe.Close(), answer_pipe.Close(), output_pipe.Close();
-  run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const int status = host.Kill();
+  run.seconds = std::chrono::duration<double>(Clock::now() - host.started).count();
   if (output_dropped > 0) run.output += "\n[... " + std::to_string(output_dropped) + " more bytes not kept]";
 
   if (run.error) {
@@ -461,7 +526,8 @@ CaseRun StudentRunner::Run(const Case& test, int hash_seed) const {
     run.why = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
   } else {
     run.end = CaseRun::End::kCrashed;
-    run.why = protocol_ok ? Describe(status, options_) : "wrote something other than answers on the grader's channel";
+    run.why =
+        protocol_ok ? DescribeExit(status, options_) : "wrote something other than answers on the grader's channel";
   }
   return run;
 }

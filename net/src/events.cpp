@@ -173,6 +173,16 @@ const RecordsOf<ev::Payload>::type& PayloadRecords() {
            {"to", &CpuSwitch::to, "task_id of the task switched to"},
            {"peer", &CpuSwitch::peer, "whose CPU; empty in a simulation"},
            {"cost_ms", &CpuSwitch::cost_ms, "how long the switch takes; 0 = counted, but free"}}},
+      // ---- scheduling
+      Record<SchedPolicyFallback>{
+          "A peer's ready queue gave up the policy it was given and goes on under FCFS for the rest of the "
+          "peer's life: the student's policy of --scheduler-file failed a call (docs/scheduling.md). Every ready "
+          "task stays queued.",
+          {{"peer", &SchedPolicyFallback::peer, "whose ready queue"},
+           {"policy", &SchedPolicyFallback::policy, "the policy given up, e.g. SJF (policy.py)"},
+           {"reason", &SchedPolicyFallback::reason,
+            "why: the call that failed and how, e.g. pick_next raised KeyError: 3 (policy.py line 14), no answer to "
+            "admit within 50 ms, pick_next returned task 9, which is not in the ready queue"}}},
       // ---- the key-value memory and the file store
       Record<MemSet>{"A key of a peer's memory store was set.",
                      {{"peer", &MemSet::peer, "whose store"},

@@ -108,8 +108,14 @@ CpuService::~CpuService() {
 }
 
 Status CpuService::Open() {
-  SchedulerOptions sched{options_.node,         options_.cores,           options_.scheduler,
-                         options_.sched_params, options_.ready_queue_max, [this] { UpdateStats(); }};
+  SchedulerOptions sched;
+  sched.node = options_.node;
+  sched.cores = options_.cores;
+  sched.policy = options_.scheduler;
+  sched.params = options_.sched_params;
+  sched.remote = options_.scheduler_file;
+  sched.ready_queue_max = options_.ready_queue_max;
+  sched.on_change = [this] { UpdateStats(); };
   auto scheduler = LiveScheduler::Create(io_, executor_, events_, std::move(sched));
   if (!scheduler.ok()) return scheduler.status();
   scheduler_ = std::move(scheduler).value();

@@ -60,6 +60,7 @@ struct CpuOptions {
   std::chrono::milliseconds default_cpu_limit{30000};  // CPU time, --task-cpu-limit
   std::string scheduler = "FCFS";                      // --scheduler: a name from os::SchedPolicies()
   os::SchedPolicyParams sched_params;                  // --quantum, --mlfq-*: ms
+  RemotePolicyOptions scheduler_file;                  // --scheduler-file etc.: used when its file is set
   std::size_t ready_queue_max = params::kReadyQueueMax;
   std::string task_binary;                          // osgrid-task
   std::size_t max_forwards = params::kMaxForwards;  // forwards in flight at once, --max-forwards

@@ -73,21 +73,37 @@ struct WakeupTimer {
 Result<std::unique_ptr<LiveScheduler>> LiveScheduler::Create(asio::io_context& io, Executor& executor,
                                                              PeerEvents& events, SchedulerOptions options) {
   if (options.cores < 1) return Status::BadRequest("cores must be >= 1, got " + std::to_string(options.cores));
+  if (!options.remote.file.empty()) {
+    auto remote = RemotePolicy::Start(
+        options.remote, [&events, node = options.node](const std::string& policy, const std::string& reason) {
+          events.Publish(os::events::SchedPolicyFallback{node, policy, reason});
+        });
+    if (!remote.ok()) return remote.status();
+    RemotePolicy* view = remote->get();
+    spdlog::info("scheduler: {} from {} (preemptive: {}, time slice: {}), each call answered within {} ms",
+                 view->label(), options.remote.file, view->preemptive() ? "yes" : "no",
+                 view->quantum() > 0 ? std::to_string(view->quantum()) + " ms" : "none",
+                 options.remote.timeout.count());
+    return std::unique_ptr<LiveScheduler>(
+        new LiveScheduler(io, executor, events, std::move(options), nullptr, std::move(remote).value(), view));
+  }
   const os::SchedPolicyInfo* info = os::FindSchedPolicy(options.policy);
   auto policy = os::MakeSchedPolicy(options.policy, options.params);
   if (info == nullptr || !policy.ok()) return Status::BadRequest("--scheduler: " + policy.error().message);
   return std::unique_ptr<LiveScheduler>(
-      new LiveScheduler(io, executor, events, std::move(options), *info, std::move(policy).value()));
+      new LiveScheduler(io, executor, events, std::move(options), info, std::move(policy).value()));
 }
 
 LiveScheduler::LiveScheduler(asio::io_context& io, Executor& executor, PeerEvents& events, SchedulerOptions options,
-                             const os::SchedPolicyInfo& info, std::unique_ptr<os::ReadyQueuePolicy> policy)
+                             const os::SchedPolicyInfo* info, std::unique_ptr<os::ReadyQueuePolicy> policy,
+                             RemotePolicy* remote)
     : io_(io),
       executor_(executor),
       events_(events),
       options_(std::move(options)),
-      info_(&info),
+      info_(info),
       policy_(std::move(policy)),
+      remote_(remote),
       epoch_(Clock::now()),
       cores_(static_cast<std::size_t>(options_.cores), 0),
       wakeup_(std::make_unique<WakeupTimer>(io)) {}
@@ -239,7 +255,7 @@ void LiveScheduler::BeginTurn(Proc& proc) {
   proc.turn_start = Clock::now();
   proc.cpu_at_dispatch = executor_.CpuTime(*proc.handle);
   // Only a slice needs the run delay (a read of /proc): FCFS and SJF never look.
-  if (info_->sliced) proc.run_delay_at_dispatch = executor_.RunDelay(*proc.handle);
+  if (Sliced()) proc.run_delay_at_dispatch = executor_.RunDelay(*proc.handle);
 }
 
 void LiveScheduler::ArmSlice(Proc& proc, std::chrono::microseconds length) {
@@ -528,6 +544,11 @@ void LiveScheduler::EndBlocked(const Proc& proc) {
 // [SECTION] Reports ------------------------------------------------------------------------
 
 Json LiveScheduler::Settings() const {
+  if (remote_ != nullptr) {
+    Json settings = {{"policy", std::string(remote_->name())}, {"policy_file", remote_->Report()}};
+    if (remote_->quantum() > 0) settings["quantum_ms"] = remote_->quantum();
+    return settings;
+  }
   Json settings = {{"policy", std::string(info_->name)}};
   if (info_->sliced) settings["quantum_ms"] = options_.params.quantum;
   if (info_->name == "PRIORITY" || info_->name == "PRIORITY-P") settings["aging_ms"] = options_.params.aging;
@@ -541,9 +562,15 @@ Json LiveScheduler::Settings() const {
 
 Json LiveScheduler::Report() const {
   Json report = Settings();
-  report["summary"] = std::string(info_->summary);
-  report["source"] = std::string(info_->source);
-  report["preemptive"] = info_->preemptive;
+  if (remote_ != nullptr) {
+    report["summary"] = "a student's policy: " + remote_->label() + " from --scheduler-file";
+    report["source"] = "labs/01-cpu-scheduling (the lab's Python API)";
+    report["preemptive"] = remote_->preemptive();
+  } else {
+    report["summary"] = std::string(info_->summary);
+    report["source"] = std::string(info_->source);
+    report["preemptive"] = info_->preemptive;
+  }
   report["cores"] = options_.cores;
   report["burst_prediction"] = {{"alpha", kBurstAlpha}, {"first_guess_ms", kFirstBurstGuessMs}};
   Json running = Json::array();
@@ -552,6 +579,7 @@ Json LiveScheduler::Report() const {
   for (const auto& [id, proc] : procs_) {
     Json entry = {{"task_id", proc->task_id}, {"name", proc->name}, {"priority", proc->ready.priority}};
     if (auto queue = policy_->QueueOf(id)) entry["queue"] = *queue;
+    if (remote_ != nullptr) entry["policy_id"] = id;  // the id a --scheduler-file policy's Task has
     if (proc->state == Proc::State::kRunning) {
       entry["core"] = proc->core;
       running.push_back(std::move(entry));

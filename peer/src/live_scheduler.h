@@ -81,6 +81,7 @@
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/peer/executor.h"
 #include "peer_events.h"
+#include "remote_policy.h"
 
 namespace boost::asio {
 class io_context;
@@ -102,6 +103,9 @@ struct SchedulerOptions {
   int cores = 1;                 // tasks on a core at once, >= 1
   std::string policy = "FCFS";   // any name or alias of os::SchedPolicies()
   os::SchedPolicyParams params;  // quantum etc., in ms
+  /// A student's policy instead (--scheduler-file; remote_policy.h): used
+  /// when remote.file is not empty, and then `policy` is ignored.
+  RemotePolicyOptions remote;
   std::size_t ready_queue_max = 1000;
   /// Called after every dispatch (tasks ready and running may have changed),
   /// e.g. to update the load the heartbeat reports.
@@ -133,7 +137,9 @@ class LiveScheduler {
   using Done = std::function<void(TaskOutcome outcome, const TaskTimes& times)>;
 
   /// Errors: BAD_REQUEST for an unknown policy or bad parameters (the
-  /// message from os::MakeSchedPolicy), or cores < 1.
+  /// message from os::MakeSchedPolicy), a --scheduler-file that cannot be
+  /// used (RemotePolicy::Start), or cores < 1. A --scheduler-file policy
+  /// publishes sched.policy_fallback if it falls back to FCFS.
   static Result<std::unique_ptr<LiveScheduler>> Create(boost::asio::io_context& io, Executor& executor,
                                                        PeerEvents& events, SchedulerOptions options);
   ~LiveScheduler();
@@ -176,16 +182,24 @@ class LiveScheduler {
   /// [...], "waiting": [...], "blocked": [{task_id, name, on, start_t,
   /// end_t}] (stretches spent waiting in system calls), "timeline": [{task_id, name, core, start_t, end_t, cpu_ms,
   /// end}], "finished": [{task_id, name, response_ms, waiting_ms, turnaround_ms, run_ms, cpu_ms, preemptions}],
-  /// "preemptions", "context_switches"}. Times *_t are ms on the tracker's clock (events' t).
+  /// "preemptions", "context_switches"}. Times *_t are ms on the tracker's clock (events' t). Under a
+  /// --scheduler-file policy each running, ready and waiting entry also has "policy_id": the id of its Task.
   Json Report() const;
-  /// The policy and its settings only ({"policy", "quantum_ms"?, "mlfq"?}).
+  /// The policy and its settings only ({"policy", "quantum_ms"?, "mlfq"?,
+  /// "policy_file"?}). A --scheduler-file policy: "policy" is
+  /// "SJF (policy.py)", or "FCFS (fallback: REASON)" once it fell back, and
+  /// "policy_file" is RemotePolicy::Report().
   Json Settings() const;
 
  private:
   struct Proc;  // one task's control block; see live_scheduler.cpp
 
+  /// `info` null: a --scheduler-file policy (`remote`).
   LiveScheduler(boost::asio::io_context& io, Executor& executor, PeerEvents& events, SchedulerOptions options,
-                const os::SchedPolicyInfo& info, std::unique_ptr<os::ReadyQueuePolicy> policy);
+                const os::SchedPolicyInfo* info, std::unique_ptr<os::ReadyQueuePolicy> policy,
+                RemotePolicy* remote = nullptr);
+  /// Whether the policy runs tasks in time slices.
+  bool Sliced() const { return info_ != nullptr ? info_->sliced : policy_->quantum() > 0; }
 
   std::int64_t NowMs() const;
   Proc* FindTask(const std::string& task_id);  // nullptr if not here
@@ -220,8 +234,9 @@ class LiveScheduler {
   Executor& executor_;
   PeerEvents& events_;
   SchedulerOptions options_;
-  const os::SchedPolicyInfo* info_;
+  const os::SchedPolicyInfo* info_;  // null for a --scheduler-file policy
   std::unique_ptr<os::ReadyQueuePolicy> policy_;
+  RemotePolicy* remote_ = nullptr;  // policy_, when it is a --scheduler-file policy
   std::chrono::steady_clock::time_point epoch_;
   std::map<std::uint64_t, std::unique_ptr<Proc>> procs_;  // every task here, by scheduler id
   std::vector<std::uint64_t> cores_;                      // the task on each core; 0 = idle

@@ -136,10 +136,31 @@ int main(int argc, char** argv) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     policies += (policies.empty() ? "" : "|") + name;
   }
-  app.add_option("--scheduler", scheduling.policy, "The ready queue's policy: " + policies + " (docs/scheduling.md)")
-      ->capture_default_str()
+  auto* scheduler_flag = app.add_option("--scheduler", scheduling.policy,
+                                        "The ready queue's policy: " + policies + " (docs/scheduling.md)")
+                             ->capture_default_str()
+                             ->group("Scheduling");
+  auto* scheduler_file =
+      app.add_option("--scheduler-file", options.scheduler_file,
+                     "Your own policy orders the ready queue: a .py file with lab 01's API (admit, pick_next, ...), "
+                     "run in a sandboxed process; if it fails or is too slow, FCFS from then on (docs/scheduling.md)")
+          ->excludes(scheduler_flag)
+          ->group("Scheduling");
+  app.add_option("--scheduler-class", options.scheduler_class,
+                 "The class of --scheduler-file to use (default: the file's only class with pick_next)")
+      ->needs(scheduler_file)
       ->group("Scheduling");
-  app.add_option("--quantum", scheduling.quantum_ms, "Time slice of rr, lottery and stride, ms (mlfq: the top queue's)")
+  std::int64_t scheduler_timeout_ms = options.scheduler_timeout.count();
+  app.add_option("--scheduler-timeout", scheduler_timeout_ms,
+                 "--scheduler-file: the longest a call to the policy may take, ms; a slower one means FCFS from "
+                 "then on")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{60'000}))
+      ->needs(scheduler_file)
+      ->group("Scheduling");
+  app.add_option("--quantum", scheduling.quantum_ms,
+                 "Time slice of rr, lottery and stride, ms (mlfq: the top queue's; --scheduler-file: given to a "
+                 "class whose __init__ takes quantum)")
       ->capture_default_str()
       ->group("Scheduling");
   app.add_option("--aging", scheduling.aging_ms,
@@ -277,6 +298,12 @@ int main(int argc, char** argv) {
   }
   options.scheduler = scheduling.policy;
   options.sched_params = *sched_params;
+  options.scheduler_timeout = milliseconds(scheduler_timeout_ms);
+  if (!options.scheduler_file.empty() && scheduling.quantum_ms <= 0) {
+    std::fprintf(stderr, "osgrid-peer: --quantum must be > 0, got %lld\n",
+                 static_cast<long long>(scheduling.quantum_ms));
+    return 2;
+  }
   options.server.socket_timeout = Millis(socket_timeout_s);
   if (heartbeat_s > 0) options.heartbeat_interval = Millis(heartbeat_s);
   std::string label = options.name.empty() ? "peer-" + std::to_string(options.port) : options.name;

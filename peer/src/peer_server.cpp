@@ -261,6 +261,10 @@ Status PeerServer::Start() {
   cpu.default_cpu_limit = impl.options.task_cpu_limit;
   cpu.scheduler = impl.options.scheduler;
   cpu.sched_params = impl.options.sched_params;
+  cpu.scheduler_file.file = impl.options.scheduler_file;
+  cpu.scheduler_file.class_name = impl.options.scheduler_class;
+  cpu.scheduler_file.timeout = impl.options.scheduler_timeout;
+  cpu.scheduler_file.quantum_ms = impl.options.sched_params.quantum;
   cpu.ready_queue_max = impl.options.ready_queue_max;
   cpu.task_binary = impl.options.task_binary;
   cpu.max_forwards = impl.options.max_forwards;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "labs.h"
+#include "osgrid/grade/sched_json.h"
 #include "osgrid/os/random.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/os/sched/simulator.h"
@@ -21,30 +22,6 @@ namespace osgrid::grade::labs {
 namespace {
 
 using nlohmann::json;
-
-json TaskJson(const os::ReadyTask& task) {
-  return {{"__type__", "Task"},
-          {"id", task.id},
-          {"arrival", task.arrival_ms},
-          {"burst", task.expected_burst_ms},
-          {"priority", task.priority}};
-}
-
-std::string_view EndName(os::RunEnd end) {
-  switch (end) {
-    case os::RunEnd::kSliceExpired:
-      return "slice_expired";
-    case os::RunEnd::kPreempted:
-      return "preempted";
-    case os::RunEnd::kBlocked:
-      return "blocked";
-    case os::RunEnd::kFinished:
-      return "finished";
-    case os::RunEnd::kCancelled:
-      return "cancelled";
-  }
-  return "finished";
-}
 
 // Wraps os/'s policy and writes down every question the simulator asks it,
 // with the answer: the steps of a case. It keeps the ready queue too (the
@@ -89,7 +66,7 @@ class RecordingPolicy final : public os::ReadyQueuePolicy {
   }
   std::int64_t SliceFor(const os::ReadyTask& task) const override { return reference_->SliceFor(task); }
   void Ran(const os::ReadyTask& task, std::int64_t cpu, os::RunEnd end) override {
-    Record("ran", json::array({TaskJson(task), cpu, EndName(end)}));
+    Record("ran", json::array({TaskJson(task), cpu, RunEndName(end)}));
     reference_->Ran(task, cpu, end);
   }
 

@@ -15,7 +15,8 @@
 //     as Gradescope runs it, refuses them: the layers above do not need them);
 //   - with an environment of our own (PATH, LANG, HOME, PYTHONHASHSEED) and
 //     only fds 0-4: stdin /dev/null, stdout and stderr captured as data
-//     (capped), 3 = the request, 4 = the answers.
+//     (capped), 3 = the request, 4 = the answers;
+//   - killed by the kernel if the grader dies first (PR_SET_PDEATHSIG).
 // The wall-clock timeout kills the whole process group. Whatever the
 // process does, Run returns a CaseRun; it never throws and never trusts
 // anything but fd 4's answers, which the grader checks itself.
@@ -76,6 +77,10 @@ class StudentRunner {
   /// folder under $TMPDIR. Errors: the folder is missing or unreadable, or too big.
   static os::Expected<StudentRunner> Prepare(const std::string& submission_dir, std::string module_file,
                                              SandboxOptions options = {});
+  /// The same for one file (`module_path`, e.g. a policy.py given to a
+  /// peer): only that file is copied; the module file is its name. Errors:
+  /// it is not a readable file, or it is bigger than 20 MB.
+  static os::Expected<StudentRunner> PrepareFile(const std::string& module_path, SandboxOptions options = {});
   StudentRunner(StudentRunner&& other) noexcept;
   StudentRunner& operator=(StudentRunner&&) = delete;
   ~StudentRunner();  // removes the folder
@@ -91,6 +96,7 @@ class StudentRunner {
   bool has_module() const { return has_module_; }
 
  private:
+  friend class PolicySession;  // starts its one long-lived process in the folder (policy_session.h)
   StudentRunner() = default;
   std::string root_;  // the private folder: host/ and submission/
   std::string module_file_;

@@ -42,6 +42,11 @@ struct PeerOptions {
   std::chrono::milliseconds task_cpu_limit{static_cast<int>(params::kTaskCpuLimitS * 1000)};  // CPU time
   std::string scheduler = "FCFS";      // --scheduler: the ready queue's policy (os::SchedPolicies())
   os::SchedPolicyParams sched_params;  // its settings, ms (--quantum, --mlfq-*)
+  /// --scheduler-file: a student's policy (lab 01's Python API) orders the
+  /// ready queue instead of `scheduler` (docs/scheduling.md); empty: none.
+  std::string scheduler_file;
+  std::string scheduler_class;                                  // --scheduler-class; empty: the file's only one
+  std::chrono::milliseconds scheduler_timeout{50};              // --scheduler-timeout: per call
   std::optional<std::chrono::milliseconds> heartbeat_interval;  // unset: the tracker's
   std::string task_binary;                                      // osgrid-task; default: next to this program
   SandboxMode sandbox = SandboxMode::kStrict;                   // how task processes are isolated

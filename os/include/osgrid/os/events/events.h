@@ -228,6 +228,20 @@ struct CpuSwitch {
   bool operator==(const CpuSwitch&) const = default;
 };
 
+/// A peer's ready queue stopped following the policy it was given and went
+/// on under FCFS, for the rest of the peer's life: the student's policy of
+/// --scheduler-file (docs/scheduling.md) failed a call (it raised, was too
+/// slow, its process ended, or it answered what cannot be obeyed, such as a
+/// task that is not ready). Every ready task stays queued.
+struct SchedPolicyFallback {
+  static constexpr std::string_view kType = "sched.policy_fallback";
+  std::string peer;    // whose ready queue
+  std::string policy;  // the policy given up, e.g. "SJF (policy.py)"
+  std::string reason;  // why, e.g. "pick_next raised KeyError: 3 (policy.py line 14)"
+
+  bool operator==(const SchedPolicyFallback&) const = default;
+};
+
 // ---- the key-value memory and the file store (live) -------------------------
 
 struct MemSet {
@@ -473,11 +487,12 @@ struct EventsLost {
   bool operator==(const EventsLost&) const = default;
 };
 
-using Payload = std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued,
-                             TaskRunning, TaskPreempted, TaskBlocked, TaskZombie, TaskReparented, TaskFinished,
-                             CpuSwitch, MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree, MemFailed,
-                             MemCompact, MemArena, PageHit, PageFault, PageEvict, ResourceRequest, ResourceGrant,
-                             ResourceRelease, ResourceCancel, DeadlockFound, DeadlockVictim, DeadlockStall, EventsLost>;
+using Payload =
+    std::variant<PeerJoined, PeerLeft, PeerDead, PeerLoad, TaskSubmitted, TaskForwarded, TaskQueued, TaskRunning,
+                 TaskPreempted, TaskBlocked, TaskZombie, TaskReparented, TaskFinished, CpuSwitch, SchedPolicyFallback,
+                 MemSet, MemDel, FileStored, FileRemoved, MemAlloc, MemFree, MemFailed, MemCompact, MemArena, PageHit,
+                 PageFault, PageEvict, ResourceRequest, ResourceGrant, ResourceRelease, ResourceCancel, DeadlockFound,
+                 DeadlockVictim, DeadlockStall, EventsLost>;
 
 /// One event: where and when, and what.
 struct Event {
