@@ -199,7 +199,7 @@ class SynchronisationLab final : public Lab {
         Buffer("bounded buffer: 1 producer, 1 consumer, capacity 1", {1, Split(0, 8, 1), {8}}, false),
         Buffer("bounded buffer: 2 producers, 2 consumers, capacity 2", {2, Split(0, 16, 2), {8, 8}}, false),
         ReadersWriters("readers-writers: 3 readers, 1 writer", {{3, 3, 3}, {2}, 0.03}, false),
-        ReadersWriters("readers-writers: 2 readers, 2 writers", {{4, 4}, {2, 2}, 0.03}, false),
+        ReadersWriters("readers-writers: 4 readers, 2 writers", {{3, 3, 3, 3}, {2, 2}, 0.03}, false),
     };
   }
 
