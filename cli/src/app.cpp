@@ -649,7 +649,10 @@ int RunCommandLine(int argc, char** argv) {
   commands.push_back({sim, std::move(run_sim)});
   commands.push_back(AddReplay(app, all.replay));
   RegisterLiveLabs();
-  auto [lab, run_lab] = grade::AddLabCommand(app);
+  auto [lab, run_lab] = grade::AddLabCommand(app, [](const std::vector<std::string>& args) {
+    sim::Outcome run = sim::RunSim(args);
+    return run.ok() ? std::nullopt : std::optional<std::string>(run.status().message());
+  });
   commands.push_back({lab, std::move(run_lab)});
   commands.push_back(AddVersion(app));
   if (argc <= 1) {

@@ -57,6 +57,7 @@ struct LabOptions {
   std::string labs_dir = OSGRID_LABS_DIR;
   std::string out;
   std::string gradescope;  // pack: the bundle's zip
+  std::string trace;       // grade --explain: where the reference run's trace goes
   bool tests = false;
   bool explain = false;
   bool reference = false;
@@ -67,6 +68,82 @@ struct LabOptions {
 int Usage(const std::string& message) {
   std::cerr << "osgrid: BAD_REQUEST: " << message << "\n";
   return kUsage;
+}
+
+// The words of a command line as SimCommand-style functions write it:
+// separated by spaces, a '...' quoted word kept whole (no escapes inside).
+std::vector<std::string> SplitWords(const std::string& line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false, quoted = false;
+  for (char c : line) {
+    if (quoted) {
+      if (c == '\'') {
+        quoted = false;
+      } else {
+        word += c;
+      }
+    } else if (c == '\'') {
+      quoted = in_word = true;
+    } else if (c == ' ') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+// "RR: hidden 2" -> "rr-hidden-2": a test's name as part of a file name.
+std::string Slug(const std::string& name) {
+  std::string slug;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!slug.empty() && slug.back() != '-') {
+      slug += '-';
+    }
+  }
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug;
+}
+
+// --explain's trace: the reference run of test `name`, replayed by `osgrid
+// sim` into a trace file osgrid-viz opens. Prints where it went, or the
+// command that writes it when there is no simulator here (osgrid-grade).
+void ExplainTrace(const Lab& lab, std::uint64_t seed, const std::string& name, const std::string& trace,
+                  const SimRunner& run_sim) {
+  std::vector<Case> cases = lab.VisibleCases();
+  for (Case& test : lab.HiddenCases(seed)) cases.push_back(std::move(test));
+  auto test = std::find_if(cases.begin(), cases.end(), [&](const Case& c) { return c.name == name; });
+  if (test == cases.end() || !test->reference.is_object() || !test->reference.contains("simulate")) return;
+  std::vector<std::string> words = SplitWords(test->reference["simulate"].get<std::string>());
+  const std::string path = trace.empty() ? std::string(lab.id()).substr(0, 2) + "-" + Slug(name) + ".trace" : trace;
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] == "--trace") words[i + 1] = path;
+  }
+  if (words.size() < 3 || words[0] != "osgrid" || words[1] != "sim") return;
+  if (!run_sim) {  // osgrid-grade: no simulator in it
+    std::string command;
+    for (const std::string& word : words) {
+      const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(",._/:+-=", c) != nullptr;
+      });
+      command += (command.empty() ? "" : " ") + (plain ? word : "'" + word + "'");
+    }
+    std::cout << "The reference run as a trace for osgrid-viz: " << command << "\n";
+    return;
+  }
+  auto failed = run_sim(std::vector<std::string>(words.begin() + 2, words.end()));
+  if (failed) {
+    std::cout << "The reference run's trace could not be written: " << *failed << "\n";
+    return;
+  }
+  std::cout << "The reference run's events are in " << path << ": osgrid-viz " << path << " replays them.\n";
 }
 
 const Lab* Find(const std::string& id) {
@@ -178,7 +255,7 @@ int Test(const LabOptions& o) {
   return kOk;
 }
 
-int GradeCommand(const LabOptions& o) {
+int GradeCommand(const LabOptions& o, const SimRunner& run_sim) {
   const Lab* lab = Find(o.lab);
   if (lab == nullptr) return kUsage;
   std::string problem;
@@ -198,6 +275,7 @@ int GradeCommand(const LabOptions& o) {
   options.sandbox.timeout = std::chrono::milliseconds(o.timeout_ms);
   if (o.explain && o.only.empty())
     return Usage("--explain shows a hidden test's expected values: name it with --only TEST");
+  if (!o.trace.empty() && !o.explain) return Usage("--trace goes with --explain: the explained test's reference run");
   auto report = Grade(*lab, dir, options);
   if (!report) return Usage(report.error().message);
   nlohmann::json results = GradescopeResults(*report, o.hidden_visibility);
@@ -212,6 +290,7 @@ int GradeCommand(const LabOptions& o) {
     std::cout << results.dump(2) << "\n";
   } else {
     PrintReport(*report, o.explain);
+    if (o.explain) ExplainTrace(*lab, *seed, o.only, o.trace, run_sim);
     std::cout << "Graded in " << std::fixed << std::setprecision(1) << report->seconds << " s"
               << (o.results.empty() ? "" : "; results in " + o.results) << ". Sandbox: " << StudentRunner::Layers()
               << ".\n";
@@ -222,21 +301,35 @@ int GradeCommand(const LabOptions& o) {
 int Export(const LabOptions& o) {
   const Lab* lab = Find(o.lab);
   if (lab == nullptr) return kUsage;
+  const bool hidden = !o.hidden_seed.empty() || !o.hidden_seed_file.empty();
+  if (hidden && o.out.empty()) {
+    return Usage(
+        "--hidden-seed exports the term's hidden tests with their answers: choose a folder students cannot see "
+        "with --out DIR (not the lab's tests/visible)");
+  }
+  std::uint64_t seed = 0;
+  if (hidden) {
+    std::string problem;
+    const std::optional<std::uint64_t> parsed = HiddenSeed(o, problem);
+    if (!parsed) return Usage(problem);
+    seed = *parsed;
+  }
   std::string out = o.out.empty() ? o.labs_dir + "/" + std::string(lab->id()) + "/tests/visible" : o.out;
   std::error_code error;
   fs::create_directories(out, error);
   nlohmann::json tests = nlohmann::json::array();
-  for (const auto& test : lab->VisibleCases()) tests.push_back(CaseToJson(test));
+  for (const auto& test : hidden ? lab->HiddenCases(seed) : lab->VisibleCases()) tests.push_back(CaseToJson(test));
   nlohmann::json file = {
       {"lab", lab->id()}, {"version", lab->version()}, {"module", lab->module_file()}, {"tests", tests}};
-  std::string path = out + "/" + std::string(lab->id()) + ".json";
+  if (hidden) file["hidden_seed"] = seed;
+  std::string path = out + "/" + std::string(lab->id()) + (hidden ? "-hidden.json" : ".json");
   std::ofstream stream(path, std::ios::trunc);
   stream << file.dump(1) << "\n";
   if (!stream.flush()) {
     std::cerr << "osgrid: IO: cannot write " << path << "\n";
     return kFailed;
   }
-  std::cout << "wrote " << tests.size() << " visible tests to " << path << "\n";
+  std::cout << "wrote " << tests.size() << (hidden ? " hidden" : " visible") << " tests to " << path << "\n";
   return kOk;
 }
 
@@ -472,7 +565,7 @@ int Pack(const LabOptions& o) {
 
 }  // namespace
 
-std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
+std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app, SimRunner run_sim) {
   auto o = std::make_shared<LabOptions>();
   auto* lab = app.add_subcommand(
       "lab", "Graded labs: list them, test your code, grade submissions, pack for Gradescope (labs/README.md)");
@@ -507,6 +600,11 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
       ->type_name("FILE");
   grade->add_option("--only", o->only, "Run only the test named TEST (osgrid lab list LAB --tests)")->type_name("TEST");
   grade->add_flag("--explain", o->explain, "With --only: show the expected values, also of a hidden test (for TAs)");
+  grade
+      ->add_option("--trace", o->trace,
+                   "With --explain: write the test's reference run here, for osgrid-viz (default: "
+                   "NN-TEST-NAME.trace in this folder)")
+      ->type_name("FILE");
   grade->add_flag("--reference", o->reference, "Grade the lab's shipped reference solution (it must score 100%)");
   grade
       ->add_option("--hidden-visibility", o->hidden_visibility,
@@ -526,6 +624,12 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
   auto* exporter = lab->add_subcommand("export", "Write a lab's visible tests as JSON (what check.py reads)");
   exporter->add_option("LAB", o->lab, "The lab")->required();
   exporter->add_option("--out", o->out, "The folder (default: labs/LAB/tests/visible)")->type_name("DIR");
+  exporter
+      ->add_option("--hidden-seed", o->hidden_seed,
+                   "Export the hidden tests this seed draws instead, with their answers (LAB-hidden.json; for "
+                   "staff: needs --out)")
+      ->type_name("N");
+  exporter->add_option("--hidden-seed-file", o->hidden_seed_file, "Read that seed from FILE")->type_name("FILE");
 
   auto* pack = lab->add_subcommand("pack", "Build a lab's Gradescope autograder bundle (labs/README.md: Gradescope)");
   pack->add_option("LAB", o->lab, "The lab")->required();
@@ -548,10 +652,10 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app) {
     sub->add_option("--labs-dir", o->labs_dir, "Where the labs' folders are (default: the source tree's labs/)")
         ->type_name("DIR");
   }
-  return {lab, [o, list, test, grade, exporter, pack]() -> int {
+  return {lab, [o, list, test, grade, exporter, pack, run_sim = std::move(run_sim)]() -> int {
             if (list->parsed()) return List(*o);
             if (test->parsed()) return Test(*o);
-            if (grade->parsed()) return GradeCommand(*o);
+            if (grade->parsed()) return GradeCommand(*o, run_sim);
             if (exporter->parsed()) return Export(*o);
             if (pack->parsed()) return Pack(*o);
             return kUsage;

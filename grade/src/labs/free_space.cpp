@@ -48,7 +48,7 @@ json FreeListJson(const std::vector<os::FreeChunk>& list) {
 class HeapRecorder {
  public:
   HeapRecorder(os::FitPolicy policy, const HeapShape& shape, std::vector<Step>& steps)
-      : heap_(Make(policy, shape)), steps_(steps) {}
+      : heap_(Make(policy, shape)), steps_(steps), policy_(policy), shape_(shape) {}
 
   /// malloc(n): the address, or -1. Live blocks are kept in allocation order.
   std::int64_t Malloc(std::int64_t n) {
@@ -57,6 +57,8 @@ class HeapRecorder {
     Step& step = Record("malloc", json::array({n}));
     step.expect = json::array({result.addr, result.searched});
     step.context = {{"free_list", std::move(before)}, {"block_size", result.block_size}};
+    ptr_.push_back(result.addr);
+    AddOp("+" + std::to_string(n));
     if (result.ok()) {
       live_.push_back({result.addr, result.block_size});
       std::erase(freed_, result.addr);
@@ -69,6 +71,7 @@ class HeapRecorder {
 
   /// free(addr): 0, or -1 when no allocated block starts at addr.
   std::int64_t Free(std::int64_t addr) {
+    AddFreeOp(addr);
     const bool freed = heap_.Free(addr);
     Step& step = Record("free", json::array({addr}));
     step.expect = freed ? 0 : -1;
@@ -95,11 +98,13 @@ class HeapRecorder {
     for (const os::Block& block : heap_.Blocks()) {
       if (!block.free) allocated.push_back(json::array({block.addr, block.size}));
     }
-    return {{"ops", ops_},
-            {"failed_mallocs", failed_},
-            {"bad_frees", bad_frees_},
-            {"final_free_list", FreeListJson(heap_.FreeList())},
-            {"final_allocated", std::move(allocated)}};
+    json summary = {{"ops", ops_},
+                    {"failed_mallocs", failed_},
+                    {"bad_frees", bad_frees_},
+                    {"final_free_list", FreeListJson(heap_.FreeList())},
+                    {"final_allocated", std::move(allocated)}};
+    if (sim_ops_) summary["simulate"] = SimCommand();
+    return summary;
   }
 
  private:
@@ -124,6 +129,31 @@ class HeapRecorder {
     return steps_.back();
   }
 
+  // The ops as `osgrid sim mem -A` (malloc.py's) writes them: +N, and -K for
+  // a free of what malloc K returned, -K+D for D bytes past it.
+  void AddOp(const std::string& op) {
+    if (sim_ops_) *sim_ops_ += (sim_ops_->empty() ? "" : ",") + op;
+  }
+  void AddFreeOp(std::int64_t addr) {
+    std::optional<std::size_t> k;  // the latest malloc at or below addr
+    for (std::size_t i = 0; i < ptr_.size(); ++i) {
+      if (ptr_[i] >= 0 && ptr_[i] <= addr && (!k || ptr_[i] >= ptr_[*k])) k = i;
+    }
+    if (!k) {
+      sim_ops_.reset();  // no -K names it: this case has no `osgrid sim mem` command
+      return;
+    }
+    const std::int64_t offset = addr - ptr_[*k];
+    AddOp("-" + std::to_string(*k) + (offset == 0 ? "" : "+" + std::to_string(offset)));
+  }
+
+  // The same run in `osgrid sim mem`, whose --trace osgrid-viz replays.
+  std::string SimCommand() const {
+    return "osgrid sim mem -p " + std::string(os::FitPolicyName(policy_)) + " -S " + std::to_string(shape_.size) +
+           " -b " + std::to_string(shape_.base) + " -H " + std::to_string(shape_.header) + " -a " +
+           std::to_string(shape_.align) + " -l ADDRSORT -C -A " + *sim_ops_ + " -c --trace expected.trace";
+  }
+
   void RecordFreeList() {
     steps_.push_back(Step{
         "free_list", json::array(), FreeListJson(heap_.FreeList()), "equal", "after op " + std::to_string(ops_), {}});
@@ -133,6 +163,10 @@ class HeapRecorder {
   std::vector<Step>& steps_;
   std::vector<os::FreeChunk> live_;
   std::vector<std::int64_t> freed_;
+  os::FitPolicy policy_;
+  HeapShape shape_;
+  std::vector<std::int64_t> ptr_;           // ptr_[k]: what malloc k returned (-1: it failed)
+  std::optional<std::string> sim_ops_{""};  // the ops for `osgrid sim mem -A`; nullopt: not expressible
   int ops_ = 0;
   int failed_ = 0;
   int bad_frees_ = 0;

@@ -96,7 +96,13 @@ Case Record(const std::string& policy, const Workload& load, std::string name, b
   }
   test.about = policy + " with " + std::to_string(load.frames) + " frames, reference string " + Join(load.references) +
                (load.source.empty() ? "" : " (" + load.source + ")") + ".";
-  test.reference = {{"faults", faults}, {"hits", load.references.size() - faults}, {"trace", trace}};
+  // The same run in `osgrid sim page` (CLOCK-HAND is the textbook clock with one use bit, os::MakeClockHand).
+  const std::string sim_policy = policy == "Clock" ? "CLOCK-HAND" : policy;
+  test.reference = {{"faults", faults},
+                    {"hits", load.references.size() - faults},
+                    {"trace", trace},
+                    {"simulate", "osgrid sim page -a " + Join(load.references, ",") + " -p " + sim_policy + " -C " +
+                                     std::to_string(load.frames) + " -c --trace expected.trace"}};
   return test;
 }
 
@@ -189,7 +195,10 @@ Case BeladyCase(std::size_t frames, std::string name, bool hidden) {
   test.reference = {{"example", Join(example)},
                     {"faults",
                      {{std::to_string(frames), FifoFaults(example, frames)},
-                      {std::to_string(frames + 1), FifoFaults(example, frames + 1)}}}};
+                      {std::to_string(frames + 1), FifoFaults(example, frames + 1)}}},
+                    {"simulate", "osgrid sim page -a " + Join(example, ",") + " -p FIFO -C " + std::to_string(frames) +
+                                     " --frames-range " + std::to_string(frames) + "-" + std::to_string(frames + 1) +
+                                     " -c --trace expected.trace"}};
   return test;
 }
 
