@@ -29,6 +29,7 @@
 
 #include "commands.h"
 #include "interrupt.h"
+#include "live_lab.h"
 #include "osgrid/grade/command.h"
 #include "osgrid/scenario/cluster.h"
 #include "osgrid/scenario/runner.h"
@@ -647,6 +648,7 @@ int RunCommandLine(int argc, char** argv) {
   auto [sim, run_sim] = sim::AddSimCommand(app);
   commands.push_back({sim, std::move(run_sim)});
   commands.push_back(AddReplay(app, all.replay));
+  RegisterLiveLabs();
   auto [lab, run_lab] = grade::AddLabCommand(app, [](const std::vector<std::string>& args) {
     sim::Outcome run = sim::RunSim(args);
     return run.ok() ? std::nullopt : std::optional<std::string>(run.status().message());

@@ -155,7 +155,40 @@ Scored RunCase(const Lab& lab, const Case& test, const StudentRunner& runner, co
   return scored;
 }
 
+LiveRunnerFactory& LiveFactory() {
+  static LiveRunnerFactory factory;
+  return factory;
+}
+
+// A live lab's cases, one after another on one cluster; nullopt when the
+// submission has no module (every case then fails as missing-file).
+std::vector<Scored> RunLive(const Lab& lab, const std::vector<Case>& cases, const std::string& module_text,
+                            bool has_module, const GradeOptions& options, std::string& problem) {
+  std::vector<Scored> scored;
+  auto fail_all = [&](const std::string& kind, const std::string& message) {
+    for (const Case& test : cases) {
+      CaseRun run;
+      run.end = CaseRun::End::kError;
+      run.error = HostError{kind, message, std::nullopt};
+      scored.push_back(Score(lab, test, run, options.explain));
+    }
+  };
+  if (!has_module) {
+    fail_all("missing-file", "the submission has no " + std::string(lab.module_file()));
+    return scored;
+  }
+  auto runner = LiveFactory()(lab, module_text + "\n\n" + lab.LiveDriver(), options);
+  if (!runner) {
+    problem = runner.error().message;
+    return scored;
+  }
+  for (const Case& test : cases) scored.push_back(Score(lab, test, (*runner)->Run(test), options.explain));
+  return scored;
+}
+
 }  // namespace
+
+void SetLiveRunnerFactory(LiveRunnerFactory factory) { LiveFactory() = std::move(factory); }
 
 double GradeReport::score() const {
   double total = 0;
@@ -185,10 +218,26 @@ os::Expected<GradeReport> Grade(const Lab& lab, const std::string& submission_di
   auto runner = StudentRunner::Prepare(submission_dir, std::string(lab.module_file()), options.sandbox);
   if (!runner) return runner.error();
 
-  // One process per case; cases run side by side, one per core.
   std::vector<Scored> scored(cases.size());
+  if (!lab.LiveDriver().empty()) {
+    if (!LiveFactory())
+      return os::Fail("lab " + std::string(lab.id()) +
+                      " is graded on a live cluster (a tracker and peers on loopback), which this program cannot "
+                      "start: grade it with `osgrid lab grade` (labs/README.md)");
+    std::string text, problem;
+    if (runner->has_module()) {
+      std::ifstream file(std::filesystem::path(submission_dir) / lab.module_file());
+      std::stringstream read;
+      read << file.rdbuf();
+      text = read.str();
+    }
+    scored = RunLive(lab, cases, text, runner->has_module(), options, problem);
+    if (!problem.empty()) return os::Fail(problem);
+  }
+  // One process per case; cases run side by side, one per core.
   std::atomic<std::size_t> next{0};
   auto work = [&] {
+    if (!lab.LiveDriver().empty()) return;
     for (std::size_t i; (i = next.fetch_add(1)) < cases.size();) {
       scored[i] = RunCase(lab, cases[i], *runner, options);
     }

@@ -103,7 +103,9 @@ CpuService::CpuService(asio::io_context& io, CpuOptions options, Outbound* outbo
       tree_(options_.node, options_.tree_limits),
       cut_off_timer_(io) {}
 
-CpuService::~CpuService() = default;
+CpuService::~CpuService() {
+  for (const auto& timer : inject_timers_) timer->cancel();  // their handlers see operation_aborted
+}
 
 Status CpuService::Open() {
   SchedulerOptions sched;
@@ -131,12 +133,26 @@ Status CpuService::Open() {
                  executor_.sandbox_problems());
   }
   spdlog::info("tasks run Python {} (home {})", executor_.python_version(), executor_.python_home());
+  if (options_.inject_seed) {
+    // One stream per peer: two peers with the same --inject-seed draw different delays.
+    std::uint64_t node_hash = 0xcbf29ce484222325ull;  // FNV-1a
+    for (unsigned char c : options_.node) node_hash = (node_hash ^ c) * 0x100000001b3ull;
+    inject_rng_.emplace(*options_.inject_seed ^ node_hash);
+    spdlog::info(
+        "injection on (--inject-seed {}): every system call and every reply waits 0..{} ms, drawn from the seed",
+        *options_.inject_seed, options_.inject_max_delay.count());
+  }
   return Status::Ok();
 }
 
 Json CpuService::SchedulerSettings() const { return scheduler_ ? scheduler_->Settings() : Json(); }
 
 Json CpuService::SchedulerReport() const { return scheduler_ ? scheduler_->Report() : Json(); }
+
+Json CpuService::InjectionReport() const {
+  if (!options_.inject_seed) return Json();
+  return {{"seed", *options_.inject_seed}, {"max_delay_ms", options_.inject_max_delay.count()}};
+}
 
 Json CpuService::SandboxReport() const {
   return {{"mode", std::string(SandboxModeName(executor_.sandbox_mode()))},
@@ -468,7 +484,10 @@ void CpuService::RunHere(Task task, EntryDone done) {
   auto shared = std::make_shared<std::pair<Task, EntryDone>>(std::move(task), std::move(done));
   const std::string id = shared->first.spec.task_id;
   TaskSpec spec = shared->first.spec;
-  spec.on_call = [this, id](Json call, CallReply reply) { OnCall(id, call, reply); };
+  spec.on_call = [this, id](Json call, CallReply reply) {
+    if (inject_rng_) return InjectDelays(id, std::move(call), std::move(reply));
+    OnCall(id, call, reply);
+  };
   Status admitted = scheduler_->Submit(std::move(spec), shared->first.sched,
                                        [this, shared](TaskOutcome outcome, const TaskTimes& times) {
                                          OnTaskExit(shared->first.spec.task_id);
@@ -742,6 +761,28 @@ void CpuService::OnCall(const std::string& task_id, const Json& call, const Call
   reply(CallRefused(Status::BadRequest("unknown call '" + net::Sanitize(name) +
                                        "' (the calls are submit, wait, getpid, getppid, mem.get, mem.set, "
                                        "mem.delete and sync)")));
+}
+
+void CpuService::After(milliseconds delay, std::function<void()> then) {
+  if (delay.count() <= 0) return then();
+  auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+  inject_timers_.insert(timer);
+  timer->async_wait([this, timer, then = std::move(then)](const boost::system::error_code& error) {
+    if (error) return;  // cancelled: this service is going away
+    inject_timers_.erase(timer);
+    then();
+  });
+}
+
+void CpuService::InjectDelays(const std::string& task_id, Json call, CallReply reply) {
+  const auto max = options_.inject_max_delay.count();
+  const milliseconds before{inject_rng_->Uniform(0, max)};
+  const milliseconds after{inject_rng_->Uniform(0, max)};
+  CallReply delayed = [this, after, reply = std::move(reply)](const Json& answer) {
+    After(after, [reply, answer] { reply(answer); });
+  };
+  After(before,
+        [this, task_id, call = std::move(call), delayed = std::move(delayed)] { OnCall(task_id, call, delayed); });
 }
 
 /// osgrid.submit(fn, *args, **options): a child task running the parent's

@@ -43,6 +43,7 @@
 #include "live_scheduler.h"
 #include "osgrid/net/requests.h"
 #include "osgrid/net/server.h"
+#include "osgrid/os/random.h"
 #include "osgrid/os/sched/sched_policies.h"
 #include "osgrid/peer/executor.h"
 #include "outbound.h"
@@ -65,7 +66,9 @@ struct CpuOptions {
   std::size_t max_forwards = params::kMaxForwards;  // forwards in flight at once, --max-forwards
   SandboxMode sandbox = SandboxMode::kStrict;
   TaskLimits task_limits;
-  TreeLimits tree_limits;  // children per task, tasks per tree (docs/syscalls.md)
+  TreeLimits tree_limits;                          // children per task, tasks per tree (docs/syscalls.md)
+  std::optional<std::uint64_t> inject_seed;        // --inject-seed: delay system calls (InjectDelays)
+  std::chrono::milliseconds inject_max_delay{20};  // --inject-max-delay-ms
 };
 
 class CpuService {
@@ -86,6 +89,8 @@ class CpuService {
   /// {"mode": "strict", "layers": ["pid-ns", ...], "missing": "<why>",
   ///  "python_version": "3.11.7", "python_home": "/usr"}
   Json SandboxReport() const;
+  /// --inject-seed: {"seed", "max_delay_ms"}; null when off.
+  Json InjectionReport() const;
 
   void HandleTask(const net::SessionPtr& session, const Json& request);   // CPU_TASK
   void HandleBatch(const net::SessionPtr& session, const Json& request);  // CPU_BATCH
@@ -171,6 +176,12 @@ class CpuService {
   // ---- System calls and the process tree (docs/syscalls.md) ----
   using CallReply = TaskSpec::CallReply;
   void OnCall(const std::string& task_id, const Json& call, const CallReply& reply);
+  /// --inject-seed: serves `call` after a seeded random delay in [0, max],
+  /// and sends its reply after another, on timers (the io thread never
+  /// sleeps). Delaying the reply of a granted sem.wait or lock.acquire
+  /// reorders wake-ups; delaying the call reorders arrivals.
+  void InjectDelays(const std::string& task_id, Json call, CallReply reply);
+  void After(std::chrono::milliseconds delay, std::function<void()> then);
   void SubmitChild(const std::string& parent, const Json& call, const CallReply& reply);
   void WaitChild(const std::string& parent, const Json& call, const CallReply& reply);
   /// osgrid.mem.get/set/delete: the memory of the peer the task was submitted to.
@@ -244,7 +255,9 @@ class CpuService {
   boost::asio::steady_timer cut_off_timer_;      // when to kill holders if the tracker stays silent
   std::string tracker_epoch_;                    // the tracker run we registered with last
   static constexpr std::chrono::milliseconds kSyncBlockAfter{2};
-  std::deque<std::pair<std::string, std::string>> early_adoptions_;  // TASK_ADOPTED before the task came: id, parent
+  std::optional<os::Rng> inject_rng_;                                   // --inject-seed: draws the delays
+  std::set<std::shared_ptr<boost::asio::steady_timer>> inject_timers_;  // pending delays; cancelled with us
+  std::deque<std::pair<std::string, std::string>> early_adoptions_;     // TASK_ADOPTED before the task came: id, parent
   static constexpr std::size_t kEarlyAdoptionsKept = 1000;
   std::uint64_t jobs_made_ = 0;                   // for job ids
   std::map<std::string, std::size_t> job_tasks_;  // job -> its tasks in the scheduler

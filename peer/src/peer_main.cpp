@@ -206,6 +206,16 @@ int main(int argc, char** argv) {
                  "machine allows; see `osgrid status`), off (none; debugging only)")
       ->capture_default_str()
       ->check(CLI::IsMember({"strict", "auto", "off"}));
+  std::uint64_t inject_seed = 0;
+  app.add_option("--inject-seed", inject_seed,
+                 "Delay each task system call and its reply by times drawn from seed N, so that a program's "
+                 "interleavings vary (lab 05; docs/sync.md). Default: no delays")
+      ->group("Testing");
+  int inject_max_delay_ms = 20;
+  app.add_option("--inject-max-delay-ms", inject_max_delay_ms, "With --inject-seed: the longest delay, ms")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000))
+      ->group("Testing");
   app.add_option("--task-memory", options.task_limits.memory_bytes, "Address-space limit of each task, bytes")
       ->capture_default_str();
   app.add_option("--task-file-size", options.task_limits.file_bytes,
@@ -275,6 +285,8 @@ int main(int argc, char** argv) {
     }
     std::tie(options.tracker_host, options.tracker_port) = *endpoint;
   }
+  if (app.count("--inject-seed") > 0) options.inject_seed = inject_seed;
+  options.inject_max_delay = milliseconds(inject_max_delay_ms);
   options.sandbox = *osgrid::peer::ParseSandboxMode(sandbox);  // checked by IsMember above
   options.task_timeout = Millis(task_timeout_s);
   options.task_cpu_limit = std::min(Millis(task_cpu_limit_s), options.task_timeout);

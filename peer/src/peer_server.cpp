@@ -218,6 +218,7 @@ struct PeerServer::Impl {
                              {"registered", stats.registered.load()},
                              {"connections", server.connection_count()},
                              {"sandbox", cpu->SandboxReport()},
+                             {"inject", cpu->InjectionReport()},
                              {"pid", static_cast<int>(getpid())}});
   }
 };
@@ -270,6 +271,8 @@ Status PeerServer::Start() {
   cpu.sandbox = impl.options.sandbox;
   cpu.task_limits = impl.options.task_limits;
   cpu.tree_limits = {impl.options.task_max_children, impl.options.task_max_tree};
+  cpu.inject_seed = impl.options.inject_seed;
+  cpu.inject_max_delay = impl.options.inject_max_delay;
   impl.cpu = std::make_unique<CpuService>(impl.io, cpu, impl.outbound.get(), impl.stats, *impl.events);
   if (Status s = impl.cpu->Open(); !s.ok()) return s;
   impl.cpu->SetLocalMemory([&impl](const Json& request) { return impl.MemoryCall(request); });

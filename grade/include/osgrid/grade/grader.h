@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +61,26 @@ struct GradeReport {
   double score() const;
   double max_score() const;
 };
+
+/// Runs a live lab's cases (Lab::LiveDriver) on a cluster of real processes
+/// that it starts and stops: made once per Grade() by the factory a front
+/// end registers. Cases run one after another.
+class LiveRunner {
+ public:
+  virtual ~LiveRunner() = default;
+  /// Runs `test`: kAnswered with one answer (what the run observed) per
+  /// step, kError when the student's code raised, kTimeout when it did not
+  /// end in time (a deadlock, a lost wake-up).
+  virtual CaseRun Run(const Case& test) = 0;
+};
+/// `program`: the student's module text with the lab's driver appended.
+using LiveRunnerFactory = std::function<os::Expected<std::unique_ptr<LiveRunner>>(
+    const Lab& lab, const std::string& program, const GradeOptions& options)>;
+/// Registers how live labs run: the `osgrid` command does at start-up
+/// (cli/src/live_lab.cpp: a tracker and 2 peers on loopback). Without one
+/// (osgrid-grade, which cannot start a cluster), Grade() refuses a live lab
+/// with a message that says so.
+void SetLiveRunnerFactory(LiveRunnerFactory factory);
 
 /// Grades the submission in `submission_dir` (the folder holding the lab's
 /// module_file). Never throws; problems with the submission are results, not

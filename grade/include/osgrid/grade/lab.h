@@ -87,6 +87,12 @@ class Lab {
   /// "equal" (JSON equality); a lab overrides it for its own checks (any valid
   /// safe sequence, a task named by id) and to name the kind of mistake.
   virtual std::optional<Mismatch> Check(const Case& test, std::size_t step, const nlohmann::json& got) const;
+  /// A live lab (lab 05) runs each case as a program on a real cluster
+  /// (grader.h: LiveRunner), not call by call in a sandboxed process: this
+  /// is the grader's driver, Python appended to the student's module, whose
+  /// function step 0 names. Its answer is what the run observed, which Check
+  /// reads. Empty (the default): an open-loop lab.
+  virtual std::string LiveDriver() const { return {}; }
 };
 
 /// Every lab, in order.

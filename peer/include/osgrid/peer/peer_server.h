@@ -57,6 +57,10 @@ struct PeerOptions {
   std::size_t max_forwards = params::kMaxForwards;       // tasks forwarded to other peers at once
   std::size_t max_send_queue = params::kSendQueueBytes;  // bytes queued per outgoing connection
   net::ServerOptions server;                             // frame limit, socket timeout, connections
+  /// --inject-seed: delay each task system call and its reply by seeded random
+  /// times (lab 05: many interleavings of the same program). Unset: off.
+  std::optional<std::uint64_t> inject_seed;
+  std::chrono::milliseconds inject_max_delay{20};  // --inject-max-delay-ms: each delay is drawn in [0, this]
 };
 
 class PeerServer {

@@ -1,0 +1,179 @@
+// Live labs (lab 05) for `osgrid lab test|grade`: each case runs as a real
+// task on a cluster of this program's own, a tracker and two peers on
+// loopback whose peers inject seeded delays at the system-call channel
+// (osgrid-peer --inject-seed), so the run tries an interleaving of its own.
+//
+// One cluster per grading; cases one after another. For each case:
+//   - follow the tracker's mem.set, mem.del and deadlock.* events;
+//   - submit the student's module with the lab's driver appended (a task
+//     on peer-1; the driver starts the producers, consumers, readers and
+//     writers as child tasks, each in the peer's task sandbox), with the
+//     case's config and a key prefix of this run;
+//   - collect the marks under that prefix, in the order the peer applied
+//     them, until the driver's NAME/end mark;
+//   - a deadlock.stall or deadlock.found ends the case at once (its tasks are
+//     killed): a deadlock, reported like a timeout.
+// The answer, {"result": the driver's, "events": [["set"|"del", KEY], ...]}
+// with KEY relative to the prefix, goes to Lab::Check.
+#include "live_lab.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "osgrid/client/ops.h"
+#include "osgrid/grade/grader.h"
+#include "osgrid/net/client.h"
+#include "osgrid/net/requests.h"
+#include "osgrid/net/subscriber.h"
+#include "osgrid/os/events/events.h"
+#include "osgrid/scenario/cluster.h"
+
+namespace osgrid::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+namespace ev = os::events;
+
+constexpr int kInjectMaxDelayMs = 10;
+constexpr std::int64_t kDriverSlackMs = 3000;  // the driver outlives its children's limit by this
+
+class ClusterRunner final : public grade::LiveRunner {
+ public:
+  ClusterRunner(std::unique_ptr<scenario::LocalCluster> cluster, std::string program)
+      : cluster_(std::move(cluster)), program_(std::move(program)) {}
+
+  grade::CaseRun Run(const grade::Case& test) override {
+    grade::CaseRun run;
+    const auto started = Clock::now();
+    const grade::Step& step = test.steps.at(0);
+    nlohmann::json config = step.args.at(0);
+    const std::string prefix = "lab-" + std::to_string(getpid()) + "-" + std::to_string(++cases_run_) + "/";
+    config["name"] = prefix + config["name"].get<std::string>();
+    const std::string name = config["name"];
+    const std::int64_t limit_ms = config.value("timeout_ms", 10000) + kDriverSlackMs;
+
+    auto finish = [&](grade::CaseRun::End end, std::string why) {
+      run.end = end;
+      run.loaded = end != grade::CaseRun::End::kCrashed;  // the driver ran the student's module
+      run.why = std::move(why);
+      run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      return run;
+    };
+
+    auto tracker = net::Client::Connect("127.0.0.1", cluster_->tracker_port(), Options());
+    if (!tracker.ok()) return finish(grade::CaseRun::End::kCrashed, "could not reach the grader's cluster");
+    auto events = net::Subscriber::Start(**tracker, {{"mem.set", "mem.del", "deadlock."}, 0, "osgrid lab"});
+    if (!events.ok()) return finish(grade::CaseRun::End::kCrashed, "could not follow the grader's cluster's events");
+    const std::uint16_t peer = cluster_->Peer("peer-1")->port;
+
+    // The driver runs on its own thread; this one reads the events. Once the
+    // driver has ended, that thread sets NAME/replied on the same peer: its
+    // mem.set comes after every mark of the driver's, so it ends the reading.
+    auto task = std::async(std::launch::async, [&, config]() -> Result<client::Reply<net::TaskResult>> {
+      auto client = net::Client::Connect("127.0.0.1", peer, Options());
+      if (!client.ok()) return client.status();
+      net::CpuTaskRequest request{net::MakeTask(program_, step.call, nlohmann::json::array({config}))};
+      request.task.timeout_ms = limit_ms;
+      auto ran = client::Cpu(**client, request, milliseconds(5000));
+      (void)client::MemSet(**client, name + "/replied", 1);
+      return ran;
+    });
+
+    nlohmann::json marks = nlohmann::json::array();
+    std::string driver_id, deadlock;
+    const auto deadline = started + milliseconds(limit_ms + 10000);
+    for (;;) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) break;
+      auto event = events->Next(left);
+      if (!event.ok()) {
+        if (event.status().code() == Code::kUnknownType) continue;
+        break;  // TIMEOUT (the driver's reply is then overdue too), or the tracker is gone
+      }
+      std::string key, op;
+      if (const auto* set = std::get_if<ev::MemSet>(&event->body)) {
+        key = set->key, op = "set";
+      } else if (const auto* del = std::get_if<ev::MemDel>(&event->body)) {
+        key = del->key, op = "del";
+      } else if (const auto* stall = std::get_if<ev::DeadlockStall>(&event->body)) {
+        deadlock = "every task waited on a Semaphore or a child (a deadlock, or a wake-up that never came): " +
+                   std::to_string(stall->tasks.size()) + " tasks stalled";
+      } else if (const auto* found = std::get_if<ev::DeadlockFound>(&event->body)) {
+        deadlock = "a deadlock: a cycle of " + std::to_string(found->cycle.size()) + " tasks";
+      }
+      if (!deadlock.empty()) break;
+      if (key.rfind(name + "/", 0) != 0) continue;
+      key = key.substr(name.size() + 1);
+      if (key == "replied") break;
+      if (key.rfind("driver/", 0) == 0) driver_id = key.substr(7);
+      marks.push_back({op, key});
+    }
+    if (!deadlock.empty() && !driver_id.empty()) {
+      if (auto client = net::Client::Connect("127.0.0.1", peer, Options()); client.ok()) {
+        (void)client::Cancel(**client, driver_id, milliseconds(5000), /*group=*/true);
+      }
+    }
+    auto reply = task.get();
+    if (!deadlock.empty()) return finish(grade::CaseRun::End::kTimeout, "deadlocked: " + deadlock);
+    if (!reply.ok()) {
+      const Status& status = reply.status();
+      const std::string text = status.message() + "\n" + status.detail();
+      if (status.code() == Code::kTimeout || text.find("TIMEOUT") != std::string::npos ||
+          text.find("timed out") != std::string::npos) {
+        return finish(grade::CaseRun::End::kTimeout, "did not finish within " + std::to_string(limit_ms / 1000) +
+                                                         " s: a deadlock, or a wake-up that never came");
+      }
+      run.loaded = true;
+      run.error = grade::HostError{"exception", "your code raised: " + status.message() + "\n" + status.detail()};
+      return finish(grade::CaseRun::End::kError, "");
+    }
+    const net::TaskResult& result = reply->value;
+    run.loaded = true;
+    run.output = result.stdout_text + result.stderr_text;
+    run.answers.push_back({{"result", result.result}, {"events", marks}});
+    return finish(grade::CaseRun::End::kAnswered, "");
+  }
+
+ private:
+  net::ClientOptions Options() const {
+    net::ClientOptions options;
+    options.security = cluster_->security();
+    return options;
+  }
+
+  std::unique_ptr<scenario::LocalCluster> cluster_;
+  std::string program_;
+  int cases_run_ = 0;
+};
+
+}  // namespace
+
+void RegisterLiveLabs() {
+  grade::SetLiveRunnerFactory(
+      [](const grade::Lab& lab, const std::string& program,
+         const grade::GradeOptions& options) -> os::Expected<std::unique_ptr<grade::LiveRunner>> {
+        scenario::ClusterOptions cluster;
+        cluster.peers = 2;
+        cluster.cores = 4;  // the tasks mostly wait; a core each keeps the interleavings many
+        cluster.heartbeat_interval_s = 0.3;
+        cluster.peer_timeout_s = 1.5;  // sweeps (stall detection) every 0.15 s
+        cluster.tracker_args = {"--sync-grace", "0"};
+        // The visible tests shake with seed 1; the hidden ones with the term's seed.
+        const std::uint64_t inject = options.hidden ? options.hidden_seed : 1;
+        cluster.peer_args = {"--inject-seed", std::to_string(inject), "--inject-max-delay-ms",
+                             std::to_string(kInjectMaxDelayMs)};
+        auto started = scenario::LocalCluster::Start(cluster);
+        if (!started.ok()) {
+          return os::Fail("lab " + std::string(lab.id()) + " runs on a live cluster, which could not start: " +
+                          started.status().message() + "\n" + started.status().detail());
+        }
+        return std::unique_ptr<grade::LiveRunner>(std::make_unique<ClusterRunner>(std::move(started).value(), program));
+      });
+}
+
+}  // namespace osgrid::cli
