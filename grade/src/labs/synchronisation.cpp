@@ -159,16 +159,43 @@ std::optional<Mismatch> CheckBuffer(const json& config, const json& got) {
   return std::nullopt;
 }
 
-std::optional<Mismatch> CheckReadersWriters(const json& got) {
-  std::set<std::string> inside;  // "reader-R-K", "writer-W-K"
+// Every round of every reader and writer must have entered and left exactly
+// once: the marks come from the driver, in the student's own process, so a
+// submission that hid some (by patching osgrid.mem there) is caught here.
+std::optional<Mismatch> CheckRoundsMarked(const json& config, const std::map<std::string, int>& entered,
+                                          const std::map<std::string, int>& left) {
+  std::map<std::string, int> expected;
+  for (const char* role : {"reader", "writer"}) {
+    const json& rounds = config.at(std::string(role) + "s");
+    for (std::size_t who = 0; who < rounds.size(); ++who) {
+      for (int r = 0; r < rounds[who].get<int>(); ++r) {
+        expected[std::string(role) + "-" + std::to_string(who) + "-" + std::to_string(r)] = 1;
+      }
+    }
+  }
+  for (const auto* marks : {&entered, &left}) {
+    if (*marks == expected) continue;
+    return Mismatch{"a round was not marked", std::string(marks == &entered ? "entries" : "exits") +
+                                                  " marked: " + json(*marks).dump() +
+                                                  "; every round of every reader and writer enters and leaves once"};
+  }
+  return std::nullopt;
+}
+
+std::optional<Mismatch> CheckReadersWriters(const json& config, const json& got) {
+  std::set<std::string> inside;        // "reader-R-K", "writer-W-K"
+  std::map<std::string, int> entered;  // the same names: how often each entered and left
+  std::map<std::string, int> left;
   for (const json& event : got["events"]) {
     const std::string key = event[1];
     if (!StartsWith(key, "inside/")) continue;
     const std::string who = key.substr(7);
     if (event[0] == "del") {
       inside.erase(who);
+      ++left[who];
       continue;
     }
+    ++entered[who];
     const bool writer = StartsWith(who, "writer-");
     for (const std::string& other : inside) {
       const bool other_writer = StartsWith(other, "writer-");
@@ -181,7 +208,7 @@ std::optional<Mismatch> CheckReadersWriters(const json& got) {
     }
     inside.insert(who);
   }
-  return std::nullopt;
+  return CheckRoundsMarked(config, entered, left);
 }
 
 class SynchronisationLab final : public Lab {
@@ -232,7 +259,7 @@ class SynchronisationLab final : public Lab {
     if (!got.is_object() || !got.contains("events") || !got.contains("result") || !got["result"].is_object()) {
       return Mismatch{"the run did not finish", "the driver returned " + got.dump()};
     }
-    return test.target == "BoundedBuffer" ? CheckBuffer(config, got) : CheckReadersWriters(got);
+    return test.target == "BoundedBuffer" ? CheckBuffer(config, got) : CheckReadersWriters(config, got);
   }
 
   std::string LiveDriver() const override {
