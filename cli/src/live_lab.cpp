@@ -28,6 +28,7 @@
 #include "osgrid/grade/grader.h"
 #include "osgrid/net/client.h"
 #include "osgrid/net/requests.h"
+#include "osgrid/net/sha256.h"
 #include "osgrid/net/subscriber.h"
 #include "osgrid/os/events/events.h"
 #include "osgrid/scenario/cluster.h"
@@ -151,6 +152,12 @@ class ClusterRunner final : public grade::LiveRunner {
   int cases_run_ = 0;
 };
 
+/// The peers' --inject-seed for a hidden seed: the first 48 bits of
+/// SHA-256("osgrid lab inject " + seed). Same seed, same delays.
+std::uint64_t InjectSeed(std::uint64_t hidden_seed) {
+  return std::stoull(net::Sha256Hex("osgrid lab inject " + std::to_string(hidden_seed)).substr(0, 12), nullptr, 16);
+}
+
 }  // namespace
 
 void RegisterLiveLabs() {
@@ -164,7 +171,10 @@ void RegisterLiveLabs() {
         cluster.peer_timeout_s = 1.5;  // sweeps (stall detection) every 0.15 s
         cluster.tracker_args = {"--sync-grace", "0"};
         // The visible tests shake with seed 1; the hidden ones with the term's seed.
-        const std::uint64_t inject = options.hidden ? options.hidden_seed : 1;
+        // Tasks may see the peers' command lines (a sandbox without a PID
+        // namespace): they get a one-way hash of the hidden seed, never the
+        // seed that draws every lab's hidden tests.
+        const std::uint64_t inject = options.hidden ? InjectSeed(options.hidden_seed) : 1;
         cluster.peer_args = {"--inject-seed", std::to_string(inject), "--inject-max-delay-ms",
                              std::to_string(kInjectMaxDelayMs)};
         auto started = scenario::LocalCluster::Start(cluster);

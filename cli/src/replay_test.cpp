@@ -195,7 +195,7 @@ TEST_CASE("replay: a --type that names no event type is bad usage", "[cli][repla
   CHECK(printed.exit_status == 2);
   CHECK(printed.out.empty());
   CHECK(printed.err.find("--type 'tsk' selects no event type") != std::string::npos);
-  CHECK(printed.err.find("peer, task, cpu, mem, file, page, resource, deadlock, events") != std::string::npos);
+  CHECK(printed.err.find("peer, task, cpu, sched, mem, file, page, resource, deadlock, events") != std::string::npos);
 }
 
 TEST_CASE("replay: the cluster objects' and deadlock's events, a line each", "[cli][replay]") {

@@ -444,9 +444,9 @@ int Pack(const LabOptions& o) {
   const Lab* lab = Find(o.lab);
   if (lab == nullptr) return kUsage;
   if (!lab->LiveDriver().empty()) {
-    return Fail("BAD_REQUEST", "lab " + std::string(lab->id()) +
-                                   " is graded on a live cluster (a tracker and peers), which the bundle's static "
-                                   "grader cannot start; grade it with `osgrid lab grade` (labs/README.md, Lab 05)");
+    return Usage("lab " + std::string(lab->id()) +
+                 " is graded on a live cluster (a tracker and peers), which the bundle's static grader cannot start; "
+                 "grade it with `osgrid lab grade` (labs/README.md, Lab 05)");
   }
   if (fs::path(o.gradescope).extension() != ".zip")
     return Usage("--gradescope names the bundle's zip file (OUT.zip), got '" + o.gradescope + "'");

@@ -206,6 +206,10 @@ def check_refusals(scratch):
         done = run([OSGRID, "lab", "pack", "01", "--gradescope", str(out)])
         if done.returncode != 2 or "BAD_REQUEST" not in done.stderr:
             fail(f"pack --gradescope {out}: exit {done.returncode}, expected 2 (bad usage): {done.stderr}")
+    # A live lab (05) has no bundle: its grading starts a cluster the static grader cannot.
+    done = run([OSGRID, "lab", "pack", "05", "--gradescope", str(scratch / "live.zip"), "--labs-dir", LABS])
+    if done.returncode != 2 or "live cluster" not in done.stderr or (scratch / "live.zip").exists():
+        fail(f"pack 05: exit {done.returncode}, expected 2 and no zip: {done.stderr}")
     # osgrid-grade packs too (the same command code), with a fresh 63-bit seed when none is given.
     done = run([GRADER, "lab", "pack", "01", "--gradescope", str(scratch / "again.zip"), "--labs-dir", LABS])
     seed = re.search(r"Hidden seed: (\d+) \(new\)", done.stdout)
