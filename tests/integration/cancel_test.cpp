@@ -20,19 +20,11 @@ const char* kSleep =
     "    time.sleep(s)\n"
     "    return s\n";
 
-struct Submitted {
-  std::unique_ptr<net::Client> client;
-};
-
 Submitted Submit(std::uint16_t port, const std::string& name, double seconds, bool confidential = true) {
   net::CpuTaskRequest request{net::MakeTask(kSleep, "main", {seconds})};
   request.confidential = confidential;
   request.task.name = name;
-  Json frame = net::Encode(request);
-  frame["id"] = 1;
-  Submitted submitted{Connect(port)};
-  REQUIRE(submitted.client->SendJson(frame).ok());
-  return submitted;
+  return SendTask(port, request);
 }
 
 /// The reply the submitter gets.

@@ -17,14 +17,6 @@ using namespace osgrid::test;
 
 namespace {
 
-std::string Program(const std::string& file) {
-  std::ifstream in(std::string(OSGRID_SOURCE_DIR) + "/scenarios/programs/" + file);
-  REQUIRE(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 net::TaskResult Run(std::uint16_t port, const std::string& program, const std::string& function, Json args) {
   auto client = Connect(port);
   net::CpuTaskRequest request{net::MakeTask(program, function, std::move(args))};
@@ -82,7 +74,7 @@ TEST_CASE("a bounded buffer of Semaphores and osgrid.mem loses and duplicates no
           "[integration][inject]") {
   auto cluster = StartCluster(Injected(2, 10));
   net::TaskResult result =
-      Run(PortOf(*cluster, "peer-1"), Program("producer_consumer.py"), "run", {60, "buffer", 2, 2, 3});
+      Run(PortOf(*cluster, "peer-1"), ProgramFile("producer_consumer.py"), "run", {60, "buffer", 2, 2, 3});
   INFO(result.status.ToString() << " " << result.status.detail());
   REQUIRE(result.status.ok());
   CHECK(result.result["produced"] == 60);

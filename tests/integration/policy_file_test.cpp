@@ -78,29 +78,12 @@ std::unique_ptr<scenario::LocalCluster> OneCorePeer(std::vector<std::string> fla
   return StartCluster(options);
 }
 
-struct Submitted {
-  std::unique_ptr<net::Client> client;
-  std::string name;
-};
-
 /// Sends one confidential task (it runs on peer-1) without waiting for it.
 Submitted Submit(const scenario::LocalCluster& cluster, std::int64_t burn_ms, const std::string& name) {
   net::CpuTaskRequest request{net::MakeTask(kBurn, "main", {burn_ms})};
   request.confidential = true;
   request.task.name = name;
-  Json frame = net::Encode(request);
-  frame["id"] = 1;
-  Submitted submitted{Connect(PortOf(cluster, "peer-1")), name};
-  REQUIRE(submitted.client->SendJson(frame).ok());
-  return submitted;
-}
-
-void Await(Submitted& submitted) {
-  auto reply = submitted.client->ReadJson(60s);
-  INFO(submitted.name << ": " << reply.status().ToString());
-  REQUIRE(reply.ok());
-  INFO(reply->dump());
-  CHECK((*reply)["type"] == "CPU_RESULT");
+  return SendTask(PortOf(cluster, "peer-1"), request);
 }
 
 /// peer-1's STATUS.
@@ -201,7 +184,7 @@ TEST_CASE("a student's LIFO policy from --scheduler-file runs the newest ready t
   states = AwaitPsRunning(tracker, "s2");
   CHECK(states["s1"] == "ready");
 
-  for (Submitted& task : tasks) Await(task);
+  for (Submitted& task : tasks) AwaitResult(task);
   // The stream: the tasks got the CPU in exactly the order LIFO chose.
   CHECK(RunningOrder(watcher, 4) == std::vector<std::string>{"long", "s3", "s2", "s1"});
   const Json status = PeerStatus(*cluster);
@@ -226,7 +209,7 @@ TEST_CASE("a --scheduler-file policy whose pick_next raises gives the ready queu
     tasks.push_back(Submit(*cluster, 100, name));
     AwaitQueue(*cluster, "long", tasks.size() - 1);
   }
-  for (Submitted& task : tasks) Await(task);  // none is lost
+  for (Submitted& task : tasks) AwaitResult(task);  // none is lost
 
   std::vector<std::string> order;
   std::map<std::string, std::string> names;
@@ -270,7 +253,7 @@ TEST_CASE("lab 01's reference RR runs on a live peer as --scheduler-file with --
   std::vector<Submitted> tasks;
   tasks.push_back(Submit(*cluster, 400, "A"));
   tasks.push_back(Submit(*cluster, 400, "B"));
-  for (Submitted& task : tasks) Await(task);
+  for (Submitted& task : tasks) AwaitResult(task);
   const Json status = PeerStatus(*cluster);
   INFO(status["scheduler"].dump());
   CHECK(status["scheduler"]["policy"] == "RR (policy.py)");

@@ -50,11 +50,6 @@ std::unique_ptr<scenario::LocalCluster> OneCorePeer(std::vector<std::string> fla
   return StartCluster(options);
 }
 
-struct Submitted {
-  std::unique_ptr<net::Client> client;
-  std::string name;
-};
-
 /// Sends one confidential task to peer-1 without waiting for its result.
 Submitted Submit(const scenario::LocalCluster& cluster, const std::string& program, Json args, const std::string& name,
                  std::optional<int> priority = std::nullopt, std::optional<std::int64_t> burst_ms = std::nullopt) {
@@ -63,20 +58,7 @@ Submitted Submit(const scenario::LocalCluster& cluster, const std::string& progr
   request.task.name = name;
   request.task.priority = priority;
   request.task.burst_ms = burst_ms;
-  Json frame = net::Encode(request);
-  frame["id"] = 1;
-  Submitted submitted{Connect(PortOf(cluster, "peer-1")), name};
-  REQUIRE(submitted.client->SendJson(frame).ok());
-  return submitted;
-}
-
-Json Await(Submitted& submitted) {
-  auto reply = submitted.client->ReadJson(60s);
-  INFO(submitted.name << ": " << reply.status().ToString());
-  REQUIRE(reply.ok());
-  INFO(reply->dump());
-  REQUIRE((*reply)["type"] == "CPU_RESULT");
-  return *reply;
+  return SendTask(PortOf(cluster, "peer-1"), request);
 }
 
 /// The peer's scheduling report (STATUS "scheduling").
@@ -135,8 +117,8 @@ TEST_CASE("RR with a 50 ms quantum interleaves two CPU-bound tasks, stopping and
   auto watcher = Watch(cluster->tracker_port(), {"task.preempted", "task.finished"});
   Submitted a = Submit(*cluster, kBurn, {600}, "A");
   Submitted b = Submit(*cluster, kBurn, {600}, "B");
-  Json ra = Await(a);
-  Json rb = Await(b);
+  Json ra = AwaitResult(a);
+  Json rb = AwaitResult(b);
   CHECK(ra["result"] == 600);
   CHECK(rb["result"] == 600);
   CHECK(ra["preemptions"].get<int>() >= 5);
@@ -164,8 +146,8 @@ TEST_CASE("FCFS never interleaves the same two tasks", "[integration][sched]") {
   Submitted a = Submit(*cluster, kBurn, {300}, "A");
   AwaitRunning(*cluster, "A");
   Submitted b = Submit(*cluster, kBurn, {300}, "B");
-  CHECK(Await(a)["preemptions"] == 0);
-  CHECK(Await(b)["preemptions"] == 0);
+  CHECK(AwaitResult(a)["preemptions"] == 0);
+  CHECK(AwaitResult(b)["preemptions"] == 0);
   Json report = Scheduling(*cluster);
   CHECK(RunOrder(report) == std::vector<std::string>{"A", "B"});
   CHECK(FinishOrder(report) == std::vector<std::string>{"A", "B"});
@@ -179,7 +161,7 @@ TEST_CASE("priority: a high-priority task submitted after three low ones runs ne
   for (const char* low : {"low1", "low2", "low3"}) tasks.push_back(Submit(*cluster, kBurn, {50}, low, 2));
   AwaitReady(*cluster, 3);
   tasks.push_back(Submit(*cluster, kBurn, {50}, "high", net::ParsePriority("high").value()));
-  for (Submitted& task : tasks) Await(task);
+  for (Submitted& task : tasks) AwaitResult(task);
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"running", "high", "low1", "low2", "low3"});
 }
 
@@ -192,7 +174,7 @@ TEST_CASE("priority-p: a high-priority arrival preempts the running task", "[int
   AwaitReady(*cluster, 3);
   tasks.push_back(Submit(*cluster, kBurn, {50}, "high", 0));
   std::vector<Json> replies;
-  for (Submitted& task : tasks) replies.push_back(Await(task));
+  for (Submitted& task : tasks) replies.push_back(AwaitResult(task));
   CHECK(replies[0]["preemptions"] == 1);
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"high", "running", "low1", "low2", "low3"});
 }
@@ -221,7 +203,7 @@ TEST_CASE("SJF runs the shortest burst_ms first, and its task.queued events say 
   std::vector<std::string> queued;
   for (const os::events::TaskRef& task : state.Find("peer-1")->ready_queue) queued.push_back(task.name);
   CHECK(queued == std::vector<std::string>{"short", "middle", "long"});
-  for (Submitted& task : tasks) Await(task);
+  for (Submitted& task : tasks) AwaitResult(task);
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"first", "short", "middle", "long"});
 }
 
@@ -234,8 +216,8 @@ TEST_CASE("MLFQ: a CPU hog ends below a task that sleeps often", "[integration][
   auto cluster = OneCorePeer({"--scheduler", "mlfq", "--quantum", "50", "--mlfq-queues", "3", "--mlfq-allotment", "2"});
   Submitted hog = Submit(*cluster, kBurn, {800}, "hog");
   Submitted sleeper = Submit(*cluster, kSleeper, {15}, "sleeper");
-  CHECK(Await(hog)["result"] == 800);
-  CHECK(Await(sleeper)["result"] == 15);
+  CHECK(AwaitResult(hog)["result"] == 800);
+  CHECK(AwaitResult(sleeper)["result"] == 15);
   const Json report = Scheduling(*cluster);
   std::map<std::string, Json> finished;
   for (const Json& task : report["finished"]) finished[task["name"]] = task;

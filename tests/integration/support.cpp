@@ -294,4 +294,29 @@ TempDir::~TempDir() {
   fs::remove_all(path, ec);
 }
 
+std::string ProgramFile(const std::string& file) {
+  std::ifstream in(std::string(OSGRID_SOURCE_DIR) + "/scenarios/programs/" + file);
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Submitted SendTask(std::uint16_t port, const net::CpuTaskRequest& request) {
+  Json frame = net::Encode(request);
+  frame["id"] = 1;
+  Submitted submitted{Connect(port), request.task.name};
+  REQUIRE(submitted.client->SendJson(frame).ok());
+  return submitted;
+}
+
+Json AwaitResult(Submitted& submitted) {
+  auto reply = submitted.client->ReadJson(std::chrono::seconds(60));
+  INFO(submitted.name << ": " << reply.status().ToString());
+  REQUIRE(reply.ok());
+  INFO(reply->dump());
+  REQUIRE((*reply)["type"] == "CPU_RESULT");
+  return *reply;
+}
+
 }  // namespace osgrid::test

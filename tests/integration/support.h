@@ -11,6 +11,7 @@
 
 #include "osgrid/net/client.h"
 #include "osgrid/net/json.h"
+#include "osgrid/net/requests.h"
 #include "osgrid/net/subscriber.h"
 #include "osgrid/scenario/cluster.h"
 
@@ -88,6 +89,21 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
 
 /// A Python program that sleeps `seconds` and returns its argument.
 std::string SleepProgram();
+
+/// The text of scenarios/programs/FILE (e.g. producer_consumer.py); fails the test if it cannot be read.
+std::string ProgramFile(const std::string& file);
+
+/// A task sent on a connection of its own, its reply not read yet.
+struct Submitted {
+  std::unique_ptr<net::Client> client;
+  std::string name;  // the task's name, for messages
+};
+
+/// Sends `request` (CPU_TASK) to the node at `port` without waiting for its reply.
+Submitted SendTask(std::uint16_t port, const net::CpuTaskRequest& request);
+
+/// The reply the submitter gets: REQUIREs a CPU_RESULT within 60 s.
+Json AwaitResult(Submitted& submitted);
 
 /// A port on 127.0.0.1 that was free a moment ago.
 std::uint16_t FreePort();

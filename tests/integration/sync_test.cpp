@@ -26,14 +26,6 @@ namespace ev = osgrid::os::events;
 
 namespace {
 
-std::string Program(const std::string& file) {
-  std::ifstream in(std::string(OSGRID_SOURCE_DIR) + "/scenarios/programs/" + file);
-  REQUIRE(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 /// Runs program's function(*args) on the peer at `port` and returns its
 /// result, or the error of the request as the task's status. Safe to call
 /// from several threads: it asserts nothing (Catch2's checks are not).
@@ -75,7 +67,7 @@ std::vector<Json> History(const Json& reply, const std::string& type) {
 /// dinner(seed, table, 5, barrier_s, patience_s) for each seed, `parallel` at a time.
 std::vector<Json> Dinners(std::uint16_t port, const std::string& prefix, const std::vector<int>& seeds,
                           double barrier_s, double patience_s, std::size_t parallel = 5) {
-  const std::string program = Program("philosophers.py");
+  const std::string program = ProgramFile("philosophers.py");
   std::vector<Json> results(seeds.size());
   for (std::size_t start = 0; start < seeds.size(); start += parallel) {
     std::vector<std::future<net::TaskResult>> running;
@@ -371,7 +363,7 @@ TEST_CASE("a producer-consumer whose consumer forgets to signal is reported as a
   auto cluster = StartCluster(3);
   const std::uint16_t tracker = cluster->tracker_port();
   auto run = std::async(std::launch::async, [&] {
-    return Run(PortOf(*cluster, "peer-1"), Program("producer_consumer.py"), "run",
+    return Run(PortOf(*cluster, "peer-1"), ProgramFile("producer_consumer.py"), "run",
                {100, "buffer", 1, 1, 4, "forgetful", true}, 8000);
   });
   Json stall;
@@ -393,7 +385,7 @@ TEST_CASE("a producer-consumer whose consumer forgets to signal is reported as a
 TEST_CASE("10,000 items through a bounded buffer of Semaphores and osgrid.mem, and through a MessageQueue",
           "[integration][sync]") {
   auto cluster = StartCluster(3);
-  const std::string program = Program("producer_consumer.py");
+  const std::string program = ProgramFile("producer_consumer.py");
   for (const char* kind : {"buffer", "queue"}) {
     INFO(kind);
     net::TaskResult result = Run(PortOf(*cluster, "peer-1"), program, "run", {10000, kind, 2, 2, 16}, 300000);
