@@ -1,10 +1,6 @@
 # Writes OUTPUT, a C++ file defining osgrid::grade::FUNCTION() (declared in
-# HEADER; default HostFiles in host_files.h): each of SOURCES (a ,-separated
-# list) as {file name, contents}. Run by grade/CMakeLists.txt.
-if(NOT FUNCTION)
-  set(FUNCTION HostFiles)
-  set(HEADER host_files.h)
-endif()
+# HEADER): each of SOURCES (a ,-separated list) as {file name, contents}.
+# Run by grade/CMakeLists.txt (grade_embed).
 set(body "")
 string(REPLACE "," ";" SOURCES "${SOURCES}")
 foreach(source ${SOURCES})

@@ -23,15 +23,6 @@ namespace ev = os::events;
 
 namespace {
 
-/// Burns `ms` of CPU time (a stopped task does not advance), then returns `ms`.
-const char* kBurn =
-    "import time\n"
-    "def main(ms):\n"
-    "    end = time.process_time() + ms / 1000\n"
-    "    while time.process_time() < end:\n"
-    "        pass\n"
-    "    return ms\n";
-
 /// The newest task first (last in, first out): an order FCFS never gives.
 const char* kLifo = R"(from osgrid_lab import Task
 
@@ -80,7 +71,7 @@ std::unique_ptr<scenario::LocalCluster> OneCorePeer(std::vector<std::string> fla
 
 /// Sends one confidential task (it runs on peer-1) without waiting for it.
 Submitted Submit(const scenario::LocalCluster& cluster, std::int64_t burn_ms, const std::string& name) {
-  net::CpuTaskRequest request{net::MakeTask(kBurn, "main", {burn_ms})};
+  net::CpuTaskRequest request{net::MakeTask(BurnProgram(), "main", {burn_ms})};
   request.confidential = true;
   request.task.name = name;
   return SendTask(PortOf(cluster, "peer-1"), request);

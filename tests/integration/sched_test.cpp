@@ -20,16 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Burns `ms` of CPU time (process_time: a stopped task does not advance),
-/// then returns `ms`.
-const char* kBurn =
-    "import time\n"
-    "def main(ms):\n"
-    "    end = time.process_time() + ms / 1000\n"
-    "    while time.process_time() < end:\n"
-    "        pass\n"
-    "    return ms\n";
-
 /// Sleeps `rounds` times for 40 ms, with a sliver of CPU in between: an
 /// interactive task in OSTEP's sense.
 const char* kSleeper =
@@ -115,8 +105,8 @@ TEST_CASE("RR with a 50 ms quantum interleaves two CPU-bound tasks, stopping and
           "[integration][sched]") {
   auto cluster = OneCorePeer({"--scheduler", "rr", "--quantum", "50"});
   auto watcher = Watch(cluster->tracker_port(), {"task.preempted", "task.finished"});
-  Submitted a = Submit(*cluster, kBurn, {600}, "A");
-  Submitted b = Submit(*cluster, kBurn, {600}, "B");
+  Submitted a = Submit(*cluster, BurnProgram(), {600}, "A");
+  Submitted b = Submit(*cluster, BurnProgram(), {600}, "B");
   Json ra = AwaitResult(a);
   Json rb = AwaitResult(b);
   CHECK(ra["result"] == 600);
@@ -143,9 +133,9 @@ TEST_CASE("RR with a 50 ms quantum interleaves two CPU-bound tasks, stopping and
 
 TEST_CASE("FCFS never interleaves the same two tasks", "[integration][sched]") {
   auto cluster = OneCorePeer({"--scheduler", "fcfs"});
-  Submitted a = Submit(*cluster, kBurn, {300}, "A");
+  Submitted a = Submit(*cluster, BurnProgram(), {300}, "A");
   AwaitRunning(*cluster, "A");
-  Submitted b = Submit(*cluster, kBurn, {300}, "B");
+  Submitted b = Submit(*cluster, BurnProgram(), {300}, "B");
   CHECK(AwaitResult(a)["preemptions"] == 0);
   CHECK(AwaitResult(b)["preemptions"] == 0);
   Json report = Scheduling(*cluster);
@@ -156,11 +146,11 @@ TEST_CASE("FCFS never interleaves the same two tasks", "[integration][sched]") {
 TEST_CASE("priority: a high-priority task submitted after three low ones runs next", "[integration][sched]") {
   auto cluster = OneCorePeer({"--scheduler", "priority"});
   std::vector<Submitted> tasks;
-  tasks.push_back(Submit(*cluster, kBurn, {400}, "running", 2));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {400}, "running", 2));
   AwaitRunning(*cluster, "running");
-  for (const char* low : {"low1", "low2", "low3"}) tasks.push_back(Submit(*cluster, kBurn, {50}, low, 2));
+  for (const char* low : {"low1", "low2", "low3"}) tasks.push_back(Submit(*cluster, BurnProgram(), {50}, low, 2));
   AwaitReady(*cluster, 3);
-  tasks.push_back(Submit(*cluster, kBurn, {50}, "high", net::ParsePriority("high").value()));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {50}, "high", net::ParsePriority("high").value()));
   for (Submitted& task : tasks) AwaitResult(task);
   CHECK(FinishOrder(Scheduling(*cluster)) == std::vector<std::string>{"running", "high", "low1", "low2", "low3"});
 }
@@ -168,11 +158,11 @@ TEST_CASE("priority: a high-priority task submitted after three low ones runs ne
 TEST_CASE("priority-p: a high-priority arrival preempts the running task", "[integration][sched]") {
   auto cluster = OneCorePeer({"--scheduler", "priority-p"});
   std::vector<Submitted> tasks;
-  tasks.push_back(Submit(*cluster, kBurn, {400}, "running", 2));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {400}, "running", 2));
   AwaitRunning(*cluster, "running");
-  for (const char* low : {"low1", "low2", "low3"}) tasks.push_back(Submit(*cluster, kBurn, {50}, low, 2));
+  for (const char* low : {"low1", "low2", "low3"}) tasks.push_back(Submit(*cluster, BurnProgram(), {50}, low, 2));
   AwaitReady(*cluster, 3);
-  tasks.push_back(Submit(*cluster, kBurn, {50}, "high", 0));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {50}, "high", 0));
   std::vector<Json> replies;
   for (Submitted& task : tasks) replies.push_back(AwaitResult(task));
   CHECK(replies[0]["preemptions"] == 1);
@@ -183,11 +173,11 @@ TEST_CASE("SJF runs the shortest burst_ms first, and its task.queued events say 
   auto cluster = OneCorePeer({"--scheduler", "sjf"});
   auto watcher = Watch(cluster->tracker_port(), {"task"});
   std::vector<Submitted> tasks;
-  tasks.push_back(Submit(*cluster, kBurn, {300}, "first", std::nullopt, 300));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {300}, "first", std::nullopt, 300));
   AwaitRunning(*cluster, "first");
-  tasks.push_back(Submit(*cluster, kBurn, {300}, "long", std::nullopt, 300));
-  tasks.push_back(Submit(*cluster, kBurn, {100}, "short", std::nullopt, 100));
-  tasks.push_back(Submit(*cluster, kBurn, {200}, "middle", std::nullopt, 200));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {300}, "long", std::nullopt, 300));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {100}, "short", std::nullopt, 100));
+  tasks.push_back(Submit(*cluster, BurnProgram(), {200}, "middle", std::nullopt, 200));
   AwaitReady(*cluster, 3);
   // A viewer's fold of the stream: each task.queued's position puts the task
   // where SJF will run it, whatever order the three arrived in.
@@ -214,7 +204,7 @@ TEST_CASE("MLFQ: a CPU hog ends below a task that sleeps often", "[integration][
   // the sleeper's whole run (about 60 ms of CPU) fits in the top queue's
   // allotment; the hog's 800 ms does not fit in the first two.
   auto cluster = OneCorePeer({"--scheduler", "mlfq", "--quantum", "50", "--mlfq-queues", "3", "--mlfq-allotment", "2"});
-  Submitted hog = Submit(*cluster, kBurn, {800}, "hog");
+  Submitted hog = Submit(*cluster, BurnProgram(), {800}, "hog");
   Submitted sleeper = Submit(*cluster, kSleeper, {15}, "sleeper");
   CHECK(AwaitResult(hog)["result"] == 800);
   CHECK(AwaitResult(sleeper)["result"] == 15);
@@ -241,7 +231,7 @@ TEST_CASE("live FCFS, SJF and RR finish in the simulator's order, with turnaroun
       net::CpuBatchRequest batch;
       batch.confidential = true;
       for (std::size_t i = 0; i < bursts.size(); ++i) {
-        batch.tasks.push_back(net::MakeTask(kBurn, "main", {bursts[i]}));
+        batch.tasks.push_back(net::MakeTask(BurnProgram(), "main", {bursts[i]}));
         batch.tasks.back().name = "P" + std::to_string(i);
         batch.tasks.back().burst_ms = bursts[i];
       }

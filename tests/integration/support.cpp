@@ -188,6 +188,15 @@ std::string SleepProgram() {
          "    return seconds\n";
 }
 
+std::string BurnProgram() {
+  return "import time\n"
+         "def main(ms):\n"
+         "    end = time.process_time() + ms / 1000\n"
+         "    while time.process_time() < end:\n"
+         "        pass\n"
+         "    return ms\n";
+}
+
 std::uint16_t FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

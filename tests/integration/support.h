@@ -90,6 +90,10 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
 /// A Python program that sleeps `seconds` and returns its argument.
 std::string SleepProgram();
 
+/// A Python program whose main(ms) burns `ms` of CPU time (process_time: a
+/// stopped task does not advance), then returns `ms`.
+std::string BurnProgram();
+
 /// The text of scenarios/programs/FILE (e.g. producer_consumer.py); fails the test if it cannot be read.
 std::string ProgramFile(const std::string& file);
 
