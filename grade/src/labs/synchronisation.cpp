@@ -33,7 +33,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kTimeoutMs = 10000;        // each child task's limit; the driver gets 3 s more
-constexpr double kConsumerDelayS = 0.3;  // consumers start late, so producers fill the buffer first
+constexpr double kConsumerDelayS = 1.0;  // consumers start late, so producers fill the buffer first (also under load)
 
 struct BufferShape {
   int capacity;
