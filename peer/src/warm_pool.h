@@ -37,15 +37,17 @@ struct WarmChild {
 ///
 /// Making a warm child costs tens of milliseconds of CPU on these VMs (fork,
 /// then copy-on-write faults), and a refill starts as a task arrives, so it
-/// would compete with that very task. On a root peer the zygote therefore
+/// would compete with that very task. On a peer with CAP_SYS_NICE (root, outside
+/// a container that drops it) the zygote therefore
 /// runs, and makes its children, under SCHED_IDLE (Silberschatz 10e 5.7.1,
 /// "Linux scheduling"; sched(7)): the work uses only a CPU nothing else wants.
 /// Handoff puts each child back to SCHED_OTHER before its task runs. A caller
 /// that has to wait for a child would otherwise wait behind every runnable
 /// process, so while anyone waits, the zygote and the children it is making
 /// run at normal priority: priority inheritance, as in the textbook cure for
-/// priority inversion (Silberschatz 10e 6.8.2). Unprivileged peers cannot raise a
-/// process out of SCHED_IDLE, so there everything runs at normal priority.
+/// priority inversion (Silberschatz 10e 6.8.2). Without CAP_SYS_NICE (unprivileged
+/// peers; root in Docker, which drops it) a process cannot be raised out of
+/// SCHED_IDLE, so there everything runs at normal priority.
 class WarmPool {
  public:
   struct Options {
@@ -136,7 +138,7 @@ class WarmPool {
   std::deque<Ready> waiters_;                    // Acquire calls waiting for a child
   int failures_in_a_row_ = 0;
   std::string last_failure_;
-  bool idle_warmup_ = false;  // the zygote runs SCHED_IDLE (root peers)
+  bool idle_warmup_ = false;  // the zygote runs SCHED_IDLE (peers with CAP_SYS_NICE)
   bool boosted_ = false;      // ... but now SCHED_OTHER: someone waits
 };
 
