@@ -620,7 +620,11 @@ int UsageError(const CLI::App& app, std::string message) {
 void Describe(CLI::App& app) {
   app.get_formatter()->column_width(34);
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("osgrid ") + OSGRID_VERSION);
+  // The labs' versions too: a live lab's Gradescope bundle runs `osgrid lab
+  // grade`, and its run_autograder checks these pins (labs/README.md).
+  std::string versions = grade::VersionText();
+  versions.pop_back();  // CLI11 adds the last newline
+  app.set_version_flag("--version", versions, "Print osgrid's version and each lab's, and exit");
   app.footer(
       "Every client command talks to one node: --host and --port choose it (a peer on 9000 by default;\n"
       "the tracker on 8888). Add --json for machine-readable replies.\n"

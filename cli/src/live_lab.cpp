@@ -19,8 +19,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -43,10 +46,37 @@ namespace ev = os::events;
 constexpr int kInjectMaxDelayMs = 10;
 constexpr std::int64_t kDriverSlackMs = 3000;  // the driver outlives its children's limit by this
 
+/// What the driver's task failed with, for the student. A submission that
+/// cannot run at all, whose module does not compile or lacks a class or
+/// method the tests call (driver.py raises Lab05SetupError), is a setup
+/// problem, which the grader says once, at the top of the results, as in labs
+/// 01-04 ("syntax", "import", "missing-name"); anything else is an exception.
+/// `message` is the task's error ("SyntaxError: unmatched ')' (<task>, line
+/// 20)"), `detail` its traceback.
+grade::HostError ClassifyTaskError(const std::string& message, const std::string& detail,
+                                   const std::string& module_file) {
+  auto starts = [&](const char* prefix) { return message.rfind(prefix, 0) == 0; };
+  if (starts("SyntaxError") || starts("IndentationError") || starts("TabError")) {
+    // "SyntaxError: unmatched ')' (<task>, line 20)": the module comes first in the task's program.
+    std::string what = message.substr(message.find(':') + 1);
+    std::optional<int> line;
+    if (std::size_t at = what.rfind(" (<task>, line "); at != std::string::npos) {
+      line = std::atoi(what.c_str() + at + 15);
+      what.erase(at);
+    }
+    std::string text = "syntax error in " + module_file + (line ? " line " + std::to_string(*line) : "") + ":" + what;
+    return grade::HostError{"syntax", text, line};
+  }
+  if (starts("ModuleNotFoundError") || starts("ImportError"))
+    return grade::HostError{"import", module_file + " cannot import what it needs: " + message, std::nullopt};
+  if (starts("Lab05SetupError: ")) return grade::HostError{"missing-name", message.substr(17), std::nullopt};
+  return grade::HostError{"exception", "your code raised: " + message + "\n" + detail, std::nullopt};
+}
+
 class ClusterRunner final : public grade::LiveRunner {
  public:
-  ClusterRunner(std::unique_ptr<scenario::LocalCluster> cluster, std::string program)
-      : cluster_(std::move(cluster)), program_(std::move(program)) {}
+  ClusterRunner(std::unique_ptr<scenario::LocalCluster> cluster, std::string program, std::string module_file)
+      : cluster_(std::move(cluster)), program_(std::move(program)), module_file_(std::move(module_file)) {}
 
   grade::CaseRun Run(const grade::Case& test) override {
     grade::CaseRun run;
@@ -129,8 +159,8 @@ class ClusterRunner final : public grade::LiveRunner {
         return finish(grade::CaseRun::End::kTimeout, "did not finish within " + std::to_string(limit_ms / 1000) +
                                                          " s: a deadlock, or a wake-up that never came");
       }
-      run.loaded = true;
-      run.error = grade::HostError{"exception", "your code raised: " + status.message() + "\n" + status.detail()};
+      run.error = ClassifyTaskError(status.message(), status.detail(), module_file_);
+      run.loaded = run.error->kind == "exception";  // a setup problem: the module did not load
       return finish(grade::CaseRun::End::kError, "");
     }
     const net::TaskResult& result = reply->value;
@@ -149,8 +179,36 @@ class ClusterRunner final : public grade::LiveRunner {
 
   std::unique_ptr<scenario::LocalCluster> cluster_;
   std::string program_;
+  std::string module_file_;  // sync.py
   int cases_run_ = 0;
 };
+
+/// The task-sandbox layers a grading peer must have (docs/security.md): the
+/// student's code runs as a uid of its own, under seccomp and rlimits. The
+/// namespaces and the mount jail come on top where the machine allows them;
+/// Gradescope's Docker does not (labs/README.md, "Safety of grading").
+constexpr const char* kRequiredLayers[] = {"no-privileges", "seccomp", "rlimits"};
+
+/// "" if every peer of `cluster` isolates tasks with kRequiredLayers, else why not.
+std::string MissingLayers(scenario::LocalCluster& cluster) {
+  net::ClientOptions options;
+  options.security = cluster.security();
+  for (const scenario::NodeProcess& peer : cluster.Peers()) {
+    auto client = net::Client::Connect("127.0.0.1", peer.port, options);
+    if (!client.ok()) return peer.name + " did not answer: " + client.status().message();
+    auto status = client::NodeStatus(**client, milliseconds(5000));
+    if (!status.ok()) return peer.name + " did not say how it isolates tasks: " + status.status().message();
+    const nlohmann::json sandbox = status->value("sandbox", nlohmann::json::object());
+    const nlohmann::json layers = sandbox.value("layers", nlohmann::json::array());
+    for (const char* layer : kRequiredLayers) {
+      if (std::find(layers.begin(), layers.end(), layer) == layers.end()) {
+        return peer.name + "'s task sandbox lacks " + layer + " on this machine (" +
+               sandbox.value("missing", nlohmann::json::array()).dump() + ")";
+      }
+    }
+  }
+  return "";
+}
 
 /// The peers' --inject-seed for a hidden seed: the first 48 bits of
 /// SHA-256("osgrid lab inject " + seed). Same seed, same delays.
@@ -175,14 +233,25 @@ void RegisterLiveLabs() {
         // namespace): they get a one-way hash of the hidden seed, never the
         // seed that draws every lab's hidden tests.
         const std::uint64_t inject = options.hidden ? InjectSeed(options.hidden_seed) : 1;
-        cluster.peer_args = {"--inject-seed", std::to_string(inject), "--inject-max-delay-ms",
-                             std::to_string(kInjectMaxDelayMs)};
+        // --sandbox auto: every layer the machine allows, and at least
+        // kRequiredLayers, checked below (Docker refuses namespaces).
+        cluster.peer_args = {"--inject-seed",
+                             std::to_string(inject),
+                             "--inject-max-delay-ms",
+                             std::to_string(kInjectMaxDelayMs),
+                             "--sandbox",
+                             "auto"};
         auto started = scenario::LocalCluster::Start(cluster);
         if (!started.ok()) {
           return os::Fail("lab " + std::string(lab.id()) + " runs on a live cluster, which could not start: " +
                           started.status().message() + "\n" + started.status().detail());
         }
-        return std::unique_ptr<grade::LiveRunner>(std::make_unique<ClusterRunner>(std::move(started).value(), program));
+        if (std::string missing = MissingLayers(**started); !missing.empty()) {
+          return os::Fail("lab " + std::string(lab.id()) + " runs students' code as tasks, and " + missing +
+                          ": the grader will not run it so (docs/security.md)");
+        }
+        return std::unique_ptr<grade::LiveRunner>(
+            std::make_unique<ClusterRunner>(std::move(started).value(), program, std::string(lab.module_file())));
       });
 }
 

@@ -29,6 +29,7 @@
 #include "bundle_files.h"
 #include "osgrid/grade/grader.h"
 #include "osgrid/grade/lab.h"
+#include "runtime_files.h"
 
 extern char** environ;
 
@@ -430,23 +431,67 @@ struct ScratchFolder {
 };
 
 // Zips the files `names` of `folder` into `out` (written beside it, then
-// renamed: no half bundle), keeping their modes, with python3's zipfile.
+// renamed: no half bundle), keeping their modes, with python3's zipfile. A
+// name that is a folder goes in with everything under it.
 constexpr const char* kZipScript = R"(import os, sys, zipfile
 out, folder, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 partial = out + ".partial"
 with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
     for name in names:
-        bundle.write(os.path.join(folder, name), name)
+        path = os.path.join(folder, name)
+        if not os.path.isdir(path):
+            bundle.write(path, name)
+            continue
+        for parent, subfolders, files in os.walk(path):
+            subfolders.sort()
+            for file in sorted(files):
+                full = os.path.join(parent, file)
+                bundle.write(full, os.path.relpath(full, folder))
 os.replace(partial, out)
 )";
+
+// Where a live lab's bundle installs its runtime (setup.sh), and so where its
+// programs' loader is (pack_runtime.py patches that path in). Under /usr, so
+// that the peers' mount jail, which shows tasks the host's /usr, shows it too.
+constexpr const char* kRuntimePrefix = "/usr/local/osgrid-lab";
+
+// The grader a static lab's bundle carries: osgrid-grade, built with this
+// program, next to it. "" and `code` and `problem` set if it is missing or unfit.
+std::string StaticGrader(const fs::path& self, std::string& code, std::string& problem) {
+  fs::path grader = self.parent_path() / "osgrid-grade";
+  if (!fs::is_regular_file(grader)) {
+    code = "NOT_FOUND";
+    problem = "the bundle carries the static grader osgrid-grade, and there is none next to this program (in " +
+              self.parent_path().string() + "): build it (cmake --build build --target osgrid-grade)";
+    return "";
+  }
+  if (auto why = NotStaticX86(grader)) {
+    code = "BAD_REQUEST";
+    problem = grader.string() + " cannot go in a bundle: " + *why;
+    return "";
+  }
+  std::string versions;
+  if (int status = RunProgram({grader.string(), "--version"}, versions);
+      status != 0 || Trim(versions) != Trim(VersionText())) {
+    code = "BAD_REQUEST";
+    problem = grader.string() + " does not pin what this program does: its --version says\n" +
+              Indent(Trim(versions), "  ") + "and this program's\n" + Indent(Trim(VersionText()), "  ") +
+              "Rebuild both (cmake --build build).";
+    return "";
+  }
+  return grader.string();
+}
 
 int Pack(const LabOptions& o) {
   const Lab* lab = Find(o.lab);
   if (lab == nullptr) return kUsage;
-  if (!lab->LiveDriver().empty()) {
+  const bool live = !lab->LiveDriver().empty();
+  if (live && !HasLiveRunner()) {
     return Usage("lab " + std::string(lab->id()) +
-                 " is graded on a live cluster (a tracker and peers), which the bundle's static grader cannot start; "
-                 "grade it with `osgrid lab grade` (labs/README.md, Lab 05)");
+                 " is graded on a live cluster (a tracker and peers), which osgrid-grade cannot start: pack it with "
+                 "`osgrid lab pack " +
+                 std::string(lab->id()).substr(0, 2) +
+                 "`, whose bundle carries the cluster's programs (labs/README.md, Gradescope)");
   }
   if (fs::path(o.gradescope).extension() != ".zip")
     return Usage("--gradescope names the bundle's zip file (OUT.zip), got '" + o.gradescope + "'");
@@ -465,24 +510,16 @@ int Pack(const LabOptions& o) {
     return Usage(problem);
   }
 
-  // The grader the bundle carries: osgrid-grade, built with this program, next to it.
   std::error_code error;
   fs::path self = fs::read_symlink("/proc/self/exe", error);
   if (error) return Fail("NOT_FOUND", "cannot find this program's own file (/proc/self/exe): " + error.message());
-  fs::path grader = self.parent_path() / "osgrid-grade";
-  if (!fs::is_regular_file(grader)) {
-    return Fail("NOT_FOUND",
-                "the bundle carries the static grader osgrid-grade, and there is none next to this "
-                "program (in " +
-                    self.parent_path().string() + "): build it (cmake --build build --target osgrid-grade)");
-  }
-  if (auto why = NotStaticX86(grader)) return Fail("BAD_REQUEST", grader.string() + " cannot go in a bundle: " + *why);
-  std::string versions;
-  if (int status = RunProgram({grader.string(), "--version"}, versions);
-      status != 0 || Trim(versions) != Trim(VersionText())) {
-    return Fail("BAD_REQUEST", grader.string() + " does not pin what this program does: its --version says\n" +
-                                   Indent(Trim(versions), "  ") + "and this program's\n" +
-                                   Indent(Trim(VersionText()), "  ") + "Rebuild both (cmake --build build).");
+  // A static lab's bundle carries osgrid-grade; a live lab's, osgrid and the
+  // cluster's programs with everything they load (staged below).
+  std::string grader;
+  if (!live) {
+    std::string code;
+    grader = StaticGrader(self, code, problem);
+    if (grader.empty()) return Fail(code, problem);
   }
 
   ScratchFolder stage;
@@ -507,15 +544,18 @@ int Pack(const LabOptions& o) {
     std::ofstream(stage.path / name, std::ios::binary | std::ios::trunc) << text;
     files.push_back({name, mode});
   };
+  const std::string runtime = live ? kRuntimePrefix : "";
   for (const auto& [name, text] : BundleFiles()) {
     std::string filled = text;
-    for (const auto& [from, to] :
-         std::vector<std::pair<std::string, std::string>>{{"@LAB@", id},
-                                                          {"@LAB_VERSION@", version},
-                                                          {"@MODULE@", std::string(lab->module_file())},
-                                                          {"@OSGRID_VERSION@", OSGRID_VERSION},
-                                                          {"@PACKED@", packed},
-                                                          {"@HIDDEN_VISIBILITY@", o.hidden_visibility}}) {
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"@LAB@", id},
+             {"@LAB_VERSION@", version},
+             {"@MODULE@", std::string(lab->module_file())},
+             {"@OSGRID_VERSION@", OSGRID_VERSION},
+             {"@PACKED@", packed},
+             {"@HIDDEN_VISIBILITY@", o.hidden_visibility},
+             {"@GRADER@", live ? runtime + "/bin/osgrid" : "$source_dir/osgrid-grade"},
+             {"@RUNTIME@", runtime}}) {
       filled = Replace(filled, from, to);
     }
     write(name, filled, name == "setup.sh" || name == "run_autograder" ? executable : readable);
@@ -523,9 +563,24 @@ int Pack(const LabOptions& o) {
   // Gradescope runs setup.sh and run_autograder: first in the zip, where people look.
   std::stable_partition(files.begin(), files.end(),
                         [](const File& file) { return file.name == "setup.sh" || file.name == "run_autograder"; });
-  fs::copy_file(grader, stage.path / "osgrid-grade", error);
-  if (error) return Fail("IO", "cannot copy " + grader.string() + ": " + error.message());
-  files.push_back({"osgrid-grade", executable});
+  if (live) {
+    std::string staged;
+    const std::string& script = RuntimeFiles().at(0).second;
+    if (int status = RunProgram(
+            {"python3", "-c", script, self.parent_path().string(), (stage.path / "runtime").string(), runtime}, staged);
+        status != 0) {
+      return Fail("IO",
+                  "cannot stage the bundle's runtime (osgrid and the cluster's programs, their libraries and "
+                  "Python) from " +
+                      self.parent_path().string() + ":\n" + Indent(Trim(staged), "  "));
+    }
+    std::cout << Trim(staged) << "\n";
+    files.push_back({"runtime", executable});
+  } else {
+    fs::copy_file(grader, stage.path / "osgrid-grade", error);
+    if (error) return Fail("IO", "cannot copy " + grader + ": " + error.message());
+    files.push_back({"osgrid-grade", executable});
+  }
   write("VERSION",
         "osgrid_version=" + std::string(OSGRID_VERSION) + "\nlab=" + id + "\nlab_version=" + version +
             "\npacked=" + packed + "\n",
@@ -645,8 +700,10 @@ std::pair<CLI::App*, std::function<int()>> AddLabCommand(CLI::App& app, SimRunne
   pack->footer(
       "The bundle: setup.sh, run_autograder, osgrid-grade (the static grader, found next to this program),\n"
       "VERSION (osgrid's and the lab's versions: pinned), seed, Dockerfile, README-bundle.md, and the lab's\n"
-      "handout README.md. Example: osgrid lab pack 01 --gradescope lab01.zip --hidden-visibility after_due_date\n"
-      "Exit status: 0 packed, 1 no static osgrid-grade or the zip could not be written, 2 bad usage.");
+      "handout README.md. A live lab's (05) carries runtime/ instead of osgrid-grade: osgrid and the cluster's\n"
+      "programs, their libraries and Python 3.11 (needs patchelf; `osgrid lab pack` only, not osgrid-grade).\n"
+      "Example: osgrid lab pack 01 --gradescope lab01.zip --hidden-visibility after_due_date\n"
+      "Exit status: 0 packed, 1 no static osgrid-grade, no runtime or the zip could not be written, 2 bad usage.");
 
   for (auto* sub : {list, test, grade, exporter, pack}) {
     sub->add_option("--labs-dir", o->labs_dir, "Where the labs' folders are (default: the source tree's labs/)")

@@ -190,6 +190,8 @@ std::vector<Scored> RunLive(const Lab& lab, const std::vector<Case>& cases, cons
 
 void SetLiveRunnerFactory(LiveRunnerFactory factory) { LiveFactory() = std::move(factory); }
 
+bool HasLiveRunner() { return static_cast<bool>(LiveFactory()); }
+
 double GradeReport::score() const {
   double total = 0;
   for (const auto& test : tests) total += test.score;

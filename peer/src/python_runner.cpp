@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -600,8 +601,23 @@ std::string StandardLibraryProblem(const std::string& stdlib) {
          "osgrid against one that exists (docs/toolchain.md)";
 }
 
+PythonHome FindPythonHome(const std::string& program) {
+  PythonHome build{kPythonHome, kPythonStdlib, false};
+  if (program.empty()) return build;
+  const std::filesystem::path home =
+      std::filesystem::path(program).parent_path().parent_path() / "lib" / "osgrid" / "python";
+  // The build's stdlib folder name ("python3.11"): the bundled copy must be the same version.
+  const std::string version_folder = std::filesystem::path(kPythonStdlib).filename().string();
+  const std::filesystem::path stdlib = home / "lib" / version_folder;
+  if (access((stdlib / "os.py").c_str(), R_OK) != 0) return build;
+  return PythonHome{home.lexically_normal().string(), stdlib.lexically_normal().string(), true};
+}
+
 bool StartPython() {
-  if (std::string problem = StandardLibraryProblem(kPythonStdlib); !problem.empty()) {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const PythonHome python = FindPythonHome(error ? "" : self.string());
+  if (std::string problem = StandardLibraryProblem(python.stdlib); !problem.empty()) {
     std::fprintf(stderr, "osgrid-task: %s\n", problem.c_str());
     return false;
   }
@@ -613,12 +629,12 @@ bool StartPython() {
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.write_bytecode = 0;  // never write __pycache__ files
-    status = PyConfig_SetBytesString(&config, &config.home, kPythonHome);
+    status = PyConfig_SetBytesString(&config, &config.home, python.home.c_str());
     if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
   }
   if (PyStatus_Exception(status)) {
-    std::fprintf(stderr, "osgrid-task: cannot start Python %s (home %s): %s\n", kPythonVersion, kPythonHome,
+    std::fprintf(stderr, "osgrid-task: cannot start Python %s (home %s): %s\n", kPythonVersion, python.home.c_str(),
                  status.err_msg != nullptr ? status.err_msg : "unknown error");
     return false;
   }
@@ -637,7 +653,7 @@ bool StartPython() {
   if (run_task_function == nullptr || run_call_function == nullptr) {
     if (PyErr_Occurred() != nullptr) PyErr_Print();
     std::fprintf(stderr, "osgrid-task: the bootstrap did not start (Python %s, home %s)\n", kPythonVersion,
-                 kPythonHome);
+                 python.home.c_str());
     return false;
   }
   return true;

@@ -26,10 +26,26 @@ std::optional<TaskInput> ParseTaskInput(const std::string& text, bool with_progr
 /// was configured with. StartPython() checks kPythonStdlib with it.
 std::string StandardLibraryProblem(const std::string& stdlib);
 
+/// Where CPython's files are: its home (PyConfig.home, later sys.prefix) and
+/// its standard library, <home>/lib/python3.11.
+struct PythonHome {
+  std::string home;
+  std::string stdlib;
+  bool bundled = false;  // true: the copy next to this program, not the build's
+};
+
+/// The Python osgrid-task runs. A copy next to the program wins:
+/// <folder of program>/../lib/osgrid/python, when it holds a standard library
+/// (an os.py); that is how a lab 05 bundle (`osgrid lab pack 05`) carries
+/// Python 3.11 to a machine that has another. Otherwise the Python the build
+/// was configured with (python_config.h). `program` is this program's own
+/// file (/proc/self/exe); "" means the build's Python.
+PythonHome FindPythonHome(const std::string& program);
+
 /// Starts CPython isolated from the environment (no PYTHON* variables, no user
-/// site-packages), in UTF-8 mode, with the home and standard library of the
-/// Python the build was configured with (python_config.h), and defines the
-/// bootstrap's functions. False (after a message on stderr) on failure.
+/// site-packages), in UTF-8 mode, with the home and standard library of
+/// FindPythonHome (for /proc/self/exe), and defines the bootstrap's functions.
+/// False (after a message on stderr) on failure.
 bool StartPython();
 
 /// The running interpreter, as the peer reports it.

@@ -27,10 +27,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "fd_io.h"
+#include "python_config.h"
 #include "python_runner.h"
 #include "zygote.h"
 
@@ -42,7 +46,8 @@ using osgrid::peer::ZygoteConfig;
 int Usage() {
   std::fprintf(stderr,
                "usage: osgrid-task --zygote --peer-pid PID [--sandbox strict|auto|off] [--tmp-bytes N]\n"
-               "       osgrid-task [TASK_ID] < task.json 3>result.json\n");
+               "       osgrid-task [TASK_ID] < task.json 3>result.json\n"
+               "       osgrid-task --python    (the Python tasks run: JSON {version, home, stdlib, bundled})\n");
   return 2;
 }
 
@@ -90,7 +95,22 @@ int RunOneTask() {
   return 0;
 }
 
+/// `--python`: the Python this program runs tasks in, without starting it.
+/// `osgrid lab pack` reads it to copy that standard library into a bundle.
+int PrintPython() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const osgrid::peer::PythonHome python = osgrid::peer::FindPythonHome(error ? "" : self.string());
+  const nlohmann::json description = {{"version", osgrid::peer::kPythonVersion},
+                                      {"home", python.home},
+                                      {"stdlib", python.stdlib},
+                                      {"bundled", python.bundled}};
+  std::printf("%s\n", description.dump().c_str());
+  return std::fflush(stdout) == 0 ? 0 : 4;  // main leaves with _exit, which flushes nothing
+}
+
 int Main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--python") == 0) return PrintPython();
   if (argc > 1 && std::strcmp(argv[1], "--zygote") == 0) {
     std::optional<ZygoteConfig> config = ParseZygoteFlags(argc, argv);
     return config ? osgrid::peer::RunZygote(*config) : Usage();

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bad submissions (tests/labs/bad/*.patch: lab 01's reference, broken) graded as lab 01 submissions, by ctest.
+"""Bad submissions (tests/labs/bad/*.patch: lab 01's or lab 05's reference, broken), graded by ctest.
 
     bad_input_test.py OSGRID LABS_DIR
 
@@ -18,14 +18,19 @@ import jsonschema
 OSGRID, LABS = sys.argv[1:3]
 HERE = pathlib.Path(__file__).resolve().parent
 SCHEMA = json.loads((pathlib.Path(LABS) / "gradescope" / "results.schema.json").read_text())
-# submission -> (text the top-level output must contain, text some test's output must contain)
+# (lab, its module, submission) -> (text the top-level output must contain, text some test's output must contain)
 CASES = {
-    None: ("the submission has no policy.py", "the submission has no policy.py"),
-    "missing_class.patch": ("policy.py defines no RR", "policy.py defines no RR"),
-    "wrong_signature.patch": ("pick_next(now) cannot take 0 argument(s)", "cannot take 0 argument(s)"),
-    "syntax_error.patch": ("syntax error in policy.py line 44", "syntax error in policy.py line 44"),
-    "not_in_queue.patch": ("points", "picked a task that is not in the ready queue"),
-    "nondeterministic.patch": ("points", "gave different answers"),
+    ("01", "policy.py", None): ("the submission has no policy.py", "the submission has no policy.py"),
+    ("01", "policy.py", "missing_class.patch"): ("policy.py defines no RR", "policy.py defines no RR"),
+    ("01", "policy.py", "wrong_signature.patch"): ("pick_next(now) cannot take 0 argument(s)",
+                                                   "cannot take 0 argument(s)"),
+    ("01", "policy.py", "syntax_error.patch"): ("syntax error in policy.py line 44", "syntax error in policy.py line 44"),
+    ("01", "policy.py", "not_in_queue.patch"): ("points", "picked a task that is not in the ready queue"),
+    ("01", "policy.py", "nondeterministic.patch"): ("points", "gave different answers"),
+    # Lab 05, graded live: the same problems, said once at the top too.
+    ("05", "sync.py", "lab05_syntax_error.patch"): ("syntax error in sync.py line 20", "syntax error in sync.py line 20"),
+    ("05", "sync.py", "lab05_missing_class.patch"): ("sync.py defines no ReadersWriters",
+                                                     "sync.py defines no ReadersWriters"),
 }
 failures = []
 
@@ -36,15 +41,15 @@ def fail(message):
 
 
 with tempfile.TemporaryDirectory() as scratch:
-    for name, (top, test_text) in CASES.items():
-        submission = pathlib.Path(scratch) / (name or "empty").removesuffix(".patch")
+    for (lab, module, name), (top, test_text) in CASES.items():
+        submission = pathlib.Path(scratch) / f"{lab}-{(name or 'empty').removesuffix('.patch')}"
         submission.mkdir()
-        if name:  # a patch of lab 01's reference
-            subprocess.run(["patch", "--quiet", f"--output={submission / 'policy.py'}",
-                            str(pathlib.Path(LABS) / "01-cpu-scheduling" / "reference" / "policy.py"),
+        if name:  # a patch of the lab's reference
+            reference = next(pathlib.Path(LABS).glob(f"{lab}-*")) / "reference" / module
+            subprocess.run(["patch", "--quiet", f"--output={submission / module}", str(reference),
                             str(HERE / "bad" / name)], check=True)
         results = submission.parent / f"{submission.name}.json"
-        run = subprocess.run([OSGRID, "lab", "grade", "01", str(submission), "--hidden-seed", "5", "--results",
+        run = subprocess.run([OSGRID, "lab", "grade", lab, str(submission), "--hidden-seed", "5", "--results",
                               str(results), "--labs-dir", LABS], capture_output=True, text=True, timeout=600)
         if run.returncode != 0:
             fail(f"{name}: the grader exited {run.returncode}: {run.stderr}")

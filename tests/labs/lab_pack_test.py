@@ -10,7 +10,8 @@ static osgrid-grade; then unpacks it into a scratch /autograder layout
 would: the reference gets full marks, the starter 0, and a misconfigured
 bundle (a VERSION that differs from the grader, no grader, no submission)
 still a valid results.json that gives 0. Also: pack refuses without a static
-osgrid-grade next to it. Every results.json is validated against
+osgrid-grade next to it; lab 05's bundle carries osgrid's runtime, whose
+osgrid runs on the bundle's own loader and libraries. Every results.json is validated against
 labs/gradescope/results.schema.json. The end-to-end check in a clean Debian
 root is scripts/lab-bundle-test (before a release).
 """
@@ -56,7 +57,7 @@ def is_static(data):
 
 
 def check_zip(bundle):
-    version_text = run([OSGRID, "--version"]).stdout.split()[-1]
+    version_text = run([OSGRID, "--version"]).stdout.split()[1]  # "osgrid 0.1.0", then each lab's version
     lab_line = run([OSGRID, "lab", "list", "01"]).stdout
     lab_version = re.search(r"\(version (\d+)", lab_line).group(1)
     with zipfile.ZipFile(bundle) as archive:
@@ -166,7 +167,7 @@ def check_autograder(bundle, scratch):
     version.write_text(pinned)
     grader = root / "source" / "osgrid-grade"
     grader.rename(root / "moved")
-    expect_zero("no grader", "its grader, osgrid-grade, is missing")
+    expect_zero("no grader", "source/osgrid-grade, is missing")
     (root / "moved").rename(grader)
     shutil.rmtree(root / "submission")
     (root / "submission").write_text("not a folder")  # the grader refuses it (status 2)
@@ -206,10 +207,10 @@ def check_refusals(scratch):
         done = run([OSGRID, "lab", "pack", "01", "--gradescope", str(out)])
         if done.returncode != 2 or "BAD_REQUEST" not in done.stderr:
             fail(f"pack --gradescope {out}: exit {done.returncode}, expected 2 (bad usage): {done.stderr}")
-    # A live lab (05) has no bundle: its grading starts a cluster the static grader cannot.
-    done = run([OSGRID, "lab", "pack", "05", "--gradescope", str(scratch / "live.zip"), "--labs-dir", LABS])
-    if done.returncode != 2 or "live cluster" not in done.stderr or (scratch / "live.zip").exists():
-        fail(f"pack 05: exit {done.returncode}, expected 2 and no zip: {done.stderr}")
+    # A live lab (05): osgrid-grade cannot start its cluster, so it refuses and names `osgrid lab pack 05`.
+    done = run([GRADER, "lab", "pack", "05", "--gradescope", str(scratch / "live.zip"), "--labs-dir", LABS])
+    if (done.returncode != 2 or "osgrid lab pack 05" not in done.stderr or (scratch / "live.zip").exists()):
+        fail(f"osgrid-grade lab pack 05: exit {done.returncode}, expected 2 and no zip: {done.stderr}")
     # osgrid-grade packs too (the same command code), with a fresh 63-bit seed when none is given.
     done = run([GRADER, "lab", "pack", "01", "--gradescope", str(scratch / "again.zip"), "--labs-dir", LABS])
     seed = re.search(r"Hidden seed: (\d+) \(new\)", done.stdout)
@@ -219,6 +220,58 @@ def check_refusals(scratch):
         with zipfile.ZipFile(scratch / "again.zip") as archive:
             if archive.read("seed").decode().strip() != seed.group(1):
                 fail("the seed printed is not the seed packed")
+
+
+def interpreter(data):
+    """The PT_INTERP path of ELF bytes, or None."""
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        kind, _, offset, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if kind == 3:
+            return data[offset:offset + size].rstrip(b"\0").decode()
+    return None
+
+
+def check_live_bundle(scratch):
+    """`osgrid lab pack 05`: the runtime (osgrid, the cluster's programs, their libraries down to the C library,
+    Python 3.11's standard library), with the programs' loader where setup.sh installs it. Grading it end to end
+    needs root (that path) and is scripts/lab-bundle-test 05; here the bundled loader runs osgrid from the zip."""
+    bundle = scratch / "lab05.zip"
+    done = run([OSGRID, "lab", "pack", "05", "--gradescope", str(bundle), "--hidden-seed", SEED, "--labs-dir", LABS])
+    if done.returncode != 0:
+        fail(f"osgrid lab pack 05: exit {done.returncode}: {done.stdout}{done.stderr}")
+        return
+    prefix = "/usr/local/osgrid-lab"
+    loader = "runtime/lib/osgrid/ld-linux-x86-64.so.2"
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        wanted = {"setup.sh", "run_autograder", "VERSION", "seed", loader, "runtime/lib/osgrid/libc.so.6",
+                  "runtime/lib/osgrid/libstdc++.so.6", "runtime/lib/osgrid/libpython3.11.so.1.0",
+                  "runtime/lib/osgrid/python/lib/python3.11/os.py"}
+        wanted |= {f"runtime/bin/{name}" for name in ("osgrid", "osgrid-tracker", "osgrid-peer", "osgrid-task")}
+        if not wanted <= names or "osgrid-grade" in names:
+            fail(f"lab 05's bundle lacks {sorted(wanted - names)} (or carries osgrid-grade)")
+            return
+        if any(name.startswith("runtime/lib/osgrid/python/lib/python3.11/test/") for name in names):
+            fail("lab 05's bundle carries Python's own test suite")
+        for name in ("osgrid", "osgrid-task"):
+            path = interpreter(archive.read(f"runtime/bin/{name}"))
+            if path != f"{prefix}/lib/osgrid/ld-linux-x86-64.so.2":
+                fail(f"runtime/bin/{name} starts through {path}, not the runtime's loader under {prefix}")
+        if f'grader="{prefix}/bin/osgrid"' not in archive.read("run_autograder").decode():
+            fail("lab 05's run_autograder does not grade with the runtime's osgrid")
+        unpacked = scratch / "lab05"
+        for info in archive.infolist():
+            os.chmod(archive.extract(info, unpacked), info.external_attr >> 16 & 0o777)
+    lib = unpacked / "runtime" / "lib" / "osgrid"
+    versions = run([str(unpacked / loader), "--library-path", str(lib), str(unpacked / "runtime" / "bin" / "osgrid"),
+                    "--version"])
+    if versions.returncode != 0 or versions.stdout != run([OSGRID, "--version"]).stdout:
+        fail(f"the bundle's osgrid, run by its own loader and libraries: exit {versions.returncode}, "
+             f"{versions.stdout}{versions.stderr}")
+    else:
+        print(f"lab 05 bundle: {bundle.stat().st_size // 1024} KiB; its osgrid runs on its own libraries")
 
 
 with tempfile.TemporaryDirectory() as name:
@@ -233,5 +286,6 @@ with tempfile.TemporaryDirectory() as name:
         check_zip(bundle)
         check_autograder(bundle, scratch)
     check_refusals(scratch)
+    check_live_bundle(scratch)
 
 sys.exit(1 if failures else 0)

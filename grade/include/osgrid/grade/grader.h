@@ -81,6 +81,8 @@ using LiveRunnerFactory = std::function<os::Expected<std::unique_ptr<LiveRunner>
 /// (osgrid-grade, which cannot start a cluster), Grade() refuses a live lab
 /// with a message that says so.
 void SetLiveRunnerFactory(LiveRunnerFactory factory);
+/// Whether this program can run live labs (SetLiveRunnerFactory was called).
+bool HasLiveRunner();
 
 /// Grades the submission in `submission_dir` (the folder holding the lab's
 /// module_file). Never throws; problems with the submission are results, not
