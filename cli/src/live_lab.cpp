@@ -75,8 +75,14 @@ grade::HostError ClassifyTaskError(const std::string& message, const std::string
 
 class ClusterRunner final : public grade::LiveRunner {
  public:
-  ClusterRunner(std::unique_ptr<scenario::LocalCluster> cluster, std::string program, std::string module_file)
-      : cluster_(std::move(cluster)), program_(std::move(program)), module_file_(std::move(module_file)) {}
+  ClusterRunner(std::unique_ptr<scenario::LocalCluster> cluster, std::string program, std::string module_file,
+                std::string sandbox)
+      : cluster_(std::move(cluster)),
+        program_(std::move(program)),
+        module_file_(std::move(module_file)),
+        sandbox_(std::move(sandbox)) {}
+
+  std::string Sandbox() const override { return sandbox_; }
 
   grade::CaseRun Run(const grade::Case& test) override {
     grade::CaseRun run;
@@ -180,6 +186,7 @@ class ClusterRunner final : public grade::LiveRunner {
   std::unique_ptr<scenario::LocalCluster> cluster_;
   std::string program_;
   std::string module_file_;  // sync.py
+  std::string sandbox_;      // the peers' task sandbox, described
   int cases_run_ = 0;
 };
 
@@ -189,8 +196,11 @@ class ClusterRunner final : public grade::LiveRunner {
 /// Gradescope's Docker does not (labs/README.md, "Safety of grading").
 constexpr const char* kRequiredLayers[] = {"no-privileges", "seccomp", "rlimits"};
 
-/// "" if every peer of `cluster` isolates tasks with kRequiredLayers, else why not.
-std::string MissingLayers(scenario::LocalCluster& cluster) {
+/// Checks that every peer of `cluster` isolates tasks with kRequiredLayers
+/// (its STATUS, as `osgrid status` shows it). Returns "" and sets `described`
+/// (the layers in force, and what is missing here and why) when they do;
+/// otherwise which peer lacks what.
+std::string CheckPeerSandbox(scenario::LocalCluster& cluster, std::string& described) {
   net::ClientOptions options;
   options.security = cluster.security();
   for (const scenario::NodeProcess& peer : cluster.Peers()) {
@@ -200,12 +210,16 @@ std::string MissingLayers(scenario::LocalCluster& cluster) {
     if (!status.ok()) return peer.name + " did not say how it isolates tasks: " + status.status().message();
     const nlohmann::json sandbox = status->value("sandbox", nlohmann::json::object());
     const nlohmann::json layers = sandbox.value("layers", nlohmann::json::array());
+    const std::string missing = sandbox.value("missing", std::string());
     for (const char* layer : kRequiredLayers) {
       if (std::find(layers.begin(), layers.end(), layer) == layers.end()) {
-        return peer.name + "'s task sandbox lacks " + layer + " on this machine (" +
-               sandbox.value("missing", nlohmann::json::array()).dump() + ")";
+        return peer.name + "'s task sandbox lacks " + layer + " on this machine" +
+               (missing.empty() ? "" : " (" + missing + ")");
       }
     }
+    std::string names;
+    for (const auto& layer : layers) names += (names.empty() ? "" : ", ") + layer.get<std::string>();
+    described = "each task in the peers' sandbox: " + names + (missing.empty() ? "" : "; not here: " + missing);
   }
   return "";
 }
@@ -246,12 +260,13 @@ void RegisterLiveLabs() {
           return os::Fail("lab " + std::string(lab.id()) + " runs on a live cluster, which could not start: " +
                           started.status().message() + "\n" + started.status().detail());
         }
-        if (std::string missing = MissingLayers(**started); !missing.empty()) {
+        std::string sandbox;
+        if (std::string missing = CheckPeerSandbox(**started, sandbox); !missing.empty()) {
           return os::Fail("lab " + std::string(lab.id()) + " runs students' code as tasks, and " + missing +
                           ": the grader will not run it so (docs/security.md)");
         }
-        return std::unique_ptr<grade::LiveRunner>(
-            std::make_unique<ClusterRunner>(std::move(started).value(), program, std::string(lab.module_file())));
+        return std::unique_ptr<grade::LiveRunner>(std::make_unique<ClusterRunner>(
+            std::move(started).value(), program, std::string(lab.module_file()), sandbox));
       });
 }
 

@@ -293,8 +293,7 @@ int GradeCommand(const LabOptions& o, const SimRunner& run_sim) {
     PrintReport(*report, o.explain);
     if (o.explain) ExplainTrace(*lab, *seed, o.only, o.trace, run_sim);
     std::cout << "Graded in " << std::fixed << std::setprecision(1) << report->seconds << " s"
-              << (o.results.empty() ? "" : "; results in " + o.results) << ". Sandbox: " << StudentRunner::Layers()
-              << ".\n";
+              << (o.results.empty() ? "" : "; results in " + o.results) << ". Sandbox: " << report->sandbox << ".\n";
   }
   return kOk;
 }

@@ -163,7 +163,7 @@ LiveRunnerFactory& LiveFactory() {
 // A live lab's cases, one after another on one cluster; nullopt when the
 // submission has no module (every case then fails as missing-file).
 std::vector<Scored> RunLive(const Lab& lab, const std::vector<Case>& cases, const std::string& module_text,
-                            bool has_module, const GradeOptions& options, std::string& problem) {
+                            bool has_module, const GradeOptions& options, std::string& problem, std::string& sandbox) {
   std::vector<Scored> scored;
   auto fail_all = [&](const std::string& kind, const std::string& message) {
     for (const Case& test : cases) {
@@ -182,6 +182,7 @@ std::vector<Scored> RunLive(const Lab& lab, const std::vector<Case>& cases, cons
     problem = runner.error().message;
     return scored;
   }
+  sandbox = (*runner)->Sandbox();
   for (const Case& test : cases) scored.push_back(Score(lab, test, (*runner)->Run(test), options.explain));
   return scored;
 }
@@ -221,6 +222,7 @@ os::Expected<GradeReport> Grade(const Lab& lab, const std::string& submission_di
   if (!runner) return runner.error();
 
   std::vector<Scored> scored(cases.size());
+  std::string live_sandbox;  // a live lab's: the peers' task sandbox
   if (!lab.LiveDriver().empty()) {
     if (!LiveFactory())
       return os::Fail("lab " + std::string(lab.id()) +
@@ -233,7 +235,7 @@ os::Expected<GradeReport> Grade(const Lab& lab, const std::string& submission_di
       read << file.rdbuf();
       text = read.str();
     }
-    scored = RunLive(lab, cases, text, runner->has_module(), options, problem);
+    scored = RunLive(lab, cases, text, runner->has_module(), options, problem, live_sandbox);
     if (!problem.empty()) return os::Fail(problem);
   }
   // One process per case; cases run side by side, one per core.
@@ -275,6 +277,7 @@ os::Expected<GradeReport> Grade(const Lab& lab, const std::string& submission_di
   }
   report.output = out.str();
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  report.sandbox = lab.LiveDriver().empty() ? StudentRunner::Layers() : live_sandbox;
   return report;
 }
 

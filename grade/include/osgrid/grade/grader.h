@@ -56,8 +56,9 @@ struct GradeReport {
   std::string lab;  // the lab's id
   int lab_version = 0;
   std::vector<TestResult> tests;
-  std::string output;  // the top-level message: the score, and what to fix first
-  double seconds = 0;  // the whole grading, wall time
+  std::string output;   // the top-level message: the score, and what to fix first
+  double seconds = 0;   // the whole grading, wall time
+  std::string sandbox;  // how the student's code was isolated, e.g. "a user of its own (uid 61028), rlimits, ..."
   double score() const;
   double max_score() const;
 };
@@ -72,6 +73,8 @@ class LiveRunner {
   /// step, kError when the student's code raised, kTimeout when it did not
   /// end in time (a deadlock, a lost wake-up).
   virtual CaseRun Run(const Case& test) = 0;
+  /// How the student's code is isolated there, for the report's last line.
+  virtual std::string Sandbox() const { return ""; }
 };
 /// `program`: the student's module text with the lab's driver appended.
 using LiveRunnerFactory = std::function<os::Expected<std::unique_ptr<LiveRunner>>(
