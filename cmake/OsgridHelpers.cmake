@@ -38,6 +38,7 @@ function(osgrid_add_unit_test name)
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE osgrid_catch_main ${ARG_DEPS})
   osgrid_target_defaults(${name})
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ${OSGRID_UNITY_TESTS})  # see OSGRID_UNITY_TESTS
   # -w NoTests: an entry that runs no test case fails (Catch2 2 splits a
   # name at each ';' into entries that match nothing, which pass silently).
   catch_discover_tests(${name} EXTRA_ARGS -w NoTests PROPERTIES LABELS unit)

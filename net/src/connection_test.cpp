@@ -19,7 +19,9 @@ using namespace osgrid::net;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace connection_test {
 
 /// A server whose GET_MEM does what its key says:
 ///   "now"      answer at once, with the key;
@@ -142,8 +144,6 @@ ConnectionOptions Open() {
   options.security = {};  // an open server, no TLS
   return options;
 }
-
-}  // namespace
 
 TEST_CASE("a Connection shakes hands and matches pipelined replies by id", "[connection]") {
   TestServer server;
@@ -479,3 +479,5 @@ TEST_CASE("destroying a Connection drops its handlers uncalled, Close() fails th
   CHECK(closed.code() == Code::kUnavailable);
   CHECK(closed.value->status().message().find("closed by this side") != std::string::npos);
 }
+
+}  // namespace connection_test

@@ -13,7 +13,9 @@
 using namespace osgrid;
 using namespace osgrid::scenario;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace gantt_step_test {
 
 const std::string kHead = "name: test\ncluster: {peers: 3}\nsteps:\n";
 
@@ -100,8 +102,6 @@ std::string ChartRow(const std::string& text, const std::string& title, const st
   }
   return "";
 }
-
-}  // namespace
 
 TEST_CASE("a gantt step parses, with its peers and expectations", "[scenario][gantt]") {
   Scenario scenario = Parsed(kHead +
@@ -267,3 +267,5 @@ TEST_CASE("the shipped live-scheduling scenario parses", "[scenario][gantt]") {
   CHECK(gantt->expect.lowest_avg_waiting == "peer-2");
   CHECK(gantt->expect.lowest_avg_response == "peer-3");
 }
+
+}  // namespace gantt_step_test

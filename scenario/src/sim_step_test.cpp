@@ -15,7 +15,9 @@
 using namespace osgrid;
 using namespace osgrid::scenario;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace sim_step_test {
 
 const std::string kHead = "name: sims\nsteps:\n";
 const std::string kDisk =
@@ -43,8 +45,6 @@ RunSummary RunText(const std::string& yaml, std::string& report, const RunOption
   report = out.str();
   return *summary;
 }
-
-}  // namespace
 
 TEST_CASE("SplitWords splits like a shell", "[scenario][sim]") {
   auto Words = [](const std::string& text) {
@@ -128,3 +128,5 @@ TEST_CASE("before_step (osgrid run --step) is called once before each step, with
   CHECK(summary.steps == 2);
   CHECK(calls == std::vector<std::string>{"1/2", "2/2"});
 }
+
+}  // namespace sim_step_test

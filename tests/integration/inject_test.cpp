@@ -15,7 +15,9 @@
 using namespace osgrid;
 using namespace osgrid::test;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace inject_test {
 
 net::TaskResult Run(std::uint16_t port, const std::string& program, const std::string& function, Json args) {
   auto client = Connect(port);
@@ -42,8 +44,6 @@ scenario::ClusterOptions Injected(int peers, int max_delay_ms) {
   options.peer_args = {"--inject-seed", "7", "--inject-max-delay-ms", std::to_string(max_delay_ms)};
   return options;
 }
-
-}  // namespace
 
 TEST_CASE("with --inject-seed a peer delays each system call and its reply, and says so in STATUS",
           "[integration][inject]") {
@@ -82,3 +82,5 @@ TEST_CASE("a bounded buffer of Semaphores and osgrid.mem loses and duplicates no
   CHECK(result.result["lost"] == Json::array());
   CHECK(result.result["duplicated"] == Json::array());
 }
+
+}  // namespace inject_test

@@ -21,7 +21,9 @@
 using namespace osgrid;
 using namespace osgrid::test;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace observer_test {
 
 const std::string kSecret = "integration-test-secret-0123456789";
 const std::string kObserverSecret = "integration-observer-secret-9876543210";
@@ -64,8 +66,6 @@ std::string Slurp(const std::string& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-}  // namespace
 
 TEST_CASE("an observer watches the tracker and is refused the rest with FORBIDDEN", "[integration][auth][observer]") {
   auto cluster = StartWatched(2);  // both peers registered: members, although the nodes take observers too
@@ -247,3 +247,5 @@ TEST_CASE("osgrid run with an observer secret and no cluster secret runs an open
   CHECK(run.err.find("osgrid: warning: the observer secret is not used: the cluster this run starts is open") !=
         std::string::npos);
 }
+
+}  // namespace observer_test

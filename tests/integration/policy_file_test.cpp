@@ -21,7 +21,9 @@ using namespace osgrid::test;
 using namespace std::chrono_literals;
 namespace ev = os::events;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace policy_file_test {
 
 /// The newest task first (last in, first out): an order FCFS never gives.
 const char* kLifo = R"(from osgrid_lab import Task
@@ -140,8 +142,6 @@ std::vector<std::string> FinishOrder(const Json& report) {
   for (const Json& task : report["finished"]) names.push_back(task["name"]);
   return names;
 }
-
-}  // namespace
 
 TEST_CASE("a student's LIFO policy from --scheduler-file runs the newest ready task first on a one-core peer",
           "[integration][sched][policy-file]") {
@@ -274,3 +274,5 @@ TEST_CASE("osgrid-peer refuses a --scheduler-file with several policy classes an
                   ": policy.py defines 3 classes with a pick_next method (SJF, SRTF, RR): name the one to use with "
                   "--scheduler-class NAME") != std::string::npos);
 }
+
+}  // namespace policy_file_test

@@ -16,7 +16,9 @@ using namespace osgrid::os;
 using events::testing::Lines;
 using events::testing::Recorder;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace deadlock_events_test {
 
 // Silberschatz 10e, 8.7.2: P0..P4, A = 7, B = 2, C = 6, Available = (0, 0, 0).
 DetectionState BookExample() {
@@ -49,8 +51,6 @@ void CheckCycle(const DetectionState& state, const DetectionResult& result, cons
     CHECK(state.allocation[next][r] > 0);
   }
 }
-
-}  // namespace
 
 // P2 asks for one more C: P0 can finish (Work = (0, 1, 0)); P1..P4 are
 // deadlocked. P1 waits for A, which P2 holds; P2 waits for C, which P3
@@ -173,3 +173,5 @@ TEST_CASE("Every deadlock found is said with a real cycle of waits", "[deadlock]
   }
   CHECK(deadlocks > 100);  // the generator makes plenty
 }
+
+}  // namespace deadlock_events_test

@@ -8,7 +8,9 @@
 
 using namespace osgrid::os;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace detection_test {
 
 // Silberschatz 10e, 8.7.2: five processes P0..P4, A = 7, B = 2, C = 6
 // instances; Available = (0, 0, 0) at time T0.
@@ -62,8 +64,6 @@ DetectionState RandomState(Rng& rng, std::size_t n, std::size_t m) {
   state.available = left;
   return state;
 }
-
-}  // namespace
 
 // Silberschatz 10e, 8.7.2: "the system is not in a deadlocked state. Indeed,
 // if we execute our algorithm, we will find that the sequence
@@ -151,3 +151,5 @@ TEST_CASE("Detection: the deadlocked set matches brute force", "[deadlock][detec
   CHECK(with_deadlock > 20);
   CHECK(with_deadlock < 380);
 }
+
+}  // namespace detection_test

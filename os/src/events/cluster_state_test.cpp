@@ -6,7 +6,9 @@
 
 using namespace osgrid::os::events;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace cluster_state_test {
 
 /// Numbers events 1, 2, 3... as the tracker would publish them.
 class Stream {
@@ -27,8 +29,6 @@ std::vector<std::string> Ids(const std::vector<TaskRef>& tasks) {
   for (const TaskRef& ref : tasks) ids.push_back(ref.task_id);
   return ids;
 }
-
-}  // namespace
 
 TEST_CASE("a forwarded task moves from queue to CPU to done on the peer that runs it", "[events][state]") {
   ClusterState state;
@@ -218,8 +218,6 @@ TEST_CASE("a task first seen running (attached late) is still tracked", "[events
   CHECK(Ids(state.Find("p")->running) == std::vector<std::string>{"late"});
 }
 
-namespace {
-
 /// The task `id` of state.Tasks(); fails the test if it is not there.
 TaskInfo TaskOf(const ClusterState& state, const std::string& id) {
   for (const TaskInfo& task : state.Tasks()) {
@@ -234,8 +232,6 @@ std::vector<std::string> TaskIds(const std::vector<TaskInfo>& tasks) {
   for (const TaskInfo& task : tasks) ids.push_back(task.task_id);
   return ids;
 }
-
-}  // namespace
 
 TEST_CASE("each task goes ready, running, waiting and ready again, with its name, priority and CPU time",
           "[events][state][tasks]") {
@@ -475,3 +471,5 @@ TEST_CASE("a peer's arena follows its mem events: alloc, free, compact, and a fr
   state.Apply(s.From("a", MemAlloc{"k3", 32, 32, 2}));
   CHECK(state.Find("a")->arena == std::vector<ArenaBlock>{{32, 32, "k3"}});
 }
+
+}  // namespace cluster_state_test

@@ -12,7 +12,9 @@
 #include "osgrid/os/mem/free_list.h"
 #include "osgrid/os/random.h"
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace restore_test {
 
 using osgrid::os::Block;
 using osgrid::os::BlockSizeFor;
@@ -124,8 +126,6 @@ void CheckRefused(HeapAllocator& heap, std::int64_t addr, std::int64_t block_siz
   CHECK(heap.FreeList() == free_list);
   CHECK(AllFigures(heap.Metrics()) == figures);
 }
-
-}  // namespace
 
 TEST_CASE("Restore splits the free block around the restored one, and Free gives it back", "[mem][restore]") {
   for (bool indexed : {false, true}) {
@@ -322,3 +322,5 @@ TEST_CASE("Property: restoring a buddy heap's blocks in any order rebuilds it", 
     CheckFreesAll(*fresh, live);
   }
 }
+
+}  // namespace restore_test

@@ -19,7 +19,9 @@ using events::testing::Lines;
 using events::testing::Recorder;
 using events::testing::Show;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace mlfq_events_test {
 
 struct Run {
   MlfqResult result;
@@ -83,8 +85,6 @@ void CheckStream(const Run& run, const MlfqSimConfig& config) {
     CHECK(task.report->turnaround_ms == static_cast<double>(stats.turnaround));
   }
 }
-
-}  // namespace
 
 // mlfq.py -n 3 -q 10 -a 1 -l 0,30,0:15,5,0: job 0 is in the middle queue
 // when job 1 arrives at the top, so job 1 preempts it; job 0 then finishes
@@ -156,3 +156,5 @@ TEST_CASE("MLFQ's events rebuild its chart and metrics, boosts and I/O included"
     CheckStream(Simulate(config, jobs), config);
   }
 }
+
+}  // namespace mlfq_events_test

@@ -28,7 +28,9 @@ using events::testing::Lines;
 using events::testing::Recorder;
 using events::testing::Show;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace simulator_events_test {
 
 struct Run {
   SchedResult result;
@@ -98,8 +100,6 @@ void CheckStream(const Run& run, const std::vector<SchedProcess>& jobs) {
     CHECK(task.report->peer.empty());
   }
 }
-
-}  // namespace
 
 TEST_CASE("Round robin with a context-switch cost, event by event", "[sched][sim][events]") {
   const std::vector<SchedProcess> jobs = {{"A", 0, {3}}, {"B", 1, {2}}};
@@ -203,3 +203,5 @@ TEST_CASE("Every policy's events rebuild its Gantt chart and metrics", "[sched][
     }
   }
 }
+
+}  // namespace simulator_events_test

@@ -10,7 +10,9 @@
 
 using namespace osgrid::os;
 
-namespace {
+// A namespace of its own, not an anonymous one: the test executables are unity builds
+// (OSGRID_UNITY_TESTS), where another file's helpers of the same names would collide.
+namespace classic_problems_test {
 
 std::vector<Op> Ops(const std::vector<std::string>& texts) {
   std::vector<Op> ops;
@@ -125,8 +127,6 @@ void CheckNeighboursNeverEatTogether(const SyncRun& run) {
   }
 }
 
-}  // namespace
-
 TEST_CASE("bounded buffer: never overflows or underflows, every item is consumed", "[sync][classic][buffer]") {
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     const int producers = 1 + static_cast<int>(seed % 2);
@@ -236,3 +236,5 @@ TEST_CASE("fixed dining philosophers never deadlock", "[sync][classic][philosoph
     }
   }
 }
+
+}  // namespace classic_problems_test
