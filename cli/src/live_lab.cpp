@@ -83,6 +83,7 @@ class ClusterRunner final : public grade::LiveRunner {
         sandbox_(std::move(sandbox)) {}
 
   std::string Sandbox() const override { return sandbox_; }
+  std::string Broken() const override { return broken_; }
 
   grade::CaseRun Run(const grade::Case& test) override {
     grade::CaseRun run;
@@ -103,9 +104,15 @@ class ClusterRunner final : public grade::LiveRunner {
     };
 
     auto tracker = net::Client::Connect("127.0.0.1", cluster_->tracker_port(), Options());
-    if (!tracker.ok()) return finish(grade::CaseRun::End::kCrashed, "could not reach the grader's cluster");
+    if (!tracker.ok()) {
+      broken_ = "could not reach its tracker: " + tracker.status().message();
+      return finish(grade::CaseRun::End::kCrashed, broken_);
+    }
     auto events = net::Subscriber::Start(**tracker, {{"mem.set", "mem.del", "deadlock."}, 0, "osgrid lab"});
-    if (!events.ok()) return finish(grade::CaseRun::End::kCrashed, "could not follow the grader's cluster's events");
+    if (!events.ok()) {
+      broken_ = "could not follow its events: " + events.status().message();
+      return finish(grade::CaseRun::End::kCrashed, broken_);
+    }
     const std::uint16_t peer = cluster_->Peer("peer-1")->port;
 
     // The driver runs on its own thread; this one reads the events. Once the
@@ -160,6 +167,10 @@ class ClusterRunner final : public grade::LiveRunner {
     if (!reply.ok()) {
       const Status& status = reply.status();
       const std::string text = status.message() + "\n" + status.detail();
+      if (status.message().rfind("cannot start task", 0) == 0) {  // the driver itself: the grader's task, not theirs
+        broken_ = "peer-1 " + status.message();
+        return finish(grade::CaseRun::End::kCrashed, broken_);
+      }
       if (status.code() == Code::kTimeout || text.find("TIMEOUT") != std::string::npos ||
           text.find("timed out") != std::string::npos) {
         return finish(grade::CaseRun::End::kTimeout, "did not finish within " + std::to_string(limit_ms / 1000) +
@@ -187,6 +198,7 @@ class ClusterRunner final : public grade::LiveRunner {
   std::string program_;
   std::string module_file_;  // sync.py
   std::string sandbox_;      // the peers' task sandbox, described
+  std::string broken_;       // set when the cluster, not the student's code, failed a case
   int cases_run_ = 0;
 };
 

@@ -71,6 +71,15 @@ int Usage(const std::string& message) {
   return kUsage;
 }
 
+// Grade()'s error: bad usage (exit 2), unless a live lab's cluster failed,
+// which is the grader's failure (exit 1; run_autograder then gives the
+// student 0 and says to contact the course staff).
+int GradeFailed(const std::string& message) {
+  if (message.rfind(kClusterFailed, 0) != 0) return Usage(message);
+  std::cerr << "osgrid: UNAVAILABLE: " << message << "\n";
+  return kFailed;
+}
+
 // The words of a command line as SimCommand-style functions write it:
 // separated by spaces, a '...' quoted word kept whole (no escapes inside).
 std::vector<std::string> SplitWords(const std::string& line) {
@@ -245,7 +254,7 @@ int Test(const LabOptions& o) {
   options.hidden = false;
   options.sandbox.timeout = std::chrono::milliseconds(o.timeout_ms);
   auto report = Grade(*lab, o.dir, options);
-  if (!report) return Usage(report.error().message);
+  if (!report) return GradeFailed(report.error().message);
   if (!o.filter.empty()) {
     std::erase_if(report->tests, [&](const TestResult& t) { return t.name.find(o.filter) == std::string::npos; });
   }
@@ -278,7 +287,7 @@ int GradeCommand(const LabOptions& o, const SimRunner& run_sim) {
     return Usage("--explain shows a hidden test's expected values: name it with --only TEST");
   if (!o.trace.empty() && !o.explain) return Usage("--trace goes with --explain: the explained test's reference run");
   auto report = Grade(*lab, dir, options);
-  if (!report) return Usage(report.error().message);
+  if (!report) return GradeFailed(report.error().message);
   nlohmann::json results = GradescopeResults(*report, o.hidden_visibility);
   if (!o.results.empty()) {
     auto written = WriteResults(results, o.results);

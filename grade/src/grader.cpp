@@ -179,11 +179,18 @@ std::vector<Scored> RunLive(const Lab& lab, const std::vector<Case>& cases, cons
   }
   auto runner = LiveFactory()(lab, module_text + "\n\n" + lab.LiveDriver(), options);
   if (!runner) {
-    problem = runner.error().message;
+    problem = std::string(kClusterFailed) + ": " + runner.error().message;
     return scored;
   }
   sandbox = (*runner)->Sandbox();
-  for (const Case& test : cases) scored.push_back(Score(lab, test, (*runner)->Run(test), options.explain));
+  for (const Case& test : cases) {
+    CaseRun run = (*runner)->Run(test);
+    if (std::string broken = (*runner)->Broken(); !broken.empty()) {
+      problem = std::string(kClusterFailed) + ", so lab " + std::string(lab.id()) + " cannot be graded here: " + broken;
+      return scored;
+    }
+    scored.push_back(Score(lab, test, run, options.explain));
+  }
   return scored;
 }
 

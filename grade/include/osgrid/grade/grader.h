@@ -75,6 +75,10 @@ class LiveRunner {
   virtual CaseRun Run(const Case& test) = 0;
   /// How the student's code is isolated there, for the report's last line.
   virtual std::string Sandbox() const { return ""; }
+  /// Why this runner cannot grade any more (its cluster failed, not the
+  /// student's code), or "". Grade() then fails with it instead of scoring:
+  /// no student gets 0 for the grader's own trouble.
+  virtual std::string Broken() const { return ""; }
 };
 /// `program`: the student's module text with the lab's driver appended.
 using LiveRunnerFactory = std::function<os::Expected<std::unique_ptr<LiveRunner>>(
@@ -87,9 +91,16 @@ void SetLiveRunnerFactory(LiveRunnerFactory factory);
 /// Whether this program can run live labs (SetLiveRunnerFactory was called).
 bool HasLiveRunner();
 
+/// The start of Grade()'s error when a live lab's cluster failed (not the
+/// student's code): the front ends report it as the grader's failure (exit 1),
+/// not as bad usage.
+inline constexpr std::string_view kClusterFailed = "the grader could not run its cluster";
+
 /// Grades the submission in `submission_dir` (the folder holding the lab's
 /// module_file). Never throws; problems with the submission are results, not
-/// errors. Errors: the folder cannot be read or copied, or `only` names no test.
+/// errors. Errors: the folder cannot be read or copied, or `only` names no
+/// test; for a live lab, its cluster could not start or failed
+/// (kClusterFailed, LiveRunner::Broken).
 os::Expected<GradeReport> Grade(const Lab& lab, const std::string& submission_dir, const GradeOptions& options);
 
 /// Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/):
