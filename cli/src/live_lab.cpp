@@ -25,6 +25,7 @@
 #include <future>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "osgrid/client/ops.h"
@@ -55,13 +56,14 @@ constexpr std::int64_t kDriverSlackMs = 3000;  // the driver outlives its childr
 /// 20)"), `detail` its traceback.
 grade::HostError ClassifyTaskError(const std::string& message, const std::string& detail,
                                    const std::string& module_file) {
-  auto starts = [&](const char* prefix) { return message.rfind(prefix, 0) == 0; };
+  auto starts = [&](std::string_view prefix) { return message.rfind(prefix, 0) == 0; };
   if (starts("SyntaxError") || starts("IndentationError") || starts("TabError")) {
     // "SyntaxError: unmatched ')' (<task>, line 20)": the module comes first in the task's program.
+    constexpr std::string_view kWhere = " (<task>, line ";
     std::string what = message.substr(message.find(':') + 1);
     std::optional<int> line;
-    if (std::size_t at = what.rfind(" (<task>, line "); at != std::string::npos) {
-      line = std::atoi(what.c_str() + at + 15);
+    if (std::size_t at = what.rfind(kWhere); at != std::string::npos) {
+      line = std::atoi(what.c_str() + at + kWhere.size());
       what.erase(at);
     }
     std::string text = "syntax error in " + module_file + (line ? " line " + std::to_string(*line) : "") + ":" + what;
@@ -69,7 +71,8 @@ grade::HostError ClassifyTaskError(const std::string& message, const std::string
   }
   if (starts("ModuleNotFoundError") || starts("ImportError"))
     return grade::HostError{"import", module_file + " cannot import what it needs: " + message, std::nullopt};
-  if (starts("Lab05SetupError: ")) return grade::HostError{"missing-name", message.substr(17), std::nullopt};
+  constexpr std::string_view kSetupError = "Lab05SetupError: ";  // raised by driver.py
+  if (starts(kSetupError)) return grade::HostError{"missing-name", message.substr(kSetupError.size()), std::nullopt};
   return grade::HostError{"exception", "your code raised: " + message + "\n" + detail, std::nullopt};
 }
 

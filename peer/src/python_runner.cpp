@@ -601,11 +601,12 @@ std::string StandardLibraryProblem(const std::string& stdlib) {
          "osgrid against one that exists (docs/toolchain.md)";
 }
 
-PythonHome FindPythonHome(const std::string& program) {
+PythonHome FindPythonHome() {
   PythonHome build{kPythonHome, kPythonStdlib, false};
-  if (program.empty()) return build;
-  const std::filesystem::path home =
-      std::filesystem::path(program).parent_path().parent_path() / "lib" / "osgrid" / "python";
+  std::error_code error;
+  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return build;
+  const std::filesystem::path home = program.parent_path().parent_path() / "lib" / "osgrid" / "python";
   // The build's stdlib folder name ("python3.11"): the bundled copy must be the same version.
   const std::string version_folder = std::filesystem::path(kPythonStdlib).filename().string();
   const std::filesystem::path stdlib = home / "lib" / version_folder;
@@ -614,9 +615,7 @@ PythonHome FindPythonHome(const std::string& program) {
 }
 
 bool StartPython() {
-  std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  const PythonHome python = FindPythonHome(error ? "" : self.string());
+  const PythonHome python = FindPythonHome();
   if (std::string problem = StandardLibraryProblem(python.stdlib); !problem.empty()) {
     std::fprintf(stderr, "osgrid-task: %s\n", problem.c_str());
     return false;

@@ -34,17 +34,17 @@ struct PythonHome {
   bool bundled = false;  // true: the copy next to this program, not the build's
 };
 
-/// The Python osgrid-task runs. A copy next to the program wins:
-/// <folder of program>/../lib/osgrid/python, when it holds a standard library
+/// The Python osgrid-task runs. A copy next to this program (/proc/self/exe)
+/// wins: <its folder>/../lib/osgrid/python, when it holds a standard library
 /// (an os.py); that is how a lab 05 bundle (`osgrid lab pack 05`) carries
-/// Python 3.11 to a machine that has another. Otherwise the Python the build
-/// was configured with (python_config.h). `program` is this program's own
-/// file (/proc/self/exe); "" means the build's Python.
-PythonHome FindPythonHome(const std::string& program);
+/// Python 3.11 to a machine that has another. Otherwise (or when
+/// /proc/self/exe cannot be read) the Python the build was configured with
+/// (python_config.h).
+PythonHome FindPythonHome();
 
 /// Starts CPython isolated from the environment (no PYTHON* variables, no user
 /// site-packages), in UTF-8 mode, with the home and standard library of
-/// FindPythonHome (for /proc/self/exe), and defines the bootstrap's functions.
+/// FindPythonHome, and defines the bootstrap's functions.
 /// False (after a message on stderr) on failure.
 bool StartPython();
 

@@ -27,7 +27,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -98,9 +97,7 @@ int RunOneTask() {
 /// `--python`: the Python this program runs tasks in, without starting it.
 /// `osgrid lab pack` reads it to copy that standard library into a bundle.
 int PrintPython() {
-  std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  const osgrid::peer::PythonHome python = osgrid::peer::FindPythonHome(error ? "" : self.string());
+  const osgrid::peer::PythonHome python = osgrid::peer::FindPythonHome();
   const nlohmann::json description = {{"version", osgrid::peer::kPythonVersion},
                                       {"home", python.home},
                                       {"stdlib", python.stdlib},

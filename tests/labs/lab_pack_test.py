@@ -47,13 +47,20 @@ def run(command, **kwargs):
     return subprocess.run(command, capture_output=True, text=True, timeout=300, **kwargs)
 
 
-def is_static(data):
-    """Whether ELF bytes have no PT_INTERP program header (statically linked)."""
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        return False
+def interpreter(data):
+    """The PT_INTERP path (program interpreter) of 64-bit ELF bytes, or None."""
     phoff, = struct.unpack_from("<Q", data, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+    for i in range(phnum):
+        kind, _, offset, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if kind == 3:
+            return data[offset:offset + size].rstrip(b"\0").decode()
+    return None
+
+
+def is_static(data):
+    """Whether ELF bytes have no PT_INTERP program header (statically linked)."""
+    return data[:4] == b"\x7fELF" and data[4] == 2 and interpreter(data) is None
 
 
 def check_zip(bundle):
@@ -222,17 +229,6 @@ def check_refusals(scratch):
                 fail("the seed printed is not the seed packed")
 
 
-def interpreter(data):
-    """The PT_INTERP path of ELF bytes, or None."""
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    for i in range(phnum):
-        kind, _, offset, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
-        if kind == 3:
-            return data[offset:offset + size].rstrip(b"\0").decode()
-    return None
-
-
 def check_live_bundle(scratch):
     """`osgrid lab pack 05`: the runtime (osgrid, the cluster's programs, their libraries down to the C library,
     Python 3.11's standard library), with the programs' loader where setup.sh installs it. Grading it end to end
@@ -261,9 +257,9 @@ def check_live_bundle(scratch):
                 fail(f"runtime/bin/{name} starts through {path}, not the runtime's loader under {prefix}")
         if f'grader="{prefix}/bin/osgrid"' not in archive.read("run_autograder").decode():
             fail("lab 05's run_autograder does not grade with the runtime's osgrid")
-        unpacked = scratch / "lab05"
-        for info in archive.infolist():
-            os.chmod(archive.extract(info, unpacked), info.external_attr >> 16 & 0o777)
+    unpacked = scratch / "lab05"
+    unpack(bundle, unpacked)
+    unpacked /= "source"
     lib = unpacked / "runtime" / "lib" / "osgrid"
     versions = run([str(unpacked / loader), "--library-path", str(lib), str(unpacked / "runtime" / "bin" / "osgrid"),
                     "--version"])
