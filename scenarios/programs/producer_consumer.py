@@ -61,21 +61,25 @@ def queue_consumer(table, count, slots, missing_signal):
     return [queue.receive() for _ in range(count)]
 
 
-def run(items=1000, kind="buffer", producers=2, consumers=2, slots=8, table=None, missing_signal=False):
-    """Starts the producers and consumers as child tasks, waits for them,
-    and checks that every item was consumed exactly once."""
+def run(items=1000, kind="buffer", producers=2, consumers=2, slots=8, table=None, missing_signal=False,
+        child_timeout_ms=60000):
+    """Starts the producers and consumers as child tasks (each killed after
+    child_timeout_ms), waits for them, and checks that every item was
+    consumed exactly once."""
     table = table or f"{kind}-{osgrid.getpid()}"
     produce, consume = (buffer_producer, buffer_consumer) if kind == "buffer" else (queue_producer, queue_consumer)
     share, extra = divmod(items, producers)
     children, first = [], 0
     for p in range(producers):
         count = share + (p < extra)
-        children.append(osgrid.submit(produce, table, first, count, slots, name=f"producer-{p}"))
+        children.append(osgrid.submit(produce, table, first, count, slots, name=f"producer-{p}",
+                                     timeout_ms=child_timeout_ms))
         first += count
     eaters = []
     share, extra = divmod(items, consumers)
     for c in range(consumers):
-        eaters.append(osgrid.submit(consume, table, share + (c < extra), slots, missing_signal, name=f"consumer-{c}"))
+        eaters.append(osgrid.submit(consume, table, share + (c < extra), slots, missing_signal, name=f"consumer-{c}",
+                                    timeout_ms=child_timeout_ms))
     produced = sum(osgrid.wait(child) for child in children)
     consumed = [item for child in eaters for item in osgrid.wait(child)]
     seen = set(consumed)

@@ -395,7 +395,10 @@ TEST_CASE("10,000 items through a bounded buffer of Semaphores and osgrid.mem, a
   const std::string program = ProgramFile("producer_consumer.py");
   for (const char* kind : {"buffer", "queue"}) {
     INFO(kind);
-    net::TaskResult result = Run(PortOf(*cluster, "peer-1"), program, "run", {10000, kind, 2, 2, 16}, 300000);
+    // Children get 240 s, not the default 60: under a full ctest run a producer
+    // of 5,000 items once took longer than 60 s (26 s alone).
+    net::TaskResult result =
+        Run(PortOf(*cluster, "peer-1"), program, "run", {10000, kind, 2, 2, 16, nullptr, false, 240000}, 300000);
     INFO(result.status.ToString() << result.status.detail());
     REQUIRE(result.status.ok());
     CHECK(result.result["produced"] == 10000);
